@@ -1,0 +1,67 @@
+use std::io;
+use std::path::Path;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// The codes the UI branches on. Stable: renaming one is a breaking change for the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ErrorCode {
+    /// A file or folder does not exist.
+    NotFound,
+    /// The folder has no `functory.toml`; the UI offers to create one.
+    NoManifest,
+    /// The manifest does not parse or the edit does not apply to it.
+    InvalidManifest,
+    /// A value the user typed is refused; the message names the field.
+    InvalidInput,
+    /// Something with that name already exists.
+    AlreadyExists,
+    /// A path leads outside the project root.
+    OutsideProject,
+    /// The file is shown read-only (binary or too large) and cannot be saved from the app.
+    ReadOnly,
+    /// No project is open.
+    NoProject,
+    /// Reading or writing failed for another reason (permissions, disk full, …).
+    Io,
+}
+
+/// An error as it crosses IPC: a code and a sentence for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
+#[error("{message}")]
+#[ts(export)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+
+    pub(crate) fn io(action: &str, path: &Path, error: io::Error) -> Self {
+        let code = match error.kind() {
+            io::ErrorKind::NotFound => ErrorCode::NotFound,
+            io::ErrorKind::AlreadyExists => ErrorCode::AlreadyExists,
+            _ => ErrorCode::Io,
+        };
+        Self::new(code, format!("could not {action} {}: {error}", path.display()))
+    }
+}
+
+impl From<functory_core::EditError> for ApiError {
+    fn from(error: functory_core::EditError) -> Self {
+        use functory_core::EditError;
+        let code = match &error {
+            EditError::Unparsable(_) => ErrorCode::InvalidManifest,
+            EditError::FunctionNotFound(_) => ErrorCode::NotFound,
+            EditError::FunctionExists(_) => ErrorCode::AlreadyExists,
+            EditError::InvalidValue { .. } => ErrorCode::InvalidInput,
+        };
+        Self::new(code, error.to_string())
+    }
+}

@@ -1,0 +1,18 @@
+//! Functory's use cases.
+//!
+//! This crate is the single surface that the desktop app (`src-tauri`), the `functory` CLI and
+//! the cross-crate tests call: open and create projects, read and write files inside a project,
+//! apply manifest edits, create functions from templates, keep the crash-recovery journal.
+//! Every failure is an [`ApiError`] with a stable code the UI can branch on.
+
+mod error;
+mod files;
+mod project;
+pub mod recovery;
+pub mod sample;
+pub mod session;
+
+pub use error::{ApiError, ErrorCode};
+pub use files::{FileContent, MAX_EDITABLE_BYTES, TreeNode};
+pub use functory_core as core;
+pub use project::{Project, ProjectView};

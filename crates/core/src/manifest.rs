@@ -1,0 +1,761 @@
+//! `functory.toml`: parsing with exact positions, and validation.
+//!
+//! Parsing goes through private "raw" structs whose fields carry their source spans, so every
+//! validation message can name the file, line, column and field. The public [`Manifest`] is the
+//! clean model the rest of Functory works with.
+
+use std::ops::Range;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_spanned::Spanned;
+use ts_rs::TS;
+
+use crate::diagnostic::{Diagnostic, LineIndex, Severity};
+use crate::runtime::{Runtime, RuntimeFamily};
+
+pub const MANIFEST_FILE_NAME: &str = "functory.toml";
+
+pub const MEMORY_MB_RANGE: (u32, u32) = (128, 10_240);
+pub const TIMEOUT_S_RANGE: (u32, u32) = (1, 900);
+pub const DEFAULT_MEMORY_MB: u32 = 128;
+pub const DEFAULT_TIMEOUT_S: u32 = 3;
+
+/// Environment variables a function may not set because the runtime sets them itself.
+const RESERVED_ENVIRONMENT: &[&str] = &[
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
+
+/// How the app asks about files, so this crate stays free of IO.
+pub trait ProjectFiles {
+    /// Whether `relative` (a `/`-separated path below the project root) is an existing file.
+    fn is_file(&self, relative: &str) -> bool;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum AdapterKind {
+    Local,
+    Aws,
+    Azure,
+    Gcp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Manifest {
+    pub project_name: String,
+    pub targets: Vec<Target>,
+    pub functions: Vec<Function>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Target {
+    pub name: String,
+    pub adapter: AdapterKind,
+    pub region: Option<String>,
+    /// An AWS profile from `~/.aws/config`.
+    pub profile: Option<String>,
+    /// The name of an account stored in the OS keychain.
+    pub account: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct EnvVar {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Function {
+    pub name: String,
+    pub runtime: String,
+    pub handler: String,
+    /// The function's code directory, relative to the project root.
+    pub code_dir: String,
+    /// The handler's module file relative to the project root, when it exists.
+    pub handler_file: Option<String>,
+    pub memory_mb: u32,
+    pub timeout_s: u32,
+    pub environment: Vec<EnvVar>,
+    pub triggers: Vec<Trigger>,
+    pub permissions: Vec<Permission>,
+}
+
+/// What makes a function run. Each kind carries the settings its local and cloud forms share.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "lowercase", rename_all_fields = "snake_case")]
+#[ts(export)]
+pub enum Trigger {
+    Http {
+        #[serde(default = "any_method")]
+        method: String,
+        path: String,
+    },
+    Schedule {
+        /// `rate(5 minutes)` or a six-field `cron(...)` expression.
+        expression: String,
+        #[serde(default)]
+        timezone: Option<String>,
+    },
+    Storage {
+        bucket: String,
+        #[serde(default)]
+        prefix: Option<String>,
+        #[serde(default)]
+        suffix: Option<String>,
+        #[serde(default)]
+        events: Option<Vec<String>>,
+    },
+    Queue {
+        queue: String,
+        #[serde(default)]
+        batch_size: Option<u32>,
+    },
+    Stream {
+        stream: String,
+        #[serde(default)]
+        batch_size: Option<u32>,
+        #[serde(default)]
+        starting_position: Option<String>,
+    },
+}
+
+fn any_method() -> String {
+    "ANY".to_owned()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub enum PermissionEffect {
+    #[default]
+    Allow,
+    Deny,
+}
+
+/// One IAM-style statement granted to the function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[ts(export)]
+pub struct Permission {
+    #[serde(default)]
+    pub effect: PermissionEffect,
+    pub actions: Vec<String>,
+    #[serde(default = "any_resource")]
+    pub resources: Vec<String>,
+}
+
+fn any_resource() -> Vec<String> {
+    vec!["*".to_owned()]
+}
+
+/// The outcome of reading a manifest: the model when its shape is sound (possibly with
+/// validation problems), and every problem found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ParsedManifest {
+    pub manifest: Option<Manifest>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl ParsedManifest {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+    }
+}
+
+// ---- raw, spanned shape -------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    project: Spanned<RawProject>,
+    #[serde(default)]
+    targets: IndexMap<Spanned<String>, Spanned<RawTarget>>,
+    #[serde(default)]
+    functions: IndexMap<Spanned<String>, Spanned<RawFunction>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProject {
+    name: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTarget {
+    adapter: Spanned<AdapterKind>,
+    region: Option<Spanned<String>>,
+    profile: Option<Spanned<String>>,
+    account: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFunction {
+    runtime: Spanned<String>,
+    handler: Spanned<String>,
+    code_dir: Option<Spanned<String>>,
+    memory_mb: Option<Spanned<i64>>,
+    timeout_s: Option<Spanned<i64>>,
+    #[serde(default)]
+    environment: IndexMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    triggers: Vec<Spanned<Trigger>>,
+    #[serde(default)]
+    permissions: Vec<Spanned<Permission>>,
+}
+
+// ---- parsing and validation ---------------------------------------------------------------
+
+struct Validator<'a> {
+    file: &'a str,
+    index: LineIndex<'a>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Validator<'_> {
+    fn error(&mut self, span: Range<usize>, field: impl Into<String>, message: impl Into<String>) {
+        let diagnostic =
+            self.index.diagnostic(self.file, span, Some(field.into()), message, Severity::Error);
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn warning(&mut self, span: Range<usize>, field: impl Into<String>, message: impl Into<String>) {
+        let diagnostic =
+            self.index.diagnostic(self.file, span, Some(field.into()), message, Severity::Warning);
+        self.diagnostics.push(diagnostic);
+    }
+}
+
+/// Parses and validates a manifest. `file` is the name used in diagnostics; `files` answers
+/// whether handler files exist.
+pub fn parse_manifest(text: &str, file: &str, files: &dyn ProjectFiles) -> ParsedManifest {
+    let mut validator = Validator { file, index: LineIndex::new(text), diagnostics: Vec::new() };
+    let raw: RawManifest = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(error) => {
+            let span = error.span().unwrap_or(0..0);
+            let message = error.message().trim().to_owned();
+            let field = field_of_error(&message);
+            let diagnostic = validator.index.diagnostic(file, span, field, message, Severity::Error);
+            return ParsedManifest { manifest: None, diagnostics: vec![diagnostic] };
+        }
+    };
+    let manifest = validate(raw, &mut validator, files);
+    ParsedManifest { manifest: Some(manifest), diagnostics: validator.diagnostics }
+}
+
+/// toml reports unknown fields as "unknown field `x`, expected …": name the field.
+fn field_of_error(message: &str) -> Option<String> {
+    let rest = message.split_once("field `")?.1;
+    Some(rest.split_once('`')?.0.to_owned())
+}
+
+fn validate(raw: RawManifest, v: &mut Validator<'_>, files: &dyn ProjectFiles) -> Manifest {
+    let project = raw.project.into_inner();
+    if project.name.get_ref().trim().is_empty() {
+        v.error(project.name.span(), "project.name", "the project name is empty");
+    }
+
+    let mut targets = Vec::new();
+    for (name, target) in raw.targets {
+        let field = format!("targets.{}", name.get_ref());
+        if !is_valid_target_name(name.get_ref()) {
+            v.error(
+                name.span(),
+                &field,
+                format!(
+                    "target name `{}` must start with a lowercase letter or digit and contain only lowercase letters, digits, `-` and `_`",
+                    name.get_ref()
+                ),
+            );
+        }
+        let target_span = target.span();
+        let target = target.into_inner();
+        let adapter = *target.adapter.get_ref();
+        if let (Some(profile), Some(_)) = (&target.profile, &target.account) {
+            v.error(
+                profile.span(),
+                format!("{field}.profile"),
+                "set either `profile` (an AWS profile) or `account` (a keychain account), not both",
+            );
+        }
+        if let Some(profile) = &target.profile
+            && adapter != AdapterKind::Aws
+        {
+            v.error(
+                profile.span(),
+                format!("{field}.profile"),
+                "`profile` names an AWS profile and only applies to targets with adapter = \"aws\"; use `account` for other clouds",
+            );
+        }
+        if adapter == AdapterKind::Local && (target.region.is_some() || target.account.is_some()) {
+            v.warning(
+                target_span,
+                &field,
+                "a local target ignores `region` and `account`",
+            );
+        }
+        targets.push(Target {
+            name: name.into_inner(),
+            adapter,
+            region: target.region.map(Spanned::into_inner),
+            profile: target.profile.map(Spanned::into_inner),
+            account: target.account.map(Spanned::into_inner),
+        });
+    }
+
+    let mut functions: Vec<Function> = Vec::new();
+    let mut seen_lowercase: Vec<(String, String)> = Vec::new();
+    for (name, function) in raw.functions {
+        let field = format!("functions.{}", name.get_ref());
+        let name_text = name.get_ref().clone();
+        if !is_valid_function_name(&name_text) {
+            v.error(
+                name.span(),
+                &field,
+                format!(
+                    "function name `{name_text}` must be 1 to 64 letters, digits, `-` or `_`"
+                ),
+            );
+        }
+        let lowercase = name_text.to_lowercase();
+        if let Some((_, other)) = seen_lowercase.iter().find(|(l, _)| *l == lowercase) {
+            v.error(
+                name.span(),
+                &field,
+                format!(
+                    "duplicate function name: `{name_text}` and `{other}` differ only in case, and Azure and Google treat them as the same function"
+                ),
+            );
+        }
+        seen_lowercase.push((lowercase, name_text.clone()));
+        functions.push(validate_function(name_text, &field, function.into_inner(), v, files));
+    }
+
+    Manifest { project_name: project.name.into_inner(), targets, functions }
+}
+
+fn validate_function(
+    name: String,
+    field: &str,
+    raw: RawFunction,
+    v: &mut Validator<'_>,
+    files: &dyn ProjectFiles,
+) -> Function {
+    let runtime = raw.runtime.get_ref().parse::<Runtime>().ok();
+    if runtime.is_none() {
+        let unknown = raw.runtime.get_ref();
+        let mut message = format!("unknown runtime `{unknown}`");
+        if let Some(suggestion) = Runtime::suggest(unknown) {
+            message.push_str(&format!("; did you mean `{suggestion}`?"));
+        } else {
+            let known: Vec<_> = Runtime::names().collect();
+            message.push_str(&format!("; known runtimes: {}", known.join(", ")));
+        }
+        v.error(raw.runtime.span(), format!("{field}.runtime"), message);
+    }
+
+    let code_dir = raw
+        .code_dir
+        .as_ref()
+        .map(|d| d.get_ref().trim_end_matches('/').to_owned())
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| ".".to_owned());
+    if let Some(dir) = &raw.code_dir
+        && (dir.get_ref().starts_with('/') || dir.get_ref().split('/').any(|c| c == ".."))
+    {
+        v.error(
+            dir.span(),
+            format!("{field}.code_dir"),
+            "code_dir must be a relative path inside the project",
+        );
+    }
+
+    let handler_file = runtime.and_then(|runtime| {
+        check_handler(runtime, &code_dir, &raw.handler, field, v, files)
+    });
+
+    let memory_mb = check_range(raw.memory_mb.as_ref(), MEMORY_MB_RANGE, DEFAULT_MEMORY_MB, "MB", &format!("{field}.memory_mb"), v);
+    let timeout_s = check_range(raw.timeout_s.as_ref(), TIMEOUT_S_RANGE, DEFAULT_TIMEOUT_S, "seconds", &format!("{field}.timeout_s"), v);
+
+    let mut environment = Vec::new();
+    for (key, value) in raw.environment {
+        let env_field = format!("{field}.environment.{}", key.get_ref());
+        if !is_valid_env_key(key.get_ref()) {
+            v.error(
+                key.span(),
+                &env_field,
+                format!(
+                    "environment variable name `{}` must start with a letter and contain only letters, digits and `_`",
+                    key.get_ref()
+                ),
+            );
+        } else if RESERVED_ENVIRONMENT.contains(&key.get_ref().as_str()) {
+            v.error(
+                key.span(),
+                &env_field,
+                format!("`{}` is reserved: the runtime sets it itself", key.get_ref()),
+            );
+        }
+        environment.push(EnvVar { key: key.into_inner(), value: value.into_inner() });
+    }
+
+    let mut triggers = Vec::new();
+    for (i, trigger) in raw.triggers.into_iter().enumerate() {
+        let trigger_field = format!("{field}.triggers[{i}]");
+        check_trigger(&trigger, &trigger_field, v);
+        triggers.push(trigger.into_inner());
+    }
+
+    let mut permissions = Vec::new();
+    for (i, permission) in raw.permissions.into_iter().enumerate() {
+        let permission_field = format!("{field}.permissions[{i}]");
+        if permission.get_ref().actions.is_empty() {
+            v.error(permission.span(), &permission_field, "a permission needs at least one action");
+        }
+        for action in &permission.get_ref().actions {
+            if action != "*" && !is_action_pattern(action) {
+                v.error(
+                    permission.span(),
+                    format!("{permission_field}.actions"),
+                    format!("`{action}` is not an action of the form `service:Action`"),
+                );
+            }
+        }
+        if permission.get_ref().resources.is_empty() {
+            v.error(permission.span(), &permission_field, "a permission needs at least one resource (use \"*\" for any)");
+        }
+        permissions.push(permission.into_inner());
+    }
+
+    Function {
+        name,
+        runtime: raw.runtime.into_inner(),
+        handler: raw.handler.into_inner(),
+        code_dir,
+        handler_file,
+        memory_mb,
+        timeout_s,
+        environment,
+        triggers,
+        permissions,
+    }
+}
+
+/// The module files a handler string may refer to, relative to the project root, in the order
+/// the runtime tries them. Empty for custom runtimes, whose entry point is `bootstrap`.
+pub fn handler_candidates(runtime: Runtime, code_dir: &str, handler: &str) -> Vec<String> {
+    let prefix = if code_dir == "." { String::new() } else { format!("{code_dir}/") };
+    if runtime.family == RuntimeFamily::Provided {
+        return vec![format!("{prefix}bootstrap")];
+    }
+    let Some((module, _export)) = handler.rsplit_once('.') else {
+        return Vec::new();
+    };
+    let module_path = match runtime.family {
+        // Python handlers may name their module with dots (`pkg.app.handler`).
+        RuntimeFamily::Python => module.replace('.', "/"),
+        _ => module.to_owned(),
+    };
+    runtime
+        .handler_extensions()
+        .iter()
+        .map(|ext| format!("{prefix}{module_path}.{ext}"))
+        .collect()
+}
+
+fn check_handler(
+    runtime: Runtime,
+    code_dir: &str,
+    handler: &Spanned<String>,
+    field: &str,
+    v: &mut Validator<'_>,
+    files: &dyn ProjectFiles,
+) -> Option<String> {
+    let handler_field = format!("{field}.handler");
+    let text = handler.get_ref();
+    if runtime.family != RuntimeFamily::Provided {
+        let well_formed = text
+            .rsplit_once('.')
+            .is_some_and(|(module, export)| !module.is_empty() && is_identifier(export));
+        if !well_formed {
+            v.error(
+                handler.span(),
+                handler_field,
+                format!("handler `{text}` must be `path/to/module.function`, e.g. `src/app.handler`"),
+            );
+            return None;
+        }
+    }
+    let candidates = handler_candidates(runtime, code_dir, text);
+    let found = candidates.iter().find(|c| files.is_file(c)).cloned();
+    if found.is_none() {
+        v.error(
+            handler.span(),
+            handler_field,
+            format!("handler file not found: looked for {}", candidates.join(", ")),
+        );
+    }
+    found
+}
+
+fn check_range(
+    value: Option<&Spanned<i64>>,
+    (min, max): (u32, u32),
+    default: u32,
+    unit: &str,
+    field: &str,
+    v: &mut Validator<'_>,
+) -> u32 {
+    let Some(value) = value else { return default };
+    let n = *value.get_ref();
+    if n < i64::from(min) || n > i64::from(max) {
+        v.error(
+            value.span(),
+            field,
+            format!("{n} is out of range: must be between {min} and {max} {unit}"),
+        );
+        return n.clamp(i64::from(min), i64::from(max)) as u32;
+    }
+    n as u32
+}
+
+fn check_trigger(trigger: &Spanned<Trigger>, field: &str, v: &mut Validator<'_>) {
+    match trigger.get_ref() {
+        Trigger::Http { method, path } => {
+            const METHODS: &[&str] =
+                &["ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+            if !METHODS.contains(&method.to_ascii_uppercase().as_str()) {
+                v.error(trigger.span(), format!("{field}.method"), format!("unknown HTTP method `{method}`; use one of {}", METHODS.join(", ")));
+            }
+            if !path.starts_with('/') {
+                v.error(trigger.span(), format!("{field}.path"), format!("HTTP path `{path}` must start with `/`"));
+            }
+        }
+        Trigger::Schedule { expression, .. } => {
+            let e = expression.trim();
+            if !(e.starts_with("rate(") || e.starts_with("cron(")) || !e.ends_with(')') {
+                v.error(trigger.span(), format!("{field}.expression"), format!("schedule `{expression}` must be `rate(...)` or `cron(...)`"));
+            }
+        }
+        Trigger::Storage { bucket, .. } if bucket.trim().is_empty() => {
+            v.error(trigger.span(), format!("{field}.bucket"), "the bucket name is empty");
+        }
+        Trigger::Queue { queue, .. } if queue.trim().is_empty() => {
+            v.error(trigger.span(), format!("{field}.queue"), "the queue name is empty");
+        }
+        Trigger::Stream { stream, .. } if stream.trim().is_empty() => {
+            v.error(trigger.span(), format!("{field}.stream"), "the stream name is empty");
+        }
+        _ => {}
+    }
+}
+
+pub fn is_valid_function_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn is_valid_target_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+pub fn is_valid_env_key(key: &str) -> bool {
+    key.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn is_identifier(s: &str) -> bool {
+    s.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
+        && s.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+}
+
+fn is_action_pattern(action: &str) -> bool {
+    action.split_once(':').is_some_and(|(service, name)| {
+        !service.is_empty()
+            && !name.is_empty()
+            && service.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Files(&'static [&'static str]);
+
+    impl ProjectFiles for Files {
+        fn is_file(&self, relative: &str) -> bool {
+            self.0.contains(&relative)
+        }
+    }
+
+    const FILES: Files = Files(&["src/resize.js", "app.py", "pkg/mod.py", "bootstrap"]);
+
+    fn parse(text: &str) -> ParsedManifest {
+        parse_manifest(text, "functory.toml", &FILES)
+    }
+
+    const GOOD: &str = r#"
+[project]
+name = "thumbnails"
+
+[targets.local]
+adapter = "local"
+
+[targets.dev]
+adapter = "aws"
+region = "eu-west-1"
+profile = "dev"
+
+[functions.resize]
+runtime = "nodejs20.x"
+handler = "src/resize.handler"
+memory_mb = 512
+timeout_s = 30
+environment = { THUMBS_BUCKET = "thumbs" }
+
+[[functions.resize.triggers]]
+kind = "storage"
+bucket = "uploads"
+suffix = ".jpg"
+
+[[functions.resize.permissions]]
+actions = ["s3:GetObject"]
+resources = ["arn:aws:s3:::uploads/*"]
+
+[functions.report]
+runtime = "python3.12"
+handler = "pkg.mod.handler"
+"#;
+
+    #[test]
+    fn parses_the_documented_shape() {
+        let parsed = parse(GOOD);
+        assert_eq!(parsed.diagnostics, vec![]);
+        let manifest = parsed.manifest.unwrap();
+        assert_eq!(manifest.project_name, "thumbnails");
+        assert_eq!(manifest.targets.len(), 2);
+        assert_eq!(manifest.targets[1].adapter, AdapterKind::Aws);
+        assert_eq!(manifest.targets[1].profile.as_deref(), Some("dev"));
+        let resize = &manifest.functions[0];
+        assert_eq!(resize.name, "resize");
+        assert_eq!(resize.memory_mb, 512);
+        assert_eq!(resize.handler_file.as_deref(), Some("src/resize.js"));
+        assert_eq!(resize.environment, vec![EnvVar { key: "THUMBS_BUCKET".into(), value: "thumbs".into() }]);
+        assert_eq!(
+            resize.triggers,
+            vec![Trigger::Storage { bucket: "uploads".into(), prefix: None, suffix: Some(".jpg".into()), events: None }]
+        );
+        assert_eq!(resize.permissions[0].effect, PermissionEffect::Allow);
+        let report = &manifest.functions[1];
+        assert_eq!(report.memory_mb, DEFAULT_MEMORY_MB);
+        assert_eq!(report.timeout_s, DEFAULT_TIMEOUT_S);
+        assert_eq!(report.handler_file.as_deref(), Some("pkg/mod.py"));
+    }
+
+    #[test]
+    fn syntax_error_names_line_and_column() {
+        let parsed = parse("[project]\nname = \"x\"\n[functions.a]\nruntime = nodejs\n");
+        assert!(parsed.manifest.is_none());
+        let d = &parsed.diagnostics[0];
+        assert_eq!((d.line, d.column), (4, 11), "{d}");
+        assert!(d.to_string().starts_with("functory.toml:4:11: error:"), "{d}");
+    }
+
+    #[test]
+    fn unknown_field_is_named() {
+        let parsed = parse("[project]\nname = \"x\"\n[functions.a]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\nmemroy_mb = 256\n");
+        let d = &parsed.diagnostics[0];
+        assert_eq!(d.field.as_deref(), Some("memroy_mb"));
+        assert_eq!(d.line, 6);
+        assert!(d.message.contains("unknown field `memroy_mb`"), "{}", d.message);
+    }
+
+    #[test]
+    fn duplicate_table_is_a_positioned_error() {
+        let parsed = parse("[project]\nname = \"x\"\n[functions.a]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\n[functions.a]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\n");
+        let d = &parsed.diagnostics[0];
+        assert_eq!(d.line, 6, "{d}");
+        assert!(d.message.contains("duplicate"), "{}", d.message);
+    }
+
+    #[test]
+    fn semantic_errors_keep_the_model_and_point_at_fields() {
+        let text = "[project]\nname = \"x\"\n\n[functions.a]\nruntime = \"nodejs20\"\nhandler = \"src/a.handler\"\nmemory_mb = 64\ntimeout_s = 901\n\n[functions.A]\nruntime = \"python3.12\"\nhandler = \"missing.handler\"\nenvironment = { AWS_REGION = \"x\", \"1BAD\" = \"y\" }\n";
+        let parsed = parse(text);
+        let manifest = parsed.manifest.as_ref().unwrap();
+        assert_eq!(manifest.functions.len(), 2);
+        let find = |field: &str| {
+            parsed
+                .diagnostics
+                .iter()
+                .find(|d| d.field.as_deref() == Some(field))
+                .unwrap_or_else(|| panic!("no diagnostic for {field}: {:#?}", parsed.diagnostics))
+        };
+        let runtime = find("functions.a.runtime");
+        assert_eq!((runtime.line, runtime.column), (5, 11));
+        assert!(runtime.message.contains("did you mean `nodejs20.x`"));
+        let memory = find("functions.a.memory_mb");
+        assert_eq!((memory.line, memory.column), (7, 13));
+        assert!(memory.message.contains("between 128 and 10240"));
+        assert_eq!(find("functions.a.timeout_s").line, 8);
+        assert!(find("functions.A").message.contains("differ only in case"));
+        assert!(find("functions.A.handler").message.contains("missing.py"));
+        assert!(find("functions.A.environment.AWS_REGION").message.contains("reserved"));
+        assert!(find("functions.A.environment.1BAD").message.contains("must start with a letter"));
+    }
+
+    #[test]
+    fn profile_and_account_are_exclusive_and_aws_only() {
+        let parsed = parse("[project]\nname = \"x\"\n[targets.prod]\nadapter = \"aws\"\nprofile = \"p\"\naccount = \"a\"\n[targets.az]\nadapter = \"azure\"\nprofile = \"p\"\n");
+        let fields: Vec<_> = parsed.diagnostics.iter().filter_map(|d| d.field.as_deref()).collect();
+        assert_eq!(fields, vec!["targets.prod.profile", "targets.az.profile"]);
+    }
+
+    #[test]
+    fn bad_trigger_and_permission_are_reported() {
+        let parsed = parse("[project]\nname = \"x\"\n[functions.a]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\n[[functions.a.triggers]]\nkind = \"schedule\"\nexpression = \"every day\"\n[[functions.a.permissions]]\nactions = [\"s3 GetObject\"]\n");
+        let fields: Vec<_> = parsed.diagnostics.iter().filter_map(|d| d.field.as_deref()).collect();
+        assert_eq!(fields, vec!["functions.a.triggers[0].expression", "functions.a.permissions[0].actions"]);
+        assert_eq!(parsed.diagnostics[0].line, 6);
+    }
+
+    #[test]
+    fn custom_runtime_needs_bootstrap() {
+        let parsed = parse("[project]\nname = \"x\"\n[functions.rs]\nruntime = \"provided.al2023\"\nhandler = \"anything\"\ncode_dir = \"rust\"\n");
+        assert_eq!(parsed.diagnostics.len(), 1);
+        assert!(parsed.diagnostics[0].message.contains("rust/bootstrap"));
+    }
+}
