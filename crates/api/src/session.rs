@@ -1,9 +1,20 @@
-//! What the app was started with: a project to open and the unsaved buffers of the last run.
+//! The desktop app's session: which project is open, the recovery journal, where the sample
+//! lives. The Tauri commands are one-line calls into this type, so everything they do is
+//! testable without a window.
 
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use functory_core::ManifestEdit;
+use functory_core::template::FunctionTemplate;
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::recovery::JournalEntry;
+use crate::error::{ApiError, ErrorCode};
+use crate::files::FileContent;
+use crate::project::{Project, ProjectView};
+use crate::recovery::{JournalEntry, RecoveryJournal};
+use crate::sample;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -13,4 +24,175 @@ pub struct Startup {
     pub open_path: Option<String>,
     /// Unsaved buffers a previous run left in the recovery journal; the UI offers to restore.
     pub recovery: Vec<JournalEntry>,
+}
+
+/// What the app was asked to open when it was launched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LaunchRequest {
+    Nothing,
+    Sample,
+    Folder(PathBuf),
+}
+
+impl LaunchRequest {
+    /// Reads `--sample` or `--open DIR` (also `--open=DIR`) from the app's arguments.
+    pub fn from_args(args: impl IntoIterator<Item = String>) -> Result<Self, String> {
+        let mut args = args.into_iter();
+        let mut request = LaunchRequest::Nothing;
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--sample" => request = LaunchRequest::Sample,
+                "--open" => {
+                    let dir = args.next().ok_or("--open needs a folder")?;
+                    request = LaunchRequest::Folder(dir.into());
+                }
+                other if other.starts_with("--open=") => {
+                    request = LaunchRequest::Folder(other["--open=".len()..].into());
+                }
+                other => return Err(format!("unknown argument `{other}`; use --sample or --open DIR")),
+            }
+        }
+        Ok(request)
+    }
+}
+
+#[derive(Debug)]
+pub struct Session {
+    project: Mutex<Option<Project>>,
+    journal: RecoveryJournal,
+    sample_dir: PathBuf,
+    launch: LaunchRequest,
+}
+
+impl Session {
+    /// `data_dir` is the app's own data folder: the journal and the sample's copy live there.
+    pub fn new(data_dir: &Path, launch: LaunchRequest) -> Self {
+        Self {
+            project: Mutex::new(None),
+            journal: RecoveryJournal::in_dir(data_dir),
+            sample_dir: data_dir.join("samples").join("thumbnails"),
+            launch,
+        }
+    }
+
+    pub fn startup(&self) -> Result<Startup, ApiError> {
+        let open_path = match &self.launch {
+            LaunchRequest::Nothing => None,
+            LaunchRequest::Sample => Some(sample::open_sample(&self.sample_dir)?.root().display().to_string()),
+            LaunchRequest::Folder(dir) => Some(dir.display().to_string()),
+        };
+        Ok(Startup { open_path, recovery: self.journal.load() })
+    }
+
+    fn set(&self, project: Project) -> Result<ProjectView, ApiError> {
+        let view = project.view()?;
+        *self.project.lock().unwrap_or_else(|p| p.into_inner()) = Some(project);
+        Ok(view)
+    }
+
+    fn current(&self) -> Result<Project, ApiError> {
+        self.project
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| ApiError::new(ErrorCode::NoProject, "no project is open"))
+    }
+
+    pub fn open_project(&self, path: &str) -> Result<ProjectView, ApiError> {
+        self.set(Project::open(path)?)
+    }
+
+    pub fn open_sample_project(&self) -> Result<ProjectView, ApiError> {
+        self.set(sample::open_sample(&self.sample_dir)?)
+    }
+
+    pub fn create_project(
+        &self,
+        path: &str,
+        name: &str,
+        template: Option<FunctionTemplate>,
+    ) -> Result<ProjectView, ApiError> {
+        if path.trim().is_empty() {
+            return Err(ApiError::new(ErrorCode::InvalidInput, "choose a folder for the new project"));
+        }
+        self.set(Project::create(path, name, template)?)
+    }
+
+    pub fn init_project(&self, name: &str) -> Result<ProjectView, ApiError> {
+        let project = self.current()?;
+        project.init(name)?;
+        project.view()
+    }
+
+    pub fn reload_project(&self) -> Result<ProjectView, ApiError> {
+        self.current()?.view()
+    }
+
+    pub fn read_file(&self, path: &str) -> Result<FileContent, ApiError> {
+        self.current()?.read_file(path)
+    }
+
+    pub fn write_file(&self, path: &str, text: &str) -> Result<ProjectView, ApiError> {
+        let project = self.current()?;
+        project.write_file(path, text)?;
+        project.view()
+    }
+
+    pub fn apply_manifest_edit(&self, edit: &ManifestEdit) -> Result<ProjectView, ApiError> {
+        let project = self.current()?;
+        project.apply_manifest_edit(edit)?;
+        project.view()
+    }
+
+    pub fn create_function(&self, name: &str, template: FunctionTemplate) -> Result<ProjectView, ApiError> {
+        let project = self.current()?;
+        project.create_function(name, template)?;
+        project.view()
+    }
+
+    pub fn journal_save(&self, entries: &[JournalEntry]) -> Result<(), ApiError> {
+        self.journal.save(entries)
+    }
+
+    pub fn journal_clear(&self) -> Result<(), ApiError> {
+        self.journal.clear()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn launch_arguments() {
+        let parse = |args: &[&str]| LaunchRequest::from_args(args.iter().map(|s| s.to_string()));
+        assert_eq!(parse(&[]), Ok(LaunchRequest::Nothing));
+        assert_eq!(parse(&["--sample"]), Ok(LaunchRequest::Sample));
+        assert_eq!(parse(&["--open", "/p"]), Ok(LaunchRequest::Folder("/p".into())));
+        assert_eq!(parse(&["--open=/q"]), Ok(LaunchRequest::Folder("/q".into())));
+        assert!(parse(&["--open"]).is_err());
+        assert!(parse(&["--bogus"]).unwrap_err().contains("--bogus"));
+    }
+
+    #[test]
+    fn commands_need_an_open_project() {
+        let dir = tempfile::tempdir().unwrap();
+        let session = Session::new(dir.path(), LaunchRequest::Nothing);
+        assert_eq!(session.read_file("a").unwrap_err().code, ErrorCode::NoProject);
+        let view = session.open_sample_project().unwrap();
+        assert_eq!(view.name, "thumbnails");
+        assert!(session.read_file("src/resize.mjs").unwrap().text.contains("handler"));
+    }
+
+    #[test]
+    fn sample_launch_opens_the_sample_and_reports_the_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Session::new(dir.path(), LaunchRequest::Nothing);
+        let entry = JournalEntry { project_root: "/x".into(), path: "a".into(), text: "t".into(), updated_at_ms: 1 };
+        first.journal_save(std::slice::from_ref(&entry)).unwrap();
+        let second = Session::new(dir.path(), LaunchRequest::Sample);
+        let startup = second.startup().unwrap();
+        assert!(startup.open_path.unwrap().ends_with("samples/thumbnails"));
+        assert_eq!(startup.recovery, vec![entry]);
+    }
 }

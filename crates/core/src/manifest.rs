@@ -59,6 +59,17 @@ pub enum AdapterKind {
     Gcp,
 }
 
+impl std::fmt::Display for AdapterKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            AdapterKind::Local => "the local runtime",
+            AdapterKind::Aws => "AWS Lambda",
+            AdapterKind::Azure => "Azure Functions",
+            AdapterKind::Gcp => "Google Cloud Functions",
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]

@@ -1,0 +1,159 @@
+//! `functory`: the command line over `functory-api`, for scripts and CI. Every use case the app
+//! offers headless lives here; output is one clear line per problem, or JSON with `--json`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use functory_api::core::Severity;
+use functory_api::core::template::FunctionTemplate;
+use functory_api::{ApiError, Project};
+
+#[derive(Debug, Parser)]
+#[command(name = "functory", version, about = "Author, wire, audit and ship serverless functions.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a new project folder with a manifest and, from a template, a first function.
+    New {
+        /// The folder to create (must not exist, or be empty).
+        dir: PathBuf,
+        /// The first function's template.
+        #[arg(long, value_enum, default_value_t = Template::NodeHttp)]
+        template: Template,
+        /// The project's name (default: the folder's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Print the new project as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate functory.toml; exit 1 with `file:line:col: message` lines if it has errors.
+    Check {
+        /// The project folder (default: the current folder).
+        dir: Option<PathBuf>,
+        /// Print the diagnostics as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the project's functions.
+    Functions {
+        /// The project folder (default: the current folder).
+        dir: Option<PathBuf>,
+        /// Print the functions as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Template {
+    NodeHttp,
+    PythonHttp,
+    /// No function, only the manifest.
+    None,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("functory: error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode, ApiError> {
+    match command {
+        Command::New { dir, template, name, json } => {
+            let name = name.unwrap_or_else(|| {
+                dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "project".into())
+            });
+            let template = match template {
+                Template::NodeHttp => Some(FunctionTemplate::NodeHttp),
+                Template::PythonHttp => Some(FunctionTemplate::PythonHttp),
+                Template::None => None,
+            };
+            let project = Project::create(&dir, &name, template)?;
+            let view = project.view()?;
+            if json {
+                print_json(&view);
+            } else {
+                println!("created {} in {}", view.name, view.root);
+                if let Some(manifest) = &view.manifest.manifest {
+                    for function in &manifest.functions {
+                        println!("  function {} ({}, {})", function.name, function.runtime, function.handler);
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { dir, json } => {
+            let dir = dir.unwrap_or_else(|| PathBuf::from("."));
+            let project = Project::open(&dir)?;
+            let parsed = project.parse()?;
+            let manifest_path = dir.join(functory_api::core::MANIFEST_FILE_NAME);
+            if json {
+                print_json(&parsed);
+            } else {
+                for diagnostic in &parsed.diagnostics {
+                    let mut shown = diagnostic.clone();
+                    shown.file = manifest_path.display().to_string();
+                    println!("{shown}");
+                }
+                if parsed.diagnostics.is_empty()
+                    && let Some(manifest) = &parsed.manifest
+                {
+                    println!(
+                        "{}: ok ({} function{}, {} target{})",
+                        manifest_path.display(),
+                        manifest.functions.len(),
+                        plural(manifest.functions.len()),
+                        manifest.targets.len(),
+                        plural(manifest.targets.len()),
+                    );
+                }
+            }
+            let errors = parsed.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+            Ok(if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Functions { dir, json } => {
+            let project = Project::open(dir.unwrap_or_else(|| PathBuf::from(".")))?;
+            let parsed = project.parse()?;
+            let Some(manifest) = parsed.manifest else {
+                for diagnostic in &parsed.diagnostics {
+                    eprintln!("{diagnostic}");
+                }
+                return Ok(ExitCode::FAILURE);
+            };
+            if json {
+                print_json(&manifest.functions);
+            } else {
+                for function in &manifest.functions {
+                    println!(
+                        "{}\t{}\t{}\t{} MB\t{} s",
+                        function.name, function.runtime, function.handler, function.memory_mb, function.timeout_s
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn print_json(value: &impl serde::Serialize) {
+    match serde_json::to_string_pretty(value) {
+        Ok(json) => println!("{json}"),
+        Err(error) => eprintln!("functory: error: could not encode JSON: {error}"),
+    }
+}

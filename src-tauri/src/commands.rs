@@ -1,0 +1,131 @@
+//! The IPC commands. Each is a few lines: take state, call `functory-api`, return its result;
+//! errors cross as `{code, message}` (`ApiError` serializes to exactly that).
+
+use functory_api::core::ManifestEdit;
+use functory_api::core::template::FunctionTemplate;
+use functory_api::recovery::JournalEntry;
+use functory_api::session::Startup;
+use functory_api::{ApiError, FileContent, ProjectView, Session};
+use tauri::{AppHandle, Runtime, State};
+use tauri_plugin_dialog::DialogExt;
+
+use crate::Launch;
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+/// Every command the UI may call. The mock-runtime test walks this list.
+pub const COMMANDS: &[&str] = &[
+    "startup",
+    "open_project",
+    "open_sample_project",
+    "create_project",
+    "init_project",
+    "reload_project",
+    "read_file",
+    "write_file",
+    "apply_manifest_edit",
+    "create_function",
+    "journal_save",
+    "journal_clear",
+    "pick_folder",
+    "ui_ready",
+];
+
+pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        startup,
+        open_project,
+        open_sample_project,
+        create_project,
+        init_project,
+        reload_project,
+        read_file,
+        write_file,
+        apply_manifest_edit,
+        create_function,
+        journal_save,
+        journal_clear,
+        pick_folder,
+        ui_ready,
+    ]
+}
+
+#[tauri::command]
+fn startup(session: State<'_, Session>) -> Result<Startup> {
+    session.startup()
+}
+
+#[tauri::command]
+async fn open_project(session: State<'_, Session>, path: String) -> Result<ProjectView> {
+    session.open_project(&path)
+}
+
+#[tauri::command]
+async fn open_sample_project(session: State<'_, Session>) -> Result<ProjectView> {
+    session.open_sample_project()
+}
+
+#[tauri::command]
+async fn create_project(
+    session: State<'_, Session>,
+    path: String,
+    name: String,
+    template: Option<FunctionTemplate>,
+) -> Result<ProjectView> {
+    session.create_project(&path, &name, template)
+}
+
+#[tauri::command]
+async fn init_project(session: State<'_, Session>, name: String) -> Result<ProjectView> {
+    session.init_project(&name)
+}
+
+#[tauri::command]
+async fn reload_project(session: State<'_, Session>) -> Result<ProjectView> {
+    session.reload_project()
+}
+
+#[tauri::command]
+async fn read_file(session: State<'_, Session>, path: String) -> Result<FileContent> {
+    session.read_file(&path)
+}
+
+#[tauri::command]
+async fn write_file(session: State<'_, Session>, path: String, text: String) -> Result<ProjectView> {
+    session.write_file(&path, &text)
+}
+
+#[tauri::command]
+async fn apply_manifest_edit(session: State<'_, Session>, edit: ManifestEdit) -> Result<ProjectView> {
+    session.apply_manifest_edit(&edit)
+}
+
+#[tauri::command]
+async fn create_function(
+    session: State<'_, Session>,
+    name: String,
+    template: FunctionTemplate,
+) -> Result<ProjectView> {
+    session.create_function(&name, template)
+}
+
+#[tauri::command]
+async fn journal_save(session: State<'_, Session>, entries: Vec<JournalEntry>) -> Result<()> {
+    session.journal_save(&entries)
+}
+
+#[tauri::command]
+async fn journal_clear(session: State<'_, Session>) -> Result<()> {
+    session.journal_clear()
+}
+
+/// The native folder picker. Runs off the main thread (async command) so it may block.
+#[tauri::command]
+async fn pick_folder<R: Runtime>(app: AppHandle<R>) -> Result<Option<String>> {
+    Ok(app.dialog().file().blocking_pick_folder().map(|path| path.to_string()))
+}
+
+#[tauri::command]
+fn ui_ready(launch: State<'_, Launch>) {
+    launch.report_ready();
+}

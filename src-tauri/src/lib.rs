@@ -1,0 +1,53 @@
+//! The Functory desktop app: the only crate that depends on Tauri.
+//!
+//! It builds the window, holds the [`Session`] as managed state, and exposes thin commands:
+//! each takes the state, calls `functory-api`, and returns its result or its `{code, message}`
+//! error. Anything worth testing lives in `functory-api`, testable without a window.
+
+mod commands;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+pub use functory_api::session::{LaunchRequest, Session};
+use tauri::Manager;
+
+/// State kept beside the session: the launch time for the startup figure the benchmark reads.
+#[derive(Debug)]
+pub struct Launch {
+    pub at: Instant,
+    pub ready_reported: AtomicBool,
+}
+
+impl Launch {
+    /// Prints one line when the UI first reports a usable window with a project open.
+    fn report_ready(&self) {
+        if !self.ready_reported.swap(true, Ordering::SeqCst) {
+            println!("functory: ready in {} ms", self.at.elapsed().as_millis());
+        }
+    }
+}
+
+/// The app with its plugins, state and commands, on any runtime (the real one, or the mock
+/// runtime in tests).
+pub fn builder<R: tauri::Runtime>(launch: LaunchRequest) -> tauri::Builder<R> {
+    let started = Instant::now();
+    tauri::Builder::<R>::new()
+        .plugin(tauri_plugin_dialog::init())
+        .setup(move |app| {
+            let data_dir = app.path().app_data_dir()?;
+            std::fs::create_dir_all(&data_dir)?;
+            app.manage(Session::new(&data_dir, launch));
+            app.manage(Launch { at: started, ready_reported: AtomicBool::new(false) });
+            Ok(())
+        })
+        .invoke_handler(commands::handler())
+}
+
+pub fn run(launch: LaunchRequest) {
+    let result = builder::<tauri::Wry>(launch).run(tauri::generate_context!());
+    if let Err(error) = result {
+        eprintln!("functory-app: could not start: {error}");
+        std::process::exit(1);
+    }
+}
