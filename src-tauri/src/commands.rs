@@ -91,12 +91,19 @@ async fn read_file(session: State<'_, Session>, path: String) -> Result<FileCont
 }
 
 #[tauri::command]
-async fn write_file(session: State<'_, Session>, path: String, text: String) -> Result<ProjectView> {
+async fn write_file(
+    session: State<'_, Session>,
+    path: String,
+    text: String,
+) -> Result<ProjectView> {
     session.write_file(&path, &text)
 }
 
 #[tauri::command]
-async fn apply_manifest_edit(session: State<'_, Session>, edit: ManifestEdit) -> Result<ProjectView> {
+async fn apply_manifest_edit(
+    session: State<'_, Session>,
+    edit: ManifestEdit,
+) -> Result<ProjectView> {
     session.apply_manifest_edit(&edit)
 }
 
@@ -122,7 +129,11 @@ async fn journal_clear(session: State<'_, Session>) -> Result<()> {
 /// The native folder picker. Runs off the main thread (async command) so it may block.
 #[tauri::command]
 async fn pick_folder<R: Runtime>(app: AppHandle<R>) -> Result<Option<String>> {
-    Ok(app.dialog().file().blocking_pick_folder().map(|path| path.to_string()))
+    Ok(app
+        .dialog()
+        .file()
+        .blocking_pick_folder()
+        .map(|path| path.to_string()))
 }
 
 #[tauri::command]

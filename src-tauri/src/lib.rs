@@ -4,8 +4,9 @@
 //! each takes the state, calls `functory-api`, and returns its result or its `{code, message}`
 //! error. Anything worth testing lives in `functory-api`, testable without a window.
 
-mod commands;
+pub mod commands;
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -28,24 +29,35 @@ impl Launch {
     }
 }
 
-/// The app with its plugins, state and commands, on any runtime (the real one, or the mock
-/// runtime in tests).
-pub fn builder<R: tauri::Runtime>(launch: LaunchRequest) -> tauri::Builder<R> {
+/// Adds Functory's plugins, state and commands to a builder of any runtime (the real one, or
+/// the mock runtime in tests). `data_dir` overrides the app's data folder (tests use a
+/// temporary one).
+pub fn configure<R: tauri::Runtime>(
+    builder: tauri::Builder<R>,
+    launch: LaunchRequest,
+    data_dir: Option<PathBuf>,
+) -> tauri::Builder<R> {
     let started = Instant::now();
-    tauri::Builder::<R>::new()
+    builder
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
-            let data_dir = app.path().app_data_dir()?;
+            let data_dir = match data_dir {
+                Some(dir) => dir,
+                None => app.path().app_data_dir()?,
+            };
             std::fs::create_dir_all(&data_dir)?;
             app.manage(Session::new(&data_dir, launch));
-            app.manage(Launch { at: started, ready_reported: AtomicBool::new(false) });
+            app.manage(Launch {
+                at: started,
+                ready_reported: AtomicBool::new(false),
+            });
             Ok(())
         })
         .invoke_handler(commands::handler())
 }
 
 pub fn run(launch: LaunchRequest) {
-    let result = builder::<tauri::Wry>(launch).run(tauri::generate_context!());
+    let result = configure(tauri::Builder::default(), launch, None).run(tauri::generate_context!());
     if let Err(error) = result {
         eprintln!("functory-app: could not start: {error}");
         std::process::exit(1);

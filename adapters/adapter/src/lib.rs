@@ -26,7 +26,10 @@ pub enum AdapterError {
     #[error("throttled: {message}")]
     Throttled { message: String },
     #[error("{operation} is not supported by {provider}")]
-    NotSupported { operation: &'static str, provider: AdapterKind },
+    NotSupported {
+        operation: &'static str,
+        provider: AdapterKind,
+    },
     #[error("invalid request: {message}")]
     InvalidRequest { message: String },
     #[error("{provider} failed: {message}")]
@@ -56,7 +59,10 @@ impl AdapterError {
 
     /// Whether trying the same call again later may succeed.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, AdapterError::Throttled { .. } | AdapterError::Conflict { .. })
+        matches!(
+            self,
+            AdapterError::Throttled { .. } | AdapterError::Conflict { .. }
+        )
     }
 }
 
@@ -82,10 +88,21 @@ mod tests {
 
     #[test]
     fn errors_read_well_and_carry_stable_codes() {
-        let error = AdapterError::NotSupported { operation: "tail_logs", provider: AdapterKind::Gcp };
-        assert_eq!(error.to_string(), "tail_logs is not supported by Google Cloud Functions");
+        let error = AdapterError::NotSupported {
+            operation: "tail_logs",
+            provider: AdapterKind::Gcp,
+        };
+        assert_eq!(
+            error.to_string(),
+            "tail_logs is not supported by Google Cloud Functions"
+        );
         assert_eq!(error.code(), "not_supported");
         assert!(!error.is_retryable());
-        assert!(AdapterError::Throttled { message: "slow down".into() }.is_retryable());
+        assert!(
+            AdapterError::Throttled {
+                message: "slow down".into()
+            }
+            .is_retryable()
+        );
     }
 }

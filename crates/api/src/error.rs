@@ -40,7 +40,10 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 
     pub(crate) fn io(action: &str, path: &Path, error: io::Error) -> Self {
@@ -49,7 +52,10 @@ impl ApiError {
             io::ErrorKind::AlreadyExists => ErrorCode::AlreadyExists,
             _ => ErrorCode::Io,
         };
-        Self::new(code, format!("could not {action} {}: {error}", path.display()))
+        Self::new(
+            code,
+            format!("could not {action} {}: {error}", path.display()),
+        )
     }
 }
 

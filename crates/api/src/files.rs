@@ -17,7 +17,14 @@ const PREVIEW_BYTES: usize = 64 * 1024;
 const BINARY_SNIFF_BYTES: usize = 8 * 1024;
 const TREE_MAX_ENTRIES: usize = 5_000;
 const TREE_MAX_DEPTH: usize = 12;
-const TREE_SKIPPED: &[&str] = &[".git", "node_modules", "target", "__pycache__", ".venv", ".functory"];
+const TREE_SKIPPED: &[&str] = &[
+    ".git",
+    "node_modules",
+    "target",
+    "__pycache__",
+    ".venv",
+    ".functory",
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -50,7 +57,10 @@ pub(crate) fn resolve(root: &Path, relative: &str) -> Result<PathBuf, ApiError> 
     let outside = || {
         ApiError::new(
             ErrorCode::OutsideProject,
-            format!("`{relative}` is outside the project folder {}", root.display()),
+            format!(
+                "`{relative}` is outside the project folder {}",
+                root.display()
+            ),
         )
     };
     let relative_path = Path::new(relative);
@@ -68,7 +78,10 @@ pub(crate) fn resolve(root: &Path, relative: &str) -> Result<PathBuf, ApiError> 
         }
     }
     if clean.as_os_str().is_empty() {
-        return Err(ApiError::new(ErrorCode::InvalidInput, "a file path is required"));
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            "a file path is required",
+        ));
     }
     let candidate = root.join(&clean);
     // The deepest existing ancestor, resolved through symbolic links, must stay in the root.
@@ -79,7 +92,9 @@ pub(crate) fn resolve(root: &Path, relative: &str) -> Result<PathBuf, ApiError> 
             None => break,
         }
     }
-    let real = existing.canonicalize().map_err(|e| ApiError::io("resolve", existing, e))?;
+    let real = existing
+        .canonicalize()
+        .map_err(|e| ApiError::io("resolve", existing, e))?;
     if !real.starts_with(root) {
         return Err(outside());
     }
@@ -99,7 +114,10 @@ pub(crate) fn read_file(root: &Path, relative: &str) -> Result<FileContent, ApiE
     let path = resolve(root, relative)?;
     let metadata = fs::metadata(&path).map_err(|e| ApiError::io("open", &path, e))?;
     if metadata.is_dir() {
-        return Err(ApiError::new(ErrorCode::InvalidInput, format!("`{relative}` is a folder, not a file")));
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            format!("`{relative}` is a folder, not a file"),
+        ));
     }
     let size = metadata.len();
     let relative = to_relative(root, &path);
@@ -117,11 +135,22 @@ pub(crate) fn read_file(root: &Path, relative: &str) -> Result<FileContent, ApiE
                 human_size(n as u64)
             )
         };
-        let text = if looks_binary(&head) { String::new() } else { String::from_utf8_lossy(&head).into_owned() };
-        return Ok(FileContent { path: relative, text, read_only: true, notice: Some(notice), size });
+        let text = if looks_binary(&head) {
+            String::new()
+        } else {
+            String::from_utf8_lossy(&head).into_owned()
+        };
+        return Ok(FileContent {
+            path: relative,
+            text,
+            read_only: true,
+            notice: Some(notice),
+            size,
+        });
     }
     let mut bytes = Vec::with_capacity(size as usize);
-    file.read_to_end(&mut bytes).map_err(|e| ApiError::io("read", &path, e))?;
+    file.read_to_end(&mut bytes)
+        .map_err(|e| ApiError::io("read", &path, e))?;
     if looks_binary(&bytes) {
         return Ok(FileContent {
             path: relative,
@@ -132,12 +161,21 @@ pub(crate) fn read_file(root: &Path, relative: &str) -> Result<FileContent, ApiE
         });
     }
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(FileContent { path: relative, text, read_only: false, notice: None, size }),
+        Ok(text) => Ok(FileContent {
+            path: relative,
+            text,
+            read_only: false,
+            notice: None,
+            size,
+        }),
         Err(error) => Ok(FileContent {
             path: relative,
             text: String::from_utf8_lossy(error.as_bytes()).into_owned(),
             read_only: true,
-            notice: Some("This file is not valid UTF-8; it is shown read-only so saving cannot corrupt it.".into()),
+            notice: Some(
+                "This file is not valid UTF-8; it is shown read-only so saving cannot corrupt it."
+                    .into(),
+            ),
             size,
         }),
     }
@@ -170,9 +208,14 @@ fn human_size(bytes: u64) -> String {
 
 /// Writes `contents` so that a crash leaves either the old file or the new one, never half.
 pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), ApiError> {
-    let dir = path.parent().ok_or_else(|| ApiError::new(ErrorCode::InvalidInput, "no parent folder"))?;
+    let dir = path
+        .parent()
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidInput, "no parent folder"))?;
     fs::create_dir_all(dir).map_err(|e| ApiError::io("create folder", dir, e))?;
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temp = dir.join(format!(".{file_name}.{}.functory-tmp", std::process::id()));
     let result = (|| {
         let mut file = fs::File::create(&temp)?;
@@ -192,7 +235,10 @@ pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), ApiEr
 pub(crate) fn tree(root: &Path) -> TreeNode {
     let mut budget = TREE_MAX_ENTRIES;
     TreeNode {
-        name: root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        name: root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         path: String::new(),
         is_dir: true,
         children: children(root, root, 0, &mut budget),
@@ -203,7 +249,9 @@ fn children(root: &Path, dir: &Path, depth: usize, budget: &mut usize) -> Vec<Tr
     if depth >= TREE_MAX_DEPTH {
         return Vec::new();
     }
-    let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
     let mut entries: Vec<_> = entries
         .filter_map(Result::ok)
         .filter(|e| {
@@ -214,18 +262,34 @@ fn children(root: &Path, dir: &Path, depth: usize, budget: &mut usize) -> Vec<Tr
         .map(|e| {
             // Symbolic links are listed but never followed, so a loop cannot hang the tree.
             let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
-            (is_dir, e.file_name().to_string_lossy().into_owned(), e.path())
+            (
+                is_dir,
+                e.file_name().to_string_lossy().into_owned(),
+                e.path(),
+            )
         })
         .collect();
-    entries.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.to_lowercase().cmp(&b.1.to_lowercase())));
+    entries.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| a.1.to_lowercase().cmp(&b.1.to_lowercase()))
+    });
     let mut nodes = Vec::new();
     for (is_dir, name, path) in entries {
         if *budget == 0 {
             break;
         }
         *budget -= 1;
-        let children = if is_dir { children(root, &path, depth + 1, budget) } else { Vec::new() };
-        nodes.push(TreeNode { name, path: to_relative(root, &path), is_dir, children });
+        let children = if is_dir {
+            children(root, &path, depth + 1, budget)
+        } else {
+            Vec::new()
+        };
+        nodes.push(TreeNode {
+            name,
+            path: to_relative(root, &path),
+            is_dir,
+            children,
+        });
     }
     nodes
 }

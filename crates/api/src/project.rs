@@ -46,9 +46,14 @@ impl Project {
     /// false in its view) so the user can be offered to create one.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, ApiError> {
         let path = path.as_ref();
-        let root = path.canonicalize().map_err(|e| ApiError::io("open", path, e))?;
+        let root = path
+            .canonicalize()
+            .map_err(|e| ApiError::io("open", path, e))?;
         if !root.is_dir() {
-            return Err(ApiError::new(ErrorCode::InvalidInput, format!("{} is not a folder", root.display())));
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!("{} is not a folder", root.display()),
+            ));
         }
         Ok(Self { root })
     }
@@ -66,7 +71,10 @@ impl Project {
             if entries.next().is_some() {
                 return Err(ApiError::new(
                     ErrorCode::AlreadyExists,
-                    format!("{} already exists and is not empty; choose a new folder", path.display()),
+                    format!(
+                        "{} already exists and is not empty; choose a new folder",
+                        path.display()
+                    ),
                 ));
             }
         }
@@ -83,7 +91,10 @@ impl Project {
     pub fn init(&self, name: &str) -> Result<(), ApiError> {
         let name = name.trim();
         if name.is_empty() {
-            return Err(ApiError::new(ErrorCode::InvalidInput, "project.name: the project name is empty"));
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                "project.name: the project name is empty",
+            ));
         }
         let manifest = self.manifest_path();
         if manifest.exists() {
@@ -119,19 +130,34 @@ impl Project {
     /// Parses and validates the manifest against the files on disk.
     pub fn parse(&self) -> Result<ParsedManifest, ApiError> {
         let text = self.manifest_text()?;
-        Ok(parse_manifest(&text, MANIFEST_FILE_NAME, &DiskFiles(&self.root)))
+        Ok(parse_manifest(
+            &text,
+            MANIFEST_FILE_NAME,
+            &DiskFiles(&self.root),
+        ))
     }
 
     pub fn view(&self) -> Result<ProjectView, ApiError> {
         let (has_manifest, manifest) = match self.parse() {
             Ok(parsed) => (true, parsed),
-            Err(e) if e.code == ErrorCode::NoManifest => {
-                (false, ParsedManifest { manifest: None, diagnostics: Vec::new() })
-            }
+            Err(e) if e.code == ErrorCode::NoManifest => (
+                false,
+                ParsedManifest {
+                    manifest: None,
+                    diagnostics: Vec::new(),
+                },
+            ),
             Err(e) => return Err(e),
         };
-        let folder_name = self.root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let name = manifest.manifest.as_ref().map_or(folder_name, |m| m.project_name.clone());
+        let folder_name = self
+            .root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let name = manifest
+            .manifest
+            .as_ref()
+            .map_or(folder_name, |m| m.project_name.clone());
         Ok(ProjectView {
             root: self.root.display().to_string(),
             name,
@@ -150,14 +176,20 @@ impl Project {
     pub fn write_file(&self, relative: &str, text: &str) -> Result<(), ApiError> {
         let path = files::resolve(&self.root, relative)?;
         if path.is_dir() {
-            return Err(ApiError::new(ErrorCode::InvalidInput, format!("`{relative}` is a folder")));
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!("`{relative}` is a folder"),
+            ));
         }
         if path.exists() {
             let current = self.read_file(relative)?;
             if current.read_only {
                 return Err(ApiError::new(
                     ErrorCode::ReadOnly,
-                    format!("`{relative}` is open read-only: {}", current.notice.unwrap_or_default()),
+                    format!(
+                        "`{relative}` is open read-only: {}",
+                        current.notice.unwrap_or_default()
+                    ),
                 ));
             }
         }

@@ -33,7 +33,9 @@ pub struct RecoveryJournal {
 
 impl RecoveryJournal {
     pub fn in_dir(dir: &Path) -> Self {
-        Self { path: dir.join("recovery-journal.json") }
+        Self {
+            path: dir.join("recovery-journal.json"),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -46,7 +48,10 @@ impl RecoveryJournal {
             return self.clear();
         }
         let json = serde_json::to_vec(entries).map_err(|e| {
-            ApiError::new(crate::ErrorCode::Io, format!("could not encode the recovery journal: {e}"))
+            ApiError::new(
+                crate::ErrorCode::Io,
+                format!("could not encode the recovery journal: {e}"),
+            )
         })?;
         write_atomically(&self.path, &json)
     }
@@ -54,7 +59,9 @@ impl RecoveryJournal {
     /// The unsaved buffers of the last session. A journal that cannot be read is moved aside
     /// (never deleted) and treated as empty, so a bad file cannot block the app from starting.
     pub fn load(&self) -> Vec<JournalEntry> {
-        let Ok(bytes) = fs::read(&self.path) else { return Vec::new() };
+        let Ok(bytes) = fs::read(&self.path) else {
+            return Vec::new();
+        };
         match serde_json::from_slice(&bytes) {
             Ok(entries) => entries,
             Err(_) => {

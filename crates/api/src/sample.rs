@@ -7,10 +7,22 @@ use crate::files::write_atomically;
 use crate::project::Project;
 
 const SAMPLE_FILES: &[(&str, &str)] = &[
-    ("functory.toml", include_str!("../../../samples/thumbnails/functory.toml")),
-    ("README.md", include_str!("../../../samples/thumbnails/README.md")),
-    ("src/resize.mjs", include_str!("../../../samples/thumbnails/src/resize.mjs")),
-    ("src/report.py", include_str!("../../../samples/thumbnails/src/report.py")),
+    (
+        "functory.toml",
+        include_str!("../../../samples/thumbnails/functory.toml"),
+    ),
+    (
+        "README.md",
+        include_str!("../../../samples/thumbnails/README.md"),
+    ),
+    (
+        "src/resize.mjs",
+        include_str!("../../../samples/thumbnails/src/resize.mjs"),
+    ),
+    (
+        "src/report.py",
+        include_str!("../../../samples/thumbnails/src/report.py"),
+    ),
 ];
 
 /// Opens the sample project in `dir`, writing it there first if `dir` has no manifest yet.

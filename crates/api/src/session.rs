@@ -49,7 +49,11 @@ impl LaunchRequest {
                 other if other.starts_with("--open=") => {
                     request = LaunchRequest::Folder(other["--open=".len()..].into());
                 }
-                other => return Err(format!("unknown argument `{other}`; use --sample or --open DIR")),
+                other => {
+                    return Err(format!(
+                        "unknown argument `{other}`; use --sample or --open DIR"
+                    ));
+                }
             }
         }
         Ok(request)
@@ -78,10 +82,18 @@ impl Session {
     pub fn startup(&self) -> Result<Startup, ApiError> {
         let open_path = match &self.launch {
             LaunchRequest::Nothing => None,
-            LaunchRequest::Sample => Some(sample::open_sample(&self.sample_dir)?.root().display().to_string()),
+            LaunchRequest::Sample => Some(
+                sample::open_sample(&self.sample_dir)?
+                    .root()
+                    .display()
+                    .to_string(),
+            ),
             LaunchRequest::Folder(dir) => Some(dir.display().to_string()),
         };
-        Ok(Startup { open_path, recovery: self.journal.load() })
+        Ok(Startup {
+            open_path,
+            recovery: self.journal.load(),
+        })
     }
 
     fn set(&self, project: Project) -> Result<ProjectView, ApiError> {
@@ -113,7 +125,10 @@ impl Session {
         template: Option<FunctionTemplate>,
     ) -> Result<ProjectView, ApiError> {
         if path.trim().is_empty() {
-            return Err(ApiError::new(ErrorCode::InvalidInput, "choose a folder for the new project"));
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                "choose a folder for the new project",
+            ));
         }
         self.set(Project::create(path, name, template)?)
     }
@@ -144,7 +159,11 @@ impl Session {
         project.view()
     }
 
-    pub fn create_function(&self, name: &str, template: FunctionTemplate) -> Result<ProjectView, ApiError> {
+    pub fn create_function(
+        &self,
+        name: &str,
+        template: FunctionTemplate,
+    ) -> Result<ProjectView, ApiError> {
         let project = self.current()?;
         project.create_function(name, template)?;
         project.view()
@@ -168,8 +187,14 @@ mod tests {
         let parse = |args: &[&str]| LaunchRequest::from_args(args.iter().map(|s| s.to_string()));
         assert_eq!(parse(&[]), Ok(LaunchRequest::Nothing));
         assert_eq!(parse(&["--sample"]), Ok(LaunchRequest::Sample));
-        assert_eq!(parse(&["--open", "/p"]), Ok(LaunchRequest::Folder("/p".into())));
-        assert_eq!(parse(&["--open=/q"]), Ok(LaunchRequest::Folder("/q".into())));
+        assert_eq!(
+            parse(&["--open", "/p"]),
+            Ok(LaunchRequest::Folder("/p".into()))
+        );
+        assert_eq!(
+            parse(&["--open=/q"]),
+            Ok(LaunchRequest::Folder("/q".into()))
+        );
         assert!(parse(&["--open"]).is_err());
         assert!(parse(&["--bogus"]).unwrap_err().contains("--bogus"));
     }
@@ -178,17 +203,31 @@ mod tests {
     fn commands_need_an_open_project() {
         let dir = tempfile::tempdir().unwrap();
         let session = Session::new(dir.path(), LaunchRequest::Nothing);
-        assert_eq!(session.read_file("a").unwrap_err().code, ErrorCode::NoProject);
+        assert_eq!(
+            session.read_file("a").unwrap_err().code,
+            ErrorCode::NoProject
+        );
         let view = session.open_sample_project().unwrap();
         assert_eq!(view.name, "thumbnails");
-        assert!(session.read_file("src/resize.mjs").unwrap().text.contains("handler"));
+        assert!(
+            session
+                .read_file("src/resize.mjs")
+                .unwrap()
+                .text
+                .contains("handler")
+        );
     }
 
     #[test]
     fn sample_launch_opens_the_sample_and_reports_the_journal() {
         let dir = tempfile::tempdir().unwrap();
         let first = Session::new(dir.path(), LaunchRequest::Nothing);
-        let entry = JournalEntry { project_root: "/x".into(), path: "a".into(), text: "t".into(), updated_at_ms: 1 };
+        let entry = JournalEntry {
+            project_root: "/x".into(),
+            path: "a".into(),
+            text: "t".into(),
+            updated_at_ms: 1,
+        };
         first.journal_save(std::slice::from_ref(&entry)).unwrap();
         let second = Session::new(dir.path(), LaunchRequest::Sample);
         let startup = second.startup().unwrap();

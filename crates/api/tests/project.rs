@@ -23,9 +23,24 @@ fn the_sample_project_opens_without_problems() {
     let manifest = view.manifest.manifest.unwrap();
     let names: Vec<_> = manifest.functions.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["resize", "report"]);
-    assert_eq!(manifest.functions[0].handler_file.as_deref(), Some("src/resize.mjs"));
-    let top: Vec<_> = view.tree.children.iter().map(|n| (n.name.as_str(), n.is_dir)).collect();
-    assert_eq!(top, [("src", true), ("functory.toml", false), ("README.md", false)]);
+    assert_eq!(
+        manifest.functions[0].handler_file.as_deref(),
+        Some("src/resize.mjs")
+    );
+    let top: Vec<_> = view
+        .tree
+        .children
+        .iter()
+        .map(|n| (n.name.as_str(), n.is_dir))
+        .collect();
+    assert_eq!(
+        top,
+        [
+            ("src", true),
+            ("functory.toml", false),
+            ("README.md", false)
+        ]
+    );
     assert_eq!(view.tree.children[0].children[0].path, "src/report.py");
 }
 
@@ -66,7 +81,10 @@ fn a_folder_without_manifest_opens_and_can_be_initialised() {
     assert_eq!(project.parse().unwrap_err().code, ErrorCode::NoManifest);
     project.init("fresh").unwrap();
     assert_eq!(project.view().unwrap().name, "fresh");
-    assert_eq!(project.init("again").unwrap_err().code, ErrorCode::AlreadyExists);
+    assert_eq!(
+        project.init("again").unwrap_err().code,
+        ErrorCode::AlreadyExists
+    );
 }
 
 #[test]
@@ -74,7 +92,12 @@ fn paths_that_escape_the_project_are_refused() {
     let (dir, project) = sample_project();
     let outside = dir.path().join("secret.txt");
     fs::write(&outside, "top secret").unwrap();
-    for path in ["../secret.txt", "src/../../secret.txt", outside.to_str().unwrap(), "/etc/passwd"] {
+    for path in [
+        "../secret.txt",
+        "src/../../secret.txt",
+        outside.to_str().unwrap(),
+        "/etc/passwd",
+    ] {
         let error = project.read_file(path).unwrap_err();
         assert_eq!(error.code, ErrorCode::OutsideProject, "{path}");
         let error = project.write_file(path, "x").unwrap_err();
@@ -85,8 +108,14 @@ fn paths_that_escape_the_project_are_refused() {
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink(dir.path(), project.root().join("escape")).unwrap();
-        assert_eq!(project.read_file("escape/secret.txt").unwrap_err().code, ErrorCode::OutsideProject);
-        assert_eq!(project.write_file("escape/new.txt", "x").unwrap_err().code, ErrorCode::OutsideProject);
+        assert_eq!(
+            project.read_file("escape/secret.txt").unwrap_err().code,
+            ErrorCode::OutsideProject
+        );
+        assert_eq!(
+            project.write_file("escape/new.txt", "x").unwrap_err().code,
+            ErrorCode::OutsideProject
+        );
         assert!(!dir.path().join("new.txt").exists());
     }
     // `..` that stays inside is fine.
@@ -96,8 +125,13 @@ fn paths_that_escape_the_project_are_refused() {
 #[test]
 fn writes_are_atomic_and_leave_no_temporary_files() {
     let (_dir, project) = sample_project();
-    project.write_file("src/new/deep.py", "print('hi')\n").unwrap();
-    assert_eq!(project.read_file("src/new/deep.py").unwrap().text, "print('hi')\n");
+    project
+        .write_file("src/new/deep.py", "print('hi')\n")
+        .unwrap();
+    assert_eq!(
+        project.read_file("src/new/deep.py").unwrap().text,
+        "print('hi')\n"
+    );
     let leftovers: Vec<_> = fs::read_dir(project.root().join("src/new"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -122,10 +156,19 @@ fn binary_and_huge_files_open_read_only_and_cannot_be_saved() {
     assert!(content.read_only);
     assert_eq!(content.size, huge.len() as u64);
     assert_eq!(content.text.len(), 64 * 1024);
-    assert!(content.notice.as_deref().unwrap().contains("larger than the 5 MB"));
+    assert!(
+        content
+            .notice
+            .as_deref()
+            .unwrap()
+            .contains("larger than the 5 MB")
+    );
     let error = project.write_file("huge.log", "truncated").unwrap_err();
     assert_eq!(error.code, ErrorCode::ReadOnly);
-    assert_eq!(fs::metadata(root.join("huge.log")).unwrap().len(), huge.len() as u64);
+    assert_eq!(
+        fs::metadata(root.join("huge.log")).unwrap().len(),
+        huge.len() as u64
+    );
 
     fs::write(root.join("latin1.txt"), b"caf\xe9\n").unwrap();
     let latin1 = project.read_file("latin1.txt").unwrap();
@@ -137,26 +180,45 @@ fn manifest_edits_change_the_file_and_keep_comments() {
     let (_dir, project) = sample_project();
     let before = project.manifest_text().unwrap();
     project
-        .apply_manifest_edit(&ManifestEdit::SetMemory { function: "resize".into(), memory_mb: 1024 })
+        .apply_manifest_edit(&ManifestEdit::SetMemory {
+            function: "resize".into(),
+            memory_mb: 1024,
+        })
         .unwrap();
     let after = project.manifest_text().unwrap();
-    assert!(after.contains("memory_mb = 1024    # images up to 20 MB fit comfortably"), "{after}");
+    assert!(
+        after.contains("memory_mb = 1024    # images up to 20 MB fit comfortably"),
+        "{after}"
+    );
     assert_eq!(before.lines().count(), after.lines().count());
     let view = project.view().unwrap();
     assert_eq!(view.manifest.manifest.unwrap().functions[0].memory_mb, 1024);
 
     let error = project
-        .apply_manifest_edit(&ManifestEdit::SetTimeout { function: "resize".into(), timeout_s: 0 })
+        .apply_manifest_edit(&ManifestEdit::SetTimeout {
+            function: "resize".into(),
+            timeout_s: 0,
+        })
         .unwrap_err();
     assert_eq!(error.code, ErrorCode::InvalidInput);
-    assert!(error.message.contains("functions.resize.timeout_s"), "{}", error.message);
-    assert_eq!(project.manifest_text().unwrap(), after, "a refused edit must not touch the file");
+    assert!(
+        error.message.contains("functions.resize.timeout_s"),
+        "{}",
+        error.message
+    );
+    assert_eq!(
+        project.manifest_text().unwrap(),
+        after,
+        "a refused edit must not touch the file"
+    );
 }
 
 #[test]
 fn a_broken_manifest_still_opens_with_its_error() {
     let (_dir, project) = sample_project();
-    project.write_file("functory.toml", "[project]\nname = \"x\"\n[functions.a\n").unwrap();
+    project
+        .write_file("functory.toml", "[project]\nname = \"x\"\n[functions.a\n")
+        .unwrap();
     let view = project.view().unwrap();
     assert!(view.has_manifest);
     assert!(view.manifest.manifest.is_none());
@@ -167,7 +229,10 @@ fn a_broken_manifest_still_opens_with_its_error() {
     assert!(!view.tree.children.is_empty());
     // An edit on an unparsable manifest is refused, not half-applied.
     let error = project
-        .apply_manifest_edit(&ManifestEdit::SetMemory { function: "a".into(), memory_mb: 256 })
+        .apply_manifest_edit(&ManifestEdit::SetMemory {
+            function: "a".into(),
+            memory_mb: 256,
+        })
         .unwrap_err();
     assert_eq!(error.code, ErrorCode::InvalidManifest);
 }
@@ -175,17 +240,30 @@ fn a_broken_manifest_still_opens_with_its_error() {
 #[test]
 fn create_function_refuses_to_overwrite_code() {
     let (_dir, project) = sample_project();
-    project.create_function("hello", FunctionTemplate::PythonHttp).unwrap();
+    project
+        .create_function("hello", FunctionTemplate::PythonHttp)
+        .unwrap();
     let view = project.view().unwrap();
     assert_eq!(view.manifest.diagnostics, vec![]);
     assert_eq!(view.manifest.manifest.unwrap().functions.len(), 3);
-    let error = project.create_function("hello", FunctionTemplate::NodeHttp).unwrap_err();
+    let error = project
+        .create_function("hello", FunctionTemplate::NodeHttp)
+        .unwrap_err();
     assert_eq!(error.code, ErrorCode::AlreadyExists);
     // Pre-existing handler file with a new name: nothing written.
     project.write_file("src/mine.mjs", "// keep me\n").unwrap();
     let before = project.manifest_text().unwrap();
-    assert_eq!(project.create_function("mine", FunctionTemplate::NodeHttp).unwrap_err().code, ErrorCode::AlreadyExists);
-    assert_eq!(project.read_file("src/mine.mjs").unwrap().text, "// keep me\n");
+    assert_eq!(
+        project
+            .create_function("mine", FunctionTemplate::NodeHttp)
+            .unwrap_err()
+            .code,
+        ErrorCode::AlreadyExists
+    );
+    assert_eq!(
+        project.read_file("src/mine.mjs").unwrap().text,
+        "// keep me\n"
+    );
     assert_eq!(project.manifest_text().unwrap(), before);
 }
 

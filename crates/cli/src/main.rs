@@ -10,7 +10,11 @@ use functory_api::core::template::FunctionTemplate;
 use functory_api::{ApiError, Project};
 
 #[derive(Debug, Parser)]
-#[command(name = "functory", version, about = "Author, wire, audit and ship serverless functions.")]
+#[command(
+    name = "functory",
+    version,
+    about = "Author, wire, audit and ship serverless functions."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -71,9 +75,16 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<ExitCode, ApiError> {
     match command {
-        Command::New { dir, template, name, json } => {
+        Command::New {
+            dir,
+            template,
+            name,
+            json,
+        } => {
             let name = name.unwrap_or_else(|| {
-                dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "project".into())
+                dir.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "project".into())
             });
             let template = match template {
                 Template::NodeHttp => Some(FunctionTemplate::NodeHttp),
@@ -88,7 +99,10 @@ fn run(command: Command) -> Result<ExitCode, ApiError> {
                 println!("created {} in {}", view.name, view.root);
                 if let Some(manifest) = &view.manifest.manifest {
                     for function in &manifest.functions {
-                        println!("  function {} ({}, {})", function.name, function.runtime, function.handler);
+                        println!(
+                            "  function {} ({}, {})",
+                            function.name, function.runtime, function.handler
+                        );
                     }
                 }
             }
@@ -120,8 +134,16 @@ fn run(command: Command) -> Result<ExitCode, ApiError> {
                     );
                 }
             }
-            let errors = parsed.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-            Ok(if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+            let errors = parsed
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count();
+            Ok(if errors > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Functions { dir, json } => {
             let project = Project::open(dir.unwrap_or_else(|| PathBuf::from(".")))?;
@@ -138,7 +160,11 @@ fn run(command: Command) -> Result<ExitCode, ApiError> {
                 for function in &manifest.functions {
                     println!(
                         "{}\t{}\t{}\t{} MB\t{} s",
-                        function.name, function.runtime, function.handler, function.memory_mb, function.timeout_s
+                        function.name,
+                        function.runtime,
+                        function.handler,
+                        function.memory_mb,
+                        function.timeout_s
                     );
                 }
             }

@@ -4,7 +4,11 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn functory(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_functory")).args(args).current_dir(cwd).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_functory"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
 }
 
 fn stdout(output: &Output) -> String {
@@ -19,7 +23,11 @@ fn new_then_check_is_clean_for_every_template() {
         assert!(output.status.success(), "{output:?}");
         let output = functory(&["check", "demo"], dir.path());
         assert!(output.status.success(), "{output:?}");
-        assert!(stdout(&output).contains("demo/functory.toml: ok"), "{}", stdout(&output));
+        assert!(
+            stdout(&output).contains("demo/functory.toml: ok"),
+            "{}",
+            stdout(&output)
+        );
     }
 }
 
@@ -37,8 +45,16 @@ fn check_prints_one_line_per_problem_with_position_and_exits_1() {
     let lines: Vec<_> = text.lines().collect();
     // The handler cannot be resolved without a known runtime, so it is not reported twice.
     assert_eq!(lines.len(), 2, "{text}");
-    assert!(lines[0].starts_with("./functory.toml:5:11: error: unknown runtime `nodejs20`; did you mean `nodejs20.x`?"), "{text}");
-    assert!(lines[1].starts_with("./functory.toml:7:13: error: 50 is out of range"), "{text}");
+    assert!(
+        lines[0].starts_with(
+            "./functory.toml:5:11: error: unknown runtime `nodejs20`; did you mean `nodejs20.x`?"
+        ),
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with("./functory.toml:7:13: error: 50 is out of range"),
+        "{text}"
+    );
 
     let output = functory(&["check", "--json"], dir.path());
     assert_eq!(output.status.code(), Some(1));
@@ -53,25 +69,39 @@ fn check_reports_a_syntax_error_and_a_missing_manifest() {
     std::fs::write(dir.path().join("functory.toml"), "[project\nname = 1\n").unwrap();
     let output = functory(&["check", "."], dir.path());
     assert_eq!(output.status.code(), Some(1));
-    assert!(stdout(&output).starts_with("./functory.toml:1:"), "{}", stdout(&output));
+    assert!(
+        stdout(&output).starts_with("./functory.toml:1:"),
+        "{}",
+        stdout(&output)
+    );
 
     let empty = tempfile::tempdir().unwrap();
     let output = functory(&["check"], empty.path());
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.starts_with("functory: error: ") && stderr.contains("has no functory.toml"), "{stderr}");
+    assert!(
+        stderr.starts_with("functory: error: ") && stderr.contains("has no functory.toml"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn functions_lists_as_text_and_json() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(functory(&["new", "--template", "python-http", "p"], dir.path()).status.success());
+    assert!(
+        functory(&["new", "--template", "python-http", "p"], dir.path())
+            .status
+            .success()
+    );
     let output = functory(&["functions", "p", "--json"], dir.path());
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json[0]["name"], "hello");
     assert_eq!(json[0]["runtime"], "python3.12");
     let text = stdout(&functory(&["functions", "p"], dir.path()));
-    assert!(text.starts_with("hello\tpython3.12\tsrc/hello.handler"), "{text}");
+    assert!(
+        text.starts_with("hello\tpython3.12\tsrc/hello.handler"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -82,8 +112,16 @@ fn new_refuses_a_non_empty_folder_and_help_works_everywhere() {
     let output = functory(&["new", "taken"], dir.path());
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("not empty"));
-    for args in [&["--help"][..], &["new", "--help"], &["check", "--help"], &["functions", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["new", "--help"],
+        &["check", "--help"],
+        &["functions", "--help"],
+    ] {
         let output = functory(args, dir.path());
-        assert!(output.status.success() && stdout(&output).contains("Usage:"), "{args:?}");
+        assert!(
+            output.status.success() && stdout(&output).contains("Usage:"),
+            "{args:?}"
+        );
     }
 }

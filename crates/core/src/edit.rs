@@ -8,21 +8,41 @@ use serde::{Deserialize, Serialize};
 use toml_edit::{DocumentMut, InlineTable, Item, Table, TableLike, Value};
 use ts_rs::TS;
 
-use crate::manifest::{
-    MEMORY_MB_RANGE, TIMEOUT_S_RANGE, is_valid_env_key, is_valid_function_name,
-};
+use crate::manifest::{MEMORY_MB_RANGE, TIMEOUT_S_RANGE, is_valid_env_key, is_valid_function_name};
 use crate::runtime::Runtime;
 
 /// One change to a manifest, as the settings form and the trigger designer ask for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 #[ts(export)]
 pub enum ManifestEdit {
-    SetMemory { function: String, memory_mb: u32 },
-    SetTimeout { function: String, timeout_s: u32 },
-    SetEnv { function: String, key: String, value: String },
-    RemoveEnv { function: String, key: String },
-    AddFunction { name: String, runtime: String, handler: String, http_path: Option<String> },
+    SetMemory {
+        function: String,
+        memory_mb: u32,
+    },
+    SetTimeout {
+        function: String,
+        timeout_s: u32,
+    },
+    SetEnv {
+        function: String,
+        key: String,
+        value: String,
+    },
+    RemoveEnv {
+        function: String,
+        key: String,
+    },
+    AddFunction {
+        name: String,
+        runtime: String,
+        handler: String,
+        http_path: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,20 +59,41 @@ pub enum EditError {
 
 /// Applies `edit` to the manifest `text` and returns the new text.
 pub fn apply_edit(text: &str, edit: &ManifestEdit) -> Result<String, EditError> {
-    let mut doc: DocumentMut =
-        text.parse().map_err(|e: toml_edit::TomlError| EditError::Unparsable(e.message().to_owned()))?;
+    let mut doc: DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| EditError::Unparsable(e.message().to_owned()))?;
     match edit {
-        ManifestEdit::SetMemory { function, memory_mb } => {
-            check_range(&format!("functions.{function}.memory_mb"), *memory_mb, MEMORY_MB_RANGE, "MB")?;
+        ManifestEdit::SetMemory {
+            function,
+            memory_mb,
+        } => {
+            check_range(
+                &format!("functions.{function}.memory_mb"),
+                *memory_mb,
+                MEMORY_MB_RANGE,
+                "MB",
+            )?;
             let table = function_table(&mut doc, function)?;
             set_keeping_decor(table, "memory_mb", Value::from(i64::from(*memory_mb)));
         }
-        ManifestEdit::SetTimeout { function, timeout_s } => {
-            check_range(&format!("functions.{function}.timeout_s"), *timeout_s, TIMEOUT_S_RANGE, "seconds")?;
+        ManifestEdit::SetTimeout {
+            function,
+            timeout_s,
+        } => {
+            check_range(
+                &format!("functions.{function}.timeout_s"),
+                *timeout_s,
+                TIMEOUT_S_RANGE,
+                "seconds",
+            )?;
             let table = function_table(&mut doc, function)?;
             set_keeping_decor(table, "timeout_s", Value::from(i64::from(*timeout_s)));
         }
-        ManifestEdit::SetEnv { function, key, value } => {
+        ManifestEdit::SetEnv {
+            function,
+            key,
+            value,
+        } => {
             let field = format!("functions.{function}.environment.{key}");
             if !is_valid_env_key(key) {
                 return Err(EditError::InvalidValue {
@@ -62,7 +103,10 @@ pub fn apply_edit(text: &str, edit: &ManifestEdit) -> Result<String, EditError> 
             }
             let table = function_table(&mut doc, function)?;
             if table.get("environment").is_none() {
-                table.insert("environment", Item::Value(Value::InlineTable(InlineTable::new())));
+                table.insert(
+                    "environment",
+                    Item::Value(Value::InlineTable(InlineTable::new())),
+                );
             }
             let environment = table
                 .get_mut("environment")
@@ -72,7 +116,10 @@ pub fn apply_edit(text: &str, edit: &ManifestEdit) -> Result<String, EditError> 
                     message: "is not a table".into(),
                 })?;
             set_keeping_decor(environment, key, Value::from(value.as_str()));
-            if let Some(inline) = table.get_mut("environment").and_then(Item::as_inline_table_mut) {
+            if let Some(inline) = table
+                .get_mut("environment")
+                .and_then(Item::as_inline_table_mut)
+            {
                 inline.fmt();
             }
         }
@@ -89,7 +136,12 @@ pub fn apply_edit(text: &str, edit: &ManifestEdit) -> Result<String, EditError> 
                 });
             }
         }
-        ManifestEdit::AddFunction { name, runtime, handler, http_path } => {
+        ManifestEdit::AddFunction {
+            name,
+            runtime,
+            handler,
+            http_path,
+        } => {
             if !is_valid_function_name(name) {
                 return Err(EditError::InvalidValue {
                     field: format!("functions.{name}"),
@@ -107,11 +159,17 @@ pub fn apply_edit(text: &str, edit: &ManifestEdit) -> Result<String, EditError> 
                 table.set_implicit(true);
                 Item::Table(table)
             });
-            let functions = functions.as_table_like_mut().ok_or_else(|| EditError::InvalidValue {
-                field: "functions".into(),
-                message: "is not a table".into(),
-            })?;
-            if functions.iter().any(|(existing, _)| existing.eq_ignore_ascii_case(name)) {
+            let functions =
+                functions
+                    .as_table_like_mut()
+                    .ok_or_else(|| EditError::InvalidValue {
+                        field: "functions".into(),
+                        message: "is not a table".into(),
+                    })?;
+            if functions
+                .iter()
+                .any(|(existing, _)| existing.eq_ignore_ascii_case(name))
+            {
                 return Err(EditError::FunctionExists(name.clone()));
             }
             let mut table = Table::new();
@@ -146,7 +204,10 @@ fn check_range(field: &str, n: u32, (min, max): (u32, u32), unit: &str) -> Resul
     }
 }
 
-fn function_table<'a>(doc: &'a mut DocumentMut, name: &str) -> Result<&'a mut dyn TableLike, EditError> {
+fn function_table<'a>(
+    doc: &'a mut DocumentMut,
+    name: &str,
+) -> Result<&'a mut dyn TableLike, EditError> {
     doc.get_mut("functions")
         .and_then(Item::as_table_like_mut)
         .and_then(|functions| functions.get_mut(name))
@@ -215,7 +276,10 @@ environment = { REPORT_TABLE = "reports" } # inline on purpose
     fn setting_memory_changes_one_value_and_keeps_its_comment() {
         let after = apply_edit(
             HAND_WRITTEN,
-            &ManifestEdit::SetMemory { function: "resize".into(), memory_mb: 1024 },
+            &ManifestEdit::SetMemory {
+                function: "resize".into(),
+                memory_mb: 1024,
+            },
         )
         .unwrap();
         assert_eq!(
@@ -231,40 +295,98 @@ environment = { REPORT_TABLE = "reports" } # inline on purpose
     #[test]
     fn every_comment_survives_a_series_of_edits() {
         let edits = [
-            ManifestEdit::SetMemory { function: "resize".into(), memory_mb: 2048 },
-            ManifestEdit::SetTimeout { function: "resize".into(), timeout_s: 60 },
-            ManifestEdit::SetEnv { function: "resize".into(), key: "QUALITY".into(), value: "90".into() },
-            ManifestEdit::SetEnv { function: "resize".into(), key: "FORMAT".into(), value: "webp".into() },
-            ManifestEdit::SetEnv { function: "report".into(), key: "REGION".into(), value: "eu".into() },
-            ManifestEdit::SetTimeout { function: "report".into(), timeout_s: 15 },
-            ManifestEdit::RemoveEnv { function: "resize".into(), key: "THUMBS_BUCKET".into() },
+            ManifestEdit::SetMemory {
+                function: "resize".into(),
+                memory_mb: 2048,
+            },
+            ManifestEdit::SetTimeout {
+                function: "resize".into(),
+                timeout_s: 60,
+            },
+            ManifestEdit::SetEnv {
+                function: "resize".into(),
+                key: "QUALITY".into(),
+                value: "90".into(),
+            },
+            ManifestEdit::SetEnv {
+                function: "resize".into(),
+                key: "FORMAT".into(),
+                value: "webp".into(),
+            },
+            ManifestEdit::SetEnv {
+                function: "report".into(),
+                key: "REGION".into(),
+                value: "eu".into(),
+            },
+            ManifestEdit::SetTimeout {
+                function: "report".into(),
+                timeout_s: 15,
+            },
+            ManifestEdit::RemoveEnv {
+                function: "resize".into(),
+                key: "THUMBS_BUCKET".into(),
+            },
         ];
         let mut text = HAND_WRITTEN.to_owned();
         for edit in &edits {
             text = apply_edit(&text, edit).unwrap();
         }
-        for comment in HAND_WRITTEN.lines().filter_map(|l| l.find('#').map(|i| &l[i..])) {
+        for comment in HAND_WRITTEN
+            .lines()
+            .filter_map(|l| l.find('#').map(|i| &l[i..]))
+        {
             // The THUMBS_BUCKET line (and its comment) was removed on purpose.
             if comment == "# output bucket" {
                 assert!(!text.contains(comment));
                 continue;
             }
-            assert!(text.contains(comment), "lost comment {comment:?} in:\n{text}");
+            assert!(
+                text.contains(comment),
+                "lost comment {comment:?} in:\n{text}"
+            );
         }
         assert!(text.contains("QUALITY = \"90\""), "{text}");
         assert!(text.contains("FORMAT = \"webp\""), "{text}");
-        assert!(text.contains("environment = { REPORT_TABLE = \"reports\", REGION = \"eu\" } # inline on purpose"), "{text}");
-        assert!(text.contains("timeout_s = 60 # S3 reads can be slow"), "{text}");
+        assert!(
+            text.contains(
+                "environment = { REPORT_TABLE = \"reports\", REGION = \"eu\" } # inline on purpose"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("timeout_s = 60 # S3 reads can be slow"),
+            "{text}"
+        );
         // The result still parses to the values we set.
         let parsed: toml::Table = toml::from_str(&text).unwrap();
-        assert_eq!(parsed["functions"]["report"]["timeout_s"].as_integer(), Some(15));
+        assert_eq!(
+            parsed["functions"]["report"]["timeout_s"].as_integer(),
+            Some(15)
+        );
     }
 
     #[test]
     fn out_of_range_values_are_refused_without_touching_the_text() {
-        let error = apply_edit(HAND_WRITTEN, &ManifestEdit::SetMemory { function: "resize".into(), memory_mb: 64 }).unwrap_err();
-        assert_eq!(error.to_string(), "functions.resize.memory_mb: 64 is out of range: must be between 128 and 10240 MB");
-        let error = apply_edit(HAND_WRITTEN, &ManifestEdit::SetTimeout { function: "nope".into(), timeout_s: 5 }).unwrap_err();
+        let error = apply_edit(
+            HAND_WRITTEN,
+            &ManifestEdit::SetMemory {
+                function: "resize".into(),
+                memory_mb: 64,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "functions.resize.memory_mb: 64 is out of range: must be between 128 and 10240 MB"
+        );
+        let error = apply_edit(
+            HAND_WRITTEN,
+            &ManifestEdit::SetTimeout {
+                function: "nope".into(),
+                timeout_s: 5,
+            },
+        )
+        .unwrap_err();
         assert_eq!(error, EditError::FunctionNotFound("nope".into()));
     }
 
@@ -282,22 +404,39 @@ environment = { REPORT_TABLE = "reports" } # inline on purpose
         .unwrap();
         let (body, trailer) = HAND_WRITTEN.trim_end().rsplit_once('\n').unwrap();
         assert!(after.starts_with(body), "existing text changed:\n{after}");
-        assert!(after.trim_end().ends_with(trailer), "the file's last comment should stay last:\n{after}");
+        assert!(
+            after.trim_end().ends_with(trailer),
+            "the file's last comment should stay last:\n{after}"
+        );
         let parsed: toml::Table = toml::from_str(&after).unwrap();
         let hello = &parsed["functions"]["hello"];
         assert_eq!(hello["handler"].as_str(), Some("src/hello.handler"));
         assert_eq!(hello["triggers"][0]["path"].as_str(), Some("/hello"));
-        let duplicate = apply_edit(&after, &ManifestEdit::AddFunction {
-            name: "Hello".into(), runtime: "python3.12".into(), handler: "x.handler".into(), http_path: None,
-        });
-        assert_eq!(duplicate.unwrap_err(), EditError::FunctionExists("Hello".into()));
+        let duplicate = apply_edit(
+            &after,
+            &ManifestEdit::AddFunction {
+                name: "Hello".into(),
+                runtime: "python3.12".into(),
+                handler: "x.handler".into(),
+                http_path: None,
+            },
+        );
+        assert_eq!(
+            duplicate.unwrap_err(),
+            EditError::FunctionExists("Hello".into())
+        );
     }
 
     #[test]
     fn edits_into_a_manifest_without_functions_create_the_table() {
         let after = apply_edit(
             "[project]\nname = \"x\"\n",
-            &ManifestEdit::AddFunction { name: "a".into(), runtime: "nodejs20.x".into(), handler: "src/a.handler".into(), http_path: None },
+            &ManifestEdit::AddFunction {
+                name: "a".into(),
+                runtime: "nodejs20.x".into(),
+                handler: "src/a.handler".into(),
+                http_path: None,
+            },
         )
         .unwrap();
         assert!(after.contains("[functions.a]"), "{after}");

@@ -120,7 +120,11 @@ pub struct Function {
 
 /// What makes a function run. Each kind carries the settings its local and cloud forms share.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(tag = "kind", rename_all = "lowercase", rename_all_fields = "snake_case")]
+#[serde(
+    tag = "kind",
+    rename_all = "lowercase",
+    rename_all_fields = "snake_case"
+)]
 #[ts(export)]
 pub enum Trigger {
     Http {
@@ -197,7 +201,9 @@ pub struct ParsedManifest {
 
 impl ParsedManifest {
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
     }
 }
 
@@ -254,14 +260,29 @@ struct Validator<'a> {
 
 impl Validator<'_> {
     fn error(&mut self, span: Range<usize>, field: impl Into<String>, message: impl Into<String>) {
-        let diagnostic =
-            self.index.diagnostic(self.file, span, Some(field.into()), message, Severity::Error);
+        let diagnostic = self.index.diagnostic(
+            self.file,
+            span,
+            Some(field.into()),
+            message,
+            Severity::Error,
+        );
         self.diagnostics.push(diagnostic);
     }
 
-    fn warning(&mut self, span: Range<usize>, field: impl Into<String>, message: impl Into<String>) {
-        let diagnostic =
-            self.index.diagnostic(self.file, span, Some(field.into()), message, Severity::Warning);
+    fn warning(
+        &mut self,
+        span: Range<usize>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        let diagnostic = self.index.diagnostic(
+            self.file,
+            span,
+            Some(field.into()),
+            message,
+            Severity::Warning,
+        );
         self.diagnostics.push(diagnostic);
     }
 }
@@ -269,19 +290,32 @@ impl Validator<'_> {
 /// Parses and validates a manifest. `file` is the name used in diagnostics; `files` answers
 /// whether handler files exist.
 pub fn parse_manifest(text: &str, file: &str, files: &dyn ProjectFiles) -> ParsedManifest {
-    let mut validator = Validator { file, index: LineIndex::new(text), diagnostics: Vec::new() };
+    let mut validator = Validator {
+        file,
+        index: LineIndex::new(text),
+        diagnostics: Vec::new(),
+    };
     let raw: RawManifest = match toml::from_str(text) {
         Ok(raw) => raw,
         Err(error) => {
             let span = error.span().unwrap_or(0..0);
             let message = error.message().trim().to_owned();
             let field = field_of_error(&message);
-            let diagnostic = validator.index.diagnostic(file, span, field, message, Severity::Error);
-            return ParsedManifest { manifest: None, diagnostics: vec![diagnostic] };
+            let diagnostic =
+                validator
+                    .index
+                    .diagnostic(file, span, field, message, Severity::Error);
+            return ParsedManifest {
+                manifest: None,
+                diagnostics: vec![diagnostic],
+            };
         }
     };
     let manifest = validate(raw, &mut validator, files);
-    ParsedManifest { manifest: Some(manifest), diagnostics: validator.diagnostics }
+    ParsedManifest {
+        manifest: Some(manifest),
+        diagnostics: validator.diagnostics,
+    }
 }
 
 /// toml reports unknown fields as "unknown field `x`, expected …": name the field.
@@ -293,7 +327,11 @@ fn field_of_error(message: &str) -> Option<String> {
 fn validate(raw: RawManifest, v: &mut Validator<'_>, files: &dyn ProjectFiles) -> Manifest {
     let project = raw.project.into_inner();
     if project.name.get_ref().trim().is_empty() {
-        v.error(project.name.span(), "project.name", "the project name is empty");
+        v.error(
+            project.name.span(),
+            "project.name",
+            "the project name is empty",
+        );
     }
 
     let mut targets = Vec::new();
@@ -353,9 +391,7 @@ fn validate(raw: RawManifest, v: &mut Validator<'_>, files: &dyn ProjectFiles) -
             v.error(
                 name.span(),
                 &field,
-                format!(
-                    "function name `{name_text}` must be 1 to 64 letters, digits, `-` or `_`"
-                ),
+                format!("function name `{name_text}` must be 1 to 64 letters, digits, `-` or `_`"),
             );
         }
         let lowercase = name_text.to_lowercase();
@@ -369,10 +405,20 @@ fn validate(raw: RawManifest, v: &mut Validator<'_>, files: &dyn ProjectFiles) -
             );
         }
         seen_lowercase.push((lowercase, name_text.clone()));
-        functions.push(validate_function(name_text, &field, function.into_inner(), v, files));
+        functions.push(validate_function(
+            name_text,
+            &field,
+            function.into_inner(),
+            v,
+            files,
+        ));
     }
 
-    Manifest { project_name: project.name.into_inner(), targets, functions }
+    Manifest {
+        project_name: project.name.into_inner(),
+        targets,
+        functions,
+    }
 }
 
 fn validate_function(
@@ -411,12 +457,25 @@ fn validate_function(
         );
     }
 
-    let handler_file = runtime.and_then(|runtime| {
-        check_handler(runtime, &code_dir, &raw.handler, field, v, files)
-    });
+    let handler_file = runtime
+        .and_then(|runtime| check_handler(runtime, &code_dir, &raw.handler, field, v, files));
 
-    let memory_mb = check_range(raw.memory_mb.as_ref(), MEMORY_MB_RANGE, DEFAULT_MEMORY_MB, "MB", &format!("{field}.memory_mb"), v);
-    let timeout_s = check_range(raw.timeout_s.as_ref(), TIMEOUT_S_RANGE, DEFAULT_TIMEOUT_S, "seconds", &format!("{field}.timeout_s"), v);
+    let memory_mb = check_range(
+        raw.memory_mb.as_ref(),
+        MEMORY_MB_RANGE,
+        DEFAULT_MEMORY_MB,
+        "MB",
+        &format!("{field}.memory_mb"),
+        v,
+    );
+    let timeout_s = check_range(
+        raw.timeout_s.as_ref(),
+        TIMEOUT_S_RANGE,
+        DEFAULT_TIMEOUT_S,
+        "seconds",
+        &format!("{field}.timeout_s"),
+        v,
+    );
 
     let mut environment = Vec::new();
     for (key, value) in raw.environment {
@@ -434,10 +493,16 @@ fn validate_function(
             v.error(
                 key.span(),
                 &env_field,
-                format!("`{}` is reserved: the runtime sets it itself", key.get_ref()),
+                format!(
+                    "`{}` is reserved: the runtime sets it itself",
+                    key.get_ref()
+                ),
             );
         }
-        environment.push(EnvVar { key: key.into_inner(), value: value.into_inner() });
+        environment.push(EnvVar {
+            key: key.into_inner(),
+            value: value.into_inner(),
+        });
     }
 
     let mut triggers = Vec::new();
@@ -451,7 +516,11 @@ fn validate_function(
     for (i, permission) in raw.permissions.into_iter().enumerate() {
         let permission_field = format!("{field}.permissions[{i}]");
         if permission.get_ref().actions.is_empty() {
-            v.error(permission.span(), &permission_field, "a permission needs at least one action");
+            v.error(
+                permission.span(),
+                &permission_field,
+                "a permission needs at least one action",
+            );
         }
         for action in &permission.get_ref().actions {
             if action != "*" && !is_action_pattern(action) {
@@ -463,7 +532,11 @@ fn validate_function(
             }
         }
         if permission.get_ref().resources.is_empty() {
-            v.error(permission.span(), &permission_field, "a permission needs at least one resource (use \"*\" for any)");
+            v.error(
+                permission.span(),
+                &permission_field,
+                "a permission needs at least one resource (use \"*\" for any)",
+            );
         }
         permissions.push(permission.into_inner());
     }
@@ -485,7 +558,11 @@ fn validate_function(
 /// The module files a handler string may refer to, relative to the project root, in the order
 /// the runtime tries them. Empty for custom runtimes, whose entry point is `bootstrap`.
 pub fn handler_candidates(runtime: Runtime, code_dir: &str, handler: &str) -> Vec<String> {
-    let prefix = if code_dir == "." { String::new() } else { format!("{code_dir}/") };
+    let prefix = if code_dir == "." {
+        String::new()
+    } else {
+        format!("{code_dir}/")
+    };
     if runtime.family == RuntimeFamily::Provided {
         return vec![format!("{prefix}bootstrap")];
     }
@@ -522,7 +599,9 @@ fn check_handler(
             v.error(
                 handler.span(),
                 handler_field,
-                format!("handler `{text}` must be `path/to/module.function`, e.g. `src/app.handler`"),
+                format!(
+                    "handler `{text}` must be `path/to/module.function`, e.g. `src/app.handler`"
+                ),
             );
             return None;
         }
@@ -533,7 +612,10 @@ fn check_handler(
         v.error(
             handler.span(),
             handler_field,
-            format!("handler file not found: looked for {}", candidates.join(", ")),
+            format!(
+                "handler file not found: looked for {}",
+                candidates.join(", ")
+            ),
         );
     }
     found
@@ -563,29 +645,57 @@ fn check_range(
 fn check_trigger(trigger: &Spanned<Trigger>, field: &str, v: &mut Validator<'_>) {
     match trigger.get_ref() {
         Trigger::Http { method, path } => {
-            const METHODS: &[&str] =
-                &["ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+            const METHODS: &[&str] = &[
+                "ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS",
+            ];
             if !METHODS.contains(&method.to_ascii_uppercase().as_str()) {
-                v.error(trigger.span(), format!("{field}.method"), format!("unknown HTTP method `{method}`; use one of {}", METHODS.join(", ")));
+                v.error(
+                    trigger.span(),
+                    format!("{field}.method"),
+                    format!(
+                        "unknown HTTP method `{method}`; use one of {}",
+                        METHODS.join(", ")
+                    ),
+                );
             }
             if !path.starts_with('/') {
-                v.error(trigger.span(), format!("{field}.path"), format!("HTTP path `{path}` must start with `/`"));
+                v.error(
+                    trigger.span(),
+                    format!("{field}.path"),
+                    format!("HTTP path `{path}` must start with `/`"),
+                );
             }
         }
         Trigger::Schedule { expression, .. } => {
             let e = expression.trim();
             if !(e.starts_with("rate(") || e.starts_with("cron(")) || !e.ends_with(')') {
-                v.error(trigger.span(), format!("{field}.expression"), format!("schedule `{expression}` must be `rate(...)` or `cron(...)`"));
+                v.error(
+                    trigger.span(),
+                    format!("{field}.expression"),
+                    format!("schedule `{expression}` must be `rate(...)` or `cron(...)`"),
+                );
             }
         }
         Trigger::Storage { bucket, .. } if bucket.trim().is_empty() => {
-            v.error(trigger.span(), format!("{field}.bucket"), "the bucket name is empty");
+            v.error(
+                trigger.span(),
+                format!("{field}.bucket"),
+                "the bucket name is empty",
+            );
         }
         Trigger::Queue { queue, .. } if queue.trim().is_empty() => {
-            v.error(trigger.span(), format!("{field}.queue"), "the queue name is empty");
+            v.error(
+                trigger.span(),
+                format!("{field}.queue"),
+                "the queue name is empty",
+            );
         }
         Trigger::Stream { stream, .. } if stream.trim().is_empty() => {
-            v.error(trigger.span(), format!("{field}.stream"), "the stream name is empty");
+            v.error(
+                trigger.span(),
+                format!("{field}.stream"),
+                "the stream name is empty",
+            );
         }
         _ => {}
     }
@@ -593,12 +703,18 @@ fn check_trigger(trigger: &Spanned<Trigger>, field: &str, v: &mut Validator<'_>)
 
 pub fn is_valid_function_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 fn is_valid_target_name(name: &str) -> bool {
-    name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
 pub fn is_valid_env_key(key: &str) -> bool {
@@ -607,16 +723,23 @@ pub fn is_valid_env_key(key: &str) -> bool {
 }
 
 fn is_identifier(s: &str) -> bool {
-    s.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
-        && s.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+    s.chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
 }
 
 fn is_action_pattern(action: &str) -> bool {
     action.split_once(':').is_some_and(|(service, name)| {
         !service.is_empty()
             && !name.is_empty()
-            && service.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
+            && service
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
     })
 }
 
@@ -684,10 +807,21 @@ handler = "pkg.mod.handler"
         assert_eq!(resize.name, "resize");
         assert_eq!(resize.memory_mb, 512);
         assert_eq!(resize.handler_file.as_deref(), Some("src/resize.js"));
-        assert_eq!(resize.environment, vec![EnvVar { key: "THUMBS_BUCKET".into(), value: "thumbs".into() }]);
+        assert_eq!(
+            resize.environment,
+            vec![EnvVar {
+                key: "THUMBS_BUCKET".into(),
+                value: "thumbs".into()
+            }]
+        );
         assert_eq!(
             resize.triggers,
-            vec![Trigger::Storage { bucket: "uploads".into(), prefix: None, suffix: Some(".jpg".into()), events: None }]
+            vec![Trigger::Storage {
+                bucket: "uploads".into(),
+                prefix: None,
+                suffix: Some(".jpg".into()),
+                events: None
+            }]
         );
         assert_eq!(resize.permissions[0].effect, PermissionEffect::Allow);
         let report = &manifest.functions[1];
@@ -702,21 +836,32 @@ handler = "pkg.mod.handler"
         assert!(parsed.manifest.is_none());
         let d = &parsed.diagnostics[0];
         assert_eq!((d.line, d.column), (4, 11), "{d}");
-        assert!(d.to_string().starts_with("functory.toml:4:11: error:"), "{d}");
+        assert!(
+            d.to_string().starts_with("functory.toml:4:11: error:"),
+            "{d}"
+        );
     }
 
     #[test]
     fn unknown_field_is_named() {
-        let parsed = parse("[project]\nname = \"x\"\n[functions.a]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\nmemroy_mb = 256\n");
+        let parsed = parse(
+            "[project]\nname = \"x\"\n[functions.a]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\nmemroy_mb = 256\n",
+        );
         let d = &parsed.diagnostics[0];
         assert_eq!(d.field.as_deref(), Some("memroy_mb"));
         assert_eq!(d.line, 6);
-        assert!(d.message.contains("unknown field `memroy_mb`"), "{}", d.message);
+        assert!(
+            d.message.contains("unknown field `memroy_mb`"),
+            "{}",
+            d.message
+        );
     }
 
     #[test]
     fn duplicate_table_is_a_positioned_error() {
-        let parsed = parse("[project]\nname = \"x\"\n[functions.a]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\n[functions.a]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\n");
+        let parsed = parse(
+            "[project]\nname = \"x\"\n[functions.a]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\n[functions.a]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\n",
+        );
         let d = &parsed.diagnostics[0];
         assert_eq!(d.line, 6, "{d}");
         assert!(d.message.contains("duplicate"), "{}", d.message);
@@ -744,28 +889,56 @@ handler = "pkg.mod.handler"
         assert_eq!(find("functions.a.timeout_s").line, 8);
         assert!(find("functions.A").message.contains("differ only in case"));
         assert!(find("functions.A.handler").message.contains("missing.py"));
-        assert!(find("functions.A.environment.AWS_REGION").message.contains("reserved"));
-        assert!(find("functions.A.environment.1BAD").message.contains("must start with a letter"));
+        assert!(
+            find("functions.A.environment.AWS_REGION")
+                .message
+                .contains("reserved")
+        );
+        assert!(
+            find("functions.A.environment.1BAD")
+                .message
+                .contains("must start with a letter")
+        );
     }
 
     #[test]
     fn profile_and_account_are_exclusive_and_aws_only() {
-        let parsed = parse("[project]\nname = \"x\"\n[targets.prod]\nadapter = \"aws\"\nprofile = \"p\"\naccount = \"a\"\n[targets.az]\nadapter = \"azure\"\nprofile = \"p\"\n");
-        let fields: Vec<_> = parsed.diagnostics.iter().filter_map(|d| d.field.as_deref()).collect();
+        let parsed = parse(
+            "[project]\nname = \"x\"\n[targets.prod]\nadapter = \"aws\"\nprofile = \"p\"\naccount = \"a\"\n[targets.az]\nadapter = \"azure\"\nprofile = \"p\"\n",
+        );
+        let fields: Vec<_> = parsed
+            .diagnostics
+            .iter()
+            .filter_map(|d| d.field.as_deref())
+            .collect();
         assert_eq!(fields, vec!["targets.prod.profile", "targets.az.profile"]);
     }
 
     #[test]
     fn bad_trigger_and_permission_are_reported() {
-        let parsed = parse("[project]\nname = \"x\"\n[functions.a]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\n[[functions.a.triggers]]\nkind = \"schedule\"\nexpression = \"every day\"\n[[functions.a.permissions]]\nactions = [\"s3 GetObject\"]\n");
-        let fields: Vec<_> = parsed.diagnostics.iter().filter_map(|d| d.field.as_deref()).collect();
-        assert_eq!(fields, vec!["functions.a.triggers[0].expression", "functions.a.permissions[0].actions"]);
+        let parsed = parse(
+            "[project]\nname = \"x\"\n[functions.a]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\n[[functions.a.triggers]]\nkind = \"schedule\"\nexpression = \"every day\"\n[[functions.a.permissions]]\nactions = [\"s3 GetObject\"]\n",
+        );
+        let fields: Vec<_> = parsed
+            .diagnostics
+            .iter()
+            .filter_map(|d| d.field.as_deref())
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                "functions.a.triggers[0].expression",
+                "functions.a.permissions[0].actions"
+            ]
+        );
         assert_eq!(parsed.diagnostics[0].line, 6);
     }
 
     #[test]
     fn custom_runtime_needs_bootstrap() {
-        let parsed = parse("[project]\nname = \"x\"\n[functions.rs]\nruntime = \"provided.al2023\"\nhandler = \"anything\"\ncode_dir = \"rust\"\n");
+        let parsed = parse(
+            "[project]\nname = \"x\"\n[functions.rs]\nruntime = \"provided.al2023\"\nhandler = \"anything\"\ncode_dir = \"rust\"\n",
+        );
         assert_eq!(parsed.diagnostics.len(), 1);
         assert!(parsed.diagnostics[0].message.contains("rust/bootstrap"));
     }

@@ -26,16 +26,56 @@ pub struct Runtime {
 }
 
 pub const RUNTIMES: &[Runtime] = &[
-    Runtime { name: "nodejs18.x", family: RuntimeFamily::Node, deprecated: true },
-    Runtime { name: "nodejs20.x", family: RuntimeFamily::Node, deprecated: false },
-    Runtime { name: "nodejs22.x", family: RuntimeFamily::Node, deprecated: false },
-    Runtime { name: "python3.9", family: RuntimeFamily::Python, deprecated: true },
-    Runtime { name: "python3.10", family: RuntimeFamily::Python, deprecated: false },
-    Runtime { name: "python3.11", family: RuntimeFamily::Python, deprecated: false },
-    Runtime { name: "python3.12", family: RuntimeFamily::Python, deprecated: false },
-    Runtime { name: "python3.13", family: RuntimeFamily::Python, deprecated: false },
-    Runtime { name: "provided.al2", family: RuntimeFamily::Provided, deprecated: false },
-    Runtime { name: "provided.al2023", family: RuntimeFamily::Provided, deprecated: false },
+    Runtime {
+        name: "nodejs18.x",
+        family: RuntimeFamily::Node,
+        deprecated: true,
+    },
+    Runtime {
+        name: "nodejs20.x",
+        family: RuntimeFamily::Node,
+        deprecated: false,
+    },
+    Runtime {
+        name: "nodejs22.x",
+        family: RuntimeFamily::Node,
+        deprecated: false,
+    },
+    Runtime {
+        name: "python3.9",
+        family: RuntimeFamily::Python,
+        deprecated: true,
+    },
+    Runtime {
+        name: "python3.10",
+        family: RuntimeFamily::Python,
+        deprecated: false,
+    },
+    Runtime {
+        name: "python3.11",
+        family: RuntimeFamily::Python,
+        deprecated: false,
+    },
+    Runtime {
+        name: "python3.12",
+        family: RuntimeFamily::Python,
+        deprecated: false,
+    },
+    Runtime {
+        name: "python3.13",
+        family: RuntimeFamily::Python,
+        deprecated: false,
+    },
+    Runtime {
+        name: "provided.al2",
+        family: RuntimeFamily::Provided,
+        deprecated: false,
+    },
+    Runtime {
+        name: "provided.al2023",
+        family: RuntimeFamily::Provided,
+        deprecated: false,
+    },
 ];
 
 impl Runtime {

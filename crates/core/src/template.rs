@@ -21,7 +21,8 @@ pub struct TemplateFile {
 }
 
 impl FunctionTemplate {
-    pub const ALL: [FunctionTemplate; 2] = [FunctionTemplate::NodeHttp, FunctionTemplate::PythonHttp];
+    pub const ALL: [FunctionTemplate; 2] =
+        [FunctionTemplate::NodeHttp, FunctionTemplate::PythonHttp];
 
     pub fn id(self) -> &'static str {
         match self {
@@ -120,7 +121,10 @@ mod tests {
             assert_eq!(parsed.diagnostics, vec![], "{text}");
             let manifest = parsed.manifest.unwrap();
             assert_eq!(manifest.project_name, "demo \"quoted\"");
-            assert_eq!(manifest.functions[0].handler_file.as_deref(), Some(file.path.as_str()));
+            assert_eq!(
+                manifest.functions[0].handler_file.as_deref(),
+                Some(file.path.as_str())
+            );
             assert_eq!(FunctionTemplate::from_id(template.id()), Some(template));
         }
     }

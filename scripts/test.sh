@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `npm test`: every test. Installs what is missing (system packages, npm packages,
+# tauri-driver), then runs formatting and lint checks, the Rust tests, the generated-types
+# check, the UI tests in Debian's Chromium, and the end-to-end test of the real app under Xvfb.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+require_toolchains
+ensure_system_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+ensure_npm_packages
+[ "$(uname -s)" = Linux ] && ensure_tauri_driver
+
+say "Rust formatting"
+cargo fmt --all -- --check
+
+say "Clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+say "Rust tests (this also regenerates the TypeScript bindings)"
+cargo test --workspace --locked
+
+say "Generated TypeScript bindings are committed and current"
+if [ -n "$(git status --porcelain -- ui/src/bindings)" ]; then
+  git status --porcelain -- ui/src/bindings
+  git --no-pager diff -- ui/src/bindings | head -50
+  die "ui/src/bindings is out of date: run cargo test and commit the regenerated files"
+fi
+
+say "UI type check"
+npm run typecheck --workspace ui
+
+build_app
+
+say "UI tests in headless Chromium (mock platform)"
+npm test --workspace ui
+
+if [ "$(uname -s)" != Linux ]; then
+  say "The end-to-end test of the real app needs tauri-driver + WebKitWebDriver, which exist on Linux only; it runs in CI on Debian."
+  exit 0
+fi
+
+say "End-to-end test of the real app under Xvfb (tauri-driver + WebKitWebDriver)"
+dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
+  node --test --test-reporter=spec tests/e2e/
+
+say "All tests passed"

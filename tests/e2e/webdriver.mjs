@@ -1,0 +1,183 @@
+// A small W3C WebDriver client over fetch, and the harness that starts tauri-driver for the
+// real Functory binary. No driver-downloading npm package is involved.
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { readdirSync, readlinkSync, realpathSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+export const Keys = { CONTROL: "\uE009", HOME: "\uE011", END: "\uE010", NULL: "\uE000", ENTER: "\uE007" };
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts tauri-driver on free loopback ports; `env` reaches the app it launches. */
+export async function startDriver({ env }) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (driver.exitCode !== null) throw new Error(`tauri-driver exited with ${driver.exitCode}`);
+    try {
+      const response = await fetch(`${url}/status`);
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error("tauri-driver did not start within 20 s");
+    await sleep(100);
+  }
+  return {
+    url,
+    async stop() {
+      if (driver.exitCode === null) {
+        driver.kill("SIGTERM");
+        await new Promise((resolve) => driver.once("exit", resolve));
+      }
+    },
+  };
+}
+
+async function call(method, url, body) {
+  const response = await fetch(url, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = json.value ?? {};
+    throw new Error(`${method} ${url}: ${response.status} ${error.error ?? ""} ${error.message ?? ""}`);
+  }
+  return json.value;
+}
+
+export class Session {
+  static async start(driverUrl, application, args = []) {
+    const value = await call("POST", `${driverUrl}/session`, {
+      capabilities: { alwaysMatch: { "tauri:options": { application, args } } },
+    });
+    return new Session(`${driverUrl}/session/${value.sessionId}`);
+  }
+
+  constructor(base) {
+    this.base = base;
+  }
+
+  async end() {
+    await call("DELETE", this.base).catch(() => {});
+  }
+
+  async find(testId) {
+    return this.findCss(`[data-testid="${testId}"]`);
+  }
+
+  async findCss(selector) {
+    const value = await call("POST", `${this.base}/element`, { using: "css selector", value: selector });
+    return new Element(this, value[ELEMENT]);
+  }
+
+  async exists(testId) {
+    const value = await call("POST", `${this.base}/elements`, {
+      using: "css selector",
+      value: `[data-testid="${testId}"]`,
+    });
+    return value.length > 0;
+  }
+
+  /** Waits for an element to appear; the UI renders asynchronously after each command. */
+  async waitFor(testId, { timeout = 15_000 } = {}) {
+    return this.waitUntil(async () => ((await this.exists(testId)) ? this.find(testId) : null), {
+      timeout,
+      what: `[data-testid="${testId}"]`,
+    });
+  }
+
+  async waitGone(testId, { timeout = 15_000 } = {}) {
+    await this.waitUntil(async () => !(await this.exists(testId)), { timeout, what: `${testId} to disappear` });
+  }
+
+  async waitUntil(check, { timeout = 15_000, what = "condition" } = {}) {
+    const deadline = Date.now() + timeout;
+    let last;
+    for (;;) {
+      try {
+        const value = await check();
+        if (value) return value;
+      } catch (error) {
+        last = error;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`timed out after ${timeout} ms waiting for ${what}${last ? `: ${last.message}` : ""}`);
+      }
+      await sleep(100);
+    }
+  }
+
+  async execute(script, args = []) {
+    return call("POST", `${this.base}/execute/sync`, { script, args });
+  }
+
+  async screenshotBase64() {
+    return call("GET", `${this.base}/screenshot`);
+  }
+}
+
+export class Element {
+  constructor(session, id) {
+    this.session = session;
+    this.url = `${session.base}/element/${id}`;
+  }
+
+  click() {
+    return call("POST", `${this.url}/click`, {});
+  }
+
+  type(text) {
+    return call("POST", `${this.url}/value`, { text });
+  }
+
+  clear() {
+    return call("POST", `${this.url}/clear`, {});
+  }
+
+  text() {
+    return call("GET", `${this.url}/text`);
+  }
+
+  attribute(name) {
+    return call("GET", `${this.url}/attribute/${name}`);
+  }
+
+  property(name) {
+    return call("GET", `${this.url}/property/${name}`);
+  }
+}
+
+/** The pids of running processes whose executable is `binary` (processes this test started). */
+export function pidsOf(binary) {
+  const target = realpathSync(binary);
+  const pids = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/exe`) === target) pids.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
