@@ -4,8 +4,8 @@
 use functory_api::core::ManifestEdit;
 use functory_api::core::template::FunctionTemplate;
 use functory_api::recovery::JournalEntry;
-use functory_api::session::Startup;
-use functory_api::{ApiError, FileContent, ProjectView, Session};
+use functory_api::session::{Session, Startup};
+use functory_api::{ApiError, FileContent, ProjectView};
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 

@@ -37,23 +37,25 @@ pub fn configure<R: tauri::Runtime>(
     launch: LaunchRequest,
     data_dir: Option<PathBuf>,
 ) -> tauri::Builder<R> {
-    let started = Instant::now();
-    builder
+    let launch_state = Launch {
+        at: Instant::now(),
+        ready_reported: AtomicBool::new(false),
+    };
+    let builder = builder
         .plugin(tauri_plugin_dialog::init())
-        .setup(move |app| {
-            let data_dir = match data_dir {
-                Some(dir) => dir,
-                None => app.path().app_data_dir()?,
-            };
-            std::fs::create_dir_all(&data_dir)?;
-            app.manage(Session::new(&data_dir, launch));
-            app.manage(Launch {
-                at: started,
-                ready_reported: AtomicBool::new(false),
-            });
+        .manage(launch_state);
+    let builder = match data_dir {
+        // Known up front (tests): manage the session before any window exists.
+        Some(dir) => builder.manage(Session::new(&dir, launch)),
+        // The app's data folder comes from the path resolver, available once the app is built.
+        None => builder.setup(move |app| {
+            let dir = app.path().app_data_dir()?;
+            std::fs::create_dir_all(&dir)?;
+            app.manage(Session::new(&dir, launch));
             Ok(())
-        })
-        .invoke_handler(commands::handler())
+        }),
+    };
+    builder.invoke_handler(commands::handler())
 }
 
 pub fn run(launch: LaunchRequest) {
