@@ -16,12 +16,15 @@ fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Result
         cmd: cmd.into(),
         callback: CallbackFn(0),
         error: CallbackFn(1),
-        url: "tauri://localhost".parse().unwrap(),
+        url: "tauri://localhost".parse().expect("a valid URL"),
         body: InvokeBody::Json(body),
         headers: Default::default(),
         invoke_key: INVOKE_KEY.to_string(),
     };
-    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().unwrap())
+    get_ipc_response(window, request).map(|body| {
+        body.deserialize::<Value>()
+            .expect("commands answer with JSON")
+    })
 }
 
 #[test]

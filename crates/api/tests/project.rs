@@ -8,8 +8,8 @@ use functory_api::recovery::{JournalEntry, RecoveryJournal};
 use functory_api::{ErrorCode, Project, sample};
 
 fn sample_project() -> (tempfile::TempDir, Project) {
-    let dir = tempfile::tempdir().unwrap();
-    let project = sample::open_sample(&dir.path().join("thumbnails")).unwrap();
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let project = sample::open_sample(&dir.path().join("thumbnails")).expect("the sample opens");
     (dir, project)
 }
 

@@ -8,7 +8,7 @@ fn functory(args: &[&str], cwd: &Path) -> Output {
         .args(args)
         .current_dir(cwd)
         .output()
-        .unwrap()
+        .expect("the functory binary runs")
 }
 
 fn stdout(output: &Output) -> String {
