@@ -1,0 +1,76 @@
+// The one door between the UI and the host. Only this folder imports `@tauri-apps/*`: inside
+// the desktop app the Tauri implementation forwards to the Rust commands; in a plain browser
+// (dev server, UI tests) an in-memory mock project stands in, so the UI runs without Rust.
+
+import type { ApiError } from '../bindings/ApiError';
+import type { ErrorCode } from '../bindings/ErrorCode';
+import type { FileContent } from '../bindings/FileContent';
+import type { FunctionTemplate } from '../bindings/FunctionTemplate';
+import type { JournalEntry } from '../bindings/JournalEntry';
+import type { ManifestEdit } from '../bindings/ManifestEdit';
+import type { ProjectView } from '../bindings/ProjectView';
+import type { Startup } from '../bindings/Startup';
+
+/** Every method rejects with an {@link ApiError}. */
+export interface Platform {
+  /** "tauri" in the desktop app, "mock" in a plain browser. */
+  readonly kind: 'tauri' | 'mock';
+  startup(): Promise<Startup>;
+  openProject(path: string): Promise<ProjectView>;
+  openSampleProject(): Promise<ProjectView>;
+  createProject(path: string, name: string, template: FunctionTemplate | null): Promise<ProjectView>;
+  initProject(name: string): Promise<ProjectView>;
+  reloadProject(): Promise<ProjectView>;
+  readFile(path: string): Promise<FileContent>;
+  writeFile(path: string, text: string): Promise<ProjectView>;
+  applyManifestEdit(edit: ManifestEdit): Promise<ProjectView>;
+  createFunction(name: string, template: FunctionTemplate): Promise<ProjectView>;
+  journalSave(entries: JournalEntry[]): Promise<void>;
+  journalClear(): Promise<void>;
+  /** The native folder dialog; null when the user cancels. */
+  pickFolder(): Promise<string | null>;
+  /** Tells the host the first project is drawn (the startup benchmark waits for it). */
+  uiReady(): Promise<void>;
+}
+
+const ERROR_CODES: readonly ErrorCode[] = [
+  'not_found',
+  'no_manifest',
+  'invalid_manifest',
+  'invalid_input',
+  'already_exists',
+  'outside_project',
+  'read_only',
+  'no_project',
+  'io',
+];
+
+export function isApiError(value: unknown): value is ApiError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ApiError).message === 'string' &&
+    ERROR_CODES.includes((value as ApiError).code)
+  );
+}
+
+/** Whatever a command rejected with, as an ApiError (IPC failures arrive as plain strings). */
+export function toApiError(value: unknown): ApiError {
+  if (isApiError(value)) return value;
+  if (typeof value === 'string') return { code: 'io', message: value };
+  if (value instanceof Error) return { code: 'io', message: value.message };
+  if (typeof value === 'object' && value !== null && 'message' in value) {
+    return { code: 'io', message: String((value as { message: unknown }).message) };
+  }
+  return { code: 'io', message: `unexpected error: ${String(value)}` };
+}
+
+/** Chooses the implementation once, at startup. */
+export async function loadPlatform(): Promise<Platform> {
+  if (typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window) {
+    const { createTauriPlatform } = await import('./tauri');
+    return createTauriPlatform();
+  }
+  const { createMockPlatform } = await import('./mock/platform');
+  return createMockPlatform(new URLSearchParams(window.location.search));
+}

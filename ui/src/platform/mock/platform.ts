@@ -1,0 +1,322 @@
+// The platform of a plain browser: an in-memory file system holding the sample project (and a
+// folder without a manifest), answering every command the way functory-api does. The recovery
+// journal lives in localStorage, so reloading the page behaves like restarting the app.
+//
+// URL parameters: `?open=sample` (or `?open=/some/path`) opens a project at startup like
+// `functory --sample` / `--open DIR`; `?pick=/some/path` (or `?pick=` to cancel) is what the
+// folder dialog answers.
+
+import type { ApiError } from '../../bindings/ApiError';
+import type { FileContent } from '../../bindings/FileContent';
+import type { FunctionTemplate } from '../../bindings/FunctionTemplate';
+import type { JournalEntry } from '../../bindings/JournalEntry';
+import type { ManifestEdit } from '../../bindings/ManifestEdit';
+import type { ProjectView } from '../../bindings/ProjectView';
+import type { Startup } from '../../bindings/Startup';
+import type { TreeNode } from '../../bindings/TreeNode';
+import type { Platform } from '../index';
+import { applyEdit, MANIFEST, newManifest, parseManifest } from './manifest';
+import sampleManifest from '../../../../samples/thumbnails/functory.toml?raw';
+import sampleReadme from '../../../../samples/thumbnails/README.md?raw';
+import sampleResize from '../../../../samples/thumbnails/src/resize.mjs?raw';
+import sampleReport from '../../../../samples/thumbnails/src/report.py?raw';
+
+export const SAMPLE_ROOT = '/mock/thumbnails';
+/** A folder with files but no functory.toml, and one binary file. */
+export const PLAIN_ROOT = '/mock/assets';
+const JOURNAL_KEY = 'functory.mock.journal';
+const MAX_EDITABLE_BYTES = 5 * 1024 * 1024;
+
+const TEMPLATES: Record<FunctionTemplate, { ext: string; runtime: string; text: string }> = {
+  'node-http': {
+    ext: 'mjs',
+    runtime: 'nodejs20.x',
+    text: `// {{name}}: an HTTP function. The event is an API Gateway HTTP API (2.0) payload.
+export const handler = async (event) => {
+  const who = event.queryStringParameters?.name ?? "world";
+  return {
+    statusCode: 200,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ message: \`Hello, \${who}!\`, path: event.rawPath }),
+  };
+};
+`,
+  },
+  'python-http': {
+    ext: 'py',
+    runtime: 'python3.12',
+    text: `"""{{name}}: an HTTP function. The event is an API Gateway HTTP API (2.0) payload."""
+import json
+
+
+def handler(event, context):
+    who = (event.get("queryStringParameters") or {}).get("name", "world")
+    return {
+        "statusCode": 200,
+        "headers": {"content-type": "application/json"},
+        "body": json.dumps({"message": f"Hello, {who}!", "path": event.get("rawPath")}),
+    }
+`,
+  },
+};
+
+function fail(code: ApiError['code'], message: string): never {
+  throw { code, message } satisfies ApiError;
+}
+
+/** Commands are logged so browser tests can check what reached the "backend". */
+function log(command: string, args?: unknown): void {
+  console.debug(`[mock] ${command}`, args === undefined ? '' : JSON.stringify(args));
+}
+
+function normalizeRoot(path: string): string {
+  const trimmed = path.trim().replace(/\/+$/, '');
+  return trimmed === '' ? '/' : trimmed;
+}
+
+function baseName(path: string): string {
+  return path.split('/').filter(Boolean).pop() ?? path;
+}
+
+/** Relative, `/`-separated, refusing anything that climbs out of the project. */
+function cleanRelative(root: string, relative: string): string {
+  const parts: string[] = [];
+  if (relative.startsWith('/')) fail('outside_project', `\`${relative}\` is outside the project folder ${root}`);
+  for (const part of relative.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (parts.length === 0) fail('outside_project', `\`${relative}\` is outside the project folder ${root}`);
+      parts.pop();
+    } else parts.push(part);
+  }
+  if (parts.length === 0) fail('invalid_input', 'a file path is required');
+  return parts.join('/');
+}
+
+function byteLength(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+function humanSize(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${bytes} bytes`;
+}
+
+class MockDisk {
+  /** Folder root → (relative path → text). Folders exist implicitly through their files. */
+  readonly folders = new Map<string, Map<string, string>>();
+
+  constructor() {
+    this.folders.set(
+      SAMPLE_ROOT,
+      new Map([
+        [MANIFEST, sampleManifest],
+        ['README.md', sampleReadme],
+        ['src/resize.mjs', sampleResize],
+        ['src/report.py', sampleReport],
+      ]),
+    );
+    this.folders.set(
+      PLAIN_ROOT,
+      new Map([
+        ['notes.md', '# Assets\n\nImages for the landing page. No functions here yet.\n'],
+        ['images/logo.png', '\u0089PNG\r\n\u001a\n\u0000\u0000\u0000\rIHDR\u0000\u0000\u0000\u0010'],
+      ]),
+    );
+  }
+}
+
+function tree(root: string, files: Map<string, string>): TreeNode {
+  const node: TreeNode = { name: baseName(root), path: '', isDir: true, children: [] };
+  for (const path of files.keys()) {
+    const parts = path.split('/');
+    let parent = node;
+    parts.forEach((part, i) => {
+      const childPath = parts.slice(0, i + 1).join('/');
+      const isDir = i < parts.length - 1;
+      let child = parent.children.find((c) => c.path === childPath);
+      if (!child) {
+        child = { name: part, path: childPath, isDir, children: [] };
+        parent.children.push(child);
+      }
+      parent = child;
+    });
+  }
+  const sort = (n: TreeNode) => {
+    n.children.sort((a, b) => Number(b.isDir) - Number(a.isDir) || a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+    n.children.forEach(sort);
+  };
+  sort(node);
+  return node;
+}
+
+function readJournal(): JournalEntry[] {
+  try {
+    const raw = localStorage.getItem(JOURNAL_KEY);
+    const parsed: unknown = raw ? JSON.parse(raw) : [];
+    return Array.isArray(parsed) ? (parsed as JournalEntry[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+export function createMockPlatform(params: URLSearchParams): Platform {
+  const disk = new MockDisk();
+  let openRoot: string | null = null;
+  const delay = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+  const project = (): { root: string; files: Map<string, string> } => {
+    if (openRoot === null) fail('no_project', 'no project is open');
+    return { root: openRoot, files: disk.folders.get(openRoot)! };
+  };
+
+  const view = (): ProjectView => {
+    const { root, files } = project();
+    const text = files.get(MANIFEST);
+    const manifest =
+      text === undefined ? { manifest: null, diagnostics: [] } : parseManifest(text, (path) => files.has(path));
+    return {
+      root,
+      name: manifest.manifest?.projectName ?? baseName(root),
+      hasManifest: text !== undefined,
+      manifest,
+      tree: tree(root, files),
+    };
+  };
+
+  const manifestText = (): string => {
+    const { root, files } = project();
+    const text = files.get(MANIFEST);
+    if (text === undefined) fail('no_manifest', `${root} has no ${MANIFEST}`);
+    return text;
+  };
+
+  const open = (path: string): ProjectView => {
+    const root = normalizeRoot(path);
+    if (!disk.folders.has(root)) {
+      fail('not_found', `could not open ${path}: No such file or directory (os error 2)`);
+    }
+    openRoot = root;
+    return view();
+  };
+
+  const readFile = (relative: string): FileContent => {
+    const { root, files } = project();
+    const path = cleanRelative(root, relative);
+    const text = files.get(path);
+    if (text === undefined) {
+      const isFolder = [...files.keys()].some((p) => p.startsWith(`${path}/`));
+      if (isFolder) fail('invalid_input', `\`${path}\` is a folder, not a file`);
+      fail('not_found', `could not open ${root}/${path}: No such file or directory (os error 2)`);
+    }
+    const size = byteLength(text);
+    if (text.includes('\u0000')) {
+      return { path, text: '', readOnly: true, notice: `Binary file of ${humanSize(size)} — not shown.`, size };
+    }
+    if (size > MAX_EDITABLE_BYTES) {
+      return {
+        path,
+        text: text.slice(0, 64 * 1024),
+        readOnly: true,
+        notice: `This file is ${humanSize(size)}, larger than the 5 MB the editor opens; showing the first 64 KB read-only.`,
+        size,
+      };
+    }
+    return { path, text, readOnly: false, notice: null, size };
+  };
+
+  const createFunction = (name: string, template: FunctionTemplate): void => {
+    const { files } = project();
+    const t = TEMPLATES[template];
+    const path = `src/${name}.${t.ext}`;
+    const edited = applyEdit(manifestText(), {
+      kind: 'addFunction',
+      name,
+      runtime: t.runtime,
+      handler: `src/${name}.handler`,
+      httpPath: `/${name}`,
+    });
+    if (files.has(path)) fail('already_exists', `${path} already exists; choose another function name`);
+    files.set(path, t.text.replaceAll('{{name}}', name));
+    files.set(MANIFEST, edited);
+  };
+
+  // Every command is async and yields once, like IPC, and rejects with a plain ApiError.
+  const command = <T>(name: string, args: unknown, body: () => T): Promise<T> => {
+    log(name, args);
+    return delay().then(body);
+  };
+
+  return {
+    kind: 'mock',
+    startup: () =>
+      command('startup', undefined, () => {
+        const openParam = params.get('open');
+        const openPath = openParam === null ? null : openParam === 'sample' ? SAMPLE_ROOT : openParam;
+        return { openPath, recovery: readJournal() } satisfies Startup;
+      }),
+    openProject: (path) => command('open_project', { path }, () => open(path)),
+    openSampleProject: () => command('open_sample_project', undefined, () => open(SAMPLE_ROOT)),
+    createProject: (path, name, template) =>
+      command('create_project', { path, name, template }, () => {
+        const root = normalizeRoot(path);
+        if (!root.startsWith('/')) fail('invalid_input', `${path} is not an absolute path`);
+        const existing = disk.folders.get(root);
+        if (existing && existing.size > 0) {
+          fail('already_exists', `${root} already exists and is not empty; choose a new folder`);
+        }
+        if (!name.trim()) fail('invalid_input', 'project.name: the project name is empty');
+        disk.folders.set(root, new Map([[MANIFEST, newManifest(name.trim())]]));
+        openRoot = root;
+        if (template) createFunction('hello', template);
+        return view();
+      }),
+    initProject: (name) =>
+      command('init_project', { name }, () => {
+        const { root, files } = project();
+        if (!name.trim()) fail('invalid_input', 'project.name: the project name is empty');
+        if (files.has(MANIFEST)) fail('already_exists', `${root}/${MANIFEST} already exists`);
+        files.set(MANIFEST, newManifest(name.trim()));
+        return view();
+      }),
+    reloadProject: () => command('reload_project', undefined, () => view()),
+    readFile: (path) => command('read_file', { path }, () => readFile(path)),
+    writeFile: (path, text) =>
+      command('write_file', { path, text: `<${text.length} chars>` }, () => {
+        const { root, files } = project();
+        const clean = cleanRelative(root, path);
+        if ([...files.keys()].some((p) => p.startsWith(`${clean}/`))) fail('invalid_input', `\`${path}\` is a folder`);
+        if (files.has(clean)) {
+          const current = readFile(clean);
+          if (current.readOnly) fail('read_only', `\`${path}\` is open read-only: ${current.notice ?? ''}`);
+        }
+        files.set(clean, text);
+        return view();
+      }),
+    applyManifestEdit: (edit: ManifestEdit) =>
+      command('apply_manifest_edit', { edit }, () => {
+        const { files } = project();
+        files.set(MANIFEST, applyEdit(manifestText(), edit));
+        return view();
+      }),
+    createFunction: (name, template) =>
+      command('create_function', { name, template }, () => {
+        createFunction(name, template);
+        return view();
+      }),
+    journalSave: (entries) =>
+      command('journal_save', { entries: entries.map((e) => e.path) }, () => {
+        if (entries.length === 0) localStorage.removeItem(JOURNAL_KEY);
+        else localStorage.setItem(JOURNAL_KEY, JSON.stringify(entries));
+      }),
+    journalClear: () => command('journal_clear', undefined, () => localStorage.removeItem(JOURNAL_KEY)),
+    pickFolder: () =>
+      command('pick_folder', undefined, () => {
+        const picked = params.get('pick');
+        if (picked === null) return SAMPLE_ROOT;
+        return picked === '' ? null : picked;
+      }),
+    uiReady: () => command('ui_ready', undefined, () => undefined),
+  };
+}
