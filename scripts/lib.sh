@@ -7,10 +7,10 @@ FUNCTORY_TOOLS="${FUNCTORY_TOOLS:-$HOME/.cache/functory/tools}"
 export PATH="$FUNCTORY_TOOLS/bin:$HOME/.cargo/bin:$PATH"
 
 # What building the Tauri app needs on Debian/Ubuntu.
-BUILD_PACKAGES=(libwebkit2gtk-4.1-dev build-essential pkg-config librsvg2-dev)
+BUILD_PACKAGES=(libwebkit2gtk-4.1-dev build-essential pkg-config librsvg2-dev libdbus-1-dev)
 # What the tests add: a virtual display, the WebKit WebDriver, a session bus and Secret Service,
 # and Debian's Chromium for the UI tests (never a downloaded browser).
-TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus gnome-keyring chromium)
+TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools chromium)
 
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf '\nfunctory: %s\n' "$*" >&2; exit 1; }
@@ -66,4 +66,16 @@ build_app() {
   cargo build -p functory-app --features custom-protocol
   FUNCTORY_APP_BINARY="$CARGO_TARGET_DIR/debug/functory-app"
   export FUNCTORY_APP_BINARY
+}
+
+# Runs a command inside a private D-Bus session with a fresh, unlocked gnome-keyring: a real
+# Secret Service that never touches the user's own keyring.
+with_secret_service() {
+  local data
+  data=$(mktemp -d)
+  dbus-run-session -- env XDG_DATA_HOME="$data" sh -c \
+    'printf functory-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' sh "$@"
+  local status=$?
+  rm -rf "$data"
+  return $status
 }

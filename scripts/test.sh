@@ -17,8 +17,8 @@ cargo fmt --all -- --check
 say "Clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-say "Rust tests (this also regenerates the TypeScript bindings)"
-cargo test --workspace --locked
+say "Rust tests, with a real Secret Service (this also regenerates the TypeScript bindings)"
+with_secret_service cargo test --workspace --locked
 
 say "Generated TypeScript bindings are committed and current"
 if [ -n "$(git status --porcelain -- ui/src/bindings)" ]; then
