@@ -1,0 +1,326 @@
+// The workspace: state store plus the use cases the features call. Every command goes through
+// the platform; every failure becomes a visible notice (or is returned to the caller that shows
+// it inline) — none is swallowed.
+
+import type { ApiError } from '../bindings/ApiError';
+import type { FileContent } from '../bindings/FileContent';
+import type { FunctionTemplate } from '../bindings/FunctionTemplate';
+import type { JournalEntry } from '../bindings/JournalEntry';
+import type { ManifestEdit } from '../bindings/ManifestEdit';
+import type { ProjectView } from '../bindings/ProjectView';
+import { toApiError, type Platform } from '../platform';
+import { JournalWriter } from './journal';
+import {
+  initialState,
+  isDirty,
+  journalEntries,
+  MANIFEST_PATH,
+  reducer,
+  type Action,
+  type AppState,
+  type Area,
+  type NoticeKind,
+} from './state';
+
+type Listener = () => void;
+
+export interface EditOutcome {
+  /** The first refused edit, if any; the edits before it were applied. */
+  error: ApiError | null;
+  applied: number;
+  /** Set when functory.toml is open with unsaved changes, so its tab was not refreshed. */
+  manifestBufferStale: boolean;
+}
+
+let nextNoticeId = 1;
+let nextJumpNonce = 1;
+
+export class Workspace {
+  private state: AppState = initialState;
+  private readonly listeners = new Set<Listener>();
+  private readonly journal: JournalWriter;
+  private uiReadySent = false;
+  private booted = false;
+
+  constructor(readonly platform: Platform) {
+    this.journal = new JournalWriter(
+      (entries) => platform.journalSave(entries),
+      () => journalEntries(this.state),
+      (error) => this.notify('error', `Could not save the recovery journal: ${error.message}`, error.code),
+    );
+  }
+
+  // ---- store ----------------------------------------------------------------------------
+
+  getState = (): AppState => this.state;
+
+  subscribe = (listener: Listener): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  private dispatch(action: Action): void {
+    this.state = reducer(this.state, action);
+    for (const listener of this.listeners) listener();
+  }
+
+  // ---- notices --------------------------------------------------------------------------
+
+  notify(kind: NoticeKind, message: string, code: ApiError['code'] | null = null): void {
+    const id = nextNoticeId++;
+    this.dispatch({ type: 'noticeShown', notice: { id, kind, message, code } });
+  }
+
+  dismissNotice(id: number): void {
+    this.dispatch({ type: 'noticeDismissed', id });
+  }
+
+  private fail(error: unknown, context?: string): ApiError {
+    const apiError = toApiError(error);
+    this.notify('error', context ? `${context}: ${apiError.message}` : apiError.message, apiError.code);
+    return apiError;
+  }
+
+  /** Runs a command; on failure shows the error and resolves to null. */
+  private async attempt<T>(run: () => Promise<T>, context?: string): Promise<T | null> {
+    try {
+      return await run();
+    } catch (error) {
+      this.fail(error, context);
+      return null;
+    }
+  }
+
+  // ---- startup and projects -------------------------------------------------------------
+
+  /** Asks the host what to open and what to recover. Runs once, however often it is called. */
+  async boot(): Promise<void> {
+    if (this.booted) return;
+    this.booted = true;
+    const startup = await this.attempt(() => this.platform.startup(), 'Could not start');
+    this.dispatch({ type: 'started', recovery: startup?.recovery ?? [] });
+    if (startup?.openPath) await this.openFolder(startup.openPath);
+  }
+
+  /** Called by the shell once the first project's tree and functions are on screen. */
+  markUiReady(): void {
+    if (this.uiReadySent) return;
+    this.uiReadySent = true;
+    void this.attempt(() => this.platform.uiReady());
+  }
+
+  private opened(view: ProjectView): ProjectView {
+    this.dispatch({ type: 'projectOpened', view });
+    this.journal.writeNow();
+    return view;
+  }
+
+  async openSample(): Promise<ProjectView | null> {
+    const view = await this.attempt(() => this.platform.openSampleProject(), 'Could not open the sample project');
+    return view && this.opened(view);
+  }
+
+  async openFolder(path: string): Promise<ProjectView | null> {
+    const view = await this.attempt(() => this.platform.openProject(path), 'Could not open the folder');
+    return view && this.opened(view);
+  }
+
+  async pickFolder(): Promise<string | null> {
+    return this.attempt(() => this.platform.pickFolder(), 'The folder dialog failed');
+  }
+
+  /** Errors are returned for the form to show next to its fields. */
+  async createProject(path: string, name: string, template: FunctionTemplate | null): Promise<ApiError | null> {
+    try {
+      this.opened(await this.platform.createProject(path, name, template));
+      return null;
+    } catch (error) {
+      return toApiError(error);
+    }
+  }
+
+  async initProject(name: string): Promise<ApiError | null> {
+    try {
+      this.dispatch({ type: 'projectUpdated', view: await this.platform.initProject(name) });
+      return null;
+    } catch (error) {
+      return toApiError(error);
+    }
+  }
+
+  async reload(): Promise<void> {
+    const view = await this.attempt(() => this.platform.reloadProject(), 'Could not reload the project');
+    if (view) this.dispatch({ type: 'projectUpdated', view });
+  }
+
+  closeProject(): void {
+    this.dispatch({ type: 'projectClosed' });
+    this.journal.writeNow();
+  }
+
+  hasUnsavedBuffers(): boolean {
+    return this.state.buffers.some(isDirty);
+  }
+
+  // ---- navigation -----------------------------------------------------------------------
+
+  setArea(area: Area): void {
+    this.dispatch({ type: 'areaChanged', area });
+  }
+
+  selectFunction(name: string | null): void {
+    this.dispatch({ type: 'functionSelected', name });
+  }
+
+  // ---- buffers --------------------------------------------------------------------------
+
+  async openFile(path: string): Promise<boolean> {
+    if (this.state.buffers.some((b) => b.path === path)) {
+      this.dispatch({ type: 'bufferActivated', path });
+      return true;
+    }
+    const file = await this.attempt(() => this.platform.readFile(path), `Could not open ${path}`);
+    if (!file) return false;
+    this.addBuffer(file, file.text, true);
+    return true;
+  }
+
+  private addBuffer(file: FileContent, text: string, activate: boolean): void {
+    this.dispatch({
+      type: 'bufferOpened',
+      buffer: { path: file.path, text, savedText: file.text, readOnly: file.readOnly, notice: file.notice },
+      activate,
+    });
+    if (activate && this.state.area !== 'functions') this.setArea('functions');
+  }
+
+  activate(path: string): void {
+    this.dispatch({ type: 'bufferActivated', path });
+  }
+
+  edit(path: string, text: string): void {
+    this.dispatch({ type: 'bufferEdited', path, text });
+    this.journal.schedule();
+  }
+
+  async save(path = this.state.activePath): Promise<boolean> {
+    const buffer = this.state.buffers.find((b) => b.path === path);
+    if (!buffer) return false;
+    if (buffer.readOnly) {
+      this.notify('warning', `${buffer.path} is read-only and cannot be saved from the app.`, 'read_only');
+      return false;
+    }
+    const text = buffer.text;
+    const view = await this.attempt(() => this.platform.writeFile(buffer.path, text), `Could not save ${buffer.path}`);
+    if (!view) return false;
+    this.dispatch({ type: 'bufferSaved', path: buffer.path, text });
+    this.dispatch({ type: 'projectUpdated', view });
+    this.journal.writeNow();
+    return true;
+  }
+
+  closeBuffer(path: string): void {
+    this.dispatch({ type: 'bufferClosed', path });
+    this.journal.writeNow();
+  }
+
+  jumpTo(path: string, line: number, column: number): void {
+    void this.openFile(path).then((opened) => {
+      if (opened) this.dispatch({ type: 'jumpRequested', jump: { path, line, column, nonce: nextJumpNonce++ } });
+    });
+  }
+
+  // ---- manifest -------------------------------------------------------------------------
+
+  /** Applies edits one by one and stops at the first refusal, which is returned, not shown. */
+  async applyManifestEdits(edits: ManifestEdit[]): Promise<EditOutcome> {
+    let applied = 0;
+    let error: ApiError | null = null;
+    for (const edit of edits) {
+      try {
+        this.dispatch({ type: 'projectUpdated', view: await this.platform.applyManifestEdit(edit) });
+        applied++;
+      } catch (e) {
+        error = toApiError(e);
+        break;
+      }
+    }
+    const manifestBufferStale = applied > 0 ? !(await this.refreshManifestBuffer()) : false;
+    return { error, applied, manifestBufferStale };
+  }
+
+  /** Re-reads functory.toml into its tab after a visual edit; false when the tab has unsaved edits. */
+  private async refreshManifestBuffer(): Promise<boolean> {
+    const buffer = this.state.buffers.find((b) => b.path === MANIFEST_PATH);
+    if (!buffer) return true;
+    if (isDirty(buffer)) {
+      this.notify(
+        'warning',
+        'functory.toml has unsaved edits in the editor, so its tab was not refreshed. Saving that tab would overwrite the settings you just saved.',
+      );
+      return false;
+    }
+    const file = await this.attempt(() => this.platform.readFile(MANIFEST_PATH), 'Could not refresh functory.toml');
+    if (!file) return true;
+    const current = this.state.buffers.find((b) => b.path === MANIFEST_PATH);
+    // The user may have typed while we were reading; their edits win.
+    if (current && !isDirty(current)) {
+      this.dispatch({ type: 'bufferReplaced', path: MANIFEST_PATH, text: file.text, savedText: file.text });
+    }
+    return true;
+  }
+
+  async createFunction(name: string, template: FunctionTemplate): Promise<ApiError | null> {
+    try {
+      this.dispatch({ type: 'projectUpdated', view: await this.platform.createFunction(name, template) });
+    } catch (error) {
+      return toApiError(error);
+    }
+    await this.refreshManifestBuffer();
+    this.selectFunction(name);
+    const created = this.state.project?.manifest.manifest?.functions.find((f) => f.name === name);
+    if (created?.handlerFile) await this.openFile(created.handlerFile);
+    return null;
+  }
+
+  // ---- recovery -------------------------------------------------------------------------
+
+  /** Restores the buffers of one project (the most recently edited), leaving others pending. */
+  async restoreRecovery(): Promise<void> {
+    const entries = this.state.recovery;
+    if (entries.length === 0) return;
+    const latest = entries.reduce((a, b) => (b.updatedAtMs > a.updatedAtMs ? b : a));
+    const root = latest.projectRoot;
+    if (this.state.project?.root !== root) {
+      const view = await this.openFolder(root);
+      if (!view) return;
+    }
+    const restored: JournalEntry[] = [];
+    for (const entry of entries.filter((e) => e.projectRoot === root)) {
+      let file: FileContent;
+      try {
+        file = await this.platform.readFile(entry.path);
+      } catch (error) {
+        const apiError = toApiError(error);
+        if (apiError.code !== 'not_found') {
+          this.fail(apiError, `Could not restore ${entry.path}`);
+          continue;
+        }
+        // The file was deleted since: restore the text as a new, unsaved file.
+        file = { path: entry.path, text: '', readOnly: false, notice: null, size: 0 };
+      }
+      this.addBuffer(file, entry.text, restored.length === 0);
+      restored.push(entry);
+    }
+    this.dispatch({ type: 'recoveryChanged', entries: entries.filter((e) => !restored.includes(e)) });
+    this.journal.writeNow();
+  }
+
+  async discardRecovery(): Promise<void> {
+    const cleared = await this.attempt(() => this.platform.journalClear(), 'Could not clear the recovery journal');
+    if (cleared === null) return;
+    this.dispatch({ type: 'recoveryChanged', entries: [] });
+    // Buffers edited in this session must stay in the journal.
+    if (journalEntries(this.state).length > 0) this.journal.writeNow();
+  }
+}

@@ -1,0 +1,170 @@
+import type { ReactNode } from 'react';
+
+import type { Manifest } from '../../bindings/Manifest';
+import type { Trigger } from '../../bindings/Trigger';
+import { useAppState, useWorkspace } from '../../app/context';
+import { MANIFEST_PATH, type Area } from '../../app/state';
+import { Icon } from '../../ui/Icon';
+import { AREA_INFO } from '../shell/areas';
+
+type BuiltLater = Exclude<Area, 'functions'>;
+
+const COPY: Record<BuiltLater, { title: string; what: string; now: string }> = {
+  triggers: {
+    title: 'Trigger designer — coming soon',
+    what: 'Draw how events reach your functions — HTTP routes, schedules, file uploads, queues and streams — with forms that validate as you type, a preview of cron schedules, and the permission each connection implies.',
+    now: 'Triggers are declared in functory.toml. This is what your project declares today:',
+  },
+  security: {
+    title: 'Security linter — coming soon',
+    what: 'Checks every permission, function URL, CORS rule and environment variable for risky settings, explains each finding with a rule code and a fix, and exports reports as text, JSON or SARIF.',
+    now: 'Permissions are declared in functory.toml. This is what your functions are granted today:',
+  },
+  run: {
+    title: 'Run & Logs — coming soon',
+    what: 'Runs your handlers on this machine with Lambda semantics — cold and warm starts, timeouts, memory limits, concurrency — and streams their START / END / REPORT logs live.',
+    now: 'Meanwhile, edit your handlers:',
+  },
+  deploy: {
+    title: 'Deploy — coming soon',
+    what: 'Ships functions to AWS Lambda, Azure Functions or Google Cloud Functions: incremental and versioned deploys, with a rollback to any earlier deploy.',
+    now: 'Deploys go to the targets declared in functory.toml. Your project declares:',
+  },
+  history: {
+    title: 'History — coming soon',
+    what: 'Every project becomes a git repository: checkpoints, a record of each deploy, diffs between versions, and rollback to any deployed commit.',
+    now: 'Today, files are written when you save, and unsaved edits are kept in a crash-recovery journal so a crash loses nothing.',
+  },
+  accounts: {
+    title: 'Accounts — coming soon',
+    what: 'Connects your cloud accounts. Credentials are kept in your operating system’s keychain and nowhere else — never in project files, logs or settings.',
+    now: 'Nothing to set up to work locally: the local target runs your functions on this machine without any cloud account.',
+  },
+};
+
+function describeTrigger(t: Trigger): string {
+  switch (t.kind) {
+    case 'http':
+      return `HTTP ${t.method} ${t.path}`;
+    case 'schedule':
+      return `schedule ${t.expression}${t.timezone ? ` (${t.timezone})` : ''}`;
+    case 'storage':
+      return `uploads to ${t.bucket}${t.prefix ? `/${t.prefix}` : ''}${t.suffix ? ` (*${t.suffix})` : ''}`;
+    case 'queue':
+      return `queue ${t.queue}`;
+    case 'stream':
+      return `stream ${t.stream}`;
+  }
+}
+
+function Summary({ area, manifest }: { area: BuiltLater; manifest: Manifest }): ReactNode {
+  const workspace = useWorkspace();
+  switch (area) {
+    case 'triggers':
+      return (
+        <ul className="summary-list">
+          {manifest.functions.map((fn) => (
+            <li key={fn.name}>
+              <strong>{fn.name}</strong>
+              <span className="muted"> — {fn.triggers.length ? fn.triggers.map(describeTrigger).join('; ') : 'no triggers'}</span>
+            </li>
+          ))}
+        </ul>
+      );
+    case 'security':
+      return (
+        <ul className="summary-list">
+          {manifest.functions.map((fn) => (
+            <li key={fn.name}>
+              <strong>{fn.name}</strong>
+              <span className="muted mono">
+                {' '}
+                — {fn.permissions.length ? fn.permissions.flatMap((p) => p.actions.map((a) => `${p.effect === 'Deny' ? 'deny ' : ''}${a}`)).join(', ') : 'no permissions'}
+              </span>
+            </li>
+          ))}
+        </ul>
+      );
+    case 'run':
+      return (
+        <ul className="summary-list">
+          {manifest.functions
+            .filter((fn) => fn.handlerFile)
+            .map((fn) => (
+              <li key={fn.name}>
+                <button type="button" className="link-button" data-testid={`empty-open-${fn.name}`} onClick={() => void workspace.openFile(fn.handlerFile!)}>
+                  <Icon name="file" size={13} /> {fn.handlerFile}
+                </button>
+                <span className="muted"> — {fn.name}, {fn.runtime}</span>
+              </li>
+            ))}
+        </ul>
+      );
+    case 'deploy':
+      return (
+        <ul className="summary-list">
+          {manifest.targets.length === 0 && <li className="muted">No targets yet.</li>}
+          {manifest.targets.map((t) => (
+            <li key={t.name}>
+              <strong>{t.name}</strong>
+              <span className="muted">
+                {' '}
+                — {t.adapter}
+                {t.region ? `, ${t.region}` : ''}
+                {t.profile ? `, profile ${t.profile}` : ''}
+              </span>
+            </li>
+          ))}
+        </ul>
+      );
+    default:
+      return null;
+  }
+}
+
+/** What an area not built yet will do, and what the user can do right now instead. */
+export function AreaEmptyState({ area }: { area: BuiltLater }) {
+  const workspace = useWorkspace();
+  const { project } = useAppState();
+  const copy = COPY[area];
+  const info = AREA_INFO.find((a) => a.id === area)!;
+  const manifest = project?.manifest.manifest ?? null;
+
+  return (
+    <section className="empty-state" data-testid={`empty-${area}`} aria-labelledby={`empty-${area}-title`}>
+      <div className="empty-state-icon">
+        <Icon name={info.icon} size={28} />
+      </div>
+      <h1 id={`empty-${area}-title`} className="empty-state-title">
+        {copy.title}
+      </h1>
+      <p className="empty-state-what">{copy.what}</p>
+      <div className="empty-state-now">
+        <h2 className="section-title">What you can do now</h2>
+        <p>{copy.now}</p>
+        {manifest ? (
+          <Summary area={area} manifest={manifest} />
+        ) : project?.hasManifest ? (
+          <p className="muted">functory.toml has problems; fix them in the Functions area to see a summary here.</p>
+        ) : (
+          <p className="muted">This folder has no functory.toml yet; create one from the Functions area.</p>
+        )}
+        <div className="empty-state-actions">
+          {project?.hasManifest && (
+            <button
+              type="button"
+              className="button"
+              data-testid={`empty-${area}-open-manifest`}
+              onClick={() => void workspace.openFile(MANIFEST_PATH)}
+            >
+              <Icon name="file" size={14} /> Open functory.toml
+            </button>
+          )}
+          <button type="button" className="button" data-testid={`empty-${area}-go-functions`} onClick={() => workspace.setArea('functions')}>
+            <Icon name="functions" size={14} /> Go to Functions
+          </button>
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,113 @@
+// The shell's areas: navigation by click and Ctrl+1…7, the empty states of areas not built
+// yet, a folder without a manifest, and read-only files.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { openApp, screenshot, serveDist, tid } from './support/app.mjs';
+
+let server;
+before(async () => {
+  server = await serveDist();
+});
+after(async () => {
+  await server?.close();
+});
+
+const UNBUILT = ['triggers', 'security', 'run', 'deploy', 'history', 'accounts'];
+
+test('every area not built yet explains itself and offers working actions', async (t) => {
+  const app = await openApp(server.url, { query: '?open=sample' });
+  t.after(app.close);
+  const { page } = app;
+  await page.waitForSelector(tid('project-tree'));
+  for (const area of UNBUILT) {
+    await page.click(tid(`nav-${area}`));
+    const empty = page.locator(tid(`empty-${area}`));
+    await empty.waitFor();
+    assert.equal(await page.getAttribute(tid(`nav-${area}`), 'aria-current'), 'page');
+    const text = await empty.textContent();
+    assert.match(text, /coming soon/i, area);
+    assert.match(text, /What you can do now/, area);
+    // No dead buttons: every button in the empty state is enabled.
+    const disabled = await empty.locator('button:disabled').count();
+    assert.equal(disabled, 0, `${area} has disabled buttons`);
+    assert.equal(await page.locator(tid('project-tree')).isVisible(), false, 'the functions area is hidden');
+  }
+  await screenshot(page, 'empty-accounts');
+
+  // The summaries come from the manifest, and the actions lead somewhere.
+  await page.click(tid('nav-triggers'));
+  assert.match(await page.textContent(tid('empty-triggers')), /resize — HTTP GET \/resize; uploads to uploads \(\*\.jpg\)/);
+  await page.click(tid('nav-security'));
+  assert.match(await page.textContent(tid('empty-security')), /s3:GetObject, s3:PutObject/);
+  await page.click(tid('empty-security-open-manifest'));
+  await page.waitForSelector('[data-testid="editor"][data-path="functory.toml"]');
+  assert.equal(await page.locator(tid('project-tree')).isVisible(), true);
+
+  await page.click(tid('nav-run'));
+  await page.click(tid('empty-open-report'));
+  await page.waitForSelector('[data-testid="editor"][data-path="src/report.py"]');
+
+  await page.click(tid('nav-history'));
+  await page.click(tid('empty-history-go-functions'));
+  await page.waitForSelector(tid('project-tree'), { state: 'visible' });
+});
+
+test('Ctrl+1…7 switch areas, from anywhere including the editor', async (t) => {
+  const app = await openApp(server.url, { query: '?open=sample' });
+  t.after(app.close);
+  const { page } = app;
+  await page.waitForSelector(tid('project-tree'));
+  await page.click(tid('tree-item-src/resize.mjs'));
+  await page.click('[data-testid="editor"] .cm-content');
+  const order = ['functions', ...UNBUILT];
+  for (const [i, area] of order.entries()) {
+    if (i === 0) continue;
+    await page.keyboard.press(`Control+${i + 1}`);
+    await page.waitForSelector(tid(`empty-${area}`));
+  }
+  await page.keyboard.press('Control+1');
+  await page.waitForSelector(tid('project-tree'), { state: 'visible' });
+  assert.equal(await page.getAttribute(tid('nav-functions'), 'aria-current'), 'page');
+  // Keyboard focus is visible on the navigation.
+  await page.focus(tid('nav-deploy'));
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Tab');
+  const outline = await page.locator(tid('nav-deploy')).evaluate((e) => getComputedStyle(e).outlineStyle);
+  assert.equal(outline, 'solid');
+});
+
+test('a folder without functory.toml offers to create one', async (t) => {
+  const app = await openApp(server.url, { query: '?open=/mock/assets' });
+  t.after(app.close);
+  const { page, calls } = app;
+  await page.waitForSelector(tid('no-manifest'));
+  assert.match(await page.textContent(tid('no-manifest')), /This folder has no functory\.toml/);
+  assert.equal(await page.inputValue(tid('init-name')), 'assets');
+
+  // The tree and the editor work meanwhile; a binary file opens read-only with a notice.
+  await page.click(tid('tree-item-images/logo.png'));
+  await page.waitForSelector(tid('file-notice'));
+  assert.match(await page.textContent(tid('file-notice')), /Binary file of \d+ bytes — not shown\./);
+  assert.equal(await page.getAttribute('[data-testid="editor"] .cm-content', 'contenteditable'), 'false');
+  assert.equal(await page.isDisabled(tid('save-file')), true);
+
+  await page.fill(tid('init-name'), '');
+  await page.click(tid('init-manifest'));
+  assert.match(await page.textContent(tid('init-error')), /name/);
+  assert.deepEqual(calls('init_project'), []);
+
+  await page.fill(tid('init-name'), 'landing-assets');
+  await page.press(tid('init-name'), 'Enter');
+  await page.waitForSelector(tid('no-manifest'), { state: 'detached' });
+  assert.equal(await page.textContent(tid('project-name')), 'landing-assets');
+  assert.equal(await page.locator(tid('tree-item-functory.toml')).count(), 1);
+  assert.equal(await page.locator(tid('manifest-diagnostics')).count(), 1);
+
+  // And the first function can be added from a template.
+  await page.click(tid('new-function'));
+  await page.fill(tid('new-function-name'), 'hello');
+  await page.click(tid('new-function-create'));
+  await page.waitForSelector(tid('function-hello'));
+  await page.waitForSelector('[data-testid="editor"][data-path="src/hello.mjs"]');
+});
