@@ -56,12 +56,10 @@ fn a_tampered_entry_is_reported_not_returned() {
         .as_str()
         .unwrap()
         .to_owned();
-    let flipped = if ciphertext.starts_with('0') {
-        format!("1{}", &ciphertext[1..])
-    } else {
-        format!("0{}", &ciphertext[1..])
-    };
-    json["entries"]["k"]["ciphertext"] = flipped.into();
+    // Flip one hex digit of the ciphertext: authentication must fail.
+    let mut digits: Vec<char> = ciphertext.chars().collect();
+    digits[0] = if digits[0] == '0' { '1' } else { '0' };
+    json["entries"]["k"]["ciphertext"] = digits.into_iter().collect::<String>().into();
     std::fs::write(&path, json.to_string()).unwrap();
     let store = EncryptedFileStore::open(&path, &passphrase).unwrap();
     assert!(matches!(store.get("k"), Err(VaultError::Corrupt(_))));

@@ -13,7 +13,7 @@ use functory_vault::{
 fn unique_namespace() -> Namespace {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .unwrap()
+        .expect("the clock is after 1970")
         .as_nanos();
     Namespace::custom(format!("functory-test-{}-{nanos}", std::process::id()))
 }
