@@ -292,6 +292,13 @@ export class Workspace {
     const latest = entries.reduce((a, b) => (b.updatedAtMs > a.updatedAtMs ? b : a));
     const root = latest.projectRoot;
     if (this.state.project?.root !== root) {
+      if (this.hasUnsavedBuffers()) {
+        this.notify(
+          'warning',
+          `Save or close the unsaved files of ${this.state.project?.name ?? 'this project'} first: restoring opens ${root}.`,
+        );
+        return;
+      }
       const view = await this.openFolder(root);
       if (!view) return;
     }

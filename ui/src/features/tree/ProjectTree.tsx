@@ -1,4 +1,4 @@
-import { useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useEffect, useState, type KeyboardEvent, type ReactNode } from 'react';
 
 import type { TreeNode } from '../../bindings/TreeNode';
 import { Icon } from '../../ui/Icon';
@@ -20,6 +20,14 @@ export function ProjectTree({
   onOpenFile: (path: string) => void;
 }) {
   const [expanded, setExpanded] = useState(() => initiallyExpanded(tree));
+
+  // The file shown in the editor is always visible in the tree.
+  useEffect(() => {
+    if (!activePath) return;
+    const parts = activePath.split('/').slice(0, -1);
+    const ancestors = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+    setExpanded((current) => (ancestors.every((a) => current.has(a)) ? current : new Set([...current, ...ancestors])));
+  }, [activePath]);
 
   const toggle = (path: string, open?: boolean) =>
     setExpanded((current) => {
