@@ -47,12 +47,12 @@ test("real app: open sample, edit and save, settings form, crash recovery", { ti
       async () => (await (await session.find("editor")).attribute("data-path")) === "src/resize.mjs",
       { what: "the editor to show src/resize.mjs" },
     );
-    const content = await session.findCss('[data-testid="editor"] .cm-content');
+    const content = await session.waitForCss('[data-testid="editor"] .cm-content');
     await content.click();
-    await content.type(Keys.CONTROL + Keys.HOME + Keys.NULL);
-    await content.type("// edited end-to-end\n");
+    await session.chord(Keys.CONTROL, Keys.HOME);
+    await content.type("// edited end-to-end" + Keys.ENTER);
     await session.waitFor("tab-dirty-src/resize.mjs");
-    await content.type(Keys.CONTROL + "s" + Keys.NULL);
+    await session.chord(Keys.CONTROL, "s");
     await session.waitGone("tab-dirty-src/resize.mjs");
     const savedHandler = readFileSync(join(sampleDir, "src/resize.mjs"), "utf8");
     assert.equal(savedHandler, "// edited end-to-end\n" + originalHandler);
@@ -61,7 +61,8 @@ test("real app: open sample, edit and save, settings form, crash recovery", { ti
     const manifestBefore = readFileSync(join(sampleDir, "functory.toml"), "utf8");
     await (await session.waitFor("function-resize")).click();
     const memory = await session.waitFor("settings-memory");
-    await memory.clear();
+    await memory.click();
+    await session.chord(Keys.CONTROL, "a");
     await memory.type("1024");
     await (await session.find("settings-save")).click();
     const manifestAfter = await session.waitUntil(
@@ -83,10 +84,10 @@ test("real app: open sample, edit and save, settings form, crash recovery", { ti
       async () => (await (await session.find("editor")).attribute("data-path")) === "src/report.py",
       { what: "the editor to show src/report.py" },
     );
-    const pyContent = await session.findCss('[data-testid="editor"] .cm-content');
+    const pyContent = await session.waitForCss('[data-testid="editor"] .cm-content');
     await pyContent.click();
-    await pyContent.type(Keys.CONTROL + Keys.HOME + Keys.NULL);
-    await pyContent.type("# not saved yet\n");
+    await session.chord(Keys.CONTROL, Keys.HOME);
+    await pyContent.type("# not saved yet" + Keys.ENTER);
     await session.waitFor("tab-dirty-src/report.py");
     await session.waitUntil(() => existsSync(journal) && readFileSync(journal, "utf8").includes("# not saved yet"), {
       what: "the recovery journal to hold the unsaved edit",
@@ -111,9 +112,20 @@ test("real app: open sample, edit and save, settings form, crash recovery", { ti
       async () => (await (await session.find("editor")).attribute("data-path")) === "src/report.py",
       { what: "the restored file to be shown" },
     );
-    const restored = await (await session.findCss('[data-testid="editor"] .cm-content')).text();
+    await session.waitForCss('[data-testid="editor"] .cm-content');
+    // CodeMirror renders one element per line; WebKit's element text would join them.
+    const restored = await session.execute(
+      "return Array.from(document.querySelectorAll('[data-testid=\"editor\"] .cm-line')).map((line) => line.textContent).join('\\n');",
+    );
     assert.match(restored, /^# not saved yet\n"""report:/);
     assert.doesNotMatch(readFileSync(join(sampleDir, "src/report.py"), "utf8"), /not saved yet/);
+  } catch (error) {
+    if (session) {
+      mkdirSync(screenshotDir, { recursive: true });
+      const shot = await session.screenshotBase64().catch(() => null);
+      if (shot) writeFileSync(join(screenshotDir, "failure.png"), Buffer.from(shot, "base64"));
+    }
+    throw error;
   } finally {
     await session?.end();
     await driver.stop();

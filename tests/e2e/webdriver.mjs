@@ -6,7 +6,7 @@ import { readdirSync, readlinkSync, realpathSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
-export const Keys = { CONTROL: "\uE009", HOME: "\uE011", END: "\uE010", NULL: "\uE000", ENTER: "\uE007" };
+export const Keys = { CONTROL: "\uE009", HOME: "\uE011", END: "\uE010", ENTER: "\uE007" };
 
 export async function freePort() {
   return new Promise((resolve, reject) => {
@@ -106,6 +106,10 @@ export class Session {
     });
   }
 
+  async waitForCss(selector, { timeout = 15_000 } = {}) {
+    return this.waitUntil(() => this.findCss(selector), { timeout, what: selector });
+  }
+
   async waitGone(testId, { timeout = 15_000 } = {}) {
     await this.waitUntil(async () => !(await this.exists(testId)), { timeout, what: `${testId} to disappear` });
   }
@@ -125,6 +129,20 @@ export class Session {
       }
       await sleep(100);
     }
+  }
+
+  /**
+   * Presses keys together and releases them, e.g. chord(Keys.CONTROL, "s"), on the focused
+   * element. Uses the Actions API: WebKitWebDriver does not release modifiers on the NULL key
+   * inside element send-keys, so a modifier there would stick to the next keys typed.
+   */
+  async chord(...keys) {
+    const actions = [
+      ...keys.map((value) => ({ type: "keyDown", value })),
+      ...[...keys].reverse().map((value) => ({ type: "keyUp", value })),
+    ];
+    await call("POST", `${this.base}/actions`, { actions: [{ type: "key", id: "keyboard", actions }] });
+    await call("DELETE", `${this.base}/actions`);
   }
 
   async execute(script, args = []) {
