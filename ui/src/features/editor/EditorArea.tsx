@@ -8,7 +8,13 @@ import { Icon } from '../../ui/Icon';
 import { useColorScheme } from '../theme/useColorScheme';
 import { LANGUAGE_LABELS, languageOf } from './languageIds';
 
-const CodeEditor = lazy(() => import('./CodeEditor'));
+const loadCodeEditor = () => import('./CodeEditor');
+const CodeEditor = lazy(loadCodeEditor);
+
+/** Fetches the editor's code ahead of the first file being opened (called once the shell is up). */
+export function preloadEditor(): void {
+  void loadCodeEditor();
+}
 
 function fileName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);

@@ -32,8 +32,10 @@ export function RecoveryBanner({ entries }: { entries: JournalEntry[] }) {
           Unsaved changes from your last session
         </h2>
         <p className="recovery-text">
-          Functory closed before {entries.length === 1 ? 'this file was' : 'these files were'} saved. Restore reopens
-          them with your text — nothing is written to disk until you save.
+          {entries.length === 1
+            ? 'Functory closed before this file was saved. Restore reopens it with your text'
+            : 'Functory closed before these files were saved. Restore reopens them with your text'}{' '}
+          — nothing is written to disk until you save.
         </p>
         <ul className="recovery-files">
           {entries.map((e) => (

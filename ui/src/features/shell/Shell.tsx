@@ -5,6 +5,7 @@ import { useAppState, useWorkspace } from '../../app/context';
 import { AREAS } from '../../app/state';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { Icon } from '../../ui/Icon';
+import { preloadEditor } from '../editor/EditorArea';
 import { AreaEmptyState } from '../empty-states/AreaEmptyState';
 import { FunctionsArea } from '../functions/FunctionsArea';
 import { AREA_INFO } from './areas';
@@ -19,7 +20,10 @@ export function Shell({ project }: { project: ProjectView }) {
   const [confirmClose, setConfirmClose] = useState(false);
 
   // The first project is on screen with its tree and functions: tell the host (benchmark).
-  useEffect(() => workspace.markUiReady(), [workspace]);
+  useEffect(() => {
+    workspace.markUiReady();
+    preloadEditor();
+  }, [workspace]);
 
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
