@@ -7,7 +7,7 @@ use std::process::Command;
 use functory_history::{DeployRecord, FileChange, History, HistoryError, TimelineEntry};
 
 fn fixtures() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temporary folder");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/make-repos.sh");
     let status = Command::new("bash")
         .arg(&script)
