@@ -1,10 +1,13 @@
 //! The IPC commands. Each is a few lines: take state, call `functory-api`, return its result;
 //! errors cross as `{code, message}` (`ApiError` serializes to exactly that).
 
+use functory_api::accounts::{AccountInput, AwsProfile};
 use functory_api::core::ManifestEdit;
 use functory_api::core::template::FunctionTemplate;
+use functory_api::git_history::{Checkpoint, FileDiff, TimelineEntry, WorktreeStatus};
 use functory_api::recovery::JournalEntry;
 use functory_api::session::{Session, Startup};
+use functory_api::vault::AccountSummary;
 use functory_api::{ApiError, FileContent, ProjectView};
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
@@ -29,6 +32,19 @@ pub const COMMANDS: &[&str] = &[
     "journal_clear",
     "pick_folder",
     "ui_ready",
+    "list_accounts",
+    "add_account",
+    "update_account",
+    "rename_account",
+    "remove_account",
+    "list_aws_profiles",
+    "set_target_credentials",
+    "history_status",
+    "checkpoint",
+    "create_branch",
+    "history_timeline",
+    "history_diff",
+    "history_restore",
 ];
 
 pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
@@ -47,6 +63,19 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         journal_clear,
         pick_folder,
         ui_ready,
+        list_accounts,
+        add_account,
+        update_account,
+        rename_account,
+        remove_account,
+        list_aws_profiles,
+        set_target_credentials,
+        history_status,
+        checkpoint,
+        create_branch,
+        history_timeline,
+        history_diff,
+        history_restore,
     ]
 }
 
@@ -139,4 +168,94 @@ async fn pick_folder<R: Runtime>(app: AppHandle<R>) -> Result<Option<String>> {
 #[tauri::command]
 fn ui_ready(launch: State<'_, Launch>) {
     launch.report_ready();
+}
+
+// ---- accounts: secrets go in (write-only) and never come back out ------------------------
+
+#[tauri::command]
+async fn list_accounts(session: State<'_, Session>) -> Result<Vec<AccountSummary>> {
+    session.list_accounts()
+}
+
+#[tauri::command]
+async fn add_account(session: State<'_, Session>, input: AccountInput) -> Result<AccountSummary> {
+    session.add_account(input)
+}
+
+#[tauri::command]
+async fn update_account(
+    session: State<'_, Session>,
+    input: AccountInput,
+) -> Result<AccountSummary> {
+    session.update_account(input)
+}
+
+#[tauri::command]
+async fn rename_account(session: State<'_, Session>, from: String, to: String) -> Result<()> {
+    session.rename_account(&from, &to)
+}
+
+#[tauri::command]
+async fn remove_account(session: State<'_, Session>, name: String) -> Result<()> {
+    session.remove_account(&name)
+}
+
+#[tauri::command]
+async fn list_aws_profiles(session: State<'_, Session>) -> Result<Vec<AwsProfile>> {
+    Ok(session.aws_profiles())
+}
+
+#[tauri::command]
+async fn set_target_credentials(
+    session: State<'_, Session>,
+    target: String,
+    profile: Option<String>,
+    account: Option<String>,
+) -> Result<ProjectView> {
+    session.set_target_credentials(&target, profile, account)
+}
+
+// ---- history -------------------------------------------------------------------------------
+
+#[tauri::command]
+async fn history_status(session: State<'_, Session>) -> Result<WorktreeStatus> {
+    session.history_status()
+}
+
+#[tauri::command]
+async fn checkpoint(session: State<'_, Session>, message: String) -> Result<Checkpoint> {
+    session.checkpoint(&message)
+}
+
+#[tauri::command]
+async fn create_branch(session: State<'_, Session>, name: String) -> Result<()> {
+    session.create_branch(&name)
+}
+
+#[tauri::command]
+async fn history_timeline(
+    session: State<'_, Session>,
+    function: Option<String>,
+) -> Result<Vec<TimelineEntry>> {
+    session.history_timeline(function.as_deref())
+}
+
+#[tauri::command]
+async fn history_diff(
+    session: State<'_, Session>,
+    from: String,
+    to: Option<String>,
+    function: Option<String>,
+) -> Result<Vec<FileDiff>> {
+    session.history_diff(&from, to.as_deref(), function.as_deref())
+}
+
+#[tauri::command]
+async fn history_restore(
+    session: State<'_, Session>,
+    commit: String,
+    file: Option<String>,
+    function: Option<String>,
+) -> Result<ProjectView> {
+    session.history_restore(&commit, file.as_deref(), function.as_deref())
 }

@@ -6,7 +6,6 @@
 
 pub mod commands;
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -30,12 +29,12 @@ impl Launch {
 }
 
 /// Adds Functory's plugins, state and commands to a builder of any runtime (the real one, or
-/// the mock runtime in tests). `data_dir` overrides the app's data folder (tests use a
-/// temporary one).
+/// the mock runtime in tests). Tests pass a ready `Session` (temporary data folder, their own
+/// keychain namespace); the app builds its own from the app's data folder.
 pub fn configure<R: tauri::Runtime>(
     builder: tauri::Builder<R>,
     launch: LaunchRequest,
-    data_dir: Option<PathBuf>,
+    session: Option<Session>,
 ) -> tauri::Builder<R> {
     let launch_state = Launch {
         at: Instant::now(),
@@ -44,9 +43,8 @@ pub fn configure<R: tauri::Runtime>(
     let builder = builder
         .plugin(tauri_plugin_dialog::init())
         .manage(launch_state);
-    let builder = match data_dir {
-        // Known up front (tests): manage the session before any window exists.
-        Some(dir) => builder.manage(Session::new(&dir, launch)),
+    let builder = match session {
+        Some(session) => builder.manage(session),
         // The app's data folder comes from the path resolver, available once the app is built.
         None => builder.setup(move |app| {
             let dir = app.path().app_data_dir()?;

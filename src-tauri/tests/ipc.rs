@@ -1,8 +1,10 @@
 //! Every IPC command is registered, takes the payload the UI sends, and answers with JSON of
 //! the shape the UI expects — errors as `{code, message}` — on Tauri's mock runtime.
 
+use functory_api::accounts::Accounts;
+use functory_api::vault::Namespace;
 use functory_app::commands::COMMANDS;
-use functory_app::{LaunchRequest, configure};
+use functory_app::{LaunchRequest, Session, configure};
 use serde_json::{Value, json};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{
@@ -30,20 +32,33 @@ fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Result
 #[test]
 fn every_command_answers_with_the_shapes_the_ui_expects() {
     let data = tempfile::tempdir().unwrap();
-    let app = configure(
-        mock_builder(),
+    // Accounts go to a real Secret Service (npm test starts one), in a namespace of this run.
+    let namespace = Namespace::custom(format!("functory-ipc-test-{}", std::process::id()));
+    let session = Session::with_accounts(
+        data.path(),
         LaunchRequest::Nothing,
-        Some(data.path().to_owned()),
-    )
-    .build(mock_context(noop_assets()))
-    .unwrap();
+        Accounts::in_namespace(namespace),
+    );
+    let app = configure(mock_builder(), LaunchRequest::Nothing, Some(session))
+        .build(mock_context(noop_assets()))
+        .unwrap();
     let window = WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
     let mut exercised = vec![];
+    // A secret that must never come back out of any command.
+    let canary = format!("CANARY-{}-wJalrXUtnFEMI", std::process::id());
     let mut call = |cmd: &str, body: Value| {
         exercised.push(cmd.to_owned());
-        invoke(&window, cmd, body)
+        let response = invoke(&window, cmd, body);
+        let text = match &response {
+            Ok(value) | Err(value) => value.to_string(),
+        };
+        assert!(
+            !text.contains(&canary),
+            "{cmd} answered with the secret: {text}"
+        );
+        response
     };
 
     let startup = call("startup", json!({})).unwrap();
@@ -158,6 +173,101 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
     assert_eq!(call("journal_clear", json!({})).unwrap(), Value::Null);
     assert!(!data.path().join("recovery-journal.json").exists());
     assert_eq!(call("ui_ready", json!({})).unwrap(), Value::Null);
+
+    // Accounts: the secret goes in once and never comes back.
+    let sample = call("open_sample_project", json!({})).unwrap();
+    let added = call(
+        "add_account",
+        json!({ "input": { "kind": "aws-access-key", "name": "dev", "accessKeyId": "AKIAIOSFODNN7EXAMPLE",
+                "secretAccessKey": canary, "sessionToken": null, "roleArn": null, "externalId": null, "region": "eu-west-1" } }),
+    )
+    .unwrap();
+    assert_eq!(added["details"]["accessKeyId"], "AKIAIOSFODNN7EXAMPLE");
+    let updated = call(
+        "update_account",
+        json!({ "input": { "kind": "aws-access-key", "name": "dev", "accessKeyId": "AKIAIOSFODNN7EXAMPLE",
+                "secretAccessKey": "", "sessionToken": null, "roleArn": null, "externalId": null, "region": "us-east-1" } }),
+    )
+    .unwrap();
+    assert_eq!(updated["details"]["region"], "us-east-1");
+    assert_eq!(
+        call("rename_account", json!({ "from": "dev", "to": "staging" })).unwrap(),
+        Value::Null
+    );
+    let listed = call("list_accounts", json!({})).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["name"], "staging");
+    let bad = call(
+        "add_account",
+        json!({ "input": { "kind": "gcp-service-account", "name": "g", "keyJson": "{" } }),
+    )
+    .unwrap_err();
+    assert_eq!(bad["code"], "invalid_input");
+    assert!(call("list_aws_profiles", json!({})).unwrap().is_array());
+    let missing = call(
+        "set_target_credentials",
+        json!({ "target": "local", "profile": null, "account": "nope" }),
+    )
+    .unwrap_err();
+    assert_eq!(missing["code"], "not_found");
+    let chosen = call(
+        "set_target_credentials",
+        json!({ "target": "local", "profile": null, "account": "staging" }),
+    )
+    .unwrap();
+    assert_eq!(
+        chosen["manifest"]["manifest"]["targets"][0]["account"],
+        "staging"
+    );
+    assert_eq!(
+        call("remove_account", json!({ "name": "staging" })).unwrap(),
+        Value::Null
+    );
+    assert_eq!(call("list_accounts", json!({})).unwrap(), json!([]));
+    assert_eq!(sample["name"], "thumbnails");
+
+    // History: the sample becomes a repository on its first checkpoint.
+    let first = call("checkpoint", json!({ "message": "Start" })).unwrap();
+    assert_eq!(first["created"], true);
+    let status = call("history_status", json!({})).unwrap();
+    assert_eq!(
+        (
+            status["state"].as_str(),
+            status["changedFiles"].as_array().map(Vec::len)
+        ),
+        (Some("clean"), Some(0))
+    );
+    call(
+        "write_file",
+        json!({ "path": "src/report.py", "text": "changed\n" }),
+    )
+    .unwrap();
+    call("checkpoint", json!({ "message": "Change report" })).unwrap();
+    let timeline = call("history_timeline", json!({ "function": "report" })).unwrap();
+    assert_eq!(timeline[0]["summary"], "Change report");
+    assert_eq!(timeline[0]["files"], json!(["src/report.py"]));
+    let diff = call(
+        "history_diff",
+        json!({ "from": first["commit"], "to": null, "function": "report" }),
+    )
+    .unwrap();
+    assert_eq!(diff[0]["newText"], "changed\n");
+    let restored = call(
+        "history_restore",
+        json!({ "commit": first["commit"], "file": "src/report.py", "function": null }),
+    )
+    .unwrap();
+    assert_eq!(restored["name"], "thumbnails");
+    assert!(
+        call("read_file", json!({ "path": "src/report.py" })).unwrap()["text"]
+            .as_str()
+            .unwrap()
+            .contains("def handler")
+    );
+    assert_eq!(
+        call("create_branch", json!({ "name": "experiments" })).unwrap(),
+        Value::Null
+    );
 
     // A payload missing a field is refused with a message, not a crash.
     assert!(call("read_file", json!({})).is_err());

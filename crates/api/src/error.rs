@@ -25,6 +25,12 @@ pub enum ErrorCode {
     ReadOnly,
     /// No project is open.
     NoProject,
+    /// No OS keychain answered (no Secret Service, locked keyring); the message says what to do.
+    KeychainUnavailable,
+    /// The repository is mid-merge, mid-rebase, …: Functory will not commit until it is done.
+    OperationInProgress,
+    /// HEAD is detached; the UI offers to create a branch.
+    DetachedHead,
     /// Reading or writing failed for another reason (permissions, disk full, …).
     Io,
 }

@@ -5,8 +5,10 @@
 //! apply manifest edits, create functions from templates, keep the crash-recovery journal.
 //! Every failure is an [`ApiError`] with a stable code the UI can branch on.
 
+pub mod accounts;
 mod error;
 mod files;
+pub mod history;
 mod project;
 pub mod recovery;
 pub mod sample;
@@ -15,4 +17,6 @@ pub mod session;
 pub use error::{ApiError, ErrorCode};
 pub use files::{FileContent, MAX_EDITABLE_BYTES, TreeNode};
 pub use functory_core as core;
+pub use functory_history as git_history;
+pub use functory_vault as vault;
 pub use project::{Project, ProjectView};

@@ -10,6 +10,10 @@ use functory_core::template::FunctionTemplate;
 use serde::Serialize;
 use ts_rs::TS;
 
+use functory_history::{Checkpoint, FileDiff, TimelineEntry, WorktreeStatus};
+use functory_vault::AccountSummary;
+
+use crate::accounts::{AccountInput, Accounts, AwsProfile, aws_config_paths, aws_profiles};
 use crate::error::{ApiError, ErrorCode};
 use crate::files::FileContent;
 use crate::project::{Project, ProjectView};
@@ -66,16 +70,23 @@ pub struct Session {
     journal: RecoveryJournal,
     sample_dir: PathBuf,
     launch: LaunchRequest,
+    accounts: Accounts,
 }
 
 impl Session {
     /// `data_dir` is the app's own data folder: the journal and the sample's copy live there.
     pub fn new(data_dir: &Path, launch: LaunchRequest) -> Self {
+        Self::with_accounts(data_dir, launch, Accounts::keychain())
+    }
+
+    /// A session whose accounts live in a given keychain namespace (tests).
+    pub fn with_accounts(data_dir: &Path, launch: LaunchRequest, accounts: Accounts) -> Self {
         Self {
             project: Mutex::new(None),
             journal: RecoveryJournal::in_dir(data_dir),
             sample_dir: data_dir.join("samples").join("thumbnails"),
             launch,
+            accounts,
         }
     }
 
@@ -175,6 +186,92 @@ impl Session {
 
     pub fn journal_clear(&self) -> Result<(), ApiError> {
         self.journal.clear()
+    }
+
+    // ---- accounts ----------------------------------------------------------------------------
+
+    pub fn list_accounts(&self) -> Result<Vec<AccountSummary>, ApiError> {
+        self.accounts.list()
+    }
+
+    pub fn add_account(&self, input: AccountInput) -> Result<AccountSummary, ApiError> {
+        self.accounts.add(input)
+    }
+
+    pub fn update_account(&self, input: AccountInput) -> Result<AccountSummary, ApiError> {
+        self.accounts.update(input)
+    }
+
+    pub fn rename_account(&self, from: &str, to: &str) -> Result<(), ApiError> {
+        self.accounts.rename(from, to)
+    }
+
+    pub fn remove_account(&self, name: &str) -> Result<(), ApiError> {
+        self.accounts.remove(name)
+    }
+
+    pub fn aws_profiles(&self) -> Vec<AwsProfile> {
+        let (config, credentials) = aws_config_paths();
+        aws_profiles(config.as_deref(), credentials.as_deref())
+    }
+
+    pub fn set_target_credentials(
+        &self,
+        target: &str,
+        profile: Option<String>,
+        account: Option<String>,
+    ) -> Result<ProjectView, ApiError> {
+        if let Some(name) = &account
+            && !self.accounts.list()?.iter().any(|a| &a.name == name)
+        {
+            return Err(ApiError::new(
+                ErrorCode::NotFound,
+                format!("no account named `{name}` in the keychain"),
+            ));
+        }
+        self.apply_manifest_edit(&ManifestEdit::SetTargetCredentials {
+            target: target.to_owned(),
+            profile,
+            account,
+        })
+    }
+
+    // ---- history -----------------------------------------------------------------------------
+
+    pub fn history_status(&self) -> Result<WorktreeStatus, ApiError> {
+        self.current()?.history_status()
+    }
+
+    pub fn checkpoint(&self, message: &str) -> Result<Checkpoint, ApiError> {
+        self.current()?.checkpoint(message)
+    }
+
+    pub fn create_branch(&self, name: &str) -> Result<(), ApiError> {
+        self.current()?.create_branch(name)
+    }
+
+    pub fn history_timeline(&self, function: Option<&str>) -> Result<Vec<TimelineEntry>, ApiError> {
+        self.current()?.timeline(function)
+    }
+
+    pub fn history_diff(
+        &self,
+        from: &str,
+        to: Option<&str>,
+        function: Option<&str>,
+    ) -> Result<Vec<FileDiff>, ApiError> {
+        self.current()?.history_diff(from, to, function)
+    }
+
+    pub fn history_restore(
+        &self,
+        commit: &str,
+        file: Option<&str>,
+        function: Option<&str>,
+    ) -> Result<ProjectView, ApiError> {
+        let project = self.current()?;
+        project.restore(commit, file, function)?;
+        project.view()
     }
 }
 

@@ -43,6 +43,13 @@ pub enum ManifestEdit {
         handler: String,
         http_path: Option<String>,
     },
+    /// Chooses how a target signs in: an AWS profile by name, or a keychain account by name
+    /// (at most one; neither removes both keys).
+    SetTargetCredentials {
+        target: String,
+        profile: Option<String>,
+        account: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -134,6 +141,49 @@ pub fn apply_edit(text: &str, edit: &ManifestEdit) -> Result<String, EditError> 
                     field: format!("functions.{function}.environment.{key}"),
                     message: "no such variable".into(),
                 });
+            }
+        }
+        ManifestEdit::SetTargetCredentials {
+            target,
+            profile,
+            account,
+        } => {
+            let field = format!("targets.{target}");
+            if profile.is_some() && account.is_some() {
+                return Err(EditError::InvalidValue {
+                    field,
+                    message: "choose either an AWS profile or a keychain account, not both".into(),
+                });
+            }
+            let table = doc
+                .get_mut("targets")
+                .and_then(Item::as_table_like_mut)
+                .and_then(|targets| targets.get_mut(target))
+                .and_then(Item::as_table_like_mut)
+                .ok_or_else(|| EditError::InvalidValue {
+                    field: field.clone(),
+                    message: "no such target".into(),
+                })?;
+            let adapter = table
+                .get("adapter")
+                .and_then(Item::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            if profile.is_some() && adapter != "aws" {
+                return Err(EditError::InvalidValue {
+                    field: format!("{field}.profile"),
+                    message: format!(
+                        "AWS profiles apply to targets with adapter = \"aws\"; this target uses \"{adapter}\""
+                    ),
+                });
+            }
+            for (key, value) in [("profile", profile), ("account", account)] {
+                match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                    Some(value) => set_keeping_decor(table, key, Value::from(value)),
+                    None => {
+                        table.remove(key);
+                    }
+                }
             }
         }
         ManifestEdit::AddFunction {
@@ -425,6 +475,55 @@ environment = { REPORT_TABLE = "reports" } # inline on purpose
             duplicate.unwrap_err(),
             EditError::FunctionExists("Hello".into())
         );
+    }
+
+    #[test]
+    fn choosing_a_targets_credentials_swaps_profile_and_account() {
+        let text = "[project]\nname = \"x\"\n\n[targets.dev]   # the team's sandbox\nadapter = \"aws\"\nregion = \"eu-west-1\"\nprofile = \"dev\"   # SSO\n\n[targets.az]\nadapter = \"azure\"\n";
+        let account = apply_edit(
+            text,
+            &ManifestEdit::SetTargetCredentials {
+                target: "dev".into(),
+                profile: None,
+                account: Some("ci-keys".into()),
+            },
+        )
+        .unwrap();
+        assert!(account.contains("[targets.dev]   # the team's sandbox\nadapter = \"aws\"\nregion = \"eu-west-1\"\naccount = \"ci-keys\""), "{account}");
+        assert!(!account.contains("profile"), "{account}");
+        let profile = apply_edit(
+            &account,
+            &ManifestEdit::SetTargetCredentials {
+                target: "dev".into(),
+                profile: Some("prod".into()),
+                account: None,
+            },
+        )
+        .unwrap();
+        assert!(
+            profile.contains("profile = \"prod\"") && !profile.contains("account ="),
+            "{profile}"
+        );
+        let azure_profile = apply_edit(
+            text,
+            &ManifestEdit::SetTargetCredentials {
+                target: "az".into(),
+                profile: Some("p".into()),
+                account: None,
+            },
+        );
+        assert!(
+            matches!(azure_profile, Err(EditError::InvalidValue { field, .. }) if field == "targets.az.profile")
+        );
+        let missing = apply_edit(
+            text,
+            &ManifestEdit::SetTargetCredentials {
+                target: "nope".into(),
+                profile: None,
+                account: None,
+            },
+        );
+        assert!(missing.is_err());
     }
 
     #[test]

@@ -3,4 +3,4 @@
 /**
  * One change to a manifest, as the settings form and the trigger designer ask for it.
  */
-export type ManifestEdit = { "kind": "setMemory", function: string, memoryMb: number, } | { "kind": "setTimeout", function: string, timeoutS: number, } | { "kind": "setEnv", function: string, key: string, value: string, } | { "kind": "removeEnv", function: string, key: string, } | { "kind": "addFunction", name: string, runtime: string, handler: string, httpPath: string | null, };
+export type ManifestEdit = { "kind": "setMemory", function: string, memoryMb: number, } | { "kind": "setTimeout", function: string, timeoutS: number, } | { "kind": "setEnv", function: string, key: string, value: string, } | { "kind": "removeEnv", function: string, key: string, } | { "kind": "addFunction", name: string, runtime: string, handler: string, httpPath: string | null, } | { "kind": "setTargetCredentials", target: string, profile: string | null, account: string | null, };
