@@ -1,6 +1,9 @@
 //! `functory`: the command line over `functory-api`, for scripts and CI. Every use case the app
 //! offers headless lives here; output is one clear line per problem, or JSON with `--json`.
 
+mod accounts_command;
+mod history_command;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -44,6 +47,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Cloud accounts in the OS keychain.
+    Accounts(accounts_command::AccountsArgs),
+    /// Commit the project's current state to its history.
+    Checkpoint(history_command::CheckpointArgs),
+    /// The project's (or one function's) commits and deploys, newest first.
+    History(history_command::HistoryArgs),
     /// List the project's functions.
     Functions {
         /// The project folder (default: the current folder).
@@ -145,6 +154,9 @@ fn run(command: Command) -> Result<ExitCode, ApiError> {
                 ExitCode::SUCCESS
             })
         }
+        Command::Accounts(args) => accounts_command::run(args),
+        Command::Checkpoint(args) => history_command::checkpoint(args),
+        Command::History(args) => history_command::history(args),
         Command::Functions { dir, json } => {
             let project = Project::open(dir.unwrap_or_else(|| PathBuf::from(".")))?;
             let parsed = project.parse()?;
@@ -177,7 +189,7 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn print_json(value: &impl serde::Serialize) {
+pub(crate) fn print_json(value: &impl serde::Serialize) {
     match serde_json::to_string_pretty(value) {
         Ok(json) => println!("{json}"),
         Err(error) => eprintln!("functory: error: could not encode JSON: {error}"),
