@@ -2,12 +2,19 @@
 // the platform; every failure becomes a visible notice (or is returned to the caller that shows
 // it inline) — none is swallowed.
 
+import type { AccountInput } from '../bindings/AccountInput';
+import type { AccountSummary } from '../bindings/AccountSummary';
 import type { ApiError } from '../bindings/ApiError';
+import type { AwsProfile } from '../bindings/AwsProfile';
+import type { Checkpoint } from '../bindings/Checkpoint';
 import type { FileContent } from '../bindings/FileContent';
+import type { FileDiff } from '../bindings/FileDiff';
 import type { FunctionTemplate } from '../bindings/FunctionTemplate';
 import type { JournalEntry } from '../bindings/JournalEntry';
 import type { ManifestEdit } from '../bindings/ManifestEdit';
 import type { ProjectView } from '../bindings/ProjectView';
+import type { TimelineEntry } from '../bindings/TimelineEntry';
+import type { WorktreeStatus } from '../bindings/WorktreeStatus';
 import { toApiError, type Platform } from '../platform';
 import { JournalWriter } from './journal';
 import {
@@ -30,6 +37,16 @@ export interface EditOutcome {
   applied: number;
   /** Set when functory.toml is open with unsaved changes, so its tab was not refreshed. */
   manifestBufferStale: boolean;
+}
+
+/** A command's answer, or the error for the caller to show inline (next to a field, in a panel). */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+export interface RestoreOutcome {
+  /** Restored files open in the editor with unsaved edits: their tabs were left as they are. */
+  keptDirty: string[];
+  /** Restored files whose clean tabs were reloaded with the restored text. */
+  reloaded: string[];
 }
 
 let nextNoticeId = 1;
@@ -281,6 +298,132 @@ export class Workspace {
     const created = this.state.project?.manifest.manifest?.functions.find((f) => f.name === name);
     if (created?.handlerFile) await this.openFile(created.handlerFile);
     return null;
+  }
+
+  // ---- accounts -------------------------------------------------------------------------
+  // Errors are returned, not shown as notices: the Accounts view places them (a field, the
+  // keychain panel). Secrets only travel inside the `AccountInput` given to add/update.
+
+  private async outcome<T>(run: () => Promise<T>): Promise<Outcome<T>> {
+    try {
+      return { ok: true, value: await run() };
+    } catch (error) {
+      return { ok: false, error: toApiError(error) };
+    }
+  }
+
+  listAccounts(): Promise<Outcome<AccountSummary[]>> {
+    return this.outcome(() => this.platform.listAccounts());
+  }
+
+  addAccount(input: AccountInput): Promise<Outcome<AccountSummary>> {
+    return this.outcome(() => this.platform.addAccount(input));
+  }
+
+  updateAccount(input: AccountInput): Promise<Outcome<AccountSummary>> {
+    return this.outcome(() => this.platform.updateAccount(input));
+  }
+
+  renameAccount(from: string, to: string): Promise<Outcome<void>> {
+    return this.outcome(() => this.platform.renameAccount(from, to));
+  }
+
+  removeAccount(name: string): Promise<Outcome<void>> {
+    return this.outcome(() => this.platform.removeAccount(name));
+  }
+
+  listAwsProfiles(): Promise<Outcome<AwsProfile[]>> {
+    return this.outcome(() => this.platform.listAwsProfiles());
+  }
+
+  /** Writes a target's credentials into functory.toml, then refreshes the project and its tab. */
+  async setTargetCredentials(target: string, profile: string | null, account: string | null): Promise<EditOutcome> {
+    try {
+      this.dispatch({ type: 'projectUpdated', view: await this.platform.setTargetCredentials(target, profile, account) });
+    } catch (error) {
+      return { error: toApiError(error), applied: 0, manifestBufferStale: false };
+    }
+    const manifestBufferStale = !(await this.refreshManifestBuffer());
+    return { error: null, applied: 1, manifestBufferStale };
+  }
+
+  // ---- history --------------------------------------------------------------------------
+
+  historyStatus(): Promise<Outcome<WorktreeStatus>> {
+    return this.outcome(() => this.platform.historyStatus());
+  }
+
+  checkpoint(message: string): Promise<Outcome<Checkpoint>> {
+    return this.outcome(() => this.platform.checkpoint(message));
+  }
+
+  createBranch(name: string): Promise<Outcome<void>> {
+    return this.outcome(() => this.platform.createBranch(name));
+  }
+
+  historyTimeline(fn: string | null): Promise<Outcome<TimelineEntry[]>> {
+    return this.outcome(() => this.platform.historyTimeline(fn));
+  }
+
+  historyDiff(from: string, to: string | null, fn: string | null): Promise<Outcome<FileDiff[]>> {
+    return this.outcome(() => this.platform.historyDiff(from, to, fn));
+  }
+
+  /**
+   * Restores a file, or a function's code, to `commit` (the backend checkpoints the current state
+   * first). Then refreshes the project, reloads the clean tabs of restored files, and warns about
+   * restored files whose tabs have unsaved edits (saving those would undo the restore).
+   */
+  async restoreFromHistory(commit: string, file: string | null, fn: string | null): Promise<Outcome<RestoreOutcome>> {
+    const restoredPaths = file !== null ? [file] : this.functionPaths(fn);
+    let view: ProjectView;
+    try {
+      view = await this.platform.historyRestore(commit, file, fn);
+    } catch (error) {
+      return { ok: false, error: toApiError(error) };
+    }
+    this.dispatch({ type: 'projectUpdated', view });
+    const restored = (path: string) => restoredPaths.some((p) => path === p || path.startsWith(`${p}/`));
+    const outcome: RestoreOutcome = { keptDirty: [], reloaded: [] };
+    for (const buffer of this.state.buffers.filter((b) => restored(b.path))) {
+      if (isDirty(buffer)) {
+        outcome.keptDirty.push(buffer.path);
+        continue;
+      }
+      let content: FileContent;
+      try {
+        content = await this.platform.readFile(buffer.path);
+      } catch (error) {
+        const apiError = toApiError(error);
+        // The restored version has no such file: its clean tab goes too.
+        if (apiError.code === 'not_found') this.closeBuffer(buffer.path);
+        else this.fail(apiError, `Could not reload ${buffer.path}`);
+        continue;
+      }
+      const current = this.state.buffers.find((b) => b.path === buffer.path);
+      // The user may have typed while we were reading; their edits win.
+      if (current && !isDirty(current)) {
+        this.dispatch({ type: 'bufferReplaced', path: buffer.path, text: content.text, savedText: content.text });
+        outcome.reloaded.push(buffer.path);
+      } else if (current) {
+        outcome.keptDirty.push(buffer.path);
+      }
+    }
+    if (outcome.keptDirty.length > 0) {
+      this.notify(
+        'warning',
+        `${outcome.keptDirty.join(', ')} ${outcome.keptDirty.length === 1 ? 'has' : 'have'} unsaved edits in the editor, so ${outcome.keptDirty.length === 1 ? 'its tab was' : 'their tabs were'} not reloaded. Saving would overwrite the restored version.`,
+      );
+    }
+    return { ok: true, value: outcome };
+  }
+
+  /** A function's files as the backend restores them: its code folder, or its handler file. */
+  private functionPaths(fn: string | null): string[] {
+    const found = this.state.project?.manifest.manifest?.functions.find((f) => f.name === fn);
+    if (!found) return [];
+    if (found.codeDir !== '.') return [found.codeDir];
+    return found.handlerFile ? [found.handlerFile] : [];
   }
 
   // ---- recovery -------------------------------------------------------------------------

@@ -2,13 +2,20 @@
 // the desktop app the Tauri implementation forwards to the Rust commands; in a plain browser
 // (dev server, UI tests) an in-memory mock project stands in, so the UI runs without Rust.
 
+import type { AccountInput } from '../bindings/AccountInput';
+import type { AccountSummary } from '../bindings/AccountSummary';
 import type { ApiError } from '../bindings/ApiError';
+import type { AwsProfile } from '../bindings/AwsProfile';
+import type { Checkpoint } from '../bindings/Checkpoint';
 import type { FileContent } from '../bindings/FileContent';
+import type { FileDiff } from '../bindings/FileDiff';
 import type { FunctionTemplate } from '../bindings/FunctionTemplate';
 import type { JournalEntry } from '../bindings/JournalEntry';
 import type { ManifestEdit } from '../bindings/ManifestEdit';
 import type { ProjectView } from '../bindings/ProjectView';
 import type { Startup } from '../bindings/Startup';
+import type { TimelineEntry } from '../bindings/TimelineEntry';
+import type { WorktreeStatus } from '../bindings/WorktreeStatus';
 
 /** Every method rejects with an {@link ApiError}. */
 export interface Platform {
@@ -30,6 +37,32 @@ export interface Platform {
   pickFolder(): Promise<string | null>;
   /** Tells the host the first project is drawn (the startup benchmark waits for it). */
   uiReady(): Promise<void>;
+
+  // ---- accounts (OS keychain): secrets go in and never come back ----------------------------
+  /** Public details only, never a secret. */
+  listAccounts(): Promise<AccountSummary[]>;
+  addAccount(input: AccountInput): Promise<AccountSummary>;
+  /** Secret fields left "" keep the stored secret (not for Google accounts: paste the key again). */
+  updateAccount(input: AccountInput): Promise<AccountSummary>;
+  renameAccount(from: string, to: string): Promise<void>;
+  removeAccount(name: string): Promise<void>;
+  /** Profiles of ~/.aws/config, referenced by name; Functory never copies their secrets. */
+  listAwsProfiles(): Promise<AwsProfile[]>;
+  /** Writes `profile` / `account` of `[targets.NAME]` (both null removes both). */
+  setTargetCredentials(target: string, profile: string | null, account: string | null): Promise<ProjectView>;
+
+  // ---- history (the project's git repository) -------------------------------------------------
+  historyStatus(): Promise<WorktreeStatus>;
+  /** `created` is false when nothing changed since the last checkpoint. */
+  checkpoint(message: string): Promise<Checkpoint>;
+  /** The safe way out of a detached HEAD: a branch at the current commit. */
+  createBranch(name: string): Promise<void>;
+  /** Commits and deploys, newest first; of one function's code, or of the whole project (null). */
+  historyTimeline(fn: string | null): Promise<TimelineEntry[]>;
+  /** Changed files between two commits; `to` null compares with the files on disk now. */
+  historyDiff(from: string, to: string | null, fn: string | null): Promise<FileDiff[]>;
+  /** Puts a file, or a function's code, back as it was at `commit`; checkpoints the current state first. */
+  historyRestore(commit: string, file: string | null, fn: string | null): Promise<ProjectView>;
 }
 
 /**

@@ -1,11 +1,18 @@
 import { invoke } from '@tauri-apps/api/core';
 
+import type { AccountInput } from '../bindings/AccountInput';
+import type { AccountSummary } from '../bindings/AccountSummary';
+import type { AwsProfile } from '../bindings/AwsProfile';
+import type { Checkpoint } from '../bindings/Checkpoint';
 import type { FileContent } from '../bindings/FileContent';
+import type { FileDiff } from '../bindings/FileDiff';
 import type { FunctionTemplate } from '../bindings/FunctionTemplate';
 import type { JournalEntry } from '../bindings/JournalEntry';
 import type { ManifestEdit } from '../bindings/ManifestEdit';
 import type { ProjectView } from '../bindings/ProjectView';
 import type { Startup } from '../bindings/Startup';
+import type { TimelineEntry } from '../bindings/TimelineEntry';
+import type { WorktreeStatus } from '../bindings/WorktreeStatus';
 import { toApiError, type Platform } from './index';
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -40,5 +47,25 @@ export function createTauriPlatform(): Platform {
     uiReady: async () => {
       await call<null>('ui_ready');
     },
+    listAccounts: () => call<AccountSummary[]>('list_accounts'),
+    addAccount: (input: AccountInput) => call<AccountSummary>('add_account', { input }),
+    updateAccount: (input: AccountInput) => call<AccountSummary>('update_account', { input }),
+    renameAccount: async (from, to) => {
+      await call<null>('rename_account', { from, to });
+    },
+    removeAccount: async (name) => {
+      await call<null>('remove_account', { name });
+    },
+    listAwsProfiles: () => call<AwsProfile[]>('list_aws_profiles'),
+    setTargetCredentials: (target, profile, account) =>
+      call<ProjectView>('set_target_credentials', { target, profile, account }),
+    historyStatus: () => call<WorktreeStatus>('history_status'),
+    checkpoint: (message) => call<Checkpoint>('checkpoint', { message }),
+    createBranch: async (name) => {
+      await call<null>('create_branch', { name });
+    },
+    historyTimeline: (fn) => call<TimelineEntry[]>('history_timeline', { function: fn }),
+    historyDiff: (from, to, fn) => call<FileDiff[]>('history_diff', { from, to, function: fn }),
+    historyRestore: (commit, file, fn) => call<ProjectView>('history_restore', { commit, file, function: fn }),
   };
 }

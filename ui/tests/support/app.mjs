@@ -48,7 +48,8 @@ export async function serveDist() {
 
 /**
  * Opens the app in a fresh chromium profile. Returns the page, the console lines the mock
- * platform logged (`[mock] command …`), and a close function. `query` is appended to the URL.
+ * platform logged (`[mock] command …` for each command, `[mock-response] command …` for what it
+ * answered), and a close function. `query` is appended to the URL.
  */
 export async function openApp(baseUrl, { query = '', colorScheme = 'light', viewport = { width: 1280, height: 800 } } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'functory-ui-test-'));
@@ -69,10 +70,12 @@ export async function openApp(baseUrl, { query = '', colorScheme = 'light', view
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const commands = [];
+  const responses = [];
   const errors = [];
   page.on('console', (message) => {
     const text = message.text();
     if (text.startsWith('[mock] ')) commands.push(text.slice(7));
+    if (text.startsWith('[mock-response] ')) responses.push(text.slice(16));
     if (message.type() === 'error') errors.push(text);
   });
   page.on('pageerror', (error) => errors.push(String(error)));
@@ -80,6 +83,7 @@ export async function openApp(baseUrl, { query = '', colorScheme = 'light', view
   return {
     page,
     commands,
+    responses,
     errors,
     /** Commands whose name is `name` (e.g. "apply_manifest_edit"), with their logged arguments. */
     calls: (name) => commands.filter((c) => c === name || c.startsWith(`${name} `)),

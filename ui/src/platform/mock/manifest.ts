@@ -447,6 +447,13 @@ function setKey(lines: string[], section: { start: number; end: number }, key: s
   lines.splice(insertionPoint(lines, section), 0, `${renderKey(key)} = ${rendered}`);
 }
 
+function removeKey(lines: string[], section: { start: number; end: number }, key: string): void {
+  const pattern = keyLine(key);
+  for (let i = section.end - 1; i > section.start; i--) {
+    if (pattern.test(lines[i]!)) lines.splice(i, 1);
+  }
+}
+
 function renderKey(key: string): string {
   return /^[A-Za-z0-9_-]+$/.test(key) ? key : quote(key);
 }
@@ -538,6 +545,28 @@ export function applyEdit(text: string, edit: ManifestEdit): string {
     case 'removeEnv':
       editEnvironment(lines, edit.function, sectionOf(edit.function), edit.key, null);
       break;
+    case 'setTargetCredentials': {
+      const field = `targets.${edit.target}`;
+      if (edit.profile !== null && edit.account !== null) {
+        throw invalid(field, 'choose either an AWS profile or a keychain account, not both');
+      }
+      const targets = doc.root.targets;
+      const target = isTable(targets) ? targets[edit.target] : undefined;
+      const section = isTable(target) ? findSection(lines, field) : null;
+      if (!isTable(target) || !section) throw invalid(field, 'no such target');
+      const adapter = typeof target.adapter === 'string' ? target.adapter : '';
+      if (edit.profile !== null && adapter !== 'aws') {
+        throw invalid(`${field}.profile`, `AWS profiles apply to targets with adapter = "aws"; this target uses "${adapter}"`);
+      }
+      // Removals first (from the bottom), then sets: each keeps the other lines and comments.
+      for (const [key, value] of [['account', edit.account], ['profile', edit.profile]] as const) {
+        const trimmed = value?.trim() ?? '';
+        const current = findSection(lines, field)!;
+        if (trimmed) setKey(lines, current, key, quote(trimmed));
+        else removeKey(lines, current, key);
+      }
+      break;
+    }
     case 'addFunction': {
       if (!isValidFunctionName(edit.name)) {
         throw invalid(`functions.${edit.name}`, 'a function name is 1 to 64 letters, digits, `-` or `_`');

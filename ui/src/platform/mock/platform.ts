@@ -4,8 +4,11 @@
 //
 // URL parameters: `?open=sample` (or `?open=/some/path`) opens a project at startup like
 // `functory --sample` / `--open DIR`; `?pick=/some/path` (or `?pick=` to cancel) is what the
-// folder dialog answers.
+// folder dialog answers; `?keychain=unavailable` makes the account commands fail as on a
+// machine without a keyring; `?history=detached` starts the repository on a detached HEAD
+// (until a branch is created), `?history=merge` (or rebase, …) in the middle of that operation.
 
+import type { AccountInput } from '../../bindings/AccountInput';
 import type { ApiError } from '../../bindings/ApiError';
 import type { FileContent } from '../../bindings/FileContent';
 import type { FunctionTemplate } from '../../bindings/FunctionTemplate';
@@ -15,6 +18,8 @@ import type { ProjectView } from '../../bindings/ProjectView';
 import type { Startup } from '../../bindings/Startup';
 import type { TreeNode } from '../../bindings/TreeNode';
 import type { Platform } from '../index';
+import { MOCK_AWS_PROFILES, MockKeychain, redactInput } from './accounts';
+import { MockHistory } from './history';
 import { applyEdit, MANIFEST, newManifest, parseManifest } from './manifest';
 import sampleManifest from '../../../../samples/thumbnails/functory.toml?raw';
 import sampleReadme from '../../../../samples/thumbnails/README.md?raw';
@@ -64,9 +69,46 @@ function fail(code: ApiError['code'], message: string): never {
   throw { code, message } satisfies ApiError;
 }
 
-/** Commands are logged so browser tests can check what reached the "backend". */
+/**
+ * Commands are logged so browser tests can check what reached the "backend" (`[mock] name args`)
+ * and what came back (`[mock-response] name result`).
+ */
 function log(command: string, args?: unknown): void {
   console.debug(`[mock] ${command}`, args === undefined ? '' : JSON.stringify(args));
+}
+
+function logResponse(command: string, result: unknown): void {
+  console.debug(`[mock-response] ${command}`, result === undefined ? '' : JSON.stringify(result));
+}
+
+const DAY_S = 24 * 60 * 60;
+
+/**
+ * The sample's history: the first version (a smaller `resize`, no `report`), then the report,
+ * then a deploy of `resize`. The last commit is the sample's files as they are, so it starts clean.
+ */
+function seedSampleHistory(history: MockHistory, files: Map<string, string>): void {
+  const now = Math.floor(Date.now() / 1000);
+  const first = new Map(files);
+  first.delete('src/report.py');
+  const manifest = files.get(MANIFEST) ?? '';
+  const reportAt = manifest.indexOf('[functions.report]');
+  first.set(
+    MANIFEST,
+    `${(reportAt >= 0 ? manifest.slice(0, reportAt) : manifest).trimEnd()}\n`.replace('memory_mb = 512', 'memory_mb = 256'),
+  );
+  first.set('src/resize.mjs', (files.get('src/resize.mjs') ?? '').replace('MAX_WIDTH ?? 320', 'MAX_WIDTH ?? 240'));
+  history.seedCommit('Create the thumbnails sample', 'Ada Lovelace', now - 4 * DAY_S, first);
+  const second = history.seedCommit('Add the daily report; larger thumbnails', 'Ada Lovelace', now - 2 * DAY_S, files);
+  history.seedDeploy({
+    target: 'staging',
+    function: 'resize',
+    cloudVersion: '7',
+    codeHash: 'sha256:4f1c9a2e7b0d',
+    deployedAt: now - DAY_S,
+    who: 'Ada Lovelace <ada@example.com>',
+    commit: second,
+  });
 }
 
 function normalizeRoot(path: string): string {
@@ -165,6 +207,9 @@ export function createMockPlatform(params: URLSearchParams): Platform {
   const disk = new MockDisk();
   let openRoot: string | null = null;
   const delay = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+  const keychain = new MockKeychain(params.get('keychain') !== 'unavailable');
+  const historyParam = params.get('history');
+  const histories = new Map<string, MockHistory>();
 
   const project = (): { root: string; files: Map<string, string> } => {
     if (openRoot === null) fail('no_project', 'no project is open');
@@ -242,10 +287,42 @@ export function createMockPlatform(params: URLSearchParams): Platform {
     files.set(MANIFEST, edited);
   };
 
+  /** The open project's repository, created (like `git init`) on first use. */
+  const history = (): MockHistory => {
+    const { root } = project();
+    let found = histories.get(root);
+    if (!found) {
+      found = new MockHistory(() => disk.folders.get(root)!, {
+        detached: historyParam === 'detached',
+        operation: historyParam && historyParam !== 'detached' ? historyParam : null,
+      });
+      if (root === SAMPLE_ROOT) seedSampleHistory(found, disk.folders.get(root)!);
+      histories.set(root, found);
+    }
+    return found;
+  };
+
+  /** A function's files, as functory-api's `function_paths`: its code folder or its handler file. */
+  const functionPaths = (name: string | null): string[] => {
+    if (name === null) return [];
+    const manifest = view().manifest.manifest;
+    if (!manifest) fail('invalid_manifest', "functory.toml has errors; fix them to see a function's history");
+    const fn = manifest.functions.find((f) => f.name === name);
+    if (!fn) fail('not_found', `no function named \`${name}\` in functory.toml`);
+    const paths = fn.codeDir !== '.' ? [fn.codeDir] : fn.handlerFile ? [fn.handlerFile] : [];
+    if (paths.length === 0) fail('not_found', `the handler file of \`${name}\` does not exist, so it has no history`);
+    return paths;
+  };
+
   // Every command is async and yields once, like IPC, and rejects with a plain ApiError.
   const command = <T>(name: string, args: unknown, body: () => T): Promise<T> => {
     log(name, args);
-    return delay().then(body);
+    return delay()
+      .then(body)
+      .then((result) => {
+        logResponse(name, result);
+        return result;
+      });
   };
 
   return {
@@ -318,5 +395,36 @@ export function createMockPlatform(params: URLSearchParams): Platform {
         return picked === '' ? null : picked;
       }),
     uiReady: () => command('ui_ready', undefined, () => undefined),
+
+    listAccounts: () => command('list_accounts', undefined, () => keychain.list()),
+    addAccount: (input: AccountInput) => command('add_account', { input: redactInput(input) }, () => keychain.add(input)),
+    updateAccount: (input: AccountInput) =>
+      command('update_account', { input: redactInput(input) }, () => keychain.update(input)),
+    renameAccount: (from, to) => command('rename_account', { from, to }, () => keychain.rename(from, to)),
+    removeAccount: (name) => command('remove_account', { name }, () => keychain.remove(name)),
+    listAwsProfiles: () => command('list_aws_profiles', undefined, () => structuredClone(MOCK_AWS_PROFILES)),
+    setTargetCredentials: (target, profile, account) =>
+      command('set_target_credentials', { target, profile, account }, () => {
+        if (account !== null && !keychain.has(account)) fail('not_found', `no account named \`${account}\` in the keychain`);
+        const { files } = project();
+        files.set(MANIFEST, applyEdit(manifestText(), { kind: 'setTargetCredentials', target, profile, account }));
+        return view();
+      }),
+
+    historyStatus: () => command('history_status', undefined, () => history().status()),
+    checkpoint: (message) => command('checkpoint', { message }, () => history().checkpoint(message)),
+    createBranch: (name) => command('create_branch', { name }, () => history().createBranch(name)),
+    historyTimeline: (fn) =>
+      command('history_timeline', { function: fn }, () => history().timeline(functionPaths(fn), fn)),
+    historyDiff: (from, to, fn) =>
+      command('history_diff', { from, to, function: fn }, () => history().diff(from, to, functionPaths(fn))),
+    historyRestore: (commit, file, fn) =>
+      command('history_restore', { commit, file, function: fn }, () => {
+        const { root } = project();
+        const paths = file !== null ? [cleanRelative(root, file)] : functionPaths(fn);
+        if (paths.length === 0) fail('invalid_input', 'say which file or function to restore');
+        history().restore(commit, paths);
+        return view();
+      }),
   };
 }
