@@ -13,7 +13,9 @@ after(async () => {
   await server?.close();
 });
 
-const UNBUILT = ['triggers', 'security', 'run', 'deploy', 'history', 'accounts'];
+const UNBUILT = ['triggers', 'security', 'run', 'deploy'];
+/** Areas that are built, and an element each shows once loaded. */
+const BUILT = { history: 'history-status', accounts: 'account-list' };
 
 test('every area not built yet explains itself and offers working actions', async (t) => {
   const app = await openApp(server.url, { query: '?open=sample' });
@@ -33,7 +35,7 @@ test('every area not built yet explains itself and offers working actions', asyn
     assert.equal(disabled, 0, `${area} has disabled buttons`);
     assert.equal(await page.locator(tid('project-tree')).isVisible(), false, 'the functions area is hidden');
   }
-  await screenshot(page, 'empty-accounts');
+  await screenshot(page, 'empty-deploy');
 
   // The summaries come from the manifest, and the actions lead somewhere.
   await page.click(tid('nav-triggers'));
@@ -48,9 +50,16 @@ test('every area not built yet explains itself and offers working actions', asyn
   await page.click(tid('empty-open-report'));
   await page.waitForSelector('[data-testid="editor"][data-path="src/report.py"]');
 
-  await page.click(tid('nav-history'));
-  await page.click(tid('empty-history-go-functions'));
+  await page.click(tid('nav-deploy'));
+  await page.click(tid('empty-deploy-go-functions'));
   await page.waitForSelector(tid('project-tree'), { state: 'visible' });
+
+  // History and Accounts are real views now, not empty states.
+  for (const [area, ready] of Object.entries(BUILT)) {
+    await page.click(tid(`nav-${area}`));
+    await page.waitForSelector(tid(ready));
+    assert.equal(await page.locator(tid(`empty-${area}`)).count(), 0, area);
+  }
 });
 
 test('Ctrl+1…7 switch areas, from anywhere including the editor', async (t) => {
@@ -60,11 +69,12 @@ test('Ctrl+1…7 switch areas, from anywhere including the editor', async (t) =>
   await page.waitForSelector(tid('project-tree'));
   await page.click(tid('tree-item-src/resize.mjs'));
   await page.click('[data-testid="editor"] .cm-content');
-  const order = ['functions', ...UNBUILT];
+  const order = ['functions', ...UNBUILT, 'history', 'accounts'];
   for (const [i, area] of order.entries()) {
     if (i === 0) continue;
     await page.keyboard.press(`Control+${i + 1}`);
-    await page.waitForSelector(tid(`empty-${area}`));
+    await page.waitForSelector(BUILT[area] ? tid(BUILT[area]) : tid(`empty-${area}`));
+    assert.equal(await page.getAttribute(tid(`nav-${area}`), 'aria-current'), 'page', area);
   }
   await page.keyboard.press('Control+1');
   await page.waitForSelector(tid('project-tree'), { state: 'visible' });

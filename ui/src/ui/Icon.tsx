@@ -23,6 +23,11 @@ const PATHS = {
   open: 'M3 7a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v1M3 7v10a2 2 0 0 0 2 2h12l4-8H7l-4 8',
   sparkle: 'M12 3v4m0 10v4M3 12h4m10 0h4M6 6l2.5 2.5M15.5 15.5 18 18M6 18l2.5-2.5M15.5 8.5 18 6',
   logo: 'M5 4h9l-2 5h6L8 21l2.5-8H5l3-9Z',
+  edit: 'M4 20h4L19 9l-4-4L4 16v4Zm9-13 4 4',
+  key: 'M11 12a3.5 3.5 0 1 1-7 0 3.5 3.5 0 0 1 7 0Zm0 0h10m-3 0v3m-3-3v2',
+  branch: 'M7 4v10m0 0a3 3 0 1 0 0 6 3 3 0 0 0 0-6Zm10-8a3 3 0 1 0 0-6 3 3 0 0 0 0 6Zm0 0c0 5-10 3-10 8',
+  compare: 'M8 4v16M16 4v16M4 8h4M16 16h4M4 16h4M16 8h4',
+  checkpoint: 'M12 8a4 4 0 1 0 0 8 4 4 0 0 0 0-8Zm0-5v5m0 8v5',
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -7,7 +7,7 @@ import { MANIFEST_PATH, type Area } from '../../app/state';
 import { Icon } from '../../ui/Icon';
 import { AREA_INFO } from '../shell/areas';
 
-type BuiltLater = Exclude<Area, 'functions'>;
+type BuiltLater = Exclude<Area, 'functions' | 'history' | 'accounts'>;
 
 const COPY: Record<BuiltLater, { title: string; what: string; now: string }> = {
   triggers: {
@@ -29,16 +29,6 @@ const COPY: Record<BuiltLater, { title: string; what: string; now: string }> = {
     title: 'Deploy — coming soon',
     what: 'Ships functions to AWS Lambda, Azure Functions or Google Cloud Functions: incremental and versioned deploys, with a rollback to any earlier deploy.',
     now: 'Deploys go to the targets declared in functory.toml. Your project declares:',
-  },
-  history: {
-    title: 'History — coming soon',
-    what: 'Every project becomes a git repository: checkpoints, a record of each deploy, diffs between versions, and rollback to any deployed commit.',
-    now: 'Today, files are written when you save, and unsaved edits are kept in a crash-recovery journal so a crash loses nothing.',
-  },
-  accounts: {
-    title: 'Accounts — coming soon',
-    what: 'Connects your cloud accounts. Credentials are kept in your operating system’s keychain and nowhere else — never in project files, logs or settings.',
-    now: 'Nothing to set up to work locally: the local target runs your functions on this machine without any cloud account.',
   },
 };
 

@@ -6,8 +6,10 @@ import { AREAS } from '../../app/state';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { Icon } from '../../ui/Icon';
 import { preloadEditor } from '../editor/EditorArea';
+import { AccountsArea } from '../accounts/AccountsArea';
 import { AreaEmptyState } from '../empty-states/AreaEmptyState';
 import { FunctionsArea } from '../functions/FunctionsArea';
+import { HistoryArea } from '../history/HistoryArea';
 import { AREA_INFO } from './areas';
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
@@ -106,7 +108,9 @@ export function Shell({ project }: { project: ProjectView }) {
           <div className="area-page" hidden={area !== 'functions'}>
             <FunctionsArea />
           </div>
-          {area !== 'functions' && <AreaEmptyState area={area} />}
+          {area === 'history' && <HistoryArea key={project.root} />}
+          {area === 'accounts' && <AccountsArea />}
+          {area !== 'functions' && area !== 'history' && area !== 'accounts' && <AreaEmptyState area={area} />}
         </main>
       </div>
       {confirmClose && (

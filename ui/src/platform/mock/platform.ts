@@ -287,16 +287,22 @@ export function createMockPlatform(params: URLSearchParams): Platform {
     files.set(MANIFEST, edited);
   };
 
+  const newHistory = (root: string) =>
+    new MockHistory(() => disk.folders.get(root)!, {
+      detached: historyParam === 'detached',
+      operation: historyParam && historyParam !== 'detached' ? historyParam : null,
+    });
+  // The sample comes with its history, made before any edit of this session.
+  const sampleHistory = newHistory(SAMPLE_ROOT);
+  seedSampleHistory(sampleHistory, disk.folders.get(SAMPLE_ROOT)!);
+  histories.set(SAMPLE_ROOT, sampleHistory);
+
   /** The open project's repository, created (like `git init`) on first use. */
   const history = (): MockHistory => {
     const { root } = project();
     let found = histories.get(root);
     if (!found) {
-      found = new MockHistory(() => disk.folders.get(root)!, {
-        detached: historyParam === 'detached',
-        operation: historyParam && historyParam !== 'detached' ? historyParam : null,
-      });
-      if (root === SAMPLE_ROOT) seedSampleHistory(found, disk.folders.get(root)!);
+      found = newHistory(root);
       histories.set(root, found);
     }
     return found;

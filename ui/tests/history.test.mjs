@@ -1,0 +1,308 @@
+// The History area: checkpoints, the timeline, side-by-side diffs, restores, and the repository
+// states that refuse a checkpoint (detached HEAD, a merge in progress).
+//
+// The mock seeds the sample with two commits and a deploy, newest first in the timeline:
+//   0  deploy of resize to staging (yesterday)
+//   1  "Add the daily report; larger thumbnails" (2 days ago: the sample's files as they are)
+//   2  "Create the thumbnails sample" (4 days ago: MAX_WIDTH ?? 240, memory 256, no report)
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { editorText, openApp, screenshot, serveDist, tid } from './support/app.mjs';
+
+let server;
+before(async () => {
+  server = await serveDist();
+});
+after(async () => {
+  await server?.close();
+});
+
+const EDITOR = '[data-testid="editor"] .cm-content';
+
+async function openSample(t, query = '') {
+  const app = await openApp(server.url, { query: `?open=sample${query}` });
+  t.after(app.close);
+  await app.page.waitForSelector(tid('project-tree'));
+  return app;
+}
+
+/** Opens `path` in the editor and appends `line` at its end. */
+async function appendLine(page, path, line) {
+  await page.click(tid(`tree-item-${path}`));
+  await page.waitForSelector(`[data-testid="editor"][data-path="${path}"] .cm-content`);
+  await page.click(EDITOR);
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type(line);
+  await page.keyboard.press('Escape');
+}
+
+async function saveActive(page, path) {
+  await page.keyboard.press('Control+s');
+  await page.waitForSelector(tid(`tab-dirty-${path}`), { state: 'detached' });
+}
+
+async function openHistory(page) {
+  await page.keyboard.press('Control+6');
+  await page.waitForSelector(tid('history-timeline'));
+  await page.waitForSelector(tid('history-branch'));
+}
+
+const entryText = (page, i) => page.textContent(tid(`timeline-entry-${i}`));
+/** The text of one side's changed lines of a file's diff. */
+const changedLines = (page, path, side) =>
+  page
+    .locator(`${tid(`diff-file-${path}`)} .diff-cell[data-side="${side}"].is-${side === 'old' ? 'removed' : 'added'} .diff-text`)
+    .allTextContents();
+
+test('a checkpoint after editing a file appears at the top of the timeline', async (t) => {
+  const { page, calls } = await openSample(t);
+  await appendLine(page, 'src/resize.mjs', '// log the scale');
+  await saveActive(page, 'src/resize.mjs');
+  await openHistory(page);
+
+  assert.equal(await page.textContent(tid('history-branch')), 'main');
+  assert.equal(await page.textContent(tid('history-state')), 'clean');
+  assert.equal(await page.textContent(tid('history-changed')), '1 changed file');
+  assert.equal(await page.getAttribute(tid('history-changed'), 'title'), 'src/resize.mjs');
+  assert.equal(await page.locator('[data-testid^="timeline-entry-"]').count(), 3);
+
+  // A message is required.
+  await page.click(tid('history-checkpoint'));
+  assert.match(await page.textContent(tid('history-checkpoint-error')), /Write a few words/);
+  assert.deepEqual(calls('checkpoint'), []);
+
+  await page.fill(tid('history-checkpoint-message'), 'Log the scale');
+  await page.click(tid('history-checkpoint'));
+  const result = await page.locator(tid('history-checkpoint-result')).textContent();
+  const [, hash] = /^Checkpoint ([0-9a-f]{8}) created$/.exec(result) ?? [];
+  assert.ok(hash, result);
+  await page.waitForFunction(() => document.querySelector('[data-testid="history-changed"]').textContent.startsWith('no changes'));
+  assert.equal(await page.locator('[data-testid^="timeline-entry-"]').count(), 4);
+  const first = await entryText(page, 0);
+  assert.match(first, /Log the scale/);
+  assert.match(first, new RegExp(hash));
+  assert.match(first, /src\/resize\.mjs/);
+  assert.match(first, /just now/);
+  assert.equal(await page.getAttribute(tid('timeline-entry-0'), 'data-kind'), 'commit');
+  assert.equal(await page.inputValue(tid('history-checkpoint-message')), '', 'the message is cleared');
+
+  // Nothing changed since: no new commit.
+  await page.fill(tid('history-checkpoint-message'), 'Again');
+  await page.click(tid('history-checkpoint'));
+  await page.waitForFunction(() =>
+    document.querySelector('[data-testid="history-checkpoint-result"]')?.textContent === 'Nothing changed since the last checkpoint',
+  );
+  assert.equal(await page.locator('[data-testid^="timeline-entry-"]').count(), 4);
+  assert.deepEqual(calls('checkpoint'), ['checkpoint {"message":"Log the scale"}', 'checkpoint {"message":"Again"}']);
+});
+
+test('commits and deploys are told apart, and a function’s timeline shows only its changes', async (t) => {
+  const { page } = await openSample(t);
+  await openHistory(page);
+  assert.equal(await page.getAttribute(tid('timeline-entry-0'), 'data-kind'), 'deploy');
+  assert.match(await entryText(page, 0), /Deployed resize to staging.*version 7.*Ada Lovelace <ada@example\.com>.*yesterday/s);
+  assert.equal(await page.getAttribute(tid('timeline-entry-1'), 'data-kind'), 'commit');
+  assert.match(await entryText(page, 1), /Add the daily report; larger thumbnails[0-9a-f]{8} · Ada Lovelace · 2 days ago/);
+  const [deployBg, commitBg] = await Promise.all(
+    [0, 1].map((i) => page.locator(tid(`timeline-entry-${i}`)).evaluate((e) => getComputedStyle(e).backgroundColor)),
+  );
+  assert.notEqual(deployBg, commitBg, 'deploys look different from commits');
+
+  // Deploying is not built yet: the button says so instead of pretending.
+  await page.click(tid('timeline-entry-0'));
+  assert.equal(await page.isDisabled(tid('history-redeploy')), true);
+  const tooltip = await page.locator(tid('history-redeploy')).evaluate((b) => b.closest('[title]').getAttribute('title'));
+  assert.equal(tooltip, 'Deploying arrives with the cloud adapters');
+  assert.equal(await page.locator(tid('history-restore-function')).count(), 0, 'restoring a function needs a function');
+
+  await page.selectOption(tid('history-function'), 'report');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid^="timeline-entry-"]').length === 1);
+  assert.match(await entryText(page, 0), /Add the daily report/);
+  await page.selectOption(tid('history-function'), 'resize');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid^="timeline-entry-"]').length === 3);
+  assert.match(await entryText(page, 2), /Create the thumbnails sample/);
+});
+
+test('comparing two entries shows old and new side by side, changed lines marked', async (t) => {
+  const { page, calls } = await openSample(t);
+  await openHistory(page);
+  await page.click(tid('timeline-entry-1'));
+  await page.click(tid('history-compare'));
+  await page.waitForSelector(tid('history-pick-hint'));
+  await page.click(tid('timeline-entry-2'));
+  await page.waitForSelector(tid('history-diff'));
+
+  // The older entry is on the left whichever was picked first.
+  const [from, to] = await Promise.all([2, 1].map((i) => page.getAttribute(tid(`timeline-entry-${i}`), 'data-commit')));
+  assert.deepEqual(calls('history_diff'), [`history_diff {"from":"${from}","to":"${to}","function":null}`]);
+  assert.match(await page.textContent(tid('history-diff-summary')), /3 files changed/);
+
+  assert.deepEqual(await changedLines(page, 'src/resize.mjs', 'old'), ['const MAX_WIDTH = Number(process.env.MAX_WIDTH ?? 240);']);
+  assert.deepEqual(await changedLines(page, 'src/resize.mjs', 'new'), ['const MAX_WIDTH = Number(process.env.MAX_WIDTH ?? 320);']);
+  // The changed lines face each other on the same row.
+  const row = page.locator(`${tid('diff-file-src/resize.mjs')} .diff-row`, { hasText: '?? 240' });
+  assert.match(await row.textContent(), /\?\? 240.*\?\? 320/s);
+  const [removedBg, addedBg, sameBg] = await Promise.all(
+    ['.is-removed', '.is-added', '.is-same'].map((c) =>
+      page.locator(`${tid('diff-file-src/resize.mjs')} .diff-cell${c}`).first().evaluate((e) => getComputedStyle(e).backgroundColor),
+    ),
+  );
+  assert.notEqual(removedBg, sameBg);
+  assert.notEqual(addedBg, sameBg);
+  assert.notEqual(removedBg, addedBg);
+
+  // A new file: nothing on the left, all of it added on the right.
+  const report = tid('diff-file-src/report.py');
+  assert.match(await page.textContent(`${report} .change-badge`), /added/);
+  assert.equal(await page.locator(`${report} .diff-cell[data-side="old"]:not(.is-empty)`).count(), 0);
+  assert.ok((await changedLines(page, 'src/report.py', 'new')).includes('def handler(event, context):'));
+  assert.equal(await page.locator(tid('diff-file-README.md')).count(), 0, 'unchanged files are not listed');
+  assert.deepEqual(await changedLines(page, 'functory.toml', 'old'), ['memory_mb = 256    # images up to 20 MB fit comfortably']);
+  assert.ok((await changedLines(page, 'functory.toml', 'new')).includes('[functions.report]'));
+  await screenshot(page, 'history-diff');
+});
+
+test('restoring a file puts its content back and reloads its clean tab', async (t) => {
+  const { page, calls } = await openSample(t);
+  await appendLine(page, 'src/resize.mjs', '// an experiment that went nowhere');
+  await saveActive(page, 'src/resize.mjs');
+  await openHistory(page);
+
+  await page.click(tid('timeline-entry-1'));
+  await page.click(tid('history-compare-working'));
+  await page.waitForSelector(tid('diff-file-src/resize.mjs'));
+  // The file ended with a newline, so the appended line follows an empty one.
+  assert.deepEqual(await changedLines(page, 'src/resize.mjs', 'new'), ['', '// an experiment that went nowhere']);
+  assert.match(await page.textContent(tid('history-diff')), /Working files/);
+
+  await page.click(tid('restore-file-src/resize.mjs'));
+  await page.waitForSelector(tid('confirm-dialog'));
+  assert.match(await page.textContent(tid('confirm-dialog')), /checkpointed first, so nothing is lost/);
+  await page.click(tid('confirm-restore'));
+  await page.waitForSelector(tid('history-restore-result'));
+  const commit = await page.getAttribute(tid('timeline-entry-2'), 'data-commit');
+  assert.deepEqual(calls('history_restore'), [`history_restore {"commit":"${commit}","file":"src/resize.mjs","function":null}`]);
+
+  // The state before the restore is a checkpoint, and the file matches the commit again.
+  await page.waitForFunction(() => /Before restoring src\/resize\.mjs/.test(document.querySelector('[data-testid="timeline-entry-0"]').textContent));
+  await page.waitForFunction(() => document.querySelector('[data-testid="history-diff-summary"]')?.textContent === 'No differences.');
+  // The last checkpoint is the state before the restore, so the restored file is a change to it.
+  assert.equal(await page.textContent(tid('history-changed')), '1 changed file');
+  assert.equal(await page.getAttribute(tid('history-changed'), 'title'), 'src/resize.mjs');
+
+  // The open tab shows the restored text, and is clean.
+  await page.keyboard.press('Control+1');
+  await page.waitForSelector('[data-testid="editor"][data-path="src/resize.mjs"]');
+  const text = await editorText(page);
+  assert.doesNotMatch(text, /an experiment/);
+  assert.match(text, /MAX_WIDTH \?\? 320/);
+  assert.equal(await page.locator(tid('tab-dirty-src/resize.mjs')).count(), 0);
+
+  // The previous state can be brought back in turn: it is in the timeline.
+  await openHistory(page);
+  await page.click(tid('timeline-entry-0'));
+  await page.click(tid('history-compare-working'));
+  await page.waitForSelector(tid('diff-file-src/resize.mjs'));
+  assert.deepEqual(await changedLines(page, 'src/resize.mjs', 'old'), ['', '// an experiment that went nowhere']);
+});
+
+test('restoring over unsaved edits keeps them and warns', async (t) => {
+  const { page } = await openSample(t);
+  await appendLine(page, 'src/resize.mjs', '// saved change');
+  await saveActive(page, 'src/resize.mjs');
+  await page.keyboard.type('\n// typed, not saved');
+  await page.waitForSelector(tid('tab-dirty-src/resize.mjs'));
+  await openHistory(page);
+  await page.click(tid('timeline-entry-1'));
+  await page.click(tid('history-compare-working'));
+  await page.click(tid('restore-file-src/resize.mjs'));
+  await page.click(tid('confirm-restore'));
+  await page.waitForSelector(tid('history-restore-result'));
+  assert.match(await page.textContent(tid('history-restore-result')), /src\/resize\.mjs still has unsaved edits/);
+  assert.match(await page.textContent(tid('warning-toast')), /unsaved edits in the editor/);
+  await page.keyboard.press('Control+1');
+  assert.match(await editorText(page), /\/\/ typed, not saved/, 'the user’s buffer is kept');
+  assert.equal(await page.locator(tid('tab-dirty-src/resize.mjs')).count(), 1);
+});
+
+test('restoring a function brings back its code as of a commit', async (t) => {
+  const { page, calls } = await openSample(t);
+  await page.click(tid('tree-item-src/resize.mjs'));
+  await page.waitForSelector('[data-testid="editor"][data-path="src/resize.mjs"] .cm-content');
+  await openHistory(page);
+  await page.selectOption(tid('history-function'), 'resize');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid^="timeline-entry-"]').length === 3);
+  await page.click(tid('timeline-entry-2'));
+  await page.click(tid('history-restore-function'));
+  assert.match(await page.textContent(tid('confirm-dialog')), /The code of resize goes back to how it was at [0-9a-f]{8} “Create the thumbnails sample”/);
+  await page.click(tid('confirm-restore'));
+  await page.waitForSelector(tid('history-restore-result'));
+  const commit = await page.getAttribute(tid('timeline-entry-2'), 'data-commit');
+  assert.deepEqual(calls('history_restore'), [`history_restore {"commit":"${commit}","file":null,"function":"resize"}`]);
+  assert.equal(await page.textContent(tid('history-changed')), '1 changed file');
+  await page.keyboard.press('Control+1');
+  await page.waitForFunction(() => document.querySelector('[data-testid="editor"] .cm-content').textContent.includes('?? 240'));
+  // The manifest is not part of a function's code: it keeps the later memory setting.
+  assert.match(await page.textContent(tid('function-resize')), /512 MB/);
+});
+
+test('a detached HEAD offers to create a branch, then the checkpoint goes through', async (t) => {
+  const { page, calls } = await openSample(t, '&history=detached');
+  await appendLine(page, 'README.md', 'A note.');
+  await saveActive(page, 'README.md');
+  await openHistory(page);
+  assert.equal(await page.textContent(tid('history-branch')), 'detached HEAD');
+
+  await page.fill(tid('history-checkpoint-message'), 'Note in the README');
+  await page.click(tid('history-checkpoint'));
+  const panel = page.locator(tid('history-detached'));
+  await panel.waitFor();
+  assert.match(await panel.textContent(), /HEAD is detached \(at [0-9a-f]{10}\)/);
+  assert.equal(await page.locator(tid('history-checkpoint-result')).count(), 0, 'no checkpoint was made');
+  assert.equal(await page.locator('[data-testid^="timeline-entry-"]').count(), 3);
+
+  await page.click(tid('history-create-branch'));
+  assert.match(await page.textContent(tid('history-branch-error')), /Name the branch/);
+  await page.fill(tid('history-branch-name'), 'main');
+  await page.click(tid('history-create-branch'));
+  assert.match(await page.locator(tid('history-branch-error')).textContent(), /already exists/);
+
+  await page.fill(tid('history-branch-name'), 'my-work');
+  await page.click(tid('history-create-branch'));
+  await page.waitForSelector(tid('history-checkpoint-result'));
+  assert.match(await page.textContent(tid('history-checkpoint-result')), /^Checkpoint [0-9a-f]{8} created$/);
+  assert.equal(await page.locator(tid('history-detached')).count(), 0);
+  await page.waitForFunction(() => document.querySelector('[data-testid="history-branch"]').textContent === 'my-work');
+  assert.match(await entryText(page, 0), /Note in the README/);
+  assert.deepEqual(calls('create_branch'), ['create_branch {"name":"main"}', 'create_branch {"name":"my-work"}']);
+  assert.equal(calls('checkpoint').length, 2, 'the checkpoint was retried once');
+});
+
+test('in the middle of a merge the checkpoint is disabled and says why', async (t) => {
+  const { page, calls } = await openSample(t, '&history=merge');
+  await openHistory(page);
+  assert.equal(await page.textContent(tid('history-state')), 'merge in progress');
+  assert.equal(await page.isDisabled(tid('history-checkpoint')), true);
+  assert.match(await page.textContent(tid('history-operation')), /middle of a merge: finish it or abort it/);
+  assert.deepEqual(calls('checkpoint'), []);
+});
+
+test('a project without history invites a first checkpoint', async (t) => {
+  const app = await openApp(server.url, { query: '?open=/mock/assets' });
+  t.after(app.close);
+  const { page } = app;
+  await page.waitForSelector(tid('project-tree'));
+  await page.keyboard.press('Control+6');
+  await page.waitForSelector(tid('history-empty'));
+  assert.match(await page.textContent(tid('history-empty')), /No history yet.*Make a first checkpoint/s);
+  assert.equal(await page.textContent(tid('history-changed')), '2 changed files');
+  await page.click(tid('history-first-checkpoint'));
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'history-checkpoint-message');
+  await page.keyboard.type('First look at the assets');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(tid('history-timeline'));
+  assert.match(await entryText(page, 0), /First look at the assets.*images\/logo\.png.*notes\.md/s);
+  assert.equal(await page.locator(tid('history-empty')).count(), 0);
+});
