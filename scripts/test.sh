@@ -41,7 +41,7 @@ if [ "$(uname -s)" != Linux ]; then
 fi
 
 say "End-to-end test of the real app under Xvfb (tauri-driver + WebKitWebDriver)"
-dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
-  node --test --test-reporter=spec tests/e2e/
+with_secret_service xvfb-run -a -s "-screen 0 1280x800x24" \
+  node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
 
 say "All tests passed"

@@ -49,11 +49,39 @@ pub fn configure<R: tauri::Runtime>(
         None => builder.setup(move |app| {
             let dir = app.path().app_data_dir()?;
             std::fs::create_dir_all(&dir)?;
+            start_log_file(&dir.join("logs"));
+            tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %dir.display(), "Functory started");
             app.manage(Session::new(&dir, launch));
             Ok(())
         }),
     };
     builder.invoke_handler(commands::handler())
+}
+
+/// Writes the app's log to `functory.log` in `dir`, at the level `FUNCTORY_LOG` names
+/// (`info` by default; `debug` logs every command with its arguments — secrets among them
+/// print as `<redacted>`). A log that cannot be opened is not worth refusing to start over.
+fn start_log_file(dir: &std::path::Path) {
+    let file = std::fs::create_dir_all(dir).and_then(|()| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("functory.log"))
+    });
+    let Ok(file) = file else {
+        eprintln!(
+            "functory-app: could not open the log file in {}",
+            dir.display()
+        );
+        return;
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FUNCTORY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init();
 }
 
 pub fn run(launch: LaunchRequest) {

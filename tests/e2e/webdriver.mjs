@@ -149,6 +149,10 @@ export class Session {
     return call("POST", `${this.base}/execute/sync`, { script, args });
   }
 
+  async source() {
+    return call("GET", `${this.base}/source`);
+  }
+
   async screenshotBase64() {
     return call("GET", `${this.base}/screenshot`);
   }

@@ -91,6 +91,7 @@ impl Session {
     }
 
     pub fn startup(&self) -> Result<Startup, ApiError> {
+        tracing::debug!(launch = ?self.launch, "startup");
         let open_path = match &self.launch {
             LaunchRequest::Nothing => None,
             LaunchRequest::Sample => Some(
@@ -122,10 +123,12 @@ impl Session {
     }
 
     pub fn open_project(&self, path: &str) -> Result<ProjectView, ApiError> {
+        tracing::debug!(path, "open_project");
         self.set(Project::open(path)?)
     }
 
     pub fn open_sample_project(&self) -> Result<ProjectView, ApiError> {
+        tracing::debug!("open_sample_project");
         self.set(sample::open_sample(&self.sample_dir)?)
     }
 
@@ -135,6 +138,7 @@ impl Session {
         name: &str,
         template: Option<FunctionTemplate>,
     ) -> Result<ProjectView, ApiError> {
+        tracing::debug!(path, name, ?template, "create_project");
         if path.trim().is_empty() {
             return Err(ApiError::new(
                 ErrorCode::InvalidInput,
@@ -145,6 +149,7 @@ impl Session {
     }
 
     pub fn init_project(&self, name: &str) -> Result<ProjectView, ApiError> {
+        tracing::debug!(name, "init_project");
         let project = self.current()?;
         project.init(name)?;
         project.view()
@@ -155,16 +160,19 @@ impl Session {
     }
 
     pub fn read_file(&self, path: &str) -> Result<FileContent, ApiError> {
+        tracing::debug!(path, "read_file");
         self.current()?.read_file(path)
     }
 
     pub fn write_file(&self, path: &str, text: &str) -> Result<ProjectView, ApiError> {
+        tracing::debug!(path, bytes = text.len(), "write_file");
         let project = self.current()?;
         project.write_file(path, text)?;
         project.view()
     }
 
     pub fn apply_manifest_edit(&self, edit: &ManifestEdit) -> Result<ProjectView, ApiError> {
+        tracing::debug!(?edit, "apply_manifest_edit");
         let project = self.current()?;
         project.apply_manifest_edit(edit)?;
         project.view()
@@ -175,12 +183,14 @@ impl Session {
         name: &str,
         template: FunctionTemplate,
     ) -> Result<ProjectView, ApiError> {
+        tracing::debug!(name, ?template, "create_function");
         let project = self.current()?;
         project.create_function(name, template)?;
         project.view()
     }
 
     pub fn journal_save(&self, entries: &[JournalEntry]) -> Result<(), ApiError> {
+        tracing::debug!(entries = entries.len(), "journal_save");
         self.journal.save(entries)
     }
 
@@ -195,18 +205,22 @@ impl Session {
     }
 
     pub fn add_account(&self, input: AccountInput) -> Result<AccountSummary, ApiError> {
+        tracing::debug!(?input, "add_account");
         self.accounts.add(input)
     }
 
     pub fn update_account(&self, input: AccountInput) -> Result<AccountSummary, ApiError> {
+        tracing::debug!(?input, "update_account");
         self.accounts.update(input)
     }
 
     pub fn rename_account(&self, from: &str, to: &str) -> Result<(), ApiError> {
+        tracing::debug!(from, to, "rename_account");
         self.accounts.rename(from, to)
     }
 
     pub fn remove_account(&self, name: &str) -> Result<(), ApiError> {
+        tracing::debug!(name, "remove_account");
         self.accounts.remove(name)
     }
 
@@ -221,6 +235,7 @@ impl Session {
         profile: Option<String>,
         account: Option<String>,
     ) -> Result<ProjectView, ApiError> {
+        tracing::debug!(target, ?profile, ?account, "set_target_credentials");
         if let Some(name) = &account
             && !self.accounts.list()?.iter().any(|a| &a.name == name)
         {
@@ -243,6 +258,7 @@ impl Session {
     }
 
     pub fn checkpoint(&self, message: &str) -> Result<Checkpoint, ApiError> {
+        tracing::debug!(message, "checkpoint");
         self.current()?.checkpoint(message)
     }
 
@@ -269,6 +285,7 @@ impl Session {
         file: Option<&str>,
         function: Option<&str>,
     ) -> Result<ProjectView, ApiError> {
+        tracing::debug!(commit, ?file, ?function, "history_restore");
         let project = self.current()?;
         project.restore(commit, file, function)?;
         project.view()
