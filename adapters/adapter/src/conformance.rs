@@ -188,7 +188,10 @@ pub async fn deploy_creates_a_listed_function(adapter: &dyn Adapter, fixture: &F
         })
         .await
         .expect("list with prefix");
-    assert!(filtered.is_empty(), "the prefix filter was ignored: {filtered:?}");
+    assert!(
+        filtered.is_empty(),
+        "the prefix filter was ignored: {filtered:?}"
+    );
 }
 
 /// `describe` tells what was deployed; environment values are not disclosed, only names.
@@ -214,12 +217,18 @@ pub async fn redeploy_updates_configuration(adapter: &dyn Adapter, fixture: &Fix
     let mut options = fixture.deploy_options("echo");
     options.function.memory_mb = 256;
     let second = adapter.deploy(options).await.expect("second deploy");
-    assert_eq!(first.code_sha256, second.code_sha256, "same code, new digest");
+    assert_eq!(
+        first.code_sha256, second.code_sha256,
+        "same code, new digest"
+    );
     let description = adapter
         .describe(DescribeOptions::new("echo"))
         .await
         .expect("describe");
-    assert_eq!(description.summary.memory_mb, 256, "the redeploy was not applied");
+    assert_eq!(
+        description.summary.memory_mb, 256,
+        "the redeploy was not applied"
+    );
     deploy(adapter, fixture, "echo").await;
 }
 
@@ -233,7 +242,10 @@ pub async fn invoke_returns_the_handler_result(adapter: &dyn Adapter, fixture: &
         .await
         .expect("invoke echo");
     assert_eq!(invocation.status_code, 200);
-    assert_eq!(invocation.function_error, None, "echo failed: {invocation:?}");
+    assert_eq!(
+        invocation.function_error, None,
+        "echo failed: {invocation:?}"
+    );
     let result = invocation
         .payload_json()
         .unwrap_or_else(|| panic!("echo returned no JSON: {invocation:?}"));
@@ -251,7 +263,10 @@ pub async fn python_handler_runs(adapter: &dyn Adapter, fixture: &Fixture) {
         .invoke(InvokeOptions::new("pyecho", r#"{"n": 7}"#))
         .await
         .expect("invoke pyecho");
-    assert_eq!(invocation.function_error, None, "pyecho failed: {invocation:?}");
+    assert_eq!(
+        invocation.function_error, None,
+        "pyecho failed: {invocation:?}"
+    );
     let result = invocation.payload_json().expect("pyecho returns JSON");
     assert_eq!(result["echo"]["n"], 7);
     assert_eq!(result["requestId"], invocation.request_id.as_str());
@@ -273,7 +288,9 @@ pub async fn function_error_is_a_result(adapter: &dyn Adapter, fixture: &Fixture
         .unwrap_or_else(|| panic!("no function error reported: {invocation:?}"));
     assert_eq!(error.error_type, "TypeError");
     assert!(error.message.contains("failed on purpose"), "{error:?}");
-    let document = invocation.payload_json().expect("the error document is JSON");
+    let document = invocation
+        .payload_json()
+        .expect("the error document is JSON");
     assert_eq!(document["errorType"], "TypeError");
     assert_eq!(document["errorMessage"], "the fixture failed on purpose");
 }
@@ -354,10 +371,21 @@ pub async fn logs_frame_each_invocation(adapter: &dyn Adapter, fixture: &Fixture
         .unwrap_or_else(|| panic!("the handler's output is missing: {messages:#?}"));
     let end = position(&format!("END RequestId: {id}"));
     let report = position(&format!("REPORT RequestId: {id}"));
-    assert!(start < output && output < end && end < report, "{messages:#?}");
+    assert!(
+        start < output && output < end && end < report,
+        "{messages:#?}"
+    );
     let report_line = messages[report];
-    for field in ["Duration: ", "Billed Duration: ", "Memory Size: 128 MB", "Max Memory Used: "] {
-        assert!(report_line.contains(field), "REPORT lacks `{field}`: {report_line}");
+    for field in [
+        "Duration: ",
+        "Billed Duration: ",
+        "Memory Size: 128 MB",
+        "Max Memory Used: ",
+    ] {
+        assert!(
+            report_line.contains(field),
+            "REPORT lacks `{field}`: {report_line}"
+        );
     }
 }
 
@@ -398,7 +426,11 @@ pub async fn log_filters_select_events(adapter: &dyn Adapter, fixture: &Fixture)
         ..TailOptions::new("echo")
     };
     let events = logs_until(adapter, &options, |events| !events.is_empty()).await;
-    assert_eq!(events.len(), 1, "exactly the handler's one line: {events:#?}");
+    assert_eq!(
+        events.len(),
+        1,
+        "exactly the handler's one line: {events:#?}"
+    );
     assert!(events[0].message.contains(&marker));
 }
 

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::{
-    Adapter, AdapterError, Capabilities, DeleteOptions, DeployOptions, Deployment,
-    DescribeOptions, FunctionDescription, FunctionSummary, Invocation, InvokeOptions,
-    ListOptions, LogStream, Result, TailOptions,
+    Adapter, AdapterError, Capabilities, DeleteOptions, DeployOptions, Deployment, DescribeOptions,
+    FunctionDescription, FunctionSummary, Invocation, InvokeOptions, ListOptions, LogStream,
+    Result, TailOptions,
 };
 
 /// The operations of the [`Adapter`] trait, to name them in decorators.

@@ -1,1 +1,28 @@
-//! placeholder
+//! Functory's embedded local runtime: Lambda-compatible functions on the user's own machine,
+//! with no Docker and no cloud account.
+//!
+//! [`LocalRuntime`] implements the [`functory_adapter::Adapter`] contract. Each function runs in
+//! instances — process groups of the machine's `node`, `python3` or the function's own
+//! `bootstrap` — that talk to a Lambda Runtime API served on 127.0.0.1, so the official AWS
+//! runtime clients run unchanged. Around it: Lambda's semantics (cold and warm starts,
+//! concurrency, throttling, timeouts, memory limits), logs in Lambda's format stored per
+//! function, hot reload, and local triggers (HTTP gateway, schedules, bucket folders, queues)
+//! started together by [`ProjectRun`].
+//!
+//! This crate owns processes, ports and files under the project's `.functory/local` folder;
+//! it knows nothing of the GUI or the CLI, which call it through the adapter trait and the
+//! few public types below.
+
+mod bootstrap;
+mod engine;
+mod instance;
+pub mod logs;
+mod memory;
+mod reload;
+mod runtime_api;
+mod settings;
+mod spec;
+
+pub use engine::{Counters, FunctionInstances, InstanceView, LocalRuntime};
+pub use logs::{LogLimits, LogStore};
+pub use settings::LocalSettings;

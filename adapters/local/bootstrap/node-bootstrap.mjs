@@ -1,0 +1,186 @@
+// Functory's Node.js bootstrap: loads the handler named by _HANDLER from LAMBDA_TASK_ROOT
+// (CommonJS or ES module, async or callback style) and serves invocations from the Lambda
+// Runtime API at AWS_LAMBDA_RUNTIME_API, as the Lambda Node.js runtime does.
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import util from "node:util";
+import { pathToFileURL } from "node:url";
+
+const [apiHost, apiPort] = process.env.AWS_LAMBDA_RUNTIME_API.split(":");
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const base = "/2018-06-01/runtime";
+
+function call(method, urlPath, body, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: apiHost, port: apiPort, method, path: base + urlPath, agent, headers },
+      (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+// Log lines as Lambda writes them: time, request id, level, message; newlines become \r so one
+// console call stays one log event. Writes are synchronous so they precede the response.
+let currentRequestId = undefined;
+function patchConsole() {
+  const levels = { log: "INFO", info: "INFO", debug: "DEBUG", trace: "TRACE", warn: "WARN", error: "ERROR" };
+  for (const [method, level] of Object.entries(levels)) {
+    console[method] = (...args) => {
+      const text = util.format(...args).replace(/\n/g, "\r");
+      fs.writeSync(1, `${new Date().toISOString()}\t${currentRequestId}\t${level}\t${text}\n`);
+    };
+  }
+  console.fatal = (...args) => console.error(...args);
+}
+
+function errorDocument(error) {
+  if (error instanceof Error) {
+    return {
+      errorType: error.name && error.name !== "Error" ? error.name : error.constructor?.name || "Error",
+      errorMessage: error.message,
+      trace: String(error.stack || "").split("\n"),
+    };
+  }
+  return { errorType: "Error", errorMessage: String(error), trace: [] };
+}
+
+class InitError extends Error {
+  constructor(type, message) {
+    super(message);
+    this.name = type;
+  }
+}
+
+async function loadHandler() {
+  const taskRoot = process.env.LAMBDA_TASK_ROOT;
+  const handlerName = process.env._HANDLER || "";
+  const dot = handlerName.lastIndexOf(".");
+  if (dot <= 0) {
+    throw new InitError("Runtime.MalformedHandlerName", `Bad handler ${handlerName}`);
+  }
+  const moduleName = handlerName.slice(0, dot);
+  const exportPath = handlerName.slice(dot + 1);
+  const candidates = ["", ".js", ".mjs", ".cjs"].map((ext) => path.resolve(taskRoot, moduleName + ext));
+  const file = candidates.find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
+  if (!file) {
+    throw new InitError("Runtime.ImportModuleError", `Error: Cannot find module '${moduleName}'`);
+  }
+  let loaded;
+  try {
+    loaded = await import(pathToFileURL(file).href);
+  } catch (error) {
+    if (error instanceof SyntaxError) {
+      throw new InitError("Runtime.UserCodeSyntaxError", `${error.name}: ${error.message}`);
+    }
+    if (error && error.code === "ERR_MODULE_NOT_FOUND") {
+      throw new InitError("Runtime.ImportModuleError", `Error: ${error.message}`);
+    }
+    throw error;
+  }
+  const handler = loaded[exportPath] ?? loaded.default?.[exportPath];
+  if (typeof handler !== "function") {
+    throw new InitError(
+      "Runtime.HandlerNotFound",
+      `${path.basename(moduleName)}.${exportPath} is undefined or not exported`,
+    );
+  }
+  return handler;
+}
+
+function runHandler(handler, event, context) {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const callback = (error, result) => {
+      if (settled) return;
+      settled = true;
+      if (error !== null && error !== undefined) reject(error);
+      else resolve(result);
+    };
+    context.done = callback;
+    context.succeed = (result) => callback(null, result);
+    context.fail = (error) => callback(error ?? new Error("handled"));
+    try {
+      const returned = handler(event, context, callback);
+      if (returned && typeof returned.then === "function") {
+        returned.then((r) => callback(null, r), (e) => callback(e ?? new Error("rejected")));
+      } else if (handler.length < 3) {
+        // A synchronous non-callback handler: its return value is the result.
+        callback(null, returned);
+      }
+    } catch (error) {
+      callback(error);
+    }
+  });
+}
+
+async function main() {
+  patchConsole();
+  let handler;
+  try {
+    handler = await loadHandler();
+  } catch (error) {
+    const doc = errorDocument(error);
+    console.error(`Uncaught Exception \t${JSON.stringify(doc)}`);
+    await call("POST", "/init/error", JSON.stringify(doc), {
+      "Lambda-Runtime-Function-Error-Type": doc.errorType,
+      "Content-Type": "application/json",
+    });
+    process.exit(1);
+  }
+  const env = process.env;
+  for (;;) {
+    const next = await call("GET", "/invocation/next");
+    const h = next.headers;
+    const requestId = h["lambda-runtime-aws-request-id"];
+    const deadline = Number(h["lambda-runtime-deadline-ms"]);
+    if (h["lambda-runtime-trace-id"]) env._X_AMZN_TRACE_ID = h["lambda-runtime-trace-id"];
+    else delete env._X_AMZN_TRACE_ID;
+    currentRequestId = requestId;
+    const context = {
+      awsRequestId: requestId,
+      invokedFunctionArn: h["lambda-runtime-invoked-function-arn"],
+      functionName: env.AWS_LAMBDA_FUNCTION_NAME,
+      functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
+      memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+      logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
+      logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
+      callbackWaitsForEmptyEventLoop: true,
+      clientContext: h["lambda-runtime-client-context"] ? JSON.parse(h["lambda-runtime-client-context"]) : undefined,
+      identity: h["lambda-runtime-cognito-identity"] ? JSON.parse(h["lambda-runtime-cognito-identity"]) : undefined,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    };
+    let outcome;
+    try {
+      const event = JSON.parse(next.body.toString("utf8"));
+      const result = await runHandler(handler, event, context);
+      outcome = { ok: true, body: JSON.stringify(result === undefined ? null : result) };
+    } catch (error) {
+      const doc = errorDocument(error);
+      console.error(`Invoke Error \t${JSON.stringify(doc)}`);
+      outcome = { ok: false, doc };
+    }
+    if (outcome.ok) {
+      await call("POST", `/invocation/${requestId}/response`, outcome.body, { "Content-Type": "application/json" });
+    } else {
+      await call("POST", `/invocation/${requestId}/error`, JSON.stringify(outcome.doc), {
+        "Lambda-Runtime-Function-Error-Type": outcome.doc.errorType,
+        "Content-Type": "application/json",
+      });
+    }
+  }
+}
+
+main().catch((error) => {
+  fs.writeSync(2, `bootstrap failed: ${error && error.stack ? error.stack : error}\n`);
+  process.exit(1);
+});
