@@ -326,7 +326,8 @@ impl Engine {
                 platform_error("Sandbox.Timedout", &request_id, &text, Some("timeout"))
             }
             InstanceOutcome::OutOfMemory => {
-                max_memory_mb = max_memory_mb.max(spec.memory_mb);
+                // Lambda never reports more than the limit: the sandbox cannot hold more.
+                max_memory_mb = spec.memory_mb;
                 let text = "Runtime exited with error: signal: killed".to_owned();
                 platform_lines.push(format!(
                     "RequestId: {request_id} Error: {text}\nRuntime.OutOfMemory"
