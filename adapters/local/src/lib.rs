@@ -22,6 +22,7 @@ mod reload;
 mod runtime_api;
 mod settings;
 mod spec;
+pub mod triggers;
 
 pub use engine::{Counters, FunctionInstances, InstanceView, LocalRuntime};
 pub use logs::{LogLimits, LogStore};

@@ -40,6 +40,8 @@ pub struct LogStore {
     function: String,
     dir: PathBuf,
     limits: LogLimits,
+    /// Held open; locked around each append so writers in other processes take turns.
+    lock_file: File,
     writer: Mutex<Option<File>>,
     appended: Arc<Notify>,
 }
@@ -57,10 +59,15 @@ impl LogStore {
     pub fn open(logs_root: &Path, function: &str, limits: LogLimits) -> std::io::Result<LogStore> {
         let dir = logs_root.join(function);
         std::fs::create_dir_all(&dir)?;
+        let lock_file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join(".lock"))?;
         Ok(LogStore {
             function: function.to_owned(),
             dir,
             limits,
+            lock_file,
             writer: Mutex::new(None),
             appended: Arc::new(Notify::new()),
         })
@@ -96,12 +103,15 @@ impl LogStore {
     fn write(&self, event: &LogEvent) -> std::io::Result<()> {
         let mut line = serde_json::to_vec(event).map_err(std::io::Error::other)?;
         line.push(b'\n');
-        let lock = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.join(".lock"))?;
-        lock.lock()?;
+        // The in-process mutex first, so threads of this process queue here, not on flock.
         let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        self.lock_file.lock()?;
+        let result = self.write_locked(&mut writer, &line);
+        let unlocked = self.lock_file.unlock();
+        result.and(unlocked)
+    }
+
+    fn write_locked(&self, writer: &mut Option<File>, line: &[u8]) -> std::io::Result<()> {
         let path = self.dir.join(CURRENT);
         // Another process may have rotated the file since we opened it.
         let current_id = std::fs::metadata(&path).ok().map(|m| file_id(&m));
@@ -121,10 +131,9 @@ impl LogStore {
             *writer = Some(OpenOptions::new().create(true).append(true).open(&path)?);
         }
         if let Some(file) = writer.as_mut() {
-            file.write_all(&line)?;
+            file.write_all(line)?;
         }
-        drop(writer);
-        lock.unlock()
+        Ok(())
     }
 
     fn rotate(&self) -> std::io::Result<()> {
