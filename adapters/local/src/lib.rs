@@ -18,6 +18,7 @@ mod engine;
 mod instance;
 pub mod logs;
 mod memory;
+mod project;
 mod reload;
 mod runtime_api;
 mod settings;
@@ -26,4 +27,8 @@ pub mod triggers;
 
 pub use engine::{Counters, FunctionInstances, InstanceView, LocalRuntime};
 pub use logs::{LogLimits, LogStore};
+pub use project::{
+    BucketView, HttpRouteView, ProjectRun, QueueView, RunError, RunOptions, ScheduleView,
+    load_manifest,
+};
 pub use settings::LocalSettings;
