@@ -10,6 +10,9 @@
 //!
 //! This crate depends only on `functory-core`; it knows nothing about processes, HTTP or clouds.
 
+// Tests may unwrap: a panic there is the failure report.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod conformance;
 pub mod decorators;
 mod error;

@@ -13,6 +13,9 @@
 //! it knows nothing of the GUI or the CLI, which call it through the adapter trait and the
 //! few public types below.
 
+// Tests may unwrap: a panic there is the failure report.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 mod bootstrap;
 mod engine;
 mod instance;

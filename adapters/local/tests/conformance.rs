@@ -1,5 +1,6 @@
 //! The adapter conformance suite, run against the local runtime, one test per behaviour, plus
 //! the decorators wrapped around it.
+#![allow(clippy::unwrap_used)]
 
 use functory_adapter::conformance::{self, Fixture};
 use functory_adapter::decorators::{Fault, FaultInjecting, Operation, Recording};

@@ -1,6 +1,7 @@
 //! Lambda's semantics on the local runtime: cold and warm starts, one invocation per instance,
 //! scale-out and throttling, timeouts, memory limits, crashes, init errors, the environment,
 //! idle reaping, provisioned instances and hot reload.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

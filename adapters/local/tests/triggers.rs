@@ -1,5 +1,6 @@
 //! A whole project served by `ProjectRun`: the HTTP gateway, schedules, bucket folders and
 //! queues, driven from outside as a user's tools would.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod runtime_commands;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use functory_api::core::Severity;
 use functory_api::core::template::FunctionTemplate;
@@ -52,6 +54,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve every function and trigger of the project locally until Ctrl+C.
+    Run(runtime_commands::RunArgs),
+    /// Invoke a function once and print its response and log lines.
+    Invoke(runtime_commands::InvokeArgs),
+    /// Print a function's local log lines.
+    Logs(runtime_commands::LogsArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -170,6 +178,9 @@ fn run(command: Command) -> Result<ExitCode, ApiError> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Run(args) => Ok(runtime_commands::run(args)),
+        Command::Invoke(args) => Ok(runtime_commands::invoke(args)),
+        Command::Logs(args) => Ok(runtime_commands::logs(args)),
     }
 }
 

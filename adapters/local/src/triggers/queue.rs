@@ -245,9 +245,7 @@ fn failed_ids(response: &Value, batch: &[QueueMessage]) -> Option<Vec<String>> {
     let Some(failures) = response.get("batchItemFailures") else {
         return Some(Vec::new());
     };
-    let Some(failures) = failures.as_array() else {
-        return None;
-    };
+    let failures = failures.as_array()?;
     let mut ids = Vec::new();
     for failure in failures {
         let id = failure.get("itemIdentifier").and_then(Value::as_str)?;
@@ -315,13 +313,12 @@ impl QueuePoller {
                 match result {
                     Ok(invocation) if invocation.function_error.is_none() => {
                         let response = invocation.payload_json().unwrap_or(Value::Null);
-                        match failed_ids(&response, &batch) {
-                            Some(failed) => {
-                                let done: Vec<String> =
-                                    ids.into_iter().filter(|id| !failed.contains(id)).collect();
-                                queue.delete(&done);
-                            }
-                            None => {}
+                        // `None`: a malformed report fails the whole batch, which then
+                        // comes back after its visibility timeout.
+                        if let Some(failed) = failed_ids(&response, &batch) {
+                            let done: Vec<String> =
+                                ids.into_iter().filter(|id| !failed.contains(id)).collect();
+                            queue.delete(&done);
                         }
                     }
                     // The function failed: every message comes back after its visibility

@@ -1,5 +1,6 @@
 //! Helpers shared by the local runtime's integration tests: throwaway projects with handlers
 //! written inline, and a runtime started on them.
+#![allow(clippy::unwrap_used)]
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
