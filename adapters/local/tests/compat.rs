@@ -43,7 +43,10 @@ fn python_ric() -> PathBuf {
     let python = venv.join("bin/python");
     let ready = venv.join(".installed");
     if !ready.exists() {
-        run(Command::new("python3").args(["-m", "venv"]).arg(&venv), "python3 -m venv");
+        run(
+            Command::new("python3").args(["-m", "venv"]).arg(&venv),
+            "python3 -m venv",
+        );
         run(
             Command::new(venv.join("bin/pip")).args(["install", "-q", "awslambdaric"]),
             "pip install awslambdaric",
@@ -60,6 +63,13 @@ fn node_ric() -> PathBuf {
     let ready = folder.join(".installed");
     std::fs::create_dir_all(&folder).unwrap();
     if !ready.exists() {
+        // npm 11 runs a dependency's install scripts (here: the native build) only when the
+        // project allows them.
+        std::fs::write(
+            folder.join("package.json"),
+            r#"{"private": true, "allowScripts": {"aws-lambda-ric": true}}"#,
+        )
+        .unwrap();
         run(
             Command::new("npm")
                 .args(["install", "--no-audit", "--no-fund", "aws-lambda-ric@3"])
@@ -108,10 +118,15 @@ async fn awslambdaric_from_pypi_runs_unchanged() {
     );
     project.write(
         "py/bootstrap",
-        &format!("#!/bin/sh\nexec '{}' -m awslambdaric \"$_HANDLER\"\n", python.display()),
+        &format!(
+            "#!/bin/sh\nexec '{}' -m awslambdaric \"$_HANDLER\"\n",
+            python.display()
+        ),
     );
     make_executable(&project.root().join("py/bootstrap"));
-    project.deploy(custom("ric-python", "py", "app.handler")).await;
+    project
+        .deploy(custom("ric-python", "py", "app.handler"))
+        .await;
     let ok = project.invoke("ric-python", r#"{"n": 1}"#).await;
     assert_eq!(ok.function_error, None, "{ok:?}");
     let result = json(&ok);
@@ -119,7 +134,11 @@ async fn awslambdaric_from_pypi_runs_unchanged() {
     assert_eq!(result["echo"]["n"], 1);
     assert_eq!(result["requestId"], ok.request_id.as_str());
     assert!(result["remaining"].as_i64().unwrap() > 5_000);
-    assert!(ok.log_tail.as_ref().unwrap().contains("ric python saw"), "{:?}", ok.log_tail);
+    assert!(
+        ok.log_tail.as_ref().unwrap().contains("ric python saw"),
+        "{:?}",
+        ok.log_tail
+    );
     let warm = project.invoke("ric-python", r#"{"fail": true}"#).await;
     assert_eq!(warm.cold_start, Some(false));
     let error = warm.function_error.unwrap();
@@ -140,7 +159,9 @@ async fn aws_lambda_ric_from_npm_runs_unchanged() {
         &format!("#!/bin/sh\nexec node '{}' \"$_HANDLER\"\n", entry.display()),
     );
     make_executable(&project.root().join("js/bootstrap"));
-    project.deploy(custom("ric-node", "js", "app.handler")).await;
+    project
+        .deploy(custom("ric-node", "js", "app.handler"))
+        .await;
     let ok = project.invoke("ric-node", r#"{"n": 2}"#).await;
     assert_eq!(ok.function_error, None, "{ok:?}");
     let result = json(&ok);
@@ -148,7 +169,11 @@ async fn aws_lambda_ric_from_npm_runs_unchanged() {
     assert_eq!(result["echo"]["n"], 2);
     assert_eq!(result["requestId"], ok.request_id.as_str());
     assert!(result["remaining"].as_i64().unwrap() > 5_000);
-    assert!(ok.log_tail.as_ref().unwrap().contains("ric node saw"), "{:?}", ok.log_tail);
+    assert!(
+        ok.log_tail.as_ref().unwrap().contains("ric node saw"),
+        "{:?}",
+        ok.log_tail
+    );
     let failed = project.invoke("ric-node", r#"{"fail": true}"#).await;
     assert_eq!(failed.cold_start, Some(false));
     assert_eq!(failed.function_error.unwrap().error_type, "SyntaxError");
@@ -167,7 +192,10 @@ async fn a_lambda_runtime_rust_function_runs_unchanged() {
     assert_eq!(result["runtime"], "rust");
     assert_eq!(result["echo"]["n"], 3);
     assert_eq!(result["requestId"], ok.request_id.as_str());
-    assert_eq!(result["arn"], "arn:aws:lambda:us-east-1:123456789012:function:rust-fn");
+    assert_eq!(
+        result["arn"],
+        "arn:aws:lambda:us-east-1:123456789012:function:rust-fn"
+    );
     assert!(result["deadlineMs"].as_u64().unwrap() > 1_700_000_000_000);
     let failed = project.invoke("rust-fn", r#"{"fail": true}"#).await;
     let error = failed.function_error.unwrap();
