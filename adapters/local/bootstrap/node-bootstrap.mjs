@@ -2,30 +2,93 @@
 // (CommonJS or ES module, async or callback style) and serves invocations from the Lambda
 // Runtime API at AWS_LAMBDA_RUNTIME_API, as the Lambda Node.js runtime does.
 import fs from "node:fs";
-import http from "node:http";
+import net from "node:net";
 import path from "node:path";
 import util from "node:util";
 import { pathToFileURL } from "node:url";
 
 const [apiHost, apiPort] = process.env.AWS_LAMBDA_RUNTIME_API.split(":");
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const base = "/2018-06-01/runtime";
 
-function call(method, urlPath, body, headers = {}) {
+// A minimal HTTP/1.1 client on one kept-alive socket: the Runtime API is a single local server
+// answering one request at a time, and node:http's generality costs more per invocation than
+// the handler usually does.
+let socket = null;
+let buffered = Buffer.alloc(0);
+let waiting = null;
+
+function connect() {
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: apiHost, port: apiPort, method, path: base + urlPath, agent, headers },
-      (res) => {
-        const chunks = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("end", () =>
-          resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
+    const s = net.createConnection({ host: apiHost, port: Number(apiPort) });
+    s.setNoDelay(true);
+    s.once("connect", () => resolve(s));
+    s.once("error", reject);
+    s.on("data", (chunk) => {
+      buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+      parse();
+    });
+    s.on("close", () => {
+      socket = null;
+      if (waiting) {
+        const { reject: fail } = waiting;
+        waiting = null;
+        fail(new Error("the Runtime API closed the connection"));
+      }
+    });
+    s.on("error", () => {});
+  });
+}
+
+function parse() {
+  if (!waiting) return;
+  const end = buffered.indexOf("\r\n\r\n");
+  if (end < 0) return;
+  const head = buffered.subarray(0, end).toString("latin1").split("\r\n");
+  const status = Number(head[0].split(" ")[1]);
+  const headers = {};
+  for (const line of head.slice(1)) {
+    const colon = line.indexOf(":");
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  let body;
+  let consumed;
+  if (headers["transfer-encoding"] === "chunked") {
+    const parts = [];
+    let at = end + 4;
+    for (;;) {
+      const lineEnd = buffered.indexOf("\r\n", at);
+      if (lineEnd < 0) return;
+      const size = parseInt(buffered.subarray(at, lineEnd).toString("latin1"), 16);
+      if (buffered.length < lineEnd + 2 + size + 2) return;
+      if (size === 0) {
+        consumed = lineEnd + 4;
+        break;
+      }
+      parts.push(buffered.subarray(lineEnd + 2, lineEnd + 2 + size));
+      at = lineEnd + 2 + size + 2;
+    }
+    body = Buffer.concat(parts);
+  } else {
+    const length = Number(headers["content-length"] || 0);
+    if (buffered.length < end + 4 + length) return;
+    body = buffered.subarray(end + 4, end + 4 + length);
+    consumed = end + 4 + length;
+  }
+  buffered = buffered.subarray(consumed);
+  const { resolve } = waiting;
+  waiting = null;
+  resolve({ status, headers, body: Buffer.from(body) });
+}
+
+async function call(method, urlPath, body, headers = {}) {
+  if (!socket) socket = await connect();
+  const payload = body === undefined ? null : Buffer.from(body);
+  let head = `${method} ${base}${urlPath} HTTP/1.1\r\nHost: ${apiHost}:${apiPort}\r\n`;
+  for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+  head += `Content-Length: ${payload ? payload.length : 0}\r\n\r\n`;
+  return new Promise((resolve, reject) => {
+    waiting = { resolve, reject };
+    socket.write(payload ? Buffer.concat([Buffer.from(head, "latin1"), payload]) : head);
   });
 }
 
