@@ -345,9 +345,7 @@ impl Engine {
         if function_error.is_some() {
             slot.count(|c| c.errors += 1);
         }
-        for line in &platform_lines {
-            store.append(Some(&request_id), line);
-        }
+        let platform: Vec<&str> = platform_lines.iter().map(String::as_str).collect();
         let metrics = metrics(
             duration,
             spec.memory_mb,
@@ -365,8 +363,10 @@ impl Engine {
         });
         let end = end_line(&request_id);
         let report = report_line(&request_id, &metrics, status_fields);
-        store.append(Some(&request_id), &end);
-        store.append(Some(&request_id), &report);
+        let mut closing = platform;
+        closing.push(&end);
+        closing.push(&report);
+        store.append_all(Some(&request_id), &closing);
         let mut tail = vec![start_line(&request_id, &spec.version)];
         tail.extend(captured);
         tail.extend(platform_lines);

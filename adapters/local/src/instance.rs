@@ -21,7 +21,7 @@ use nix::unistd::Pid;
 use tokio::sync::{oneshot, watch};
 
 use crate::logs::LogStore;
-use crate::memory::peak_tree_rss_bytes;
+use crate::memory::{peak_tree_rss_bytes, peak_tree_rss_bytes_quick};
 use crate::runtime_api::{InitSignal, PendingInvocation, RuntimeApi, RuntimeOutcome};
 
 /// Most lines kept for one invocation's log tail.
@@ -356,7 +356,7 @@ impl Instance {
 
     /// Peak memory of the process tree in bytes.
     pub fn peak_memory_bytes(&self) -> u64 {
-        peak_tree_rss_bytes(self.pid)
+        peak_tree_rss_bytes_quick(self.pid)
     }
 
     /// Runs one invocation. Lines the instance prints meanwhile are logged under its id and

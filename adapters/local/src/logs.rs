@@ -84,14 +84,26 @@ impl LogStore {
     /// Appends one event now; a write failure is reported on stderr rather than failing the
     /// invocation, because losing a log line must not lose the function's result.
     pub fn append(&self, request_id: Option<&str>, message: &str) {
-        let event = LogEvent {
-            timestamp_ms: chrono::Utc::now().timestamp_millis(),
-            function: self.function.clone(),
-            request_id: request_id.map(str::to_owned),
-            level: level_of(message),
-            message: message.to_owned(),
-        };
-        if let Err(error) = self.write(&event) {
+        self.append_all(request_id, &[message]);
+    }
+
+    /// Appends several events in one write.
+    pub fn append_all(&self, request_id: Option<&str>, messages: &[&str]) {
+        let timestamp_ms = chrono::Utc::now().timestamp_millis();
+        let mut lines = Vec::with_capacity(256 * messages.len());
+        for message in messages {
+            let event = LogEvent {
+                timestamp_ms,
+                function: self.function.clone(),
+                request_id: request_id.map(str::to_owned),
+                level: level_of(message),
+                message: (*message).to_owned(),
+            };
+            if serde_json::to_writer(&mut lines, &event).is_ok() {
+                lines.push(b'\n');
+            }
+        }
+        if let Err(error) = self.write(&lines) {
             eprintln!(
                 "functory: could not write the log of `{}`: {error}",
                 self.function
@@ -100,13 +112,11 @@ impl LogStore {
         self.appended.notify_waiters();
     }
 
-    fn write(&self, event: &LogEvent) -> std::io::Result<()> {
-        let mut line = serde_json::to_vec(event).map_err(std::io::Error::other)?;
-        line.push(b'\n');
+    fn write(&self, line: &[u8]) -> std::io::Result<()> {
         // The in-process mutex first, so threads of this process queue here, not on flock.
         let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         self.lock_file.lock()?;
-        let result = self.write_locked(&mut writer, &line);
+        let result = self.write_locked(&mut writer, line);
         let unlocked = self.lock_file.unlock();
         result.and(unlocked)
     }

@@ -547,7 +547,20 @@ async fn saving_a_handler_runs_the_new_code_on_the_next_invoke() {
         eventually_gone(old_pid).await,
         "the old instance was not retired"
     );
+    // A folder created after deploy is watched too.
+    std::fs::create_dir(project.root().join("lib")).unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = project.runtime.instances()[0].code_generation;
+    project.write("lib/helper.js", "module.exports = 3;\n");
+    assert!(
+        eventually(Duration::from_secs(2), || {
+            project.runtime.instances()[0].code_generation > before
+        })
+        .await,
+        "a file in a new folder did not count as a code change"
+    );
     // Writes under the data folder (logs) are not code changes.
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let generation = project.runtime.instances()[0].code_generation;
     project.invoke("v", "{}").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
