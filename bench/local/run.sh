@@ -41,6 +41,8 @@ wait_http() {
   return 1
 }
 load() { # name url
+  # Two seconds of warm-up first (JITs, instances): cold starts are measured separately.
+  wrk -t2 -c8 -d2s "$2" > /dev/null
   wrk -t2 -c8 -d"$duration" --latency "$2" > "$out/$1.txt"
   local rps p50 p99
   rps=$(awk '/Requests\/sec/ {print $2}' "$out/$1.txt")

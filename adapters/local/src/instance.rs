@@ -1,23 +1,22 @@
 //! One instance of a function: a process group running the function's runtime against its own
 //! Runtime API endpoint, with its output routed into the function's log.
 //!
-//! The instance's stdout and stderr share one pipe that we also hold a write end of. To know
-//! that every line a handler printed before answering is in the log before we write `END`, we
-//! write a unique marker line into the same pipe after the answer: pipes are first-in
-//! first-out, so when the reader sees the marker, everything printed before it has been read.
+//! The instance's stdout and stderr share one pipe, read without blocking by a Tokio task. A
+//! handler prints before it answers, so when the answer arrives its lines are already in the
+//! pipe: reading the pipe dry right then puts every one of them in the log before `END`,
+//! without a thread or a context switch per invocation.
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, PipeWriter, Write};
+use std::os::fd::OwnedFd;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
+use tokio::net::unix::pipe;
 use tokio::sync::{oneshot, watch};
 
 use crate::logs::LogStore;
@@ -27,7 +26,8 @@ use crate::runtime_api::{InitSignal, PendingInvocation, RuntimeApi, RuntimeOutco
 /// Most lines kept for one invocation's log tail.
 const CAPTURE_LINES: usize = 1000;
 const MEMORY_POLL: Duration = Duration::from_millis(15);
-const FLUSH_WAIT: Duration = Duration::from_millis(500);
+/// A line longer than this is logged in pieces.
+const MAX_LINE_BYTES: usize = 256 * 1024;
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
@@ -98,16 +98,18 @@ pub(crate) struct InvocationRequest {
     pub memory_limit_bytes: u64,
 }
 
-/// What the instance's output reader needs: where lines go and whom they belong to.
+/// The instance's output pipe and where its lines go.
 struct OutputRouting {
     store: Arc<LogStore>,
-    marker: String,
+    pipe: pipe::Receiver,
+    /// Bytes of a line not yet ended by a newline.
+    partial: Mutex<Vec<u8>>,
     current: Mutex<Option<(String, Vec<String>)>>,
-    acks: Mutex<HashMap<u64, oneshot::Sender<()>>>,
 }
 
 impl OutputRouting {
-    fn line(&self, text: &str) {
+    fn line(&self, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
         let message = text.trim_end_matches('\r').replace('\r', "\n");
         let mut current = lock(&self.current);
         let request_id = current.as_ref().map(|(id, _)| id.clone());
@@ -120,26 +122,44 @@ impl OutputRouting {
         self.store.append(request_id.as_deref(), &message);
     }
 
-    fn read(self: Arc<Self>, reader: std::io::PipeReader) {
-        let reader = BufReader::with_capacity(64 * 1024, reader);
-        for line in reader.split(b'\n') {
-            let Ok(line) = line else { break };
-            let text = String::from_utf8_lossy(&line);
-            match text.find(self.marker.as_str()) {
-                Some(at) => {
-                    if at > 0 {
-                        self.line(&text[..at]);
+    /// Reads everything the pipe holds now and logs the complete lines (and, with
+    /// `finish`, the unfinished one). Returns false once the pipe is closed.
+    fn drain(&self, finish: bool) -> bool {
+        let mut partial = lock(&self.partial);
+        let mut buffer = [0u8; 16 * 1024];
+        let mut open = true;
+        loop {
+            match self.pipe.try_read(&mut buffer) {
+                Ok(0) => {
+                    open = false;
+                    break;
+                }
+                Ok(n) => {
+                    partial.extend_from_slice(&buffer[..n]);
+                    let mut start = 0;
+                    while let Some(end) = partial[start..].iter().position(|b| *b == b'\n') {
+                        self.line(&partial[start..start + end]);
+                        start += end + 1;
                     }
-                    let number = text[at + self.marker.len()..].trim().parse::<u64>();
-                    if let Ok(number) = number
-                        && let Some(ack) = lock(&self.acks).remove(&number)
-                    {
-                        let _ = ack.send(());
+                    partial.drain(..start);
+                    if partial.len() > MAX_LINE_BYTES {
+                        self.line(&partial);
+                        partial.clear();
                     }
                 }
-                None => self.line(&text),
+                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    open = false;
+                    break;
+                }
             }
         }
+        if (finish || !open) && !partial.is_empty() {
+            self.line(&partial);
+            partial.clear();
+        }
+        open
     }
 }
 
@@ -155,8 +175,7 @@ pub(crate) struct Instance {
     api: RuntimeApi,
     exited: watch::Receiver<Option<String>>,
     routing: Arc<OutputRouting>,
-    marker_pipe: Mutex<PipeWriter>,
-    next_marker: AtomicU64,
+    reader: tokio::task::JoinHandle<()>,
     killed: bool,
 }
 
@@ -251,17 +270,26 @@ impl Instance {
                 started.elapsed(),
             )
         })?;
+        // Only the child keeps a write end, so the pipe closes when its processes are gone.
+        drop(writer);
         let pid = child.id().unwrap_or(0);
+        let pipe = pipe::Receiver::from_owned_fd(OwnedFd::from(reader))
+            .map_err(|e| io_failure("read the instance's output", e))?;
         let routing = Arc::new(OutputRouting {
             store,
-            marker: format!("\u{1}functory-flush-{id}-"),
+            pipe,
+            partial: Mutex::default(),
             current: Mutex::new(None),
-            acks: Mutex::default(),
         });
-        let thread_routing = routing.clone();
-        let _ = std::thread::Builder::new()
-            .name(format!("functory-output-{id}"))
-            .spawn(move || thread_routing.read(reader));
+        let reading = routing.clone();
+        let reader = tokio::spawn(async move {
+            // Lines printed while no invocation waits for them (background work, init).
+            while reading.pipe.readable().await.is_ok() {
+                if !reading.drain(false) {
+                    break;
+                }
+            }
+        });
         let (exit_tx, exited) = watch::channel(None);
         tokio::spawn(async move {
             let status = child.wait().await;
@@ -280,8 +308,7 @@ impl Instance {
             api,
             exited,
             routing,
-            marker_pipe: Mutex::new(writer),
-            next_marker: AtomicU64::new(0),
+            reader,
             killed: false,
         };
         let mut exited = instance.exited.clone();
@@ -306,12 +333,14 @@ impl Instance {
         instance.init_duration = started.elapsed();
         match outcome {
             Ok(()) => {
-                instance.flush_output().await;
+                instance.flush_output();
                 Ok(instance)
             }
             Err((error_type, document)) => {
                 instance.kill();
-                instance.flush_output().await;
+                // Give the dying process's last words a moment to reach the pipe.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                instance.flush_output();
                 let message = serde_json::from_slice::<serde_json::Value>(&document)
                     .ok()
                     .and_then(|v| v["errorMessage"].as_str().map(str::to_owned))
@@ -341,17 +370,9 @@ impl Instance {
         self.killed = true;
     }
 
-    /// Waits until every line written before now has reached the log (bounded).
-    pub async fn flush_output(&self) {
-        let number = self.next_marker.fetch_add(1, Ordering::Relaxed);
-        let (ack, acked) = oneshot::channel();
-        lock(&self.routing.acks).insert(number, ack);
-        let line = format!("{}{number}\n", self.routing.marker);
-        let written = lock(&self.marker_pipe).write_all(line.as_bytes());
-        if written.is_ok() {
-            let _ = tokio::time::timeout(FLUSH_WAIT, acked).await;
-        }
-        lock(&self.routing.acks).remove(&number);
+    /// Logs every line the instance wrote before now.
+    pub fn flush_output(&self) {
+        self.routing.drain(self.has_exited());
     }
 
     /// Peak memory of the process tree in bytes.
@@ -415,7 +436,7 @@ impl Instance {
         if !outcome.keeps_instance() {
             self.kill();
         }
-        self.flush_output().await;
+        self.flush_output();
         let captured = lock(&self.routing.current)
             .take()
             .map(|(_, lines)| lines)
@@ -428,6 +449,7 @@ impl Instance {
 impl Drop for Instance {
     fn drop(&mut self) {
         self.kill();
+        self.reader.abort();
     }
 }
 

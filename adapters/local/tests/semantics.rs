@@ -613,3 +613,58 @@ async fn logs_are_durable_and_filterable_by_level() {
     );
     again.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_line_printed_before_answering_is_logged_before_end() {
+    let project = TestProject::new(|s| s.queue_wait = Duration::from_secs(60));
+    project.write(
+        "chatty.js",
+        "exports.handler = async (event, context) => { for (let i = 0; i < 200; i++) console.log(`line ${i} of ${context.awsRequestId}`); process.stdout.write(`unfinished ${context.awsRequestId}`); return 1; };\n",
+    );
+    project
+        .deploy_with(function("chatty", "nodejs20.x", "chatty.handler"), |o| {
+            o.reserved_concurrency = Some(4)
+        })
+        .await;
+    let runs: Vec<_> = (0..40)
+        .map(|_| {
+            let runtime = project.runtime.clone();
+            tokio::spawn(async move {
+                runtime
+                    .invoke(InvokeOptions::new("chatty", "{}").with_log_tail())
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for run in runs {
+        let invocation = run.await.unwrap();
+        let tail = invocation.log_tail.unwrap();
+        let own: Vec<&str> = tail
+            .lines()
+            .filter(|l| l.contains(&format!("of {}", invocation.request_id)))
+            .collect();
+        assert_eq!(own.len(), 200, "{tail}");
+        ids.push(invocation.request_id);
+    }
+    let events = project.runtime.log_store("chatty").unwrap().read_all();
+    for id in ids {
+        let mine: Vec<&str> = events
+            .iter()
+            .filter(|e| e.request_id.as_deref() == Some(id.as_str()))
+            .map(|e| e.message.as_str())
+            .collect();
+        let end = mine.iter().position(|m| m.starts_with("END")).unwrap();
+        let lines = mine.iter().filter(|m| m.contains("\tINFO\tline ")).count();
+        assert_eq!(lines, 200, "{id}: {mine:#?}");
+        assert!(
+            mine[..end]
+                .iter()
+                .filter(|m| m.contains("\tINFO\tline "))
+                .count()
+                == 200,
+            "{id}: lines after END"
+        );
+    }
+}
