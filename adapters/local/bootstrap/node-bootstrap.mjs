@@ -15,7 +15,8 @@ const base = "/2018-06-01/runtime";
 // the handler usually does.
 let socket = null;
 let buffered = Buffer.alloc(0);
-let waiting = null;
+// Callers waiting for responses, in request order (requests may be pipelined).
+const waiting = [];
 
 function connect() {
   return new Promise((resolve, reject) => {
@@ -29,9 +30,7 @@ function connect() {
     });
     s.on("close", () => {
       socket = null;
-      if (waiting) {
-        const { reject: fail } = waiting;
-        waiting = null;
+      for (const { reject: fail } of waiting.splice(0)) {
         fail(new Error("the Runtime API closed the connection"));
       }
     });
@@ -40,9 +39,12 @@ function connect() {
 }
 
 function parse() {
-  if (!waiting) return;
+  while (waiting.length > 0 && parseOne()) {}
+}
+
+function parseOne() {
   const end = buffered.indexOf("\r\n\r\n");
-  if (end < 0) return;
+  if (end < 0) return false;
   const head = buffered.subarray(0, end).toString("latin1").split("\r\n");
   const status = Number(head[0].split(" ")[1]);
   const headers = {};
@@ -57,9 +59,9 @@ function parse() {
     let at = end + 4;
     for (;;) {
       const lineEnd = buffered.indexOf("\r\n", at);
-      if (lineEnd < 0) return;
+      if (lineEnd < 0) return false;
       const size = parseInt(buffered.subarray(at, lineEnd).toString("latin1"), 16);
-      if (buffered.length < lineEnd + 2 + size + 2) return;
+      if (buffered.length < lineEnd + 2 + size + 2) return false;
       if (size === 0) {
         consumed = lineEnd + 4;
         break;
@@ -70,26 +72,35 @@ function parse() {
     body = Buffer.concat(parts);
   } else {
     const length = Number(headers["content-length"] || 0);
-    if (buffered.length < end + 4 + length) return;
+    if (buffered.length < end + 4 + length) return false;
     body = buffered.subarray(end + 4, end + 4 + length);
     consumed = end + 4 + length;
   }
   buffered = buffered.subarray(consumed);
-  const { resolve } = waiting;
-  waiting = null;
+  const { resolve } = waiting.shift();
   resolve({ status, headers, body: Buffer.from(body) });
+  return true;
 }
 
-async function call(method, urlPath, body, headers = {}) {
-  if (!socket) socket = await connect();
+function encode(method, urlPath, body, headers) {
   const payload = body === undefined ? null : Buffer.from(body);
   let head = `${method} ${base}${urlPath} HTTP/1.1\r\nHost: ${apiHost}:${apiPort}\r\n`;
   for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
   head += `Content-Length: ${payload ? payload.length : 0}\r\n\r\n`;
-  return new Promise((resolve, reject) => {
-    waiting = { resolve, reject };
-    socket.write(payload ? Buffer.concat([Buffer.from(head, "latin1"), payload]) : head);
-  });
+  return payload ? Buffer.concat([Buffer.from(head, "latin1"), payload]) : Buffer.from(head, "latin1");
+}
+
+// Sends requests in one write (HTTP/1.1 pipelining) and resolves with their responses.
+async function pipeline(requests) {
+  if (!socket) socket = await connect();
+  const answers = requests.map(() => new Promise((resolve, reject) => waiting.push({ resolve, reject })));
+  socket.write(Buffer.concat(requests.map(([m, p, b, h]) => encode(m, p, b, h ?? {}))));
+  return Promise.all(answers);
+}
+
+async function call(method, urlPath, body, headers = {}) {
+  const [answer] = await pipeline([[method, urlPath, body, headers]]);
+  return answer;
 }
 
 // Log lines as Lambda writes them: time, request id, level, message; newlines become \r so one
@@ -201,8 +212,8 @@ async function main() {
     process.exit(1);
   }
   const env = process.env;
+  let next = await call("GET", "/invocation/next");
   for (;;) {
-    const next = await call("GET", "/invocation/next");
     const h = next.headers;
     const requestId = h["lambda-runtime-aws-request-id"];
     const deadline = Number(h["lambda-runtime-deadline-ms"]);
@@ -222,24 +233,22 @@ async function main() {
       identity: h["lambda-runtime-cognito-identity"] ? JSON.parse(h["lambda-runtime-cognito-identity"]) : undefined,
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     };
-    let outcome;
+    let answer;
     try {
       const event = JSON.parse(next.body.toString("utf8"));
       const result = await runHandler(handler, event, context);
-      outcome = { ok: true, body: JSON.stringify(result === undefined ? null : result) };
+      const body = JSON.stringify(result === undefined ? null : result);
+      answer = ["POST", `/invocation/${requestId}/response`, body, { "Content-Type": "application/json" }];
     } catch (error) {
       const doc = errorDocument(error);
       console.error(`Invoke Error \t${JSON.stringify(doc)}`);
-      outcome = { ok: false, doc };
-    }
-    if (outcome.ok) {
-      await call("POST", `/invocation/${requestId}/response`, outcome.body, { "Content-Type": "application/json" });
-    } else {
-      await call("POST", `/invocation/${requestId}/error`, JSON.stringify(outcome.doc), {
-        "Lambda-Runtime-Function-Error-Type": outcome.doc.errorType,
+      answer = ["POST", `/invocation/${requestId}/error`, JSON.stringify(doc), {
+        "Lambda-Runtime-Function-Error-Type": doc.errorType,
         "Content-Type": "application/json",
-      });
+      }];
     }
+    // The answer and the request for the next invocation leave in one write.
+    [, next] = await pipeline([answer, ["GET", "/invocation/next"]]);
   }
 }
 

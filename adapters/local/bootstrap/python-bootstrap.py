@@ -2,50 +2,89 @@
 serves invocations from the Lambda Runtime API at AWS_LAMBDA_RUNTIME_API, as the Lambda Python
 runtime does: handler(event, context) with Lambda's context object."""
 
-import http.client
 import importlib
 import json
 import logging
 import os
+import socket
 import sys
 import time
-import traceback
 
 API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 BASE = "/2018-06-01/runtime"
-_connection = http.client.HTTPConnection(API)
 _request_id = None
+
+# A minimal HTTP/1.1 client on one kept-alive socket: importing http.client (and the email
+# package behind it) would cost more start-up time than the rest of this file.
+_socket = None
+_buffer = b""
+
+
+def _receive():
+    global _buffer
+    chunk = _socket.recv(65536)
+    if not chunk:
+        raise ConnectionError("the Runtime API closed the connection")
+    _buffer += chunk
 
 
 def call(method, path, body=None, headers=None):
-    global _connection
-    for attempt in (1, 2):
-        try:
-            _connection.request(method, BASE + path, body=body, headers=headers or {})
-            response = _connection.getresponse()
-            return response.status, response.headers, response.read()
-        except (http.client.HTTPException, ConnectionError):
-            if attempt == 2:
-                raise
-            _connection.close()
-            _connection = http.client.HTTPConnection(API)
+    global _socket, _buffer
+    if _socket is None:
+        host, port = API.rsplit(":", 1)
+        _socket = socket.create_connection((host, int(port)))
+        _socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    payload = body or b""
+    head = f"{method} {BASE}{path} HTTP/1.1\r\nHost: {API}\r\n"
+    for name, value in (headers or {}).items():
+        head += f"{name}: {value}\r\n"
+    head += f"Content-Length: {len(payload)}\r\n\r\n"
+    _socket.sendall(head.encode("latin-1") + payload)
+    while b"\r\n\r\n" not in _buffer:
+        _receive()
+    head_bytes, _, _buffer = _buffer.partition(b"\r\n\r\n")
+    lines = head_bytes.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    received = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        received[name.strip().lower()] = value.strip()
+    if received.get("transfer-encoding") == "chunked":
+        parts = []
+        while True:
+            while b"\r\n" not in _buffer:
+                _receive()
+            size_line, _, _buffer = _buffer.partition(b"\r\n")
+            size = int(size_line, 16)
+            while len(_buffer) < size + 2:
+                _receive()
+            parts.append(_buffer[:size])
+            _buffer = _buffer[size + 2:]
+            if size == 0:
+                break
+        return status, received, b"".join(parts)
+    length = int(received.get("content-length", "0"))
+    while len(_buffer) < length:
+        _receive()
+    data, _buffer = _buffer[:length], _buffer[length:]
+    return status, received, data
 
 
 class LambdaContext:
     def __init__(self, headers):
         env = os.environ
-        self.aws_request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
-        self.invoked_function_arn = headers.get("Lambda-Runtime-Invoked-Function-Arn")
+        self.aws_request_id = headers.get("lambda-runtime-aws-request-id")
+        self.invoked_function_arn = headers.get("lambda-runtime-invoked-function-arn")
         self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
         self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
         self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
         self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
         self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
-        client_context = headers.get("Lambda-Runtime-Client-Context")
-        identity = headers.get("Lambda-Runtime-Cognito-Identity")
+        client_context = headers.get("lambda-runtime-client-context")
+        identity = headers.get("lambda-runtime-cognito-identity")
         self.client_context = json.loads(client_context) if client_context else None
         self.identity = json.loads(identity) if identity else None
-        self._deadline_ms = int(headers.get("Lambda-Runtime-Deadline-Ms") or 0)
+        self._deadline_ms = int(headers.get("lambda-runtime-deadline-ms") or 0)
 
     def get_remaining_time_in_millis(self):
         return max(0, self._deadline_ms - int(time.time() * 1000))
@@ -57,6 +96,8 @@ class _LambdaFormatter(logging.Formatter):
         millis = int(record.msecs)
         text = record.getMessage()
         if record.exc_info:
+            import traceback
+
             text += "\n" + "".join(traceback.format_exception(*record.exc_info))
         line = f"[{record.levelname}]\t{stamp}.{millis:03d}Z\t{_request_id}\t{text}"
         return line.replace("\n", "\r")
@@ -123,8 +164,8 @@ def main():
         sys.exit(1)
     while True:
         status, headers, body = call("GET", "/invocation/next")
-        _request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
-        trace = headers.get("Lambda-Runtime-Trace-Id")
+        _request_id = headers.get("lambda-runtime-aws-request-id")
+        trace = headers.get("lambda-runtime-trace-id")
         if trace:
             os.environ["_X_AMZN_TRACE_ID"] = trace
         else:
@@ -135,6 +176,8 @@ def main():
             result = handler(event, context)
             payload = json.dumps(result).encode()
         except Exception as error:  # noqa: BLE001 - every handler failure is reported to Lambda
+            import traceback
+
             stack = traceback.format_tb(error.__traceback__)
             document = _error_document(type(error).__name__, str(error), stack)
             _log_error("", document)
