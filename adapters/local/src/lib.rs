@@ -24,6 +24,7 @@ mod memory;
 mod project;
 mod reload;
 mod runtime_api;
+pub mod samples;
 mod settings;
 mod spec;
 pub mod triggers;
