@@ -508,7 +508,13 @@ impl LocalRuntime {
         let io = |what: &str, e: std::io::Error| {
             AdapterError::provider(AdapterKind::Local, format!("cannot {what}: {e}"))
         };
+        let mut settings = settings;
         std::fs::create_dir_all(&settings.data_dir).map_err(|e| io("create the data folder", e))?;
+        // Absolute, so paths reported by the file watcher compare with it.
+        settings.data_dir = settings
+            .data_dir
+            .canonicalize()
+            .map_err(|e| io("resolve the data folder", e))?;
         bootstrap::install(&settings.runtime_dir()).map_err(|e| io("write the bootstraps", e))?;
         let hot_reload = settings.hot_reload;
         let idle_timeout = settings.idle_timeout;

@@ -7,7 +7,8 @@
 //! runtime clients run unchanged. Around it: Lambda's semantics (cold and warm starts,
 //! concurrency, throttling, timeouts, memory limits), logs in Lambda's format stored per
 //! function, hot reload, and local triggers (HTTP gateway, schedules, bucket folders, queues)
-//! started together by [`ProjectRun`].
+//! started together by [`ProjectRun`]; [`samples`] has an event of every trigger's shape and
+//! the test events a user saves per function.
 //!
 //! This crate owns processes, ports and files under the project's `.functory/local` folder;
 //! it knows nothing of the GUI or the CLI, which call it through the adapter trait and the
