@@ -69,6 +69,15 @@ bucket = "uploads"
 prefix = "photos/"
 suffix = ".jpg"
 
+[functions.janitor]
+runtime = "nodejs20.x"
+handler = "thumbs.handler"
+
+[[functions.janitor.triggers]]
+kind = "storage"
+bucket = "uploads"
+events = ["s3:ObjectRemoved:*"]
+
 [functions.worker]
 runtime = "nodejs20.x"
 handler = "worker.handler"
