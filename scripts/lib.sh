@@ -9,8 +9,10 @@ export PATH="$FUNCTORY_TOOLS/bin:$HOME/.cargo/bin:$PATH"
 # What building the Tauri app needs on Debian/Ubuntu.
 BUILD_PACKAGES=(libwebkit2gtk-4.1-dev build-essential pkg-config librsvg2-dev libdbus-1-dev)
 # What the tests add: a virtual display, the WebKit WebDriver, a session bus and Secret Service,
-# and Debian's Chromium for the UI tests (never a downloaded browser).
-TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools chromium)
+# Debian's Chromium for the UI tests (never a downloaded browser), and the tools that build the
+# native part of npm's aws-lambda-ric for the local runtime's compatibility test.
+TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools chromium python3-venv
+  cmake autoconf automake libtool)
 
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf '\nfunctory: %s\n' "$*" >&2; exit 1; }

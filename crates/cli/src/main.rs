@@ -7,6 +7,8 @@ mod history_command;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod runtime_commands;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use functory_api::core::Severity;
 use functory_api::core::template::FunctionTemplate;
@@ -61,6 +63,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve every function and trigger of the project locally until Ctrl+C.
+    Run(runtime_commands::RunArgs),
+    /// Invoke a function once and print its response and log lines.
+    Invoke(runtime_commands::InvokeArgs),
+    /// Print a function's local log lines.
+    Logs(runtime_commands::LogsArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -182,6 +190,9 @@ fn run(command: Command) -> Result<ExitCode, ApiError> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Run(args) => Ok(runtime_commands::run(args)),
+        Command::Invoke(args) => Ok(runtime_commands::invoke(args)),
+        Command::Logs(args) => Ok(runtime_commands::logs(args)),
     }
 }
 

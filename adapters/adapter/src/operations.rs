@@ -1,0 +1,376 @@
+//! The [`Adapter`] trait, its options structs and what the operations return.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::pin::Pin;
+
+use functory_core::{AdapterKind, Function};
+use futures_util::Stream;
+use serde::{Deserialize, Serialize};
+
+use crate::Result;
+
+/// What a provider can do, so the UI offers only what works and the conformance suite skips
+/// only what the provider declares unsupported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Capabilities {
+    pub kind: AdapterKind,
+    pub versions: bool,
+    pub aliases: bool,
+    pub async_invoke: bool,
+    pub live_logs: bool,
+    pub http_trigger: bool,
+    pub schedule_trigger: bool,
+    pub storage_trigger: bool,
+    pub queue_trigger: bool,
+    /// Reserved concurrency is enforced and excess invokes are throttled.
+    pub concurrency_limit: bool,
+    /// Pre-warmed (provisioned) instances.
+    pub provisioned_concurrency: bool,
+}
+
+/// A deployment target: deploy, invoke, watch and remove functions.
+///
+/// Every method takes an options struct so new knobs never break callers, and every failure is
+/// an [`crate::AdapterError`].
+#[async_trait::async_trait]
+pub trait Adapter: Send + Sync + fmt::Debug {
+    fn capabilities(&self) -> Capabilities;
+
+    /// Creates the function or updates its code and configuration.
+    async fn deploy(&self, options: DeployOptions) -> Result<Deployment>;
+
+    /// Runs the function once. A handler that throws is an `Ok` [`Invocation`] whose
+    /// `function_error` is set; errors are for invokes that could not run at all.
+    async fn invoke(&self, options: InvokeOptions) -> Result<Invocation>;
+
+    /// The function's log events, oldest first; with `follow`, the stream then waits for new
+    /// events until it is dropped.
+    async fn tail_logs(&self, options: TailOptions) -> Result<LogStream>;
+
+    async fn list(&self, options: ListOptions) -> Result<Vec<FunctionSummary>>;
+
+    async fn describe(&self, options: DescribeOptions) -> Result<FunctionDescription>;
+
+    async fn delete(&self, options: DeleteOptions) -> Result<()>;
+}
+
+/// A stream of log events; dropping it stops following.
+pub type LogStream = Pin<Box<dyn Stream<Item = Result<LogEvent>> + Send>>;
+
+#[derive(Debug, Clone)]
+pub struct DeployOptions {
+    /// The project folder; the function's `code_dir` is relative to it.
+    pub project_root: PathBuf,
+    pub function: Function,
+    /// At most this many invocations run at once; more are queued briefly, then throttled.
+    /// `None` uses the provider's default.
+    pub reserved_concurrency: Option<u32>,
+    /// Instances started and initialised ahead of any invoke.
+    pub provisioned_concurrency: u32,
+    /// Pass the caller's own cloud credentials (`AWS_ACCESS_KEY_ID`, …) to the function. Off
+    /// unless a target explicitly asks for it: a local handler never sees them by accident.
+    pub pass_credentials: bool,
+}
+
+impl DeployOptions {
+    pub fn new(project_root: impl Into<PathBuf>, function: Function) -> Self {
+        DeployOptions {
+            project_root: project_root.into(),
+            function,
+            reserved_concurrency: None,
+            provisioned_concurrency: 0,
+            pass_credentials: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deployment {
+    pub function: String,
+    /// The version this deployment published (`$LATEST` when the provider has no versions).
+    pub version: String,
+    /// A digest of the deployed code, to tell whether a redeploy changed anything.
+    pub code_sha256: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum InvocationType {
+    /// Wait for the result.
+    #[default]
+    RequestResponse,
+    /// Queue the event and return at once (202).
+    Event,
+    /// Validate the request without running the function (204).
+    DryRun,
+}
+
+#[derive(Debug, Clone)]
+pub struct InvokeOptions {
+    pub function: String,
+    /// The event, as JSON text.
+    pub payload: Vec<u8>,
+    pub invocation_type: InvocationType,
+    /// Return the invocation's log lines with the result.
+    pub log_tail: bool,
+    /// Base64 JSON passed as the `Lambda-Runtime-Client-Context` header.
+    pub client_context: Option<String>,
+}
+
+impl InvokeOptions {
+    pub fn new(function: impl Into<String>, payload: impl Into<Vec<u8>>) -> Self {
+        InvokeOptions {
+            function: function.into(),
+            payload: payload.into(),
+            invocation_type: InvocationType::RequestResponse,
+            log_tail: false,
+            client_context: None,
+        }
+    }
+
+    pub fn with_log_tail(mut self) -> Self {
+        self.log_tail = true;
+        self
+    }
+
+    pub fn with_type(mut self, invocation_type: InvocationType) -> Self {
+        self.invocation_type = invocation_type;
+        self
+    }
+}
+
+/// A handler's failure, as Lambda reports it: `Unhandled` plus the error's type and message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FunctionError {
+    /// `Runtime.ImportModuleError`, `Sandbox.Timedout`, `TypeError`, …
+    pub error_type: String,
+    pub message: String,
+}
+
+/// How long an invocation ran and what it used, as the `REPORT` line states it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvocationMetrics {
+    pub duration_ms: f64,
+    pub billed_duration_ms: u64,
+    pub memory_size_mb: u32,
+    pub max_memory_used_mb: u32,
+    /// Set on a cold start: how long the instance took to initialise.
+    pub init_duration_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Invocation {
+    pub request_id: String,
+    /// 200 for a synchronous invoke (even when the handler failed), 202 for `Event`, 204 for
+    /// `DryRun`.
+    pub status_code: u16,
+    /// The handler's result, or the error document when `function_error` is set.
+    pub payload: Vec<u8>,
+    pub function_error: Option<FunctionError>,
+    pub executed_version: String,
+    /// The invocation's log lines, when `log_tail` was asked for.
+    pub log_tail: Option<String>,
+    /// When the provider measures it locally (the local runtime always does).
+    pub metrics: Option<InvocationMetrics>,
+    /// Whether this invoke started a new instance, when the provider says.
+    pub cold_start: Option<bool>,
+}
+
+impl Invocation {
+    pub fn payload_json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.payload).ok()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum LogLevel {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Fatal,
+}
+
+impl LogLevel {
+    pub fn parse(text: &str) -> Option<LogLevel> {
+        match text.trim().to_ascii_uppercase().as_str() {
+            "TRACE" => Some(LogLevel::Trace),
+            "DEBUG" => Some(LogLevel::Debug),
+            "INFO" | "LOG" => Some(LogLevel::Info),
+            "WARN" | "WARNING" => Some(LogLevel::Warn),
+            "ERROR" => Some(LogLevel::Error),
+            "FATAL" | "CRITICAL" => Some(LogLevel::Fatal),
+            _ => None,
+        }
+    }
+}
+
+/// One line of a function's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEvent {
+    /// Milliseconds since the Unix epoch.
+    pub timestamp_ms: i64,
+    pub function: String,
+    /// The invocation the line belongs to; `None` for init output and platform notices.
+    pub request_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<LogLevel>,
+    pub message: String,
+}
+
+/// Which log events to keep. Every set field must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogFilter {
+    /// Case-sensitive substring of the message.
+    pub text: Option<String>,
+    pub request_id: Option<String>,
+    /// This level or more severe; events without a level never match a level filter.
+    pub min_level: Option<LogLevel>,
+}
+
+impl LogFilter {
+    pub fn matches(&self, event: &LogEvent) -> bool {
+        if let Some(text) = &self.text
+            && !event.message.contains(text.as_str())
+        {
+            return false;
+        }
+        if let Some(id) = &self.request_id
+            && event.request_id.as_deref() != Some(id.as_str())
+        {
+            return false;
+        }
+        if let Some(min) = self.min_level
+            && event.level.is_none_or(|level| level < min)
+        {
+            return false;
+        }
+        true
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TailOptions {
+    pub function: String,
+    /// Keep the stream open and yield new events as they are written.
+    pub follow: bool,
+    pub filter: LogFilter,
+    /// Only events at or after this time (ms since the epoch).
+    pub since_ms: Option<i64>,
+    /// Only the last `n` matching stored events before following.
+    pub last: Option<usize>,
+}
+
+impl TailOptions {
+    pub fn new(function: impl Into<String>) -> Self {
+        TailOptions {
+            function: function.into(),
+            ..TailOptions::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListOptions {
+    /// Only functions whose name starts with this.
+    pub prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FunctionSummary {
+    pub name: String,
+    pub runtime: String,
+    pub memory_mb: u32,
+    pub timeout_s: u32,
+    pub version: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DescribeOptions {
+    pub function: String,
+}
+
+impl DescribeOptions {
+    pub fn new(function: impl Into<String>) -> Self {
+        DescribeOptions {
+            function: function.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum FunctionState {
+    Pending,
+    Active,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FunctionDescription {
+    pub summary: FunctionSummary,
+    pub handler: String,
+    pub state: FunctionState,
+    pub code_sha256: String,
+    /// Variable names only: values may be secrets.
+    pub environment_keys: Vec<String>,
+    pub reserved_concurrency: Option<u32>,
+    pub provisioned_concurrency: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeleteOptions {
+    pub function: String,
+}
+
+impl DeleteOptions {
+    pub fn new(function: impl Into<String>) -> Self {
+        DeleteOptions {
+            function: function.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(level: Option<LogLevel>, message: &str) -> LogEvent {
+        LogEvent {
+            timestamp_ms: 0,
+            function: "f".into(),
+            request_id: Some("r1".into()),
+            level,
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn filter_needs_every_set_field_to_match() {
+        let warn = event(Some(LogLevel::Warn), "disk almost full");
+        assert!(LogFilter::default().matches(&warn));
+        let by_level = LogFilter {
+            min_level: Some(LogLevel::Warn),
+            ..LogFilter::default()
+        };
+        assert!(by_level.matches(&warn));
+        assert!(!by_level.matches(&event(Some(LogLevel::Info), "x")));
+        assert!(!by_level.matches(&event(None, "x")));
+        let both = LogFilter {
+            text: Some("disk".into()),
+            request_id: Some("r2".into()),
+            min_level: None,
+        };
+        assert!(!both.matches(&warn));
+        assert_eq!(LogLevel::parse("warning"), Some(LogLevel::Warn));
+    }
+}

@@ -1,0 +1,191 @@
+"""Functory's Python bootstrap: imports the handler named by _HANDLER from LAMBDA_TASK_ROOT and
+serves invocations from the Lambda Runtime API at AWS_LAMBDA_RUNTIME_API, as the Lambda Python
+runtime does: handler(event, context) with Lambda's context object."""
+
+import importlib
+import json
+import logging
+import os
+import socket
+import sys
+import time
+
+API = os.environ["AWS_LAMBDA_RUNTIME_API"]
+BASE = "/2018-06-01/runtime"
+_request_id = None
+
+# A minimal HTTP/1.1 client on one kept-alive socket: importing http.client (and the email
+# package behind it) would cost more start-up time than the rest of this file.
+_socket = None
+_buffer = b""
+
+
+def _receive():
+    global _buffer
+    chunk = _socket.recv(65536)
+    if not chunk:
+        raise ConnectionError("the Runtime API closed the connection")
+    _buffer += chunk
+
+
+def call(method, path, body=None, headers=None):
+    global _socket, _buffer
+    if _socket is None:
+        host, port = API.rsplit(":", 1)
+        _socket = socket.create_connection((host, int(port)))
+        _socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    payload = body or b""
+    head = f"{method} {BASE}{path} HTTP/1.1\r\nHost: {API}\r\n"
+    for name, value in (headers or {}).items():
+        head += f"{name}: {value}\r\n"
+    head += f"Content-Length: {len(payload)}\r\n\r\n"
+    _socket.sendall(head.encode("latin-1") + payload)
+    while b"\r\n\r\n" not in _buffer:
+        _receive()
+    head_bytes, _, _buffer = _buffer.partition(b"\r\n\r\n")
+    lines = head_bytes.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    received = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        received[name.strip().lower()] = value.strip()
+    if received.get("transfer-encoding") == "chunked":
+        parts = []
+        while True:
+            while b"\r\n" not in _buffer:
+                _receive()
+            size_line, _, _buffer = _buffer.partition(b"\r\n")
+            size = int(size_line, 16)
+            while len(_buffer) < size + 2:
+                _receive()
+            parts.append(_buffer[:size])
+            _buffer = _buffer[size + 2:]
+            if size == 0:
+                break
+        return status, received, b"".join(parts)
+    length = int(received.get("content-length", "0"))
+    while len(_buffer) < length:
+        _receive()
+    data, _buffer = _buffer[:length], _buffer[length:]
+    return status, received, data
+
+
+class LambdaContext:
+    def __init__(self, headers):
+        env = os.environ
+        self.aws_request_id = headers.get("lambda-runtime-aws-request-id")
+        self.invoked_function_arn = headers.get("lambda-runtime-invoked-function-arn")
+        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        client_context = headers.get("lambda-runtime-client-context")
+        identity = headers.get("lambda-runtime-cognito-identity")
+        self.client_context = json.loads(client_context) if client_context else None
+        self.identity = json.loads(identity) if identity else None
+        self._deadline_ms = int(headers.get("lambda-runtime-deadline-ms") or 0)
+
+    def get_remaining_time_in_millis(self):
+        return max(0, self._deadline_ms - int(time.time() * 1000))
+
+
+class _LambdaFormatter(logging.Formatter):
+    def format(self, record):
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+        millis = int(record.msecs)
+        text = record.getMessage()
+        if record.exc_info:
+            import traceback
+
+            text += "\n" + "".join(traceback.format_exception(*record.exc_info))
+        line = f"[{record.levelname}]\t{stamp}.{millis:03d}Z\t{_request_id}\t{text}"
+        return line.replace("\n", "\r")
+
+
+def _install_logging():
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(_LambdaFormatter())
+    root = logging.getLogger()
+    root.handlers = [handler]
+
+
+def _error_document(error_type, message, stack=None):
+    return {"errorMessage": message, "errorType": error_type, "requestId": _request_id or "", "stackTrace": stack or []}
+
+
+def _log_error(prefix, document):
+    line = f"[ERROR] {prefix}{document['errorType']}: {document['errorMessage']}"
+    for frame in document.get("stackTrace") or []:
+        line += "\r" + frame.rstrip("\n").replace("\n", "\r")
+    print(line, flush=True)
+
+
+def load_handler():
+    spec = os.environ.get("_HANDLER", "")
+    module_name, _, function_name = spec.rpartition(".")
+    if not module_name or not function_name:
+        raise _InitError("Runtime.MalformedHandlerName", f"Bad handler '{spec}': not enough values to unpack")
+    task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
+    if task_root not in sys.path:
+        sys.path.insert(0, task_root)
+    dotted = module_name.replace("/", ".")
+    try:
+        module = importlib.import_module(dotted)
+    except SyntaxError as error:
+        raise _InitError("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {error}")
+    except ModuleNotFoundError as error:
+        raise _InitError("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {error}")
+    except Exception as error:  # noqa: BLE001 - any import-time failure is an init error
+        raise _InitError("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {error}")
+    handler = getattr(module, function_name, None)
+    if not callable(handler):
+        raise _InitError("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'")
+    return handler
+
+
+class _InitError(Exception):
+    def __init__(self, error_type, message):
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+
+
+def main():
+    global _request_id
+    _install_logging()
+    try:
+        handler = load_handler()
+    except _InitError as error:
+        document = _error_document(error.error_type, error.message)
+        _log_error("", document)
+        call("POST", "/init/error", json.dumps(document).encode(),
+             {"Lambda-Runtime-Function-Error-Type": error.error_type, "Content-Type": "application/json"})
+        sys.exit(1)
+    while True:
+        status, headers, body = call("GET", "/invocation/next")
+        _request_id = headers.get("lambda-runtime-aws-request-id")
+        trace = headers.get("lambda-runtime-trace-id")
+        if trace:
+            os.environ["_X_AMZN_TRACE_ID"] = trace
+        else:
+            os.environ.pop("_X_AMZN_TRACE_ID", None)
+        context = LambdaContext(headers)
+        try:
+            event = json.loads(body)
+            result = handler(event, context)
+            payload = json.dumps(result).encode()
+        except Exception as error:  # noqa: BLE001 - every handler failure is reported to Lambda
+            import traceback
+
+            stack = traceback.format_tb(error.__traceback__)
+            document = _error_document(type(error).__name__, str(error), stack)
+            _log_error("", document)
+            call("POST", f"/invocation/{_request_id}/error", json.dumps(document).encode(),
+                 {"Lambda-Runtime-Function-Error-Type": document["errorType"], "Content-Type": "application/json"})
+            continue
+        call("POST", f"/invocation/{_request_id}/response", payload, {"Content-Type": "application/json"})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,455 @@
+//! Durable, bounded, per-function log storage and the Lambda log lines.
+//!
+//! Each function has a folder of JSON-lines files: `events.log` is appended to and rotated into
+//! `events.1.log` … `events.N.log` when it reaches its size limit, so the disk used is bounded.
+//! Writers from several processes (`functory run` and a `functory invoke` at the same time) take
+//! a file lock around each append. Following reads the files by offset, so it sees events
+//! written by any process, and wakes at once for writes made in this process.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use functory_adapter::{LogEvent, LogFilter, LogLevel, LogStream};
+use tokio::sync::{Notify, mpsc};
+
+const CURRENT: &str = "events.log";
+
+/// How much log a function may keep on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogLimits {
+    pub max_file_bytes: u64,
+    /// Rotated files kept besides the current one.
+    pub rotated_files: u32,
+}
+
+impl Default for LogLimits {
+    fn default() -> Self {
+        LogLimits {
+            max_file_bytes: 4 * 1024 * 1024,
+            rotated_files: 4,
+        }
+    }
+}
+
+/// The log of one function.
+#[derive(Debug)]
+pub struct LogStore {
+    function: String,
+    dir: PathBuf,
+    limits: LogLimits,
+    /// Held open; locked around each append so writers in other processes take turns.
+    lock_file: File,
+    writer: Mutex<Option<File>>,
+    appended: Arc<Notify>,
+}
+
+fn rotated_name(n: u32) -> String {
+    format!("events.{n}.log")
+}
+
+fn file_id(metadata: &std::fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    metadata.ino()
+}
+
+impl LogStore {
+    pub fn open(logs_root: &Path, function: &str, limits: LogLimits) -> std::io::Result<LogStore> {
+        let dir = logs_root.join(function);
+        std::fs::create_dir_all(&dir)?;
+        let lock_file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join(".lock"))?;
+        Ok(LogStore {
+            function: function.to_owned(),
+            dir,
+            limits,
+            lock_file,
+            writer: Mutex::new(None),
+            appended: Arc::new(Notify::new()),
+        })
+    }
+
+    pub fn function(&self) -> &str {
+        &self.function
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Appends one event now; a write failure is reported on stderr rather than failing the
+    /// invocation, because losing a log line must not lose the function's result.
+    pub fn append(&self, request_id: Option<&str>, message: &str) {
+        self.append_all(request_id, &[message]);
+    }
+
+    /// Appends several events in one write.
+    pub fn append_all(&self, request_id: Option<&str>, messages: &[&str]) {
+        let timestamp_ms = chrono::Utc::now().timestamp_millis();
+        let mut lines = Vec::with_capacity(256 * messages.len());
+        for message in messages {
+            let event = LogEvent {
+                timestamp_ms,
+                function: self.function.clone(),
+                request_id: request_id.map(str::to_owned),
+                level: level_of(message),
+                message: (*message).to_owned(),
+            };
+            if serde_json::to_writer(&mut lines, &event).is_ok() {
+                lines.push(b'\n');
+            }
+        }
+        if let Err(error) = self.write(&lines) {
+            eprintln!(
+                "functory: could not write the log of `{}`: {error}",
+                self.function
+            );
+        }
+        self.appended.notify_waiters();
+    }
+
+    fn write(&self, line: &[u8]) -> std::io::Result<()> {
+        // The in-process mutex first, so threads of this process queue here, not on flock.
+        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        self.lock_file.lock()?;
+        let result = self.write_locked(&mut writer, line);
+        let unlocked = self.lock_file.unlock();
+        result.and(unlocked)
+    }
+
+    fn write_locked(&self, writer: &mut Option<File>, line: &[u8]) -> std::io::Result<()> {
+        let path = self.dir.join(CURRENT);
+        // Another process may have rotated the file since we opened it.
+        let current_id = std::fs::metadata(&path).ok().map(|m| file_id(&m));
+        let stale = match (&*writer, current_id) {
+            (Some(file), Some(id)) => file.metadata().map(|m| file_id(&m) != id).unwrap_or(true),
+            _ => true,
+        };
+        if stale {
+            *writer = Some(OpenOptions::new().create(true).append(true).open(&path)?);
+        }
+        let size = writer
+            .as_ref()
+            .map(|f| f.metadata().map(|m| m.len()).unwrap_or(0))
+            .unwrap_or(0);
+        if size > 0 && size + line.len() as u64 > self.limits.max_file_bytes {
+            self.rotate()?;
+            *writer = Some(OpenOptions::new().create(true).append(true).open(&path)?);
+        }
+        if let Some(file) = writer.as_mut() {
+            file.write_all(line)?;
+        }
+        Ok(())
+    }
+
+    fn rotate(&self) -> std::io::Result<()> {
+        let oldest = self.dir.join(rotated_name(self.limits.rotated_files));
+        let _ = std::fs::remove_file(oldest);
+        for n in (1..self.limits.rotated_files).rev() {
+            let from = self.dir.join(rotated_name(n));
+            if from.exists() {
+                std::fs::rename(&from, self.dir.join(rotated_name(n + 1)))?;
+            }
+        }
+        if self.limits.rotated_files == 0 {
+            std::fs::remove_file(self.dir.join(CURRENT))
+        } else {
+            std::fs::rename(self.dir.join(CURRENT), self.dir.join(rotated_name(1)))
+        }
+    }
+
+    /// Every stored event, oldest first.
+    pub fn read_all(&self) -> Vec<LogEvent> {
+        let mut events = Vec::new();
+        for n in (1..=self.limits.rotated_files).rev() {
+            read_events(&self.dir.join(rotated_name(n)), 0, &mut events);
+        }
+        read_events(&self.dir.join(CURRENT), 0, &mut events);
+        events
+    }
+
+    /// The stored events that match, then (with `follow`) every new one, as a stream.
+    pub fn tail(
+        self: &Arc<Self>,
+        filter: LogFilter,
+        since_ms: Option<i64>,
+        last: Option<usize>,
+        follow: bool,
+    ) -> LogStream {
+        let keep = move |event: &LogEvent| {
+            filter.matches(event) && since_ms.is_none_or(|since| event.timestamp_ms >= since)
+        };
+        // Note the position before reading so nothing written meanwhile is missed.
+        let path = self.dir.join(CURRENT);
+        let start = std::fs::metadata(&path)
+            .map(|m| (Some(file_id(&m)), m.len()))
+            .unwrap_or((None, 0));
+        let mut stored: Vec<LogEvent> = Vec::new();
+        for n in (1..=self.limits.rotated_files).rev() {
+            read_events(&self.dir.join(rotated_name(n)), 0, &mut stored);
+        }
+        read_events_until(&path, start.1, &mut stored);
+        let mut stored: Vec<LogEvent> = stored.into_iter().filter(|e| keep(e)).collect();
+        if let Some(last) = last {
+            let skip = stored.len().saturating_sub(last);
+            stored.drain(..skip);
+        }
+        let (sender, receiver) = mpsc::channel::<LogEvent>(256);
+        if follow {
+            let store = self.clone();
+            tokio::spawn(async move {
+                for event in stored {
+                    if sender.send(event).await.is_err() {
+                        return;
+                    }
+                }
+                store.follow(start, keep, sender).await;
+            });
+        } else {
+            tokio::spawn(async move {
+                for event in stored {
+                    if sender.send(event).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        Box::pin(futures_util::stream::unfold(
+            receiver,
+            |mut receiver| async { receiver.recv().await.map(|event| (Ok(event), receiver)) },
+        ))
+    }
+
+    async fn follow(
+        &self,
+        (mut file_id_seen, mut offset): (Option<u64>, u64),
+        keep: impl Fn(&LogEvent) -> bool,
+        sender: mpsc::Sender<LogEvent>,
+    ) {
+        let path = self.dir.join(CURRENT);
+        loop {
+            let notified = self.appended.notified();
+            let mut fresh = Vec::new();
+            match std::fs::metadata(&path) {
+                Ok(metadata) if Some(file_id(&metadata)) == file_id_seen => {
+                    offset = read_events_from(&path, offset, &mut fresh);
+                }
+                Ok(metadata) => {
+                    // Rotated, perhaps several times: finish the file we were reading (now
+                    // `events.K.log`), read the newer rotated files whole, then the new one.
+                    let rotated: Vec<PathBuf> = (1..=self.limits.rotated_files)
+                        .map(|n| self.dir.join(rotated_name(n)))
+                        .collect();
+                    let found = rotated.iter().position(|p| {
+                        std::fs::metadata(p).is_ok_and(|m| Some(file_id(&m)) == file_id_seen)
+                    });
+                    if let Some(k) = found {
+                        read_events_from(&rotated[k], offset, &mut fresh);
+                        for newer in rotated[..k].iter().rev() {
+                            read_events_from(newer, 0, &mut fresh);
+                        }
+                    }
+                    file_id_seen = Some(file_id(&metadata));
+                    offset = read_events_from(&path, 0, &mut fresh);
+                }
+                Err(_) => {}
+            }
+            for event in fresh.into_iter().filter(|e| keep(e)) {
+                if sender.send(event).await.is_err() {
+                    return;
+                }
+            }
+            tokio::select! {
+                _ = notified => {}
+                _ = tokio::time::sleep(Duration::from_millis(150)) => {}
+                _ = sender.closed() => return,
+            }
+        }
+    }
+}
+
+fn read_events(path: &Path, from: u64, events: &mut Vec<LogEvent>) {
+    read_events_from(path, from, events);
+}
+
+fn read_events_until(path: &Path, until: u64, events: &mut Vec<LogEvent>) {
+    let Ok(file) = File::open(path) else { return };
+    parse_lines(BufReader::new(file.take(until)), events);
+}
+
+/// Reads complete lines from `from`; returns the offset after the last complete line, so a
+/// line being written right now is read whole next time.
+fn read_events_from(path: &Path, from: u64, events: &mut Vec<LogEvent>) -> u64 {
+    let Ok(mut file) = File::open(path) else {
+        return from;
+    };
+    if file.seek(SeekFrom::Start(from)).is_err() {
+        return from;
+    }
+    let mut reader = BufReader::new(file);
+    let mut offset = from;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return offset,
+            Ok(n) if line.last() == Some(&b'\n') => {
+                offset += n as u64;
+                if let Ok(event) = serde_json::from_slice::<LogEvent>(&line) {
+                    events.push(event);
+                }
+            }
+            Ok(_) => return offset,
+        }
+    }
+}
+
+fn parse_lines(reader: impl BufRead, events: &mut Vec<LogEvent>) {
+    for line in reader.split(b'\n').map_while(Result::ok) {
+        if let Ok(event) = serde_json::from_slice::<LogEvent>(&line) {
+            events.push(event);
+        }
+    }
+}
+
+/// The level of a line in the Node (`time\tid\tLEVEL\tmessage`) or Python (`[LEVEL]\t…`)
+/// Lambda formats; platform lines and plain prints have none.
+pub fn level_of(message: &str) -> Option<LogLevel> {
+    if let Some(rest) = message.strip_prefix('[')
+        && let Some((level, _)) = rest.split_once(']')
+    {
+        return LogLevel::parse(level);
+    }
+    let mut fields = message.splitn(4, '\t');
+    let (Some(time), Some(_id), Some(level)) = (fields.next(), fields.next(), fields.next()) else {
+        return None;
+    };
+    if time.len() >= 20 && time.as_bytes().get(4) == Some(&b'-') {
+        LogLevel::parse(level)
+    } else {
+        None
+    }
+}
+
+/// `START RequestId: … Version: …`
+pub fn start_line(request_id: &str, version: &str) -> String {
+    format!("START RequestId: {request_id} Version: {version}")
+}
+
+/// `END RequestId: …`
+pub fn end_line(request_id: &str) -> String {
+    format!("END RequestId: {request_id}")
+}
+
+/// The `REPORT` line, tab-separated as Lambda writes it.
+pub fn report_line(
+    request_id: &str,
+    metrics: &functory_adapter::InvocationMetrics,
+    status: Option<(&str, &str)>,
+) -> String {
+    let mut line = format!(
+        "REPORT RequestId: {request_id}\tDuration: {:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB",
+        metrics.duration_ms,
+        metrics.billed_duration_ms,
+        metrics.memory_size_mb,
+        metrics.max_memory_used_mb
+    );
+    if let Some(init) = metrics.init_duration_ms {
+        line.push_str(&format!("\tInit Duration: {init:.2} ms"));
+    }
+    if let Some((status, error_type)) = status {
+        line.push_str(&format!("\tStatus: {status}\tError Type: {error_type}"));
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::StreamExt;
+
+    #[test]
+    fn levels_are_read_from_node_and_python_formats() {
+        assert_eq!(
+            level_of("2024-01-01T00:00:00.000Z\tabc\tWARN\tcareful"),
+            Some(LogLevel::Warn)
+        );
+        assert_eq!(
+            level_of("[ERROR]\t2024-01-01T00:00:00.000Z\tabc\tboom"),
+            Some(LogLevel::Error)
+        );
+        assert_eq!(level_of("START RequestId: x Version: $LATEST"), None);
+        assert_eq!(level_of("plain print"), None);
+    }
+
+    #[test]
+    fn report_line_has_lambdas_fields() {
+        let metrics = functory_adapter::InvocationMetrics {
+            duration_ms: 12.345,
+            billed_duration_ms: 13,
+            memory_size_mb: 128,
+            max_memory_used_mb: 40,
+            init_duration_ms: Some(101.5),
+        };
+        assert_eq!(
+            report_line("id1", &metrics, None),
+            "REPORT RequestId: id1\tDuration: 12.35 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\tInit Duration: 101.50 ms"
+        );
+    }
+
+    #[test]
+    fn rotation_bounds_the_files_and_keeps_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = LogLimits {
+            max_file_bytes: 2_000,
+            rotated_files: 2,
+        };
+        let store = LogStore::open(dir.path(), "f", limits).unwrap();
+        for i in 0..200 {
+            store.append(Some("r"), &format!("line {i:04}"));
+        }
+        let files: Vec<_> = std::fs::read_dir(store.dir())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".log"))
+            .collect();
+        assert_eq!(files.len(), 3, "{files:?}");
+        let events = store.read_all();
+        assert!(events.len() < 200 && events.len() > 20, "{}", events.len());
+        assert_eq!(events.last().unwrap().message, "line 0199");
+        let numbers: Vec<u32> = events
+            .iter()
+            .map(|e| e.message[5..].parse().unwrap())
+            .collect();
+        assert!(numbers.windows(2).all(|w| w[1] == w[0] + 1), "{numbers:?}");
+    }
+
+    #[tokio::test]
+    async fn follow_sees_writes_across_rotation() {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = LogLimits {
+            max_file_bytes: 1_000,
+            rotated_files: 3,
+        };
+        let store = Arc::new(LogStore::open(dir.path(), "f", limits).unwrap());
+        store.append(None, "before");
+        let mut stream = store.tail(LogFilter::default(), None, Some(1), true);
+        assert_eq!(stream.next().await.unwrap().unwrap().message, "before");
+        for i in 0..40 {
+            store.append(None, &format!("after {i}"));
+        }
+        for i in 0..40 {
+            let event = tokio::time::timeout(Duration::from_secs(5), stream.next())
+                .await
+                .expect("no event within 5 s")
+                .unwrap()
+                .unwrap();
+            assert_eq!(event.message, format!("after {i}"));
+        }
+    }
+}

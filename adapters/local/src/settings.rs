@@ -1,0 +1,68 @@
+//! How the local runtime behaves: where it keeps its data and the knobs of its Lambda
+//! semantics, with defaults that match Lambda where Lambda has one.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::logs::LogLimits;
+
+#[derive(Debug, Clone)]
+pub struct LocalSettings {
+    /// Logs, buckets and the bootstraps live here (a project uses `.functory/local`).
+    pub data_dir: PathBuf,
+    pub region: String,
+    pub account_id: String,
+    /// Concurrent invocations per function when the deploy names no reserved concurrency.
+    pub default_concurrency: u32,
+    /// How long an invoke waits for a free instance slot before it is throttled.
+    pub queue_wait: Duration,
+    /// Idle instances older than this are stopped (provisioned ones never are).
+    pub idle_timeout: Duration,
+    /// Lambda gives init 10 seconds.
+    pub init_timeout: Duration,
+    pub log_limits: LogLimits,
+    /// Watch code folders and retire instances running old code.
+    pub hot_reload: bool,
+    /// The `node` and `python3` programs (found on `PATH` by default).
+    pub node: PathBuf,
+    pub python: PathBuf,
+}
+
+impl LocalSettings {
+    pub fn new(data_dir: impl Into<PathBuf>) -> LocalSettings {
+        LocalSettings {
+            data_dir: data_dir.into(),
+            region: "us-east-1".to_owned(),
+            account_id: "123456789012".to_owned(),
+            default_concurrency: 10,
+            queue_wait: Duration::from_millis(500),
+            idle_timeout: Duration::from_secs(300),
+            init_timeout: Duration::from_secs(10),
+            log_limits: LogLimits::default(),
+            hot_reload: true,
+            node: std::env::var_os("FUNCTORY_NODE")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("node")),
+            python: std::env::var_os("FUNCTORY_PYTHON")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("python3")),
+        }
+    }
+
+    /// The settings for a project folder: data in `<project>/.functory/local`.
+    pub fn for_project(project_root: impl Into<PathBuf>) -> LocalSettings {
+        LocalSettings::new(project_root.into().join(".functory").join("local"))
+    }
+
+    pub fn logs_dir(&self) -> PathBuf {
+        self.data_dir.join("logs")
+    }
+
+    pub fn buckets_dir(&self) -> PathBuf {
+        self.data_dir.join("buckets")
+    }
+
+    pub fn runtime_dir(&self) -> PathBuf {
+        self.data_dir.join("runtime")
+    }
+}

@@ -1,0 +1,6 @@
+//! The local triggers: what makes functions run besides a direct invoke.
+
+pub mod http;
+pub mod queue;
+pub mod schedule;
+pub mod storage;

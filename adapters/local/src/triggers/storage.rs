@@ -1,0 +1,304 @@
+//! The storage trigger: a local bucket is a folder under the data folder. Creating, replacing
+//! or deleting a file there — from the app, the CLI or any other program — sends the
+//! subscribed functions S3 event notifications, filtered by key prefix and suffix and by event
+//! name, as S3 does.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use functory_adapter::{Adapter, InvocationType, InvokeOptions};
+use md5::{Digest, Md5};
+use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind, RenameMode};
+use notify::{RecommendedWatcher, RecursiveMode, Watcher};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::{Value, json};
+
+use crate::engine::LocalRuntime;
+
+/// S3 keys in events are URL-encoded with spaces as `+`; these stay as they are.
+const KEY_KEEP: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b' ');
+
+/// One function subscribed to a bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketSubscription {
+    pub bucket: String,
+    pub function: String,
+    pub prefix: Option<String>,
+    pub suffix: Option<String>,
+    /// `s3:ObjectCreated:*`, `s3:ObjectRemoved:Delete`, …; `None` means every created event.
+    pub events: Option<Vec<String>>,
+}
+
+impl BucketSubscription {
+    fn wants(&self, key: &str, event_name: &str) -> bool {
+        let name_matches = match &self.events {
+            None => event_name.starts_with("ObjectCreated:"),
+            Some(patterns) => patterns.iter().any(|pattern| {
+                let pattern = pattern.strip_prefix("s3:").unwrap_or(pattern);
+                match pattern.strip_suffix('*') {
+                    Some(head) => event_name.starts_with(head),
+                    None => pattern == event_name,
+                }
+            }),
+        };
+        name_matches
+            && self.prefix.as_deref().is_none_or(|p| key.starts_with(p))
+            && self.suffix.as_deref().is_none_or(|s| key.ends_with(s))
+    }
+}
+
+/// Watches the bucket folders and invokes subscribers. Dropping it stops watching.
+pub struct BucketWatcher {
+    _watcher: RecommendedWatcher,
+    folders: Vec<(String, PathBuf)>,
+}
+
+impl std::fmt::Debug for BucketWatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BucketWatcher")
+            .field("folders", &self.folders)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Notifier {
+    runtime: LocalRuntime,
+    buckets_dir: PathBuf,
+    subscriptions: Vec<BucketSubscription>,
+    sequence: AtomicU64,
+    handle: tokio::runtime::Handle,
+}
+
+impl BucketWatcher {
+    pub fn start(
+        runtime: LocalRuntime,
+        subscriptions: Vec<BucketSubscription>,
+    ) -> std::io::Result<BucketWatcher> {
+        let buckets_dir = runtime.settings().buckets_dir();
+        let mut folders: Vec<(String, PathBuf)> = Vec::new();
+        for subscription in &subscriptions {
+            if folders.iter().all(|(b, _)| *b != subscription.bucket) {
+                let folder = buckets_dir.join(&subscription.bucket);
+                std::fs::create_dir_all(&folder)?;
+                folders.push((subscription.bucket.clone(), folder.canonicalize()?));
+            }
+        }
+        let notifier = Arc::new(Notifier {
+            runtime,
+            buckets_dir: buckets_dir.canonicalize()?,
+            subscriptions,
+            sequence: AtomicU64::new(1),
+            handle: tokio::runtime::Handle::current(),
+        });
+        let mut watcher =
+            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+                if let Ok(event) = event {
+                    notifier.on_event(event);
+                }
+            })
+            .map_err(std::io::Error::other)?;
+        for (_, folder) in &folders {
+            watcher
+                .watch(folder, RecursiveMode::Recursive)
+                .map_err(std::io::Error::other)?;
+        }
+        Ok(BucketWatcher {
+            _watcher: watcher,
+            folders,
+        })
+    }
+
+    /// Each bucket with its folder.
+    pub fn folders(&self) -> &[(String, PathBuf)] {
+        &self.folders
+    }
+}
+
+impl Notifier {
+    fn on_event(&self, event: notify::Event) {
+        // A file is "put" when a writer closes it or it is moved in; it is deleted when it is
+        // removed or moved out. Plain modifications wait for the close, so one upload is one
+        // event however many writes it took.
+        let (name, path) = match event.kind {
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => {
+                ("ObjectCreated:Put", event.paths.first())
+            }
+            EventKind::Modify(ModifyKind::Name(RenameMode::To)) => {
+                ("ObjectCreated:Put", event.paths.first())
+            }
+            EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => {
+                if let Some(from) = event.paths.first() {
+                    self.notify("ObjectRemoved:Delete", from);
+                }
+                ("ObjectCreated:Put", event.paths.get(1))
+            }
+            EventKind::Modify(ModifyKind::Name(RenameMode::From)) => {
+                ("ObjectRemoved:Delete", event.paths.first())
+            }
+            EventKind::Remove(_) => ("ObjectRemoved:Delete", event.paths.first()),
+            _ => return,
+        };
+        if let Some(path) = path {
+            self.notify(name, path);
+        }
+    }
+
+    fn notify(&self, event_name: &str, path: &Path) {
+        let Ok(relative) = path.strip_prefix(&self.buckets_dir) else {
+            return;
+        };
+        let mut parts = relative.components();
+        let Some(bucket) = parts
+            .next()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        else {
+            return;
+        };
+        let key = parts.as_path().to_string_lossy().replace('\\', "/");
+        if key.is_empty() {
+            return;
+        }
+        let created = event_name.starts_with("ObjectCreated");
+        if created && !path.is_file() {
+            return;
+        }
+        // Editors' temporary files are not objects anyone uploaded.
+        let file_name = key.rsplit('/').next().unwrap_or("");
+        if file_name.starts_with(".#") || file_name.ends_with('~') || file_name.ends_with(".swp") {
+            return;
+        }
+        let (size, etag) = if created {
+            let bytes = std::fs::read(path).unwrap_or_default();
+            (bytes.len(), format!("{:x}", Md5::digest(&bytes)))
+        } else {
+            (0, String::new())
+        };
+        for subscription in self
+            .subscriptions
+            .iter()
+            .filter(|s| s.bucket == bucket && s.wants(&key, event_name))
+        {
+            let sequence = self.sequence.fetch_add(1, Ordering::Relaxed);
+            let event = s3_event(
+                &bucket,
+                &key,
+                event_name,
+                size,
+                &etag,
+                sequence,
+                &self.runtime.settings().region,
+            );
+            let runtime = self.runtime.clone();
+            let function = subscription.function.clone();
+            // S3 invokes asynchronously: the event is queued and run when capacity allows.
+            self.handle.spawn(async move {
+                let options = InvokeOptions::new(&function, event.to_string())
+                    .with_type(InvocationType::Event);
+                if let Err(error) = runtime.invoke(options).await
+                    && let Ok(store) = runtime.log_store(&function)
+                {
+                    store.append(None, &format!("storage trigger could not invoke: {error}"));
+                }
+            });
+        }
+    }
+}
+
+/// An S3 event notification with one record.
+pub fn s3_event(
+    bucket: &str,
+    key: &str,
+    event_name: &str,
+    size: usize,
+    etag: &str,
+    sequence: u64,
+    region: &str,
+) -> Value {
+    let encoded_key = utf8_percent_encode(key, KEY_KEEP)
+        .to_string()
+        .replace(' ', "+");
+    let mut object = json!({ "key": encoded_key, "sequencer": format!("{sequence:016X}") });
+    if event_name.starts_with("ObjectCreated") {
+        object["size"] = json!(size);
+        object["eTag"] = json!(etag);
+    }
+    json!({
+        "Records": [{
+            "eventVersion": "2.1",
+            "eventSource": "aws:s3",
+            "awsRegion": region,
+            "eventTime": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            "eventName": event_name,
+            "userIdentity": { "principalId": "local" },
+            "requestParameters": { "sourceIPAddress": "127.0.0.1" },
+            "responseElements": {
+                "x-amz-request-id": format!("{sequence:016X}"),
+                "x-amz-id-2": uuid::Uuid::new_v4().to_string(),
+            },
+            "s3": {
+                "s3SchemaVersion": "1.0",
+                "configurationId": format!("functory-{bucket}"),
+                "bucket": {
+                    "name": bucket,
+                    "ownerIdentity": { "principalId": "local" },
+                    "arn": format!("arn:aws:s3:::{bucket}"),
+                },
+                "object": object,
+            },
+        }],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_by_prefix_suffix_and_event_name() {
+        let subscription = BucketSubscription {
+            bucket: "b".into(),
+            function: "f".into(),
+            prefix: Some("uploads/".into()),
+            suffix: Some(".jpg".into()),
+            events: None,
+        };
+        assert!(subscription.wants("uploads/cat.jpg", "ObjectCreated:Put"));
+        assert!(!subscription.wants("uploads/cat.png", "ObjectCreated:Put"));
+        assert!(!subscription.wants("other/cat.jpg", "ObjectCreated:Put"));
+        assert!(!subscription.wants("uploads/cat.jpg", "ObjectRemoved:Delete"));
+        let removals = BucketSubscription {
+            events: Some(vec!["s3:ObjectRemoved:*".into()]),
+            prefix: None,
+            suffix: None,
+            ..subscription
+        };
+        assert!(removals.wants("x", "ObjectRemoved:Delete"));
+        assert!(!removals.wants("x", "ObjectCreated:Put"));
+    }
+
+    #[test]
+    fn keys_are_encoded_as_s3_encodes_them() {
+        let event = s3_event(
+            "b",
+            "my photos/ä 1.jpg",
+            "ObjectCreated:Put",
+            3,
+            "abc",
+            1,
+            "us-east-1",
+        );
+        assert_eq!(
+            event["Records"][0]["s3"]["object"]["key"],
+            "my+photos/%C3%A4+1.jpg"
+        );
+        assert_eq!(event["Records"][0]["s3"]["object"]["size"], 3);
+        assert_eq!(event["Records"][0]["eventSource"], "aws:s3");
+    }
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The local runtime benchmark, one bounded run on this machine:
+#   - throughput and latency of a trivial JSON handler over HTTP, 8 connections for 10 s (wrk),
+#     for a bare Node http server, @google-cloud/functions-framework, serverless-offline
+#     (serverless v3) and `functory run`, all started here on 127.0.0.1;
+#   - cold start (first invoke after deploy) against `node -e 0` / `python3 -c 0`;
+#   - hot-reload latency.
+# Needs: wrk (Debian), node, python3, npm (peers are installed from npm into node_modules/).
+# Prints a Markdown table; results/ keeps the raw wrk output.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
+out=$here/results
+mkdir -p "$out"
+duration=${BENCH_DURATION:-10s}
+
+(cd "$root" && nice -n 19 cargo build --quiet --release -p functory-cli)
+functory=$target/release/functory
+[ -d "$here/node_modules/serverless-offline" ] || (cd "$here" && npm install --no-audit --no-fund)
+
+started_pids=()
+cleanup() {
+  for pid in "${started_pids[@]}"; do
+    # Only the processes this script started, by their own pid (never a group or a name).
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  [ -n "${project:-}" ] && rm -rf "$project"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() {
+  for _ in $(seq 1 300); do
+    if curl -fs -o /dev/null "$1"; then return 0; fi
+    sleep 0.1
+  done
+  echo "no answer from $1" >&2
+  return 1
+}
+load() { # name url
+  # Two seconds of warm-up first (JITs, instances): cold starts are measured separately.
+  wrk -t2 -c8 -d2s "$2" > /dev/null
+  wrk -t2 -c8 -d"$duration" --latency "$2" > "$out/$1.txt"
+  local rps p50 p99
+  rps=$(awk '/Requests\/sec/ {print $2}' "$out/$1.txt")
+  p50=$(awk '$1=="50%" {print $2}' "$out/$1.txt")
+  p99=$(awk '$1=="99%" {print $2}' "$out/$1.txt")
+  echo "$1 $rps $p50 $p99" >> "$out/summary.txt"
+}
+: > "$out/summary.txt"
+
+# The project functory serves: the same trivial handler in Node and Python.
+project=$(mktemp -d)
+cat > "$project/functory.toml" <<'TOML'
+[project]
+name = "bench"
+
+[functions.hello]
+runtime = "nodejs20.x"
+handler = "hello.handler"
+
+[[functions.hello.triggers]]
+kind = "http"
+method = "GET"
+path = "/hello"
+
+[functions.pyhello]
+runtime = "python3.11"
+handler = "pyhello.handler"
+
+[[functions.pyhello.triggers]]
+kind = "http"
+method = "GET"
+path = "/pyhello"
+TOML
+echo 'exports.handler = async () => ({ hello: "world" });' > "$project/hello.js"
+printf 'def handler(event, context):\n    return {"hello": "world"}\n' > "$project/pyhello.py"
+
+port=$(free_port); node "$here/peers/bare.js" "$port" & started_pids+=($!)
+wait_http "http://127.0.0.1:$port/" && load bare-node "http://127.0.0.1:$port/"
+
+port=$(free_port)
+(cd "$here/peers/ff" && exec node -r ./listen-loopback.js "$here/node_modules/@google-cloud/functions-framework/build/src/main.js" --target=hello --port="$port") & started_pids+=($!)
+wait_http "http://127.0.0.1:$port/" && load functions-framework "http://127.0.0.1:$port/"
+
+port=$(free_port); lambda_port=$(free_port)
+(cd "$here/peers/sls" && exec env SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_DEPRECATION_DISABLE='*' \
+  node "$here/node_modules/serverless/bin/serverless.js" offline start --host 127.0.0.1 --httpPort "$port" --lambdaPort "$lambda_port" --noTimeout > "$out/serverless-offline.log" 2>&1) & started_pids+=($!)
+wait_http "http://127.0.0.1:$port/hello" && load serverless-offline "http://127.0.0.1:$port/hello"
+
+port=$(free_port); "$functory" run "$project" --port "$port" --quiet & started_pids+=($!)
+wait_http "http://127.0.0.1:$port/hello" && load functory-node "http://127.0.0.1:$port/hello"
+load functory-python "http://127.0.0.1:$port/pyhello"
+kill "${started_pids[-1]}"; wait "${started_pids[-1]}" || true
+
+python3 "$here/measure.py" process-start > "$out/process-start.json"
+python3 "$here/measure.py" cold-start "$functory" "$project" > "$out/cold-start.json"
+python3 "$here/measure.py" hot-reload "$functory" "$project" > "$out/hot-reload.json"
+
+echo
+echo "| server | requests/s | p50 | p99 |"
+echo "|---|---:|---:|---:|"
+while read -r name rps p50 p99; do echo "| $name | $rps | $p50 | $p99 |"; done < "$out/summary.txt"
+echo
+echo "process start (median of 10, ms): $(cat "$out/process-start.json")"
+echo "cold start, first invoke after deploy over HTTP (median of 5, ms): $(cat "$out/cold-start.json")"
+echo "hot reload, save to first new response (ms): $(cat "$out/hot-reload.json")"

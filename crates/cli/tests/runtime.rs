@@ -1,0 +1,303 @@
+//! `functory run`, `invoke` and `logs` as a user runs them.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+const MANIFEST: &str = r#"
+[project]
+name = "cli-runtime"
+
+[targets.local]
+adapter = "local"
+
+[targets.prod]
+adapter = "aws"
+region = "eu-west-1"
+
+[functions.hello]
+runtime = "nodejs20.x"
+handler = "hello.handler"
+
+[[functions.hello.triggers]]
+kind = "http"
+method = "GET"
+path = "/hello/{name}"
+
+[functions.broken]
+runtime = "python3.11"
+handler = "missing.handler"
+"#;
+
+const HELLO: &str = r#"
+exports.handler = async (event) => {
+  console.log("hello handler ran for", event.pathParameters ? event.pathParameters.name : event.who);
+  return { greeting: `hello ${event.pathParameters ? event.pathParameters.name : event.who}`, secret: process.env.AWS_SECRET_ACCESS_KEY ?? "absent" };
+};
+"#;
+
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("functory.toml"), MANIFEST).unwrap();
+    std::fs::write(dir.path().join("hello.js"), HELLO).unwrap();
+    std::fs::write(dir.path().join("event.json"), r#"{"who": "cli"}"#).unwrap();
+    std::fs::write(dir.path().join("bad.json"), "{who: cli}").unwrap();
+    dir
+}
+
+fn functory(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_functory"))
+        .args(args)
+        .current_dir(cwd)
+        .env("AWS_SECRET_ACCESS_KEY", "do-not-leak")
+        .env("AWS_ACCESS_KEY_ID", "AKIADONOTLEAK")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn invoke_prints_the_response_and_the_log_lines_without_leaking_credentials() {
+    let dir = project();
+    let output = functory(&["invoke", "hello", "--event", "event.json"], dir.path());
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let response: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(response["greeting"], "hello cli");
+    assert_eq!(
+        response["secret"], "absent",
+        "the caller's credentials reached the function"
+    );
+    assert!(stderr.contains("START RequestId: "), "{stderr}");
+    assert!(
+        stderr.contains("\tINFO\thello handler ran for cli"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("REPORT RequestId: "), "{stderr}");
+    assert!(stderr.contains("cold start (init "), "{stderr}");
+
+    let json = functory(&["invoke", "hello", "--json"], dir.path());
+    assert!(json.status.success());
+    let view: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(view["payload"]["greeting"], "hello undefined");
+    assert_eq!(view["coldStart"], true);
+    assert!(view["metrics"]["billedDurationMs"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn invoke_reports_bad_input_clearly() {
+    let dir = project();
+    let broken = functory(&["invoke", "broken"], dir.path());
+    assert_eq!(broken.status.code(), Some(1));
+    let stderr = text(&broken.stderr);
+    assert!(
+        stderr.contains("functory: the function failed: Runtime.ImportModuleError: Unable to import module 'missing'"),
+        "{stderr}"
+    );
+    for (args, expected) in [
+        (
+            vec!["invoke", "hello", "--event", "bad.json"],
+            "is not valid JSON",
+        ),
+        (
+            vec!["invoke", "hello", "--event", "nope.json"],
+            "cannot read nope.json",
+        ),
+        (
+            vec!["invoke", "nobody"],
+            "no function `nobody` in functory.toml; functions: hello, broken",
+        ),
+        (
+            vec!["invoke", "hello", "--target", "prod"],
+            "target `prod` deploys to AWS Lambda",
+        ),
+        (
+            vec!["invoke", "hello", "--target", "staging"],
+            "no target `staging`",
+        ),
+    ] {
+        let output = functory(&args, dir.path());
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(
+            text(&output.stderr).contains(expected),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+    }
+}
+
+#[test]
+fn logs_shows_stored_lines_with_filters() {
+    let dir = project();
+    let first = functory(
+        &["invoke", "hello", "--event", "event.json", "--json"],
+        dir.path(),
+    );
+    let request_id =
+        serde_json::from_slice::<serde_json::Value>(&first.stdout).unwrap()["requestId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    functory(&["invoke", "hello"], dir.path());
+    let all = text(&functory(&["logs", "hello"], dir.path()).stdout);
+    assert_eq!(all.matches("START RequestId:").count(), 2, "{all}");
+    let filtered =
+        text(&functory(&["logs", "hello", "--filter", "ran for cli"], dir.path()).stdout);
+    assert_eq!(filtered.lines().count(), 1, "{filtered}");
+    let one = text(&functory(&["logs", "hello", "--request-id", &request_id], dir.path()).stdout);
+    assert!(one.lines().all(|l| l.contains(&request_id)), "{one}");
+    assert_eq!(
+        one.lines().count(),
+        4,
+        "START, the handler's line, END, REPORT: {one}"
+    );
+    let last = text(&functory(&["logs", "hello", "--last", "1"], dir.path()).stdout);
+    assert!(last.trim().contains(" REPORT RequestId:"), "{last}");
+    let unknown = functory(&["logs", "ghost"], dir.path());
+    assert_eq!(unknown.status.code(), Some(1));
+    let level = functory(&["logs", "hello", "--level", "loud"], dir.path());
+    assert!(text(&level.stderr).contains("unknown level `loud`"));
+}
+
+fn bootstrap_processes_in(dir: &Path) -> usize {
+    let needle = dir.canonicalize().unwrap().display().to_string();
+    let mut count = 0;
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        if entry.file_name().to_string_lossy().parse::<u32>().is_err() {
+            continue;
+        }
+        if let Ok(environ) = std::fs::read(entry.path().join("environ"))
+            && String::from_utf8_lossy(&environ).contains(&format!("LAMBDA_TASK_ROOT={needle}"))
+        {
+            count += 1;
+        }
+    }
+    count
+}
+
+#[test]
+fn run_serves_http_until_terminated_and_leaves_nothing_behind() {
+    let dir = project();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_functory"))
+        .args(["run", "--port", "0"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut banner = String::new();
+    stdout.read_line(&mut banner).unwrap();
+    assert!(
+        banner.starts_with("functory: serving cli-runtime at http://127.0.0.1:"),
+        "{banner}"
+    );
+    let base = banner
+        .trim()
+        .split(" at ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut route = String::new();
+    stdout.read_line(&mut route).unwrap();
+    assert!(
+        route.contains(&format!("{base}/hello/{{name}}  -> hello")),
+        "{route}"
+    );
+
+    let address = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "GET /hello/world HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#""greeting":"hello world""#), "{answer}");
+    assert_eq!(
+        bootstrap_processes_in(dir.path()),
+        1,
+        "one warm instance while running"
+    );
+
+    // The handler's log lines are printed as they happen.
+    let started = Instant::now();
+    let mut seen = false;
+    let mut line = String::new();
+    while started.elapsed() < Duration::from_secs(10) {
+        line.clear();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        if line.starts_with("[hello] ") && line.contains("hello handler ran for world") {
+            seen = true;
+            break;
+        }
+    }
+    assert!(seen, "the log line was not printed");
+
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("functory: stopped"), "{rest}");
+    let started = Instant::now();
+    while bootstrap_processes_in(dir.path()) > 0 && started.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        bootstrap_processes_in(dir.path()),
+        0,
+        "instances outlived `functory run`"
+    );
+}
+
+#[test]
+fn run_on_a_busy_port_fails_clearly() {
+    let dir = project();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let output = functory(&["run", "--port", &port], dir.path());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains(&format!("port {port} is already in use")),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(bootstrap_processes_in(dir.path()), 0);
+}
+
+#[test]
+fn logs_follow_prints_new_lines_as_they_are_written() {
+    let dir = project();
+    functory(&["invoke", "hello"], dir.path());
+    let mut follower = Command::new(env!("CARGO_BIN_EXE_functory"))
+        .args(["logs", "hello", "--follow", "--filter", "ran for follow"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::fs::write(dir.path().join("follow.json"), r#"{"who": "follow"}"#).unwrap();
+    let invoked = functory(&["invoke", "hello", "--event", "follow.json"], dir.path());
+    assert!(invoked.status.success());
+    let mut stdout = BufReader::new(follower.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(line.contains("hello handler ran for follow"), "{line}");
+    kill(Pid::from_raw(follower.id() as i32), Signal::SIGTERM).unwrap();
+    assert!(follower.wait().unwrap().success());
+}
