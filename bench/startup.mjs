@@ -77,7 +77,18 @@ async function once() {
   const pssMb = pids.reduce((sum, pid) => sum + pssKb(pid), 0) / 1024;
   app.kill("SIGTERM");
   await new Promise((resolve) => (app.exitCode !== null ? resolve() : app.once("exit", resolve)));
-  rmSync(home, { recursive: true, force: true });
+  // WebKit's helper processes outlive the app by a moment and keep writing their caches: wait
+  // for the whole tree to be gone before removing this run's folders.
+  const alive = (pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (let waited = 0; pids.some(alive) && waited < 5000; waited += 50) await sleep(50);
+  rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   return { readyMs, pssMb, processes: pids.length };
 }
 
