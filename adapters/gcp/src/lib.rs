@@ -1,0 +1,1 @@
+//! Functory's Google Cloud adapter (sign-in arrives in the next commit).
