@@ -285,8 +285,8 @@ impl AwsSignIn {
         }
 
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if let Some(files) = self.profile_files {
-            loader = loader.profile_files(files);
+        if let Some(files) = &self.profile_files {
+            loader = loader.profile_files(files.clone());
         }
         if let Some(region) = region {
             loader = loader.region(Region::new(region));
@@ -295,7 +295,21 @@ impl AwsSignIn {
             loader = loader.endpoint_url(url);
         }
         let config = match self.source {
-            CredentialSource::Profile(name) => loader.profile_name(name).load().await,
+            CredentialSource::Profile(name) => {
+                // The profile's own provider, not the default chain: a chosen profile must not
+                // be overridden by AWS_ACCESS_KEY_ID in the environment, nor fall through to
+                // instance metadata when it is missing.
+                let mut profile = aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .profile_name(&name);
+                if let Some(files) = self.profile_files {
+                    profile = profile.profile_files(files);
+                }
+                loader
+                    .profile_name(name)
+                    .credentials_provider(profile.build())
+                    .load()
+                    .await
+            }
             CredentialSource::Keychain(account) => {
                 let keys = KeychainCredentials::keys(account.keys());
                 let config = loader.credentials_provider(keys.clone()).load().await;
@@ -405,5 +419,228 @@ mod tests {
         ] {
             assert!(!looks_like_a_region(bad), "{bad}");
         }
+    }
+}
+
+#[cfg(test)]
+mod provider_tests {
+    use super::*;
+    use aws_sdk_sts::Client;
+    use aws_sdk_sts::operation::assume_role::AssumeRoleOutput;
+    use aws_smithy_mocks::{mock, mock_client};
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use functory_vault::AwsAccessKey;
+
+    const SECRET: &str = "CANARYwJalrXUtnFEMIK7MDENGbPxRfiCY";
+    const ROLE: &str = "arn:aws:iam::210987654321:role/deployer";
+
+    fn keys() -> Credentials {
+        Credentials::new("AKIAIOSFODNN7EXAMPLE", SECRET, None, None, "test")
+    }
+
+    #[tokio::test]
+    async fn assumes_the_role_with_the_external_id_and_a_named_session() {
+        let rule = mock!(Client::assume_role)
+            .match_requests(|request| {
+                request.role_arn() == Some(ROLE)
+                    && request.external_id() == Some("functory-ext-42")
+                    && request.role_session_name() == Some("functory-prod")
+            })
+            .then_output(|| {
+                AssumeRoleOutput::builder()
+                    .credentials(
+                        aws_sdk_sts::types::Credentials::builder()
+                            .access_key_id("ASIAASSUMEDKEY")
+                            .secret_access_key("assumed-secret")
+                            .session_token("assumed-token")
+                            .expiration(aws_smithy_types::DateTime::from_secs(4_000_000_000))
+                            .build()
+                            .expect("complete credentials"),
+                    )
+                    .build()
+            });
+        let sts = mock_client!(aws_sdk_sts, &[&rule]);
+        let provider = KeychainCredentials::keys(keys()).assuming_role(
+            "prod",
+            sts,
+            ROLE,
+            Some("functory-ext-42".into()),
+        );
+        let assumed = provider.provide_credentials().await.unwrap();
+        assert_eq!(assumed.access_key_id(), "ASIAASSUMEDKEY");
+        assert_eq!(assumed.session_token(), Some("assumed-token"));
+        assert!(assumed.expiry().is_some());
+        assert_eq!(rule.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_refused_assume_role_names_the_account_the_role_and_the_trust_policy() {
+        let rule = mock!(Client::assume_role).then_http_response(|| {
+            HttpResponse::new(
+                StatusCode::try_from(403).expect("a valid status"),
+                SdkBody::from(
+                    "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type>\
+                     <Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/ci is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::210987654321:role/deployer</Message>\
+                     </Error><RequestId>1</RequestId></ErrorResponse>",
+                ),
+            )
+        });
+        let sts = mock_client!(aws_sdk_sts, &[&rule]);
+        let provider = KeychainCredentials::keys(keys()).assuming_role("prod", sts, ROLE, None);
+        let failure = provider.provide_credentials().await.unwrap_err();
+        let error = errors::credentials_failure(&failure, &SignedInAs::Account("prod".into()));
+        let AdapterError::PermissionDenied { message } = &error else {
+            panic!("expected PermissionDenied, got {error:?}");
+        };
+        assert!(
+            message.starts_with("account `prod` may not make STS AssumeRole of arn:aws:iam::210987654321:role/deployer (AccessDenied: User:"),
+            "{message}"
+        );
+        assert!(message.contains("trust policy") && message.contains("external id"));
+        assert!(!message.contains(SECRET));
+    }
+
+    fn sso_config(dir: &std::path::Path) -> EnvConfigFiles {
+        let config = dir.join("config");
+        // A session name of this run: no cached token exists for it.
+        std::fs::write(
+            &config,
+            format!(
+                "[profile dev]\nsso_session = functory-test-{pid}\nsso_account_id = 123456789012\nsso_role_name = Dev\nregion = eu-west-1\n\n\
+                 [sso-session functory-test-{pid}]\nsso_start_url = https://functory-test.awsapps.com/start\nsso_region = eu-west-1\n\n\
+                 [profile empty]\nregion = eu-west-1\n",
+                pid = std::process::id()
+            ),
+        )
+        .expect("the config file is written");
+        let credentials = dir.join("credentials");
+        std::fs::write(&credentials, "").expect("the credentials file is written");
+        EnvConfigFiles::builder()
+            .with_file(
+                aws_runtime::env_config::file::EnvConfigFileKind::Config,
+                config,
+            )
+            .with_file(
+                aws_runtime::env_config::file::EnvConfigFileKind::Credentials,
+                credentials,
+            )
+            .build()
+    }
+
+    #[tokio::test]
+    async fn an_sso_profile_without_a_live_session_says_to_run_sso_login() {
+        let dir = tempfile::tempdir().unwrap();
+        let session = AwsSignIn::profile("dev")
+            .profile_files(sso_config(dir.path()))
+            .load()
+            .await
+            .unwrap();
+        assert_eq!(session.region(), Some("eu-west-1"));
+        let error = session.credentials().await.unwrap_err();
+        let AdapterError::Unauthenticated { message } = &error else {
+            panic!("expected Unauthenticated, got {error:?}");
+        };
+        assert!(
+            message
+                .starts_with("the SSO sign-in of AWS profile `dev` has expired or was never made")
+                && message.ends_with("run `aws sso login --profile dev`, then try again"),
+            "{message}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_profile_and_a_profile_without_credentials_are_explained() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = AwsSignIn::profile("nope")
+            .profile_files(sso_config(dir.path()))
+            .load()
+            .await
+            .unwrap()
+            .credentials()
+            .await
+            .unwrap_err();
+        assert!(
+            missing
+                .to_string()
+                .contains("there is no AWS profile `nope` in ~/.aws/config"),
+            "{missing}"
+        );
+        let empty = AwsSignIn::profile("empty")
+            .profile_files(sso_config(dir.path()))
+            .load()
+            .await
+            .unwrap()
+            .credentials()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&empty, AdapterError::Unauthenticated { message } if message.contains("AWS profile `empty`") && message.contains("aws configure --profile empty")),
+            "{empty}"
+        );
+    }
+
+    fn vault_account(region: Option<&str>) -> Account {
+        Account::aws(
+            "prod",
+            AwsAccessKey {
+                access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+                secret_access_key: SECRET.into(),
+                session_token: None,
+                role_arn: None,
+                external_id: None,
+                region: region.map(str::to_owned),
+            },
+        )
+        .expect("a valid account")
+    }
+
+    #[tokio::test]
+    async fn a_malformed_region_is_refused_before_any_call() {
+        let error = AwsSignIn::keychain(&vault_account(Some("eu-west")))
+            .unwrap()
+            .load()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, AdapterError::InvalidRequest { message } if message.contains("`eu-west` is not an AWS region name") && message.contains("account `prod`")),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_endpoint_is_named_without_the_secret() {
+        // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+        let session = AwsSignIn::keychain(&vault_account(Some("eu-west-1")))
+            .unwrap()
+            .endpoint_url("http://127.0.0.1:9")
+            .load()
+            .await
+            .unwrap();
+        let error = crate::caller_identity(&session).await.unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.contains(
+                "STS GetCallerIdentity for account `prod` could not reach http://127.0.0.1:9"
+            ) && text.contains("check that the endpoint is up"),
+            "{text}"
+        );
+        assert!(!text.contains(SECRET) && !format!("{error:?}").contains(SECRET));
+    }
+
+    #[test]
+    fn refuses_other_kinds_of_account() {
+        let gcp = Account::gcp(
+            "g",
+            functory_vault::GcpServiceAccount {
+                key_json: r#"{"type":"service_account","project_id":"p","client_email":"a@p.iam.gserviceaccount.com","private_key":"-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n"}"#.into(),
+            },
+        )
+        .expect("a valid key file");
+        assert!(matches!(
+            AwsSignIn::keychain(&gcp),
+            Err(AdapterError::InvalidRequest { message }) if message.contains("not an AWS account")
+        ));
     }
 }

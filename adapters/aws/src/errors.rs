@@ -6,6 +6,7 @@ use std::error::Error;
 use std::fmt;
 
 use aws_credential_types::provider::error::CredentialsError;
+use aws_sdk_sts::config::http::HttpResponse;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use functory_adapter::AdapterError;
 use functory_core::AdapterKind;
@@ -119,9 +120,8 @@ pub(crate) fn credentials_failure(error: &CredentialsError, who: &SignedInAs) ->
             "loading the credentials of {who} timed out: check the network, or whether a credential process hangs"
         )),
         (_, SignedInAs::Profile(name))
-            if detail.contains("ProfileNotDefined")
-                || detail.contains("not defined")
-                || detail.contains("could not find") =>
+            if detail.contains("was not defined")
+                || detail.contains("No profiles were defined") =>
         {
             AdapterError::InvalidRequest {
                 message: format!(
@@ -134,7 +134,10 @@ pub(crate) fn credentials_failure(error: &CredentialsError, who: &SignedInAs) ->
                 "the SSO sign-in of {who} has expired or was never made ({detail}): run `aws sso login --profile {name}`, then try again"
             ),
         },
-        (CredentialsError::CredentialsNotLoaded(_), SignedInAs::Profile(name)) => {
+        (_, SignedInAs::Profile(name))
+            if matches!(error, CredentialsError::CredentialsNotLoaded(_))
+                || detail.contains("did not contain credential information") =>
+        {
             AdapterError::Unauthenticated {
                 message: format!(
                     "{who} has no credentials ({detail}): add keys with `aws configure --profile {name}`, or sign in with `aws sso login --profile {name}` for an SSO profile"
@@ -153,25 +156,45 @@ fn mentions_sso(text: &str) -> bool {
 }
 
 /// An STS call failed. `call` names it ("STS GetCallerIdentity").
-pub(crate) fn sts_failure<E, R>(
-    error: &SdkError<E, R>,
+pub(crate) fn sts_failure<E>(
+    error: &SdkError<E, HttpResponse>,
     call: &str,
     context: &CallContext,
 ) -> AdapterError
 where
     E: ProvideErrorMetadata + Error + 'static,
-    R: fmt::Debug + 'static,
 {
     let who = &context.who;
     match error {
         SdkError::ServiceError(service) => {
             let failure = service.err();
-            let code = failure.code().unwrap_or("an error without a code");
-            let aws_says = failure
+            let status = service.raw().status().as_u16();
+            // AWS wraps one <Error> in <ErrorResponse>; some emulators and proxies wrap it in
+            // <Errors> as EC2 does, which the SDK does not read. The raw body still has it.
+            let raw = service.raw().body().bytes().map(String::from_utf8_lossy);
+            let code = failure
+                .code()
+                .map(str::to_owned)
+                .or_else(|| raw.as_deref().and_then(|b| xml_element(b, "Code")));
+            let aws_message = failure
                 .message()
-                .map(|m| format!(": {m}"))
-                .unwrap_or_default();
-            service_failure(code, &format!("{code}{aws_says}"), call, context)
+                .map(str::to_owned)
+                .or_else(|| raw.as_deref().and_then(|b| xml_element(b, "Message")));
+            let Some(code) = code else {
+                let message = format!(
+                    "{call} for {who} failed with HTTP {status} and no error code{}",
+                    aws_message.map(|m| format!(": {m}")).unwrap_or_default()
+                );
+                return match status {
+                    401 | 403 => AdapterError::Unauthenticated { message },
+                    _ => provider(message),
+                };
+            };
+            let said = match aws_message {
+                Some(m) => format!("{code}: {m}"),
+                None => code.clone(),
+            };
+            service_failure(&code, &said, call, context)
         }
         SdkError::DispatchFailure(dispatch) => {
             let destination = context.destination();
@@ -268,5 +291,33 @@ fn service_failure(code: &str, said: &str, call: &str, context: &CallContext) ->
             ),
         },
         _ => provider(format!("{call} for {who} failed: {said}")),
+    }
+}
+
+/// The text of the first `<name>…</name>` in an XML error body.
+fn xml_element(body: &str, name: &str) -> Option<String> {
+    let start = body.find(&format!("<{name}>"))? + name.len() + 2;
+    let end = start + body[start..].find(&format!("</{name}>"))?;
+    let text = body[start..end].trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_code_and_message_from_either_error_wrapping() {
+        let ec2_style = "<ErrorResponse><Errors><Error><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error></Errors></ErrorResponse>";
+        assert_eq!(
+            xml_element(ec2_style, "Code").as_deref(),
+            Some("InvalidClientTokenId")
+        );
+        assert_eq!(
+            xml_element(ec2_style, "Message").as_deref(),
+            Some("The security token included in the request is invalid.")
+        );
+        assert_eq!(xml_element("<Code></Code>", "Code"), None);
+        assert_eq!(xml_element("not xml", "Code"), None);
     }
 }

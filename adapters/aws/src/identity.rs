@@ -65,3 +65,184 @@ pub(crate) async fn get_caller_identity(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Error answers as STS sends them (awsQuery XML, real status codes), through the SDK's
+    //! own parsing, via `aws-smithy-mocks`: moto never answers with most of them.
+
+    use super::*;
+    use crate::errors::SignedInAs;
+    use aws_sdk_sts::Client;
+    use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+
+    fn sts_error(status: u16, code: &'static str, message: &'static str) -> Client {
+        let rule = mock!(Client::get_caller_identity)
+            .sequence()
+            .http_response(move || {
+                HttpResponse::new(
+                    StatusCode::try_from(status).expect("a valid status"),
+                    SdkBody::from(format!(
+                        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+                         <Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>\
+                         <RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ErrorResponse>"
+                    )),
+                )
+            })
+            // Throttling is retried by the SDK: answer the same to every attempt.
+            .repeatedly()
+            .build();
+        mock_client!(aws_sdk_sts, RuleMode::MatchAny, &[&rule])
+    }
+
+    fn context(who: SignedInAs) -> CallContext {
+        CallContext {
+            who,
+            region: Some("eu-west-1".into()),
+            endpoint: None,
+        }
+    }
+
+    fn account() -> CallContext {
+        context(SignedInAs::Account("prod".into()))
+    }
+
+    async fn fails(client: Client, context: CallContext) -> AdapterError {
+        get_caller_identity(&client, &context)
+            .await
+            .expect_err("the mocked STS answers with an error")
+    }
+
+    #[tokio::test]
+    async fn an_unknown_access_key_says_to_create_a_new_one() {
+        let error = fails(
+            sts_error(
+                403,
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+            ),
+            account(),
+        )
+        .await;
+        let AdapterError::Unauthenticated { message } = &error else {
+            panic!("expected Unauthenticated, got {error:?}");
+        };
+        assert!(message.starts_with("STS GetCallerIdentity: AWS does not recognise the access key of account `prod` (InvalidClientTokenId: The security token included in the request is invalid.)"), "{message}");
+        assert!(message.contains("create a new access key in IAM and update account `prod`"));
+    }
+
+    #[tokio::test]
+    async fn a_wrong_secret_is_told_apart_from_an_unknown_key() {
+        let error = fails(
+            sts_error(
+                403,
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided.",
+            ),
+            account(),
+        )
+        .await;
+        assert!(
+            matches!(&error, AdapterError::Unauthenticated { message } if message.contains("the secret access key of account `prod` does not match its access key id")),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_expired_profile_token_says_to_run_sso_login() {
+        let error = fails(
+            sts_error(
+                400,
+                "ExpiredToken",
+                "The security token included in the request is expired",
+            ),
+            context(SignedInAs::Profile("dev".into())),
+        )
+        .await;
+        assert!(
+            matches!(&error, AdapterError::Unauthenticated { message } if message.contains("the session token of AWS profile `dev` has expired") && message.contains("run `aws sso login --profile dev`")),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn access_denied_is_a_permission_problem() {
+        let error = fails(
+            sts_error(
+                403,
+                "AccessDenied",
+                "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: sts:GetCallerIdentity",
+            ),
+            account(),
+        )
+        .await;
+        assert_eq!(error.code(), "permission_denied");
+        assert!(
+            error
+                .to_string()
+                .contains("account `prod` may not make STS GetCallerIdentity (AccessDenied: User: arn:aws:iam::123456789012:user/ci is not authorized")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_disabled_region_and_throttling_are_named() {
+        let error = fails(
+            sts_error(
+                403,
+                "RegionDisabledException",
+                "STS is not activated in this region for account:123456789012.",
+            ),
+            account(),
+        )
+        .await;
+        assert!(
+            matches!(&error, AdapterError::InvalidRequest { message } if message.contains("STS is not activated in region `eu-west-1`")),
+            "{error}"
+        );
+        let error = fails(sts_error(400, "Throttling", "Rate exceeded"), account()).await;
+        assert!(error.is_retryable(), "{error}");
+    }
+
+    #[tokio::test]
+    async fn an_error_without_a_known_code_keeps_aws_words_and_no_debug_dump() {
+        let error = fails(
+            sts_error(500, "InternalFailure", "We encountered an internal error."),
+            account(),
+        )
+        .await;
+        let text = error.to_string();
+        assert!(
+            text.contains("STS GetCallerIdentity for account `prod` failed: InternalFailure: We encountered an internal error."),
+            "{text}"
+        );
+        assert!(
+            !text.contains("ServiceError {") && !text.contains("raw:"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_successful_answer_is_the_identity() {
+        let rule = mock!(Client::get_caller_identity).then_output(|| {
+            GetCallerIdentityOutput::builder()
+                .account("123456789012")
+                .arn("arn:aws:iam::123456789012:user/ci")
+                .user_id("AIDAEXAMPLEUSERID")
+                .build()
+        });
+        let client = mock_client!(aws_sdk_sts, &[&rule]);
+        let identity = get_caller_identity(&client, &account()).await.unwrap();
+        assert_eq!(
+            identity,
+            CallerIdentity {
+                account: "123456789012".into(),
+                arn: "arn:aws:iam::123456789012:user/ci".into(),
+                user_id: "AIDAEXAMPLEUSERID".into(),
+            }
+        );
+    }
+}
