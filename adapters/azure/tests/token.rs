@@ -46,7 +46,9 @@ fn answer(path: &str, form: &HashMap<String, String>) -> (u16, String) {
             400,
             "invalid_request",
             90002,
-            &format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."),
+            &format!(
+                "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."
+            ),
         );
     }
     if field("grant_type") != "client_credentials" {
@@ -58,14 +60,22 @@ fn answer(path: &str, form: &HashMap<String, String>) -> (u16, String) {
         );
     }
     if !field("scope").ends_with("/.default") {
-        return entra_error(400, "invalid_scope", 70011, "The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid.");
+        return entra_error(
+            400,
+            "invalid_scope",
+            70011,
+            "The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid.",
+        );
     }
     if field("client_id") != CLIENT {
         return entra_error(
             400,
             "unauthorized_client",
             700016,
-            &format!("Application with identifier '{}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", field("client_id")),
+            &format!(
+                "Application with identifier '{}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
+                field("client_id")
+            ),
         );
     }
     if field("client_secret") != SECRET {
@@ -73,7 +83,9 @@ fn answer(path: &str, form: &HashMap<String, String>) -> (u16, String) {
             401,
             "invalid_client",
             7000215,
-            &format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{CLIENT}'."),
+            &format!(
+                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{CLIENT}'."
+            ),
         );
     }
     (
@@ -171,7 +183,10 @@ async fn refused(principal: ServicePrincipal, authority: &str) -> AdapterError {
         .expect_err("the fake refuses");
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains(SECRET), "the secret leaked: {shown}");
-    assert!(!shown.contains("Trace ID"), "Entra's trace lines leaked: {shown}");
+    assert!(
+        !shown.contains("Trace ID"),
+        "Entra's trace lines leaked: {shown}"
+    );
     error
 }
 

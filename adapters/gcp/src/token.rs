@@ -353,6 +353,22 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_timeframe_points_at_the_clock() {
+        let key = ServiceAccountKey::from_account(&account(
+            r#"{"type":"service_account","project_id":"demo","client_email":"ci@demo.iam.gserviceaccount.com","private_key":"-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"}"#,
+        ))
+        .unwrap();
+        let error = JwtBearer::new(key).refusal(
+            400,
+            r#"{"error":"invalid_grant","error_description":"Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim."}"#,
+        );
+        assert!(
+            matches!(&error, AdapterError::Unauthenticated { message } if message.contains("this computer's clock is probably wrong")),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn plain_http_is_only_for_loopback() {
         assert!(check_transport("https://oauth2.googleapis.com/token", "a").is_ok());
         assert!(check_transport("http://127.0.0.1:8080/token", "a").is_ok());
