@@ -10,6 +10,7 @@ require_toolchains
 ensure_system_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 ensure_npm_packages
 [ "$(uname -s)" = Linux ] && ensure_tauri_driver
+bash scripts/python-venv.sh  # moto, the AWS emulator the AWS sign-in tests start
 
 say "Rust formatting"
 cargo fmt --all -- --check

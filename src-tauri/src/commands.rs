@@ -1,6 +1,7 @@
 //! The IPC commands. Each is a few lines: take state, call `functory-api`, return its result;
 //! errors cross as `{code, message}` (`ApiError` serializes to exactly that).
 
+use functory_api::account_test::AccountTestResult;
 use functory_api::accounts::{AccountInput, AwsProfile};
 use functory_api::core::ManifestEdit;
 use functory_api::core::template::FunctionTemplate;
@@ -37,6 +38,8 @@ pub const COMMANDS: &[&str] = &[
     "update_account",
     "rename_account",
     "remove_account",
+    "test_account",
+    "test_aws_profile",
     "list_aws_profiles",
     "set_target_credentials",
     "history_status",
@@ -68,6 +71,8 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         update_account,
         rename_account,
         remove_account,
+        test_account,
+        test_aws_profile,
         list_aws_profiles,
         set_target_credentials,
         history_status,
@@ -198,6 +203,20 @@ async fn rename_account(session: State<'_, Session>, from: String, to: String) -
 #[tauri::command]
 async fn remove_account(session: State<'_, Session>, name: String) -> Result<()> {
     session.remove_account(&name)
+}
+
+/// "Test account": a cloud refusing the credentials is an `ok: false` result, not an error.
+#[tauri::command]
+async fn test_account(session: State<'_, Session>, name: String) -> Result<AccountTestResult> {
+    session.test_account(&name).await
+}
+
+#[tauri::command]
+async fn test_aws_profile(
+    session: State<'_, Session>,
+    profile: String,
+) -> Result<AccountTestResult> {
+    Ok(session.test_aws_profile(&profile).await)
 }
 
 #[tauri::command]

@@ -1,7 +1,9 @@
 //! Every IPC command is registered, takes the payload the UI sends, and answers with JSON of
 //! the shape the UI expects — errors as `{code, message}` — on Tauri's mock runtime.
 
+use functory_api::account_test::SignInEndpoints;
 use functory_api::accounts::Accounts;
+use functory_api::aws::moto::MotoServer;
 use functory_api::vault::Namespace;
 use functory_app::commands::COMMANDS;
 use functory_app::{LaunchRequest, Session, configure};
@@ -34,10 +36,15 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
     let data = tempfile::tempdir().unwrap();
     // Accounts go to a real Secret Service (npm test starts one), in a namespace of this run.
     let namespace = Namespace::custom(format!("functory-ipc-test-{}", std::process::id()));
+    // "Test account" calls AWS STS: here a real moto server (scripts/python-venv.sh installs it).
+    let moto = MotoServer::start().unwrap_or_else(|error| panic!("{error}"));
     let session = Session::with_accounts(
         data.path(),
         LaunchRequest::Nothing,
-        Accounts::in_namespace(namespace),
+        Accounts::in_namespace(namespace).with_sign_in_endpoints(SignInEndpoints {
+            aws_endpoint_url: Some(moto.endpoint_url()),
+            azure_authority_host: None,
+        }),
     );
     let app = configure(mock_builder(), LaunchRequest::Nothing, Some(session))
         .build(mock_context(noop_assets()))
@@ -203,6 +210,22 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
     )
     .unwrap_err();
     assert_eq!(bad["code"], "invalid_input");
+    let tested = call("test_account", json!({ "name": "staging" })).unwrap();
+    assert_eq!(tested["ok"], true, "{tested}");
+    assert_eq!(tested["call"], "STS GetCallerIdentity");
+    assert!(tested["identity"].as_str().unwrap().starts_with("arn:aws:"));
+    assert!(tested["durationMs"].is_u64());
+    assert_eq!(
+        call("test_account", json!({ "name": "nope" })).unwrap_err()["code"],
+        "not_found"
+    );
+    let profile = call(
+        "test_aws_profile",
+        json!({ "profile": format!("functory-ipc-missing-{}", std::process::id()) }),
+    )
+    .unwrap();
+    assert_eq!(profile["ok"], false);
+    assert!(profile["errorCode"].is_string() && profile["message"].is_string());
     assert!(call("list_aws_profiles", json!({})).unwrap().is_array());
     let missing = call(
         "set_target_credentials",

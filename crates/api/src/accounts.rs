@@ -10,6 +10,7 @@ use functory_vault::{
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::account_test::{self, AccountTestResult, SignInEndpoints};
 use crate::error::{ApiError, ErrorCode};
 
 impl From<VaultError> for ApiError {
@@ -144,6 +145,7 @@ impl AccountInput {
 #[derive(Debug)]
 pub struct Accounts {
     vault: Vault<KeychainStore>,
+    endpoints: SignInEndpoints,
 }
 
 impl Accounts {
@@ -164,7 +166,14 @@ impl Accounts {
     pub fn in_namespace(namespace: Namespace) -> Self {
         Self {
             vault: Vault::new(KeychainStore::new(namespace)),
+            endpoints: SignInEndpoints::default(),
         }
+    }
+
+    /// Send sign-in calls to these endpoints (moto and fakes in tests).
+    pub fn with_sign_in_endpoints(mut self, endpoints: SignInEndpoints) -> Self {
+        self.endpoints = endpoints;
+        self
     }
 
     pub fn list(&self) -> Result<Vec<AccountSummary>, ApiError> {
@@ -196,6 +205,19 @@ impl Accounts {
     /// The whole account, secrets included, for an adapter to sign in with. Never for IPC.
     pub fn load(&self, name: &str) -> Result<Account, ApiError> {
         Ok(self.vault.load(name)?)
+    }
+
+    /// "Test account": AWS STS GetCallerIdentity, an Entra ID token, a Google token. A cloud
+    /// refusing the credentials is a result with `ok: false` and the reason; only a missing
+    /// account or an unreachable keychain is an error.
+    pub async fn test(&self, name: &str) -> Result<AccountTestResult, ApiError> {
+        let account = self.load(name)?;
+        Ok(account_test::test_account(&account, &self.endpoints).await)
+    }
+
+    /// Tests a profile of the AWS configuration by name (static keys, assume-role, SSO).
+    pub async fn test_aws_profile(&self, profile: &str) -> AccountTestResult {
+        account_test::test_aws_profile(profile, &self.endpoints).await
     }
 }
 

@@ -2,9 +2,11 @@
 //!
 //! This crate is the single surface that the desktop app (`src-tauri`), the `functory` CLI and
 //! the cross-crate tests call: open and create projects, read and write files inside a project,
-//! apply manifest edits, create functions from templates, keep the crash-recovery journal.
+//! apply manifest edits, create functions from templates, keep the crash-recovery journal,
+//! keep cloud accounts in the keychain and test them against their cloud.
 //! Every failure is an [`ApiError`] with a stable code the UI can branch on.
 
+pub mod account_test;
 pub mod accounts;
 mod error;
 mod files;
@@ -16,6 +18,7 @@ pub mod session;
 
 pub use error::{ApiError, ErrorCode};
 pub use files::{FileContent, MAX_EDITABLE_BYTES, TreeNode};
+pub use functory_aws as aws;
 pub use functory_core as core;
 pub use functory_history as git_history;
 pub use functory_vault as vault;

@@ -13,6 +13,7 @@ use ts_rs::TS;
 use functory_history::{Checkpoint, FileDiff, TimelineEntry, WorktreeStatus};
 use functory_vault::AccountSummary;
 
+use crate::account_test::AccountTestResult;
 use crate::accounts::{AccountInput, Accounts, AwsProfile, aws_config_paths, aws_profiles};
 use crate::error::{ApiError, ErrorCode};
 use crate::files::FileContent;
@@ -222,6 +223,14 @@ impl Session {
     pub fn remove_account(&self, name: &str) -> Result<(), ApiError> {
         tracing::debug!(name, "remove_account");
         self.accounts.remove(name)
+    }
+
+    pub async fn test_account(&self, name: &str) -> Result<AccountTestResult, ApiError> {
+        self.accounts.test(name).await
+    }
+
+    pub async fn test_aws_profile(&self, profile: &str) -> AccountTestResult {
+        self.accounts.test_aws_profile(profile).await
     }
 
     pub fn aws_profiles(&self) -> Vec<AwsProfile> {

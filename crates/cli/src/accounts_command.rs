@@ -73,6 +73,19 @@ enum AccountsCommand {
     Rename { from: String, to: String },
     /// Remove an account and its secrets from the keychain.
     Remove { name: String },
+    /// Test an account with its cloud: AWS STS GetCallerIdentity, an Entra ID token for
+    /// Azure, a Google token. `--profile NAME` tests an AWS profile (SSO included) instead.
+    /// Exits 1 when the cloud refuses. AWS_ENDPOINT_URL and AZURE_AUTHORITY_HOST are honoured.
+    Test {
+        /// The keychain account to test.
+        #[arg(required_unless_present = "profile", conflicts_with = "profile")]
+        name: Option<String>,
+        /// An AWS profile of ~/.aws/config to test instead of a keychain account.
+        #[arg(long)]
+        profile: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// List the AWS profiles of ~/.aws/config, which targets can reference by name.
     Profiles {
         #[arg(long)]
@@ -229,6 +242,50 @@ pub fn run(args: AccountsArgs) -> Result<ExitCode, ApiError> {
         AccountsCommand::Remove { name } => {
             accounts.remove(&name)?;
             println!("removed {name} and its secrets from the keychain");
+        }
+        AccountsCommand::Test {
+            name,
+            profile,
+            json,
+        } => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| {
+                    ApiError::new(
+                        functory_api::ErrorCode::Io,
+                        format!("could not start the network runtime: {e}"),
+                    )
+                })?;
+            let result = runtime.block_on(async {
+                match (&profile, &name) {
+                    (Some(profile), _) => Ok(accounts.test_aws_profile(profile).await),
+                    (None, Some(name)) => accounts.test(name).await,
+                    // clap requires one of the two.
+                    (None, None) => Err(ApiError::new(
+                        functory_api::ErrorCode::InvalidInput,
+                        "name an account, or an AWS profile with --profile",
+                    )),
+                }
+            })?;
+            if json {
+                print_json(&result);
+            } else if result.ok {
+                println!(
+                    "ok: {} ({}, {} ms)",
+                    result.message, result.call, result.duration_ms
+                );
+            } else {
+                eprintln!(
+                    "functory: {} failed: {} ({} ms)",
+                    result.call, result.message, result.duration_ms
+                );
+            }
+            return Ok(if result.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
         }
         AccountsCommand::Profiles { json } => {
             let (config, credentials) = aws_config_paths();

@@ -1,0 +1,25 @@
+//! Functory's AWS adapter, starting with signing in.
+//!
+//! Two ways to sign in, chosen per target: a named profile of the user's AWS configuration
+//! (static keys, assume-role, SSO sessions, `credential_process`), resolved by `aws-config`
+//! exactly as the AWS CLI resolves it; or an account from the OS keychain, whose keys go from the
+//! vault into the SDK through [`KeychainCredentials`] and nowhere else (optionally assuming a
+//! role with an external id). Either way the result is an [`AwsSession`]: an `SdkConfig` plus
+//! the name of what signed in, so every error can say which profile or account failed.
+//! Endpoint overrides (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_STS`, or
+//! [`AwsSignIn::endpoint_url`]) keep working, which is how the tests reach a moto server.
+//!
+//! Failures become [`functory_adapter::AdapterError`]s whose message names the profile or
+//! account, the call, and what to do — never an SDK debug dump and never a secret.
+//!
+//! [`moto`] starts a real moto server (the AWS emulator) for the tests of this and other crates.
+
+mod credentials;
+mod errors;
+mod identity;
+pub mod moto;
+
+pub use credentials::{
+    AwsSession, AwsSignIn, CredentialSource, KeychainAccount, KeychainCredentials,
+};
+pub use identity::{CallerIdentity, caller_identity};

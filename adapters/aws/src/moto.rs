@@ -1,0 +1,113 @@
+//! A real moto server (the AWS emulator, from PyPI) for tests: started on a free loopback port,
+//! waited for, and stopped when dropped. `scripts/python-venv.sh` creates the venv it runs
+//! from; `FUNCTORY_MOTO_VENV` points elsewhere (default `$HOME/.cache/functory/venv`).
+//!
+//! It lives in the library, not under `tests/`, because the API, CLI and app tests start one
+//! too.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long moto may take to start listening (it imports every service's backend first).
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A running moto server; dropping it kills the process.
+#[derive(Debug)]
+pub struct MotoServer {
+    child: Child,
+    port: u16,
+}
+
+/// The venv holding moto: `FUNCTORY_MOTO_VENV`, or `$HOME/.cache/functory/venv`.
+pub fn venv_dir() -> PathBuf {
+    match std::env::var_os("FUNCTORY_MOTO_VENV") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/functory/venv")
+        }
+    }
+}
+
+impl MotoServer {
+    /// Starts moto on a free port of 127.0.0.1 and waits until it accepts connections.
+    pub fn start() -> Result<Self, String> {
+        Self::start_with_env(&[])
+    }
+
+    /// Starts moto with extra environment variables (e.g. `INITIAL_NO_AUTH_ACTION_COUNT`).
+    pub fn start_with_env(env: &[(&str, &str)]) -> Result<Self, String> {
+        let binary = venv_dir().join("bin/moto_server");
+        if !binary.exists() {
+            return Err(format!(
+                "moto is not installed at {}: run `bash scripts/python-venv.sh` (or set FUNCTORY_MOTO_VENV to a venv with moto[server] 5)",
+                binary.display()
+            ));
+        }
+        // Another process may take the port between this probe and moto's bind; one retry on
+        // a fresh port covers that race.
+        let mut last_error = String::new();
+        for _ in 0..2 {
+            let port = free_port().map_err(|e| format!("no free loopback port: {e}"))?;
+            let child = Command::new(&binary)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .envs(env.iter().copied())
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .map_err(|e| format!("could not start {}: {e}", binary.display()))?;
+            let mut server = MotoServer { child, port };
+            match server.wait_until_listening() {
+                Ok(()) => return Ok(server),
+                Err(error) => last_error = error,
+            }
+        }
+        Err(last_error)
+    }
+
+    fn wait_until_listening(&mut self) -> Result<(), String> {
+        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        let started = Instant::now();
+        while started.elapsed() < START_TIMEOUT {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!(
+                    "moto_server exited before listening on port {} ({status})",
+                    self.port
+                ));
+            }
+            if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Err(format!(
+            "moto_server did not listen on port {} within {START_TIMEOUT:?}",
+            self.port
+        ))
+    }
+
+    /// `http://127.0.0.1:PORT`, for `AWS_ENDPOINT_URL` or [`crate::AwsSignIn::endpoint_url`].
+    pub fn endpoint_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl Drop for MotoServer {
+    fn drop(&mut self) {
+        // The child we started, by its own handle: nothing else is signalled.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+        .local_addr()?
+        .port())
+}
