@@ -1,0 +1,2 @@
+//! Functory's security linter.
+pub mod parse;
