@@ -1,0 +1,188 @@
+//! The rules: one file per rule, each a [`Rule`] whose doc comment is its user documentation.
+//!
+//! A rule file declares its rule with [`declare_rule!`], which turns the `///` documentation
+//! into the rule's `documentation` string, so the docs shown by `functory lint --explain`, in
+//! the app and by rustdoc are the same text. [`RULES`] is the registry: the one table from
+//! code to rule.
+
+use serde::Serialize;
+
+use crate::catalogue::Catalogue;
+use crate::finding::{Applicability, Finding, Severity};
+use crate::parse::Span;
+use crate::policy::PolicyDocument;
+use crate::source::{FunctionConfig, SourceFormat};
+
+/// Declares a rule; its doc comment becomes [`Rule::documentation`].
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub static $name:ident = Rule {
+            code: $code:literal,
+            name: $rule_name:literal,
+            summary: $summary:literal,
+            severity: $severity:expr,
+            fix: $fix:expr,
+            check: $check:expr $(,)?
+        };
+    ) => {
+        $(#[doc = $doc])*
+        pub static $name: $crate::rules::Rule = $crate::rules::Rule {
+            code: $code,
+            name: $rule_name,
+            summary: $summary,
+            severity: $severity,
+            fix: $fix,
+            check: $check,
+            raw_documentation: concat!($($doc, "\n"),*),
+        };
+    };
+}
+
+/// What a rule looks at.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// Reported while reading files (syntax, suppressions), not by a check function.
+    Reader,
+    /// Called once per policy document.
+    Policy(fn(&PolicyContext<'_, '_>, &mut Vec<Finding>)),
+    /// Called once per function configuration.
+    Function(fn(&FunctionContext<'_, '_>, &mut Vec<Finding>)),
+}
+
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Check::Reader => "Reader",
+            Check::Policy(_) => "Policy",
+            Check::Function(_) => "Function",
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable code, never reused: `IAM201`.
+    pub code: &'static str,
+    /// Kebab-case name: `full-admin`.
+    pub name: &'static str,
+    /// One line: what the rule reports.
+    pub summary: &'static str,
+    pub severity: Severity,
+    /// The most a fix of this rule can be trusted, or `None` when it has no fix.
+    pub fix: Option<Applicability>,
+    pub check: Check,
+    raw_documentation: &'static str,
+}
+
+/// The documentation sections every rule must have, in order.
+pub const DOC_SECTIONS: [&str; 5] = [
+    "What it checks",
+    "Why it matters",
+    "Example",
+    "Fix",
+    "References",
+];
+
+impl Rule {
+    /// A finding of this rule at its default severity.
+    pub fn finding(&'static self, span: Span, message: impl Into<String>) -> Finding {
+        Finding {
+            code: self.code,
+            severity: self.severity,
+            message: message.into(),
+            span,
+            fix: None,
+            note: None,
+            context: None,
+            function: None,
+            suppressed: None,
+        }
+    }
+
+    /// The rule's documentation as Markdown (the doc comment without its leading spaces).
+    pub fn documentation(&self) -> String {
+        self.raw_documentation
+            .lines()
+            .map(|line| line.strip_prefix(' ').unwrap_or(line))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .to_owned()
+    }
+
+    /// The text under one `## Section` heading of the documentation.
+    pub fn doc_section(&self, heading: &str) -> Option<String> {
+        let documentation = self.documentation();
+        let marker = format!("## {heading}\n");
+        let start = documentation.find(&marker)? + marker.len();
+        let rest = &documentation[start..];
+        let end = rest.find("\n## ").unwrap_or(rest.len());
+        Some(rest[..end].trim().to_owned())
+    }
+
+    pub fn to_doc(&self) -> RuleDoc {
+        RuleDoc {
+            code: self.code,
+            name: self.name,
+            summary: self.summary,
+            severity: self.severity,
+            fix: self.fix.map(Applicability::as_str).unwrap_or("none"),
+            target: match self.check {
+                Check::Reader => "file",
+                Check::Policy(_) => "policy",
+                Check::Function(_) => "function",
+            },
+            documentation: self.documentation(),
+        }
+    }
+}
+
+/// A rule's documentation as data, for the app's rule browser and `--explain`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleDoc {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub severity: Severity,
+    pub fix: &'static str,
+    pub target: &'static str,
+    pub documentation: String,
+}
+
+/// What a policy rule sees.
+#[derive(Debug)]
+pub struct PolicyContext<'a, 'b> {
+    pub document: &'b PolicyDocument<'a>,
+    pub text: &'a str,
+    pub format: SourceFormat,
+    pub catalogue: &'static Catalogue,
+}
+
+/// What a function rule sees.
+#[derive(Debug)]
+pub struct FunctionContext<'a, 'b> {
+    pub function: &'b FunctionConfig<'a>,
+    pub text: &'a str,
+    pub format: SourceFormat,
+}
+
+pub mod iam001_syntax_error;
+pub mod lnt001_invalid_suppression;
+
+/// Every rule, by code. Codes are stable: a retired rule's code is never reused.
+pub static RULES: &[&Rule] = &[
+    &iam001_syntax_error::RULE,
+    &lnt001_invalid_suppression::RULE,
+];
+
+pub fn rule(code: &str) -> Option<&'static Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
+}
+
+pub fn rule_docs() -> Vec<RuleDoc> {
+    RULES.iter().map(|r| r.to_doc()).collect()
+}
