@@ -9,6 +9,8 @@ use functory_api::core::Severity;
 use functory_api::core::template::FunctionTemplate;
 use functory_api::{ApiError, Project};
 
+mod lint_command;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "functory",
@@ -52,6 +54,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Lint IAM policies, templates and functory.toml for security problems.
+    Lint(lint_command::LintArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -75,6 +79,7 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<ExitCode, ApiError> {
     match command {
+        Command::Lint(args) => Ok(lint_command::run(args)),
         Command::New {
             dir,
             template,
