@@ -167,12 +167,42 @@ pub struct FunctionContext<'a, 'b> {
     pub format: SourceFormat,
 }
 
+/// Replacement text for a scalar at `span` that keeps the source's quoting style: JSON and
+/// TOML strings stay double-quoted, YAML plain scalars stay plain when that is safe.
+pub(crate) fn scalar_text(text: &str, span: Span, value: &str) -> String {
+    match text.as_bytes().get(span.start) {
+        Some(b'"') => crate::finding::quoted(value),
+        Some(b'\'') if !value.contains('\'') => format!("'{value}'"),
+        _ => {
+            let plain_safe = !value.is_empty()
+                && !value.starts_with(['*', '&', '!', '%', '@', '`', '{', '[', '\'', '"', '-'])
+                && !value.contains(": ")
+                && !value.contains(" #");
+            if plain_safe {
+                value.to_owned()
+            } else {
+                crate::finding::quoted(value)
+            }
+        }
+    }
+}
+
 pub mod iam001_syntax_error;
+pub mod iam002_policy_version;
+pub mod iam003_invalid_sid;
+pub mod iam004_invalid_effect;
+pub mod iam005_malformed_element;
+pub mod iam006_unknown_element;
 pub mod lnt001_invalid_suppression;
 
 /// Every rule, by code. Codes are stable: a retired rule's code is never reused.
 pub static RULES: &[&Rule] = &[
     &iam001_syntax_error::RULE,
+    &iam002_policy_version::RULE,
+    &iam003_invalid_sid::RULE,
+    &iam004_invalid_effect::RULE,
+    &iam005_malformed_element::RULE,
+    &iam006_unknown_element::RULE,
     &lnt001_invalid_suppression::RULE,
 ];
 
