@@ -219,6 +219,131 @@ impl ResourceType {
     pub fn matches_arn(&self, arn: &str) -> bool {
         wildcard_match(&self.arn_pattern, arn)
     }
+
+    /// Whether some ARN matched by `arn` (which may hold `*`, `?` and `${…}` variables) has
+    /// this resource type's shape. Placeholders of the format do not span `/` or `:` unless
+    /// they are the last one or name a path or key, so `arn:aws:s3:::bucket/*` is an object,
+    /// never a bucket.
+    pub fn could_match(&self, arn: &str) -> bool {
+        if self.arn_format.is_empty() {
+            return true;
+        }
+        let format = format_tokens(&self.arn_format);
+        let arn = arn_tokens(arn);
+        patterns_intersect(&format, &arn)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum FormatToken {
+    Literal(u8),
+    Placeholder { crosses_slash: bool, crosses_colon: bool },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ArnToken {
+    Literal(u8),
+    AnyRun,
+    AnyOne,
+}
+
+fn format_tokens(format: &str) -> Vec<FormatToken> {
+    let bytes = format.as_bytes();
+    let mut tokens = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'$' && bytes.get(i + 1) == Some(&b'{') {
+            let end = format[i..].find('}').map_or(bytes.len(), |e| i + e + 1);
+            let name = &format[(i + 2).min(end)..end.saturating_sub(1).max(i + 2)];
+            let last = end >= bytes.len();
+            let path_like = ["Path", "Object", "Key", "Prefix"].iter().any(|p| name.contains(p));
+            tokens.push(FormatToken::Placeholder {
+                crosses_slash: path_like || (last && name != "BucketName"),
+                crosses_colon: last && name != "BucketName",
+            });
+            i = end;
+        } else {
+            tokens.push(FormatToken::Literal(bytes[i].to_ascii_lowercase()));
+            i += 1;
+        }
+    }
+    tokens
+}
+
+fn arn_tokens(arn: &str) -> Vec<ArnToken> {
+    let bytes = arn.as_bytes();
+    let mut tokens = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'*' => tokens.push(ArnToken::AnyRun),
+            b'?' => tokens.push(ArnToken::AnyOne),
+            // A policy variable (`${aws:username}`) or template parameter: could be anything.
+            b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                tokens.push(ArnToken::AnyRun);
+                i = arn[i..].find('}').map_or(bytes.len(), |e| i + e + 1);
+                continue;
+            }
+            b => tokens.push(ArnToken::Literal(b.to_ascii_lowercase())),
+        }
+        i += 1;
+    }
+    tokens
+}
+
+/// Whether one string can match both patterns: a search over (format position, ARN
+/// position) states, each visited once, so quadratic at worst.
+fn patterns_intersect(format: &[FormatToken], arn: &[ArnToken]) -> bool {
+    let (n, m) = (format.len(), arn.len());
+    let mut seen = vec![false; (n + 1) * (m + 1)];
+    let mut stack = vec![(0usize, 0usize)];
+    while let Some((i, j)) = stack.pop() {
+        let index = i * (m + 1) + j;
+        if seen[index] {
+            continue;
+        }
+        seen[index] = true;
+        if i == n && j == m {
+            return true;
+        }
+        let mut push = |a: usize, b: usize| {
+            if a <= n && b <= m && !seen[a * (m + 1) + b] {
+                stack.push((a, b));
+            }
+        };
+        if j < m && arn[j] == ArnToken::AnyRun {
+            push(i, j + 1);
+            if i < n && matches!(format[i], FormatToken::Literal(_)) {
+                push(i + 1, j);
+            }
+        }
+        if i < n
+            && let FormatToken::Placeholder { crosses_slash, crosses_colon } = format[i]
+        {
+            push(i + 1, j);
+            if j < m {
+                let fits = match arn[j] {
+                    ArnToken::Literal(b'/') => crosses_slash,
+                    ArnToken::Literal(b':') => crosses_colon,
+                    _ => true,
+                };
+                if fits {
+                    push(i, j + 1);
+                }
+            }
+        }
+        if i < n
+            && j < m
+            && let FormatToken::Literal(f) = format[i]
+        {
+            match arn[j] {
+                ArnToken::Literal(a) if a == f => push(i + 1, j + 1),
+                ArnToken::AnyOne => push(i + 1, j + 1),
+                _ => {}
+            }
+        }
+    }
+    false
 }
 
 #[derive(Debug)]
@@ -445,6 +570,19 @@ mod tests {
         let object = service.resource_types.iter().find(|t| t.name == "object").unwrap();
         assert!(object.matches_arn("arn:aws:s3:::bucket/key.txt"));
         assert!(!object.matches_arn("arn:aws:s3:::bucket"));
+        let bucket = service.resource_types.iter().find(|t| t.name == "bucket").unwrap();
+        assert!(bucket.could_match("arn:aws:s3:::my-bucket"));
+        assert!(bucket.could_match("arn:aws:s3:::my-*"));
+        assert!(!bucket.could_match("arn:aws:s3:::my-bucket/*"));
+        assert!(object.could_match("arn:aws:s3:::my-bucket/*"));
+        assert!(object.could_match("arn:aws:s3:::my-bucket*"));
+        assert!(object.could_match("arn:aws:s3:::home/${aws:username}/*"));
+        assert!(!object.could_match("arn:aws:s3:::my-bucket"));
+        let (ssm, get_parameter) = catalogue.action("ssm:GetParameter").unwrap();
+        assert!(
+            ssm.resource_types_of(get_parameter)
+                .any(|t| t.could_match("arn:aws:ssm:eu-west-1:123456789012:parameter/app/db/password"))
+        );
         let (_, pass_role) = catalogue.action("iam:PassRole").unwrap();
         assert_eq!(pass_role.access_level, AccessLevel::Write);
     }

@@ -193,6 +193,14 @@ pub mod iam003_invalid_sid;
 pub mod iam004_invalid_effect;
 pub mod iam005_malformed_element;
 pub mod iam006_unknown_element;
+pub mod iam101_unknown_service;
+pub mod iam102_unknown_action;
+pub mod iam103_invalid_arn;
+pub mod iam104_resource_type_mismatch;
+pub mod iam105_unknown_condition_operator;
+pub mod iam106_unknown_condition_key;
+pub mod iam107_condition_type_mismatch;
+pub mod iam108_set_operator_on_single_valued_key;
 pub mod lnt001_invalid_suppression;
 
 /// Every rule, by code. Codes are stable: a retired rule's code is never reused.
@@ -203,6 +211,14 @@ pub static RULES: &[&Rule] = &[
     &iam004_invalid_effect::RULE,
     &iam005_malformed_element::RULE,
     &iam006_unknown_element::RULE,
+    &iam101_unknown_service::RULE,
+    &iam102_unknown_action::RULE,
+    &iam103_invalid_arn::RULE,
+    &iam104_resource_type_mismatch::RULE,
+    &iam105_unknown_condition_operator::RULE,
+    &iam106_unknown_condition_key::RULE,
+    &iam107_condition_type_mismatch::RULE,
+    &iam108_set_operator_on_single_valued_key::RULE,
     &lnt001_invalid_suppression::RULE,
 ];
 
