@@ -187,6 +187,81 @@ pub(crate) fn scalar_text(text: &str, span: Span, value: &str) -> String {
     }
 }
 
+/// What remains of a risk an Allow statement creates for `action`, once Deny statements and
+/// conditions are taken into account: `None` when an unconditional Deny removes it, else the
+/// finding, lowered with the reason when a partial Deny or a restricting condition narrows it.
+pub(crate) fn honour_denies_and_conditions(
+    document: &PolicyDocument<'_>,
+    statement: &crate::policy::Statement<'_>,
+    action: &str,
+    finding: Finding,
+) -> Option<Finding> {
+    if document.unconditional_deny_of(action).is_some() {
+        return None;
+    }
+    if let Some(deny) = document.partial_deny_of(action) {
+        return Some(finding.lowered(format!("lowered: {} denies it under a condition or on some resources", deny.name())));
+    }
+    if let Some(key) = statement.restricting_condition_keys().first() {
+        return Some(finding.lowered(format!("lowered: the statement is restricted by the condition key `{key}`")));
+    }
+    Some(finding)
+}
+
+/// Allow statements of an identity policy that name actions explicitly (not `*`, not
+/// NotAction) and apply to every resource: what the "sensitive action on *" rules look at.
+pub(crate) fn explicit_allows_on_everything<'d, 'a>(
+    document: &'d PolicyDocument<'a>,
+) -> impl Iterator<Item = &'d crate::policy::Statement<'a>> {
+    document.statements.iter().filter(|s| {
+        s.is_allow()
+            && s.action.is_some_and(|a| !a.negated)
+            && s.resource.is_none_or(|r| !r.negated)
+            && s.applies_to_all_resources()
+            && !s.actions().iter().any(|(a, _)| *a == "*" || *a == "*:*")
+    })
+}
+
+/// Reports, per statement, which of `actions` an identity policy allows on every resource.
+pub(crate) fn report_sensitive_actions(
+    ctx: &PolicyContext<'_, '_>,
+    rule: &'static Rule,
+    actions: &[&str],
+    what: &str,
+    out: &mut Vec<Finding>,
+) {
+    if ctx.document.kind != crate::policy::PolicyKind::Identity {
+        return;
+    }
+    for statement in explicit_allows_on_everything(ctx.document) {
+        let granted: Vec<&str> = actions
+            .iter()
+            .copied()
+            .filter(|a| statement.covers_action(a) && ctx.document.unconditional_deny_of(a).is_none())
+            .collect();
+        let Some(first) = granted.first() else { continue };
+        let node = statement
+            .actions()
+            .into_iter()
+            .find(|(pattern, _)| crate::policy::wildcard_match(pattern, first))
+            .map_or(statement.node.span, |(_, n)| n.span);
+        let listed = list_some(&granted, 4);
+        let finding = rule.finding(node, format!("{} allows {what} on every resource: {listed}", statement.name()));
+        if let Some(finding) = honour_denies_and_conditions(ctx.document, statement, first, finding) {
+            out.push(finding);
+        }
+    }
+}
+
+/// `a, b, c and 4 more`.
+pub(crate) fn list_some(items: &[&str], shown: usize) -> String {
+    let mut text = items.iter().take(shown).copied().collect::<Vec<_>>().join(", ");
+    if items.len() > shown {
+        text.push_str(&format!(" and {} more", items.len() - shown));
+    }
+    text
+}
+
 pub mod iam001_syntax_error;
 pub mod iam002_policy_version;
 pub mod iam003_invalid_sid;
@@ -201,6 +276,16 @@ pub mod iam105_unknown_condition_operator;
 pub mod iam106_unknown_condition_key;
 pub mod iam107_condition_type_mismatch;
 pub mod iam108_set_operator_on_single_valued_key;
+pub mod iam201_full_admin;
+pub mod iam202_service_wildcard;
+pub mod iam203_resource_wildcard;
+pub mod iam204_allow_with_negation;
+pub mod iam205_pass_role_unrestricted;
+pub mod iam206_privilege_escalation;
+pub mod iam207_data_exfiltration;
+pub mod iam208_credentials_exposure;
+pub mod iam209_permissions_management;
+pub mod iam210_resource_exposure;
 pub mod lnt001_invalid_suppression;
 
 /// Every rule, by code. Codes are stable: a retired rule's code is never reused.
@@ -219,6 +304,16 @@ pub static RULES: &[&Rule] = &[
     &iam106_unknown_condition_key::RULE,
     &iam107_condition_type_mismatch::RULE,
     &iam108_set_operator_on_single_valued_key::RULE,
+    &iam201_full_admin::RULE,
+    &iam202_service_wildcard::RULE,
+    &iam203_resource_wildcard::RULE,
+    &iam204_allow_with_negation::RULE,
+    &iam205_pass_role_unrestricted::RULE,
+    &iam206_privilege_escalation::RULE,
+    &iam207_data_exfiltration::RULE,
+    &iam208_credentials_exposure::RULE,
+    &iam209_permissions_management::RULE,
+    &iam210_resource_exposure::RULE,
     &lnt001_invalid_suppression::RULE,
 ];
 
