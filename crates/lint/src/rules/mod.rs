@@ -286,7 +286,19 @@ pub mod iam207_data_exfiltration;
 pub mod iam208_credentials_exposure;
 pub mod iam209_permissions_management;
 pub mod iam210_resource_exposure;
+pub mod lmb001_function_url_auth_none;
+pub mod lmb002_cors_any_origin_with_credentials;
+pub mod lmb003_secret_in_environment;
+pub mod lmb004_deprecated_runtime;
+pub mod lmb005_timeout_extreme;
+pub mod lmb006_memory_extreme;
 pub mod lnt001_invalid_suppression;
+pub mod res001_public_access;
+pub mod res002_allow_not_principal;
+pub mod res003_service_principal_without_source;
+pub mod trs001_trust_anyone;
+pub mod trs002_cross_account_without_external_id;
+pub mod trs003_web_identity_without_subject;
 
 /// Every rule, by code. Codes are stable: a retired rule's code is never reused.
 pub static RULES: &[&Rule] = &[
@@ -314,6 +326,18 @@ pub static RULES: &[&Rule] = &[
     &iam208_credentials_exposure::RULE,
     &iam209_permissions_management::RULE,
     &iam210_resource_exposure::RULE,
+    &res001_public_access::RULE,
+    &res002_allow_not_principal::RULE,
+    &res003_service_principal_without_source::RULE,
+    &trs001_trust_anyone::RULE,
+    &trs002_cross_account_without_external_id::RULE,
+    &trs003_web_identity_without_subject::RULE,
+    &lmb001_function_url_auth_none::RULE,
+    &lmb002_cors_any_origin_with_credentials::RULE,
+    &lmb003_secret_in_environment::RULE,
+    &lmb004_deprecated_runtime::RULE,
+    &lmb005_timeout_extreme::RULE,
+    &lmb006_memory_extreme::RULE,
     &lnt001_invalid_suppression::RULE,
 ];
 
