@@ -48,7 +48,7 @@ declare_rule! {
 
 /// (method, actions that together allow it). Every action is checked against the catalogue by
 /// a test.
-pub(crate) const METHODS: &[(&str, &[&str])] = &[
+pub const METHODS: &[(&str, &[&str])] = &[
     ("CreateNewPolicyVersion", &["iam:CreatePolicyVersion"]),
     ("SetExistingDefaultPolicyVersion", &["iam:SetDefaultPolicyVersion"]),
     ("CreateEC2WithExistingInstanceProfile", &["iam:PassRole", "ec2:RunInstances"]),

@@ -34,7 +34,7 @@ declare_rule! {
     };
 }
 
-pub(crate) const ACTIONS: &[&str] = &[
+pub const ACTIONS: &[&str] = &[
     "s3:GetObject",
     "s3:GetObjectVersion",
     "ssm:GetParameter",

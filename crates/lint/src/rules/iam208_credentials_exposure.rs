@@ -34,7 +34,7 @@ declare_rule! {
     };
 }
 
-pub(crate) const ACTIONS: &[&str] = &[
+pub const ACTIONS: &[&str] = &[
     "sts:AssumeRole",
     "sts:AssumeRoleWithSAML",
     "sts:AssumeRoleWithWebIdentity",
@@ -56,7 +56,6 @@ pub(crate) const ACTIONS: &[&str] = &[
     "lightsail:GetRelationalDatabaseMasterUserPassword",
     "cognito-identity:GetCredentialsForIdentity",
     "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
-    "sso:GetRoleCredentials",
     "codepipeline:PollForJobs",
     "chime:CreateApiKey",
     "gamelift:RequestUploadCredentials",

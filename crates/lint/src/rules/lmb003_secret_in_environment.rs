@@ -115,6 +115,13 @@ pub(crate) fn known_token(value: &str) -> Option<&'static str> {
 
 fn secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
+    // `SECRET_NAME`, `TOKEN_TTL`, `PASSWORD_PARAM` hold references or settings, not secrets.
+    const REFERENCE_SUFFIXES: &[&str] = &[
+        "_NAME", "_ARN", "_ID", "_PARAM", "_PARAMETER", "_PATH", "_TTL", "_EXPIRY", "_REGION", "_FILE", "_HEADER", "_LENGTH", "_SIZE", "_URL",
+    ];
+    if REFERENCE_SUFFIXES.iter().any(|s| upper.ends_with(s)) {
+        return false;
+    }
     ["SECRET", "TOKEN", "PASSWORD", "PASSWD", "PWD", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL", "AUTH_KEY", "ACCESS_KEY", "SIGNING_KEY"]
         .iter()
         .any(|hint| upper.contains(hint))
@@ -168,7 +175,9 @@ pub(crate) fn secret_reason(name: &str, value: &str) -> Option<String> {
     .filter(|c| **c)
     .count();
     let random_looking = v.len() >= 16 && entropy(v) >= 3.5 && classes >= 2;
-    if secret_name(name) && v.len() >= 8 && (random_looking || v.len() >= 12 && entropy(v) >= 3.0) {
+    // A lower-case path (`prod/app/stripe`) names a secret; it is not one.
+    let path_like = v.contains('/') && v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"/-_.".contains(&b));
+    if secret_name(name) && !path_like && v.len() >= 8 && (random_looking || v.len() >= 12 && entropy(v) >= 3.0) {
         return Some("is named like a secret and holds a random-looking value".to_owned());
     }
     if v.len() >= 32 && entropy(v) >= 4.5 && classes == 3 && !v.contains("://") {
@@ -218,6 +227,7 @@ mod tests {
             ("MAX_WIDTH", "320"),
             ("TOKEN_TTL", "3600"),
             ("SECRET_NAME", "prod/app/stripe"),
+            ("DB_SECRET", "prod/app/database"),
             ("PASSWORD_PARAM", "/app/db/password"),
             ("LOG_LEVEL", "debug"),
         ] {

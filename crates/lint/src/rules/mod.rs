@@ -245,9 +245,18 @@ pub(crate) fn report_sensitive_actions(
             .into_iter()
             .find(|(pattern, _)| crate::policy::wildcard_match(pattern, first))
             .map_or(statement.node.span, |(_, n)| n.span);
-        let listed = list_some(&granted, 4);
-        let finding = rule.finding(node, format!("{} allows {what} on every resource: {listed}", statement.name()));
-        if let Some(finding) = honour_denies_and_conditions(ctx.document, statement, first, finding) {
+        // Actions a conditional Deny narrows are named apart; if all are narrowed, the finding
+        // is lowered.
+        let (limited, open): (Vec<&str>, Vec<&str>) = granted
+            .iter()
+            .partition(|a| ctx.document.partial_deny_of(a).is_some());
+        let mut message = format!("{} allows {what} on every resource: {}", statement.name(), list_some(if open.is_empty() { &limited } else { &open }, 4));
+        if !open.is_empty() && !limited.is_empty() {
+            message.push_str(&format!(" (a Deny limits {} more)", limited.len()));
+        }
+        let representative = open.first().unwrap_or(first);
+        let finding = rule.finding(node, message);
+        if let Some(finding) = honour_denies_and_conditions(ctx.document, statement, representative, finding) {
             out.push(finding);
         }
     }
