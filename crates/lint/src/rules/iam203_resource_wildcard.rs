@@ -74,7 +74,10 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
             .resources()
             .into_iter()
             .find(|(r, _)| *r == "*")
-            .map_or_else(|| statement.node.span, |(_, n)| n.span);
+            .map(|(_, n)| n.span)
+            // The manifest's `resources` defaults to "*": point at the actions instead.
+            .or_else(|| statement.action.map(|a| a.span()))
+            .unwrap_or(statement.node.span);
         let names: Vec<&str> = scopeable.iter().map(String::as_str).collect();
         let mut finding = RULE.finding(
             span,
