@@ -75,6 +75,8 @@ GLOBAL_CONDITION_KEYS = {
     "aws:SourceOrgID": "String",
     "aws:SourceOrgPaths": "ArrayOfString",
     "aws:UserAgent": "String",
+    # Added with the AWS MCP Server (2025); AWS managed policies condition on it.
+    "aws:IsMcpServiceAction": "Bool",
 }
 
 # One letter per access level keeps the file small; the crate maps them back.

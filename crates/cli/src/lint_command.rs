@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use functory_lint::{
-    Applicability, Catalogue, FileReport, LintOptions, LocatedFinding, PolicyKind, RULES,
-    Severity, Suppression, fix_until_stable, lint_bytes, locate, looks_lintable, render_json,
-    render_sarif, render_summary, render_text, rule,
+    Applicability, Catalogue, FileReport, LintOptions, LocatedFinding, PolicyKind, RULES, Severity,
+    Suppression, fix_until_stable, lint_bytes, locate, looks_lintable, render_json, render_sarif,
+    render_summary, render_text, rule,
 };
 
 #[derive(Debug, Args)]
@@ -65,9 +65,9 @@ fn parse_fail_on(text: &str) -> Result<FailOn, String> {
     if text.eq_ignore_ascii_case("never") {
         return Ok(FailOn::Never);
     }
-    Severity::parse(text).map(FailOn::At).ok_or_else(|| {
-        "expected one of: info, low, medium, high, critical, never".to_owned()
-    })
+    Severity::parse(text)
+        .map(FailOn::At)
+        .ok_or_else(|| "expected one of: info, low, medium, high, critical, never".to_owned())
 }
 
 pub fn run(args: LintArgs) -> ExitCode {
@@ -186,7 +186,10 @@ fn collect_files(path: &Path, explicit: bool, out: &mut Vec<PathBuf>) -> Result<
         .collect();
     entries.sort();
     for entry in entries {
-        let name = entry.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = entry
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if entry.is_dir() {
             // Dependencies, build output and tool state hold no project policies.
             if name.starts_with('.') || name == "node_modules" || name == "target" {
@@ -201,7 +204,10 @@ fn collect_files(path: &Path, explicit: bool, out: &mut Vec<PathBuf>) -> Result<
 }
 
 fn is_candidate(path: &Path) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
     name == "functory.toml"
         || [".json", ".yaml", ".yml", ".template"]
             .iter()
@@ -214,13 +220,20 @@ fn apply_project_suppressions(reports: &mut [FileReport], files: &[PathBuf], roo
     let mut manifests: Vec<(PathBuf, Vec<Suppression>)> = Vec::new();
     for report in reports.iter() {
         if !report.suppressions.is_empty() {
-            let dir = Path::new(&report.path).parent().map(Path::to_owned).unwrap_or_default();
+            let dir = Path::new(&report.path)
+                .parent()
+                .map(Path::to_owned)
+                .unwrap_or_default();
             manifests.push((dir, report.suppressions.clone()));
         }
     }
     // A file linted on its own still belongs to the project above it.
     for root in roots {
-        let start = if root.is_dir() { Some(root.as_path()) } else { root.parent() };
+        let start = if root.is_dir() {
+            Some(root.as_path())
+        } else {
+            root.parent()
+        };
         if let Some(manifest) = start.and_then(find_manifest_above)
             && !files.iter().any(|f| same_file(f, &manifest))
         {
@@ -250,7 +263,11 @@ fn apply_project_suppressions(reports: &mut [FileReport], files: &[PathBuf], roo
 }
 
 fn absolute(path: &Path) -> PathBuf {
-    let path = if path.as_os_str().is_empty() { Path::new(".") } else { path };
+    let path = if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    };
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
 }
 
@@ -276,7 +293,10 @@ fn explain(code: &str, format: Format) -> Result<ExitCode, String> {
         } else {
             for rule in RULES {
                 let fix = rule.fix.map_or("", |_| " (fix)");
-                println!("{}  {:<44} {:<8} {}{fix}", rule.code, rule.name, rule.severity, rule.summary);
+                println!(
+                    "{}  {:<44} {:<8} {}{fix}",
+                    rule.code, rule.name, rule.severity, rule.summary
+                );
             }
         }
         return Ok(ExitCode::SUCCESS);
@@ -321,7 +341,11 @@ fn catalogue_info(format: Format) -> ExitCode {
     } else {
         println!(
             "IAM catalogue from {} {} ({}), data of {}, generated {}",
-            source.package, source.version, source.registry, source.data_updated_at, source.generated_at
+            source.package,
+            source.version,
+            source.registry,
+            source.data_updated_at,
+            source.generated_at
         );
         println!(
             "{} services, {} actions, {} resource types, {} condition keys",

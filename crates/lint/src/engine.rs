@@ -98,12 +98,21 @@ pub fn lint_text(path: &str, text: &str, options: &LintOptions) -> FileReport {
     report
 }
 
-fn check_tree(root: &Node, text: &str, format: SourceFormat, options: &LintOptions) -> Vec<Finding> {
+fn check_tree(
+    root: &Node,
+    text: &str,
+    format: SourceFormat,
+    options: &LintOptions,
+) -> Vec<Finding> {
     let catalogue = Catalogue::get();
     let extracted = extract(root, format, options.kind);
     let mut findings = Vec::new();
     for rule in RULES {
-        if options.ignore.iter().any(|c| c.eq_ignore_ascii_case(rule.code)) {
+        if options
+            .ignore
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(rule.code))
+        {
             continue;
         }
         match rule.check {
@@ -119,7 +128,9 @@ fn check_tree(root: &Node, text: &str, format: SourceFormat, options: &LintOptio
                     let start = findings.len();
                     check(&context, &mut findings);
                     for finding in &mut findings[start..] {
-                        finding.context.get_or_insert_with(|| document.label.clone());
+                        finding
+                            .context
+                            .get_or_insert_with(|| document.label.clone());
                         if finding.function.is_none() {
                             finding.function.clone_from(&document.function);
                         }
@@ -136,7 +147,9 @@ fn check_tree(root: &Node, text: &str, format: SourceFormat, options: &LintOptio
                     let start = findings.len();
                     check(&context, &mut findings);
                     for finding in &mut findings[start..] {
-                        finding.function.get_or_insert_with(|| function.name.clone());
+                        finding
+                            .function
+                            .get_or_insert_with(|| function.name.clone());
                         finding
                             .context
                             .get_or_insert_with(|| format!("function {}", function.name));
@@ -156,7 +169,9 @@ pub fn apply_fixes(text: &str, findings: &[Finding], minimum: Applicability) -> 
         .iter()
         .filter(|f| f.suppressed.is_none())
         .filter_map(|f| f.fix.as_ref())
-        .filter(|fix| fix.applicability != Applicability::DisplayOnly && fix.applicability >= minimum)
+        .filter(|fix| {
+            fix.applicability != Applicability::DisplayOnly && fix.applicability >= minimum
+        })
         .filter(|fix| !fix.edits.is_empty())
         .collect();
     fixes.sort_by_key(|fix| fix.edits.iter().map(|e| e.span).min());

@@ -26,7 +26,7 @@ pub use catalogue::Catalogue;
 pub use engine::{
     FileReport, LintOptions, apply_fixes, fix_until_stable, lint_bytes, lint_text, looks_lintable,
 };
-pub use finding::{Applicability, Edit, Fix, Finding, Severity};
+pub use finding::{Applicability, Edit, Finding, Fix, Severity};
 pub use policy::PolicyKind;
 pub use report::{LocatedFinding, locate, render_json, render_sarif, render_summary, render_text};
 pub use rules::{RULES, Rule, RuleDoc, rule, rule_docs};

@@ -111,7 +111,10 @@ impl<'a> Element<'a> {
 
     /// The span covering the key and its value, for findings about the element as a whole.
     pub fn span(&self) -> Span {
-        Span::new(self.key_span.start.min(self.node.span.start), self.node.span.end)
+        Span::new(
+            self.key_span.start.min(self.node.span.start),
+            self.node.span.end,
+        )
     }
 }
 
@@ -321,7 +324,9 @@ impl<'a> Statement<'a> {
                 .map(|node| {
                     let kind = match node.as_str() {
                         Some("*") => PrincipalKind::Anyone,
-                        Some(s) if s.ends_with(".amazonaws.com") || s.ends_with(".aws.internal") => {
+                        Some(s)
+                            if s.ends_with(".amazonaws.com") || s.ends_with(".aws.internal") =>
+                        {
                             PrincipalKind::Service
                         }
                         _ => PrincipalKind::Aws,
@@ -507,10 +512,7 @@ fn read_iam_statement(node: &Node, index: usize) -> Option<Statement<'_>> {
 }
 
 /// The manifest's `permissions` array of one function as an identity policy.
-pub fn read_manifest_permissions<'a>(
-    permissions: &'a Node,
-    function: &str,
-) -> PolicyDocument<'a> {
+pub fn read_manifest_permissions<'a>(permissions: &'a Node, function: &str) -> PolicyDocument<'a> {
     let statements = permissions
         .as_array()
         .unwrap_or_default()
@@ -523,7 +525,9 @@ pub fn read_manifest_permissions<'a>(
             dialect: Dialect::Manifest,
             sid: None,
             effect: node.member("effect"),
-            action: node.member("actions").map(|m| Element::from_member(m, false)),
+            action: node
+                .member("actions")
+                .map(|m| Element::from_member(m, false)),
             resource: node
                 .member("resources")
                 .map(|m| Element::from_member(m, false)),
@@ -598,7 +602,9 @@ pub fn detect_kind(root: &Node) -> PolicyKind {
         !actions.is_empty()
             && actions.iter().all(|(a, _)| {
                 let a = a.to_ascii_lowercase();
-                a.starts_with("sts:assumerole") || a == "sts:tagsession" || a == "sts:setsourceidentity"
+                a.starts_with("sts:assumerole")
+                    || a == "sts:tagsession"
+                    || a == "sts:setsourceidentity"
             })
     });
     if assume_only {

@@ -155,7 +155,8 @@ fn extract_template<'a>(root: &'a Node) -> Extracted<'a> {
         let mut policy = |node: Option<&'a Node>, kind, path: &str| {
             // Policies given as a JSON string or built with intrinsics cannot be read here.
             if let Some(node) = node.filter(|n| n.as_object().is_some() && !n.is_intrinsic()) {
-                out.policies.push(read_policy(node, kind, label(path), None));
+                out.policies
+                    .push(read_policy(node, kind, label(path), None));
             }
         };
         match resource_type {
@@ -198,7 +199,11 @@ fn extract_template<'a>(root: &'a Node) -> Extracted<'a> {
                 PolicyKind::Resource,
                 "PolicyDocument",
             ),
-            "AWS::KMS::Key" => policy(properties.get("KeyPolicy"), PolicyKind::Resource, "KeyPolicy"),
+            "AWS::KMS::Key" => policy(
+                properties.get("KeyPolicy"),
+                PolicyKind::Resource,
+                "KeyPolicy",
+            ),
             "AWS::SecretsManager::ResourcePolicy" => policy(
                 properties.get("ResourcePolicy"),
                 PolicyKind::Resource,
@@ -415,7 +420,10 @@ Resources:
             Some("NONE")
         );
         let invoke = &extracted.policies[3].statements[0];
-        assert_eq!(invoke.principals()[0].kind, crate::policy::PrincipalKind::Service);
+        assert_eq!(
+            invoke.principals()[0].kind,
+            crate::policy::PrincipalKind::Service
+        );
     }
 
     #[test]

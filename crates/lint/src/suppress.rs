@@ -91,5 +91,7 @@ pub fn read_suppressions(manifest: &Node) -> (Vec<Suppression>, Vec<Finding>) {
 }
 
 fn rule_exists(code: &str) -> Option<()> {
-    rule(code).filter(|r| r.code.eq_ignore_ascii_case(code)).map(|_| ())
+    rule(code)
+        .filter(|r| r.code.eq_ignore_ascii_case(code))
+        .map(|_| ())
 }

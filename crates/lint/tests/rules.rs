@@ -21,7 +21,11 @@ fn fixture_path(code: &str) -> String {
 
 fn fixture(code: &str) -> (String, String) {
     let path = fixture_path(code);
-    let name = Path::new(&path).file_name().unwrap().to_string_lossy().into_owned();
+    let name = Path::new(&path)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
     (name, std::fs::read_to_string(&path).unwrap())
 }
 
@@ -32,18 +36,31 @@ fn snapshot_of(code: &str) -> String {
     let located = locate(&report);
     let mut out = String::new();
     for f in located.iter().filter(|f| f.code == code) {
-        out.push_str(&format!("{}:{}:{}-{}:{} {} [{}] {}\n", f.file, f.line, f.column, f.end_line, f.end_column, f.code, f.severity, f.message));
+        out.push_str(&format!(
+            "{}:{}:{}-{}:{} {} [{}] {}\n",
+            f.file, f.line, f.column, f.end_line, f.end_column, f.code, f.severity, f.message
+        ));
         if let Some(note) = &f.note {
             out.push_str(&format!("    note: {note}\n"));
         }
         if let Some(fix) = &f.fix {
-            out.push_str(&format!("    fix ({}): {}\n", fix.applicability, fix.message));
+            out.push_str(&format!(
+                "    fix ({}): {}\n",
+                fix.applicability, fix.message
+            ));
             for edit in &fix.edits {
-                out.push_str(&format!("      {}:{}-{}:{} -> {:?}\n", edit.line, edit.column, edit.end_line, edit.end_column, edit.replacement));
+                out.push_str(&format!(
+                    "      {}:{}-{}:{} -> {:?}\n",
+                    edit.line, edit.column, edit.end_line, edit.end_column, edit.replacement
+                ));
             }
         }
     }
-    assert!(!out.is_empty(), "the {code} fixture produces no {code} finding:\n{:#?}", report.findings);
+    assert!(
+        !out.is_empty(),
+        "the {code} fixture produces no {code} finding:\n{:#?}",
+        report.findings
+    );
     out
 }
 
@@ -103,7 +120,10 @@ rule_snapshots! {
 #[test]
 fn every_rule_has_a_fixture_and_a_snapshot_test() {
     let registered: Vec<&str> = RULES.iter().map(|r| r.code).collect();
-    assert_eq!(registered, TESTED_CODES, "registry and snapshot tests differ");
+    assert_eq!(
+        registered, TESTED_CODES,
+        "registry and snapshot tests differ"
+    );
     for code in TESTED_CODES {
         fixture_path(code);
     }
@@ -113,11 +133,19 @@ fn every_rule_has_a_fixture_and_a_snapshot_test() {
 fn codes_and_names_are_unique_and_well_formed() {
     for (i, rule) in RULES.iter().enumerate() {
         assert!(
-            rule.code.len() == 6 && rule.code[..3].bytes().all(|b| b.is_ascii_uppercase()) && rule.code[3..].bytes().all(|b| b.is_ascii_digit()),
+            rule.code.len() == 6
+                && rule.code[..3].bytes().all(|b| b.is_ascii_uppercase())
+                && rule.code[3..].bytes().all(|b| b.is_ascii_digit()),
             "{}",
             rule.code
         );
-        assert!(rule.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{}", rule.name);
+        assert!(
+            rule.name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'-'),
+            "{}",
+            rule.name
+        );
         for other in &RULES[..i] {
             assert_ne!(rule.code, other.code);
             assert_ne!(rule.name, other.name);
@@ -132,15 +160,36 @@ fn every_rule_has_complete_documentation() {
         let mut last = 0;
         for heading in functory_lint::rules::DOC_SECTIONS {
             let marker = format!("## {heading}\n");
-            let at = doc.find(&marker).unwrap_or_else(|| panic!("{} has no `## {heading}`", rule.code));
+            let at = doc
+                .find(&marker)
+                .unwrap_or_else(|| panic!("{} has no `## {heading}`", rule.code));
             assert!(at >= last, "{}: `## {heading}` is out of order", rule.code);
             last = at;
             let body = rule.doc_section(heading).unwrap();
-            assert!(body.len() >= 20, "{}: `## {heading}` is too short: {body:?}", rule.code);
+            assert!(
+                body.len() >= 20,
+                "{}: `## {heading}` is too short: {body:?}",
+                rule.code
+            );
         }
-        assert!(rule.doc_section("Example").unwrap().contains("```"), "{}: the example has no code block", rule.code);
-        assert!(rule.doc_section("References").unwrap().lines().all(|l| l.starts_with("- ")), "{}: references are a list", rule.code);
-        assert!(!rule.summary.is_empty() && !rule.summary.ends_with('.'), "{}", rule.code);
+        assert!(
+            rule.doc_section("Example").unwrap().contains("```"),
+            "{}: the example has no code block",
+            rule.code
+        );
+        assert!(
+            rule.doc_section("References")
+                .unwrap()
+                .lines()
+                .all(|l| l.starts_with("- ")),
+            "{}: references are a list",
+            rule.code
+        );
+        assert!(
+            !rule.summary.is_empty() && !rule.summary.ends_with('.'),
+            "{}",
+            rule.code
+        );
         let docs = rule.to_doc();
         assert_eq!(docs.code, rule.code);
         assert_eq!(docs.documentation, doc);
@@ -168,9 +217,30 @@ fn fixes_converge_and_keep_files_readable() {
             );
         }
         let before = lint_text(&name, &text, &options);
-        let fixable_before = before.findings.iter().filter(|f| f.code == *code && f.fix.as_ref().is_some_and(|x| x.applicability != Applicability::DisplayOnly && !x.edits.is_empty())).count();
-        let fixable_after = report.findings.iter().filter(|f| f.code == *code && f.fix.as_ref().is_some_and(|x| x.applicability != Applicability::DisplayOnly && !x.edits.is_empty())).count();
-        assert_eq!(fixable_after, 0, "{code}: fixable findings remain after fixing:\n{fixed}");
+        let fixable_before = before
+            .findings
+            .iter()
+            .filter(|f| {
+                f.code == *code
+                    && f.fix.as_ref().is_some_and(|x| {
+                        x.applicability != Applicability::DisplayOnly && !x.edits.is_empty()
+                    })
+            })
+            .count();
+        let fixable_after = report
+            .findings
+            .iter()
+            .filter(|f| {
+                f.code == *code
+                    && f.fix.as_ref().is_some_and(|x| {
+                        x.applicability != Applicability::DisplayOnly && !x.edits.is_empty()
+                    })
+            })
+            .count();
+        assert_eq!(
+            fixable_after, 0,
+            "{code}: fixable findings remain after fixing:\n{fixed}"
+        );
         if fixable_before > 0 {
             assert!(applied > 0, "{code}");
             fixed_any += 1;
@@ -182,12 +252,17 @@ fn fixes_converge_and_keep_files_readable() {
 #[test]
 fn safe_fixes_never_apply_unsafe_ones() {
     let (name, text) = fixture("IAM002");
-    let (fixed, applied) = fix_until_stable(&name, &text, &LintOptions::default(), Applicability::Safe);
+    let (fixed, applied) =
+        fix_until_stable(&name, &text, &LintOptions::default(), Applicability::Safe);
     assert_eq!((applied, fixed.as_str()), (0, text.as_str()));
     let (name, text) = fixture("IAM004");
-    let (fixed, applied) = fix_until_stable(&name, &text, &LintOptions::default(), Applicability::Safe);
+    let (fixed, applied) =
+        fix_until_stable(&name, &text, &LintOptions::default(), Applicability::Safe);
     assert_eq!(applied, 1);
-    assert!(fixed.contains(r#""Effect": "Allow", "Action": "s3:GetObject""#), "{fixed}");
+    assert!(
+        fixed.contains(r#""Effect": "Allow", "Action": "s3:GetObject""#),
+        "{fixed}"
+    );
 }
 
 #[test]
@@ -200,7 +275,9 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
     for definition in ["run", "toolComponent"] {
         let language = &mut schema["definitions"][definition]["properties"]["language"];
         assert!(
-            language["pattern"].as_str().is_some_and(|p| p.ends_with("]?$")),
+            language["pattern"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("]?$")),
             "the schema changed: recheck this workaround"
         );
         language.as_object_mut().unwrap().remove("pattern");
@@ -217,13 +294,28 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
         located.extend(locate(&report));
     }
     let sarif: serde_json::Value = serde_json::from_str(&render_sarif(&located)).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), located.len());
-    assert_eq!(sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().len(), RULES.len());
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().unwrap().len(),
+        located.len()
+    );
+    assert_eq!(
+        sarif["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        RULES.len()
+    );
     // The validator is not vacuous: a result without a message fails.
     let mut broken = sarif.clone();
-    broken["runs"][0]["results"][0].as_object_mut().unwrap().remove("message");
+    broken["runs"][0]["results"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
     assert!(!validator.is_valid(&broken));
 }
 
@@ -231,17 +323,29 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
 fn every_sensitive_action_list_names_real_actions() {
     let catalogue = functory_lint::Catalogue::get();
     let lists: [(&str, &[&str]); 2] = [
-        ("IAM207", functory_lint::rules::iam207_data_exfiltration::ACTIONS),
-        ("IAM208", functory_lint::rules::iam208_credentials_exposure::ACTIONS),
+        (
+            "IAM207",
+            functory_lint::rules::iam207_data_exfiltration::ACTIONS,
+        ),
+        (
+            "IAM208",
+            functory_lint::rules::iam208_credentials_exposure::ACTIONS,
+        ),
     ];
     for (code, actions) in lists {
         for action in actions {
-            assert!(catalogue.action(action).is_some(), "{code}: {action} is not in the catalogue");
+            assert!(
+                catalogue.action(action).is_some(),
+                "{code}: {action} is not in the catalogue"
+            );
         }
     }
     for (method, actions) in functory_lint::rules::iam206_privilege_escalation::METHODS {
         for action in *actions {
-            assert!(catalogue.action(action).is_some(), "IAM206 {method}: {action} is not in the catalogue");
+            assert!(
+                catalogue.action(action).is_some(),
+                "IAM206 {method}: {action} is not in the catalogue"
+            );
         }
     }
 }

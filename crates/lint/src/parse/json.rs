@@ -40,16 +40,16 @@ impl Reader<'_> {
 
     /// The span of the character at the current position (whole UTF-8 sequence).
     fn char_span(&self) -> Span {
-        let len = self.text[self.pos..].chars().next().map_or(0, char::len_utf8);
+        let len = self.text[self.pos..]
+            .chars()
+            .next()
+            .map_or(0, char::len_utf8);
         Span::new(self.pos, self.pos + len)
     }
 
     fn error_here(&self, message: &str) -> ParseError {
         match self.text[self.pos.min(self.text.len())..].chars().next() {
-            None => ParseError::new(
-                format!("{message}: the file ends here"),
-                Span::at(self.pos),
-            ),
+            None => ParseError::new(format!("{message}: the file ends here"), Span::at(self.pos)),
             Some(c) => ParseError::new(format!("{message}: found {c:?}"), self.char_span()),
         }
     }
@@ -114,7 +114,10 @@ impl Reader<'_> {
         self.skip_whitespace()?;
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(Node::new(Value::Object(members), Span::new(start, self.pos)));
+            return Ok(Node::new(
+                Value::Object(members),
+                Span::new(start, self.pos),
+            ));
         }
         loop {
             self.skip_whitespace()?;
@@ -151,7 +154,10 @@ impl Reader<'_> {
                 }
                 Some(b'}') => {
                     self.pos += 1;
-                    return Ok(Node::new(Value::Object(members), Span::new(start, self.pos)));
+                    return Ok(Node::new(
+                        Value::Object(members),
+                        Span::new(start, self.pos),
+                    ));
                 }
                 _ => return Err(self.error_here("expected `,` or `}`")),
             }
@@ -305,7 +311,10 @@ impl Reader<'_> {
     fn number(&mut self) -> Result<Node, ParseError> {
         let start = self.pos;
         let invalid = |reader: &Self| {
-            ParseError::new("invalid number", Span::new(start, reader.pos.max(start + 1)))
+            ParseError::new(
+                "invalid number",
+                Span::new(start, reader.pos.max(start + 1)),
+            )
         };
         if self.peek() == Some(b'-') {
             self.pos += 1;

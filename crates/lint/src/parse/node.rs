@@ -119,8 +119,7 @@ impl Node {
             return Some(s);
         }
         let sub = self.get("Fn::Sub")?;
-        sub.as_str()
-            .or_else(|| sub.as_array()?.first()?.as_str())
+        sub.as_str().or_else(|| sub.as_array()?.first()?.as_str())
     }
 
     pub fn type_name(&self) -> &'static str {

@@ -23,7 +23,10 @@ pub fn parse_yaml(text: &str) -> Result<Node, ParseError> {
                 char_span(text, at),
             )
         })?;
-        let span = Span::new(offsets.byte(span.start.index()), offsets.byte(span.end.index()));
+        let span = Span::new(
+            offsets.byte(span.start.index()),
+            offsets.byte(span.end.index()),
+        );
         if builder.handle(event, span)? {
             break;
         }
@@ -349,7 +352,11 @@ mod tests {
     fn alias_bombs_and_deep_nesting_are_errors() {
         let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 0..12 {
-            let prev = if i == 0 { "a".to_owned() } else { format!("l{}", i - 1) };
+            let prev = if i == 0 {
+                "a".to_owned()
+            } else {
+                format!("l{}", i - 1)
+            };
             bomb.push_str(&format!(
                 "l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
             ));

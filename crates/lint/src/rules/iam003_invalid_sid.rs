@@ -44,16 +44,22 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
         let Some(text) = sid.value.as_str() else {
             if !sid.value.is_intrinsic() {
                 out.push(
-                    RULE.finding(sid.value.span, format!("Sid must be a string, not {}", sid.value.type_name()))
-                        .with_severity(Severity::Medium),
+                    RULE.finding(
+                        sid.value.span,
+                        format!("Sid must be a string, not {}", sid.value.type_name()),
+                    )
+                    .with_severity(Severity::Medium),
                 );
             }
             continue;
         };
         if seen.contains(&text) {
             out.push(
-                RULE.finding(sid.value.span, format!("Sid `{text}` is used by an earlier statement of this policy"))
-                    .with_severity(Severity::Medium),
+                RULE.finding(
+                    sid.value.span,
+                    format!("Sid `{text}` is used by an earlier statement of this policy"),
+                )
+                .with_severity(Severity::Medium),
             );
         }
         seen.push(text);

@@ -40,7 +40,10 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
         let Some(effect) = statement.effect else {
             out.push(RULE.finding(
                 crate::parse::Span::new(statement.node.span.start, statement.node.span.start + 1),
-                format!("{} has no Effect; add \"Effect\": \"Allow\" or \"Deny\"", statement.name()),
+                format!(
+                    "{} has no Effect; add \"Effect\": \"Allow\" or \"Deny\"",
+                    statement.name()
+                ),
             ));
             continue;
         };
@@ -48,10 +51,14 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
         match node.as_str() {
             Some("Allow" | "Deny") => {}
             Some(other) => {
-                let canonical = ["Allow", "Deny"].into_iter().find(|c| c.eq_ignore_ascii_case(other.trim()));
+                let canonical = ["Allow", "Deny"]
+                    .into_iter()
+                    .find(|c| c.eq_ignore_ascii_case(other.trim()));
                 let mut finding = RULE.finding(
                     node.span,
-                    format!("Effect `{other}` is invalid; it must be exactly \"Allow\" or \"Deny\""),
+                    format!(
+                        "Effect `{other}` is invalid; it must be exactly \"Allow\" or \"Deny\""
+                    ),
                 );
                 if let Some(canonical) = canonical {
                     finding = finding.with_fix(Fix::replace(
@@ -66,7 +73,10 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
             None if node.is_intrinsic() => {}
             None => out.push(RULE.finding(
                 node.span,
-                format!("Effect must be the string \"Allow\" or \"Deny\", not {}", node.type_name()),
+                format!(
+                    "Effect must be the string \"Allow\" or \"Deny\", not {}",
+                    node.type_name()
+                ),
             )),
         }
     }

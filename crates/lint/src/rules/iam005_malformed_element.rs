@@ -49,22 +49,33 @@ fn check_strings(element: &Element<'_>, out: &mut Vec<Finding>) {
     match &element.node.value {
         Value::String(_) => {}
         Value::Array(items) if items.is_empty() => out.push(
-            RULE.finding(element.node.span, format!("{} is an empty list", element.key))
-                .with_severity(Severity::Medium),
+            RULE.finding(
+                element.node.span,
+                format!("{} is an empty list", element.key),
+            )
+            .with_severity(Severity::Medium),
         ),
         Value::Array(items) => {
             for item in items {
                 if item.as_str().is_none() && !item.is_intrinsic() {
                     out.push(RULE.finding(
                         item.span,
-                        format!("{} values must be strings, not {}", element.key, item.type_name()),
+                        format!(
+                            "{} values must be strings, not {}",
+                            element.key,
+                            item.type_name()
+                        ),
                     ));
                 }
             }
         }
         _ => out.push(RULE.finding(
             element.node.span,
-            format!("{} must be a string or a list of strings, not {}", element.key, element.node.type_name()),
+            format!(
+                "{} must be a string or a list of strings, not {}",
+                element.key,
+                element.node.type_name()
+            ),
         )),
     }
 }
@@ -76,7 +87,13 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
     }
     let root = document.root;
     if root.as_object().is_none() {
-        out.push(RULE.finding(root.span, format!("a policy document must be an object, not {}", root.type_name())));
+        out.push(RULE.finding(
+            root.span,
+            format!(
+                "a policy document must be an object, not {}",
+                root.type_name()
+            ),
+        ));
         return;
     }
     let Some(statement_node) = root.get("Statement") else {
@@ -85,12 +102,21 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
     };
     match &statement_node.value {
         Value::Array(items) if items.is_empty() => {
-            out.push(RULE.finding(statement_node.span, "Statement is an empty list: the policy does nothing").with_severity(Severity::Medium));
+            out.push(
+                RULE.finding(
+                    statement_node.span,
+                    "Statement is an empty list: the policy does nothing",
+                )
+                .with_severity(Severity::Medium),
+            );
         }
         Value::Array(items) => {
             for item in items {
                 if item.as_object().is_none() && !item.is_intrinsic() {
-                    out.push(RULE.finding(item.span, format!("a statement must be an object, not {}", item.type_name())));
+                    out.push(RULE.finding(
+                        item.span,
+                        format!("a statement must be an object, not {}", item.type_name()),
+                    ));
                 }
             }
         }
@@ -98,7 +124,10 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
         _ if statement_node.is_intrinsic() => {}
         _ => out.push(RULE.finding(
             statement_node.span,
-            format!("Statement must be an object or a list of objects, not {}", statement_node.type_name()),
+            format!(
+                "Statement must be an object or a list of objects, not {}",
+                statement_node.type_name()
+            ),
         )),
     }
     for statement in &document.statements {
@@ -108,7 +137,10 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
             continue;
         }
         match statement.action {
-            None => out.push(RULE.finding(start(statement.node), format!("{name} has no Action or NotAction"))),
+            None => out.push(RULE.finding(
+                start(statement.node),
+                format!("{name} has no Action or NotAction"),
+            )),
             Some(action) => check_strings(&action, out),
         }
         if let Some(resource) = statement.resource {
@@ -117,7 +149,10 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
         match document.kind {
             PolicyKind::Identity => {
                 if statement.resource.is_none() {
-                    out.push(RULE.finding(start(statement.node), format!("{name} has no Resource or NotResource")));
+                    out.push(RULE.finding(
+                        start(statement.node),
+                        format!("{name} has no Resource or NotResource"),
+                    ));
                 }
                 if let Some(principal) = statement.principal {
                     out.push(RULE.finding(
@@ -128,7 +163,10 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
             }
             PolicyKind::Resource | PolicyKind::Trust => {
                 if statement.principal.is_none() {
-                    out.push(RULE.finding(start(statement.node), format!("{name} has no Principal or NotPrincipal")));
+                    out.push(RULE.finding(
+                        start(statement.node),
+                        format!("{name} has no Principal or NotPrincipal"),
+                    ));
                 }
                 if document.kind == PolicyKind::Trust
                     && let Some(resource) = statement.resource
@@ -151,7 +189,10 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
                 _ if node.is_intrinsic() => {}
                 _ => out.push(RULE.finding(
                     node.span,
-                    format!("{} must be \"*\" or an object such as {{\"AWS\": …}}, not {node}", principal.key),
+                    format!(
+                        "{} must be \"*\" or an object such as {{\"AWS\": …}}, not {node}",
+                        principal.key
+                    ),
                 )),
             }
         }
@@ -163,12 +204,19 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
                         if operator.value.as_object().is_none() {
                             out.push(RULE.finding(
                                 operator.value.span,
-                                format!("condition `{}` must map keys to values, not hold {}", operator.key, operator.value.type_name()),
+                                format!(
+                                    "condition `{}` must map keys to values, not hold {}",
+                                    operator.key,
+                                    operator.value.type_name()
+                                ),
                             ));
                         }
                     }
                 }
-                None => out.push(RULE.finding(node.span, format!("Condition must be an object, not {}", node.type_name()))),
+                None => out.push(RULE.finding(
+                    node.span,
+                    format!("Condition must be an object, not {}", node.type_name()),
+                )),
             }
         }
     }

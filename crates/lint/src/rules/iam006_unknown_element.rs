@@ -40,7 +40,15 @@ declare_rule! {
 
 const DOCUMENT_KEYS: &[&str] = &["Version", "Id", "Statement"];
 const STATEMENT_KEYS: &[&str] = &[
-    "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition",
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
 ];
 
 fn suggest(key: &str, known: &[&'static str]) -> Option<&'static str> {
@@ -53,27 +61,38 @@ fn suggest(key: &str, known: &[&'static str]) -> Option<&'static str> {
         .map(|(_, k)| k)
 }
 
-fn check_keys(ctx: &PolicyContext<'_, '_>, object: &Node, known: &[&'static str], what: &str, out: &mut Vec<Finding>) {
+fn check_keys(
+    ctx: &PolicyContext<'_, '_>,
+    object: &Node,
+    known: &[&'static str],
+    what: &str,
+    out: &mut Vec<Finding>,
+) {
     let members: &[Member] = object.as_object().unwrap_or_default();
     for (i, member) in members.iter().enumerate() {
         if members[..i].iter().any(|m| m.key == member.key) {
-            out.push(RULE.finding(member.key_span, format!("`{}` appears twice in this {what}", member.key)));
+            out.push(RULE.finding(
+                member.key_span,
+                format!("`{}` appears twice in this {what}", member.key),
+            ));
             continue;
         }
         if known.contains(&member.key.as_str()) {
             continue;
         }
         let mut message = format!("`{}` is not an element of an IAM {what}", member.key);
-        let suggestion = suggest(&member.key, known).filter(|s| !members.iter().any(|m| m.key == *s));
+        let suggestion =
+            suggest(&member.key, known).filter(|s| !members.iter().any(|m| m.key == *s));
         let finding = match suggestion {
             Some(s) => {
                 message.push_str(&format!("; did you mean `{s}`?"));
-                RULE.finding(member.key_span, message).with_fix(Fix::replace(
-                    Applicability::Unsafe,
-                    format!("rename to {s}"),
-                    member.key_span,
-                    scalar_text(ctx.text, member.key_span, s),
-                ))
+                RULE.finding(member.key_span, message)
+                    .with_fix(Fix::replace(
+                        Applicability::Unsafe,
+                        format!("rename to {s}"),
+                        member.key_span,
+                        scalar_text(ctx.text, member.key_span, s),
+                    ))
             }
             None => RULE.finding(member.key_span, message),
         };
@@ -89,13 +108,20 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
     check_keys(ctx, document.root, DOCUMENT_KEYS, "policy", out);
     for statement in &document.statements {
         check_keys(ctx, statement.node, STATEMENT_KEYS, "statement", out);
-        for (positive, negative) in [("Action", "NotAction"), ("Resource", "NotResource"), ("Principal", "NotPrincipal")] {
+        for (positive, negative) in [
+            ("Action", "NotAction"),
+            ("Resource", "NotResource"),
+            ("Principal", "NotPrincipal"),
+        ] {
             if statement.node.get(positive).is_some()
                 && let Some(member) = statement.node.member(negative)
             {
                 out.push(RULE.finding(
                     member.key_span,
-                    format!("{} has both {positive} and {negative}; use one of them", statement.name()),
+                    format!(
+                        "{} has both {positive} and {negative}; use one of them",
+                        statement.name()
+                    ),
                 ));
             }
         }

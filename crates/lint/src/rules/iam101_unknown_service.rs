@@ -37,7 +37,9 @@ declare_rule! {
 fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
     for statement in &ctx.document.statements {
         for (action, node) in statement.actions() {
-            let Some((prefix, name)) = action.split_once(':') else { continue };
+            let Some((prefix, name)) = action.split_once(':') else {
+                continue;
+            };
             if prefix.contains(['*', '?']) || ctx.catalogue.service(prefix).is_some() {
                 continue;
             }

@@ -41,15 +41,23 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
             }
             let Some((prefix, name)) = action.split_once(':') else {
                 out.push(
-                    RULE.finding(node.span, format!("`{action}` is not an action: write it as `service:Action`"))
-                        .with_severity(Severity::High),
+                    RULE.finding(
+                        node.span,
+                        format!("`{action}` is not an action: write it as `service:Action`"),
+                    )
+                    .with_severity(Severity::High),
                 );
                 continue;
             };
-            let Some(service) = ctx.catalogue.service(prefix) else { continue };
+            let Some(service) = ctx.catalogue.service(prefix) else {
+                continue;
+            };
             if name.contains(['*', '?']) {
                 if ctx.catalogue.expand(action).is_empty() {
-                    out.push(RULE.finding(node.span, format!("`{action}` matches no action of {}", service.name)));
+                    out.push(RULE.finding(
+                        node.span,
+                        format!("`{action}` matches no action of {}", service.name),
+                    ));
                 }
                 continue;
             }

@@ -36,7 +36,14 @@ declare_rule! {
 }
 
 const PARTITIONS: &[&str] = &[
-    "aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc",
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
 ];
 
 fn is_variable_or_wildcard(part: &str) -> bool {
@@ -55,7 +62,8 @@ pub(crate) fn arn_problem(arn: &str) -> Option<String> {
     if parts.len() < 5 {
         return Some("has fewer than six `:`-separated fields (arn:partition:service:region:account:resource)".to_owned());
     }
-    let (partition, service, region, account, resource) = (parts[0], parts[1], parts[2], parts[3], parts[4]);
+    let (partition, service, region, account, resource) =
+        (parts[0], parts[1], parts[2], parts[3], parts[4]);
     if !PARTITIONS.contains(&partition) && !is_variable_or_wildcard(partition) {
         return Some(format!("has an unknown partition `{partition}`"));
     }
@@ -64,7 +72,9 @@ pub(crate) fn arn_problem(arn: &str) -> Option<String> {
     }
     if !region.is_empty()
         && !is_variable_or_wildcard(region)
-        && !region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
         return Some(format!("has an invalid region `{region}`"));
     }
@@ -73,7 +83,9 @@ pub(crate) fn arn_problem(arn: &str) -> Option<String> {
         && account != "aws"
         && !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
     {
-        return Some(format!("has an invalid account `{account}` (an account ID has 12 digits)"));
+        return Some(format!(
+            "has an invalid account `{account}` (an account ID has 12 digits)"
+        ));
     }
     if resource.is_empty() {
         return Some("has no resource part".to_owned());

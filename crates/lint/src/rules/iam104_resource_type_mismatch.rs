@@ -38,7 +38,9 @@ declare_rule! {
 
 fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
     for statement in &ctx.document.statements {
-        let (Some(action), Some(resource)) = (statement.action, statement.resource) else { continue };
+        let (Some(action), Some(resource)) = (statement.action, statement.resource) else {
+            continue;
+        };
         if action.negated || resource.negated {
             continue;
         }
@@ -68,7 +70,9 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let applies = actions.iter().any(|(service, action)| {
-                service.resource_types_of(action).any(|t| t.could_match(arn))
+                service
+                    .resource_types_of(action)
+                    .any(|t| t.could_match(arn))
             });
             if applies {
                 continue;
@@ -85,13 +89,22 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
                     if types.is_empty() {
                         format!("{}:{} takes only \"*\"", service.prefix, action.name)
                     } else {
-                        format!("{}:{} takes {}", service.prefix, action.name, types.join(" or "))
+                        format!(
+                            "{}:{} takes {}",
+                            service.prefix,
+                            action.name,
+                            types.join(" or ")
+                        )
                     }
                 })
                 .collect();
             out.push(RULE.finding(
                 node.span,
-                format!("no action of {} applies to `{arn}`: {}", statement.name(), expected.join("; ")),
+                format!(
+                    "no action of {} applies to `{arn}`: {}",
+                    statement.name(),
+                    expected.join("; ")
+                ),
             ));
         }
     }

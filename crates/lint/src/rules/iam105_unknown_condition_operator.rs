@@ -35,18 +35,42 @@ declare_rule! {
 }
 
 pub(crate) const OPERATORS: &[&str] = &[
-    "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
-    "StringLike", "StringNotLike", "NumericEquals", "NumericNotEquals", "NumericLessThan",
-    "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals", "DateEquals",
-    "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan",
-    "DateGreaterThanEquals", "Bool", "BinaryEquals", "IpAddress", "NotIpAddress", "ArnEquals",
-    "ArnLike", "ArnNotEquals", "ArnNotLike", "Null",
+    "StringEquals",
+    "StringNotEquals",
+    "StringEqualsIgnoreCase",
+    "StringNotEqualsIgnoreCase",
+    "StringLike",
+    "StringNotLike",
+    "NumericEquals",
+    "NumericNotEquals",
+    "NumericLessThan",
+    "NumericLessThanEquals",
+    "NumericGreaterThan",
+    "NumericGreaterThanEquals",
+    "DateEquals",
+    "DateNotEquals",
+    "DateLessThan",
+    "DateLessThanEquals",
+    "DateGreaterThan",
+    "DateGreaterThanEquals",
+    "Bool",
+    "BinaryEquals",
+    "IpAddress",
+    "NotIpAddress",
+    "ArnEquals",
+    "ArnLike",
+    "ArnNotEquals",
+    "ArnNotLike",
+    "Null",
 ];
 
 fn canonical(operator: &Operator<'_>, base: &str) -> String {
     let mut text = String::new();
     if let Some(q) = operator.qualifier {
-        let q = ["ForAllValues", "ForAnyValue"].into_iter().find(|c| c.eq_ignore_ascii_case(q)).unwrap_or(q);
+        let q = ["ForAllValues", "ForAnyValue"]
+            .into_iter()
+            .find(|c| c.eq_ignore_ascii_case(q))
+            .unwrap_or(q);
         text.push_str(q);
         text.push(':');
     }
@@ -59,11 +83,15 @@ fn canonical(operator: &Operator<'_>, base: &str) -> String {
 
 fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
     for statement in &ctx.document.statements {
-        let Some(condition) = statement.condition else { continue };
+        let Some(condition) = statement.condition else {
+            continue;
+        };
         for member in condition.value.as_object().unwrap_or_default() {
             let operator = Operator::parse(&member.key);
             if let Some(q) = operator.qualifier
-                && !["ForAllValues", "ForAnyValue"].iter().any(|c| c.eq_ignore_ascii_case(q))
+                && !["ForAllValues", "ForAnyValue"]
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(q))
             {
                 out.push(RULE.finding(
                     member.key_span,
@@ -71,36 +99,64 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
                 ));
                 continue;
             }
-            if member.key.ends_with("IfExists") && operator.base.eq_ignore_ascii_case("NullIfExists") {
-                out.push(RULE.finding(member.key_span, "Null cannot take IfExists: Null already tests whether the key exists"));
+            if member.key.ends_with("IfExists")
+                && operator.base.eq_ignore_ascii_case("NullIfExists")
+            {
+                out.push(RULE.finding(
+                    member.key_span,
+                    "Null cannot take IfExists: Null already tests whether the key exists",
+                ));
                 continue;
             }
-            if OPERATORS.contains(&operator.base) && operator.qualifier.is_none_or(|q| q == "ForAllValues" || q == "ForAnyValue") {
+            if OPERATORS.contains(&operator.base)
+                && operator
+                    .qualifier
+                    .is_none_or(|q| q == "ForAllValues" || q == "ForAnyValue")
+            {
                 continue;
             }
-            if let Some(exact) = OPERATORS.iter().find(|o| o.eq_ignore_ascii_case(operator.base)) {
+            if let Some(exact) = OPERATORS
+                .iter()
+                .find(|o| o.eq_ignore_ascii_case(operator.base))
+            {
                 let fixed = canonical(&operator, exact);
                 out.push(
-                    RULE.finding(member.key_span, format!("condition operator `{}` must be written `{fixed}`", member.key))
-                        .with_fix(Fix::replace(
-                            Applicability::Safe,
-                            format!("write {fixed}"),
-                            member.key_span,
-                            scalar_text(ctx.text, member.key_span, &fixed),
-                        )),
+                    RULE.finding(
+                        member.key_span,
+                        format!(
+                            "condition operator `{}` must be written `{fixed}`",
+                            member.key
+                        ),
+                    )
+                    .with_fix(Fix::replace(
+                        Applicability::Safe,
+                        format!("write {fixed}"),
+                        member.key_span,
+                        scalar_text(ctx.text, member.key_span, &fixed),
+                    )),
                 );
                 continue;
             }
             let lower = operator.base.to_ascii_lowercase();
             let nearest = OPERATORS
                 .iter()
-                .map(|o| (functory_core::runtime::edit_distance(&lower, &o.to_ascii_lowercase()), *o))
+                .map(|o| {
+                    (
+                        functory_core::runtime::edit_distance(&lower, &o.to_ascii_lowercase()),
+                        *o,
+                    )
+                })
                 .filter(|(d, _)| *d <= 3)
                 .min_by_key(|(d, _)| *d);
-            let mut finding = RULE.finding(member.key_span, format!("`{}` is not a condition operator", member.key));
+            let mut finding = RULE.finding(
+                member.key_span,
+                format!("`{}` is not a condition operator", member.key),
+            );
             if let Some((_, nearest)) = nearest {
                 let fixed = canonical(&operator, nearest);
-                finding.message.push_str(&format!("; did you mean `{fixed}`?"));
+                finding
+                    .message
+                    .push_str(&format!("; did you mean `{fixed}`?"));
                 finding = finding.with_fix(Fix::replace(
                     Applicability::Unsafe,
                     format!("use {fixed}"),

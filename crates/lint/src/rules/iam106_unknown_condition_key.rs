@@ -40,21 +40,36 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
     for statement in &ctx.document.statements {
         for clause in statement.conditions() {
             let key = clause.key.key.as_str();
-            if ctx.catalogue.condition_key(key).is_some() || ctx.catalogue.is_foreign_condition_key(key) {
+            if ctx.catalogue.condition_key(key).is_some()
+                || ctx.catalogue.is_foreign_condition_key(key)
+            {
                 continue;
             }
             let Some((prefix, _)) = key.split_once(':') else {
-                out.push(RULE.finding(clause.key.key_span, format!("`{key}` is not a condition key: keys are `service:Name`")));
+                out.push(RULE.finding(
+                    clause.key.key_span,
+                    format!("`{key}` is not a condition key: keys are `service:Name`"),
+                ));
                 continue;
             };
             // Keys of a service the catalogue does not know are IAM101's business, once.
             if prefix != "aws" && ctx.catalogue.service(prefix).is_none() {
-                out.push(RULE.finding(clause.key.key_span, format!("`{key}`: `{prefix}` is not a service prefix")));
+                out.push(RULE.finding(
+                    clause.key.key_span,
+                    format!("`{key}`: `{prefix}` is not a service prefix"),
+                ));
                 continue;
             }
             out.push(RULE.finding(
                 clause.key.key_span,
-                format!("`{key}` is not a condition key of {}", if prefix == "aws" { "the global context".to_owned() } else { format!("`{prefix}`") }),
+                format!(
+                    "`{key}` is not a condition key of {}",
+                    if prefix == "aws" {
+                        "the global context".to_owned()
+                    } else {
+                        format!("`{prefix}`")
+                    }
+                ),
             ));
         }
     }

@@ -78,7 +78,9 @@ fn fits(family: Family, key: KeyType) -> bool {
         (Family::Null, _) | (_, KeyType::Other) => true,
         // ARNs are strings: String operators on ARN keys are documented and common.
         (Family::String, KeyType::String | KeyType::Arn) => true,
-        (Family::Arn, KeyType::Arn) => true,
+        // IAM accepts ARN operators on string keys, and AWS's own policies use them on keys
+        // such as kms:EncryptionContext:aws:s3:arn.
+        (Family::Arn, KeyType::Arn | KeyType::String) => true,
         (Family::Numeric, KeyType::Numeric) => true,
         // aws:EpochTime is a date that Numeric operators also compare.
         (Family::Date | Family::Numeric, KeyType::Date) => true,
@@ -90,9 +92,13 @@ fn fits(family: Family, key: KeyType) -> bool {
 }
 
 fn is_ip_or_cidr(text: &str) -> bool {
-    let address = text.split_once('/').map_or(text, |(a, bits)| {
-        if bits.parse::<u8>().is_ok() { a } else { "" }
-    });
+    let address =
+        text.split_once('/').map_or(
+            text,
+            |(a, bits)| {
+                if bits.parse::<u8>().is_ok() { a } else { "" }
+            },
+        );
     address.parse::<std::net::IpAddr>().is_ok()
 }
 
@@ -111,14 +117,18 @@ fn value_problem(family: Family, value: &crate::parse::Node) -> Option<&'static 
     let text = match &value.value {
         Value::String(s) => s.as_str(),
         Value::Number(n) => n.as_str(),
-        Value::Bool(_) => return (!matches!(family, Family::Bool | Family::Null)).then_some("is a boolean"),
+        Value::Bool(_) => {
+            return (!matches!(family, Family::Bool | Family::Null)).then_some("is a boolean");
+        }
         _ => return None,
     };
     if text.contains("${") {
         return None;
     }
     match family {
-        Family::Bool | Family::Null if !text.eq_ignore_ascii_case("true") && !text.eq_ignore_ascii_case("false") => {
+        Family::Bool | Family::Null
+            if !text.eq_ignore_ascii_case("true") && !text.eq_ignore_ascii_case("false") =>
+        {
             Some("is not true or false")
         }
         Family::Ip if !is_ip_or_cidr(text) => Some("is not an IP address or CIDR range"),
@@ -132,13 +142,20 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
     for statement in &ctx.document.statements {
         for clause in statement.conditions() {
             let operator = Operator::parse(&clause.operator.key);
-            let Some(family) = family(operator.base) else { continue };
+            let Some(family) = family(operator.base) else {
+                continue;
+            };
             for value in &clause.values {
                 if let Some(problem) = value_problem(family, value) {
-                    out.push(RULE.finding(value.span, format!("{value} {problem}, as `{}` needs", clause.operator.key)));
+                    out.push(RULE.finding(
+                        value.span,
+                        format!("{value} {problem}, as `{}` needs", clause.operator.key),
+                    ));
                 }
             }
-            let Some(key) = ctx.catalogue.condition_key(&clause.key.key) else { continue };
+            let Some(key) = ctx.catalogue.condition_key(&clause.key.key) else {
+                continue;
+            };
             if !fits(family, key.key_type) {
                 out.push(RULE.finding(
                     clause.key.key_span,

@@ -38,17 +38,28 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
     for statement in &ctx.document.statements {
         for clause in statement.conditions() {
             let operator = Operator::parse(&clause.operator.key);
-            let Some(qualifier) = operator.qualifier else { continue };
-            let Some(key) = ctx.catalogue.condition_key(&clause.key.key) else { continue };
-            if key.key_type.is_multi_valued() || matches!(key.key_type, crate::catalogue::KeyType::Other) {
+            let Some(qualifier) = operator.qualifier else {
+                continue;
+            };
+            let Some(key) = ctx.catalogue.condition_key(&clause.key.key) else {
+                continue;
+            };
+            if key.key_type.is_multi_valued()
+                || matches!(key.key_type, crate::catalogue::KeyType::Other)
+            {
                 continue;
             }
             let mut finding = RULE.finding(
                 clause.operator.key_span,
-                format!("`{}` is single-valued; `{qualifier}:` only makes sense for multivalued keys", clause.key.key),
+                format!(
+                    "`{}` is single-valued; `{qualifier}:` only makes sense for multivalued keys",
+                    clause.key.key
+                ),
             );
             if qualifier.eq_ignore_ascii_case("ForAllValues") && statement.is_allow() {
-                finding.message.push_str(" and it lets requests without the key through");
+                finding
+                    .message
+                    .push_str(" and it lets requests without the key through");
             } else {
                 finding = finding.with_severity(Severity::Low);
             }

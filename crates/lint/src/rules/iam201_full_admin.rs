@@ -40,21 +40,35 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
         return;
     }
     for statement in ctx.document.allows() {
-        let Some(action) = statement.action else { continue };
+        let Some(action) = statement.action else {
+            continue;
+        };
         if action.negated || !statement.applies_to_all_resources() {
             continue;
         }
-        let Some((_, node)) = statement.actions().into_iter().find(|(a, _)| *a == "*" || *a == "*:*") else {
+        let Some((_, node)) = statement
+            .actions()
+            .into_iter()
+            .find(|(a, _)| *a == "*" || *a == "*:*")
+        else {
             continue;
         };
         let finding = RULE
-            .finding(node.span, format!("{} allows every action on every resource (administrator access)", statement.name()))
+            .finding(
+                node.span,
+                format!(
+                    "{} allows every action on every resource (administrator access)",
+                    statement.name()
+                ),
+            )
             .with_fix(Fix::new(
                 Applicability::DisplayOnly,
                 "list only the actions and resources the function uses",
                 Vec::new(),
             ));
-        if let Some(finding) = honour_denies_and_conditions(ctx.document, statement, "iam:CreateUser", finding) {
+        if let Some(finding) =
+            honour_denies_and_conditions(ctx.document, statement, "iam:CreateUser", finding)
+        {
             out.push(finding);
         }
     }

@@ -38,7 +38,16 @@ declare_rule! {
 }
 
 const SENSITIVE: &[&str] = &[
-    "iam", "sts", "kms", "secretsmanager", "ssm", "organizations", "lambda", "ec2", "cloudformation", "sso",
+    "iam",
+    "sts",
+    "kms",
+    "secretsmanager",
+    "ssm",
+    "organizations",
+    "lambda",
+    "ec2",
+    "cloudformation",
+    "sso",
 ];
 
 fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
@@ -50,15 +59,26 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
             continue;
         }
         for (action, node) in statement.actions() {
-            let Some((prefix, name)) = action.split_once(':') else { continue };
+            let Some((prefix, name)) = action.split_once(':') else {
+                continue;
+            };
             if name.is_empty() || !name.chars().all(|c| c == '*') || prefix.contains('*') {
                 continue;
             }
-            let Some(service) = ctx.catalogue.service(prefix) else { continue };
+            let Some(service) = ctx.catalogue.service(prefix) else {
+                continue;
+            };
             let count = service.actions.len();
-            let severity = if SENSITIVE.contains(&service.prefix.as_str()) { Severity::High } else { Severity::Medium };
+            let severity = if SENSITIVE.contains(&service.prefix.as_str()) {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
             let mut finding = RULE
-                .finding(node.span, format!("`{action}` allows all {count} actions of {}", service.name))
+                .finding(
+                    node.span,
+                    format!("`{action}` allows all {count} actions of {}", service.name),
+                )
                 .with_severity(severity)
                 .with_fix(Fix::new(
                     Applicability::DisplayOnly,
@@ -68,7 +88,9 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
             if !statement.applies_to_all_resources() {
                 finding = finding.lowered("lowered: limited to the listed resources");
             }
-            if let Some(finding) = honour_denies_and_conditions(ctx.document, statement, action, finding) {
+            if let Some(finding) =
+                honour_denies_and_conditions(ctx.document, statement, action, finding)
+            {
                 out.push(finding);
             }
         }

@@ -42,7 +42,9 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
         return;
     }
     for statement in ctx.document.allows() {
-        if statement.action.is_none_or(|a| a.negated) || statement.resource.is_some_and(|r| r.negated) {
+        if statement.action.is_none_or(|a| a.negated)
+            || statement.resource.is_some_and(|r| r.negated)
+        {
             continue;
         }
         if !statement.applies_to_all_resources() {
@@ -51,7 +53,10 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
         let mut scopeable: Vec<String> = Vec::new();
         let mut writes = false;
         for (pattern, _) in statement.actions() {
-            let whole_service = pattern == "*" || pattern.split_once(':').is_some_and(|(_, n)| n.chars().all(|c| c == '*'));
+            let whole_service = pattern == "*"
+                || pattern
+                    .split_once(':')
+                    .is_some_and(|(_, n)| n.chars().all(|c| c == '*'));
             if whole_service {
                 continue;
             }
@@ -60,7 +65,8 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
                     continue;
                 }
                 let full = format!("{}:{}", service.prefix, action.name);
-                if ctx.document.unconditional_deny_of(&full).is_some() || scopeable.contains(&full) {
+                if ctx.document.unconditional_deny_of(&full).is_some() || scopeable.contains(&full)
+                {
                     continue;
                 }
                 writes |= action.access_level != AccessLevel::Read;
@@ -81,13 +87,19 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
         let names: Vec<&str> = scopeable.iter().map(String::as_str).collect();
         let mut finding = RULE.finding(
             span,
-            format!("{} grants {} on every resource; they can be limited to named resources", statement.name(), list_some(&names, 3)),
+            format!(
+                "{} grants {} on every resource; they can be limited to named resources",
+                statement.name(),
+                list_some(&names, 3)
+            ),
         );
         if !writes {
             finding = finding.with_severity(Severity::Low);
         }
         if let Some(key) = statement.restricting_condition_keys().first() {
-            finding = finding.lowered(format!("lowered: the statement is restricted by the condition key `{key}`"));
+            finding = finding.lowered(format!(
+                "lowered: the statement is restricted by the condition key `{key}`"
+            ));
         }
         out.push(finding);
     }

@@ -43,16 +43,32 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
             if !element.negated {
                 continue;
             }
-            let what = if element.key == "NotAction" { "every action except these" } else { "every resource except these" };
+            let what = if element.key == "NotAction" {
+                "every action except these"
+            } else {
+                "every resource except these"
+            };
             let mut finding = RULE
-                .finding(element.key_span, format!("{}: Allow with {} grants {what}", statement.name(), element.key))
+                .finding(
+                    element.key_span,
+                    format!(
+                        "{}: Allow with {} grants {what}",
+                        statement.name(),
+                        element.key
+                    ),
+                )
                 .with_fix(Fix::new(
                     Applicability::DisplayOnly,
-                    format!("allow an explicit list and put the exceptions in a Deny with {}", element.key.trim_start_matches("Not")),
+                    format!(
+                        "allow an explicit list and put the exceptions in a Deny with {}",
+                        element.key.trim_start_matches("Not")
+                    ),
                     Vec::new(),
                 ));
             if let Some(key) = statement.restricting_condition_keys().first() {
-                finding = finding.lowered(format!("lowered: the statement is restricted by the condition key `{key}`"));
+                finding = finding.lowered(format!(
+                    "lowered: the statement is restricted by the condition key `{key}`"
+                ));
             }
             out.push(finding);
         }

@@ -39,7 +39,9 @@ declare_rule! {
 }
 
 fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
-    if ctx.document.kind != PolicyKind::Identity || ctx.document.unconditional_deny_of("iam:PassRole").is_some() {
+    if ctx.document.kind != PolicyKind::Identity
+        || ctx.document.unconditional_deny_of("iam:PassRole").is_some()
+    {
         return;
     }
     for statement in ctx.document.allows() {
@@ -57,17 +59,38 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
         let passed_to_service = statement.restricted_by(&["iam:passedtoservice"]).is_some();
         let on_every_role = statement.applies_to_all_resources();
         let finding = match (on_every_role, passed_to_service) {
-            (true, false) => RULE.finding(node.span, format!("{} lets any role be passed to any service", statement.name())),
+            (true, false) => RULE.finding(
+                node.span,
+                format!(
+                    "{} lets any role be passed to any service",
+                    statement.name()
+                ),
+            ),
             (true, true) => RULE
-                .finding(node.span, format!("{} lets any role be passed (to the services iam:PassedToService names)", statement.name()))
+                .finding(
+                    node.span,
+                    format!(
+                        "{} lets any role be passed (to the services iam:PassedToService names)",
+                        statement.name()
+                    ),
+                )
                 .with_severity(Severity::Low),
             (false, false) => RULE
-                .finding(node.span, format!("{} passes roles without an iam:PassedToService condition", statement.name()))
+                .finding(
+                    node.span,
+                    format!(
+                        "{} passes roles without an iam:PassedToService condition",
+                        statement.name()
+                    ),
+                )
                 .with_severity(Severity::Low),
             (false, true) => continue,
         };
         let finding = match ctx.document.partial_deny_of("iam:PassRole") {
-            Some(deny) => finding.lowered(format!("lowered: {} denies it under a condition or on some resources", deny.name())),
+            Some(deny) => finding.lowered(format!(
+                "lowered: {} denies it under a condition or on some resources",
+                deny.name()
+            )),
             None => finding,
         };
         out.push(finding);

@@ -50,64 +50,177 @@ declare_rule! {
 /// a test.
 pub const METHODS: &[(&str, &[&str])] = &[
     ("CreateNewPolicyVersion", &["iam:CreatePolicyVersion"]),
-    ("SetExistingDefaultPolicyVersion", &["iam:SetDefaultPolicyVersion"]),
-    ("CreateEC2WithExistingInstanceProfile", &["iam:PassRole", "ec2:RunInstances"]),
+    (
+        "SetExistingDefaultPolicyVersion",
+        &["iam:SetDefaultPolicyVersion"],
+    ),
+    (
+        "CreateEC2WithExistingInstanceProfile",
+        &["iam:PassRole", "ec2:RunInstances"],
+    ),
     ("CreateAccessKey", &["iam:CreateAccessKey"]),
     ("CreateLoginProfile", &["iam:CreateLoginProfile"]),
     ("UpdateLoginProfile", &["iam:UpdateLoginProfile"]),
     ("AttachUserPolicy", &["iam:AttachUserPolicy"]),
     ("AttachGroupPolicy", &["iam:AttachGroupPolicy"]),
-    ("AttachRolePolicy", &["iam:AttachRolePolicy", "sts:AssumeRole"]),
+    (
+        "AttachRolePolicy",
+        &["iam:AttachRolePolicy", "sts:AssumeRole"],
+    ),
     ("PutUserPolicy", &["iam:PutUserPolicy"]),
     ("PutGroupPolicy", &["iam:PutGroupPolicy"]),
     ("PutRolePolicy", &["iam:PutRolePolicy", "sts:AssumeRole"]),
     ("AddUserToGroup", &["iam:AddUserToGroup"]),
-    ("UpdateRolePolicyToAssumeIt", &["iam:UpdateAssumeRolePolicy", "sts:AssumeRole"]),
-    ("PassExistingRoleToNewLambdaThenInvoke", &["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"]),
+    (
+        "UpdateRolePolicyToAssumeIt",
+        &["iam:UpdateAssumeRolePolicy", "sts:AssumeRole"],
+    ),
+    (
+        "PassExistingRoleToNewLambdaThenInvoke",
+        &[
+            "iam:PassRole",
+            "lambda:CreateFunction",
+            "lambda:InvokeFunction",
+        ],
+    ),
     (
         "PassExistingRoleToNewLambdaThenTriggerWithNewDynamo",
-        &["iam:PassRole", "lambda:CreateFunction", "lambda:CreateEventSourceMapping", "dynamodb:CreateTable", "dynamodb:PutItem"],
+        &[
+            "iam:PassRole",
+            "lambda:CreateFunction",
+            "lambda:CreateEventSourceMapping",
+            "dynamodb:CreateTable",
+            "dynamodb:PutItem",
+        ],
     ),
     (
         "PassExistingRoleToNewLambdaThenTriggerWithExistingDynamo",
-        &["iam:PassRole", "lambda:CreateFunction", "lambda:CreateEventSourceMapping"],
+        &[
+            "iam:PassRole",
+            "lambda:CreateFunction",
+            "lambda:CreateEventSourceMapping",
+        ],
     ),
-    ("PassExistingRoleToNewGlueDevEndpoint", &["iam:PassRole", "glue:CreateDevEndpoint"]),
+    (
+        "PassExistingRoleToNewGlueDevEndpoint",
+        &["iam:PassRole", "glue:CreateDevEndpoint"],
+    ),
     ("UpdateExistingGlueDevEndpoint", &["glue:UpdateDevEndpoint"]),
-    ("PassExistingRoleToCloudFormation", &["iam:PassRole", "cloudformation:CreateStack"]),
-    ("PassExistingRoleToNewDataPipeline", &["iam:PassRole", "datapipeline:CreatePipeline", "datapipeline:PutPipelineDefinition"]),
-    ("EditExistingLambdaFunctionWithRole", &["lambda:UpdateFunctionCode"]),
-    ("AddMaliciousLayerToExistingLambda", &["lambda:UpdateFunctionConfiguration"]),
-    ("PassRoleToNewCodeBuildProject", &["iam:PassRole", "codebuild:CreateProject", "codebuild:StartBuild"]),
-    ("UpdateExistingCodeBuildProject", &["codebuild:UpdateProject", "codebuild:StartBuild"]),
-    ("StartCodeBuildWithBuildspecOverride", &["codebuild:StartBuild"]),
-    ("PassRoleToNewEcsTask", &["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"]),
+    (
+        "PassExistingRoleToCloudFormation",
+        &["iam:PassRole", "cloudformation:CreateStack"],
+    ),
+    (
+        "PassExistingRoleToNewDataPipeline",
+        &[
+            "iam:PassRole",
+            "datapipeline:CreatePipeline",
+            "datapipeline:PutPipelineDefinition",
+        ],
+    ),
+    (
+        "EditExistingLambdaFunctionWithRole",
+        &["lambda:UpdateFunctionCode"],
+    ),
+    (
+        "AddMaliciousLayerToExistingLambda",
+        &["lambda:UpdateFunctionConfiguration"],
+    ),
+    (
+        "PassRoleToNewCodeBuildProject",
+        &[
+            "iam:PassRole",
+            "codebuild:CreateProject",
+            "codebuild:StartBuild",
+        ],
+    ),
+    (
+        "UpdateExistingCodeBuildProject",
+        &["codebuild:UpdateProject", "codebuild:StartBuild"],
+    ),
+    (
+        "StartCodeBuildWithBuildspecOverride",
+        &["codebuild:StartBuild"],
+    ),
+    (
+        "PassRoleToNewEcsTask",
+        &["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"],
+    ),
     ("ExecuteCommandInEcsTask", &["ecs:ExecuteCommand"]),
     (
         "PassRoleToNewSageMakerNotebook",
-        &["iam:PassRole", "sagemaker:CreateNotebookInstance", "sagemaker:CreatePresignedNotebookInstanceUrl"],
+        &[
+            "iam:PassRole",
+            "sagemaker:CreateNotebookInstance",
+            "sagemaker:CreatePresignedNotebookInstanceUrl",
+        ],
     ),
-    ("OpenExistingSageMakerNotebook", &["sagemaker:CreatePresignedNotebookInstanceUrl"]),
-    ("PassRoleToNewSageMakerTrainingJob", &["iam:PassRole", "sagemaker:CreateTrainingJob"]),
-    ("PassRoleToNewSageMakerProcessingJob", &["iam:PassRole", "sagemaker:CreateProcessingJob"]),
-    ("PassRoleToNewGlueJob", &["iam:PassRole", "glue:CreateJob", "glue:StartJobRun"]),
-    ("UpdateExistingGlueJob", &["iam:PassRole", "glue:UpdateJob", "glue:StartJobRun"]),
-    ("PassRoleToNewAppRunnerService", &["iam:PassRole", "apprunner:CreateService"]),
+    (
+        "OpenExistingSageMakerNotebook",
+        &["sagemaker:CreatePresignedNotebookInstanceUrl"],
+    ),
+    (
+        "PassRoleToNewSageMakerTrainingJob",
+        &["iam:PassRole", "sagemaker:CreateTrainingJob"],
+    ),
+    (
+        "PassRoleToNewSageMakerProcessingJob",
+        &["iam:PassRole", "sagemaker:CreateProcessingJob"],
+    ),
+    (
+        "PassRoleToNewGlueJob",
+        &["iam:PassRole", "glue:CreateJob", "glue:StartJobRun"],
+    ),
+    (
+        "UpdateExistingGlueJob",
+        &["iam:PassRole", "glue:UpdateJob", "glue:StartJobRun"],
+    ),
+    (
+        "PassRoleToNewAppRunnerService",
+        &["iam:PassRole", "apprunner:CreateService"],
+    ),
     (
         "PassRoleToNewAutoScalingLaunchConfiguration",
-        &["iam:PassRole", "autoscaling:CreateLaunchConfiguration", "autoscaling:CreateAutoScalingGroup"],
+        &[
+            "iam:PassRole",
+            "autoscaling:CreateLaunchConfiguration",
+            "autoscaling:CreateAutoScalingGroup",
+        ],
     ),
-    ("ModifyEc2UserData", &["ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:StartInstances"]),
+    (
+        "ModifyEc2UserData",
+        &[
+            "ec2:ModifyInstanceAttribute",
+            "ec2:StopInstances",
+            "ec2:StartInstances",
+        ],
+    ),
     ("SendSsmCommandToInstance", &["ssm:SendCommand"]),
     ("StartSsmSession", &["ssm:StartSession"]),
-    ("SendSshKeyWithInstanceConnect", &["ec2-instance-connect:SendSSHPublicKey"]),
-    ("PassRoleToUpdatedCloudFormationStack", &["iam:PassRole", "cloudformation:UpdateStack"]),
+    (
+        "SendSshKeyWithInstanceConnect",
+        &["ec2-instance-connect:SendSSHPublicKey"],
+    ),
+    (
+        "PassRoleToUpdatedCloudFormationStack",
+        &["iam:PassRole", "cloudformation:UpdateStack"],
+    ),
     (
         "PassRoleToCloudFormationChangeSet",
-        &["iam:PassRole", "cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet"],
+        &[
+            "iam:PassRole",
+            "cloudformation:CreateChangeSet",
+            "cloudformation:ExecuteChangeSet",
+        ],
     ),
-    ("DeleteRolePermissionsBoundary", &["iam:DeleteRolePermissionsBoundary"]),
-    ("DeleteUserPermissionsBoundary", &["iam:DeleteUserPermissionsBoundary"]),
+    (
+        "DeleteRolePermissionsBoundary",
+        &["iam:DeleteRolePermissionsBoundary"],
+    ),
+    (
+        "DeleteUserPermissionsBoundary",
+        &["iam:DeleteUserPermissionsBoundary"],
+    ),
 ];
 
 fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
@@ -129,30 +242,45 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
     let mut limited = true;
     let mut conditioned = true;
     for (method, actions) in METHODS {
-        let grants: Option<Vec<&Statement<'_>>> = actions.iter().map(|a| document.granting(a)).collect();
+        let grants: Option<Vec<&Statement<'_>>> =
+            actions.iter().map(|a| document.granting(a)).collect();
         let Some(grants) = grants else { continue };
         found.push(method);
         anchor.get_or_insert(grants[0]);
         limited &= grants.iter().any(|s| !s.applies_to_all_resources());
-        conditioned &= grants.iter().any(|s| !s.restricting_condition_keys().is_empty());
+        conditioned &= grants
+            .iter()
+            .any(|s| !s.restricting_condition_keys().is_empty());
     }
     let Some(anchor) = anchor else { return };
-    let first_method_action = METHODS.iter().find(|(m, _)| *m == found[0]).map_or("", |(_, a)| a[0]);
+    let first_method_action = METHODS
+        .iter()
+        .find(|(m, _)| *m == found[0])
+        .map_or("", |(_, a)| a[0]);
     let span = anchor
         .actions()
         .into_iter()
         .find(|(p, _)| wildcard_match(p, first_method_action))
         .map_or(anchor.node.span, |(_, n)| n.span);
     let shown: Vec<&str> = found.iter().take(4).copied().collect();
-    let more = if found.len() > 4 { format!(" and {} more", found.len() - 4) } else { String::new() };
+    let more = if found.len() > 4 {
+        format!(" and {} more", found.len() - 4)
+    } else {
+        String::new()
+    };
     let mut finding = RULE.finding(
         span,
-        format!("the policy allows privilege escalation by {}{more}", shown.join(", ")),
+        format!(
+            "the policy allows privilege escalation by {}{more}",
+            shown.join(", ")
+        ),
     );
     if limited {
-        finding = finding.lowered("lowered: some actions of each method are limited to named resources");
+        finding =
+            finding.lowered("lowered: some actions of each method are limited to named resources");
     } else if conditioned {
-        finding = finding.lowered("lowered: some actions of each method are restricted by conditions");
+        finding =
+            finding.lowered("lowered: some actions of each method are restricted by conditions");
     }
     out.push(finding);
 }

@@ -43,14 +43,20 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
     let mut actions: Vec<String> = Vec::new();
     for statement in ctx.document.statements.iter() {
         for (pattern, _) in statement.actions() {
-            let Some((prefix, _)) = pattern.split_once(':') else { continue };
-            let Some(service) = ctx.catalogue.service(prefix) else { continue };
+            let Some((prefix, _)) = pattern.split_once(':') else {
+                continue;
+            };
+            let Some(service) = ctx.catalogue.service(prefix) else {
+                continue;
+            };
             if IDENTITY_SERVICES.contains(&service.prefix.as_str()) {
                 continue;
             }
             for action in &service.actions {
                 let full = format!("{}:{}", service.prefix, action.name);
-                if action.access_level == AccessLevel::PermissionsManagement && !actions.contains(&full) {
+                if action.access_level == AccessLevel::PermissionsManagement
+                    && !actions.contains(&full)
+                {
                     actions.push(full);
                 }
             }

@@ -45,12 +45,18 @@ fn check(ctx: &FunctionContext<'_, '_>, out: &mut Vec<Finding>) {
         return;
     }
     out.push(
-        RULE.finding(auth.span, format!("the URL of function {} is public: AuthType NONE lets anyone invoke it", ctx.function.name))
-            .with_fix(Fix::replace(
-                Applicability::Unsafe,
-                "require IAM authentication (AuthType AWS_IAM)",
-                auth.span,
-                scalar_text(ctx.text, auth.span, "AWS_IAM"),
-            )),
+        RULE.finding(
+            auth.span,
+            format!(
+                "the URL of function {} is public: AuthType NONE lets anyone invoke it",
+                ctx.function.name
+            ),
+        )
+        .with_fix(Fix::replace(
+            Applicability::Unsafe,
+            "require IAM authentication (AuthType AWS_IAM)",
+            auth.span,
+            scalar_text(ctx.text, auth.span, "AWS_IAM"),
+        )),
     );
 }

@@ -48,10 +48,17 @@ fn is_true(node: &Node) -> bool {
 }
 
 fn check(ctx: &FunctionContext<'_, '_>, out: &mut Vec<Finding>) {
-    let Some(cors) = ctx.function.url.and_then(|u| u.cors) else { return };
-    let Some(origins) = cors.get("AllowOrigins") else { return };
+    let Some(cors) = ctx.function.url.and_then(|u| u.cors) else {
+        return;
+    };
+    let Some(origins) = cors.get("AllowOrigins") else {
+        return;
+    };
     let credentials = cors.get("AllowCredentials").is_some_and(is_true);
-    let any = origins.one_or_many().into_iter().find(|o| o.as_str() == Some("*"));
+    let any = origins
+        .one_or_many()
+        .into_iter()
+        .find(|o| o.as_str() == Some("*"));
     if let (Some(any), true) = (any, credentials) {
         out.push(
             RULE.finding(any.span, format!("function {} lets any website make credentialed requests (AllowOrigins * with AllowCredentials)", ctx.function.name))

@@ -51,10 +51,13 @@ fn token_chars(b: u8) -> bool {
 pub(crate) fn known_token(value: &str) -> Option<&'static str> {
     let v = value.trim();
     let prefixed = |prefix: &str, min: usize, chars: fn(u8) -> bool| {
-        v.strip_prefix(prefix).is_some_and(|rest| rest.len() >= min && all(rest, chars))
+        v.strip_prefix(prefix)
+            .is_some_and(|rest| rest.len() >= min && all(rest, chars))
     };
     if v.len() == 20
-        && ["AKIA", "ASIA", "ABIA", "ACCA"].iter().any(|p| v.starts_with(p))
+        && ["AKIA", "ASIA", "ABIA", "ACCA"]
+            .iter()
+            .any(|p| v.starts_with(p))
         && all(&v[4..], |b| b.is_ascii_uppercase() || b.is_ascii_digit())
     {
         return Some("an AWS access key ID");
@@ -92,16 +95,25 @@ pub(crate) fn known_token(value: &str) -> Option<&'static str> {
     }
     if let Some(rest) = v.strip_prefix("SG.")
         && let Some((a, b)) = rest.split_once('.')
-        && a.len() >= 16 && b.len() >= 30 && all(a, token_chars) && all(b, token_chars)
+        && a.len() >= 16
+        && b.len() >= 30
+        && all(a, token_chars)
+        && all(b, token_chars)
     {
         return Some("a SendGrid API key");
     }
     let parts: Vec<&str> = v.split('.').collect();
-    if parts.len() == 3 && parts[0].starts_with("eyJ") && parts[1].starts_with("eyJ") && parts.iter().all(|p| p.len() >= 8 && all(p, token_chars)) {
+    if parts.len() == 3
+        && parts[0].starts_with("eyJ")
+        && parts[1].starts_with("eyJ")
+        && parts.iter().all(|p| p.len() >= 8 && all(p, token_chars))
+    {
         return Some("a JSON Web Token");
     }
     if let Some((scheme, rest)) = v.split_once("://")
-        && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+')
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+')
         && let Some((userinfo, _)) = rest.split_once('@')
         && !userinfo.contains('/')
         && let Some((_, password)) = userinfo.split_once(':')
@@ -117,14 +129,40 @@ fn secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     // `SECRET_NAME`, `TOKEN_TTL`, `PASSWORD_PARAM` hold references or settings, not secrets.
     const REFERENCE_SUFFIXES: &[&str] = &[
-        "_NAME", "_ARN", "_ID", "_PARAM", "_PARAMETER", "_PATH", "_TTL", "_EXPIRY", "_REGION", "_FILE", "_HEADER", "_LENGTH", "_SIZE", "_URL",
+        "_NAME",
+        "_ARN",
+        "_ID",
+        "_PARAM",
+        "_PARAMETER",
+        "_PATH",
+        "_TTL",
+        "_EXPIRY",
+        "_REGION",
+        "_FILE",
+        "_HEADER",
+        "_LENGTH",
+        "_SIZE",
+        "_URL",
     ];
     if REFERENCE_SUFFIXES.iter().any(|s| upper.ends_with(s)) {
         return false;
     }
-    ["SECRET", "TOKEN", "PASSWORD", "PASSWD", "PWD", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL", "AUTH_KEY", "ACCESS_KEY", "SIGNING_KEY"]
-        .iter()
-        .any(|hint| upper.contains(hint))
+    [
+        "SECRET",
+        "TOKEN",
+        "PASSWORD",
+        "PASSWD",
+        "PWD",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE_KEY",
+        "CREDENTIAL",
+        "AUTH_KEY",
+        "ACCESS_KEY",
+        "SIGNING_KEY",
+    ]
+    .iter()
+    .any(|hint| upper.contains(hint))
 }
 
 /// Shannon entropy in bits per character.
@@ -147,7 +185,14 @@ fn entropy(text: &str) -> f64 {
 /// Values that are identifiers or references, never secrets.
 fn is_identifier_like(value: &str) -> bool {
     let v = value.trim();
-    let uuid = v.len() == 36 && v.bytes().enumerate().all(|(i, b)| if [8, 13, 18, 23].contains(&i) { b == b'-' } else { b.is_ascii_hexdigit() });
+    let uuid = v.len() == 36
+        && v.bytes().enumerate().all(|(i, b)| {
+            if [8, 13, 18, 23].contains(&i) {
+                b == b'-'
+            } else {
+                b.is_ascii_hexdigit()
+            }
+        });
     v.starts_with("arn:")
         || v.starts_with("{{resolve:")
         || v.starts_with("${")
@@ -176,8 +221,14 @@ pub(crate) fn secret_reason(name: &str, value: &str) -> Option<String> {
     .count();
     let random_looking = v.len() >= 16 && entropy(v) >= 3.5 && classes >= 2;
     // A lower-case path (`prod/app/stripe`) names a secret; it is not one.
-    let path_like = v.contains('/') && v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"/-_.".contains(&b));
-    if secret_name(name) && !path_like && v.len() >= 8 && (random_looking || v.len() >= 12 && entropy(v) >= 3.0) {
+    let path_like = v.contains('/')
+        && v.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"/-_.".contains(&b));
+    if secret_name(name)
+        && !path_like
+        && v.len() >= 8
+        && (random_looking || v.len() >= 12 && entropy(v) >= 3.0)
+    {
         return Some("is named like a secret and holds a random-looking value".to_owned());
     }
     if v.len() >= 32 && entropy(v) >= 4.5 && classes == 3 && !v.contains("://") {
@@ -188,15 +239,23 @@ pub(crate) fn secret_reason(name: &str, value: &str) -> Option<String> {
 
 fn check(ctx: &FunctionContext<'_, '_>, out: &mut Vec<Finding>) {
     for variable in &ctx.function.environment {
-        let Some(value) = variable.value.as_str() else { continue };
+        let Some(value) = variable.value.as_str() else {
+            continue;
+        };
         if let Some(reason) = secret_reason(&variable.key, value) {
             out.push(
-                RULE.finding(variable.value.span, format!("environment variable {} of function {} {reason}", variable.key, ctx.function.name))
-                    .with_fix(Fix::new(
-                        Applicability::DisplayOnly,
-                        "move the value to Secrets Manager or SSM Parameter Store and rotate it",
-                        Vec::new(),
-                    )),
+                RULE.finding(
+                    variable.value.span,
+                    format!(
+                        "environment variable {} of function {} {reason}",
+                        variable.key, ctx.function.name
+                    ),
+                )
+                .with_fix(Fix::new(
+                    Applicability::DisplayOnly,
+                    "move the value to Secrets Manager or SSM Parameter Store and rotate it",
+                    Vec::new(),
+                )),
             );
         }
     }
@@ -213,14 +272,23 @@ mod tests {
             ("GH", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
             ("STRIPE", "sk_live_51H8abcdefghijklmnopqrstu"),
             ("DB_URL", "postgres://app:hunter2@db.internal:5432/app"),
-            ("AWS_SECRET_ACCESS_KEY_X", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+            (
+                "AWS_SECRET_ACCESS_KEY_X",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            ),
             ("API_TOKEN", "9f8a7Bc6D5e4F3a2"),
-            ("X", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
+            (
+                "X",
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            ),
         ] {
             assert!(secret_reason(name, value).is_some(), "{name}={value}");
         }
         for (name, value) in [
-            ("TABLE_ARN", "arn:aws:dynamodb:eu-west-1:123456789012:table/orders"),
+            (
+                "TABLE_ARN",
+                "arn:aws:dynamodb:eu-west-1:123456789012:table/orders",
+            ),
             ("ENDPOINT", "https://api.example.com/v1/items"),
             ("REQUEST_ID", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"),
             ("THUMBS_BUCKET", "thumbs"),

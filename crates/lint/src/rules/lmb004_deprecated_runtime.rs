@@ -68,7 +68,9 @@ const DEPRECATED: &[(&str, &str)] = &[
 ];
 
 fn check(ctx: &FunctionContext<'_, '_>, out: &mut Vec<Finding>) {
-    let Some(node) = ctx.function.runtime else { return };
+    let Some(node) = ctx.function.runtime else {
+        return;
+    };
     let Some(runtime) = node.as_str() else { return };
     // functory-core knows which of its runtimes are deprecated; the table covers the rest.
     let from_core = runtime
@@ -80,16 +82,27 @@ fn check(ctx: &FunctionContext<'_, '_>, out: &mut Vec<Finding>) {
             functory_core::RuntimeFamily::Python => "python3.13",
             functory_core::RuntimeFamily::Provided => "provided.al2023",
         });
-    let Some(successor) = from_core.or_else(|| DEPRECATED.iter().find(|(r, _)| *r == runtime).map(|(_, s)| *s)) else {
+    let Some(successor) = from_core.or_else(|| {
+        DEPRECATED
+            .iter()
+            .find(|(r, _)| *r == runtime)
+            .map(|(_, s)| *s)
+    }) else {
         return;
     };
     out.push(
-        RULE.finding(node.span, format!("function {} uses the deprecated runtime {runtime}; use {successor}", ctx.function.name))
-            .with_fix(Fix::replace(
-                Applicability::Unsafe,
-                format!("use {successor}"),
-                node.span,
-                scalar_text(ctx.text, node.span, successor),
-            )),
+        RULE.finding(
+            node.span,
+            format!(
+                "function {} uses the deprecated runtime {runtime}; use {successor}",
+                ctx.function.name
+            ),
+        )
+        .with_fix(Fix::replace(
+            Applicability::Unsafe,
+            format!("use {successor}"),
+            node.span,
+            scalar_text(ctx.text, node.span, successor),
+        )),
     );
 }

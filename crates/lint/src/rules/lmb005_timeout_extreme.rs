@@ -42,14 +42,21 @@ declare_rule! {
 }
 
 fn check(ctx: &FunctionContext<'_, '_>, out: &mut Vec<Finding>) {
-    let Some(node) = ctx.function.timeout else { return };
+    let Some(node) = ctx.function.timeout else {
+        return;
+    };
     let Some(seconds) = number(node) else { return };
     let name = &ctx.function.name;
     if !(1.0..=900.0).contains(&seconds) {
         if ctx.function.origin == FunctionOrigin::Template {
             out.push(
-                RULE.finding(node.span, format!("function {name}: timeout {seconds} s is outside Lambda's 1-900 seconds"))
-                    .with_severity(Severity::High),
+                RULE.finding(
+                    node.span,
+                    format!(
+                        "function {name}: timeout {seconds} s is outside Lambda's 1-900 seconds"
+                    ),
+                )
+                .with_severity(Severity::High),
             );
         }
     } else if seconds >= 900.0 {

@@ -37,17 +37,25 @@ declare_rule! {
 }
 
 fn check(ctx: &FunctionContext<'_, '_>, out: &mut Vec<Finding>) {
-    let Some(node) = ctx.function.memory else { return };
+    let Some(node) = ctx.function.memory else {
+        return;
+    };
     let Some(mb) = number(node) else { return };
     let name = &ctx.function.name;
     if !(128.0..=10240.0).contains(&mb) {
         if ctx.function.origin == FunctionOrigin::Template {
             out.push(
-                RULE.finding(node.span, format!("function {name}: memory {mb} MB is outside Lambda's 128-10240 MB"))
-                    .with_severity(Severity::High),
+                RULE.finding(
+                    node.span,
+                    format!("function {name}: memory {mb} MB is outside Lambda's 128-10240 MB"),
+                )
+                .with_severity(Severity::High),
             );
         }
     } else if mb >= 10240.0 {
-        out.push(RULE.finding(node.span, format!("function {name} has the maximum memory (10240 MB); measure and size it")));
+        out.push(RULE.finding(
+            node.span,
+            format!("function {name} has the maximum memory (10240 MB); measure and size it"),
+        ));
     }
 }

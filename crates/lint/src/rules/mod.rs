@@ -200,10 +200,15 @@ pub(crate) fn honour_denies_and_conditions(
         return None;
     }
     if let Some(deny) = document.partial_deny_of(action) {
-        return Some(finding.lowered(format!("lowered: {} denies it under a condition or on some resources", deny.name())));
+        return Some(finding.lowered(format!(
+            "lowered: {} denies it under a condition or on some resources",
+            deny.name()
+        )));
     }
     if let Some(key) = statement.restricting_condition_keys().first() {
-        return Some(finding.lowered(format!("lowered: the statement is restricted by the condition key `{key}`")));
+        return Some(finding.lowered(format!(
+            "lowered: the statement is restricted by the condition key `{key}`"
+        )));
     }
     Some(finding)
 }
@@ -237,9 +242,13 @@ pub(crate) fn report_sensitive_actions(
         let granted: Vec<&str> = actions
             .iter()
             .copied()
-            .filter(|a| statement.covers_action(a) && ctx.document.unconditional_deny_of(a).is_none())
+            .filter(|a| {
+                statement.covers_action(a) && ctx.document.unconditional_deny_of(a).is_none()
+            })
             .collect();
-        let Some(first) = granted.first() else { continue };
+        let Some(first) = granted.first() else {
+            continue;
+        };
         let node = statement
             .actions()
             .into_iter()
@@ -250,13 +259,19 @@ pub(crate) fn report_sensitive_actions(
         let (limited, open): (Vec<&str>, Vec<&str>) = granted
             .iter()
             .partition(|a| ctx.document.partial_deny_of(a).is_some());
-        let mut message = format!("{} allows {what} on every resource: {}", statement.name(), list_some(if open.is_empty() { &limited } else { &open }, 4));
+        let mut message = format!(
+            "{} allows {what} on every resource: {}",
+            statement.name(),
+            list_some(if open.is_empty() { &limited } else { &open }, 4)
+        );
         if !open.is_empty() && !limited.is_empty() {
             message.push_str(&format!(" (a Deny limits {} more)", limited.len()));
         }
         let representative = open.first().unwrap_or(first);
         let finding = rule.finding(node, message);
-        if let Some(finding) = honour_denies_and_conditions(ctx.document, statement, representative, finding) {
+        if let Some(finding) =
+            honour_denies_and_conditions(ctx.document, statement, representative, finding)
+        {
             out.push(finding);
         }
     }
@@ -264,7 +279,12 @@ pub(crate) fn report_sensitive_actions(
 
 /// `a, b, c and 4 more`.
 pub(crate) fn list_some(items: &[&str], shown: usize) -> String {
-    let mut text = items.iter().take(shown).copied().collect::<Vec<_>>().join(", ");
+    let mut text = items
+        .iter()
+        .take(shown)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
     if items.len() > shown {
         text.push_str(&format!(" and {} more", items.len() - shown));
     }

@@ -61,7 +61,14 @@ pub(crate) const PRINCIPAL_KEYS: &[&str] = &[
 ];
 
 /// Conditions that limit where a request comes from, not who makes it.
-pub(crate) const NETWORK_KEYS: &[&str] = &["aws:sourceip", "aws:sourcevpc", "aws:sourcevpce", "aws:vpcsourceip", "aws:vpceaccount", "aws:vpceorgid"];
+pub(crate) const NETWORK_KEYS: &[&str] = &[
+    "aws:sourceip",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:vpcsourceip",
+    "aws:vpceaccount",
+    "aws:vpceorgid",
+];
 
 /// `*`, or an AWS principal ARN whose account is a wildcard.
 pub(crate) fn is_anyone(principal: &PrincipalValue<'_>) -> bool {
@@ -84,17 +91,30 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
         if statement.principal.is_some_and(|p| p.negated) {
             continue;
         }
-        let Some(anyone) = statement.principals().into_iter().find(is_anyone) else { continue };
+        let Some(anyone) = statement.principals().into_iter().find(is_anyone) else {
+            continue;
+        };
         if statement.restricted_by(PRINCIPAL_KEYS).is_some() {
             continue;
         }
         let actions: Vec<&str> = statement.actions().into_iter().map(|(a, _)| a).collect();
         let mut finding = RULE.finding(
             anyone.node.span,
-            format!("{} allows anyone ({}) to {}", statement.name(), anyone.node, if actions.is_empty() { "act".to_owned() } else { crate::rules::list_some(&actions, 3) }),
+            format!(
+                "{} allows anyone ({}) to {}",
+                statement.name(),
+                anyone.node,
+                if actions.is_empty() {
+                    "act".to_owned()
+                } else {
+                    crate::rules::list_some(&actions, 3)
+                }
+            ),
         );
         if let Some(key) = statement.restricted_by(NETWORK_KEYS) {
-            finding = finding.lowered(format!("lowered: limited by the network condition `{key}`, not by caller identity"));
+            finding = finding.lowered(format!(
+                "lowered: limited by the network condition `{key}`, not by caller identity"
+            ));
         }
         out.push(finding);
     }

@@ -40,10 +40,17 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
         if let Some(principal) = statement.principal.filter(|p| p.negated) {
             let mut finding = RULE.finding(
                 principal.key_span,
-                format!("{}: Allow with NotPrincipal allows everyone except the principals listed", statement.name()),
+                format!(
+                    "{}: Allow with NotPrincipal allows everyone except the principals listed",
+                    statement.name()
+                ),
             );
-            if let Some(key) = statement.restricted_by(crate::rules::res001_public_access::PRINCIPAL_KEYS) {
-                finding = finding.lowered(format!("lowered: the statement is restricted by the condition key `{key}`"));
+            if let Some(key) =
+                statement.restricted_by(crate::rules::res001_public_access::PRINCIPAL_KEYS)
+            {
+                finding = finding.lowered(format!(
+                    "lowered: the statement is restricted by the condition key `{key}`"
+                ));
             }
             out.push(finding);
         }

@@ -41,21 +41,31 @@ declare_rule! {
     };
 }
 
-const SOURCE_KEYS: &[&str] = &["aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths", "aws:sourceowner"];
+const SOURCE_KEYS: &[&str] = &[
+    "aws:sourcearn",
+    "aws:sourceaccount",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "aws:sourceowner",
+];
 
 fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
     if ctx.document.kind != PolicyKind::Resource {
         return;
     }
     for statement in ctx.document.allows() {
-        if statement.principal.is_some_and(|p| p.negated) || statement.restricted_by(SOURCE_KEYS).is_some() {
+        if statement.principal.is_some_and(|p| p.negated)
+            || statement.restricted_by(SOURCE_KEYS).is_some()
+        {
             continue;
         }
         for principal in statement.principals() {
             if principal.kind != PrincipalKind::Service {
                 continue;
             }
-            let name = principal.text().map_or_else(|| principal.node.to_string(), str::to_owned);
+            let name = principal
+                .text()
+                .map_or_else(|| principal.node.to_string(), str::to_owned);
             out.push(RULE.finding(
                 principal.node.span,
                 format!("{} allows the service `{name}` for any source; add aws:SourceArn or aws:SourceAccount", statement.name()),

@@ -38,18 +38,35 @@ declare_rule! {
     };
 }
 
-const IDENTITY_KEYS: &[&str] = &["aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn", "aws:userid"];
+const IDENTITY_KEYS: &[&str] = &[
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:userid",
+];
 
 fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
     if ctx.document.kind != PolicyKind::Trust {
         return;
     }
     for statement in ctx.document.allows() {
-        if statement.principal.is_some_and(|p| p.negated) || statement.restricted_by(IDENTITY_KEYS).is_some() {
+        if statement.principal.is_some_and(|p| p.negated)
+            || statement.restricted_by(IDENTITY_KEYS).is_some()
+        {
             continue;
         }
-        let Some(anyone) = statement.principals().into_iter().find(is_anyone) else { continue };
-        let mut finding = RULE.finding(anyone.node.span, format!("{} lets anyone ({}) assume this role", statement.name(), anyone.node));
+        let Some(anyone) = statement.principals().into_iter().find(is_anyone) else {
+            continue;
+        };
+        let mut finding = RULE.finding(
+            anyone.node.span,
+            format!(
+                "{} lets anyone ({}) assume this role",
+                statement.name(),
+                anyone.node
+            ),
+        );
         if statement.restricted_by(&["sts:externalid"]).is_some() {
             finding = finding.lowered("lowered: an sts:ExternalId is required, but it is a shared secret, not an identity");
         }

@@ -38,7 +38,13 @@ declare_rule! {
     };
 }
 
-const NARROWING_KEYS: &[&str] = &["sts:externalid", "aws:principalarn", "aws:principalorgid", "aws:principalorgpaths", "aws:userid"];
+const NARROWING_KEYS: &[&str] = &[
+    "sts:externalid",
+    "aws:principalarn",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:userid",
+];
 
 /// The account a literal AWS principal names.
 fn account_of(text: &str) -> Option<&str> {
@@ -54,18 +60,27 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
         return;
     }
     for statement in ctx.document.allows() {
-        if statement.restricted_by(NARROWING_KEYS).is_some() || !statement.covers_action("sts:AssumeRole") {
+        if statement.restricted_by(NARROWING_KEYS).is_some()
+            || !statement.covers_action("sts:AssumeRole")
+        {
             continue;
         }
         for principal in statement.principals() {
             if principal.kind != PrincipalKind::Aws {
                 continue;
             }
-            let Some(text) = principal.text() else { continue };
-            let Some(account) = account_of(text) else { continue };
+            let Some(text) = principal.text() else {
+                continue;
+            };
+            let Some(account) = account_of(text) else {
+                continue;
+            };
             out.push(RULE.finding(
                 principal.node.span,
-                format!("{} lets account {account} assume this role without sts:ExternalId", statement.name()),
+                format!(
+                    "{} lets account {account} assume this role without sts:ExternalId",
+                    statement.name()
+                ),
             ));
         }
     }

@@ -50,14 +50,26 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
             if principal.kind != PrincipalKind::Federated {
                 continue;
             }
-            let Some(text) = principal.text() else { continue };
+            let Some(text) = principal.text() else {
+                continue;
+            };
             if text.contains(":saml-provider/") {
                 continue;
             }
-            let provider = text.rsplit_once("oidc-provider/").map_or(text, |(_, p)| p).to_ascii_lowercase();
-            let subject_key = if provider == "cognito-identity.amazonaws.com" { "aud" } else { "sub" };
+            let provider = text
+                .rsplit_once("oidc-provider/")
+                .map_or(text, |(_, p)| p)
+                .to_ascii_lowercase();
+            let subject_key = if provider == "cognito-identity.amazonaws.com" {
+                "aud"
+            } else {
+                "sub"
+            };
             let restricted = keys.iter().any(|k| {
-                k.rsplit_once(':').is_some_and(|(p, name)| name == subject_key && (p == provider || provider.starts_with(p) || p.starts_with(&provider)))
+                k.rsplit_once(':').is_some_and(|(p, name)| {
+                    name == subject_key
+                        && (p == provider || provider.starts_with(p) || p.starts_with(&provider))
+                })
             });
             if !restricted {
                 out.push(RULE.finding(
