@@ -25,7 +25,9 @@ rm -rf "$out/policies"
 count="$("$venv/bin/python" "$here/extract-managed-policies.py" "$out/policies")"
 echo "extracted $count managed policies from moto" >&2
 
-(cd "$root" && CARGO_TARGET_DIR="$target" nice -n 19 cargo build --quiet --release -p functory-cli -p functory-lint --example bench_policies)
+# Two builds: `--example` limits a build to that example.
+(cd "$root" && CARGO_TARGET_DIR="$target" nice -n 19 cargo build --quiet --release -p functory-cli)
+(cd "$root" && CARGO_TARGET_DIR="$target" nice -n 19 cargo build --quiet --release -p functory-lint --example bench_policies)
 functory="$target/release/functory"
 per_policy="$target/release/examples/bench_policies"
 

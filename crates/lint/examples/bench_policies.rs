@@ -25,7 +25,13 @@ fn main() {
     let catalogue = Catalogue::get();
     let catalogue_ms = started.elapsed().as_secs_f64() * 1000.0;
 
-    let options = LintOptions::default();
+    // BENCH_IGNORE=IAM203,IAM210 skips rules, to see what each one costs.
+    let options = LintOptions {
+        ignore: std::env::var("BENCH_IGNORE")
+            .map(|v| v.split(',').map(str::to_owned).collect())
+            .unwrap_or_default(),
+        ..LintOptions::default()
+    };
     let mut total_ms = 0.0;
     let mut max_ms = 0.0;
     let mut max_file = String::new();

@@ -25,6 +25,46 @@ use serde::{Deserialize, Serialize};
 
 use crate::policy::wildcard_match;
 
+/// FNV-1a: the catalogue's keys are short ASCII names, for which SipHash's DoS protection
+/// only costs time (the keys come from the embedded data, not from input).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FnvHasher(u64);
+
+impl std::hash::Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FnvHasher>>;
+
+/// Lower-cases short ASCII names on the stack, so lookups do not allocate.
+fn with_lowercase<R>(name: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut buffer = [0u8; 128];
+    if name.len() <= buffer.len() && name.is_ascii() {
+        let bytes = &mut buffer[..name.len()];
+        bytes.copy_from_slice(name.as_bytes());
+        bytes.make_ascii_lowercase();
+        // ASCII stays ASCII, so the bytes are valid UTF-8.
+        f(std::str::from_utf8(bytes).unwrap_or(name))
+    } else {
+        f(&name.to_lowercase())
+    }
+}
+
 const CATALOGUE_JSON: &str = include_str!("../data/iam-catalogue.json");
 pub const CATALOGUE_LICENCE: &str = include_str!("../data/iam-catalogue.LICENSE.txt");
 
@@ -147,6 +187,8 @@ struct RawService {
 
 #[derive(Debug)]
 pub struct Action {
+    /// Index of the action in the whole catalogue, for compact sets of actions.
+    pub id: u32,
     pub name: String,
     pub access_level: AccessLevel,
     /// Indices into the service's resource types; empty when the action only accepts `*`.
@@ -191,14 +233,13 @@ pub struct Service {
     pub actions: Vec<Action>,
     pub resource_types: Vec<ResourceType>,
     pub condition_keys: Vec<ConditionKey>,
-    actions_by_lower: HashMap<String, usize>,
+    actions_by_lower: FastMap<String, usize>,
 }
 
 impl Service {
     pub fn action(&self, name: &str) -> Option<&Action> {
-        self.actions_by_lower
-            .get(&name.to_ascii_lowercase())
-            .map(|&i| &self.actions[i])
+        with_lowercase(name, |lower| self.actions_by_lower.get(lower).copied())
+            .map(|i| &self.actions[i])
     }
 
     pub fn resource_types_of(&self, action: &Action) -> impl Iterator<Item = &ResourceType> {
@@ -354,12 +395,24 @@ fn patterns_intersect(format: &[FormatToken], arn: &[ArnToken]) -> bool {
     false
 }
 
+/// A set of catalogue actions, one bit each: membership tests in hot loops cost an index.
+#[derive(Debug, Clone)]
+pub struct ActionSet {
+    bits: Vec<bool>,
+}
+
+impl ActionSet {
+    pub fn contains(&self, action: &Action) -> bool {
+        self.bits.get(action.id as usize).copied().unwrap_or(false)
+    }
+}
+
 #[derive(Debug)]
 pub struct Catalogue {
     pub source: CatalogueSource,
     pub counts: CatalogueCounts,
     services: Vec<Service>,
-    by_prefix: HashMap<String, usize>,
+    by_prefix: FastMap<String, usize>,
     global_condition_keys: Vec<ConditionKey>,
     other_condition_prefixes: Vec<String>,
 }
@@ -400,12 +453,17 @@ impl Catalogue {
     pub fn from_json(text: &str) -> Result<Catalogue, String> {
         let raw: RawCatalogue = serde_json::from_str(text).map_err(|e| e.to_string())?;
         let mut services = Vec::with_capacity(raw.services.len());
-        for (prefix, raw_service) in raw.services {
+        let mut raw_services: Vec<(String, RawService)> = raw.services.into_iter().collect();
+        raw_services.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut next_id = 0u32;
+        for (prefix, raw_service) in raw_services {
             let mut actions = Vec::with_capacity(raw_service.actions.len());
             for (name, level, resource_types) in raw_service.actions {
                 let access_level = AccessLevel::from_letter(&level)
                     .ok_or_else(|| format!("unknown access level {level:?} of {prefix}:{name}"))?;
+                next_id += 1;
                 actions.push(Action {
+                    id: next_id,
                     name,
                     access_level,
                     resource_types,
@@ -465,10 +523,26 @@ impl Catalogue {
         &self.services
     }
 
+    /// A set of actions (by [`Action::id`]) chosen by `keep`, as a bit per action.
+    pub fn action_set(&self, keep: impl Fn(&Service, &Action) -> bool) -> ActionSet {
+        let mut bits = vec![false; self.counts.actions.max(self.action_count())];
+        for service in &self.services {
+            for action in &service.actions {
+                if keep(service, action) {
+                    bits[action.id as usize] = true;
+                }
+            }
+        }
+        ActionSet { bits }
+    }
+
+    fn action_count(&self) -> usize {
+        self.services.iter().map(|s| s.actions.len()).sum()
+    }
+
     pub fn service(&self, prefix: &str) -> Option<&Service> {
-        self.by_prefix
-            .get(&prefix.to_ascii_lowercase())
-            .map(|&i| &self.services[i])
+        with_lowercase(prefix, |lower| self.by_prefix.get(lower).copied())
+            .map(|i| &self.services[i])
     }
 
     /// `service:Action` (exact name, any case).
@@ -562,7 +636,10 @@ fn closest<'c>(
     normalise: impl Fn(&str) -> String,
 ) -> Option<&'c str> {
     let limit = (unknown.chars().count() / 3).clamp(1, 4);
+    let length = unknown.len();
     candidates
+        // The edit distance is at least the difference in length: skip hopeless candidates.
+        .filter(|c| c.len().abs_diff(length) <= limit)
         .map(|c| (edit_distance(unknown, &normalise(c)), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, c)| (*d, c.len()))

@@ -245,8 +245,8 @@ impl<'a> Statement<'a> {
             return false;
         };
         let matched = element
-            .values()
-            .iter()
+            .node
+            .items()
             .any(|n| n.as_str().is_some_and(|p| wildcard_match(p, action)));
         matched != element.negated
     }
@@ -404,6 +404,22 @@ impl<'a> PolicyDocument<'a> {
 /// are; for ARNs IAM is case-sensitive, but a finding on a case difference would be noise).
 /// Iterative with one backtrack point, so linear-ish and never exponential.
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    // Most patterns are a plain name or a prefix with one trailing `*` (`s3:Get*`): answer
+    // those without the general loop, which runs millions of times on large policies.
+    let wildcards = pattern.bytes().filter(|b| *b == b'*' || *b == b'?').count();
+    if wildcards == 0 {
+        return pattern.eq_ignore_ascii_case(text)
+            || (!pattern.is_ascii() && pattern.to_lowercase() == text.to_lowercase());
+    }
+    if wildcards == 1
+        && let Some(prefix) = pattern.strip_suffix('*')
+        && prefix.is_ascii()
+    {
+        return text
+            .as_bytes()
+            .get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()));
+    }
     if pattern.is_ascii() && text.is_ascii() {
         return glob(pattern.as_bytes(), text.as_bytes(), |p, t| {
             p.eq_ignore_ascii_case(&t)

@@ -94,10 +94,16 @@ impl Node {
     /// A string, or each string of an array: the "one or many" shape IAM uses everywhere.
     /// Non-string items are skipped; grammar rules report them.
     pub fn one_or_many(&self) -> Vec<&Node> {
-        match &self.value {
-            Value::Array(items) => items.iter().collect(),
-            _ => vec![self],
-        }
+        self.items().collect()
+    }
+
+    /// [`Node::one_or_many`] without allocating, for hot loops.
+    pub fn items(&self) -> impl Iterator<Item = &Node> {
+        let (many, one) = match &self.value {
+            Value::Array(items) => (items.as_slice(), None),
+            _ => (&[][..], Some(self)),
+        };
+        many.iter().chain(one)
     }
 
     /// A CloudFormation intrinsic function (`{"Ref": …}`, `{"Fn::Sub": …}`, or the YAML short

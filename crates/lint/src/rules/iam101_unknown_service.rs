@@ -52,7 +52,7 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
             message.push_str(&format!("; did you mean `{suggestion}`?"));
             let mut finding = RULE.finding(node.span, message);
             let replacement = format!("{suggestion}:{name}");
-            if !ctx.catalogue.expand(&replacement).is_empty() {
+            if !ctx.expand(&replacement).is_empty() {
                 finding = finding.with_fix(Fix::replace(
                     Applicability::Unsafe,
                     format!("use {replacement}"),

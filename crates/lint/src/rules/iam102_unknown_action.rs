@@ -53,7 +53,7 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
                 continue;
             };
             if name.contains(['*', '?']) {
-                if ctx.catalogue.expand(action).is_empty() {
+                if ctx.expand(action).is_empty() {
                     out.push(RULE.finding(
                         node.span,
                         format!("`{action}` matches no action of {}", service.name),

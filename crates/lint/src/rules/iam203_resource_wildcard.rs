@@ -50,8 +50,11 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
         if !statement.applies_to_all_resources() {
             continue;
         }
-        let mut scopeable: Vec<String> = Vec::new();
+        let mut scopeable: Vec<(&crate::catalogue::Service, &crate::catalogue::Action)> =
+            Vec::new();
+        let mut seen: std::collections::HashSet<u32> = std::collections::HashSet::new();
         let mut writes = false;
+        let has_deny = ctx.document.statements.iter().any(|s| s.is_deny());
         for (pattern, _) in statement.actions() {
             let whole_service = pattern == "*"
                 || pattern
@@ -60,17 +63,23 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
             if whole_service {
                 continue;
             }
-            for (service, action) in ctx.catalogue.expand(pattern) {
-                if action.resource_types.is_empty() || action.access_level == AccessLevel::List {
+            for &(service, action) in ctx.expand(pattern).iter() {
+                if action.resource_types.is_empty()
+                    || action.access_level == AccessLevel::List
+                    || !seen.insert(action.id)
+                {
                     continue;
                 }
-                let full = format!("{}:{}", service.prefix, action.name);
-                if ctx.document.unconditional_deny_of(&full).is_some() || scopeable.contains(&full)
+                if has_deny
+                    && ctx
+                        .document
+                        .unconditional_deny_of(&format!("{}:{}", service.prefix, action.name))
+                        .is_some()
                 {
                     continue;
                 }
                 writes |= action.access_level != AccessLevel::Read;
-                scopeable.push(full);
+                scopeable.push((service, action));
             }
         }
         if scopeable.is_empty() {
@@ -84,7 +93,14 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
             // The manifest's `resources` defaults to "*": point at the actions instead.
             .or_else(|| statement.action.map(|a| a.span()))
             .unwrap_or(statement.node.span);
-        let names: Vec<&str> = scopeable.iter().map(String::as_str).collect();
+        let shown: Vec<String> = scopeable
+            .iter()
+            .take(3)
+            .map(|(service, action)| format!("{}:{}", service.prefix, action.name))
+            .collect();
+        let mut names: Vec<&str> = shown.iter().map(String::as_str).collect();
+        // list_some counts what is not shown.
+        names.extend(std::iter::repeat_n("", scopeable.len() - shown.len()));
         let mut finding = RULE.finding(
             span,
             format!(

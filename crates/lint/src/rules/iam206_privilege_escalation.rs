@@ -242,8 +242,7 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
     let mut limited = true;
     let mut conditioned = true;
     for (method, actions) in METHODS {
-        let grants: Option<Vec<&Statement<'_>>> =
-            actions.iter().map(|a| document.granting(a)).collect();
+        let grants: Option<Vec<&Statement<'_>>> = actions.iter().map(|a| ctx.granting(a)).collect();
         let Some(grants) = grants else { continue };
         found.push(method);
         anchor.get_or_insert(grants[0]);

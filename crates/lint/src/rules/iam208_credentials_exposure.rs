@@ -1,5 +1,9 @@
 use crate::finding::{Finding, Severity};
-use crate::rules::{Check, PolicyContext, report_sensitive_actions};
+use std::sync::OnceLock;
+
+use crate::catalogue::ActionSet;
+
+use crate::rules::{Check, PolicyContext, action_set, report_sensitive_actions};
 
 declare_rule! {
     /// ## What it checks
@@ -62,5 +66,7 @@ pub const ACTIONS: &[&str] = &[
 ];
 
 fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
-    report_sensitive_actions(ctx, &RULE, ACTIONS, "obtaining credentials", out);
+    static SET: OnceLock<ActionSet> = OnceLock::new();
+    let set = SET.get_or_init(|| action_set(ctx.catalogue, ACTIONS));
+    report_sensitive_actions(ctx, &RULE, set, "obtaining credentials", out);
 }

@@ -1,5 +1,9 @@
 use crate::catalogue::AccessLevel;
 use crate::finding::{Finding, Severity};
+use std::sync::OnceLock;
+
+use crate::catalogue::ActionSet;
+
 use crate::rules::{Check, PolicyContext, report_sensitive_actions};
 
 declare_rule! {
@@ -39,16 +43,12 @@ declare_rule! {
 const IDENTITY_SERVICES: &[&str] = &["iam", "sso", "identitystore", "organizations", "sts"];
 
 fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
-    let actions: Vec<String> = IDENTITY_SERVICES
-        .iter()
-        .filter_map(|p| ctx.catalogue.service(p))
-        .flat_map(|s| {
-            s.actions
-                .iter()
-                .filter(|a| a.access_level == AccessLevel::PermissionsManagement)
-                .map(move |a| format!("{}:{}", s.prefix, a.name))
+    static SET: OnceLock<ActionSet> = OnceLock::new();
+    let set = SET.get_or_init(|| {
+        ctx.catalogue.action_set(|service, action| {
+            IDENTITY_SERVICES.contains(&service.prefix.as_str())
+                && action.access_level == AccessLevel::PermissionsManagement
         })
-        .collect();
-    let actions: Vec<&str> = actions.iter().map(String::as_str).collect();
-    report_sensitive_actions(ctx, &RULE, &actions, "permissions management", out);
+    });
+    report_sensitive_actions(ctx, &RULE, set, "permissions management", out);
 }

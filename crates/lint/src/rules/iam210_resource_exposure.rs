@@ -1,5 +1,9 @@
 use crate::catalogue::AccessLevel;
 use crate::finding::{Finding, Severity};
+use std::sync::OnceLock;
+
+use crate::catalogue::ActionSet;
+
 use crate::rules::{Check, PolicyContext, report_sensitive_actions};
 
 declare_rule! {
@@ -38,30 +42,12 @@ declare_rule! {
 const IDENTITY_SERVICES: &[&str] = &["iam", "sso", "identitystore", "organizations", "sts"];
 
 fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
-    // Only the services the statements name: expanding the whole catalogue per policy would be
-    // wasted work.
-    let mut actions: Vec<String> = Vec::new();
-    for statement in ctx.document.statements.iter() {
-        for (pattern, _) in statement.actions() {
-            let Some((prefix, _)) = pattern.split_once(':') else {
-                continue;
-            };
-            let Some(service) = ctx.catalogue.service(prefix) else {
-                continue;
-            };
-            if IDENTITY_SERVICES.contains(&service.prefix.as_str()) {
-                continue;
-            }
-            for action in &service.actions {
-                let full = format!("{}:{}", service.prefix, action.name);
-                if action.access_level == AccessLevel::PermissionsManagement
-                    && !actions.contains(&full)
-                {
-                    actions.push(full);
-                }
-            }
-        }
-    }
-    let actions: Vec<&str> = actions.iter().map(String::as_str).collect();
-    report_sensitive_actions(ctx, &RULE, &actions, "changing resource policies", out);
+    static SET: OnceLock<ActionSet> = OnceLock::new();
+    let set = SET.get_or_init(|| {
+        ctx.catalogue.action_set(|service, action| {
+            !IDENTITY_SERVICES.contains(&service.prefix.as_str())
+                && action.access_level == AccessLevel::PermissionsManagement
+        })
+    });
+    report_sensitive_actions(ctx, &RULE, set, "changing resource policies", out);
 }

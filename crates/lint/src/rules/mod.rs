@@ -5,9 +5,13 @@
 //! the app and by rustdoc are the same text. [`RULES`] is the registry: the one table from
 //! code to rule.
 
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use serde::Serialize;
 
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Action, Catalogue, Service};
 use crate::finding::{Applicability, Finding, Severity};
 use crate::parse::Span;
 use crate::policy::PolicyDocument;
@@ -157,6 +161,83 @@ pub struct PolicyContext<'a, 'b> {
     pub text: &'a str,
     pub format: SourceFormat,
     pub catalogue: &'static Catalogue,
+    /// Several rules expand the same action patterns; each pattern is expanded once per
+    /// document.
+    expansions: RefCell<HashMap<String, Expansion>>,
+    /// Catalogue action id → index of the first Allow statement whose Action names it.
+    allowed_by_action: OnceCell<HashMap<u32, usize>>,
+}
+
+/// The actions one pattern stands for.
+pub type Expansion = Rc<[(&'static Service, &'static Action)]>;
+
+impl<'a, 'b> PolicyContext<'a, 'b> {
+    pub fn new(
+        document: &'b PolicyDocument<'a>,
+        text: &'a str,
+        format: SourceFormat,
+        catalogue: &'static Catalogue,
+    ) -> Self {
+        Self {
+            document,
+            text,
+            format,
+            catalogue,
+            expansions: RefCell::default(),
+            allowed_by_action: OnceCell::new(),
+        }
+    }
+
+    /// [`Catalogue::expand`], remembered for this document.
+    pub fn expand(&self, pattern: &str) -> Expansion {
+        if let Some(found) = self.expansions.borrow().get(pattern) {
+            return Rc::clone(found);
+        }
+        let expansion: Expansion = self.catalogue.expand(pattern).into();
+        self.expansions
+            .borrow_mut()
+            .insert(pattern.to_owned(), Rc::clone(&expansion));
+        expansion
+    }
+
+    /// The first Allow statement that grants `action` (`service:Name`) and that no
+    /// unconditional Deny cancels: [`PolicyDocument::granting`] through an index built once,
+    /// since escalation checks ask for dozens of actions.
+    pub fn granting(&self, action: &str) -> Option<&crate::policy::Statement<'a>> {
+        let document = self.document;
+        if document.unconditional_deny_of(action).is_some() {
+            return None;
+        }
+        let index = self.allowed_by_action.get_or_init(|| {
+            let mut index = HashMap::new();
+            for (i, statement) in document.statements.iter().enumerate() {
+                if !statement.is_allow() || statement.action.is_none_or(|a| a.negated) {
+                    continue;
+                }
+                for (pattern, _) in statement.actions() {
+                    for (_, found) in self.expand(pattern).iter() {
+                        index.entry(found.id).or_insert(i);
+                    }
+                }
+            }
+            index
+        });
+        let by_index = self
+            .catalogue
+            .action(action)
+            .and_then(|(_, a)| index.get(&a.id))
+            .map(|&i| &document.statements[i]);
+        // NotAction statements grant by exclusion; they are few, so ask them directly.
+        let by_exclusion = || {
+            document
+                .allows()
+                .find(|s| s.action.is_some_and(|a| a.negated) && s.covers_action(action))
+        };
+        match (by_index, by_exclusion()) {
+            (Some(a), Some(b)) => Some(if a.index <= b.index { a } else { b }),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 /// What a function rule sees.
@@ -227,11 +308,14 @@ pub(crate) fn explicit_allows_on_everything<'d, 'a>(
     })
 }
 
-/// Reports, per statement, which of `actions` an identity policy allows on every resource.
+/// Reports, per statement, which of `actions` (a set of lower-case `service:action` names) an
+/// identity policy allows on every resource. The statement's patterns are expanded against the
+/// catalogue and intersected with the set, so the cost follows the policy's size, not the
+/// set's.
 pub(crate) fn report_sensitive_actions(
     ctx: &PolicyContext<'_, '_>,
     rule: &'static Rule,
-    actions: &[&str],
+    actions: &crate::catalogue::ActionSet,
     what: &str,
     out: &mut Vec<Finding>,
 ) {
@@ -239,42 +323,53 @@ pub(crate) fn report_sensitive_actions(
         return;
     }
     for statement in explicit_allows_on_everything(ctx.document) {
-        let granted: Vec<&str> = actions
-            .iter()
-            .copied()
-            .filter(|a| {
-                statement.covers_action(a) && ctx.document.unconditional_deny_of(a).is_none()
-            })
-            .collect();
-        let Some(first) = granted.first() else {
-            continue;
-        };
-        let node = statement
-            .actions()
-            .into_iter()
-            .find(|(pattern, _)| crate::policy::wildcard_match(pattern, first))
-            .map_or(statement.node.span, |(_, n)| n.span);
+        let mut granted: Vec<String> = Vec::new();
+        let mut anchor = None;
+        for (pattern, node) in statement.actions() {
+            for &(service, action) in ctx.expand(pattern).iter() {
+                if !actions.contains(action) {
+                    continue;
+                }
+                let full = format!("{}:{}", service.prefix, action.name);
+                if !granted.contains(&full) && ctx.document.unconditional_deny_of(&full).is_none() {
+                    anchor.get_or_insert(node.span);
+                    granted.push(full);
+                }
+            }
+        }
+        let Some(span) = anchor else { continue };
         // Actions a conditional Deny narrows are named apart; if all are narrowed, the finding
         // is lowered.
         let (limited, open): (Vec<&str>, Vec<&str>) = granted
             .iter()
+            .map(String::as_str)
             .partition(|a| ctx.document.partial_deny_of(a).is_some());
+        let shown = if open.is_empty() { &limited } else { &open };
         let mut message = format!(
             "{} allows {what} on every resource: {}",
             statement.name(),
-            list_some(if open.is_empty() { &limited } else { &open }, 4)
+            list_some(shown, 4)
         );
         if !open.is_empty() && !limited.is_empty() {
             message.push_str(&format!(" (a Deny limits {} more)", limited.len()));
         }
-        let representative = open.first().unwrap_or(first);
-        let finding = rule.finding(node, message);
+        let representative = shown[0];
+        let finding = rule.finding(span, message);
         if let Some(finding) =
             honour_denies_and_conditions(ctx.document, statement, representative, finding)
         {
             out.push(finding);
         }
     }
+}
+
+/// The catalogue actions named in `actions` (exact names, any case).
+pub(crate) fn action_set(catalogue: &Catalogue, actions: &[&str]) -> crate::catalogue::ActionSet {
+    let wanted: std::collections::HashSet<String> =
+        actions.iter().map(|a| a.to_ascii_lowercase()).collect();
+    catalogue.action_set(|service, action| {
+        wanted.contains(&format!("{}:{}", service.prefix, action.name).to_ascii_lowercase())
+    })
 }
 
 /// `a, b, c and 4 more`.
