@@ -49,7 +49,7 @@ impl std::hash::Hasher for FnvHasher {
     }
 }
 
-type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FnvHasher>>;
+pub type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FnvHasher>>;
 
 /// Lower-cases short ASCII names on the stack, so lookups do not allocate.
 fn with_lowercase<R>(name: &str, f: impl FnOnce(&str) -> R) -> R {
@@ -234,6 +234,8 @@ pub struct Service {
     pub resource_types: Vec<ResourceType>,
     pub condition_keys: Vec<ConditionKey>,
     actions_by_lower: FastMap<String, usize>,
+    /// Lower-case action names with their index, sorted, for prefix searches.
+    sorted_lowercase: Vec<(String, usize)>,
 }
 
 impl Service {
@@ -474,7 +476,14 @@ impl Catalogue {
                 .enumerate()
                 .map(|(i, a)| (a.name.to_ascii_lowercase(), i))
                 .collect();
+            let mut sorted_lowercase: Vec<(String, usize)> = actions
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.name.to_ascii_lowercase(), i))
+                .collect();
+            sorted_lowercase.sort();
             services.push(Service {
+                sorted_lowercase,
                 prefix,
                 name: raw_service.name,
                 actions,
@@ -574,11 +583,23 @@ impl Catalogue {
                 .into_iter()
                 .collect();
         }
-        service
-            .actions
+        // Most patterns are a literal prefix and a wildcard (`Describe*`): only the actions
+        // sharing that prefix can match, and they are one range of the sorted names.
+        let literal_end = name.find(['*', '?']).unwrap_or(name.len());
+        let literal = name[..literal_end].to_ascii_lowercase();
+        let sorted = &service.sorted_lowercase;
+        let start = sorted.partition_point(|(lower, _)| lower.as_str() < literal.as_str());
+        let mut found: Vec<usize> = sorted[start..]
             .iter()
-            .filter(|a| wildcard_match(name, &a.name))
-            .map(|a| (service, a))
+            .take_while(|(lower, _)| lower.starts_with(&literal))
+            .filter(|(lower, _)| wildcard_match(name, lower))
+            .map(|&(_, i)| i)
+            .collect();
+        // Catalogue order, so messages do not depend on how names sort in lower case.
+        found.sort_unstable();
+        found
+            .into_iter()
+            .map(|i| (service, &service.actions[i]))
             .collect()
     }
 

@@ -35,6 +35,8 @@ declare_rule! {
 }
 
 fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
+    // Retired services appear dozens of times in one policy; suggest once per prefix.
+    let mut suggestions: std::collections::HashMap<String, Option<&str>> = Default::default();
     for statement in &ctx.document.statements {
         for (action, node) in statement.actions() {
             let Some((prefix, name)) = action.split_once(':') else {
@@ -44,7 +46,9 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let mut message = format!("`{prefix}` in `{action}` is not an AWS service prefix");
-            let suggestion = ctx.catalogue.suggest_service(prefix);
+            let suggestion = *suggestions
+                .entry(prefix.to_owned())
+                .or_insert_with(|| ctx.catalogue.suggest_service(prefix));
             let Some(suggestion) = suggestion else {
                 out.push(RULE.finding(node.span, message));
                 continue;

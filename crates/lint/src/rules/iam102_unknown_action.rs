@@ -61,7 +61,7 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
                 }
                 continue;
             }
-            if service.action(name).is_some() {
+            if !ctx.expand(action).is_empty() {
                 continue;
             }
             let mut message = format!("`{name}` is not an action of {} ({prefix})", service.name);

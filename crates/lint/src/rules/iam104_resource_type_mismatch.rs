@@ -54,8 +54,8 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
                 actions.clear();
                 break;
             }
-            match ctx.catalogue.action(name) {
-                Some(found) => actions.push(found),
+            match ctx.expand(name).first() {
+                Some(&found) => actions.push(found),
                 None => {
                     actions.clear();
                     break;

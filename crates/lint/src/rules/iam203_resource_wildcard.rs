@@ -52,7 +52,10 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
         }
         let mut scopeable: Vec<(&crate::catalogue::Service, &crate::catalogue::Action)> =
             Vec::new();
-        let mut seen: std::collections::HashSet<u32> = std::collections::HashSet::new();
+        let mut seen: std::collections::HashSet<
+            u32,
+            std::hash::BuildHasherDefault<crate::catalogue::FnvHasher>,
+        > = Default::default();
         let mut writes = false;
         let has_deny = ctx.document.statements.iter().any(|s| s.is_deny());
         for (pattern, _) in statement.actions() {

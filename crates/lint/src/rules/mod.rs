@@ -165,7 +165,7 @@ pub struct PolicyContext<'a, 'b> {
     /// document.
     expansions: RefCell<HashMap<String, Expansion>>,
     /// Catalogue action id → index of the first Allow statement whose Action names it.
-    allowed_by_action: OnceCell<HashMap<u32, usize>>,
+    allowed_by_action: OnceCell<crate::catalogue::FastMap<u32, usize>>,
 }
 
 /// The actions one pattern stands for.
@@ -209,7 +209,7 @@ impl<'a, 'b> PolicyContext<'a, 'b> {
             return None;
         }
         let index = self.allowed_by_action.get_or_init(|| {
-            let mut index = HashMap::new();
+            let mut index = crate::catalogue::FastMap::default();
             for (i, statement) in document.statements.iter().enumerate() {
                 if !statement.is_allow() || statement.action.is_none_or(|a| a.negated) {
                     continue;
