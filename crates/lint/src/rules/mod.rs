@@ -5,7 +5,7 @@
 //! the app and by rustdoc are the same text. [`RULES`] is the registry: the one table from
 //! code to rule.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -165,7 +165,7 @@ pub struct PolicyContext<'a, 'b> {
     /// document.
     expansions: RefCell<HashMap<String, Expansion>>,
     /// Catalogue action id → index of the first Allow statement whose Action names it.
-    allowed_by_action: OnceCell<crate::catalogue::FastMap<u32, usize>>,
+    grants: RefCell<GrantIndex>,
 }
 
 /// The actions one pattern stands for.
@@ -184,7 +184,7 @@ impl<'a, 'b> PolicyContext<'a, 'b> {
             format,
             catalogue,
             expansions: RefCell::default(),
-            allowed_by_action: OnceCell::new(),
+            grants: RefCell::default(),
         }
     }
 
@@ -201,43 +201,64 @@ impl<'a, 'b> PolicyContext<'a, 'b> {
     }
 
     /// The first Allow statement that grants `action` (`service:Name`) and that no
-    /// unconditional Deny cancels: [`PolicyDocument::granting`] through an index built once,
-    /// since escalation checks ask for dozens of actions.
+    /// unconditional Deny cancels: [`PolicyDocument::granting`] through an index built per
+    /// service on first use, since escalation checks ask for dozens of actions.
     pub fn granting(&self, action: &str) -> Option<&crate::policy::Statement<'a>> {
         let document = self.document;
         if document.unconditional_deny_of(action).is_some() {
             return None;
         }
-        let index = self.allowed_by_action.get_or_init(|| {
-            let mut index = crate::catalogue::FastMap::default();
+        let Some((service, found)) = self.catalogue.action(action) else {
+            return document.granting(action);
+        };
+        let mut grants = self.grants.borrow_mut();
+        if !grants.indexed.contains(&service.prefix) {
+            grants.indexed.push(service.prefix.clone());
             for (i, statement) in document.statements.iter().enumerate() {
                 if !statement.is_allow() || statement.action.is_none_or(|a| a.negated) {
                     continue;
                 }
                 for (pattern, _) in statement.actions() {
-                    for (_, found) in self.expand(pattern).iter() {
-                        index.entry(found.id).or_insert(i);
+                    if pattern == "*" || pattern == "*:*" {
+                        grants.everything.get_or_insert(i);
+                        continue;
+                    }
+                    let Some((prefix, _)) = pattern.split_once(':') else {
+                        continue;
+                    };
+                    if prefix.eq_ignore_ascii_case(&service.prefix) {
+                        for (_, granted) in self.expand(pattern).iter() {
+                            grants.by_action.entry(granted.id).or_insert(i);
+                        }
+                    } else if prefix.contains(['*', '?']) && statement.covers_action(action) {
+                        // A wildcard service prefix is rare; ask the statement directly.
+                        grants.by_action.entry(found.id).or_insert(i);
                     }
                 }
             }
-            index
-        });
-        let by_index = self
-            .catalogue
-            .action(action)
-            .and_then(|(_, a)| index.get(&a.id))
-            .map(|&i| &document.statements[i]);
-        // NotAction statements grant by exclusion; they are few, so ask them directly.
-        let by_exclusion = || {
-            document
-                .allows()
-                .find(|s| s.action.is_some_and(|a| a.negated) && s.covers_action(action))
-        };
-        match (by_index, by_exclusion()) {
-            (Some(a), Some(b)) => Some(if a.index <= b.index { a } else { b }),
-            (a, b) => a.or(b),
         }
+        let by_index = grants.by_action.get(&found.id).copied();
+        let everything = grants.everything;
+        drop(grants);
+        // NotAction statements grant by exclusion; they are few, so ask them directly.
+        let by_exclusion = document
+            .allows()
+            .find(|s| s.action.is_some_and(|a| a.negated) && s.covers_action(action))
+            .map(|s| s.index);
+        [by_index, everything, by_exclusion]
+            .into_iter()
+            .flatten()
+            .min()
+            .map(|i| &document.statements[i])
     }
+}
+
+/// Which statements grant which catalogue actions, filled one service at a time.
+#[derive(Debug, Default)]
+struct GrantIndex {
+    indexed: Vec<String>,
+    by_action: crate::catalogue::FastMap<u32, usize>,
+    everything: Option<usize>,
 }
 
 /// What a function rule sees.
