@@ -1,5 +1,8 @@
 //! `functory lint` as a user and a CI job run it.
 
+// Tests unwrap on purpose: a failing unwrap is a failing test with its location.
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -489,7 +489,7 @@ impl Catalogue {
         for (prefix, raw_service) in raw_services {
             let mut actions = Vec::with_capacity(raw_service.actions.len());
             for (name, level, resource_types) in raw_service.actions {
-                let access_level = AccessLevel::from_letter(&level)
+                let access_level = AccessLevel::from_letter(level)
                     .ok_or_else(|| format!("unknown access level {level:?} of {prefix}:{name}"))?;
                 next_id += 1;
                 actions.push(Action {

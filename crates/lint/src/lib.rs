@@ -12,6 +12,9 @@
 //! The crate reads no files itself: callers pass bytes and a path ([`lint_bytes`]), so the CLI,
 //! the app and tests share the same entry point. Nothing here may panic on any input.
 
+// Unit tests unwrap on purpose: a failing unwrap is a failing test with its location.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod catalogue;
 pub mod engine;
 pub mod finding;

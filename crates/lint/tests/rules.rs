@@ -1,6 +1,9 @@
 //! One fixture and one snapshot per rule code, complete documentation for every rule, fixes
 //! that converge, and SARIF that validates against the SARIF 2.1.0 schema.
 
+// Tests unwrap on purpose: a failing unwrap is a failing test with its location.
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 
 use functory_lint::{

@@ -78,11 +78,11 @@ pub(crate) fn arn_problem(arn: &str) -> Option<String> {
     {
         return Some(format!("has an invalid region `{region}`"));
     }
-    if !account.is_empty()
-        && !is_variable_or_wildcard(account)
-        && account != "aws"
-        && !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
-    {
+    let account_ok = account.is_empty()
+        || is_variable_or_wildcard(account)
+        || account == "aws"
+        || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()));
+    if !account_ok {
         return Some(format!(
             "has an invalid account `{account}` (an account ID has 12 digits)"
         ));

@@ -76,7 +76,7 @@ pub(crate) fn is_anyone(principal: &PrincipalValue<'_>) -> bool {
         PrincipalKind::Anyone => true,
         PrincipalKind::Aws => principal.text().is_some_and(|t| {
             t.strip_prefix("arn:")
-                .and_then(|rest| rest.splitn(5, ':').nth(3))
+                .and_then(|rest| rest.split(':').nth(3))
                 .is_some_and(|account| account.contains('*'))
         }),
         _ => false,

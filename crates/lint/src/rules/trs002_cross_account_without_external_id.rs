@@ -51,7 +51,7 @@ fn account_of(text: &str) -> Option<&str> {
     if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
         return Some(text);
     }
-    let account = text.strip_prefix("arn:")?.splitn(5, ':').nth(3)?;
+    let account = text.strip_prefix("arn:")?.split(':').nth(3)?;
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
 }
 
