@@ -107,29 +107,33 @@ fn run_inner(args: LintArgs) -> Result<ExitCode, String> {
     files.sort();
     files.dedup();
 
-    let mut fixed = 0;
-    let mut reports = Vec::new();
-    for path in &files {
+    let minimum = if args.unsafe_fixes {
+        Applicability::Unsafe
+    } else {
+        Applicability::Safe
+    };
+    // Files are independent: lint them on every core, keeping the order of `files`.
+    let outcomes = lint_in_parallel(&files, |path| {
         let display = display_path(path);
         let bytes = std::fs::read(path).map_err(|e| format!("cannot read {display}: {e}"))?;
         if args.fix
             && let Ok(text) = std::str::from_utf8(&bytes)
         {
-            let minimum = if args.unsafe_fixes {
-                Applicability::Unsafe
-            } else {
-                Applicability::Safe
-            };
             let (new_text, applied) = fix_until_stable(&display, text, &options, minimum);
             if applied > 0 {
                 std::fs::write(path, &new_text)
                     .map_err(|e| format!("cannot write {display}: {e}"))?;
-                fixed += applied;
             }
-            reports.push(lint_bytes(&display, new_text.as_bytes(), &options));
-            continue;
+            return Ok((lint_bytes(&display, new_text.as_bytes(), &options), applied));
         }
-        reports.push(lint_bytes(&display, &bytes, &options));
+        Ok((lint_bytes(&display, &bytes, &options), 0))
+    });
+    let mut fixed = 0;
+    let mut reports = Vec::with_capacity(outcomes.len());
+    for outcome in outcomes {
+        let (report, applied) = outcome?;
+        fixed += applied;
+        reports.push(report);
     }
     apply_project_suppressions(&mut reports, &files, &roots);
 
@@ -156,6 +160,42 @@ fn run_inner(args: LintArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Runs `lint` on every path with one thread per core; results come back in input order.
+fn lint_in_parallel<T: Send>(
+    paths: &[PathBuf],
+    lint: impl Fn(&Path) -> Result<T, String> + Sync,
+) -> Vec<Result<T, String>> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(paths.len().max(1));
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<T, String>>>> =
+        Mutex::new((0..paths.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = paths.get(i) else { break };
+                    let result = lint(path);
+                    if let Ok(mut slots) = results.lock() {
+                        slots[i] = Some(result);
+                    }
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|slot| slot.unwrap_or_else(|| Err("a lint thread stopped early".to_owned())))
+        .collect()
 }
 
 fn display_path(path: &Path) -> String {
@@ -244,6 +284,12 @@ fn apply_project_suppressions(reports: &mut [FileReport], files: &[PathBuf], roo
                 manifests.push((dir, report.suppressions));
             }
         }
+    }
+    if manifests
+        .iter()
+        .all(|(_, suppressions)| suppressions.is_empty())
+    {
+        return;
     }
     for report in reports.iter_mut() {
         let file = absolute(Path::new(&report.path));

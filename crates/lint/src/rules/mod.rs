@@ -6,7 +6,6 @@
 //! code to rule.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use serde::Serialize;
@@ -163,7 +162,7 @@ pub struct PolicyContext<'a, 'b> {
     pub catalogue: &'static Catalogue,
     /// Several rules expand the same action patterns; each pattern is expanded once per
     /// document.
-    expansions: RefCell<HashMap<String, Expansion>>,
+    expansions: RefCell<crate::catalogue::FastMap<String, Expansion>>,
     /// Catalogue action id → index of the first Allow statement whose Action names it.
     grants: RefCell<GrantIndex>,
 }
