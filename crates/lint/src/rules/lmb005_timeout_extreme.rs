@@ -6,7 +6,8 @@ declare_rule! {
     /// ## What it checks
     /// Function timeouts at the extremes: outside Lambda's 1–900 seconds (templates; the
     /// manifest's range is checked by `functory check`), at the 900-second maximum, or above 29
-    /// seconds for a function behind API Gateway, which ends the request after 29 seconds.
+    /// seconds for a function behind API Gateway (a template's `Api`/`HttpApi` event), which
+    /// ends the request after 29 seconds.
     ///
     /// ## Why it matters
     /// A timeout AWS rejects fails the deployment. The maximum timeout lets a hung call (a
@@ -61,7 +62,13 @@ fn check(ctx: &FunctionContext<'_, '_>, out: &mut Vec<Finding>) {
         }
     } else if seconds >= 900.0 {
         out.push(RULE.finding(node.span, format!("function {name} has the maximum timeout (900 s): a hung call runs and bills for 15 minutes")));
-    } else if ctx.function.has_http_trigger && seconds > 29.0 {
+    } else if ctx.function.has_http_trigger
+        // Only a template's Api/HttpApi events are API Gateway for sure; the manifest's HTTP
+        // trigger is served however the target's adapter chooses (a function URL has no 29 s
+        // limit).
+        && ctx.function.origin == FunctionOrigin::Template
+        && seconds > 29.0
+    {
         out.push(
             RULE.finding(node.span, format!("function {name} is behind an HTTP API, which gives up after 29 s, but may run {seconds} s"))
                 .with_severity(Severity::Medium),
