@@ -14,6 +14,8 @@ use functory_api::core::Severity;
 use functory_api::core::template::FunctionTemplate;
 use functory_api::{ApiError, Project};
 
+mod lint_command;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "functory",
@@ -69,6 +71,8 @@ enum Command {
     Invoke(runtime_commands::InvokeArgs),
     /// Print a function's local log lines.
     Logs(runtime_commands::LogsArgs),
+    /// Lint IAM policies, templates and functory.toml for security problems.
+    Lint(lint_command::LintArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -92,6 +96,7 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<ExitCode, ApiError> {
     match command {
+        Command::Lint(args) => Ok(lint_command::run(args)),
         Command::New {
             dir,
             template,

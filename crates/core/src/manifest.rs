@@ -217,6 +217,10 @@ struct RawManifest {
     targets: IndexMap<Spanned<String>, Spanned<RawTarget>>,
     #[serde(default)]
     functions: IndexMap<Spanned<String>, Spanned<RawFunction>>,
+    /// `[lint]` (`[[lint.suppress]]` entries) belongs to functory-lint, which reads and
+    /// validates it with positions; the manifest model only has to accept it.
+    #[serde(default, rename = "lint")]
+    _lint: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -932,6 +936,23 @@ handler = "pkg.mod.handler"
             ]
         );
         assert_eq!(parsed.diagnostics[0].line, 6);
+    }
+
+    #[test]
+    fn lint_table_is_accepted_and_left_to_the_linter() {
+        let text = format!(
+            "{GOOD}\n[[lint.suppress]]\ncode = \"IAM203\"\nreason = \"listing needs *\"\nfunction = \"report\"\n"
+        );
+        let parsed = parse(&text);
+        assert_eq!(parsed.diagnostics, vec![]);
+        assert_eq!(parsed.manifest.unwrap().functions.len(), 2);
+        // Other unknown top-level tables are still errors.
+        let parsed = parse(&format!("{GOOD}\n[lints]\nx = 1\n"));
+        assert!(
+            parsed.diagnostics[0]
+                .message
+                .contains("unknown field `lints`")
+        );
     }
 
     #[test]
