@@ -282,3 +282,27 @@ test('an AWS target can use an AWS profile by name', async (t) => {
   await page.waitForFunction(() => document.querySelector('[data-testid="editor"] .cm-content').textContent.includes('profile = "dev"'));
   assert.match(await editorText(page), /^\[targets\.prod\]\nadapter = "aws"\nregion = "eu-west-1"\nprofile = "dev"$/m);
 });
+
+test('Test signs in with an account and shows who the cloud took it for, or why it refused', async (t) => {
+  const { page, calls } = await openAccounts(t);
+  await addAwsAccount(page, { name: 'good' });
+  await page.locator(tid('account-good')).waitFor();
+  await addAwsAccount(page, { name: 'refused', keyId: 'AKIADENIEDEXAMPLE000' });
+  await page.locator(tid('account-refused')).waitFor();
+
+  await page.click(tid('account-test-good'));
+  const good = page.locator(tid('account-test-result-good'));
+  await good.waitFor();
+  assert.equal(await good.getAttribute('data-ok'), 'true');
+  assert.match(await good.textContent(), /arn:aws:iam::123456789012:user\/good.*STS GetCallerIdentity/);
+
+  await page.click(tid('account-test-refused'));
+  const refused = page.locator(tid('account-test-result-refused'));
+  await refused.waitFor();
+  assert.equal(await refused.getAttribute('data-ok'), 'false');
+  assert.match(await refused.textContent(), /refused the access key of account `refused`/);
+  assert.deepEqual(
+    calls('test_account').map((c) => JSON.parse(c.slice(c.indexOf('{'))).name),
+    ['good', 'refused'],
+  );
+});

@@ -5,6 +5,7 @@
 import type { AccountInput } from '../bindings/AccountInput';
 import type { AccountSummary } from '../bindings/AccountSummary';
 import type { ApiError } from '../bindings/ApiError';
+import type { AccountTestResult } from '../bindings/AccountTestResult';
 import type { AwsProfile } from '../bindings/AwsProfile';
 import type { Checkpoint } from '../bindings/Checkpoint';
 import type { FileContent } from '../bindings/FileContent';
@@ -330,6 +331,10 @@ export class Workspace {
 
   removeAccount(name: string): Promise<Outcome<void>> {
     return this.outcome(() => this.platform.removeAccount(name));
+  }
+
+  testAccount(name: string): Promise<Outcome<AccountTestResult>> {
+    return this.outcome(() => this.platform.testAccount(name));
   }
 
   listAwsProfiles(): Promise<Outcome<AwsProfile[]>> {

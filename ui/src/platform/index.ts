@@ -4,6 +4,7 @@
 
 import type { AccountInput } from '../bindings/AccountInput';
 import type { AccountSummary } from '../bindings/AccountSummary';
+import type { AccountTestResult } from '../bindings/AccountTestResult';
 import type { ApiError } from '../bindings/ApiError';
 import type { AwsProfile } from '../bindings/AwsProfile';
 import type { Checkpoint } from '../bindings/Checkpoint';
@@ -46,6 +47,8 @@ export interface Platform {
   updateAccount(input: AccountInput): Promise<AccountSummary>;
   renameAccount(from: string, to: string): Promise<void>;
   removeAccount(name: string): Promise<void>;
+  /** Signs in with the account (STS GetCallerIdentity, or an Azure/Google token request). */
+  testAccount(name: string): Promise<AccountTestResult>;
   /** Profiles of ~/.aws/config, referenced by name; Functory never copies their secrets. */
   listAwsProfiles(): Promise<AwsProfile[]>;
   /** Writes `profile` / `account` of `[targets.NAME]` (both null removes both). */

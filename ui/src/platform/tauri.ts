@@ -1,6 +1,7 @@
 import { invoke } from '@tauri-apps/api/core';
 
 import type { AccountInput } from '../bindings/AccountInput';
+import type { AccountTestResult } from '../bindings/AccountTestResult';
 import type { AccountSummary } from '../bindings/AccountSummary';
 import type { AwsProfile } from '../bindings/AwsProfile';
 import type { Checkpoint } from '../bindings/Checkpoint';
@@ -56,6 +57,7 @@ export function createTauriPlatform(): Platform {
     removeAccount: async (name) => {
       await call<null>('remove_account', { name });
     },
+    testAccount: (name) => call<AccountTestResult>('test_account', { name }),
     listAwsProfiles: () => call<AwsProfile[]>('list_aws_profiles'),
     setTargetCredentials: (target, profile, account) =>
       call<ProjectView>('set_target_credentials', { target, profile, account }),

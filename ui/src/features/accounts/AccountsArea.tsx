@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 
 import type { AccountSummary } from '../../bindings/AccountSummary';
+import type { AccountTestResult } from '../../bindings/AccountTestResult';
 import type { ApiError } from '../../bindings/ApiError';
 import type { AwsProfile } from '../../bindings/AwsProfile';
 import { useAppState, useWorkspace } from '../../app/context';
@@ -33,6 +34,8 @@ export function AccountsArea() {
   const [renaming, setRenaming] = useState<string | null>(null);
   const [removing, setRemoving] = useState<AccountSummary | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  /** Sign-in tests per account: running, or their last result. */
+  const [tests, setTests] = useState<Record<string, 'running' | AccountTestResult | ApiError>>({});
 
   const loadAccounts = useCallback(async () => {
     const outcome = await workspace.listAccounts();
@@ -78,6 +81,13 @@ export function AccountsArea() {
     if (form?.mode === 'edit' && form.account.name === account.name) setForm(null);
     setMessage(`Removed ${account.name} from the keychain.`);
     await loadAccounts();
+  };
+
+  const test = async (name: string) => {
+    setTests((current) => ({ ...current, [name]: 'running' }));
+    const outcome = await workspace.testAccount(name);
+    if (!outcome.ok && outcome.error.code === 'keychain_unavailable') keychainUnavailable(outcome.error);
+    setTests((current) => ({ ...current, [name]: outcome.ok ? outcome.value : outcome.error }));
   };
 
   const using = removing ? targetsUsing(removing.name) : [];
@@ -217,6 +227,15 @@ export function AccountsArea() {
                       <div className="account-row-actions">
                         <button
                           type="button"
+                          className="button button-small"
+                          data-testid={`account-test-${account.name}`}
+                          disabled={tests[account.name] === 'running'}
+                          onClick={() => void test(account.name)}
+                        >
+                          {tests[account.name] === 'running' ? 'Testing…' : 'Test'}
+                        </button>
+                        <button
+                          type="button"
                           className="button button-small button-ghost"
                           data-testid={`account-edit-${account.name}`}
                           onClick={() => {
@@ -248,6 +267,7 @@ export function AccountsArea() {
                       </div>
                     </div>
                   )}
+                  <AccountTestLine name={account.name} state={tests[account.name]} />
                   {form?.mode === 'edit' && form.account.name === account.name && (
                     <AccountForm
                       key={account.name}
@@ -380,5 +400,30 @@ function RenameForm({
         </p>
       )}
     </form>
+  );
+}
+
+/** The last sign-in test of an account: who the cloud took it for, or why it refused. */
+function AccountTestLine({ name, state }: { name: string; state: 'running' | AccountTestResult | ApiError | undefined }) {
+  if (state === undefined || state === 'running') return null;
+  if (!('ok' in state)) {
+    return (
+      <p className="field-error" role="alert" data-testid={`account-test-result-${name}`}>
+        Could not test {name}: {state.message}
+      </p>
+    );
+  }
+  return (
+    <p
+      className={state.ok ? 'view-status success' : 'field-error'}
+      role={state.ok ? 'status' : 'alert'}
+      data-testid={`account-test-result-${name}`}
+      data-ok={state.ok}
+    >
+      {state.ok ? `✓ ${state.identity ?? state.message}` : `✗ ${state.message}`}{' '}
+      <span className="muted small">
+        ({state.call}, {Math.round(state.durationMs)} ms)
+      </span>
+    </p>
   );
 }

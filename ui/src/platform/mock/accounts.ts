@@ -4,6 +4,7 @@
 
 import type { AccountDetails } from '../../bindings/AccountDetails';
 import type { AccountInput } from '../../bindings/AccountInput';
+import type { AccountTestResult } from '../../bindings/AccountTestResult';
 import type { AccountSummary } from '../../bindings/AccountSummary';
 import type { ApiError } from '../../bindings/ApiError';
 import type { AwsProfile } from '../../bindings/AwsProfile';
@@ -188,6 +189,59 @@ export class MockKeychain {
     if (this.accounts.has(to)) fail('already_exists', `an account named \`${to}\` already exists`);
     this.accounts.delete(from);
     this.accounts.set(to, { ...existing, summary: { ...existing.summary, name: to } });
+  }
+
+  /**
+   * A sign-in test as the backend reports it: the cloud's refusal is `ok: false` with the
+   * reason. An access key id containing DENIED stands for keys the cloud refuses.
+   */
+  test(name: string): AccountTestResult {
+    this.check();
+    const account = this.accounts.get(name);
+    if (!account) fail('not_found', `no account named \`${name}\``);
+    const details = account.summary.details;
+    switch (details.kind) {
+      case 'aws-access-key':
+        return details.accessKeyId.includes('DENIED')
+          ? {
+              name,
+              ok: false,
+              identity: null,
+              call: 'STS GetCallerIdentity',
+              durationMs: 41,
+              message: `AWS refused the access key of account \`${name}\` (InvalidClientTokenId): check the key id and secret, or create a new key.`,
+              errorCode: 'unauthenticated',
+            }
+          : {
+              name,
+              ok: true,
+              identity: `arn:aws:iam::123456789012:user/${name}`,
+              call: 'STS GetCallerIdentity',
+              durationMs: 37,
+              message: `Signed in to account 123456789012 as arn:aws:iam::123456789012:user/${name}.`,
+              errorCode: null,
+            };
+      case 'azure-service-principal':
+        return {
+          name,
+          ok: true,
+          identity: `client ${details.clientId} in tenant ${details.tenantId}`,
+          call: 'Entra ID token request',
+          durationMs: 52,
+          message: 'Entra ID issued a token for the Azure Resource Manager.',
+          errorCode: null,
+        };
+      case 'gcp-service-account':
+        return {
+          name,
+          ok: true,
+          identity: details.clientEmail,
+          call: 'Google token request',
+          durationMs: 48,
+          message: `Google issued a token for ${details.clientEmail}.`,
+          errorCode: null,
+        };
+    }
   }
 
   remove(name: string): void {

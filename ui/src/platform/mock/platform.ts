@@ -408,6 +408,7 @@ export function createMockPlatform(params: URLSearchParams): Platform {
       command('update_account', { input: redactInput(input) }, () => keychain.update(input)),
     renameAccount: (from, to) => command('rename_account', { from, to }, () => keychain.rename(from, to)),
     removeAccount: (name) => command('remove_account', { name }, () => keychain.remove(name)),
+    testAccount: (name) => command('test_account', { name }, () => keychain.test(name)),
     listAwsProfiles: () => command('list_aws_profiles', undefined, () => structuredClone(MOCK_AWS_PROFILES)),
     setTargetCredentials: (target, profile, account) =>
       command('set_target_credentials', { target, profile, account }, () => {
