@@ -6,10 +6,14 @@ use functory_api::accounts::{AccountInput, AwsProfile};
 use functory_api::core::ManifestEdit;
 use functory_api::core::template::FunctionTemplate;
 use functory_api::git_history::{Checkpoint, FileDiff, TimelineEntry, WorktreeStatus};
+use functory_api::local::{
+    InvocationResult, LogBatch, LogQuery, RunStatus, SampleEvent, SavedEvent,
+};
 use functory_api::recovery::JournalEntry;
 use functory_api::session::{Session, Startup};
 use functory_api::vault::AccountSummary;
 use functory_api::{ApiError, FileContent, ProjectView};
+use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 
@@ -48,6 +52,18 @@ pub const COMMANDS: &[&str] = &[
     "history_timeline",
     "history_diff",
     "history_restore",
+    "close_project",
+    "start_run",
+    "stop_run",
+    "run_status",
+    "invoke_function",
+    "fire_schedule",
+    "sample_events",
+    "saved_events",
+    "save_event",
+    "delete_saved_event",
+    "subscribe_logs",
+    "unsubscribe_logs",
 ];
 
 pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
@@ -81,6 +97,18 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         history_timeline,
         history_diff,
         history_restore,
+        close_project,
+        start_run,
+        stop_run,
+        run_status,
+        invoke_function,
+        fire_schedule,
+        sample_events,
+        saved_events,
+        save_event,
+        delete_saved_event,
+        subscribe_logs,
+        unsubscribe_logs,
     ]
 }
 
@@ -277,4 +305,91 @@ async fn history_restore(
     function: Option<String>,
 ) -> Result<ProjectView> {
     session.history_restore(&commit, file.as_deref(), function.as_deref())
+}
+
+// ---- the local run (Run & Logs) ------------------------------------------------------------
+
+#[tauri::command]
+async fn close_project(session: State<'_, Session>) -> Result<()> {
+    session.close_project();
+    Ok(())
+}
+
+#[tauri::command]
+async fn start_run(session: State<'_, Session>, port: Option<u16>) -> Result<RunStatus> {
+    session.start_run(port).await
+}
+
+#[tauri::command]
+async fn stop_run(session: State<'_, Session>) -> Result<RunStatus> {
+    Ok(session.stop_run())
+}
+
+#[tauri::command]
+async fn run_status(session: State<'_, Session>) -> Result<RunStatus> {
+    Ok(session.run_status())
+}
+
+#[tauri::command]
+async fn invoke_function(
+    session: State<'_, Session>,
+    function: String,
+    event: String,
+) -> Result<InvocationResult> {
+    session.invoke_function(&function, &event).await
+}
+
+#[tauri::command]
+async fn fire_schedule(session: State<'_, Session>, function: String) -> Result<InvocationResult> {
+    session.fire_schedule(&function).await
+}
+
+#[tauri::command]
+async fn sample_events(session: State<'_, Session>, function: String) -> Result<Vec<SampleEvent>> {
+    session.sample_events(&function)
+}
+
+#[tauri::command]
+async fn saved_events(session: State<'_, Session>, function: String) -> Result<Vec<SavedEvent>> {
+    session.saved_events(&function)
+}
+
+#[tauri::command]
+async fn save_event(
+    session: State<'_, Session>,
+    function: String,
+    name: String,
+    event: String,
+) -> Result<Vec<SavedEvent>> {
+    session.save_event(&function, &name, &event)
+}
+
+#[tauri::command]
+async fn delete_saved_event(
+    session: State<'_, Session>,
+    function: String,
+    name: String,
+) -> Result<Vec<SavedEvent>> {
+    session.delete_saved_event(&function, &name)
+}
+
+/// Streams log lines to the UI over one channel per subscription, in batches. Subscribe
+/// before starting the run or invoking, so no early line is missed.
+#[tauri::command]
+async fn subscribe_logs(
+    session: State<'_, Session>,
+    query: LogQuery,
+    on_batch: Channel<LogBatch>,
+) -> Result<u32> {
+    session.subscribe_logs(query, log_sink(on_batch)).await
+}
+
+#[tauri::command]
+async fn unsubscribe_logs(session: State<'_, Session>, id: u32) -> Result<bool> {
+    Ok(session.unsubscribe_logs(id))
+}
+
+/// Sends each batch over `channel`; a failed send (the webview is gone) ends the subscription.
+pub fn log_sink(channel: Channel<LogBatch>) -> impl FnMut(LogBatch) -> bool + Send + 'static {
+    move |batch| channel.send(batch).is_ok()
 }

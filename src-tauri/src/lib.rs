@@ -85,9 +85,22 @@ fn start_log_file(dir: &std::path::Path) {
 }
 
 pub fn run(launch: LaunchRequest) {
-    let result = configure(tauri::Builder::default(), launch, None).run(tauri::generate_context!());
-    if let Err(error) = result {
-        eprintln!("functory-app: could not start: {error}");
-        std::process::exit(1);
-    }
+    let app = match configure(tauri::Builder::default(), launch, None)
+        .build(tauri::generate_context!())
+    {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("functory-app: could not start: {error}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|app, event| {
+        // The process exits without dropping managed state: stop the local run's instances
+        // (process groups of node, python, …) explicitly so none outlives the app.
+        if let tauri::RunEvent::Exit = event
+            && let Some(session) = app.try_state::<Session>()
+        {
+            session.close_project();
+        }
+    });
 }

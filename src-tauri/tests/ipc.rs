@@ -8,12 +8,18 @@ use functory_api::vault::Namespace;
 use functory_app::commands::COMMANDS;
 use functory_app::{LaunchRequest, Session, configure};
 use serde_json::{Value, json};
-use tauri::ipc::{CallbackFn, InvokeBody};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tauri::ipc::{CallbackFn, InvokeBody, InvokeResponseBody};
 use tauri::test::{
     INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
 };
 use tauri::webview::InvokeRequest;
 use tauri::{WebviewWindow, WebviewWindowBuilder};
+
+/// The callback id the test gives the log subscription's channel.
+const LOG_CHANNEL: u32 = 4242;
 
 fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Result<Value, Value> {
     let request = InvokeRequest {
@@ -46,7 +52,21 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
             azure_authority_host: None,
         }),
     );
-    let app = configure(mock_builder(), LaunchRequest::Nothing, Some(session))
+    // What the log subscription sends over its channel, as the webview would receive it.
+    let log_messages: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let received = log_messages.clone();
+    let builder = mock_builder().channel_interceptor(move |_webview, callback, _index, body| {
+        if callback != CallbackFn(LOG_CHANNEL) {
+            return false;
+        }
+        let InvokeResponseBody::Json(json) = body else {
+            panic!("log batches are JSON");
+        };
+        let message = serde_json::from_str(json).expect("a log batch is JSON");
+        received.lock().expect("the messages lock").push(message);
+        true
+    });
+    let app = configure(builder, LaunchRequest::Nothing, Some(session))
         .build(mock_context(noop_assets()))
         .unwrap();
     let window = WebviewWindowBuilder::new(&app, "main", Default::default())
@@ -292,8 +312,147 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
         Value::Null
     );
 
+    // Run & Logs: subscribe to every function's log first, so no line of the run is missed.
+    assert_eq!(call("run_status", json!({})).unwrap()["running"], false);
+    let subscription = call(
+        "subscribe_logs",
+        json!({ "query": { "function": null, "follow": true }, "onBatch": format!("__CHANNEL__:{LOG_CHANNEL}") }),
+    )
+    .unwrap();
+    assert!(subscription.is_u64(), "{subscription}");
+    let samples = call("sample_events", json!({ "function": "resize" })).unwrap();
+    let kinds: Vec<&str> = samples
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["direct", "http", "storage"]);
+    let http_event = samples[1]["event"].as_str().unwrap().to_owned();
+    let saved = call(
+        "save_event",
+        json!({ "function": "resize", "name": "wide", "event": "{\"queryStringParameters\": {\"width\": \"640\"}}" }),
+    )
+    .unwrap();
+    assert_eq!(saved[0]["name"], "wide");
+    assert_eq!(
+        call("saved_events", json!({ "function": "resize" })).unwrap(),
+        saved
+    );
+    assert_eq!(
+        call(
+            "delete_saved_event",
+            json!({ "function": "resize", "name": "wide" })
+        )
+        .unwrap(),
+        json!([])
+    );
+
+    let status = call("start_run", json!({ "port": 0 })).unwrap();
+    assert_eq!(status["running"], true);
+    assert_eq!(status["routes"][0]["function"], "resize");
+    assert!(
+        status["routes"][0]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
+    assert_eq!(status["schedules"][0]["next"].as_array().unwrap().len(), 5);
+    let invoked = call(
+        "invoke_function",
+        json!({ "function": "resize", "event": http_event }),
+    )
+    .unwrap();
+    assert_eq!(invoked["coldStart"], true);
+    assert_eq!(invoked["functionError"], Value::Null);
+    let payload: Value = serde_json::from_str(invoked["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(payload["statusCode"], 200);
+    assert_eq!(invoked["metrics"]["memorySizeMb"], 1024);
+    let request_id = invoked["requestId"].as_str().unwrap().to_owned();
+    let malformed = call(
+        "invoke_function",
+        json!({ "function": "resize", "event": "{\"a\": }" }),
+    )
+    .unwrap_err();
+    assert_eq!(malformed["code"], "invalid_input");
+    assert!(
+        malformed["message"]
+            .as_str()
+            .unwrap()
+            .contains("line 1, column 7"),
+        "{malformed}"
+    );
+    let fired = call("fire_schedule", json!({ "function": "report" })).unwrap();
+    assert_eq!(fired["functionError"], Value::Null, "{fired}");
+    let running = call("run_status", json!({})).unwrap();
+    let resize = running["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["function"] == "resize")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (resize["warm"].as_u64(), resize["invocations"].as_u64()),
+        (Some(1), Some(1))
+    );
+
+    // The invocation's lines arrived over the channel, batched.
+    let started = Instant::now();
+    let lines = loop {
+        let messages = log_messages.lock().expect("the messages lock").clone();
+        let lines: Vec<Value> = messages
+            .iter()
+            .flat_map(|m| m["lines"].as_array().cloned().unwrap_or_default())
+            .collect();
+        if lines.iter().any(|l| {
+            l["requestId"] == request_id.as_str()
+                && l["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("REPORT RequestId: ")
+        }) {
+            break lines;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no REPORT line over the channel: {messages:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(lines.iter().any(|l| l["function"] == "report"));
+    assert!(
+        log_messages.lock().expect("the messages lock").len() < lines.len(),
+        "lines are batched"
+    );
+    assert_eq!(
+        call("unsubscribe_logs", json!({ "id": subscription })).unwrap(),
+        true
+    );
+    assert_eq!(call("stop_run", json!({})).unwrap()["running"], false);
+    assert_eq!(
+        call("fire_schedule", json!({ "function": "report" })).unwrap_err()["code"],
+        "not_running"
+    );
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy = call(
+        "start_run",
+        json!({ "port": taken.local_addr().unwrap().port() }),
+    )
+    .unwrap_err();
+    assert_eq!(busy["code"], "port_in_use");
+
     // A payload missing a field is refused with a message, not a crash.
     assert!(call("read_file", json!({})).is_err());
+
+    // Closing the project stops its run; commands then need a project again.
+    call("start_run", json!({ "port": 0 })).unwrap();
+    assert_eq!(call("close_project", json!({})).unwrap(), Value::Null);
+    assert_eq!(call("run_status", json!({})).unwrap()["running"], false);
+    assert_eq!(
+        call("sample_events", json!({ "function": "resize" })).unwrap_err()["code"],
+        "no_project"
+    );
 
     // `pick_folder` opens a native dialog, which the mock runtime cannot show; every other
     // command was exercised above.
@@ -308,4 +467,53 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
     assert_eq!(exercised, expected);
     // And an unregistered command is refused, so the calls above did reach registered ones.
     assert!(invoke(&window, "no_such_command", json!({})).is_err());
+}
+
+/// A channel whose messages can no longer be delivered (its webview is gone) ends the
+/// subscription on the next batch, so no tail keeps reading for nobody.
+#[test]
+fn a_log_subscription_ends_when_its_channel_fails() {
+    let data = tempfile::tempdir().unwrap();
+    let session = Session::new(data.path(), LaunchRequest::Nothing);
+    session.open_sample_project().unwrap();
+    let attempts = Arc::new(Mutex::new(0));
+    let counted = attempts.clone();
+    let gone = tauri::ipc::Channel::<functory_api::local::LogBatch>::new(move |_| {
+        *counted.lock().expect("the attempts lock") += 1;
+        Err(tauri::Error::WebviewNotFound)
+    });
+    tauri::async_runtime::block_on(async {
+        let id = session
+            .subscribe_logs(
+                functory_api::local::LogQuery {
+                    follow: true,
+                    ..Default::default()
+                },
+                functory_app::commands::log_sink(gone),
+            )
+            .await
+            .unwrap();
+        session.start_run(Some(0)).await.unwrap();
+        session.invoke_function("resize", "{}").await.unwrap();
+        let started = Instant::now();
+        while *attempts.lock().expect("the attempts lock") == 0
+            && started.elapsed() < Duration::from_secs(10)
+        {
+            tokio_sleep(Duration::from_millis(20)).await;
+        }
+        // The first failed send ended it: a second invoke sends nothing more.
+        tokio_sleep(Duration::from_millis(200)).await;
+        session.invoke_function("resize", "{}").await.unwrap();
+        tokio_sleep(Duration::from_millis(400)).await;
+        assert_eq!(*attempts.lock().expect("the attempts lock"), 1);
+        assert!(!session.unsubscribe_logs(id), "the subscription had ended");
+        session.stop_run();
+    });
+}
+
+async fn tokio_sleep(duration: Duration) {
+    // Sleeps off the async runtime's worker threads, so the run's tasks keep going meanwhile.
+    tauri::async_runtime::spawn_blocking(move || std::thread::sleep(duration))
+        .await
+        .expect("the sleeping task");
 }

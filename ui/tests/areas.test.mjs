@@ -13,9 +13,9 @@ after(async () => {
   await server?.close();
 });
 
-const UNBUILT = ['triggers', 'security', 'run', 'deploy'];
+const UNBUILT = ['triggers', 'security', 'deploy'];
 /** Areas that are built, and an element each shows once loaded. */
-const BUILT = { history: 'history-status', accounts: 'account-list' };
+const BUILT = { run: 'run-view', history: 'history-status', accounts: 'account-list' };
 
 test('every area not built yet explains itself and offers working actions', async (t) => {
   const app = await openApp(server.url, { query: '?open=sample' });
@@ -46,15 +46,11 @@ test('every area not built yet explains itself and offers working actions', asyn
   await page.waitForSelector('[data-testid="editor"][data-path="functory.toml"]');
   assert.equal(await page.locator(tid('project-tree')).isVisible(), true);
 
-  await page.click(tid('nav-run'));
-  await page.click(tid('empty-open-report'));
-  await page.waitForSelector('[data-testid="editor"][data-path="src/report.py"]');
-
   await page.click(tid('nav-deploy'));
   await page.click(tid('empty-deploy-go-functions'));
   await page.waitForSelector(tid('project-tree'), { state: 'visible' });
 
-  // History and Accounts are real views now, not empty states.
+  // Run & Logs, History and Accounts are real views now, not empty states.
   for (const [area, ready] of Object.entries(BUILT)) {
     await page.click(tid(`nav-${area}`));
     await page.waitForSelector(tid(ready));
@@ -69,7 +65,7 @@ test('Ctrl+1…7 switch areas, from anywhere including the editor', async (t) =>
   await page.waitForSelector(tid('project-tree'));
   await page.click(tid('tree-item-src/resize.mjs'));
   await page.click('[data-testid="editor"] .cm-content');
-  const order = ['functions', ...UNBUILT, 'history', 'accounts'];
+  const order = ['functions', 'triggers', 'security', 'run', 'deploy', 'history', 'accounts'];
   for (const [i, area] of order.entries()) {
     if (i === 0) continue;
     await page.keyboard.press(`Control+${i + 1}`);

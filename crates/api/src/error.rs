@@ -33,6 +33,15 @@ pub enum ErrorCode {
     DetachedHead,
     /// Reading or writing failed for another reason (permissions, disk full, …).
     Io,
+    /// The local run's HTTP port is taken; the UI offers another port (0 picks a free one).
+    PortInUse,
+    /// The local run is not started, and the action needs it (fire a schedule now).
+    NotRunning,
+    /// The function already runs as many invocations as its concurrency limit allows.
+    Throttled,
+    /// The local runtime itself failed (it could not start a process, write its files, …);
+    /// a handler that throws is not this, it is an invocation result with a function error.
+    RuntimeError,
 }
 
 /// An error as it crosses IPC: a code and a sentence for a person.

@@ -2,8 +2,11 @@
 //! lives. The Tauri commands are one-line calls into this type, so everything they do is
 //! testable without a window.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use functory_core::ManifestEdit;
 use functory_core::template::FunctionTemplate;
@@ -17,6 +20,10 @@ use crate::account_test::AccountTestResult;
 use crate::accounts::{AccountInput, Accounts, AwsProfile, aws_config_paths, aws_profiles};
 use crate::error::{ApiError, ErrorCode};
 use crate::files::FileContent;
+use crate::local::{
+    self, InvocationResult, LocalRun, LogBatch, LogQuery, RunSettings, RunStatus, SampleEvent,
+    SavedEvent, SavedTestEvents,
+};
 use crate::project::{Project, ProjectView};
 use crate::recovery::{JournalEntry, RecoveryJournal};
 use crate::sample;
@@ -65,6 +72,15 @@ impl LaunchRequest {
     }
 }
 
+/// How long a log subscription gathers lines before sending them: a UI gets at most ~20
+/// messages a second however fast functions log.
+const LOG_BATCH_WINDOW: Duration = Duration::from_millis(50);
+const LOG_BATCH_MAX_LINES: usize = 2_000;
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 #[derive(Debug)]
 pub struct Session {
     project: Mutex<Option<Project>>,
@@ -72,6 +88,16 @@ pub struct Session {
     sample_dir: PathBuf,
     launch: LaunchRequest,
     accounts: Accounts,
+    /// The local run of the open project, if started. Shared, so an invoke in flight keeps
+    /// the run it started on even if another command stops it meanwhile.
+    run: Mutex<Option<Arc<LocalRun>>>,
+    /// Serialises starts, so two quick Start clicks (or an Invoke racing a Start) serve the
+    /// project once.
+    run_start: tokio::sync::Mutex<()>,
+    /// The port the last start asked for; an Invoke that starts the run uses it again.
+    run_port: Mutex<u16>,
+    log_subscriptions: Mutex<HashMap<u32, tokio::task::JoinHandle<()>>>,
+    next_subscription: AtomicU32,
 }
 
 impl Session {
@@ -88,6 +114,11 @@ impl Session {
             sample_dir: data_dir.join("samples").join("thumbnails"),
             launch,
             accounts,
+            run: Mutex::new(None),
+            run_start: tokio::sync::Mutex::new(()),
+            run_port: Mutex::new(local::DEFAULT_PORT),
+            log_subscriptions: Mutex::new(HashMap::new()),
+            next_subscription: AtomicU32::new(1),
         }
     }
 
@@ -111,8 +142,23 @@ impl Session {
 
     fn set(&self, project: Project) -> Result<ProjectView, ApiError> {
         let view = project.view()?;
-        *self.project.lock().unwrap_or_else(|p| p.into_inner()) = Some(project);
+        let mut current = lock(&self.project);
+        // Another project: the old one's run and log tails end with it.
+        if current.as_ref().map(|p| p.root()) != Some(project.root()) {
+            self.stop_run();
+            self.end_log_subscriptions();
+        }
+        *current = Some(project);
         Ok(view)
+    }
+
+    /// Forgets the open project, stopping its local run and log tails.
+    pub fn close_project(&self) {
+        tracing::debug!("close_project");
+        let mut current = lock(&self.project);
+        self.stop_run();
+        self.end_log_subscriptions();
+        *current = None;
     }
 
     fn current(&self) -> Result<Project, ApiError> {
@@ -197,6 +243,179 @@ impl Session {
 
     pub fn journal_clear(&self) -> Result<(), ApiError> {
         self.journal.clear()
+    }
+
+    // ---- the local run (Run & Logs) -----------------------------------------------------------
+    // The async methods must be called inside a Tokio runtime (the app's commands run on one):
+    // the run's triggers and the log tails are tasks on it.
+
+    fn current_run(&self) -> Option<Arc<LocalRun>> {
+        lock(&self.run).clone()
+    }
+
+    /// Serves the open project: deploys every function, starts every trigger. `port` is the
+    /// HTTP port (0 for any free one; `None` for the last one asked for, 8787 at first). Does
+    /// nothing when the project is already running.
+    pub async fn start_run(&self, port: Option<u16>) -> Result<RunStatus, ApiError> {
+        tracing::debug!(?port, "start_run");
+        Ok(self.ensure_run(port).await?.status())
+    }
+
+    async fn ensure_run(&self, port: Option<u16>) -> Result<Arc<LocalRun>, ApiError> {
+        let project = self.current()?;
+        let _starting = self.run_start.lock().await;
+        if let Some(run) = self.current_run() {
+            if run.root()
+                == project
+                    .root()
+                    .canonicalize()
+                    .as_deref()
+                    .unwrap_or(project.root())
+            {
+                return Ok(run);
+            }
+            self.stop_run();
+        }
+        let port = match port {
+            Some(port) => {
+                *lock(&self.run_port) = port;
+                port
+            }
+            None => *lock(&self.run_port),
+        };
+        let settings = RunSettings {
+            port,
+            ..RunSettings::default()
+        };
+        let run = Arc::new(LocalRun::start(project.root(), &settings).await?);
+        // The project may have been closed or switched while the run was starting.
+        let still_open = lock(&self.project)
+            .as_ref()
+            .is_some_and(|p| p.root() == project.root());
+        if !still_open {
+            run.stop();
+            return Err(ApiError::new(
+                ErrorCode::NoProject,
+                "the project was closed while its local run was starting",
+            ));
+        }
+        *lock(&self.run) = Some(run.clone());
+        Ok(run)
+    }
+
+    /// Stops the local run, if any; idempotent.
+    pub fn stop_run(&self) -> RunStatus {
+        if let Some(run) = lock(&self.run).take() {
+            run.stop();
+        }
+        RunStatus::stopped()
+    }
+
+    pub fn run_status(&self) -> RunStatus {
+        self.current_run()
+            .map(|run| run.status())
+            .unwrap_or_else(RunStatus::stopped)
+    }
+
+    /// Invokes a function of the open project with an event (JSON text), starting the local
+    /// run first if it is not running.
+    pub async fn invoke_function(
+        &self,
+        function: &str,
+        event: &str,
+    ) -> Result<InvocationResult, ApiError> {
+        tracing::debug!(function, bytes = event.len(), "invoke_function");
+        // A malformed event or an unknown function is refused before anything starts.
+        local::check_event(event)?;
+        local::check_function(self.current()?.root(), function)?;
+        self.ensure_run(None).await?.invoke(function, event).await
+    }
+
+    /// Fires a function's schedule now, on the running project.
+    pub async fn fire_schedule(&self, function: &str) -> Result<InvocationResult, ApiError> {
+        tracing::debug!(function, "fire_schedule");
+        let run = self.current_run().ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::NotRunning,
+                "the local run is stopped; start it to fire schedules",
+            )
+        })?;
+        run.fire_schedule(function).await
+    }
+
+    pub fn sample_events(&self, function: &str) -> Result<Vec<SampleEvent>, ApiError> {
+        local::sample_events(self.current()?.root(), function)
+    }
+
+    pub fn saved_events(&self, function: &str) -> Result<Vec<SavedEvent>, ApiError> {
+        SavedTestEvents::of(self.current()?.root(), function)?.list()
+    }
+
+    /// Saves (or replaces) a test event of a function; answers the function's saved events.
+    pub fn save_event(
+        &self,
+        function: &str,
+        name: &str,
+        event: &str,
+    ) -> Result<Vec<SavedEvent>, ApiError> {
+        tracing::debug!(function, name, "save_event");
+        let events = SavedTestEvents::of(self.current()?.root(), function)?;
+        events.save(name, event)?;
+        events.list()
+    }
+
+    pub fn delete_saved_event(
+        &self,
+        function: &str,
+        name: &str,
+    ) -> Result<Vec<SavedEvent>, ApiError> {
+        tracing::debug!(function, name, "delete_saved_event");
+        let events = SavedTestEvents::of(self.current()?.root(), function)?;
+        events.delete(name)?;
+        events.list()
+    }
+
+    /// Starts sending the open project's log lines that match `query` to `sink`, in batches
+    /// (~50 ms each). It ends when [`Session::unsubscribe_logs`] is called, when `sink` answers
+    /// false (its receiver is gone), when the project is closed, or — without `follow` — once
+    /// the stored lines are sent. Answers the subscription's id.
+    pub async fn subscribe_logs(
+        &self,
+        query: LogQuery,
+        sink: impl FnMut(LogBatch) -> bool + Send + 'static,
+    ) -> Result<u32, ApiError> {
+        tracing::debug!(?query, "subscribe_logs");
+        let lines = local::tail_logs(self.current()?.root(), &query)?;
+        let id = self.next_subscription.fetch_add(1, Ordering::Relaxed);
+        let task = tokio::spawn(local::forward_in_batches(
+            lines,
+            LOG_BATCH_WINDOW,
+            LOG_BATCH_MAX_LINES,
+            sink,
+        ));
+        let mut subscriptions = lock(&self.log_subscriptions);
+        subscriptions.retain(|_, task| !task.is_finished());
+        subscriptions.insert(id, task);
+        Ok(id)
+    }
+
+    /// Ends a log subscription; false when it had already ended.
+    pub fn unsubscribe_logs(&self, id: u32) -> bool {
+        tracing::debug!(id, "unsubscribe_logs");
+        match lock(&self.log_subscriptions).remove(&id) {
+            Some(task) => {
+                let running = !task.is_finished();
+                task.abort();
+                running
+            }
+            None => false,
+        }
+    }
+
+    fn end_log_subscriptions(&self) {
+        for (_, task) in lock(&self.log_subscriptions).drain() {
+            task.abort();
+        }
     }
 
     // ---- accounts ----------------------------------------------------------------------------

@@ -1,18 +1,16 @@
 //! `functory run`, `functory invoke` and `functory logs`: the local runtime from the command
-//! line. Each command starts its own Tokio runtime and works on the project folder's
-//! `.functory/local` data, so `logs` sees what `run` and `invoke` wrote.
+//! line, over `functory_api::local`. Each command starts its own Tokio runtime and works on the
+//! project folder's `.functory/local` data, so `logs` sees what `run` and `invoke` wrote.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use functory_adapter::{
-    Adapter, DeployOptions, Invocation, InvokeOptions, LogEvent, LogFilter, LogLevel, TailOptions,
+use functory_api::ApiError;
+use functory_api::local::{
+    self, InvocationResult, LocalRun, LogLine, LogQuery, RunSettings, check_event,
 };
-use functory_api::core::{AdapterKind, Manifest};
-use functory_local::triggers::http::{CorsConfig, PayloadVersion};
-use functory_local::{LocalRuntime, LocalSettings, ProjectRun, RunOptions, load_manifest};
 use futures_util::StreamExt;
 
 #[derive(Debug, Args)]
@@ -108,11 +106,11 @@ async fn interrupted() {
     }
 }
 
-fn format_event(event: &LogEvent) -> String {
-    let time = chrono::DateTime::from_timestamp_millis(event.timestamp_ms)
+fn format_line(line: &LogLine) -> String {
+    let time = chrono::DateTime::from_timestamp_millis(line.timestamp_ms)
         .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
         .unwrap_or_default();
-    format!("{time} {}", event.message)
+    format!("{time} {}", line.message)
 }
 
 pub fn run(args: RunArgs) -> ExitCode {
@@ -122,34 +120,28 @@ pub fn run(args: RunArgs) -> ExitCode {
     };
     let dir = project_dir(args.dir);
     runtime.block_on(async move {
-        let mut options = RunOptions::for_project(&dir);
-        options.port = args.port;
-        if args.payload_v1 {
-            options.payload_version = PayloadVersion::V1;
-        }
-        if !args.cors_origins.is_empty() {
-            options.cors = Some(CorsConfig {
-                allow_origins: args.cors_origins,
-                allow_headers: vec!["*".into()],
-                ..CorsConfig::default()
-            });
-        }
-        let run = match ProjectRun::start(&dir, options).await {
+        let settings = RunSettings {
+            port: args.port,
+            payload_v1: args.payload_v1,
+            cors_origins: args.cors_origins,
+        };
+        let run = match LocalRun::start(&dir, &settings).await {
             Ok(run) => run,
             Err(error) => return fail(error),
         };
+        let status = run.status();
         println!(
             "functory: serving {} at {} (Ctrl+C to stop)",
-            run.manifest().project_name,
+            run.project_name(),
             run.gateway_url()
         );
-        for route in run.http_routes() {
+        for route in &status.routes {
             println!(
                 "  http      {:<7} {}  -> {}",
                 route.method, route.url, route.function
             );
         }
-        for schedule in run.schedules() {
+        for schedule in &status.schedules {
             println!(
                 "  schedule  {} ({}) -> {}; next: {}",
                 schedule.expression,
@@ -158,76 +150,57 @@ pub fn run(args: RunArgs) -> ExitCode {
                 schedule.next.join(", ")
             );
         }
-        for bucket in run.buckets() {
+        for bucket in &status.buckets {
             println!(
                 "  bucket    {} at {} -> {}",
                 bucket.bucket, bucket.folder, bucket.function
             );
         }
-        for queue in run.queues() {
+        for queue in &status.queues {
             println!(
                 "  queue     {}: POST {} -> {}",
                 queue.queue, queue.send_url, queue.function
             );
         }
-        for problem in run.problems() {
+        for problem in &status.problems {
             eprintln!("functory: warning: {problem}");
         }
-        let mut followers = Vec::new();
-        if !args.quiet {
-            for function in &run.manifest().functions {
-                let Ok(mut stream) = run
-                    .runtime()
-                    .tail_logs(TailOptions {
-                        follow: true,
-                        last: Some(0),
-                        ..TailOptions::new(&function.name)
-                    })
-                    .await
-                else {
-                    continue;
-                };
-                let name = function.name.clone();
-                followers.push(tokio::spawn(async move {
-                    while let Some(Ok(event)) = stream.next().await {
-                        println!("[{name}] {}", format_event(&event));
+        let follower = if args.quiet {
+            None
+        } else {
+            let query = LogQuery {
+                follow: true,
+                last: Some(0),
+                ..LogQuery::default()
+            };
+            match local::tail_logs(run.root(), &query) {
+                Ok(mut lines) => Some(tokio::spawn(async move {
+                    while let Some(line) = lines.next().await {
+                        println!("[{}] {}", line.function, format_line(&line));
                     }
-                }));
+                })),
+                Err(error) => {
+                    eprintln!(
+                        "functory: warning: the functions' log lines cannot be shown: {error}"
+                    );
+                    None
+                }
             }
-        }
+        };
         interrupted().await;
-        for follower in followers {
+        if let Some(follower) = follower {
             follower.abort();
         }
         run.stop();
+        drop(run);
         println!("functory: stopped");
         ExitCode::SUCCESS
     })
 }
 
-fn check_target(manifest: &Manifest, target: &str) -> Result<(), String> {
-    match manifest.targets.iter().find(|t| t.name == target) {
-        Some(t) if t.adapter == AdapterKind::Local => Ok(()),
-        Some(t) => Err(format!(
-            "target `{target}` deploys to {}; this build invokes local targets only",
-            t.adapter
-        )),
-        None if target == "local" => Ok(()),
-        None => Err(format!(
-            "no target `{target}` in functory.toml; known targets: {}",
-            manifest
-                .targets
-                .iter()
-                .map(|t| t.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
-}
-
-fn read_event(event: Option<&Path>) -> Result<Vec<u8>, String> {
+fn read_event(event: Option<&Path>) -> Result<String, String> {
     let (bytes, source) = match event {
-        None => return Ok(b"{}".to_vec()),
+        None => return Ok("{}".to_owned()),
         Some(path) if path == Path::new("-") => {
             let mut bytes = Vec::new();
             std::io::stdin()
@@ -240,27 +213,26 @@ fn read_event(event: Option<&Path>) -> Result<Vec<u8>, String> {
             path.display().to_string(),
         ),
     };
-    serde_json::from_slice::<serde_json::Value>(&bytes)
-        .map_err(|e| format!("the event in {source} is not valid JSON: {e}"))?;
-    Ok(bytes)
+    let text =
+        String::from_utf8(bytes).map_err(|_| format!("the event in {source} is not UTF-8 text"))?;
+    check_event(&text).map_err(|e| format!("{source}: {e}"))?;
+    Ok(text)
 }
 
-fn print_invocation(invocation: &Invocation) {
-    if let Some(tail) = &invocation.log_tail {
-        for line in tail.lines() {
-            eprintln!("{line}");
-        }
+fn print_invocation(invocation: &InvocationResult) {
+    for line in &invocation.logs {
+        eprintln!("{line}");
     }
-    match invocation.payload_json() {
-        Some(value) => println!(
+    match serde_json::from_str::<serde_json::Value>(&invocation.payload) {
+        Ok(value) => println!(
             "{}",
             serde_json::to_string_pretty(&value).unwrap_or_default()
         ),
-        None => println!("{}", String::from_utf8_lossy(&invocation.payload)),
+        Err(_) => println!("{}", invocation.payload),
     }
     if let Some(metrics) = &invocation.metrics {
         let start = match (invocation.cold_start, metrics.init_duration_ms) {
-            (Some(true), Some(init)) => format!(", cold start (init {init:.1} ms)"),
+            (true, Some(init)) => format!(", cold start (init {init:.1} ms)"),
             _ => ", warm".to_owned(),
         };
         eprintln!(
@@ -275,126 +247,76 @@ fn print_invocation(invocation: &Invocation) {
 
 pub fn invoke(args: InvokeArgs) -> ExitCode {
     let dir = project_dir(args.dir);
-    let (manifest, _) = match load_manifest(&dir) {
-        Ok(loaded) => loaded,
-        Err(error) => return fail(error),
-    };
-    if let Err(message) = check_target(&manifest, &args.target) {
-        return fail(message);
-    }
-    let Some(function) = manifest
-        .functions
-        .iter()
-        .find(|f| f.name == args.function)
-        .cloned()
-    else {
-        let known: Vec<&str> = manifest.functions.iter().map(|f| f.name.as_str()).collect();
-        return fail(format!(
-            "no function `{}` in functory.toml; functions: {}",
-            args.function,
-            known.join(", ")
-        ));
-    };
-    let payload = match read_event(args.event.as_deref()) {
-        Ok(payload) => payload,
+    let event = match read_event(args.event.as_deref()) {
+        Ok(event) => event,
         Err(message) => return fail(message),
     };
     let runtime = match tokio_runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
-    runtime.block_on(async move {
-        let mut settings = LocalSettings::for_project(&dir);
-        settings.hot_reload = false;
-        let local = match LocalRuntime::start(settings) {
-            Ok(local) => local,
-            Err(error) => return fail(error),
-        };
-        if let Err(error) = local.deploy(DeployOptions::new(&dir, function)).await {
-            return fail(error);
-        }
-        let result = local
-            .invoke(InvokeOptions::new(&args.function, payload).with_log_tail())
-            .await;
-        local.shutdown();
-        let invocation = match result {
-            Ok(invocation) => invocation,
-            Err(error) => return fail(error),
-        };
-        if args.json {
-            let view = serde_json::json!({
-                "requestId": invocation.request_id,
-                "payload": invocation.payload_json(),
-                "functionError": invocation.function_error,
-                "metrics": invocation.metrics,
-                "coldStart": invocation.cold_start,
-                "logs": invocation.log_tail,
-            });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&view).unwrap_or_default()
-            );
-        } else {
-            print_invocation(&invocation);
-        }
-        match &invocation.function_error {
-            None => ExitCode::SUCCESS,
-            Some(error) => {
-                if !args.json {
-                    eprintln!(
-                        "functory: the function failed: {}: {}",
-                        error.error_type, error.message
-                    );
-                }
-                ExitCode::FAILURE
+    let result: Result<InvocationResult, ApiError> = runtime.block_on(local::invoke_once(
+        &dir,
+        &args.target,
+        &args.function,
+        &event,
+    ));
+    let invocation = match result {
+        Ok(invocation) => invocation,
+        Err(error) => return fail(error),
+    };
+    if args.json {
+        let view = serde_json::json!({
+            "requestId": invocation.request_id,
+            "payload": serde_json::from_str::<serde_json::Value>(&invocation.payload).ok(),
+            "functionError": invocation.function_error,
+            "metrics": invocation.metrics,
+            "coldStart": invocation.cold_start,
+            "logs": invocation.logs.join("\n"),
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&view).unwrap_or_default()
+        );
+    } else {
+        print_invocation(&invocation);
+    }
+    match &invocation.function_error {
+        None => ExitCode::SUCCESS,
+        Some(error) => {
+            if !args.json {
+                eprintln!(
+                    "functory: the function failed: {}: {}",
+                    error.error_type, error.message
+                );
             }
+            ExitCode::FAILURE
         }
-    })
+    }
 }
 
 pub fn logs(args: LogsArgs) -> ExitCode {
     let dir = project_dir(args.dir);
-    let min_level = match args.level.as_deref().map(|l| (l, LogLevel::parse(l))) {
-        None => None,
-        Some((_, Some(level))) => Some(level),
-        Some((text, None)) => {
-            return fail(format!(
-                "unknown level `{text}`; use trace, debug, info, warn, error or fatal"
-            ));
-        }
-    };
-    let settings = LocalSettings::for_project(&dir);
-    let declared = load_manifest(&dir)
-        .map(|(m, _)| m.functions.iter().any(|f| f.name == args.function))
-        .unwrap_or(false);
-    if !declared && !settings.logs_dir().join(&args.function).is_dir() {
-        return fail(format!(
-            "no function `{}` in this project and no log for it",
-            args.function
-        ));
-    }
     let runtime = match tokio_runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
     runtime.block_on(async move {
-        let store = match functory_local::LogStore::open(
-            &settings.logs_dir(),
-            &args.function,
-            settings.log_limits,
-        ) {
-            Ok(store) => std::sync::Arc::new(store),
-            Err(error) => return fail(format!("cannot open the log: {error}")),
-        };
-        let filter = LogFilter {
+        let query = LogQuery {
+            function: Some(args.function),
+            follow: args.follow,
             text: args.filter,
             request_id: args.request_id,
-            min_level,
+            min_level: args.level,
+            last: args.last.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
         };
-        let mut stream = store.tail(filter, None, args.last, args.follow);
+        let mut lines = match local::tail_logs(&dir, &query) {
+            Ok(lines) => lines,
+            Err(error) => return fail(error),
+        };
         let printing = async {
-            while let Some(Ok(event)) = stream.next().await {
-                println!("{}", format_event(&event));
+            while let Some(line) = lines.next().await {
+                println!("{}", format_line(&line));
             }
         };
         tokio::select! {

@@ -16,7 +16,13 @@ import type { ManifestEdit } from '../bindings/ManifestEdit';
 import type { ProjectView } from '../bindings/ProjectView';
 import type { TimelineEntry } from '../bindings/TimelineEntry';
 import type { WorktreeStatus } from '../bindings/WorktreeStatus';
-import { toApiError, type Platform } from '../platform';
+import type { InvocationResult } from '../bindings/InvocationResult';
+import type { LogBatch } from '../bindings/LogBatch';
+import type { LogQuery } from '../bindings/LogQuery';
+import type { RunStatus } from '../bindings/RunStatus';
+import type { SampleEvent } from '../bindings/SampleEvent';
+import type { SavedEvent } from '../bindings/SavedEvent';
+import { toApiError, type LogSubscription, type Platform } from '../platform';
 import { JournalWriter } from './journal';
 import {
   initialState,
@@ -174,6 +180,8 @@ export class Workspace {
   closeProject(): void {
     this.dispatch({ type: 'projectClosed' });
     this.journal.writeNow();
+    // The host stops the project's local run and log tails with it.
+    void this.attempt(() => this.platform.closeProject(), 'Could not stop the local run');
   }
 
   hasUnsavedBuffers(): boolean {
@@ -350,6 +358,49 @@ export class Workspace {
     }
     const manifestBufferStale = !(await this.refreshManifestBuffer());
     return { error: null, applied: 1, manifestBufferStale };
+  }
+
+  // ---- the local run (Run & Logs) -------------------------------------------------------
+  // Errors are returned: the Run view shows them where they belong (the event, the run bar).
+
+  startRun(port: number | null): Promise<Outcome<RunStatus>> {
+    return this.outcome(() => this.platform.startRun(port));
+  }
+
+  stopRun(): Promise<Outcome<RunStatus>> {
+    return this.outcome(() => this.platform.stopRun());
+  }
+
+  runStatus(): Promise<Outcome<RunStatus>> {
+    return this.outcome(() => this.platform.runStatus());
+  }
+
+  invokeFunction(fn: string, event: string): Promise<Outcome<InvocationResult>> {
+    return this.outcome(() => this.platform.invokeFunction(fn, event));
+  }
+
+  fireSchedule(fn: string): Promise<Outcome<InvocationResult>> {
+    return this.outcome(() => this.platform.fireSchedule(fn));
+  }
+
+  sampleEvents(fn: string): Promise<Outcome<SampleEvent[]>> {
+    return this.outcome(() => this.platform.sampleEvents(fn));
+  }
+
+  savedEvents(fn: string): Promise<Outcome<SavedEvent[]>> {
+    return this.outcome(() => this.platform.savedEvents(fn));
+  }
+
+  saveEvent(fn: string, name: string, event: string): Promise<Outcome<SavedEvent[]>> {
+    return this.outcome(() => this.platform.saveEvent(fn, name, event));
+  }
+
+  deleteSavedEvent(fn: string, name: string): Promise<Outcome<SavedEvent[]>> {
+    return this.outcome(() => this.platform.deleteSavedEvent(fn, name));
+  }
+
+  subscribeLogs(query: LogQuery, onBatch: (batch: LogBatch) => void): Promise<Outcome<LogSubscription>> {
+    return this.outcome(() => this.platform.subscribeLogs(query, onBatch));
   }
 
   // ---- history --------------------------------------------------------------------------

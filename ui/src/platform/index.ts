@@ -17,6 +17,17 @@ import type { ProjectView } from '../bindings/ProjectView';
 import type { Startup } from '../bindings/Startup';
 import type { TimelineEntry } from '../bindings/TimelineEntry';
 import type { WorktreeStatus } from '../bindings/WorktreeStatus';
+import type { InvocationResult } from '../bindings/InvocationResult';
+import type { LogBatch } from '../bindings/LogBatch';
+import type { LogQuery } from '../bindings/LogQuery';
+import type { RunStatus } from '../bindings/RunStatus';
+import type { SampleEvent } from '../bindings/SampleEvent';
+import type { SavedEvent } from '../bindings/SavedEvent';
+
+/** A live log subscription; `close` ends it on the host (idempotent). */
+export interface LogSubscription {
+  close(): Promise<void>;
+}
 
 /** Every method rejects with an {@link ApiError}. */
 export interface Platform {
@@ -66,6 +77,27 @@ export interface Platform {
   historyDiff(from: string, to: string | null, fn: string | null): Promise<FileDiff[]>;
   /** Puts a file, or a function's code, back as it was at `commit`; checkpoints the current state first. */
   historyRestore(commit: string, file: string | null, fn: string | null): Promise<ProjectView>;
+
+  // ---- the local run (Run & Logs) ------------------------------------------------------------
+  /** Forgets the open project on the host, stopping its local run and log tails. */
+  closeProject(): Promise<void>;
+  /** Serves the open project; `port` 0 picks a free port, null reuses the last one (8787 at first). */
+  startRun(port: number | null): Promise<RunStatus>;
+  stopRun(): Promise<RunStatus>;
+  runStatus(): Promise<RunStatus>;
+  /** Invokes with an event given as JSON text; starts the local run first when it is stopped. */
+  invokeFunction(fn: string, event: string): Promise<InvocationResult>;
+  fireSchedule(fn: string): Promise<InvocationResult>;
+  sampleEvents(fn: string): Promise<SampleEvent[]>;
+  savedEvents(fn: string): Promise<SavedEvent[]>;
+  /** Saves (or replaces) a test event; answers the function's saved events. */
+  saveEvent(fn: string, name: string, event: string): Promise<SavedEvent[]>;
+  deleteSavedEvent(fn: string, name: string): Promise<SavedEvent[]>;
+  /**
+   * Streams matching log lines to `onBatch` (batched by the host, ~50 ms) until closed. The
+   * subscription exists when the promise resolves: subscribe before invoking so no line is lost.
+   */
+  subscribeLogs(query: LogQuery, onBatch: (batch: LogBatch) => void): Promise<LogSubscription>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 
 import type { AccountInput } from '../bindings/AccountInput';
 import type { AccountTestResult } from '../bindings/AccountTestResult';
@@ -14,7 +14,12 @@ import type { ProjectView } from '../bindings/ProjectView';
 import type { Startup } from '../bindings/Startup';
 import type { TimelineEntry } from '../bindings/TimelineEntry';
 import type { WorktreeStatus } from '../bindings/WorktreeStatus';
-import { toApiError, type Platform } from './index';
+import type { InvocationResult } from '../bindings/InvocationResult';
+import type { LogBatch } from '../bindings/LogBatch';
+import type { RunStatus } from '../bindings/RunStatus';
+import type { SampleEvent } from '../bindings/SampleEvent';
+import type { SavedEvent } from '../bindings/SavedEvent';
+import { toApiError, type LogSubscription, type Platform } from './index';
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -69,5 +74,34 @@ export function createTauriPlatform(): Platform {
     historyTimeline: (fn) => call<TimelineEntry[]>('history_timeline', { function: fn }),
     historyDiff: (from, to, fn) => call<FileDiff[]>('history_diff', { from, to, function: fn }),
     historyRestore: (commit, file, fn) => call<ProjectView>('history_restore', { commit, file, function: fn }),
+
+    closeProject: async () => {
+      await call<null>('close_project');
+    },
+    startRun: (port) => call<RunStatus>('start_run', { port }),
+    stopRun: () => call<RunStatus>('stop_run'),
+    runStatus: () => call<RunStatus>('run_status'),
+    invokeFunction: (fn, event) => call<InvocationResult>('invoke_function', { function: fn, event }),
+    fireSchedule: (fn) => call<InvocationResult>('fire_schedule', { function: fn }),
+    sampleEvents: (fn) => call<SampleEvent[]>('sample_events', { function: fn }),
+    savedEvents: (fn) => call<SavedEvent[]>('saved_events', { function: fn }),
+    saveEvent: (fn, name, event) => call<SavedEvent[]>('save_event', { function: fn, name, event }),
+    deleteSavedEvent: (fn, name) => call<SavedEvent[]>('delete_saved_event', { function: fn, name }),
+    subscribeLogs: async (query, onBatch): Promise<LogSubscription> => {
+      // One channel per subscription: the host sends batches on it until unsubscribed.
+      let open = true;
+      const channel = new Channel<LogBatch>();
+      channel.onmessage = (batch) => {
+        if (open) onBatch(batch);
+      };
+      const id = await call<number>('subscribe_logs', { query, onBatch: channel });
+      return {
+        close: async () => {
+          if (!open) return;
+          open = false;
+          await call<boolean>('unsubscribe_logs', { id });
+        },
+      };
+    },
   };
 }

@@ -7,7 +7,7 @@ import { MANIFEST_PATH, type Area } from '../../app/state';
 import { Icon } from '../../ui/Icon';
 import { AREA_INFO } from '../shell/areas';
 
-type BuiltLater = Exclude<Area, 'functions' | 'history' | 'accounts'>;
+type BuiltLater = Exclude<Area, 'functions' | 'history' | 'accounts' | 'run'>;
 
 const COPY: Record<BuiltLater, { title: string; what: string; now: string }> = {
   triggers: {
@@ -19,11 +19,6 @@ const COPY: Record<BuiltLater, { title: string; what: string; now: string }> = {
     title: 'Security linter — coming soon',
     what: 'Checks every permission, function URL, CORS rule and environment variable for risky settings, explains each finding with a rule code and a fix, and exports reports as text, JSON or SARIF.',
     now: 'Permissions are declared in functory.toml. This is what your functions are granted today:',
-  },
-  run: {
-    title: 'Run & Logs — coming soon',
-    what: 'Runs your handlers on this machine with Lambda semantics — cold and warm starts, timeouts, memory limits, concurrency — and streams their START / END / REPORT logs live.',
-    now: 'Meanwhile, edit your handlers:',
   },
   deploy: {
     title: 'Deploy — coming soon',
@@ -48,7 +43,6 @@ function describeTrigger(t: Trigger): string {
 }
 
 function Summary({ area, manifest }: { area: BuiltLater; manifest: Manifest }): ReactNode {
-  const workspace = useWorkspace();
   switch (area) {
     case 'triggers':
       return (
@@ -73,21 +67,6 @@ function Summary({ area, manifest }: { area: BuiltLater; manifest: Manifest }): 
               </span>
             </li>
           ))}
-        </ul>
-      );
-    case 'run':
-      return (
-        <ul className="summary-list">
-          {manifest.functions
-            .filter((fn) => fn.handlerFile)
-            .map((fn) => (
-              <li key={fn.name}>
-                <button type="button" className="link-button" data-testid={`empty-open-${fn.name}`} onClick={() => void workspace.openFile(fn.handlerFile!)}>
-                  <Icon name="file" size={13} /> {fn.handlerFile}
-                </button>
-                <span className="muted"> — {fn.name}, {fn.runtime}</span>
-              </li>
-            ))}
         </ul>
       );
     case 'deploy':

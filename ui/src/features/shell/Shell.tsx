@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 import type { ProjectView } from '../../bindings/ProjectView';
 import { useAppState, useWorkspace } from '../../app/context';
@@ -10,6 +10,7 @@ import { AccountsArea } from '../accounts/AccountsArea';
 import { AreaEmptyState } from '../empty-states/AreaEmptyState';
 import { FunctionsArea } from '../functions/FunctionsArea';
 import { HistoryArea } from '../history/HistoryArea';
+import { RunArea } from '../run/RunArea';
 import { AREA_INFO } from './areas';
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
@@ -20,6 +21,10 @@ export function Shell({ project }: { project: ProjectView }) {
   const workspace = useWorkspace();
   const { area } = useAppState();
   const [confirmClose, setConfirmClose] = useState(false);
+  // The Run view mounts on its first visit and then stays (hidden) for the project's lifetime,
+  // so its event edits, last result and log survive trips to other areas.
+  const runVisited = useRef<string | null>(null);
+  if (area === 'run') runVisited.current = project.root;
 
   // The first project is on screen with its tree and functions: tell the host (benchmark).
   useEffect(() => {
@@ -108,9 +113,14 @@ export function Shell({ project }: { project: ProjectView }) {
           <div className="area-page" hidden={area !== 'functions'}>
             <FunctionsArea />
           </div>
+          {runVisited.current === project.root && (
+            <div className="area-page" hidden={area !== 'run'}>
+              <RunArea key={project.root} visible={area === 'run'} />
+            </div>
+          )}
           {area === 'history' && <HistoryArea key={project.root} />}
           {area === 'accounts' && <AccountsArea />}
-          {area !== 'functions' && area !== 'history' && area !== 'accounts' && <AreaEmptyState area={area} />}
+          {area !== 'functions' && area !== 'history' && area !== 'accounts' && area !== 'run' && <AreaEmptyState area={area} />}
         </main>
       </div>
       {confirmClose && (

@@ -6,7 +6,9 @@
 // `functory --sample` / `--open DIR`; `?pick=/some/path` (or `?pick=` to cancel) is what the
 // folder dialog answers; `?keychain=unavailable` makes the account commands fail as on a
 // machine without a keyring; `?history=detached` starts the repository on a detached HEAD
-// (until a branch is created), `?history=merge` (or rebase, …) in the middle of that operation.
+// (until a branch is created), `?history=merge` (or rebase, …) in the middle of that operation;
+// `?busy-port=8787` (comma-separated) makes the local run's ports "in use". The local run is
+// mocked in ./run.ts; `window.functoryMock.writeLogLines(fn, count)` lets tests log heavily.
 
 import type { AccountInput } from '../../bindings/AccountInput';
 import type { ApiError } from '../../bindings/ApiError';
@@ -21,6 +23,7 @@ import type { Platform } from '../index';
 import { MOCK_AWS_PROFILES, MockKeychain, redactInput } from './accounts';
 import { MockHistory } from './history';
 import { applyEdit, MANIFEST, newManifest, parseManifest } from './manifest';
+import { MockLocalRun, sampleEventsOf, type MockProject } from './run';
 import sampleManifest from '../../../../samples/thumbnails/functory.toml?raw';
 import sampleReadme from '../../../../samples/thumbnails/README.md?raw';
 import sampleResize from '../../../../samples/thumbnails/src/resize.mjs?raw';
@@ -211,6 +214,17 @@ export function createMockPlatform(params: URLSearchParams): Platform {
   const historyParam = params.get('history');
   const histories = new Map<string, MockHistory>();
 
+  const busyPorts = new Set(
+    (params.get('busy-port') ?? '')
+      .split(',')
+      .filter((p) => p.trim() !== '')
+      .map(Number),
+  );
+  const localRun = new MockLocalRun(busyPorts);
+  (window as unknown as { functoryMock: unknown }).functoryMock = {
+    writeLogLines: (fn: string, count: number, text?: string) => localRun.writeLogLines(fn, count, text),
+  };
+
   const project = (): { root: string; files: Map<string, string> } => {
     if (openRoot === null) fail('no_project', 'no project is open');
     return { root: openRoot, files: disk.folders.get(openRoot)! };
@@ -242,8 +256,20 @@ export function createMockPlatform(params: URLSearchParams): Platform {
     if (!disk.folders.has(root)) {
       fail('not_found', `could not open ${path}: No such file or directory (os error 2)`);
     }
+    // Another project: the old one's local run and log tails end (as the host's Session does).
+    if (openRoot !== root) localRun.closeProject();
     openRoot = root;
     return view();
+  };
+
+  /** The open project as the local run needs it: a manifest that parses. */
+  const runProject = (): MockProject => {
+    const { root, files } = project();
+    const manifestText = files.get(MANIFEST);
+    if (manifestText === undefined) fail('no_manifest', `${root} has no ${MANIFEST}`);
+    const manifest = view().manifest.manifest;
+    if (!manifest) fail('invalid_manifest', 'functory.toml has errors; fix them to run the project');
+    return { root, manifest, manifestText, hasFile: (p) => files.has(p), readFile: (p) => files.get(p) };
   };
 
   const readFile = (relative: string): FileContent => {
@@ -432,6 +458,34 @@ export function createMockPlatform(params: URLSearchParams): Platform {
         if (paths.length === 0) fail('invalid_input', 'say which file or function to restore');
         history().restore(commit, paths);
         return view();
+      }),
+
+    closeProject: () =>
+      command('close_project', undefined, () => {
+        localRun.closeProject();
+        openRoot = null;
+      }),
+    startRun: (port) => command('start_run', { port }, () => localRun.start(runProject(), port)),
+    stopRun: () => command('stop_run', undefined, () => localRun.stop()),
+    runStatus: () => command('run_status', undefined, () => localRun.status(openRoot === null ? null : runProject())),
+    invokeFunction: (fn, event) =>
+      command('invoke_function', { function: fn, event }, () => localRun.invoke(runProject(), fn, event)),
+    fireSchedule: (fn) => command('fire_schedule', { function: fn }, () => localRun.fireSchedule(runProject(), fn)),
+    sampleEvents: (fn) =>
+      command('sample_events', { function: fn }, () => {
+        const found = runProject().manifest.functions.find((f) => f.name === fn);
+        if (!found) fail('not_found', `no function \`${fn}\` in functory.toml`);
+        return sampleEventsOf(found);
+      }),
+    savedEvents: (fn) => command('saved_events', { function: fn }, () => localRun.savedEvents(runProject(), fn)),
+    saveEvent: (fn, name, event) =>
+      command('save_event', { function: fn, name, event }, () => localRun.saveEvent(runProject(), fn, name, event)),
+    deleteSavedEvent: (fn, name) =>
+      command('delete_saved_event', { function: fn, name }, () => localRun.deleteSavedEvent(runProject(), fn, name)),
+    subscribeLogs: (query, onBatch) =>
+      command('subscribe_logs', { query }, () => {
+        const subscription = localRun.subscribe(runProject(), query, onBatch);
+        return { close: () => command('unsubscribe_logs', undefined, () => subscription.close()) };
       }),
   };
 }

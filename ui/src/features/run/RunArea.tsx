@@ -1,0 +1,442 @@
+// Run & Logs: start and stop the project's local run, pick a function and an event (a sample
+// per trigger kind, or a saved test event), invoke it and read the outcome, watch the live log,
+// and see what the run serves. Kept mounted while hidden (per project), so the event being
+// edited, the last result and the log survive a visit to another area.
+
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+
+import type { ApiError } from '../../bindings/ApiError';
+import type { InvocationResult } from '../../bindings/InvocationResult';
+import type { RunStatus } from '../../bindings/RunStatus';
+import type { SampleEvent } from '../../bindings/SampleEvent';
+import type { SavedEvent } from '../../bindings/SavedEvent';
+import { useAppState, useWorkspace } from '../../app/context';
+import { Icon } from '../../ui/Icon';
+import { useColorScheme } from '../theme/useColorScheme';
+import { InvocationPanel } from './InvocationPanel';
+import type { JsonErrorMark } from './JsonEditor';
+import { LogPane, type LogFilterRequest } from './LogPane';
+import { RunStatusPanels } from './RunStatusPanels';
+
+const JsonEditor = lazy(() => import('./JsonEditor'));
+
+const STATUS_POLL_MS = 1_000;
+const DEFAULT_PORT = '8787';
+
+const KIND_LABELS: Record<string, string> = {
+  direct: 'Direct',
+  http: 'HTTP',
+  schedule: 'Schedule',
+  storage: 'Storage',
+  queue: 'Queue',
+  stream: 'Stream',
+};
+
+/** "line 3, column 5" in the host's message about malformed JSON. */
+function jsonErrorMark(error: ApiError): JsonErrorMark | null {
+  const at = /line (\d+), column (\d+)/.exec(error.message);
+  return at ? { line: Number(at[1]), column: Number(at[2]), message: error.message } : null;
+}
+
+function isEventError(error: ApiError): boolean {
+  return error.code === 'invalid_input' && error.message.startsWith('the event is not valid JSON');
+}
+
+export function RunArea({ visible }: { visible: boolean }) {
+  const workspace = useWorkspace();
+  const { project, selectedFunction } = useAppState();
+  const scheme = useColorScheme();
+  const functions = useMemo(() => project?.manifest.manifest?.functions.map((f) => f.name) ?? [], [project]);
+
+  const [status, setStatus] = useState<RunStatus | null>(null);
+  const [port, setPort] = useState(DEFAULT_PORT);
+  const [runBusy, setRunBusy] = useState<'starting' | 'stopping' | null>(null);
+  const [runError, setRunError] = useState<ApiError | null>(null);
+
+  const [fn, setFn] = useState<string | null>(() =>
+    selectedFunction && functions.includes(selectedFunction) ? selectedFunction : (functions[0] ?? null),
+  );
+  /** The event text per function, so switching functions keeps each one's edits. */
+  const [events, setEvents] = useState<Record<string, string>>({});
+  const [samples, setSamples] = useState<SampleEvent[]>([]);
+  const [saved, setSaved] = useState<SavedEvent[]>([]);
+  const [picked, setPicked] = useState('');
+  const [saveName, setSaveName] = useState('');
+  const [eventError, setEventError] = useState<ApiError | null>(null);
+  const [eventsError, setEventsError] = useState<ApiError | null>(null);
+
+  const [invoking, setInvoking] = useState(false);
+  const [firing, setFiring] = useState<string | null>(null);
+  const [result, setResult] = useState<{ fn: string; value: InvocationResult } | null>(null);
+  const [invokeError, setInvokeError] = useState<ApiError | null>(null);
+  const [requestFilter, setRequestFilter] = useState<LogFilterRequest | null>(null);
+
+  const eventText = fn !== null ? (events[fn] ?? '{}') : '{}';
+
+  // A function removed from functory.toml: fall back to the first one.
+  useEffect(() => {
+    if (fn === null || !functions.includes(fn)) setFn(functions[0] ?? null);
+  }, [functions, fn]);
+
+  const refreshStatus = useCallback(async () => {
+    const outcome = await workspace.runStatus();
+    if (outcome.ok) setStatus(outcome.value);
+  }, [workspace]);
+
+  useEffect(() => {
+    void refreshStatus();
+  }, [refreshStatus]);
+
+  // Instances change with every invoke and idle reaping: poll while shown and running.
+  useEffect(() => {
+    if (!visible || !status?.running) return;
+    const timer = setInterval(() => void refreshStatus(), STATUS_POLL_MS);
+    return () => clearInterval(timer);
+  }, [visible, status?.running, refreshStatus]);
+
+  // The function's sample and saved events.
+  useEffect(() => {
+    if (fn === null) return;
+    let current = true;
+    setEventsError(null);
+    void Promise.all([workspace.sampleEvents(fn), workspace.savedEvents(fn)]).then(([s, v]) => {
+      if (!current) return;
+      if (s.ok) setSamples(s.value);
+      if (v.ok) setSaved(v.value);
+      const failed = !s.ok ? s.error : !v.ok ? v.error : null;
+      setEventsError(failed);
+      setPicked('');
+    });
+    return () => {
+      current = false;
+    };
+  }, [workspace, fn, project?.manifest]);
+
+  const setEventText = (text: string) => {
+    if (fn === null) return;
+    setEvents((all) => ({ ...all, [fn]: text }));
+    setEventError(null);
+  };
+
+  const pick = (value: string) => {
+    setPicked(value);
+    const [source, key] = [value.slice(0, value.indexOf(':')), value.slice(value.indexOf(':') + 1)];
+    if (source === 'sample') {
+      const sample = samples[Number(key)];
+      if (sample) setEventText(sample.event);
+    } else if (source === 'saved') {
+      const event = saved.find((s) => s.name === key);
+      if (event) {
+        setEventText(event.event);
+        setSaveName(event.name);
+      }
+    }
+  };
+
+  const start = async (portText: string): Promise<boolean> => {
+    const trimmed = portText.trim();
+    const number = trimmed === '' ? null : Number(trimmed);
+    if (number !== null && (!Number.isInteger(number) || number < 0 || number > 65535)) {
+      setRunError({ code: 'invalid_input', message: 'The port must be a whole number from 0 to 65535 (0 picks any free port).' });
+      return false;
+    }
+    setRunBusy('starting');
+    setRunError(null);
+    const outcome = await workspace.startRun(number);
+    setRunBusy(null);
+    if (!outcome.ok) {
+      setRunError(outcome.error);
+      return false;
+    }
+    setStatus(outcome.value);
+    return true;
+  };
+
+  const stop = async () => {
+    setRunBusy('stopping');
+    const outcome = await workspace.stopRun();
+    setRunBusy(null);
+    if (outcome.ok) setStatus(outcome.value);
+    else setRunError(outcome.error);
+  };
+
+  const restart = async () => {
+    await stop();
+    await start(port);
+  };
+
+  const invoke = async () => {
+    if (fn === null || invoking) return;
+    setInvokeError(null);
+    setEventError(null);
+    // A malformed event is refused before anything starts (the host checks it too).
+    try {
+      JSON.parse(eventText);
+    } catch {
+      const outcome = await workspace.invokeFunction(fn, eventText);
+      if (!outcome.ok) setEventError(outcome.error);
+      return;
+    }
+    setInvoking(true);
+    if (!status?.running && !(await start(port))) {
+      setInvoking(false);
+      return;
+    }
+    const outcome = await workspace.invokeFunction(fn, eventText);
+    setInvoking(false);
+    if (outcome.ok) setResult({ fn, value: outcome.value });
+    else if (isEventError(outcome.error)) setEventError(outcome.error);
+    else if (outcome.error.code === 'port_in_use') setRunError(outcome.error);
+    else setInvokeError(outcome.error);
+    void refreshStatus();
+  };
+
+  const fire = async (scheduled: string) => {
+    setFiring(scheduled);
+    setInvokeError(null);
+    const outcome = await workspace.fireSchedule(scheduled);
+    setFiring(null);
+    if (outcome.ok) setResult({ fn: scheduled, value: outcome.value });
+    else setInvokeError(outcome.error);
+    void refreshStatus();
+  };
+
+  const saveEvent = async () => {
+    if (fn === null) return;
+    const outcome = await workspace.saveEvent(fn, saveName, eventText);
+    if (!outcome.ok) {
+      if (isEventError(outcome.error)) setEventError(outcome.error);
+      else setEventsError(outcome.error);
+      return;
+    }
+    setEventsError(null);
+    setSaved(outcome.value);
+    setPicked(`saved:${saveName.trim()}`);
+  };
+
+  const deleteEvent = async () => {
+    if (fn === null || !picked.startsWith('saved:')) return;
+    const outcome = await workspace.deleteSavedEvent(fn, picked.slice('saved:'.length));
+    if (!outcome.ok) {
+      setEventsError(outcome.error);
+      return;
+    }
+    setSaved(outcome.value);
+    setPicked('');
+  };
+
+  // Ctrl+Enter invokes from anywhere in the view (the event editor handles its own).
+  const onKeyDown = (event: React.KeyboardEvent) => {
+    if ((event.ctrlKey || event.metaKey) && event.key === 'Enter' && !event.defaultPrevented) {
+      event.preventDefault();
+      void invoke();
+    }
+  };
+
+  const invokeRef = useRef(invoke);
+  invokeRef.current = invoke;
+
+  const running = status?.running ?? false;
+  const mark = eventError ? jsonErrorMark(eventError) : null;
+
+  if (!project?.manifest.manifest) {
+    return (
+      <section className="run-view run-unavailable" data-testid="run-view">
+        <p className="muted" data-testid="run-no-manifest">
+          {project?.hasManifest
+            ? 'functory.toml has problems; fix them in the Functions area to run the project.'
+            : 'This folder has no functory.toml yet; create one from the Functions area to run functions here.'}
+        </p>
+      </section>
+    );
+  }
+
+  return (
+    <section className="run-view" data-testid="run-view" aria-label="Run and logs" onKeyDown={onKeyDown}>
+      <header className="run-bar">
+        <h1 className="view-title">Run &amp; Logs</h1>
+        <span className={`run-state ${running ? 'is-running' : 'is-stopped'}`} data-testid="run-status" data-running={running ? 'true' : 'false'}>
+          <span className="run-state-dot" aria-hidden="true" />
+          {runBusy === 'starting'
+            ? 'Starting…'
+            : runBusy === 'stopping'
+              ? 'Stopping…'
+              : running
+                ? `Running at ${status?.gatewayUrl ?? ''}`
+                : 'Stopped'}
+        </span>
+        <span className="toolbar-spacer" />
+        <label className="run-port">
+          <span className="field-label">Port</span>
+          <input
+            className="input mono"
+            data-testid="run-port"
+            inputMode="numeric"
+            value={port}
+            disabled={running}
+            title="The HTTP port on 127.0.0.1; 0 picks any free port"
+            onChange={(e) => setPort(e.target.value)}
+          />
+        </label>
+        {running ? (
+          <button type="button" className="button" data-testid="run-stop" disabled={runBusy !== null} onClick={() => void stop()}>
+            Stop
+          </button>
+        ) : (
+          <button type="button" className="button button-primary" data-testid="run-start" disabled={runBusy !== null} onClick={() => void start(port)}>
+            <Icon name="run" size={14} /> Start
+          </button>
+        )}
+      </header>
+
+      {runError && (
+        <div className="run-error" role="alert" data-testid="run-error" data-code={runError.code}>
+          <Icon name="error" size={14} />
+          <span>{runError.message}</span>
+          {runError.code === 'port_in_use' && (
+            <button
+              type="button"
+              className="button button-small"
+              data-testid="run-use-free-port"
+              onClick={() => {
+                setPort('0');
+                void start('0');
+              }}
+            >
+              Use any free port
+            </button>
+          )}
+        </div>
+      )}
+      {status?.manifestChanged && (
+        <div className="run-notice" role="status" data-testid="run-manifest-changed">
+          <Icon name="info" size={14} />
+          <span>functory.toml changed since the run started; the run still serves what it read then.</span>
+          <button type="button" className="button button-small" data-testid="run-restart" onClick={() => void restart()}>
+            Restart
+          </button>
+        </div>
+      )}
+
+      <div className="run-main">
+        <div className="run-invoke-pane">
+          <div className="run-invoke-toolbar">
+            <label className="run-field">
+              <span className="field-label">Function</span>
+              <select className="input" data-testid="run-function" value={fn ?? ''} onChange={(e) => setFn(e.target.value)}>
+                {functions.map((name) => (
+                  <option key={name} value={name}>
+                    {name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="run-field run-field-grow">
+              <span className="field-label">Event</span>
+              <select className="input" data-testid="run-event-picker" value={picked} onChange={(e) => pick(e.target.value)}>
+                <option value="">Choose a sample or saved event…</option>
+                <optgroup label="Samples">
+                  {samples.map((s, i) => (
+                    <option key={`${s.kind}-${i}`} value={`sample:${i}`} data-kind={s.kind}>
+                      {KIND_LABELS[s.kind] ?? s.kind} — {s.name}
+                    </option>
+                  ))}
+                </optgroup>
+                {saved.length > 0 && (
+                  <optgroup label="Saved">
+                    {saved.map((s) => (
+                      <option key={s.name} value={`saved:${s.name}`}>
+                        {s.name}
+                      </option>
+                    ))}
+                  </optgroup>
+                )}
+              </select>
+            </label>
+            <button
+              type="button"
+              className="button button-primary run-invoke"
+              data-testid="run-invoke"
+              disabled={fn === null || invoking}
+              title="Invoke the function with this event (Ctrl+Enter)"
+              onClick={() => void invoke()}
+            >
+              {invoking ? 'Invoking…' : 'Invoke'} <kbd className="kbd-hint">Ctrl+Enter</kbd>
+            </button>
+          </div>
+
+          <div className="run-event-editor" data-testid="run-event-editor">
+            <Suspense fallback={<div className="editor-loading muted">Loading editor…</div>}>
+              <JsonEditor
+                key={fn ?? ''}
+                value={eventText}
+                scheme={scheme}
+                error={mark}
+                onChange={setEventText}
+                onSubmit={() => void invokeRef.current()}
+              />
+            </Suspense>
+          </div>
+          {eventError && (
+            <p className="field-error" role="alert" data-testid="run-event-error">
+              {eventError.message}
+            </p>
+          )}
+          <form
+            className="run-save-event"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void saveEvent();
+            }}
+          >
+            <input
+              className="input"
+              data-testid="run-event-name"
+              placeholder="Name this event to save it"
+              aria-label="Saved event name"
+              value={saveName}
+              onChange={(e) => setSaveName(e.target.value)}
+            />
+            <button type="submit" className="button button-small" data-testid="run-event-save" disabled={saveName.trim() === ''}>
+              <Icon name="save" size={13} /> Save event
+            </button>
+            <button
+              type="button"
+              className="button button-small button-ghost"
+              data-testid="run-event-delete"
+              disabled={!picked.startsWith('saved:')}
+              title="Delete the saved event chosen above"
+              onClick={() => void deleteEvent()}
+            >
+              <Icon name="trash" size={13} /> Delete
+            </button>
+          </form>
+          {eventsError && (
+            <p className="field-error" role="alert" data-testid="run-events-error">
+              {eventsError.message}
+            </p>
+          )}
+
+          {invokeError && (
+            <p className="field-error" role="alert" data-testid="run-invoke-error" data-code={invokeError.code}>
+              {invokeError.message}
+            </p>
+          )}
+          {result && (
+            <InvocationPanel
+              fn={result.fn}
+              result={result.value}
+              onShowInLogs={(requestId) => setRequestFilter((f) => ({ requestId, nonce: (f?.nonce ?? 0) + 1 }))}
+            />
+          )}
+        </div>
+
+        <aside className="run-side" aria-label="What the run serves">
+          {status && <RunStatusPanels status={status} firing={firing} onFire={(name) => void fire(name)} />}
+        </aside>
+      </div>
+
+      <LogPane functions={functions} requestFilter={requestFilter} />
+    </section>
+  );
+}

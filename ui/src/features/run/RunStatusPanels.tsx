@@ -1,0 +1,218 @@
+// What the local run serves: HTTP URLs to copy, schedules with their next fire times and "fire
+// now", bucket folders, queues, running instances per function, and what did not start.
+
+import { useState } from 'react';
+
+import type { RunStatus } from '../../bindings/RunStatus';
+import { Icon } from '../../ui/Icon';
+
+/** Copies text; falls back to a selection copy where the Clipboard API is refused. */
+async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const area = document.createElement('textarea');
+    area.value = text;
+    area.setAttribute('readonly', '');
+    area.style.position = 'fixed';
+    area.style.opacity = '0';
+    document.body.appendChild(area);
+    area.select();
+    const copied = document.execCommand('copy');
+    area.remove();
+    return copied;
+  }
+}
+
+function when(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+}
+
+export function RunStatusPanels({
+  status,
+  firing,
+  onFire,
+}: {
+  status: RunStatus;
+  firing: string | null;
+  onFire: (fn: string) => void;
+}) {
+  const [copied, setCopied] = useState<string | null>(null);
+
+  const copy = async (url: string) => {
+    setCopied((await copyText(url)) ? url : null);
+    setTimeout(() => setCopied((c) => (c === url ? null : c)), 1500);
+  };
+
+  if (!status.running) {
+    return (
+      <div className="run-side-empty muted" data-testid="run-side-stopped">
+        <p>The local run is stopped.</p>
+        <p className="small">
+          Start it to serve the project’s HTTP routes, schedules, bucket folders and queues on this machine. Invoking a function starts it too.
+        </p>
+      </div>
+    );
+  }
+
+  return (
+    <>
+      {status.problems.length > 0 && (
+        <section className="run-panel run-problems" data-testid="run-problems">
+          <h3 className="run-panel-title warning-text">
+            <Icon name="warning" size={14} /> Not started
+          </h3>
+          <ul className="plain-list">
+            {status.problems.map((p, i) => (
+              <li key={i} className="small">
+                {p}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
+      <section className="run-panel" data-testid="run-routes">
+        <h3 className="run-panel-title">HTTP</h3>
+        {status.routes.length === 0 ? (
+          <p className="muted small">No HTTP routes.</p>
+        ) : (
+          <ul className="plain-list">
+            {status.routes.map((route, i) => (
+              <li key={`${route.method} ${route.path}`} className="run-route">
+                <span className="kind-badge">{route.method}</span>
+                <a className="mono run-url" data-testid={`run-route-url-${i}`} href={route.url} target="_blank" rel="noreferrer" title={`${route.url} → ${route.function}`}>
+                  {route.url}
+                </a>
+                <button
+                  type="button"
+                  className="icon-button"
+                  data-testid={`run-copy-url-${i}`}
+                  aria-label={`Copy ${route.url}`}
+                  title="Copy the URL"
+                  onClick={() => void copy(route.url)}
+                >
+                  <Icon name={copied === route.url ? 'checkpoint' : 'file'} size={13} />
+                </button>
+                {copied === route.url && (
+                  <span className="small success-text" data-testid="run-copied" role="status">
+                    Copied
+                  </span>
+                )}
+                <span className="muted small run-route-fn">→ {route.function}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      {status.schedules.length > 0 && (
+        <section className="run-panel" data-testid="run-schedules">
+          <h3 className="run-panel-title">Schedules</h3>
+          <ul className="plain-list">
+            {status.schedules.map((s) => (
+              <li key={s.function} className="run-schedule" data-testid={`run-schedule-${s.function}`}>
+                <div className="run-schedule-head">
+                  <strong>{s.function}</strong>
+                  <span className="mono small">{s.expression}</span>
+                  <span className="muted small">{s.timezone}</span>
+                  <span className="toolbar-spacer" />
+                  <button
+                    type="button"
+                    className="button button-small"
+                    data-testid={`run-fire-${s.function}`}
+                    disabled={firing !== null}
+                    onClick={() => onFire(s.function)}
+                  >
+                    {firing === s.function ? 'Firing…' : 'Fire now'}
+                  </button>
+                </div>
+                <ol className="plain-list run-next-times small" aria-label="Next fire times">
+                  {s.next.map((t) => (
+                    <li key={t} title={t}>
+                      {when(t)}
+                    </li>
+                  ))}
+                </ol>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
+      {status.buckets.length > 0 && (
+        <section className="run-panel" data-testid="run-buckets">
+          <h3 className="run-panel-title">Buckets</h3>
+          <ul className="plain-list">
+            {status.buckets.map((b) => (
+              <li key={`${b.bucket}-${b.function}`} className="small">
+                <strong>{b.bucket}</strong> → {b.function}
+                {(b.prefix || b.suffix) && (
+                  <span className="muted">
+                    {' '}
+                    ({b.prefix ?? ''}*{b.suffix ?? ''})
+                  </span>
+                )}
+                <div className="mono faint run-folder" title="Create or delete files here to trigger the function">
+                  {b.folder}
+                </div>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
+      {status.queues.length > 0 && (
+        <section className="run-panel" data-testid="run-queues">
+          <h3 className="run-panel-title">Queues</h3>
+          <ul className="plain-list">
+            {status.queues.map((q) => (
+              <li key={q.queue} className="small">
+                <strong>{q.queue}</strong> → {q.function} · {q.depth} waiting · {q.deadLetters} dead letters
+                <div className="mono faint">POST {q.sendUrl}</div>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
+      <section className="run-panel" data-testid="run-instances">
+        <h3 className="run-panel-title">Instances</h3>
+        <table className="run-instances-table small">
+          <thead>
+            <tr>
+              <th scope="col">Function</th>
+              <th scope="col" title="Initialising: a cold start in progress">
+                Starting
+              </th>
+              <th scope="col" title="Warm, waiting for an invoke">
+                Warm
+              </th>
+              <th scope="col" title="Running an invocation">
+                Busy
+              </th>
+              <th scope="col">Invokes</th>
+              <th scope="col">Cold starts</th>
+              <th scope="col">Errors</th>
+            </tr>
+          </thead>
+          <tbody>
+            {status.instances.map((i) => (
+              <tr key={i.function} data-testid={`run-instances-${i.function}`} data-warm={i.warm} data-busy={i.busy} data-starting={i.starting}>
+                <th scope="row">{i.function}</th>
+                <td>{i.starting}</td>
+                <td>{i.warm}</td>
+                <td>{i.busy}</td>
+                <td>{i.invocations}</td>
+                <td>{i.coldStarts}</td>
+                <td className={i.errors > 0 ? 'error-text' : undefined}>{i.errors}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </>
+  );
+}
