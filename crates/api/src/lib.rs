@@ -3,7 +3,8 @@
 //! This crate is the single surface that the desktop app (`src-tauri`), the `functory` CLI and
 //! the cross-crate tests call: open and create projects, read and write files inside a project,
 //! apply manifest edits, create functions from templates, keep the crash-recovery journal,
-//! keep cloud accounts in the keychain and test them against their cloud.
+//! keep cloud accounts in the keychain and test them against their cloud, run the security
+//! linter over the project and apply its fixes.
 //! Every failure is an [`ApiError`] with a stable code the UI can branch on.
 
 pub mod account_test;
@@ -11,6 +12,7 @@ pub mod accounts;
 mod error;
 mod files;
 pub mod history;
+pub mod lint;
 mod project;
 pub mod recovery;
 pub mod sample;
