@@ -13,9 +13,9 @@ after(async () => {
   await server?.close();
 });
 
-const UNBUILT = ['triggers', 'security', 'run', 'deploy'];
+const UNBUILT = ['triggers', 'run', 'deploy'];
 /** Areas that are built, and an element each shows once loaded. */
-const BUILT = { history: 'history-status', accounts: 'account-list' };
+const BUILT = { security: 'security-finding', history: 'history-status', accounts: 'account-list' };
 
 test('every area not built yet explains itself and offers working actions', async (t) => {
   const app = await openApp(server.url, { query: '?open=sample' });
@@ -40,11 +40,6 @@ test('every area not built yet explains itself and offers working actions', asyn
   // The summaries come from the manifest, and the actions lead somewhere.
   await page.click(tid('nav-triggers'));
   assert.match(await page.textContent(tid('empty-triggers')), /resize — HTTP GET \/resize; uploads to uploads \(\*\.jpg\)/);
-  await page.click(tid('nav-security'));
-  assert.match(await page.textContent(tid('empty-security')), /s3:GetObject, s3:PutObject/);
-  await page.click(tid('empty-security-open-manifest'));
-  await page.waitForSelector('[data-testid="editor"][data-path="functory.toml"]');
-  assert.equal(await page.locator(tid('project-tree')).isVisible(), true);
 
   await page.click(tid('nav-run'));
   await page.click(tid('empty-open-report'));
@@ -54,7 +49,7 @@ test('every area not built yet explains itself and offers working actions', asyn
   await page.click(tid('empty-deploy-go-functions'));
   await page.waitForSelector(tid('project-tree'), { state: 'visible' });
 
-  // History and Accounts are real views now, not empty states.
+  // Security, History and Accounts are real views now, not empty states.
   for (const [area, ready] of Object.entries(BUILT)) {
     await page.click(tid(`nav-${area}`));
     await page.waitForSelector(tid(ready));
@@ -69,7 +64,7 @@ test('Ctrl+1…7 switch areas, from anywhere including the editor', async (t) =>
   await page.waitForSelector(tid('project-tree'));
   await page.click(tid('tree-item-src/resize.mjs'));
   await page.click('[data-testid="editor"] .cm-content');
-  const order = ['functions', ...UNBUILT, 'history', 'accounts'];
+  const order = ['functions', 'triggers', 'security', 'run', 'deploy', 'history', 'accounts'];
   for (const [i, area] of order.entries()) {
     if (i === 0) continue;
     await page.keyboard.press(`Control+${i + 1}`);

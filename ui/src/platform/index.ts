@@ -11,6 +11,9 @@ import type { FileContent } from '../bindings/FileContent';
 import type { FileDiff } from '../bindings/FileDiff';
 import type { FunctionTemplate } from '../bindings/FunctionTemplate';
 import type { JournalEntry } from '../bindings/JournalEntry';
+import type { LintFixPreview } from '../bindings/LintFixPreview';
+import type { LintReport } from '../bindings/LintReport';
+import type { LintRuleDoc } from '../bindings/LintRuleDoc';
 import type { ManifestEdit } from '../bindings/ManifestEdit';
 import type { ProjectView } from '../bindings/ProjectView';
 import type { Startup } from '../bindings/Startup';
@@ -63,6 +66,15 @@ export interface Platform {
   historyDiff(from: string, to: string | null, fn: string | null): Promise<FileDiff[]>;
   /** Puts a file, or a function's code, back as it was at `commit`; checkpoints the current state first. */
   historyRestore(commit: string, file: string | null, fn: string | null): Promise<ProjectView>;
+
+  // ---- security linter --------------------------------------------------------------------------
+  /** Findings for every policy file, template and functory.toml of the open project. */
+  lintProject(): Promise<LintReport>;
+  lintRuleDocs(): Promise<LintRuleDoc[]>;
+  /** What a finding's fix would change (shown before an unsafe fix). */
+  previewLintFix(findingId: string): Promise<LintFixPreview>;
+  /** Applies a finding's fix; unsafe fixes are refused unless `confirm`. */
+  applyLintFix(findingId: string, confirm: boolean): Promise<ProjectView>;
 }
 
 /**

@@ -10,6 +10,7 @@ import { AccountsArea } from '../accounts/AccountsArea';
 import { AreaEmptyState } from '../empty-states/AreaEmptyState';
 import { FunctionsArea } from '../functions/FunctionsArea';
 import { HistoryArea } from '../history/HistoryArea';
+import { SecurityArea } from '../security/SecurityArea';
 import { AREA_INFO } from './areas';
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
@@ -26,6 +27,11 @@ export function Shell({ project }: { project: ProjectView }) {
     workspace.markUiReady();
     preloadEditor();
   }, [workspace]);
+
+  // Lint findings underline open files from the start, not only once Security was visited.
+  useEffect(() => {
+    void workspace.lint();
+  }, [workspace, project.root]);
 
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
@@ -110,7 +116,10 @@ export function Shell({ project }: { project: ProjectView }) {
           </div>
           {area === 'history' && <HistoryArea key={project.root} />}
           {area === 'accounts' && <AccountsArea />}
-          {area !== 'functions' && area !== 'history' && area !== 'accounts' && <AreaEmptyState area={area} />}
+          {area === 'security' && <SecurityArea key={project.root} />}
+          {area !== 'functions' && area !== 'history' && area !== 'accounts' && area !== 'security' && (
+            <AreaEmptyState area={area} />
+          )}
         </main>
       </div>
       {confirmClose && (
