@@ -129,3 +129,21 @@ test('the rule documentation is browsable', async (t) => {
   assert.match(await doc.textContent(), /IAM002 policy-version[\s\S]*2012-10-17/);
   assert.equal(await page.getAttribute(tid('security-rule-IAM002'), 'aria-current'), 'true');
 });
+
+test('saving an edit lints again: the fixed finding leaves the view and the editor', async (t) => {
+  const { page } = await openSecurity(t);
+  await page.locator(finding('IAM004')).locator(tid('security-open')).click();
+  await page.waitForFunction(() => document.querySelector('.cm-activeLine')?.textContent?.includes('"Effect": "allow"'));
+  await page.keyboard.press('End');
+  await page.keyboard.press('Home');
+  await page.keyboard.press('Shift+End');
+  await page.keyboard.type('"Effect": "Deny",');
+  await page.keyboard.press('Control+s');
+  await page.waitForSelector(tid(`tab-dirty-${POLICY}`), { state: 'detached' });
+  assert.match(await editorText(page), /"Effect": "Deny",/);
+  // Only IAM202's underline is left as an error (IAM002 is a warning).
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="editor"] .cm-lintRange-error').length === 1);
+  await page.click(tid('nav-security'));
+  await page.waitForSelector(tid('security-finding'));
+  assert.deepEqual((await codes(page)).sort(), ['IAM002', 'IAM202']);
+});

@@ -237,8 +237,6 @@ export class Workspace {
     this.dispatch({ type: 'bufferSaved', path: buffer.path, text });
     this.dispatch({ type: 'projectUpdated', view });
     this.journal.writeNow();
-    // Editor underlines follow the saved text.
-    if (this.state.lint !== null) void this.lint();
     return true;
   }
 

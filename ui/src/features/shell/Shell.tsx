@@ -28,10 +28,11 @@ export function Shell({ project }: { project: ProjectView }) {
     preloadEditor();
   }, [workspace]);
 
-  // Lint findings underline open files from the start, not only once Security was visited.
+  // Lint findings underline open files from the start, not only once Security was visited, and
+  // follow the files on disk: every project update (save, fix, manifest edit, restore) lints again.
   useEffect(() => {
     void workspace.lint();
-  }, [workspace, project.root]);
+  }, [workspace, project]);
 
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
