@@ -6,6 +6,7 @@ use functory_api::accounts::{AccountInput, AwsProfile};
 use functory_api::core::ManifestEdit;
 use functory_api::core::template::FunctionTemplate;
 use functory_api::git_history::{Checkpoint, FileDiff, TimelineEntry, WorktreeStatus};
+use functory_api::lint::{LintFixPreview, LintReport, LintRuleDoc};
 use functory_api::recovery::JournalEntry;
 use functory_api::session::{Session, Startup};
 use functory_api::vault::AccountSummary;
@@ -48,6 +49,10 @@ pub const COMMANDS: &[&str] = &[
     "history_timeline",
     "history_diff",
     "history_restore",
+    "lint_project",
+    "lint_rule_docs",
+    "preview_lint_fix",
+    "apply_lint_fix",
 ];
 
 pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
@@ -81,6 +86,10 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         history_timeline,
         history_diff,
         history_restore,
+        lint_project,
+        lint_rule_docs,
+        preview_lint_fix,
+        apply_lint_fix,
     ]
 }
 
@@ -277,4 +286,31 @@ async fn history_restore(
     function: Option<String>,
 ) -> Result<ProjectView> {
     session.history_restore(&commit, file.as_deref(), function.as_deref())
+}
+
+#[tauri::command]
+async fn lint_project(session: State<'_, Session>) -> Result<LintReport> {
+    session.lint_project()
+}
+
+#[tauri::command]
+fn lint_rule_docs(session: State<'_, Session>) -> Vec<LintRuleDoc> {
+    session.lint_rule_docs()
+}
+
+#[tauri::command]
+async fn preview_lint_fix(
+    session: State<'_, Session>,
+    finding_id: String,
+) -> Result<LintFixPreview> {
+    session.preview_lint_fix(&finding_id)
+}
+
+#[tauri::command]
+async fn apply_lint_fix(
+    session: State<'_, Session>,
+    finding_id: String,
+    confirm: bool,
+) -> Result<ProjectView> {
+    session.apply_lint_fix(&finding_id, confirm)
 }
