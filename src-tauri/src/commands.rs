@@ -6,6 +6,7 @@ use functory_api::accounts::{AccountInput, AwsProfile};
 use functory_api::core::ManifestEdit;
 use functory_api::core::template::FunctionTemplate;
 use functory_api::git_history::{Checkpoint, FileDiff, TimelineEntry, WorktreeStatus};
+use functory_api::lint::{LintFixPreview, LintReport, LintRuleDoc};
 use functory_api::local::{
     InvocationResult, LogBatch, LogQuery, RunStatus, SampleEvent, SavedEvent,
 };
@@ -64,6 +65,10 @@ pub const COMMANDS: &[&str] = &[
     "delete_saved_event",
     "subscribe_logs",
     "unsubscribe_logs",
+    "lint_project",
+    "lint_rule_docs",
+    "preview_lint_fix",
+    "apply_lint_fix",
 ];
 
 pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
@@ -109,6 +114,10 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         delete_saved_event,
         subscribe_logs,
         unsubscribe_logs,
+        lint_project,
+        lint_rule_docs,
+        preview_lint_fix,
+        apply_lint_fix,
     ]
 }
 
@@ -392,4 +401,33 @@ async fn unsubscribe_logs(session: State<'_, Session>, id: u32) -> Result<bool> 
 /// Sends each batch over `channel`; a failed send (the webview is gone) ends the subscription.
 pub fn log_sink(channel: Channel<LogBatch>) -> impl FnMut(LogBatch) -> bool + Send + 'static {
     move |batch| channel.send(batch).is_ok()
+}
+
+// ---- the security linter (Security view) ---------------------------------------------------
+
+#[tauri::command]
+async fn lint_project(session: State<'_, Session>) -> Result<LintReport> {
+    session.lint_project()
+}
+
+#[tauri::command]
+fn lint_rule_docs(session: State<'_, Session>) -> Vec<LintRuleDoc> {
+    session.lint_rule_docs()
+}
+
+#[tauri::command]
+async fn preview_lint_fix(
+    session: State<'_, Session>,
+    finding_id: String,
+) -> Result<LintFixPreview> {
+    session.preview_lint_fix(&finding_id)
+}
+
+#[tauri::command]
+async fn apply_lint_fix(
+    session: State<'_, Session>,
+    finding_id: String,
+    confirm: bool,
+) -> Result<ProjectView> {
+    session.apply_lint_fix(&finding_id, confirm)
 }

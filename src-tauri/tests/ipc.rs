@@ -441,6 +441,56 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
     )
     .unwrap_err();
     assert_eq!(busy["code"], "port_in_use");
+    // Security: lint the sample with a policy added, preview and apply fixes.
+    call(
+        "write_file",
+        json!({
+            "path": "policies/read.json",
+            "text": "{\"Version\": \"2008-10-17\", \"Statement\": [{\"Effect\": \"allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b/*\"}]}\n"
+        }),
+    )
+    .unwrap();
+    let report = call("lint_project", json!({})).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let by_code = |code: &str| {
+        findings
+            .iter()
+            .find(|f| f["file"] == "policies/read.json" && f["code"] == code)
+            .unwrap_or_else(|| panic!("{code} in {report}"))
+            .clone()
+    };
+    let effect = by_code("IAM004");
+    assert_eq!(effect["fix"]["applicability"], "safe");
+    assert_eq!(effect["line"], 1);
+    let version = by_code("IAM002");
+    let refused = call(
+        "apply_lint_fix",
+        json!({ "findingId": version["id"], "confirm": false }),
+    )
+    .unwrap_err();
+    assert_eq!(refused["code"], "invalid_input");
+    let preview = call("preview_lint_fix", json!({ "findingId": version["id"] })).unwrap();
+    assert!(
+        preview["diff"]
+            .as_str()
+            .unwrap()
+            .contains("+{\"Version\": \"2012-10-17\""),
+        "{preview}"
+    );
+    call(
+        "apply_lint_fix",
+        json!({ "findingId": effect["id"], "confirm": false }),
+    )
+    .unwrap();
+    let fixed = call("read_file", json!({ "path": "policies/read.json" })).unwrap();
+    assert!(fixed["text"].as_str().unwrap().contains("\"Allow\""));
+    let docs = call("lint_rule_docs", json!({})).unwrap();
+    assert!(
+        docs.as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "IAM002")
+    );
 
     // A payload missing a field is refused with a message, not a crash.
     assert!(call("read_file", json!({})).is_err());

@@ -3,9 +3,9 @@
 //! This crate is the single surface that the desktop app (`src-tauri`), the `functory` CLI and
 //! the cross-crate tests call: open and create projects, read and write files inside a project,
 //! apply manifest edits, create functions from templates, keep the crash-recovery journal,
-//! keep cloud accounts in the keychain and test them against their cloud, and drive the
-//! embedded local runtime ([`local`]: serve a project, invoke, sample and saved test events,
-//! log tails).
+//! keep cloud accounts in the keychain and test them against their cloud, drive the embedded
+//! local runtime ([`local`]: serve a project, invoke, sample and saved test events, log tails),
+//! and run the security linter over the project and apply its fixes ([`lint`]).
 //! Every failure is an [`ApiError`] with a stable code the UI can branch on.
 
 pub mod account_test;
@@ -13,6 +13,7 @@ pub mod accounts;
 mod error;
 mod files;
 pub mod history;
+pub mod lint;
 pub mod local;
 mod project;
 pub mod recovery;

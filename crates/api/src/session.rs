@@ -20,6 +20,7 @@ use crate::account_test::AccountTestResult;
 use crate::accounts::{AccountInput, Accounts, AwsProfile, aws_config_paths, aws_profiles};
 use crate::error::{ApiError, ErrorCode};
 use crate::files::FileContent;
+use crate::lint::{self, LintFixPreview, LintReport, LintRuleDoc};
 use crate::local::{
     self, InvocationResult, LocalRun, LogBatch, LogQuery, RunSettings, RunStatus, SampleEvent,
     SavedEvent, SavedTestEvents,
@@ -496,6 +497,30 @@ impl Session {
 
     pub fn history_timeline(&self, function: Option<&str>) -> Result<Vec<TimelineEntry>, ApiError> {
         self.current()?.timeline(function)
+    }
+
+    /// Lints every policy file, template and the manifest of the open project.
+    pub fn lint_project(&self) -> Result<LintReport, ApiError> {
+        tracing::debug!("lint_project");
+        lint::lint_project(&self.current()?)
+    }
+
+    /// The documentation of every lint rule, for the rule browser.
+    pub fn lint_rule_docs(&self) -> Vec<LintRuleDoc> {
+        lint::rule_docs()
+    }
+
+    /// What applying a finding's fix would change (shown before an unsafe fix).
+    pub fn preview_lint_fix(&self, finding_id: &str) -> Result<LintFixPreview, ApiError> {
+        lint::preview_fix(&self.current()?, finding_id)
+    }
+
+    /// Applies a finding's fix (atomic write). Unsafe fixes need `confirm`.
+    pub fn apply_lint_fix(&self, finding_id: &str, confirm: bool) -> Result<ProjectView, ApiError> {
+        tracing::debug!(finding_id, confirm, "apply_lint_fix");
+        let project = self.current()?;
+        lint::apply_fix(&project, finding_id, confirm)?;
+        project.view()
     }
 
     pub fn history_diff(

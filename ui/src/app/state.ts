@@ -3,6 +3,7 @@
 
 import type { ApiError } from '../bindings/ApiError';
 import type { JournalEntry } from '../bindings/JournalEntry';
+import type { LintFinding } from '../bindings/LintFinding';
 import type { ProjectView } from '../bindings/ProjectView';
 
 export const AREAS = ['functions', 'triggers', 'security', 'run', 'deploy', 'history', 'accounts'] as const;
@@ -55,6 +56,8 @@ export interface AppState {
   recovery: JournalEntry[];
   notices: Notice[];
   jump: JumpRequest | null;
+  /** The security linter's findings as of the last lint of the files on disk; null until linted. */
+  lint: LintFinding[] | null;
 }
 
 export const initialState: AppState = {
@@ -67,6 +70,7 @@ export const initialState: AppState = {
   recovery: [],
   notices: [],
   jump: null,
+  lint: null,
 };
 
 export type Action =
@@ -85,7 +89,8 @@ export type Action =
   | { type: 'recoveryChanged'; entries: JournalEntry[] }
   | { type: 'noticeShown'; notice: Notice }
   | { type: 'noticeDismissed'; id: number }
-  | { type: 'jumpRequested'; jump: JumpRequest };
+  | { type: 'jumpRequested'; jump: JumpRequest }
+  | { type: 'lintUpdated'; findings: LintFinding[] };
 
 function updateBuffer(state: AppState, path: string, change: (b: Buffer) => Buffer): AppState {
   return { ...state, buffers: state.buffers.map((b) => (b.path === path ? change(b) : b)) };
@@ -105,12 +110,13 @@ export function reducer(state: AppState, action: Action): AppState {
         activePath: sameProject ? state.activePath : null,
         selectedFunction: sameProject ? state.selectedFunction : null,
         jump: null,
+        lint: sameProject ? state.lint : null,
       };
     }
     case 'projectUpdated':
       return { ...state, project: action.view };
     case 'projectClosed':
-      return { ...state, project: null, buffers: [], activePath: null, selectedFunction: null, jump: null, area: 'functions' };
+      return { ...state, project: null, buffers: [], activePath: null, selectedFunction: null, jump: null, area: 'functions', lint: null };
     case 'areaChanged':
       return { ...state, area: action.area };
     case 'bufferOpened': {
@@ -159,6 +165,8 @@ export function reducer(state: AppState, action: Action): AppState {
       return { ...state, notices: state.notices.filter((n) => n.id !== action.id) };
     case 'jumpRequested':
       return { ...state, jump: action.jump, activePath: action.jump.path, area: 'functions' };
+    case 'lintUpdated':
+      return { ...state, lint: action.findings };
   }
 }
 

@@ -12,6 +12,10 @@ import type { FileContent } from '../bindings/FileContent';
 import type { FileDiff } from '../bindings/FileDiff';
 import type { FunctionTemplate } from '../bindings/FunctionTemplate';
 import type { JournalEntry } from '../bindings/JournalEntry';
+import type { LintFinding } from '../bindings/LintFinding';
+import type { LintFixPreview } from '../bindings/LintFixPreview';
+import type { LintReport } from '../bindings/LintReport';
+import type { LintRuleDoc } from '../bindings/LintRuleDoc';
 import type { ManifestEdit } from '../bindings/ManifestEdit';
 import type { ProjectView } from '../bindings/ProjectView';
 import type { TimelineEntry } from '../bindings/TimelineEntry';
@@ -480,6 +484,51 @@ export class Workspace {
     if (!found) return [];
     if (found.codeDir !== '.') return [found.codeDir];
     return found.handlerFile ? [found.handlerFile] : [];
+  }
+
+  // ---- security linter ------------------------------------------------------------------
+
+  /** Lints the project's files on disk; the findings go to the state (Security view, editor). */
+  async lint(): Promise<Outcome<LintReport>> {
+    const outcome = await this.outcome(() => this.platform.lintProject());
+    if (outcome.ok) this.dispatch({ type: 'lintUpdated', findings: outcome.value.findings });
+    return outcome;
+  }
+
+  lintRuleDocs(): Promise<Outcome<LintRuleDoc[]>> {
+    return this.outcome(() => this.platform.lintRuleDocs());
+  }
+
+  previewLintFix(findingId: string): Promise<Outcome<LintFixPreview>> {
+    return this.outcome(() => this.platform.previewLintFix(findingId));
+  }
+
+  /**
+   * Applies a finding's fix on disk (unsafe fixes only with `confirm`), reloads the file's tab
+   * when it has no unsaved edits (with them, warns: saving would undo the fix), and lints again.
+   */
+  async applyLintFix(finding: LintFinding, confirm: boolean): Promise<Outcome<void>> {
+    let view: ProjectView;
+    try {
+      view = await this.platform.applyLintFix(finding.id, confirm);
+    } catch (error) {
+      return { ok: false, error: toApiError(error) };
+    }
+    this.dispatch({ type: 'projectUpdated', view });
+    const buffer = this.state.buffers.find((b) => b.path === finding.file);
+    if (buffer) {
+      if (isDirty(buffer)) {
+        this.notify('warning', `${buffer.path} has unsaved edits, so its tab was not reloaded. Saving would undo the fix.`);
+      } else {
+        const content = await this.attempt(() => this.platform.readFile(buffer.path), `Could not reload ${buffer.path}`);
+        const current = this.state.buffers.find((b) => b.path === buffer.path);
+        if (content && current && !isDirty(current)) {
+          this.dispatch({ type: 'bufferReplaced', path: buffer.path, text: content.text, savedText: content.text });
+        }
+      }
+    }
+    await this.lint();
+    return { ok: true, value: undefined };
   }
 
   // ---- recovery -------------------------------------------------------------------------

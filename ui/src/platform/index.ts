@@ -12,6 +12,9 @@ import type { FileContent } from '../bindings/FileContent';
 import type { FileDiff } from '../bindings/FileDiff';
 import type { FunctionTemplate } from '../bindings/FunctionTemplate';
 import type { JournalEntry } from '../bindings/JournalEntry';
+import type { LintFixPreview } from '../bindings/LintFixPreview';
+import type { LintReport } from '../bindings/LintReport';
+import type { LintRuleDoc } from '../bindings/LintRuleDoc';
 import type { ManifestEdit } from '../bindings/ManifestEdit';
 import type { ProjectView } from '../bindings/ProjectView';
 import type { Startup } from '../bindings/Startup';
@@ -98,6 +101,14 @@ export interface Platform {
    * subscription exists when the promise resolves: subscribe before invoking so no line is lost.
    */
   subscribeLogs(query: LogQuery, onBatch: (batch: LogBatch) => void): Promise<LogSubscription>;
+  // ---- security linter --------------------------------------------------------------------------
+  /** Findings for every policy file, template and functory.toml of the open project. */
+  lintProject(): Promise<LintReport>;
+  lintRuleDocs(): Promise<LintRuleDoc[]>;
+  /** What a finding's fix would change (shown before an unsafe fix). */
+  previewLintFix(findingId: string): Promise<LintFixPreview>;
+  /** Applies a finding's fix; unsafe fixes are refused unless `confirm`. */
+  applyLintFix(findingId: string, confirm: boolean): Promise<ProjectView>;
 }
 
 /**

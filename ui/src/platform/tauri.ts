@@ -9,6 +9,9 @@ import type { FileContent } from '../bindings/FileContent';
 import type { FileDiff } from '../bindings/FileDiff';
 import type { FunctionTemplate } from '../bindings/FunctionTemplate';
 import type { JournalEntry } from '../bindings/JournalEntry';
+import type { LintFixPreview } from '../bindings/LintFixPreview';
+import type { LintReport } from '../bindings/LintReport';
+import type { LintRuleDoc } from '../bindings/LintRuleDoc';
 import type { ManifestEdit } from '../bindings/ManifestEdit';
 import type { ProjectView } from '../bindings/ProjectView';
 import type { Startup } from '../bindings/Startup';
@@ -103,5 +106,9 @@ export function createTauriPlatform(): Platform {
         },
       };
     },
+    lintProject: () => call<LintReport>('lint_project'),
+    lintRuleDocs: () => call<LintRuleDoc[]>('lint_rule_docs'),
+    previewLintFix: (findingId) => call<LintFixPreview>('preview_lint_fix', { findingId }),
+    applyLintFix: (findingId, confirm) => call<ProjectView>('apply_lint_fix', { findingId, confirm }),
   };
 }

@@ -1,6 +1,7 @@
 import { lazy, Suspense, useMemo, useState } from 'react';
 
 import type { Diagnostic } from '../../bindings/Diagnostic';
+import type { LintFinding } from '../../bindings/LintFinding';
 import { useAppState, useWorkspace } from '../../app/context';
 import { isDirty, MANIFEST_PATH, type Buffer } from '../../app/state';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
@@ -16,6 +17,20 @@ export function preloadEditor(): void {
   void loadCodeEditor();
 }
 
+/** A security finding as an editor underline: high and critical as errors, the rest as warnings. */
+function lintDiagnostic(f: LintFinding): Diagnostic {
+  return {
+    file: f.file,
+    line: f.line,
+    column: f.column,
+    endLine: f.endLine,
+    endColumn: f.endColumn,
+    field: f.code,
+    message: `${f.code} ${f.message}`,
+    severity: f.severity === 'high' || f.severity === 'critical' ? 'error' : 'warning',
+  };
+}
+
 function fileName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
@@ -23,13 +38,20 @@ function fileName(path: string): string {
 /** Tabs, the active file's toolbar and notice, and the editor itself. */
 export function EditorArea() {
   const workspace = useWorkspace();
-  const { buffers, activePath, project, jump } = useAppState();
+  const { buffers, activePath, project, jump, lint } = useAppState();
   const scheme = useColorScheme();
   const [closing, setClosing] = useState<Buffer | null>(null);
   const active = buffers.find((b) => b.path === activePath) ?? null;
   const openPaths = useMemo(() => buffers.map((b) => b.path), [buffers]);
   const manifestDiagnostics: Diagnostic[] | null =
     active?.path === MANIFEST_PATH ? (project?.manifest.diagnostics ?? null) : null;
+  // Lint positions are those of the file on disk: shown while the tab has no unsaved edits.
+  const activeDirty = active ? isDirty(active) : false;
+  const diagnostics = useMemo((): Diagnostic[] | null => {
+    const findings = !active || activeDirty ? [] : (lint ?? []).filter((f) => f.file === active.path && f.suppressed === null);
+    if (findings.length === 0) return manifestDiagnostics;
+    return [...(manifestDiagnostics ?? []), ...findings.map(lintDiagnostic)];
+  }, [active?.path, activeDirty, lint, manifestDiagnostics]);
 
   const requestClose = (buffer: Buffer) => {
     if (isDirty(buffer)) setClosing(buffer);
@@ -133,7 +155,7 @@ export function EditorArea() {
                 buffer={active}
                 openPaths={openPaths}
                 scheme={scheme}
-                diagnostics={manifestDiagnostics}
+                diagnostics={diagnostics}
                 jump={jump}
                 onChange={(path, text) => workspace.edit(path, text)}
               />

@@ -7,18 +7,13 @@ import { MANIFEST_PATH, type Area } from '../../app/state';
 import { Icon } from '../../ui/Icon';
 import { AREA_INFO } from '../shell/areas';
 
-type BuiltLater = Exclude<Area, 'functions' | 'history' | 'accounts' | 'run'>;
+type BuiltLater = Exclude<Area, 'functions' | 'history' | 'accounts' | 'run' | 'security'>;
 
 const COPY: Record<BuiltLater, { title: string; what: string; now: string }> = {
   triggers: {
     title: 'Trigger designer — coming soon',
     what: 'Draw how events reach your functions — HTTP routes, schedules, file uploads, queues and streams — with forms that validate as you type, a preview of cron schedules, and the permission each connection implies.',
     now: 'Triggers are declared in functory.toml. This is what your project declares today:',
-  },
-  security: {
-    title: 'Security linter — coming soon',
-    what: 'Checks every permission, function URL, CORS rule and environment variable for risky settings, explains each finding with a rule code and a fix, and exports reports as text, JSON or SARIF.',
-    now: 'Permissions are declared in functory.toml. This is what your functions are granted today:',
   },
   deploy: {
     title: 'Deploy — coming soon',
@@ -51,20 +46,6 @@ function Summary({ area, manifest }: { area: BuiltLater; manifest: Manifest }): 
             <li key={fn.name}>
               <strong>{fn.name}</strong>
               <span className="muted"> — {fn.triggers.length ? fn.triggers.map(describeTrigger).join('; ') : 'no triggers'}</span>
-            </li>
-          ))}
-        </ul>
-      );
-    case 'security':
-      return (
-        <ul className="summary-list">
-          {manifest.functions.map((fn) => (
-            <li key={fn.name}>
-              <strong>{fn.name}</strong>
-              <span className="muted mono">
-                {' '}
-                — {fn.permissions.length ? fn.permissions.flatMap((p) => p.actions.map((a) => `${p.effect === 'Deny' ? 'deny ' : ''}${a}`)).join(', ') : 'no permissions'}
-              </span>
             </li>
           ))}
         </ul>

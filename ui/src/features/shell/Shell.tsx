@@ -11,6 +11,7 @@ import { AreaEmptyState } from '../empty-states/AreaEmptyState';
 import { FunctionsArea } from '../functions/FunctionsArea';
 import { HistoryArea } from '../history/HistoryArea';
 import { RunArea } from '../run/RunArea';
+import { SecurityArea } from '../security/SecurityArea';
 import { AREA_INFO } from './areas';
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
@@ -31,6 +32,12 @@ export function Shell({ project }: { project: ProjectView }) {
     workspace.markUiReady();
     preloadEditor();
   }, [workspace]);
+
+  // Lint findings underline open files from the start, not only once Security was visited, and
+  // follow the files on disk: every project update (save, fix, manifest edit, restore) lints again.
+  useEffect(() => {
+    void workspace.lint();
+  }, [workspace, project]);
 
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
@@ -120,7 +127,10 @@ export function Shell({ project }: { project: ProjectView }) {
           )}
           {area === 'history' && <HistoryArea key={project.root} />}
           {area === 'accounts' && <AccountsArea />}
-          {area !== 'functions' && area !== 'history' && area !== 'accounts' && area !== 'run' && <AreaEmptyState area={area} />}
+          {area === 'security' && <SecurityArea key={project.root} />}
+          {area !== 'functions' && area !== 'history' && area !== 'accounts' && area !== 'run' && area !== 'security' && (
+            <AreaEmptyState area={area} />
+          )}
         </main>
       </div>
       {confirmClose && (

@@ -15,6 +15,7 @@ import type { ApiError } from '../../bindings/ApiError';
 import type { FileContent } from '../../bindings/FileContent';
 import type { FunctionTemplate } from '../../bindings/FunctionTemplate';
 import type { JournalEntry } from '../../bindings/JournalEntry';
+import type { LintFixPreview } from '../../bindings/LintFixPreview';
 import type { ManifestEdit } from '../../bindings/ManifestEdit';
 import type { ProjectView } from '../../bindings/ProjectView';
 import type { Startup } from '../../bindings/Startup';
@@ -22,6 +23,7 @@ import type { TreeNode } from '../../bindings/TreeNode';
 import type { Platform } from '../index';
 import { MOCK_AWS_PROFILES, MockKeychain, redactInput } from './accounts';
 import { MockHistory } from './history';
+import { computeFix, lineDiff, lintFiles, ruleDocs, SAMPLE_POLICY, SAMPLE_POLICY_PATH } from './lint';
 import { applyEdit, MANIFEST, newManifest, parseManifest } from './manifest';
 import { MockLocalRun, sampleEventsOf, type MockProject } from './run';
 import sampleManifest from '../../../../samples/thumbnails/functory.toml?raw';
@@ -160,6 +162,8 @@ class MockDisk {
         ['README.md', sampleReadme],
         ['src/resize.mjs', sampleResize],
         ['src/report.py', sampleReport],
+        // Only in the mock: a policy for the security linter to find problems in.
+        [SAMPLE_POLICY_PATH, SAMPLE_POLICY],
       ]),
     );
     this.folders.set(
@@ -486,6 +490,32 @@ export function createMockPlatform(params: URLSearchParams): Platform {
       command('subscribe_logs', { query }, () => {
         const subscription = localRun.subscribe(runProject(), query, onBatch);
         return { close: () => command('unsubscribe_logs', undefined, () => subscription.close()) };
+      }),
+    lintProject: () => command('lint_project', undefined, () => lintFiles(project().files)),
+    lintRuleDocs: () => command('lint_rule_docs', undefined, () => ruleDocs()),
+    previewLintFix: (findingId) =>
+      command('preview_lint_fix', { findingId }, () => {
+        const result = computeFix(project().files, findingId);
+        if (!result.ok) fail(result.code, result.message);
+        return {
+          findingId,
+          file: result.path,
+          applicability: result.applicability,
+          message: result.message,
+          diff: lineDiff(result.before, result.after),
+          after: result.after,
+        } satisfies LintFixPreview;
+      }),
+    applyLintFix: (findingId, confirm) =>
+      command('apply_lint_fix', { findingId, confirm }, () => {
+        const { files } = project();
+        const result = computeFix(files, findingId);
+        if (!result.ok) fail(result.code, result.message);
+        if (result.applicability !== 'safe' && !confirm) {
+          fail('invalid_input', `the fix for ${findingId.split(':').at(-2)} is unsafe: review its diff and confirm`);
+        }
+        files.set(result.path, result.after);
+        return view();
       }),
   };
 }
