@@ -16,6 +16,7 @@
 pub mod conformance;
 pub mod decorators;
 mod error;
+pub mod oauth;
 mod operations;
 
 pub use error::{AdapterError, Result};

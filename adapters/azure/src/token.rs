@@ -206,24 +206,14 @@ impl ClientCredentials {
         let client = &principal.client_id;
         let tenant = &principal.tenant_id;
         let Ok(answer) = serde_json::from_str::<ErrorAnswer>(body) else {
-            let message = format!(
-                "the token request of account `{account}` got HTTP {status} from {} without an OAuth error: {}",
-                self.authority_host,
-                if status >= 500 {
-                    "Entra ID is having trouble; try again in a moment"
-                } else {
-                    "is AZURE_AUTHORITY_HOST an Entra ID authority?"
-                }
+            return functory_adapter::oauth::non_oauth_answer(
+                AdapterKind::Azure,
+                account,
+                status,
+                &self.authority_host.to_string(),
+                "Entra ID is having trouble; try again in a moment",
+                "is AZURE_AUTHORITY_HOST an Entra ID authority?",
             );
-            return if status == 429 {
-                AdapterError::Throttled { message }
-            } else {
-                AdapterError::Provider {
-                    provider: AdapterKind::Azure,
-                    message,
-                    source: None,
-                }
-            };
         };
         // Entra appends "Trace ID: …", "Correlation ID: …" and a timestamp on later lines.
         let said = answer

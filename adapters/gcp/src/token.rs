@@ -226,24 +226,14 @@ impl JwtBearer {
         let account = &self.key.account;
         let email = &self.key.client_email;
         let Ok(answer) = serde_json::from_str::<ErrorAnswer>(body) else {
-            let message = format!(
-                "the token request of account `{account}` got HTTP {status} from {} without an OAuth error: {}",
-                self.token_uri,
-                if status >= 500 {
-                    "Google is having trouble; try again in a moment"
-                } else {
-                    "is the key's token_uri Google's token endpoint?"
-                }
+            return functory_adapter::oauth::non_oauth_answer(
+                AdapterKind::Gcp,
+                account,
+                status,
+                &self.token_uri.to_string(),
+                "Google is having trouble; try again in a moment",
+                "is the key's token_uri Google's token endpoint?",
             );
-            return if status == 429 {
-                AdapterError::Throttled { message }
-            } else {
-                AdapterError::Provider {
-                    provider: AdapterKind::Gcp,
-                    message,
-                    source: None,
-                }
-            };
         };
         let description = answer.error_description.unwrap_or_default();
         let said = if description.is_empty() {
