@@ -1,33 +1,15 @@
 //! `functory accounts`, `checkpoint` and `history` as a user runs them. Account tests use the
 //! real Secret Service that `npm test` starts, each in a keychain namespace of its own.
 
-use std::io::Write;
+mod common;
+
+use common::{functory_with, text};
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 fn functory(args: &[&str], cwd: &Path, namespace: &str, stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_functory"))
-        .args(args)
-        .current_dir(cwd)
-        .env("FUNCTORY_KEYCHAIN_NAMESPACE", namespace)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the functory binary runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(stdin.as_bytes())
-        .expect("stdin accepts input");
-    child
-        .wait_with_output()
-        .expect("the functory binary finishes")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    functory_with(args, Some(cwd), &[], namespace, stdin)
 }
 
 #[test]

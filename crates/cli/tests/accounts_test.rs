@@ -2,35 +2,17 @@
 //! (through the standard `AWS_ENDPOINT_URL`), keys moto refuses, and an SSO profile that needs
 //! `aws sso login`. Accounts live in a real Secret Service (`npm test` starts one).
 
-use std::io::Write;
+mod common;
+
+use common::{functory_with, text};
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use functory_aws::moto::MotoServer;
 
 fn functory(args: &[&str], env: &[(&str, &str)], namespace: &str, stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_functory"))
-        .args(args)
-        .envs(env.iter().copied())
-        .env("FUNCTORY_KEYCHAIN_NAMESPACE", namespace)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the functory binary runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(stdin.as_bytes())
-        .expect("stdin accepts input");
-    child
-        .wait_with_output()
-        .expect("the functory binary finishes")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    functory_with(args, None, env, namespace, stdin)
 }
 
 fn moto(env: &[(&str, &str)]) -> MotoServer {
