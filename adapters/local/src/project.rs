@@ -218,6 +218,21 @@ impl ProjectRun {
                     Trigger::Queue { queue, batch_size } => {
                         queue_triggers.push((queue.clone(), function.name.clone(), *batch_size));
                     }
+                    // A function URL answers every method and path, so locally it owns
+                    // everything under `/<function>`. Its auth and CORS settings are the
+                    // cloud's business; the local gateway applies its own CORS option.
+                    Trigger::Url { .. } => {
+                        for path in [
+                            format!("/{}", function.name),
+                            format!("/{}/{{proxy+}}", function.name),
+                        ] {
+                            routes.push(HttpRoute {
+                                method: "ANY".to_owned(),
+                                path,
+                                function: function.name.clone(),
+                            });
+                        }
+                    }
                     Trigger::Stream { stream, .. } => problems.push(format!(
                         "function `{}`: stream `{stream}` triggers do not run locally; invoke the function with a sample stream event instead",
                         function.name

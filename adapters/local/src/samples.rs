@@ -95,6 +95,22 @@ fn stream_sample(stream: &str) -> Value {
     })
 }
 
+/// A stable 32-character lowercase id standing in for a function URL's random id, so the
+/// sample is the same every time it is generated.
+fn url_id(function: &str) -> String {
+    (0u8..32)
+        .map(|position| {
+            let hash = function
+                .bytes()
+                .chain([position])
+                .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+                });
+            char::from_digit((hash % 36) as u32, 36).unwrap_or('a')
+        })
+        .collect()
+}
+
 /// A sample event for each trigger of `function`, plus a plain `{}` for direct invokes.
 pub fn sample_events(function: &Function) -> Vec<SampleEvent> {
     let mut samples = vec![SampleEvent {
@@ -161,6 +177,19 @@ pub fn sample_events(function: &Function) -> Vec<SampleEvent> {
                     sqs_event(queue, "us-east-1", "123456789012", &messages),
                 )
             }
+            Trigger::Url { .. } => ("url", "function URL request".to_owned(), {
+                let mut event = http_sample("GET", "/");
+                // A function URL event is payload 2.0 with the `$default` route and the
+                // URL's own host name.
+                let domain = format!("{}.lambda-url.us-east-1.on.aws", url_id(&function.name));
+                event["routeKey"] = json!("$default");
+                event["requestContext"]["routeKey"] = json!("$default");
+                event["requestContext"]["apiId"] = json!(url_id(&function.name));
+                event["requestContext"]["domainName"] = json!(domain);
+                event["requestContext"]["domainPrefix"] = json!(url_id(&function.name));
+                event["headers"]["host"] = json!(domain);
+                event
+            }),
             Trigger::Stream { stream, .. } => (
                 "stream",
                 format!("record on {stream}"),
@@ -312,12 +341,23 @@ mod tests {
                 batch_size: None,
                 starting_position: None,
             },
+            Trigger::Url {
+                auth: functory_core::UrlAuth::None,
+                cors: None,
+            },
         ]));
         let kinds: Vec<&str> = samples.iter().map(|s| s.kind.as_str()).collect();
         assert_eq!(
             kinds,
-            ["direct", "http", "schedule", "storage", "queue", "stream"]
+            [
+                "direct", "http", "schedule", "storage", "queue", "stream", "url"
+            ]
         );
+        let url = &samples[6].event;
+        assert_eq!(url["routeKey"], "$default");
+        let host = url["headers"]["host"].as_str().unwrap();
+        assert!(host.ends_with(".lambda-url.us-east-1.on.aws"), "{host}");
+        assert_eq!(host.split('.').next().unwrap().len(), 32);
         assert_eq!(samples[1].event["pathParameters"]["id"], "example");
         assert_eq!(samples[1].event["rawPath"], "/users/example");
         assert_eq!(samples[2].event["detail-type"], "Scheduled Event");

@@ -18,7 +18,7 @@ pub mod template;
 pub use diagnostic::{Diagnostic, Severity};
 pub use edit::{EditError, ManifestEdit, apply_edit};
 pub use manifest::{
-    AdapterKind, Function, MANIFEST_FILE_NAME, Manifest, ParsedManifest, Permission,
-    PermissionEffect, ProjectFiles, Target, Trigger, parse_manifest,
+    AdapterKind, Cors, Function, MANIFEST_FILE_NAME, Manifest, ParsedManifest, Permission,
+    PermissionEffect, ProjectFiles, Target, Trigger, UrlAuth, parse_manifest,
 };
 pub use runtime::{Runtime, RuntimeFamily};

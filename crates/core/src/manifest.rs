@@ -159,6 +159,47 @@ pub enum Trigger {
         #[serde(default)]
         starting_position: Option<String>,
     },
+    /// The function's own HTTPS endpoint (a Lambda function URL; locally, every path under
+    /// `/<function>` on the gateway). Unlike `http` it has no routes: the handler sees every
+    /// method and path.
+    Url {
+        #[serde(default)]
+        auth: UrlAuth,
+        #[serde(default)]
+        cors: Option<Cors>,
+    },
+}
+
+/// Who may call a function URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum UrlAuth {
+    /// Callers sign requests with cloud credentials allowed to invoke the function.
+    #[default]
+    Iam,
+    /// Anyone who knows the URL (the handler is the only access control).
+    None,
+}
+
+/// Cross-origin settings of a function URL, as browsers need them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+#[ts(export)]
+pub struct Cors {
+    #[serde(default)]
+    pub allow_origins: Vec<String>,
+    #[serde(default)]
+    pub allow_methods: Vec<String>,
+    #[serde(default)]
+    pub allow_headers: Vec<String>,
+    #[serde(default)]
+    pub expose_headers: Vec<String>,
+    #[serde(default)]
+    pub allow_credentials: bool,
+    /// Seconds a browser may cache the preflight answer (at most 86400).
+    #[serde(default)]
+    pub max_age: Option<u32>,
 }
 
 fn any_method() -> String {
@@ -510,9 +551,21 @@ fn validate_function(
     }
 
     let mut triggers = Vec::new();
+    let mut has_url = false;
     for (i, trigger) in raw.triggers.into_iter().enumerate() {
         let trigger_field = format!("{field}.triggers[{i}]");
         check_trigger(&trigger, &trigger_field, v);
+        if matches!(trigger.get_ref(), Trigger::Url { .. }) {
+            // A function has one URL; two `url` triggers could only disagree.
+            if has_url {
+                v.error(
+                    trigger.span(),
+                    &trigger_field,
+                    "a function has at most one `url` trigger",
+                );
+            }
+            has_url = true;
+        }
         triggers.push(trigger.into_inner());
     }
 
@@ -700,6 +753,36 @@ fn check_trigger(trigger: &Spanned<Trigger>, field: &str, v: &mut Validator<'_>)
                 format!("{field}.stream"),
                 "the stream name is empty",
             );
+        }
+        Trigger::Url {
+            cors: Some(cors), ..
+        } => {
+            const METHODS: &[&str] = &["*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
+            for method in &cors.allow_methods {
+                if !METHODS.contains(&method.to_ascii_uppercase().as_str()) {
+                    v.error(
+                        trigger.span(),
+                        format!("{field}.cors.allow_methods"),
+                        format!(
+                            "unknown method `{method}` in CORS; use `*` or one of GET, POST, PUT, PATCH, DELETE, HEAD"
+                        ),
+                    );
+                }
+            }
+            if cors.max_age.is_some_and(|age| age > 86_400) {
+                v.error(
+                    trigger.span(),
+                    format!("{field}.cors.max_age"),
+                    "CORS max_age is at most 86400 seconds (one day)",
+                );
+            }
+            if cors.allow_credentials && cors.allow_origins.iter().any(|o| o == "*") {
+                v.warning(
+                    trigger.span(),
+                    format!("{field}.cors"),
+                    "browsers refuse credentialed requests to `*`; list the exact origins instead",
+                );
+            }
         }
         _ => {}
     }
@@ -936,6 +1019,54 @@ handler = "pkg.mod.handler"
             ]
         );
         assert_eq!(parsed.diagnostics[0].line, 6);
+    }
+
+    #[test]
+    fn url_trigger_with_cors() {
+        let base = "[project]\nname = \"x\"\n[functions.a]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\n";
+        let parsed = parse(&format!(
+            "{base}[[functions.a.triggers]]\nkind = \"url\"\nauth = \"none\"\ncors = {{ allow_origins = [\"https://app.example\"], allow_methods = [\"GET\"], allow_credentials = true, max_age = 300 }}\n"
+        ));
+        assert_eq!(parsed.diagnostics, vec![]);
+        let triggers = &parsed.manifest.unwrap().functions[0].triggers;
+        assert_eq!(
+            triggers,
+            &vec![Trigger::Url {
+                auth: UrlAuth::None,
+                cors: Some(Cors {
+                    allow_origins: vec!["https://app.example".into()],
+                    allow_methods: vec!["GET".into()],
+                    allow_credentials: true,
+                    max_age: Some(300),
+                    ..Cors::default()
+                }),
+            }]
+        );
+        // The default is signed requests only.
+        let parsed = parse(&format!("{base}[[functions.a.triggers]]\nkind = \"url\"\n"));
+        assert_eq!(
+            parsed.manifest.unwrap().functions[0].triggers,
+            vec![Trigger::Url {
+                auth: UrlAuth::Iam,
+                cors: None
+            }]
+        );
+        let parsed = parse(&format!(
+            "{base}[[functions.a.triggers]]\nkind = \"url\"\ncors = {{ allow_methods = [\"FETCH\"], max_age = 90000 }}\n[[functions.a.triggers]]\nkind = \"url\"\n"
+        ));
+        let fields: Vec<_> = parsed
+            .diagnostics
+            .iter()
+            .filter_map(|d| d.field.as_deref())
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                "functions.a.triggers[0].cors.allow_methods",
+                "functions.a.triggers[0].cors.max_age",
+                "functions.a.triggers[1]"
+            ]
+        );
     }
 
     #[test]

@@ -53,7 +53,9 @@ pub enum FunctionOrigin {
     Template,
 }
 
-/// A function URL (`FunctionUrlConfig` of a SAM function, or an `AWS::Lambda::Url`).
+/// A function URL (`FunctionUrlConfig` of a SAM function, an `AWS::Lambda::Url`, or a
+/// manifest trigger of kind `url`). Templates spell the fields `AuthType`/`AllowOrigins` with
+/// values such as `NONE`; the manifest spells them `auth`/`allow_origins` with `none`.
 #[derive(Debug, Clone, Copy)]
 pub struct FunctionUrl<'a> {
     pub node: &'a Node,
@@ -112,12 +114,21 @@ fn extract_manifest(root: &Node) -> Extracted<'_> {
             out.policies
                 .push(read_manifest_permissions(permissions, &function.key));
         }
-        let has_http_trigger = table
+        let triggers = table
             .get("triggers")
             .and_then(Node::as_array)
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let has_http_trigger = triggers
             .iter()
             .any(|t| t.get("kind").and_then(Node::as_str) == Some("http"));
+        let url = triggers
+            .iter()
+            .find(|t| t.get("kind").and_then(Node::as_str) == Some("url"))
+            .map(|node| FunctionUrl {
+                node,
+                auth_type: node.get("auth"),
+                cors: node.get("cors"),
+            });
         out.functions.push(FunctionConfig {
             name: function.key.clone(),
             name_span: function.key_span,
@@ -130,7 +141,7 @@ fn extract_manifest(root: &Node) -> Extracted<'_> {
                 .and_then(Node::as_object)
                 .map(|m| m.iter().collect())
                 .unwrap_or_default(),
-            url: None,
+            url,
             has_http_trigger,
         });
     }

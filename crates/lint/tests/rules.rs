@@ -352,3 +352,31 @@ fn every_sensitive_action_list_names_real_actions() {
         }
     }
 }
+
+/// The manifest's `url` trigger is checked like a template's `FunctionUrlConfig`, and the
+/// LMB001 fix writes the manifest's own spelling.
+#[test]
+fn manifest_function_url_is_checked() {
+    let text = r#"[project]
+name = "x"
+
+[functions.api]
+runtime = "nodejs20.x"
+handler = "index.handler"
+
+[[functions.api.triggers]]
+kind = "url"
+auth = "none"
+cors = { allow_origins = ["*"], allow_credentials = true }
+"#;
+    let report = lint_text("functory.toml", text, &LintOptions::default());
+    let located = locate(&report);
+    let codes: Vec<(&str, u32)> = located
+        .iter()
+        .filter(|f| f.code.starts_with("LMB00"))
+        .map(|f| (f.code, f.line))
+        .collect();
+    assert_eq!(codes, vec![("LMB001", 10), ("LMB002", 11)]);
+    let (fixed, _) = apply_fixes(text, &report.findings, Applicability::Unsafe);
+    assert!(fixed.contains("auth = \"iam\""), "{fixed}");
+}

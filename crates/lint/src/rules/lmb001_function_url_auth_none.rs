@@ -1,5 +1,6 @@
 use crate::finding::{Applicability, Finding, Fix, Severity};
 use crate::rules::{Check, FunctionContext, scalar_text};
+use crate::source::FunctionOrigin;
 
 declare_rule! {
     /// ## What it checks
@@ -41,22 +42,29 @@ declare_rule! {
 fn check(ctx: &FunctionContext<'_, '_>, out: &mut Vec<Finding>) {
     let Some(url) = ctx.function.url else { return };
     let Some(auth) = url.auth_type else { return };
-    if auth.as_str() != Some("NONE") {
+    if !auth
+        .as_str()
+        .is_some_and(|a| a.eq_ignore_ascii_case("NONE"))
+    {
         return;
     }
+    let (setting, signed) = match ctx.function.origin {
+        FunctionOrigin::Manifest => ("auth = \"none\"", "iam"),
+        FunctionOrigin::Template => ("AuthType NONE", "AWS_IAM"),
+    };
     out.push(
         RULE.finding(
             auth.span,
             format!(
-                "the URL of function {} is public: AuthType NONE lets anyone invoke it",
+                "the URL of function {} is public: {setting} lets anyone invoke it",
                 ctx.function.name
             ),
         )
         .with_fix(Fix::replace(
             Applicability::Unsafe,
-            "require IAM authentication (AuthType AWS_IAM)",
+            format!("require signed requests ({signed})"),
             auth.span,
-            scalar_text(ctx.text, auth.span, "AWS_IAM"),
+            scalar_text(ctx.text, auth.span, signed),
         )),
     );
 }

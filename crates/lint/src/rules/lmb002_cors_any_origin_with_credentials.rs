@@ -1,6 +1,7 @@
 use crate::finding::{Applicability, Finding, Fix, Severity};
 use crate::parse::{Node, Value};
 use crate::rules::{Check, FunctionContext};
+use crate::source::FunctionOrigin;
 
 declare_rule! {
     /// ## What it checks
@@ -51,10 +52,14 @@ fn check(ctx: &FunctionContext<'_, '_>, out: &mut Vec<Finding>) {
     let Some(cors) = ctx.function.url.and_then(|u| u.cors) else {
         return;
     };
-    let Some(origins) = cors.get("AllowOrigins") else {
+    let (origins_key, credentials_key) = match ctx.function.origin {
+        FunctionOrigin::Manifest => ("allow_origins", "allow_credentials"),
+        FunctionOrigin::Template => ("AllowOrigins", "AllowCredentials"),
+    };
+    let Some(origins) = cors.get(origins_key) else {
         return;
     };
-    let credentials = cors.get("AllowCredentials").is_some_and(is_true);
+    let credentials = cors.get(credentials_key).is_some_and(is_true);
     let any = origins
         .one_or_many()
         .into_iter()

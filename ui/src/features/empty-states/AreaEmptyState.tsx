@@ -34,6 +34,8 @@ function describeTrigger(t: Trigger): string {
       return `queue ${t.queue}`;
     case 'stream':
       return `stream ${t.stream}`;
+    case 'url':
+      return `function URL (${t.auth === 'none' ? 'public' : 'signed requests'})`;
   }
 }
 

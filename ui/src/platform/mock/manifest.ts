@@ -3,6 +3,7 @@
 // the same edit results, done as line edits that keep every comment.
 
 import type { ApiError } from '../../bindings/ApiError';
+import type { Cors } from '../../bindings/Cors';
 import type { Diagnostic } from '../../bindings/Diagnostic';
 import type { EnvVar } from '../../bindings/EnvVar';
 import type { Function as FunctionModel } from '../../bindings/Function';
@@ -362,9 +363,30 @@ function readTrigger(item: TomlValue, path: string, v: Validator): Trigger {
       if (!stream.trim()) v.error(span, `${path}.stream`, 'the stream name is empty');
       return { kind, stream, batch_size: f.integer('batch_size'), starting_position: f.optionalString('starting_position') };
     }
+    case 'url': {
+      const auth = f.optionalString('auth') ?? 'iam';
+      if (auth !== 'iam' && auth !== 'none') {
+        throw new ShapeError(`unknown variant \`${auth}\`, expected \`iam\` or \`none\``, v.valueSpan(`${path}.auth`), 'auth');
+      }
+      const corsTable = f.table_('cors');
+      let cors: Cors | null = null;
+      if (corsTable) {
+        const c = new Fields(v, corsTable, `${path}.cors`, ['allow_origins', 'allow_methods', 'allow_headers', 'expose_headers', 'allow_credentials', 'max_age']);
+        const credentials = corsTable['allow_credentials'];
+        cors = {
+          allow_origins: c.strings('allow_origins') ?? [],
+          allow_methods: c.strings('allow_methods') ?? [],
+          allow_headers: c.strings('allow_headers') ?? [],
+          expose_headers: c.strings('expose_headers') ?? [],
+          allow_credentials: credentials === true,
+          max_age: c.integer('max_age'),
+        };
+      }
+      return { kind, auth, cors };
+    }
     default:
       throw new ShapeError(
-        `unknown variant \`${kind}\`, expected one of \`http\`, \`schedule\`, \`storage\`, \`queue\`, \`stream\``,
+        `unknown variant \`${kind}\`, expected one of \`http\`, \`schedule\`, \`storage\`, \`queue\`, \`stream\`, \`url\``,
         v.valueSpan(`${path}.kind`),
         'kind',
       );

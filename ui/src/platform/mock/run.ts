@@ -158,6 +158,9 @@ export function sampleEventsOf(fn: FunctionModel): SampleEvent[] {
           }),
         });
         break;
+      case 'url':
+        samples.push({ kind: 'url', name: 'function URL request', event: pretty({ ...(httpSample('GET', '/') as Record<string, unknown>), routeKey: '$default' }) });
+        break;
       case 'stream':
         samples.push({
           kind: 'stream',
