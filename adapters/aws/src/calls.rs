@@ -8,6 +8,7 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
 /// Whether an operation only reads (`Get…`, `List…`, `Describe…`, `Filter…`).
@@ -59,9 +60,10 @@ impl Intercept for CallRecorder {
         "FunctoryCallRecorder"
     }
 
-    fn read_before_execution(
+    fn read_before_serialization(
         &self,
         _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if let Ok(mut calls) = self.calls.lock() {
@@ -100,11 +102,13 @@ impl Intercept for FailCall {
         "FunctoryFailCall"
     }
 
-    // Before execution, not before each attempt: the SDK does not retry an operation whose
-    // execution never started, so the fault really cuts the deploy there.
-    fn read_before_execution(
+    // Before serialization, not before each attempt: the SDK does not retry an operation that
+    // failed before its first attempt, so the fault really cuts the deploy there. (Client
+    // interceptors' `read_before_execution` runs before the operation's name is known.)
+    fn read_before_serialization(
         &self,
         _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let operation = operation_name(cfg);
