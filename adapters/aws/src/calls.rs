@@ -42,10 +42,7 @@ impl CallRecorder {
 
     /// The operations that change something, in order.
     pub fn changing_calls(&self) -> Vec<String> {
-        self.calls()
-            .into_iter()
-            .filter(|c| !is_read(c))
-            .collect()
+        self.calls().into_iter().filter(|c| !is_read(c)).collect()
     }
 
     pub fn clear(&self) {

@@ -284,13 +284,11 @@ fn service_failure(code: &str, said: &str, call: &str, context: &CallContext) ->
                 what: format!("{call} for {who}: {said}"),
             }
         }
-        "ResourceConflictException" | "ConcurrentModificationException" => {
-            AdapterError::Conflict {
-                message: format!(
-                    "{call} for {who}: another change is still in progress ({said}); wait a moment and try again"
-                ),
-            }
-        }
+        "ResourceConflictException" | "ConcurrentModificationException" => AdapterError::Conflict {
+            message: format!(
+                "{call} for {who}: another change is still in progress ({said}); wait a moment and try again"
+            ),
+        },
         "ResourceInUseException" | "EntityAlreadyExists" | "EntityAlreadyExistsException" => {
             AdapterError::AlreadyExists {
                 what: format!("{call} for {who}: {said}"),

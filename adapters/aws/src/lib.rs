@@ -22,10 +22,10 @@ mod lambda;
 pub mod moto;
 pub mod package;
 
+pub use calls::{CallRecorder, FailCall, is_read};
 pub use credentials::{
     AwsSession, AwsSignIn, CredentialSource, KeychainAccount, KeychainCredentials,
 };
-pub use calls::{CallRecorder, FailCall, is_read};
 pub use identity::{CallerIdentity, caller_identity};
 pub use lambda::{
     AwsAdapter, AwsAdapterBuilder, AwsSettings, DeployOutcome, VersionInfo, parse_log_message,

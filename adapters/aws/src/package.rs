@@ -241,7 +241,11 @@ fn install_requirements(
         })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let last = stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
         return Err(AdapterError::invalid(format!(
             "function `{function}`: pip could not install requirements.txt: {}",
             last.trim()
@@ -340,17 +344,24 @@ mod tests {
     fn same_files_same_hash_whatever_the_timestamps() {
         let project = tempfile::tempdir().unwrap();
         let cache = tempfile::tempdir().unwrap();
-        write(project.path(), "index.js", "exports.handler = async () => 1;");
+        write(
+            project.path(),
+            "index.js",
+            "exports.handler = async () => 1;",
+        );
         write(project.path(), "lib/util.js", "module.exports = 2;");
-        let first = package_function(project.path(), &function(".", "nodejs20.x"), cache.path()).unwrap();
+        let first =
+            package_function(project.path(), &function(".", "nodejs20.x"), cache.path()).unwrap();
         // Rewrite a file with the same bytes: its mtime changes, the package must not.
         std::thread::sleep(std::time::Duration::from_millis(20));
         write(project.path(), "lib/util.js", "module.exports = 2;");
-        let second = package_function(project.path(), &function(".", "nodejs20.x"), cache.path()).unwrap();
+        let second =
+            package_function(project.path(), &function(".", "nodejs20.x"), cache.path()).unwrap();
         assert_eq!(first.code_sha256, second.code_sha256);
         assert_eq!(first.zip, second.zip);
         write(project.path(), "lib/util.js", "module.exports = 3;");
-        let third = package_function(project.path(), &function(".", "nodejs20.x"), cache.path()).unwrap();
+        let third =
+            package_function(project.path(), &function(".", "nodejs20.x"), cache.path()).unwrap();
         assert_ne!(first.code_sha256, third.code_sha256);
         // The digest is what Lambda reports: base64 of the SHA-256 of the zip.
         let expected = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&third.zip));
@@ -370,14 +381,23 @@ mod tests {
         write(root, ".git/HEAD", "ref");
         write(root, ".functory/local/logs/x.log", "log");
         write(root, "__pycache__/m.pyc", "x");
-        write(root, ".functoryignore", "# drafts stay home\nnotes/\n*.env\n");
+        write(
+            root,
+            ".functoryignore",
+            "# drafts stay home\nnotes/\n*.env\n",
+        );
         write(root, "bootstrap", "#!/bin/sh\n");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(root.join("bootstrap"), std::fs::Permissions::from_mode(0o750)).unwrap();
+            std::fs::set_permissions(
+                root.join("bootstrap"),
+                std::fs::Permissions::from_mode(0o750),
+            )
+            .unwrap();
         }
-        let package = package_function(root, &function(".", "provided.al2023"), cache.path()).unwrap();
+        let package =
+            package_function(root, &function(".", "provided.al2023"), cache.path()).unwrap();
         assert_eq!(names(&package), vec!["a/z.js", "b.js", "bootstrap"]);
         let mut archive = zip::ZipArchive::new(Cursor::new(package.zip.clone())).unwrap();
         let bootstrap = archive.by_name("bootstrap").unwrap();
@@ -385,7 +405,11 @@ mod tests {
         assert_eq!(bootstrap.last_modified(), Some(DateTime::default()));
         drop(bootstrap);
         let mut text = String::new();
-        archive.by_name("a/z.js").unwrap().read_to_string(&mut text).unwrap();
+        archive
+            .by_name("a/z.js")
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
         assert_eq!(text, "z");
     }
 
@@ -395,11 +419,20 @@ mod tests {
         let cache = tempfile::tempdir().unwrap();
         let root = project.path();
         write(root, "src/index.js", "x");
-        write(root, "src/package.json", r#"{"dependencies":{"left-pad":"1.3.0"}}"#);
-        let error = package_function(root, &function("src", "nodejs20.x"), cache.path()).unwrap_err();
+        write(
+            root,
+            "src/package.json",
+            r#"{"dependencies":{"left-pad":"1.3.0"}}"#,
+        );
+        let error =
+            package_function(root, &function("src", "nodejs20.x"), cache.path()).unwrap_err();
         assert!(error.to_string().contains("`left-pad`"), "{error}");
         assert!(error.to_string().contains("npm install"), "{error}");
-        write(root, "src/node_modules/left-pad/index.js", "module.exports = 1;");
+        write(
+            root,
+            "src/node_modules/left-pad/index.js",
+            "module.exports = 1;",
+        );
         let package = package_function(root, &function("src", "nodejs20.x"), cache.path()).unwrap();
         assert_eq!(
             names(&package),
@@ -410,7 +443,15 @@ mod tests {
     #[test]
     fn missing_code_dir_names_it() {
         let project = tempfile::tempdir().unwrap();
-        let error = package_function(project.path(), &function("nope", "python3.12"), project.path()).unwrap_err();
-        assert!(error.to_string().contains("`nope` does not exist"), "{error}");
+        let error = package_function(
+            project.path(),
+            &function("nope", "python3.12"),
+            project.path(),
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("`nope` does not exist"),
+            "{error}"
+        );
     }
 }

@@ -107,22 +107,46 @@ async fn control_plane_conformance_on_moto() {
     conformance::malformed_payload_is_invalid_request(&adapter, fixture).await;
     // `delete_removes_the_function` ends with an invoke, which moto answers for any name;
     // the same checks without it:
-    adapter.delete(functory_adapter::DeleteOptions::new("echo")).await.expect("delete");
-    let listed = adapter.list(functory_adapter::ListOptions::default()).await.expect("list");
-    assert!(listed.iter().all(|f| f.name != "echo"), "still listed: {listed:?}");
-    let describe = adapter.describe(functory_adapter::DescribeOptions::new("echo")).await;
-    assert!(matches!(describe, Err(AdapterError::NotFound { .. })), "{describe:?}");
+    adapter
+        .delete(functory_adapter::DeleteOptions::new("echo"))
+        .await
+        .expect("delete");
+    let listed = adapter
+        .list(functory_adapter::ListOptions::default())
+        .await
+        .expect("list");
+    assert!(
+        listed.iter().all(|f| f.name != "echo"),
+        "still listed: {listed:?}"
+    );
+    let describe = adapter
+        .describe(functory_adapter::DescribeOptions::new("echo"))
+        .await;
+    assert!(
+        matches!(describe, Err(AdapterError::NotFound { .. })),
+        "{describe:?}"
+    );
 }
 
 async fn unknown_function_is_not_found_except_invoke(adapter: &AwsAdapter) {
     use functory_adapter::{DeleteOptions, DescribeOptions};
     let name = "never-deployed";
     let describe = adapter.describe(DescribeOptions::new(name)).await;
-    assert!(matches!(describe, Err(AdapterError::NotFound { .. })), "describe: {describe:?}");
+    assert!(
+        matches!(describe, Err(AdapterError::NotFound { .. })),
+        "describe: {describe:?}"
+    );
     let delete = adapter.delete(DeleteOptions::new(name)).await;
-    assert!(matches!(delete, Err(AdapterError::NotFound { .. })), "delete: {delete:?}");
+    assert!(
+        matches!(delete, Err(AdapterError::NotFound { .. })),
+        "delete: {delete:?}"
+    );
     let tail = adapter.tail_logs(TailOptions::new(name)).await;
-    assert!(matches!(tail, Err(AdapterError::NotFound { .. })), "tail: {:?}", tail.err());
+    assert!(
+        matches!(tail, Err(AdapterError::NotFound { .. })),
+        "tail: {:?}",
+        tail.err()
+    );
 }
 
 #[tokio::test]
@@ -152,11 +176,20 @@ async fn create_then_no_change_then_change_issue_exactly_the_planned_calls() {
     assert_eq!(recorder.changing_calls(), first.plan.calls());
     assert_eq!(
         first.plan.calls(),
-        ["CreateRole", "PutRolePolicy", "CreateFunction", "PublishVersion", "CreateAlias"]
+        [
+            "CreateRole",
+            "PutRolePolicy",
+            "CreateFunction",
+            "PublishVersion",
+            "CreateAlias"
+        ]
     );
     assert!(first.uploaded);
     assert_eq!(first.version, "1");
-    assert_eq!(adapter.alias_version("echo", "prod").await.unwrap(), Some("1".into()));
+    assert_eq!(
+        adapter.alias_version("echo", "prod").await.unwrap(),
+        Some("1".into())
+    );
 
     // Unchanged: no call that changes anything, nothing uploaded.
     recorder.clear();
@@ -180,8 +213,14 @@ async fn create_then_no_change_then_change_issue_exactly_the_planned_calls() {
     changed.function.memory_mb = 256;
     let plan = adapter.plan(&changed).await.expect("plan the change");
     recorder.clear();
-    let second = adapter.deploy_function(&changed).await.expect("change deploy");
-    assert_eq!(second.plan, plan, "the plan changed between planning and deploying");
+    let second = adapter
+        .deploy_function(&changed)
+        .await
+        .expect("change deploy");
+    assert_eq!(
+        second.plan, plan,
+        "the plan changed between planning and deploying"
+    );
     assert_eq!(recorder.changing_calls(), plan.calls());
     assert_eq!(
         plan.calls(),
@@ -201,9 +240,18 @@ async fn create_then_no_change_then_change_issue_exactly_the_planned_calls() {
     assert_eq!(config.details, vec!["memory 128 → 256 MB".to_owned()]);
     assert_ne!(second.code_sha256, first.code_sha256);
     assert_eq!(second.version, "2");
-    assert_eq!(adapter.alias_version("echo", "prod").await.unwrap(), Some("2".into()));
+    assert_eq!(
+        adapter.alias_version("echo", "prod").await.unwrap(),
+        Some("2".into())
+    );
     let versions = adapter.versions("echo").await.expect("versions");
-    assert_eq!(versions.iter().map(|v| v.version.as_str()).collect::<Vec<_>>(), ["1", "2"]);
+    assert_eq!(
+        versions
+            .iter()
+            .map(|v| v.version.as_str())
+            .collect::<Vec<_>>(),
+        ["1", "2"]
+    );
     assert_eq!(versions[1].code_sha256, second.code_sha256);
 }
 
@@ -211,16 +259,34 @@ async fn create_then_no_change_then_change_issue_exactly_the_planned_calls() {
 async fn rollback_moves_the_stage_back_and_the_next_deploy_forward() {
     let setup = setup();
     let adapter = adapter_with(&setup, vec![]).await;
-    adapter.deploy_function(&options(&setup, "echo")).await.expect("v1");
+    adapter
+        .deploy_function(&options(&setup, "echo"))
+        .await
+        .expect("v1");
     let mut v2 = options(&setup, "echo");
     v2.function.timeout_s = 20;
     adapter.deploy_function(&v2).await.expect("v2");
-    assert_eq!(adapter.alias_version("echo", "prod").await.unwrap(), Some("2".into()));
+    assert_eq!(
+        adapter.alias_version("echo", "prod").await.unwrap(),
+        Some("2".into())
+    );
 
-    adapter.rollback("echo", "prod", "1").await.expect("rollback");
-    assert_eq!(adapter.alias_version("echo", "prod").await.unwrap(), Some("1".into()));
-    let error = adapter.rollback("echo", "prod", "9").await.expect_err("no version 9");
-    assert!(error.to_string().contains("its versions are: 1, 2"), "{error}");
+    adapter
+        .rollback("echo", "prod", "1")
+        .await
+        .expect("rollback");
+    assert_eq!(
+        adapter.alias_version("echo", "prod").await.unwrap(),
+        Some("1".into())
+    );
+    let error = adapter
+        .rollback("echo", "prod", "9")
+        .await
+        .expect_err("no version 9");
+    assert!(
+        error.to_string().contains("its versions are: 1, 2"),
+        "{error}"
+    );
 
     // Deploying the current manifest again points the stage at the matching version, without
     // publishing another.
@@ -234,10 +300,16 @@ async fn rollback_moves_the_stage_back_and_the_next_deploy_forward() {
 async fn another_projects_function_is_not_taken_over() {
     let setup = setup();
     let adapter = adapter_with(&setup, vec![]).await;
-    adapter.deploy_function(&options(&setup, "echo")).await.expect("first project");
+    adapter
+        .deploy_function(&options(&setup, "echo"))
+        .await
+        .expect("first project");
     let mut other = options(&setup, "echo");
     other.project = Some("someone-else".into());
-    let error = adapter.plan(&other).await.expect_err("owned by another project");
+    let error = adapter
+        .plan(&other)
+        .await
+        .expect_err("owned by another project");
     assert!(
         matches!(&error, AdapterError::AlreadyExists { what } if what.contains("belongs to Functory project `conformance`")),
         "{error}"
@@ -248,7 +320,10 @@ async fn another_projects_function_is_not_taken_over() {
 async fn a_deploy_cut_at_any_step_keeps_serving_the_old_version_and_the_next_converges() {
     let setup = setup();
     let adapter = adapter_with(&setup, vec![]).await;
-    let first = adapter.deploy_function(&options(&setup, "echo")).await.expect("v1");
+    let first = adapter
+        .deploy_function(&options(&setup, "echo"))
+        .await
+        .expect("v1");
 
     // Every changing call of an update deploy, cut one at a time.
     let mut step = 1;
@@ -268,7 +343,10 @@ async fn a_deploy_cut_at_any_step_keeps_serving_the_old_version_and_the_next_con
             break;
         };
         let error = result.expect_err("the injected fault stops the deploy");
-        assert!(error.to_string().contains("injected fault"), "step {step} ({failed}): {error}");
+        assert!(
+            error.to_string().contains("injected fault"),
+            "step {step} ({failed}): {error}"
+        );
         // The stage still serves what it served before the cut deploy.
         assert_eq!(
             adapter.alias_version("echo", "prod").await.unwrap(),
@@ -280,21 +358,38 @@ async fn a_deploy_cut_at_any_step_keeps_serving_the_old_version_and_the_next_con
             .deploy_function(&options(&setup, "echo"))
             .await
             .unwrap_or_else(|e| panic!("the deploy after a cut at {failed} failed: {e}"));
-        let serving = adapter.alias_version("echo", "prod").await.unwrap().expect("a stage");
+        let serving = adapter
+            .alias_version("echo", "prod")
+            .await
+            .unwrap()
+            .expect("a stage");
         let versions = adapter.versions("echo").await.unwrap();
-        let served = versions.iter().find(|v| v.version == serving).expect("the served version");
-        assert_eq!(served.code_sha256, outcome.code_sha256, "after a cut at {failed}");
+        let served = versions
+            .iter()
+            .find(|v| v.version == serving)
+            .expect("the served version");
+        assert_eq!(
+            served.code_sha256, outcome.code_sha256,
+            "after a cut at {failed}"
+        );
         assert_ne!(outcome.code_sha256, first.code_sha256);
         step += 1;
     }
-    assert!(step > 3, "the update deploy had only {} changing calls", step - 1);
+    assert!(
+        step > 3,
+        "the update deploy had only {} changing calls",
+        step - 1
+    );
 }
 
 #[tokio::test]
 async fn invoke_goes_to_the_stage_and_moto_echoes_the_event() {
     let setup = setup();
     let adapter = adapter_with(&setup, vec![]).await;
-    adapter.deploy_function(&options(&setup, "echo")).await.expect("deploy");
+    adapter
+        .deploy_function(&options(&setup, "echo"))
+        .await
+        .expect("deploy");
     let mut invoke = InvokeOptions::new("echo", r#"{"hello":"moto"}"#).with_log_tail();
     invoke.qualifier = Some("prod".into());
     let invocation = adapter.invoke(invoke).await.expect("invoke");
@@ -317,7 +412,10 @@ async fn collect(adapter: &AwsAdapter, options: TailOptions) -> Vec<LogEvent> {
 async fn logs_are_grouped_by_request_and_followed_without_duplicates() {
     let setup = setup();
     let adapter = adapter_with(&setup, vec![]).await;
-    adapter.deploy_function(&options(&setup, "echo")).await.expect("deploy");
+    adapter
+        .deploy_function(&options(&setup, "echo"))
+        .await
+        .expect("deploy");
     let session = AwsSignIn::keychain(&account())
         .expect("an AWS account")
         .endpoint_url(setup.server.endpoint_url())
@@ -327,7 +425,11 @@ async fn logs_are_grouped_by_request_and_followed_without_duplicates() {
     let logs = aws_sdk_cloudwatchlogs::Client::new(session.sdk_config());
     let group = "/aws/lambda/echo";
     let stream_name = "2026/11/26/[1]abcdef";
-    logs.create_log_group().log_group_name(group).send().await.expect("group");
+    logs.create_log_group()
+        .log_group_name(group)
+        .send()
+        .await
+        .expect("group");
     logs.create_log_stream()
         .log_group_name(group)
         .log_stream_name(stream_name)
@@ -360,25 +462,44 @@ async fn logs_are_grouped_by_request_and_followed_without_duplicates() {
     };
     put(vec![
         (now - 3000, format!("START RequestId: {id} Version: 1\n")),
-        (now - 2990, format!("2026-11-26T10:00:00.000Z\t{id}\tWARN\tdisk almost full\n")),
+        (
+            now - 2990,
+            format!("2026-11-26T10:00:00.000Z\t{id}\tWARN\tdisk almost full\n"),
+        ),
         (now - 2980, "a bare print\n".to_owned()),
         (now - 2970, format!("END RequestId: {id}\n")),
-        (now - 2960, format!("REPORT RequestId: {id}\tDuration: 2.00 ms\tBilled Duration: 2 ms\n")),
+        (
+            now - 2960,
+            format!("REPORT RequestId: {id}\tDuration: 2.00 ms\tBilled Duration: 2 ms\n"),
+        ),
     ])
     .await;
 
     let events = collect(&adapter, TailOptions::new("echo")).await;
     assert_eq!(events.len(), 5, "{events:#?}");
-    assert!(events.iter().all(|e| e.request_id.as_deref() == Some(id)), "{events:#?}");
+    assert!(
+        events.iter().all(|e| e.request_id.as_deref() == Some(id)),
+        "{events:#?}"
+    );
     assert_eq!(events[1].message, "disk almost full");
     assert_eq!(events[2].message, "a bare print");
 
-    let last_two = collect(&adapter, TailOptions { last: Some(2), ..TailOptions::new("echo") }).await;
+    let last_two = collect(
+        &adapter,
+        TailOptions {
+            last: Some(2),
+            ..TailOptions::new("echo")
+        },
+    )
+    .await;
     assert_eq!(last_two.len(), 2);
 
     // Following: stored events, then new ones, each once although polls overlap.
     let mut follow = adapter
-        .tail_logs(TailOptions { follow: true, ..TailOptions::new("echo") })
+        .tail_logs(TailOptions {
+            follow: true,
+            ..TailOptions::new("echo")
+        })
         .await
         .expect("follow");
     let mut seen = Vec::new();

@@ -112,10 +112,16 @@ fn configuration_changes(
 ) -> Vec<String> {
     let mut changes = Vec::new();
     if observed.runtime != function.runtime {
-        changes.push(format!("runtime {} → {}", observed.runtime, function.runtime));
+        changes.push(format!(
+            "runtime {} → {}",
+            observed.runtime, function.runtime
+        ));
     }
     if observed.handler != function.handler {
-        changes.push(format!("handler {} → {}", observed.handler, function.handler));
+        changes.push(format!(
+            "handler {} → {}",
+            observed.handler, function.handler
+        ));
     }
     if i64::from(observed.memory_mb) != i64::from(function.memory_mb) {
         changes.push(format!(
@@ -294,10 +300,11 @@ impl AwsAdapter {
         let cache = self.cache_dir(options);
         let packaged_function = function.clone();
         // Zipping reads and compresses every file: off the async threads.
-        let package =
-            tokio::task::spawn_blocking(move || package_function(&root, &packaged_function, &cache))
-                .await
-                .map_err(|e| AdapterError::invalid(format!("packaging `{name}` stopped: {e}")))??;
+        let package = tokio::task::spawn_blocking(move || {
+            package_function(&root, &packaged_function, &cache)
+        })
+        .await
+        .map_err(|e| AdapterError::invalid(format!("packaging `{name}` stopped: {e}")))??;
         if package.zip.len() > DIRECT_UPLOAD_LIMIT {
             return Err(AdapterError::invalid(format!(
                 "function `{name}`: the package is {}, over the 50 MB Lambda accepts directly; exclude files in {} (tests, docs, dev dependencies)",
@@ -383,7 +390,11 @@ impl AwsAdapter {
                         ResourceKind::Code,
                         name,
                         ChangeAction::Update,
-                        vec![format!("{} files, {}", package.files, mb(package.zip.len()))],
+                        vec![format!(
+                            "{} files, {}",
+                            package.files,
+                            mb(package.zip.len())
+                        )],
                         &["UpdateFunctionCode"],
                     ));
                     steps.push(Step::UpdateCode);
@@ -569,7 +580,10 @@ impl AwsAdapter {
                 Step::CreateFunction => {
                     report(
                         n,
-                        format!("uploading code ({}) and creating {name}", mb(package.zip.len())),
+                        format!(
+                            "uploading code ({}) and creating {name}",
+                            mb(package.zip.len())
+                        ),
                     );
                     let role = role_arn.clone().unwrap_or_default();
                     function_arn = Some(
@@ -624,7 +638,10 @@ impl AwsAdapter {
                         .await
                     })
                     .await?;
-                    report(n, "waiting for the configuration update to finish".to_owned());
+                    report(
+                        n,
+                        "waiting for the configuration update to finish".to_owned(),
+                    );
                     self.wait_until_ready(name).await?;
                 }
                 Step::TagCommit => {
@@ -637,7 +654,9 @@ impl AwsAdapter {
                         .tags(TAG_COMMIT, commit)
                         .send()
                         .await
-                        .map_err(|e| self.failure(&e, &format!("Lambda TagResource of `{name}`")))?;
+                        .map_err(|e| {
+                            self.failure(&e, &format!("Lambda TagResource of `{name}`"))
+                        })?;
                 }
                 Step::PublishVersion => {
                     report(n, "publishing a version".to_owned());
@@ -648,7 +667,10 @@ impl AwsAdapter {
                                 .function_name(name)
                                 .code_sha256(&package.code_sha256)
                                 .set_description(
-                                    options.commit.as_ref().map(|c| format!("functory commit {c}")),
+                                    options
+                                        .commit
+                                        .as_ref()
+                                        .map(|c| format!("functory commit {c}")),
                                 )
                                 .send()
                                 .await
@@ -671,7 +693,10 @@ impl AwsAdapter {
                             .send()
                             .await
                             .map_err(|e| {
-                                self.failure(&e, &format!("Lambda CreateAlias `{stage}` of `{name}`"))
+                                self.failure(
+                                    &e,
+                                    &format!("Lambda CreateAlias `{stage}` of `{name}`"),
+                                )
                             })?;
                     } else {
                         self.lambda
@@ -682,7 +707,10 @@ impl AwsAdapter {
                             .send()
                             .await
                             .map_err(|e| {
-                                self.failure(&e, &format!("Lambda UpdateAlias `{stage}` of `{name}`"))
+                                self.failure(
+                                    &e,
+                                    &format!("Lambda UpdateAlias `{stage}` of `{name}`"),
+                                )
                             })?;
                     }
                 }
@@ -742,7 +770,7 @@ impl AwsAdapter {
     }
 
     /// Retries `call` while Lambda says the (new) role cannot be assumed yet.
-    async fn with_role_retry<T, F, Fut>(&self, name: &str, mut call: F) -> Result<T>
+    pub(crate) async fn with_role_retry<T, F, Fut>(&self, name: &str, mut call: F) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T>>,
@@ -767,7 +795,7 @@ impl AwsAdapter {
     }
 
     /// Retries `call` after waiting for the update in progress, when Lambda answers 409.
-    async fn retry_conflicts<T, F, Fut>(&self, name: &str, mut call: F) -> Result<T>
+    pub(crate) async fn retry_conflicts<T, F, Fut>(&self, name: &str, mut call: F) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T>>,
@@ -811,7 +839,9 @@ impl AwsAdapter {
                     functory_core::AdapterKind::Aws,
                     format!(
                         "the last update of `{name}` failed: {}",
-                        config.last_update_status_reason().unwrap_or("no reason given")
+                        config
+                            .last_update_status_reason()
+                            .unwrap_or("no reason given")
                     ),
                 ));
             }
@@ -836,8 +866,6 @@ impl AwsAdapter {
 
 fn environment_of(function: &Function) -> Environment {
     Environment::builder()
-        .set_variables(Some(
-            desired_environment(function).into_iter().collect(),
-        ))
+        .set_variables(Some(desired_environment(function).into_iter().collect()))
         .build()
 }

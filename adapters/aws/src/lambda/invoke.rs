@@ -41,7 +41,9 @@ impl AwsAdapter {
             .payload(Blob::new(options.payload.clone()))
             .send()
             .await
-            .map_err(|e| not_found_as(self.failure(&e, &format!("Lambda Invoke {target}")), name))?;
+            .map_err(|e| {
+                not_found_as(self.failure(&e, &format!("Lambda Invoke {target}")), name)
+            })?;
         let payload = output
             .payload()
             .map(|p| p.as_ref().to_vec())
@@ -61,10 +63,7 @@ impl AwsAdapter {
             metrics: log_tail.as_deref().and_then(report_metrics),
             payload,
             function_error,
-            executed_version: output
-                .executed_version()
-                .unwrap_or("$LATEST")
-                .to_owned(),
+            executed_version: output.executed_version().unwrap_or("$LATEST").to_owned(),
             log_tail,
             cold_start: None,
         })
@@ -75,8 +74,14 @@ impl AwsAdapter {
 /// trace are in the payload.
 fn function_error_of(kind: &str, payload: &[u8]) -> FunctionError {
     let document: serde_json::Value = serde_json::from_slice(payload).unwrap_or_default();
-    let text = |key: &str| document.get(key).and_then(|v| v.as_str()).map(str::to_owned);
-    let mut message = text("errorMessage").unwrap_or_else(|| String::from_utf8_lossy(payload).into_owned());
+    let text = |key: &str| {
+        document
+            .get(key)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
+    let mut message =
+        text("errorMessage").unwrap_or_else(|| String::from_utf8_lossy(payload).into_owned());
     if let Some(trace) = document.get("stackTrace").and_then(|t| t.as_array()) {
         let lines: Vec<&str> = trace.iter().filter_map(|l| l.as_str()).collect();
         if !lines.is_empty() {
@@ -94,12 +99,7 @@ pub(crate) fn report_metrics(log: &str) -> Option<InvocationMetrics> {
     let line = log.lines().find(|l| l.starts_with("REPORT RequestId:"))?;
     let field = |label: &str| -> Option<f64> {
         let start = line.find(label)? + label.len();
-        line[start..]
-            .trim_start()
-            .split_whitespace()
-            .next()?
-            .parse()
-            .ok()
+        line[start..].split_whitespace().next()?.parse().ok()
     };
     Some(InvocationMetrics {
         duration_ms: field("Duration:")?,

@@ -103,10 +103,10 @@ impl Tail {
             {
                 Ok(page) => page,
                 Err(error) => {
-                    return match self
-                        .adapter
-                        .failure(&error, &format!("CloudWatch Logs FilterLogEvents on {}", self.group))
-                    {
+                    return match self.adapter.failure(
+                        &error,
+                        &format!("CloudWatch Logs FilterLogEvents on {}", self.group),
+                    ) {
                         // No invocation has written a line yet.
                         AdapterError::NotFound { .. } => Ok(events),
                         other => Err(other),
@@ -121,7 +121,8 @@ impl Tail {
                 let timestamp_ms = event.timestamp().unwrap_or_default();
                 self.seen_order.push_back((timestamp_ms, id));
                 let stream = event.log_stream_name().unwrap_or_default().to_owned();
-                let (request_id, level, message) = parse_log_message(event.message().unwrap_or_default());
+                let (request_id, level, message) =
+                    parse_log_message(event.message().unwrap_or_default());
                 let request_id = match request_id {
                     Some(id) => {
                         if message.starts_with("START RequestId:") {
@@ -177,11 +178,18 @@ impl AwsAdapter {
             .function_name(&name)
             .send()
             .await
-            .map_err(|e| not_found_as(self.failure(&e, &format!("Lambda GetFunctionConfiguration of `{name}`")), &name))?;
+            .map_err(|e| {
+                not_found_as(
+                    self.failure(&e, &format!("Lambda GetFunctionConfiguration of `{name}`")),
+                    &name,
+                )
+            })?;
         let mut tail = Tail {
             adapter: self.clone(),
             group: format!("/aws/lambda/{name}"),
-            from_ms: options.since_ms.unwrap_or_else(|| now_ms() - DEFAULT_LOOKBACK_MS),
+            from_ms: options
+                .since_ms
+                .unwrap_or_else(|| now_ms() - DEFAULT_LOOKBACK_MS),
             options,
             seen: HashSet::new(),
             seen_order: VecDeque::new(),
@@ -216,7 +224,8 @@ impl AwsAdapter {
                 match tail.poll().await {
                     Ok(events) => {
                         let filter = tail.options.filter.clone();
-                        tail.ready.extend(events.into_iter().filter(|e| filter.matches(e)));
+                        tail.ready
+                            .extend(events.into_iter().filter(|e| filter.matches(e)));
                     }
                     Err(error) => return Some((Err(error), tail)),
                 }
@@ -234,14 +243,16 @@ mod tests {
 
     #[test]
     fn node_python_and_platform_lines() {
-        let (id, level, message) =
-            parse_log_message(&format!("2024-05-01T10:00:00.000Z\t{ID}\tINFO\tresized 3 images\n"));
+        let (id, level, message) = parse_log_message(&format!(
+            "2024-05-01T10:00:00.000Z\t{ID}\tINFO\tresized 3 images\n"
+        ));
         assert_eq!(id.as_deref(), Some(ID));
         assert_eq!(level, Some(LogLevel::Info));
         assert_eq!(message, "resized 3 images");
 
-        let (id, level, message) =
-            parse_log_message(&format!("[ERROR]\t2024-05-01T10:00:00.000Z\t{ID}\tboom\tand tab"));
+        let (id, level, message) = parse_log_message(&format!(
+            "[ERROR]\t2024-05-01T10:00:00.000Z\t{ID}\tboom\tand tab"
+        ));
         assert_eq!(id.as_deref(), Some(ID));
         assert_eq!(level, Some(LogLevel::Error));
         assert_eq!(message, "boom\tand tab");
@@ -252,6 +263,9 @@ mod tests {
         assert_eq!(id.as_deref(), Some(ID));
 
         let (id, level, message) = parse_log_message("plain print output");
-        assert_eq!((id, level, message.as_str()), (None, None, "plain print output"));
+        assert_eq!(
+            (id, level, message.as_str()),
+            (None, None, "plain print output")
+        );
     }
 }

@@ -4,6 +4,8 @@
 mod deploy;
 mod invoke;
 mod logs;
+#[cfg(test)]
+mod mock_tests;
 mod role;
 
 use std::path::PathBuf;
@@ -11,9 +13,9 @@ use std::time::Duration;
 
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use functory_adapter::{
-    Adapter, AdapterError, Capabilities, DeleteOptions, DeployOptions, Deployment,
-    DescribeOptions, FunctionDescription, FunctionState, FunctionSummary, Invocation,
-    InvokeOptions, ListOptions, LogStream, Result, TailOptions,
+    Adapter, AdapterError, Capabilities, DeleteOptions, DeployOptions, Deployment, DescribeOptions,
+    FunctionDescription, FunctionState, FunctionSummary, Invocation, InvokeOptions, ListOptions,
+    LogStream, Result, TailOptions,
 };
 use functory_core::AdapterKind;
 use serde::Serialize;
@@ -196,7 +198,10 @@ impl AwsAdapter {
                 .send()
                 .await
                 .map_err(|e| {
-                    self.failure(&e, &format!("Lambda ListVersionsByFunction of `{function}`"))
+                    self.failure(
+                        &e,
+                        &format!("Lambda ListVersionsByFunction of `{function}`"),
+                    )
                 })?;
             for v in page.versions() {
                 let Some(version) = v.version() else { continue };
@@ -230,7 +235,10 @@ impl AwsAdapter {
             .await
         {
             Ok(alias) => Ok(alias.function_version().map(str::to_owned)),
-            Err(error) => match self.failure(&error, &format!("Lambda GetAlias `{stage}` of `{function}`")) {
+            Err(error) => match self.failure(
+                &error,
+                &format!("Lambda GetAlias `{stage}` of `{function}`"),
+            ) {
                 AdapterError::NotFound { .. } => Ok(None),
                 other => Err(other),
             },
@@ -263,7 +271,9 @@ impl AwsAdapter {
             .function_version(version)
             .send()
             .await
-            .map_err(|e| self.failure(&e, &format!("Lambda UpdateAlias `{stage}` of `{function}`")))?;
+            .map_err(|e| {
+                self.failure(&e, &format!("Lambda UpdateAlias `{stage}` of `{function}`"))
+            })?;
         Ok(())
     }
 }
@@ -351,7 +361,12 @@ impl Adapter for AwsAdapter {
             .function_name(name)
             .send()
             .await
-            .map_err(|e| not_found_as(self.failure(&e, &format!("Lambda GetFunction `{name}`")), name))?;
+            .map_err(|e| {
+                not_found_as(
+                    self.failure(&e, &format!("Lambda GetFunction `{name}`")),
+                    name,
+                )
+            })?;
         let Some(config) = found.configuration() else {
             return Err(AdapterError::not_found(format!("function `{name}`")));
         };
@@ -386,7 +401,12 @@ impl Adapter for AwsAdapter {
             .function_name(name)
             .send()
             .await
-            .map_err(|e| not_found_as(self.failure(&e, &format!("Lambda DeleteFunction `{name}`")), name))?;
+            .map_err(|e| {
+                not_found_as(
+                    self.failure(&e, &format!("Lambda DeleteFunction `{name}`")),
+                    name,
+                )
+            })?;
         Ok(())
     }
 }

@@ -73,7 +73,9 @@ pub(crate) fn permissions_policy(function: &Function) -> Value {
 /// IAM answers policy documents URL-encoded; this reads either form.
 pub(crate) fn read_policy_document(text: &str) -> Option<Value> {
     serde_json::from_str(text).ok().or_else(|| {
-        let decoded = percent_encoding::percent_decode_str(text).decode_utf8().ok()?;
+        let decoded = percent_encoding::percent_decode_str(text)
+            .decode_utf8()
+            .ok()?;
         serde_json::from_str(&decoded).ok()
     })
 }
@@ -96,10 +98,9 @@ impl AwsAdapter {
                 };
             }
         };
-        let arn = role
-            .role()
-            .map(|r| r.arn().to_owned())
-            .ok_or_else(|| AdapterError::invalid(format!("IAM GetRole `{name}` answered without a role")))?;
+        let arn = role.role().map(|r| r.arn().to_owned()).ok_or_else(|| {
+            AdapterError::invalid(format!("IAM GetRole `{name}` answered without a role"))
+        })?;
         let policy = match self
             .iam
             .get_role_policy()
@@ -123,7 +124,9 @@ impl AwsAdapter {
             .create_role()
             .role_name(name)
             .assume_role_policy_document(trust_policy().to_string())
-            .description(format!("Execution role of a Functory function (project {project})"))
+            .description(format!(
+                "Execution role of a Functory function (project {project})"
+            ))
             .tags(
                 aws_sdk_iam::types::Tag::builder()
                     .key("functory:project")
@@ -134,10 +137,9 @@ impl AwsAdapter {
             .send()
             .await
             .map_err(|e| self.failure(&e, &format!("IAM CreateRole `{name}`")))?;
-        created
-            .role()
-            .map(|r| r.arn().to_owned())
-            .ok_or_else(|| AdapterError::invalid(format!("IAM CreateRole `{name}` answered without a role")))
+        created.role().map(|r| r.arn().to_owned()).ok_or_else(|| {
+            AdapterError::invalid(format!("IAM CreateRole `{name}` answered without a role"))
+        })
     }
 
     pub(crate) async fn put_role_policy(&self, name: &str, policy: &Value) -> Result<()> {
@@ -169,9 +171,11 @@ mod tests {
     #[test]
     fn policy_documents_read_encoded_or_not() {
         let doc = json!({"Version": "2012-10-17", "Statement": []});
-        let encoded: String =
-            percent_encoding::utf8_percent_encode(&doc.to_string(), percent_encoding::NON_ALPHANUMERIC)
-                .to_string();
+        let encoded: String = percent_encoding::utf8_percent_encode(
+            &doc.to_string(),
+            percent_encoding::NON_ALPHANUMERIC,
+        )
+        .to_string();
         assert_eq!(read_policy_document(&encoded), Some(doc.clone()));
         assert_eq!(read_policy_document(&doc.to_string()), Some(doc));
         assert_eq!(read_policy_document("%7Bnot"), None);
