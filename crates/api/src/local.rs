@@ -289,6 +289,12 @@ impl From<AdapterError> for ApiError {
             AdapterError::InvalidRequest { .. } => ErrorCode::InvalidInput,
             AdapterError::Throttled { .. } => ErrorCode::Throttled,
             AdapterError::AlreadyExists { .. } => ErrorCode::AlreadyExists,
+            AdapterError::Unauthenticated { .. } => ErrorCode::Unauthenticated,
+            AdapterError::PermissionDenied { .. } => ErrorCode::PermissionDenied,
+            AdapterError::Conflict { .. } => ErrorCode::Conflict,
+            AdapterError::Provider { provider, .. } if *provider != AdapterKind::Local => {
+                ErrorCode::CloudError
+            }
             _ => ErrorCode::RuntimeError,
         };
         ApiError::new(code, error.to_string())

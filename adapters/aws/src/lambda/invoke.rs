@@ -70,8 +70,8 @@ impl AwsAdapter {
     }
 }
 
-/// Lambda says only `Unhandled` (or `Handled`) in the header; the type, message and stack
-/// trace are in the payload.
+/// Lambda says only `Unhandled` (or `Handled`) in the header; the type and message are in the
+/// payload (which keeps the stack trace for whoever shows it).
 fn function_error_of(kind: &str, payload: &[u8]) -> FunctionError {
     let document: serde_json::Value = serde_json::from_slice(payload).unwrap_or_default();
     let text = |key: &str| {
@@ -80,17 +80,10 @@ fn function_error_of(kind: &str, payload: &[u8]) -> FunctionError {
             .and_then(|v| v.as_str())
             .map(str::to_owned)
     };
-    let mut message =
-        text("errorMessage").unwrap_or_else(|| String::from_utf8_lossy(payload).into_owned());
-    if let Some(trace) = document.get("stackTrace").and_then(|t| t.as_array()) {
-        let lines: Vec<&str> = trace.iter().filter_map(|l| l.as_str()).collect();
-        if !lines.is_empty() {
-            message = format!("{message}\n{}", lines.join("\n"));
-        }
-    }
     FunctionError {
         error_type: text("errorType").unwrap_or_else(|| kind.to_owned()),
-        message,
+        message: text("errorMessage")
+            .unwrap_or_else(|| String::from_utf8_lossy(payload).into_owned()),
     }
 }
 
@@ -119,7 +112,7 @@ mod tests {
         let payload = br#"{"errorType":"TypeError","errorMessage":"x is undefined","stackTrace":["at handler (index.js:3:9)"]}"#;
         let error = function_error_of("Unhandled", payload);
         assert_eq!(error.error_type, "TypeError");
-        assert_eq!(error.message, "x is undefined\nat handler (index.js:3:9)");
+        assert_eq!(error.message, "x is undefined");
         let error = function_error_of("Unhandled", b"not json");
         assert_eq!(error.error_type, "Unhandled");
         assert_eq!(error.message, "not json");

@@ -262,7 +262,7 @@ async fn a_handler_error_comes_back_as_a_result_with_its_log_tail() {
     assert_eq!(invocation.status_code, 200);
     assert_eq!(invocation.request_id, "1f0");
     assert_eq!(invocation.executed_version, "7");
-    let error = invocation.function_error.expect("a function error");
+    let error = invocation.function_error.clone().expect("a function error");
     assert_eq!(error.error_type, "TypeError");
     assert!(
         error
