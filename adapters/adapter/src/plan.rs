@@ -219,7 +219,13 @@ mod tests {
         assert_eq!(plan.effective().count(), 2);
         let text = plan.to_string();
         assert_eq!(text.lines().count(), 3);
-        assert!(text.contains("~ code resize: update (new code) [UpdateFunctionCode]"), "{text}");
-        assert!(text.contains("= role functory-x-resize: no change"), "{text}");
+        assert!(
+            text.contains("~ code resize: update (new code) [UpdateFunctionCode]"),
+            "{text}"
+        );
+        assert!(
+            text.contains("= role functory-x-resize: no change"),
+            "{text}"
+        );
     }
 }

@@ -11,8 +11,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use functory_adapter::{
-    Adapter, DeployOptions, DeployPlan, InvocationType, InvokeOptions, ListOptions, LogFilter,
-    LogLevel, ProgressSink, TailOptions,
+    Adapter, DeployOptions, DeployPlan, InvocationType, InvokeOptions, ListOptions, LogLevel,
+    ProgressSink, TailOptions,
 };
 use functory_aws::{AwsAdapter, AwsSignIn, VersionInfo};
 use functory_core::{AdapterKind, Function, Manifest, Target};
@@ -22,7 +22,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::accounts::Accounts;
-use crate::local::{InvocationResult, LogLine};
+use crate::local::{InvocationResult, LogLine, LogQuery};
 use crate::{ApiError, ErrorCode, Project};
 
 /// One change of a deploy plan, for the Deploy view and `functory deploy --plan`.
@@ -459,21 +459,19 @@ impl CloudTarget {
         Ok(invocation.into())
     }
 
-    /// The function's log lines (`/aws/lambda/<fn>`), following when asked.
+    /// The function's log lines (`/aws/lambda/<fn>`) that match `query`, following when asked.
     pub async fn logs(
         &self,
         function: &str,
-        follow: bool,
-        filter: LogFilter,
-        last: Option<usize>,
+        query: &LogQuery,
     ) -> Result<Pin<Box<dyn Stream<Item = Result<LogLine, ApiError>> + Send>>, ApiError> {
         find_function(&self.manifest, function)?;
         let stream = self
             .adapter
             .tail_logs(TailOptions {
-                follow,
-                filter,
-                last,
+                follow: query.follow,
+                filter: crate::local::log_filter(query)?,
+                last: query.last.map(|n| n as usize),
                 ..TailOptions::new(function)
             })
             .await?;
