@@ -375,16 +375,7 @@ impl CloudTarget {
         for function in selected {
             let name = function.name.clone();
             let mut options = self.deploy_options(function, Some(checkpoint.commit.clone()));
-            let sink = progress.clone();
-            options.progress = Some(ProgressSink::new(move |p| {
-                sink(DeployStep {
-                    function: p.function,
-                    step: u32::try_from(p.step).unwrap_or(u32::MAX),
-                    steps: u32::try_from(p.steps).unwrap_or(u32::MAX),
-                    label: p.label,
-                    elapsed_ms: p.elapsed_ms,
-                });
-            }));
+            options.progress = Some(step_sink(progress.clone()));
             match self.adapter.deploy_function(&options).await {
                 Ok(outcome) => {
                     history.record_deploy(&DeployRecord {
@@ -415,6 +406,89 @@ impl CloudTarget {
                     });
                     break;
                 }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Deploys `function` exactly as it was at `commit` (a recorded deploy, a checkpoint):
+    /// its files and settings are taken from that commit, the work tree is left alone, and the
+    /// deploy is recorded on that commit.
+    pub async fn redeploy(
+        &self,
+        function: &str,
+        commit: &str,
+        progress: impl Fn(DeployStep) + Send + Sync + 'static,
+    ) -> Result<DeployReport, ApiError> {
+        let project = Project::open(&self.root)?;
+        let history = project.history()?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let dir = self
+            .root
+            .join(".functory/redeploy")
+            .join(format!("{}-{nanos}", &commit[..commit.len().min(12)]));
+        let result = async {
+            let full = history.export(commit, &dir)?;
+            let old = manifest_of(&dir)?;
+            let old_function = find_function(&old, function)
+                .map_err(|_| {
+                    ApiError::new(
+                        ErrorCode::NotFound,
+                        format!(
+                            "function `{function}` did not exist at commit {}",
+                            &full[..12]
+                        ),
+                    )
+                })?
+                .clone();
+            let mut options = DeployOptions::new(&dir, old_function);
+            options.project = Some(self.manifest.project_name.clone());
+            options.stage = Some(self.target.name.clone());
+            options.commit = Some(full.clone());
+            options.progress = Some(step_sink(Arc::new(progress)));
+            let outcome = self.adapter.deploy_function(&options).await;
+            Ok::<_, ApiError>((full, outcome))
+        }
+        .await;
+        let _ = std::fs::remove_dir_all(&dir);
+        let (full, outcome) = result?;
+        let mut report = DeployReport {
+            target: self.target.name.clone(),
+            commit: full.clone(),
+            checkpoint_created: false,
+            deployed: Vec::new(),
+            failed: None,
+        };
+        match outcome {
+            Ok(outcome) => {
+                history.record_deploy(&DeployRecord {
+                    target: self.target.name.clone(),
+                    function: function.to_owned(),
+                    cloud_version: outcome.version.clone(),
+                    code_hash: outcome.code_sha256.clone(),
+                    deployed_at: chrono::Utc::now().timestamp(),
+                    who: history.who(),
+                    commit: full,
+                })?;
+                report.deployed.push(DeployedFunction {
+                    function: function.to_owned(),
+                    version: outcome.version,
+                    code_sha256: outcome.code_sha256,
+                    uploaded: outcome.uploaded,
+                    calls: outcome.plan.calls(),
+                });
+            }
+            Err(error) => {
+                let error = ApiError::from(error);
+                report.failed = Some(DeployFailure {
+                    function: function.to_owned(),
+                    code: error.code,
+                    message: error.message,
+                    still_serving: self.serving(function).await,
+                });
             }
         }
         Ok(report)
@@ -528,6 +602,19 @@ impl CloudTarget {
             })
             .collect())
     }
+}
+
+/// The adapter's progress reports as [`DeployStep`]s for `report`.
+fn step_sink(report: Arc<impl Fn(DeployStep) + Send + Sync + 'static>) -> ProgressSink {
+    ProgressSink::new(move |p| {
+        report(DeployStep {
+            function: p.function,
+            step: u32::try_from(p.step).unwrap_or(u32::MAX),
+            steps: u32::try_from(p.steps).unwrap_or(u32::MAX),
+            label: p.label,
+            elapsed_ms: p.elapsed_ms,
+        });
+    })
 }
 
 fn level_name(level: LogLevel) -> String {

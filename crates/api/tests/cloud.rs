@@ -205,6 +205,39 @@ async fn deploy_checkpoints_records_redeploys_invokes_and_rolls_back() {
         .expect_err("no version 7");
     assert_eq!(bad.code, ErrorCode::InvalidInput);
 
+    // "Redeploy this": the first deploy's commit, exactly. Version 1 holds that code and
+    // configuration, so the stage only moves back to it; the work tree is untouched.
+    target.rollback("orders", "2").await.expect("forward");
+    let redeployed = target
+        .redeploy("orders", &report.commit, |_| {})
+        .await
+        .expect("redeploy");
+    assert_eq!(redeployed.failed, None);
+    assert_eq!(redeployed.deployed[0].version, "1");
+    assert_eq!(redeployed.deployed[0].calls, ["UpdateAlias"]);
+    assert!(
+        std::fs::read_to_string(root.join("orders/index.js"))
+            .unwrap()
+            .contains("ok: 2")
+    );
+    assert!(
+        !root
+            .join(".functory/redeploy")
+            .read_dir()
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false)
+    );
+    let note = git(
+        root,
+        &["notes", "--ref", "functory-deploys", "show", &report.commit],
+    );
+    assert_eq!(note.lines().count(), 3, "{note}");
+    let missing = target
+        .redeploy("nope", &report.commit, |_| {})
+        .await
+        .expect_err("unknown");
+    assert_eq!(missing.code, ErrorCode::NotFound);
+
     let invocation = target
         .invoke("orders", r#"{"id": 42}"#, false, false)
         .await

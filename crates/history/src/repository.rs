@@ -625,6 +625,34 @@ impl History {
         Ok(before)
     }
 
+    /// Writes the project's files as they are at `revision` into `dest` (which should be
+    /// empty), project-relative, keeping executable bits. Answers the full commit id. This is
+    /// how an earlier deploy is redeployed exactly, without touching the work tree.
+    pub fn export(&self, revision: &str, dest: &Path) -> Result<String> {
+        let commit = self.resolve(revision)?;
+        let files = self.files_at(&commit, &[])?;
+        let tree = commit.tree()?;
+        for repo_path in files {
+            let Some(relative) = self.project_relative(Path::new(&repo_path)) else {
+                continue;
+            };
+            let entry = tree.get_path(Path::new(&repo_path))?;
+            let blob = self.repo.find_blob(entry.id())?;
+            let target = dest.join(&relative);
+            if let Some(dir) = target.parent() {
+                fs::create_dir_all(dir).map_err(|e| HistoryError::Io(e.to_string()))?;
+            }
+            fs::write(&target, blob.content()).map_err(|e| HistoryError::Io(e.to_string()))?;
+            #[cfg(unix)]
+            if entry.filemode() == 0o100_755 {
+                use std::os::unix::fs::PermissionsExt;
+                fs::set_permissions(&target, fs::Permissions::from_mode(0o755))
+                    .map_err(|e| HistoryError::Io(e.to_string()))?;
+            }
+        }
+        Ok(commit.id().to_string())
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }

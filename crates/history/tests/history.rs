@@ -368,3 +368,45 @@ fn in_a_monorepo_only_the_project_folder_is_committed() {
         matches!(&timeline[0], TimelineEntry::Commit { files, .. } if files == &["src/app.py"])
     );
 }
+
+#[test]
+fn export_writes_the_project_as_it_was_at_a_commit() {
+    let (_dir, root) = fixtures();
+    let monorepo = root.join("monorepo");
+    let project = monorepo.join("services/thumbs");
+    let history = History::open_or_init(&project).unwrap();
+    let before = history.head_commit().unwrap().unwrap();
+    let old_app = std::fs::read_to_string(project.join("src/app.py")).unwrap();
+    std::fs::write(
+        project.join("src/app.py"),
+        "def handler(e, c):\n    return 2\n",
+    )
+    .unwrap();
+    history.checkpoint("thumbs v2").unwrap();
+
+    let out = tempfile::tempdir().unwrap();
+    let commit = history.export(&before[..10], out.path()).unwrap();
+    assert_eq!(commit, before);
+    // Project-relative, the old content, and nothing of the rest of the monorepo.
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("src/app.py")).unwrap(),
+        old_app
+    );
+    assert!(!out.path().join("web").exists());
+    assert!(!out.path().join("services").exists());
+    let listed = git(
+        &monorepo,
+        &["ls-tree", "-r", "--name-only", &before, "services/thumbs"],
+    );
+    for path in listed.lines() {
+        let relative = path.strip_prefix("services/thumbs/").unwrap();
+        assert!(
+            out.path().join(relative).is_file(),
+            "{relative} was not exported"
+        );
+    }
+    assert!(matches!(
+        history.export("no-such-commit", out.path()),
+        Err(HistoryError::NotFound(_))
+    ));
+}

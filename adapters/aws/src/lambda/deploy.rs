@@ -96,6 +96,30 @@ struct Prepared {
     function_arn: Option<String>,
 }
 
+fn observed_configuration(
+    config: &aws_sdk_lambda::types::FunctionConfiguration,
+    tags: HashMap<String, String>,
+) -> ObservedFunction {
+    ObservedFunction {
+        arn: config.function_arn().unwrap_or_default().to_owned(),
+        code_sha256: config.code_sha256().unwrap_or_default().to_owned(),
+        runtime: config
+            .runtime()
+            .map(|r| r.as_str().to_owned())
+            .unwrap_or_default(),
+        handler: config.handler().unwrap_or_default().to_owned(),
+        memory_mb: config.memory_size().unwrap_or(128),
+        timeout_s: config.timeout().unwrap_or(3),
+        role: config.role().unwrap_or_default().to_owned(),
+        environment: config
+            .environment()
+            .and_then(|e| e.variables())
+            .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
+        tags,
+    }
+}
+
 fn desired_environment(function: &Function) -> BTreeMap<String, String> {
     function
         .environment
@@ -202,34 +226,21 @@ impl AwsAdapter {
         let Some(config) = found.configuration() else {
             return Ok(None);
         };
-        Ok(Some(ObservedFunction {
-            arn: config.function_arn().unwrap_or_default().to_owned(),
-            code_sha256: config.code_sha256().unwrap_or_default().to_owned(),
-            runtime: config
-                .runtime()
-                .map(|r| r.as_str().to_owned())
-                .unwrap_or_default(),
-            handler: config.handler().unwrap_or_default().to_owned(),
-            memory_mb: config.memory_size().unwrap_or(128),
-            timeout_s: config.timeout().unwrap_or(3),
-            role: config.role().unwrap_or_default().to_owned(),
-            environment: config
-                .environment()
-                .and_then(|e| e.variables())
-                .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                .unwrap_or_default(),
-            tags: found.tags().cloned().unwrap_or_default(),
-        }))
+        Ok(Some(observed_configuration(
+            config,
+            found.tags().cloned().unwrap_or_default(),
+        )))
     }
 
-    /// The newest published version, if it holds exactly this code and configuration.
+    /// The newest published version that holds exactly this code and configuration, if any
+    /// (after a rollback, or for a redeploy of an earlier commit, that is an older one).
     async fn matching_version(
         &self,
         function: &Function,
         code_sha256: &str,
         role_arn: &str,
     ) -> Result<Option<String>> {
-        let mut newest: Option<(u64, aws_sdk_lambda::types::FunctionConfiguration)> = None;
+        let mut best: Option<u64> = None;
         let mut marker = None;
         loop {
             let page = self
@@ -245,12 +256,18 @@ impl AwsAdapter {
                         &format!("Lambda ListVersionsByFunction of `{}`", function.name),
                     )
                 })?;
-            for v in page.versions() {
-                let Some(n) = v.version().and_then(|v| v.parse::<u64>().ok()) else {
+            for config in page.versions() {
+                let Some(n) = config.version().and_then(|v| v.parse::<u64>().ok()) else {
                     continue;
                 };
-                if newest.as_ref().is_none_or(|(best, _)| n > *best) {
-                    newest = Some((n, v.clone()));
+                if best.is_some_and(|b| b >= n) {
+                    continue;
+                }
+                let observed = observed_configuration(config, HashMap::new());
+                if observed.code_sha256 == code_sha256
+                    && configuration_changes(function, &observed, Some(role_arn)).is_empty()
+                {
+                    best = Some(n);
                 }
             }
             marker = page.next_marker().map(str::to_owned);
@@ -258,30 +275,7 @@ impl AwsAdapter {
                 break;
             }
         }
-        let Some((n, config)) = newest else {
-            return Ok(None);
-        };
-        let observed = ObservedFunction {
-            arn: String::new(),
-            code_sha256: config.code_sha256().unwrap_or_default().to_owned(),
-            runtime: config
-                .runtime()
-                .map(|r| r.as_str().to_owned())
-                .unwrap_or_default(),
-            handler: config.handler().unwrap_or_default().to_owned(),
-            memory_mb: config.memory_size().unwrap_or(128),
-            timeout_s: config.timeout().unwrap_or(3),
-            role: config.role().unwrap_or_default().to_owned(),
-            environment: config
-                .environment()
-                .and_then(|e| e.variables())
-                .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                .unwrap_or_default(),
-            tags: HashMap::new(),
-        };
-        let same = observed.code_sha256 == code_sha256
-            && configuration_changes(function, &observed, Some(role_arn)).is_empty();
-        Ok(same.then(|| n.to_string()))
+        Ok(best.map(|n| n.to_string()))
     }
 
     /// What deploying `options` would change, without changing anything.
@@ -385,52 +379,57 @@ impl AwsAdapter {
                 }
                 function_arn = Some(existing.arn.clone());
                 let code_changed = existing.code_sha256 != package.code_sha256;
-                if code_changed {
-                    changes.push(change(
-                        ResourceKind::Code,
-                        name,
-                        ChangeAction::Update,
-                        vec![format!(
-                            "{} files, {}",
-                            package.files,
-                            mb(package.zip.len())
-                        )],
-                        &["UpdateFunctionCode"],
-                    ));
-                    steps.push(Step::UpdateCode);
-                } else {
-                    changes.push(PlannedChange::no_op(ResourceKind::Code, name));
-                }
                 let config = configuration_changes(function, existing, role_arn.as_deref());
                 let config_changed = !config.is_empty() || role_arn.is_none();
-                if config_changed {
-                    let details = if config.is_empty() {
-                        vec!["role → the new role".to_owned()]
-                    } else {
-                        config
-                    };
-                    changes.push(change(
-                        ResourceKind::Configuration,
-                        name,
-                        ChangeAction::Update,
-                        details,
-                        &["UpdateFunctionConfiguration"],
-                    ));
-                    steps.push(Step::UpdateConfiguration);
-                } else {
-                    changes.push(PlannedChange::no_op(ResourceKind::Configuration, name));
-                }
-                if code_changed || config_changed {
-                    TargetVersion::New
-                } else {
-                    let role_arn = role_arn.clone().unwrap_or_default();
-                    match self
-                        .matching_version(function, &package.code_sha256, &role_arn)
-                        .await?
-                    {
-                        Some(version) => TargetVersion::Existing(version),
-                        None => TargetVersion::New,
+                // A published version may already hold exactly this (a rollback, a redeploy
+                // of an earlier commit): then the stage only has to point at it. Without a
+                // stage, `$LATEST` is what runs, so it is always brought up to date.
+                let existing_version = match (&role_arn, &options.stage) {
+                    (Some(role_arn), Some(_)) => {
+                        self.matching_version(function, &package.code_sha256, role_arn)
+                            .await?
                     }
+                    _ => None,
+                };
+                if let Some(version) = existing_version {
+                    changes.push(PlannedChange::no_op(ResourceKind::Code, name));
+                    changes.push(PlannedChange::no_op(ResourceKind::Configuration, name));
+                    TargetVersion::Existing(version)
+                } else {
+                    if code_changed {
+                        changes.push(change(
+                            ResourceKind::Code,
+                            name,
+                            ChangeAction::Update,
+                            vec![format!(
+                                "{} files, {}",
+                                package.files,
+                                mb(package.zip.len())
+                            )],
+                            &["UpdateFunctionCode"],
+                        ));
+                        steps.push(Step::UpdateCode);
+                    } else {
+                        changes.push(PlannedChange::no_op(ResourceKind::Code, name));
+                    }
+                    if config_changed {
+                        let details = if config.is_empty() {
+                            vec!["role → the new role".to_owned()]
+                        } else {
+                            config
+                        };
+                        changes.push(change(
+                            ResourceKind::Configuration,
+                            name,
+                            ChangeAction::Update,
+                            details,
+                            &["UpdateFunctionConfiguration"],
+                        ));
+                        steps.push(Step::UpdateConfiguration);
+                    } else {
+                        changes.push(PlannedChange::no_op(ResourceKind::Configuration, name));
+                    }
+                    TargetVersion::New
                 }
             }
         };
