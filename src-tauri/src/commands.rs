@@ -3,6 +3,7 @@
 
 use functory_api::account_test::AccountTestResult;
 use functory_api::accounts::{AccountInput, AwsProfile};
+use functory_api::cloud::{DeployReport, DeployStep, FunctionPlan, FunctionVersion};
 use functory_api::core::ManifestEdit;
 use functory_api::core::template::FunctionTemplate;
 use functory_api::git_history::{Checkpoint, FileDiff, TimelineEntry, WorktreeStatus};
@@ -69,6 +70,11 @@ pub const COMMANDS: &[&str] = &[
     "lint_rule_docs",
     "preview_lint_fix",
     "apply_lint_fix",
+    "deploy_plan",
+    "deploy_functions",
+    "redeploy_function",
+    "function_versions",
+    "rollback_function",
 ];
 
 pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
@@ -118,6 +124,11 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         lint_rule_docs,
         preview_lint_fix,
         apply_lint_fix,
+        deploy_plan,
+        deploy_functions,
+        redeploy_function,
+        function_versions,
+        rollback_function,
     ]
 }
 
@@ -430,4 +441,64 @@ async fn apply_lint_fix(
     confirm: bool,
 ) -> Result<ProjectView> {
     session.apply_lint_fix(&finding_id, confirm)
+}
+
+// ---- cloud targets (Deploy) -------------------------------------------------------------------
+
+#[tauri::command]
+async fn deploy_plan(
+    session: State<'_, Session>,
+    target: String,
+    functions: Vec<String>,
+) -> Result<Vec<FunctionPlan>> {
+    session.deploy_plan(&target, &functions).await
+}
+
+/// Deploys, sending each step over `on_step` as it starts (the progress bar).
+#[tauri::command]
+async fn deploy_functions(
+    session: State<'_, Session>,
+    target: String,
+    functions: Vec<String>,
+    on_step: Channel<DeployStep>,
+) -> Result<DeployReport> {
+    session
+        .deploy(&target, &functions, move |step| {
+            let _ = on_step.send(step);
+        })
+        .await
+}
+
+#[tauri::command]
+async fn redeploy_function(
+    session: State<'_, Session>,
+    target: String,
+    function: String,
+    commit: String,
+    on_step: Channel<DeployStep>,
+) -> Result<DeployReport> {
+    session
+        .redeploy(&target, &function, &commit, move |step| {
+            let _ = on_step.send(step);
+        })
+        .await
+}
+
+#[tauri::command]
+async fn function_versions(
+    session: State<'_, Session>,
+    target: String,
+    function: String,
+) -> Result<Vec<FunctionVersion>> {
+    session.function_versions(&target, &function).await
+}
+
+#[tauri::command]
+async fn rollback_function(
+    session: State<'_, Session>,
+    target: String,
+    function: String,
+    version: String,
+) -> Result<()> {
+    session.rollback(&target, &function, &version).await
 }

@@ -20,6 +20,8 @@ use tauri::{WebviewWindow, WebviewWindowBuilder};
 
 /// The callback id the test gives the log subscription's channel.
 const LOG_CHANNEL: u32 = 4242;
+/// The callback id of the deploy's progress channel.
+const DEPLOY_CHANNEL: u32 = 4343;
 
 fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Result<Value, Value> {
     let request = InvokeRequest {
@@ -55,15 +57,22 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
     // What the log subscription sends over its channel, as the webview would receive it.
     let log_messages: Arc<Mutex<Vec<Value>>> = Arc::default();
     let received = log_messages.clone();
+    // What the deploy's progress channel sends.
+    let deploy_steps: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let steps_received = deploy_steps.clone();
     let builder = mock_builder().channel_interceptor(move |_webview, callback, _index, body| {
-        if callback != CallbackFn(LOG_CHANNEL) {
+        let sink = if callback == CallbackFn(LOG_CHANNEL) {
+            &received
+        } else if callback == CallbackFn(DEPLOY_CHANNEL) {
+            &steps_received
+        } else {
             return false;
-        }
-        let InvokeResponseBody::Json(json) = body else {
-            panic!("log batches are JSON");
         };
-        let message = serde_json::from_str(json).expect("a log batch is JSON");
-        received.lock().expect("the messages lock").push(message);
+        let InvokeResponseBody::Json(json) = body else {
+            panic!("channel messages are JSON");
+        };
+        let message = serde_json::from_str(json).expect("a channel message is JSON");
+        sink.lock().expect("the messages lock").push(message);
         true
     });
     let app = configure(builder, LaunchRequest::Nothing, Some(session))
@@ -491,6 +500,77 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
             .iter()
             .any(|d| d["code"] == "IAM002")
     );
+
+    // Deploy: an AWS target signed in with a keychain account, against moto.
+    moto.lambda_without_docker()
+        .unwrap_or_else(|error| panic!("{error}"));
+    call(
+        "add_account",
+        json!({ "input": { "kind": "aws-access-key", "name": "deployer", "accessKeyId": "AKIAIOSFODNN7EXAMPLE",
+                "secretAccessKey": canary, "sessionToken": null, "roleArn": null, "externalId": null, "region": null } }),
+    )
+    .unwrap();
+    let manifest = call("read_file", json!({ "path": "functory.toml" })).unwrap();
+    let with_target = format!(
+        "{}\n[targets.prod]\nadapter = \"aws\"\nregion = \"us-east-1\"\naccount = \"deployer\"\n",
+        manifest["text"].as_str().unwrap()
+    );
+    call(
+        "write_file",
+        json!({ "path": "functory.toml", "text": with_target }),
+    )
+    .unwrap();
+    let plans = call(
+        "deploy_plan",
+        json!({ "target": "prod", "functions": ["resize"] }),
+    )
+    .unwrap();
+    assert_eq!(plans[0]["function"], "resize");
+    assert_eq!(plans[0]["noOp"], false);
+    assert_eq!(plans[0]["changes"][0]["kind"], "role");
+    assert_eq!(plans[0]["changes"][0]["action"], "create");
+    let report = call(
+        "deploy_functions",
+        json!({ "target": "prod", "functions": ["resize"], "onStep": format!("__CHANNEL__:{DEPLOY_CHANNEL}") }),
+    )
+    .unwrap();
+    assert_eq!(report["failed"], Value::Null, "{report}");
+    assert_eq!(report["deployed"][0]["version"], "1");
+    let steps = deploy_steps.lock().unwrap().clone();
+    assert_eq!(steps.last().unwrap()["label"], "done", "{steps:?}");
+    assert_eq!(steps.last().unwrap()["steps"], 5);
+    let redeployed = call(
+        "redeploy_function",
+        json!({ "target": "prod", "function": "resize", "commit": report["commit"], "onStep": format!("__CHANNEL__:{DEPLOY_CHANNEL}") }),
+    )
+    .unwrap();
+    assert_eq!(redeployed["deployed"][0]["version"], "1");
+    let versions = call(
+        "function_versions",
+        json!({ "target": "prod", "function": "resize" }),
+    )
+    .unwrap();
+    assert_eq!(versions[0]["serving"], true);
+    let refused = call(
+        "rollback_function",
+        json!({ "target": "prod", "function": "resize", "version": "5" }),
+    )
+    .unwrap_err();
+    assert_eq!(refused["code"], "invalid_input");
+    assert_eq!(
+        call(
+            "rollback_function",
+            json!({ "target": "prod", "function": "resize", "version": "1" }),
+        )
+        .unwrap(),
+        Value::Null
+    );
+    let unknown = call(
+        "deploy_plan",
+        json!({ "target": "staging", "functions": [] }),
+    )
+    .unwrap_err();
+    assert_eq!(unknown["code"], "not_found");
 
     // A payload missing a field is refused with a message, not a crash.
     assert!(call("read_file", json!({})).is_err());

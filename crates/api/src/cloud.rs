@@ -355,15 +355,18 @@ impl CloudTarget {
         progress: impl Fn(DeployStep) + Send + Sync + 'static,
     ) -> Result<DeployReport, ApiError> {
         let selected = self.functions(functions)?;
-        let project = Project::open(&self.root)?;
-        let history = project.history()?;
         let names: Vec<&str> = selected.iter().map(|f| f.name.as_str()).collect();
-        let checkpoint = history.checkpoint(&format!(
-            "Deploy {} to {}",
-            names.join(", "),
-            self.target.name
-        ))?;
-        let who = history.who();
+        // The repository handle is not thread-safe: each history step opens its own, so no
+        // handle lives across an await.
+        let (checkpoint, who) = {
+            let history = Project::open(&self.root)?.history()?;
+            let checkpoint = history.checkpoint(&format!(
+                "Deploy {} to {}",
+                names.join(", "),
+                self.target.name
+            ))?;
+            (checkpoint, history.who())
+        };
         let progress = Arc::new(progress);
         let mut report = DeployReport {
             target: self.target.name.clone(),
@@ -378,7 +381,7 @@ impl CloudTarget {
             options.progress = Some(step_sink(progress.clone()));
             match self.adapter.deploy_function(&options).await {
                 Ok(outcome) => {
-                    history.record_deploy(&DeployRecord {
+                    self.record(&DeployRecord {
                         target: self.target.name.clone(),
                         function: name.clone(),
                         cloud_version: outcome.version.clone(),
@@ -420,8 +423,6 @@ impl CloudTarget {
         commit: &str,
         progress: impl Fn(DeployStep) + Send + Sync + 'static,
     ) -> Result<DeployReport, ApiError> {
-        let project = Project::open(&self.root)?;
-        let history = project.history()?;
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
@@ -431,7 +432,7 @@ impl CloudTarget {
             .join(".functory/redeploy")
             .join(format!("{}-{nanos}", &commit[..commit.len().min(12)]));
         let result = async {
-            let full = history.export(commit, &dir)?;
+            let full = Project::open(&self.root)?.history()?.export(commit, &dir)?;
             let old = manifest_of(&dir)?;
             let old_function = find_function(&old, function)
                 .map_err(|_| {
@@ -464,13 +465,14 @@ impl CloudTarget {
         };
         match outcome {
             Ok(outcome) => {
-                history.record_deploy(&DeployRecord {
+                let who = Project::open(&self.root)?.history()?.who();
+                self.record(&DeployRecord {
                     target: self.target.name.clone(),
                     function: function.to_owned(),
                     cloud_version: outcome.version.clone(),
                     code_hash: outcome.code_sha256.clone(),
                     deployed_at: chrono::Utc::now().timestamp(),
-                    who: history.who(),
+                    who,
                     commit: full,
                 })?;
                 report.deployed.push(DeployedFunction {
@@ -492,6 +494,12 @@ impl CloudTarget {
             }
         }
         Ok(report)
+    }
+
+    fn record(&self, record: &DeployRecord) -> Result<(), ApiError> {
+        Ok(Project::open(&self.root)?
+            .history()?
+            .record_deploy(record)?)
     }
 
     /// The version the target's stage serves, if the function has been deployed there.

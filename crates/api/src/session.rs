@@ -18,6 +18,7 @@ use functory_vault::AccountSummary;
 
 use crate::account_test::AccountTestResult;
 use crate::accounts::{AccountInput, Accounts, AwsProfile, aws_config_paths, aws_profiles};
+use crate::cloud;
 use crate::error::{ApiError, ErrorCode};
 use crate::files::FileContent;
 use crate::lint::{self, LintFixPreview, LintReport, LintRuleDoc};
@@ -516,6 +517,73 @@ impl Session {
     }
 
     /// Applies a finding's fix (atomic write). Unsafe fixes need `confirm`.
+    // ---- cloud targets (Deploy) ------------------------------------------------------------
+
+    async fn cloud_target(&self, target: &str) -> Result<cloud::CloudTarget, ApiError> {
+        let root = self.current()?.root().to_owned();
+        cloud::connect(&root, target, &self.accounts).await
+    }
+
+    /// What deploying `functions` (all when empty) to `target` would change.
+    pub async fn deploy_plan(
+        &self,
+        target: &str,
+        functions: &[String],
+    ) -> Result<Vec<cloud::FunctionPlan>, ApiError> {
+        tracing::debug!(target, ?functions, "deploy_plan");
+        self.cloud_target(target).await?.plan(functions).await
+    }
+
+    /// Checkpoints, deploys and records; `progress` gets every step.
+    pub async fn deploy(
+        &self,
+        target: &str,
+        functions: &[String],
+        progress: impl Fn(cloud::DeployStep) + Send + Sync + 'static,
+    ) -> Result<cloud::DeployReport, ApiError> {
+        tracing::debug!(target, ?functions, "deploy");
+        self.cloud_target(target)
+            .await?
+            .deploy(functions, progress)
+            .await
+    }
+
+    /// Deploys `function` exactly as it was at `commit` ("Redeploy this" in History).
+    pub async fn redeploy(
+        &self,
+        target: &str,
+        function: &str,
+        commit: &str,
+        progress: impl Fn(cloud::DeployStep) + Send + Sync + 'static,
+    ) -> Result<cloud::DeployReport, ApiError> {
+        tracing::debug!(target, function, commit, "redeploy");
+        self.cloud_target(target)
+            .await?
+            .redeploy(function, commit, progress)
+            .await
+    }
+
+    pub async fn function_versions(
+        &self,
+        target: &str,
+        function: &str,
+    ) -> Result<Vec<cloud::FunctionVersion>, ApiError> {
+        self.cloud_target(target).await?.versions(function).await
+    }
+
+    pub async fn rollback(
+        &self,
+        target: &str,
+        function: &str,
+        version: &str,
+    ) -> Result<(), ApiError> {
+        tracing::debug!(target, function, version, "rollback");
+        self.cloud_target(target)
+            .await?
+            .rollback(function, version)
+            .await
+    }
+
     pub fn apply_lint_fix(&self, finding_id: &str, confirm: bool) -> Result<ProjectView, ApiError> {
         tracing::debug!(finding_id, confirm, "apply_lint_fix");
         let project = self.current()?;
