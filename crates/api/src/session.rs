@@ -516,7 +516,6 @@ impl Session {
         lint::preview_fix(&self.current()?, finding_id)
     }
 
-    /// Applies a finding's fix (atomic write). Unsafe fixes need `confirm`.
     // ---- cloud targets (Deploy) ------------------------------------------------------------
 
     async fn cloud_target(&self, target: &str) -> Result<cloud::CloudTarget, ApiError> {
@@ -584,6 +583,7 @@ impl Session {
             .await
     }
 
+    /// Applies a finding's fix (atomic write). Unsafe fixes need `confirm`.
     pub fn apply_lint_fix(&self, finding_id: &str, confirm: bool) -> Result<ProjectView, ApiError> {
         tracing::debug!(finding_id, confirm, "apply_lint_fix");
         let project = self.current()?;
