@@ -1,0 +1,760 @@
+//! Serverless Framework `serverless.yml` into a manifest.
+//!
+//! The service's functions with the provider's defaults, their http/httpApi/schedule/s3/sqs/
+//! stream events and function URLs, and IAM statements: the provider's (`iam.role.statements`
+//! or the legacy `iamRoleStatements`) and per-function ones (serverless-iam-roles-per-function).
+//! Variables are resolved where the file itself says what they are: `${self:…}` references,
+//! the fallbacks of `${opt:…}` and `${env:…}`, the Framework's stage and region defaults.
+//! `${env:X}` without a fallback is not read from this machine's environment on purpose: it
+//! may be a secret, and functory.toml is committed. Unresolved variables stay as text, reported.
+
+use functory_core::{Cors, Function, Manifest, Permission, Target, Trigger, UrlAuth};
+use functory_lint::parse::{Node, Span};
+
+use crate::cfn::{Cfn, source_name};
+use crate::manifest_text::manifest_toml;
+use crate::report::{ImportError, Imported};
+use crate::sam::{
+    Reading, TRIGGER_KINDS, check_runtime, describe, local_target, new_function, storage_events,
+};
+use crate::source::{Reporter, parse_document, scalar_text};
+
+/// How deep variables may nest in each other before the importer gives up on one.
+const MAX_VARIABLE_DEPTH: usize = 32;
+
+/// Serverless variables of one file.
+#[derive(Debug)]
+pub struct Variables<'n> {
+    root: &'n Node,
+}
+
+impl Variables<'_> {
+    /// `text` with every variable the file resolves replaced; the others kept, and reported.
+    pub fn resolve(&self, text: &str, span: Span, subject: &str, rep: &mut Reporter<'_>) -> String {
+        self.resolve_in(text, span, subject, rep, &mut Vec::new())
+    }
+
+    fn resolve_in(
+        &self,
+        text: &str,
+        span: Span,
+        subject: &str,
+        rep: &mut Reporter<'_>,
+        stack: &mut Vec<String>,
+    ) -> String {
+        // Kept variables are parked behind control characters so the loop does not see them
+        // again, and restored at the end.
+        const OPEN: char = '\u{1}';
+        const CLOSE: char = '\u{2}';
+        let mut text = text.to_owned();
+        for _ in 0..256 {
+            let Some(close) = text.find('}').filter(|&c| text[..c].contains("${")) else {
+                break;
+            };
+            let Some(open) = text[..close].rfind("${") else {
+                break;
+            };
+            let inner = text[open + 2..close].to_owned();
+            let replacement = match self.variable(&inner, span, subject, rep, stack) {
+                Some(value) => value,
+                None => format!("{OPEN}{inner}{CLOSE}"),
+            };
+            text.replace_range(open..=close, &replacement);
+        }
+        text.replace(OPEN, "${").replace(CLOSE, "}")
+    }
+
+    /// The value of one variable expression (`self:custom.x, 'fallback'`), or `None`.
+    fn variable(
+        &self,
+        expression: &str,
+        span: Span,
+        subject: &str,
+        rep: &mut Reporter<'_>,
+        stack: &mut Vec<String>,
+    ) -> Option<String> {
+        let (source, fallback) = match expression.split_once(',') {
+            Some((source, fallback)) => (source.trim(), Some(fallback.trim())),
+            None => (expression.trim(), None),
+        };
+        if let Some(start) = stack.iter().position(|s| s == source) {
+            let mut chain: Vec<&str> = stack[start..].iter().map(String::as_str).collect();
+            chain.push(source);
+            rep.not_mapped(
+                span,
+                subject,
+                format!(
+                    "circular reference {}: kept as the text `${{{expression}}}`",
+                    chain.join(" → ")
+                ),
+            );
+            return None;
+        }
+        if stack.len() >= MAX_VARIABLE_DEPTH {
+            return None;
+        }
+        let fallback_value = |this: &Self, rep: &mut Reporter<'_>, stack: &mut Vec<String>| {
+            let fallback = fallback?;
+            if let Some(quoted) = fallback
+                .strip_prefix('\'')
+                .and_then(|f| f.strip_suffix('\''))
+                .or_else(|| fallback.strip_prefix('"').and_then(|f| f.strip_suffix('"')))
+            {
+                return Some(quoted.to_owned());
+            }
+            if fallback.contains(':') {
+                return this.variable(fallback, span, subject, rep, stack);
+            }
+            Some(fallback.to_owned())
+        };
+        let (kind, name) = source.split_once(':').unwrap_or(("", source));
+        let found = match kind {
+            "self" => {
+                stack.push(source.to_owned());
+                let value = self
+                    .lookup(name)
+                    .and_then(scalar_text)
+                    .map(|value| self.resolve_in(&value, span, subject, rep, stack));
+                stack.pop();
+                value.filter(|v| !v.contains("${"))
+            }
+            "sls" if name == "stage" => Some(self.stage(rep, stack, span, subject)),
+            "opt" if name == "stage" && fallback.is_none() => {
+                Some(self.stage(rep, stack, span, subject))
+            }
+            "opt" if name == "region" && fallback.is_none() => {
+                Some(self.region(rep, stack, span, subject))
+            }
+            "aws" if name == "region" => Some(self.region(rep, stack, span, subject)),
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+        stack.push(source.to_owned());
+        let fallback = fallback_value(self, rep, stack);
+        stack.pop();
+        if fallback.is_some() {
+            return fallback;
+        }
+        let why = match kind {
+            "env" => {
+                "an environment variable read at deploy time; not copied into functory.toml (it may be a secret)"
+            }
+            "opt" => "a command-line option of `serverless deploy`",
+            "ssm" | "secretsmanager" => "a parameter read from AWS at deploy time",
+            "self" => "the file does not define it",
+            _ => "a variable source Functory does not read",
+        };
+        rep.not_mapped(
+            span,
+            subject,
+            format!("`${{{expression}}}` kept as text: {why}"),
+        );
+        None
+    }
+
+    fn lookup(&self, path: &str) -> Option<&Node> {
+        let mut node = self.root;
+        for part in path.split('.').filter(|p| !p.is_empty()) {
+            node = node.get(part)?;
+        }
+        Some(node)
+    }
+
+    fn provider_setting(
+        &self,
+        key: &str,
+        default: &str,
+        rep: &mut Reporter<'_>,
+        stack: &mut Vec<String>,
+        span: Span,
+        subject: &str,
+    ) -> String {
+        let path = format!("provider.{key}");
+        if stack.contains(&format!("self:{path}")) {
+            return default.to_owned();
+        }
+        stack.push(format!("self:{path}"));
+        let value = self
+            .lookup(&path)
+            .and_then(scalar_text)
+            .map(|v| self.resolve_in(&v, span, subject, rep, stack));
+        stack.pop();
+        value
+            .filter(|v| !v.contains("${"))
+            .unwrap_or_else(|| default.to_owned())
+    }
+
+    /// The Framework's stage: `provider.stage`, else `dev`.
+    fn stage(
+        &self,
+        rep: &mut Reporter<'_>,
+        stack: &mut Vec<String>,
+        span: Span,
+        subject: &str,
+    ) -> String {
+        self.provider_setting("stage", "dev", rep, stack, span, subject)
+    }
+
+    /// The Framework's region: `provider.region`, else `us-east-1`.
+    fn region(
+        &self,
+        rep: &mut Reporter<'_>,
+        stack: &mut Vec<String>,
+        span: Span,
+        subject: &str,
+    ) -> String {
+        self.provider_setting("region", "us-east-1", rep, stack, span, subject)
+    }
+}
+
+const PROVIDER_KEYS: &[&str] = &[
+    "name",
+    "runtime",
+    "memorySize",
+    "timeout",
+    "environment",
+    "region",
+    "stage",
+    "iam",
+    "iamRoleStatements",
+];
+
+const FUNCTION_KEYS: &[&str] = &[
+    "handler",
+    "runtime",
+    "memorySize",
+    "timeout",
+    "environment",
+    "events",
+    "iamRoleStatements",
+    "iamRoleStatementsInherit",
+    "url",
+];
+
+/// Imports a `serverless.yml`. `file` names it in the report and the header; the project is
+/// named after the service, else `default_project`.
+pub fn import_serverless(
+    text: &str,
+    file: &str,
+    default_project: &str,
+) -> Result<Imported, ImportError> {
+    let root = parse_document(text, file)?;
+    let Some(functions) = root.get("functions").filter(|f| f.as_object().is_some()) else {
+        return Err(ImportError::Shape {
+            file: file.to_owned(),
+            message: "no `functions` mapping: this is not a Serverless Framework service".into(),
+        });
+    };
+    let mut rep = Reporter::new(text, file);
+    let vars = Variables { root: &root };
+    let cfn = Cfn::new(None, root.get("resources").and_then(|r| r.get("Resources")));
+    let empty = Node::new(functory_lint::parse::Value::Object(Vec::new()), root.span);
+    let provider = root.get("provider").unwrap_or(&empty);
+
+    for section in root.as_object().unwrap_or_default() {
+        match section.key.as_str() {
+            "service" | "provider" | "functions" | "custom" | "frameworkVersion"
+            | "configValidationMode" | "variablesResolutionMode" | "useDotenv" => {}
+            "resources" => rep.not_mapped(
+                section.key_span,
+                "resources",
+                "CloudFormation resources are not declared in functory.toml; events and statements that refer to them are resolved",
+            ),
+            other => rep.not_mapped(
+                section.key_span,
+                other,
+                format!("functory.toml has no `{other}`; left out"),
+            ),
+        }
+    }
+    for key in provider.as_object().unwrap_or_default() {
+        if !PROVIDER_KEYS.contains(&key.key.as_str()) {
+            rep.not_mapped(
+                key.key_span,
+                &format!("provider.{}", key.key),
+                "not mapped: functory.toml has no such setting",
+            );
+        }
+    }
+    if let Some(name) = provider.get("name").and_then(Node::as_str)
+        && name != "aws"
+    {
+        rep.not_mapped(
+            provider.span,
+            "provider.name",
+            format!("provider `{name}`: only AWS services are imported as they are"),
+        );
+    }
+
+    let mut r = Reading {
+        cfn,
+        rep: &mut rep,
+        stack: Vec::new(),
+        vars: Some(&vars),
+    };
+    let service = root.get("service");
+    let project_name = service
+        .and_then(|s| s.get("name").or(Some(s)))
+        .and_then(|s| r.text(s, "service"))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| default_project.to_owned());
+
+    let provider_statements = match provider.get("iam").and_then(|i| i.get("role")) {
+        Some(role) if role.as_str().is_some() || role.is_intrinsic() => {
+            r.rep.not_mapped(
+                role.span,
+                "provider.iam.role",
+                "an existing role: its policies are not imported; list the functions' permissions in functory.toml",
+            );
+            Vec::new()
+        }
+        Some(role) => role
+            .get("statements")
+            .map(|s| r.statements(s, "provider.iam.role.statements"))
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let legacy_statements = provider
+        .get("iamRoleStatements")
+        .map(|s| r.statements(s, "provider.iamRoleStatements"))
+        .unwrap_or_default();
+    let shared: Vec<Permission> = provider_statements
+        .into_iter()
+        .chain(legacy_statements)
+        .collect();
+
+    let mut imported: Vec<Function> = Vec::new();
+    for member in functions.as_object().unwrap_or_default() {
+        let subject = format!("functions.{}", member.key);
+        if let Some(function) = import_function(
+            member.key.as_str(),
+            &member.value,
+            member.key_span,
+            &subject,
+            provider,
+            &shared,
+            &mut r,
+        ) {
+            r.rep.mapped(
+                member.key_span,
+                &subject,
+                format!("function `{}`", function.name),
+            );
+            imported.push(function);
+        }
+    }
+
+    let mut targets = vec![local_target()];
+    if let Some(region) = provider
+        .get("region")
+        .and_then(|n| r.text(n, "provider.region"))
+    {
+        targets.push(Target {
+            name: "aws".into(),
+            adapter: functory_core::AdapterKind::Aws,
+            region: Some(region),
+            profile: None,
+            account: None,
+        });
+    }
+    let manifest = Manifest {
+        project_name,
+        targets,
+        functions: imported,
+    };
+    let toml = manifest_toml(
+        &manifest,
+        &format!(
+            "Imported by `functory import serverless` from {file} (Serverless Framework).\nThe file was left unchanged; this file is now the project's manifest."
+        ),
+    );
+    Ok(Imported {
+        manifest,
+        toml,
+        report: rep.report,
+    })
+}
+
+fn import_function(
+    key: &str,
+    node: &Node,
+    key_span: Span,
+    subject: &str,
+    provider: &Node,
+    shared: &[Permission],
+    r: &mut Reading<'_, '_, '_>,
+) -> Option<Function> {
+    for property in node.as_object().unwrap_or_default() {
+        if !FUNCTION_KEYS.contains(&property.key.as_str()) {
+            r.rep.not_mapped(
+                property.key_span,
+                &format!("{subject}.{}", property.key),
+                "not mapped: functory.toml has no such setting",
+            );
+        }
+    }
+    let setting = |name: &str| {
+        node.get(name)
+            .map(|n| (n, format!("{subject}.{name}")))
+            .or_else(|| provider.get(name).map(|n| (n, format!("provider.{name}"))))
+    };
+    let name = if functory_core::manifest::is_valid_function_name(key) {
+        key.to_owned()
+    } else {
+        let cleaned: String = key
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .take(64)
+            .collect();
+        r.rep.not_mapped(
+            key_span,
+            subject,
+            format!("function name `{key}` is not valid in functory.toml; imported as `{cleaned}`"),
+        );
+        cleaned
+    };
+    let Some(handler) = node
+        .get("handler")
+        .and_then(|h| r.text(h, &format!("{subject}.handler")))
+    else {
+        r.rep.not_mapped(
+            key_span,
+            subject,
+            "no handler (a container image?): not imported",
+        );
+        return None;
+    };
+    let Some((runtime_node, runtime_subject)) = setting("runtime") else {
+        r.rep.not_mapped(
+            key_span,
+            subject,
+            "no runtime here or in provider: not imported",
+        );
+        return None;
+    };
+    let runtime = r.text(runtime_node, &runtime_subject)?;
+    let mut function = new_function(name, runtime, handler, ".".to_owned());
+    check_runtime(
+        &function.runtime,
+        Some(runtime_node),
+        &runtime_subject,
+        r.rep,
+    );
+    if let Some((n, s)) = setting("memorySize")
+        && let Some(memory) = r.number(n, &s)
+    {
+        function.memory_mb = memory;
+    }
+    if let Some((n, s)) = setting("timeout")
+        && let Some(timeout) = r.number(n, &s)
+    {
+        function.timeout_s = timeout;
+    }
+    // The provider's variables apply to every function; a function's own override them.
+    if let Some(vars) = provider.get("environment") {
+        r.environment(vars, "provider.environment", &mut function.environment);
+    }
+    if let Some(vars) = node.get("environment") {
+        r.environment(
+            vars,
+            &format!("{subject}.environment"),
+            &mut function.environment,
+        );
+    }
+    if let Some(events) = node.get("events") {
+        for (i, event) in events.items().enumerate() {
+            let event_subject = format!("{subject}.events[{i}]");
+            for trigger in serverless_event(event, &event_subject, r) {
+                r.rep.mapped(event.span, &event_subject, describe(&trigger));
+                function.triggers.push(trigger);
+            }
+        }
+    }
+    if let Some(url) = node.get("url")
+        && let Some(trigger) = function_url(url, &format!("{subject}.url"), r)
+    {
+        r.rep
+            .mapped(url.span, &format!("{subject}.url"), describe(&trigger));
+        function.triggers.push(trigger);
+    }
+    match node.get("iamRoleStatements") {
+        Some(statements) => {
+            function.permissions =
+                r.statements(statements, &format!("{subject}.iamRoleStatements"));
+            // serverless-iam-roles-per-function gives the function its own role; the
+            // provider's statements join it only when asked.
+            if node
+                .get("iamRoleStatementsInherit")
+                .and_then(scalar_text)
+                .is_some_and(|v| v == "true")
+            {
+                function.permissions.extend(shared.iter().cloned());
+            }
+        }
+        None => function.permissions = shared.to_vec(),
+    }
+    Some(function)
+}
+
+fn serverless_event(event: &Node, subject: &str, r: &mut Reading<'_, '_, '_>) -> Vec<Trigger> {
+    let Some([member]) = event.as_object() else {
+        r.rep.not_mapped(
+            event.span,
+            subject,
+            "an event is a mapping with one key, its type",
+        );
+        return Vec::new();
+    };
+    let kind = member.key.as_str();
+    let value = &member.value;
+    let subject = format!("{subject}.{kind}");
+    let report_extra = |r: &mut Reading<'_, '_, '_>, known: &[&str]| {
+        for property in value.as_object().unwrap_or_default() {
+            if !known.contains(&property.key.as_str()) {
+                r.rep.not_mapped(
+                    property.key_span,
+                    &format!("{subject}.{}", property.key),
+                    "not mapped: functory.toml has no such setting",
+                );
+            }
+        }
+    };
+    let get = |r: &mut Reading<'_, '_, '_>, key: &str| {
+        value
+            .get(key)
+            .and_then(|n| r.text(n, &format!("{subject}.{key}")))
+    };
+    match kind {
+        "http" | "httpApi" => {
+            let (method, path) = if value.as_object().is_some() {
+                report_extra(r, &["method", "path"]);
+                (get(r, "method"), get(r, "path"))
+            } else {
+                let Some(text) = r.text(value, &subject) else {
+                    return Vec::new();
+                };
+                if kind == "httpApi" && text.trim() == "*" {
+                    (Some("*".to_owned()), None)
+                } else {
+                    let mut parts = text.split_whitespace();
+                    (
+                        parts.next().map(str::to_owned),
+                        parts.next().map(str::to_owned),
+                    )
+                }
+            };
+            let method = match method.as_deref() {
+                Some("*") | Some("any") | Some("ANY") => "ANY".to_owned(),
+                Some(m) => m.to_ascii_uppercase(),
+                None => {
+                    r.rep
+                        .not_mapped(value.span, &subject, "an http event needs a method");
+                    return Vec::new();
+                }
+            };
+            // `httpApi: '*'` (or a `*` method without a path) is the API's catch-all route.
+            let path = match path {
+                Some(p) if p.starts_with('/') => p,
+                Some(p) => format!("/{p}"),
+                None if kind == "httpApi" => "/{proxy+}".to_owned(),
+                None => {
+                    r.rep
+                        .not_mapped(value.span, &subject, "an http event needs a path");
+                    return Vec::new();
+                }
+            };
+            vec![Trigger::Http { method, path }]
+        }
+        "schedule" => {
+            let (rates, timezone) = if value.as_object().is_some() {
+                report_extra(r, &["rate", "enabled", "timezone", "name", "description"]);
+                if value
+                    .get("enabled")
+                    .and_then(scalar_text)
+                    .is_some_and(|e| e == "false")
+                {
+                    r.rep.not_mapped(
+                        value.span,
+                        &subject,
+                        "the schedule is disabled; functory.toml has no disabled schedules, so it is imported enabled",
+                    );
+                }
+                let rates = value
+                    .get("rate")
+                    .map(|n| r.texts(n, &format!("{subject}.rate")))
+                    .unwrap_or_default();
+                (rates, get(r, "timezone"))
+            } else {
+                (r.text(value, &subject).into_iter().collect(), None)
+            };
+            if rates.is_empty() {
+                r.rep
+                    .not_mapped(value.span, &subject, "a schedule event without a rate");
+            }
+            rates
+                .into_iter()
+                .map(|expression| Trigger::Schedule {
+                    expression,
+                    timezone: timezone.clone(),
+                })
+                .collect()
+        }
+        "s3" => {
+            let (bucket, events, mut prefix, mut suffix) = if value.as_object().is_some() {
+                report_extra(r, &["bucket", "event", "rules", "existing"]);
+                let events = value
+                    .get("event")
+                    .map(|e| r.texts(e, &format!("{subject}.event")))
+                    .unwrap_or_default();
+                (get(r, "bucket"), events, None, None)
+            } else {
+                (r.text(value, &subject), Vec::new(), None, None)
+            };
+            for rule in value.get("rules").map(Node::items).into_iter().flatten() {
+                for member in rule.as_object().unwrap_or_default() {
+                    let text = r.text(&member.value, &format!("{subject}.rules"));
+                    match member.key.as_str() {
+                        "prefix" => prefix = text,
+                        "suffix" => suffix = text,
+                        other => r.rep.not_mapped(
+                            member.key_span,
+                            &format!("{subject}.rules"),
+                            format!("rule `{other}` is neither prefix nor suffix"),
+                        ),
+                    }
+                }
+            }
+            let Some(bucket) = bucket else {
+                r.rep
+                    .not_mapped(value.span, &subject, "an s3 event without a bucket");
+                return Vec::new();
+            };
+            vec![Trigger::Storage {
+                bucket,
+                prefix,
+                suffix,
+                events: storage_events(events),
+            }]
+        }
+        "sqs" => {
+            let (arn, batch_size) = if value.as_object().is_some() && !value.is_intrinsic() {
+                report_extra(r, &["arn", "batchSize"]);
+                let batch = value
+                    .get("batchSize")
+                    .and_then(|b| r.number(b, &format!("{subject}.batchSize")));
+                (get(r, "arn"), batch)
+            } else {
+                (r.text(value, &subject), None)
+            };
+            let Some(arn) = arn else {
+                r.rep
+                    .not_mapped(value.span, &subject, "an sqs event without a queue ARN");
+                return Vec::new();
+            };
+            vec![Trigger::Queue {
+                queue: source_name(&arn),
+                batch_size,
+            }]
+        }
+        "stream" => {
+            let (arn, batch_size, starting_position) =
+                if value.as_object().is_some() && !value.is_intrinsic() {
+                    report_extra(r, &["arn", "type", "batchSize", "startingPosition"]);
+                    let batch = value
+                        .get("batchSize")
+                        .and_then(|b| r.number(b, &format!("{subject}.batchSize")));
+                    (get(r, "arn"), batch, get(r, "startingPosition"))
+                } else {
+                    (r.text(value, &subject), None, None)
+                };
+            let Some(arn) = arn else {
+                r.rep
+                    .not_mapped(value.span, &subject, "a stream event without an ARN");
+                return Vec::new();
+            };
+            vec![Trigger::Stream {
+                stream: source_name(&arn),
+                batch_size,
+                starting_position,
+            }]
+        }
+        other => {
+            r.rep.not_mapped(
+                member.key_span,
+                &subject,
+                format!("event type `{other}` has no Functory trigger kind (Functory has {TRIGGER_KINDS})"),
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// A function's `url`: `true`, or `{ authorizer: aws_iam, cors: true | {…} }`.
+fn function_url(url: &Node, subject: &str, r: &mut Reading<'_, '_, '_>) -> Option<Trigger> {
+    if scalar_text(url).is_some_and(|v| v == "false") {
+        return None;
+    }
+    let auth = match url.get("authorizer").and_then(scalar_text).as_deref() {
+        Some("aws_iam") => UrlAuth::Iam,
+        Some(other) => {
+            r.rep.not_mapped(
+                url.span,
+                subject,
+                format!(
+                    "authorizer `{other}`: function URLs are public or aws_iam; imported as public"
+                ),
+            );
+            UrlAuth::None
+        }
+        None => UrlAuth::None,
+    };
+    let cors = match url.get("cors") {
+        None => None,
+        Some(c) if scalar_text(c).is_some_and(|v| v == "true") => Some(Cors {
+            // The Framework's defaults for `cors: true`.
+            allow_origins: vec!["*".into()],
+            allow_methods: vec!["*".into()],
+            allow_headers: [
+                "Content-Type",
+                "X-Amz-Date",
+                "Authorization",
+                "X-Api-Key",
+                "X-Amz-Security-Token",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            ..Cors::default()
+        }),
+        Some(c) => {
+            let mut list = |key: &str| {
+                c.get(key)
+                    .map(|v| r.texts(v, &format!("{subject}.cors.{key}")))
+                    .unwrap_or_default()
+            };
+            let mut cors = Cors {
+                allow_origins: list("allowedOrigins"),
+                allow_methods: list("allowedMethods"),
+                allow_headers: list("allowedHeaders"),
+                expose_headers: list("exposedResponseHeaders"),
+                ..Cors::default()
+            };
+            cors.allow_credentials = c
+                .get("allowCredentials")
+                .and_then(scalar_text)
+                .is_some_and(|v| v == "true");
+            cors.max_age = c
+                .get("maxAge")
+                .and_then(|m| r.number(m, &format!("{subject}.cors.maxAge")));
+            Some(cors)
+        }
+    };
+    Some(Trigger::Url { auth, cors })
+}
