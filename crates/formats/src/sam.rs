@@ -253,6 +253,18 @@ impl Reading<'_, '_, '_> {
         text
     }
 
+    /// The queue or stream name an event source names (see [`source_name`]); the ARN's
+    /// deploy-time parts (region, account) do not matter once the name is known, so they are
+    /// only reported when the name itself stays unknown.
+    pub fn source(&mut self, node: &Node, subject: &str) -> Option<String> {
+        let before = self.rep.report.not_mapped.len();
+        let name = source_name(&self.text(node, subject)?);
+        if !name.contains("${") {
+            self.rep.report.not_mapped.truncate(before);
+        }
+        Some(name)
+    }
+
     pub fn number(&mut self, node: &Node, subject: &str) -> Option<u32> {
         let text = self.text(node, subject)?;
         let number = text.trim().parse::<u32>().ok();
@@ -750,10 +762,18 @@ impl<'n> SamImporter<'n> {
             vars: None,
         };
         let p = |key: &str| format!("{subject}.Properties.{key}");
-        let arn = props
-            .and_then(|p| p.get("EventSourceArn"))
+        let source = props.and_then(|p| p.get("EventSourceArn"));
+        let arn = source
             .and_then(|a| r.text(a, &p("EventSourceArn")))
             .unwrap_or_default();
+        // Re-read quietly: a known queue or stream name needs no report of its ARN's region.
+        if let Some(a) = source {
+            r.rep
+                .report
+                .not_mapped
+                .retain(|i| i.subject != p("EventSourceArn"));
+            let _ = r.source(a, &p("EventSourceArn"));
+        }
         let batch_size = props
             .and_then(|p| p.get("BatchSize"))
             .and_then(|b| r.number(b, &p("BatchSize")));
@@ -1017,20 +1037,20 @@ fn sam_event(event: &Node, subject: &str, r: &mut Reading<'_, '_, '_>) -> Option
             }
         }
         "SQS" => {
-            let Some(queue) = props.get("Queue").and_then(|n| r.text(n, &p("Queue"))) else {
+            let Some(queue) = props.get("Queue").and_then(|n| r.source(n, &p("Queue"))) else {
                 r.rep
                     .not_mapped(event.span, subject, "an SQS event without Queue");
                 return None;
             };
             Trigger::Queue {
-                queue: source_name(&queue),
+                queue,
                 batch_size: props
                     .get("BatchSize")
                     .and_then(|n| r.number(n, &p("BatchSize"))),
             }
         }
         "Kinesis" | "DynamoDB" => {
-            let Some(stream) = props.get("Stream").and_then(|n| r.text(n, &p("Stream"))) else {
+            let Some(stream) = props.get("Stream").and_then(|n| r.source(n, &p("Stream"))) else {
                 r.rep.not_mapped(
                     event.span,
                     subject,
@@ -1039,7 +1059,7 @@ fn sam_event(event: &Node, subject: &str, r: &mut Reading<'_, '_, '_>) -> Option
                 return None;
             };
             Trigger::Stream {
-                stream: source_name(&stream),
+                stream,
                 batch_size: props
                     .get("BatchSize")
                     .and_then(|n| r.number(n, &p("BatchSize"))),

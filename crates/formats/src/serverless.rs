@@ -11,13 +11,16 @@
 use functory_core::{Cors, Function, Manifest, Permission, Target, Trigger, UrlAuth};
 use functory_lint::parse::{Node, Span};
 
-use crate::cfn::{Cfn, source_name};
+use crate::cfn::Cfn;
 use crate::manifest_text::manifest_toml;
 use crate::report::{ImportError, Imported};
 use crate::sam::{
     Reading, TRIGGER_KINDS, check_runtime, describe, local_target, new_function, storage_events,
 };
 use crate::source::{Reporter, parse_document, scalar_text};
+
+const PARK_OPEN: char = '\u{1}';
+const PARK_CLOSE: char = '\u{2}';
 
 /// How deep variables may nest in each other before the importer gives up on one.
 const MAX_VARIABLE_DEPTH: usize = 32;
@@ -31,10 +34,14 @@ pub struct Variables<'n> {
 impl Variables<'_> {
     /// `text` with every variable the file resolves replaced; the others kept, and reported.
     pub fn resolve(&self, text: &str, span: Span, subject: &str, rep: &mut Reporter<'_>) -> String {
-        self.resolve_in(text, span, subject, rep, &mut Vec::new())
+        self.resolve_parked(text, span, subject, rep, &mut Vec::new())
+            .replace(PARK_OPEN, "${")
+            .replace(PARK_CLOSE, "}")
     }
 
-    fn resolve_in(
+    /// Resolves what it can; a kept variable is parked behind control characters so no loop
+    /// (this one or an enclosing one) sees it again. [`Variables::resolve`] restores them.
+    fn resolve_parked(
         &self,
         text: &str,
         span: Span,
@@ -42,10 +49,6 @@ impl Variables<'_> {
         rep: &mut Reporter<'_>,
         stack: &mut Vec<String>,
     ) -> String {
-        // Kept variables are parked behind control characters so the loop does not see them
-        // again, and restored at the end.
-        const OPEN: char = '\u{1}';
-        const CLOSE: char = '\u{2}';
         let mut text = text.to_owned();
         for _ in 0..256 {
             let Some(close) = text.find('}').filter(|&c| text[..c].contains("${")) else {
@@ -57,11 +60,11 @@ impl Variables<'_> {
             let inner = text[open + 2..close].to_owned();
             let replacement = match self.variable(&inner, span, subject, rep, stack) {
                 Some(value) => value,
-                None => format!("{OPEN}{inner}{CLOSE}"),
+                None => format!("{PARK_OPEN}{inner}{PARK_CLOSE}"),
             };
             text.replace_range(open..=close, &replacement);
         }
-        text.replace(OPEN, "${").replace(CLOSE, "}")
+        text
     }
 
     /// The value of one variable expression (`self:custom.x, 'fallback'`), or `None`.
@@ -114,9 +117,10 @@ impl Variables<'_> {
                 let value = self
                     .lookup(name)
                     .and_then(scalar_text)
-                    .map(|value| self.resolve_in(&value, span, subject, rep, stack));
+                    .map(|value| self.resolve_parked(&value, span, subject, rep, stack));
                 stack.pop();
-                value.filter(|v| !v.contains("${"))
+                // What the referenced value kept is already reported, and parked.
+                value
             }
             "sls" if name == "stage" => Some(self.stage(rep, stack, span, subject)),
             "opt" if name == "stage" && fallback.is_none() => {
@@ -138,6 +142,7 @@ impl Variables<'_> {
             return fallback;
         }
         let why = match kind {
+            "AWS" => "a CloudFormation pseudo parameter, known at deploy time",
             "env" => {
                 "an environment variable read at deploy time; not copied into functory.toml (it may be a secret)"
             }
@@ -179,10 +184,10 @@ impl Variables<'_> {
         let value = self
             .lookup(&path)
             .and_then(scalar_text)
-            .map(|v| self.resolve_in(&v, span, subject, rep, stack));
+            .map(|v| self.resolve_parked(&v, span, subject, rep, stack));
         stack.pop();
         value
-            .filter(|v| !v.contains("${"))
+            .filter(|v| !v.contains(PARK_OPEN))
             .unwrap_or_else(|| default.to_owned())
     }
 
@@ -650,9 +655,12 @@ fn serverless_event(event: &Node, subject: &str, r: &mut Reading<'_, '_, '_>) ->
                 let batch = value
                     .get("batchSize")
                     .and_then(|b| r.number(b, &format!("{subject}.batchSize")));
-                (get(r, "arn"), batch)
+                let arn = value
+                    .get("arn")
+                    .and_then(|n| r.source(n, &format!("{subject}.arn")));
+                (arn, batch)
             } else {
-                (r.text(value, &subject), None)
+                (r.source(value, &subject), None)
             };
             let Some(arn) = arn else {
                 r.rep
@@ -660,7 +668,7 @@ fn serverless_event(event: &Node, subject: &str, r: &mut Reading<'_, '_, '_>) ->
                 return Vec::new();
             };
             vec![Trigger::Queue {
-                queue: source_name(&arn),
+                queue: arn,
                 batch_size,
             }]
         }
@@ -671,9 +679,12 @@ fn serverless_event(event: &Node, subject: &str, r: &mut Reading<'_, '_, '_>) ->
                     let batch = value
                         .get("batchSize")
                         .and_then(|b| r.number(b, &format!("{subject}.batchSize")));
-                    (get(r, "arn"), batch, get(r, "startingPosition"))
+                    let arn = value
+                        .get("arn")
+                        .and_then(|n| r.source(n, &format!("{subject}.arn")));
+                    (arn, batch, get(r, "startingPosition"))
                 } else {
-                    (r.text(value, &subject), None, None)
+                    (r.source(value, &subject), None, None)
                 };
             let Some(arn) = arn else {
                 r.rep
@@ -681,9 +692,10 @@ fn serverless_event(event: &Node, subject: &str, r: &mut Reading<'_, '_, '_>) ->
                 return Vec::new();
             };
             vec![Trigger::Stream {
-                stream: source_name(&arn),
+                stream: arn,
                 batch_size,
-                starting_position,
+                // The Framework's default, written out so the export says the same.
+                starting_position: starting_position.or_else(|| Some("TRIM_HORIZON".to_owned())),
             }]
         }
         other => {
