@@ -2,7 +2,10 @@
 //! offers headless lives here; output is one clear line per problem, or JSON with `--json`.
 
 mod accounts_command;
+mod events_command;
+mod export_command;
 mod history_command;
+mod import_command;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -73,6 +76,12 @@ enum Command {
     Logs(runtime_commands::LogsArgs),
     /// Lint IAM policies, templates and functory.toml for security problems.
     Lint(lint_command::LintArgs),
+    /// Import another tool's project (AWS SAM, Serverless Framework) into functory.toml.
+    Import(import_command::ImportArgs),
+    /// Export the project in another tool's format (AWS SAM).
+    Export(export_command::ExportArgs),
+    /// Sample events of every trigger kind.
+    Events(events_command::EventsArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -97,6 +106,9 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<ExitCode, ApiError> {
     match command {
         Command::Lint(args) => Ok(lint_command::run(args)),
+        Command::Import(args) => Ok(import_command::run(args)),
+        Command::Export(args) => Ok(export_command::run(args)),
+        Command::Events(args) => Ok(events_command::run(args)),
         Command::New {
             dir,
             template,
@@ -201,7 +213,7 @@ fn run(command: Command) -> Result<ExitCode, ApiError> {
     }
 }
 
-fn plural(n: usize) -> &'static str {
+pub(crate) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 

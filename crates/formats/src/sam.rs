@@ -222,7 +222,13 @@ pub(crate) struct Reading<'a, 'b, 'n> {
 
 impl Reading<'_, '_, '_> {
     pub fn text(&mut self, node: &Node, subject: &str) -> Option<String> {
+        let before = self.rep.report.not_mapped.len();
         let text = self.cfn.text(node, subject, &mut self.stack, self.rep);
+        // A circular reference is already reported, with its chain; "known at deploy time"
+        // would be the wrong reason for the placeholder it left.
+        let circular = self.rep.report.not_mapped[before..]
+            .iter()
+            .any(|i| i.message.starts_with("circular reference"));
         if let Some(vars) = self.vars {
             // The variables report what they could not resolve, and why.
             return match text {
@@ -238,7 +244,7 @@ impl Reading<'_, '_, '_> {
             };
         }
         match &text {
-            Some(t) if t.contains("${") => self.rep.not_mapped(
+            Some(t) if t.contains("${") && !circular => self.rep.not_mapped(
                 node.span,
                 subject,
                 format!("kept as the text `{t}`: its value is only known at deploy time"),
