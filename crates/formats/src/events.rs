@@ -889,22 +889,17 @@ mod tests {
 
     #[test]
     fn samples_are_deterministic_and_follow_triggers() {
-        let function = Function {
-            name: "f".into(),
-            runtime: "nodejs20.x".into(),
-            handler: "app.handler".into(),
-            code_dir: ".".into(),
-            handler_file: None,
-            memory_mb: 128,
-            timeout_s: 3,
-            environment: vec![],
-            triggers: vec![Trigger::Stream {
-                stream: "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2024".into(),
-                batch_size: None,
-                starting_position: None,
-            }],
-            permissions: vec![],
-        };
+        let mut function = crate::sam::new_function(
+            "f".into(),
+            "nodejs22.x".into(),
+            "app.handler".into(),
+            ".".into(),
+        );
+        function.triggers.push(Trigger::Stream {
+            stream: "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2024".into(),
+            batch_size: None,
+            starting_position: None,
+        });
         let samples = sample_events(&function);
         assert_eq!(samples, sample_events(&function));
         assert_eq!(samples[1].kind, "stream");

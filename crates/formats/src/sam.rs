@@ -177,7 +177,12 @@ const FUNCTION_PROPERTIES: &[&str] = &[
     "FunctionUrlConfig",
 ];
 
-fn report_unknown_properties(node: &Node, subject: &str, known: &[&str], rep: &mut Reporter<'_>) {
+pub(crate) fn report_unknown_properties(
+    node: &Node,
+    subject: &str,
+    known: &[&str],
+    rep: &mut Reporter<'_>,
+) {
     for property in node.as_object().unwrap_or_default() {
         if !known.contains(&property.key.as_str()) {
             rep.not_mapped(
@@ -455,6 +460,50 @@ impl Reading<'_, '_, '_> {
         permissions
     }
 
+    /// CORS settings; `keys` name origins, methods, headers, exposed headers, credentials and
+    /// max age in the source's spelling.
+    pub fn cors(&mut self, cors: &Node, subject: &str, keys: [&str; 6]) -> Cors {
+        let [origins, methods, headers, expose, credentials, max_age] = keys;
+        let mut list = |key: &str| {
+            cors.get(key)
+                .map(|v| self.texts(v, &format!("{subject}.{key}")))
+                .unwrap_or_default()
+        };
+        let mut result = Cors {
+            allow_origins: list(origins),
+            allow_methods: list(methods),
+            allow_headers: list(headers),
+            expose_headers: list(expose),
+            ..Cors::default()
+        };
+        result.allow_credentials = cors
+            .get(credentials)
+            .and_then(scalar_text)
+            .is_some_and(|t| t == "true");
+        result.max_age = cors
+            .get(max_age)
+            .and_then(|m| self.number(m, &format!("{subject}.{max_age}")));
+        result
+    }
+
+    /// Runtime (checked), memory and timeout of a function, from wherever each was found.
+    pub fn limits(
+        &mut self,
+        function: &mut Function,
+        runtime: Option<&Node>,
+        memory: Option<(&Node, String)>,
+        timeout: Option<(&Node, String)>,
+        runtime_subject: &str,
+    ) {
+        check_runtime(&function.runtime, runtime, runtime_subject, self.rep);
+        if let Some(n) = memory.and_then(|(n, s)| self.number(n, &s)) {
+            function.memory_mb = n;
+        }
+        if let Some(n) = timeout.and_then(|(n, s)| self.number(n, &s)) {
+            function.timeout_s = n;
+        }
+    }
+
     /// `FunctionUrlConfig` (and `AWS::Lambda::Url`): auth and CORS.
     pub fn url(&mut self, config: &Node, subject: &str) -> Option<Trigger> {
         let auth = match config
@@ -486,27 +535,18 @@ impl Reading<'_, '_, '_> {
             );
         }
         let cors = config.get("Cors").map(|cors| {
-            let subject = format!("{subject}.Cors");
-            let mut list = |key: &str| {
-                cors.get(key)
-                    .map(|v| self.texts(v, &format!("{subject}.{key}")))
-                    .unwrap_or_default()
-            };
-            let mut result = Cors {
-                allow_origins: list("AllowOrigins"),
-                allow_methods: list("AllowMethods"),
-                allow_headers: list("AllowHeaders"),
-                expose_headers: list("ExposeHeaders"),
-                ..Cors::default()
-            };
-            result.allow_credentials = cors
-                .get("AllowCredentials")
-                .and_then(scalar_text)
-                .is_some_and(|t| t == "true");
-            result.max_age = cors
-                .get("MaxAge")
-                .and_then(|m| self.number(m, &format!("{subject}.MaxAge")));
-            result
+            self.cors(
+                cors,
+                &format!("{subject}.Cors"),
+                [
+                    "AllowOrigins",
+                    "AllowMethods",
+                    "AllowHeaders",
+                    "ExposeHeaders",
+                    "AllowCredentials",
+                    "MaxAge",
+                ],
+            )
         });
         Some(Trigger::Url { auth, cors })
     }
@@ -571,20 +611,20 @@ impl<'n> SamImporter<'n> {
             );
             return;
         }
-        let Some(runtime) = props.get("Runtime").and_then(|n| r.text(n, &p("Runtime"))) else {
-            r.rep.not_mapped(
-                member.key_span,
-                &subject,
-                "no Runtime (here or in Globals.Function): not imported",
-            );
-            return;
+        let required = |r: &mut Reading<'_, '_, '_>, key: &str| {
+            let value = props.get(key).and_then(|n| r.text(n, &p(key)));
+            if value.is_none() {
+                r.rep.not_mapped(
+                    member.key_span,
+                    &subject,
+                    format!("no {key} (here or in Globals.Function): not imported"),
+                );
+            }
+            value
         };
-        let Some(handler) = props.get("Handler").and_then(|n| r.text(n, &p("Handler"))) else {
-            r.rep.not_mapped(
-                member.key_span,
-                &subject,
-                "no Handler (here or in Globals.Function): not imported",
-            );
+        let (Some(runtime), Some(handler)) =
+            (required(&mut r, "Runtime"), required(&mut r, "Handler"))
+        else {
             return;
         };
         let code_dir = match props.get("CodeUri") {
@@ -602,24 +642,13 @@ impl<'n> SamImporter<'n> {
             },
         };
         let mut function = new_function(Self::function_name(member), runtime, handler, code_dir);
-        check_runtime(
-            &function.runtime,
+        r.limits(
+            &mut function,
             props.get("Runtime"),
+            props.get("MemorySize").map(|n| (n, p("MemorySize"))),
+            props.get("Timeout").map(|n| (n, p("Timeout"))),
             &p("Runtime"),
-            r.rep,
         );
-        if let Some(n) = props
-            .get("MemorySize")
-            .and_then(|n| r.number(n, &p("MemorySize")))
-        {
-            function.memory_mb = n;
-        }
-        if let Some(n) = props
-            .get("Timeout")
-            .and_then(|n| r.number(n, &p("Timeout")))
-        {
-            function.timeout_s = n;
-        }
         // Globals' variables first, the function's own override them: SAM's merge.
         for source in [props.globals, props.own].into_iter().flatten() {
             if let Some(vars) = source.get("Environment").and_then(|e| e.get("Variables")) {
@@ -701,24 +730,13 @@ impl<'n> SamImporter<'n> {
             );
         }
         let mut function = new_function(Self::function_name(member), runtime, handler, ".".into());
-        check_runtime(
-            &function.runtime,
+        r.limits(
+            &mut function,
             props.get("Runtime"),
+            props.get("MemorySize").map(|n| (n, p("MemorySize"))),
+            props.get("Timeout").map(|n| (n, p("Timeout"))),
             &p("Runtime"),
-            r.rep,
         );
-        if let Some(n) = props
-            .get("MemorySize")
-            .and_then(|n| r.number(n, &p("MemorySize")))
-        {
-            function.memory_mb = n;
-        }
-        if let Some(n) = props
-            .get("Timeout")
-            .and_then(|n| r.number(n, &p("Timeout")))
-        {
-            function.timeout_s = n;
-        }
         if let Some(vars) = props.get("Environment").and_then(|e| e.get("Variables")) {
             r.environment(vars, &p("Environment.Variables"), &mut function.environment);
         }

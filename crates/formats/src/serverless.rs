@@ -15,7 +15,8 @@ use crate::cfn::Cfn;
 use crate::manifest_text::manifest_toml;
 use crate::report::{ImportError, Imported};
 use crate::sam::{
-    Reading, TRIGGER_KINDS, check_runtime, describe, local_target, new_function, storage_events,
+    Reading, TRIGGER_KINDS, describe, local_target, new_function, report_unknown_properties,
+    storage_events,
 };
 use crate::source::{Reporter, parse_document, scalar_text};
 
@@ -122,14 +123,19 @@ impl Variables<'_> {
                 // What the referenced value kept is already reported, and parked.
                 value
             }
-            "sls" if name == "stage" => Some(self.stage(rep, stack, span, subject)),
+            // The Framework's defaults: stage `dev`, region `us-east-1`.
+            "sls" if name == "stage" => {
+                Some(self.provider_setting("stage", "dev", rep, stack, span, subject))
+            }
             "opt" if name == "stage" && fallback.is_none() => {
-                Some(self.stage(rep, stack, span, subject))
+                Some(self.provider_setting("stage", "dev", rep, stack, span, subject))
             }
             "opt" if name == "region" && fallback.is_none() => {
-                Some(self.region(rep, stack, span, subject))
+                Some(self.provider_setting("region", "us-east-1", rep, stack, span, subject))
             }
-            "aws" if name == "region" => Some(self.region(rep, stack, span, subject)),
+            "aws" if name == "region" => {
+                Some(self.provider_setting("region", "us-east-1", rep, stack, span, subject))
+            }
             _ => None,
         };
         if found.is_some() {
@@ -189,28 +195,6 @@ impl Variables<'_> {
         value
             .filter(|v| !v.contains(PARK_OPEN))
             .unwrap_or_else(|| default.to_owned())
-    }
-
-    /// The Framework's stage: `provider.stage`, else `dev`.
-    fn stage(
-        &self,
-        rep: &mut Reporter<'_>,
-        stack: &mut Vec<String>,
-        span: Span,
-        subject: &str,
-    ) -> String {
-        self.provider_setting("stage", "dev", rep, stack, span, subject)
-    }
-
-    /// The Framework's region: `provider.region`, else `us-east-1`.
-    fn region(
-        &self,
-        rep: &mut Reporter<'_>,
-        stack: &mut Vec<String>,
-        span: Span,
-        subject: &str,
-    ) -> String {
-        self.provider_setting("region", "us-east-1", rep, stack, span, subject)
     }
 }
 
@@ -274,15 +258,7 @@ pub fn import_serverless(
             ),
         }
     }
-    for key in provider.as_object().unwrap_or_default() {
-        if !PROVIDER_KEYS.contains(&key.key.as_str()) {
-            rep.not_mapped(
-                key.key_span,
-                &format!("provider.{}", key.key),
-                "not mapped: functory.toml has no such setting",
-            );
-        }
-    }
+    report_unknown_properties(provider, "provider", PROVIDER_KEYS, &mut rep);
     if let Some(name) = provider.get("name").and_then(Node::as_str)
         && name != "aws"
     {
@@ -391,15 +367,7 @@ fn import_function(
     shared: &[Permission],
     r: &mut Reading<'_, '_, '_>,
 ) -> Option<Function> {
-    for property in node.as_object().unwrap_or_default() {
-        if !FUNCTION_KEYS.contains(&property.key.as_str()) {
-            r.rep.not_mapped(
-                property.key_span,
-                &format!("{subject}.{}", property.key),
-                "not mapped: functory.toml has no such setting",
-            );
-        }
-    }
+    report_unknown_properties(node, subject, FUNCTION_KEYS, r.rep);
     let setting = |name: &str| {
         node.get(name)
             .map(|n| (n, format!("{subject}.{name}")))
@@ -447,22 +415,13 @@ fn import_function(
     };
     let runtime = r.text(runtime_node, &runtime_subject)?;
     let mut function = new_function(name, runtime, handler, ".".to_owned());
-    check_runtime(
-        &function.runtime,
+    r.limits(
+        &mut function,
         Some(runtime_node),
+        setting("memorySize"),
+        setting("timeout"),
         &runtime_subject,
-        r.rep,
     );
-    if let Some((n, s)) = setting("memorySize")
-        && let Some(memory) = r.number(n, &s)
-    {
-        function.memory_mb = memory;
-    }
-    if let Some((n, s)) = setting("timeout")
-        && let Some(timeout) = r.number(n, &s)
-    {
-        function.timeout_s = timeout;
-    }
     // The provider's variables apply to every function; a function's own override them.
     if let Some(vars) = provider.get("environment") {
         r.environment(vars, "provider.environment", &mut function.environment);
@@ -522,15 +481,7 @@ fn serverless_event(event: &Node, subject: &str, r: &mut Reading<'_, '_, '_>) ->
     let value = &member.value;
     let subject = format!("{subject}.{kind}");
     let report_extra = |r: &mut Reading<'_, '_, '_>, known: &[&str]| {
-        for property in value.as_object().unwrap_or_default() {
-            if !known.contains(&property.key.as_str()) {
-                r.rep.not_mapped(
-                    property.key_span,
-                    &format!("{subject}.{}", property.key),
-                    "not mapped: functory.toml has no such setting",
-                );
-            }
-        }
+        report_unknown_properties(value, &subject, known, r.rep);
     };
     let get = |r: &mut Reading<'_, '_, '_>, key: &str| {
         value
@@ -650,49 +601,22 @@ fn serverless_event(event: &Node, subject: &str, r: &mut Reading<'_, '_, '_>) ->
             }]
         }
         "sqs" => {
-            let (arn, batch_size) = if value.as_object().is_some() && !value.is_intrinsic() {
-                report_extra(r, &["arn", "batchSize"]);
-                let batch = value
-                    .get("batchSize")
-                    .and_then(|b| r.number(b, &format!("{subject}.batchSize")));
-                let arn = value
-                    .get("arn")
-                    .and_then(|n| r.source(n, &format!("{subject}.arn")));
-                (arn, batch)
-            } else {
-                (r.source(value, &subject), None)
-            };
-            let Some(arn) = arn else {
-                r.rep
-                    .not_mapped(value.span, &subject, "an sqs event without a queue ARN");
+            let Some((queue, batch_size, _)) =
+                source_event(value, &subject, &["arn", "batchSize"], r)
+            else {
                 return Vec::new();
             };
-            vec![Trigger::Queue {
-                queue: arn,
-                batch_size,
-            }]
+            vec![Trigger::Queue { queue, batch_size }]
         }
         "stream" => {
-            let (arn, batch_size, starting_position) =
-                if value.as_object().is_some() && !value.is_intrinsic() {
-                    report_extra(r, &["arn", "type", "batchSize", "startingPosition"]);
-                    let batch = value
-                        .get("batchSize")
-                        .and_then(|b| r.number(b, &format!("{subject}.batchSize")));
-                    let arn = value
-                        .get("arn")
-                        .and_then(|n| r.source(n, &format!("{subject}.arn")));
-                    (arn, batch, get(r, "startingPosition"))
-                } else {
-                    (r.source(value, &subject), None, None)
-                };
-            let Some(arn) = arn else {
-                r.rep
-                    .not_mapped(value.span, &subject, "a stream event without an ARN");
+            let known = ["arn", "type", "batchSize", "startingPosition"];
+            let Some((stream, batch_size, starting_position)) =
+                source_event(value, &subject, &known, r)
+            else {
                 return Vec::new();
             };
             vec![Trigger::Stream {
-                stream: arn,
+                stream,
                 batch_size,
                 // The Framework's default, written out so the export says the same.
                 starting_position: starting_position.or_else(|| Some("TRIM_HORIZON".to_owned())),
@@ -707,6 +631,38 @@ fn serverless_event(event: &Node, subject: &str, r: &mut Reading<'_, '_, '_>) ->
             Vec::new()
         }
     }
+}
+
+/// An sqs or stream event: an ARN, or `{ arn, batchSize, startingPosition, … }`. The queue
+/// or stream name, batch size and starting position.
+fn source_event(
+    value: &Node,
+    subject: &str,
+    known: &[&str],
+    r: &mut Reading<'_, '_, '_>,
+) -> Option<(String, Option<u32>, Option<String>)> {
+    let (source, batch_size, starting_position) =
+        if value.as_object().is_some() && !value.is_intrinsic() {
+            report_unknown_properties(value, subject, known, r.rep);
+            let batch = value
+                .get("batchSize")
+                .and_then(|b| r.number(b, &format!("{subject}.batchSize")));
+            let source = value
+                .get("arn")
+                .and_then(|n| r.source(n, &format!("{subject}.arn")));
+            let position = value
+                .get("startingPosition")
+                .and_then(|n| r.text(n, &format!("{subject}.startingPosition")));
+            (source, batch, position)
+        } else {
+            (r.source(value, subject), None, None)
+        };
+    let Some(source) = source else {
+        r.rep
+            .not_mapped(value.span, subject, "the event names no ARN");
+        return None;
+    };
+    Some((source, batch_size, starting_position))
 }
 
 /// A function's `url`: `true`, or `{ authorizer: aws_iam, cors: true | {…} }`.
@@ -745,28 +701,18 @@ fn function_url(url: &Node, subject: &str, r: &mut Reading<'_, '_, '_>) -> Optio
             .to_vec(),
             ..Cors::default()
         }),
-        Some(c) => {
-            let mut list = |key: &str| {
-                c.get(key)
-                    .map(|v| r.texts(v, &format!("{subject}.cors.{key}")))
-                    .unwrap_or_default()
-            };
-            let mut cors = Cors {
-                allow_origins: list("allowedOrigins"),
-                allow_methods: list("allowedMethods"),
-                allow_headers: list("allowedHeaders"),
-                expose_headers: list("exposedResponseHeaders"),
-                ..Cors::default()
-            };
-            cors.allow_credentials = c
-                .get("allowCredentials")
-                .and_then(scalar_text)
-                .is_some_and(|v| v == "true");
-            cors.max_age = c
-                .get("maxAge")
-                .and_then(|m| r.number(m, &format!("{subject}.cors.maxAge")));
-            Some(cors)
-        }
+        Some(c) => Some(r.cors(
+            c,
+            &format!("{subject}.cors"),
+            [
+                "allowedOrigins",
+                "allowedMethods",
+                "allowedHeaders",
+                "exposedResponseHeaders",
+                "allowCredentials",
+                "maxAge",
+            ],
+        )),
     };
     Some(Trigger::Url { auth, cors })
 }
