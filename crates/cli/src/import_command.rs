@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use functory_formats::{
-    ImportError, Imported, WriteError, import_sam, import_serverless, write_manifest,
-};
+use functory_formats::{ImportError, Imported, import_sam, import_serverless, write_manifest};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -33,11 +31,11 @@ pub struct SourceFile {
     pub force: bool,
 }
 
+/// An importer: (text, file name for the report, default project name).
+type Importer = fn(&str, &str, &str) -> Result<Imported, ImportError>;
+
 pub fn run(args: ImportArgs) -> ExitCode {
-    let (source, importer): (
-        SourceFile,
-        fn(&str, &str, &str) -> Result<Imported, ImportError>,
-    ) = match args.source {
+    let (source, importer): (SourceFile, Importer) = match args.source {
         ImportSource::Sam(source) => (source, import_sam),
         ImportSource::Serverless(source) => (source, import_serverless),
     };
@@ -64,10 +62,7 @@ pub fn run(args: ImportArgs) -> ExitCode {
     };
     let path = match write_manifest(&dir, &imported.toml, source.force) {
         Ok(path) => path,
-        Err(error @ WriteError::Exists(_)) => {
-            eprintln!("functory: error: {error}");
-            return ExitCode::FAILURE;
-        }
+        // Exists (no --force) or an IO failure; either way nothing was replaced.
         Err(error) => {
             eprintln!("functory: error: {error}");
             return ExitCode::FAILURE;
