@@ -212,6 +212,71 @@ impl<'n> Cfn<'n> {
     }
 }
 
+/// The `DependsOn` cycles among resources: for each, the span of the dependency that closes
+/// it and the chain of logical ids (`A → B → A`). Iterative, so a long chain cannot exhaust
+/// the stack.
+pub fn depends_on_cycles(resources: &Node) -> Vec<(Span, Vec<String>)> {
+    use std::collections::HashMap;
+
+    #[derive(Clone, Copy, PartialEq)]
+    enum Visit {
+        Open,
+        Done,
+    }
+    type Dependencies = Vec<(String, Span)>;
+    let dependencies = |name: &str| -> Dependencies {
+        resources
+            .get(name)
+            .and_then(|r| r.get("DependsOn"))
+            .map(|d| {
+                d.items()
+                    .filter_map(|item| Some((item.as_str()?.to_owned(), item.span)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut visits: HashMap<String, Visit> = HashMap::new();
+    let mut cycles = Vec::new();
+    for start in resources.as_object().unwrap_or_default() {
+        if visits.contains_key(&start.key) {
+            continue;
+        }
+        visits.insert(start.key.clone(), Visit::Open);
+        // (resource, its dependencies, the next one to follow)
+        let mut path: Vec<(String, Dependencies, usize)> =
+            vec![(start.key.clone(), dependencies(&start.key), 0)];
+        while let Some((_, deps, next)) = path.last_mut() {
+            let Some((dependency, span)) = deps.get(*next).cloned() else {
+                if let Some((name, _, _)) = path.pop() {
+                    visits.insert(name, Visit::Done);
+                }
+                continue;
+            };
+            *next += 1;
+            match visits.get(&dependency) {
+                Some(Visit::Open) => {
+                    let from = path
+                        .iter()
+                        .position(|(n, _, _)| *n == dependency)
+                        .unwrap_or(0);
+                    let mut chain: Vec<String> =
+                        path[from..].iter().map(|(n, _, _)| n.clone()).collect();
+                    chain.push(dependency);
+                    cycles.push((span, chain));
+                }
+                Some(Visit::Done) => {}
+                None if resources.get(&dependency).is_some() => {
+                    visits.insert(dependency.clone(), Visit::Open);
+                    let deps = dependencies(&dependency);
+                    path.push((dependency, deps, 0));
+                }
+                None => {}
+            }
+        }
+    }
+    cycles
+}
+
 fn get_att_parts(value: &Node) -> Option<(String, String)> {
     if let Some(text) = value.as_str() {
         let (logical, attribute) = text.split_once('.')?;

@@ -76,6 +76,17 @@ pub fn import_sam(text: &str, file: &str, default_project: &str) -> Result<Impor
         }
     }
 
+    for (span, chain) in crate::cfn::depends_on_cycles(resources) {
+        let first = chain.first().cloned().unwrap_or_default();
+        rep.not_mapped(
+            span,
+            &format!("Resources.{first}.DependsOn"),
+            format!(
+                "circular DependsOn {}: CloudFormation refuses such a template; resources are imported without an order, which functory.toml does not have",
+                chain.join(" → ")
+            ),
+        );
+    }
     let resource_members = resources.as_object().unwrap_or_default();
     for member in resource_members {
         let kind = member
@@ -264,16 +275,17 @@ impl Reading<'_, '_, '_> {
         text
     }
 
-    /// The queue or stream name an event source names (see [`source_name`]); the ARN's
-    /// deploy-time parts (region, account) do not matter once the name is known, so they are
-    /// only reported when the name itself stays unknown.
-    pub fn source(&mut self, node: &Node, subject: &str) -> Option<String> {
+    /// What an event source names, as resolved, and the queue or stream name in it (see
+    /// [`source_name`]). The ARN's deploy-time parts (region, account) do not matter once the
+    /// name is known, so they are only reported when the name itself stays unknown.
+    pub fn source(&mut self, node: &Node, subject: &str) -> Option<(String, String)> {
         let before = self.rep.report.not_mapped.len();
-        let name = source_name(&self.text(node, subject)?);
+        let text = self.text(node, subject)?;
+        let name = source_name(&text);
         if !name.contains("${") {
             self.rep.report.not_mapped.truncate(before);
         }
-        Some(name)
+        Some((text, name))
     }
 
     pub fn number(&mut self, node: &Node, subject: &str) -> Option<u32> {
@@ -787,28 +799,20 @@ impl<'n> SamImporter<'n> {
         };
         let p = |key: &str| format!("{subject}.Properties.{key}");
         let source = props.and_then(|p| p.get("EventSourceArn"));
-        let arn = source
-            .and_then(|a| r.text(a, &p("EventSourceArn")))
+        let (arn, name) = source
+            .and_then(|a| r.source(a, &p("EventSourceArn")))
             .unwrap_or_default();
-        // Re-read quietly: a known queue or stream name needs no report of its ARN's region.
-        if let Some(a) = source {
-            r.rep
-                .report
-                .not_mapped
-                .retain(|i| i.subject != p("EventSourceArn"));
-            let _ = r.source(a, &p("EventSourceArn"));
-        }
         let batch_size = props
             .and_then(|p| p.get("BatchSize"))
             .and_then(|b| r.number(b, &p("BatchSize")));
         let trigger = if arn.contains(":sqs:") {
             Trigger::Queue {
-                queue: source_name(&arn),
+                queue: name,
                 batch_size,
             }
         } else if arn.contains(":kinesis:") || arn.contains(":dynamodb:") {
             Trigger::Stream {
-                stream: source_name(&arn),
+                stream: name,
                 batch_size,
                 starting_position: props
                     .and_then(|p| p.get("StartingPosition"))
@@ -1061,7 +1065,11 @@ fn sam_event(event: &Node, subject: &str, r: &mut Reading<'_, '_, '_>) -> Option
             }
         }
         "SQS" => {
-            let Some(queue) = props.get("Queue").and_then(|n| r.source(n, &p("Queue"))) else {
+            let Some(queue) = props
+                .get("Queue")
+                .and_then(|n| r.source(n, &p("Queue")))
+                .map(|(_, name)| name)
+            else {
                 r.rep
                     .not_mapped(event.span, subject, "an SQS event without Queue");
                 return None;
@@ -1074,7 +1082,11 @@ fn sam_event(event: &Node, subject: &str, r: &mut Reading<'_, '_, '_>) -> Option
             }
         }
         "Kinesis" | "DynamoDB" => {
-            let Some(stream) = props.get("Stream").and_then(|n| r.source(n, &p("Stream"))) else {
+            let Some(stream) = props
+                .get("Stream")
+                .and_then(|n| r.source(n, &p("Stream")))
+                .map(|(_, name)| name)
+            else {
                 r.rep.not_mapped(
                     event.span,
                     subject,

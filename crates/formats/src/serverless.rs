@@ -649,13 +649,14 @@ fn source_event(
                 .and_then(|b| r.number(b, &format!("{subject}.batchSize")));
             let source = value
                 .get("arn")
-                .and_then(|n| r.source(n, &format!("{subject}.arn")));
+                .and_then(|n| r.source(n, &format!("{subject}.arn")))
+                .map(|(_, name)| name);
             let position = value
                 .get("startingPosition")
                 .and_then(|n| r.text(n, &format!("{subject}.startingPosition")));
             (source, batch, position)
         } else {
-            (r.source(value, subject), None, None)
+            (r.source(value, subject).map(|(_, name)| name), None, None)
         };
     let Some(source) = source else {
         r.rep

@@ -95,20 +95,24 @@ fn cfn_lint_accepts_exported_templates() {
         Some(0),
         "cfn-lint found problems:\n{report}"
     );
-    // And it really looked: a broken template fails.
+    // And it really looked: a template with an error fails.
     let broken = dir.path().join("broken.yaml");
     std::fs::write(
         &broken,
-        "AWSTemplateFormatVersion: \"2010-09-09\"\nTransform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: cobol\n",
+        "AWSTemplateFormatVersion: \"2010-09-09\"\nTransform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: .\n      Handler: app.handler\n      Runtime: python3.12\n      Timeout: 9999\n",
     )
     .expect("written");
-    let status = Command::new(&binary)
+    let broken = Command::new(&binary)
         .arg(&broken)
-        .status()
+        .output()
         .expect("cfn-lint runs");
     assert_ne!(
-        status.code(),
+        broken.status.code(),
         Some(0),
         "cfn-lint accepted a broken template"
+    );
+    assert!(
+        String::from_utf8_lossy(&broken.stdout).contains("E3034"),
+        "{broken:?}"
     );
 }

@@ -277,6 +277,11 @@ fn circular_references_are_reported_not_followed() {
         .mentions_not_mapped("circular reference First → Second → First")
         .expect("reported");
     assert_eq!(buckets.line, 26);
+    let depends = imported
+        .report
+        .mentions_not_mapped("circular DependsOn Alpha → Beta → Alpha")
+        .expect("reported");
+    assert_eq!((depends.line, depends.column), (32, 17));
 }
 
 #[test]
