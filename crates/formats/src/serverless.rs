@@ -291,10 +291,14 @@ pub fn import_serverless(
             );
             Vec::new()
         }
-        Some(role) => role
-            .get("statements")
-            .map(|s| r.statements(s, "provider.iam.role.statements"))
-            .unwrap_or_default(),
+        Some(role) => {
+            // managedPolicies, permissionsBoundary, name, path, tags: role settings that
+            // functory.toml's per-function permissions do not carry.
+            report_unknown_properties(role, "provider.iam.role", &["statements"], r.rep);
+            role.get("statements")
+                .map(|s| r.statements(s, "provider.iam.role.statements"))
+                .unwrap_or_default()
+        }
         None => Vec::new(),
     };
     let legacy_statements = provider

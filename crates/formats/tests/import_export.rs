@@ -508,9 +508,10 @@ fn serverless_report_lists_what_did_not_map_with_lines() {
         .report
         .mentions_not_mapped("circular reference self:custom.a → self:custom.b → self:custom.a")
         .expect("the cycle is reported");
-    assert_eq!(cycle.line, 21);
-    assert_eq!(line_of(&legacy, "event type `iot`"), 26);
-    assert_eq!(line_of(&legacy, "runtime `go1.x`"), 30);
+    assert_eq!(cycle.line, 25);
+    assert_eq!(line_of(&legacy, "event type `iot`"), 30);
+    assert_eq!(line_of(&legacy, "runtime `go1.x`"), 34);
+    assert_eq!(line_of(&legacy, "provider.iam.role.managedPolicies"), 13);
 }
 
 #[test]
