@@ -18,6 +18,10 @@ pub mod decorators;
 mod error;
 pub mod oauth;
 mod operations;
+pub mod plan;
 
 pub use error::{AdapterError, Result};
 pub use operations::*;
+pub use plan::{
+    ChangeAction, DeployPlan, DeployProgress, PlannedChange, ProgressSink, ResourceKind,
+};

@@ -72,6 +72,15 @@ pub struct DeployOptions {
     /// Pass the caller's own cloud credentials (`AWS_ACCESS_KEY_ID`, …) to the function. Off
     /// unless a target explicitly asks for it: a local handler never sees them by accident.
     pub pass_credentials: bool,
+    /// The project's name, recorded on cloud resources (tags) so a deploy never takes over a
+    /// function another project owns.
+    pub project: Option<String>,
+    /// The stage alias to move to the new version (the target's name); `None` leaves aliases
+    /// alone.
+    pub stage: Option<String>,
+    /// The git commit the deployed code was checkpointed as, recorded on the function.
+    pub commit: Option<String>,
+    pub progress: Option<crate::ProgressSink>,
 }
 
 impl DeployOptions {
@@ -82,6 +91,10 @@ impl DeployOptions {
             reserved_concurrency: None,
             provisioned_concurrency: 0,
             pass_credentials: false,
+            project: None,
+            stage: None,
+            commit: None,
+            progress: None,
         }
     }
 }
@@ -117,6 +130,8 @@ pub struct InvokeOptions {
     pub log_tail: bool,
     /// Base64 JSON passed as the `Lambda-Runtime-Client-Context` header.
     pub client_context: Option<String>,
+    /// A version or alias to invoke (`prod`, `3`); `None` is the latest code.
+    pub qualifier: Option<String>,
 }
 
 impl InvokeOptions {
@@ -127,6 +142,7 @@ impl InvokeOptions {
             invocation_type: InvocationType::RequestResponse,
             log_tail: false,
             client_context: None,
+            qualifier: None,
         }
     }
 

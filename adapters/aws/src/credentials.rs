@@ -159,7 +159,7 @@ impl KeychainCredentials {
             .send()
             .await
             .map_err(|error| {
-                CredentialsError::provider_error(errors::sts_failure(
+                CredentialsError::provider_error(errors::sdk_failure(
                     &error,
                     &format!("STS AssumeRole of {}", role.role_arn),
                     &role.context,

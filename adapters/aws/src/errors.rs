@@ -36,12 +36,14 @@ pub(crate) struct CallContext {
 }
 
 impl CallContext {
-    /// "the STS endpoint of region eu-west-1" or "http://127.0.0.1:5000".
-    fn destination(&self) -> String {
+    /// "the STS endpoint of region eu-west-1" or "http://127.0.0.1:5000", for a call named
+    /// "STS GetCallerIdentity" (the service is the call's first word).
+    fn destination(&self, call: &str) -> String {
+        let service = call.split_whitespace().next().unwrap_or("AWS");
         match (&self.endpoint, &self.region) {
             (Some(endpoint), _) => endpoint.clone(),
-            (None, Some(region)) => format!("the STS endpoint of region `{region}`"),
-            (None, None) => "STS".to_owned(),
+            (None, Some(region)) => format!("the {service} endpoint of region `{region}`"),
+            (None, None) => service.to_owned(),
         }
     }
 }
@@ -155,8 +157,9 @@ fn mentions_sso(text: &str) -> bool {
     lower.contains("sso") || lower.contains("unauthorizedexception")
 }
 
-/// An STS call failed. `call` names it ("STS GetCallerIdentity").
-pub(crate) fn sts_failure<E>(
+/// An AWS call failed. `call` names it with its service ("STS GetCallerIdentity", "Lambda
+/// UpdateFunctionCode of `resize`").
+pub(crate) fn sdk_failure<E>(
     error: &SdkError<E, HttpResponse>,
     call: &str,
     context: &CallContext,
@@ -197,7 +200,7 @@ where
             service_failure(&code, &said, call, context)
         }
         SdkError::DispatchFailure(dispatch) => {
-            let destination = context.destination();
+            let destination = context.destination(call);
             let detail = chain_text(error);
             let hint = if context.endpoint.is_some() {
                 "check that the endpoint is up and the URL is right"
@@ -212,11 +215,11 @@ where
         }
         SdkError::TimeoutError(_) => provider(format!(
             "{call} for {who} timed out waiting for {}: check the network connection and try again",
-            context.destination()
+            context.destination(call)
         )),
         SdkError::ResponseError(_) => provider(format!(
             "{call} for {who}: the answer from {} could not be read ({}); is the endpoint an AWS API?",
-            context.destination(),
+            context.destination(call),
             chain_text(error)
         )),
         SdkError::ConstructionFailure(_) => {
@@ -235,7 +238,7 @@ where
     }
 }
 
-/// An error answer from STS, by its code.
+/// An error answer from AWS, by its code.
 fn service_failure(code: &str, said: &str, call: &str, context: &CallContext) -> AdapterError {
     let who = &context.who;
     let sso_login = match who {
@@ -276,6 +279,41 @@ fn service_failure(code: &str, said: &str, call: &str, context: &CallContext) ->
                 message: format!("{who} may not make {call} ({said}): {hint}"),
             }
         }
+        "ResourceNotFoundException" | "NoSuchEntity" | "NoSuchEntityException" => {
+            AdapterError::NotFound {
+                what: format!("{call} for {who}: {said}"),
+            }
+        }
+        "ResourceConflictException" | "ConcurrentModificationException" => AdapterError::Conflict {
+            message: format!(
+                "{call} for {who}: another change is still in progress ({said}); wait a moment and try again"
+            ),
+        },
+        "ResourceInUseException" | "EntityAlreadyExists" | "EntityAlreadyExistsException" => {
+            AdapterError::AlreadyExists {
+                what: format!("{call} for {who}: {said}"),
+            }
+        }
+        "InvalidParameterValueException"
+        | "ValidationException"
+        | "ValidationError"
+        | "MalformedPolicyDocument"
+        | "MalformedPolicyDocumentException"
+        | "InvalidRequestContentException"
+        | "RequestTooLargeException"
+        | "InvalidInput"
+        | "InvalidParameterException"
+        | "UnsupportedMediaTypeException" => AdapterError::InvalidRequest {
+            message: format!("{call} for {who}: AWS refused the request ({said})"),
+        },
+        "CodeStorageExceededException" => AdapterError::InvalidRequest {
+            message: format!(
+                "{call} for {who}: the account's code storage is full ({said}): delete old function versions"
+            ),
+        },
+        "LimitExceeded" | "LimitExceededException" => AdapterError::InvalidRequest {
+            message: format!("{call} for {who}: an account limit was reached ({said})"),
+        },
         "RegionDisabledException" => AdapterError::InvalidRequest {
             message: format!(
                 "{call} for {who}: STS is not activated in region `{}` ({said}): activate the region in the IAM console (Account settings) or choose another region",

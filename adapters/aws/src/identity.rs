@@ -48,7 +48,7 @@ pub(crate) async fn get_caller_identity(
         .get_caller_identity()
         .send()
         .await
-        .map_err(|error| errors::sts_failure(&error, CALL, context))?;
+        .map_err(|error| errors::sdk_failure(&error, CALL, context))?;
     match (output.account(), output.arn(), output.user_id()) {
         (Some(account), Some(arn), Some(user_id)) => Ok(CallerIdentity {
             account: account.to_owned(),

@@ -14,12 +14,20 @@
 //!
 //! [`moto`] starts a real moto server (the AWS emulator) for the tests of this and other crates.
 
+mod calls;
 mod credentials;
 mod errors;
 mod identity;
+mod lambda;
 pub mod moto;
+pub mod package;
 
+pub use calls::{CallRecorder, FailCall, is_read};
 pub use credentials::{
     AwsSession, AwsSignIn, CredentialSource, KeychainAccount, KeychainCredentials,
 };
 pub use identity::{CallerIdentity, caller_identity};
+pub use lambda::{
+    AwsAdapter, AwsAdapterBuilder, AwsSettings, DeployOutcome, VersionInfo, parse_log_message,
+    role_name,
+};

@@ -5,6 +5,7 @@
 //! It lives in the library, not under `tests/`, because the API, CLI and app tests start one
 //! too.
 
+use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -95,6 +96,36 @@ impl MotoServer {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Makes moto's Lambda run without Docker (it then answers invokes by echoing the event
+    /// and writes no logs). Must come before the first function is created: moto picks its
+    /// Lambda backend then.
+    pub fn lambda_without_docker(&self) -> Result<(), String> {
+        let body = r#"{"lambda":{"use_docker":false}}"#;
+        let request = format!(
+            "POST /moto-api/config HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.port,
+            body.len()
+        );
+        let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port))
+            .map_err(|e| format!("moto on port {} is not reachable: {e}", self.port))?;
+        stream
+            .write_all(request.as_bytes())
+            .map_err(|e| format!("configuring moto failed: {e}"))?;
+        let mut answer = String::new();
+        stream
+            .read_to_string(&mut answer)
+            .map_err(|e| format!("configuring moto failed: {e}"))?;
+        let status = answer.split_whitespace().nth(1).unwrap_or_default();
+        if status.starts_with('2') {
+            Ok(())
+        } else {
+            Err(format!(
+                "moto refused its Lambda configuration: {}",
+                answer.lines().next().unwrap_or_default()
+            ))
+        }
     }
 }
 

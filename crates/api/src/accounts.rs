@@ -170,6 +170,11 @@ impl Accounts {
         }
     }
 
+    /// Where sign-in (and, for AWS, every other) call goes when not to the clouds themselves.
+    pub fn sign_in_endpoints(&self) -> &SignInEndpoints {
+        &self.endpoints
+    }
+
     /// Send sign-in calls to these endpoints (moto and fakes in tests).
     pub fn with_sign_in_endpoints(mut self, endpoints: SignInEndpoints) -> Self {
         self.endpoints = endpoints;

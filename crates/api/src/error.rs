@@ -42,6 +42,15 @@ pub enum ErrorCode {
     /// The local runtime itself failed (it could not start a process, write its files, …);
     /// a handler that throws is not this, it is an invocation result with a function error.
     RuntimeError,
+    /// A cloud refused the credentials (missing, expired, unknown); the message says how to
+    /// sign in again.
+    Unauthenticated,
+    /// A cloud refused the call for lack of a permission (AccessDenied).
+    PermissionDenied,
+    /// Another change to the same cloud resource is in progress.
+    Conflict,
+    /// A cloud call failed for another reason; the message names the call and the target.
+    CloudError,
 }
 
 /// An error as it crosses IPC: a code and a sentence for a person.

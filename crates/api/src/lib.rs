@@ -10,6 +10,7 @@
 
 pub mod account_test;
 pub mod accounts;
+pub mod cloud;
 mod error;
 mod files;
 pub mod history;

@@ -289,6 +289,12 @@ impl From<AdapterError> for ApiError {
             AdapterError::InvalidRequest { .. } => ErrorCode::InvalidInput,
             AdapterError::Throttled { .. } => ErrorCode::Throttled,
             AdapterError::AlreadyExists { .. } => ErrorCode::AlreadyExists,
+            AdapterError::Unauthenticated { .. } => ErrorCode::Unauthenticated,
+            AdapterError::PermissionDenied { .. } => ErrorCode::PermissionDenied,
+            AdapterError::Conflict { .. } => ErrorCode::Conflict,
+            AdapterError::Provider { provider, .. } if *provider != AdapterKind::Local => {
+                ErrorCode::CloudError
+            }
             _ => ErrorCode::RuntimeError,
         };
         ApiError::new(code, error.to_string())
@@ -758,10 +764,8 @@ fn log_line(event: LogEvent) -> LogLine {
     }
 }
 
-/// The log lines of the project at `root` that match `query`. The logs are read from the
-/// project's data folder, so lines written by the app, `functory run` or `functory invoke` all
-/// show, whether or not a run is active. Must be called inside a Tokio runtime.
-pub fn tail_logs(root: &Path, query: &LogQuery) -> Result<LogLines, ApiError> {
+/// The adapter filter a query asks for; an unknown level is refused.
+pub(crate) fn log_filter(query: &LogQuery) -> Result<LogFilter, ApiError> {
     let min_level = match query.min_level.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(text) => Some(LogLevel::parse(text).ok_or_else(|| {
@@ -771,6 +775,18 @@ pub fn tail_logs(root: &Path, query: &LogQuery) -> Result<LogLines, ApiError> {
             )
         })?),
     };
+    Ok(LogFilter {
+        text: query.text.clone().filter(|t| !t.is_empty()),
+        request_id: query.request_id.clone().filter(|t| !t.trim().is_empty()),
+        min_level,
+    })
+}
+
+/// The log lines of the project at `root` that match `query`. The logs are read from the
+/// project's data folder, so lines written by the app, `functory run` or `functory invoke` all
+/// show, whether or not a run is active. Must be called inside a Tokio runtime.
+pub fn tail_logs(root: &Path, query: &LogQuery) -> Result<LogLines, ApiError> {
+    let filter = log_filter(query)?;
     let settings = LocalSettings::for_project(root);
     let declared: Vec<String> = functory_local::load_manifest(root)
         .map(|(m, _)| m.functions.iter().map(|f| f.name.clone()).collect())
@@ -787,11 +803,6 @@ pub fn tail_logs(root: &Path, query: &LogQuery) -> Result<LogLines, ApiError> {
             vec![name.clone()]
         }
         None => declared,
-    };
-    let filter = LogFilter {
-        text: query.text.clone().filter(|t| !t.is_empty()),
-        request_id: query.request_id.clone().filter(|t| !t.trim().is_empty()),
-        min_level,
     };
     let last = query.last.map(|n| n as usize);
     let mut streams = Vec::new();

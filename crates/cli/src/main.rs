@@ -4,6 +4,7 @@
 mod accounts_command;
 mod events_command;
 mod export_command;
+mod cloud_commands;
 mod history_command;
 mod import_command;
 
@@ -70,9 +71,9 @@ enum Command {
     },
     /// Serve every function and trigger of the project locally until Ctrl+C.
     Run(runtime_commands::RunArgs),
-    /// Invoke a function once and print its response and log lines.
+    /// Invoke a function once (locally, or on a cloud target) and print its response and logs.
     Invoke(runtime_commands::InvokeArgs),
-    /// Print a function's local log lines.
+    /// Print a function's log lines (local, or a cloud target's with --target).
     Logs(runtime_commands::LogsArgs),
     /// Lint IAM policies, templates and functory.toml for security problems.
     Lint(lint_command::LintArgs),
@@ -82,6 +83,12 @@ enum Command {
     Export(export_command::ExportArgs),
     /// Sample events of every trigger kind.
     Events(events_command::EventsArgs),
+    /// Deploy functions to a cloud target: print the plan, confirm, apply with progress.
+    Deploy(cloud_commands::DeployArgs),
+    /// List a function's published versions on a cloud target (`*` marks the one served).
+    Versions(cloud_commands::VersionsArgs),
+    /// Point a cloud target's stage back at an earlier published version.
+    Rollback(cloud_commands::RollbackArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -210,6 +217,9 @@ fn run(command: Command) -> Result<ExitCode, ApiError> {
         Command::Run(args) => Ok(runtime_commands::run(args)),
         Command::Invoke(args) => Ok(runtime_commands::invoke(args)),
         Command::Logs(args) => Ok(runtime_commands::logs(args)),
+        Command::Deploy(args) => Ok(cloud_commands::deploy(args)),
+        Command::Versions(args) => Ok(cloud_commands::versions(args)),
+        Command::Rollback(args) => Ok(cloud_commands::rollback(args)),
     }
 }
 

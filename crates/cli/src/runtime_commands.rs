@@ -47,6 +47,12 @@ pub struct InvokeArgs {
     /// Print the whole invocation (payload, error, metrics, logs) as JSON.
     #[arg(long)]
     json: bool,
+    /// On a cloud target: invoke the latest code instead of the target's stage.
+    #[arg(long)]
+    latest: bool,
+    /// On a cloud target: queue the event and return at once (an asynchronous invoke).
+    #[arg(long = "async")]
+    asynchronous: bool,
 }
 
 #[derive(Debug, Args)]
@@ -68,6 +74,9 @@ pub struct LogsArgs {
     /// Only the last N matching lines before following.
     #[arg(long)]
     last: Option<usize>,
+    /// The target whose log to read, from functory.toml (a cloud target reads the cloud's log).
+    #[arg(long, default_value = "local")]
+    target: String,
     /// The project folder (default: the current folder).
     #[arg(long)]
     dir: Option<PathBuf>,
@@ -86,13 +95,13 @@ fn tokio_runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
 }
 
 /// The project folder as an absolute path, so printed folders and URLs are usable anywhere.
-fn project_dir(dir: Option<PathBuf>) -> PathBuf {
+pub(crate) fn project_dir(dir: Option<PathBuf>) -> PathBuf {
     let dir = dir.unwrap_or_else(|| PathBuf::from("."));
     dir.canonicalize().unwrap_or(dir)
 }
 
 /// Stops on Ctrl+C or SIGTERM.
-async fn interrupted() {
+pub(crate) async fn interrupted() {
     let mut terminate =
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     tokio::select! {
@@ -106,7 +115,7 @@ async fn interrupted() {
     }
 }
 
-fn format_line(line: &LogLine) -> String {
+pub(crate) fn format_line(line: &LogLine) -> String {
     let time = chrono::DateTime::from_timestamp_millis(line.timestamp_ms)
         .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
         .unwrap_or_default();
@@ -198,7 +207,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     })
 }
 
-fn read_event(event: Option<&Path>) -> Result<String, String> {
+pub(crate) fn read_event(event: Option<&Path>) -> Result<String, String> {
     let (bytes, source) = match event {
         None => return Ok("{}".to_owned()),
         Some(path) if path == Path::new("-") => {
@@ -219,7 +228,7 @@ fn read_event(event: Option<&Path>) -> Result<String, String> {
     Ok(text)
 }
 
-fn print_invocation(invocation: &InvocationResult) {
+pub(crate) fn print_invocation(invocation: &InvocationResult) {
     for line in &invocation.logs {
         eprintln!("{line}");
     }
@@ -247,6 +256,17 @@ fn print_invocation(invocation: &InvocationResult) {
 
 pub fn invoke(args: InvokeArgs) -> ExitCode {
     let dir = project_dir(args.dir);
+    if functory_api::cloud::is_cloud_target(&dir, &args.target) {
+        return crate::cloud_commands::invoke(
+            dir,
+            &args.target,
+            &args.function,
+            args.event.as_deref(),
+            args.latest,
+            args.asynchronous,
+            args.json,
+        );
+    }
     let event = match read_event(args.event.as_deref()) {
         Ok(event) => event,
         Err(message) => return fail(message),
@@ -297,19 +317,22 @@ pub fn invoke(args: InvokeArgs) -> ExitCode {
 
 pub fn logs(args: LogsArgs) -> ExitCode {
     let dir = project_dir(args.dir);
+    let query = LogQuery {
+        function: Some(args.function.clone()),
+        follow: args.follow,
+        text: args.filter,
+        request_id: args.request_id,
+        min_level: args.level,
+        last: args.last.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+    };
+    if functory_api::cloud::is_cloud_target(&dir, &args.target) {
+        return crate::cloud_commands::logs(dir, &args.target, &args.function, query);
+    }
     let runtime = match tokio_runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
     runtime.block_on(async move {
-        let query = LogQuery {
-            function: Some(args.function),
-            follow: args.follow,
-            text: args.filter,
-            request_id: args.request_id,
-            min_level: args.level,
-            last: args.last.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
-        };
         let mut lines = match local::tail_logs(&dir, &query) {
             Ok(lines) => lines,
             Err(error) => return fail(error),

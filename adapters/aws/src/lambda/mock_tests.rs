@@ -1,0 +1,282 @@
+//! What moto never shows, with the answers real Lambda gives (HTTP status, `x-amzn-errortype`,
+//! JSON body), replayed by `aws-smithy-mocks`: functions Pending then Active, updates
+//! InProgress, 409 conflicts, a new role that cannot be assumed yet, throttling, a 404 invoke,
+//! and a handler error with its log tail.
+
+use aws_sdk_lambda::operation::create_function::CreateFunctionOutput;
+use aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput;
+use aws_sdk_lambda::operation::update_function_code::UpdateFunctionCodeOutput;
+use aws_sdk_lambda::types::{LastUpdateStatus, State};
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
+use base64::Engine;
+use functory_adapter::{AdapterError, InvokeOptions};
+
+use super::{AwsAdapter, AwsSettings};
+
+fn lambda_error(status: u16, code: &str, message: &str) -> HttpResponse {
+    let body = serde_json::json!({ "Type": "User", "message": message }).to_string();
+    let mut response = HttpResponse::new(
+        StatusCode::try_from(status).expect("a valid status"),
+        SdkBody::from(body),
+    );
+    response
+        .headers_mut()
+        .insert("x-amzn-errortype", code.to_owned());
+    response
+        .headers_mut()
+        .insert("content-type", "application/json");
+    response
+}
+
+fn adapter(rules: &[&Rule]) -> AwsAdapter {
+    let lambda = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, rules);
+    let no_rules: &[&Rule] = &[];
+    let iam = mock_client!(aws_sdk_iam, RuleMode::Sequential, no_rules);
+    let logs = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, no_rules);
+    AwsAdapter::from_clients("prod", lambda, iam, logs, AwsSettings::fast())
+}
+
+fn configuration(state: State, update: LastUpdateStatus) -> GetFunctionConfigurationOutput {
+    GetFunctionConfigurationOutput::builder()
+        .function_name("resize")
+        .state(state)
+        .last_update_status(update)
+        .build()
+}
+
+#[tokio::test]
+async fn waits_while_pending_and_in_progress() {
+    let config = mock!(aws_sdk_lambda::Client::get_function_configuration)
+        .sequence()
+        .output(|| configuration(State::Pending, LastUpdateStatus::InProgress))
+        .times(2)
+        .output(|| configuration(State::Active, LastUpdateStatus::InProgress))
+        .output(|| configuration(State::Active, LastUpdateStatus::Successful))
+        .build();
+    let adapter = adapter(&[&config]);
+    adapter
+        .wait_until_ready("resize")
+        .await
+        .expect("becomes ready");
+    assert_eq!(config.num_calls(), 4);
+}
+
+#[tokio::test]
+async fn a_failed_update_is_reported_with_its_reason() {
+    let config = mock!(aws_sdk_lambda::Client::get_function_configuration).then_output(|| {
+        GetFunctionConfigurationOutput::builder()
+            .state(State::Active)
+            .last_update_status(LastUpdateStatus::Failed)
+            .last_update_status_reason("The handler file is missing")
+            .build()
+    });
+    let error = adapter(&[&config])
+        .wait_until_ready("resize")
+        .await
+        .expect_err("the update failed");
+    assert!(
+        error
+            .to_string()
+            .contains("the last update of `resize` failed: The handler file is missing"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_409_waits_for_the_update_in_progress_then_retries() {
+    let update = mock!(aws_sdk_lambda::Client::update_function_code)
+        .sequence()
+        .http_response(|| {
+            lambda_error(
+                409,
+                "ResourceConflictException",
+                "The operation cannot be performed at this time. An update is in progress for resource: arn:aws:lambda:eu-west-1:123456789012:function:resize",
+            )
+        })
+        .output(|| UpdateFunctionCodeOutput::builder().code_sha256("abc").build())
+        .build();
+    let config = mock!(aws_sdk_lambda::Client::get_function_configuration)
+        .sequence()
+        .output(|| configuration(State::Active, LastUpdateStatus::InProgress))
+        .output(|| configuration(State::Active, LastUpdateStatus::Successful))
+        .build();
+    let adapter = adapter(&[&update, &config]);
+    let output = adapter
+        .retry_conflicts("resize", || async {
+            adapter
+                .lambda
+                .update_function_code()
+                .function_name("resize")
+                .send()
+                .await
+                .map_err(|e| adapter.failure(&e, "Lambda UpdateFunctionCode of `resize`"))
+        })
+        .await
+        .expect("the retry succeeds");
+    assert_eq!(output.code_sha256(), Some("abc"));
+    assert_eq!(update.num_calls(), 2);
+    assert_eq!(config.num_calls(), 2);
+}
+
+#[tokio::test]
+async fn create_function_is_retried_while_the_new_role_propagates() {
+    let create = mock!(aws_sdk_lambda::Client::create_function)
+        .sequence()
+        .http_response(|| {
+            lambda_error(
+                400,
+                "InvalidParameterValueException",
+                "The role defined for the function cannot be assumed by Lambda.",
+            )
+        })
+        .times(3)
+        .output(|| {
+            CreateFunctionOutput::builder()
+                .function_arn("arn:aws:lambda:eu-west-1:123456789012:function:resize")
+                .build()
+        })
+        .build();
+    let adapter = adapter(&[&create]);
+    let arn = adapter
+        .with_role_retry("resize", || async {
+            adapter
+                .lambda
+                .create_function()
+                .function_name("resize")
+                .send()
+                .await
+                .map_err(|e| adapter.failure(&e, "Lambda CreateFunction `resize`"))
+        })
+        .await
+        .expect("created once the role propagated");
+    assert_eq!(
+        arn.function_arn(),
+        Some("arn:aws:lambda:eu-west-1:123456789012:function:resize")
+    );
+    assert_eq!(create.num_calls(), 4);
+
+    // A role that never becomes assumable ends with a message saying what to check.
+    let never = mock!(aws_sdk_lambda::Client::create_function)
+        .sequence()
+        .http_response(|| {
+            lambda_error(
+                400,
+                "InvalidParameterValueException",
+                "The role defined for the function cannot be assumed by Lambda.",
+            )
+        })
+        .repeatedly()
+        .build();
+    let adapter = AwsAdapter {
+        settings: AwsSettings {
+            role_propagation_timeout: std::time::Duration::from_millis(100),
+            ..AwsSettings::fast()
+        },
+        ..adapter_with(&never)
+    };
+    let error = adapter
+        .with_role_retry("resize", || async {
+            adapter
+                .lambda
+                .create_function()
+                .function_name("resize")
+                .send()
+                .await
+                .map_err(|e| adapter.failure(&e, "Lambda CreateFunction `resize`"))
+        })
+        .await
+        .expect_err("never assumable");
+    assert!(
+        error.to_string().contains("trusts lambda.amazonaws.com"),
+        "{error}"
+    );
+}
+
+fn adapter_with(rule: &Rule) -> AwsAdapter {
+    adapter(&[rule])
+}
+
+#[tokio::test]
+async fn throttling_names_the_call_and_the_account() {
+    let throttled = mock!(aws_sdk_lambda::Client::invoke)
+        .sequence()
+        .http_response(|| lambda_error(429, "TooManyRequestsException", "Rate Exceeded."))
+        .repeatedly()
+        .build();
+    let error = adapter(&[&throttled])
+        .invoke_function(InvokeOptions::new("resize", "{}"))
+        .await
+        .expect_err("throttled");
+    let AdapterError::Throttled { message } = &error else {
+        panic!("expected Throttled, got {error:?}");
+    };
+    assert!(
+        message.starts_with("Lambda Invoke `resize` for account `prod` was throttled by AWS (TooManyRequestsException: Rate Exceeded.)"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn invoking_a_missing_function_is_not_found() {
+    let missing = mock!(aws_sdk_lambda::Client::invoke).then_http_response(|| {
+        lambda_error(
+            404,
+            "ResourceNotFoundException",
+            "Function not found: arn:aws:lambda:eu-west-1:123456789012:function:nope",
+        )
+    });
+    let error = adapter(&[&missing])
+        .invoke_function(InvokeOptions::new("nope", "{}"))
+        .await
+        .expect_err("not found");
+    assert!(
+        matches!(&error, AdapterError::NotFound { what } if what == "function `nope`"),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_handler_error_comes_back_as_a_result_with_its_log_tail() {
+    let log = "START RequestId: 1f0 Version: $LATEST\n2026-11-26T10:00:00.000Z\t1f0\tERROR\tInvoke Error\nEND RequestId: 1f0\nREPORT RequestId: 1f0\tDuration: 3.10 ms\tBilled Duration: 4 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\n";
+    let encoded = base64::engine::general_purpose::STANDARD.encode(log);
+    let failing = mock!(aws_sdk_lambda::Client::invoke).then_http_response(move || {
+        let mut response = HttpResponse::new(
+            StatusCode::try_from(200).expect("200"),
+            SdkBody::from(
+                r#"{"errorType":"TypeError","errorMessage":"Cannot read properties of undefined","stackTrace":["TypeError: Cannot read properties of undefined","    at Runtime.handler (/var/task/index.js:3:20)"]}"#,
+            ),
+        );
+        response.headers_mut().insert("X-Amz-Function-Error", "Unhandled");
+        response.headers_mut().insert("X-Amz-Log-Result", encoded.clone());
+        response.headers_mut().insert("X-Amz-Executed-Version", "7");
+        response.headers_mut().insert("x-amzn-RequestId", "1f0");
+        response
+    });
+    let invocation = adapter(&[&failing])
+        .invoke_function(InvokeOptions::new("resize", "{}").with_log_tail())
+        .await
+        .expect("a handler error is still a completed invoke");
+    assert_eq!(invocation.status_code, 200);
+    assert_eq!(invocation.request_id, "1f0");
+    assert_eq!(invocation.executed_version, "7");
+    let error = invocation.function_error.clone().expect("a function error");
+    assert_eq!(error.error_type, "TypeError");
+    assert!(
+        error
+            .message
+            .contains("at Runtime.handler (/var/task/index.js:3:20)"),
+        "{}",
+        error.message
+    );
+    assert_eq!(invocation.log_tail.as_deref(), Some(log));
+    assert_eq!(
+        invocation
+            .metrics
+            .expect("REPORT figures")
+            .billed_duration_ms,
+        4
+    );
+}

@@ -1,0 +1,183 @@
+//! The execution role of a function: trusted by lambda.amazonaws.com, with one inline policy
+//! holding the manifest's permissions plus what Lambda needs to write the function's logs.
+
+use functory_adapter::{AdapterError, Result};
+use functory_core::{Function, PermissionEffect};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::AwsAdapter;
+use crate::package::hex;
+
+/// The inline policy Functory owns on each role it creates.
+pub(crate) const POLICY_NAME: &str = "functory-permissions";
+
+/// `functory-<project>-<function>`, kept within IAM's 64 characters of `[\w+=,.@-]`: a long
+/// name is cut and given a short hash so two long names never collide.
+pub fn role_name(project: &str, function: &str) -> String {
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "+=,.@-_".contains(c) {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect()
+    };
+    let name = format!("functory-{}-{}", clean(project), clean(function));
+    if name.len() <= 64 {
+        return name;
+    }
+    let digest = hex(&Sha256::digest(name.as_bytes()));
+    format!("{}-{}", &name[..55], &digest[..8])
+}
+
+pub(crate) fn trust_policy() -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": { "Service": "lambda.amazonaws.com" },
+            "Action": "sts:AssumeRole"
+        }]
+    })
+}
+
+/// The role's inline policy: logging for this function's log group, then each manifest
+/// permission as one statement.
+pub(crate) fn permissions_policy(function: &Function) -> Value {
+    let mut statements = vec![json!({
+        "Sid": "FunctoryLogs",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [
+            format!("arn:aws:logs:*:*:log-group:/aws/lambda/{}", function.name),
+            format!("arn:aws:logs:*:*:log-group:/aws/lambda/{}:*", function.name),
+        ]
+    })];
+    for permission in &function.permissions {
+        statements.push(json!({
+            "Effect": match permission.effect {
+                PermissionEffect::Allow => "Allow",
+                PermissionEffect::Deny => "Deny",
+            },
+            "Action": permission.actions,
+            "Resource": permission.resources,
+        }));
+    }
+    json!({ "Version": "2012-10-17", "Statement": statements })
+}
+
+/// IAM answers policy documents URL-encoded; this reads either form.
+pub(crate) fn read_policy_document(text: &str) -> Option<Value> {
+    serde_json::from_str(text).ok().or_else(|| {
+        let decoded = percent_encoding::percent_decode_str(text)
+            .decode_utf8()
+            .ok()?;
+        serde_json::from_str(&decoded).ok()
+    })
+}
+
+/// What exists of a role now.
+#[derive(Debug, Clone)]
+pub(crate) struct ObservedRole {
+    pub arn: String,
+    pub policy: Option<Value>,
+}
+
+impl AwsAdapter {
+    pub(crate) async fn observe_role(&self, name: &str) -> Result<Option<ObservedRole>> {
+        let role = match self.iam.get_role().role_name(name).send().await {
+            Ok(found) => found,
+            Err(error) => {
+                return match self.failure(&error, &format!("IAM GetRole `{name}`")) {
+                    AdapterError::NotFound { .. } => Ok(None),
+                    other => Err(other),
+                };
+            }
+        };
+        let arn = role.role().map(|r| r.arn().to_owned()).ok_or_else(|| {
+            AdapterError::invalid(format!("IAM GetRole `{name}` answered without a role"))
+        })?;
+        let policy = match self
+            .iam
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(POLICY_NAME)
+            .send()
+            .await
+        {
+            Ok(found) => read_policy_document(found.policy_document()),
+            Err(error) => match self.failure(&error, &format!("IAM GetRolePolicy of `{name}`")) {
+                AdapterError::NotFound { .. } => None,
+                other => return Err(other),
+            },
+        };
+        Ok(Some(ObservedRole { arn, policy }))
+    }
+
+    pub(crate) async fn create_role(&self, name: &str, project: &str) -> Result<String> {
+        let created = self
+            .iam
+            .create_role()
+            .role_name(name)
+            .assume_role_policy_document(trust_policy().to_string())
+            .description(format!(
+                "Execution role of a Functory function (project {project})"
+            ))
+            .tags(
+                aws_sdk_iam::types::Tag::builder()
+                    .key("functory:project")
+                    .value(project)
+                    .build()
+                    .map_err(|e| AdapterError::invalid(format!("role tag: {e}")))?,
+            )
+            .send()
+            .await
+            .map_err(|e| self.failure(&e, &format!("IAM CreateRole `{name}`")))?;
+        created.role().map(|r| r.arn().to_owned()).ok_or_else(|| {
+            AdapterError::invalid(format!("IAM CreateRole `{name}` answered without a role"))
+        })
+    }
+
+    pub(crate) async fn put_role_policy(&self, name: &str, policy: &Value) -> Result<()> {
+        self.iam
+            .put_role_policy()
+            .role_name(name)
+            .policy_name(POLICY_NAME)
+            .policy_document(policy.to_string())
+            .send()
+            .await
+            .map_err(|e| self.failure(&e, &format!("IAM PutRolePolicy on `{name}`")))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_names_fit_iam() {
+        assert_eq!(role_name("thumbs", "resize"), "functory-thumbs-resize");
+        assert_eq!(role_name("my app", "f"), "functory-my-app-f");
+        let long = role_name(&"p".repeat(40), &"f".repeat(40));
+        assert_eq!(long.len(), 64);
+        assert_ne!(long, role_name(&"p".repeat(40), &"g".repeat(40)));
+    }
+
+    #[test]
+    fn policy_documents_read_encoded_or_not() {
+        let doc = json!({"Version": "2012-10-17", "Statement": []});
+        let encoded: String = percent_encoding::utf8_percent_encode(
+            &doc.to_string(),
+            percent_encoding::NON_ALPHANUMERIC,
+        )
+        .to_string();
+        assert_eq!(read_policy_document(&encoded), Some(doc.clone()));
+        assert_eq!(read_policy_document(&doc.to_string()), Some(doc));
+        assert_eq!(read_policy_document("%7Bnot"), None);
+    }
+}

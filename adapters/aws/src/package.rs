@@ -1,0 +1,457 @@
+//! Deterministic function packages.
+//!
+//! Lambda identifies code by the SHA-256 of the zip (`CodeSha256`), so the zip must be a pure
+//! function of the files: entries sorted by path, every timestamp fixed at 1980-01-01 (the
+//! earliest a zip can hold), permissions normalised to 0644 / 0755 (executables keep their bit,
+//! which a `provided` runtime's `bootstrap` needs), one compression level. Then an unchanged
+//! function hashes the same and is not uploaded again.
+//!
+//! What goes in: the function's `code_dir`, minus the defaults below and the patterns of a
+//! `.functoryignore` file (gitignore syntax) in the code directory; `node_modules` as it is on
+//! disk; for Python, the packages of `requirements.txt` installed by pip into a cache folder
+//! keyed by the file's hash, placed at the zip's root as Lambda expects.
+
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use base64::Engine;
+use functory_adapter::AdapterError;
+use functory_core::{Function, Runtime, RuntimeFamily};
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use sha2::{Digest, Sha256};
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, ZipWriter};
+
+/// The file in a code directory that lists more exclusions.
+pub const IGNORE_FILE: &str = ".functoryignore";
+
+/// Never packaged: version control, Functory's own state, caches, editor litter, the manifest.
+const DEFAULT_EXCLUDES: &[&str] = &[
+    ".git/",
+    ".functory/",
+    "__pycache__/",
+    "*.pyc",
+    ".DS_Store",
+    ".functoryignore",
+    "/functory.toml",
+    ".venv/",
+];
+
+/// A built zip and what identifies it.
+#[derive(Clone)]
+pub struct Package {
+    pub zip: Vec<u8>,
+    /// Base64 of the SHA-256 of `zip`, exactly as Lambda reports `CodeSha256`.
+    pub code_sha256: String,
+    pub files: usize,
+}
+
+impl std::fmt::Debug for Package {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Package")
+            .field("bytes", &self.zip.len())
+            .field("code_sha256", &self.code_sha256)
+            .field("files", &self.files)
+            .finish()
+    }
+}
+
+/// Packages `function` of the project at `project_root`. Python dependencies are installed into
+/// `cache_dir` (kept between deploys).
+pub fn package_function(
+    project_root: &Path,
+    function: &Function,
+    cache_dir: &Path,
+) -> Result<Package, AdapterError> {
+    let code_dir = project_root.join(&function.code_dir);
+    if !code_dir.is_dir() {
+        return Err(AdapterError::invalid(format!(
+            "function `{}`: its code directory `{}` does not exist",
+            function.name, function.code_dir
+        )));
+    }
+    let mut entries = collect_files(&code_dir, &function.name)?;
+    let python = family(function) == Some(RuntimeFamily::Python);
+    if python && code_dir.join("requirements.txt").is_file() {
+        let site = install_requirements(&code_dir, &function.name, cache_dir)?;
+        let mut dependencies = collect_files(&site, &function.name)?;
+        // The function's own files win over a dependency of the same path.
+        dependencies.retain(|d| !entries.iter().any(|e| e.name == d.name));
+        entries.extend(dependencies);
+    }
+    check_node_modules(&code_dir, function, &entries)?;
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    build_zip(&entries, &function.name)
+}
+
+fn family(function: &Function) -> Option<RuntimeFamily> {
+    function.runtime.parse::<Runtime>().ok().map(|r| r.family)
+}
+
+struct Entry {
+    /// The path inside the zip, `/`-separated.
+    name: String,
+    path: PathBuf,
+    executable: bool,
+}
+
+fn collect_files(root: &Path, function: &str) -> Result<Vec<Entry>, AdapterError> {
+    let ignore = ignore_rules(root, function)?;
+    let mut out = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let listing = std::fs::read_dir(&dir).map_err(|e| io_error(function, &dir, &e))?;
+        for item in listing {
+            let item = item.map_err(|e| io_error(function, &dir, &e))?;
+            let path = item.path();
+            // Symlinks are followed (node_modules/.bin links to real files); a dangling link
+            // is skipped rather than failing the whole deploy.
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            let relative = path.strip_prefix(root).unwrap_or(&path);
+            if ignore
+                .matched_path_or_any_parents(relative, meta.is_dir())
+                .is_ignore()
+            {
+                continue;
+            }
+            if meta.is_dir() {
+                pending.push(path);
+            } else if meta.is_file() {
+                let name = relative
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                out.push(Entry {
+                    name,
+                    executable: is_executable(&meta),
+                    path,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn ignore_rules(root: &Path, function: &str) -> Result<Gitignore, AdapterError> {
+    let mut builder = GitignoreBuilder::new(root);
+    for pattern in DEFAULT_EXCLUDES {
+        // The defaults are constants known to parse.
+        let _ = builder.add_line(None, pattern);
+    }
+    let file = root.join(IGNORE_FILE);
+    if file.is_file()
+        && let Some(error) = builder.add(&file)
+    {
+        return Err(AdapterError::invalid(format!(
+            "function `{function}`: {} has a bad pattern: {error}",
+            file.display()
+        )));
+    }
+    builder.build().map_err(|e| {
+        AdapterError::invalid(format!(
+            "function `{function}`: {} has a bad pattern: {e}",
+            file.display()
+        ))
+    })
+}
+
+#[cfg(unix)]
+fn is_executable(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o111 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable(_meta: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// A Node function that declares dependencies must ship them: Lambda does not run `npm install`.
+fn check_node_modules(
+    code_dir: &Path,
+    function: &Function,
+    entries: &[Entry],
+) -> Result<(), AdapterError> {
+    if family(function) != Some(RuntimeFamily::Node) {
+        return Ok(());
+    }
+    let Ok(text) = std::fs::read_to_string(code_dir.join("package.json")) else {
+        return Ok(());
+    };
+    let declared = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("dependencies").and_then(|d| d.as_object()).cloned())
+        .unwrap_or_default();
+    let missing: Vec<&String> = declared
+        .keys()
+        .filter(|name| {
+            let prefix = format!("node_modules/{name}/");
+            !entries.iter().any(|e| e.name.starts_with(&prefix))
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(AdapterError::invalid(format!(
+        "function `{}`: package.json depends on {} but node_modules does not have {}: run `npm install --omit=dev` in `{}` first (Lambda does not install packages)",
+        function.name,
+        missing
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        if missing.len() == 1 { "it" } else { "them" },
+        function.code_dir
+    )))
+}
+
+/// Installs `requirements.txt` with pip into a folder named after the file's hash, reused
+/// while the file does not change.
+fn install_requirements(
+    code_dir: &Path,
+    function: &str,
+    cache_dir: &Path,
+) -> Result<PathBuf, AdapterError> {
+    let requirements = code_dir.join("requirements.txt");
+    let text = std::fs::read(&requirements).map_err(|e| io_error(function, &requirements, &e))?;
+    let digest = hex(&Sha256::digest(&text))[..16].to_owned();
+    let target = cache_dir.join(format!("python-{digest}"));
+    if target.join(".complete").is_file() {
+        return Ok(target);
+    }
+    let partial = cache_dir.join(format!("python-{digest}.partial"));
+    let _ = std::fs::remove_dir_all(&partial);
+    std::fs::create_dir_all(&partial).map_err(|e| io_error(function, &partial, &e))?;
+    let output = Command::new("python3")
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+        .args(["--no-compile", "--target"])
+        .arg(&partial)
+        .arg("-r")
+        .arg(&requirements)
+        .current_dir(code_dir)
+        .output()
+        .map_err(|e| {
+            AdapterError::invalid(format!(
+                "function `{function}`: could not run `python3 -m pip` to install requirements.txt: {e}"
+            ))
+        })?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        return Err(AdapterError::invalid(format!(
+            "function `{function}`: pip could not install requirements.txt: {}",
+            last.trim()
+        )));
+    }
+    // Only a finished install is ever reused: the marker goes in last, then the rename.
+    std::fs::write(partial.join(".complete"), b"").map_err(|e| io_error(function, &partial, &e))?;
+    let _ = std::fs::remove_dir_all(&target);
+    std::fs::rename(&partial, &target).map_err(|e| io_error(function, &target, &e))?;
+    Ok(target)
+}
+
+fn build_zip(entries: &[Entry], function: &str) -> Result<Package, AdapterError> {
+    let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
+    let base = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .compression_level(Some(6))
+        .last_modified_time(DateTime::default())
+        .large_file(false);
+    for entry in entries {
+        if entry.name == ".complete" {
+            continue;
+        }
+        let data = std::fs::read(&entry.path).map_err(|e| io_error(function, &entry.path, &e))?;
+        let mode = if entry.executable { 0o755 } else { 0o644 };
+        writer
+            .start_file(entry.name.as_str(), base.unix_permissions(mode))
+            .and_then(|()| writer.write_all(&data).map_err(Into::into))
+            .map_err(|e| zip_error(function, &e))?;
+    }
+    let zip = writer
+        .finish()
+        .map_err(|e| zip_error(function, &e))?
+        .into_inner();
+    let code_sha256 = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&zip));
+    Ok(Package {
+        zip,
+        code_sha256,
+        files: entries.iter().filter(|e| e.name != ".complete").count(),
+    })
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn io_error(function: &str, path: &Path, error: &std::io::Error) -> AdapterError {
+    AdapterError::invalid(format!(
+        "function `{function}`: could not read {}: {error}",
+        path.display()
+    ))
+}
+
+fn zip_error(function: &str, error: &zip::result::ZipError) -> AdapterError {
+    AdapterError::invalid(format!(
+        "function `{function}`: could not build the zip: {error}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+
+    fn function(code_dir: &str, runtime: &str) -> Function {
+        Function {
+            name: "f".into(),
+            runtime: runtime.into(),
+            handler: "index.handler".into(),
+            code_dir: code_dir.into(),
+            handler_file: None,
+            memory_mb: 128,
+            timeout_s: 3,
+            environment: vec![],
+            triggers: vec![],
+            permissions: vec![],
+        }
+    }
+
+    fn write(root: &Path, path: &str, text: &str) {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn names(package: &Package) -> Vec<String> {
+        let archive = zip::ZipArchive::new(Cursor::new(package.zip.clone())).unwrap();
+        archive
+            .file_names()
+            .map(|name| name.unwrap().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn same_files_same_hash_whatever_the_timestamps() {
+        let project = tempfile::tempdir().unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        write(
+            project.path(),
+            "index.js",
+            "exports.handler = async () => 1;",
+        );
+        write(project.path(), "lib/util.js", "module.exports = 2;");
+        let first =
+            package_function(project.path(), &function(".", "nodejs20.x"), cache.path()).unwrap();
+        // Rewrite a file with the same bytes: its mtime changes, the package must not.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        write(project.path(), "lib/util.js", "module.exports = 2;");
+        let second =
+            package_function(project.path(), &function(".", "nodejs20.x"), cache.path()).unwrap();
+        assert_eq!(first.code_sha256, second.code_sha256);
+        assert_eq!(first.zip, second.zip);
+        write(project.path(), "lib/util.js", "module.exports = 3;");
+        let third =
+            package_function(project.path(), &function(".", "nodejs20.x"), cache.path()).unwrap();
+        assert_ne!(first.code_sha256, third.code_sha256);
+        // The digest is what Lambda reports: base64 of the SHA-256 of the zip.
+        let expected = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&third.zip));
+        assert_eq!(third.code_sha256, expected);
+    }
+
+    #[test]
+    fn entries_sorted_excludes_honoured_and_modes_kept() {
+        let project = tempfile::tempdir().unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let root = project.path();
+        write(root, "functory.toml", "[project]\nname = \"x\"\n");
+        write(root, "b.js", "b");
+        write(root, "a/z.js", "z");
+        write(root, "a/secret.env", "KEY=1");
+        write(root, "notes/draft.md", "draft");
+        write(root, ".git/HEAD", "ref");
+        write(root, ".functory/local/logs/x.log", "log");
+        write(root, "__pycache__/m.pyc", "x");
+        write(
+            root,
+            ".functoryignore",
+            "# drafts stay home\nnotes/\n*.env\n",
+        );
+        write(root, "bootstrap", "#!/bin/sh\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(
+                root.join("bootstrap"),
+                std::fs::Permissions::from_mode(0o750),
+            )
+            .unwrap();
+        }
+        let package =
+            package_function(root, &function(".", "provided.al2023"), cache.path()).unwrap();
+        assert_eq!(names(&package), vec!["a/z.js", "b.js", "bootstrap"]);
+        let mut archive = zip::ZipArchive::new(Cursor::new(package.zip.clone())).unwrap();
+        let bootstrap = archive.by_name("bootstrap").unwrap();
+        assert_eq!(bootstrap.unix_mode().map(|m| m & 0o777), Some(0o755));
+        assert_eq!(bootstrap.last_modified(), Some(DateTime::default()));
+        drop(bootstrap);
+        let mut text = String::new();
+        archive
+            .by_name("a/z.js")
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(text, "z");
+    }
+
+    #[test]
+    fn node_dependencies_must_be_installed() {
+        let project = tempfile::tempdir().unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let root = project.path();
+        write(root, "src/index.js", "x");
+        write(
+            root,
+            "src/package.json",
+            r#"{"dependencies":{"left-pad":"1.3.0"}}"#,
+        );
+        let error =
+            package_function(root, &function("src", "nodejs20.x"), cache.path()).unwrap_err();
+        assert!(error.to_string().contains("`left-pad`"), "{error}");
+        assert!(error.to_string().contains("npm install"), "{error}");
+        write(
+            root,
+            "src/node_modules/left-pad/index.js",
+            "module.exports = 1;",
+        );
+        let package = package_function(root, &function("src", "nodejs20.x"), cache.path()).unwrap();
+        assert_eq!(
+            names(&package),
+            vec!["index.js", "node_modules/left-pad/index.js", "package.json"]
+        );
+    }
+
+    #[test]
+    fn missing_code_dir_names_it() {
+        let project = tempfile::tempdir().unwrap();
+        let error = package_function(
+            project.path(),
+            &function("nope", "python3.12"),
+            project.path(),
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("`nope` does not exist"),
+            "{error}"
+        );
+    }
+}

@@ -1,0 +1,552 @@
+//! Cloud targets as use cases: sign in for a target of the manifest, plan a deploy, deploy
+//! (checkpoint first, a deploy record per function after), invoke, tail logs, list versions
+//! and roll back, list the functions of the account.
+//!
+//! The app and the CLI call these with the same arguments; neither talks to an adapter
+//! directly. So far AWS targets; Azure and Google targets answer that their adapter cannot
+//! deploy yet.
+
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+
+use functory_adapter::{
+    Adapter, DeployOptions, DeployPlan, InvocationType, InvokeOptions, ListOptions, LogLevel,
+    ProgressSink, TailOptions,
+};
+use functory_aws::{AwsAdapter, AwsSignIn, VersionInfo};
+use functory_core::{AdapterKind, Function, Manifest, Target};
+use functory_history::DeployRecord;
+use futures_util::{Stream, StreamExt};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::accounts::Accounts;
+use crate::local::{InvocationResult, LogLine, LogQuery};
+use crate::{ApiError, ErrorCode, Project};
+
+/// One change of a deploy plan, for the Deploy view and `functory deploy --plan`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PlanChange {
+    /// `function`, `code`, `configuration`, `role`, `permission`, `version`, `alias`, `trigger`.
+    pub kind: String,
+    pub name: String,
+    /// `create`, `update`, `delete` or `noOp`.
+    pub action: String,
+    pub details: Vec<String>,
+    /// The API calls this change makes, in order.
+    pub calls: Vec<String>,
+}
+
+/// What deploying one function to a target would change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct FunctionPlan {
+    pub function: String,
+    pub target: String,
+    pub code_sha256: String,
+    #[ts(type = "number")]
+    pub package_bytes: u64,
+    pub changes: Vec<PlanChange>,
+    /// Nothing would change.
+    pub no_op: bool,
+}
+
+impl FunctionPlan {
+    fn new(target: &str, plan: &DeployPlan) -> Self {
+        FunctionPlan {
+            function: plan.function.clone(),
+            target: target.to_owned(),
+            code_sha256: plan.code_sha256.clone(),
+            package_bytes: plan.package_bytes,
+            no_op: plan.is_no_op(),
+            changes: plan
+                .changes
+                .iter()
+                .map(|c| PlanChange {
+                    kind: c.kind.to_string(),
+                    name: c.name.clone(),
+                    action: match c.action {
+                        functory_adapter::ChangeAction::Create => "create",
+                        functory_adapter::ChangeAction::Update => "update",
+                        functory_adapter::ChangeAction::Delete => "delete",
+                        functory_adapter::ChangeAction::NoOp => "noOp",
+                    }
+                    .to_owned(),
+                    details: c.details.clone(),
+                    calls: c.calls.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Every API call of the plan, in order.
+    pub fn calls(&self) -> Vec<String> {
+        self.changes
+            .iter()
+            .flat_map(|c| c.calls.iter().cloned())
+            .collect()
+    }
+}
+
+/// A step of a deploy in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DeployStep {
+    pub function: String,
+    /// 1-based; `step == steps` with label `done` ends the function's deploy.
+    pub step: u32,
+    pub steps: u32,
+    pub label: String,
+    #[ts(type = "number")]
+    pub elapsed_ms: u64,
+}
+
+/// One function deployed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DeployedFunction {
+    pub function: String,
+    /// The version the target's stage now serves.
+    pub version: String,
+    pub code_sha256: String,
+    /// Code went up (false when it was unchanged).
+    pub uploaded: bool,
+    /// The changing calls made, as the plan listed them.
+    pub calls: Vec<String>,
+}
+
+/// A deploy that stopped part-way, and what is still served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DeployFailure {
+    pub function: String,
+    pub code: ErrorCode,
+    pub message: String,
+    /// The version the stage still serves (`None`: the function was never deployed there).
+    pub still_serving: Option<String>,
+}
+
+/// What a deploy did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DeployReport {
+    pub target: String,
+    /// The checkpoint commit the deploy recorded.
+    pub commit: String,
+    /// Whether the checkpoint made a new commit (false: nothing had changed since the last).
+    pub checkpoint_created: bool,
+    pub deployed: Vec<DeployedFunction>,
+    /// Set when a function failed; the functions after it were not deployed.
+    pub failed: Option<DeployFailure>,
+}
+
+/// A published version of a cloud function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct FunctionVersion {
+    pub version: String,
+    pub code_sha256: String,
+    pub last_modified: String,
+    pub description: String,
+    /// The target's stage serves this version.
+    pub serving: bool,
+}
+
+/// A function that exists in the cloud account, for listing and import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RemoteFunction {
+    pub name: String,
+    pub runtime: String,
+    pub memory_mb: u32,
+    pub timeout_s: u32,
+}
+
+/// A target of the manifest, signed in.
+#[derive(Debug, Clone)]
+pub struct CloudTarget {
+    pub target: Target,
+    pub adapter: AwsAdapter,
+    pub manifest: Manifest,
+    pub root: PathBuf,
+}
+
+fn manifest_of(root: &Path) -> Result<Manifest, ApiError> {
+    let project = Project::open(root)?;
+    let parsed = project.parse()?;
+    let errors: Vec<String> = parsed
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == functory_core::Severity::Error)
+        .map(|d| d.to_string())
+        .collect();
+    match parsed.manifest {
+        Some(manifest) if errors.is_empty() => Ok(manifest),
+        _ => Err(ApiError::new(
+            ErrorCode::InvalidManifest,
+            format!(
+                "functory.toml has problems; fix them first:\n{}",
+                errors.join("\n")
+            ),
+        )),
+    }
+}
+
+fn find_target(manifest: &Manifest, name: &str) -> Result<Target, ApiError> {
+    manifest
+        .targets
+        .iter()
+        .find(|t| t.name == name)
+        .cloned()
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::NotFound,
+                format!(
+                    "no target `{name}` in functory.toml; known targets: {}",
+                    manifest
+                        .targets
+                        .iter()
+                        .map(|t| t.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+}
+
+fn find_function<'a>(manifest: &'a Manifest, name: &str) -> Result<&'a Function, ApiError> {
+    manifest
+        .functions
+        .iter()
+        .find(|f| f.name == name)
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::NotFound,
+                format!(
+                    "no function `{name}` in functory.toml; its functions are: {}",
+                    manifest
+                        .functions
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+}
+
+/// Signs in for `target` of the project at `root`: its profile or its keychain account, its
+/// region, and the endpoint override of `accounts` (moto in tests).
+pub async fn connect(
+    root: &Path,
+    target: &str,
+    accounts: &Accounts,
+) -> Result<CloudTarget, ApiError> {
+    let manifest = manifest_of(root)?;
+    let target = find_target(&manifest, target)?;
+    match target.adapter {
+        AdapterKind::Aws => {}
+        AdapterKind::Local => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "target `{}` is the local runtime: use `functory run` / the Run & Logs view",
+                    target.name
+                ),
+            ));
+        }
+        other => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "target `{}` deploys to {other}, which this build can sign in to but not deploy to yet",
+                    target.name
+                ),
+            ));
+        }
+    }
+    let mut sign_in = match (&target.profile, &target.account) {
+        (Some(profile), _) => AwsSignIn::profile(profile),
+        (None, Some(account)) => AwsSignIn::keychain(&accounts.load(account)?)?,
+        (None, None) => {
+            return Err(ApiError::new(
+                ErrorCode::Unauthenticated,
+                format!(
+                    "target `{}` names no AWS profile and no keychain account: choose one in the Accounts view, or add `profile = \"NAME\"` or `account = \"NAME\"` to [targets.{}]",
+                    target.name, target.name
+                ),
+            ));
+        }
+    };
+    if let Some(region) = &target.region {
+        sign_in = sign_in.region(region);
+    }
+    if let Some(url) = &accounts.sign_in_endpoints().aws_endpoint_url {
+        sign_in = sign_in.endpoint_url(url);
+    }
+    let session = sign_in.load().await?;
+    if session.region().is_none() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            format!(
+                "target `{}` has no region, and {} sets none: add `region = \"eu-west-1\"` (for example) to [targets.{}]",
+                target.name,
+                session.who(),
+                target.name
+            ),
+        ));
+    }
+    Ok(CloudTarget {
+        adapter: AwsAdapter::new(&session),
+        target,
+        manifest,
+        root: root.to_owned(),
+    })
+}
+
+impl CloudTarget {
+    fn functions(&self, names: &[String]) -> Result<Vec<Function>, ApiError> {
+        if names.is_empty() {
+            return Ok(self.manifest.functions.clone());
+        }
+        names
+            .iter()
+            .map(|n| find_function(&self.manifest, n).cloned())
+            .collect()
+    }
+
+    fn deploy_options(&self, function: Function, commit: Option<String>) -> DeployOptions {
+        let mut options = DeployOptions::new(&self.root, function);
+        options.project = Some(self.manifest.project_name.clone());
+        options.stage = Some(self.target.name.clone());
+        options.commit = commit;
+        options
+    }
+
+    /// What deploying `functions` (all when empty) would change. Changes nothing.
+    pub async fn plan(&self, functions: &[String]) -> Result<Vec<FunctionPlan>, ApiError> {
+        let mut plans = Vec::new();
+        for function in self.functions(functions)? {
+            let plan = self
+                .adapter
+                .plan(&self.deploy_options(function, None))
+                .await?;
+            plans.push(FunctionPlan::new(&self.target.name, &plan));
+        }
+        Ok(plans)
+    }
+
+    /// Checkpoints the project, deploys `functions` (all when empty) one after another and
+    /// records each deploy in the project's history. Stops at the first failure and says what
+    /// the stage still serves.
+    pub async fn deploy(
+        &self,
+        functions: &[String],
+        progress: impl Fn(DeployStep) + Send + Sync + 'static,
+    ) -> Result<DeployReport, ApiError> {
+        let selected = self.functions(functions)?;
+        let project = Project::open(&self.root)?;
+        let history = project.history()?;
+        let names: Vec<&str> = selected.iter().map(|f| f.name.as_str()).collect();
+        let checkpoint = history.checkpoint(&format!(
+            "Deploy {} to {}",
+            names.join(", "),
+            self.target.name
+        ))?;
+        let who = history.who();
+        let progress = Arc::new(progress);
+        let mut report = DeployReport {
+            target: self.target.name.clone(),
+            commit: checkpoint.commit.clone(),
+            checkpoint_created: checkpoint.created,
+            deployed: Vec::new(),
+            failed: None,
+        };
+        for function in selected {
+            let name = function.name.clone();
+            let mut options = self.deploy_options(function, Some(checkpoint.commit.clone()));
+            let sink = progress.clone();
+            options.progress = Some(ProgressSink::new(move |p| {
+                sink(DeployStep {
+                    function: p.function,
+                    step: u32::try_from(p.step).unwrap_or(u32::MAX),
+                    steps: u32::try_from(p.steps).unwrap_or(u32::MAX),
+                    label: p.label,
+                    elapsed_ms: p.elapsed_ms,
+                });
+            }));
+            match self.adapter.deploy_function(&options).await {
+                Ok(outcome) => {
+                    history.record_deploy(&DeployRecord {
+                        target: self.target.name.clone(),
+                        function: name.clone(),
+                        cloud_version: outcome.version.clone(),
+                        code_hash: outcome.code_sha256.clone(),
+                        deployed_at: chrono::Utc::now().timestamp(),
+                        who: who.clone(),
+                        commit: checkpoint.commit.clone(),
+                    })?;
+                    report.deployed.push(DeployedFunction {
+                        function: name,
+                        version: outcome.version,
+                        code_sha256: outcome.code_sha256,
+                        uploaded: outcome.uploaded,
+                        calls: outcome.plan.calls(),
+                    });
+                }
+                Err(error) => {
+                    let still_serving = self.serving(&name).await;
+                    let error = ApiError::from(error);
+                    report.failed = Some(DeployFailure {
+                        function: name,
+                        code: error.code,
+                        message: error.message,
+                        still_serving,
+                    });
+                    break;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// The version the target's stage serves, if the function has been deployed there.
+    pub async fn serving(&self, function: &str) -> Option<String> {
+        self.adapter
+            .alias_version(function, &self.target.name)
+            .await
+            .ok()
+            .flatten()
+    }
+
+    /// Invokes the function's stage (or its latest code with `latest`).
+    pub async fn invoke(
+        &self,
+        function: &str,
+        event: &str,
+        latest: bool,
+        asynchronous: bool,
+    ) -> Result<InvocationResult, ApiError> {
+        find_function(&self.manifest, function)?;
+        crate::local::check_event(event)?;
+        let mut options = InvokeOptions::new(function, event.as_bytes()).with_log_tail();
+        if !latest {
+            options.qualifier = Some(self.target.name.clone());
+        }
+        if asynchronous {
+            options = options.with_type(InvocationType::Event);
+        }
+        let invocation = self.adapter.invoke(options).await.map_err(|e| match e {
+            functory_adapter::AdapterError::NotFound { .. } if !latest => ApiError::new(
+                ErrorCode::NotFound,
+                format!(
+                    "function `{function}` has no stage `{}` yet: deploy it to target `{}` first",
+                    self.target.name, self.target.name
+                ),
+            ),
+            other => other.into(),
+        })?;
+        Ok(invocation.into())
+    }
+
+    /// The function's log lines (`/aws/lambda/<fn>`) that match `query`, following when asked.
+    pub async fn logs(
+        &self,
+        function: &str,
+        query: &LogQuery,
+    ) -> Result<Pin<Box<dyn Stream<Item = Result<LogLine, ApiError>> + Send>>, ApiError> {
+        find_function(&self.manifest, function)?;
+        let stream = self
+            .adapter
+            .tail_logs(TailOptions {
+                follow: query.follow,
+                filter: crate::local::log_filter(query)?,
+                last: query.last.map(|n| n as usize),
+                ..TailOptions::new(function)
+            })
+            .await?;
+        Ok(Box::pin(stream.map(|event| {
+            event.map_err(ApiError::from).map(|e| LogLine {
+                timestamp_ms: e.timestamp_ms,
+                function: e.function,
+                request_id: e.request_id,
+                level: e.level.map(level_name),
+                message: e.message,
+            })
+        })))
+    }
+
+    /// The published versions, oldest first, with the one the stage serves marked.
+    pub async fn versions(&self, function: &str) -> Result<Vec<FunctionVersion>, ApiError> {
+        let serving = self.serving(function).await;
+        Ok(self
+            .adapter
+            .versions(function)
+            .await?
+            .into_iter()
+            .map(|v: VersionInfo| FunctionVersion {
+                serving: serving.as_deref() == Some(v.version.as_str()),
+                version: v.version,
+                code_sha256: v.code_sha256,
+                last_modified: v.last_modified,
+                description: v.description,
+            })
+            .collect())
+    }
+
+    /// Points the stage back at `version`.
+    pub async fn rollback(&self, function: &str, version: &str) -> Result<(), ApiError> {
+        find_function(&self.manifest, function)?;
+        Ok(self
+            .adapter
+            .rollback(function, &self.target.name, version)
+            .await?)
+    }
+
+    /// The functions of the target's account and region.
+    pub async fn remote_functions(&self) -> Result<Vec<RemoteFunction>, ApiError> {
+        Ok(self
+            .adapter
+            .list(ListOptions::default())
+            .await?
+            .into_iter()
+            .map(|f| RemoteFunction {
+                name: f.name,
+                runtime: f.runtime,
+                memory_mb: f.memory_mb,
+                timeout_s: f.timeout_s,
+            })
+            .collect())
+    }
+}
+
+fn level_name(level: LogLevel) -> String {
+    match level {
+        LogLevel::Trace => "TRACE",
+        LogLevel::Debug => "DEBUG",
+        LogLevel::Info => "INFO",
+        LogLevel::Warn => "WARN",
+        LogLevel::Error => "ERROR",
+        LogLevel::Fatal => "FATAL",
+    }
+    .to_owned()
+}
+
+/// Whether `target` of the project at `root` is a cloud target (so the CLI routes `invoke` and
+/// `logs` here instead of to the local runtime).
+pub fn is_cloud_target(root: &Path, target: &str) -> bool {
+    manifest_of(root)
+        .ok()
+        .and_then(|m| m.targets.into_iter().find(|t| t.name == target))
+        .is_some_and(|t| t.adapter != AdapterKind::Local)
+}

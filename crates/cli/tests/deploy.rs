@@ -1,0 +1,225 @@
+//! `functory deploy`, `versions`, `rollback`, `invoke` and `logs` on an AWS target, as a user
+//! runs them, against a real moto server. The target signs in with a profile of an AWS config
+//! file of the test's own (`AWS_CONFIG_FILE`), and `AWS_ENDPOINT_URL` sends every call to moto,
+//! exactly as it would for the AWS CLI.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{functory_with, text};
+use functory_api::aws::moto::MotoServer;
+
+const MANIFEST: &str = r#"[project]
+name = "shop"
+
+[targets.prod]
+adapter = "aws"
+region = "eu-west-1"
+profile = "shop-ci"
+
+[functions.orders]
+runtime = "python3.12"
+handler = "orders.handler"
+"#;
+
+struct Env {
+    moto: MotoServer,
+    dir: tempfile::TempDir,
+    aws: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let moto = MotoServer::start().unwrap_or_else(|e| panic!("{e}"));
+        moto.lambda_without_docker()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().expect("a project folder");
+        std::fs::write(dir.path().join("functory.toml"), MANIFEST).expect("manifest");
+        std::fs::write(
+            dir.path().join("orders.py"),
+            "def handler(event, context):\n    return {'ok': True}\n",
+        )
+        .expect("handler");
+        for args in [
+            &["init", "-q"][..],
+            &["config", "user.name", "CI"],
+            &["config", "user.email", "ci@example.com"],
+        ] {
+            let status = Command::new("git")
+                .arg("-C")
+                .arg(dir.path())
+                .args(args)
+                .status()
+                .expect("git runs");
+            assert!(status.success());
+        }
+        let aws = tempfile::tempdir().expect("an AWS config folder");
+        std::fs::write(
+            aws.path().join("config"),
+            "[profile shop-ci]\nregion = eu-west-1\n",
+        )
+        .expect("config");
+        std::fs::write(
+            aws.path().join("credentials"),
+            "[shop-ci]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY\n",
+        )
+        .expect("credentials");
+        Env { moto, dir, aws }
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let config = self.aws.path().join("config");
+        let credentials = self.aws.path().join("credentials");
+        let endpoint = self.moto.endpoint_url();
+        functory_with(
+            args,
+            Some(self.dir.path()),
+            &[
+                ("AWS_CONFIG_FILE", config.to_str().expect("UTF-8 path")),
+                (
+                    "AWS_SHARED_CREDENTIALS_FILE",
+                    credentials.to_str().expect("UTF-8 path"),
+                ),
+                ("AWS_ENDPOINT_URL", endpoint.as_str()),
+                ("AWS_EC2_METADATA_DISABLED", "true"),
+            ],
+            "functory-cli-deploy-test",
+            stdin,
+        )
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+fn ok(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        output.status.code(),
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    text(&output.stdout)
+}
+
+#[test]
+fn plan_deploy_redeploy_invoke_versions_and_rollback() {
+    let env = Env::new();
+
+    let plan = ok(&env.run(&["deploy", "--target", "prod", "--plan"], ""));
+    assert!(plan.contains("orders → prod (changes"), "{plan}");
+    assert!(
+        plan.contains("+ role functory-shop-orders: create"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("+ function orders: create (python3.12, 128 MB, 3 s, 1 files"),
+        "{plan}"
+    );
+    assert!(plan.contains("+ alias prod: create"), "{plan}");
+    // --plan changed nothing: the next plan is the same.
+    assert_eq!(
+        ok(&env.run(&["deploy", "--target", "prod", "--plan"], "")),
+        plan
+    );
+
+    // Without a terminal and without --yes, nothing is deployed.
+    let refused = env.run(&["deploy", "--target", "prod"], "");
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("add --yes"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    let deployed = env.run(&["deploy", "--target", "prod", "--yes"], "");
+    let out = ok(&deployed);
+    assert!(
+        out.contains("deployed orders to prod: version 1 (code uploaded)"),
+        "{out}"
+    );
+    let progress = text(&deployed.stderr);
+    assert!(progress.contains("5/5 orders: done"), "{progress}");
+    assert!(
+        progress.contains("1/5 orders: creating role functory-shop-orders"),
+        "{progress}"
+    );
+
+    let again = ok(&env.run(&["deploy", "--target", "prod", "--yes"], ""));
+    assert!(again.contains("version 1 (no change)"), "{again}");
+    assert!(again.contains("= code orders: no change"), "{again}");
+
+    std::fs::write(
+        env.root().join("orders.py"),
+        "def handler(event, context):\n    return {'ok': 2}\n",
+    )
+    .expect("edit");
+    let changed = ok(&env.run(&["deploy", "orders", "--target", "prod", "--yes"], ""));
+    assert!(changed.contains("~ code orders: update"), "{changed}");
+    assert!(changed.contains("version 2 (code uploaded)"), "{changed}");
+
+    let history = ok(&env.run(&["history", "orders"], ""));
+    assert!(history.contains("prod"), "{history}");
+
+    let versions = ok(&env.run(&["versions", "orders", "--target", "prod"], ""));
+    let lines: Vec<&str> = versions.lines().collect();
+    assert_eq!(lines.len(), 2, "{versions}");
+    assert!(lines[1].starts_with("*    2"), "{versions}");
+
+    let rolled = ok(&env.run(&["rollback", "orders", "--target", "prod", "--to", "1"], ""));
+    assert!(rolled.contains("now serves version 1"), "{rolled}");
+    let versions = ok(&env.run(&["versions", "orders", "--target", "prod", "--json"], ""));
+    let versions: serde_json::Value = serde_json::from_str(&versions).expect("JSON");
+    assert_eq!(versions[0]["serving"], true);
+
+    let bad = env.run(&["rollback", "orders", "--target", "prod", "--to", "9"], "");
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("its versions are: 1, 2"),
+        "{}",
+        text(&bad.stderr)
+    );
+
+    // moto answers an invoke by echoing the event.
+    let invoked = ok(&env.run(
+        &["invoke", "orders", "--target", "prod", "--event", "-"],
+        r#"{"id": 7}"#,
+    ));
+    assert!(invoked.contains("\"id\": 7"), "{invoked}");
+
+    // No invocation wrote a log line in moto: an empty log, not an error.
+    let logs = ok(&env.run(&["logs", "orders", "--target", "prod"], ""));
+    assert_eq!(logs.trim(), "");
+}
+
+#[test]
+fn bad_input_is_named() {
+    let env = Env::new();
+    let unknown = env.run(&["deploy", "--target", "staging", "--plan"], "");
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown.stderr).contains("no target `staging` in functory.toml; known targets: prod"),
+        "{}",
+        text(&unknown.stderr)
+    );
+
+    let missing = env.run(&["deploy", "nope", "--target", "prod", "--plan"], "");
+    assert!(
+        text(&missing.stderr).contains("no function `nope`"),
+        "{}",
+        text(&missing.stderr)
+    );
+
+    // A profile that does not exist names itself and what to do.
+    let manifest = MANIFEST.replace("profile = \"shop-ci\"", "profile = \"nobody\"");
+    std::fs::write(env.root().join("functory.toml"), manifest).expect("manifest");
+    let no_profile = env.run(&["deploy", "--target", "prod", "--plan"], "");
+    assert!(!no_profile.status.success());
+    let stderr = text(&no_profile.stderr);
+    assert!(stderr.contains("AWS profile `nobody`"), "{stderr}");
+    assert!(!stderr.contains("Debug"), "{stderr}");
+}
