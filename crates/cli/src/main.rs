@@ -2,9 +2,9 @@
 //! offers headless lives here; output is one clear line per problem, or JSON with `--json`.
 
 mod accounts_command;
+mod cloud_commands;
 mod events_command;
 mod export_command;
-mod cloud_commands;
 mod history_command;
 mod import_command;
 
