@@ -780,23 +780,45 @@ impl<'n> SamImporter<'n> {
             .position(|(l, f)| *l == logical || f.name == logical)
     }
 
-    fn event_source_mapping(&mut self, member: &Member, rep: &mut Reporter<'_>) {
-        let subject = format!("Resources.{}", member.key);
-        let props = member.value.get("Properties");
-        let Some(index) = self.target_function(props.and_then(|p| p.get("FunctionName"))) else {
+    /// The function an `AWS::Lambda::*` resource's `key` points at; reported when it is not
+    /// one of this template's.
+    fn attached_to(
+        &self,
+        member: &Member,
+        key: &str,
+        what: &str,
+        rep: &mut Reporter<'_>,
+    ) -> Option<usize> {
+        let target = member.value.get("Properties").and_then(|p| p.get(key));
+        let index = self.target_function(target);
+        if index.is_none() {
             rep.not_mapped(
                 member.key_span,
-                &subject,
-                "an event source mapping for a function not in this template",
+                &format!("Resources.{}", member.key),
+                format!("{what} for a function not in this template"),
             );
-            return;
-        };
-        let mut r = Reading {
+        }
+        index
+    }
+
+    /// Reading values outside any function (no self-reference to watch for).
+    fn reading_outside<'a, 'b>(&self, rep: &'a mut Reporter<'b>) -> Reading<'a, 'b, 'n> {
+        Reading {
             cfn: self.cfn,
             rep,
             stack: Vec::new(),
             vars: None,
+        }
+    }
+
+    fn event_source_mapping(&mut self, member: &Member, rep: &mut Reporter<'_>) {
+        let subject = format!("Resources.{}", member.key);
+        let props = member.value.get("Properties");
+        let Some(index) = self.attached_to(member, "FunctionName", "an event source mapping", rep)
+        else {
+            return;
         };
+        let mut r = self.reading_outside(rep);
         let p = |key: &str| format!("{subject}.Properties.{key}");
         let source = props.and_then(|p| p.get("EventSourceArn"));
         let (arn, name) = source
@@ -835,21 +857,11 @@ impl<'n> SamImporter<'n> {
     fn lambda_url(&mut self, member: &Member, rep: &mut Reporter<'_>) {
         let subject = format!("Resources.{}", member.key);
         let props = member.value.get("Properties");
-        let Some(index) = self.target_function(props.and_then(|p| p.get("TargetFunctionArn")))
+        let Some(index) = self.attached_to(member, "TargetFunctionArn", "a function URL", rep)
         else {
-            rep.not_mapped(
-                member.key_span,
-                &subject,
-                "a function URL for a function not in this template",
-            );
             return;
         };
-        let mut r = Reading {
-            cfn: self.cfn,
-            rep,
-            stack: Vec::new(),
-            vars: None,
-        };
+        let mut r = self.reading_outside(rep);
         if let Some(props) = props
             && let Some(trigger) = r.url(props, &format!("{subject}.Properties"))
         {
