@@ -10,7 +10,7 @@ require_toolchains
 ensure_system_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 ensure_npm_packages
 [ "$(uname -s)" = Linux ] && ensure_tauri_driver
-bash scripts/python-venv.sh  # moto, the AWS emulator the AWS sign-in tests start
+bash scripts/python-venv.sh  # moto (the AWS emulator the AWS tests start), awscli, and cfn-lint (checks exported SAM templates)
 
 say "Rust formatting"
 cargo fmt --all -- --check

@@ -3,7 +3,10 @@
 
 mod accounts_command;
 mod cloud_commands;
+mod events_command;
+mod export_command;
 mod history_command;
+mod import_command;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -74,6 +77,12 @@ enum Command {
     Logs(runtime_commands::LogsArgs),
     /// Lint IAM policies, templates and functory.toml for security problems.
     Lint(lint_command::LintArgs),
+    /// Import another tool's project (AWS SAM, Serverless Framework) into functory.toml.
+    Import(import_command::ImportArgs),
+    /// Export the project in another tool's format (AWS SAM).
+    Export(export_command::ExportArgs),
+    /// Sample events of every trigger kind.
+    Events(events_command::EventsArgs),
     /// Deploy functions to a cloud target: print the plan, confirm, apply with progress.
     Deploy(cloud_commands::DeployArgs),
     /// List a function's published versions on a cloud target (`*` marks the one served).
@@ -104,6 +113,9 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<ExitCode, ApiError> {
     match command {
         Command::Lint(args) => Ok(lint_command::run(args)),
+        Command::Import(args) => Ok(import_command::run(args)),
+        Command::Export(args) => Ok(export_command::run(args)),
+        Command::Events(args) => Ok(events_command::run(args)),
         Command::New {
             dir,
             template,
@@ -211,7 +223,7 @@ fn run(command: Command) -> Result<ExitCode, ApiError> {
     }
 }
 
-fn plural(n: usize) -> &'static str {
+pub(crate) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 

@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use functory_adapter::{Adapter, AdapterError, InvokeOptions};
-use md5::{Digest, Md5};
+use functory_formats::events::SqsMessage;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -214,30 +214,20 @@ impl QueueRegistry {
     }
 }
 
-/// The SQS event for a batch.
+/// The SQS event for a batch (the shape is functory-formats', the one samples use too).
 pub fn sqs_event(queue: &str, region: &str, account: &str, batch: &[QueueMessage]) -> Value {
-    let records: Vec<Value> = batch
+    let messages: Vec<SqsMessage> = batch
         .iter()
-        .map(|m| {
-            json!({
-                "messageId": m.id,
-                "receiptHandle": m.receipt_handle,
-                "body": m.body,
-                "attributes": {
-                    "ApproximateReceiveCount": m.receive_count.to_string(),
-                    "SentTimestamp": m.sent_ms.to_string(),
-                    "SenderId": account,
-                    "ApproximateFirstReceiveTimestamp": m.first_receive_ms.unwrap_or(m.sent_ms).to_string(),
-                },
-                "messageAttributes": {},
-                "md5OfBody": format!("{:x}", Md5::digest(m.body.as_bytes())),
-                "eventSource": "aws:sqs",
-                "eventSourceARN": format!("arn:aws:sqs:{region}:{account}:{queue}"),
-                "awsRegion": region,
-            })
+        .map(|m| SqsMessage {
+            id: m.id.clone(),
+            receipt_handle: m.receipt_handle.clone(),
+            body: m.body.clone(),
+            receive_count: m.receive_count,
+            sent_ms: m.sent_ms,
+            first_receive_ms: m.first_receive_ms,
         })
         .collect();
-    json!({ "Records": records })
+    functory_formats::events::sqs_event(queue, region, account, &messages)
 }
 
 /// Which messages of a batch failed, from the invocation's outcome. `None` is "all of them".
@@ -343,6 +333,7 @@ impl QueuePoller {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn receive_hides_messages_and_dead_letters_after_max_receives() {

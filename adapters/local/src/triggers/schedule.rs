@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("schedule `{expression}`: {message}")]
@@ -427,19 +427,12 @@ impl Cron {
     }
 }
 
-/// The event EventBridge sends for a scheduled rule.
+/// The event EventBridge sends for a scheduled rule (the shape is functory-formats', the one
+/// samples use too), with a fresh id.
 pub fn scheduled_event(rule_arn: &str, region: &str, account: &str, at: DateTime<Utc>) -> Value {
-    json!({
-        "version": "0",
-        "id": uuid::Uuid::new_v4().to_string(),
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": account,
-        "time": at.with_nanosecond(0).unwrap_or(at).format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        "region": region,
-        "resources": [rule_arn],
-        "detail": {},
-    })
+    let at = at.with_nanosecond(0).unwrap_or(at);
+    let id = uuid::Uuid::new_v4().to_string();
+    functory_formats::events::scheduled_event(rule_arn, region, account, at, &id)
 }
 
 #[cfg(test)]

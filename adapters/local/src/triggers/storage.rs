@@ -11,19 +11,9 @@ use functory_adapter::{Adapter, InvocationType, InvokeOptions};
 use md5::{Digest, Md5};
 use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind, RenameMode};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::engine::LocalRuntime;
-
-/// S3 keys in events are URL-encoded with spaces as `+`; these stay as they are.
-const KEY_KEEP: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'/')
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~')
-    .remove(b' ');
 
 /// One function subscribed to a bucket.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,7 +201,8 @@ impl Notifier {
     }
 }
 
-/// An S3 event notification with one record.
+/// An S3 event notification with one record, as S3 sends it now (the shape is
+/// functory-formats', the one samples use too).
 pub fn s3_event(
     bucket: &str,
     key: &str,
@@ -221,38 +212,17 @@ pub fn s3_event(
     sequence: u64,
     region: &str,
 ) -> Value {
-    let encoded_key = utf8_percent_encode(key, KEY_KEEP)
-        .to_string()
-        .replace(' ', "+");
-    let mut object = json!({ "key": encoded_key, "sequencer": format!("{sequence:016X}") });
-    if event_name.starts_with("ObjectCreated") {
-        object["size"] = json!(size);
-        object["eTag"] = json!(etag);
-    }
-    json!({
-        "Records": [{
-            "eventVersion": "2.1",
-            "eventSource": "aws:s3",
-            "awsRegion": region,
-            "eventTime": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-            "eventName": event_name,
-            "userIdentity": { "principalId": "local" },
-            "requestParameters": { "sourceIPAddress": "127.0.0.1" },
-            "responseElements": {
-                "x-amz-request-id": format!("{sequence:016X}"),
-                "x-amz-id-2": uuid::Uuid::new_v4().to_string(),
-            },
-            "s3": {
-                "s3SchemaVersion": "1.0",
-                "configurationId": format!("functory-{bucket}"),
-                "bucket": {
-                    "name": bucket,
-                    "ownerIdentity": { "principalId": "local" },
-                    "arn": format!("arn:aws:s3:::{bucket}"),
-                },
-                "object": object,
-            },
-        }],
+    let host_id = uuid::Uuid::new_v4().to_string();
+    functory_formats::events::s3_event(&functory_formats::events::S3Notification {
+        bucket,
+        key,
+        event_name,
+        size,
+        etag,
+        sequence,
+        region,
+        time: chrono::Utc::now(),
+        host_id: &host_id,
     })
 }
 

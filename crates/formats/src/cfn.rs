@@ -1,0 +1,399 @@
+//! CloudFormation intrinsic functions (`Ref`, `Fn::GetAtt`, `Fn::Sub`, `Fn::Join`) resolved
+//! against the template's own parameters and resources, as far as a template alone allows.
+//!
+//! What only exists at deploy time (the region, the account, a parameter without a default)
+//! stays as a `${Name}` placeholder, the `Fn::Sub` syntax, so the text is still meaningful
+//! and exports back as `!Sub`. A reference that leads back to itself is reported as circular
+//! with its line and kept as a placeholder instead of being followed forever.
+
+use functory_lint::parse::{Node, Span};
+
+use crate::source::{Reporter, scalar_text};
+
+/// The parts of a template that references resolve against.
+#[derive(Clone, Copy)]
+pub struct Cfn<'n> {
+    parameters: Option<&'n Node>,
+    resources: Option<&'n Node>,
+}
+
+/// The logical ids being resolved, outermost first: a reference to one of them is a cycle.
+pub type Stack = Vec<String>;
+
+impl<'n> Cfn<'n> {
+    pub fn new(parameters: Option<&'n Node>, resources: Option<&'n Node>) -> Self {
+        Cfn {
+            parameters,
+            resources,
+        }
+    }
+
+    /// A scalar or an intrinsic as text, `${…}` placeholders for what is unknown. `None` for
+    /// lists, plain mappings and null.
+    pub fn text(
+        &self,
+        node: &Node,
+        subject: &str,
+        stack: &mut Stack,
+        rep: &mut Reporter<'_>,
+    ) -> Option<String> {
+        if let Some(text) = scalar_text(node) {
+            return Some(text);
+        }
+        let [member] = node.as_object()? else {
+            return None;
+        };
+        let value = &member.value;
+        Some(match member.key.as_str() {
+            "Ref" => match value.as_str() {
+                Some(name) => self.reference(name, None, node.span, subject, stack, rep),
+                None => format!("${{{value}}}"),
+            },
+            "Fn::GetAtt" => match get_att_parts(value) {
+                Some((logical, attribute)) => {
+                    self.reference(&logical, Some(&attribute), node.span, subject, stack, rep)
+                }
+                None => format!("${{{value}}}"),
+            },
+            "Fn::Sub" => {
+                let (template, variables) = match value.as_array() {
+                    Some([template, variables]) => (template.as_str(), Some(variables)),
+                    Some(_) => (None, None),
+                    None => (value.as_str(), None),
+                };
+                match template {
+                    Some(template) => self.sub(template, variables, node.span, subject, stack, rep),
+                    None => format!("${{{value}}}"),
+                }
+            }
+            "Fn::Join" => match value.as_array() {
+                Some([delimiter, items]) => {
+                    let delimiter = delimiter.as_str().unwrap_or_default();
+                    let parts: Vec<String> = items
+                        .as_array()
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|item| {
+                            self.text(item, subject, stack, rep)
+                                .unwrap_or_else(|| format!("${{{item}}}"))
+                        })
+                        .collect();
+                    parts.join(delimiter)
+                }
+                _ => format!("${{{value}}}"),
+            },
+            // Other intrinsics (`Fn::If`, `Fn::Select`, `Fn::ImportValue`, …) depend on
+            // deploy-time state; their JSON stands in for them, and the caller reports it.
+            _ => format!("${{{node}}}"),
+        })
+    }
+
+    fn reference(
+        &self,
+        name: &str,
+        attribute: Option<&str>,
+        span: Span,
+        subject: &str,
+        stack: &mut Stack,
+        rep: &mut Reporter<'_>,
+    ) -> String {
+        let placeholder = match attribute {
+            Some(attribute) => format!("${{{name}.{attribute}}}"),
+            None => format!("${{{name}}}"),
+        };
+        if attribute.is_none() && name.starts_with("AWS::") {
+            return match name {
+                // One partition covers nearly every account; ARNs in functory.toml are
+                // read by people, so `aws` reads better than a placeholder.
+                "AWS::Partition" => "aws".to_owned(),
+                "AWS::URLSuffix" => "amazonaws.com".to_owned(),
+                "AWS::NoValue" => String::new(),
+                _ => placeholder,
+            };
+        }
+        if let Some(start) = stack.iter().position(|s| s == name) {
+            let mut chain: Vec<&str> = stack[start..].iter().map(String::as_str).collect();
+            chain.push(name);
+            rep.not_mapped(
+                span,
+                subject,
+                format!(
+                    "circular reference {}: kept as the text `{placeholder}`",
+                    chain.join(" → ")
+                ),
+            );
+            return placeholder;
+        }
+        if attribute.is_none()
+            && let Some(parameter) = self.parameters.and_then(|p| p.get(name))
+        {
+            let Some(default) = parameter.get("Default") else {
+                return placeholder;
+            };
+            stack.push(name.to_owned());
+            let text = self.text(default, subject, stack, rep);
+            stack.pop();
+            return text.unwrap_or(placeholder);
+        }
+        let Some(resource) = self.resources.and_then(|r| r.get(name)) else {
+            return placeholder;
+        };
+        let kind = resource
+            .get("Type")
+            .and_then(Node::as_str)
+            .unwrap_or_default();
+        let Some((name_property, shape)) = physical_name(kind, attribute) else {
+            return placeholder;
+        };
+        stack.push(name.to_owned());
+        let given = resource
+            .get("Properties")
+            .and_then(|p| p.get(name_property))
+            .and_then(|value| self.text(value, subject, stack, rep));
+        stack.pop();
+        let physical = match given {
+            Some(physical) => physical,
+            None => {
+                rep.not_mapped(
+                    resource_span(self.resources, name).unwrap_or(span),
+                    &format!("Resources.{name}"),
+                    format!(
+                        "{kind} has no {name_property}: AWS generates one at deploy time; its logical id `{name}` stands for it"
+                    ),
+                );
+                name.to_owned()
+            }
+        };
+        shape.replace("{}", &physical)
+    }
+
+    fn sub(
+        &self,
+        template: &str,
+        variables: Option<&Node>,
+        span: Span,
+        subject: &str,
+        stack: &mut Stack,
+        rep: &mut Reporter<'_>,
+    ) -> String {
+        let mut out = String::new();
+        let mut rest = template;
+        while let Some(open) = rest.find("${") {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 2..];
+            let Some(close) = after.find('}') else {
+                out.push_str(&rest[open..]);
+                return out;
+            };
+            let inner = &after[..close];
+            rest = &after[close + 1..];
+            if let Some(literal) = inner.strip_prefix('!') {
+                // `${!Literal}` is Sub's escape for a literal `${Literal}`.
+                out.push_str(&format!("${{{literal}}}"));
+                continue;
+            }
+            if let Some(value) = variables.and_then(|v| v.get(inner)) {
+                let text = self
+                    .text(value, subject, stack, rep)
+                    .unwrap_or_else(|| format!("${{{inner}}}"));
+                out.push_str(&text);
+                continue;
+            }
+            let text = match inner.split_once('.') {
+                Some((logical, attribute)) if !inner.starts_with("AWS::") => {
+                    self.reference(logical, Some(attribute), span, subject, stack, rep)
+                }
+                _ => self.reference(inner, None, span, subject, stack, rep),
+            };
+            out.push_str(&text);
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// The `DependsOn` cycles among resources: for each, the span of the dependency that closes
+/// it and the chain of logical ids (`A → B → A`). Iterative, so a long chain cannot exhaust
+/// the stack.
+pub fn depends_on_cycles(resources: &Node) -> Vec<(Span, Vec<String>)> {
+    use std::collections::HashMap;
+
+    #[derive(Clone, Copy, PartialEq)]
+    enum Visit {
+        Open,
+        Done,
+    }
+    type Dependencies = Vec<(String, Span)>;
+    let dependencies = |name: &str| -> Dependencies {
+        resources
+            .get(name)
+            .and_then(|r| r.get("DependsOn"))
+            .map(|d| {
+                d.items()
+                    .filter_map(|item| Some((item.as_str()?.to_owned(), item.span)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut visits: HashMap<String, Visit> = HashMap::new();
+    let mut cycles = Vec::new();
+    for start in resources.as_object().unwrap_or_default() {
+        if visits.contains_key(&start.key) {
+            continue;
+        }
+        visits.insert(start.key.clone(), Visit::Open);
+        // (resource, its dependencies, the next one to follow)
+        let mut path: Vec<(String, Dependencies, usize)> =
+            vec![(start.key.clone(), dependencies(&start.key), 0)];
+        while let Some((_, deps, next)) = path.last_mut() {
+            let Some((dependency, span)) = deps.get(*next).cloned() else {
+                if let Some((name, _, _)) = path.pop() {
+                    visits.insert(name, Visit::Done);
+                }
+                continue;
+            };
+            *next += 1;
+            match visits.get(&dependency) {
+                Some(Visit::Open) => {
+                    let from = path
+                        .iter()
+                        .position(|(n, _, _)| *n == dependency)
+                        .unwrap_or(0);
+                    let mut chain: Vec<String> =
+                        path[from..].iter().map(|(n, _, _)| n.clone()).collect();
+                    chain.push(dependency);
+                    cycles.push((span, chain));
+                }
+                Some(Visit::Done) => {}
+                None if resources.get(&dependency).is_some() => {
+                    visits.insert(dependency.clone(), Visit::Open);
+                    let deps = dependencies(&dependency);
+                    path.push((dependency, deps, 0));
+                }
+                None => {}
+            }
+        }
+    }
+    cycles
+}
+
+fn get_att_parts(value: &Node) -> Option<(String, String)> {
+    if let Some(text) = value.as_str() {
+        let (logical, attribute) = text.split_once('.')?;
+        return Some((logical.to_owned(), attribute.to_owned()));
+    }
+    match value.as_array()? {
+        [logical, attribute] => Some((
+            logical.as_str()?.to_owned(),
+            scalar_text(attribute).unwrap_or_else(|| attribute.to_string()),
+        )),
+        _ => None,
+    }
+}
+
+fn resource_span(resources: Option<&Node>, name: &str) -> Option<Span> {
+    Some(resources?.member(name)?.key_span)
+}
+
+/// For a resource type and the attribute asked for (`None` for `Ref`): the property holding
+/// its physical name and the shape of the answer, `{}` standing for that name.
+fn physical_name(kind: &str, attribute: Option<&str>) -> Option<(&'static str, &'static str)> {
+    Some(match (kind, attribute) {
+        ("AWS::S3::Bucket", None | Some("BucketName")) => ("BucketName", "{}"),
+        ("AWS::S3::Bucket", Some("Arn")) => ("BucketName", "arn:aws:s3:::{}"),
+        ("AWS::SQS::Queue", None | Some("QueueUrl")) => (
+            "QueueName",
+            "https://sqs.${AWS::Region}.amazonaws.com/${AWS::AccountId}/{}",
+        ),
+        ("AWS::SQS::Queue", Some("Arn")) => (
+            "QueueName",
+            "arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:{}",
+        ),
+        ("AWS::SQS::Queue", Some("QueueName")) => ("QueueName", "{}"),
+        ("AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable", None) => ("TableName", "{}"),
+        ("AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable", Some("Arn")) => (
+            "TableName",
+            "arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/{}",
+        ),
+        // The stream's label (a timestamp) is only known once the table exists.
+        ("AWS::DynamoDB::Table", Some("StreamArn")) => (
+            "TableName",
+            "arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/{}/stream/*",
+        ),
+        ("AWS::Kinesis::Stream", None) => ("Name", "{}"),
+        ("AWS::Kinesis::Stream", Some("Arn")) => (
+            "Name",
+            "arn:aws:kinesis:${AWS::Region}:${AWS::AccountId}:stream/{}",
+        ),
+        ("AWS::SNS::Topic", None | Some("TopicArn")) => (
+            "TopicName",
+            "arn:aws:sns:${AWS::Region}:${AWS::AccountId}:{}",
+        ),
+        ("AWS::SNS::Topic", Some("TopicName")) => ("TopicName", "{}"),
+        ("AWS::Serverless::Function" | "AWS::Lambda::Function", None) => ("FunctionName", "{}"),
+        ("AWS::Serverless::Function" | "AWS::Lambda::Function", Some("Arn")) => (
+            "FunctionName",
+            "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:{}",
+        ),
+        _ => return None,
+    })
+}
+
+/// The name a queue or stream trigger uses, from what an event source names: an SQS or
+/// Kinesis ARN's last part, a queue URL's last segment, or the text itself (a DynamoDB stream
+/// ARN is kept whole: its table and label are both part of what identifies it).
+pub fn source_name(text: &str) -> String {
+    if text.starts_with("arn:") && text.contains(":dynamodb:") {
+        return text.to_owned();
+    }
+    if text.starts_with("arn:") {
+        let last = text.rsplit(':').next().unwrap_or(text);
+        return last.strip_prefix("stream/").unwrap_or(last).to_owned();
+    }
+    if text.starts_with("https://") {
+        return text.rsplit('/').next().unwrap_or(text).to_owned();
+    }
+    text.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use functory_lint::parse::parse_yaml;
+
+    fn resolve(yaml: &str, path: &[&str]) -> (String, Vec<String>) {
+        let root = parse_yaml(yaml).unwrap();
+        let cfn = Cfn::new(root.get("Parameters"), root.get("Resources"));
+        let mut node = &root;
+        for key in path {
+            node = node.get(key).unwrap();
+        }
+        let mut rep = Reporter::new(yaml, "t.yaml");
+        let text = cfn.text(node, "x", &mut Vec::new(), &mut rep).unwrap();
+        (text, rep.report.lines())
+    }
+
+    #[test]
+    fn resolves_parameters_resources_and_sub() {
+        let yaml = "Parameters:\n  Stage:\n    Type: String\n    Default: prod\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Sub orders-${Stage}\nValue: !Sub \"${Q.Arn}|${AWS::Partition}|${!Lit}|${Other}\"\n";
+        let (text, lines) = resolve(yaml, &["Value"]);
+        assert_eq!(
+            text,
+            "arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:orders-prod|aws|${Lit}|${Other}"
+        );
+        assert!(lines.is_empty(), "{lines:?}");
+        assert_eq!(source_name(&text), "orders-prod|aws|${Lit}|${Other}");
+    }
+
+    #[test]
+    fn cycles_are_reported_not_followed() {
+        let yaml = "Resources:\n  A:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Ref B\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Ref A\nValue: !Ref A\n";
+        let (text, lines) = resolve(yaml, &["Value"]);
+        assert_eq!(text, "${A}");
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0].starts_with("t.yaml:9:19: not mapped: x: circular reference A → B → A"),
+            "{lines:?}"
+        );
+    }
+}

@@ -1,0 +1,443 @@
+//! A manifest as an AWS SAM template that cfn-lint accepts and `sam deploy` can deploy.
+//!
+//! One `AWS::Serverless::Function` per function, its triggers as SAM events (http → HttpApi,
+//! schedules with a time zone → ScheduleV2), its url trigger as `FunctionUrlConfig`, its
+//! permissions as one inline policy. SAM requires an S3 event's bucket to be declared in the
+//! same template, so buckets are; queues and Kinesis streams named by the manifest are too, so
+//! the template is whole. The project and function names ride along in `Metadata.Functory`,
+//! which deploys ignore and the importer reads, so import → export → import is exact.
+
+use std::collections::BTreeSet;
+
+use functory_core::{Manifest, PermissionEffect, Trigger, UrlAuth};
+
+use crate::yaml_out::{Yaml, to_yaml};
+
+/// The SAM template of `manifest`.
+pub fn export_sam(manifest: &Manifest) -> String {
+    let mut ids = LogicalIds::default();
+    let mut resources: Vec<(String, Yaml)> = Vec::new();
+    let mut buckets: Vec<(String, String)> = Vec::new();
+    // (queue, logical id, longest timeout of a function it triggers)
+    let mut queues: Vec<(String, String, u32)> = Vec::new();
+    let mut streams: Vec<(String, String)> = Vec::new();
+
+    // Names of functions first, so their ids stay the plain PascalCase of their names.
+    let function_ids: Vec<String> = manifest
+        .functions
+        .iter()
+        .map(|f| ids.claim(&pascal(&f.name)))
+        .collect();
+
+    for (function, logical) in manifest.functions.iter().zip(&function_ids) {
+        let mut props: Vec<(String, Yaml)> = vec![
+            ("CodeUri".into(), Yaml::str(function.code_dir.clone())),
+            ("Handler".into(), Yaml::str(function.handler.clone())),
+            ("Runtime".into(), Yaml::str(function.runtime.clone())),
+            (
+                "MemorySize".into(),
+                Yaml::Int(i64::from(function.memory_mb)),
+            ),
+            ("Timeout".into(), Yaml::Int(i64::from(function.timeout_s))),
+        ];
+        if !function.environment.is_empty() {
+            let variables = function
+                .environment
+                .iter()
+                .map(|v| (v.key.clone(), text(&v.value)))
+                .collect();
+            props.push((
+                "Environment".into(),
+                Yaml::Map(vec![("Variables".into(), Yaml::Map(variables))]),
+            ));
+        }
+        let mut events: Vec<(String, Yaml)> = Vec::new();
+        for (i, trigger) in function.triggers.iter().enumerate() {
+            let n = i + 1;
+            let event = |kind: &str, properties: Vec<(String, Yaml)>| {
+                Yaml::Map(vec![
+                    ("Type".into(), Yaml::str(kind)),
+                    ("Properties".into(), Yaml::Map(properties)),
+                ])
+            };
+            match trigger {
+                Trigger::Http { method, path } => events.push((
+                    format!("Http{n}"),
+                    event(
+                        "HttpApi",
+                        vec![
+                            ("Path".into(), Yaml::str(path.clone())),
+                            ("Method".into(), Yaml::str(method.to_ascii_uppercase())),
+                        ],
+                    ),
+                )),
+                Trigger::Schedule {
+                    expression,
+                    timezone: Some(timezone),
+                } => events.push((
+                    format!("Schedule{n}"),
+                    event(
+                        "ScheduleV2",
+                        vec![
+                            ("ScheduleExpression".into(), Yaml::str(expression.clone())),
+                            (
+                                "ScheduleExpressionTimezone".into(),
+                                Yaml::str(timezone.clone()),
+                            ),
+                        ],
+                    ),
+                )),
+                Trigger::Schedule {
+                    expression,
+                    timezone: None,
+                } => events.push((
+                    format!("Schedule{n}"),
+                    event(
+                        "Schedule",
+                        vec![("Schedule".into(), Yaml::str(expression.clone()))],
+                    ),
+                )),
+                Trigger::Storage {
+                    bucket,
+                    prefix,
+                    suffix,
+                    events: kinds,
+                } => {
+                    let bucket_id = match buckets.iter().find(|(b, _)| b == bucket) {
+                        Some((_, id)) => id.clone(),
+                        None => {
+                            let id = ids.claim(&format!("{}Bucket", pascal(bucket)));
+                            buckets.push((bucket.clone(), id.clone()));
+                            id
+                        }
+                    };
+                    let kinds = kinds
+                        .clone()
+                        .unwrap_or_else(|| vec!["s3:ObjectCreated:*".to_owned()]);
+                    let mut properties = vec![
+                        ("Bucket".into(), Yaml::Tag("!Ref", bucket_id)),
+                        ("Events".into(), Yaml::strs(&kinds)),
+                    ];
+                    let rules: Vec<Yaml> = [("prefix", prefix), ("suffix", suffix)]
+                        .into_iter()
+                        .filter_map(|(name, value)| {
+                            Some(Yaml::Map(vec![
+                                ("Name".into(), Yaml::str(name)),
+                                ("Value".into(), text(value.as_ref()?)),
+                            ]))
+                        })
+                        .collect();
+                    if !rules.is_empty() {
+                        properties.push((
+                            "Filter".into(),
+                            Yaml::Map(vec![(
+                                "S3Key".into(),
+                                Yaml::Map(vec![("Rules".into(), Yaml::Seq(rules))]),
+                            )]),
+                        ));
+                    }
+                    events.push((format!("Storage{n}"), event("S3", properties)));
+                }
+                Trigger::Queue { queue, batch_size } => {
+                    let arn = if queue.starts_with("arn:") {
+                        text(queue)
+                    } else {
+                        let id = match queues.iter_mut().find(|(q, _, _)| q == queue) {
+                            Some((_, id, timeout)) => {
+                                *timeout = (*timeout).max(function.timeout_s);
+                                id.clone()
+                            }
+                            None => {
+                                let id = ids.claim(&format!("{}Queue", pascal(queue)));
+                                queues.push((queue.clone(), id.clone(), function.timeout_s));
+                                id
+                            }
+                        };
+                        Yaml::Tag("!GetAtt", format!("{id}.Arn"))
+                    };
+                    let mut properties = vec![("Queue".into(), arn)];
+                    if let Some(size) = batch_size {
+                        properties.push(("BatchSize".into(), Yaml::Int(i64::from(*size))));
+                    }
+                    events.push((format!("Queue{n}"), event("SQS", properties)));
+                }
+                Trigger::Stream {
+                    stream,
+                    batch_size,
+                    starting_position,
+                } => {
+                    let (kind, source) =
+                        if stream.starts_with("arn:") && stream.contains(":dynamodb:") {
+                            ("DynamoDB", text(stream))
+                        } else if stream.starts_with("arn:") {
+                            ("Kinesis", text(stream))
+                        } else {
+                            let id = match streams.iter().find(|(s, _)| s == stream) {
+                                Some((_, id)) => id.clone(),
+                                None => {
+                                    let id = ids.claim(&format!("{}Stream", pascal(stream)));
+                                    streams.push((stream.clone(), id.clone()));
+                                    id
+                                }
+                            };
+                            ("Kinesis", Yaml::Tag("!GetAtt", format!("{id}.Arn")))
+                        };
+                    let mut properties = vec![
+                        ("Stream".into(), source),
+                        (
+                            "StartingPosition".into(),
+                            // SAM requires one; LATEST is what a new mapping would choose.
+                            Yaml::str(starting_position.clone().unwrap_or_else(|| "LATEST".into())),
+                        ),
+                    ];
+                    if let Some(size) = batch_size {
+                        properties.push(("BatchSize".into(), Yaml::Int(i64::from(*size))));
+                    }
+                    events.push((format!("Stream{n}"), event(kind, properties)));
+                }
+                Trigger::Url { auth, cors } => {
+                    let mut config = vec![(
+                        "AuthType".into(),
+                        Yaml::str(match auth {
+                            UrlAuth::Iam => "AWS_IAM",
+                            UrlAuth::None => "NONE",
+                        }),
+                    )];
+                    if let Some(cors) = cors {
+                        let mut c: Vec<(String, Yaml)> = Vec::new();
+                        for (key, items) in [
+                            ("AllowOrigins", &cors.allow_origins),
+                            ("AllowMethods", &cors.allow_methods),
+                            ("AllowHeaders", &cors.allow_headers),
+                            ("ExposeHeaders", &cors.expose_headers),
+                        ] {
+                            if !items.is_empty() {
+                                c.push((key.into(), Yaml::strs(items)));
+                            }
+                        }
+                        if cors.allow_credentials {
+                            c.push(("AllowCredentials".into(), Yaml::Bool(true)));
+                        }
+                        if let Some(age) = cors.max_age {
+                            c.push(("MaxAge".into(), Yaml::Int(i64::from(age))));
+                        }
+                        config.push(("Cors".into(), Yaml::Map(c)));
+                    }
+                    props.push(("FunctionUrlConfig".into(), Yaml::Map(config)));
+                }
+            }
+        }
+        if !function.permissions.is_empty() {
+            let statements = function
+                .permissions
+                .iter()
+                .map(|p| {
+                    Yaml::Map(vec![
+                        (
+                            "Effect".into(),
+                            Yaml::str(match p.effect {
+                                PermissionEffect::Allow => "Allow",
+                                PermissionEffect::Deny => "Deny",
+                            }),
+                        ),
+                        (
+                            "Action".into(),
+                            Yaml::Seq(p.actions.iter().map(|a| Yaml::str(a.clone())).collect()),
+                        ),
+                        (
+                            "Resource".into(),
+                            Yaml::Seq(p.resources.iter().map(|r| text(r)).collect()),
+                        ),
+                    ])
+                })
+                .collect();
+            props.push((
+                "Policies".into(),
+                Yaml::Seq(vec![Yaml::Map(vec![(
+                    "Statement".into(),
+                    Yaml::Seq(statements),
+                )])]),
+            ));
+        }
+        if !events.is_empty() {
+            props.push(("Events".into(), Yaml::Map(events)));
+        }
+        let mut resource = vec![("Type".into(), Yaml::str("AWS::Serverless::Function"))];
+        if *logical != function.name {
+            resource.push((
+                "Metadata".into(),
+                Yaml::Map(vec![(
+                    "Functory".into(),
+                    Yaml::Map(vec![("Name".into(), Yaml::str(function.name.clone()))]),
+                )]),
+            ));
+        }
+        resource.push(("Properties".into(), Yaml::Map(props)));
+        resources.push((logical.clone(), Yaml::Map(resource)));
+    }
+
+    for (bucket, id) in buckets {
+        resources.push((
+            id,
+            resource(
+                "AWS::S3::Bucket",
+                vec![("BucketName".into(), text(&bucket))],
+            ),
+        ));
+    }
+    for (queue, id, timeout) in queues {
+        // Lambda refuses a queue whose visibility timeout is shorter than the function's
+        // timeout; AWS recommends six times it.
+        let visibility = (u64::from(timeout) * 6).clamp(30, 43_200);
+        resources.push((
+            id,
+            resource(
+                "AWS::SQS::Queue",
+                vec![
+                    ("QueueName".into(), text(&queue)),
+                    ("VisibilityTimeout".into(), Yaml::Int(visibility as i64)),
+                ],
+            ),
+        ));
+    }
+    for (stream, id) in streams {
+        resources.push((
+            id,
+            resource(
+                "AWS::Kinesis::Stream",
+                vec![
+                    ("Name".into(), text(&stream)),
+                    (
+                        "StreamModeDetails".into(),
+                        Yaml::Map(vec![("StreamMode".into(), Yaml::str("ON_DEMAND"))]),
+                    ),
+                ],
+            ),
+        ));
+    }
+
+    let root = Yaml::Map(vec![
+        ("AWSTemplateFormatVersion".into(), Yaml::str("2010-09-09")),
+        ("Transform".into(), Yaml::str("AWS::Serverless-2016-10-31")),
+        (
+            "Description".into(),
+            Yaml::str(format!(
+                "{}: exported by Functory from functory.toml",
+                manifest.project_name
+            )),
+        ),
+        (
+            "Metadata".into(),
+            Yaml::Map(vec![(
+                "Functory".into(),
+                Yaml::Map(vec![(
+                    "Project".into(),
+                    Yaml::str(manifest.project_name.clone()),
+                )]),
+            )]),
+        ),
+        ("Resources".into(), Yaml::Map(resources)),
+    ]);
+    format!(
+        "# Exported by `functory export sam` from functory.toml; functory.toml stays the source of truth.\n{}",
+        to_yaml(&root)
+    )
+}
+
+fn resource(kind: &str, properties: Vec<(String, Yaml)>) -> Yaml {
+    Yaml::Map(vec![
+        ("Type".into(), Yaml::str(kind)),
+        ("Properties".into(), Yaml::Map(properties)),
+    ])
+}
+
+/// A manifest string as a template value. `${AWS::…}` placeholders become `!Sub` references;
+/// any other `${…}` (a parameter or attribute of the template it came from, a Serverless
+/// variable) would be an unknown reference here, so it is escaped to stay literal text.
+fn text(value: &str) -> Yaml {
+    if !value.contains("${") {
+        return Yaml::str(value);
+    }
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(open) = rest.find("${") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        match after.find('}') {
+            Some(close) => {
+                let inner = &after[..close];
+                if inner.starts_with("AWS::") || inner.starts_with('!') {
+                    out.push_str(&format!("${{{inner}}}"));
+                } else {
+                    out.push_str(&format!("${{!{inner}}}"));
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    Yaml::Tag("!Sub", out)
+}
+
+/// `resize-image` → `ResizeImage`: CloudFormation logical ids are alphanumeric.
+fn pascal(name: &str) -> String {
+    let mut out = String::new();
+    let mut upper = true;
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            if upper {
+                out.push(c.to_ascii_uppercase());
+            } else {
+                out.push(c);
+            }
+            upper = false;
+        } else {
+            upper = true;
+        }
+    }
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        out.insert_str(0, "Fn");
+    }
+    out
+}
+
+/// Logical ids handed out once each.
+#[derive(Default)]
+struct LogicalIds(BTreeSet<String>);
+
+impl LogicalIds {
+    fn claim(&mut self, wanted: &str) -> String {
+        let mut id = wanted.to_owned();
+        let mut n = 2;
+        while !self.0.insert(id.clone()) {
+            id = format!("{wanted}{n}");
+            n += 1;
+        }
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_placeholders() {
+        assert_eq!(pascal("resize-image_2"), "ResizeImage2");
+        assert_eq!(pascal("9lives"), "Fn9lives");
+        assert_eq!(
+            text("arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:${Stage}-q"),
+            Yaml::Tag(
+                "!Sub",
+                "arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:${!Stage}-q".into()
+            )
+        );
+        let mut ids = LogicalIds::default();
+        assert_eq!(ids.claim("A"), "A");
+        assert_eq!(ids.claim("A"), "A2");
+    }
+}

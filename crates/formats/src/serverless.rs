@@ -1,0 +1,723 @@
+//! Serverless Framework `serverless.yml` into a manifest.
+//!
+//! The service's functions with the provider's defaults, their http/httpApi/schedule/s3/sqs/
+//! stream events and function URLs, and IAM statements: the provider's (`iam.role.statements`
+//! or the legacy `iamRoleStatements`) and per-function ones (serverless-iam-roles-per-function).
+//! Variables are resolved where the file itself says what they are: `${self:…}` references,
+//! the fallbacks of `${opt:…}` and `${env:…}`, the Framework's stage and region defaults.
+//! `${env:X}` without a fallback is not read from this machine's environment on purpose: it
+//! may be a secret, and functory.toml is committed. Unresolved variables stay as text, reported.
+
+use functory_core::{Cors, Function, Manifest, Permission, Target, Trigger, UrlAuth};
+use functory_lint::parse::{Node, Span};
+
+use crate::cfn::Cfn;
+use crate::manifest_text::manifest_toml;
+use crate::report::{ImportError, Imported};
+use crate::sam::{
+    Reading, TRIGGER_KINDS, describe, local_target, new_function, report_unknown_properties,
+    storage_events,
+};
+use crate::source::{Reporter, parse_document, scalar_text};
+
+const PARK_OPEN: char = '\u{1}';
+const PARK_CLOSE: char = '\u{2}';
+
+/// How deep variables may nest in each other before the importer gives up on one.
+const MAX_VARIABLE_DEPTH: usize = 32;
+
+/// Serverless variables of one file.
+#[derive(Debug)]
+pub struct Variables<'n> {
+    root: &'n Node,
+}
+
+impl Variables<'_> {
+    /// `text` with every variable the file resolves replaced; the others kept, and reported.
+    pub fn resolve(&self, text: &str, span: Span, subject: &str, rep: &mut Reporter<'_>) -> String {
+        self.resolve_parked(text, span, subject, rep, &mut Vec::new())
+            .replace(PARK_OPEN, "${")
+            .replace(PARK_CLOSE, "}")
+    }
+
+    /// Resolves what it can; a kept variable is parked behind control characters so no loop
+    /// (this one or an enclosing one) sees it again. [`Variables::resolve`] restores them.
+    fn resolve_parked(
+        &self,
+        text: &str,
+        span: Span,
+        subject: &str,
+        rep: &mut Reporter<'_>,
+        stack: &mut Vec<String>,
+    ) -> String {
+        let mut text = text.to_owned();
+        for _ in 0..256 {
+            let Some(close) = text.find('}').filter(|&c| text[..c].contains("${")) else {
+                break;
+            };
+            let Some(open) = text[..close].rfind("${") else {
+                break;
+            };
+            let inner = text[open + 2..close].to_owned();
+            let replacement = match self.variable(&inner, span, subject, rep, stack) {
+                Some(value) => value,
+                None => format!("{PARK_OPEN}{inner}{PARK_CLOSE}"),
+            };
+            text.replace_range(open..=close, &replacement);
+        }
+        text
+    }
+
+    /// The value of one variable expression (`self:custom.x, 'fallback'`), or `None`.
+    fn variable(
+        &self,
+        expression: &str,
+        span: Span,
+        subject: &str,
+        rep: &mut Reporter<'_>,
+        stack: &mut Vec<String>,
+    ) -> Option<String> {
+        let (source, fallback) = match expression.split_once(',') {
+            Some((source, fallback)) => (source.trim(), Some(fallback.trim())),
+            None => (expression.trim(), None),
+        };
+        if let Some(start) = stack.iter().position(|s| s == source) {
+            let mut chain: Vec<&str> = stack[start..].iter().map(String::as_str).collect();
+            chain.push(source);
+            rep.not_mapped(
+                span,
+                subject,
+                format!(
+                    "circular reference {}: kept as the text `${{{expression}}}`",
+                    chain.join(" → ")
+                ),
+            );
+            return None;
+        }
+        if stack.len() >= MAX_VARIABLE_DEPTH {
+            return None;
+        }
+        let fallback_value = |this: &Self, rep: &mut Reporter<'_>, stack: &mut Vec<String>| {
+            let fallback = fallback?;
+            if let Some(quoted) = fallback
+                .strip_prefix('\'')
+                .and_then(|f| f.strip_suffix('\''))
+                .or_else(|| fallback.strip_prefix('"').and_then(|f| f.strip_suffix('"')))
+            {
+                return Some(quoted.to_owned());
+            }
+            if fallback.contains(':') {
+                return this.variable(fallback, span, subject, rep, stack);
+            }
+            Some(fallback.to_owned())
+        };
+        let (kind, name) = source.split_once(':').unwrap_or(("", source));
+        let found = match kind {
+            "self" => {
+                stack.push(source.to_owned());
+                let value = self
+                    .lookup(name)
+                    .and_then(scalar_text)
+                    .map(|value| self.resolve_parked(&value, span, subject, rep, stack));
+                stack.pop();
+                // What the referenced value kept is already reported, and parked.
+                value
+            }
+            // The Framework's defaults: stage `dev`, region `us-east-1`.
+            "sls" if name == "stage" => {
+                Some(self.provider_setting("stage", "dev", rep, stack, span, subject))
+            }
+            "opt" if name == "stage" && fallback.is_none() => {
+                Some(self.provider_setting("stage", "dev", rep, stack, span, subject))
+            }
+            "opt" if name == "region" && fallback.is_none() => {
+                Some(self.provider_setting("region", "us-east-1", rep, stack, span, subject))
+            }
+            "aws" if name == "region" => {
+                Some(self.provider_setting("region", "us-east-1", rep, stack, span, subject))
+            }
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+        stack.push(source.to_owned());
+        let fallback = fallback_value(self, rep, stack);
+        stack.pop();
+        if fallback.is_some() {
+            return fallback;
+        }
+        let why = match kind {
+            "AWS" => "a CloudFormation pseudo parameter, known at deploy time",
+            "env" => {
+                "an environment variable read at deploy time; not copied into functory.toml (it may be a secret)"
+            }
+            "opt" => "a command-line option of `serverless deploy`",
+            "ssm" | "secretsmanager" => "a parameter read from AWS at deploy time",
+            "self" => "the file does not define it",
+            _ => "a variable source Functory does not read",
+        };
+        rep.not_mapped(
+            span,
+            subject,
+            format!("`${{{expression}}}` kept as text: {why}"),
+        );
+        None
+    }
+
+    fn lookup(&self, path: &str) -> Option<&Node> {
+        let mut node = self.root;
+        for part in path.split('.').filter(|p| !p.is_empty()) {
+            node = node.get(part)?;
+        }
+        Some(node)
+    }
+
+    fn provider_setting(
+        &self,
+        key: &str,
+        default: &str,
+        rep: &mut Reporter<'_>,
+        stack: &mut Vec<String>,
+        span: Span,
+        subject: &str,
+    ) -> String {
+        let path = format!("provider.{key}");
+        if stack.contains(&format!("self:{path}")) {
+            return default.to_owned();
+        }
+        stack.push(format!("self:{path}"));
+        let value = self
+            .lookup(&path)
+            .and_then(scalar_text)
+            .map(|v| self.resolve_parked(&v, span, subject, rep, stack));
+        stack.pop();
+        value
+            .filter(|v| !v.contains(PARK_OPEN))
+            .unwrap_or_else(|| default.to_owned())
+    }
+}
+
+const PROVIDER_KEYS: &[&str] = &[
+    "name",
+    "runtime",
+    "memorySize",
+    "timeout",
+    "environment",
+    "region",
+    "stage",
+    "iam",
+    "iamRoleStatements",
+];
+
+const FUNCTION_KEYS: &[&str] = &[
+    "handler",
+    "runtime",
+    "memorySize",
+    "timeout",
+    "environment",
+    "events",
+    "iamRoleStatements",
+    "iamRoleStatementsInherit",
+    "url",
+];
+
+/// Imports a `serverless.yml`. `file` names it in the report and the header; the project is
+/// named after the service, else `default_project`.
+pub fn import_serverless(
+    text: &str,
+    file: &str,
+    default_project: &str,
+) -> Result<Imported, ImportError> {
+    let root = parse_document(text, file)?;
+    let Some(functions) = root.get("functions").filter(|f| f.as_object().is_some()) else {
+        return Err(ImportError::Shape {
+            file: file.to_owned(),
+            message: "no `functions` mapping: this is not a Serverless Framework service".into(),
+        });
+    };
+    let mut rep = Reporter::new(text, file);
+    let vars = Variables { root: &root };
+    let cfn = Cfn::new(None, root.get("resources").and_then(|r| r.get("Resources")));
+    let empty = Node::new(functory_lint::parse::Value::Object(Vec::new()), root.span);
+    let provider = root.get("provider").unwrap_or(&empty);
+
+    for section in root.as_object().unwrap_or_default() {
+        match section.key.as_str() {
+            "service" | "provider" | "functions" | "custom" | "frameworkVersion"
+            | "configValidationMode" | "variablesResolutionMode" | "useDotenv" => {}
+            "resources" => rep.not_mapped(
+                section.key_span,
+                "resources",
+                "CloudFormation resources are not declared in functory.toml; events and statements that refer to them are resolved",
+            ),
+            other => rep.not_mapped(
+                section.key_span,
+                other,
+                format!("functory.toml has no `{other}`; left out"),
+            ),
+        }
+    }
+    report_unknown_properties(provider, "provider", PROVIDER_KEYS, &mut rep);
+    if let Some(name) = provider.get("name").and_then(Node::as_str)
+        && name != "aws"
+    {
+        rep.not_mapped(
+            provider.span,
+            "provider.name",
+            format!("provider `{name}`: only AWS services are imported as they are"),
+        );
+    }
+
+    let mut r = Reading {
+        cfn,
+        rep: &mut rep,
+        stack: Vec::new(),
+        vars: Some(&vars),
+    };
+    let service = root.get("service");
+    let project_name = service
+        .and_then(|s| s.get("name").or(Some(s)))
+        .and_then(|s| r.text(s, "service"))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| default_project.to_owned());
+
+    let provider_statements = match provider.get("iam").and_then(|i| i.get("role")) {
+        Some(role) if role.as_str().is_some() || role.is_intrinsic() => {
+            r.rep.not_mapped(
+                role.span,
+                "provider.iam.role",
+                "an existing role: its policies are not imported; list the functions' permissions in functory.toml",
+            );
+            Vec::new()
+        }
+        Some(role) => {
+            // managedPolicies, permissionsBoundary, name, path, tags: role settings that
+            // functory.toml's per-function permissions do not carry.
+            report_unknown_properties(role, "provider.iam.role", &["statements"], r.rep);
+            role.get("statements")
+                .map(|s| r.statements(s, "provider.iam.role.statements"))
+                .unwrap_or_default()
+        }
+        None => Vec::new(),
+    };
+    let legacy_statements = provider
+        .get("iamRoleStatements")
+        .map(|s| r.statements(s, "provider.iamRoleStatements"))
+        .unwrap_or_default();
+    let shared: Vec<Permission> = provider_statements
+        .into_iter()
+        .chain(legacy_statements)
+        .collect();
+
+    let mut imported: Vec<Function> = Vec::new();
+    for member in functions.as_object().unwrap_or_default() {
+        let subject = format!("functions.{}", member.key);
+        if let Some(function) = import_function(
+            member.key.as_str(),
+            &member.value,
+            member.key_span,
+            &subject,
+            provider,
+            &shared,
+            &mut r,
+        ) {
+            r.rep.mapped(
+                member.key_span,
+                &subject,
+                format!("function `{}`", function.name),
+            );
+            imported.push(function);
+        }
+    }
+
+    let mut targets = vec![local_target()];
+    if let Some(region) = provider
+        .get("region")
+        .and_then(|n| r.text(n, "provider.region"))
+    {
+        targets.push(Target {
+            name: "aws".into(),
+            adapter: functory_core::AdapterKind::Aws,
+            region: Some(region),
+            profile: None,
+            account: None,
+        });
+    }
+    let manifest = Manifest {
+        project_name,
+        targets,
+        functions: imported,
+    };
+    let toml = manifest_toml(
+        &manifest,
+        &format!(
+            "Imported by `functory import serverless` from {file} (Serverless Framework).\nThe file was left unchanged; this file is now the project's manifest."
+        ),
+    );
+    Ok(Imported {
+        manifest,
+        toml,
+        report: rep.report,
+    })
+}
+
+fn import_function(
+    key: &str,
+    node: &Node,
+    key_span: Span,
+    subject: &str,
+    provider: &Node,
+    shared: &[Permission],
+    r: &mut Reading<'_, '_, '_>,
+) -> Option<Function> {
+    report_unknown_properties(node, subject, FUNCTION_KEYS, r.rep);
+    let setting = |name: &str| {
+        node.get(name)
+            .map(|n| (n, format!("{subject}.{name}")))
+            .or_else(|| provider.get(name).map(|n| (n, format!("provider.{name}"))))
+    };
+    let name = if functory_core::manifest::is_valid_function_name(key) {
+        key.to_owned()
+    } else {
+        let cleaned: String = key
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .take(64)
+            .collect();
+        r.rep.not_mapped(
+            key_span,
+            subject,
+            format!("function name `{key}` is not valid in functory.toml; imported as `{cleaned}`"),
+        );
+        cleaned
+    };
+    let Some(handler) = node
+        .get("handler")
+        .and_then(|h| r.text(h, &format!("{subject}.handler")))
+    else {
+        r.rep.not_mapped(
+            key_span,
+            subject,
+            "no handler (a container image?): not imported",
+        );
+        return None;
+    };
+    let Some((runtime_node, runtime_subject)) = setting("runtime") else {
+        r.rep.not_mapped(
+            key_span,
+            subject,
+            "no runtime here or in provider: not imported",
+        );
+        return None;
+    };
+    let runtime = r.text(runtime_node, &runtime_subject)?;
+    let mut function = new_function(name, runtime, handler, ".".to_owned());
+    r.limits(
+        &mut function,
+        Some(runtime_node),
+        setting("memorySize"),
+        setting("timeout"),
+        &runtime_subject,
+    );
+    // The provider's variables apply to every function; a function's own override them.
+    if let Some(vars) = provider.get("environment") {
+        r.environment(vars, "provider.environment", &mut function.environment);
+    }
+    if let Some(vars) = node.get("environment") {
+        r.environment(
+            vars,
+            &format!("{subject}.environment"),
+            &mut function.environment,
+        );
+    }
+    if let Some(events) = node.get("events") {
+        for (i, event) in events.items().enumerate() {
+            let event_subject = format!("{subject}.events[{i}]");
+            for trigger in serverless_event(event, &event_subject, r) {
+                r.rep.mapped(event.span, &event_subject, describe(&trigger));
+                function.triggers.push(trigger);
+            }
+        }
+    }
+    if let Some(url) = node.get("url")
+        && let Some(trigger) = function_url(url, &format!("{subject}.url"), r)
+    {
+        r.rep
+            .mapped(url.span, &format!("{subject}.url"), describe(&trigger));
+        function.triggers.push(trigger);
+    }
+    match node.get("iamRoleStatements") {
+        Some(statements) => {
+            function.permissions =
+                r.statements(statements, &format!("{subject}.iamRoleStatements"));
+            // serverless-iam-roles-per-function gives the function its own role; the
+            // provider's statements join it only when asked.
+            if node
+                .get("iamRoleStatementsInherit")
+                .and_then(scalar_text)
+                .is_some_and(|v| v == "true")
+            {
+                function.permissions.extend(shared.iter().cloned());
+            }
+        }
+        None => function.permissions = shared.to_vec(),
+    }
+    Some(function)
+}
+
+fn serverless_event(event: &Node, subject: &str, r: &mut Reading<'_, '_, '_>) -> Vec<Trigger> {
+    let Some([member]) = event.as_object() else {
+        r.rep.not_mapped(
+            event.span,
+            subject,
+            "an event is a mapping with one key, its type",
+        );
+        return Vec::new();
+    };
+    let kind = member.key.as_str();
+    let value = &member.value;
+    let subject = format!("{subject}.{kind}");
+    let report_extra = |r: &mut Reading<'_, '_, '_>, known: &[&str]| {
+        report_unknown_properties(value, &subject, known, r.rep);
+    };
+    let get = |r: &mut Reading<'_, '_, '_>, key: &str| {
+        value
+            .get(key)
+            .and_then(|n| r.text(n, &format!("{subject}.{key}")))
+    };
+    match kind {
+        "http" | "httpApi" => {
+            let (method, path) = if value.as_object().is_some() {
+                report_extra(r, &["method", "path"]);
+                (get(r, "method"), get(r, "path"))
+            } else {
+                let Some(text) = r.text(value, &subject) else {
+                    return Vec::new();
+                };
+                if kind == "httpApi" && text.trim() == "*" {
+                    (Some("*".to_owned()), None)
+                } else {
+                    let mut parts = text.split_whitespace();
+                    (
+                        parts.next().map(str::to_owned),
+                        parts.next().map(str::to_owned),
+                    )
+                }
+            };
+            let method = match method.as_deref() {
+                Some("*") | Some("any") | Some("ANY") => "ANY".to_owned(),
+                Some(m) => m.to_ascii_uppercase(),
+                None => {
+                    r.rep
+                        .not_mapped(value.span, &subject, "an http event needs a method");
+                    return Vec::new();
+                }
+            };
+            // `httpApi: '*'` (or a `*` method without a path) is the API's catch-all route.
+            let path = match path {
+                Some(p) if p.starts_with('/') => p,
+                Some(p) => format!("/{p}"),
+                None if kind == "httpApi" => "/{proxy+}".to_owned(),
+                None => {
+                    r.rep
+                        .not_mapped(value.span, &subject, "an http event needs a path");
+                    return Vec::new();
+                }
+            };
+            vec![Trigger::Http { method, path }]
+        }
+        "schedule" => {
+            let (rates, timezone) = if value.as_object().is_some() {
+                report_extra(r, &["rate", "enabled", "timezone", "name", "description"]);
+                if value
+                    .get("enabled")
+                    .and_then(scalar_text)
+                    .is_some_and(|e| e == "false")
+                {
+                    r.rep.not_mapped(
+                        value.span,
+                        &subject,
+                        "the schedule is disabled; functory.toml has no disabled schedules, so it is imported enabled",
+                    );
+                }
+                let rates = value
+                    .get("rate")
+                    .map(|n| r.texts(n, &format!("{subject}.rate")))
+                    .unwrap_or_default();
+                (rates, get(r, "timezone"))
+            } else {
+                (r.text(value, &subject).into_iter().collect(), None)
+            };
+            if rates.is_empty() {
+                r.rep
+                    .not_mapped(value.span, &subject, "a schedule event without a rate");
+            }
+            rates
+                .into_iter()
+                .map(|expression| Trigger::Schedule {
+                    expression,
+                    timezone: timezone.clone(),
+                })
+                .collect()
+        }
+        "s3" => {
+            let (bucket, events, mut prefix, mut suffix) = if value.as_object().is_some() {
+                report_extra(r, &["bucket", "event", "rules", "existing"]);
+                let events = value
+                    .get("event")
+                    .map(|e| r.texts(e, &format!("{subject}.event")))
+                    .unwrap_or_default();
+                (get(r, "bucket"), events, None, None)
+            } else {
+                (r.text(value, &subject), Vec::new(), None, None)
+            };
+            for rule in value.get("rules").map(Node::items).into_iter().flatten() {
+                for member in rule.as_object().unwrap_or_default() {
+                    let text = r.text(&member.value, &format!("{subject}.rules"));
+                    match member.key.as_str() {
+                        "prefix" => prefix = text,
+                        "suffix" => suffix = text,
+                        other => r.rep.not_mapped(
+                            member.key_span,
+                            &format!("{subject}.rules"),
+                            format!("rule `{other}` is neither prefix nor suffix"),
+                        ),
+                    }
+                }
+            }
+            let Some(bucket) = bucket else {
+                r.rep
+                    .not_mapped(value.span, &subject, "an s3 event without a bucket");
+                return Vec::new();
+            };
+            vec![Trigger::Storage {
+                bucket,
+                prefix,
+                suffix,
+                events: storage_events(events),
+            }]
+        }
+        "sqs" => {
+            let Some((queue, batch_size, _)) =
+                source_event(value, &subject, &["arn", "batchSize"], r)
+            else {
+                return Vec::new();
+            };
+            vec![Trigger::Queue { queue, batch_size }]
+        }
+        "stream" => {
+            let known = ["arn", "type", "batchSize", "startingPosition"];
+            let Some((stream, batch_size, starting_position)) =
+                source_event(value, &subject, &known, r)
+            else {
+                return Vec::new();
+            };
+            vec![Trigger::Stream {
+                stream,
+                batch_size,
+                // The Framework's default, written out so the export says the same.
+                starting_position: starting_position.or_else(|| Some("TRIM_HORIZON".to_owned())),
+            }]
+        }
+        other => {
+            r.rep.not_mapped(
+                member.key_span,
+                &subject,
+                format!("event type `{other}` has no Functory trigger kind (Functory has {TRIGGER_KINDS})"),
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// An sqs or stream event: an ARN, or `{ arn, batchSize, startingPosition, … }`. The queue
+/// or stream name, batch size and starting position.
+fn source_event(
+    value: &Node,
+    subject: &str,
+    known: &[&str],
+    r: &mut Reading<'_, '_, '_>,
+) -> Option<(String, Option<u32>, Option<String>)> {
+    let (source, batch_size, starting_position) =
+        if value.as_object().is_some() && !value.is_intrinsic() {
+            report_unknown_properties(value, subject, known, r.rep);
+            let batch = value
+                .get("batchSize")
+                .and_then(|b| r.number(b, &format!("{subject}.batchSize")));
+            let source = value
+                .get("arn")
+                .and_then(|n| r.source(n, &format!("{subject}.arn")))
+                .map(|(_, name)| name);
+            let position = value
+                .get("startingPosition")
+                .and_then(|n| r.text(n, &format!("{subject}.startingPosition")));
+            (source, batch, position)
+        } else {
+            (r.source(value, subject).map(|(_, name)| name), None, None)
+        };
+    let Some(source) = source else {
+        r.rep
+            .not_mapped(value.span, subject, "the event names no ARN");
+        return None;
+    };
+    Some((source, batch_size, starting_position))
+}
+
+/// A function's `url`: `true`, or `{ authorizer: aws_iam, cors: true | {…} }`.
+fn function_url(url: &Node, subject: &str, r: &mut Reading<'_, '_, '_>) -> Option<Trigger> {
+    if scalar_text(url).is_some_and(|v| v == "false") {
+        return None;
+    }
+    let auth = match url.get("authorizer").and_then(scalar_text).as_deref() {
+        Some("aws_iam") => UrlAuth::Iam,
+        Some(other) => {
+            r.rep.not_mapped(
+                url.span,
+                subject,
+                format!(
+                    "authorizer `{other}`: function URLs are public or aws_iam; imported as public"
+                ),
+            );
+            UrlAuth::None
+        }
+        None => UrlAuth::None,
+    };
+    let cors = match url.get("cors") {
+        None => None,
+        Some(c) if scalar_text(c).is_some_and(|v| v == "true") => Some(Cors {
+            // The Framework's defaults for `cors: true`.
+            allow_origins: vec!["*".into()],
+            allow_methods: vec!["*".into()],
+            allow_headers: [
+                "Content-Type",
+                "X-Amz-Date",
+                "Authorization",
+                "X-Api-Key",
+                "X-Amz-Security-Token",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            ..Cors::default()
+        }),
+        Some(c) => Some(r.cors(
+            c,
+            &format!("{subject}.cors"),
+            [
+                "allowedOrigins",
+                "allowedMethods",
+                "allowedHeaders",
+                "exposedResponseHeaders",
+                "allowCredentials",
+                "maxAge",
+            ],
+        )),
+    };
+    Some(Trigger::Url { auth, cors })
+}

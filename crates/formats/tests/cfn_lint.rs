@@ -1,0 +1,118 @@
+//! Exported templates must be accepted by cfn-lint (PyPI `cfn-lint`, installed into the test
+//! venv by `scripts/python-venv.sh`). The test runs it for real: a missing venv is a failure
+//! with the command that fixes it, never a skip.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use functory_core::{ProjectFiles, parse_manifest};
+use functory_formats::{export_sam, import_sam, import_serverless};
+
+/// The test venv: `FUNCTORY_MOTO_VENV` (the variable the moto tests use), or
+/// `$HOME/.cache/functory/venv`.
+fn cfn_lint() -> PathBuf {
+    let venv = std::env::var_os("FUNCTORY_MOTO_VENV").map_or_else(
+        || PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/functory/venv"),
+        PathBuf::from,
+    );
+    let binary = venv.join("bin/cfn-lint");
+    assert!(
+        binary.is_file(),
+        "cfn-lint is not installed at {}: run `bash scripts/python-venv.sh` (or set FUNCTORY_MOTO_VENV to a venv with cfn-lint)",
+        binary.display()
+    );
+    binary
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("the fixture exists")
+}
+
+struct AnyFile;
+impl ProjectFiles for AnyFile {
+    fn is_file(&self, _: &str) -> bool {
+        true
+    }
+}
+
+#[test]
+fn cfn_lint_accepts_exported_templates() {
+    let binary = cfn_lint();
+    let sample = parse_manifest(
+        include_str!("../../../samples/thumbnails/functory.toml"),
+        "functory.toml",
+        &AnyFile,
+    )
+    .manifest
+    .expect("the sample manifest parses");
+    let manifests = [
+        ("thumbnails", sample),
+        (
+            "sam-shop",
+            import_sam(&fixture("sam-shop.yaml"), "t", "shop")
+                .expect("imports")
+                .manifest,
+        ),
+        (
+            "sam-lambda",
+            import_sam(&fixture("sam-lambda.json"), "t", "lambda")
+                .expect("imports")
+                .manifest,
+        ),
+        (
+            "serverless-api",
+            import_serverless(&fixture("serverless-api.yml"), "t", "api")
+                .expect("imports")
+                .manifest,
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut paths = Vec::new();
+    for (name, manifest) in &manifests {
+        let path = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&path, export_sam(manifest)).expect("the template is written");
+        paths.push(path);
+    }
+    // Runtime deprecation (W2531/E2531) is judged against today's date, so it would turn this
+    // test red on a calendar day with no change to the exporter; Functory's own linter
+    // reports deprecated runtimes of the manifest. Every other check applies.
+    let output = Command::new(&binary)
+        .args(["--ignore-checks", "W2531", "E2531", "--"])
+        .args(&paths)
+        .output()
+        .expect("cfn-lint runs");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "cfn-lint found problems:\n{report}"
+    );
+    // And it really looked: a template with an error fails.
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(
+        &broken,
+        "AWSTemplateFormatVersion: \"2010-09-09\"\nTransform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: .\n      Handler: app.handler\n      Runtime: python3.12\n      Timeout: 9999\n",
+    )
+    .expect("written");
+    let broken = Command::new(&binary)
+        .arg(&broken)
+        .output()
+        .expect("cfn-lint runs");
+    assert_ne!(
+        broken.status.code(),
+        Some(0),
+        "cfn-lint accepted a broken template"
+    );
+    assert!(
+        String::from_utf8_lossy(&broken.stdout).contains("E3034"),
+        "{broken:?}"
+    );
+}

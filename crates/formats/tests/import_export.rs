@@ -1,0 +1,550 @@
+//! Importing realistic SAM templates and serverless.yml files, exporting them back as SAM,
+//! and importing the export: the manifest must come back the same, and everything that does
+//! not map must be reported with its line.
+
+use functory_core::{Manifest, ProjectFiles, Trigger, UrlAuth, parse_manifest};
+use functory_formats::{ImportError, Imported, export_sam, import_sam, import_serverless};
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("the fixture exists")
+}
+
+fn sam(name: &str) -> Imported {
+    import_sam(&fixture(name), name, "fallback").expect("the template imports")
+}
+
+fn serverless(name: &str) -> Imported {
+    import_serverless(&fixture(name), name, "fallback").expect("the service imports")
+}
+
+/// Every file exists, so handler files resolve and only the manifest's own rules speak.
+struct AnyFile;
+impl ProjectFiles for AnyFile {
+    fn is_file(&self, _: &str) -> bool {
+        true
+    }
+}
+
+/// The written functory.toml parses without errors back to the imported manifest.
+fn assert_toml_matches(imported: &Imported) {
+    let parsed = parse_manifest(&imported.toml, "functory.toml", &AnyFile);
+    let errors: Vec<String> = parsed
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == functory_core::Severity::Error)
+        .filter(|d| !d.message.contains("unknown runtime"))
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(errors, Vec::<String>::new(), "{}", imported.toml);
+    let mut manifest = parsed.manifest.expect("the text parses");
+    for function in &mut manifest.functions {
+        function.handler_file = None;
+    }
+    assert_eq!(manifest, imported.manifest, "{}", imported.toml);
+}
+
+/// import → export → import gives the same manifest.
+fn round_trip(manifest: &Manifest) -> Manifest {
+    let template = export_sam(manifest);
+    import_sam(&template, "template.yaml", "not-this-name")
+        .unwrap_or_else(|e| panic!("the export imports: {e}\n{template}"))
+        .manifest
+}
+
+fn line_of(imported: &Imported, needle: &str) -> u32 {
+    imported
+        .report
+        .mentions_not_mapped(needle)
+        .unwrap_or_else(|| panic!("no report line for {needle}:\n{}", imported.report))
+        .line
+}
+
+#[test]
+fn sam_template_maps_every_event_type() {
+    let imported = sam("sam-shop.yaml");
+    assert_toml_matches(&imported);
+    let m = &imported.manifest;
+    assert_eq!(m.project_name, "fallback");
+    let names: Vec<&str> = m.functions.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["OrdersApi", "Thumbnails", "Worker", "Nightly", "Webhook"]
+    );
+
+    let orders = &m.functions[0];
+    assert_eq!(
+        (orders.code_dir.as_str(), orders.handler.as_str()),
+        ("orders", "app.handler")
+    );
+    // Globals.Function gives runtime, memory, timeout and variables; the function adds its own.
+    assert_eq!(
+        (orders.runtime.as_str(), orders.memory_mb, orders.timeout_s),
+        ("python3.12", 256, 10)
+    );
+    let env: Vec<(&str, &str)> = orders
+        .environment
+        .iter()
+        .map(|v| (v.key.as_str(), v.value.as_str()))
+        .collect();
+    assert_eq!(env[0], ("STAGE", "prod"));
+    assert!(env.contains(&("TABLE", "orders")), "{env:?}");
+    assert!(env.contains(&(
+        "TOPIC",
+        "arn:aws:sns:${AWS::Region}:${AWS::AccountId}:alerts-prod"
+    )));
+    assert_eq!(
+        orders.triggers,
+        [
+            Trigger::Http {
+                method: "GET".into(),
+                path: "/orders".into()
+            },
+            Trigger::Http {
+                method: "GET".into(),
+                path: "/orders/{id}".into()
+            },
+            Trigger::Http {
+                method: "ANY".into(),
+                path: "/{proxy+}".into()
+            },
+        ]
+    );
+    // Policy templates expand; the inline statement maps; the conditioned one does not.
+    assert_eq!(orders.permissions.len(), 3);
+    assert!(
+        orders.permissions[0]
+            .actions
+            .contains(&"dynamodb:PutItem".to_owned())
+    );
+    assert_eq!(orders.permissions[1].actions, ["sqs:SendMessage*"]);
+    assert_eq!(
+        orders.permissions[1].resources,
+        ["arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:orders"]
+    );
+    assert_eq!(orders.permissions[2].actions, ["ssm:GetParameter"]);
+
+    let thumbnails = &m.functions[1];
+    assert_eq!(
+        thumbnails.triggers,
+        [Trigger::Storage {
+            bucket: "shop-uploads-prod".into(),
+            prefix: Some("incoming/".into()),
+            suffix: Some(".jpg".into()),
+            events: Some(vec![
+                "s3:ObjectCreated:*".into(),
+                "s3:ObjectRemoved:*".into()
+            ]),
+        }]
+    );
+    assert_eq!(
+        thumbnails.permissions[0].resources[0],
+        "arn:aws:s3:::shop-uploads-prod"
+    );
+
+    let worker = &m.functions[2];
+    assert_eq!(
+        worker.triggers,
+        [
+            Trigger::Queue {
+                queue: "orders".into(),
+                batch_size: Some(5)
+            },
+            Trigger::Stream {
+                stream: "ClickStream".into(),
+                batch_size: Some(100),
+                starting_position: Some("TRIM_HORIZON".into()),
+            },
+            Trigger::Stream {
+                stream: "arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/orders/stream/*"
+                    .into(),
+                batch_size: None,
+                starting_position: Some("LATEST".into()),
+            },
+        ]
+    );
+    assert_eq!(
+        m.functions[3].triggers,
+        [
+            Trigger::Schedule {
+                expression: "rate(1 hour)".into(),
+                timezone: None
+            },
+            Trigger::Schedule {
+                expression: "cron(0 18 ? * MON-FRI *)".into(),
+                timezone: Some("Europe/Paris".into()),
+            },
+        ]
+    );
+    let Trigger::Url {
+        auth,
+        cors: Some(cors),
+    } = &m.functions[4].triggers[0]
+    else {
+        panic!("a url trigger with CORS: {:?}", m.functions[4].triggers);
+    };
+    assert_eq!(*auth, UrlAuth::None);
+    assert_eq!(cors.allow_origins, ["https://shop.example"]);
+    assert!(cors.allow_credentials);
+    assert_eq!(cors.max_age, Some(300));
+}
+
+#[test]
+fn sam_report_lists_what_did_not_map_with_lines() {
+    let imported = sam("sam-shop.yaml");
+    assert_eq!(line_of(&imported, "Events.SignUp"), 50);
+    assert!(
+        imported
+            .report
+            .mentions_not_mapped("event type Cognito")
+            .is_some()
+    );
+    assert_eq!(line_of(&imported, "Events.Alexa"), 124);
+    assert_eq!(line_of(&imported, "event type IoTRule"), 126);
+    assert_eq!(line_of(&imported, "AWS::Cognito::UserPool"), 195);
+    assert_eq!(line_of(&imported, "AWSXrayWriteOnlyAccess"), 59);
+    assert_eq!(line_of(&imported, "with Condition"), 68);
+    assert_eq!(line_of(&imported, "Globals.Function.Tracing"), 17);
+    assert_eq!(line_of(&imported, "Outputs"), 198);
+    // A queue named by a GetAtt resolves to its name: nothing to report about its ARN.
+    assert!(
+        imported
+            .report
+            .mentions_not_mapped("Orders.Properties.Queue")
+            .is_none()
+    );
+    let lines = imported.report.lines();
+    assert!(
+        lines.iter().any(|l| l.starts_with(
+            "sam-shop.yaml:50:11: not mapped: Resources.OrdersApi.Properties.Events.SignUp:"
+        )),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "sam-shop.yaml:26:3: mapped: Resources.OrdersApi: function `OrdersApi`"),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn sam_round_trips() {
+    for name in ["sam-shop.yaml", "sam-lambda.json"] {
+        let imported = sam(name);
+        assert_eq!(round_trip(&imported.manifest), imported.manifest, "{name}");
+    }
+}
+
+#[test]
+fn cloudformation_lambda_functions_with_mappings_and_urls() {
+    let imported = sam("sam-lambda.json");
+    assert_toml_matches(&imported);
+    let processor = &imported.manifest.functions[0];
+    assert_eq!((processor.memory_mb, processor.timeout_s), (512, 60));
+    assert_eq!(
+        processor.triggers,
+        [
+            Trigger::Queue {
+                queue: "jobs".into(),
+                batch_size: Some(10)
+            },
+            Trigger::Url {
+                auth: UrlAuth::Iam,
+                cors: None
+            },
+        ]
+    );
+    assert_eq!(line_of(&imported, "Properties.Role"), 12);
+    assert_eq!(line_of(&imported, "AWS::IAM::Role"), 32);
+}
+
+#[test]
+fn circular_references_are_reported_not_followed() {
+    let imported = sam("sam-circular.yaml");
+    let function = &imported.manifest.functions[0];
+    assert_eq!(function.environment[0].value, "${Api.Arn}");
+    let own = imported
+        .report
+        .mentions_not_mapped("circular reference Api → Api")
+        .expect("reported");
+    assert_eq!(own.line, 12);
+    let buckets = imported
+        .report
+        .mentions_not_mapped("circular reference First → Second → First")
+        .expect("reported");
+    assert_eq!(buckets.line, 26);
+    let depends = imported
+        .report
+        .mentions_not_mapped("circular DependsOn Alpha → Beta → Alpha")
+        .expect("reported");
+    assert_eq!((depends.line, depends.column), (32, 17));
+}
+
+#[test]
+fn broken_yaml_is_an_error_with_line_and_column() {
+    let error = import_sam(&fixture("sam-broken.yaml"), "sam-broken.yaml", "x").unwrap_err();
+    let ImportError::Syntax { line, column, .. } = &error else {
+        panic!("a syntax error: {error}");
+    };
+    assert_eq!((*line, *column), (8, 14), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("sam-broken.yaml:8:14: invalid YAML"),
+        "{error}"
+    );
+    let error = import_serverless("functions: [\n", "serverless.yml", "x").unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("serverless.yml:2:1: invalid YAML"),
+        "{error}"
+    );
+    let error = import_sam("{\"Resources\": {,}}", "t.json", "x").unwrap_err();
+    assert!(
+        error.to_string().starts_with("t.json:1:16: invalid JSON"),
+        "{error}"
+    );
+    let error = import_sam("just: text\n", "t.yaml", "x").unwrap_err();
+    assert!(error.to_string().contains("no `Resources`"), "{error}");
+}
+
+#[test]
+fn hostile_input_never_panics() {
+    for text in [
+        "",
+        "-",
+        "[]",
+        "Resources: 3",
+        "Resources:\n  A: 1\n  B:\n    Type: 5\n",
+        "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: [1]\n",
+        "\u{feff}{}",
+        "Resources: {F: {Type: AWS::Serverless::Function, Properties: {Runtime: !Sub [], Handler: !GetAtt [], Events: {E: {Type: S3, Properties: {Bucket: !Join [1, 2]}}}}}}",
+        "functions:\n  a:\n    handler: ${self:a\n",
+    ] {
+        let _ = import_sam(text, "t", "x");
+        let _ = import_serverless(text, "t", "x");
+    }
+}
+
+#[test]
+fn serverless_service_maps_every_event_type() {
+    let imported = serverless("serverless-api.yml");
+    assert_toml_matches(&imported);
+    let m = &imported.manifest;
+    assert_eq!(m.project_name, "shop-api");
+    assert_eq!(m.targets[1].region.as_deref(), Some("eu-west-1"));
+    let find = |name: &str| {
+        m.functions
+            .iter()
+            .find(|f| f.name == name)
+            .expect("the function")
+    };
+
+    let create = find("createOrder");
+    assert_eq!(
+        (create.runtime.as_str(), create.memory_mb, create.timeout_s),
+        ("nodejs20.x", 512, 10)
+    );
+    assert_eq!(create.handler, "src/orders.create");
+    assert_eq!(
+        create.triggers,
+        [
+            Trigger::Http {
+                method: "POST".into(),
+                path: "/orders".into()
+            },
+            Trigger::Http {
+                method: "GET".into(),
+                path: "/orders/{id}".into()
+            },
+            Trigger::Http {
+                method: "GET".into(),
+                path: "/health".into()
+            },
+            Trigger::Http {
+                method: "DELETE".into(),
+                path: "/orders/{id}".into()
+            },
+        ]
+    );
+    let env = |f: &functory_core::Function, key: &str| {
+        f.environment
+            .iter()
+            .find(|v| v.key == key)
+            .map(|v| v.value.clone())
+    };
+    // ${self:…} and ${sls:stage} resolve; ${env:X, 'fallback'} takes the fallback; a bare
+    // ${env:X} stays text.
+    assert_eq!(env(create, "TABLE").as_deref(), Some("orders-dev"));
+    assert_eq!(env(create, "LOG_LEVEL").as_deref(), Some("info"));
+    assert_eq!(env(create, "API_KEY").as_deref(), Some("${env:API_KEY}"));
+    // Provider statements, with CloudFormation references into `resources`.
+    assert_eq!(create.permissions.len(), 2);
+    assert_eq!(
+        create.permissions[0].resources,
+        ["arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/orders-dev"]
+    );
+    assert_eq!(
+        create.permissions[1].resources,
+        ["arn:aws:s3:::shop-api-uploads/*"]
+    );
+
+    let catch_all = find("catchAll");
+    assert_eq!(
+        (catch_all.runtime.as_str(), catch_all.memory_mb),
+        ("python3.12", 128)
+    );
+    assert_eq!(
+        catch_all.triggers,
+        [Trigger::Http {
+            method: "ANY".into(),
+            path: "/{proxy+}".into()
+        }]
+    );
+
+    let report = find("report");
+    assert_eq!(report.timeout_s, 60);
+    assert_eq!(env(report, "LOG_LEVEL").as_deref(), Some("debug"));
+    assert_eq!(report.triggers.len(), 3);
+    assert_eq!(
+        report.triggers[2],
+        Trigger::Schedule {
+            expression: "cron(0 20 * * ? *)".into(),
+            timezone: Some("America/New_York".into()),
+        }
+    );
+    // A per-function role (serverless-iam-roles-per-function) replaces the provider's.
+    assert_eq!(report.permissions.len(), 1);
+    assert_eq!(report.permissions[0].actions, ["ses:SendEmail"]);
+
+    let resize = find("resize");
+    assert_eq!(
+        resize.triggers,
+        [
+            Trigger::Storage {
+                bucket: "shop-api-uploads".into(),
+                prefix: Some("uploads/".into()),
+                suffix: Some(".png".into()),
+                events: None,
+            },
+            Trigger::Storage {
+                bucket: "shop-api-raw".into(),
+                prefix: None,
+                suffix: None,
+                events: None
+            },
+        ]
+    );
+
+    let worker = find("worker");
+    assert_eq!(
+        worker.triggers,
+        [
+            Trigger::Queue {
+                queue: "shop-api-jobs".into(),
+                batch_size: Some(5)
+            },
+            Trigger::Stream {
+                stream:
+                    "arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/orders-dev/stream/*"
+                        .into(),
+                batch_size: Some(50),
+                starting_position: Some("LATEST".into()),
+            },
+            Trigger::Stream {
+                stream: "clicks".into(),
+                batch_size: None,
+                starting_position: Some("TRIM_HORIZON".into()),
+            },
+        ]
+    );
+    // Its own statement plus the provider's (iamRoleStatementsInherit).
+    assert_eq!(worker.permissions.len(), 3);
+
+    let Trigger::Url {
+        auth,
+        cors: Some(cors),
+    } = &find("webhook").triggers[0]
+    else {
+        panic!("a url trigger");
+    };
+    assert_eq!(*auth, UrlAuth::None);
+    assert_eq!(cors.max_age, Some(600));
+}
+
+#[test]
+fn serverless_report_lists_what_did_not_map_with_lines() {
+    let imported = serverless("serverless-api.yml");
+    assert_eq!(line_of(&imported, "event type `sns`"), 103);
+    assert_eq!(line_of(&imported, "event type `alexaSkill`"), 104);
+    assert_eq!(line_of(&imported, "provider.tracing"), 16);
+    assert_eq!(line_of(&imported, "${env:API_KEY}"), 20);
+    assert_eq!(line_of(&imported, "${ssm:/shop/param}"), 22);
+    assert_eq!(line_of(&imported, "http.cors"), 44);
+    assert!(
+        imported.report.mentions_not_mapped("sqs.arn").is_none(),
+        "{}",
+        imported.report
+    );
+
+    let legacy = serverless("serverless-legacy.yml");
+    assert_toml_matches(&legacy);
+    assert_eq!(legacy.manifest.project_name, "legacy-app");
+    let hello = &legacy.manifest.functions[0];
+    assert_eq!(hello.permissions[0].actions, ["s3:PutObject"]);
+    assert_eq!(
+        hello.triggers,
+        [Trigger::Http {
+            method: "ANY".into(),
+            path: "/hello".into()
+        }]
+    );
+    let cycle = legacy
+        .report
+        .mentions_not_mapped("circular reference self:custom.a → self:custom.b → self:custom.a")
+        .expect("the cycle is reported");
+    assert_eq!(cycle.line, 25);
+    assert_eq!(line_of(&legacy, "event type `iot`"), 30);
+    assert_eq!(line_of(&legacy, "runtime `go1.x`"), 34);
+    assert_eq!(line_of(&legacy, "provider.iam.role.managedPolicies"), 13);
+}
+
+#[test]
+fn serverless_round_trips_through_sam() {
+    for name in ["serverless-api.yml", "serverless-legacy.yml"] {
+        let imported = serverless(name);
+        let back = round_trip(&imported.manifest);
+        assert_eq!(back.project_name, imported.manifest.project_name, "{name}");
+        assert_eq!(back.functions, imported.manifest.functions, "{name}");
+        // And once more: a SAM import is a fixed point of export.
+        assert_eq!(round_trip(&back), back, "{name}");
+    }
+}
+
+#[test]
+fn export_declares_what_sam_needs() {
+    let imported = serverless("serverless-api.yml");
+    let template = export_sam(&imported.manifest);
+    for expected in [
+        "Transform: AWS::Serverless-2016-10-31",
+        "Type: AWS::S3::Bucket",
+        "BucketName: shop-api-raw",
+        "Bucket: !Ref ShopApiRawBucket",
+        "Type: AWS::SQS::Queue",
+        "Queue: !GetAtt ShopApiJobsQueue.Arn",
+        "Type: AWS::Kinesis::Stream",
+        "Type: ScheduleV2",
+        "ScheduleExpressionTimezone: America/New_York",
+        "FunctionUrlConfig:",
+        "AuthType: NONE",
+        // A Serverless variable is not a CloudFormation reference: it stays literal text.
+        "API_KEY: !Sub \"${!env:API_KEY}\"",
+    ] {
+        assert!(template.contains(expected), "{expected}\n{template}");
+    }
+}
