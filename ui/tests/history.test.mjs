@@ -110,11 +110,12 @@ test('commits and deploys are told apart, and a function’s timeline shows only
   );
   assert.notEqual(deployBg, commitBg, 'deploys look different from commits');
 
-  // Deploying is not built yet: the button says so instead of pretending.
+  // The recorded deploy went to `staging`, which this manifest no longer declares: redeploying
+  // it says so instead of guessing a target.
   await page.click(tid('timeline-entry-0'));
-  assert.equal(await page.isDisabled(tid('history-redeploy')), true);
-  const tooltip = await page.locator(tid('history-redeploy')).evaluate((b) => b.closest('[title]').getAttribute('title'));
-  assert.equal(tooltip, 'Deploying arrives with the cloud adapters');
+  await page.click(tid('history-redeploy'));
+  await page.click(tid('confirm-redeploy'));
+  assert.match(await page.textContent(tid('history-redeploy-error')), /no target `staging` in functory\.toml; known targets: local/);
   assert.equal(await page.locator(tid('history-restore-function')).count(), 0, 'restoring a function needs a function');
 
   await page.selectOption(tid('history-function'), 'report');

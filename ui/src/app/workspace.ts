@@ -26,6 +26,10 @@ import type { LogQuery } from '../bindings/LogQuery';
 import type { RunStatus } from '../bindings/RunStatus';
 import type { SampleEvent } from '../bindings/SampleEvent';
 import type { SavedEvent } from '../bindings/SavedEvent';
+import type { DeployReport } from '../bindings/DeployReport';
+import type { DeployStep } from '../bindings/DeployStep';
+import type { FunctionPlan } from '../bindings/FunctionPlan';
+import type { FunctionVersion } from '../bindings/FunctionVersion';
 import { toApiError, type LogSubscription, type Platform } from '../platform';
 import { JournalWriter } from './journal';
 import {
@@ -405,6 +409,28 @@ export class Workspace {
 
   subscribeLogs(query: LogQuery, onBatch: (batch: LogBatch) => void): Promise<Outcome<LogSubscription>> {
     return this.outcome(() => this.platform.subscribeLogs(query, onBatch));
+  }
+
+  // ---- cloud targets (Deploy) --------------------------------------------------------------
+
+  deployPlan(target: string, functions: string[]): Promise<Outcome<FunctionPlan[]>> {
+    return this.outcome(() => this.platform.deployPlan(target, functions));
+  }
+
+  deploy(target: string, functions: string[], onStep: (step: DeployStep) => void): Promise<Outcome<DeployReport>> {
+    return this.outcome(() => this.platform.deploy(target, functions, onStep));
+  }
+
+  redeploy(target: string, fn: string, commit: string, onStep: (step: DeployStep) => void): Promise<Outcome<DeployReport>> {
+    return this.outcome(() => this.platform.redeploy(target, fn, commit, onStep));
+  }
+
+  functionVersions(target: string, fn: string): Promise<Outcome<FunctionVersion[]>> {
+    return this.outcome(() => this.platform.functionVersions(target, fn));
+  }
+
+  rollback(target: string, fn: string, version: string): Promise<Outcome<void>> {
+    return this.outcome(() => this.platform.rollback(target, fn, version));
   }
 
   // ---- history --------------------------------------------------------------------------

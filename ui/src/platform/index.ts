@@ -26,6 +26,10 @@ import type { LogQuery } from '../bindings/LogQuery';
 import type { RunStatus } from '../bindings/RunStatus';
 import type { SampleEvent } from '../bindings/SampleEvent';
 import type { SavedEvent } from '../bindings/SavedEvent';
+import type { DeployReport } from '../bindings/DeployReport';
+import type { DeployStep } from '../bindings/DeployStep';
+import type { FunctionPlan } from '../bindings/FunctionPlan';
+import type { FunctionVersion } from '../bindings/FunctionVersion';
 
 /** A live log subscription; `close` ends it on the host (idempotent). */
 export interface LogSubscription {
@@ -109,6 +113,18 @@ export interface Platform {
   previewLintFix(findingId: string): Promise<LintFixPreview>;
   /** Applies a finding's fix; unsafe fixes are refused unless `confirm`. */
   applyLintFix(findingId: string, confirm: boolean): Promise<ProjectView>;
+
+  // ---- cloud targets (Deploy) -----------------------------------------------------------------
+  /** What deploying `functions` (all when empty) to `target` would change; changes nothing. */
+  deployPlan(target: string, functions: string[]): Promise<FunctionPlan[]>;
+  /** Checkpoints, deploys and records; `onStep` gets each step as it starts. */
+  deploy(target: string, functions: string[], onStep: (step: DeployStep) => void): Promise<DeployReport>;
+  /** Deploys `fn` exactly as it was at `commit` (a recorded deploy in History). */
+  redeploy(target: string, fn: string, commit: string, onStep: (step: DeployStep) => void): Promise<DeployReport>;
+  /** Published versions, oldest first; `serving` marks the target's stage. */
+  functionVersions(target: string, fn: string): Promise<FunctionVersion[]>;
+  /** Points the target's stage back at an earlier published version. */
+  rollback(target: string, fn: string, version: string): Promise<void>;
 }
 
 /**

@@ -22,6 +22,10 @@ import type { LogBatch } from '../bindings/LogBatch';
 import type { RunStatus } from '../bindings/RunStatus';
 import type { SampleEvent } from '../bindings/SampleEvent';
 import type { SavedEvent } from '../bindings/SavedEvent';
+import type { DeployReport } from '../bindings/DeployReport';
+import type { DeployStep } from '../bindings/DeployStep';
+import type { FunctionPlan } from '../bindings/FunctionPlan';
+import type { FunctionVersion } from '../bindings/FunctionVersion';
 import { toApiError, type LogSubscription, type Platform } from './index';
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -110,5 +114,20 @@ export function createTauriPlatform(): Platform {
     lintRuleDocs: () => call<LintRuleDoc[]>('lint_rule_docs'),
     previewLintFix: (findingId) => call<LintFixPreview>('preview_lint_fix', { findingId }),
     applyLintFix: (findingId, confirm) => call<ProjectView>('apply_lint_fix', { findingId, confirm }),
+    deployPlan: (target, functions) => call<FunctionPlan[]>('deploy_plan', { target, functions }),
+    deploy: (target, functions, onStep) => {
+      const channel = new Channel<DeployStep>();
+      channel.onmessage = onStep;
+      return call<DeployReport>('deploy_functions', { target, functions, onStep: channel });
+    },
+    redeploy: (target, fn, commit, onStep) => {
+      const channel = new Channel<DeployStep>();
+      channel.onmessage = onStep;
+      return call<DeployReport>('redeploy_function', { target, function: fn, commit, onStep: channel });
+    },
+    functionVersions: (target, fn) => call<FunctionVersion[]>('function_versions', { target, function: fn }),
+    rollback: async (target, fn, version) => {
+      await call<null>('rollback_function', { target, function: fn, version });
+    },
   };
 }

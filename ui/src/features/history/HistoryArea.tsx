@@ -1,12 +1,15 @@
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 
 import type { ApiError } from '../../bindings/ApiError';
+import type { DeployReport } from '../../bindings/DeployReport';
+import type { DeployStep } from '../../bindings/DeployStep';
 import type { FileDiff } from '../../bindings/FileDiff';
 import type { TimelineEntry } from '../../bindings/TimelineEntry';
 import type { WorktreeStatus } from '../../bindings/WorktreeStatus';
 import { useAppState, useWorkspace } from '../../app/context';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { Icon } from '../../ui/Icon';
+import { DeployProgress, DeployResult } from '../deploy/DeployProgress';
 import { DiffView, type DiffSides } from './DiffView';
 import { absoluteTime, isoTime, relativeTime } from './time';
 
@@ -67,6 +70,11 @@ export function HistoryArea() {
   const [branchName, setBranchName] = useState('');
   const [branchError, setBranchError] = useState<string | null>(null);
 
+  const [confirmRedeploy, setConfirmRedeploy] = useState<{ target: string; fn: string; commit: string } | null>(null);
+  const [redeploying, setRedeploying] = useState(false);
+  const [redeploySteps, setRedeploySteps] = useState<Record<string, DeployStep>>({});
+  const [redeployReport, setRedeployReport] = useState<DeployReport | null>(null);
+  const [redeployError, setRedeployError] = useState<string | null>(null);
   const [confirmRestore, setConfirmRestore] = useState<RestoreRequest | null>(null);
   const [restoreResult, setRestoreResult] = useState<string | null>(null);
   const [restoreError, setRestoreError] = useState<string | null>(null);
@@ -82,6 +90,24 @@ export function HistoryArea() {
       setStatusError(null);
     } else setStatusError(outcome.error);
   }, [workspace]);
+
+  const redeploy = async (request: { target: string; fn: string; commit: string }) => {
+    setConfirmRedeploy(null);
+    setRedeploying(true);
+    setRedeploySteps({});
+    setRedeployReport(null);
+    setRedeployError(null);
+    const outcome = await workspace.redeploy(request.target, request.fn, request.commit, (step) =>
+      setRedeploySteps((s) => ({ ...s, [step.function]: step })),
+    );
+    setRedeploying(false);
+    if (outcome.ok) {
+      setRedeployReport(outcome.value);
+      await loadTimeline(fn);
+    } else {
+      setRedeployError(outcome.error.message);
+    }
+  };
 
   const loadTimeline = useCallback(
     async (filter: string | null) => {
@@ -516,17 +542,27 @@ export function HistoryArea() {
                     </button>
                   )}
                   {selected.kind === 'deploy' && (
-                    <span className="disabled-hint" title="Deploying arrives with the cloud adapters">
-                      <button type="button" className="button button-small" data-testid="history-redeploy" disabled aria-describedby="redeploy-note">
-                        <Icon name="deploy" size={13} /> Redeploy this
-                      </button>
-                      <span id="redeploy-note" className="visually-hidden">
-                        Deploying arrives with the cloud adapters
-                      </span>
-                    </span>
+                    <button
+                      type="button"
+                      className="button button-small"
+                      data-testid="history-redeploy"
+                      disabled={redeploying}
+                      onClick={() => setConfirmRedeploy({ target: selected.target, fn: selected.function, commit: selected.commit })}
+                    >
+                      <Icon name="deploy" size={13} /> Redeploy this
+                    </button>
                   )}
                 </div>
               </div>
+              {(redeploying || Object.keys(redeploySteps).length > 0) && !redeployReport && (
+                <DeployProgress steps={redeploySteps} running={redeploying} />
+              )}
+              {redeployReport && <DeployResult report={redeployReport} />}
+              {redeployError && (
+                <p className="field-error" role="alert" data-testid="history-redeploy-error">
+                  {redeployError}
+                </p>
+              )}
               {restoreError && (
                 <p className="field-error" role="alert" data-testid="history-restore-error">
                   {restoreError}
@@ -557,6 +593,14 @@ export function HistoryArea() {
         </section>
       </div>
 
+      {confirmRedeploy && (
+        <ConfirmDialog
+          title={`Redeploy ${confirmRedeploy.fn} to ${confirmRedeploy.target}?`}
+          message={`The code and settings of ${confirmRedeploy.fn} as they were at ${short(confirmRedeploy.commit)} are deployed to ${confirmRedeploy.target}; your files stay as they are. If that version is still published, the stage simply moves back to it.`}
+          onCancel={() => setConfirmRedeploy(null)}
+          actions={[{ label: 'Redeploy', testId: 'confirm-redeploy', kind: 'primary', onSelect: () => void redeploy(confirmRedeploy) }]}
+        />
+      )}
       {confirmRestore && (
         <ConfirmDialog
           title={confirmRestore.file ? `Restore ${confirmRestore.file}?` : `Restore the code of ${confirmRestore.fn}?`}

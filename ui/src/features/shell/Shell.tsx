@@ -7,6 +7,7 @@ import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { Icon } from '../../ui/Icon';
 import { preloadEditor } from '../editor/EditorArea';
 import { AccountsArea } from '../accounts/AccountsArea';
+import { DeployArea } from '../deploy/DeployArea';
 import { AreaEmptyState } from '../empty-states/AreaEmptyState';
 import { FunctionsArea } from '../functions/FunctionsArea';
 import { HistoryArea } from '../history/HistoryArea';
@@ -128,7 +129,8 @@ export function Shell({ project }: { project: ProjectView }) {
           {area === 'history' && <HistoryArea key={project.root} />}
           {area === 'accounts' && <AccountsArea />}
           {area === 'security' && <SecurityArea key={project.root} />}
-          {area !== 'functions' && area !== 'history' && area !== 'accounts' && area !== 'run' && area !== 'security' && (
+          {area === 'deploy' && <DeployArea key={project.root} />}
+          {area !== 'functions' && area !== 'history' && area !== 'accounts' && area !== 'run' && area !== 'security' && area !== 'deploy' && (
             <AreaEmptyState area={area} />
           )}
         </main>

@@ -98,6 +98,18 @@ export class MockHistory {
     this.deploys.push(record);
   }
 
+  /** The folder as it was at `revision` (a full id or a prefix), like `git archive`. */
+  filesAt(revision: string): { commit: string; files: Map<string, string> } {
+    const found = this.commits.find((c) => c.id === revision || (revision.length >= 4 && c.id.startsWith(revision)));
+    if (!found) fail('not_found', `no commit ${revision} in this repository`);
+    return { commit: found.id, files: new Map(found.files) };
+  }
+
+  /** Who deploys, for deploy records (the repository's git identity). */
+  who(): string {
+    return 'Ada Lovelace <ada@example.com>';
+  }
+
   status(): WorktreeStatus {
     const head = this.head()?.files ?? new Map<string, string>();
     return {

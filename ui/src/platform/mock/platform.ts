@@ -22,6 +22,7 @@ import type { Startup } from '../../bindings/Startup';
 import type { TreeNode } from '../../bindings/TreeNode';
 import type { Platform } from '../index';
 import { MOCK_AWS_PROFILES, MockKeychain, redactInput } from './accounts';
+import { MockCloud } from './cloud';
 import { MockHistory } from './history';
 import { computeFix, lineDiff, lintFiles, ruleDocs, SAMPLE_POLICY, SAMPLE_POLICY_PATH } from './lint';
 import { applyEdit, MANIFEST, newManifest, parseManifest } from './manifest';
@@ -210,8 +211,22 @@ function readJournal(): JournalEntry[] {
   }
 }
 
+/** What `?cloud=aws` adds to the sample: an AWS target signed in with a profile. */
+const MOCK_AWS_TARGET = `
+# An AWS target (the mock's \`?cloud=aws\`).
+[targets.staging]
+adapter = "aws"
+region = "eu-west-1"
+profile = "dev"
+`;
+
 export function createMockPlatform(params: URLSearchParams): Platform {
   const disk = new MockDisk();
+  if (params.get('cloud') === 'aws') {
+    const sample = disk.folders.get(SAMPLE_ROOT)!;
+    sample.set(MANIFEST, `${sample.get(MANIFEST) ?? ''}${MOCK_AWS_TARGET}`);
+  }
+  const cloud = new MockCloud(params.get('cloud-fail'), params.get('cloud-auth'));
   let openRoot: string | null = null;
   const delay = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
   const keychain = new MockKeychain(params.get('keychain') !== 'unavailable');
@@ -246,6 +261,15 @@ export function createMockPlatform(params: URLSearchParams): Platform {
       manifest,
       tree: tree(root, files),
     };
+  };
+
+  /** The open project's manifest, refused when it has errors (as functory-api's cloud use cases do). */
+  const validManifest = () => {
+    const parsed = view().manifest;
+    if (!parsed.manifest || parsed.diagnostics.some((d) => d.severity === 'error')) {
+      fail('invalid_manifest', 'functory.toml has problems; fix them first');
+    }
+    return parsed.manifest;
   };
 
   const manifestText = (): string => {
@@ -351,7 +375,7 @@ export function createMockPlatform(params: URLSearchParams): Platform {
   };
 
   // Every command is async and yields once, like IPC, and rejects with a plain ApiError.
-  const command = <T>(name: string, args: unknown, body: () => T): Promise<T> => {
+  const command = <T>(name: string, args: unknown, body: () => T | Promise<T>): Promise<T> => {
     log(name, args);
     return delay()
       .then(body)
@@ -506,6 +530,24 @@ export function createMockPlatform(params: URLSearchParams): Platform {
           after: result.after,
         } satisfies LintFixPreview;
       }),
+    deployPlan: (target, functions) =>
+      command('deploy_plan', { target, functions }, () => cloud.plan(validManifest(), project().files, target, functions)),
+    deploy: (target, functions, onStep) =>
+      command('deploy_functions', { target, functions }, () =>
+        cloud.deploy(validManifest(), project().files, history(), target, functions, onStep),
+      ),
+    redeploy: (target, fn, commit, onStep) =>
+      command('redeploy_function', { target, function: fn, commit }, () => {
+        const old = history().filesAt(commit);
+        const text = old.files.get(MANIFEST);
+        const parsed = text === undefined ? null : parseManifest(text, (path) => old.files.has(path)).manifest;
+        if (!parsed) fail('invalid_manifest', `functory.toml at commit ${commit.slice(0, 12)} does not parse`);
+        return cloud.redeploy(validManifest(), parsed, old.files, old.commit, history(), target, fn, onStep);
+      }),
+    functionVersions: (target, fn) =>
+      command('function_versions', { target, function: fn }, () => cloud.versions(validManifest(), target, fn)),
+    rollback: (target, fn, version) =>
+      command('rollback_function', { target, function: fn, version }, () => cloud.rollback(validManifest(), target, fn, version)),
     applyLintFix: (findingId, confirm) =>
       command('apply_lint_fix', { findingId, confirm }, () => {
         const { files } = project();

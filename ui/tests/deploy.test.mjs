@@ -1,0 +1,150 @@
+// The Deploy area against the mock cloud (`?cloud=aws` adds an AWS target `staging` to the
+// sample): the plan before anything changes, confirm, progress, the report; a no-change
+// redeploy; versions and rollback; a failure that says what is still served; sign-in errors;
+// and "Redeploy this" from History.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { openApp, screenshot, serveDist, tid } from './support/app.mjs';
+
+let server;
+before(async () => {
+  server = await serveDist();
+});
+after(async () => {
+  await server?.close();
+});
+
+async function openDeploy(t, query = '') {
+  const app = await openApp(server.url, { query: `?open=sample&cloud=aws${query}` });
+  t.after(app.close);
+  await app.page.waitForSelector(tid('project-tree'));
+  await app.page.click(tid('nav-deploy'));
+  await app.page.waitForSelector(tid('deploy-view'));
+  return app;
+}
+
+const changes = (page, fn) =>
+  page.locator(`${tid(`deploy-plan-${fn}`)} ${tid('deploy-change')}`).evaluateAll((rows) =>
+    rows.map((r) => `${r.dataset.kind}:${r.dataset.action}`),
+  );
+
+test('plan, confirm, progress and report; then nothing changes', async (t) => {
+  const { page, calls } = await openDeploy(t);
+  assert.equal(await page.inputValue(tid('deploy-target')), 'staging');
+  assert.equal(await page.isDisabled(tid('deploy-confirm')), true, 'no deploy before a plan');
+
+  // Only resize.
+  await page.uncheck(tid('deploy-function-report'));
+  await page.click(tid('deploy-plan-button'));
+  await page.waitForSelector(tid('deploy-plan'));
+  assert.deepEqual(await changes(page, 'resize'), ['role:create', 'function:create', 'version:create', 'alias:create']);
+  assert.equal(await page.locator(tid('deploy-plan-report')).count(), 0);
+  assert.match(await page.textContent(tid('deploy-plan-summary')), /1 of 1 function change · 5 API calls/);
+  assert.deepEqual(calls('deploy_plan'), ['deploy_plan {"target":"staging","functions":["resize"]}']);
+  assert.deepEqual(calls('deploy_functions'), [], 'planning changes nothing');
+  await screenshot(page, 'deploy-plan');
+
+  await page.click(tid('deploy-confirm'));
+  await page.waitForSelector(tid('deploy-progress-resize'));
+  await page.waitForSelector(tid('deploy-result-resize'));
+  assert.match(await page.textContent(tid('deploy-result-resize')), /resize deployed to staging: version 1 \(code uploaded\)/);
+  assert.match(await page.textContent(tid('deploy-commit')), /Recorded in History at commit [0-9a-f]{10}/);
+  await screenshot(page, 'deploy-result');
+
+  // Again: the plan says nothing changes, and the deploy uploads nothing.
+  await page.click(tid('deploy-plan-button'));
+  await page.waitForSelector(tid('deploy-plan'));
+  assert.match(await page.textContent(tid('deploy-plan-summary')), /Nothing changes/);
+  assert.deepEqual(await changes(page, 'resize'), ['role:noOp', 'code:noOp', 'configuration:noOp', 'version:noOp', 'alias:noOp']);
+  await page.click(tid('deploy-confirm'));
+  await page.waitForSelector(tid('deploy-result-resize'));
+  assert.match(await page.textContent(tid('deploy-result-resize')), /version 1 \(no change\)/);
+});
+
+test('a changed setting is a new version; rollback moves the stage back', async (t) => {
+  const { page } = await openDeploy(t);
+  await page.uncheck(tid('deploy-function-report'));
+  await page.click(tid('deploy-plan-button'));
+  await page.click(tid('deploy-confirm'));
+  await page.waitForSelector(tid('deploy-result-resize'));
+
+  // Change memory in the settings form of the Functions area, then plan again.
+  await page.click(tid('nav-functions'));
+  await page.click(tid('function-resize'));
+  await page.waitForSelector(tid('function-settings'));
+  await page.fill(tid('settings-memory'), '1024');
+  await page.click(tid('settings-save'));
+  await page.waitForSelector(tid('settings-saved'));
+  await page.click(tid('nav-deploy'));
+  await page.uncheck(tid('deploy-function-report'));
+  await page.click(tid('deploy-plan-button'));
+  await page.waitForSelector(tid('deploy-plan'));
+  assert.deepEqual(await changes(page, 'resize'), ['role:noOp', 'code:noOp', 'configuration:update', 'version:create', 'alias:update']);
+  await page.click(tid('deploy-confirm'));
+  await page.waitForSelector(tid('deploy-result-resize'));
+  assert.match(await page.textContent(tid('deploy-result-resize')), /version 2 \(configuration only\)/);
+
+  await page.click(tid('deploy-versions-resize'));
+  await page.waitForSelector(tid('deploy-version-2'));
+  assert.match(await page.textContent(tid('deploy-version-2')), /serving staging/);
+  await page.click(tid('deploy-rollback-1'));
+  await page.click(tid('rollback-confirm'));
+  await page.waitForSelector(tid('deploy-rollback-result'));
+  assert.match(await page.textContent(tid('deploy-rollback-result')), /Stage staging of resize now serves version 1/);
+  assert.match(await page.textContent(tid('deploy-version-1')), /serving staging/);
+});
+
+test('a deploy cut at its last step says the stage still serves the previous version', async (t) => {
+  const { page } = await openDeploy(t, '&cloud-fail=alias');
+  await page.click(tid('deploy-plan-button'));
+  await page.click(tid('deploy-confirm'));
+  await page.waitForSelector(tid('deploy-failure'));
+  assert.match(await page.textContent(tid('deploy-failure')), /Deploying resize failed: .*could not reach the Lambda endpoint/);
+  assert.match(await page.textContent(tid('deploy-still-serving')), /resize has no stage staging yet: nothing of it is served/);
+  // The next deploy converges.
+  await page.click(tid('deploy-plan-button'));
+  await page.waitForSelector(tid('deploy-plan'));
+  assert.deepEqual(await changes(page, 'resize'), ['role:noOp', 'code:noOp', 'configuration:noOp', 'version:noOp', 'alias:create']);
+  await page.click(tid('deploy-confirm'));
+  await page.waitForSelector(tid('deploy-result-report'));
+  assert.match(await page.textContent(tid('deploy-result-resize')), /version 1/);
+});
+
+test('an expired sign-in is explained, with the way to Accounts', async (t) => {
+  const { page } = await openDeploy(t, '&cloud-auth=expired');
+  await page.click(tid('deploy-plan-button'));
+  await page.waitForSelector(tid('deploy-error'));
+  assert.match(await page.textContent(tid('deploy-error')), /aws sso login --profile dev/);
+  await page.click(`${tid('deploy-error')} button`);
+  await page.waitForSelector(tid('accounts-view'));
+});
+
+test('without a cloud target the view says how to add one', async (t) => {
+  const app = await openApp(server.url, { query: '?open=sample' });
+  t.after(app.close);
+  await app.page.waitForSelector(tid('project-tree'));
+  await app.page.click(tid('nav-deploy'));
+  assert.match(await app.page.textContent(tid('deploy-empty')), /adapter = "aws"/);
+});
+
+test('History redeploys a recorded deploy exactly', async (t) => {
+  const { page, calls } = await openDeploy(t);
+  await page.uncheck(tid('deploy-function-report'));
+  await page.click(tid('deploy-plan-button'));
+  await page.click(tid('deploy-confirm'));
+  await page.waitForSelector(tid('deploy-result-resize'));
+  await page.keyboard.press('Control+6');
+  await page.waitForSelector(tid('history-timeline'));
+  await page.waitForFunction(() => document.querySelector('[data-testid="timeline-entry-0"]')?.dataset.kind === 'deploy');
+  assert.match(await page.textContent(tid('timeline-entry-0')), /Deployed resize to staging.*version 1/s);
+  await page.click(tid('timeline-entry-0'));
+  await page.click(tid('history-redeploy'));
+  await page.click(tid('confirm-redeploy'));
+  await page.waitForSelector(tid('deploy-result-resize'));
+  assert.match(await page.textContent(tid('deploy-result-resize')), /version 1 \(no change\)/);
+  assert.equal(calls('redeploy_function').length, 1);
+  await page.waitForFunction(
+    () => document.querySelectorAll('[data-testid^="timeline-entry-"][data-kind="deploy"]').length >= 3,
+  );
+});
