@@ -4,6 +4,7 @@
 use functory_api::account_test::AccountTestResult;
 use functory_api::accounts::{AccountInput, AwsProfile};
 use functory_api::core::ManifestEdit;
+use functory_api::core::Trigger;
 use functory_api::core::template::FunctionTemplate;
 use functory_api::git_history::{Checkpoint, FileDiff, TimelineEntry, WorktreeStatus};
 use functory_api::lint::{LintFixPreview, LintReport, LintRuleDoc};
@@ -12,6 +13,7 @@ use functory_api::local::{
 };
 use functory_api::recovery::JournalEntry;
 use functory_api::session::{Session, Startup};
+use functory_api::triggers::{CanvasLayout, TriggerCheck};
 use functory_api::vault::AccountSummary;
 use functory_api::{ApiError, FileContent, ProjectView};
 use tauri::ipc::Channel;
@@ -69,6 +71,9 @@ pub const COMMANDS: &[&str] = &[
     "lint_rule_docs",
     "preview_lint_fix",
     "apply_lint_fix",
+    "check_trigger",
+    "canvas_layout",
+    "save_canvas_layout",
 ];
 
 pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
@@ -118,6 +123,9 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         lint_rule_docs,
         preview_lint_fix,
         apply_lint_fix,
+        check_trigger,
+        canvas_layout,
+        save_canvas_layout,
     ]
 }
 
@@ -430,4 +438,27 @@ async fn apply_lint_fix(
     confirm: bool,
 ) -> Result<ProjectView> {
     session.apply_lint_fix(&finding_id, confirm)
+}
+
+// ---- the trigger designer (Triggers view) --------------------------------------------------
+
+/// The side form's inline checks; `index` is the trigger being edited, null for a new one.
+#[tauri::command]
+async fn check_trigger(
+    session: State<'_, Session>,
+    function: String,
+    index: Option<u32>,
+    trigger: Trigger,
+) -> Result<TriggerCheck> {
+    session.check_trigger(&function, index, &trigger)
+}
+
+#[tauri::command]
+async fn canvas_layout(session: State<'_, Session>) -> Result<CanvasLayout> {
+    session.canvas_layout()
+}
+
+#[tauri::command]
+async fn save_canvas_layout(session: State<'_, Session>, layout: CanvasLayout) -> Result<()> {
+    session.save_canvas_layout(&layout)
 }

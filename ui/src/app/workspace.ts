@@ -26,6 +26,9 @@ import type { LogQuery } from '../bindings/LogQuery';
 import type { RunStatus } from '../bindings/RunStatus';
 import type { SampleEvent } from '../bindings/SampleEvent';
 import type { SavedEvent } from '../bindings/SavedEvent';
+import type { CanvasLayout } from '../bindings/CanvasLayout';
+import type { Trigger } from '../bindings/Trigger';
+import type { TriggerCheck } from '../bindings/TriggerCheck';
 import { toApiError, type LogSubscription, type Platform } from '../platform';
 import { JournalWriter } from './journal';
 import {
@@ -529,6 +532,22 @@ export class Workspace {
     }
     await this.lint();
     return { ok: true, value: undefined };
+  }
+
+  // ---- trigger designer -----------------------------------------------------------------
+  // Trigger edits themselves are manifest edits (`applyManifestEdits`); these are the form's
+  // checks and the canvas's layout. Errors are returned for the view to place.
+
+  checkTrigger(fn: string, index: number | null, trigger: Trigger): Promise<Outcome<TriggerCheck>> {
+    return this.outcome(() => this.platform.checkTrigger(fn, index, trigger));
+  }
+
+  canvasLayout(): Promise<Outcome<CanvasLayout>> {
+    return this.outcome(() => this.platform.canvasLayout());
+  }
+
+  saveCanvasLayout(layout: CanvasLayout): Promise<Outcome<void>> {
+    return this.outcome(() => this.platform.saveCanvasLayout(layout));
   }
 
   // ---- recovery -------------------------------------------------------------------------

@@ -26,6 +26,9 @@ import type { LogQuery } from '../bindings/LogQuery';
 import type { RunStatus } from '../bindings/RunStatus';
 import type { SampleEvent } from '../bindings/SampleEvent';
 import type { SavedEvent } from '../bindings/SavedEvent';
+import type { CanvasLayout } from '../bindings/CanvasLayout';
+import type { Trigger } from '../bindings/Trigger';
+import type { TriggerCheck } from '../bindings/TriggerCheck';
 
 /** A live log subscription; `close` ends it on the host (idempotent). */
 export interface LogSubscription {
@@ -109,6 +112,17 @@ export interface Platform {
   previewLintFix(findingId: string): Promise<LintFixPreview>;
   /** Applies a finding's fix; unsafe fixes are refused unless `confirm`. */
   applyLintFix(findingId: string, confirm: boolean): Promise<ProjectView>;
+
+  // ---- trigger designer ---------------------------------------------------------------------
+  /**
+   * The side form's inline checks of a trigger against the whole project (route conflicts,
+   * overlapping bucket rules, schedule syntax with the next 5 fire times). `index` is the
+   * trigger being edited, null for a new one.
+   */
+  checkTrigger(fn: string, index: number | null, trigger: Trigger): Promise<TriggerCheck>;
+  /** The canvas's remembered node positions (`.functory/canvas.json`). */
+  canvasLayout(): Promise<CanvasLayout>;
+  saveCanvasLayout(layout: CanvasLayout): Promise<void>;
 }
 
 /**

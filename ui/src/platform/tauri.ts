@@ -22,6 +22,8 @@ import type { LogBatch } from '../bindings/LogBatch';
 import type { RunStatus } from '../bindings/RunStatus';
 import type { SampleEvent } from '../bindings/SampleEvent';
 import type { SavedEvent } from '../bindings/SavedEvent';
+import type { CanvasLayout } from '../bindings/CanvasLayout';
+import type { TriggerCheck } from '../bindings/TriggerCheck';
 import { toApiError, type LogSubscription, type Platform } from './index';
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -110,5 +112,10 @@ export function createTauriPlatform(): Platform {
     lintRuleDocs: () => call<LintRuleDoc[]>('lint_rule_docs'),
     previewLintFix: (findingId) => call<LintFixPreview>('preview_lint_fix', { findingId }),
     applyLintFix: (findingId, confirm) => call<ProjectView>('apply_lint_fix', { findingId, confirm }),
+    checkTrigger: (fn, index, trigger) => call<TriggerCheck>('check_trigger', { function: fn, index, trigger }),
+    canvasLayout: () => call<CanvasLayout>('canvas_layout'),
+    saveCanvasLayout: async (layout) => {
+      await call<null>('save_canvas_layout', { layout });
+    },
   };
 }

@@ -1,20 +1,14 @@
 import type { ReactNode } from 'react';
 
 import type { Manifest } from '../../bindings/Manifest';
-import type { Trigger } from '../../bindings/Trigger';
 import { useAppState, useWorkspace } from '../../app/context';
 import { MANIFEST_PATH, type Area } from '../../app/state';
 import { Icon } from '../../ui/Icon';
 import { AREA_INFO } from '../shell/areas';
 
-type BuiltLater = Exclude<Area, 'functions' | 'history' | 'accounts' | 'run' | 'security'>;
+type BuiltLater = Exclude<Area, 'functions' | 'history' | 'accounts' | 'run' | 'security' | 'triggers'>;
 
 const COPY: Record<BuiltLater, { title: string; what: string; now: string }> = {
-  triggers: {
-    title: 'Trigger designer — coming soon',
-    what: 'Draw how events reach your functions — HTTP routes, schedules, file uploads, queues and streams — with forms that validate as you type, a preview of cron schedules, and the permission each connection implies.',
-    now: 'Triggers are declared in functory.toml. This is what your project declares today:',
-  },
   deploy: {
     title: 'Deploy — coming soon',
     what: 'Ships functions to AWS Lambda, Azure Functions or Google Cloud Functions: incremental and versioned deploys, with a rollback to any earlier deploy.',
@@ -22,36 +16,8 @@ const COPY: Record<BuiltLater, { title: string; what: string; now: string }> = {
   },
 };
 
-function describeTrigger(t: Trigger): string {
-  switch (t.kind) {
-    case 'http':
-      return `HTTP ${t.method} ${t.path}`;
-    case 'schedule':
-      return `schedule ${t.expression}${t.timezone ? ` (${t.timezone})` : ''}`;
-    case 'storage':
-      return `uploads to ${t.bucket}${t.prefix ? `/${t.prefix}` : ''}${t.suffix ? ` (*${t.suffix})` : ''}`;
-    case 'queue':
-      return `queue ${t.queue}`;
-    case 'stream':
-      return `stream ${t.stream}`;
-    case 'url':
-      return `function URL (${t.auth === 'none' ? 'public' : 'signed requests'})`;
-  }
-}
-
 function Summary({ area, manifest }: { area: BuiltLater; manifest: Manifest }): ReactNode {
   switch (area) {
-    case 'triggers':
-      return (
-        <ul className="summary-list">
-          {manifest.functions.map((fn) => (
-            <li key={fn.name}>
-              <strong>{fn.name}</strong>
-              <span className="muted"> — {fn.triggers.length ? fn.triggers.map(describeTrigger).join('; ') : 'no triggers'}</span>
-            </li>
-          ))}
-        </ul>
-      );
     case 'deploy':
       return (
         <ul className="summary-list">

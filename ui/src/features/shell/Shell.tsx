@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 
 import type { ProjectView } from '../../bindings/ProjectView';
 import { useAppState, useWorkspace } from '../../app/context';
@@ -13,6 +13,9 @@ import { HistoryArea } from '../history/HistoryArea';
 import { RunArea } from '../run/RunArea';
 import { SecurityArea } from '../security/SecurityArea';
 import { AREA_INFO } from './areas';
+
+// The canvas library is only loaded when the Triggers view is first shown.
+const TriggersArea = lazy(() => import('../triggers/TriggersArea'));
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
 const MOD = isMac ? '⌘' : 'Ctrl+';
@@ -128,9 +131,12 @@ export function Shell({ project }: { project: ProjectView }) {
           {area === 'history' && <HistoryArea key={project.root} />}
           {area === 'accounts' && <AccountsArea />}
           {area === 'security' && <SecurityArea key={project.root} />}
-          {area !== 'functions' && area !== 'history' && area !== 'accounts' && area !== 'run' && area !== 'security' && (
-            <AreaEmptyState area={area} />
+          {area === 'triggers' && (
+            <Suspense fallback={<div className="editor-loading muted">Loading the trigger designer…</div>}>
+              <TriggersArea key={project.root} />
+            </Suspense>
           )}
+          {area === 'deploy' && <AreaEmptyState area={area} />}
         </main>
       </div>
       {confirmClose && (

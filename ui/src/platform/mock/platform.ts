@@ -26,6 +26,7 @@ import { MockHistory } from './history';
 import { computeFix, lineDiff, lintFiles, ruleDocs, SAMPLE_POLICY, SAMPLE_POLICY_PATH } from './lint';
 import { applyEdit, MANIFEST, newManifest, parseManifest } from './manifest';
 import { MockLocalRun, sampleEventsOf, type MockProject } from './run';
+import { checkTrigger, MockCanvasLayouts } from './triggers';
 import sampleManifest from '../../../../samples/thumbnails/functory.toml?raw';
 import sampleReadme from '../../../../samples/thumbnails/README.md?raw';
 import sampleResize from '../../../../samples/thumbnails/src/resize.mjs?raw';
@@ -225,6 +226,7 @@ export function createMockPlatform(params: URLSearchParams): Platform {
       .map(Number),
   );
   const localRun = new MockLocalRun(busyPorts);
+  const layouts = new MockCanvasLayouts();
   (window as unknown as { functoryMock: unknown }).functoryMock = {
     writeLogLines: (fn: string, count: number, text?: string) => localRun.writeLogLines(fn, count, text),
   };
@@ -410,6 +412,16 @@ export function createMockPlatform(params: URLSearchParams): Platform {
     applyManifestEdit: (edit: ManifestEdit) =>
       command('apply_manifest_edit', { edit }, () => {
         const { files } = project();
+        // As the host's Session: a trigger the side form would flag with an error is refused.
+        if (edit.kind === 'addTrigger' || edit.kind === 'updateTrigger') {
+          const manifest = view().manifest.manifest;
+          if (!manifest) fail('invalid_manifest', 'functory.toml does not parse; fix it to edit triggers');
+          const index = edit.kind === 'updateTrigger' ? edit.index : null;
+          const problem = checkTrigger(manifest, edit.function, index, edit.trigger).problems.find((p) => p.severity === 'error');
+          if (problem) {
+            fail('invalid_input', `functions.${edit.function}.triggers[${index ?? 'new'}].${problem.field}: ${problem.message}`);
+          }
+        }
         files.set(MANIFEST, applyEdit(manifestText(), edit));
         return view();
       }),
@@ -517,5 +529,14 @@ export function createMockPlatform(params: URLSearchParams): Platform {
         files.set(result.path, result.after);
         return view();
       }),
+    checkTrigger: (fn, index, trigger) =>
+      command('check_trigger', { function: fn, index, trigger }, () => {
+        const manifest = view().manifest.manifest;
+        if (!manifest) fail('invalid_manifest', 'functory.toml does not parse; fix it to edit triggers');
+        return checkTrigger(manifest, fn, index, trigger);
+      }),
+    canvasLayout: () => command('canvas_layout', undefined, () => layouts.load(project().root)),
+    saveCanvasLayout: (layout) =>
+      command('save_canvas_layout', { layout }, () => layouts.save(project().root, layout)),
   };
 }
