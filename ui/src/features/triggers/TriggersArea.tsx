@@ -416,14 +416,22 @@ function Designer({ manifest }: { manifest: Manifest }) {
     startDraft(kind, position, nearest?.fn ?? null);
   };
 
-  const onKeyDown = (event: KeyboardEvent) => {
-    const editing = event.target instanceof HTMLElement && event.target.closest('input, textarea, select, [contenteditable="true"]');
-    if (editing) return;
-    if ((event.ctrlKey || event.metaKey) && !event.shiftKey && event.key.toLowerCase() === 'z') {
-      event.preventDefault();
-      void undoDelete();
-    }
-  };
+  // Ctrl+Z anywhere in the view (a deleted node took the focus with it, so listen on the
+  // window while the view is shown), but never while a form field is being edited.
+  const undoRef = useRef(undoDelete);
+  undoRef.current = undoDelete;
+  useEffect(() => {
+    const onKeyDown = (event: globalThis.KeyboardEvent) => {
+      const editing = event.target instanceof HTMLElement && event.target.closest('input, textarea, select, [contenteditable="true"], .cm-editor');
+      if (editing) return;
+      if ((event.ctrlKey || event.metaKey) && !event.shiftKey && !event.altKey && event.key.toLowerCase() === 'z') {
+        event.preventDefault();
+        void undoRef.current();
+      }
+    };
+    window.addEventListener('keydown', onKeyDown);
+    return () => window.removeEventListener('keydown', onKeyDown);
+  }, []);
 
   // The menu: arrows move, Escape closes, focus starts on the first item.
   useEffect(() => {
@@ -445,7 +453,7 @@ function Designer({ manifest }: { manifest: Manifest }) {
   const formFn = formTarget ? manifest.functions.find((f) => f.name === formTarget.origin?.function) : null;
 
   return (
-    <div className="view triggers-view" data-testid="triggers-view" onKeyDown={onKeyDown}>
+    <div className="view triggers-view" data-testid="triggers-view">
       <div className="triggers-toolbar">
         <div className="triggers-palette" aria-label="Trigger kinds: drag one onto the canvas, or press it to add">
           {KINDS.map((k) => (

@@ -185,7 +185,7 @@ function roleSide(fn: FunctionModel, actions: string[], resource: string, label:
 }
 
 export function impliedPermission(fn: FunctionModel, t: Trigger): ImpliedPermission {
-  const invoke = (principal: string, resource: string, detail: string, label = `lambda:InvokeFunction ← ${principal}`): ImpliedPermission => ({
+  const invoke = (principal: string, resource: string, detail: string, label = `${principal} may invoke`): ImpliedPermission => ({
     side: 'resource-policy',
     label,
     detail,
@@ -224,7 +224,7 @@ export function impliedPermission(fn: FunctionModel, t: Trigger): ImpliedPermiss
             '*',
             `function:${fn.name}`,
             'Resource policy: lambda:InvokeFunctionUrl for principal * with the condition lambda:FunctionUrlAuthType = NONE (and lambda:InvokeFunction): anyone who knows the URL can call the function.',
-            'lambda:InvokeFunctionUrl ← * (auth NONE)',
+            'anyone may invoke (auth NONE)',
           ),
           actions: ['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction'],
           warning: 'Public: anyone with the URL can invoke this function.',
@@ -235,7 +235,7 @@ export function impliedPermission(fn: FunctionModel, t: Trigger): ImpliedPermiss
           'callers with IAM credentials',
           `function:${fn.name}`,
           'Callers sign requests: their own identity policy must allow lambda:InvokeFunctionUrl on this function (FunctionUrlAuthType AWS_IAM). No resource policy for anyone else.',
-          'lambda:InvokeFunctionUrl (IAM callers)',
+          'IAM-signed callers may invoke',
         ),
         actions: ['lambda:InvokeFunctionUrl'],
       };
@@ -245,7 +245,7 @@ export function impliedPermission(fn: FunctionModel, t: Trigger): ImpliedPermiss
         fn,
         SQS_ACTIONS,
         arn,
-        'role: sqs:ReceiveMessage, DeleteMessage, GetQueueAttributes',
+        'role reads the queue',
         `The function's role needs ${SQS_ACTIONS.join(', ')} on ${arn} for the event source mapping to poll the queue.`,
       );
     }
@@ -257,7 +257,7 @@ export function impliedPermission(fn: FunctionModel, t: Trigger): ImpliedPermiss
         fn,
         actions,
         arn,
-        dynamo ? 'role: dynamodb stream read actions' : 'role: kinesis:GetRecords, GetShardIterator, DescribeStream, ListShards',
+        'role reads the stream',
         `The function's role needs ${actions.join(', ')} on ${arn} for the event source mapping to read the stream.`,
       );
     }
@@ -341,7 +341,7 @@ export interface Point {
   y: number;
 }
 
-export const COLUMN = { trigger: 0, function: 360, destination: 720 } as const;
+export const COLUMN = { trigger: 0, function: 520, destination: 940 } as const;
 const ROW = 110;
 
 /**

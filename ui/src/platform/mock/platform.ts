@@ -229,6 +229,8 @@ export function createMockPlatform(params: URLSearchParams): Platform {
   const layouts = new MockCanvasLayouts();
   (window as unknown as { functoryMock: unknown }).functoryMock = {
     writeLogLines: (fn: string, count: number, text?: string) => localRun.writeLogLines(fn, count, text),
+    /** A file of the open project as it is "on disk" (tests check the manifest text). */
+    readFile: (path: string) => (openRoot === null ? undefined : disk.folders.get(openRoot)?.get(path)),
   };
 
   const project = (): { root: string; files: Map<string, string> } => {
