@@ -117,10 +117,12 @@ test('a route another function owns is refused inline; an overlapping one is a w
 
 test('Delete removes a selected trigger from functory.toml and Ctrl+Z brings it back', async (t) => {
   const { page, calls } = await openTriggers(t);
-  await page.click(triggerNode('resize', 'http'));
+  // Keyboard only: a node is focusable, Enter selects it and opens its form, Delete deletes it.
+  await page.locator(triggerNode('resize', 'http')).locator('xpath=..').focus();
+  await page.keyboard.press('Enter');
   await page.waitForSelector(tid('trigger-form'));
-  await page.focus(tid('triggers-canvas') + ' .react-flow__pane');
-  await page.click(triggerNode('resize', 'http'));
+  assert.equal(await page.inputValue(tid('trigger-field-path')), '/resize');
+  await page.locator(triggerNode('resize', 'http')).locator('xpath=..').focus();
   await page.keyboard.press('Delete');
   await page.waitForSelector(triggerNode('resize', 'http'), { state: 'detached' });
   assert.deepEqual(calls('apply_manifest_edit'), ['apply_manifest_edit {"edit":{"kind":"removeTrigger","function":"resize","index":0}}']);

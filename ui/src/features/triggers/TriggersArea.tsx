@@ -519,6 +519,14 @@ function Designer({ manifest }: { manifest: Manifest }) {
             onBeforeDelete={onBeforeDelete}
             onConnect={onConnect}
             isValidConnection={(c) => (c.source === DRAFT_ID || c.source.startsWith('trigger:')) && c.target.startsWith('fn:')}
+            onSelectionChange={({ nodes: selected }) => {
+              // Tab to a node and press Enter (React Flow selects it): its form opens, as on a click.
+              const only = selected.length === 1 ? selected[0] : undefined;
+              if (only?.type === 'trigger' && !only.data.draft && only.data.fn !== null && only.data.index !== null && form?.nodeId !== only.id) {
+                const fn = manifest.functions.find((f) => f.name === only.data.fn);
+                if (fn) openTrigger(fn, only.data.index, only.id);
+              }
+            }}
             onNodeClick={(_, node) => {
               if (node.type === 'trigger' && !node.data.draft && node.data.fn !== null && node.data.index !== null) {
                 const fn = manifest.functions.find((f) => f.name === node.data.fn);

@@ -44,13 +44,6 @@ export function TriggerNode({ data, selected }: NodeProps<TriggerNodeType>) {
       data-kind={data.trigger.kind}
       data-draft={data.draft ? 'true' : 'false'}
       onDoubleClick={data.onOpen}
-      onKeyDown={(e) => {
-        // Enter edits the focused trigger (React Flow makes nodes focusable with Tab).
-        if (e.key === 'Enter') {
-          e.stopPropagation();
-          data.onOpen();
-        }
-      }}
     >
       <div className="canvas-node-kind">
         <Icon name="triggers" size={12} /> {kindLabel(data.trigger.kind)}
