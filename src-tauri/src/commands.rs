@@ -13,7 +13,7 @@ use functory_api::local::{
 };
 use functory_api::recovery::JournalEntry;
 use functory_api::session::{Session, Startup};
-use functory_api::triggers::{CanvasLayout, TriggerCheck};
+use functory_api::triggers::{CanvasLayout, TriggerCheck, TriggerRef};
 use functory_api::vault::AccountSummary;
 use functory_api::{ApiError, FileContent, ProjectView};
 use tauri::ipc::Channel;
@@ -442,15 +442,16 @@ async fn apply_lint_fix(
 
 // ---- the trigger designer (Triggers view) --------------------------------------------------
 
-/// The side form's inline checks; `index` is the trigger being edited, null for a new one.
+/// The side form's inline checks; `editing` is the trigger being edited (or moved), null for a
+/// new one.
 #[tauri::command]
 async fn check_trigger(
     session: State<'_, Session>,
     function: String,
-    index: Option<u32>,
+    editing: Option<TriggerRef>,
     trigger: Trigger,
 ) -> Result<TriggerCheck> {
-    session.check_trigger(&function, index, &trigger)
+    session.check_trigger(&function, editing.as_ref(), &trigger)
 }
 
 #[tauri::command]

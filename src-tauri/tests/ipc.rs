@@ -495,7 +495,7 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
     // Triggers: the side form's checks, trigger edits, and the canvas's remembered layout.
     let conflict = call(
         "check_trigger",
-        json!({ "function": "report", "index": null,
+        json!({ "function": "report", "editing": null,
                 "trigger": { "kind": "http", "method": "GET", "path": "/resize" } }),
     )
     .unwrap();
@@ -503,7 +503,7 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
     assert_eq!(conflict["problems"][0]["field"], "path");
     let preview = call(
         "check_trigger",
-        json!({ "function": "report", "index": 0,
+        json!({ "function": "report", "editing": { "function": "report", "index": 0 },
                 "trigger": { "kind": "schedule", "expression": "rate(1 minute)", "timezone": "Europe/Paris" } }),
     )
     .unwrap();

@@ -75,6 +75,7 @@ test('adding a schedule from the keyboard menu: inline checks, next fire times, 
   assert.equal(await page.locator(tid('trigger-next-fire')).count(), 5);
   assert.match(await page.textContent(tid('trigger-next-fires')), /Europe\/Paris/);
   assert.equal(await page.locator(tid('trigger-error-expression')).count(), 0);
+  await screenshot(page, 'triggers-form');
   await page.click(tid('trigger-save'));
   await page.waitForSelector(tid('trigger-form'), { state: 'detached' });
   await page.waitForSelector(`${triggerNode('report', 'schedule')}[data-index="1"]`);
@@ -208,4 +209,24 @@ test('editing functory.toml by hand redraws the canvas', async (t) => {
   await page.click(tid('nav-triggers'));
   await page.waitForSelector(triggerNode('report', 'queue'));
   assert.match(await page.textContent(triggerNode('report', 'queue')), /by-hand/);
+});
+
+test('choosing another function in the form moves the trigger: removed from one, added to the other', async (t) => {
+  const { page, calls } = await openTriggers(t);
+  await page.click(triggerNode('resize', 'storage'));
+  await page.waitForSelector(tid('trigger-form'));
+  await page.selectOption(tid('trigger-field-function'), 'report');
+  await page.waitForSelector(tid('trigger-move-note'));
+  await page.waitForSelector(`${tid('trigger-save')}:not([disabled])`);
+  await page.click(tid('trigger-save'));
+  await page.waitForSelector(triggerNode('report', 'storage'));
+  assert.equal(await page.locator(triggerNode('resize', 'storage')).count(), 0);
+  assert.deepEqual(calls('apply_manifest_edit'), [
+    'apply_manifest_edit {"edit":{"kind":"removeTrigger","function":"resize","index":1}}',
+    'apply_manifest_edit {"edit":{"kind":"addTrigger","function":"report","trigger":{"kind":"storage","bucket":"uploads","prefix":null,"suffix":".jpg","events":null}}}',
+  ]);
+  const text = await manifestText(page);
+  assert.match(text, /\[\[functions\.report\.triggers\]\]\nkind = "storage"\nbucket = "uploads"\nsuffix = "\.jpg"\n$/);
+  assert.doesNotMatch(text, /only JPEGs/, 'the moved section took its own comment with it');
+  assert.match(text, /# weekdays at 18:00/);
 });

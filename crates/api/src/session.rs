@@ -28,7 +28,7 @@ use crate::local::{
 use crate::project::{Project, ProjectView};
 use crate::recovery::{JournalEntry, RecoveryJournal};
 use crate::sample;
-use crate::triggers::{self, CanvasLayout, TriggerCheck};
+use crate::triggers::{self, CanvasLayout, TriggerCheck, TriggerRef};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -235,7 +235,11 @@ impl Session {
             _ => None,
         };
         if let Some((function, index, trigger)) = checked {
-            let check = self.check_trigger(function, index, trigger)?;
+            let editing = index.map(|index| TriggerRef {
+                function: function.clone(),
+                index,
+            });
+            let check = self.check_trigger(function, editing.as_ref(), trigger)?;
             if let Some(problem) = check.problems.iter().find(|p| p.severity == "error") {
                 let position = index.map_or_else(|| "new".to_owned(), |i| i.to_string());
                 return Err(ApiError::new(
@@ -253,11 +257,11 @@ impl Session {
 
     /// Checks a trigger as the side form has it, against every other trigger of the project:
     /// route conflicts, overlapping bucket rules, a schedule's syntax and next fire times.
-    /// `index` is the trigger being edited (`None` for a new one).
+    /// `editing` is the trigger it replaces (`None` for a new one).
     pub fn check_trigger(
         &self,
         function: &str,
-        index: Option<u32>,
+        editing: Option<&TriggerRef>,
         trigger: &functory_core::Trigger,
     ) -> Result<TriggerCheck, ApiError> {
         let parsed = self.current()?.parse()?;
@@ -270,7 +274,7 @@ impl Session {
         Ok(triggers::check_trigger(
             &manifest,
             function,
-            index,
+            editing,
             trigger,
             chrono::Utc::now(),
         ))

@@ -28,6 +28,15 @@ pub const POSITIONS_FILE: &str = ".functory/canvas.json";
 /// A bound on the positions file, so a runaway caller cannot grow it without end.
 const MAX_POSITIONS: usize = 5_000;
 
+/// A trigger of the manifest: trigger `index` of `function`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TriggerRef {
+    pub function: String,
+    pub index: u32,
+}
+
 /// One problem with a trigger, named by the field the side form shows it under.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -103,12 +112,14 @@ fn warning(field: &str, message: impl Into<String>) -> TriggerProblem {
     }
 }
 
-/// Checks `trigger` as trigger `index` of `function` (`None`: a trigger being added) against
-/// the rest of `manifest`. Schedules are previewed from `now`.
+/// Checks `trigger`, to be a trigger of `function`, against the rest of `manifest`. `editing`
+/// is the trigger it replaces (its old self, in the same function or another one when it is
+/// being moved), left out of the comparisons; `None` for a new trigger. Schedules are
+/// previewed from `now`.
 pub fn check_trigger(
     manifest: &Manifest,
     function: &str,
-    index: Option<u32>,
+    editing: Option<&TriggerRef>,
     trigger: &Trigger,
     now: DateTime<Utc>,
 ) -> TriggerCheck {
@@ -136,7 +147,7 @@ pub fn check_trigger(
         .iter()
         .flat_map(|f| {
             f.triggers.iter().enumerate().filter_map(move |(i, t)| {
-                let same = f.name == function && index.is_some_and(|index| index as usize == i);
+                let same = editing.is_some_and(|e| e.function == f.name && e.index as usize == i);
                 (!same).then_some((f.name.as_str(), t))
             })
         })
@@ -513,6 +524,13 @@ path = "/admin/{proxy+}"
             .with_timezone(&Utc)
     }
 
+    fn at(function: &str, index: u32) -> TriggerRef {
+        TriggerRef {
+            function: function.into(),
+            index,
+        }
+    }
+
     fn http(method: &str, path: &str) -> Trigger {
         Trigger::Http {
             method: method.into(),
@@ -564,9 +582,14 @@ path = "/admin/{proxy+}"
                 .is_empty(),
             "{{proxy+}} needs at least one segment"
         );
-        // A trigger being edited is not compared with its own old self.
+        // A trigger being edited (or moved to another function) is not compared with its old self.
         assert!(
-            check_trigger(&m, "items", Some(0), &http("GET", "/items/{id}"), now())
+            check_trigger(&m, "admin", Some(&at("items", 0)), &http("GET", "/items/{id}"), now())
+                .problems
+                .is_empty()
+        );
+        assert!(
+            check_trigger(&m, "items", Some(&at("items", 0)), &http("GET", "/items/{id}"), now())
                 .problems
                 .is_empty()
         );
@@ -691,7 +714,7 @@ path = "/admin/{proxy+}"
             check_trigger(
                 &m,
                 "items",
-                Some(1),
+                Some(&at("items", 1)),
                 &storage(Some("images/"), Some(".jpg"), None),
                 now()
             )
@@ -739,5 +762,58 @@ path = "/admin/{proxy+}"
             save_positions(dir.path(), &bad).unwrap_err().code,
             ErrorCode::InvalidInput
         );
+    }
+
+    #[test]
+    fn the_session_checks_and_refuses_trigger_edits_on_the_sample() {
+        use crate::session::{LaunchRequest, Session};
+        use functory_core::ManifestEdit;
+        let dir = tempfile::tempdir().unwrap();
+        let session = Session::new(dir.path(), LaunchRequest::Nothing);
+        session.open_sample_project().unwrap();
+        let route = http("GET", "/resize");
+        let check = session.check_trigger("report", None, &route).unwrap();
+        assert!(check.has_errors(), "{check:?}");
+        let refused = session
+            .apply_manifest_edit(&ManifestEdit::AddTrigger {
+                function: "report".into(),
+                trigger: route,
+            })
+            .unwrap_err();
+        assert_eq!(refused.code, ErrorCode::InvalidInput);
+        assert!(
+            refused
+                .message
+                .starts_with("functions.report.triggers[new].path: GET /resize is already"),
+            "{refused:?}"
+        );
+        // A good one is written, and the file keeps the sample's comments.
+        let view = session
+            .apply_manifest_edit(&ManifestEdit::AddTrigger {
+                function: "report".into(),
+                trigger: Trigger::Schedule {
+                    expression: "rate(1 minute)".into(),
+                    timezone: None,
+                },
+            })
+            .unwrap();
+        let report = &view.manifest.manifest.unwrap().functions[1];
+        assert_eq!(report.triggers.len(), 2);
+        let text = session.read_file("functory.toml").unwrap().text;
+        assert!(text.contains("# weekdays at 18:00"), "{text}");
+        assert!(
+            text.ends_with("\n\n[[functions.report.triggers]]\nkind = \"schedule\"\nexpression = \"rate(1 minute)\"\n"),
+            "{text}"
+        );
+        // The layout round-trips through the session, in the project's .functory folder.
+        let layout = CanvasLayout {
+            positions: vec![NodePosition {
+                id: "fn:report".into(),
+                x: 1.0,
+                y: 2.0,
+            }],
+        };
+        session.save_canvas_layout(&layout).unwrap();
+        assert_eq!(session.canvas_layout().unwrap(), layout);
     }
 }

@@ -29,6 +29,7 @@ import type { SavedEvent } from '../bindings/SavedEvent';
 import type { CanvasLayout } from '../bindings/CanvasLayout';
 import type { Trigger } from '../bindings/Trigger';
 import type { TriggerCheck } from '../bindings/TriggerCheck';
+import type { TriggerRef } from '../bindings/TriggerRef';
 import { toApiError, type LogSubscription, type Platform } from '../platform';
 import { JournalWriter } from './journal';
 import {
@@ -538,8 +539,8 @@ export class Workspace {
   // Trigger edits themselves are manifest edits (`applyManifestEdits`); these are the form's
   // checks and the canvas's layout. Errors are returned for the view to place.
 
-  checkTrigger(fn: string, index: number | null, trigger: Trigger): Promise<Outcome<TriggerCheck>> {
-    return this.outcome(() => this.platform.checkTrigger(fn, index, trigger));
+  checkTrigger(fn: string, editing: TriggerRef | null, trigger: Trigger): Promise<Outcome<TriggerCheck>> {
+    return this.outcome(() => this.platform.checkTrigger(fn, editing, trigger));
   }
 
   canvasLayout(): Promise<Outcome<CanvasLayout>> {

@@ -29,6 +29,7 @@ import type { SavedEvent } from '../bindings/SavedEvent';
 import type { CanvasLayout } from '../bindings/CanvasLayout';
 import type { Trigger } from '../bindings/Trigger';
 import type { TriggerCheck } from '../bindings/TriggerCheck';
+import type { TriggerRef } from '../bindings/TriggerRef';
 
 /** A live log subscription; `close` ends it on the host (idempotent). */
 export interface LogSubscription {
@@ -116,10 +117,11 @@ export interface Platform {
   // ---- trigger designer ---------------------------------------------------------------------
   /**
    * The side form's inline checks of a trigger against the whole project (route conflicts,
-   * overlapping bucket rules, schedule syntax with the next 5 fire times). `index` is the
-   * trigger being edited, null for a new one.
+   * overlapping bucket rules, schedule syntax with the next 5 fire times). `editing` is the
+   * trigger it replaces (being edited, or moved from another function), left out of the
+   * comparisons; null for a new one.
    */
-  checkTrigger(fn: string, index: number | null, trigger: Trigger): Promise<TriggerCheck>;
+  checkTrigger(fn: string, editing: TriggerRef | null, trigger: Trigger): Promise<TriggerCheck>;
   /** The canvas's remembered node positions (`.functory/canvas.json`). */
   canvasLayout(): Promise<CanvasLayout>;
   saveCanvasLayout(layout: CanvasLayout): Promise<void>;

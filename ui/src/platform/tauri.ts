@@ -112,7 +112,7 @@ export function createTauriPlatform(): Platform {
     lintRuleDocs: () => call<LintRuleDoc[]>('lint_rule_docs'),
     previewLintFix: (findingId) => call<LintFixPreview>('preview_lint_fix', { findingId }),
     applyLintFix: (findingId, confirm) => call<ProjectView>('apply_lint_fix', { findingId, confirm }),
-    checkTrigger: (fn, index, trigger) => call<TriggerCheck>('check_trigger', { function: fn, index, trigger }),
+    checkTrigger: (fn, editing, trigger) => call<TriggerCheck>('check_trigger', { function: fn, editing, trigger }),
     canvasLayout: () => call<CanvasLayout>('canvas_layout'),
     saveCanvasLayout: async (layout) => {
       await call<null>('save_canvas_layout', { layout });

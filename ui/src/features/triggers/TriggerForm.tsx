@@ -57,6 +57,7 @@ export function TriggerForm({
   onDelete,
   onClose,
   onFunctionChange,
+  onDraftChange,
 }: {
   target: FormTarget;
   functions: FunctionModel[];
@@ -66,6 +67,8 @@ export function TriggerForm({
   onClose: () => void;
   /** A new trigger's function follows the form (the canvas redraws its edge). */
   onFunctionChange: (fn: string) => void;
+  /** A new trigger's node shows what the form holds. */
+  onDraftChange: (trigger: Trigger) => void;
 }) {
   const workspace = useWorkspace();
   const ids = useId();
@@ -84,8 +87,7 @@ export function TriggerForm({
   useEffect(() => {
     let current = true;
     const timer = setTimeout(() => {
-      const index = target.origin && target.origin.function === fn ? target.origin.index : null;
-      void workspace.checkTrigger(fn, index, trigger).then((outcome) => {
+      void workspace.checkTrigger(fn, target.origin, trigger).then((outcome) => {
         if (!current) return;
         if (outcome.ok) {
           setCheck(outcome.value);
@@ -112,6 +114,7 @@ export function TriggerForm({
   const update = (next: Trigger) => {
     setTrigger(next);
     setSaveError(null);
+    if (!target.origin) onDraftChange(next);
   };
 
   const fieldProblems = (field: string): ReactNode => {
@@ -418,7 +421,7 @@ export function TriggerForm({
           </button>
           {onDelete && (
             <button type="button" className="button button-danger" data-testid="trigger-delete" onClick={onDelete}>
-              <Icon name="trash" size={14} /> Delete
+              <Icon name="trash" size={14} /> {target.origin ? 'Delete' : 'Discard'}
             </button>
           )}
         </div>

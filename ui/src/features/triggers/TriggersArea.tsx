@@ -283,6 +283,22 @@ function Designer({ manifest }: { manifest: Manifest }) {
     return outcome.error;
   };
 
+  /**
+   * Moves a trigger to another function: removed first (a route or bucket rule would otherwise
+   * conflict with its own old self), then added; if the add is refused, the original goes back.
+   */
+  const moveTrigger = async (from: string, index: number, original: Trigger, to: string, trigger: Trigger): Promise<ApiError | null> => {
+    const outcome = await workspace.applyManifestEdits([
+      { kind: 'removeTrigger', function: from, index },
+      { kind: 'addTrigger', function: to, trigger },
+    ]);
+    if (outcome.error && outcome.applied === 1) {
+      const restored = await workspace.applyManifestEdits([{ kind: 'addTrigger', function: from, trigger: original }]);
+      if (restored.error) return { ...outcome.error, message: `${outcome.error.message} (and putting it back failed: ${restored.error.message})` };
+    }
+    return outcome.error;
+  };
+
   /** After an edit, the trigger's node has a new id: carry its position over. */
   const rememberAt = (fn: string, index: number | 'last', position: Point | null) => {
     if (!position) return;
@@ -319,11 +335,7 @@ function Designer({ manifest }: { manifest: Manifest }) {
       error = await applyEdits([{ kind: 'updateTrigger', function: fn, index: origin.index, trigger }]);
       if (!error) rememberAt(fn, origin.index, position);
     } else {
-      // A move: add to the new function first, so a refusal there changes nothing.
-      error = await applyEdits([
-        { kind: 'addTrigger', function: fn, trigger },
-        { kind: 'removeTrigger', function: origin.function, index: origin.index },
-      ]);
+      error = await moveTrigger(origin.function, origin.index, target.trigger, fn, trigger);
       if (!error) rememberAt(fn, 'last', position);
     }
     if (error) return error;
@@ -391,10 +403,7 @@ function Designer({ manifest }: { manifest: Manifest }) {
     const index = source.data.index;
     const trigger = source.data.trigger;
     const position = positionOf(source.id);
-    void applyEdits([
-      { kind: 'addTrigger', function: targetFn, trigger },
-      { kind: 'removeTrigger', function: from, index },
-    ]).then((error) => {
+    void moveTrigger(from, index, trigger, targetFn, trigger).then((error) => {
       if (error) setNotice(`Could not move the trigger to ${targetFn}: ${error.message}`);
       else {
         rememberAt(targetFn, 'last', position);
@@ -579,6 +588,7 @@ function Designer({ manifest }: { manifest: Manifest }) {
               setDraft(null);
             }}
             onFunctionChange={(fn) => setDraft((d) => (d ? { ...d, function: fn } : d))}
+            onDraftChange={(trigger) => setDraft((d) => (d ? { ...d, trigger } : d))}
           />
         )}
       </div>

@@ -419,7 +419,8 @@ export function createMockPlatform(params: URLSearchParams): Platform {
           const manifest = view().manifest.manifest;
           if (!manifest) fail('invalid_manifest', 'functory.toml does not parse; fix it to edit triggers');
           const index = edit.kind === 'updateTrigger' ? edit.index : null;
-          const problem = checkTrigger(manifest, edit.function, index, edit.trigger).problems.find((p) => p.severity === 'error');
+          const editing = index === null ? null : { function: edit.function, index };
+          const problem = checkTrigger(manifest, edit.function, editing, edit.trigger).problems.find((p) => p.severity === 'error');
           if (problem) {
             fail('invalid_input', `functions.${edit.function}.triggers[${index ?? 'new'}].${problem.field}: ${problem.message}`);
           }
@@ -531,11 +532,11 @@ export function createMockPlatform(params: URLSearchParams): Platform {
         files.set(result.path, result.after);
         return view();
       }),
-    checkTrigger: (fn, index, trigger) =>
-      command('check_trigger', { function: fn, index, trigger }, () => {
+    checkTrigger: (fn, editing, trigger) =>
+      command('check_trigger', { function: fn, editing, trigger }, () => {
         const manifest = view().manifest.manifest;
         if (!manifest) fail('invalid_manifest', 'functory.toml does not parse; fix it to edit triggers');
-        return checkTrigger(manifest, fn, index, trigger);
+        return checkTrigger(manifest, fn, editing, trigger);
       }),
     canvasLayout: () => command('canvas_layout', undefined, () => layouts.load(project().root)),
     saveCanvasLayout: (layout) =>

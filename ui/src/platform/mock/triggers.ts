@@ -10,6 +10,7 @@ import type { Manifest } from '../../bindings/Manifest';
 import type { Trigger } from '../../bindings/Trigger';
 import type { TriggerCheck } from '../../bindings/TriggerCheck';
 import type { TriggerProblem } from '../../bindings/TriggerProblem';
+import type { TriggerRef } from '../../bindings/TriggerRef';
 import { checkTriggerFields } from './manifest';
 
 const error = (field: string, message: string): TriggerProblem => ({ field, message, severity: 'error' });
@@ -127,7 +128,7 @@ const eventsMeet = (a: string, b: string) => {
 };
 
 /** functory-api's `check_trigger`, for the mock project. */
-export function checkTrigger(manifest: Manifest, fn: string, index: number | null, trigger: Trigger): TriggerCheck {
+export function checkTrigger(manifest: Manifest, fn: string, editing: TriggerRef | null, trigger: Trigger): TriggerCheck {
   const check: TriggerCheck = { problems: [], nextFires: [], timezone: null };
   if (!manifest.functions.some((f) => f.name === fn)) check.problems.push(error('function', `no function named \`${fn}\``));
   const shape = checkTriggerFields(trigger, '');
@@ -136,7 +137,7 @@ export function checkTrigger(manifest: Manifest, fn: string, index: number | nul
     check.problems.push(error(field!.replace(/^\./, ''), rest.join(': ')));
   }
   const others = manifest.functions.flatMap((f) =>
-    f.triggers.filter((_, i) => !(f.name === fn && index === i)).map((t) => ({ owner: f.name, trigger: t })),
+    f.triggers.filter((_, i) => !(editing && f.name === editing.function && editing.index === i)).map((t) => ({ owner: f.name, trigger: t })),
   );
   switch (trigger.kind) {
     case 'http': {
