@@ -170,7 +170,9 @@ export function TriggerForm({
                 onChange={(e) => update({ ...trigger, method: e.target.value })}
               >
                 {METHODS.map((m) => (
-                  <option key={m}>{m}</option>
+                  <option key={m} value={m}>
+                    {m}
+                  </option>
                 ))}
               </select>
               {fieldProblems('method')}
@@ -359,7 +361,9 @@ export function TriggerForm({
             }}
           >
             {functions.map((f) => (
-              <option key={f.name}>{f.name}</option>
+              <option key={f.name} value={f.name}>
+                {f.name}
+              </option>
             ))}
           </select>
           {target.origin && target.origin.function !== fn && (
