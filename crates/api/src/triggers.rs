@@ -584,14 +584,26 @@ path = "/admin/{proxy+}"
         );
         // A trigger being edited (or moved to another function) is not compared with its old self.
         assert!(
-            check_trigger(&m, "admin", Some(&at("items", 0)), &http("GET", "/items/{id}"), now())
-                .problems
-                .is_empty()
+            check_trigger(
+                &m,
+                "admin",
+                Some(&at("items", 0)),
+                &http("GET", "/items/{id}"),
+                now()
+            )
+            .problems
+            .is_empty()
         );
         assert!(
-            check_trigger(&m, "items", Some(&at("items", 0)), &http("GET", "/items/{id}"), now())
-                .problems
-                .is_empty()
+            check_trigger(
+                &m,
+                "items",
+                Some(&at("items", 0)),
+                &http("GET", "/items/{id}"),
+                now()
+            )
+            .problems
+            .is_empty()
         );
         // Bad shapes name their field.
         let bad = check_trigger(&m, "items", None, &http("FETCH", "/x"), now());
