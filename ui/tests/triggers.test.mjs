@@ -142,6 +142,11 @@ test('a queue edge shows the role permissions it needs, and the fix adds them to
   await page.click(tid('add-trigger-queue'));
   await page.selectOption(tid('trigger-field-function'), 'report');
   await page.fill(tid('trigger-field-queue'), 'jobs');
+  await page.fill(tid('trigger-field-batch_size'), 'ten');
+  await page.waitForSelector(tid('trigger-error-batch_size'));
+  assert.equal(await page.isDisabled(tid('trigger-save')), true);
+  await page.fill(tid('trigger-field-batch_size'), '');
+  await page.waitForSelector(tid('trigger-error-batch_size'), { state: 'detached' });
   await page.waitForSelector(`${tid('trigger-form-permission')}[data-status="missing"]`);
   await page.click(tid('trigger-save'));
   const edge = `${tid('permission-edge')}[data-trigger="trigger:report:queue:jobs"]`;
@@ -229,4 +234,19 @@ test('choosing another function in the form moves the trigger: removed from one,
   assert.match(text, /\[\[functions\.report\.triggers\]\]\nkind = "storage"\nbucket = "uploads"\nsuffix = "\.jpg"\n$/);
   assert.doesNotMatch(text, /only JPEGs/, 'the moved section took its own comment with it');
   assert.match(text, /# weekdays at 18:00/);
+});
+
+test("a function node shows its security findings, with a safe fix one click away", async (t) => {
+  const { page, calls } = await openTriggers(t);
+  const report = `${tid('function-node')}[data-function="report"]`;
+  await page.waitForSelector(`${report} ${tid('function-node-findings')}`);
+  assert.match(await page.textContent(`${report} ${tid('function-node-findings')}`), /3 findings/);
+  await page.click(`${report} ${tid('function-node-findings')}`);
+  const codes = await page.locator(`${report} ${tid('function-node-finding')}`).evaluateAll((items) => items.map((i) => i.dataset.code));
+  assert.deepEqual([...codes].sort(), ['IAM002', 'IAM004', 'IAM202']);
+  // IAM004's fix is safe: one click applies it, and the linter runs again.
+  await page.click(`${report} ${tid('function-node-finding')}[data-code="IAM004"] ${tid('function-node-fix')}`);
+  await page.waitForSelector(`${report} ${tid('function-node-finding')}[data-code="IAM004"]`, { state: 'detached' });
+  assert.equal(calls('apply_lint_fix').length, 1);
+  assert.match(await page.textContent(`${report} ${tid('function-node-findings')}`), /2 findings/);
 });

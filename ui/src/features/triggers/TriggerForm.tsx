@@ -104,7 +104,11 @@ export function TriggerForm({
     };
   }, [workspace, fn, trigger, target.origin]);
 
-  const problems = check?.problems ?? [];
+  // A batch size that is not a whole number never reaches the host (JSON has no NaN).
+  const batch = trigger.kind === 'queue' || trigger.kind === 'stream' ? trigger.batch_size : null;
+  const localProblems: TriggerProblem[] =
+    batch !== null && !Number.isInteger(batch) ? [{ field: 'batch_size', message: 'a batch size is a whole number', severity: 'error' }] : [];
+  const problems = [...localProblems, ...(check?.problems ?? [])];
   const hasErrors = problems.some((p) => p.severity === 'error') || checkError !== null;
   const fnModel = functions.find((f) => f.name === fn) ?? null;
   const implied = fnModel ? impliedPermission(fnModel, trigger) : null;

@@ -33,11 +33,13 @@ import {
   COLUMN,
   defaultLayout,
   defaultTrigger,
+  describeTrigger,
   destinationNodeId,
   destinationsOf,
   functionNodeId,
   impliedPermission,
   KINDS,
+  kindLabel,
   triggerNodeIds,
   type Point,
   type TriggerKind,
@@ -203,6 +205,7 @@ function Designer({ manifest }: { manifest: Manifest }) {
         type: 'function',
         position: placeOf(fnId),
         deletable: false,
+        ariaLabel: `Function ${fn.name}`,
         data: {
           fn,
           findings: findingsOf(fn.name),
@@ -217,6 +220,7 @@ function Designer({ manifest }: { manifest: Manifest }) {
           id,
           type: 'trigger',
           position: placeOf(id),
+          ariaLabel: `${kindLabel(trigger.kind)} ${describeTrigger(trigger)}, triggers ${fn.name}. Enter to edit, Delete to remove.`,
           data: { fn: fn.name, index, trigger, draft: false, onOpen: () => openTrigger(fn, index, id) },
         });
         edges.push({
