@@ -250,3 +250,19 @@ test("a function node shows its security findings, with a safe fix one click awa
   assert.equal(calls('apply_lint_fix').length, 1);
   assert.match(await page.textContent(`${report} ${tid('function-node-findings')}`), /2 findings/);
 });
+
+test('a public function URL: its edge shows the resource policy it implies and the linter finding', async (t) => {
+  const { page } = await openTriggers(t);
+  await page.click(tid('palette-url'));
+  await page.waitForSelector(tid('trigger-form'));
+  await page.selectOption(tid('trigger-field-function'), 'resize');
+  await page.selectOption(tid('trigger-field-auth'), 'none');
+  await page.waitForSelector(tid('trigger-warning-auth'));
+  assert.match(await page.textContent(tid('trigger-form-permission')), /lambda:InvokeFunctionUrl for principal \* with the condition lambda:FunctionUrlAuthType = NONE/);
+  await page.click(tid('trigger-save'));
+  const edge = `${tid('permission-edge')}[data-trigger="trigger:resize:url"]`;
+  await page.waitForSelector(`${edge}[data-status="public"]`);
+  assert.match(await page.textContent(edge), /anyone may invoke \(auth NONE\)/);
+  await page.waitForSelector(`${edge} ${tid('permission-edge-finding')}[data-code="LMB001"]`);
+  assert.match(await page.textContent(`${tid('function-node')}[data-function="resize"] ${tid('function-node-findings')}`), /1 finding/);
+});

@@ -55,6 +55,8 @@ import {
 import { TriggerForm, type FormTarget } from './TriggerForm';
 
 const DRAG_TYPE = 'application/x-functory-trigger';
+/** Lint rules about a function URL: shown on the URL's edge as well as on the function. */
+const URL_RULES = ['LMB001', 'LMB002'];
 const DRAFT_ID = 'draft';
 const nodeTypes = { trigger: TriggerNode, function: FunctionNode, destination: DestinationNode };
 const edgeTypes = { permission: PermissionEdge };
@@ -230,7 +232,13 @@ function Designer({ manifest }: { manifest: Manifest }) {
           type: 'permission',
           deletable: false,
           markerEnd: { type: MarkerType.ArrowClosed },
-          data: { fn, implied: impliedPermission(fn, trigger), triggerId: id },
+          data: {
+            fn,
+            implied: impliedPermission(fn, trigger),
+            triggerId: id,
+            findings: trigger.kind === 'url' ? findingsOf(fn.name).filter((f) => URL_RULES.includes(f.code)) : [],
+            onFixFinding: (finding) => void workspace.applyLintFix(finding, false),
+          },
         });
       });
       for (const d of destinationsOf(fn)) {

@@ -26,7 +26,14 @@ export type FunctionNodeData = {
   onReviewFindings: () => void;
 };
 export type DestinationNodeData = { destination: Destination };
-export type PermissionEdgeData = { fn: FunctionModel; implied: ImpliedPermission; triggerId: string };
+export type PermissionEdgeData = {
+  fn: FunctionModel;
+  implied: ImpliedPermission;
+  triggerId: string;
+  /** The security linter's findings about this trigger (a function URL's auth and CORS). */
+  findings: LintFinding[];
+  onFixFinding: (finding: LintFinding) => void;
+};
 
 export type TriggerNodeType = Node<TriggerNodeData, 'trigger'>;
 export type FunctionNodeType = Node<FunctionNodeData, 'function'>;
@@ -146,6 +153,16 @@ export function PermissionEdge({ id, sourceX, sourceY, targetX, targetY, sourceP
           title={`${STATUS_TEXT[status]}. ${data.implied.detail}`}
         >
           <span className="edge-label-text mono">{data.implied.label}</span>
+          {data.findings.map((f) => (
+            <span key={f.id} className={`finding-badge severity-${f.severity}`} data-testid="permission-edge-finding" data-code={f.code} title={f.message}>
+              {f.code}
+              {f.fix?.applicability === 'safe' && (
+                <button type="button" className="link-button" data-testid="permission-edge-finding-fix" onClick={() => data.onFixFinding(f)}>
+                  fix
+                </button>
+              )}
+            </span>
+          ))}
           {data.implied.fix && (
             <button
               type="button"
