@@ -5,6 +5,7 @@ use functory_api::account_test::AccountTestResult;
 use functory_api::accounts::{AccountInput, AwsProfile};
 use functory_api::cloud::{DeployReport, DeployStep, FunctionPlan, FunctionVersion};
 use functory_api::core::ManifestEdit;
+use functory_api::core::Trigger;
 use functory_api::core::template::FunctionTemplate;
 use functory_api::git_history::{Checkpoint, FileDiff, TimelineEntry, WorktreeStatus};
 use functory_api::lint::{LintFixPreview, LintReport, LintRuleDoc};
@@ -13,6 +14,7 @@ use functory_api::local::{
 };
 use functory_api::recovery::JournalEntry;
 use functory_api::session::{Session, Startup};
+use functory_api::triggers::{CanvasLayout, TriggerCheck, TriggerRef};
 use functory_api::vault::AccountSummary;
 use functory_api::{ApiError, FileContent, ProjectView};
 use tauri::ipc::Channel;
@@ -75,6 +77,9 @@ pub const COMMANDS: &[&str] = &[
     "redeploy_function",
     "function_versions",
     "rollback_function",
+    "check_trigger",
+    "canvas_layout",
+    "save_canvas_layout",
 ];
 
 pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
@@ -129,6 +134,9 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         redeploy_function,
         function_versions,
         rollback_function,
+        check_trigger,
+        canvas_layout,
+        save_canvas_layout,
     ]
 }
 
@@ -501,4 +509,28 @@ async fn rollback_function(
     version: String,
 ) -> Result<()> {
     session.rollback(&target, &function, &version).await
+}
+
+// ---- the trigger designer (Triggers view) --------------------------------------------------
+
+/// The side form's inline checks; `editing` is the trigger being edited (or moved), null for a
+/// new one.
+#[tauri::command]
+async fn check_trigger(
+    session: State<'_, Session>,
+    function: String,
+    editing: Option<TriggerRef>,
+    trigger: Trigger,
+) -> Result<TriggerCheck> {
+    session.check_trigger(&function, editing.as_ref(), &trigger)
+}
+
+#[tauri::command]
+async fn canvas_layout(session: State<'_, Session>) -> Result<CanvasLayout> {
+    session.canvas_layout()
+}
+
+#[tauri::command]
+async fn save_canvas_layout(session: State<'_, Session>, layout: CanvasLayout) -> Result<()> {
+    session.save_canvas_layout(&layout)
 }

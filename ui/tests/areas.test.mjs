@@ -1,5 +1,5 @@
-// The shell's areas: navigation by click and Ctrl+1…7, the empty states of areas not built
-// yet, a folder without a manifest, and read-only files.
+// The shell's areas: navigation by click and Ctrl+1…7, each area's own view, a folder without
+// a manifest, and read-only files.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -13,40 +13,30 @@ after(async () => {
   await server?.close();
 });
 
-const UNBUILT = ['triggers'];
-/** Areas that are built, and an element each shows once loaded. */
-const BUILT = { run: 'run-view', security: 'security-finding', deploy: 'deploy-empty', history: 'history-status', accounts: 'account-list' };
+/** Every area is a real view now: an element each shows once loaded. */
+const BUILT = {
+  triggers: 'function-node',
+  security: 'security-finding',
+  run: 'run-view',
+  deploy: 'deploy-empty',
+  history: 'history-status',
+  accounts: 'account-list',
+};
 
-test('every area not built yet explains itself and offers working actions', async (t) => {
+test('every area opens its own view, and no area is an empty promise', async (t) => {
   const app = await openApp(server.url, { query: '?open=sample' });
   t.after(app.close);
   const { page } = app;
   await page.waitForSelector(tid('project-tree'));
-  for (const area of UNBUILT) {
-    await page.click(tid(`nav-${area}`));
-    const empty = page.locator(tid(`empty-${area}`));
-    await empty.waitFor();
-    assert.equal(await page.getAttribute(tid(`nav-${area}`), 'aria-current'), 'page');
-    const text = await empty.textContent();
-    assert.match(text, /coming soon/i, area);
-    assert.match(text, /What you can do now/, area);
-    // No dead buttons: every button in the empty state is enabled.
-    const disabled = await empty.locator('button:disabled').count();
-    assert.equal(disabled, 0, `${area} has disabled buttons`);
-    assert.equal(await page.locator(tid('project-tree')).isVisible(), false, 'the functions area is hidden');
-  }
-  await screenshot(page, 'empty-triggers');
-
-  // The summaries come from the manifest, and the actions lead somewhere.
-  await page.click(tid('nav-triggers'));
-  assert.match(await page.textContent(tid('empty-triggers')), /resize — HTTP GET \/resize; uploads to uploads \(\*\.jpg\)/);
-
-  // Run & Logs, Security, Deploy, History and Accounts are real views now, not empty states.
   for (const [area, ready] of Object.entries(BUILT)) {
     await page.click(tid(`nav-${area}`));
     await page.waitForSelector(tid(ready));
+    assert.equal(await page.getAttribute(tid(`nav-${area}`), 'aria-current'), 'page');
     assert.equal(await page.locator(tid(`empty-${area}`)).count(), 0, area);
+    assert.equal(await page.locator(tid('project-tree')).isVisible(), false, 'the functions area is hidden');
+    assert.doesNotMatch(await page.textContent('main'), /coming soon/i, area);
   }
+  await screenshot(page, 'areas-accounts');
 });
 
 test('Ctrl+1…7 switch areas, from anywhere including the editor', async (t) => {

@@ -5,7 +5,8 @@
 //! apply manifest edits, create functions from templates, keep the crash-recovery journal,
 //! keep cloud accounts in the keychain and test them against their cloud, drive the embedded
 //! local runtime ([`local`]: serve a project, invoke, sample and saved test events, log tails),
-//! and run the security linter over the project and apply its fixes ([`lint`]).
+//! run the security linter over the project and apply its fixes ([`lint`]), and check
+//! triggers and remember the trigger canvas's layout ([`triggers`]).
 //! Every failure is an [`ApiError`] with a stable code the UI can branch on.
 
 pub mod account_test;
@@ -20,6 +21,7 @@ mod project;
 pub mod recovery;
 pub mod sample;
 pub mod session;
+pub mod triggers;
 
 pub use error::{ApiError, ErrorCode};
 pub use files::{FileContent, MAX_EDITABLE_BYTES, TreeNode};

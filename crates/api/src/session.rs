@@ -29,6 +29,7 @@ use crate::local::{
 use crate::project::{Project, ProjectView};
 use crate::recovery::{JournalEntry, RecoveryJournal};
 use crate::sample;
+use crate::triggers::{self, CanvasLayout, TriggerCheck, TriggerRef};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -223,8 +224,71 @@ impl Session {
     pub fn apply_manifest_edit(&self, edit: &ManifestEdit) -> Result<ProjectView, ApiError> {
         tracing::debug!(?edit, "apply_manifest_edit");
         let project = self.current()?;
+        // A trigger the side form would show an error for is refused here too, so no caller
+        // writes a schedule the local run cannot parse or a route another function owns.
+        let checked = match edit {
+            ManifestEdit::AddTrigger { function, trigger } => Some((function, None, trigger)),
+            ManifestEdit::UpdateTrigger {
+                function,
+                index,
+                trigger,
+            } => Some((function, Some(*index), trigger)),
+            _ => None,
+        };
+        if let Some((function, index, trigger)) = checked {
+            let editing = index.map(|index| TriggerRef {
+                function: function.clone(),
+                index,
+            });
+            let check = self.check_trigger(function, editing.as_ref(), trigger)?;
+            if let Some(problem) = check.problems.iter().find(|p| p.severity == "error") {
+                let position = index.map_or_else(|| "new".to_owned(), |i| i.to_string());
+                return Err(ApiError::new(
+                    ErrorCode::InvalidInput,
+                    format!(
+                        "functions.{function}.triggers[{position}].{}: {}",
+                        problem.field, problem.message
+                    ),
+                ));
+            }
+        }
         project.apply_manifest_edit(edit)?;
         project.view()
+    }
+
+    /// Checks a trigger as the side form has it, against every other trigger of the project:
+    /// route conflicts, overlapping bucket rules, a schedule's syntax and next fire times.
+    /// `editing` is the trigger it replaces (`None` for a new one).
+    pub fn check_trigger(
+        &self,
+        function: &str,
+        editing: Option<&TriggerRef>,
+        trigger: &functory_core::Trigger,
+    ) -> Result<TriggerCheck, ApiError> {
+        let parsed = self.current()?.parse()?;
+        let manifest = parsed.manifest.ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidManifest,
+                "functory.toml does not parse; fix it to edit triggers",
+            )
+        })?;
+        Ok(triggers::check_trigger(
+            &manifest,
+            function,
+            editing,
+            trigger,
+            chrono::Utc::now(),
+        ))
+    }
+
+    /// The trigger canvas's remembered node positions for the open project.
+    pub fn canvas_layout(&self) -> Result<CanvasLayout, ApiError> {
+        Ok(triggers::load_positions(self.current()?.root()))
+    }
+
+    pub fn save_canvas_layout(&self, layout: &CanvasLayout) -> Result<(), ApiError> {
+        tracing::debug!(nodes = layout.positions.len(), "save_canvas_layout");
+        triggers::save_positions(self.current()?.root(), layout)
     }
 
     pub fn create_function(

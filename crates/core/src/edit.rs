@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 use toml_edit::{DocumentMut, InlineTable, Item, Table, TableLike, Value};
 use ts_rs::TS;
 
-use crate::manifest::{MEMORY_MB_RANGE, TIMEOUT_S_RANGE, is_valid_env_key, is_valid_function_name};
+use crate::manifest::{
+    Cors, MEMORY_MB_RANGE, TIMEOUT_S_RANGE, Trigger, UrlAuth, is_valid_env_key,
+    is_valid_function_name,
+};
 use crate::runtime::Runtime;
 
 /// One change to a manifest, as the settings form and the trigger designer ask for it.
@@ -49,6 +52,30 @@ pub enum ManifestEdit {
         target: String,
         profile: Option<String>,
         account: Option<String>,
+    },
+    /// Appends a `[[functions.F.triggers]]` entry (the trigger designer's "add").
+    AddTrigger {
+        function: String,
+        trigger: Trigger,
+    },
+    /// Rewrites trigger `index` of a function: keys whose value is unchanged keep their line
+    /// and comment; only changed keys are rewritten, dropped keys removed.
+    UpdateTrigger {
+        function: String,
+        index: u32,
+        trigger: Trigger,
+    },
+    /// Removes trigger `index` of a function. Moving a trigger to another function is this
+    /// followed by an `AddTrigger` there.
+    RemoveTrigger {
+        function: String,
+        index: u32,
+    },
+    /// Appends a `[[functions.F.permissions]]` statement (an edge's one-click permission fix).
+    AddPermission {
+        function: String,
+        actions: Vec<String>,
+        resources: Vec<String>,
     },
 }
 
@@ -239,8 +266,389 @@ pub fn apply_edit(text: &str, edit: &ManifestEdit) -> Result<String, EditError> 
             }
             functions.insert(name, Item::Table(table));
         }
+        ManifestEdit::AddTrigger { function, trigger } => {
+            let table = function_table(&mut doc, function)?;
+            let index = array_len(table, "triggers", function)?;
+            check_trigger_fields(trigger, &format!("functions.{function}.triggers[{index}]"))?;
+            if matches!(trigger, Trigger::Url { .. }) && has_url_trigger(table, None) {
+                return Err(EditError::InvalidValue {
+                    field: format!("functions.{function}.triggers[{index}]"),
+                    message: "a function has at most one `url` trigger".into(),
+                });
+            }
+            push_entry(table, "triggers", function, trigger_entries(trigger))?;
+        }
+        ManifestEdit::UpdateTrigger {
+            function,
+            index,
+            trigger,
+        } => {
+            let field = format!("functions.{function}.triggers[{index}]");
+            check_trigger_fields(trigger, &field)?;
+            let table = function_table(&mut doc, function)?;
+            let index = *index as usize;
+            if matches!(trigger, Trigger::Url { .. }) && has_url_trigger(table, Some(index)) {
+                return Err(EditError::InvalidValue {
+                    field,
+                    message: "a function has at most one `url` trigger".into(),
+                });
+            }
+            let entry = entry_mut(table, "triggers", index).ok_or_else(|| no_trigger(&field))?;
+            update_entry(entry, trigger_entries(trigger));
+            if let Some(Item::Value(Value::Array(array))) = table.get_mut("triggers")
+                && let Some(inline) = array.get_mut(index).and_then(Value::as_inline_table_mut)
+            {
+                inline.fmt();
+            }
+        }
+        ManifestEdit::RemoveTrigger { function, index } => {
+            let field = format!("functions.{function}.triggers[{index}]");
+            let table = function_table(&mut doc, function)?;
+            remove_entry(table, "triggers", *index as usize).ok_or_else(|| no_trigger(&field))?;
+        }
+        ManifestEdit::AddPermission {
+            function,
+            actions,
+            resources,
+        } => {
+            let table = function_table(&mut doc, function)?;
+            let index = array_len(table, "permissions", function)?;
+            let field = format!("functions.{function}.permissions[{index}]");
+            if actions.is_empty() {
+                return Err(EditError::InvalidValue {
+                    field,
+                    message: "a permission needs at least one action".into(),
+                });
+            }
+            if resources.is_empty() {
+                return Err(EditError::InvalidValue {
+                    field,
+                    message: "a permission needs at least one resource (use \"*\" for any)".into(),
+                });
+            }
+            push_entry(
+                table,
+                "permissions",
+                function,
+                vec![
+                    ("actions", string_array(actions)),
+                    ("resources", string_array(resources)),
+                ],
+            )?;
+        }
     }
     Ok(doc.to_string())
+}
+
+fn no_trigger(field: &str) -> EditError {
+    EditError::InvalidValue {
+        field: field.to_owned(),
+        message: "no such trigger".into(),
+    }
+}
+
+/// The checks an edit can make without the file system or a schedule parser: the same ones
+/// `parse_manifest` reports, refused here so a visual edit never writes a broken manifest.
+/// (The api checks schedules fully, with the local runtime's parser, before it edits.)
+pub fn check_trigger_fields(trigger: &Trigger, field: &str) -> Result<(), EditError> {
+    let refuse = |key: &str, message: String| {
+        Err(EditError::InvalidValue {
+            field: format!("{field}.{key}"),
+            message,
+        })
+    };
+    match trigger {
+        Trigger::Http { method, path } => {
+            if !HTTP_METHODS.contains(&method.to_ascii_uppercase().as_str()) {
+                return refuse(
+                    "method",
+                    format!(
+                        "unknown HTTP method `{method}`; use one of {}",
+                        HTTP_METHODS.join(", ")
+                    ),
+                );
+            }
+            if !path.starts_with('/') {
+                return refuse("path", format!("HTTP path `{path}` must start with `/`"));
+            }
+        }
+        Trigger::Schedule { expression, .. } => {
+            let e = expression.trim();
+            if !(e.starts_with("rate(") || e.starts_with("cron(")) || !e.ends_with(')') {
+                return refuse(
+                    "expression",
+                    format!("schedule `{expression}` must be `rate(...)` or `cron(...)`"),
+                );
+            }
+        }
+        Trigger::Storage { bucket, .. } if bucket.trim().is_empty() => {
+            return refuse("bucket", "the bucket name is empty".into());
+        }
+        Trigger::Queue { queue, .. } if queue.trim().is_empty() => {
+            return refuse("queue", "the queue name is empty".into());
+        }
+        Trigger::Stream { stream, .. } if stream.trim().is_empty() => {
+            return refuse("stream", "the stream name is empty".into());
+        }
+        Trigger::Url {
+            cors: Some(cors), ..
+        } if cors.max_age.is_some_and(|age| age > 86_400) => {
+            return refuse(
+                "cors.max_age",
+                "CORS max_age is at most 86400 seconds (one day)".into(),
+            );
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The HTTP methods a route may name (`ANY` matches them all).
+pub const HTTP_METHODS: &[&str] = &[
+    "ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS",
+];
+
+fn string_array(items: &[String]) -> Value {
+    Value::Array(items.iter().map(String::as_str).collect())
+}
+
+/// A trigger as the keys of its table, in the order people write them: `kind` first, then the
+/// settings; optional settings that are unset are left out, as a hand-written file would.
+fn trigger_entries(trigger: &Trigger) -> Vec<(&'static str, Value)> {
+    let mut entries: Vec<(&'static str, Value)> = Vec::new();
+    fn text(entries: &mut Vec<(&'static str, Value)>, key: &'static str, value: &str) {
+        entries.push((key, Value::from(value)));
+    }
+    let e = &mut entries;
+    match trigger {
+        Trigger::Http { method, path } => {
+            text(e, "kind", "http");
+            text(e, "method", &method.to_ascii_uppercase());
+            text(e, "path", path);
+        }
+        Trigger::Schedule {
+            expression,
+            timezone,
+        } => {
+            text(e, "kind", "schedule");
+            text(e, "expression", expression.trim());
+            if let Some(tz) = timezone.as_deref().filter(|tz| !tz.is_empty()) {
+                text(e, "timezone", tz);
+            }
+        }
+        Trigger::Storage {
+            bucket,
+            prefix,
+            suffix,
+            events,
+        } => {
+            text(e, "kind", "storage");
+            text(e, "bucket", bucket);
+            if let Some(prefix) = prefix.as_deref().filter(|p| !p.is_empty()) {
+                text(e, "prefix", prefix);
+            }
+            if let Some(suffix) = suffix.as_deref().filter(|s| !s.is_empty()) {
+                text(e, "suffix", suffix);
+            }
+            if let Some(events) = events.as_ref().filter(|e| !e.is_empty()) {
+                e.push(("events", string_array(events)));
+            }
+        }
+        Trigger::Queue { queue, batch_size } => {
+            text(e, "kind", "queue");
+            text(e, "queue", queue);
+            if let Some(size) = batch_size {
+                e.push(("batch_size", Value::from(i64::from(*size))));
+            }
+        }
+        Trigger::Stream {
+            stream,
+            batch_size,
+            starting_position,
+        } => {
+            text(e, "kind", "stream");
+            text(e, "stream", stream);
+            if let Some(size) = batch_size {
+                e.push(("batch_size", Value::from(i64::from(*size))));
+            }
+            if let Some(position) = starting_position.as_deref().filter(|p| !p.is_empty()) {
+                e.push(("starting_position", Value::from(position)));
+            }
+        }
+        Trigger::Url { auth, cors } => {
+            text(e, "kind", "url");
+            text(
+                e,
+                "auth",
+                match auth {
+                    UrlAuth::Iam => "iam",
+                    UrlAuth::None => "none",
+                },
+            );
+            if let Some(cors) = cors {
+                e.push(("cors", Value::InlineTable(cors_table(cors))));
+            }
+        }
+    }
+    entries
+}
+
+fn cors_table(cors: &Cors) -> InlineTable {
+    let mut table = InlineTable::new();
+    for (key, items) in [
+        ("allow_origins", &cors.allow_origins),
+        ("allow_methods", &cors.allow_methods),
+        ("allow_headers", &cors.allow_headers),
+        ("expose_headers", &cors.expose_headers),
+    ] {
+        if !items.is_empty() {
+            table.insert(key, string_array(items));
+        }
+    }
+    if cors.allow_credentials {
+        table.insert("allow_credentials", Value::from(true));
+    }
+    if let Some(age) = cors.max_age {
+        table.insert("max_age", Value::from(i64::from(age)));
+    }
+    table.fmt();
+    table
+}
+
+/// How many entries the function's `key` array (of tables, or inline) has; 0 when absent.
+fn array_len(table: &dyn TableLike, key: &str, function: &str) -> Result<usize, EditError> {
+    match table.get(key) {
+        None => Ok(0),
+        Some(Item::ArrayOfTables(array)) => Ok(array.len()),
+        Some(Item::Value(Value::Array(array))) => Ok(array.len()),
+        Some(_) => Err(EditError::InvalidValue {
+            field: format!("functions.{function}.{key}"),
+            message: "is not a list of tables".into(),
+        }),
+    }
+}
+
+fn has_url_trigger(table: &dyn TableLike, except: Option<usize>) -> bool {
+    let is_url = |kind: Option<&str>| kind == Some("url");
+    match table.get("triggers") {
+        Some(Item::ArrayOfTables(array)) => array
+            .iter()
+            .enumerate()
+            .any(|(i, t)| Some(i) != except && is_url(t.get("kind").and_then(Item::as_str))),
+        Some(Item::Value(Value::Array(array))) => array.iter().enumerate().any(|(i, v)| {
+            Some(i) != except
+                && is_url(
+                    v.as_inline_table()
+                        .and_then(|t| t.get("kind"))
+                        .and_then(Value::as_str),
+                )
+        }),
+        _ => false,
+    }
+}
+
+/// Appends a table to the function's `key` array. A `[[…]]` array (or none yet) gets a new
+/// `[[functions.F.key]]` section after its last one; an inline array gets an inline table.
+fn push_entry(
+    table: &mut dyn TableLike,
+    key: &str,
+    function: &str,
+    entries: Vec<(&'static str, Value)>,
+) -> Result<(), EditError> {
+    if table.get(key).is_none() {
+        table.insert(key, Item::ArrayOfTables(toml_edit::ArrayOfTables::new()));
+    }
+    match table.get_mut(key) {
+        Some(Item::ArrayOfTables(array)) => {
+            let mut new = Table::new();
+            // A blank line before the new section, as people separate theirs.
+            new.decor_mut().set_prefix("\n");
+            for (k, v) in entries {
+                new.insert(k, Item::Value(v));
+            }
+            array.push(new);
+            Ok(())
+        }
+        Some(Item::Value(Value::Array(array))) => {
+            let mut new = InlineTable::new();
+            for (k, v) in entries {
+                new.insert(k, v);
+            }
+            new.fmt();
+            array.push(new);
+            Ok(())
+        }
+        _ => Err(EditError::InvalidValue {
+            field: format!("functions.{function}.{key}"),
+            message: "is not a list of tables".into(),
+        }),
+    }
+}
+
+/// Entry `index` of the function's `key` array, as a table either way.
+fn entry_mut<'a>(
+    table: &'a mut dyn TableLike,
+    key: &str,
+    index: usize,
+) -> Option<&'a mut dyn TableLike> {
+    match table.get_mut(key)? {
+        Item::ArrayOfTables(array) => array.get_mut(index).map(|t| t as &mut dyn TableLike),
+        Item::Value(Value::Array(array)) => array
+            .get_mut(index)
+            .and_then(Value::as_inline_table_mut)
+            .map(|t| t as &mut dyn TableLike),
+        _ => None,
+    }
+}
+
+/// Removes entry `index`; an array left empty is removed with it. `None` when there is no such
+/// entry.
+fn remove_entry(table: &mut dyn TableLike, key: &str, index: usize) -> Option<()> {
+    let now_empty = match table.get_mut(key)? {
+        Item::ArrayOfTables(array) if index < array.len() => {
+            array.remove(index);
+            array.is_empty()
+        }
+        Item::Value(Value::Array(array)) if index < array.len() => {
+            array.remove(index);
+            array.is_empty()
+        }
+        _ => return None,
+    };
+    if now_empty {
+        table.remove(key);
+    }
+    Some(())
+}
+
+/// Brings an entry to `entries`: unchanged values keep their line and comment, changed ones
+/// are replaced keeping their decor, new keys are appended and missing ones removed.
+fn update_entry(entry: &mut dyn TableLike, entries: Vec<(&'static str, Value)>) {
+    let wanted: Vec<&str> = entries.iter().map(|(k, _)| *k).collect();
+    let stale: Vec<String> = entry
+        .iter()
+        .map(|(k, _)| k.to_owned())
+        .filter(|k| !wanted.contains(&k.as_str()))
+        .collect();
+    for key in stale {
+        entry.remove(&key);
+    }
+    for (key, value) in entries {
+        let same = entry
+            .get(key)
+            .and_then(Item::as_value)
+            .is_some_and(|old| bare(old) == bare(&value));
+        if !same {
+            set_keeping_decor(entry, key, value);
+        }
+    }
+}
+
+/// A value's text without the whitespace and comment around it, to compare two values.
+fn bare(value: &Value) -> String {
+    let mut value = value.clone();
+    value.decor_mut().clear();
+    value.to_string()
 }
 
 fn check_range(field: &str, n: u32, (min, max): (u32, u32), unit: &str) -> Result<(), EditError> {
@@ -540,5 +948,435 @@ environment = { REPORT_TABLE = "reports" } # inline on purpose
         .unwrap();
         assert!(after.contains("[functions.a]"), "{after}");
         assert!(!after.contains("[functions]\n"), "{after}");
+    }
+
+    /// Triggers and permissions written by hand: comments above, beside and between them.
+    const WITH_TRIGGERS: &str = r#"# Media service.
+[project]
+name = "media"
+
+[functions.resize]   # the hot path
+runtime = "nodejs20.x"
+handler = "src/resize.handler"
+
+# The public route: keep it stable, clients hard-code it.
+[[functions.resize.triggers]]
+kind = "http"
+method = "GET"   # read-only
+path = "/resize"
+
+# Uploads from the web app.
+[[functions.resize.triggers]]
+kind = "storage"
+bucket = "uploads"
+suffix = ".jpg"   # only JPEGs get thumbnails
+
+# Read the originals.
+[[functions.resize.permissions]]
+actions = ["s3:GetObject"]
+resources = ["arn:aws:s3:::uploads/*"]
+
+[functions.report]
+runtime = "python3.12"
+handler = "app.handler"
+# end of file
+"#;
+
+    fn apply(text: &str, edit: ManifestEdit) -> String {
+        apply_edit(text, &edit).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn parsed(text: &str) -> toml::Table {
+        toml::from_str(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+    }
+
+    /// Lines of `after` that are not in `before` (and the reverse): a line-set difference is
+    /// enough to show an edit stayed local.
+    fn added_and_removed(before: &str, after: &str) -> (Vec<String>, Vec<String>) {
+        let b: Vec<&str> = before.lines().collect();
+        let a: Vec<&str> = after.lines().collect();
+        let added = a
+            .iter()
+            .filter(|l| !b.contains(l))
+            .map(|l| l.to_string())
+            .collect();
+        let removed = b
+            .iter()
+            .filter(|l| !a.contains(l))
+            .map(|l| l.to_string())
+            .collect();
+        (added, removed)
+    }
+
+    #[test]
+    fn adding_a_trigger_appends_a_section_after_the_functions_last_trigger() {
+        let after = apply(
+            WITH_TRIGGERS,
+            ManifestEdit::AddTrigger {
+                function: "resize".into(),
+                trigger: Trigger::Schedule {
+                    expression: "rate(1 minute)".into(),
+                    timezone: Some("Europe/Paris".into()),
+                },
+            },
+        );
+        let (added, removed) = added_and_removed(WITH_TRIGGERS, &after);
+        assert_eq!(removed, Vec::<String>::new(), "{after}");
+        assert_eq!(
+            added,
+            vec![
+                "kind = \"schedule\"",
+                "expression = \"rate(1 minute)\"",
+                "timezone = \"Europe/Paris\"",
+            ],
+            "{after}"
+        );
+        // One more header and one more blank line: nothing else changed.
+        assert_eq!(after.lines().count(), WITH_TRIGGERS.lines().count() + 5);
+        // The new section sits after the storage trigger, before the permission and its comment.
+        let storage = after.find("# only JPEGs").unwrap();
+        let schedule = after.find("kind = \"schedule\"").unwrap();
+        let permission = after.find("# Read the originals.").unwrap();
+        assert!(storage < schedule && schedule < permission, "{after}");
+        let table = parsed(&after);
+        assert_eq!(
+            table["functions"]["resize"]["triggers"][2]["expression"].as_str(),
+            Some("rate(1 minute)")
+        );
+        // A function with no triggers yet gets its first `[[…triggers]]` section.
+        let after = apply(
+            WITH_TRIGGERS,
+            ManifestEdit::AddTrigger {
+                function: "report".into(),
+                trigger: Trigger::Queue {
+                    queue: "jobs".into(),
+                    batch_size: Some(5),
+                },
+            },
+        );
+        assert!(
+            after.contains("handler = \"app.handler\"\n# end of file\n\n[[functions.report.triggers]]\nkind = \"queue\"\nqueue = \"jobs\"\nbatch_size = 5\n")
+                || after.contains("[[functions.report.triggers]]\nkind = \"queue\"\nqueue = \"jobs\"\nbatch_size = 5"),
+            "{after}"
+        );
+        assert!(
+            after.starts_with(WITH_TRIGGERS.trim_end_matches("# end of file\n")),
+            "{after}"
+        );
+        assert_eq!(
+            parsed(&after)["functions"]["report"]["triggers"][0]["queue"].as_str(),
+            Some("jobs")
+        );
+    }
+
+    #[test]
+    fn updating_a_trigger_rewrites_only_the_changed_keys() {
+        let after = apply(
+            WITH_TRIGGERS,
+            ManifestEdit::UpdateTrigger {
+                function: "resize".into(),
+                index: 1,
+                trigger: Trigger::Storage {
+                    bucket: "incoming".into(),
+                    prefix: None,
+                    suffix: Some(".jpg".into()),
+                    events: None,
+                },
+            },
+        );
+        assert_eq!(
+            changed_lines(WITH_TRIGGERS, &after),
+            vec![(
+                "bucket = \"uploads\"".to_owned(),
+                "bucket = \"incoming\"".to_owned()
+            )]
+        );
+        assert_eq!(WITH_TRIGGERS.lines().count(), after.lines().count());
+        // A changed value keeps its own comment; a new key is appended; a dropped key goes.
+        let after = apply(
+            WITH_TRIGGERS,
+            ManifestEdit::UpdateTrigger {
+                function: "resize".into(),
+                index: 0,
+                trigger: Trigger::Http {
+                    method: "post".into(),
+                    path: "/resize".into(),
+                },
+            },
+        );
+        assert_eq!(
+            changed_lines(WITH_TRIGGERS, &after),
+            vec![(
+                "method = \"GET\"   # read-only".to_owned(),
+                "method = \"POST\"   # read-only".to_owned()
+            )]
+        );
+        let after = apply(
+            WITH_TRIGGERS,
+            ManifestEdit::UpdateTrigger {
+                function: "resize".into(),
+                index: 1,
+                trigger: Trigger::Storage {
+                    bucket: "uploads".into(),
+                    prefix: Some("in/".into()),
+                    suffix: None,
+                    events: None,
+                },
+            },
+        );
+        let (added, removed) = added_and_removed(WITH_TRIGGERS, &after);
+        assert_eq!(added, vec!["prefix = \"in/\""], "{after}");
+        assert_eq!(
+            removed,
+            vec!["suffix = \".jpg\"   # only JPEGs get thumbnails"]
+        );
+        // Changing the kind replaces the settings but keeps the comment above the section.
+        let after = apply(
+            WITH_TRIGGERS,
+            ManifestEdit::UpdateTrigger {
+                function: "resize".into(),
+                index: 1,
+                trigger: Trigger::Url {
+                    auth: UrlAuth::None,
+                    cors: None,
+                },
+            },
+        );
+        assert!(
+            after.contains("# Uploads from the web app.\n[[functions.resize.triggers]]\nkind = \"url\"\nauth = \"none\"\n"),
+            "{after}"
+        );
+    }
+
+    #[test]
+    fn removing_a_trigger_takes_its_section_and_nothing_else() {
+        let after = apply(
+            WITH_TRIGGERS,
+            ManifestEdit::RemoveTrigger {
+                function: "resize".into(),
+                index: 0,
+            },
+        );
+        let (added, removed) = added_and_removed(WITH_TRIGGERS, &after);
+        assert_eq!(added, Vec::<String>::new());
+        assert_eq!(
+            removed,
+            vec![
+                "# The public route: keep it stable, clients hard-code it.",
+                "kind = \"http\"",
+                "method = \"GET\"   # read-only",
+                "path = \"/resize\"",
+            ]
+        );
+        // Removing the last one removes the array; a missing index names the field.
+        let after = apply(
+            &after,
+            ManifestEdit::RemoveTrigger {
+                function: "resize".into(),
+                index: 0,
+            },
+        );
+        assert!(!after.contains("triggers"), "{after}");
+        let error = apply_edit(
+            &after,
+            &ManifestEdit::RemoveTrigger {
+                function: "resize".into(),
+                index: 0,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "functions.resize.triggers[0]: no such trigger"
+        );
+    }
+
+    #[test]
+    fn moving_a_trigger_is_a_remove_and_an_add_and_every_comment_survives() {
+        let moved = Trigger::Storage {
+            bucket: "uploads".into(),
+            prefix: None,
+            suffix: Some(".jpg".into()),
+            events: None,
+        };
+        let mut text = apply(
+            WITH_TRIGGERS,
+            ManifestEdit::RemoveTrigger {
+                function: "resize".into(),
+                index: 1,
+            },
+        );
+        text = apply(
+            &text,
+            ManifestEdit::AddTrigger {
+                function: "report".into(),
+                trigger: moved.clone(),
+            },
+        );
+        text = apply(
+            &text,
+            ManifestEdit::AddPermission {
+                function: "report".into(),
+                actions: vec!["s3:GetObject".into()],
+                resources: vec!["arn:aws:s3:::uploads/*".into()],
+            },
+        );
+        for comment in WITH_TRIGGERS
+            .lines()
+            .filter_map(|l| l.find('#').map(|i| &l[i..]))
+        {
+            // The moved trigger's own comments went with its old section, on purpose.
+            if comment == "# Uploads from the web app." || comment == "# only JPEGs get thumbnails"
+            {
+                continue;
+            }
+            assert!(text.contains(comment), "lost {comment:?} in:\n{text}");
+        }
+        let table = parsed(&text);
+        assert_eq!(
+            table["functions"]["resize"]["triggers"]
+                .as_array()
+                .map(Vec::len),
+            Some(1)
+        );
+        let report = &table["functions"]["report"];
+        assert_eq!(report["triggers"][0]["bucket"].as_str(), Some("uploads"));
+        assert_eq!(
+            report["permissions"][0]["actions"][0].as_str(),
+            Some("s3:GetObject")
+        );
+        // The result is a valid manifest whose model has the moved trigger.
+        struct NoFiles;
+        impl crate::ProjectFiles for NoFiles {
+            fn is_file(&self, _: &str) -> bool {
+                true
+            }
+        }
+        let model = crate::parse_manifest(&text, "functory.toml", &NoFiles);
+        assert_eq!(model.diagnostics, vec![]);
+        assert_eq!(model.manifest.unwrap().functions[1].triggers, vec![moved]);
+    }
+
+    #[test]
+    fn trigger_edits_refuse_bad_values_naming_the_field() {
+        let cases = [
+            (
+                Trigger::Http {
+                    method: "FETCH".into(),
+                    path: "/x".into(),
+                },
+                "functions.resize.triggers[2].method: unknown HTTP method `FETCH`",
+            ),
+            (
+                Trigger::Http {
+                    method: "GET".into(),
+                    path: "x".into(),
+                },
+                "functions.resize.triggers[2].path: HTTP path `x` must start with `/`",
+            ),
+            (
+                Trigger::Schedule {
+                    expression: "every day".into(),
+                    timezone: None,
+                },
+                "functions.resize.triggers[2].expression:",
+            ),
+            (
+                Trigger::Storage {
+                    bucket: " ".into(),
+                    prefix: None,
+                    suffix: None,
+                    events: None,
+                },
+                "functions.resize.triggers[2].bucket: the bucket name is empty",
+            ),
+        ];
+        for (trigger, message) in cases {
+            let error = apply_edit(
+                WITH_TRIGGERS,
+                &ManifestEdit::AddTrigger {
+                    function: "resize".into(),
+                    trigger,
+                },
+            )
+            .unwrap_err();
+            assert!(error.to_string().starts_with(message), "{error}");
+        }
+        let url = Trigger::Url {
+            auth: UrlAuth::Iam,
+            cors: None,
+        };
+        let once = apply(
+            WITH_TRIGGERS,
+            ManifestEdit::AddTrigger {
+                function: "report".into(),
+                trigger: url.clone(),
+            },
+        );
+        let twice = apply_edit(
+            &once,
+            &ManifestEdit::AddTrigger {
+                function: "report".into(),
+                trigger: url,
+            },
+        );
+        assert!(
+            matches!(twice, Err(EditError::InvalidValue { message, .. }) if message.contains("at most one"))
+        );
+        let missing = apply_edit(
+            WITH_TRIGGERS,
+            &ManifestEdit::AddPermission {
+                function: "nope".into(),
+                actions: vec!["s3:GetObject".into()],
+                resources: vec!["*".into()],
+            },
+        );
+        assert_eq!(
+            missing.unwrap_err(),
+            EditError::FunctionNotFound("nope".into())
+        );
+    }
+
+    #[test]
+    fn inline_trigger_arrays_are_edited_inline() {
+        let text = "[project]\nname = \"x\"\n[functions.a]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\ntriggers = [{ kind = \"queue\", queue = \"q\" }] # one queue\n";
+        let after = apply(
+            text,
+            ManifestEdit::AddTrigger {
+                function: "a".into(),
+                trigger: Trigger::Http {
+                    method: "GET".into(),
+                    path: "/a".into(),
+                },
+            },
+        );
+        assert!(after.ends_with("# one queue\n"), "{after}");
+        assert_eq!(
+            parsed(&after)["functions"]["a"]["triggers"][1]["path"].as_str(),
+            Some("/a")
+        );
+        let after = apply(
+            &after,
+            ManifestEdit::UpdateTrigger {
+                function: "a".into(),
+                index: 0,
+                trigger: Trigger::Queue {
+                    queue: "jobs".into(),
+                    batch_size: None,
+                },
+            },
+        );
+        assert_eq!(
+            parsed(&after)["functions"]["a"]["triggers"][0]["queue"].as_str(),
+            Some("jobs")
+        );
+        let after = apply(
+            &after,
+            ManifestEdit::RemoveTrigger {
+                function: "a".into(),
+                index: 1,
+            },
+        );
+        assert!(!after.contains("/a"), "{after}");
     }
 }

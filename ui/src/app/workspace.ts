@@ -30,6 +30,10 @@ import type { DeployReport } from '../bindings/DeployReport';
 import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
+import type { CanvasLayout } from '../bindings/CanvasLayout';
+import type { Trigger } from '../bindings/Trigger';
+import type { TriggerCheck } from '../bindings/TriggerCheck';
+import type { TriggerRef } from '../bindings/TriggerRef';
 import { toApiError, type LogSubscription, type Platform } from '../platform';
 import { JournalWriter } from './journal';
 import {
@@ -555,6 +559,22 @@ export class Workspace {
     }
     await this.lint();
     return { ok: true, value: undefined };
+  }
+
+  // ---- trigger designer -----------------------------------------------------------------
+  // Trigger edits themselves are manifest edits (`applyManifestEdits`); these are the form's
+  // checks and the canvas's layout. Errors are returned for the view to place.
+
+  checkTrigger(fn: string, editing: TriggerRef | null, trigger: Trigger): Promise<Outcome<TriggerCheck>> {
+    return this.outcome(() => this.platform.checkTrigger(fn, editing, trigger));
+  }
+
+  canvasLayout(): Promise<Outcome<CanvasLayout>> {
+    return this.outcome(() => this.platform.canvasLayout());
+  }
+
+  saveCanvasLayout(layout: CanvasLayout): Promise<Outcome<void>> {
+    return this.outcome(() => this.platform.saveCanvasLayout(layout));
   }
 
   // ---- recovery -------------------------------------------------------------------------

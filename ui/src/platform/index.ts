@@ -30,6 +30,10 @@ import type { DeployReport } from '../bindings/DeployReport';
 import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
+import type { CanvasLayout } from '../bindings/CanvasLayout';
+import type { Trigger } from '../bindings/Trigger';
+import type { TriggerCheck } from '../bindings/TriggerCheck';
+import type { TriggerRef } from '../bindings/TriggerRef';
 
 /** A live log subscription; `close` ends it on the host (idempotent). */
 export interface LogSubscription {
@@ -125,6 +129,17 @@ export interface Platform {
   functionVersions(target: string, fn: string): Promise<FunctionVersion[]>;
   /** Points the target's stage back at an earlier published version. */
   rollback(target: string, fn: string, version: string): Promise<void>;
+  // ---- trigger designer ---------------------------------------------------------------------
+  /**
+   * The side form's inline checks of a trigger against the whole project (route conflicts,
+   * overlapping bucket rules, schedule syntax with the next 5 fire times). `editing` is the
+   * trigger it replaces (being edited, or moved from another function), left out of the
+   * comparisons; null for a new one.
+   */
+  checkTrigger(fn: string, editing: TriggerRef | null, trigger: Trigger): Promise<TriggerCheck>;
+  /** The canvas's remembered node positions (`.functory/canvas.json`). */
+  canvasLayout(): Promise<CanvasLayout>;
+  saveCanvasLayout(layout: CanvasLayout): Promise<void>;
 }
 
 /**

@@ -26,6 +26,8 @@ import type { DeployReport } from '../bindings/DeployReport';
 import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
+import type { CanvasLayout } from '../bindings/CanvasLayout';
+import type { TriggerCheck } from '../bindings/TriggerCheck';
 import { toApiError, type LogSubscription, type Platform } from './index';
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -128,6 +130,11 @@ export function createTauriPlatform(): Platform {
     functionVersions: (target, fn) => call<FunctionVersion[]>('function_versions', { target, function: fn }),
     rollback: async (target, fn, version) => {
       await call<null>('rollback_function', { target, function: fn, version });
+    },
+    checkTrigger: (fn, editing, trigger) => call<TriggerCheck>('check_trigger', { function: fn, editing, trigger }),
+    canvasLayout: () => call<CanvasLayout>('canvas_layout'),
+    saveCanvasLayout: async (layout) => {
+      await call<null>('save_canvas_layout', { layout });
     },
   };
 }

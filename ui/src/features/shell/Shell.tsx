@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 
 import type { ProjectView } from '../../bindings/ProjectView';
 import { useAppState, useWorkspace } from '../../app/context';
@@ -8,12 +8,14 @@ import { Icon } from '../../ui/Icon';
 import { preloadEditor } from '../editor/EditorArea';
 import { AccountsArea } from '../accounts/AccountsArea';
 import { DeployArea } from '../deploy/DeployArea';
-import { AreaEmptyState } from '../empty-states/AreaEmptyState';
 import { FunctionsArea } from '../functions/FunctionsArea';
 import { HistoryArea } from '../history/HistoryArea';
 import { RunArea } from '../run/RunArea';
 import { SecurityArea } from '../security/SecurityArea';
 import { AREA_INFO } from './areas';
+
+// The canvas library is only loaded when the Triggers view is first shown.
+const TriggersArea = lazy(() => import('../triggers/TriggersArea'));
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
 const MOD = isMac ? '⌘' : 'Ctrl+';
@@ -130,8 +132,10 @@ export function Shell({ project }: { project: ProjectView }) {
           {area === 'accounts' && <AccountsArea />}
           {area === 'security' && <SecurityArea key={project.root} />}
           {area === 'deploy' && <DeployArea key={project.root} />}
-          {area !== 'functions' && area !== 'history' && area !== 'accounts' && area !== 'run' && area !== 'security' && area !== 'deploy' && (
-            <AreaEmptyState area={area} />
+          {area === 'triggers' && (
+            <Suspense fallback={<div className="editor-loading muted">Loading the trigger designer…</div>}>
+              <TriggersArea key={project.root} />
+            </Suspense>
           )}
         </main>
       </div>

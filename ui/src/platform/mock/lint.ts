@@ -39,6 +39,13 @@ interface MockRule {
 
 const isJson = (path: string) => path.endsWith('.json');
 
+/** The manifest function whose section holds `offset` (`[functions.X]` or `[[functions.X.…]]`). */
+function manifestFunctionAt(text: string, offset: number): string | null {
+  let found: string | null = null;
+  for (const match of text.slice(0, offset).matchAll(/^\s*\[\[?\s*functions\.([A-Za-z0-9_-]+)/gm)) found = match[1]!;
+  return found;
+}
+
 const RULES: MockRule[] = [
   {
     doc: {
@@ -95,6 +102,23 @@ const RULES: MockRule[] = [
     message: (m) => `${m[1]} grants every action of the service; list the actions the function needs`,
     fix: null,
   },
+  {
+    doc: {
+      code: 'LMB001',
+      name: 'function-url-auth-none',
+      summary: 'A function URL that anyone can invoke (AuthType NONE)',
+      severity: 'high',
+      fix: 'unsafe',
+      target: 'functions',
+      documentation:
+        '## What it checks\nA `url` trigger with `auth = "none"`.\n\n## Why it matters\nAnyone who finds the URL can invoke the function.\n\n## Fix\nUse `auth = "iam"`. The fix is unsafe: unauthenticated callers stop working.',
+    },
+    applies: (path) => path === 'functory.toml',
+    pattern: /^\s*auth\s*=\s*("none")/gm,
+    group: 1,
+    message: () => 'the function URL accepts unauthenticated requests (auth = "none")',
+    fix: { applicability: 'unsafe', message: 'Set auth = "iam"', replacement: () => '"iam"' },
+  },
 ];
 
 function position(text: string, offset: number): { line: number; column: number } {
@@ -138,7 +162,7 @@ function lintFile(path: string, text: string): Located[] {
           endColumn: to.column,
           note: null,
           context: null,
-          function: path === 'policies/report-role.json' ? 'report' : null,
+          function: path === 'policies/report-role.json' ? 'report' : path === 'functory.toml' ? manifestFunctionAt(text, start) : null,
           fix: rule.fix ? { applicability: rule.fix.applicability, message: rule.fix.message } : null,
           suppressed: null,
         },

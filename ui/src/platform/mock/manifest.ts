@@ -525,6 +525,132 @@ function editEnvironment(lines: string[], fn: string, section: { start: number; 
   lines.splice(insertionPoint(lines, section), 0, `environment = ${renderInlineTable([[key, value]])}`);
 }
 
+// ---- trigger and permission sections ([[functions.F.triggers]]) ----------------------------
+
+const HTTP_METHODS = ['ANY', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+
+/** functory-core's `check_trigger_fields`: the shape checks every trigger edit makes. */
+export function checkTriggerFields(trigger: Trigger, field: string): ApiError | null {
+  const refuse = (key: string, message: string) => invalid(`${field}.${key}`, message);
+  switch (trigger.kind) {
+    case 'http':
+      if (!HTTP_METHODS.includes(trigger.method.toUpperCase())) {
+        return refuse('method', `unknown HTTP method \`${trigger.method}\`; use one of ${HTTP_METHODS.join(', ')}`);
+      }
+      if (!trigger.path.startsWith('/')) return refuse('path', `HTTP path \`${trigger.path}\` must start with \`/\``);
+      return null;
+    case 'schedule': {
+      const e = trigger.expression.trim();
+      if (!(e.startsWith('rate(') || e.startsWith('cron(')) || !e.endsWith(')')) {
+        return refuse('expression', `schedule \`${trigger.expression}\` must be \`rate(...)\` or \`cron(...)\``);
+      }
+      return null;
+    }
+    case 'storage':
+      return trigger.bucket.trim() ? null : refuse('bucket', 'the bucket name is empty');
+    case 'queue':
+      return trigger.queue.trim() ? null : refuse('queue', 'the queue name is empty');
+    case 'stream':
+      return trigger.stream.trim() ? null : refuse('stream', 'the stream name is empty');
+    case 'url':
+      if (trigger.cors?.max_age != null && trigger.cors.max_age > 86400) {
+        return refuse('cors.max_age', 'CORS max_age is at most 86400 seconds (one day)');
+      }
+      return null;
+  }
+}
+
+function renderArray(items: string[]): string {
+  return `[${items.map(quote).join(', ')}]`;
+}
+
+/** A trigger as `key = value` pairs, in the order functory-core writes them. */
+function triggerEntries(trigger: Trigger): [string, string][] {
+  const entries: [string, string][] = [['kind', quote(trigger.kind)]];
+  const optional = (key: string, value: string | null | undefined) => {
+    if (value) entries.push([key, quote(value)]);
+  };
+  switch (trigger.kind) {
+    case 'http':
+      entries.push(['method', quote(trigger.method.toUpperCase())], ['path', quote(trigger.path)]);
+      break;
+    case 'schedule':
+      entries.push(['expression', quote(trigger.expression.trim())]);
+      optional('timezone', trigger.timezone);
+      break;
+    case 'storage':
+      entries.push(['bucket', quote(trigger.bucket)]);
+      optional('prefix', trigger.prefix);
+      optional('suffix', trigger.suffix);
+      if (trigger.events && trigger.events.length > 0) entries.push(['events', renderArray(trigger.events)]);
+      break;
+    case 'queue':
+      entries.push(['queue', quote(trigger.queue)]);
+      if (trigger.batch_size != null) entries.push(['batch_size', String(trigger.batch_size)]);
+      break;
+    case 'stream':
+      entries.push(['stream', quote(trigger.stream)]);
+      if (trigger.batch_size != null) entries.push(['batch_size', String(trigger.batch_size)]);
+      optional('starting_position', trigger.starting_position);
+      break;
+    case 'url': {
+      entries.push(['auth', quote(trigger.auth)]);
+      const cors = trigger.cors;
+      if (cors) {
+        const parts: string[] = [];
+        for (const key of ['allow_origins', 'allow_methods', 'allow_headers', 'expose_headers'] as const) {
+          if (cors[key].length > 0) parts.push(`${key} = ${renderArray(cors[key])}`);
+        }
+        if (cors.allow_credentials) parts.push('allow_credentials = true');
+        if (cors.max_age != null) parts.push(`max_age = ${cors.max_age}`);
+        entries.push(['cors', parts.length ? `{ ${parts.join(', ')} }` : '{}']);
+      }
+      break;
+    }
+  }
+  return entries;
+}
+
+const isBlankOrComment = (line: string) => /^\s*(#.*)?$/.test(line);
+const isHeader = (line: string) => /^\s*\[/.test(line);
+
+/** The `[[functions.F.KEY]]` sections: each from its header to its last key line (inclusive). */
+function arraySections(lines: string[], fn: string, key: string): { prefixStart: number; header: number; lastKey: number }[] {
+  const pattern = new RegExp(`^\\s*\\[\\[\\s*functions\\s*\\.\\s*${fn}\\s*\\.\\s*${key}\\s*\\]\\]\\s*(#.*)?$`);
+  const sections = [];
+  for (let header = 0; header < lines.length; header++) {
+    if (!pattern.test(lines[header]!)) continue;
+    let end = header + 1;
+    while (end < lines.length && !isHeader(lines[end]!)) end++;
+    let lastKey = end - 1;
+    while (lastKey > header && isBlankOrComment(lines[lastKey]!)) lastKey--;
+    // Like toml_edit, the blank lines and comments above a header belong to its section.
+    let prefixStart = header;
+    while (prefixStart > 0 && isBlankOrComment(lines[prefixStart - 1]!)) prefixStart--;
+    sections.push({ prefixStart, header, lastKey });
+  }
+  return sections;
+}
+
+/** Where a new `[[functions.F.KEY]]` goes: after the last section of that array, or else after
+ * the function's last table (`[functions.F]` and its sub-tables). */
+function arrayInsertionLine(lines: string[], fn: string, key: string): number {
+  const existing = arraySections(lines, fn, key);
+  if (existing.length > 0) return existing[existing.length - 1]!.lastKey + 1;
+  const own = new RegExp(`^\\s*\\[\\[?\\s*functions\\s*\\.\\s*${fn}\\s*(\\.[^\\]]*)?\\]\\]?\\s*(#.*)?$`);
+  let last = -1;
+  for (let i = 0; i < lines.length; i++) if (own.test(lines[i]!)) last = i;
+  let end = last + 1;
+  while (end < lines.length && !isHeader(lines[end]!)) end++;
+  while (end > last + 1 && isBlankOrComment(lines[end - 1]!)) end--;
+  return end;
+}
+
+function pushSection(lines: string[], fn: string, key: string, entries: [string, string][]): void {
+  const at = arrayInsertionLine(lines, fn, key);
+  lines.splice(at, 0, '', `[[functions.${fn}.${key}]]`, ...entries.map(([k, v]) => `${k} = ${v}`));
+}
+
 /** Applies `edit` to the manifest text, as functory-core's `apply_edit` does. */
 export function applyEdit(text: string, edit: ManifestEdit): string {
   let doc: TomlDocument;
@@ -610,6 +736,58 @@ export function applyEdit(text: string, edit: ManifestEdit): string {
         lines.push('', `[[functions.${edit.name}.triggers]]`, 'kind = "http"', 'method = "GET"', `path = ${quote(edit.httpPath)}`);
       }
       lines.push('');
+      break;
+    }
+    case 'addTrigger': {
+      sectionOf(edit.function);
+      const index = arraySections(lines, edit.function, 'triggers').length;
+      const field = `functions.${edit.function}.triggers[${index}]`;
+      const refused = checkTriggerFields(edit.trigger, field);
+      if (refused) throw refused;
+      const fnTable = isTable(functions) ? functions[edit.function] : undefined;
+      const existing = isTable(fnTable) && Array.isArray(fnTable.triggers) ? fnTable.triggers : [];
+      if (edit.trigger.kind === 'url' && existing.some((t) => isTable(t) && t.kind === 'url')) {
+        throw invalid(field, 'a function has at most one `url` trigger');
+      }
+      pushSection(lines, edit.function, 'triggers', triggerEntries(edit.trigger));
+      break;
+    }
+    case 'updateTrigger': {
+      sectionOf(edit.function);
+      const field = `functions.${edit.function}.triggers[${edit.index}]`;
+      const refused = checkTriggerFields(edit.trigger, field);
+      if (refused) throw refused;
+      const section = arraySections(lines, edit.function, 'triggers')[edit.index];
+      if (!section) throw invalid(field, 'no such trigger');
+      const entries = triggerEntries(edit.trigger);
+      const range = () => ({ start: section.header, end: arraySections(lines, edit.function, 'triggers')[edit.index]!.lastKey + 1 });
+      const current = parseToml(lines.slice(section.header + 1, section.lastKey + 1).join('\n')).root;
+      for (const key of Object.keys(current)) {
+        if (!entries.some(([k]) => k === key)) removeKey(lines, range(), key);
+      }
+      for (const [key, rendered] of entries) {
+        const same = key in current && JSON.stringify(current[key]) === JSON.stringify(parseToml(`v = ${rendered}`).root.v);
+        if (!same) setKey(lines, range(), key, rendered);
+      }
+      break;
+    }
+    case 'removeTrigger': {
+      sectionOf(edit.function);
+      const section = arraySections(lines, edit.function, 'triggers')[edit.index];
+      if (!section) throw invalid(`functions.${edit.function}.triggers[${edit.index}]`, 'no such trigger');
+      lines.splice(section.prefixStart, section.lastKey + 1 - section.prefixStart);
+      break;
+    }
+    case 'addPermission': {
+      sectionOf(edit.function);
+      const index = arraySections(lines, edit.function, 'permissions').length;
+      const field = `functions.${edit.function}.permissions[${index}]`;
+      if (edit.actions.length === 0) throw invalid(field, 'a permission needs at least one action');
+      if (edit.resources.length === 0) throw invalid(field, 'a permission needs at least one resource (use "*" for any)');
+      pushSection(lines, edit.function, 'permissions', [
+        ['actions', renderArray(edit.actions)],
+        ['resources', renderArray(edit.resources)],
+      ]);
       break;
     }
   }

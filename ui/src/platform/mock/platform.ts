@@ -27,6 +27,7 @@ import { MockHistory } from './history';
 import { computeFix, lineDiff, lintFiles, ruleDocs, SAMPLE_POLICY, SAMPLE_POLICY_PATH } from './lint';
 import { applyEdit, MANIFEST, newManifest, parseManifest } from './manifest';
 import { MockLocalRun, sampleEventsOf, type MockProject } from './run';
+import { checkTrigger, MockCanvasLayouts } from './triggers';
 import sampleManifest from '../../../../samples/thumbnails/functory.toml?raw';
 import sampleReadme from '../../../../samples/thumbnails/README.md?raw';
 import sampleResize from '../../../../samples/thumbnails/src/resize.mjs?raw';
@@ -240,8 +241,11 @@ export function createMockPlatform(params: URLSearchParams): Platform {
       .map(Number),
   );
   const localRun = new MockLocalRun(busyPorts);
+  const layouts = new MockCanvasLayouts();
   (window as unknown as { functoryMock: unknown }).functoryMock = {
     writeLogLines: (fn: string, count: number, text?: string) => localRun.writeLogLines(fn, count, text),
+    /** A file of the open project as it is "on disk" (tests check the manifest text). */
+    readFile: (path: string) => (openRoot === null ? undefined : disk.folders.get(openRoot)?.get(path)),
   };
 
   const project = (): { root: string; files: Map<string, string> } => {
@@ -434,6 +438,17 @@ export function createMockPlatform(params: URLSearchParams): Platform {
     applyManifestEdit: (edit: ManifestEdit) =>
       command('apply_manifest_edit', { edit }, () => {
         const { files } = project();
+        // As the host's Session: a trigger the side form would flag with an error is refused.
+        if (edit.kind === 'addTrigger' || edit.kind === 'updateTrigger') {
+          const manifest = view().manifest.manifest;
+          if (!manifest) fail('invalid_manifest', 'functory.toml does not parse; fix it to edit triggers');
+          const index = edit.kind === 'updateTrigger' ? edit.index : null;
+          const editing = index === null ? null : { function: edit.function, index };
+          const problem = checkTrigger(manifest, edit.function, editing, edit.trigger).problems.find((p) => p.severity === 'error');
+          if (problem) {
+            fail('invalid_input', `functions.${edit.function}.triggers[${index ?? 'new'}].${problem.field}: ${problem.message}`);
+          }
+        }
         files.set(MANIFEST, applyEdit(manifestText(), edit));
         return view();
       }),
@@ -559,5 +574,14 @@ export function createMockPlatform(params: URLSearchParams): Platform {
         files.set(result.path, result.after);
         return view();
       }),
+    checkTrigger: (fn, editing, trigger) =>
+      command('check_trigger', { function: fn, editing, trigger }, () => {
+        const manifest = view().manifest.manifest;
+        if (!manifest) fail('invalid_manifest', 'functory.toml does not parse; fix it to edit triggers');
+        return checkTrigger(manifest, fn, editing, trigger);
+      }),
+    canvasLayout: () => command('canvas_layout', undefined, () => layouts.load(project().root)),
+    saveCanvasLayout: (layout) =>
+      command('save_canvas_layout', { layout }, () => layouts.save(project().root, layout)),
   };
 }

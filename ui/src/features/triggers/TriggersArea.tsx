@@ -1,0 +1,616 @@
+// The Triggers view: a canvas drawn from functory.toml (triggers → functions → where functions
+// write), where every change is a manifest edit. The canvas is never the source of truth: it
+// redraws from the project state, which follows the file (saves in the editor, Reload, visual
+// edits), and remembers only where the user put the nodes (`.functory/canvas.json`).
+
+import {
+  Background,
+  Controls,
+  MarkerType,
+  ReactFlow,
+  ReactFlowProvider,
+  applyNodeChanges,
+  useReactFlow,
+  type Connection,
+  type Edge,
+  type NodeChange,
+} from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
+
+import type { ApiError } from '../../bindings/ApiError';
+import type { Function as FunctionModel } from '../../bindings/Function';
+import type { LintFinding } from '../../bindings/LintFinding';
+import type { Manifest } from '../../bindings/Manifest';
+import type { ManifestEdit } from '../../bindings/ManifestEdit';
+import type { Trigger } from '../../bindings/Trigger';
+import { useAppState, useWorkspace } from '../../app/context';
+import { MANIFEST_PATH } from '../../app/state';
+import { Icon } from '../../ui/Icon';
+import { useColorScheme } from '../theme/useColorScheme';
+import { SEVERITIES } from '../security/SecurityArea';
+import {
+  COLUMN,
+  defaultLayout,
+  defaultTrigger,
+  describeTrigger,
+  destinationNodeId,
+  destinationsOf,
+  functionNodeId,
+  impliedPermission,
+  KINDS,
+  kindLabel,
+  triggerNodeIds,
+  type Point,
+  type TriggerKind,
+} from './model';
+import {
+  DestinationNode,
+  FunctionNode,
+  PermissionEdge,
+  TriggerNode,
+  type CanvasNode,
+  type PermissionEdgeType,
+} from './nodes';
+import { TriggerForm, type FormTarget } from './TriggerForm';
+
+const DRAG_TYPE = 'application/x-functory-trigger';
+/** Lint rules about a function URL: shown on the URL's edge as well as on the function. */
+const URL_RULES = ['LMB001', 'LMB002'];
+const DRAFT_ID = 'draft';
+const nodeTypes = { trigger: TriggerNode, function: FunctionNode, destination: DestinationNode };
+const edgeTypes = { permission: PermissionEdge };
+
+interface Draft {
+  trigger: Trigger;
+  function: string;
+  position: Point;
+}
+
+/** A deleted trigger, for Ctrl+Z. */
+interface Deleted {
+  function: string;
+  trigger: Trigger;
+  position: Point | null;
+}
+
+const rank = (severity: string) => {
+  const i = SEVERITIES.indexOf(severity as (typeof SEVERITIES)[number]);
+  return i < 0 ? SEVERITIES.length : i;
+};
+
+export default function TriggersArea() {
+  const { project } = useAppState();
+  const workspace = useWorkspace();
+  const manifest = project?.manifest.manifest ?? null;
+
+  // The project on disk may have changed outside the app since the last look.
+  useEffect(() => {
+    void workspace.reload();
+  }, [workspace]);
+
+  if (!manifest) {
+    return (
+      <section className="empty-state" data-testid="triggers-no-manifest">
+        <div className="empty-state-icon">
+          <Icon name="triggers" size={28} />
+        </div>
+        <h1 className="empty-state-title">Triggers</h1>
+        <p className="empty-state-what">
+          {project?.hasManifest
+            ? 'functory.toml has problems, so its triggers cannot be drawn. Fix them and the canvas comes back.'
+            : 'This folder has no functory.toml yet; create one from the Functions area.'}
+        </p>
+        <div className="empty-state-actions">
+          {project?.hasManifest && (
+            <button type="button" className="button" onClick={() => void workspace.openFile(MANIFEST_PATH)}>
+              <Icon name="file" size={14} /> Open functory.toml
+            </button>
+          )}
+          <button type="button" className="button" onClick={() => workspace.setArea('functions')}>
+            <Icon name="functions" size={14} /> Go to Functions
+          </button>
+        </div>
+      </section>
+    );
+  }
+  if (manifest.functions.length === 0) {
+    return (
+      <section className="empty-state" data-testid="triggers-empty">
+        <div className="empty-state-icon">
+          <Icon name="triggers" size={28} />
+        </div>
+        <h1 className="empty-state-title">No functions to trigger yet</h1>
+        <p className="empty-state-what">
+          The trigger designer draws how events — HTTP routes, schedules, uploads, queues, streams and function URLs — reach
+          your functions. Create a function first; its triggers appear here.
+        </p>
+        <div className="empty-state-actions">
+          <button type="button" className="button button-primary" data-testid="triggers-empty-go-functions" onClick={() => workspace.setArea('functions')}>
+            <Icon name="functions" size={14} /> Go to Functions
+          </button>
+        </div>
+      </section>
+    );
+  }
+  return (
+    <ReactFlowProvider>
+      <Designer manifest={manifest} />
+    </ReactFlowProvider>
+  );
+}
+
+function Designer({ manifest }: { manifest: Manifest }) {
+  const workspace = useWorkspace();
+  const { lint, selectedFunction } = useAppState();
+  const colorScheme = useColorScheme();
+  const flow = useReactFlow();
+  const [layout, setLayout] = useState<Map<string, Point> | null>(null);
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [form, setForm] = useState<{ nodeId: string; target: FormTarget } | null>(null);
+  const [menuOpen, setMenuOpen] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const undo = useRef<Deleted[]>([]);
+  const menuRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    let current = true;
+    void workspace.canvasLayout().then((outcome) => {
+      if (!current) return;
+      // An unreadable layout is not worth more than an automatic one.
+      setLayout(new Map(outcome.ok ? outcome.value.positions.map((p) => [p.id, { x: p.x, y: p.y }]) : []));
+    });
+    return () => {
+      current = false;
+    };
+  }, [workspace]);
+
+  const defaults = useMemo(() => defaultLayout(manifest), [manifest]);
+  const placeOf = useCallback((id: string): Point => layout?.get(id) ?? defaults.get(id) ?? { x: 0, y: 0 }, [layout, defaults]);
+
+  const persist = useCallback(
+    (next: Map<string, Point>) => {
+      setLayout(next);
+      void workspace
+        .saveCanvasLayout({ positions: [...next.entries()].map(([id, p]) => ({ id, x: p.x, y: p.y })) })
+        .then((outcome) => {
+          if (!outcome.ok) setNotice(`Could not remember the layout: ${outcome.error.message}`);
+        });
+    },
+    [workspace],
+  );
+
+  const findingsOf = useCallback(
+    (fn: string): LintFinding[] =>
+      (lint ?? []).filter((f) => f.function === fn && f.suppressed === null).sort((a, b) => rank(a.severity) - rank(b.severity)),
+    [lint],
+  );
+
+  const openTrigger = useCallback(
+    (fn: FunctionModel, index: number, nodeId: string) => {
+      const trigger = fn.triggers[index];
+      if (!trigger) return;
+      setForm({ nodeId, target: { origin: { function: fn.name, index }, function: fn.name, trigger } });
+    },
+    [],
+  );
+
+  // The drawing of the manifest (plus the unsaved draft).
+  const model = useMemo(() => {
+    const nodes: CanvasNode[] = [];
+    const edges: (PermissionEdgeType | Edge)[] = [];
+    const seenDestinations = new Set<string>();
+    for (const fn of manifest.functions) {
+      const fnId = functionNodeId(fn.name);
+      nodes.push({
+        id: fnId,
+        type: 'function',
+        position: placeOf(fnId),
+        deletable: false,
+        ariaLabel: `Function ${fn.name}`,
+        data: {
+          fn,
+          findings: findingsOf(fn.name),
+          onFixFinding: (finding) => void workspace.applyLintFix(finding, false),
+          onReviewFindings: () => workspace.setArea('security'),
+        },
+      });
+      const ids = triggerNodeIds(fn);
+      fn.triggers.forEach((trigger, index) => {
+        const id = ids[index]!;
+        nodes.push({
+          id,
+          type: 'trigger',
+          position: placeOf(id),
+          ariaLabel: `${kindLabel(trigger.kind)} ${describeTrigger(trigger)}, triggers ${fn.name}. Enter to edit, Delete to remove.`,
+          data: { fn: fn.name, index, trigger, draft: false, onOpen: () => openTrigger(fn, index, id) },
+        });
+        edges.push({
+          id: `edge:${id}`,
+          source: id,
+          target: fnId,
+          type: 'permission',
+          deletable: false,
+          markerEnd: { type: MarkerType.ArrowClosed },
+          data: {
+            fn,
+            implied: impliedPermission(fn, trigger),
+            triggerId: id,
+            findings: trigger.kind === 'url' ? findingsOf(fn.name).filter((f) => URL_RULES.includes(f.code)) : [],
+            onFixFinding: (finding) => void workspace.applyLintFix(finding, false),
+          },
+        });
+      });
+      for (const d of destinationsOf(fn)) {
+        const id = destinationNodeId(d);
+        if (!seenDestinations.has(id)) {
+          seenDestinations.add(id);
+          nodes.push({ id, type: 'destination', position: placeOf(id), deletable: false, data: { destination: d } });
+        }
+        edges.push({
+          id: `write:${fn.name}:${id}`,
+          source: fnId,
+          target: id,
+          deletable: false,
+          label: d.actions.join(', '),
+          className: 'write-edge',
+          markerEnd: { type: MarkerType.ArrowClosed },
+        });
+      }
+    }
+    if (draft) {
+      nodes.push({
+        id: DRAFT_ID,
+        type: 'trigger',
+        position: draft.position,
+        selected: true,
+        data: { fn: null, index: null, trigger: draft.trigger, draft: true, onOpen: () => undefined },
+      });
+      edges.push({ id: 'edge:draft', source: DRAFT_ID, target: functionNodeId(draft.function), className: 'draft-edge', animated: true, deletable: false });
+    }
+    return { nodes, edges };
+  }, [manifest, placeOf, findingsOf, draft, workspace, openTrigger]);
+
+  // React Flow moves nodes while they are dragged; the model replaces them whenever it changes.
+  const [nodes, setNodes] = useState<CanvasNode[]>(model.nodes);
+  useEffect(() => {
+    setNodes((current) => {
+      const selected = new Set(current.filter((n) => n.selected).map((n) => n.id));
+      return model.nodes.map((n) => (selected.has(n.id) ? { ...n, selected: true } : n));
+    });
+  }, [model.nodes]);
+
+  const onNodesChange = useCallback((changes: NodeChange<CanvasNode>[]) => {
+    // Removals go through the manifest (onBeforeDelete), never straight off the canvas.
+    setNodes((current) => applyNodeChanges(changes.filter((c) => c.type !== 'remove'), current));
+  }, []);
+
+  const positionOf = (id: string): Point | null => {
+    const node = nodes.find((n) => n.id === id);
+    return node ? { ...node.position } : null;
+  };
+
+  const applyEdits = async (edits: ManifestEdit[]): Promise<ApiError | null> => {
+    const outcome = await workspace.applyManifestEdits(edits);
+    return outcome.error;
+  };
+
+  /**
+   * Moves a trigger to another function: removed first (a route or bucket rule would otherwise
+   * conflict with its own old self), then added; if the add is refused, the original goes back.
+   */
+  const moveTrigger = async (from: string, index: number, original: Trigger, to: string, trigger: Trigger): Promise<ApiError | null> => {
+    const outcome = await workspace.applyManifestEdits([
+      { kind: 'removeTrigger', function: from, index },
+      { kind: 'addTrigger', function: to, trigger },
+    ]);
+    if (outcome.error && outcome.applied === 1) {
+      const restored = await workspace.applyManifestEdits([{ kind: 'addTrigger', function: from, trigger: original }]);
+      if (restored.error) return { ...outcome.error, message: `${outcome.error.message} (and putting it back failed: ${restored.error.message})` };
+    }
+    return outcome.error;
+  };
+
+  /** After an edit, the trigger's node has a new id: carry its position over. */
+  const rememberAt = (fn: string, index: number | 'last', position: Point | null) => {
+    if (!position) return;
+    const model = workspace.getState().project?.manifest.manifest?.functions.find((f) => f.name === fn);
+    if (!model) return;
+    const ids = triggerNodeIds(model);
+    const id = index === 'last' ? ids[ids.length - 1] : ids[index];
+    if (!id) return;
+    const next = new Map(layout ?? []);
+    next.set(id, position);
+    persist(next);
+  };
+
+  const startDraft = (kind: TriggerKind, position: Point | null, fn: string | null) => {
+    const first = manifest.functions[0]!.name;
+    const target = fn ?? (selectedFunction && manifest.functions.some((f) => f.name === selectedFunction) ? selectedFunction : first);
+    const place = position ?? freeTriggerSpot(nodes);
+    const trigger = defaultTrigger(kind);
+    setDraft({ trigger, function: target, position: place });
+    setForm({ nodeId: DRAFT_ID, target: { origin: null, function: target, trigger } });
+    setMenuOpen(false);
+    setNotice(null);
+  };
+
+  const save = async (target: FormTarget, trigger: Trigger, fn: string): Promise<ApiError | null> => {
+    const nodeId = form?.nodeId ?? DRAFT_ID;
+    const position = nodeId === DRAFT_ID ? (draft?.position ?? null) : positionOf(nodeId);
+    const origin = target.origin;
+    let error: ApiError | null;
+    if (!origin) {
+      error = await applyEdits([{ kind: 'addTrigger', function: fn, trigger }]);
+      if (!error) rememberAt(fn, 'last', position);
+    } else if (origin.function === fn) {
+      error = await applyEdits([{ kind: 'updateTrigger', function: fn, index: origin.index, trigger }]);
+      if (!error) rememberAt(fn, origin.index, position);
+    } else {
+      error = await moveTrigger(origin.function, origin.index, target.trigger, fn, trigger);
+      if (!error) rememberAt(fn, 'last', position);
+    }
+    if (error) return error;
+    setForm(null);
+    if (!origin) setDraft(null);
+    return null;
+  };
+
+  const deleteTriggers = async (targets: { fn: string; index: number; id: string }[]) => {
+    // From the highest index down, so the indexes of the rest stay right.
+    const ordered = [...targets].sort((a, b) => (a.fn === b.fn ? b.index - a.index : a.fn.localeCompare(b.fn)));
+    for (const t of ordered) {
+      const fn = manifest.functions.find((f) => f.name === t.fn);
+      const trigger = fn?.triggers[t.index];
+      if (!trigger) continue;
+      const position = positionOf(t.id);
+      const error = await applyEdits([{ kind: 'removeTrigger', function: t.fn, index: t.index }]);
+      if (error) {
+        setNotice(`Could not delete the trigger: ${error.message}`);
+        return;
+      }
+      undo.current.push({ function: t.fn, trigger, position });
+    }
+    if (form && targets.some((t) => t.id === form.nodeId)) setForm(null);
+    setNotice(`Deleted ${targets.length === 1 ? 'a trigger' : `${targets.length} triggers`}. Ctrl+Z brings ${targets.length === 1 ? 'it' : 'them'} back.`);
+  };
+
+  const undoDelete = async () => {
+    const last = undo.current.pop();
+    if (!last) return;
+    const error = await applyEdits([{ kind: 'addTrigger', function: last.function, trigger: last.trigger }]);
+    if (error) {
+      undo.current.push(last);
+      setNotice(`Could not restore the trigger: ${error.message}`);
+      return;
+    }
+    rememberAt(last.function, 'last', last.position);
+    setNotice('Restored the deleted trigger.');
+  };
+
+  const onBeforeDelete = async ({ nodes: doomed }: { nodes: CanvasNode[]; edges: Edge[] }) => {
+    if (doomed.some((n) => n.id === DRAFT_ID)) {
+      setDraft(null);
+      if (form?.nodeId === DRAFT_ID) setForm(null);
+    }
+    const targets = doomed.flatMap((n) =>
+      n.type === 'trigger' && n.data.fn !== null && n.data.index !== null ? [{ fn: n.data.fn, index: n.data.index, id: n.id }] : [],
+    );
+    if (targets.length > 0) await deleteTriggers(targets);
+    // The manifest decides what disappears: the canvas redraws from it.
+    return false;
+  };
+
+  const onConnect = (connection: Connection) => {
+    const targetFn = connection.target.startsWith('fn:') ? connection.target.slice(3) : null;
+    if (!targetFn) return;
+    if (connection.source === DRAFT_ID && draft) {
+      setDraft({ ...draft, function: targetFn });
+      setForm((f) => (f && f.nodeId === DRAFT_ID ? { ...f, target: { ...f.target, function: targetFn } } : f));
+      return;
+    }
+    const source = nodes.find((n) => n.id === connection.source);
+    if (source?.type !== 'trigger' || source.data.fn === null || source.data.index === null || source.data.fn === targetFn) return;
+    const from = source.data.fn;
+    const index = source.data.index;
+    const trigger = source.data.trigger;
+    const position = positionOf(source.id);
+    void moveTrigger(from, index, trigger, targetFn, trigger).then((error) => {
+      if (error) setNotice(`Could not move the trigger to ${targetFn}: ${error.message}`);
+      else {
+        rememberAt(targetFn, 'last', position);
+        setNotice(`Moved the trigger from ${from} to ${targetFn}.`);
+      }
+    });
+  };
+
+  const onDrop = (event: DragEvent) => {
+    const kind = event.dataTransfer.getData(DRAG_TYPE) as TriggerKind;
+    if (!KINDS.some((k) => k.kind === kind)) return;
+    event.preventDefault();
+    const position = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+    // The nearest function is the likely target; the form (or a connection) can change it.
+    const nearest = nodes
+      .filter((n) => n.type === 'function')
+      .map((n) => ({ fn: n.id.slice(3), d: Math.hypot(n.position.x - position.x, n.position.y - position.y) }))
+      .sort((a, b) => a.d - b.d)[0];
+    startDraft(kind, position, nearest?.fn ?? null);
+  };
+
+  // Ctrl+Z anywhere in the view (a deleted node took the focus with it, so listen on the
+  // window while the view is shown), but never while a form field is being edited.
+  const undoRef = useRef(undoDelete);
+  undoRef.current = undoDelete;
+  useEffect(() => {
+    const onKeyDown = (event: globalThis.KeyboardEvent) => {
+      const editing = event.target instanceof HTMLElement && event.target.closest('input, textarea, select, [contenteditable="true"], .cm-editor');
+      if (editing) return;
+      if ((event.ctrlKey || event.metaKey) && !event.shiftKey && !event.altKey && event.key.toLowerCase() === 'z') {
+        event.preventDefault();
+        void undoRef.current();
+      }
+    };
+    window.addEventListener('keydown', onKeyDown);
+    return () => window.removeEventListener('keydown', onKeyDown);
+  }, []);
+
+  // The menu: arrows move, Escape closes, focus starts on the first item.
+  useEffect(() => {
+    if (menuOpen) menuRef.current?.querySelector<HTMLButtonElement>('[role="menuitem"]')?.focus();
+  }, [menuOpen]);
+  const onMenuKeyDown = (event: KeyboardEvent) => {
+    const items = [...(menuRef.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]') ?? [])];
+    const at = items.indexOf(document.activeElement as HTMLButtonElement);
+    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      event.preventDefault();
+      const next = (at + (event.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length;
+      items[next]?.focus();
+    } else if (event.key === 'Escape') {
+      setMenuOpen(false);
+    }
+  };
+
+  const formTarget = form?.target ?? null;
+  const formFn = formTarget ? manifest.functions.find((f) => f.name === formTarget.origin?.function) : null;
+
+  return (
+    <div className="view triggers-view" data-testid="triggers-view">
+      <div className="triggers-toolbar">
+        <div className="triggers-palette" aria-label="Trigger kinds: drag one onto the canvas, or press it to add">
+          {KINDS.map((k) => (
+            <button
+              key={k.kind}
+              type="button"
+              className={`palette-item kind-${k.kind}`}
+              data-testid={`palette-${k.kind}`}
+              draggable
+              title={`${k.hint}. Drag onto the canvas, or press to add.`}
+              onDragStart={(e) => {
+                e.dataTransfer.setData(DRAG_TYPE, k.kind);
+                e.dataTransfer.effectAllowed = 'copy';
+              }}
+              onClick={() => startDraft(k.kind, null, null)}
+            >
+              <Icon name="triggers" size={12} /> {k.label}
+            </button>
+          ))}
+        </div>
+        <div className="triggers-menu">
+          <button
+            type="button"
+            className="button button-primary button-small"
+            data-testid="add-trigger"
+            aria-haspopup="menu"
+            aria-expanded={menuOpen}
+            onClick={() => setMenuOpen((v) => !v)}
+          >
+            <Icon name="plus" size={14} /> Add trigger
+          </button>
+          {menuOpen && (
+            <div ref={menuRef} className="menu" role="menu" aria-label="Add a trigger" onKeyDown={onMenuKeyDown}>
+              {KINDS.map((k) => (
+                <button
+                  key={k.kind}
+                  type="button"
+                  role="menuitem"
+                  className="menu-item"
+                  data-testid={`add-trigger-${k.kind}`}
+                  onClick={() => startDraft(k.kind, null, null)}
+                >
+                  <strong>{k.label}</strong> <span className="muted small">{k.hint}</span>
+                </button>
+              ))}
+            </div>
+          )}
+        </div>
+      </div>
+      {notice && (
+        <p className="view-status triggers-notice" role="status" data-testid="triggers-notice">
+          {notice}
+        </p>
+      )}
+      <div className="triggers-body">
+        <div className="triggers-canvas" data-testid="triggers-canvas" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
+          <ReactFlow<CanvasNode, PermissionEdgeType | Edge>
+            nodes={nodes}
+            edges={model.edges}
+            nodeTypes={nodeTypes}
+            edgeTypes={edgeTypes}
+            onNodesChange={onNodesChange}
+            onBeforeDelete={onBeforeDelete}
+            onConnect={onConnect}
+            isValidConnection={(c) => (c.source === DRAFT_ID || c.source.startsWith('trigger:')) && c.target.startsWith('fn:')}
+            onSelectionChange={({ nodes: selected }) => {
+              // Tab to a node and press Enter (React Flow selects it): its form opens, as on a click.
+              const only = selected.length === 1 ? selected[0] : undefined;
+              if (only?.type === 'trigger' && !only.data.draft && only.data.fn !== null && only.data.index !== null && form?.nodeId !== only.id) {
+                const fn = manifest.functions.find((f) => f.name === only.data.fn);
+                if (fn) openTrigger(fn, only.data.index, only.id);
+              }
+            }}
+            onNodeClick={(_, node) => {
+              if (node.type === 'trigger' && !node.data.draft && node.data.fn !== null && node.data.index !== null) {
+                const fn = manifest.functions.find((f) => f.name === node.data.fn);
+                if (fn) openTrigger(fn, node.data.index, node.id);
+              } else if (node.type === 'function') {
+                workspace.selectFunction(node.data.fn.name);
+              }
+            }}
+            onNodeDragStop={(_, __, moved) => {
+              if (!layout) return;
+              const next = new Map(layout);
+              let draftMoved: Point | null = null;
+              for (const n of moved) {
+                if (n.id === DRAFT_ID) draftMoved = n.position;
+                else next.set(n.id, n.position);
+              }
+              if (draftMoved && draft) setDraft({ ...draft, position: draftMoved });
+              // Only nodes that still exist are remembered, so the file does not grow forever.
+              const live = new Set(nodes.map((n) => n.id));
+              for (const id of [...next.keys()]) if (!live.has(id)) next.delete(id);
+              persist(next);
+            }}
+            deleteKeyCode={['Delete', 'Backspace']}
+            colorMode={colorScheme}
+            fitView
+            fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
+            minZoom={0.2}
+            proOptions={{ hideAttribution: true }}
+          >
+            <Background gap={20} />
+            <Controls showInteractive={false} />
+          </ReactFlow>
+        </div>
+        {form && (
+          <TriggerForm
+            key={`${form.nodeId}:${JSON.stringify(form.target.origin)}:${JSON.stringify(formFn?.triggers[form.target.origin?.index ?? -1] ?? null)}`}
+            target={form.target}
+            functions={manifest.functions}
+            onSave={save}
+            onDelete={
+              form.target.origin
+                ? () => void deleteTriggers([{ fn: form.target.origin!.function, index: form.target.origin!.index, id: form.nodeId }])
+                : () => {
+                    setDraft(null);
+                    setForm(null);
+                  }
+            }
+            onClose={() => {
+              setForm(null);
+              setDraft(null);
+            }}
+            onFunctionChange={(fn) => setDraft((d) => (d ? { ...d, function: fn } : d))}
+            onDraftChange={(trigger) => setDraft((d) => (d ? { ...d, trigger } : d))}
+          />
+        )}
+      </div>
+    </div>
+  );
+}
+
+/** Below the lowest trigger in the trigger column, for a trigger added from the menu. */
+function freeTriggerSpot(nodes: CanvasNode[]): Point {
+  const triggers = nodes.filter((n) => n.type === 'trigger');
+  const lowest = triggers.reduce((y, n) => Math.max(y, n.position.y), -110);
+  return { x: COLUMN.trigger, y: lowest + 110 };
+}

@@ -1,0 +1,268 @@
+// The trigger designer: the canvas drawn from functory.toml, adding a trigger from the menu and
+// the side form (inline checks, schedule preview), the manifest text after the edit, deleting
+// with Delete and undoing with Ctrl+Z, permission-aware edges and their one-click fix.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { openApp, screenshot, serveDist, tid } from './support/app.mjs';
+
+let server;
+before(async () => {
+  server = await serveDist();
+});
+after(async () => {
+  await server?.close();
+});
+
+async function openTriggers(t) {
+  const app = await openApp(server.url, { query: '?open=sample' });
+  t.after(app.close);
+  const { page } = app;
+  await page.waitForSelector(tid('project-tree'));
+  await page.click(tid('nav-triggers'));
+  await page.waitForSelector(`${tid('function-node')}[data-function="report"]`);
+  return app;
+}
+
+const triggerNode = (fn, kind) => `${tid('trigger-node')}[data-function="${fn}"][data-kind="${kind}"]`;
+
+/** functory.toml as it is on the mock's disk. */
+async function manifestText(page) {
+  return page.evaluate(() => window.functoryMock.readFile('functory.toml'));
+}
+
+test('the canvas draws the manifest: triggers, functions, destinations and what edges imply', async (t) => {
+  const { page, errors } = await openTriggers(t);
+  assert.equal(await page.locator(tid('function-node')).count(), 2);
+  assert.equal(await page.locator(tid('trigger-node')).count(), 3);
+  assert.equal(await page.locator(triggerNode('resize', 'http')).textContent().then((s) => s.includes('GET /resize')), true);
+  assert.match(await page.textContent(triggerNode('report', 'schedule')), /cron\(0 18 \? \* MON-FRI \*\) · Europe\/Paris/);
+  // `s3:PutObject` on arn:aws:s3:::thumbs/* makes the bucket a destination of resize.
+  assert.equal(await page.locator(`${tid('destination-node')}[data-kind="bucket"][data-name="thumbs"]`).count(), 1);
+  // The storage edge implies a resource policy for S3 with the bucket as SourceArn.
+  const storageEdge = page.locator(`${tid('permission-edge')}[data-trigger^="trigger:resize:storage:"]`);
+  assert.equal(await storageEdge.getAttribute('data-status'), 'deploy');
+  assert.match(await storageEdge.getAttribute('title'), /s3\.amazonaws\.com with SourceArn arn:aws:s3:::uploads/);
+  await screenshot(page, 'triggers-canvas');
+  assert.deepEqual(errors, []);
+});
+
+test('adding a schedule from the keyboard menu: inline checks, next fire times, and the manifest text', async (t) => {
+  const { page, calls, errors } = await openTriggers(t);
+  // The "Add trigger" menu works from the keyboard: Enter opens it, arrows move, Enter picks.
+  await page.focus(tid('add-trigger'));
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(tid('add-trigger-http'));
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'add-trigger-http');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'add-trigger-schedule');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(tid('trigger-form'));
+  assert.equal(await page.locator(`${tid('trigger-node')}[data-draft="true"][data-kind="schedule"]`).count(), 1);
+
+  await page.selectOption(tid('trigger-field-function'), 'report');
+  // A malformed rate is refused next to its field, and nothing can be saved.
+  await page.fill(tid('trigger-field-expression'), 'rate(5 minute)');
+  await page.waitForSelector(tid('trigger-error-expression'));
+  assert.match(await page.textContent(tid('trigger-error-expression')), /rate\(5 minutes\)/);
+  assert.equal(await page.isDisabled(tid('trigger-save')), true);
+  // Fixed: five fire times in the chosen zone.
+  await page.fill(tid('trigger-field-expression'), 'rate(1 minute)');
+  await page.fill(tid('trigger-field-timezone'), 'Mars/Olympus');
+  await page.waitForSelector(tid('trigger-error-timezone'));
+  await page.fill(tid('trigger-field-timezone'), 'Europe/Paris');
+  await page.waitForSelector(tid('trigger-next-fires'));
+  assert.equal(await page.locator(tid('trigger-next-fire')).count(), 5);
+  assert.match(await page.textContent(tid('trigger-next-fires')), /Europe\/Paris/);
+  assert.equal(await page.locator(tid('trigger-error-expression')).count(), 0);
+  await screenshot(page, 'triggers-form');
+  await page.click(tid('trigger-save'));
+  await page.waitForSelector(tid('trigger-form'), { state: 'detached' });
+  await page.waitForSelector(`${triggerNode('report', 'schedule')}[data-index="1"]`);
+  assert.deepEqual(calls('apply_manifest_edit'), [
+    'apply_manifest_edit {"edit":{"kind":"addTrigger","function":"report","trigger":{"kind":"schedule","expression":"rate(1 minute)","timezone":"Europe/Paris"}}}',
+  ]);
+  // The new section follows report's schedule; every other line, comments included, is as it was.
+  const text = await manifestText(page);
+  assert.match(
+    text,
+    /timezone = "Europe\/Paris"\n\n\[\[functions\.report\.triggers\]\]\nkind = "schedule"\nexpression = "rate\(1 minute\)"\ntimezone = "Europe\/Paris"\n?$/,
+  );
+  assert.match(text, /^expression = "cron\(0 18 \? \* MON-FRI \*\)" {3}# weekdays at 18:00$/m);
+  assert.match(text, /^suffix = "\.jpg" {3}# only JPEGs get thumbnails$/m);
+  assert.deepEqual(errors, []);
+});
+
+test('a route another function owns is refused inline; an overlapping one is a warning', async (t) => {
+  const { page, calls } = await openTriggers(t);
+  await page.click(tid('palette-http'));
+  await page.waitForSelector(tid('trigger-form'));
+  await page.selectOption(tid('trigger-field-function'), 'report');
+  await page.fill(tid('trigger-field-path'), '/resize');
+  await page.waitForSelector(tid('trigger-error-path'));
+  assert.match(await page.textContent(tid('trigger-error-path')), /already the route `GET \/resize` of `resize`/);
+  assert.equal(await page.isDisabled(tid('trigger-save')), true);
+  await page.selectOption(tid('trigger-field-method'), 'ANY');
+  await page.fill(tid('trigger-field-path'), '/{proxy+}');
+  await page.waitForSelector(tid('trigger-warning-path'));
+  assert.match(await page.textContent(tid('trigger-warning-path')), /overlaps `GET \/resize` of `resize`/);
+  assert.equal(await page.isDisabled(tid('trigger-save')), false, 'a warning does not block saving');
+  // Overlapping bucket rules are refused like AWS refuses them.
+  await page.selectOption(tid('trigger-field-kind'), 'storage');
+  await page.fill(tid('trigger-field-bucket'), 'uploads');
+  await page.fill(tid('trigger-field-suffix'), 'thumb.jpg');
+  await page.waitForSelector(tid('trigger-error-prefix') + ', ' + tid('trigger-error-suffix'));
+  assert.match(await page.locator('[data-testid^="trigger-error-"]').first().textContent(), /overlaps the rule of `resize` on bucket `uploads`/);
+  assert.deepEqual(calls('apply_manifest_edit'), []);
+});
+
+test('Delete removes a selected trigger from functory.toml and Ctrl+Z brings it back', async (t) => {
+  const { page, calls } = await openTriggers(t);
+  // Keyboard only: a node is focusable, Enter selects it and opens its form, Delete deletes it.
+  await page.locator(triggerNode('resize', 'http')).locator('xpath=..').focus();
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(tid('trigger-form'));
+  assert.equal(await page.inputValue(tid('trigger-field-path')), '/resize');
+  await page.locator(triggerNode('resize', 'http')).locator('xpath=..').focus();
+  await page.keyboard.press('Delete');
+  await page.waitForSelector(triggerNode('resize', 'http'), { state: 'detached' });
+  assert.deepEqual(calls('apply_manifest_edit'), ['apply_manifest_edit {"edit":{"kind":"removeTrigger","function":"resize","index":0}}']);
+  assert.match(await page.textContent(tid('triggers-notice')), /Ctrl\+Z/);
+  await page.keyboard.press('Control+z');
+  await page.waitForSelector(triggerNode('resize', 'http'));
+  assert.equal(calls('apply_manifest_edit').length, 2);
+  assert.match(calls('apply_manifest_edit')[1], /"kind":"addTrigger","function":"resize","trigger":\{"kind":"http","method":"GET","path":"\/resize"\}/);
+  const text = await manifestText(page);
+  assert.match(text, /\[\[functions\.resize\.triggers\]\]\nkind = "http"\nmethod = "GET"\npath = "\/resize"/);
+});
+
+test('a queue edge shows the role permissions it needs, and the fix adds them to the manifest', async (t) => {
+  const { page, calls } = await openTriggers(t);
+  await page.click(tid('add-trigger'));
+  await page.click(tid('add-trigger-queue'));
+  await page.selectOption(tid('trigger-field-function'), 'report');
+  await page.fill(tid('trigger-field-queue'), 'jobs');
+  await page.fill(tid('trigger-field-batch_size'), 'ten');
+  await page.waitForSelector(tid('trigger-error-batch_size'));
+  assert.equal(await page.isDisabled(tid('trigger-save')), true);
+  await page.fill(tid('trigger-field-batch_size'), '');
+  await page.waitForSelector(tid('trigger-error-batch_size'), { state: 'detached' });
+  await page.waitForSelector(`${tid('trigger-form-permission')}[data-status="missing"]`);
+  await page.click(tid('trigger-save'));
+  const edge = `${tid('permission-edge')}[data-trigger="trigger:report:queue:jobs"]`;
+  await page.waitForSelector(`${edge}[data-status="missing"]`);
+  assert.match(await page.getAttribute(edge, 'title'), /sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes on arn:aws:sqs:\*:\*:jobs/);
+  await page.click(`${edge} ${tid('permission-edge-fix')}`);
+  await page.waitForSelector(`${edge}[data-status="granted"]`);
+  assert.match(calls('apply_manifest_edit').at(-1), /"kind":"addPermission","function":"report","actions":\["sqs:ReceiveMessage","sqs:DeleteMessage","sqs:GetQueueAttributes"\],"resources":\["arn:aws:sqs:\*:\*:jobs"\]/);
+  const text = await manifestText(page);
+  assert.match(text, /\[\[functions\.report\.permissions\]\]\nactions = \["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"\]\nresources = \["arn:aws:sqs:\*:\*:jobs"\]/);
+});
+
+test('a trigger dragged from the palette lands where it is dropped, and positions are remembered', async (t) => {
+  const { page, calls } = await openTriggers(t);
+  await page.dragAndDrop(tid('palette-queue'), tid('triggers-canvas'), { targetPosition: { x: 200, y: 500 } });
+  await page.waitForSelector(tid('trigger-form'));
+  assert.equal(await page.locator(`${tid('trigger-node')}[data-draft="true"][data-kind="queue"]`).count(), 1);
+  await page.click(tid('trigger-close'));
+  // Moving a node saves the layout through the host.
+  const node = page.locator(triggerNode('report', 'schedule'));
+  const box = await node.boundingBox();
+  await page.mouse.move(box.x + 20, box.y + 10);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 60, box.y + 90, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction(() => true);
+  await page.waitForTimeout(100);
+  const saved = calls('save_canvas_layout');
+  assert.ok(saved.length >= 1, 'the layout was saved');
+  assert.match(saved.at(-1), /"id":"trigger:report:schedule:cron\(0 18 \? \* MON-FRI \*\)"/);
+  // Back on the canvas later, the node is where it was left.
+  await page.click(tid('nav-functions'));
+  await page.click(tid('nav-triggers'));
+  await page.waitForSelector(triggerNode('report', 'schedule'));
+  const again = await page.locator(triggerNode('report', 'schedule')).boundingBox();
+  assert.ok(Math.abs(again.y - box.y) > 30, `the node stayed moved: ${box.y} → ${again.y}`);
+});
+
+test('a project without functions gets an empty state that leads to the Functions area', async (t) => {
+  const app = await openApp(server.url, { query: '?open=/mock/assets' });
+  t.after(app.close);
+  const { page } = app;
+  await page.click(tid('nav-triggers'));
+  await page.waitForSelector(tid('triggers-no-manifest'));
+  await page.click(tid('nav-functions'));
+  await page.click(tid('init-manifest'));
+  await page.waitForSelector(tid('no-manifest'), { state: 'detached' });
+  await page.click(tid('nav-triggers'));
+  await page.waitForSelector(tid('triggers-empty'));
+  await page.click(tid('triggers-empty-go-functions'));
+  await page.waitForSelector(tid('nav-functions') + '[aria-current="page"]');
+});
+
+test('editing functory.toml by hand redraws the canvas', async (t) => {
+  const { page } = await openTriggers(t);
+  assert.equal(await page.locator(triggerNode('report', 'queue')).count(), 0);
+  await page.click(tid('nav-functions'));
+  await page.click(tid('tree-item-functory.toml'));
+  await page.waitForSelector('[data-testid="editor"][data-path="functory.toml"] .cm-content');
+  await page.click('[data-testid="editor"] .cm-content');
+  await page.keyboard.press('Control+End');
+  await page.keyboard.insertText('\n[[functions.report.triggers]]\nkind = "queue"\nqueue = "by-hand"\n');
+  await page.keyboard.press('Control+s');
+  await page.waitForSelector(tid('tab-dirty-functory.toml'), { state: 'detached' });
+  await page.click(tid('nav-triggers'));
+  await page.waitForSelector(triggerNode('report', 'queue'));
+  assert.match(await page.textContent(triggerNode('report', 'queue')), /by-hand/);
+});
+
+test('choosing another function in the form moves the trigger: removed from one, added to the other', async (t) => {
+  const { page, calls } = await openTriggers(t);
+  await page.click(triggerNode('resize', 'storage'));
+  await page.waitForSelector(tid('trigger-form'));
+  await page.selectOption(tid('trigger-field-function'), 'report');
+  await page.waitForSelector(tid('trigger-move-note'));
+  await page.waitForSelector(`${tid('trigger-save')}:not([disabled])`);
+  await page.click(tid('trigger-save'));
+  await page.waitForSelector(triggerNode('report', 'storage'));
+  assert.equal(await page.locator(triggerNode('resize', 'storage')).count(), 0);
+  assert.deepEqual(calls('apply_manifest_edit'), [
+    'apply_manifest_edit {"edit":{"kind":"removeTrigger","function":"resize","index":1}}',
+    'apply_manifest_edit {"edit":{"kind":"addTrigger","function":"report","trigger":{"kind":"storage","bucket":"uploads","prefix":null,"suffix":".jpg","events":null}}}',
+  ]);
+  const text = await manifestText(page);
+  assert.match(text, /\[\[functions\.report\.triggers\]\]\nkind = "storage"\nbucket = "uploads"\nsuffix = "\.jpg"\n$/);
+  assert.doesNotMatch(text, /only JPEGs/, 'the moved section took its own comment with it');
+  assert.match(text, /# weekdays at 18:00/);
+});
+
+test("a function node shows its security findings, with a safe fix one click away", async (t) => {
+  const { page, calls } = await openTriggers(t);
+  const report = `${tid('function-node')}[data-function="report"]`;
+  await page.waitForSelector(`${report} ${tid('function-node-findings')}`);
+  assert.match(await page.textContent(`${report} ${tid('function-node-findings')}`), /3 findings/);
+  await page.click(`${report} ${tid('function-node-findings')}`);
+  const codes = await page.locator(`${report} ${tid('function-node-finding')}`).evaluateAll((items) => items.map((i) => i.dataset.code));
+  assert.deepEqual([...codes].sort(), ['IAM002', 'IAM004', 'IAM202']);
+  // IAM004's fix is safe: one click applies it, and the linter runs again.
+  await page.click(`${report} ${tid('function-node-finding')}[data-code="IAM004"] ${tid('function-node-fix')}`);
+  await page.waitForSelector(`${report} ${tid('function-node-finding')}[data-code="IAM004"]`, { state: 'detached' });
+  assert.equal(calls('apply_lint_fix').length, 1);
+  assert.match(await page.textContent(`${report} ${tid('function-node-findings')}`), /2 findings/);
+});
+
+test('a public function URL: its edge shows the resource policy it implies and the linter finding', async (t) => {
+  const { page } = await openTriggers(t);
+  await page.click(tid('palette-url'));
+  await page.waitForSelector(tid('trigger-form'));
+  await page.selectOption(tid('trigger-field-function'), 'resize');
+  await page.selectOption(tid('trigger-field-auth'), 'none');
+  await page.waitForSelector(tid('trigger-warning-auth'));
+  assert.match(await page.textContent(tid('trigger-form-permission')), /lambda:InvokeFunctionUrl for principal \* with the condition lambda:FunctionUrlAuthType = NONE/);
+  await page.click(tid('trigger-save'));
+  const edge = `${tid('permission-edge')}[data-trigger="trigger:resize:url"]`;
+  await page.waitForSelector(`${edge}[data-status="public"]`);
+  assert.match(await page.textContent(edge), /anyone may invoke \(auth NONE\)/);
+  await page.waitForSelector(`${edge} ${tid('permission-edge-finding')}[data-code="LMB001"]`);
+  assert.match(await page.textContent(`${tid('function-node')}[data-function="resize"] ${tid('function-node-findings')}`), /1 finding/);
+});
