@@ -60,7 +60,7 @@ fn write_node_modules(root: &Path, total: usize) -> usize {
                 seed ^= seed << 17;
                 let word = words[(seed % words.len() as u64) as usize];
                 text.push_str(&format!("{word}_{:x}({}); ", seed % 4096, seed % 97));
-                if seed % 11 == 0 {
+                if seed.is_multiple_of(11) {
                     text.push('\n');
                 }
             }
