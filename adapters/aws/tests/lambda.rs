@@ -517,3 +517,136 @@ async fn logs_are_grouped_by_request_and_followed_without_duplicates() {
     let again = tokio::time::timeout(Duration::from_millis(900), follow.next()).await;
     assert!(again.is_err(), "an event was yielded twice: {again:?}");
 }
+
+#[tokio::test]
+async fn a_url_trigger_is_created_changed_and_removed_on_the_stage() {
+    use functory_core::{Cors, Trigger, UrlAuth};
+    let setup = setup();
+    let recorder = CallRecorder::new();
+    let adapter = adapter_with(&setup, vec![Interceptor::Record(recorder.clone())]).await;
+    let session = AwsSignIn::keychain(&account())
+        .expect("an AWS account")
+        .endpoint_url(setup.server.endpoint_url())
+        .load()
+        .await
+        .expect("the configuration loads");
+    let lambda = aws_sdk_lambda::Client::new(session.sdk_config());
+
+    let mut options = options(&setup, "echo");
+    options.function.triggers = vec![Trigger::Url {
+        auth: UrlAuth::None,
+        cors: Some(Cors {
+            allow_origins: vec!["https://shop.example".into()],
+            allow_methods: vec!["GET".into()],
+            ..Cors::default()
+        }),
+    }];
+    let first = adapter
+        .deploy_function(&options)
+        .await
+        .expect("deploy with a URL");
+    let url = first
+        .plan
+        .changes
+        .iter()
+        .find(|c| c.kind == ResourceKind::Trigger)
+        .expect("a URL change");
+    assert_eq!(
+        (url.name.as_str(), url.action),
+        ("url prod", ChangeAction::Create)
+    );
+    assert_eq!(
+        url.calls,
+        ["CreateFunctionUrlConfig", "AddPermission", "AddPermission"]
+    );
+    assert_eq!(recorder.changing_calls(), first.plan.calls());
+    let config = lambda
+        .get_function_url_config()
+        .function_name("echo")
+        .qualifier("prod")
+        .send()
+        .await
+        .expect("the URL exists on the stage");
+    assert_eq!(config.auth_type().as_str(), "NONE");
+    assert_eq!(
+        config.cors().unwrap().allow_origins(),
+        ["https://shop.example"]
+    );
+    let policy = lambda
+        .get_policy()
+        .function_name("echo")
+        .qualifier("prod")
+        .send()
+        .await
+        .expect("a resource policy");
+    let policy = policy.policy().unwrap();
+    assert!(
+        policy.contains("lambda:InvokeFunctionUrl") && policy.contains("lambda:InvokeFunction\""),
+        "{policy}"
+    );
+
+    // Unchanged: nothing to do for the URL either.
+    let again = adapter.plan(&options).await.expect("plan");
+    assert!(again.is_no_op(), "{again}");
+
+    // Signed requests only: the public statements go.
+    options.function.triggers = vec![Trigger::Url {
+        auth: UrlAuth::Iam,
+        cors: None,
+    }];
+    recorder.clear();
+    let signed = adapter
+        .deploy_function(&options)
+        .await
+        .expect("make it IAM");
+    let url = signed
+        .plan
+        .changes
+        .iter()
+        .find(|c| c.kind == ResourceKind::Trigger)
+        .unwrap();
+    assert_eq!(
+        url.calls,
+        [
+            "UpdateFunctionUrlConfig",
+            "RemovePermission",
+            "RemovePermission"
+        ]
+    );
+    assert_eq!(recorder.changing_calls(), signed.plan.calls());
+    let config = lambda
+        .get_function_url_config()
+        .function_name("echo")
+        .qualifier("prod")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(config.auth_type().as_str(), "AWS_IAM");
+
+    // Gone from the manifest: gone from AWS.
+    options.function.triggers = vec![];
+    let removed = adapter
+        .deploy_function(&options)
+        .await
+        .expect("remove the URL");
+    let url = removed
+        .plan
+        .changes
+        .iter()
+        .find(|c| c.kind == ResourceKind::Trigger)
+        .unwrap();
+    assert_eq!(
+        (url.action, url.calls.clone()),
+        (
+            ChangeAction::Delete,
+            vec!["DeleteFunctionUrlConfig".to_owned()]
+        )
+    );
+    let gone = lambda
+        .get_function_url_config()
+        .function_name("echo")
+        .qualifier("prod")
+        .send()
+        .await;
+    assert!(gone.is_err(), "the URL is still there");
+}

@@ -23,6 +23,7 @@ use serde_json::Value;
 
 use super::AwsAdapter;
 use super::role::{ObservedRole, permissions_policy, role_name};
+use super::url::{self, PUBLIC_INVOKE_SID, PUBLIC_URL_SID};
 use crate::package::{Package, package_function};
 
 /// Lambda takes a zip of at most 50 MB in the request itself.
@@ -81,6 +82,11 @@ enum Step {
     PublishVersion,
     CreateAlias,
     UpdateAlias,
+    UrlCreate,
+    UrlUpdate,
+    UrlAllowPublic,
+    UrlRevokePublic,
+    UrlDelete,
 }
 
 /// A plan with what applying it needs.
@@ -94,6 +100,9 @@ struct Prepared {
     project: String,
     target: TargetVersion,
     function_arn: Option<String>,
+    /// The function URL the manifest asks for, and Functory's public statements already there.
+    url_want: Option<url::UrlState>,
+    url_statements: Vec<String>,
 }
 
 fn observed_configuration(
@@ -463,11 +472,12 @@ impl AwsAdapter {
         }
 
         // The stage alias.
+        let alias_now = match (&observed, &options.stage) {
+            (Some(_), Some(stage)) => self.alias_version(name, stage).await?,
+            _ => None,
+        };
         if let Some(stage) = &options.stage {
-            let current = match &observed {
-                Some(_) => self.alias_version(name, stage).await?,
-                None => None,
-            };
+            let current = alias_now.clone();
             match (&current, &target) {
                 (None, _) => {
                     changes.push(change(
@@ -502,6 +512,106 @@ impl AwsAdapter {
             }
         }
 
+        // The function URL, on the stage alias (or the function without a stage).
+        let qualifier = options.stage.as_deref();
+        let url_want = url::desired(function);
+        let url_have = match (&observed, qualifier, &alias_now) {
+            (Some(_), None, _) | (Some(_), Some(_), Some(_)) => {
+                self.observe_url(name, qualifier).await?
+            }
+            _ => None,
+        };
+        let url_statements = url_have
+            .as_ref()
+            .map(|h| h.statements.clone())
+            .unwrap_or_default();
+        let ours = |sid: &str| url_statements.iter().any(|s| s == sid);
+        let public_present = [PUBLIC_URL_SID, PUBLIC_INVOKE_SID]
+            .iter()
+            .filter(|sid| ours(sid))
+            .count();
+        let url_name = format!("url {}", qualifier.unwrap_or(name));
+        match (&url_want, &url_have) {
+            (Some(want), None) => {
+                let mut calls = vec!["CreateFunctionUrlConfig"];
+                steps.push(Step::UrlCreate);
+                if want.public {
+                    calls.extend(["AddPermission", "AddPermission"]);
+                    steps.push(Step::UrlAllowPublic);
+                }
+                changes.push(change(
+                    ResourceKind::Trigger,
+                    &url_name,
+                    ChangeAction::Create,
+                    vec![
+                        if want.public {
+                            "public (auth NONE)"
+                        } else {
+                            "signed requests (AWS_IAM)"
+                        }
+                        .to_owned(),
+                    ],
+                    &calls,
+                ));
+            }
+            (Some(want), Some(have)) => {
+                let mut calls = Vec::new();
+                let mut details = Vec::new();
+                if *want != have.state {
+                    calls.push("UpdateFunctionUrlConfig");
+                    steps.push(Step::UrlUpdate);
+                    if want.public != have.state.public {
+                        details.push(format!(
+                            "auth → {}",
+                            if want.public {
+                                "NONE (public)"
+                            } else {
+                                "AWS_IAM"
+                            }
+                        ));
+                    }
+                    if want.cors != have.state.cors {
+                        details.push("CORS".to_owned());
+                    }
+                }
+                if want.public && public_present < 2 {
+                    calls.extend(std::iter::repeat_n("AddPermission", 2 - public_present));
+                    steps.push(Step::UrlAllowPublic);
+                } else if !want.public && public_present > 0 {
+                    calls.extend(std::iter::repeat_n("RemovePermission", public_present));
+                    steps.push(Step::UrlRevokePublic);
+                }
+                if calls.is_empty() {
+                    changes.push(PlannedChange::no_op(ResourceKind::Trigger, &url_name));
+                } else {
+                    changes.push(change(
+                        ResourceKind::Trigger,
+                        &url_name,
+                        ChangeAction::Update,
+                        details,
+                        &calls,
+                    ));
+                }
+            }
+            (None, Some(_)) => {
+                let mut calls: Vec<&str> =
+                    std::iter::repeat_n("RemovePermission", public_present).collect();
+                if public_present > 0 {
+                    steps.push(Step::UrlRevokePublic);
+                }
+                calls.push("DeleteFunctionUrlConfig");
+                steps.push(Step::UrlDelete);
+                changes.push(change(
+                    ResourceKind::Trigger,
+                    &url_name,
+                    ChangeAction::Delete,
+                    vec!["no `url` trigger in functory.toml".to_owned()],
+                    &calls,
+                ));
+            }
+            (None, None) => {}
+        }
+
         let plan = DeployPlan {
             function: name.to_owned(),
             stage: options.stage.clone(),
@@ -519,6 +629,8 @@ impl AwsAdapter {
             project,
             target,
             function_arn,
+            url_want,
+            url_statements,
         })
     }
 
@@ -545,6 +657,8 @@ impl AwsAdapter {
             project,
             target,
             mut function_arn,
+            url_want,
+            url_statements,
         } = prepared;
         let function = &options.function;
         let name = function.name.as_str();
@@ -712,6 +826,32 @@ impl AwsAdapter {
                                 )
                             })?;
                     }
+                }
+                Step::UrlCreate | Step::UrlUpdate => {
+                    report(n, "configuring the function URL".to_owned());
+                    if let Some(want) = &url_want {
+                        self.put_url(
+                            name,
+                            options.stage.as_deref(),
+                            want,
+                            matches!(step, Step::UrlCreate),
+                        )
+                        .await?;
+                    }
+                }
+                Step::UrlAllowPublic => {
+                    report(n, "allowing public calls to the function URL".to_owned());
+                    self.allow_public_url(name, options.stage.as_deref(), &url_statements)
+                        .await?;
+                }
+                Step::UrlRevokePublic => {
+                    report(n, "removing public access to the function URL".to_owned());
+                    self.revoke_public_url(name, options.stage.as_deref(), &url_statements)
+                        .await?;
+                }
+                Step::UrlDelete => {
+                    report(n, "removing the function URL".to_owned());
+                    self.delete_url(name, options.stage.as_deref()).await?;
                 }
             }
         }

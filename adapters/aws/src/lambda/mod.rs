@@ -7,6 +7,7 @@ mod logs;
 #[cfg(test)]
 mod mock_tests;
 mod role;
+mod url;
 
 use std::path::PathBuf;
 use std::time::Duration;
