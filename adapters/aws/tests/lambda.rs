@@ -650,3 +650,110 @@ async fn a_url_trigger_is_created_changed_and_removed_on_the_stage() {
         .await;
     assert!(gone.is_err(), "the URL is still there");
 }
+
+#[tokio::test]
+async fn queue_triggers_become_event_source_mappings_on_the_stage() {
+    use functory_core::Trigger;
+    let setup = setup();
+    // The queue exists in moto's SQS, created with the aws CLI as a user would.
+    let aws = functory_aws::moto::venv_dir().join("bin/aws");
+    let created = std::process::Command::new(&aws)
+        .args(["sqs", "create-queue", "--queue-name", "orders"])
+        .args([
+            "--endpoint-url",
+            &setup.server.endpoint_url(),
+            "--region",
+            "us-east-1",
+        ])
+        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "{} does not run ({e}): run `bash scripts/python-venv.sh`",
+                aws.display()
+            )
+        });
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let recorder = CallRecorder::new();
+    let adapter = adapter_with(&setup, vec![Interceptor::Record(recorder.clone())]).await;
+    let session = AwsSignIn::keychain(&account())
+        .expect("an AWS account")
+        .endpoint_url(setup.server.endpoint_url())
+        .load()
+        .await
+        .expect("the configuration loads");
+    let lambda = aws_sdk_lambda::Client::new(session.sdk_config());
+    let mappings = || async {
+        lambda
+            .list_event_source_mappings()
+            .function_name("echo:prod")
+            .send()
+            .await
+            .expect("mappings")
+            .event_source_mappings()
+            .iter()
+            .map(|m| {
+                (
+                    m.event_source_arn().unwrap_or_default().to_owned(),
+                    m.batch_size().unwrap_or_default(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+
+    let mut options = options(&setup, "echo");
+    options.function.triggers = vec![Trigger::Queue {
+        queue: "orders".into(),
+        batch_size: Some(5),
+    }];
+    let first = adapter
+        .deploy_function(&options)
+        .await
+        .expect("deploy with a queue");
+    assert_eq!(recorder.changing_calls(), first.plan.calls());
+    assert!(first.plan.calls().ends_with(&[
+        "CreateAlias".to_owned(),
+        "CreateEventSourceMapping".to_owned()
+    ]));
+    assert_eq!(
+        mappings().await,
+        vec![("arn:aws:sqs:us-east-1:123456789012:orders".to_owned(), 5)]
+    );
+    assert!(adapter.plan(&options).await.unwrap().is_no_op());
+
+    options.function.triggers = vec![Trigger::Queue {
+        queue: "orders".into(),
+        batch_size: Some(7),
+    }];
+    let changed = adapter.plan(&options).await.expect("plan");
+    let queue = changed
+        .changes
+        .iter()
+        .find(|c| c.name == "queue orders")
+        .unwrap();
+    assert_eq!(
+        (queue.action, queue.calls.clone()),
+        (
+            ChangeAction::Update,
+            vec!["UpdateEventSourceMapping".to_owned()]
+        )
+    );
+    adapter.deploy_function(&options).await.expect("batch 7");
+    assert_eq!(mappings().await[0].1, 7);
+
+    options.function.triggers = vec![];
+    let removed = adapter.deploy_function(&options).await.expect("no queue");
+    let queue = removed
+        .plan
+        .changes
+        .iter()
+        .find(|c| c.name == "queue orders")
+        .unwrap();
+    assert_eq!(queue.action, ChangeAction::Delete);
+    assert_eq!(mappings().await, vec![]);
+}

@@ -22,6 +22,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::AwsAdapter;
+use super::queues;
 use super::role::{ObservedRole, permissions_policy, role_name};
 use super::url::{self, PUBLIC_INVOKE_SID, PUBLIC_URL_SID};
 use crate::package::{Package, package_function};
@@ -87,6 +88,9 @@ enum Step {
     UrlAllowPublic,
     UrlRevokePublic,
     UrlDelete,
+    QueueCreate(queues::WantedQueue),
+    QueueUpdate(String, i32),
+    QueueDelete(String),
 }
 
 /// A plan with what applying it needs.
@@ -612,6 +616,57 @@ impl AwsAdapter {
             (None, None) => {}
         }
 
+        // Queue triggers: SQS event source mappings to the stage.
+        let mapped = match (&observed, qualifier, &alias_now) {
+            (Some(_), None, _) | (Some(_), Some(_), Some(_)) => {
+                self.observe_queues(name, qualifier).await?
+            }
+            _ => Vec::new(),
+        };
+        for queue in queues::wanted(function) {
+            let queue_name = format!("queue {}", queue.name);
+            match mapped.iter().find(|m| m.name == queue.name) {
+                None => {
+                    changes.push(change(
+                        ResourceKind::Trigger,
+                        &queue_name,
+                        ChangeAction::Create,
+                        vec![format!("batch size {}", queue.batch_size)],
+                        &["CreateEventSourceMapping"],
+                    ));
+                    steps.push(Step::QueueCreate(queue));
+                }
+                Some(m) if m.batch_size != queue.batch_size => {
+                    changes.push(change(
+                        ResourceKind::Trigger,
+                        &queue_name,
+                        ChangeAction::Update,
+                        vec![format!(
+                            "batch size {} → {}",
+                            m.batch_size, queue.batch_size
+                        )],
+                        &["UpdateEventSourceMapping"],
+                    ));
+                    steps.push(Step::QueueUpdate(m.uuid.clone(), queue.batch_size));
+                }
+                Some(_) => changes.push(PlannedChange::no_op(ResourceKind::Trigger, &queue_name)),
+            }
+        }
+        let wanted_names: Vec<String> = queues::wanted(function)
+            .into_iter()
+            .map(|q| q.name)
+            .collect();
+        for m in mapped.iter().filter(|m| !wanted_names.contains(&m.name)) {
+            changes.push(change(
+                ResourceKind::Trigger,
+                &format!("queue {}", m.name),
+                ChangeAction::Delete,
+                vec!["no such `queue` trigger in functory.toml".to_owned()],
+                &["DeleteEventSourceMapping"],
+            ));
+            steps.push(Step::QueueDelete(m.uuid.clone()));
+        }
+
         let plan = DeployPlan {
             function: name.to_owned(),
             stage: options.stage.clone(),
@@ -852,6 +907,20 @@ impl AwsAdapter {
                 Step::UrlDelete => {
                     report(n, "removing the function URL".to_owned());
                     self.delete_url(name, options.stage.as_deref()).await?;
+                }
+                Step::QueueCreate(queue) => {
+                    report(n, format!("connecting queue {}", queue.name));
+                    let arn = function_arn.clone().unwrap_or_default();
+                    self.create_queue_mapping(name, options.stage.as_deref(), queue, &arn)
+                        .await?;
+                }
+                Step::QueueUpdate(uuid, batch_size) => {
+                    report(n, "updating a queue connection".to_owned());
+                    self.update_queue_mapping(uuid, *batch_size).await?;
+                }
+                Step::QueueDelete(uuid) => {
+                    report(n, "removing a queue connection".to_owned());
+                    self.delete_queue_mapping(uuid).await?;
                 }
             }
         }

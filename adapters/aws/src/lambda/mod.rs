@@ -6,6 +6,7 @@ mod invoke;
 mod logs;
 #[cfg(test)]
 mod mock_tests;
+mod queues;
 mod role;
 mod url;
 

@@ -2,7 +2,7 @@
 //! holding the manifest's permissions plus what Lambda needs to write the function's logs.
 
 use functory_adapter::{AdapterError, Result};
-use functory_core::{Function, PermissionEffect};
+use functory_core::{Function, PermissionEffect, Trigger};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -57,6 +57,25 @@ pub(crate) fn permissions_policy(function: &Function) -> Value {
             format!("arn:aws:logs:*:*:log-group:/aws/lambda/{}:*", function.name),
         ]
     })];
+    // What Lambda needs to poll the queues of `queue` triggers (CreateEventSourceMapping
+    // checks the role has it).
+    let queues: Vec<String> = function
+        .triggers
+        .iter()
+        .filter_map(|t| match t {
+            Trigger::Queue { queue, .. } if queue.starts_with("arn:") => Some(queue.clone()),
+            Trigger::Queue { queue, .. } => Some(format!("arn:aws:sqs:*:*:{queue}")),
+            _ => None,
+        })
+        .collect();
+    if !queues.is_empty() {
+        statements.push(json!({
+            "Sid": "FunctoryQueueTriggers",
+            "Effect": "Allow",
+            "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+            "Resource": queues,
+        }));
+    }
     for permission in &function.permissions {
         statements.push(json!({
             "Effect": match permission.effect {
