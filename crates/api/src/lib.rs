@@ -5,11 +5,13 @@
 //! apply manifest edits, create functions from templates, keep the crash-recovery journal,
 //! keep cloud accounts in the keychain and test them against their cloud, drive the embedded
 //! local runtime ([`local`]: serve a project, invoke, sample and saved test events, log tails),
-//! and run the security linter over the project and apply its fixes ([`lint`]).
+//! run the security linter over the project and apply its fixes ([`lint`]), and derive each
+//! handler's least-privilege policy from its code ([`analyze`]).
 //! Every failure is an [`ApiError`] with a stable code the UI can branch on.
 
 pub mod account_test;
 pub mod accounts;
+pub mod analyze;
 mod error;
 mod files;
 pub mod history;
