@@ -2,6 +2,7 @@
 //! offers headless lives here; output is one clear line per problem, or JSON with `--json`.
 
 mod accounts_command;
+mod analyze_command;
 mod history_command;
 
 use std::path::PathBuf;
@@ -73,6 +74,9 @@ enum Command {
     Logs(runtime_commands::LogsArgs),
     /// Lint IAM policies, templates and functory.toml for security problems.
     Lint(lint_command::LintArgs),
+    /// Read a function's code: its SDK calls, the IAM actions they need, the generated
+    /// least-privilege policy and what functory.toml grants beyond or short of it.
+    Analyze(analyze_command::AnalyzeArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -97,6 +101,7 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<ExitCode, ApiError> {
     match command {
         Command::Lint(args) => Ok(lint_command::run(args)),
+        Command::Analyze(args) => analyze_command::run(args),
         Command::New {
             dir,
             template,
