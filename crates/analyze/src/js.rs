@@ -55,27 +55,19 @@ struct Pass<'c, 'a, 't> {
     bindings: HashMap<String, Sym<'t>>,
 }
 
-pub fn analyze(ctx: &mut FileContext<'_>, root: Node<'_>, lang: crate::lang::Lang) {
-    let query = match crate::lang::query(lang, crate::lang::QueryKind::Sdk) {
-        Ok(query) => query,
-        Err(e) => {
-            ctx.not_understood(root, e);
-            return;
-        }
-    };
-    let captures = crate::lang::captures(query, root, ctx.text);
+pub fn analyze<'t>(ctx: &mut FileContext<'_>, captures: &[(&'static str, Node<'t>)]) {
     let mut pass = Pass {
         ctx,
         bindings: HashMap::new(),
     };
-    for (name, node, _) in &captures {
+    for (name, node) in captures {
         match *name {
             "import" => pass.import(*node),
             "binding" => pass.binding(*node),
             _ => {}
         }
     }
-    for (name, node, _) in &captures {
+    for (name, node) in captures {
         match *name {
             "new" => pass.new_expression(*node),
             "call" => pass.call(*node),

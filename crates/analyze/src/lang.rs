@@ -113,35 +113,111 @@ pub fn query(lang: Lang, kind: QueryKind) -> Result<&'static Query, String> {
         .map_err(Clone::clone)
 }
 
-pub fn parse(lang: Lang, text: &str) -> Result<Tree, String> {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&lang.language())
-        .map_err(|e| format!("the {} grammar does not load: {e}", lang.as_str()))?;
-    parser
-        .parse(text, None)
-        .ok_or_else(|| format!("the {} parser gave up", lang.as_str()))
+/// The outline and SDK queries of a language as one query, so a file's tree is traversed
+/// once: query cursors walk the whole tree, and a second walk costs as much as the first.
+pub fn combined(lang: Lang) -> Result<&'static Query, String> {
+    static CELLS: [OnceLock<Compiled>; 3] = [const { OnceLock::new() }; 3];
+    let index = match lang {
+        Lang::JavaScript => 0,
+        Lang::TypeScript => 1,
+        Lang::Python => 2,
+    };
+    CELLS[index]
+        .get_or_init(|| {
+            let source: String = QUERIES
+                .iter()
+                .filter(|(l, _, _)| *l == lang)
+                .map(|(_, _, source)| *source)
+                .collect::<Vec<_>>()
+                .join("\n");
+            Query::new(&lang.language(), &source).map_err(|e| {
+                format!(
+                    "the combined {} query does not compile at {}:{}: {}",
+                    lang.as_str(),
+                    e.row + 1,
+                    e.column + 1,
+                    e.message
+                )
+            })
+        })
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
-/// The nodes each capture of `query` matched below `root`, grouped by capture name, each group
-/// in source order.
-pub fn captures<'t>(
-    query: &'static Query,
-    root: Node<'t>,
-    text: &str,
-) -> Vec<(&'static str, Node<'t>, usize)> {
+/// What one traversal of a file's tree found: SDK-relevant nodes by capture name, in source
+/// order, and outline entries (kind, definition, name).
+#[derive(Debug, Default)]
+pub struct Scan<'t> {
+    pub sdk: Vec<(&'static str, Node<'t>)>,
+    pub outline: Vec<(&'static str, Node<'t>, Node<'t>)>,
+}
+
+pub fn scan<'t>(lang: Lang, root: Node<'t>, text: &str) -> Result<Scan<'t>, String> {
+    let query = combined(lang)?;
     let names = query.capture_names();
     let mut cursor = QueryCursor::new();
-    let mut out = Vec::new();
+    let mut out = Scan::default();
     let mut matches = cursor.matches(query, root, text.as_bytes());
     while let Some(m) = matches.next() {
-        for capture in m.captures {
-            if let Some(name) = names.get(capture.index as usize) {
-                out.push((*name, capture.node, m.pattern_index));
+        let name = m
+            .captures
+            .iter()
+            .find(|c| names.get(c.index as usize) == Some(&"name"));
+        match name {
+            Some(name) => {
+                let definition = m
+                    .captures
+                    .iter()
+                    .find(|c| names.get(c.index as usize) != Some(&"name"));
+                if let Some(definition) = definition
+                    && let Some(kind) = names.get(definition.index as usize)
+                {
+                    out.outline.push((*kind, definition.node, name.node));
+                }
+            }
+            None => {
+                for capture in m.captures {
+                    if let Some(kind) = names.get(capture.index as usize) {
+                        out.sdk.push((*kind, capture.node));
+                    }
+                }
             }
         }
     }
-    out
+    Ok(out)
+}
+
+pub fn parse(lang: Lang, text: &str) -> Result<Tree, String> {
+    // One parser per language and thread, reused: a parser keeps its allocations between
+    // files, which matters when a project has thousands of them.
+    thread_local! {
+        static PARSERS: std::cell::RefCell<[Option<Parser>; 3]> =
+            const { std::cell::RefCell::new([None, None, None]) };
+    }
+    let index = match lang {
+        Lang::JavaScript => 0,
+        Lang::TypeScript => 1,
+        Lang::Python => 2,
+    };
+    PARSERS.with(|cell| {
+        let mut parsers = cell
+            .try_borrow_mut()
+            .map_err(|_| "the parser is busy on this thread".to_owned())?;
+        let slot = &mut parsers[index];
+        if slot.is_none() {
+            let mut parser = Parser::new();
+            parser
+                .set_language(&lang.language())
+                .map_err(|e| format!("the {} grammar does not load: {e}", lang.as_str()))?;
+            *slot = Some(parser);
+        }
+        let parser = slot
+            .as_mut()
+            .ok_or_else(|| format!("no {} parser", lang.as_str()))?;
+        parser
+            .parse(text, None)
+            .ok_or_else(|| format!("the {} parser gave up", lang.as_str()))
+    })
 }
 
 #[cfg(test)]
@@ -152,6 +228,9 @@ mod tests {
     fn every_query_compiles() {
         for (lang, kind, _) in QUERIES {
             if let Err(e) = query(*lang, *kind) {
+                panic!("{e}");
+            }
+            if let Err(e) = combined(*lang) {
                 panic!("{e}");
             }
         }

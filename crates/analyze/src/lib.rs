@@ -235,11 +235,18 @@ pub fn analyze_file(
         }
     };
     let root = tree.root_node();
+    let scan = match lang::scan(lang, root, text) {
+        Ok(scan) => scan,
+        Err(e) => {
+            ctx.not_understood(root, e);
+            lang::Scan::default()
+        }
+    };
     match lang {
-        Lang::Python => python::analyze(&mut ctx, root),
-        Lang::JavaScript | Lang::TypeScript => js::analyze(&mut ctx, root, lang),
+        Lang::Python => python::analyze(&mut ctx, &scan.sdk),
+        Lang::JavaScript | Lang::TypeScript => js::analyze(&mut ctx, &scan.sdk),
     }
-    let outline = outline::outline(&ctx, root, lang);
+    let outline = outline::outline(&ctx, root, lang, &scan.outline);
     let parse_problems = context::parse_problems(root, &ctx.index, path, text);
     let handler = export.map(|export| match lang {
         Lang::Python => outline::check_python_handler(&ctx, root, export),

@@ -1,38 +1,25 @@
 //! The outline of a file (functions, classes, methods, exports) and the handler check.
 
-use streaming_iterator::StreamingIterator;
-use tree_sitter::{Node, QueryCursor};
+use tree_sitter::Node;
 
 use crate::context::FileContext;
-use crate::lang::{Lang, QueryKind, query};
+use crate::lang::Lang;
 use crate::model::{HandlerProblem, HandlerProblemKind, Location, OutlineItem, OutlineKind};
 
-pub fn outline(ctx: &FileContext<'_>, root: Node<'_>, lang: Lang) -> Vec<OutlineItem> {
-    let Ok(query) = query(lang, QueryKind::Outline) else {
-        return Vec::new();
-    };
-    let names = query.capture_names();
+pub fn outline(
+    ctx: &FileContext<'_>,
+    root: Node<'_>,
+    lang: Lang,
+    found: &[(&'static str, Node<'_>, Node<'_>)],
+) -> Vec<OutlineItem> {
     let exports = match lang {
         Lang::Python => Vec::new(),
         _ => js_exports(ctx, root),
     };
     let mut items = Vec::new();
-    let mut cursor = QueryCursor::new();
-    let mut matches = cursor.matches(query, root, ctx.text.as_bytes());
-    while let Some(m) = matches.next() {
-        let mut name = None;
-        let mut definition = None;
-        for capture in m.captures {
-            match names.get(capture.index as usize).copied() {
-                Some("name") => name = Some(capture.node),
-                Some(kind) => definition = Some((kind, capture.node)),
-                None => {}
-            }
-        }
-        let (Some(name), Some((kind, node))) = (name, definition) else {
-            continue;
-        };
-        let kind = match kind {
+    for (kind, node, name) in found {
+        let (node, name) = (*node, *name);
+        let kind = match *kind {
             "class" => OutlineKind::Class,
             "method" => OutlineKind::Method,
             "interface" => OutlineKind::Interface,

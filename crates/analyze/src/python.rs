@@ -44,27 +44,19 @@ struct Pass<'c, 'a, 't> {
     bindings: HashMap<String, Sym<'t>>,
 }
 
-pub fn analyze(ctx: &mut FileContext<'_>, root: Node<'_>) {
-    let query = match crate::lang::query(crate::lang::Lang::Python, crate::lang::QueryKind::Sdk) {
-        Ok(query) => query,
-        Err(e) => {
-            ctx.not_understood(root, e);
-            return;
-        }
-    };
-    let captures = crate::lang::captures(query, root, ctx.text);
+pub fn analyze<'t>(ctx: &mut FileContext<'_>, captures: &[(&'static str, Node<'t>)]) {
     let mut pass = Pass {
         ctx,
         bindings: HashMap::new(),
     };
-    for (name, node, _) in &captures {
+    for (name, node) in captures {
         match *name {
             "import" => pass.import(*node),
             "binding" => pass.assignment(*node),
             _ => {}
         }
     }
-    for (name, node, _) in &captures {
+    for (name, node) in captures {
         if *name == "call" {
             pass.call(*node);
         }
