@@ -66,6 +66,7 @@ fn main() {
     }
     let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
     let env = Env::default();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let mut times: Vec<Duration> = Vec::new();
     let mut cpu: Vec<Duration> = Vec::new();
     let mut calls = 0;
@@ -119,7 +120,32 @@ fn main() {
         parse_times.push(start.elapsed());
     }
     parse_times.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    // Parsing CPU time per language, one pass, to see where the time goes.
+    let mut per_language = Vec::new();
+    for lang in [
+        functory_analyze::Lang::JavaScript,
+        functory_analyze::Lang::TypeScript,
+        functory_analyze::Lang::Python,
+    ] {
+        let mine: Vec<&(String, String)> = files
+            .iter()
+            .filter(|(p, _)| functory_analyze::Lang::of_path(p) == Some(lang))
+            .collect();
+        let lines: usize = mine.iter().map(|(_, t)| t.lines().count()).sum();
+        let bytes: usize = mine.iter().map(|(_, t)| t.len()).sum();
+        let before = thread_cpu();
+        for (_, text) in &mine {
+            let _ = functory_analyze::lang::parse(lang, text);
+        }
+        if let (Some(a), Some(b)) = (before, thread_cpu()) {
+            per_language.push(format!(
+                "{}: {lines} lines, {:.1} MB, {:.0} ms",
+                lang.as_str(),
+                bytes as f64 / 1e6,
+                ms(b.saturating_sub(a))
+            ));
+        }
+    }
     println!(
         "{lines} lines in {} files ({:.1} MB), {calls} SDK calls, {unknown} not understood",
         files.len(),
@@ -144,6 +170,7 @@ fn main() {
         ms(parallel[0]),
         ms(parallel[parallel.len() - 1])
     );
+    println!("parsing CPU time per language: {}", per_language.join("; "));
     println!(
         "parsing alone: median {:.0} ms",
         ms(parse_times[parse_times.len() / 2])

@@ -155,6 +155,7 @@ pub fn analyze_function(
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     calls.sort_by(|a, b| a.location.cmp(&b.location));
+    use_storage_trigger_bucket(function, &mut calls);
     calls.extend(policy::trigger_needs(function, manifest));
     not_understood.sort_by(|a, b| a.location.cmp(&b.location));
     let required = policy::required(&calls);
@@ -172,6 +173,45 @@ pub fn analyze_function(
         required,
         policy: generated,
         comparison,
+    }
+}
+
+/// A bucket read from an S3 event (`record.s3.bucket.name`) is the bucket of the function's
+/// storage trigger, when it has exactly one: the event can name no other.
+fn use_storage_trigger_bucket(function: &Function, calls: &mut [SdkCall]) {
+    let buckets: Vec<(&str, Option<&str>)> = function
+        .triggers
+        .iter()
+        .filter_map(|t| match t {
+            functory_core::Trigger::Storage { bucket, prefix, .. } => {
+                Some((bucket.as_str(), prefix.as_deref()))
+            }
+            _ => None,
+        })
+        .collect();
+    let [(bucket, prefix)] = buckets.as_slice() else {
+        return;
+    };
+    let catalogue = functory_lint::Catalogue::get();
+    for call in calls.iter_mut().filter(|c| c.service == "s3") {
+        for (action, resource) in call.actions.iter().zip(call.resources.iter_mut()) {
+            let from_event = resource.arn == "*"
+                && (resource.reason.contains(".s3.bucket.name")
+                    || resource.reason.contains("[\"s3\"][\"bucket\"][\"name\"]"));
+            if !from_event {
+                continue;
+            }
+            let object_level = catalogue.action(action).is_some_and(|(service, entry)| {
+                service.resource_types_of(entry).any(|r| r.name == "object")
+            });
+            resource.arn = if object_level {
+                format!("arn:aws:s3:::{bucket}/{}*", prefix.unwrap_or_default())
+            } else {
+                format!("arn:aws:s3:::{bucket}")
+            };
+            resource.reason =
+                format!("the bucket of the storage trigger ({bucket}), which the event names");
+        }
     }
 }
 
