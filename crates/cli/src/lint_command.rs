@@ -413,6 +413,25 @@ fn explain(code: &str, format: Format) -> Result<ExitCode, String> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some((code, name, severity, summary)) = functory_analyze::CODES
+        .iter()
+        .find(|(c, ..)| c.eq_ignore_ascii_case(code))
+    {
+        if format == Format::Json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "code": code, "name": name, "severity": severity, "summary": summary,
+                }))
+                .unwrap_or_default()
+            );
+        } else {
+            println!(
+                "# {code} {name}\n\nSeverity: {severity}. Reported by `functory analyze` and `functory lint` for each function of a linted functory.toml.\n\n{summary}"
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let Some(rule) = rule(code) else {
         return Err(format!(
             "no rule `{code}`; `functory lint --explain` lists them"

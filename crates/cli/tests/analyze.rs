@@ -131,6 +131,18 @@ fn lint_includes_the_analyzer_findings_with_positions() {
         out.contains("orders/api.py:30:9: LPA001 dynamodb:UpdateItem on arn:aws:dynamodb:*:*:table/orders is not granted"),
         "{out}"
     );
+    // Analyzer findings honour the manifest's suppressions like the linter's.
+    let manifest = dir.path().join("functory.toml");
+    let mut text_of_manifest = std::fs::read_to_string(&manifest).expect("read");
+    text_of_manifest.push_str("\n[[lint.suppress]]\ncode = \"LPA001\"\nfunction = \"orders\"\nreason = \"granted by the platform team's role\"\n");
+    std::fs::write(&manifest, text_of_manifest).expect("write");
+    let output = functory(&["lint"], dir.path());
+    let out = text(&output.stdout);
+    assert!(!out.contains("LPA001"), "{out}");
+    assert!(!out.contains("LNT001"), "{out}");
+    let output = functory(&["lint", "--explain", "LPA002"], dir.path());
+    assert!(text(&output.stdout).starts_with("# LPA002 unused-permission"));
+
     let output = functory(
         &["lint", "--ignore", "LPA001", "--format", "json"],
         dir.path(),
