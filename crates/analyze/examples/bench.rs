@@ -170,6 +170,18 @@ fn main() {
         ms(parallel[0]),
         ms(parallel[parallel.len() - 1])
     );
+    // Parsing plus the one query traversal, without the interpretation.
+    let before = thread_cpu();
+    for (path, text) in &files {
+        if let Some(lang) = functory_analyze::Lang::of_path(path)
+            && let Ok(tree) = functory_analyze::lang::parse(lang, text)
+        {
+            let _ = functory_analyze::lang::scan(lang, tree.root_node(), text);
+        }
+    }
+    if let (Some(a), Some(b)) = (before, thread_cpu()) {
+        println!("parsing + query, CPU time: {:.0} ms", ms(b.saturating_sub(a)));
+    }
     println!("parsing CPU time per language: {}", per_language.join("; "));
     println!(
         "parsing alone: median {:.0} ms",

@@ -113,38 +113,95 @@ pub fn query(lang: Lang, kind: QueryKind) -> Result<&'static Query, String> {
         .map_err(Clone::clone)
 }
 
-/// The outline and SDK queries of a language as one query, so a file's tree is traversed
-/// once: query cursors walk the whole tree, and a second walk costs as much as the first.
-pub fn combined(lang: Lang) -> Result<&'static Query, String> {
-    static CELLS: [OnceLock<Compiled>; 3] = [const { OnceLock::new() }; 3];
-    let index = match lang {
+fn lang_index(lang: Lang) -> usize {
+    match lang {
         Lang::JavaScript => 0,
         Lang::TypeScript => 1,
         Lang::Python => 2,
-    };
-    CELLS[index]
+    }
+}
+
+fn source_of(lang: Lang, kind: QueryKind) -> &'static str {
+    QUERIES
+        .iter()
+        .find(|(l, k, _)| *l == lang && *k == kind)
+        .map_or("", |(_, _, source)| *source)
+}
+
+/// The SDK query as a table from node kind id to capture name.
+///
+/// The SDK query only names node kinds (`(call_expression) @call`): it selects every node of
+/// those kinds. A query cursor does that at the cost of a second parse (it tracks pattern
+/// states at every node); a plain cursor walk that looks the kind up in this table does the
+/// same selection for a fraction of it. The query is still compiled (and tested), so the file
+/// stays a real query.
+pub fn sdk_table(lang: Lang) -> Result<&'static [Option<&'static str>], String> {
+    static CELLS: [OnceLock<Result<Vec<Option<&'static str>>, String>>; 3] =
+        [const { OnceLock::new() }; 3];
+    CELLS[lang_index(lang)]
         .get_or_init(|| {
-            let source: String = QUERIES
-                .iter()
-                .filter(|(l, _, _)| *l == lang)
-                .map(|(_, _, source)| *source)
-                .collect::<Vec<_>>()
-                .join("\n");
-            Query::new(&lang.language(), &source).map_err(|e| {
-                format!(
-                    "the combined {} query does not compile at {}:{}: {}",
-                    lang.as_str(),
-                    e.row + 1,
-                    e.column + 1,
-                    e.message
-                )
-            })
+            query(lang, QueryKind::Sdk)?;
+            let language = lang.language();
+            let mut table = vec![None; language.node_kind_count()];
+            for (number, line) in source_of(lang, QueryKind::Sdk).lines().enumerate() {
+                let line = line.trim();
+                if line.is_empty() || line.starts_with(';') {
+                    continue;
+                }
+                // `(kind) @capture`
+                let parsed = line
+                    .strip_prefix('(')
+                    .and_then(|rest| rest.split_once(')'))
+                    .and_then(|(kind, rest)| {
+                        Some((kind.trim(), rest.trim().strip_prefix('@')?.trim()))
+                    });
+                let Some((kind, capture)) = parsed else {
+                    return Err(format!(
+                        "the {} SDK query, line {}: expected `(node_kind) @capture`",
+                        lang.as_str(),
+                        number + 1
+                    ));
+                };
+                let capture: &'static str = match capture {
+                    "import" => "import",
+                    "binding" => "binding",
+                    "new" => "new",
+                    "call" => "call",
+                    other => {
+                        return Err(format!(
+                            "the {} SDK query, line {}: unknown capture @{other}",
+                            lang.as_str(),
+                            number + 1
+                        ));
+                    }
+                };
+                // Some kinds have several ids (aliases); mark every id with that name.
+                let mut found = false;
+                for id in 0..language.node_kind_count() {
+                    let Ok(id) = u16::try_from(id) else { break };
+                    if language.node_kind_is_named(id)
+                        && language.node_kind_for_id(id) == Some(kind)
+                    {
+                        table[usize::from(id)] = Some(capture);
+                        found = true;
+                    }
+                }
+                if !found {
+                    return Err(format!(
+                        "the {} SDK query, line {}: no node kind `{kind}`",
+                        lang.as_str(),
+                        number + 1
+                    ));
+                }
+            }
+            Ok(table)
         })
         .as_ref()
+        .map(Vec::as_slice)
         .map_err(Clone::clone)
 }
 
-/// What one traversal of a file's tree found: SDK-relevant nodes by capture name, in source
+/// What one pass over a file's tree found: SDK-relevant nodes by capture name, in source
 /// order, and outline entries (kind, definition, name).
 #[derive(Debug, Default)]
 pub struct Scan<'t> {
@@ -152,36 +209,47 @@ pub struct Scan<'t> {
     pub outline: Vec<(&'static str, Node<'t>, Node<'t>)>,
 }
 
+/// How deep an outline entry may start: class > body > method, under an export or a decorator.
+const OUTLINE_DEPTH: u32 = 5;
+
 pub fn scan<'t>(lang: Lang, root: Node<'t>, text: &str) -> Result<Scan<'t>, String> {
-    let query = combined(lang)?;
-    let names = query.capture_names();
-    let mut cursor = QueryCursor::new();
     let mut out = Scan::default();
-    let mut matches = cursor.matches(query, root, text.as_bytes());
+    let table = sdk_table(lang)?;
+    let mut cursor = root.walk();
+    'walk: loop {
+        let node = cursor.node();
+        if let Some(Some(capture)) = table.get(usize::from(node.kind_id())) {
+            out.sdk.push((*capture, node));
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+
+    // The outline query only looks near the top of the tree, so its cursor does not walk it all.
+    let outline = query(lang, QueryKind::Outline)?;
+    let names = outline.capture_names();
+    let mut cursor = QueryCursor::new();
+    cursor.set_max_start_depth(Some(OUTLINE_DEPTH));
+    let mut matches = cursor.matches(outline, root, text.as_bytes());
     while let Some(m) = matches.next() {
         let name = m
             .captures
             .iter()
             .find(|c| names.get(c.index as usize) == Some(&"name"));
-        match name {
-            Some(name) => {
-                let definition = m
-                    .captures
-                    .iter()
-                    .find(|c| names.get(c.index as usize) != Some(&"name"));
-                if let Some(definition) = definition
-                    && let Some(kind) = names.get(definition.index as usize)
-                {
-                    out.outline.push((*kind, definition.node, name.node));
-                }
-            }
-            None => {
-                for capture in m.captures {
-                    if let Some(kind) = names.get(capture.index as usize) {
-                        out.sdk.push((*kind, capture.node));
-                    }
-                }
-            }
+        let definition = m
+            .captures
+            .iter()
+            .find(|c| names.get(c.index as usize) != Some(&"name"));
+        if let (Some(name), Some(definition)) = (name, definition)
+            && let Some(kind) = names.get(definition.index as usize)
+        {
+            out.outline.push((*kind, definition.node, name.node));
         }
     }
     Ok(out)
@@ -194,11 +262,7 @@ pub fn parse(lang: Lang, text: &str) -> Result<Tree, String> {
         static PARSERS: std::cell::RefCell<[Option<Parser>; 3]> =
             const { std::cell::RefCell::new([None, None, None]) };
     }
-    let index = match lang {
-        Lang::JavaScript => 0,
-        Lang::TypeScript => 1,
-        Lang::Python => 2,
-    };
+    let index = lang_index(lang);
     PARSERS.with(|cell| {
         let mut parsers = cell
             .try_borrow_mut()
@@ -230,7 +294,7 @@ mod tests {
             if let Err(e) = query(*lang, *kind) {
                 panic!("{e}");
             }
-            if let Err(e) = combined(*lang) {
+            if let Err(e) = sdk_table(*lang) {
                 panic!("{e}");
             }
         }
