@@ -180,7 +180,10 @@ fn main() {
         }
     }
     if let (Some(a), Some(b)) = (before, thread_cpu()) {
-        println!("parsing + query, CPU time: {:.0} ms", ms(b.saturating_sub(a)));
+        println!(
+            "parsing + query, CPU time: {:.0} ms",
+            ms(b.saturating_sub(a))
+        );
     }
     println!("parsing CPU time per language: {}", per_language.join("; "));
     println!(

@@ -128,6 +128,9 @@ fn source_of(lang: Lang, kind: QueryKind) -> &'static str {
         .map_or("", |(_, _, source)| *source)
 }
 
+/// Capture names indexed by node kind id, or why the SDK query could not be read.
+type KindTable = Result<Vec<Option<&'static str>>, String>;
+
 /// The SDK query as a table from node kind id to capture name.
 ///
 /// The SDK query only names node kinds (`(call_expression) @call`): it selects every node of
@@ -136,8 +139,7 @@ fn source_of(lang: Lang, kind: QueryKind) -> &'static str {
 /// same selection for a fraction of it. The query is still compiled (and tested), so the file
 /// stays a real query.
 pub fn sdk_table(lang: Lang) -> Result<&'static [Option<&'static str>], String> {
-    static CELLS: [OnceLock<Result<Vec<Option<&'static str>>, String>>; 3] =
-        [const { OnceLock::new() }; 3];
+    static CELLS: [OnceLock<KindTable>; 3] = [const { OnceLock::new() }; 3];
     CELLS[lang_index(lang)]
         .get_or_init(|| {
             query(lang, QueryKind::Sdk)?;
