@@ -67,13 +67,16 @@ fn main() {
     let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
     let env = Env::default();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let mut times: Vec<Duration> = Vec::new();
-    let mut cpu: Vec<Duration> = Vec::new();
+    let parse_all = || {
+        for (path, text) in &files {
+            if let Some(lang) = functory_analyze::Lang::of_path(path) {
+                let _ = functory_analyze::lang::parse(lang, text);
+            }
+        }
+    };
     let mut calls = 0;
     let mut unknown = 0;
-    for _ in 0..runs {
-        let start = Instant::now();
-        let cpu_start = thread_cpu();
+    let mut analyse_all = || {
         calls = 0;
         unknown = 0;
         for (path, text) in &files {
@@ -82,21 +85,33 @@ fn main() {
                 unknown += result.unknown.len();
             }
         }
-        times.push(start.elapsed());
-        if let (Some(a), Some(b)) = (cpu_start, thread_cpu()) {
-            cpu.push(b.saturating_sub(a));
-        }
-    }
-    times.sort();
-    cpu.sort();
-    // The same work spread over every core, as `analyze_project` could: files are independent.
+    };
+    // Warm up: the mapping, the IAM catalogue and the queries load once per process.
+    analyse_all();
+    // Each run times parsing alone, the whole analysis on one thread, and the analysis on every
+    // core, back to back, so a machine shared with other work slows all three alike.
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let mut parallel: Vec<Duration> = Vec::new();
+    let (mut parse, mut parse_cpu, mut one, mut one_cpu, mut all) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
+        let (start, cpu) = (Instant::now(), thread_cpu());
+        parse_all();
+        parse.push(start.elapsed());
+        if let (Some(a), Some(b)) = (cpu, thread_cpu()) {
+            parse_cpu.push(b.saturating_sub(a));
+        }
+
+        let (start, cpu) = (Instant::now(), thread_cpu());
+        analyse_all();
+        one.push(start.elapsed());
+        if let (Some(a), Some(b)) = (cpu, thread_cpu()) {
+            one_cpu.push(b.saturating_sub(a));
+        }
+
         let start = Instant::now();
-        let chunk = files.len().div_ceil(threads);
+        let chunk = files.len().div_ceil(threads).max(1);
         std::thread::scope(|scope| {
-            for part in files.chunks(chunk.max(1)) {
+            for part in files.chunks(chunk) {
                 let env = &env;
                 scope.spawn(move || {
                     for (path, text) in part {
@@ -105,89 +120,25 @@ fn main() {
                 });
             }
         });
-        parallel.push(start.elapsed());
+        all.push(start.elapsed());
     }
-    parallel.sort();
-    // The share of the time tree-sitter's parsing takes, for comparison.
-    let mut parse_times: Vec<Duration> = Vec::new();
-    for _ in 0..runs {
-        let start = Instant::now();
-        for (path, text) in &files {
-            if let Some(lang) = functory_analyze::Lang::of_path(path) {
-                let _ = functory_analyze::lang::parse(lang, text);
-            }
-        }
-        parse_times.push(start.elapsed());
-    }
-    parse_times.sort();
-    // Parsing CPU time per language, one pass, to see where the time goes.
-    let mut per_language = Vec::new();
-    for lang in [
-        functory_analyze::Lang::JavaScript,
-        functory_analyze::Lang::TypeScript,
-        functory_analyze::Lang::Python,
-    ] {
-        let mine: Vec<&(String, String)> = files
-            .iter()
-            .filter(|(p, _)| functory_analyze::Lang::of_path(p) == Some(lang))
-            .collect();
-        let lines: usize = mine.iter().map(|(_, t)| t.lines().count()).sum();
-        let bytes: usize = mine.iter().map(|(_, t)| t.len()).sum();
-        let before = thread_cpu();
-        for (_, text) in &mine {
-            let _ = functory_analyze::lang::parse(lang, text);
-        }
-        if let (Some(a), Some(b)) = (before, thread_cpu()) {
-            per_language.push(format!(
-                "{}: {lines} lines, {:.1} MB, {:.0} ms",
-                lang.as_str(),
-                bytes as f64 / 1e6,
-                ms(b.saturating_sub(a))
-            ));
-        }
-    }
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        v.get(v.len() / 2).map_or(0.0, |d| ms(*d))
+    };
+    let min = |v: &[Duration]| v.first().map_or(0.0, |d| ms(*d));
     println!(
-        "{lines} lines in {} files ({:.1} MB), {calls} SDK calls, {unknown} not understood",
+        "{lines} lines in {} files ({:.1} MB), {calls} SDK calls, {unknown} not understood, {runs} runs",
         files.len(),
         bytes as f64 / 1e6
     );
-    println!(
-        "analysis, one thread, {runs} runs: median {:.0} ms, min {:.0} ms, max {:.0} ms",
-        ms(times[times.len() / 2]),
-        ms(times[0]),
-        ms(times[times.len() - 1])
-    );
-    if !cpu.is_empty() {
-        println!(
-            "analysis, one thread, CPU time: median {:.0} ms, min {:.0} ms",
-            ms(cpu[cpu.len() / 2]),
-            ms(cpu[0])
-        );
-    }
-    println!(
-        "analysis, {threads} threads, {runs} runs: median {:.0} ms, min {:.0} ms, max {:.0} ms",
-        ms(parallel[parallel.len() / 2]),
-        ms(parallel[0]),
-        ms(parallel[parallel.len() - 1])
-    );
-    // Parsing plus the one query traversal, without the interpretation.
-    let before = thread_cpu();
-    for (path, text) in &files {
-        if let Some(lang) = functory_analyze::Lang::of_path(path)
-            && let Ok(tree) = functory_analyze::lang::parse(lang, text)
-        {
-            let _ = functory_analyze::lang::scan(lang, tree.root_node(), text);
-        }
-    }
-    if let (Some(a), Some(b)) = (before, thread_cpu()) {
-        println!(
-            "parsing + query, CPU time: {:.0} ms",
-            ms(b.saturating_sub(a))
-        );
-    }
-    println!("parsing CPU time per language: {}", per_language.join("; "));
-    println!(
-        "parsing alone: median {:.0} ms",
-        ms(parse_times[parse_times.len() / 2])
-    );
+    let m = median(&mut parse);
+    let c = median(&mut parse_cpu);
+    println!("parsing only, 1 thread:   median {m:.0} ms (CPU {c:.0} ms), min {:.0} ms", min(&parse));
+    let m = median(&mut one);
+    let c = median(&mut one_cpu);
+    println!("analysis, 1 thread:       median {m:.0} ms (CPU {c:.0} ms), min {:.0} ms", min(&one));
+    let m = median(&mut all);
+    println!("analysis, {threads} threads:       median {m:.0} ms, min {:.0} ms", min(&all));
+
 }
