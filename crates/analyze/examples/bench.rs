@@ -134,11 +134,19 @@ fn main() {
     );
     let m = median(&mut parse);
     let c = median(&mut parse_cpu);
-    println!("parsing only, 1 thread:   median {m:.0} ms (CPU {c:.0} ms), min {:.0} ms", min(&parse));
+    println!(
+        "parsing only, 1 thread:   median {m:.0} ms (CPU {c:.0} ms), min {:.0} ms",
+        min(&parse)
+    );
     let m = median(&mut one);
     let c = median(&mut one_cpu);
-    println!("analysis, 1 thread:       median {m:.0} ms (CPU {c:.0} ms), min {:.0} ms", min(&one));
+    println!(
+        "analysis, 1 thread:       median {m:.0} ms (CPU {c:.0} ms), min {:.0} ms",
+        min(&one)
+    );
     let m = median(&mut all);
-    println!("analysis, {threads} threads:       median {m:.0} ms, min {:.0} ms", min(&all));
-
+    println!(
+        "analysis, {threads} threads:       median {m:.0} ms, min {:.0} ms",
+        min(&all)
+    );
 }

@@ -53,12 +53,19 @@ enum Sym<'t> {
 struct Pass<'c, 'a, 't> {
     ctx: &'c mut FileContext<'a>,
     bindings: HashMap<String, Sym<'t>>,
+    /// How deep `eval`/`eval_str` recurse: generated code can nest expressions thousands deep,
+    /// and a stack overflow would abort the app.
+    depth: std::cell::Cell<u32>,
 }
+
+/// Deeper expressions are "known only at run time"; handler code never nests this far.
+const MAX_DEPTH: u32 = 100;
 
 pub fn analyze<'t>(ctx: &mut FileContext<'_>, captures: &[(&'static str, Node<'t>)]) {
     let mut pass = Pass {
         ctx,
         bindings: HashMap::new(),
+        depth: std::cell::Cell::new(0),
     };
     for (name, node) in captures {
         match *name {
@@ -305,6 +312,16 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
     }
 
     fn eval(&self, node: Node<'t>) -> Sym<'t> {
+        if self.depth.get() >= MAX_DEPTH {
+            return Sym::Other;
+        }
+        self.depth.set(self.depth.get() + 1);
+        let sym = self.eval_inner(node);
+        self.depth.set(self.depth.get().saturating_sub(1));
+        sym
+    }
+
+    fn eval_inner(&self, node: Node<'t>) -> Sym<'t> {
         match node.kind() {
             "identifier" => self
                 .bindings
@@ -378,6 +395,16 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
     }
 
     fn eval_str(&self, node: Node<'_>) -> Resolved {
+        if self.depth.get() >= MAX_DEPTH {
+            return Resolved::unknown("is nested too deeply to follow");
+        }
+        self.depth.set(self.depth.get() + 1);
+        let resolved = self.eval_str_inner(node);
+        self.depth.set(self.depth.get().saturating_sub(1));
+        resolved
+    }
+
+    fn eval_str_inner(&self, node: Node<'_>) -> Resolved {
         match node.kind() {
             "string" => Resolved::literal(string_content(self.ctx, node)),
             "template_string" => {
