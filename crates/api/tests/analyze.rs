@@ -169,3 +169,34 @@ fn outlines_a_file() {
             .any(|i| i.name == "handler" && i.exported)
     );
 }
+
+#[test]
+fn the_session_offers_the_analysis_of_the_open_project() {
+    use functory_api::session::{LaunchRequest, Session};
+
+    let data = tempfile::tempdir().expect("tempdir");
+    let dir = tempfile::tempdir().expect("tempdir");
+    project(dir.path());
+    let session = Session::new(data.path(), LaunchRequest::Nothing);
+    session
+        .open_project(&dir.path().display().to_string())
+        .expect("open");
+    let analysis = session.analyze_function("worker").expect("analysis");
+    assert_eq!(analysis.analysis.calls.len(), 2);
+    assert_eq!(session.analyze_project().expect("all").functions.len(), 2);
+    let preview = session.preview_generated_policy("worker").expect("preview");
+    let view = session
+        .set_permissions("worker", preview.permissions.clone())
+        .expect("set");
+    let worker = view
+        .manifest
+        .manifest
+        .expect("manifest")
+        .functions
+        .into_iter()
+        .find(|f| f.name == "worker")
+        .expect("worker");
+    assert_eq!(worker.permissions, preview.permissions);
+    let outline = session.outline_file("app.py").expect("outline");
+    assert_eq!(outline.outline.len(), 1);
+}
