@@ -5,12 +5,14 @@
 //! apply manifest edits, create functions from templates, keep the crash-recovery journal,
 //! keep cloud accounts in the keychain and test them against their cloud, drive the embedded
 //! local runtime ([`local`]: serve a project, invoke, sample and saved test events, log tails),
-//! run the security linter over the project and apply its fixes ([`lint`]), and check
-//! triggers and remember the trigger canvas's layout ([`triggers`]).
+//! run the security linter over the project and apply its fixes ([`lint`]), derive each
+//! handler's least-privilege policy from its code ([`analyze`]), check triggers and remember
+//! the trigger canvas's layout ([`triggers`]), and deploy to cloud targets ([`cloud`]).
 //! Every failure is an [`ApiError`] with a stable code the UI can branch on.
 
 pub mod account_test;
 pub mod accounts;
+pub mod analyze;
 pub mod cloud;
 mod error;
 mod files;

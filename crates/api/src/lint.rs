@@ -159,6 +159,32 @@ pub fn lint_project(project: &Project) -> Result<LintReport, ApiError> {
             });
         }
     }
+    // The code-aware analyzer's findings (LPA…) sit next to the linter's, with the same
+    // manifest suppressions.
+    for mut finding in crate::analyze::project_findings(project) {
+        let code = functory_analyze::CODES
+            .iter()
+            .find(|(c, ..)| *c == finding.code)
+            .map_or("", |(c, ..)| *c);
+        let probe = Finding {
+            code,
+            severity: functory_lint::Severity::Info,
+            message: String::new(),
+            span: functory_lint::parse::Span::new(0, 0),
+            fix: None,
+            note: None,
+            context: None,
+            function: finding.function.clone(),
+            suppressed: None,
+        };
+        if let Some(s) = suppressions
+            .iter()
+            .find(|s| s.covers(&probe, &finding.file))
+        {
+            finding.suppressed = Some(s.reason.clone());
+        }
+        findings.push(finding);
+    }
     Ok(LintReport {
         findings,
         files: u32::try_from(paths.len()).unwrap_or(u32::MAX),
@@ -283,7 +309,7 @@ pub fn apply_fix(project: &Project, id: &str, confirm: bool) -> Result<(), ApiEr
 }
 
 /// The changed block of lines with one line of context on each side.
-fn line_diff(before: &str, after: &str) -> String {
+pub(crate) fn line_diff(before: &str, after: &str) -> String {
     let old: Vec<&str> = before.lines().collect();
     let new: Vec<&str> = after.lines().collect();
     let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();

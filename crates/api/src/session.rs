@@ -8,8 +8,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use functory_core::ManifestEdit;
+use functory_analyze::FileAnalysis;
 use functory_core::template::FunctionTemplate;
+use functory_core::{ManifestEdit, Permission};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -18,6 +19,9 @@ use functory_vault::AccountSummary;
 
 use crate::account_test::AccountTestResult;
 use crate::accounts::{AccountInput, Accounts, AwsProfile, aws_config_paths, aws_profiles};
+use crate::analyze::{
+    self, AccessDeniedHelp, FunctionAnalysis, PermissionsPreview, ProjectAnalysis,
+};
 use crate::cloud;
 use crate::error::{ApiError, ErrorCode};
 use crate::files::FileContent;
@@ -653,6 +657,49 @@ impl Session {
         let project = self.current()?;
         lint::apply_fix(&project, finding_id, confirm)?;
         project.view()
+    }
+
+    /// The code-aware analysis of one function of the open project.
+    pub fn analyze_function(&self, function: &str) -> Result<FunctionAnalysis, ApiError> {
+        tracing::debug!(function, "analyze_function");
+        analyze::analyze(&self.current()?, function)
+    }
+
+    /// The code-aware analysis of every function of the open project.
+    pub fn analyze_project(&self) -> Result<ProjectAnalysis, ApiError> {
+        analyze::analyze_project(&self.current()?)
+    }
+
+    /// What "use the generated policy" would change in functory.toml.
+    pub fn preview_generated_policy(&self, function: &str) -> Result<PermissionsPreview, ApiError> {
+        analyze::preview_generated_policy(&self.current()?, function)
+    }
+
+    /// Replaces the function's permissions with the previewed ones (the generated policy, or an
+    /// AccessDenied explanation's proposal).
+    pub fn set_permissions(
+        &self,
+        function: &str,
+        permissions: Vec<Permission>,
+    ) -> Result<ProjectView, ApiError> {
+        tracing::debug!(function, "set_permissions");
+        let project = self.current()?;
+        analyze::set_permissions(&project, function, permissions)?;
+        project.view()
+    }
+
+    /// Explains an AccessDenied text from an invoke result or a log line of `function`.
+    pub fn explain_access_denied(
+        &self,
+        function: &str,
+        text: &str,
+    ) -> Result<AccessDeniedHelp, ApiError> {
+        analyze::explain_access_denied(&self.current()?, function, text)
+    }
+
+    /// The outline of one file of the open project, for the editor.
+    pub fn outline_file(&self, path: &str) -> Result<FileAnalysis, ApiError> {
+        analyze::outline(&self.current()?, path)
     }
 
     pub fn history_diff(

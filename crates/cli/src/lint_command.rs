@@ -135,16 +135,23 @@ fn run_inner(args: LintArgs) -> Result<ExitCode, String> {
         fixed += applied;
         reports.push(report);
     }
+    let linted_files = reports.len();
+    add_analyzer_findings(&mut reports, &files, &options);
     apply_project_suppressions(&mut reports, &files, &roots);
 
-    let located: Vec<LocatedFinding> = reports.iter().flat_map(locate).collect();
+    let mut located: Vec<LocatedFinding> = reports.iter().flat_map(locate).collect();
+    for finding in &mut located {
+        if finding.name.is_empty() {
+            finding.name = functory_analyze::findings::rule_name(finding.code);
+        }
+    }
     match args.format {
         Format::Text => {
             print!("{}", render_text(&located));
             if fixed > 0 {
                 println!("fixed {fixed} finding{}", if fixed == 1 { "" } else { "s" });
             }
-            print!("{}", render_summary(&located, reports.len()));
+            print!("{}", render_summary(&located, linted_files));
         }
         Format::Json => println!("{}", render_json(&located)),
         Format::Sarif => println!("{}", render_sarif(&located)),
@@ -160,6 +167,65 @@ fn run_inner(args: LintArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// For every linted functory.toml, the code-aware analyzer's findings (LPA…) for each of its
+/// functions, in the handler files and the manifest they point at.
+fn add_analyzer_findings(reports: &mut Vec<FileReport>, files: &[PathBuf], options: &LintOptions) {
+    use std::collections::BTreeMap;
+
+    for manifest in files {
+        let is_manifest = manifest
+            .file_name()
+            .is_some_and(|n| n.eq_ignore_ascii_case("functory.toml"));
+        if !is_manifest {
+            continue;
+        }
+        let dir = match manifest.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        let Ok(project) = functory_api::Project::open(&dir) else {
+            continue;
+        };
+        let (Ok(text), Ok(all)) = (
+            project.manifest_text(),
+            functory_api::analyze::analyze_project(&project),
+        ) else {
+            continue;
+        };
+        let mut by_file: BTreeMap<String, Vec<functory_lint::Finding>> = BTreeMap::new();
+        for function in &all.functions {
+            for found in
+                functory_analyze::findings(&function.analysis, Some((&text, "functory.toml")))
+            {
+                if options
+                    .ignore
+                    .iter()
+                    .any(|code| code.eq_ignore_ascii_case(found.finding.code))
+                {
+                    continue;
+                }
+                by_file.entry(found.file).or_default().push(found.finding);
+            }
+        }
+        for (relative, mut findings) in by_file {
+            findings.sort_by_key(|f| (f.span.start, f.code));
+            let display = display_path(&dir.join(&relative));
+            if let Some(report) = reports.iter_mut().find(|r| r.path == display) {
+                report.findings.extend(findings);
+                continue;
+            }
+            let text = std::fs::read_to_string(dir.join(&relative)).unwrap_or_default();
+            reports.push(FileReport {
+                path: display,
+                text,
+                format: None,
+                findings,
+                suppressions: Vec::new(),
+            });
+        }
+    }
 }
 
 /// Runs `lint` on every path with one thread per core; results come back in input order.
@@ -344,6 +410,25 @@ fn explain(code: &str, format: Format) -> Result<ExitCode, String> {
                     rule.code, rule.name, rule.severity, rule.summary
                 );
             }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some((code, name, severity, summary)) = functory_analyze::CODES
+        .iter()
+        .find(|(c, ..)| c.eq_ignore_ascii_case(code))
+    {
+        if format == Format::Json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "code": code, "name": name, "severity": severity, "summary": summary,
+                }))
+                .unwrap_or_default()
+            );
+        } else {
+            println!(
+                "# {code} {name}\n\nSeverity: {severity}. Reported by `functory analyze` and `functory lint` for each function of a linted functory.toml.\n\n{summary}"
+            );
         }
         return Ok(ExitCode::SUCCESS);
     }

@@ -2,6 +2,7 @@
 //! offers headless lives here; output is one clear line per problem, or JSON with `--json`.
 
 mod accounts_command;
+mod analyze_command;
 mod cloud_commands;
 mod events_command;
 mod export_command;
@@ -89,6 +90,9 @@ enum Command {
     Versions(cloud_commands::VersionsArgs),
     /// Point a cloud target's stage back at an earlier published version.
     Rollback(cloud_commands::RollbackArgs),
+    /// Read a function's code: its SDK calls, the IAM actions they need, the generated
+    /// least-privilege policy and what functory.toml grants beyond or short of it.
+    Analyze(analyze_command::AnalyzeArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -116,6 +120,7 @@ fn run(command: Command) -> Result<ExitCode, ApiError> {
         Command::Import(args) => Ok(import_command::run(args)),
         Command::Export(args) => Ok(export_command::run(args)),
         Command::Events(args) => Ok(events_command::run(args)),
+        Command::Analyze(args) => analyze_command::run(args),
         Command::New {
             dir,
             template,

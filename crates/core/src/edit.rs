@@ -9,8 +9,8 @@ use toml_edit::{DocumentMut, InlineTable, Item, Table, TableLike, Value};
 use ts_rs::TS;
 
 use crate::manifest::{
-    Cors, MEMORY_MB_RANGE, TIMEOUT_S_RANGE, Trigger, UrlAuth, is_valid_env_key,
-    is_valid_function_name,
+    Cors, MEMORY_MB_RANGE, Permission, PermissionEffect, TIMEOUT_S_RANGE, Trigger, UrlAuth,
+    is_valid_env_key, is_valid_function_name,
 };
 use crate::runtime::Runtime;
 
@@ -76,6 +76,12 @@ pub enum ManifestEdit {
         function: String,
         actions: Vec<String>,
         resources: Vec<String>,
+    },
+    /// Replaces a function's `permissions` (the generated least-privilege policy). Written as
+    /// `[[functions.NAME.permissions]]` tables unless the function used an inline array.
+    SetPermissions {
+        function: String,
+        permissions: Vec<Permission>,
     },
 }
 
@@ -212,6 +218,19 @@ pub fn apply_edit(text: &str, edit: &ManifestEdit) -> Result<String, EditError> 
                     }
                 }
             }
+        }
+        ManifestEdit::SetPermissions {
+            function,
+            permissions,
+        } => {
+            if let Some(i) = permissions.iter().position(|p| p.actions.is_empty()) {
+                return Err(EditError::InvalidValue {
+                    field: format!("functions.{function}.permissions[{i}].actions"),
+                    message: "a statement needs at least one action".into(),
+                });
+            }
+            let table = function_table(&mut doc, function)?;
+            set_permissions(table, permissions);
         }
         ManifestEdit::AddFunction {
             name,
@@ -651,6 +670,66 @@ fn bare(value: &Value) -> String {
     value.to_string()
 }
 
+fn string_list(values: &[String]) -> toml_edit::Array {
+    values.iter().map(String::as_str).collect()
+}
+
+fn set_permissions(table: &mut dyn TableLike, permissions: &[Permission]) {
+    let inline = matches!(table.get("permissions"), Some(Item::Value(Value::Array(_))));
+    if inline {
+        let mut array = toml_edit::Array::new();
+        for permission in permissions {
+            let mut statement = InlineTable::new();
+            if permission.effect == PermissionEffect::Deny {
+                statement.insert("effect", Value::from("Deny"));
+            }
+            statement.insert("actions", Value::Array(string_list(&permission.actions)));
+            statement.insert(
+                "resources",
+                Value::Array(string_list(&permission.resources)),
+            );
+            array.push(Value::InlineTable(statement));
+        }
+        for value in array.iter_mut() {
+            value.decor_mut().set_prefix("\n    ");
+        }
+        array.set_trailing("\n");
+        array.set_trailing_comma(true);
+        set_keeping_decor(table, "permissions", Value::Array(array));
+        return;
+    }
+    // The comment above the first statement describes the permissions: keep it.
+    let first_prefix = match table.get("permissions") {
+        Some(Item::ArrayOfTables(old)) => old.get(0).and_then(|t| t.decor().prefix()).cloned(),
+        _ => None,
+    };
+    let mut tables = toml_edit::ArrayOfTables::new();
+    for (i, permission) in permissions.iter().enumerate() {
+        let mut statement = Table::new();
+        match (&first_prefix, i) {
+            (Some(prefix), 0) => statement.decor_mut().set_prefix(prefix.clone()),
+            _ => statement.decor_mut().set_prefix("\n"),
+        }
+        if permission.effect == PermissionEffect::Deny {
+            statement.insert("effect", toml_edit::value("Deny"));
+        }
+        statement.insert(
+            "actions",
+            toml_edit::value(string_list(&permission.actions)),
+        );
+        statement.insert(
+            "resources",
+            toml_edit::value(string_list(&permission.resources)),
+        );
+        tables.push(statement);
+    }
+    match table.get_mut("permissions") {
+        Some(item) => *item = Item::ArrayOfTables(tables),
+        None => {
+            table.insert("permissions", Item::ArrayOfTables(tables));
+        }
+    }
+}
 fn check_range(field: &str, n: u32, (min, max): (u32, u32), unit: &str) -> Result<(), EditError> {
     if (min..=max).contains(&n) {
         Ok(())
@@ -1378,5 +1457,104 @@ handler = "app.handler"
             },
         );
         assert!(!after.contains("/a"), "{after}");
+    }
+
+    fn statement(actions: &[&str], resources: &[&str]) -> Permission {
+        Permission {
+            effect: PermissionEffect::Allow,
+            actions: actions.iter().map(|a| (*a).to_owned()).collect(),
+            resources: resources.iter().map(|r| (*r).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn setting_permissions_replaces_the_statements_and_keeps_other_comments() {
+        let text = r#"# top comment
+[project]
+name = "p"
+
+[functions.resize]   # the hot path
+runtime = "nodejs20.x"
+handler = "src/resize.handler"
+
+# What resize may touch.
+[[functions.resize.permissions]]
+actions = ["s3:*"]
+resources = ["*"]
+
+[[functions.resize.permissions]]
+actions = ["logs:*"] # too much
+resources = ["*"]
+
+[functions.report]
+runtime = "python3.12"
+handler = "app.handler" # keep me
+"#;
+        let after = apply_edit(
+            text,
+            &ManifestEdit::SetPermissions {
+                function: "resize".into(),
+                permissions: vec![
+                    statement(&["s3:GetObject"], &["arn:aws:s3:::in/*"]),
+                    statement(&["s3:PutObject"], &["arn:aws:s3:::out/*"]),
+                ],
+            },
+        )
+        .unwrap();
+        assert!(after.contains("# top comment"), "{after}");
+        assert!(
+            after.contains("[functions.resize]   # the hot path"),
+            "{after}"
+        );
+        assert!(after.contains("# What resize may touch.\n[[functions.resize.permissions]]\nactions = [\"s3:GetObject\"]"), "{after}");
+        assert!(
+            after.contains("handler = \"app.handler\" # keep me"),
+            "{after}"
+        );
+        assert!(!after.contains("logs:*"), "{after}");
+        let reparsed: toml::Value = toml::from_str(&after).unwrap();
+        let permissions = reparsed["functions"]["resize"]["permissions"]
+            .as_array()
+            .unwrap();
+        assert_eq!(permissions.len(), 2);
+        assert_eq!(
+            permissions[1]["resources"][0].as_str(),
+            Some("arn:aws:s3:::out/*")
+        );
+    }
+
+    #[test]
+    fn setting_permissions_keeps_an_inline_array_inline_and_adds_tables_when_absent() {
+        let inline = "[project]\nname = \"p\"\n\n[functions.a]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\npermissions = [{ actions = [\"s3:*\"] }] # broad\n";
+        let after = apply_edit(
+            inline,
+            &ManifestEdit::SetPermissions {
+                function: "a".into(),
+                permissions: vec![statement(&["s3:GetObject"], &["*"])],
+            },
+        )
+        .unwrap();
+        assert!(after.contains("permissions = [\n    { actions = [\"s3:GetObject\"], resources = [\"*\"] },\n] # broad"), "{after}");
+        let none = "[project]\nname = \"p\"\n\n[functions.a]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\n";
+        let after = apply_edit(
+            none,
+            &ManifestEdit::SetPermissions {
+                function: "a".into(),
+                permissions: vec![statement(&["sqs:SendMessage"], &["arn:aws:sqs:*:*:q"])],
+            },
+        )
+        .unwrap();
+        assert!(
+            after.contains("[[functions.a.permissions]]\nactions = [\"sqs:SendMessage\"]"),
+            "{after}"
+        );
+        let empty = apply_edit(
+            none,
+            &ManifestEdit::SetPermissions {
+                function: "a".into(),
+                permissions: vec![statement(&[], &["*"])],
+            },
+        );
+        assert!(empty.is_err());
     }
 }

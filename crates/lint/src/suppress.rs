@@ -90,7 +90,19 @@ pub fn read_suppressions(manifest: &Node) -> (Vec<Suppression>, Vec<Finding>) {
     (valid, findings)
 }
 
+/// Finding codes owned by other crates that report in the linter's shapes and honour its
+/// suppressions: `LPA…`, the code-aware analyzer (functory-analyze).
+pub const OTHER_CODE_PREFIXES: &[&str] = &["LPA"];
+
 fn rule_exists(code: &str) -> Option<()> {
+    let upper = code.to_ascii_uppercase();
+    if OTHER_CODE_PREFIXES.iter().any(|p| {
+        upper
+            .strip_prefix(p)
+            .is_some_and(|n| n.len() == 3 && n.bytes().all(|b| b.is_ascii_digit()))
+    }) {
+        return Some(());
+    }
     rule(code)
         .filter(|r| r.code.eq_ignore_ascii_case(code))
         .map(|_| ())

@@ -1,0 +1,717 @@
+//! JavaScript and TypeScript: AWS SDK for JavaScript v3 and v2 calls.
+//!
+//! One query selects imports, bindings, `new` expressions and calls; this pass interprets them.
+//! Bindings are read first, in source order, into one module-wide table: clients are usually
+//! created once at module level and used inside the handler, and names rarely shadow each
+//! other in handler code, so scope-exact resolution would cost more than it finds.
+
+use std::collections::{BTreeMap, HashMap};
+
+use tree_sitter::Node;
+
+use crate::context::FileContext;
+use crate::mapping::{mapping, pascal_case};
+use crate::model::SdkFlavor;
+use crate::value::Resolved;
+
+#[derive(Debug, Clone)]
+enum ClientKind {
+    /// `client.send(new XCommand(...))`.
+    Send,
+    /// `client.getObject(...)` (v2, and v3's aggregated clients).
+    Methods(String, SdkFlavor),
+    /// `@aws-sdk/lib-dynamodb`'s `DynamoDBDocumentClient`.
+    DocSend,
+    /// `AWS.DynamoDB.DocumentClient` and v3's `DynamoDBDocument`.
+    DocMethods(SdkFlavor),
+}
+
+#[derive(Debug, Clone)]
+enum Sym<'t> {
+    V3Module(String),
+    DocModule,
+    StorageModule,
+    V2Root,
+    V2Class(String),
+    V2DocClass,
+    V3ClientClass,
+    V3AggClass(String),
+    V3DocClass,
+    V3DocAggClass,
+    CommandClass(String, String),
+    DocCommandClass(String),
+    Paginate(String, String),
+    Waiter(String, String),
+    UploadClass,
+    Client(ClientKind),
+    Command,
+    Str(Resolved),
+    Object(Node<'t>),
+    Other,
+}
+
+struct Pass<'c, 'a, 't> {
+    ctx: &'c mut FileContext<'a>,
+    bindings: HashMap<String, Sym<'t>>,
+    /// How deep `eval`/`eval_str` recurse: generated code can nest expressions thousands deep,
+    /// and a stack overflow would abort the app.
+    depth: std::cell::Cell<u32>,
+}
+
+/// Deeper expressions are "known only at run time"; handler code never nests this far.
+const MAX_DEPTH: u32 = 100;
+
+pub fn analyze<'t>(ctx: &mut FileContext<'_>, captures: &[(&'static str, Node<'t>)]) {
+    let mut pass = Pass {
+        ctx,
+        bindings: HashMap::new(),
+        depth: std::cell::Cell::new(0),
+    };
+    for (name, node) in captures {
+        match *name {
+            "import" => pass.import(*node),
+            "binding" => pass.binding(*node),
+            _ => {}
+        }
+    }
+    for (name, node) in captures {
+        match *name {
+            "new" => pass.new_expression(*node),
+            "call" => pass.call(*node),
+            _ => {}
+        }
+    }
+}
+
+fn module_sym<'t>(source: &str) -> Option<Sym<'t>> {
+    if let Some(package) = source.strip_prefix("@aws-sdk/") {
+        return match package {
+            "lib-dynamodb" => Some(Sym::DocModule),
+            "lib-storage" => Some(Sym::StorageModule),
+            _ => mapping().prefix_of_js_v3(package).map(Sym::V3Module),
+        };
+    }
+    if source == "aws-sdk" || source == "aws-sdk/global" {
+        return Some(Sym::V2Root);
+    }
+    if let Some(client) = source.strip_prefix("aws-sdk/clients/") {
+        // `aws-sdk/clients/s3` exports the S3 class itself.
+        let mapping = mapping();
+        let prefix = mapping
+            .services
+            .values()
+            .find(|s| s.js_v2.eq_ignore_ascii_case(client))
+            .map(|s| s.prefix.clone())
+            .unwrap_or_else(|| client.to_owned());
+        return Some(Sym::V2Class(prefix));
+    }
+    None
+}
+
+fn member<'t>(object: &Sym<'t>, name: &str) -> Sym<'t> {
+    match object {
+        Sym::V3Module(prefix) => {
+            if let Some(stem) = name.strip_suffix("Command") {
+                Sym::CommandClass(prefix.clone(), stem.to_owned())
+            } else if name.ends_with("Client") {
+                Sym::V3ClientClass
+            } else if let Some(op) = name.strip_prefix("paginate") {
+                Sym::Paginate(prefix.clone(), op.to_owned())
+            } else if let Some(w) = name
+                .strip_prefix("waitUntil")
+                .or_else(|| name.strip_prefix("waitFor"))
+            {
+                Sym::Waiter(prefix.clone(), w.to_owned())
+            } else if mapping().service(prefix).is_some_and(|s| s.js_v2 == name) {
+                Sym::V3AggClass(prefix.clone())
+            } else {
+                Sym::Other
+            }
+        }
+        Sym::DocModule => match name {
+            "DynamoDBDocumentClient" => Sym::V3DocClass,
+            "DynamoDBDocument" => Sym::V3DocAggClass,
+            _ => {
+                if let Some(stem) = name.strip_suffix("Command") {
+                    Sym::DocCommandClass(stem.to_owned())
+                } else if let Some(op) = name.strip_prefix("paginate") {
+                    Sym::Paginate("dynamodb".to_owned(), op.to_owned())
+                } else {
+                    Sym::Other
+                }
+            }
+        },
+        Sym::StorageModule if name == "Upload" => Sym::UploadClass,
+        Sym::V2Root => match mapping().prefix_of_js_v2(name) {
+            Some(prefix) => Sym::V2Class(prefix),
+            None => Sym::Other,
+        },
+        Sym::V2Class(prefix) if prefix == "dynamodb" && name == "DocumentClient" => Sym::V2DocClass,
+        _ => Sym::Other,
+    }
+}
+
+/// The first named child: the expression inside `await x`, `(x)`, `x as T`, `x!`.
+fn inner(node: Node<'_>) -> Option<Node<'_>> {
+    node.named_child(0)
+}
+
+fn string_content(ctx: &FileContext<'_>, node: Node<'_>) -> String {
+    let mut out = String::new();
+    let mut cursor = node.walk();
+    for child in node.named_children(&mut cursor) {
+        match child.kind() {
+            "string_fragment" => out.push_str(ctx.text_of(child)),
+            "escape_sequence" => {
+                out.push_str(ctx.text_of(child).trim_start_matches('\\'));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+impl<'c, 'a, 't> Pass<'c, 'a, 't> {
+    fn text(&self, node: Node<'_>) -> &'a str {
+        self.ctx.text_of(node)
+    }
+
+    fn import(&mut self, node: Node<'t>) {
+        let Some(source) = node.child_by_field_name("source") else {
+            return;
+        };
+        let source = string_content(self.ctx, source);
+        if source.starts_with('.') {
+            self.ctx.local_imports.push(source.clone());
+        }
+        let Some(module) = module_sym(&source) else {
+            return;
+        };
+        let mut cursor = node.walk();
+        let clause = node
+            .named_children(&mut cursor)
+            .find(|c| c.kind() == "import_clause");
+        let Some(clause) = clause else { return };
+        let mut cursor = clause.walk();
+        for part in clause.named_children(&mut cursor) {
+            match part.kind() {
+                // `import AWS from 'aws-sdk'`, `import S3 from 'aws-sdk/clients/s3'`.
+                "identifier" => {
+                    let name = self.text(part).to_owned();
+                    self.bindings.insert(name, module.clone());
+                }
+                "namespace_import" => {
+                    if let Some(id) = part.named_child(0) {
+                        let name = self.text(id).to_owned();
+                        self.bindings.insert(name, module.clone());
+                    }
+                }
+                "named_imports" => {
+                    let mut cursor = part.walk();
+                    for spec in part.named_children(&mut cursor) {
+                        if spec.kind() != "import_specifier" {
+                            continue;
+                        }
+                        let Some(name) = spec.child_by_field_name("name") else {
+                            continue;
+                        };
+                        let imported = self.text(name).trim_matches(['"', '\'']).to_owned();
+                        let local = spec
+                            .child_by_field_name("alias")
+                            .map_or(imported.clone(), |a| self.text(a).to_owned());
+                        self.bindings.insert(local, member(&module, &imported));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn binding(&mut self, node: Node<'t>) {
+        let (target, value) = match node.kind() {
+            "variable_declarator" => (
+                node.child_by_field_name("name"),
+                node.child_by_field_name("value"),
+            ),
+            _ => (
+                node.child_by_field_name("left"),
+                node.child_by_field_name("right"),
+            ),
+        };
+        let (Some(target), Some(value)) = (target, value) else {
+            return;
+        };
+        match target.kind() {
+            "identifier" => {
+                let sym = self.eval_binding(value);
+                let name = self.text(target).to_owned();
+                self.bindings.insert(name, sym);
+            }
+            // `this.s3 = new S3Client()` in a class: remembered under its text.
+            "member_expression" => {
+                let key = self.text(target).to_owned();
+                if key.starts_with("this.") {
+                    let sym = self.eval_binding(value);
+                    self.bindings.insert(key, sym);
+                }
+            }
+            "object_pattern" => self.destructure(target, value),
+            _ => {}
+        }
+    }
+
+    fn eval_binding(&mut self, value: Node<'t>) -> Sym<'t> {
+        match self.eval(value) {
+            Sym::Other => Sym::Str(self.eval_str(value)),
+            sym => sym,
+        }
+    }
+
+    /// `const { S3Client } = require('@aws-sdk/client-s3')`, `const { TABLE } = process.env`.
+    fn destructure(&mut self, pattern: Node<'t>, value: Node<'t>) {
+        let from_env = self.text(value).replace(char::is_whitespace, "") == "process.env";
+        let module = self.eval(value);
+        let mut cursor = pattern.walk();
+        for entry in pattern.named_children(&mut cursor) {
+            let (key, local, default) = match entry.kind() {
+                "shorthand_property_identifier_pattern" => {
+                    let name = self.text(entry).to_owned();
+                    (name.clone(), name, None)
+                }
+                "pair_pattern" => {
+                    let key = entry
+                        .child_by_field_name("key")
+                        .map(|k| self.text(k).trim_matches(['"', '\'']).to_owned());
+                    let local = entry
+                        .child_by_field_name("value")
+                        .filter(|v| v.kind() == "identifier")
+                        .map(|v| self.text(v).to_owned());
+                    match (key, local) {
+                        (Some(k), Some(l)) => (k, l, None),
+                        _ => continue,
+                    }
+                }
+                "object_assignment_pattern" => {
+                    let Some(left) = entry.child_by_field_name("left") else {
+                        continue;
+                    };
+                    let name = self.text(left).to_owned();
+                    let default = entry.child_by_field_name("right");
+                    (name.clone(), name, default)
+                }
+                _ => continue,
+            };
+            let sym = if from_env {
+                let fallback = default.map(|d| self.eval_str(d));
+                Sym::Str(self.ctx.env.lookup_or(&key, fallback))
+            } else {
+                member(&module, &key)
+            };
+            self.bindings.insert(local, sym);
+        }
+    }
+
+    fn eval(&self, node: Node<'t>) -> Sym<'t> {
+        if self.depth.get() >= MAX_DEPTH {
+            return Sym::Other;
+        }
+        self.depth.set(self.depth.get() + 1);
+        let sym = self.eval_inner(node);
+        self.depth.set(self.depth.get().saturating_sub(1));
+        sym
+    }
+
+    fn eval_inner(&self, node: Node<'t>) -> Sym<'t> {
+        match node.kind() {
+            "identifier" => self
+                .bindings
+                .get(self.text(node))
+                .cloned()
+                .unwrap_or(Sym::Other),
+            "member_expression" => {
+                let key = self.text(node);
+                if key.starts_with("this.") {
+                    return self.bindings.get(key).cloned().unwrap_or(Sym::Other);
+                }
+                let (Some(object), Some(property)) = (
+                    node.child_by_field_name("object"),
+                    node.child_by_field_name("property"),
+                ) else {
+                    return Sym::Other;
+                };
+                member(&self.eval(object), self.text(property))
+            }
+            "new_expression" => {
+                let Some(constructor) = node.child_by_field_name("constructor") else {
+                    return Sym::Other;
+                };
+                match self.eval(constructor) {
+                    Sym::V3ClientClass => Sym::Client(ClientKind::Send),
+                    Sym::V3AggClass(p) => Sym::Client(ClientKind::Methods(p, SdkFlavor::JsV3)),
+                    Sym::V2Class(p) => Sym::Client(ClientKind::Methods(p, SdkFlavor::JsV2)),
+                    Sym::V2DocClass => Sym::Client(ClientKind::DocMethods(SdkFlavor::JsV2)),
+                    Sym::V3DocClass => Sym::Client(ClientKind::DocSend),
+                    Sym::CommandClass(..) | Sym::DocCommandClass(_) => Sym::Command,
+                    _ => Sym::Other,
+                }
+            }
+            "call_expression" => {
+                let Some(function) = node.child_by_field_name("function") else {
+                    return Sym::Other;
+                };
+                if function.kind() == "identifier" && self.text(function) == "require" {
+                    let source = node
+                        .child_by_field_name("arguments")
+                        .and_then(|a| a.named_child(0))
+                        .filter(|a| a.kind() == "string")
+                        .map(|a| string_content(self.ctx, a));
+                    return source.and_then(|s| module_sym(&s)).unwrap_or(Sym::Other);
+                }
+                if function.kind() == "member_expression" {
+                    let object = function.child_by_field_name("object");
+                    let property = function.child_by_field_name("property");
+                    if let (Some(object), Some(property)) = (object, property)
+                        && self.text(property) == "from"
+                    {
+                        return match self.eval(object) {
+                            Sym::V3DocClass => Sym::Client(ClientKind::DocSend),
+                            Sym::V3DocAggClass => {
+                                Sym::Client(ClientKind::DocMethods(SdkFlavor::JsV3))
+                            }
+                            _ => Sym::Other,
+                        };
+                    }
+                }
+                Sym::Other
+            }
+            "await_expression"
+            | "parenthesized_expression"
+            | "as_expression"
+            | "non_null_expression"
+            | "satisfies_expression" => inner(node).map_or(Sym::Other, |n| self.eval(n)),
+            "object" => Sym::Object(node),
+            _ => Sym::Other,
+        }
+    }
+
+    fn eval_str(&self, node: Node<'_>) -> Resolved {
+        if self.depth.get() >= MAX_DEPTH {
+            return Resolved::unknown("is nested too deeply to follow");
+        }
+        self.depth.set(self.depth.get() + 1);
+        let resolved = self.eval_str_inner(node);
+        self.depth.set(self.depth.get().saturating_sub(1));
+        resolved
+    }
+
+    fn eval_str_inner(&self, node: Node<'_>) -> Resolved {
+        match node.kind() {
+            "string" => Resolved::literal(string_content(self.ctx, node)),
+            "template_string" => {
+                let mut parts = Vec::new();
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    match child.kind() {
+                        "string_fragment" => {
+                            parts.push(Resolved::literal(self.text(child)));
+                        }
+                        "escape_sequence" => {
+                            parts.push(Resolved::literal(self.text(child).trim_start_matches('\\')))
+                        }
+                        "template_substitution" => parts.push(
+                            child
+                                .named_child(0)
+                                .map_or(Resolved::unknown("is empty"), |e| self.eval_str(e)),
+                        ),
+                        _ => {}
+                    }
+                }
+                Resolved::concat(parts)
+            }
+            "identifier" => {
+                let name = self.text(node);
+                match self.bindings.get(name) {
+                    Some(Sym::Str(resolved)) => resolved.clone().via_constant(name),
+                    _ => Resolved::unknown(format!("comes from `{name}`, known only at run time")),
+                }
+            }
+            "member_expression" | "subscript_expression" => {
+                if let Some(key) = self.env_key(node) {
+                    return self.ctx.env.lookup(&key);
+                }
+                if self.text(node).starts_with("this.")
+                    && let Some(Sym::Str(resolved)) = self.bindings.get(self.text(node))
+                {
+                    return resolved.clone();
+                }
+                Resolved::unknown(format!(
+                    "comes from `{}`, known only at run time",
+                    self.ctx.snippet(node)
+                ))
+            }
+            "binary_expression" => {
+                let operator = node
+                    .child_by_field_name("operator")
+                    .map(|o| self.text(o))
+                    .unwrap_or_default();
+                let (Some(left), Some(right)) = (
+                    node.child_by_field_name("left"),
+                    node.child_by_field_name("right"),
+                ) else {
+                    return Resolved::unknown("is incomplete");
+                };
+                match operator {
+                    "+" => Resolved::concat(vec![self.eval_str(left), self.eval_str(right)]),
+                    "||" | "??" => {
+                        if let Some(key) = self.env_key(left) {
+                            return self.ctx.env.lookup_or(&key, Some(self.eval_str(right)));
+                        }
+                        let l = self.eval_str(left);
+                        if l.is_known() {
+                            l
+                        } else {
+                            self.eval_str(right)
+                        }
+                    }
+                    _ => Resolved::unknown(format!(
+                        "comes from `{}`, known only at run time",
+                        self.ctx.snippet(node)
+                    )),
+                }
+            }
+            "parenthesized_expression"
+            | "as_expression"
+            | "non_null_expression"
+            | "satisfies_expression" => {
+                inner(node).map_or_else(|| Resolved::unknown("is empty"), |n| self.eval_str(n))
+            }
+            _ => Resolved::unknown(format!(
+                "comes from `{}`, known only at run time",
+                self.ctx.snippet(node)
+            )),
+        }
+    }
+
+    /// `process.env.X`, `process.env['X']` → `X`.
+    fn env_key(&self, node: Node<'_>) -> Option<String> {
+        let object = node.child_by_field_name("object")?;
+        if self.text(object).replace(char::is_whitespace, "") != "process.env" {
+            return None;
+        }
+        match node.kind() {
+            "member_expression" => {
+                Some(self.text(node.child_by_field_name("property")?).to_owned())
+            }
+            "subscript_expression" => {
+                let index = node.child_by_field_name("index")?;
+                (index.kind() == "string").then(|| string_content(self.ctx, index))
+            }
+            _ => None,
+        }
+    }
+
+    /// The request parameters of an argument: an object literal, or a name bound to one.
+    fn params(&self, argument: Option<Node<'t>>) -> BTreeMap<String, Resolved> {
+        let mut out = BTreeMap::new();
+        let Some(mut node) = argument else { return out };
+        for _ in 0..4 {
+            match self.eval(node) {
+                Sym::Object(object) if object != node => node = object,
+                _ => break,
+            }
+        }
+        if node.kind() != "object" {
+            return out;
+        }
+        let mut cursor = node.walk();
+        for entry in node.named_children(&mut cursor) {
+            match entry.kind() {
+                "pair" => {
+                    let (Some(key), Some(value)) = (
+                        entry.child_by_field_name("key"),
+                        entry.child_by_field_name("value"),
+                    ) else {
+                        continue;
+                    };
+                    let key = match key.kind() {
+                        "string" => string_content(self.ctx, key),
+                        _ => self.text(key).to_owned(),
+                    };
+                    out.insert(key, self.eval_str(value));
+                }
+                "shorthand_property_identifier" => {
+                    let name = self.text(entry).to_owned();
+                    let resolved = match self.bindings.get(&name) {
+                        Some(Sym::Str(r)) => r.clone().via_constant(&name),
+                        _ => Resolved::unknown(format!(
+                            "comes from `{name}`, known only at run time"
+                        )),
+                    };
+                    out.insert(name, resolved);
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn argument(node: Node<'t>, i: usize) -> Option<Node<'t>> {
+        node.child_by_field_name("arguments")?.named_child(i)
+    }
+
+    fn new_expression(&mut self, node: Node<'t>) {
+        let Some(constructor) = node.child_by_field_name("constructor") else {
+            return;
+        };
+        match self.eval(constructor) {
+            Sym::CommandClass(prefix, stem) => {
+                let params = self.params(Self::argument(node, 0));
+                self.ctx
+                    .record(node, SdkFlavor::JsV3, &prefix, &stem, &params);
+            }
+            Sym::DocCommandClass(stem) => {
+                let params = self.params(Self::argument(node, 0));
+                self.ctx
+                    .record_document(node, SdkFlavor::JsV3, &stem, &params);
+            }
+            Sym::UploadClass => {
+                // `new Upload({ client, params: { Bucket, Key, Body } })`.
+                let params = Self::argument(node, 0)
+                    .filter(|o| o.kind() == "object")
+                    .and_then(|o| {
+                        let mut cursor = o.walk();
+                        o.named_children(&mut cursor).find(|p| {
+                            p.kind() == "pair"
+                                && p.child_by_field_name("key")
+                                    .is_some_and(|k| self.text(k) == "params")
+                        })
+                    })
+                    .and_then(|p| p.child_by_field_name("value"));
+                let params = self.params(params);
+                self.ctx
+                    .record(node, SdkFlavor::JsV3, "s3", "Upload", &params);
+            }
+            _ => {}
+        }
+    }
+
+    fn call(&mut self, node: Node<'t>) {
+        let Some(function) = node.child_by_field_name("function") else {
+            return;
+        };
+        match function.kind() {
+            "member_expression" => {
+                let (Some(object), Some(property)) = (
+                    function.child_by_field_name("object"),
+                    function.child_by_field_name("property"),
+                ) else {
+                    return;
+                };
+                let method = self.text(property).to_owned();
+                match self.eval(object) {
+                    Sym::Client(ClientKind::Send | ClientKind::DocSend) => {
+                        if method != "send" {
+                            return;
+                        }
+                        let argument = Self::argument(node, 0);
+                        let sent = argument.map(|a| (a.kind(), self.eval(a)));
+                        match sent {
+                            // Recorded where the command is constructed.
+                            Some(("new_expression", _)) | Some((_, Sym::Command)) => {}
+                            _ => self.ctx.not_understood(
+                                node,
+                                "cannot tell which command this sends: construct it with `new XCommand(...)` where it is sent or in a `const`",
+                            ),
+                        }
+                    }
+                    Sym::Client(ClientKind::Methods(prefix, flavor)) => {
+                        self.method_call(node, &prefix, flavor, &method);
+                    }
+                    Sym::Client(ClientKind::DocMethods(flavor)) => {
+                        if CLIENT_PLUMBING.contains(&method.as_str()) {
+                            return;
+                        }
+                        let params = self.params(Self::argument(node, 0));
+                        self.ctx.record_document(node, flavor, &method, &params);
+                    }
+                    _ => {}
+                }
+            }
+            _ => match self.eval(function) {
+                Sym::Paginate(prefix, operation) => {
+                    let params = self.params(Self::argument(node, 1));
+                    self.ctx
+                        .record(node, SdkFlavor::JsV3, &prefix, &operation, &params);
+                }
+                Sym::Waiter(prefix, waiter) => {
+                    let params = self.params(Self::argument(node, 1));
+                    self.ctx
+                        .waiter(node, SdkFlavor::JsV3, &prefix, &waiter, &params);
+                }
+                _ => {}
+            },
+        }
+    }
+
+    fn method_call(&mut self, node: Node<'t>, prefix: &str, flavor: SdkFlavor, method: &str) {
+        if CLIENT_PLUMBING.contains(&method) {
+            return;
+        }
+        match method {
+            // `s3.getSignedUrl('getObject', params)`: the URL acts with this function's role.
+            "getSignedUrl" | "getSignedUrlPromise" => {
+                let operation = Self::argument(node, 0)
+                    .map(|a| self.eval_str(a))
+                    .and_then(|r| match r {
+                        Resolved::Known { value, .. } => Some(pascal_case(&value)),
+                        _ => None,
+                    });
+                let params = self.params(Self::argument(node, 1));
+                match operation {
+                    Some(operation) => self.ctx.record(node, flavor, prefix, &operation, &params),
+                    None => self
+                        .ctx
+                        .not_understood(node, "the signed operation is not a literal"),
+                }
+            }
+            "waitFor" => {
+                let waiter = Self::argument(node, 0).map(|a| self.eval_str(a));
+                let params = self.params(Self::argument(node, 1));
+                match waiter {
+                    Some(Resolved::Known { value, .. }) => {
+                        self.ctx.waiter(node, flavor, prefix, &value, &params);
+                    }
+                    _ => self
+                        .ctx
+                        .not_understood(node, "the waiter's name is not a literal"),
+                }
+            }
+            "createPresignedPost" => {
+                let params = self.params(Self::argument(node, 0));
+                self.ctx
+                    .record(node, flavor, prefix, "GeneratePresignedPost", &params);
+            }
+            _ => {
+                let params = self.params(Self::argument(node, 0));
+                let operation = pascal_case(method);
+                self.ctx.record(node, flavor, prefix, &operation, &params);
+            }
+        }
+    }
+}
+
+/// Client methods that are not service operations.
+const CLIENT_PLUMBING: &[&str] = &[
+    "promise",
+    "on",
+    "send",
+    "destroy",
+    "config",
+    "middlewareStack",
+    "makeRequest",
+    "makeUnauthenticatedRequest",
+    "setupRequestListeners",
+    "createBucket_",
+    "then",
+    "catch",
+];

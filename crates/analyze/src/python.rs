@@ -1,0 +1,706 @@
+//! Python: boto3 clients, resources, paginators and waiters.
+//!
+//! Like the JavaScript pass, names are resolved through one module-wide table filled from
+//! imports and assignments in source order before calls are interpreted.
+
+use std::collections::{BTreeMap, HashMap};
+
+use tree_sitter::Node;
+
+use crate::context::FileContext;
+use crate::mapping::{mapping, pascal_case};
+use crate::model::SdkFlavor;
+use crate::value::Resolved;
+
+#[derive(Debug, Clone)]
+enum Sym<'t> {
+    Boto3,
+    /// `from boto3 import client` / `resource` / `Session`.
+    Boto3Fn(&'static str),
+    Session,
+    Client(String),
+    Resource(String),
+    /// `resource('s3').Bucket(name)`: service, kind, the name it was created with, the key.
+    ResourceObject {
+        prefix: String,
+        kind: String,
+        name: Resolved,
+        key: Option<Resolved>,
+    },
+    /// `bucket.objects`: a collection of a resource object.
+    Collection(Box<Sym<'t>>, String),
+    Paginator(String, String),
+    Waiter(String, String),
+    OsModule,
+    Environ,
+    Getenv,
+    Str(Resolved),
+    Dict(Node<'t>),
+    Other,
+}
+
+struct Pass<'c, 'a, 't> {
+    ctx: &'c mut FileContext<'a>,
+    bindings: HashMap<String, Sym<'t>>,
+    /// How deep `eval`/`eval_str` recurse: generated code can nest expressions thousands deep,
+    /// and a stack overflow would abort the app.
+    depth: std::cell::Cell<u32>,
+}
+
+/// Deeper expressions are "known only at run time"; handler code never nests this far.
+const MAX_DEPTH: u32 = 100;
+
+pub fn analyze<'t>(ctx: &mut FileContext<'_>, captures: &[(&'static str, Node<'t>)]) {
+    let mut pass = Pass {
+        ctx,
+        bindings: HashMap::new(),
+        depth: std::cell::Cell::new(0),
+    };
+    for (name, node) in captures {
+        match *name {
+            "import" => pass.import(*node),
+            "binding" => pass.assignment(*node),
+            _ => {}
+        }
+    }
+    for (name, node) in captures {
+        if *name == "call" {
+            pass.call(*node);
+        }
+    }
+}
+
+fn string_value(ctx: &FileContext<'_>, node: Node<'_>) -> Option<String> {
+    if node.kind() != "string" {
+        return None;
+    }
+    let mut out = String::new();
+    let mut cursor = node.walk();
+    for child in node.named_children(&mut cursor) {
+        match child.kind() {
+            "string_content" => out.push_str(ctx.text_of(child)),
+            "escape_sequence" => out.push_str(ctx.text_of(child).trim_start_matches('\\')),
+            // An f-string with a replacement: not a plain literal.
+            "interpolation" => return None,
+            _ => {}
+        }
+    }
+    Some(out)
+}
+
+impl<'c, 'a, 't> Pass<'c, 'a, 't> {
+    fn text(&self, node: Node<'_>) -> &'a str {
+        self.ctx.text_of(node)
+    }
+
+    fn import(&mut self, node: Node<'t>) {
+        let mut cursor = node.walk();
+        if node.kind() == "import_statement" {
+            // `import boto3`, `import boto3 as b3`, `import os`.
+            for name in node.children_by_field_name("name", &mut cursor) {
+                let (module, alias) = match name.kind() {
+                    "aliased_import" => (
+                        name.child_by_field_name("name").map(|n| self.text(n)),
+                        name.child_by_field_name("alias").map(|n| self.text(n)),
+                    ),
+                    _ => (Some(self.text(name)), None),
+                };
+                let Some(module) = module else { continue };
+                let sym = match module {
+                    "boto3" => Sym::Boto3,
+                    "os" => Sym::OsModule,
+                    _ => {
+                        self.ctx.local_imports.push(module.to_owned());
+                        continue;
+                    }
+                };
+                let local = alias.unwrap_or(module).to_owned();
+                self.bindings.insert(local, sym);
+            }
+            return;
+        }
+        // `from boto3 import client, resource as res`, `from os import environ`.
+        let Some(module) = node.child_by_field_name("module_name") else {
+            return;
+        };
+        let module = self.text(module).to_owned();
+        if module != "boto3" && module != "boto3.session" && module != "os" {
+            self.ctx.local_imports.push(module.clone());
+        }
+        for name in node.children_by_field_name("name", &mut cursor) {
+            let (imported, alias) = match name.kind() {
+                "aliased_import" => (
+                    name.child_by_field_name("name").map(|n| self.text(n)),
+                    name.child_by_field_name("alias").map(|n| self.text(n)),
+                ),
+                _ => (Some(self.text(name)), None),
+            };
+            let Some(imported) = imported else { continue };
+            if module.starts_with('.') {
+                // `from . import helpers`: the module itself is a local file.
+                self.ctx.local_imports.push(format!(
+                    "{module}{}{imported}",
+                    if module.ends_with('.') { "" } else { "." }
+                ));
+            }
+            let sym = match (module.as_str(), imported) {
+                ("boto3", "client") => Sym::Boto3Fn("client"),
+                ("boto3", "resource") => Sym::Boto3Fn("resource"),
+                ("boto3" | "boto3.session", "Session") => Sym::Boto3Fn("Session"),
+                ("os", "environ") => Sym::Environ,
+                ("os", "getenv") => Sym::Getenv,
+                _ => continue,
+            };
+            self.bindings
+                .insert(alias.unwrap_or(imported).to_owned(), sym);
+        }
+    }
+
+    fn assignment(&mut self, node: Node<'t>) {
+        let (Some(left), Some(right)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+        ) else {
+            return;
+        };
+        let key = match left.kind() {
+            "identifier" => self.text(left).to_owned(),
+            // `self.table = ...` in a class.
+            "attribute" if self.text(left).starts_with("self.") => self.text(left).to_owned(),
+            _ => return,
+        };
+        let sym = match self.eval(right) {
+            Sym::Other => Sym::Str(self.eval_str(right)),
+            sym => sym,
+        };
+        self.bindings.insert(key, sym);
+    }
+
+    fn keyword(&self, arguments: Node<'t>, name: &str) -> Option<Node<'t>> {
+        let mut cursor = arguments.walk();
+        let found = arguments.named_children(&mut cursor).find(|a| {
+            a.kind() == "keyword_argument"
+                && a.child_by_field_name("name")
+                    .is_some_and(|n| self.text(n) == name)
+        });
+        found.and_then(|a| a.child_by_field_name("value"))
+    }
+
+    fn positional(arguments: Node<'t>, i: usize) -> Option<Node<'t>> {
+        let mut cursor = arguments.walk();
+        arguments
+            .named_children(&mut cursor)
+            .filter(|a| a.kind() != "keyword_argument" && a.kind() != "comment")
+            .nth(i)
+    }
+
+    fn service_argument(&self, arguments: Node<'t>) -> Option<String> {
+        let node =
+            Self::positional(arguments, 0).or_else(|| self.keyword(arguments, "service_name"))?;
+        match self.eval_str(node) {
+            Resolved::Known { value, .. } => mapping().prefix_of_boto3(&value),
+            _ => None,
+        }
+    }
+
+    fn eval(&self, node: Node<'t>) -> Sym<'t> {
+        if self.depth.get() >= MAX_DEPTH {
+            return Sym::Other;
+        }
+        self.depth.set(self.depth.get() + 1);
+        let sym = self.eval_inner(node);
+        self.depth.set(self.depth.get().saturating_sub(1));
+        sym
+    }
+
+    fn eval_inner(&self, node: Node<'t>) -> Sym<'t> {
+        match node.kind() {
+            "identifier" => self
+                .bindings
+                .get(self.text(node))
+                .cloned()
+                .unwrap_or(Sym::Other),
+            "attribute" => {
+                let text = self.text(node);
+                if text.starts_with("self.")
+                    && let Some(sym) = self.bindings.get(text)
+                {
+                    return sym.clone();
+                }
+                let (Some(object), Some(attribute)) = (
+                    node.child_by_field_name("object"),
+                    node.child_by_field_name("attribute"),
+                ) else {
+                    return Sym::Other;
+                };
+                let name = self.text(attribute);
+                match (self.eval(object), name) {
+                    (Sym::Boto3, "client") => Sym::Boto3Fn("client"),
+                    (Sym::Boto3, "resource") => Sym::Boto3Fn("resource"),
+                    (Sym::Boto3, "Session") => Sym::Boto3Fn("Session"),
+                    // `boto3.session.Session`
+                    (Sym::Boto3, "session") => Sym::Boto3,
+                    (Sym::Session, "client") => Sym::Boto3Fn("client"),
+                    (Sym::Session, "resource") => Sym::Boto3Fn("resource"),
+                    (Sym::OsModule, "environ") => Sym::Environ,
+                    (Sym::OsModule, "getenv") => Sym::Getenv,
+                    // `resource.meta.client` is the service's client.
+                    (Sym::Resource(prefix), "meta") => Sym::Resource(prefix),
+                    (Sym::Resource(prefix), "client") => Sym::Client(prefix),
+                    (object @ Sym::ResourceObject { .. }, collection) => {
+                        Sym::Collection(Box::new(object), collection.to_owned())
+                    }
+                    _ => Sym::Other,
+                }
+            }
+            "call" => {
+                let (Some(function), Some(arguments)) = (
+                    node.child_by_field_name("function"),
+                    node.child_by_field_name("arguments"),
+                ) else {
+                    return Sym::Other;
+                };
+                match self.eval(function) {
+                    Sym::Boto3Fn("client") => self
+                        .service_argument(arguments)
+                        .map_or(Sym::Other, Sym::Client),
+                    Sym::Boto3Fn("resource") => self
+                        .service_argument(arguments)
+                        .map_or(Sym::Other, Sym::Resource),
+                    Sym::Boto3Fn("Session") => Sym::Session,
+                    _ => self.eval_method_result(function, arguments),
+                }
+            }
+            "parenthesized_expression" | "await" => {
+                node.named_child(0).map_or(Sym::Other, |n| self.eval(n))
+            }
+            "dictionary" => Sym::Dict(node),
+            _ => Sym::Other,
+        }
+    }
+
+    /// What `receiver.method(args)` returns when it is SDK-shaped: resource objects,
+    /// paginators, waiters.
+    fn eval_method_result(&self, function: Node<'t>, arguments: Node<'t>) -> Sym<'t> {
+        if function.kind() != "attribute" {
+            return Sym::Other;
+        }
+        let (Some(object), Some(attribute)) = (
+            function.child_by_field_name("object"),
+            function.child_by_field_name("attribute"),
+        ) else {
+            return Sym::Other;
+        };
+        let method = self.text(attribute);
+        let first = Self::positional(arguments, 0).map(|a| self.eval_str(a));
+        match (self.eval(object), method) {
+            (Sym::Client(prefix), "get_paginator") => match first {
+                Some(Resolved::Known { value, .. }) => Sym::Paginator(prefix, value),
+                _ => Sym::Other,
+            },
+            (Sym::Client(prefix), "get_waiter") => match first {
+                Some(Resolved::Known { value, .. }) => Sym::Waiter(prefix, value),
+                _ => Sym::Other,
+            },
+            (Sym::Resource(prefix), kind)
+                if kind.chars().next().is_some_and(char::is_uppercase) =>
+            {
+                let name = first.unwrap_or_else(|| Resolved::unknown("is not passed"));
+                let key = Self::positional(arguments, 1).map(|a| self.eval_str(a));
+                Sym::ResourceObject {
+                    prefix,
+                    kind: kind.to_owned(),
+                    name,
+                    key,
+                }
+            }
+            // `bucket.Object(key)`: an object of that bucket.
+            (
+                Sym::ResourceObject {
+                    prefix,
+                    kind: parent,
+                    name,
+                    ..
+                },
+                "Object",
+            ) if parent == "Bucket" => Sym::ResourceObject {
+                prefix,
+                kind: "Object".to_owned(),
+                name,
+                key: first,
+            },
+            _ => Sym::Other,
+        }
+    }
+
+    fn eval_str(&self, node: Node<'t>) -> Resolved {
+        if self.depth.get() >= MAX_DEPTH {
+            return Resolved::unknown("is nested too deeply to follow");
+        }
+        self.depth.set(self.depth.get() + 1);
+        let resolved = self.eval_str_inner(node);
+        self.depth.set(self.depth.get().saturating_sub(1));
+        resolved
+    }
+
+    fn eval_str_inner(&self, node: Node<'t>) -> Resolved {
+        match node.kind() {
+            "string" => match string_value(self.ctx, node) {
+                Some(value) => Resolved::literal(value),
+                None => self.fstring(node),
+            },
+            "concatenated_string" => {
+                let mut cursor = node.walk();
+                let parts = node
+                    .named_children(&mut cursor)
+                    .map(|s| self.eval_str(s))
+                    .collect();
+                Resolved::concat(parts)
+            }
+            "identifier" => {
+                let name = self.text(node);
+                match self.bindings.get(name) {
+                    Some(Sym::Str(resolved)) => resolved.clone().via_constant(name),
+                    _ => Resolved::unknown(format!("comes from `{name}`, known only at run time")),
+                }
+            }
+            "attribute" => {
+                if let Some(Sym::Str(resolved)) = self.bindings.get(self.text(node)) {
+                    return resolved.clone();
+                }
+                self.runtime(node)
+            }
+            // `os.environ['X']`
+            "subscript" => {
+                let value = node.child_by_field_name("value");
+                let index = node.child_by_field_name("subscript");
+                if let (Some(value), Some(index)) = (value, index)
+                    && matches!(self.eval(value), Sym::Environ)
+                    && let Some(key) = string_value(self.ctx, index)
+                {
+                    return self.ctx.env.lookup(&key);
+                }
+                self.runtime(node)
+            }
+            // `os.environ.get('X', 'default')`, `os.getenv('X')`
+            "call" => {
+                let (Some(function), Some(arguments)) = (
+                    node.child_by_field_name("function"),
+                    node.child_by_field_name("arguments"),
+                ) else {
+                    return self.runtime(node);
+                };
+                let is_env_get = match function.kind() {
+                    "attribute" => {
+                        function
+                            .child_by_field_name("attribute")
+                            .is_some_and(|a| self.text(a) == "get")
+                            && function
+                                .child_by_field_name("object")
+                                .is_some_and(|o| matches!(self.eval(o), Sym::Environ))
+                    }
+                    _ => matches!(self.eval(function), Sym::Getenv),
+                };
+                if is_env_get
+                    && let Some(key) =
+                        Self::positional(arguments, 0).and_then(|k| string_value(self.ctx, k))
+                {
+                    let fallback = Self::positional(arguments, 1)
+                        .or_else(|| self.keyword(arguments, "default"))
+                        .map(|d| self.eval_str(d));
+                    return self.ctx.env.lookup_or(&key, fallback);
+                }
+                self.runtime(node)
+            }
+            "boolean_operator" => {
+                let (Some(left), Some(right)) = (
+                    node.child_by_field_name("left"),
+                    node.child_by_field_name("right"),
+                ) else {
+                    return self.runtime(node);
+                };
+                let l = self.eval_str(left);
+                if l.is_known() {
+                    l
+                } else {
+                    self.eval_str(right)
+                }
+            }
+            "binary_operator" => {
+                let (Some(left), Some(right)) = (
+                    node.child_by_field_name("left"),
+                    node.child_by_field_name("right"),
+                ) else {
+                    return self.runtime(node);
+                };
+                let operator = node
+                    .child_by_field_name("operator")
+                    .map(|o| self.text(o))
+                    .unwrap_or_default();
+                if operator == "+" {
+                    Resolved::concat(vec![self.eval_str(left), self.eval_str(right)])
+                } else {
+                    self.runtime(node)
+                }
+            }
+            "parenthesized_expression" => node
+                .named_child(0)
+                .map_or_else(|| self.runtime(node), |n| self.eval_str(n)),
+            _ => self.runtime(node),
+        }
+    }
+
+    /// `f"thumbnails/{name}"`: the literal parts, up to the first replacement that is not known.
+    fn fstring(&self, node: Node<'t>) -> Resolved {
+        let mut parts = Vec::new();
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            match child.kind() {
+                "string_content" => parts.push(Resolved::literal(self.text(child))),
+                "interpolation" => parts.push(
+                    child
+                        .child_by_field_name("expression")
+                        .or_else(|| child.named_child(0))
+                        .map_or_else(|| self.runtime(child), |e| self.eval_str(e)),
+                ),
+                _ => {}
+            }
+        }
+        Resolved::concat(parts)
+    }
+
+    fn runtime(&self, node: Node<'_>) -> Resolved {
+        Resolved::unknown(format!(
+            "comes from `{}`, known only at run time",
+            self.ctx.snippet(node)
+        ))
+    }
+
+    /// Keyword arguments (`Bucket=...`), or the keys of a dict passed as `**params`.
+    fn params(&self, arguments: Node<'t>) -> BTreeMap<String, Resolved> {
+        let mut out = BTreeMap::new();
+        let mut cursor = arguments.walk();
+        for argument in arguments.named_children(&mut cursor) {
+            match argument.kind() {
+                "keyword_argument" => {
+                    if let (Some(name), Some(value)) = (
+                        argument.child_by_field_name("name"),
+                        argument.child_by_field_name("value"),
+                    ) {
+                        out.insert(self.text(name).to_owned(), self.eval_str(value));
+                    }
+                }
+                "dictionary_splat" => {
+                    let dict = argument.named_child(0).map(|d| match self.eval(d) {
+                        Sym::Dict(node) => node,
+                        _ => d,
+                    });
+                    if let Some(dict) = dict.filter(|d| d.kind() == "dictionary") {
+                        let mut cursor = dict.walk();
+                        for pair in dict.named_children(&mut cursor) {
+                            let key = pair
+                                .child_by_field_name("key")
+                                .and_then(|k| string_value(self.ctx, k));
+                            if let (Some(key), Some(value)) =
+                                (key, pair.child_by_field_name("value"))
+                            {
+                                out.insert(key, self.eval_str(value));
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn call(&mut self, node: Node<'t>) {
+        let (Some(function), Some(arguments)) = (
+            node.child_by_field_name("function"),
+            node.child_by_field_name("arguments"),
+        ) else {
+            return;
+        };
+        if function.kind() != "attribute" {
+            return;
+        }
+        let (Some(object), Some(attribute)) = (
+            function.child_by_field_name("object"),
+            function.child_by_field_name("attribute"),
+        ) else {
+            return;
+        };
+        let method = self.text(attribute).to_owned();
+        match self.eval(object) {
+            Sym::Client(prefix) => {
+                if CLIENT_PLUMBING.contains(&method.as_str()) {
+                    return;
+                }
+                let params = self.params(arguments);
+                if method == "generate_presigned_url" {
+                    // The signed operation is the first argument (`ClientMethod`).
+                    let signed = Self::positional(arguments, 0)
+                        .or_else(|| self.keyword(arguments, "ClientMethod"))
+                        .map(|a| self.eval_str(a));
+                    let inner = self
+                        .keyword(arguments, "Params")
+                        .map(|d| {
+                            let mut params = BTreeMap::new();
+                            if let Sym::Dict(dict) = self.eval(d) {
+                                let mut cursor = dict.walk();
+                                for pair in dict.named_children(&mut cursor) {
+                                    let key = pair
+                                        .child_by_field_name("key")
+                                        .and_then(|k| string_value(self.ctx, k));
+                                    if let (Some(key), Some(value)) =
+                                        (key, pair.child_by_field_name("value"))
+                                    {
+                                        params.insert(key, self.eval_str(value));
+                                    }
+                                }
+                            }
+                            params
+                        })
+                        .unwrap_or_default();
+                    match signed {
+                        Some(Resolved::Known { value, .. }) => {
+                            let operation = pascal_case(&value);
+                            self.ctx.record(
+                                node,
+                                SdkFlavor::Boto3Client,
+                                &prefix,
+                                &operation,
+                                &inner,
+                            );
+                        }
+                        _ => self
+                            .ctx
+                            .not_understood(node, "the signed operation is not a literal"),
+                    }
+                    return;
+                }
+                let mut params = params;
+                // The managed transfers take their names positionally:
+                // upload_file(Filename, Bucket, Key), download_file(Bucket, Key, Filename).
+                let positions: &[(&str, usize)] = match method.as_str() {
+                    "upload_file" | "upload_fileobj" => &[("Bucket", 1), ("Key", 2)],
+                    "download_file" | "download_fileobj" => &[("Bucket", 0), ("Key", 1)],
+                    _ => &[],
+                };
+                for (name, at) in positions {
+                    if let Some(value) = Self::positional(arguments, *at) {
+                        params.insert((*name).to_owned(), self.eval_str(value));
+                    }
+                }
+                let operation = pascal_case(&method);
+                self.ctx
+                    .record(node, SdkFlavor::Boto3Client, &prefix, &operation, &params);
+            }
+            Sym::Paginator(prefix, operation) if method == "paginate" => {
+                let params = self.params(arguments);
+                let operation = pascal_case(&operation);
+                self.ctx
+                    .record(node, SdkFlavor::Boto3Client, &prefix, &operation, &params);
+            }
+            Sym::Waiter(prefix, waiter) if method == "wait" => {
+                let params = self.params(arguments);
+                self.ctx
+                    .waiter(node, SdkFlavor::Boto3Client, &prefix, &waiter, &params);
+            }
+            Sym::ResourceObject {
+                prefix,
+                kind,
+                name,
+                key,
+            } => {
+                // `bucket.Object(key)` makes a sub-resource; its calls are what need actions.
+                if method.chars().next().is_some_and(char::is_uppercase) {
+                    return;
+                }
+                self.resource_call(node, arguments, &prefix, &kind, &method, name, key);
+            }
+            Sym::Collection(object, collection) => {
+                if let Sym::ResourceObject {
+                    prefix, kind, name, ..
+                } = *object
+                {
+                    let method = format!("{collection}.{method}");
+                    self.resource_call(node, arguments, &prefix, &kind, &method, name, None);
+                }
+            }
+            // Resource-level helpers such as `s3.create_bucket(...)` are client operations.
+            Sym::Resource(prefix)
+                if method.chars().next().is_some_and(char::is_lowercase)
+                    && !CLIENT_PLUMBING.contains(&method.as_str()) =>
+            {
+                let params = self.params(arguments);
+                let operation = pascal_case(&method);
+                self.ctx
+                    .record(node, SdkFlavor::Boto3Resource, &prefix, &operation, &params);
+            }
+            _ => {}
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn resource_call(
+        &mut self,
+        node: Node<'t>,
+        arguments: Node<'t>,
+        prefix: &str,
+        kind: &str,
+        method: &str,
+        name: Resolved,
+        key: Option<Resolved>,
+    ) {
+        let Some(operation) = mapping().resource_operation(prefix, kind, method) else {
+            if method.starts_with('_') {
+                return;
+            }
+            self.ctx.not_understood(
+                node,
+                format!("`{kind}.{method}` of a boto3 {prefix} resource is not in the mapping"),
+            );
+            return;
+        };
+        let operation = operation.to_owned();
+        let mut params = self.params(arguments);
+        // The resource's identifier stands for the parameter the operation would take.
+        let param = match (prefix, kind) {
+            ("s3", _) => "Bucket",
+            ("dynamodb", "Table") => "TableName",
+            ("sqs", "Queue") => "QueueUrl",
+            ("sns", "Topic") => "TopicArn",
+            _ => "Name",
+        };
+        params.insert(param.to_owned(), name);
+        if let Some(key) = key {
+            params.insert("Key".to_owned(), key);
+        }
+        // `bucket.upload_file(Filename, Key)`: the object key is the second argument.
+        if prefix == "s3"
+            && kind == "Bucket"
+            && (method == "upload_file" || method == "download_file")
+            && let Some(key) =
+                Self::positional(arguments, 1).or_else(|| self.keyword(arguments, "Key"))
+        {
+            params.insert("Key".to_owned(), self.eval_str(key));
+        }
+        self.ctx
+            .record(node, SdkFlavor::Boto3Resource, prefix, &operation, &params);
+    }
+}
+
+/// Client methods that are not service operations.
+const CLIENT_PLUMBING: &[&str] = &[
+    "get_paginator",
+    "get_waiter",
+    "can_paginate",
+    "close",
+    "exceptions",
+    "meta",
+    "Table",
+    "Bucket",
+    "Object",
+];

@@ -1,0 +1,276 @@
+//! Code-aware least privilege over the open project: analyse a function's handler (or every
+//! function's), the analyzer's findings in the linter's shape, "use the generated policy" with
+//! a preview diff first, and "explain AccessDenied".
+
+use std::path::Path;
+
+use functory_analyze::policy::action_locations;
+use functory_analyze::{
+    Analysis, AnalyzerFinding, Explanation, FileAnalysis, SourceReader, analyze_function, findings,
+    parse_access_denied,
+};
+use functory_core::{Function, MANIFEST_FILE_NAME, ManifestEdit, Permission, apply_edit};
+use functory_lint::{FileReport, locate};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::files;
+use crate::lint::{LintFinding, LintFixSummary};
+use crate::project::Project;
+
+/// One function's analysis and its findings, as the Security view and the editor show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct FunctionAnalysis {
+    pub analysis: Analysis,
+    pub findings: Vec<LintFinding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ProjectAnalysis {
+    pub functions: Vec<FunctionAnalysis>,
+}
+
+/// What replacing a function's permissions would change, shown before it is applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PermissionsPreview {
+    pub function: String,
+    pub permissions: Vec<Permission>,
+    /// Changed lines of functory.toml: ` ` context, `-` removed, `+` added. Empty when the
+    /// manifest already says exactly this.
+    pub diff: String,
+    /// functory.toml after the change.
+    pub after: String,
+}
+
+/// The explanation of an AccessDenied text, and the manifest change it proposes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AccessDeniedHelp {
+    pub explanation: Explanation,
+    /// The change as a preview, when an exact change can be proposed.
+    pub preview: Option<PermissionsPreview>,
+}
+
+/// Reads project files for the analyzer; refuses paths that leave the project.
+struct ProjectReader<'a>(&'a Path);
+
+impl SourceReader for ProjectReader<'_> {
+    fn read(&self, relative: &str) -> Option<String> {
+        let path = files::resolve(self.0, relative).ok()?;
+        let metadata = std::fs::metadata(&path).ok()?;
+        if !metadata.is_file() || metadata.len() > functory_analyze::MAX_FILE_BYTES as u64 {
+            return None;
+        }
+        std::fs::read_to_string(path).ok()
+    }
+}
+
+fn function<'m>(functions: &'m [Function], name: &str) -> Result<&'m Function, ApiError> {
+    functions.iter().find(|f| f.name == name).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::NotFound,
+            format!("no function named `{name}` in {MANIFEST_FILE_NAME}"),
+        )
+    })
+}
+
+fn functions(project: &Project) -> Result<(String, Vec<Function>), ApiError> {
+    let text = project.manifest_text()?;
+    let parsed = project.parse()?;
+    let manifest = parsed.manifest.ok_or_else(|| {
+        let first = parsed
+            .diagnostics
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        ApiError::new(
+            ErrorCode::InvalidManifest,
+            format!("{MANIFEST_FILE_NAME} does not parse, fix it first: {first}"),
+        )
+    })?;
+    Ok((text, manifest.functions))
+}
+
+fn run(project: &Project, text: &str, function: &Function) -> FunctionAnalysis {
+    let manifest = Some((text, MANIFEST_FILE_NAME));
+    let analysis = analyze_function(function, manifest, &ProjectReader(project.root()));
+    let found = findings(&analysis, manifest);
+    FunctionAnalysis {
+        findings: to_lint_findings(project, text, &found),
+        analysis,
+    }
+}
+
+/// The analyzer's findings, placed in their files like the linter's.
+fn to_lint_findings(
+    project: &Project,
+    manifest_text: &str,
+    found: &[AnalyzerFinding],
+) -> Vec<LintFinding> {
+    let mut out = Vec::new();
+    for f in found {
+        let text = if f.file == MANIFEST_FILE_NAME {
+            manifest_text.to_owned()
+        } else {
+            ProjectReader(project.root())
+                .read(&f.file)
+                .unwrap_or_default()
+        };
+        let report = FileReport {
+            path: f.file.clone(),
+            text,
+            format: None,
+            findings: vec![f.finding.clone()],
+            suppressions: Vec::new(),
+        };
+        for located in locate(&report) {
+            out.push(LintFinding {
+                id: format!(
+                    "{}:{}:{}-{}",
+                    f.file, f.finding.code, f.finding.span.start, f.finding.span.end
+                ),
+                file: f.file.clone(),
+                code: located.code.to_owned(),
+                name: functory_analyze::findings::rule_name(located.code).to_owned(),
+                severity: located.severity.as_str().to_owned(),
+                message: located.message,
+                line: located.line,
+                column: located.column,
+                end_line: located.end_line,
+                end_column: located.end_column,
+                note: located.note,
+                context: located.context,
+                function: located.function,
+                fix: f.finding.fix.as_ref().map(|fix| LintFixSummary {
+                    applicability: fix.applicability.as_str().to_owned(),
+                    message: fix.message.clone(),
+                }),
+                suppressed: None,
+            });
+        }
+    }
+    out
+}
+
+/// Analyses one function of the project.
+pub fn analyze(project: &Project, name: &str) -> Result<FunctionAnalysis, ApiError> {
+    let (text, functions) = functions(project)?;
+    let function = function(&functions, name)?;
+    Ok(run(project, &text, function))
+}
+
+/// Analyses every function of the project.
+pub fn analyze_project(project: &Project) -> Result<ProjectAnalysis, ApiError> {
+    let (text, functions) = functions(project)?;
+    Ok(ProjectAnalysis {
+        functions: functions.iter().map(|f| run(project, &text, f)).collect(),
+    })
+}
+
+/// Every function's analyzer findings; nothing when the manifest is missing or broken (the
+/// linter reports that itself).
+pub fn project_findings(project: &Project) -> Vec<LintFinding> {
+    analyze_project(project)
+        .map(|p| p.functions.into_iter().flat_map(|f| f.findings).collect())
+        .unwrap_or_default()
+}
+
+/// The outline of one file of the project, for the editor.
+pub fn outline(project: &Project, relative: &str) -> Result<FileAnalysis, ApiError> {
+    let content = project.read_file(relative)?;
+    functory_analyze::outline_file(relative, &content.text).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::InvalidInput,
+            format!("`{relative}` is not JavaScript, TypeScript or Python"),
+        )
+    })
+}
+
+fn preview(
+    project: &Project,
+    name: &str,
+    permissions: Vec<Permission>,
+) -> Result<PermissionsPreview, ApiError> {
+    let before = project.manifest_text()?;
+    let after = apply_edit(
+        &before,
+        &ManifestEdit::SetPermissions {
+            function: name.to_owned(),
+            permissions: permissions.clone(),
+        },
+    )?;
+    Ok(PermissionsPreview {
+        function: name.to_owned(),
+        permissions,
+        diff: crate::lint::line_diff(&before, &after),
+        after,
+    })
+}
+
+/// What "use the generated policy" would change in functory.toml.
+pub fn preview_generated_policy(
+    project: &Project,
+    name: &str,
+) -> Result<PermissionsPreview, ApiError> {
+    let analysis = analyze(project, name)?.analysis;
+    preview(project, name, analysis.policy)
+}
+
+/// Replaces the function's permissions with `permissions` (the previewed policy), keeping
+/// comments elsewhere in functory.toml.
+pub fn set_permissions(
+    project: &Project,
+    name: &str,
+    permissions: Vec<Permission>,
+) -> Result<PermissionsPreview, ApiError> {
+    let preview = preview(project, name, permissions)?;
+    files::write_atomically(&project.manifest_path(), preview.after.as_bytes())?;
+    Ok(preview)
+}
+
+/// "Use the generated policy": replaces the function's permissions with the derived policy.
+pub fn apply_generated_policy(
+    project: &Project,
+    name: &str,
+) -> Result<PermissionsPreview, ApiError> {
+    let analysis = analyze(project, name)?.analysis;
+    set_permissions(project, name, analysis.policy)
+}
+
+/// Explains an AccessDenied (AWS), AuthorizationFailed (Azure) or PERMISSION_DENIED (Google)
+/// text from an invoke result or a log line for `function`. `InvalidInput` when the text holds
+/// no refusal.
+pub fn explain_access_denied(
+    project: &Project,
+    name: &str,
+    text: &str,
+) -> Result<AccessDeniedHelp, ApiError> {
+    let denied = parse_access_denied(text).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::InvalidInput,
+            "the text holds no AccessDenied, AuthorizationFailed or PERMISSION_DENIED error",
+        )
+    })?;
+    let (manifest_text, functions) = functions(project)?;
+    let function = function(&functions, name)?;
+    let analysis = run(project, &manifest_text, function).analysis;
+    let locations = action_locations(&manifest_text, MANIFEST_FILE_NAME, name);
+    let explanation =
+        functory_analyze::explain_access_denied(denied, function, &analysis, &locations);
+    let preview = match &explanation.proposed {
+        Some(permissions) => Some(preview(project, name, permissions.clone())?),
+        None => None,
+    };
+    Ok(AccessDeniedHelp {
+        explanation,
+        preview,
+    })
+}
