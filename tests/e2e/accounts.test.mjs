@@ -1,10 +1,11 @@
 // End-to-end test of accounts and history in the real app, with a real Secret Service
 // (gnome-keyring in a private D-Bus session, started by scripts/test.sh): add an account in the
 // Accounts view and see it listed without its secret; the secret is in the keychain (read back
-// with secret-tool, independently of the app); a checkpoint from the History view lands in git.
-// Then the canary sweep: the secret is in no file under the app's data dirs or the project
-// (its git history included, and the app's log at debug level), not in any app process's
-// environment, and not in the page.
+// with secret-tool, independently of the app); a checkpoint from the History view lands in git;
+// a local invoke from Run & Logs starts a real node instance. Then the canary sweep: the secret
+// is in no file under the app's data dirs or the project (its git history included, and the
+// app's log at debug level), not in the environment of any app process (the function's runtime
+// process included), and not in the page.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -49,7 +50,7 @@ function descendants(root) {
   return pids;
 }
 
-test("real app: an account in the keychain, a checkpoint, and a secret that leaks nowhere", { timeout: 240_000 }, async () => {
+test("real app: an account in the keychain, a checkpoint, a local invoke, and a secret that leaks nowhere", { timeout: 240_000 }, async () => {
   assert.ok(binary, "FUNCTORY_APP_BINARY must point at the built app");
   const canary = `CANARY${process.pid}wJalrXUtnFEMIK7MDENG`;
   const home = mkdtempSync(join(tmpdir(), "functory-e2e-accounts-"));
@@ -95,9 +96,25 @@ test("real app: an account in the keychain, a checkpoint, and a secret that leak
     const commits = execFileSync("git", ["log", "--format=%s"], { cwd: sampleDir, encoding: "utf8" });
     assert.equal(commits, "e2e checkpoint\n");
 
+    // --- a local invoke from Run & Logs: a real node process runs the handler -------------------
+    await (await session.find("nav-run")).click();
+    await (await session.waitFor("run-invoke")).click();
+    await session.waitFor("run-result", { timeout: 30_000 });
+
     // --- the canary sweep ------------------------------------------------------------------------
     const appPid = pidsOf(binary)[0];
     assert.ok(appPid, "the app is running");
+    const commandLines = descendants(appPid).map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      } catch {
+        return "";
+      }
+    });
+    assert.ok(
+      commandLines.some((line) => line.split("\0")[0].endsWith("node")),
+      "the invoke left a warm node instance among the app's processes, so its environment is swept too",
+    );
     for (const pid of descendants(appPid)) {
       let environ = "";
       try {
