@@ -2,6 +2,7 @@
 //! errors cross as `{code, message}` (`ApiError` serializes to exactly that).
 
 use functory_api::account_test::AccountTestResult;
+use functory_api::analyze::ProjectAnalysis;
 use functory_api::accounts::{AccountInput, AwsProfile};
 use functory_api::cloud::{DeployReport, DeployStep, FunctionPlan, FunctionVersion};
 use functory_api::core::ManifestEdit;
@@ -72,6 +73,7 @@ pub const COMMANDS: &[&str] = &[
     "lint_rule_docs",
     "preview_lint_fix",
     "apply_lint_fix",
+    "analyze_project",
     "deploy_plan",
     "deploy_functions",
     "redeploy_function",
@@ -129,6 +131,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         lint_rule_docs,
         preview_lint_fix,
         apply_lint_fix,
+        analyze_project,
         deploy_plan,
         deploy_functions,
         redeploy_function,
@@ -449,6 +452,14 @@ async fn apply_lint_fix(
     confirm: bool,
 ) -> Result<ProjectView> {
     session.apply_lint_fix(&finding_id, confirm)
+}
+
+// ---- code-aware least privilege ---------------------------------------------------------------
+
+/// Every function's SDK calls, required actions, generated policy and comparison.
+#[tauri::command]
+async fn analyze_project(session: State<'_, Session>) -> Result<ProjectAnalysis> {
+    session.analyze_project()
 }
 
 // ---- cloud targets (Deploy) -------------------------------------------------------------------

@@ -501,6 +501,16 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
             .any(|d| d["code"] == "IAM002")
     );
 
+    // Code-aware least privilege: every function of the sample analysed.
+    let analysis = call("analyze_project", json!({})).unwrap();
+    let analysed: Vec<&str> = analysis["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["analysis"]["function"].as_str().unwrap())
+        .collect();
+    assert_eq!(analysed, ["resize", "report"], "{analysis}");
+
     // Deploy: an AWS target signed in with a keychain account, against moto.
     moto.lambda_without_docker()
         .unwrap_or_else(|error| panic!("{error}"));

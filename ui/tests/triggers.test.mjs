@@ -266,3 +266,35 @@ test('a public function URL: its edge shows the resource policy it implies and t
   await page.waitForSelector(`${edge} ${tid('permission-edge-finding')}[data-code="LMB001"]`);
   assert.match(await page.textContent(`${tid('function-node')}[data-function="resize"] ${tid('function-node-findings')}`), /1 finding/);
 });
+
+test('destinations come from what the code writes (the analyzer) as well as from the permissions', async (t) => {
+  const app = await openApp(server.url, { query: '?open=sample' });
+  t.after(app.close);
+  const { page } = app;
+  await page.waitForSelector(tid('project-tree'));
+  // resize's code starts writing thumbnails (to the bucket its permissions grant) and audit
+  // messages (to a queue nothing grants).
+  await page.click(tid('tree-item-src/resize.mjs'));
+  await page.waitForSelector('[data-testid="editor"][data-path="src/resize.mjs"] .cm-content');
+  await page.click('[data-testid="editor"] .cm-content');
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('// await s3.send(new PutObjectCommand({ Bucket: process.env.THUMBS_BUCKET, Key: key }));');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('// await sqs.send(new SendMessageCommand({ QueueUrl: "audit", MessageBody: key }));');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+s');
+  await page.waitForSelector(tid('tab-dirty-src/resize.mjs'), { state: 'detached' });
+
+  await page.click(tid('nav-triggers'));
+  const thumbs = page.locator(`${tid('destination-node')}[data-kind="bucket"][data-name="thumbs"]`);
+  await thumbs.waitFor();
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="destination-node"][data-name="thumbs"]')?.dataset.sources === 'permission code',
+  );
+  assert.match(await thumbs.textContent(), /written by the code, granted/);
+  const audit = page.locator(`${tid('destination-node')}[data-kind="queue"][data-name="audit"]`);
+  await audit.waitFor();
+  assert.equal(await audit.getAttribute('data-sources'), 'code');
+  assert.match(await audit.textContent(), /written by the code, not granted/);
+});

@@ -27,6 +27,7 @@ import type { RunStatus } from '../bindings/RunStatus';
 import type { SampleEvent } from '../bindings/SampleEvent';
 import type { SavedEvent } from '../bindings/SavedEvent';
 import type { DeployReport } from '../bindings/DeployReport';
+import type { ProjectAnalysis } from '../bindings/ProjectAnalysis';
 import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
@@ -413,6 +414,12 @@ export class Workspace {
 
   subscribeLogs(query: LogQuery, onBatch: (batch: LogBatch) => void): Promise<Outcome<LogSubscription>> {
     return this.outcome(() => this.platform.subscribeLogs(query, onBatch));
+  }
+
+  // ---- code-aware least privilege -----------------------------------------------------------
+
+  analyzeProject(): Promise<Outcome<ProjectAnalysis>> {
+    return this.outcome(() => this.platform.analyzeProject());
   }
 
   // ---- cloud targets (Deploy) --------------------------------------------------------------

@@ -27,6 +27,7 @@ import type { RunStatus } from '../bindings/RunStatus';
 import type { SampleEvent } from '../bindings/SampleEvent';
 import type { SavedEvent } from '../bindings/SavedEvent';
 import type { DeployReport } from '../bindings/DeployReport';
+import type { ProjectAnalysis } from '../bindings/ProjectAnalysis';
 import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
@@ -117,6 +118,10 @@ export interface Platform {
   previewLintFix(findingId: string): Promise<LintFixPreview>;
   /** Applies a finding's fix; unsafe fixes are refused unless `confirm`. */
   applyLintFix(findingId: string, confirm: boolean): Promise<ProjectView>;
+
+  // ---- code-aware least privilege --------------------------------------------------------------
+  /** Every function's SDK calls, the IAM actions they need, and how that compares with its permissions. */
+  analyzeProject(): Promise<ProjectAnalysis>;
 
   // ---- cloud targets (Deploy) -----------------------------------------------------------------
   /** What deploying `functions` (all when empty) to `target` would change; changes nothing. */

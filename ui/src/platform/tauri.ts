@@ -23,6 +23,7 @@ import type { RunStatus } from '../bindings/RunStatus';
 import type { SampleEvent } from '../bindings/SampleEvent';
 import type { SavedEvent } from '../bindings/SavedEvent';
 import type { DeployReport } from '../bindings/DeployReport';
+import type { ProjectAnalysis } from '../bindings/ProjectAnalysis';
 import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
@@ -116,6 +117,7 @@ export function createTauriPlatform(): Platform {
     lintRuleDocs: () => call<LintRuleDoc[]>('lint_rule_docs'),
     previewLintFix: (findingId) => call<LintFixPreview>('preview_lint_fix', { findingId }),
     applyLintFix: (findingId, confirm) => call<ProjectView>('apply_lint_fix', { findingId, confirm }),
+    analyzeProject: () => call<ProjectAnalysis>('analyze_project'),
     deployPlan: (target, functions) => call<FunctionPlan[]>('deploy_plan', { target, functions }),
     deploy: (target, functions, onStep) => {
       const channel = new Channel<DeployStep>();

@@ -36,6 +36,7 @@ import {
   describeTrigger,
   destinationNodeId,
   destinationsOf,
+  type CodeWrite,
   functionNodeId,
   impliedPermission,
   KINDS,
@@ -165,7 +166,28 @@ function Designer({ manifest }: { manifest: Manifest }) {
     };
   }, [workspace]);
 
-  const defaults = useMemo(() => defaultLayout(manifest), [manifest]);
+  // What each function's code writes, from the analyzer; without it the canvas still draws
+  // the destinations the permissions grant.
+  const [codeWrites, setCodeWrites] = useState<Map<string, CodeWrite[]>>(new Map());
+  useEffect(() => {
+    let current = true;
+    void workspace.analyzeProject().then((outcome) => {
+      if (!current || !outcome.ok) return;
+      setCodeWrites(
+        new Map(
+          outcome.value.functions.map((f) => [
+            f.analysis.function,
+            f.analysis.required.map((r) => ({ action: r.action, resource: r.resource })),
+          ]),
+        ),
+      );
+    });
+    return () => {
+      current = false;
+    };
+  }, [workspace, manifest]);
+
+  const defaults = useMemo(() => defaultLayout(manifest, codeWrites), [manifest, codeWrites]);
   const placeOf = useCallback((id: string): Point => layout?.get(id) ?? defaults.get(id) ?? { x: 0, y: 0 }, [layout, defaults]);
 
   const persist = useCallback(
@@ -241,7 +263,7 @@ function Designer({ manifest }: { manifest: Manifest }) {
           },
         });
       });
-      for (const d of destinationsOf(fn)) {
+      for (const d of destinationsOf(fn, codeWrites.get(fn.name))) {
         const id = destinationNodeId(d);
         if (!seenDestinations.has(id)) {
           seenDestinations.add(id);
@@ -269,7 +291,7 @@ function Designer({ manifest }: { manifest: Manifest }) {
       edges.push({ id: 'edge:draft', source: DRAFT_ID, target: functionNodeId(draft.function), className: 'draft-edge', animated: true, deletable: false });
     }
     return { nodes, edges };
-  }, [manifest, placeOf, findingsOf, draft, workspace, openTrigger]);
+  }, [manifest, placeOf, findingsOf, draft, workspace, openTrigger, codeWrites]);
 
   // React Flow moves nodes while they are dragged; the model replaces them whenever it changes.
   const [nodes, setNodes] = useState<CanvasNode[]>(model.nodes);

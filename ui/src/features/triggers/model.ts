@@ -271,8 +271,16 @@ export type DestinationKind = 'bucket' | 'queue' | 'table' | 'stream' | 'topic';
 export interface Destination {
   kind: DestinationKind;
   name: string;
-  /** The granted actions that make it a destination. */
+  /** The write actions that make it a destination. */
   actions: string[];
+  /** What says so: the function's code (the analyzer) and/or its granted permissions. */
+  sources: ('code' | 'permission')[];
+}
+
+/** A write the analyzer found in a function's code: an action on a resource. */
+export interface CodeWrite {
+  action: string;
+  resource: string;
 }
 
 const WRITES: { kind: DestinationKind; service: string; actions: string[]; name: (resource: string) => string | null }[] = [
@@ -309,11 +317,21 @@ const WRITES: { kind: DestinationKind; service: string; actions: string[]; name:
 ];
 
 /**
- * The buckets, queues, tables, streams and topics a function may write to, read from its
- * Allow statements (a code analyzer will later say what the code really writes).
+ * The buckets, queues, tables, streams and topics a function writes to: what the analyzer found
+ * its code writing (`code`), and what its Allow statements grant it to write (`permission`).
  */
-export function destinationsOf(fn: FunctionModel): Destination[] {
+export function destinationsOf(fn: FunctionModel, codeWrites: CodeWrite[] = []): Destination[] {
   const found = new Map<string, Destination>();
+  const add = (kind: DestinationKind, name: string, actions: string[], source: 'code' | 'permission') => {
+    const key = `${kind}:${name}`;
+    const existing = found.get(key);
+    if (existing) {
+      existing.actions = [...new Set([...existing.actions, ...actions])];
+      if (!existing.sources.includes(source)) existing.sources.push(source);
+    } else {
+      found.set(key, { kind, name, actions, sources: [source] });
+    }
+  };
   for (const p of fn.permissions) {
     if (p.effect !== 'Allow') continue;
     for (const write of WRITES) {
@@ -321,12 +339,15 @@ export function destinationsOf(fn: FunctionModel): Destination[] {
       if (actions.length === 0) continue;
       for (const resource of p.resources) {
         const name = write.name(resource);
-        if (!name) continue;
-        const key = `${write.kind}:${name}`;
-        const existing = found.get(key);
-        if (existing) existing.actions = [...new Set([...existing.actions, ...actions])];
-        else found.set(key, { kind: write.kind, name, actions });
+        if (name) add(write.kind, name, actions, 'permission');
       }
+    }
+  }
+  for (const { action, resource } of codeWrites) {
+    for (const write of WRITES) {
+      if (!write.actions.includes(action)) continue;
+      const name = write.name(resource);
+      if (name) add(write.kind, name, [action], 'code');
     }
   }
   return [...found.values()];
@@ -348,7 +369,7 @@ const ROW = 110;
  * Default places for nodes the user has not moved: triggers in a column left of their
  * function, functions in the middle, destinations on the right.
  */
-export function defaultLayout(manifest: Manifest): Map<string, Point> {
+export function defaultLayout(manifest: Manifest, codeWrites: Map<string, CodeWrite[]> = new Map()): Map<string, Point> {
   const places = new Map<string, Point>();
   let row = 0;
   const destinationRows = new Map<string, number>();
@@ -359,7 +380,7 @@ export function defaultLayout(manifest: Manifest): Map<string, Point> {
     ids.forEach((id, i) => places.set(id, { x: COLUMN.trigger, y: (first + i) * ROW }));
     const span = Math.max(ids.length, 1);
     places.set(functionNodeId(fn.name), { x: COLUMN.function, y: (first + (span - 1) / 2) * ROW });
-    for (const d of destinationsOf(fn)) {
+    for (const d of destinationsOf(fn, codeWrites.get(fn.name))) {
       const id = destinationNodeId(d);
       if (!destinationRows.has(id)) {
         destinationRows.set(id, destinationRow);

@@ -127,10 +127,23 @@ const DESTINATION_LABEL: Record<Destination['kind'], string> = {
 export function DestinationNode({ data }: NodeProps<DestinationNodeType>) {
   const d = data.destination;
   return (
-    <div className={`canvas-node destination-node kind-${d.kind}`} data-testid="destination-node" data-kind={d.kind} data-name={d.name}>
+    <div
+      className={`canvas-node destination-node kind-${d.kind}`}
+      data-testid="destination-node"
+      data-kind={d.kind}
+      data-name={d.name}
+      data-sources={d.sources.join(' ')}
+    >
       <Handle type="target" position={Position.Left} isConnectable={false} />
       <div className="canvas-node-kind">{DESTINATION_LABEL[d.kind]}</div>
       <div className="canvas-node-title mono">{d.name}</div>
+      <div className="canvas-node-meta muted small" data-testid="destination-source">
+        {d.sources.includes('code')
+          ? d.sources.includes('permission')
+            ? 'written by the code, granted'
+            : 'written by the code, not granted'
+          : 'granted, not written by the code'}
+      </div>
     </div>
   );
 }

@@ -22,6 +22,7 @@ import type { Startup } from '../../bindings/Startup';
 import type { TreeNode } from '../../bindings/TreeNode';
 import type { Platform } from '../index';
 import { MOCK_AWS_PROFILES, MockKeychain, redactInput } from './accounts';
+import { analyzeProject } from './analyze';
 import { MockCloud } from './cloud';
 import { MockHistory } from './history';
 import { computeFix, lineDiff, lintFiles, ruleDocs, SAMPLE_POLICY, SAMPLE_POLICY_PATH } from './lint';
@@ -545,6 +546,7 @@ export function createMockPlatform(params: URLSearchParams): Platform {
           after: result.after,
         } satisfies LintFixPreview;
       }),
+    analyzeProject: () => command('analyze_project', undefined, () => analyzeProject(validManifest(), project().files)),
     deployPlan: (target, functions) =>
       command('deploy_plan', { target, functions }, () => cloud.plan(validManifest(), project().files, target, functions)),
     deploy: (target, functions, onStep) =>
