@@ -87,7 +87,8 @@ export const handler = async (event) => {
 };
 "#;
 
-const PYTHON_HTTP: &str = r#"""{{name}}: an HTTP function. The event is an API Gateway HTTP API (2.0) payload."""
+// The raw string opens with `r#"`; the file itself starts with a `"""` docstring.
+const PYTHON_HTTP: &str = r#""""{{name}}: an HTTP function. The event is an API Gateway HTTP API (2.0) payload."""
 import json
 
 
