@@ -2,8 +2,8 @@
 //! errors cross as `{code, message}` (`ApiError` serializes to exactly that).
 
 use functory_api::account_test::AccountTestResult;
-use functory_api::analyze::ProjectAnalysis;
 use functory_api::accounts::{AccountInput, AwsProfile};
+use functory_api::analyze::ProjectAnalysis;
 use functory_api::cloud::{DeployReport, DeployStep, FunctionPlan, FunctionVersion};
 use functory_api::core::ManifestEdit;
 use functory_api::core::Trigger;

@@ -512,8 +512,16 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
     assert_eq!(analysed, ["resize", "report", "hello"], "{analysis}");
     // The function made from the Python template above parses, and its handler is found.
     let hello = &analysis["functions"][2];
-    assert_eq!(hello["analysis"]["files"][0]["parseProblems"], json!([]), "{hello}");
-    assert_eq!(hello["analysis"]["handler"]["problems"], json!([]), "{hello}");
+    assert_eq!(
+        hello["analysis"]["files"][0]["parseProblems"],
+        json!([]),
+        "{hello}"
+    );
+    assert_eq!(
+        hello["analysis"]["handler"]["problems"],
+        json!([]),
+        "{hello}"
+    );
 
     // Deploy: an AWS target signed in with a keychain account, against moto.
     moto.lambda_without_docker()
