@@ -133,6 +133,27 @@ fn observed_configuration(
     }
 }
 
+/// The newest published version that holds exactly this code and configuration, if any
+/// (after a rollback, or for a redeploy of an earlier commit, that is an older one).
+fn matching_version(
+    versions: &[aws_sdk_lambda::types::FunctionConfiguration],
+    function: &Function,
+    code_sha256: &str,
+    role_arn: &str,
+) -> Option<String> {
+    versions
+        .iter()
+        .filter_map(|config| {
+            let n = config.version()?.parse::<u64>().ok()?;
+            let observed = observed_configuration(config, HashMap::new());
+            (observed.code_sha256 == code_sha256
+                && configuration_changes(function, &observed, Some(role_arn)).is_empty())
+            .then_some(n)
+        })
+        .max()
+        .map(|n| n.to_string())
+}
+
 fn desired_environment(function: &Function) -> BTreeMap<String, String> {
     function
         .environment
@@ -245,50 +266,40 @@ impl AwsAdapter {
         )))
     }
 
-    /// The newest published version that holds exactly this code and configuration, if any
-    /// (after a rollback, or for a redeploy of an earlier commit, that is an older one).
-    async fn matching_version(
+    /// Every published version's configuration (none when the function does not exist).
+    async fn version_configs(
         &self,
-        function: &Function,
-        code_sha256: &str,
-        role_arn: &str,
-    ) -> Result<Option<String>> {
-        let mut best: Option<u64> = None;
+        name: &str,
+    ) -> Result<Vec<aws_sdk_lambda::types::FunctionConfiguration>> {
+        let mut versions = Vec::new();
         let mut marker = None;
         loop {
-            let page = self
+            let page = match self
                 .lambda
                 .list_versions_by_function()
-                .function_name(&function.name)
+                .function_name(name)
                 .set_marker(marker)
                 .send()
                 .await
-                .map_err(|e| {
-                    self.failure(
-                        &e,
-                        &format!("Lambda ListVersionsByFunction of `{}`", function.name),
-                    )
-                })?;
-            for config in page.versions() {
-                let Some(n) = config.version().and_then(|v| v.parse::<u64>().ok()) else {
-                    continue;
-                };
-                if best.is_some_and(|b| b >= n) {
-                    continue;
+            {
+                Ok(page) => page,
+                Err(error) => {
+                    return match self.failure(
+                        &error,
+                        &format!("Lambda ListVersionsByFunction of `{name}`"),
+                    ) {
+                        AdapterError::NotFound { .. } => Ok(versions),
+                        other => Err(other),
+                    };
                 }
-                let observed = observed_configuration(config, HashMap::new());
-                if observed.code_sha256 == code_sha256
-                    && configuration_changes(function, &observed, Some(role_arn)).is_empty()
-                {
-                    best = Some(n);
-                }
-            }
+            };
+            versions.extend(page.versions().iter().cloned());
             marker = page.next_marker().map(str::to_owned);
             if marker.is_none() {
                 break;
             }
         }
-        Ok(best.map(|n| n.to_string()))
+        Ok(versions)
     }
 
     /// What deploying `options` would change, without changing anything.
@@ -306,12 +317,32 @@ impl AwsAdapter {
         let root = options.project_root.clone();
         let cache = self.cache_dir(options);
         let packaged_function = function.clone();
-        // Zipping reads and compresses every file: off the async threads.
-        let package = tokio::task::spawn_blocking(move || {
+        // Zipping reads and compresses every file: off the async threads, while the reads
+        // below are in flight.
+        let packaging = tokio::task::spawn_blocking(move || {
             package_function(&root, &packaged_function, &cache)
-        })
-        .await
-        .map_err(|e| AdapterError::invalid(format!("packaging `{name}` stopped: {e}")))??;
+        });
+        // Everything that exists, looked up at once: these reads are all a no-change redeploy
+        // does, so they go out together rather than one after another. For a function that
+        // does not exist yet they answer "not found", which each lookup turns into "nothing".
+        let role_name = role_name(&project, name);
+        let qualifier = options.stage.as_deref();
+        let (role, observed, alias_now, url_have, mapped, versions) = tokio::try_join!(
+            self.observe_role(&role_name),
+            self.observe_function(name),
+            async {
+                match qualifier {
+                    Some(stage) => self.alias_version(name, stage).await,
+                    None => Ok(None),
+                }
+            },
+            self.observe_url(name, qualifier),
+            self.observe_queues(name, qualifier),
+            self.version_configs(name),
+        )?;
+        let package = packaging
+            .await
+            .map_err(|e| AdapterError::invalid(format!("packaging `{name}` stopped: {e}")))??;
         if package.zip.len() > DIRECT_UPLOAD_LIMIT {
             return Err(AdapterError::invalid(format!(
                 "function `{name}`: the package is {}, over the 50 MB Lambda accepts directly; exclude files in {} (tests, docs, dev dependencies)",
@@ -324,9 +355,7 @@ impl AwsAdapter {
         let mut steps = Vec::new();
 
         // The role.
-        let role_name = role_name(&project, name);
         let policy = permissions_policy(function);
-        let role = self.observe_role(&role_name).await?;
         let role_arn = role.as_ref().map(|r| r.arn.clone());
         match &role {
             None => {
@@ -358,7 +387,6 @@ impl AwsAdapter {
         }
 
         // The function's $LATEST.
-        let observed = self.observe_function(name).await?;
         let mut function_arn = None;
         let target = match &observed {
             None => {
@@ -399,8 +427,7 @@ impl AwsAdapter {
                 // stage, `$LATEST` is what runs, so it is always brought up to date.
                 let existing_version = match (&role_arn, &options.stage) {
                     (Some(role_arn), Some(_)) => {
-                        self.matching_version(function, &package.code_sha256, role_arn)
-                            .await?
+                        matching_version(&versions, function, &package.code_sha256, role_arn)
                     }
                     _ => None,
                 };
@@ -476,10 +503,6 @@ impl AwsAdapter {
         }
 
         // The stage alias.
-        let alias_now = match (&observed, &options.stage) {
-            (Some(_), Some(stage)) => self.alias_version(name, stage).await?,
-            _ => None,
-        };
         if let Some(stage) = &options.stage {
             let current = alias_now.clone();
             match (&current, &target) {
@@ -517,14 +540,7 @@ impl AwsAdapter {
         }
 
         // The function URL, on the stage alias (or the function without a stage).
-        let qualifier = options.stage.as_deref();
         let url_want = url::desired(function);
-        let url_have = match (&observed, qualifier, &alias_now) {
-            (Some(_), None, _) | (Some(_), Some(_), Some(_)) => {
-                self.observe_url(name, qualifier).await?
-            }
-            _ => None,
-        };
         let url_statements = url_have
             .as_ref()
             .map(|h| h.statements.clone())
@@ -617,12 +633,6 @@ impl AwsAdapter {
         }
 
         // Queue triggers: SQS event source mappings to the stage.
-        let mapped = match (&observed, qualifier, &alias_now) {
-            (Some(_), None, _) | (Some(_), Some(_), Some(_)) => {
-                self.observe_queues(name, qualifier).await?
-            }
-            _ => Vec::new(),
-        };
         for queue in queues::wanted(function) {
             let queue_name = format!("queue {}", queue.name);
             match mapped.iter().find(|m| m.name == queue.name) {

@@ -79,16 +79,26 @@ impl AwsAdapter {
         let mut found = Vec::new();
         let mut marker = None;
         loop {
-            let page = self
+            let page = match self
                 .lambda
                 .list_event_source_mappings()
                 .function_name(&target)
                 .set_marker(marker)
                 .send()
                 .await
-                .map_err(|e| {
-                    self.failure(&e, &format!("Lambda ListEventSourceMappings of `{target}`"))
-                })?;
+            {
+                Ok(page) => page,
+                Err(error) => {
+                    // No such function or stage yet: nothing is mapped to it.
+                    return match self.failure(
+                        &error,
+                        &format!("Lambda ListEventSourceMappings of `{target}`"),
+                    ) {
+                        functory_adapter::AdapterError::NotFound { .. } => Ok(found),
+                        other => Err(other),
+                    };
+                }
+            };
             for mapping in page.event_source_mappings() {
                 let Some(arn) = mapping.event_source_arn() else {
                     continue;
