@@ -172,6 +172,12 @@ test('screenshot of the main window', async (t) => {
   assert.equal(await keywordColor(), 'rgb(119, 0, 136)', 'light highlighting');
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.waitForFunction(() => getComputedStyle(document.querySelector('.cm-editor')).backgroundColor === 'rgb(40, 44, 52)');
+  // The highlight style switches after the background (CodeMirror reconfigures, the lines are
+  // redrawn): wait for the redrawn keyword rather than reading a line being replaced.
+  await page.waitForFunction(() => {
+    const keyword = [...document.querySelectorAll('[data-testid="editor"] .cm-line span')].find((s) => s.textContent === 'const');
+    return keyword !== undefined && getComputedStyle(keyword).color === 'rgb(198, 120, 221)';
+  });
   assert.equal(await keywordColor(), 'rgb(198, 120, 221)', 'one-dark highlighting');
   await page.waitForTimeout(300); // let button colour transitions finish before the picture
   await screenshot(page, 'main-window-dark');
