@@ -58,13 +58,18 @@ fn setup() -> Setup {
     }
 }
 
-async fn adapter_with(setup: &Setup, interceptors: Vec<Interceptor>) -> AwsAdapter {
-    let session = AwsSignIn::keychain(&account())
+/// The test account signed in at the test's moto.
+async fn session(setup: &Setup) -> functory_aws::AwsSession {
+    AwsSignIn::keychain(&account())
         .expect("an AWS account")
         .endpoint_url(setup.server.endpoint_url())
         .load()
         .await
-        .expect("the configuration loads");
+        .expect("the configuration loads")
+}
+
+async fn adapter_with(setup: &Setup, interceptors: Vec<Interceptor>) -> AwsAdapter {
+    let session = session(setup).await;
     let mut builder = AwsAdapter::builder(&session).settings(AwsSettings {
         cache_dir: Some(setup.cache.path().to_owned()),
         ..AwsSettings::fast()
@@ -416,12 +421,7 @@ async fn logs_are_grouped_by_request_and_followed_without_duplicates() {
         .deploy_function(&options(&setup, "echo"))
         .await
         .expect("deploy");
-    let session = AwsSignIn::keychain(&account())
-        .expect("an AWS account")
-        .endpoint_url(setup.server.endpoint_url())
-        .load()
-        .await
-        .expect("the configuration loads");
+    let session = session(&setup).await;
     let logs = aws_sdk_cloudwatchlogs::Client::new(session.sdk_config());
     let group = "/aws/lambda/echo";
     let stream_name = "2026/11/26/[1]abcdef";
@@ -524,12 +524,7 @@ async fn a_url_trigger_is_created_changed_and_removed_on_the_stage() {
     let setup = setup();
     let recorder = CallRecorder::new();
     let adapter = adapter_with(&setup, vec![Interceptor::Record(recorder.clone())]).await;
-    let session = AwsSignIn::keychain(&account())
-        .expect("an AWS account")
-        .endpoint_url(setup.server.endpoint_url())
-        .load()
-        .await
-        .expect("the configuration loads");
+    let session = session(&setup).await;
     let lambda = aws_sdk_lambda::Client::new(session.sdk_config());
 
     let mut options = options(&setup, "echo");
@@ -681,12 +676,7 @@ async fn queue_triggers_become_event_source_mappings_on_the_stage() {
     );
     let recorder = CallRecorder::new();
     let adapter = adapter_with(&setup, vec![Interceptor::Record(recorder.clone())]).await;
-    let session = AwsSignIn::keychain(&account())
-        .expect("an AWS account")
-        .endpoint_url(setup.server.endpoint_url())
-        .load()
-        .await
-        .expect("the configuration loads");
+    let session = session(&setup).await;
     let lambda = aws_sdk_lambda::Client::new(session.sdk_config());
     let mappings = || async {
         lambda

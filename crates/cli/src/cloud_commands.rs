@@ -85,6 +85,25 @@ async fn connect(dir: &std::path::Path, target: &str) -> Result<CloudTarget, Exi
         .map_err(fail)
 }
 
+/// Signs in for `target` on a runtime of its own and runs `work` with it; failing to start or
+/// to sign in is printed and ends the command.
+fn with_target<F, Fut>(dir: &std::path::Path, target: &str, work: F) -> ExitCode
+where
+    F: FnOnce(CloudTarget) -> Fut,
+    Fut: std::future::Future<Output = ExitCode>,
+{
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    runtime.block_on(async move {
+        match connect(dir, target).await {
+            Ok(cloud) => work(cloud).await,
+            Err(code) => code,
+        }
+    })
+}
+
 fn print_plans(plans: &[FunctionPlan]) {
     for plan in plans {
         let state = if plan.no_op { "no change" } else { "changes" };
@@ -187,22 +206,18 @@ fn print_report(report: &DeployReport) {
 
 pub fn deploy(args: DeployArgs) -> ExitCode {
     let dir = project_dir(args.dir);
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(code) => return code,
-    };
-    runtime.block_on(async move {
-        let target = match connect(&dir, &args.target).await {
-            Ok(target) => target,
-            Err(code) => return code,
-        };
+    let target_name = args.target.clone();
+    with_target(&dir, &target_name, move |target| async move {
         let plans = match target.plan(&args.functions).await {
             Ok(plans) => plans,
             Err(error) => return fail(error),
         };
         if args.plan {
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&plans).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&plans).unwrap_or_default()
+                );
             } else {
                 print_plans(&plans);
             }
@@ -216,7 +231,10 @@ pub fn deploy(args: DeployArgs) -> ExitCode {
             let question = if changes {
                 format!("Deploy to {}?", args.target)
             } else {
-                format!("Nothing changes; record a deploy to {} anyway?", args.target)
+                format!(
+                    "Nothing changes; record a deploy to {} anyway?",
+                    args.target
+                )
             };
             match confirm(&question) {
                 Ok(true) => {}
@@ -262,7 +280,10 @@ pub fn deploy(args: DeployArgs) -> ExitCode {
             Err(error) => return fail(error),
         };
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            );
         } else {
             print_report(&report);
             for (plan, deployed) in plans.iter().zip(&report.deployed) {
@@ -278,7 +299,10 @@ pub fn deploy(args: DeployArgs) -> ExitCode {
         match &report.failed {
             None => ExitCode::SUCCESS,
             Some(failure) => {
-                eprintln!("functory: error: deploying `{}` failed: {}", failure.function, failure.message);
+                eprintln!(
+                    "functory: error: deploying `{}` failed: {}",
+                    failure.function, failure.message
+                );
                 match &failure.still_serving {
                     Some(version) => eprintln!(
                         "functory: stage `{}` of `{}` still serves version {version}",
@@ -297,15 +321,8 @@ pub fn deploy(args: DeployArgs) -> ExitCode {
 
 pub fn versions(args: VersionsArgs) -> ExitCode {
     let dir = project_dir(args.dir);
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(code) => return code,
-    };
-    runtime.block_on(async move {
-        let target = match connect(&dir, &args.target).await {
-            Ok(target) => target,
-            Err(code) => return code,
-        };
+    let target_name = args.target.clone();
+    with_target(&dir, &target_name, move |target| async move {
         let versions = match target.versions(&args.function).await {
             Ok(versions) => versions,
             Err(error) => return fail(error),
@@ -336,15 +353,8 @@ pub fn versions(args: VersionsArgs) -> ExitCode {
 
 pub fn rollback(args: RollbackArgs) -> ExitCode {
     let dir = project_dir(args.dir);
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(code) => return code,
-    };
-    runtime.block_on(async move {
-        let target = match connect(&dir, &args.target).await {
-            Ok(target) => target,
-            Err(code) => return code,
-        };
+    let target_name = args.target.clone();
+    with_target(&dir, &target_name, move |target| async move {
         if let Err(error) = target.rollback(&args.function, &args.version).await {
             return fail(error);
         }
@@ -370,15 +380,7 @@ pub fn invoke(
         Ok(event) => event,
         Err(message) => return fail(message),
     };
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(code) => return code,
-    };
-    runtime.block_on(async move {
-        let cloud = match connect(&dir, target).await {
-            Ok(target) => target,
-            Err(code) => return code,
-        };
+    with_target(&dir, target, move |cloud| async move {
         let invocation = match cloud.invoke(function, &event, latest, asynchronous).await {
             Ok(invocation) => invocation,
             Err(error) => return fail(error),
@@ -418,15 +420,7 @@ pub fn invoke(
 
 /// `functory logs FN --target CLOUD`: lines grouped by request, oldest first.
 pub fn logs(dir: PathBuf, target: &str, function: &str, query: LogQuery) -> ExitCode {
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(code) => return code,
-    };
-    runtime.block_on(async move {
-        let cloud = match connect(&dir, target).await {
-            Ok(target) => target,
-            Err(code) => return code,
-        };
+    with_target(&dir, target, move |cloud| async move {
         let mut lines = match cloud.logs(function, &query).await {
             Ok(lines) => lines,
             Err(error) => return fail(error),
