@@ -22,7 +22,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::accounts::Accounts;
-use crate::local::{InvocationResult, LogLine, LogQuery};
+use crate::local::{InvocationResult, LogLine, LogQuery, find_function, unknown_target};
 use crate::{ApiError, ErrorCode, Project};
 
 /// One change of a deploy plan, for the Deploy view and `functory deploy --plan`.
@@ -208,41 +208,7 @@ fn find_target(manifest: &Manifest, name: &str) -> Result<Target, ApiError> {
         .iter()
         .find(|t| t.name == name)
         .cloned()
-        .ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::NotFound,
-                format!(
-                    "no target `{name}` in functory.toml; known targets: {}",
-                    manifest
-                        .targets
-                        .iter()
-                        .map(|t| t.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-        })
-}
-
-fn find_function<'a>(manifest: &'a Manifest, name: &str) -> Result<&'a Function, ApiError> {
-    manifest
-        .functions
-        .iter()
-        .find(|f| f.name == name)
-        .ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::NotFound,
-                format!(
-                    "no function `{name}` in functory.toml; its functions are: {}",
-                    manifest
-                        .functions
-                        .iter()
-                        .map(|f| f.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-        })
+        .ok_or_else(|| unknown_target(manifest, name))
 }
 
 /// Signs in for `target` of the project at `root`: its profile or its keychain account, its
@@ -321,7 +287,7 @@ impl CloudTarget {
         }
         names
             .iter()
-            .map(|n| find_function(&self.manifest, n).cloned())
+            .map(|n| find_function(&self.manifest, n))
             .collect()
     }
 
@@ -434,17 +400,15 @@ impl CloudTarget {
         let result = async {
             let full = Project::open(&self.root)?.history()?.export(commit, &dir)?;
             let old = manifest_of(&dir)?;
-            let old_function = find_function(&old, function)
-                .map_err(|_| {
-                    ApiError::new(
-                        ErrorCode::NotFound,
-                        format!(
-                            "function `{function}` did not exist at commit {}",
-                            &full[..12]
-                        ),
-                    )
-                })?
-                .clone();
+            let old_function = find_function(&old, function).map_err(|_| {
+                ApiError::new(
+                    ErrorCode::NotFound,
+                    format!(
+                        "function `{function}` did not exist at commit {}",
+                        &full[..12]
+                    ),
+                )
+            })?;
             let mut options = DeployOptions::new(&dir, old_function);
             options.project = Some(self.manifest.project_name.clone());
             options.stage = Some(self.target.name.clone());

@@ -404,7 +404,8 @@ fn load_manifest(root: &Path) -> Result<Manifest, ApiError> {
         .map_err(ApiError::from)
 }
 
-fn find_function(manifest: &Manifest, name: &str) -> Result<Function, ApiError> {
+/// The manifest's function `name`, or NotFound listing the functions there are.
+pub(crate) fn find_function(manifest: &Manifest, name: &str) -> Result<Function, ApiError> {
     manifest
         .functions
         .iter()
@@ -422,6 +423,18 @@ fn find_function(manifest: &Manifest, name: &str) -> Result<Function, ApiError> 
         })
 }
 
+/// NotFound for a target functory.toml does not declare, listing those it does.
+pub(crate) fn unknown_target(manifest: &Manifest, target: &str) -> ApiError {
+    let known: Vec<&str> = manifest.targets.iter().map(|t| t.name.as_str()).collect();
+    ApiError::new(
+        ErrorCode::NotFound,
+        format!(
+            "no target `{target}` in functory.toml; known targets: {}",
+            known.join(", ")
+        ),
+    )
+}
+
 fn check_local_target(manifest: &Manifest, target: &str) -> Result<(), ApiError> {
     match manifest.targets.iter().find(|t| t.name == target) {
         Some(t) if t.adapter == AdapterKind::Local => Ok(()),
@@ -433,18 +446,7 @@ fn check_local_target(manifest: &Manifest, target: &str) -> Result<(), ApiError>
             ),
         )),
         None if target == "local" => Ok(()),
-        None => Err(ApiError::new(
-            ErrorCode::NotFound,
-            format!(
-                "no target `{target}` in functory.toml; known targets: {}",
-                manifest
-                    .targets
-                    .iter()
-                    .map(|t| t.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )),
+        None => Err(unknown_target(manifest, target)),
     }
 }
 

@@ -114,7 +114,7 @@ export class MockCloud {
     return names.map(
       (n) =>
         manifest.functions.find((f) => f.name === n) ??
-        fail('not_found', `no function \`${n}\` in functory.toml; its functions are: ${manifest.functions.map((f) => f.name).join(', ')}`),
+        fail('not_found', `no function \`${n}\` in functory.toml; functions: ${manifest.functions.map((f) => f.name).join(', ')}`),
     );
   }
 
