@@ -284,6 +284,11 @@ test('the live log pane filters on the host, follows, clears and shows an invoca
   // "Show in logs" narrows the pane to the invocation's request.
   const requestId = await page.getAttribute(tid('run-result'), 'data-request-id');
   await page.click(tid('run-show-in-logs'));
+  // The pane takes the request id in an effect after the click's render: wait for it.
+  await page.waitForFunction(
+    (id) => document.querySelector('[data-testid="run-logs-request"]')?.value === id,
+    requestId,
+  );
   assert.equal(await page.inputValue(tid('run-logs-request')), requestId);
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-logs-lines"] .log-line').length === 4);
   await page.fill(tid('run-logs-request'), '');
