@@ -13,6 +13,7 @@
 // Tests may unwrap: a panic there is the failure report.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod cloud;
 pub mod conformance;
 pub mod decorators;
 mod error;
@@ -20,6 +21,7 @@ pub mod oauth;
 mod operations;
 pub mod plan;
 
+pub use cloud::{CloudAdapter, DeployOutcome, LogSource, VersionInfo};
 pub use error::{AdapterError, Result};
 pub use operations::*;
 pub use plan::{

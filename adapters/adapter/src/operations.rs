@@ -81,6 +81,10 @@ pub struct DeployOptions {
     /// The git commit the deployed code was checkpointed as, recorded on the function.
     pub commit: Option<String>,
     pub progress: Option<crate::ProgressSink>,
+    /// Every function of the project. A provider whose unit of deployment holds several
+    /// functions (an Azure function app is one package) deploys them together, so deploying
+    /// one never removes the others. Empty means just `function`.
+    pub app_functions: Vec<Function>,
 }
 
 impl DeployOptions {
@@ -95,6 +99,7 @@ impl DeployOptions {
             stage: None,
             commit: None,
             progress: None,
+            app_functions: Vec::new(),
         }
     }
 }

@@ -11,10 +11,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use functory_adapter::{
-    Adapter, DeployOptions, DeployPlan, InvocationType, InvokeOptions, ListOptions, LogLevel,
-    ProgressSink, TailOptions,
+    CloudAdapter, DeployOptions, DeployPlan, InvocationType, InvokeOptions, ListOptions, LogLevel,
+    ProgressSink, TailOptions, VersionInfo,
 };
-use functory_aws::{AwsAdapter, AwsSignIn, VersionInfo};
+use functory_aws::{AwsAdapter, AwsSignIn};
 use functory_core::{AdapterKind, Function, Manifest, Target};
 use functory_history::DeployRecord;
 use futures_util::{Stream, StreamExt};
@@ -176,7 +176,7 @@ pub struct RemoteFunction {
 #[derive(Debug, Clone)]
 pub struct CloudTarget {
     pub target: Target,
-    pub adapter: AwsAdapter,
+    pub adapter: Arc<dyn CloudAdapter>,
     pub manifest: Manifest,
     pub root: PathBuf,
 }
@@ -211,8 +211,8 @@ fn find_target(manifest: &Manifest, name: &str) -> Result<Target, ApiError> {
         .ok_or_else(|| unknown_target(manifest, name))
 }
 
-/// Signs in for `target` of the project at `root`: its profile or its keychain account, its
-/// region, and the endpoint override of `accounts` (moto in tests).
+/// Signs in for `target` of the project at `root` with its profile or keychain account, and
+/// the endpoint overrides of `accounts` (moto and the fakes in tests).
 pub async fn connect(
     root: &Path,
     target: &str,
@@ -220,8 +220,8 @@ pub async fn connect(
 ) -> Result<CloudTarget, ApiError> {
     let manifest = manifest_of(root)?;
     let target = find_target(&manifest, target)?;
-    match target.adapter {
-        AdapterKind::Aws => {}
+    let adapter: Arc<dyn CloudAdapter> = match target.adapter {
+        AdapterKind::Aws => Arc::new(connect_aws(&target, accounts).await?),
         AdapterKind::Local => {
             return Err(ApiError::new(
                 ErrorCode::InvalidInput,
@@ -240,7 +240,18 @@ pub async fn connect(
                 ),
             ));
         }
-    }
+    };
+    Ok(CloudTarget {
+        adapter,
+        target,
+        manifest,
+        root: root.to_owned(),
+    })
+}
+
+/// The AWS adapter for `target`: its profile or its keychain account, its region, and the
+/// endpoint override of `accounts`.
+async fn connect_aws(target: &Target, accounts: &Accounts) -> Result<AwsAdapter, ApiError> {
     let mut sign_in = match (&target.profile, &target.account) {
         (Some(profile), _) => AwsSignIn::profile(profile),
         (None, Some(account)) => AwsSignIn::keychain(&accounts.load(account)?)?,
@@ -272,12 +283,7 @@ pub async fn connect(
             ),
         ));
     }
-    Ok(CloudTarget {
-        adapter: AwsAdapter::new(&session),
-        target,
-        manifest,
-        root: root.to_owned(),
-    })
+    Ok(AwsAdapter::new(&session))
 }
 
 impl CloudTarget {
@@ -296,6 +302,7 @@ impl CloudTarget {
         options.project = Some(self.manifest.project_name.clone());
         options.stage = Some(self.target.name.clone());
         options.commit = commit;
+        options.app_functions = self.manifest.functions.clone();
         options
     }
 
@@ -410,6 +417,7 @@ impl CloudTarget {
                 )
             })?;
             let mut options = DeployOptions::new(&dir, old_function);
+            options.app_functions = old.functions.clone();
             options.project = Some(self.manifest.project_name.clone());
             options.stage = Some(self.target.name.clone());
             options.commit = Some(full.clone());
@@ -469,7 +477,7 @@ impl CloudTarget {
     /// The version the target's stage serves, if the function has been deployed there.
     pub async fn serving(&self, function: &str) -> Option<String> {
         self.adapter
-            .alias_version(function, &self.target.name)
+            .serving_version(function, &self.target.name)
             .await
             .ok()
             .flatten()

@@ -90,6 +90,34 @@ pub struct Target {
     pub profile: Option<String>,
     /// The name of an account stored in the OS keychain.
     pub account: Option<String>,
+    /// AWS: the S3 bucket packages over Lambda's 50 MB direct-upload limit go through.
+    pub code_bucket: Option<String>,
+    /// Azure: the subscription holding the function app.
+    pub subscription_id: Option<String>,
+    /// Azure: the resource group of the function app.
+    pub resource_group: Option<String>,
+    /// Azure: the function app the project's functions are deployed into (it holds them all).
+    pub function_app: Option<String>,
+    /// Google Cloud: the project the functions are deployed into.
+    pub project_id: Option<String>,
+}
+
+impl Target {
+    /// A target with only its name and adapter set.
+    pub fn new(name: impl Into<String>, adapter: AdapterKind) -> Self {
+        Target {
+            name: name.into(),
+            adapter,
+            region: None,
+            profile: None,
+            account: None,
+            code_bucket: None,
+            subscription_id: None,
+            resource_group: None,
+            function_app: None,
+            project_id: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -277,6 +305,11 @@ struct RawTarget {
     region: Option<Spanned<String>>,
     profile: Option<Spanned<String>>,
     account: Option<Spanned<String>>,
+    code_bucket: Option<Spanned<String>>,
+    subscription_id: Option<Spanned<String>>,
+    resource_group: Option<Spanned<String>>,
+    function_app: Option<Spanned<String>>,
+    project_id: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -329,6 +362,72 @@ impl Validator<'_> {
             Severity::Warning,
         );
         self.diagnostics.push(diagnostic);
+    }
+}
+
+/// The fields that say where an Azure or Google target deploys: each belongs to one cloud, and
+/// a cloud target without them parses (so the rest of the app works) but cannot deploy yet.
+fn validate_cloud_target_fields(
+    v: &mut Validator<'_>,
+    field: &str,
+    adapter: AdapterKind,
+    target_span: Range<usize>,
+    target: &RawTarget,
+) {
+    let azure_fields = [
+        ("subscription_id", &target.subscription_id),
+        ("resource_group", &target.resource_group),
+        ("function_app", &target.function_app),
+    ];
+    let google_fields = [("project_id", &target.project_id)];
+    let (own, own_kind): (&[_], _) = match adapter {
+        AdapterKind::Azure => (&azure_fields, "azure"),
+        AdapterKind::Gcp => (&google_fields, "gcp"),
+        AdapterKind::Aws => (&[], "aws"),
+        AdapterKind::Local => (&[], "local"),
+    };
+    let aws_fields = [("code_bucket", &target.code_bucket)];
+    for (key, value, owner) in azure_fields
+        .iter()
+        .map(|(k, v)| (*k, *v, "azure"))
+        .chain(google_fields.iter().map(|(k, v)| (*k, *v, "gcp")))
+        .chain(aws_fields.iter().map(|(k, v)| (*k, *v, "aws")))
+    {
+        if let Some(value) = value
+            && owner != own_kind
+        {
+            v.error(
+                value.span(),
+                format!("{field}.{key}"),
+                format!("`{key}` only applies to targets with adapter = \"{owner}\""),
+            );
+        }
+    }
+    let missing: Vec<String> = own
+        .iter()
+        .filter(|(_, value)| value.is_none())
+        .map(|(key, _)| format!("`{key}`"))
+        .collect();
+    if !missing.is_empty() {
+        let what = match adapter {
+            AdapterKind::Azure => "the function app it deploys into",
+            _ => "the Google Cloud project it deploys into",
+        };
+        v.warning(
+            target_span.clone(),
+            field,
+            format!(
+                "this target cannot deploy until it sets {} ({what})",
+                missing.join(", ")
+            ),
+        );
+    }
+    if adapter == AdapterKind::Gcp && target.region.is_none() {
+        v.warning(
+            target_span,
+            field,
+            "this target cannot deploy until it sets `region` (for example `europe-west1`)",
+        );
     }
 }
 
@@ -413,17 +512,23 @@ fn validate(raw: RawManifest, v: &mut Validator<'_>, files: &dyn ProjectFiles) -
         }
         if adapter == AdapterKind::Local && (target.region.is_some() || target.account.is_some()) {
             v.warning(
-                target_span,
+                target_span.clone(),
                 &field,
                 "a local target ignores `region` and `account`",
             );
         }
+        validate_cloud_target_fields(v, &field, adapter, target_span, &target);
         targets.push(Target {
             name: name.into_inner(),
             adapter,
             region: target.region.map(Spanned::into_inner),
             profile: target.profile.map(Spanned::into_inner),
             account: target.account.map(Spanned::into_inner),
+            code_bucket: target.code_bucket.map(Spanned::into_inner),
+            subscription_id: target.subscription_id.map(Spanned::into_inner),
+            resource_group: target.resource_group.map(Spanned::into_inner),
+            function_app: target.function_app.map(Spanned::into_inner),
+            project_id: target.project_id.map(Spanned::into_inner),
         });
     }
 
@@ -998,7 +1103,49 @@ handler = "pkg.mod.handler"
             .iter()
             .filter_map(|d| d.field.as_deref())
             .collect();
-        assert_eq!(fields, vec!["targets.prod.profile", "targets.az.profile"]);
+        assert_eq!(
+            fields,
+            vec!["targets.prod.profile", "targets.az.profile", "targets.az"]
+        );
+    }
+
+    #[test]
+    fn azure_and_google_targets_name_where_they_deploy() {
+        let parsed = parse(
+            "[project]\nname = \"x\"\n[targets.az]\nadapter = \"azure\"\nsubscription_id = \"s\"\nresource_group = \"rg\"\nfunction_app = \"app\"\n[targets.gc]\nadapter = \"gcp\"\nregion = \"europe-west1\"\nproject_id = \"p\"\n[targets.half]\nadapter = \"azure\"\nfunction_app = \"app\"\nproject_id = \"p\"\n",
+        );
+        let problems: Vec<_> = parsed
+            .diagnostics
+            .iter()
+            .map(|d| {
+                (
+                    d.field.clone().unwrap_or_default(),
+                    d.severity,
+                    d.message.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(problems[0].0, "targets.half.project_id");
+        assert_eq!(problems[0].1, Severity::Error);
+        assert_eq!(problems[1].0, "targets.half");
+        assert_eq!(problems[1].1, Severity::Warning);
+        assert!(
+            problems[1]
+                .2
+                .contains("`subscription_id`, `resource_group`")
+        );
+        let manifest = parsed.manifest.unwrap();
+        let az = &manifest.targets[0];
+        assert_eq!(
+            (
+                az.subscription_id.as_deref(),
+                az.resource_group.as_deref(),
+                az.function_app.as_deref()
+            ),
+            (Some("s"), Some("rg"), Some("app"))
+        );
+        assert_eq!(manifest.targets[1].project_id.as_deref(), Some("p"));
     }
 
     #[test]

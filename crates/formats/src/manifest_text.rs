@@ -38,6 +38,17 @@ pub fn manifest_toml(manifest: &Manifest, header: &str) -> String {
             if let Some(account) = &target.account {
                 table["account"] = value(account.as_str());
             }
+            for (key, field) in [
+                ("code_bucket", &target.code_bucket),
+                ("subscription_id", &target.subscription_id),
+                ("resource_group", &target.resource_group),
+                ("function_app", &target.function_app),
+                ("project_id", &target.project_id),
+            ] {
+                if let Some(text) = field {
+                    table[key] = value(text.as_str());
+                }
+            }
             targets[target.name.as_str()] = Item::Table(table);
         }
         doc["targets"] = Item::Table(targets);
@@ -206,13 +217,7 @@ mod tests {
     fn text_parses_back_to_the_same_manifest() {
         let manifest = Manifest {
             project_name: "shop".into(),
-            targets: vec![Target {
-                name: "local".into(),
-                adapter: functory_core::AdapterKind::Local,
-                region: None,
-                profile: None,
-                account: None,
-            }],
+            targets: vec![Target::new("local", functory_core::AdapterKind::Local)],
             functions: vec![Function {
                 name: "orders".into(),
                 runtime: "python3.12".into(),

@@ -142,13 +142,7 @@ pub fn import_sam(text: &str, file: &str, default_project: &str) -> Result<Impor
 }
 
 pub(crate) fn local_target() -> Target {
-    Target {
-        name: "local".into(),
-        adapter: AdapterKind::Local,
-        region: None,
-        profile: None,
-        account: None,
-    }
+    Target::new("local", AdapterKind::Local)
 }
 
 /// Why a resource that is not a function is not in the manifest.

@@ -337,11 +337,8 @@ pub fn import_serverless(
         .and_then(|n| r.text(n, "provider.region"))
     {
         targets.push(Target {
-            name: "aws".into(),
-            adapter: functory_core::AdapterKind::Aws,
             region: Some(region),
-            profile: None,
-            account: None,
+            ..Target::new("aws", functory_core::AdapterKind::Aws)
         });
     }
     let manifest = Manifest {

@@ -9,4 +9,24 @@ profile: string | null,
 /**
  * The name of an account stored in the OS keychain.
  */
-account: string | null, };
+account: string | null, 
+/**
+ * AWS: the S3 bucket packages over Lambda's 50 MB direct-upload limit go through.
+ */
+codeBucket: string | null, 
+/**
+ * Azure: the subscription holding the function app.
+ */
+subscriptionId: string | null, 
+/**
+ * Azure: the resource group of the function app.
+ */
+resourceGroup: string | null, 
+/**
+ * Azure: the function app the project's functions are deployed into (it holds them all).
+ */
+functionApp: string | null, 
+/**
+ * Google Cloud: the project the functions are deployed into.
+ */
+projectId: string | null, };

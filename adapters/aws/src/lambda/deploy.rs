@@ -14,8 +14,8 @@ use aws_sdk_lambda::types::{
     Environment, FunctionCode, LastUpdateStatus, Runtime as LambdaRuntime, State,
 };
 use functory_adapter::{
-    AdapterError, ChangeAction, DeployOptions, DeployPlan, DeployProgress, PlannedChange,
-    ResourceKind, Result,
+    AdapterError, ChangeAction, DeployOptions, DeployOutcome, DeployPlan, DeployProgress,
+    PlannedChange, ResourceKind, Result,
 };
 use functory_core::Function;
 use serde::Serialize;
@@ -32,21 +32,6 @@ pub const DIRECT_UPLOAD_LIMIT: usize = 50 * 1024 * 1024;
 
 const TAG_PROJECT: &str = "functory:project";
 const TAG_COMMIT: &str = "functory:commit";
-
-/// What a deploy did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeployOutcome {
-    pub function: String,
-    /// The version the stage now serves (or the newest published one without a stage).
-    pub version: String,
-    pub code_sha256: String,
-    /// Whether any code went up (false for a redeploy of unchanged code).
-    pub uploaded: bool,
-    pub plan: DeployPlan,
-    /// The function's ARN, as AWS names it.
-    pub function_arn: String,
-}
 
 /// The function as it exists in AWS.
 #[derive(Debug, Clone)]
@@ -944,7 +929,7 @@ impl AwsAdapter {
             code_sha256: package.code_sha256.clone(),
             uploaded,
             plan,
-            function_arn: function_arn.unwrap_or_default(),
+            resource_id: function_arn.unwrap_or_default(),
         })
     }
 

@@ -15,14 +15,12 @@ use std::time::Duration;
 
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use functory_adapter::{
-    Adapter, AdapterError, Capabilities, DeleteOptions, DeployOptions, Deployment, DescribeOptions,
-    FunctionDescription, FunctionState, FunctionSummary, Invocation, InvokeOptions, ListOptions,
-    LogStream, Result, TailOptions,
+    Adapter, AdapterError, Capabilities, CloudAdapter, DeleteOptions, DeployOptions, DeployOutcome,
+    DeployPlan, Deployment, DescribeOptions, FunctionDescription, FunctionState, FunctionSummary,
+    Invocation, InvokeOptions, ListOptions, LogSource, LogStream, Result, TailOptions, VersionInfo,
 };
 use functory_core::AdapterKind;
-use serde::Serialize;
 
-pub use deploy::DeployOutcome;
 pub use logs::parse_log_message;
 pub use role::role_name;
 
@@ -280,14 +278,38 @@ impl AwsAdapter {
     }
 }
 
-/// One published version of a function.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct VersionInfo {
-    pub version: String,
-    pub code_sha256: String,
-    pub last_modified: String,
-    pub description: String,
+#[async_trait::async_trait]
+impl CloudAdapter for AwsAdapter {
+    async fn plan(&self, options: &DeployOptions) -> Result<DeployPlan> {
+        AwsAdapter::plan(self, options).await
+    }
+
+    async fn deploy_function(&self, options: &DeployOptions) -> Result<DeployOutcome> {
+        AwsAdapter::deploy_function(self, options).await
+    }
+
+    async fn serving_version(&self, function: &str, stage: &str) -> Result<Option<String>> {
+        self.alias_version(function, stage).await
+    }
+
+    async fn versions(&self, function: &str) -> Result<Vec<VersionInfo>> {
+        AwsAdapter::versions(self, function).await
+    }
+
+    async fn rollback(&self, function: &str, stage: &str, version: &str) -> Result<()> {
+        AwsAdapter::rollback(self, function, stage, version).await
+    }
+
+    async fn log_source(&self, function: &str) -> Result<LogSource> {
+        Ok(LogSource {
+            description: format!(
+                "CloudWatch Logs /aws/lambda/{function} (FilterLogEvents, polled every {} s)",
+                self.settings.log_poll_interval.as_secs_f32()
+            ),
+            // CloudWatch usually shows a line a few seconds after it is written.
+            expected_delay_ms: 5_000 + self.settings.log_poll_interval.as_millis() as u64,
+        })
+    }
 }
 
 #[async_trait::async_trait]

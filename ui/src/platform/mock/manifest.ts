@@ -230,7 +230,17 @@ function validate(doc: TomlDocument, v: Validator, isFile: (path: string) => boo
   for (const [name, value] of Object.entries(top.table_('targets') ?? {})) {
     const path = `targets.${name}`;
     if (!isTable(value)) throw new ShapeError(`invalid type: ${describe(value)}, expected struct RawTarget`, v.valueSpan(path), null);
-    const f = new Fields(v, value, path, ['adapter', 'region', 'profile', 'account']);
+    const f = new Fields(v, value, path, [
+      'adapter',
+      'region',
+      'profile',
+      'account',
+      'code_bucket',
+      'subscription_id',
+      'resource_group',
+      'function_app',
+      'project_id',
+    ]);
     const adapter = f.string('adapter');
     if (!['local', 'aws', 'azure', 'gcp'].includes(adapter)) {
       throw new ShapeError(
@@ -245,6 +255,11 @@ function validate(doc: TomlDocument, v: Validator, isFile: (path: string) => boo
       region: f.optionalString('region'),
       profile: f.optionalString('profile'),
       account: f.optionalString('account'),
+      codeBucket: f.optionalString('code_bucket'),
+      subscriptionId: f.optionalString('subscription_id'),
+      resourceGroup: f.optionalString('resource_group'),
+      functionApp: f.optionalString('function_app'),
+      projectId: f.optionalString('project_id'),
     });
   }
 
