@@ -18,7 +18,6 @@ use functory_adapter::{
     PlannedChange, ResourceKind, Result,
 };
 use functory_core::Function;
-use serde::Serialize;
 use serde_json::Value;
 
 use super::AwsAdapter;
