@@ -3,7 +3,10 @@
 
 use functory_api::account_test::AccountTestResult;
 use functory_api::accounts::{AccountInput, AwsProfile};
-use functory_api::analyze::ProjectAnalysis;
+use functory_api::analyze::{
+    AccessDeniedHelp, FunctionAnalysis, PermissionsPreview, ProjectAnalysis,
+};
+use functory_api::analyzer::FileAnalysis;
 use functory_api::cloud::{DeployReport, DeployStep, FunctionPlan, FunctionVersion};
 use functory_api::core::ManifestEdit;
 use functory_api::core::Trigger;
@@ -74,6 +77,11 @@ pub const COMMANDS: &[&str] = &[
     "preview_lint_fix",
     "apply_lint_fix",
     "analyze_project",
+    "analyze_function",
+    "preview_generated_policy",
+    "set_permissions",
+    "explain_access_denied",
+    "outline_file",
     "deploy_plan",
     "deploy_functions",
     "redeploy_function",
@@ -132,6 +140,11 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         preview_lint_fix,
         apply_lint_fix,
         analyze_project,
+        analyze_function,
+        preview_generated_policy,
+        set_permissions,
+        explain_access_denied,
+        outline_file,
         deploy_plan,
         deploy_functions,
         redeploy_function,
@@ -460,6 +473,48 @@ async fn apply_lint_fix(
 #[tauri::command]
 async fn analyze_project(session: State<'_, Session>) -> Result<ProjectAnalysis> {
     session.analyze_project()
+}
+
+#[tauri::command]
+async fn analyze_function(
+    session: State<'_, Session>,
+    function: String,
+) -> Result<FunctionAnalysis> {
+    session.analyze_function(&function)
+}
+
+/// What "Use the generated policy" would change in functory.toml (shown before applying).
+#[tauri::command]
+async fn preview_generated_policy(
+    session: State<'_, Session>,
+    function: String,
+) -> Result<PermissionsPreview> {
+    session.preview_generated_policy(&function)
+}
+
+#[tauri::command]
+async fn set_permissions(
+    session: State<'_, Session>,
+    function: String,
+    permissions: Vec<functory_api::core::Permission>,
+) -> Result<ProjectView> {
+    session.set_permissions(&function, permissions)
+}
+
+/// Explains an AccessDenied text from an invoke result or a log line of `function`.
+#[tauri::command]
+async fn explain_access_denied(
+    session: State<'_, Session>,
+    function: String,
+    text: String,
+) -> Result<AccessDeniedHelp> {
+    session.explain_access_denied(&function, &text)
+}
+
+/// The outline (functions, classes, exports) of one file, for the editor.
+#[tauri::command]
+async fn outline_file(session: State<'_, Session>, path: String) -> Result<FileAnalysis> {
+    session.outline_file(&path)
 }
 
 // ---- cloud targets (Deploy) -------------------------------------------------------------------

@@ -523,6 +523,98 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
         "{hello}"
     );
 
+    // The least-privilege panel: a handler that lists the uploads bucket (not granted) and
+    // writes thumbnails (granted), analysed, explained and fixed through the commands.
+    let resize = call("read_file", json!({ "path": "src/resize.mjs" })).unwrap();
+    let with_sdk = format!(
+        "import {{ S3Client, ListObjectsV2Command, PutObjectCommand }} from \"@aws-sdk/client-s3\";\nconst s3 = new S3Client({{}});\nexport async function store(key, body) {{\n  await s3.send(new ListObjectsV2Command({{ Bucket: \"uploads\" }}));\n  await s3.send(new PutObjectCommand({{ Bucket: process.env.THUMBS_BUCKET, Key: key, Body: body }}));\n}}\n{}",
+        resize["text"].as_str().unwrap()
+    );
+    call(
+        "write_file",
+        json!({ "path": "src/resize.mjs", "text": with_sdk }),
+    )
+    .unwrap();
+    let analysed = call("analyze_function", json!({ "function": "resize" })).unwrap();
+    let missing: Vec<&str> = analysed["analysis"]["comparison"]["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(missing, ["s3:ListBucket"], "{analysed}");
+    let unused: Vec<&str> = analysed["analysis"]["comparison"]["unused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(unused, ["s3:GetObject"], "{analysed}");
+    let outline = call("outline_file", json!({ "path": "src/resize.mjs" })).unwrap();
+    let names: Vec<&str> = outline["outline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"store") && names.contains(&"handler"),
+        "{outline}"
+    );
+    let help = call(
+        "explain_access_denied",
+        json!({ "function": "resize", "text": "AccessDenied: User: arn:aws:sts::123456789012:assumed-role/thumbnails-resize/resize is not authorized to perform: s3:ListBucket on resource: \"arn:aws:s3:::uploads\" because no identity-based policy allows the s3:ListBucket action" }),
+    )
+    .unwrap();
+    assert_eq!(
+        help["explanation"]["denied"]["action"], "s3:ListBucket",
+        "{help}"
+    );
+    assert_eq!(
+        help["explanation"]["calls"][0]["location"]["line"], 4,
+        "{help}"
+    );
+    let proposal = help["preview"]["permissions"].clone();
+    assert!(
+        help["preview"]["diff"]
+            .as_str()
+            .unwrap()
+            .contains("s3:ListBucket"),
+        "{help}"
+    );
+    call(
+        "set_permissions",
+        json!({ "function": "resize", "permissions": proposal }),
+    )
+    .unwrap();
+    let policy = call("preview_generated_policy", json!({ "function": "resize" })).unwrap();
+    assert!(
+        policy["diff"]
+            .as_str()
+            .unwrap()
+            .contains("-actions = [\"s3:GetObject\"]"),
+        "{policy}"
+    );
+    call(
+        "set_permissions",
+        json!({ "function": "resize", "permissions": policy["permissions"] }),
+    )
+    .unwrap();
+    let after = call("analyze_function", json!({ "function": "resize" })).unwrap();
+    assert_eq!(
+        after["analysis"]["comparison"],
+        json!({ "missing": [], "unused": [] }),
+        "{after}"
+    );
+    let manifest_now = call("read_file", json!({ "path": "functory.toml" })).unwrap();
+    assert!(
+        manifest_now["text"]
+            .as_str()
+            .unwrap()
+            .contains("# images up to 20 MB fit comfortably"),
+        "comments survive the permission edits"
+    );
+
     // Deploy: an AWS target signed in with a keychain account, against moto.
     moto.lambda_without_docker()
         .unwrap_or_else(|error| panic!("{error}"));

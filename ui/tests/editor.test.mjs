@@ -71,6 +71,41 @@ test('editing marks the tab dirty and Ctrl+S saves it', async (t) => {
   assert.match(await editorText(page), /\/\/ saved by the editor test$/);
 });
 
+test('the outline lists the file\'s functions and goes to the one picked; it follows saves', async (t) => {
+  const { page, calls } = await openSample(t);
+  await page.click(tid('tree-item-src/report.py'));
+  await page.waitForSelector('[data-testid="editor"][data-path="src/report.py"] .cm-content');
+  await page.waitForSelector(`${tid('editor-outline')} option:nth-child(2)`, { state: 'attached' });
+  const options = await page.locator(`${tid('editor-outline')} option`).allTextContents();
+  const handler = options.findIndex((o) => /ƒ handler \(exported\) — line \d+/.test(o));
+  assert.ok(handler > 0, `handler in ${JSON.stringify(options)}`);
+  const line = Number(/line (\d+)/.exec(options[handler])[1]);
+  await page.selectOption(tid('editor-outline'), String(handler - 1));
+  await page.waitForFunction(
+    (l) => document.querySelector('[data-testid="editor"] .cm-activeLine')?.textContent.startsWith('def handler'),
+    line,
+  );
+  assert.deepEqual(calls('outline_file'), ['outline_file {"path":"src/report.py"}']);
+
+  // A function added and saved shows up in the outline.
+  await page.click('[data-testid="editor"] .cm-content');
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Enter');
+  // The new line starts indented inside `handler`: a top-level function starts at column 1.
+  await page.keyboard.press('Shift+Home');
+  await page.keyboard.insertText('def summarise_later(items):');
+  await page.keyboard.press('Control+s');
+  await page.waitForSelector(tid('tab-dirty-src/report.py'), { state: 'detached' });
+  await page.waitForFunction(() =>
+    Array.from(document.querySelectorAll('[data-testid="editor-outline"] option'), (o) => o.textContent).some((t) => t.includes('summarise_later')),
+  );
+  // Files that are not code have no outline.
+  await page.click(tid('tree-item-functory.toml'));
+  await page.waitForSelector('[data-testid="editor"][data-path="functory.toml"] .cm-content');
+  assert.equal(await page.locator(tid('editor-outline')).count(), 0);
+});
+
 test('the Save button saves, and tabs switch and keep their own text', async (t) => {
   const { page } = await openSample(t);
   await page.click(tid('tree-item-src/report.py'));

@@ -379,3 +379,52 @@ test('the view and its state survive a visit to another area; closing the projec
   await page.waitForSelector('[data-testid="run-status"][data-running="false"]');
   assert.equal(await page.locator(tid('run-result')).count(), 0);
 });
+
+test('an AccessDenied in a result or a log line is explained, with the exact change after its diff', async (t) => {
+  const app = await openRun();
+  t.after(app.close);
+  const { page, calls } = app;
+  // resize's code lists the uploads bucket, which its permissions do not grant.
+  await page.click(tid('nav-functions'));
+  await page.click(tid('tree-item-src/resize.mjs'));
+  await page.waitForSelector('[data-testid="editor"][data-path="src/resize.mjs"] .cm-content');
+  await page.click('[data-testid="editor"] .cm-content');
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.insertText('// await s3.send(new ListObjectsV2Command({ Bucket: "uploads" }));');
+  await page.keyboard.press('Control+s');
+  await page.waitForSelector(tid('tab-dirty-src/resize.mjs'), { state: 'detached' });
+
+  await page.click(tid('nav-run'));
+  await page.waitForSelector(`${tid('run-event-editor')} .cm-content`);
+  await page.fill(tid('run-port'), '0');
+  const refusal =
+    'User: arn:aws:sts::123456789012:assumed-role/thumbnails-resize/resize is not authorized to perform: s3:ListBucket on resource: arn:aws:s3:::uploads';
+  await typeEvent(page, JSON.stringify({ throw: refusal }));
+  await page.click(tid('run-invoke'));
+  await page.waitForSelector(tid('run-function-error'));
+
+  // Next to the error: the refused action, the call that makes it, and the change.
+  await page.click(tid('explain-denied-button'));
+  await page.waitForSelector(tid('explain-denied-summary'));
+  assert.equal(await page.textContent(tid('explain-denied-action')), 's3:ListBucket');
+  assert.match(await page.textContent(tid('explain-denied-summary')), /s3:ListBucket/);
+  assert.equal(await page.locator(tid('explain-denied-call')).count(), 1);
+  assert.deepEqual(calls('explain_access_denied').length, 1);
+  await page.click(tid('explain-denied-review'));
+  assert.match(await page.textContent(tid('permissions-diff')), /\+actions = \["s3:ListBucket"\]/);
+  await page.click(tid('permissions-confirm'));
+  await page.waitForSelector(tid('explain-denied-applied'));
+  const manifest = await page.evaluate(() => window.functoryMock.readFile('functory.toml'));
+  assert.match(manifest, /actions = \["s3:ListBucket"\]\nresources = \["arn:aws:s3:::uploads"\]/);
+  assert.match(manifest, /actions = \["s3:GetObject"\]/, 'the other grants stay');
+
+  // The same refusal in the live log pane has its own Explain.
+  await page.locator(tid('run-log-explain')).first().click();
+  await page.waitForSelector(tid('log-explain-button'));
+  await page.click(tid('log-explain-button'));
+  await page.waitForSelector(tid('log-explain-summary'));
+  assert.equal(await page.textContent(tid('log-explain-action')), 's3:ListBucket');
+  await page.click(tid('run-log-explain-close'));
+  assert.equal(await page.locator(tid('run-log-explanation')).count(), 0);
+});

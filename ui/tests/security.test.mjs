@@ -147,3 +147,72 @@ test('saving an edit lints again: the fixed finding leaves the view and the edit
   await page.waitForSelector(tid('security-finding'));
   assert.deepEqual((await codes(page)).sort(), ['IAM002', 'IAM202']);
 });
+
+/** Appends lines to src/resize.mjs in the editor and saves, as a user adding SDK calls does. */
+async function addCallsToResize(page, lines) {
+  await page.click(tid('nav-functions'));
+  await page.click(tid('tree-item-src/resize.mjs'));
+  await page.waitForSelector('[data-testid="editor"][data-path="src/resize.mjs"] .cm-content');
+  await page.click('[data-testid="editor"] .cm-content');
+  await page.keyboard.press('Control+End');
+  for (const line of lines) {
+    await page.keyboard.press('Enter');
+    await page.keyboard.insertText(line);
+  }
+  await page.keyboard.press('Control+s');
+  await page.waitForSelector(tid('tab-dirty-src/resize.mjs'), { state: 'detached' });
+}
+
+test('least privilege: the calls, missing and unused grants, and the generated policy applied after its diff', async (t) => {
+  const app = await openApp(server.url, { query: '?open=sample' });
+  t.after(app.close);
+  const { page, calls, errors } = app;
+  await page.waitForSelector(tid('project-tree'));
+  // resize lists the uploads bucket (not granted) and writes thumbnails (granted); it no
+  // longer reads uploads, which its permissions still grant.
+  await addCallsToResize(page, [
+    '// await s3.send(new PutObjectCommand({ Bucket: process.env.THUMBS_BUCKET, Key: key }));',
+    '// await s3.send(new ListObjectsV2Command({ Bucket: "uploads" }));',
+  ]);
+  await page.click(tid('nav-security'));
+  await page.click(tid('security-tab-least-privilege'));
+  await page.waitForSelector(tid('lp-panel'));
+  assert.equal(await page.inputValue(tid('lp-function')), 'resize');
+  await page.waitForSelector(`${tid('lp-missing')}[data-action="s3:ListBucket"]`);
+  assert.match(await page.textContent(`${tid('lp-missing')}[data-action="s3:ListBucket"]`), /will fail with\s+AccessDenied/);
+  assert.equal(await page.locator(`${tid('lp-unused')}[data-action="s3:GetObject"]`).count(), 1);
+  assert.equal(await page.locator(tid('lp-call')).count(), 2);
+  assert.match(await page.textContent(tid('lp-policy-text')), /actions = \["s3:ListBucket"\]\nresources = \["arn:aws:s3:::uploads"\]/);
+
+  // A call's location opens the handler at that line.
+  const link = page.locator(`${tid('lp-missing')} ${tid('source-link')}`);
+  const line = Number(await link.getAttribute('data-line'));
+  await link.click();
+  await page.waitForSelector('[data-testid="editor"][data-path="src/resize.mjs"] .cm-activeLine');
+  const activeLine = await page.locator('[data-testid="editor"] .cm-activeLine').textContent();
+  const fileLines = (await page.evaluate(() => window.functoryMock.readFile('src/resize.mjs'))).split('\n');
+  assert.equal(activeLine, fileLines[line - 1]);
+
+  // "Use the generated policy" shows the manifest diff; Cancel changes nothing.
+  await page.click(tid('nav-security'));
+  await page.click(tid('security-tab-least-privilege'));
+  await page.click(tid('lp-use-generated'));
+  await page.waitForSelector(tid('permissions-dialog'));
+  const diff = await page.textContent(tid('permissions-diff'));
+  assert.match(diff, /-actions = \["s3:GetObject"\]/);
+  assert.match(diff, /\+actions = \["s3:ListBucket"\]/);
+  await page.click(tid('permissions-cancel'));
+  assert.equal(calls('set_permissions').length, 0);
+  assert.match(await page.evaluate(() => window.functoryMock.readFile('functory.toml')), /s3:GetObject/);
+
+  await page.click(tid('lp-use-generated'));
+  await page.click(tid('permissions-confirm'));
+  await page.waitForSelector(tid('lp-matches'));
+  assert.equal(calls('set_permissions').length, 1);
+  const manifest = await page.evaluate(() => window.functoryMock.readFile('functory.toml'));
+  assert.doesNotMatch(manifest, /s3:GetObject/);
+  assert.match(manifest, /actions = \["s3:ListBucket"\]/);
+  assert.match(manifest, /# images up to 20 MB fit comfortably/, 'comments elsewhere survive');
+  await screenshot(page, 'security-least-privilege');
+  assert.deepEqual(errors, []);
+});

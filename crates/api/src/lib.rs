@@ -27,6 +27,7 @@ pub mod triggers;
 
 pub use error::{ApiError, ErrorCode};
 pub use files::{FileContent, MAX_EDITABLE_BYTES, TreeNode};
+pub use functory_analyze as analyzer;
 pub use functory_aws as aws;
 pub use functory_core as core;
 pub use functory_history as git_history;

@@ -27,6 +27,11 @@ import type { RunStatus } from '../bindings/RunStatus';
 import type { SampleEvent } from '../bindings/SampleEvent';
 import type { SavedEvent } from '../bindings/SavedEvent';
 import type { DeployReport } from '../bindings/DeployReport';
+import type { AccessDeniedHelp } from '../bindings/AccessDeniedHelp';
+import type { FileAnalysis } from '../bindings/FileAnalysis';
+import type { FunctionAnalysis } from '../bindings/FunctionAnalysis';
+import type { Permission } from '../bindings/Permission';
+import type { PermissionsPreview } from '../bindings/PermissionsPreview';
 import type { ProjectAnalysis } from '../bindings/ProjectAnalysis';
 import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
@@ -420,6 +425,33 @@ export class Workspace {
 
   analyzeProject(): Promise<Outcome<ProjectAnalysis>> {
     return this.outcome(() => this.platform.analyzeProject());
+  }
+
+  analyzeFunction(fn: string): Promise<Outcome<FunctionAnalysis>> {
+    return this.outcome(() => this.platform.analyzeFunction(fn));
+  }
+
+  previewGeneratedPolicy(fn: string): Promise<Outcome<PermissionsPreview>> {
+    return this.outcome(() => this.platform.previewGeneratedPolicy(fn));
+  }
+
+  explainAccessDenied(fn: string, text: string): Promise<Outcome<AccessDeniedHelp>> {
+    return this.outcome(() => this.platform.explainAccessDenied(fn, text));
+  }
+
+  outlineFile(path: string): Promise<Outcome<FileAnalysis>> {
+    return this.outcome(() => this.platform.outlineFile(path));
+  }
+
+  /** Replaces a function's permissions with a reviewed preview's, and refreshes the manifest tab. */
+  async setPermissions(fn: string, permissions: Permission[]): Promise<Outcome<void>> {
+    try {
+      this.dispatch({ type: 'projectUpdated', view: await this.platform.setPermissions(fn, permissions) });
+    } catch (error) {
+      return { ok: false, error: toApiError(error) };
+    }
+    await this.refreshManifestBuffer();
+    return { ok: true, value: undefined };
   }
 
   // ---- cloud targets (Deploy) --------------------------------------------------------------

@@ -27,6 +27,11 @@ import type { RunStatus } from '../bindings/RunStatus';
 import type { SampleEvent } from '../bindings/SampleEvent';
 import type { SavedEvent } from '../bindings/SavedEvent';
 import type { DeployReport } from '../bindings/DeployReport';
+import type { AccessDeniedHelp } from '../bindings/AccessDeniedHelp';
+import type { FileAnalysis } from '../bindings/FileAnalysis';
+import type { FunctionAnalysis } from '../bindings/FunctionAnalysis';
+import type { Permission } from '../bindings/Permission';
+import type { PermissionsPreview } from '../bindings/PermissionsPreview';
 import type { ProjectAnalysis } from '../bindings/ProjectAnalysis';
 import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
@@ -122,6 +127,16 @@ export interface Platform {
   // ---- code-aware least privilege --------------------------------------------------------------
   /** Every function's SDK calls, the IAM actions they need, and how that compares with its permissions. */
   analyzeProject(): Promise<ProjectAnalysis>;
+  /** One function's calls, required actions, generated policy, comparison and findings. */
+  analyzeFunction(fn: string): Promise<FunctionAnalysis>;
+  /** What "Use the generated policy" would change in functory.toml; changes nothing. */
+  previewGeneratedPolicy(fn: string): Promise<PermissionsPreview>;
+  /** Replaces the function's permissions (after the user reviewed a preview's diff). */
+  setPermissions(fn: string, permissions: Permission[]): Promise<ProjectView>;
+  /** Explains an AccessDenied text of an invoke result or log line of `fn`, with the exact change. */
+  explainAccessDenied(fn: string, text: string): Promise<AccessDeniedHelp>;
+  /** The outline of one JavaScript, TypeScript or Python file, for the editor. */
+  outlineFile(path: string): Promise<FileAnalysis>;
 
   // ---- cloud targets (Deploy) -----------------------------------------------------------------
   /** What deploying `functions` (all when empty) to `target` would change; changes nothing. */

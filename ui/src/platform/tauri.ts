@@ -23,6 +23,10 @@ import type { RunStatus } from '../bindings/RunStatus';
 import type { SampleEvent } from '../bindings/SampleEvent';
 import type { SavedEvent } from '../bindings/SavedEvent';
 import type { DeployReport } from '../bindings/DeployReport';
+import type { AccessDeniedHelp } from '../bindings/AccessDeniedHelp';
+import type { FileAnalysis } from '../bindings/FileAnalysis';
+import type { FunctionAnalysis } from '../bindings/FunctionAnalysis';
+import type { PermissionsPreview } from '../bindings/PermissionsPreview';
 import type { ProjectAnalysis } from '../bindings/ProjectAnalysis';
 import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
@@ -118,6 +122,11 @@ export function createTauriPlatform(): Platform {
     previewLintFix: (findingId) => call<LintFixPreview>('preview_lint_fix', { findingId }),
     applyLintFix: (findingId, confirm) => call<ProjectView>('apply_lint_fix', { findingId, confirm }),
     analyzeProject: () => call<ProjectAnalysis>('analyze_project'),
+    analyzeFunction: (fn) => call<FunctionAnalysis>('analyze_function', { function: fn }),
+    previewGeneratedPolicy: (fn) => call<PermissionsPreview>('preview_generated_policy', { function: fn }),
+    setPermissions: (fn, permissions) => call<ProjectView>('set_permissions', { function: fn, permissions }),
+    explainAccessDenied: (fn, text) => call<AccessDeniedHelp>('explain_access_denied', { function: fn, text }),
+    outlineFile: (path) => call<FileAnalysis>('outline_file', { path }),
     deployPlan: (target, functions) => call<FunctionPlan[]>('deploy_plan', { target, functions }),
     deploy: (target, functions, onStep) => {
       const channel = new Channel<DeployStep>();

@@ -1,6 +1,7 @@
-import { lazy, Suspense, useMemo, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 
 import type { Diagnostic } from '../../bindings/Diagnostic';
+import type { OutlineItem } from '../../bindings/OutlineItem';
 import type { LintFinding } from '../../bindings/LintFinding';
 import { useAppState, useWorkspace } from '../../app/context';
 import { isDirty, MANIFEST_PATH, type Buffer } from '../../app/state';
@@ -33,6 +34,57 @@ function lintDiagnostic(f: LintFinding): Diagnostic {
 
 function fileName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
+}
+
+const OUTLINED = /\.(m?[jt]s|cjs|mts|py)$/;
+const OUTLINE_ICONS: Record<OutlineItem['kind'], string> = {
+  function: 'ƒ',
+  method: 'm',
+  class: 'C',
+  interface: 'I',
+  export: '↗',
+};
+
+/**
+ * The outline of the active file as the analyzer reads it from disk (functions, classes,
+ * exports); picking an item moves the cursor there. Read again after every save.
+ */
+function OutlinePicker({ path, dirty }: { path: string; dirty: boolean }) {
+  const workspace = useWorkspace();
+  const { project } = useAppState();
+  const [items, setItems] = useState<OutlineItem[] | null>(null);
+  useEffect(() => {
+    let live = true;
+    setItems(null);
+    void workspace.outlineFile(path).then((outcome) => {
+      if (live) setItems(outcome.ok ? outcome.value.outline : []);
+    });
+    return () => {
+      live = false;
+    };
+  }, [workspace, path, project]);
+  if (!items || items.length === 0) return null;
+  return (
+    <select
+      className="input input-small"
+      data-testid="editor-outline"
+      aria-label="Go to a function or class"
+      title={dirty ? 'Outline of the saved file: save to bring it up to date' : 'Go to a function or class'}
+      value=""
+      onChange={(event) => {
+        const item = items[Number(event.target.value)];
+        if (item) workspace.jumpTo(path, item.location.line, item.location.column);
+      }}
+    >
+      <option value="">Outline…</option>
+      {items.map((item, i) => (
+        <option key={i} value={i}>
+          {OUTLINE_ICONS[item.kind]} {item.name}
+          {item.exported ? ' (exported)' : ''} — line {item.location.line}
+        </option>
+      ))}
+    </select>
+  );
 }
 
 /** Tabs, the active file's toolbar and notice, and the editor itself. */
@@ -124,6 +176,7 @@ export function EditorArea() {
               ))}
             </span>
             <span className="toolbar-spacer" />
+            {OUTLINED.test(active.path) && <OutlinePicker path={active.path} dirty={activeDirty} />}
             <span className="toolbar-label">{LANGUAGE_LABELS[languageOf(active.path)]}</span>
             {isDirty(active) && <span className="toolbar-label unsaved">Unsaved</span>}
             <button

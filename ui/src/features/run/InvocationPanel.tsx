@@ -4,6 +4,7 @@
 
 import type { InvocationResult } from '../../bindings/InvocationResult';
 import { Icon } from '../../ui/Icon';
+import { AccessDeniedExplainer, looksLikeAccessDenied } from './AccessDeniedExplainer';
 
 /** Init failures: the function never ran, its code could not be loaded. */
 const INIT_ERRORS = new Set(['Runtime.ImportModuleError', 'Runtime.HandlerNotFound', 'Runtime.UserCodeSyntaxError', 'Runtime.ExitError']);
@@ -44,6 +45,12 @@ export function InvocationPanel({
   const error = result.functionError;
   const metrics = result.metrics;
   const isInitError = error !== null && INIT_ERRORS.has(error.errorType);
+  // A refusal shows in the error, or in a response the handler built from a caught error.
+  const refusal = error
+    ? [`${error.errorType}: ${error.message}`, ...error.stackTrace].find(looksLikeAccessDenied)
+    : looksLikeAccessDenied(result.payload)
+      ? result.payload
+      : undefined;
 
   return (
     <section className="run-result" data-testid="run-result" data-request-id={result.requestId} aria-label="Invocation result">
@@ -109,6 +116,8 @@ export function InvocationPanel({
           )}
         </div>
       )}
+
+      {refusal !== undefined && <AccessDeniedExplainer key={result.requestId} fn={fn} text={refusal} />}
 
       {http && (
         <div className="run-http">

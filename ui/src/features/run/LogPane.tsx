@@ -2,7 +2,7 @@
 // CLI's `functory logs` does), lines rendered in chunks so a function logging 1,000 lines a
 // second costs one small render per animation frame, not one per line.
 
-import { memo, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 import type { ApiError } from '../../bindings/ApiError';
 import type { LogBatch } from '../../bindings/LogBatch';
@@ -10,6 +10,7 @@ import type { LogLine } from '../../bindings/LogLine';
 import type { LogQuery } from '../../bindings/LogQuery';
 import { useWorkspace } from '../../app/context';
 import { Icon } from '../../ui/Icon';
+import { AccessDeniedExplainer, looksLikeAccessDenied } from './AccessDeniedExplainer';
 
 /** Lines kept on screen; older ones are dropped a chunk at a time. */
 export const MAX_SHOWN_LINES = 5_000;
@@ -54,7 +55,15 @@ function lineKind(message: string): string {
 }
 
 /** A chunk never changes once drawn, so React skips it on every later render. */
-const LogChunk = memo(function LogChunk({ chunk, showFunction }: { chunk: Chunk; showFunction: boolean }) {
+const LogChunk = memo(function LogChunk({
+  chunk,
+  showFunction,
+  onExplain,
+}: {
+  chunk: Chunk;
+  showFunction: boolean;
+  onExplain: (line: LogLine) => void;
+}) {
   return (
     <>
       {chunk.lines.map((line, i) => (
@@ -62,6 +71,11 @@ const LogChunk = memo(function LogChunk({ chunk, showFunction }: { chunk: Chunk;
           <span className="log-time">{time(line.timestampMs)}</span>
           {showFunction && <span className="log-function">{line.function}</span>}
           <span className="log-message">{line.message}</span>
+          {looksLikeAccessDenied(line.message) && (
+            <button type="button" className="link-button small log-explain" data-testid="run-log-explain" onClick={() => onExplain(line)}>
+              Explain
+            </button>
+          )}
         </div>
       ))}
     </>
@@ -96,6 +110,8 @@ export function LogPane({ functions, requestFilter }: { functions: string[]; req
   const pending = useRef<LogLine[]>([]);
   const frame = useRef<number | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
+  const [explaining, setExplaining] = useState<{ line: LogLine; nonce: number } | null>(null);
+  const explain = useCallback((line: LogLine) => setExplaining((e) => ({ line, nonce: (e?.nonce ?? 0) + 1 })), []);
 
   // An invocation's "show in logs" narrows the pane to that request.
   useEffect(() => {
@@ -237,9 +253,28 @@ export function LogPane({ functions, requestFilter }: { functions: string[]; req
           </p>
         )}
         {chunks.map((chunk) => (
-          <LogChunk key={chunk.id} chunk={chunk} showFunction={scope === ''} />
+          <LogChunk key={chunk.id} chunk={chunk} showFunction={scope === ''} onExplain={explain} />
         ))}
       </div>
+      {explaining && (
+        <div className="run-log-explanation" data-testid="run-log-explanation">
+          <div className="run-logs-toolbar">
+            <span className="small">
+              An AccessDenied in <span className="mono">{explaining.line.function}</span>’s logs
+            </span>
+            <span className="toolbar-spacer" />
+            <button type="button" className="button button-small button-ghost" data-testid="run-log-explain-close" onClick={() => setExplaining(null)}>
+              Close
+            </button>
+          </div>
+          <AccessDeniedExplainer
+            key={explaining.nonce}
+            fn={explaining.line.function}
+            text={explaining.line.message}
+            testId="log-explain"
+          />
+        </div>
+      )}
     </section>
   );
 }

@@ -10,6 +10,7 @@ import type { LintFixPreview } from '../../bindings/LintFixPreview';
 import type { LintRuleDoc } from '../../bindings/LintRuleDoc';
 import { useAppState, useWorkspace } from '../../app/context';
 import { Icon } from '../../ui/Icon';
+import { LeastPrivilegePanel } from './LeastPrivilege';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 type SeverityFilter = 'all' | (typeof SEVERITIES)[number];
@@ -219,7 +220,7 @@ function RuleBrowser({ docs, selected, onSelect }: { docs: LintRuleDoc[]; select
 export function SecurityArea() {
   const workspace = useWorkspace();
   const { lint } = useAppState();
-  const [tab, setTab] = useState<'findings' | 'rules'>('findings');
+  const [tab, setTab] = useState<'findings' | 'least-privilege' | 'rules'>('findings');
   const [filter, setFilter] = useState<SeverityFilter>('all');
   const [docs, setDocs] = useState<LintRuleDoc[]>([]);
   const [selectedRule, setSelectedRule] = useState<string | null>(null);
@@ -286,6 +287,16 @@ export function SecurityArea() {
             <button
               type="button"
               role="tab"
+              aria-selected={tab === 'least-privilege'}
+              className={`button button-small${tab === 'least-privilege' ? ' button-primary' : ''}`}
+              data-testid="security-tab-least-privilege"
+              onClick={() => setTab('least-privilege')}
+            >
+              Least privilege
+            </button>
+            <button
+              type="button"
+              role="tab"
               aria-selected={tab === 'rules'}
               className={`button button-small${tab === 'rules' ? ' button-primary' : ''}`}
               data-testid="security-tab-rules"
@@ -326,6 +337,8 @@ export function SecurityArea() {
 
         {tab === 'rules' ? (
           <RuleBrowser docs={docs} selected={selectedRule} onSelect={setSelectedRule} />
+        ) : tab === 'least-privilege' ? (
+          <LeastPrivilegePanel />
         ) : lint === null ? (
           <p className="muted" data-testid="security-loading">
             Linting…

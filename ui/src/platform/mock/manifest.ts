@@ -793,6 +793,28 @@ export function applyEdit(text: string, edit: ManifestEdit): string {
       lines.splice(section.prefixStart, section.lastKey + 1 - section.prefixStart);
       break;
     }
+    case 'setPermissions': {
+      sectionOf(edit.function);
+      const empty = edit.permissions.findIndex((p) => p.actions.length === 0);
+      if (empty >= 0) throw invalid(`functions.${edit.function}.permissions[${empty}].actions`, 'a statement needs at least one action');
+      // Old statements go from the bottom up, with the comments above them — but the comment
+      // above the first one describes the permissions and stays, as in functory-core.
+      const old = arraySections(lines, edit.function, 'permissions');
+      for (const [i, section] of [...old.entries()].reverse()) {
+        const from = i === 0 ? section.header : section.prefixStart;
+        lines.splice(from, section.lastKey + 1 - from);
+      }
+      const at = old.length > 0 ? old[0]!.header : arrayInsertionLine(lines, edit.function, 'permissions');
+      const added: string[] = [];
+      edit.permissions.forEach((p, i) => {
+        if (i > 0 || old.length === 0) added.push('');
+        added.push(`[[functions.${edit.function}.permissions]]`);
+        if (p.effect === 'Deny') added.push('effect = "Deny"');
+        added.push(`actions = ${renderArray(p.actions)}`, `resources = ${renderArray(p.resources)}`);
+      });
+      lines.splice(at, 0, ...added);
+      break;
+    }
     case 'addPermission': {
       sectionOf(edit.function);
       const index = arraySections(lines, edit.function, 'permissions').length;

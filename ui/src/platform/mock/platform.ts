@@ -17,12 +17,14 @@ import type { FunctionTemplate } from '../../bindings/FunctionTemplate';
 import type { JournalEntry } from '../../bindings/JournalEntry';
 import type { LintFixPreview } from '../../bindings/LintFixPreview';
 import type { ManifestEdit } from '../../bindings/ManifestEdit';
+import type { Permission } from '../../bindings/Permission';
+import type { PermissionsPreview } from '../../bindings/PermissionsPreview';
 import type { ProjectView } from '../../bindings/ProjectView';
 import type { Startup } from '../../bindings/Startup';
 import type { TreeNode } from '../../bindings/TreeNode';
 import type { Platform } from '../index';
 import { MOCK_AWS_PROFILES, MockKeychain, redactInput } from './accounts';
-import { analyzeProject } from './analyze';
+import { analyzeFunction, analyzeProject, explainAccessDenied, outlineFile } from './analyze';
 import { MockCloud } from './cloud';
 import { MockHistory } from './history';
 import { computeFix, lineDiff, lintFiles, ruleDocs, SAMPLE_POLICY, SAMPLE_POLICY_PATH } from './lint';
@@ -282,6 +284,19 @@ export function createMockPlatform(params: URLSearchParams): Platform {
     const text = files.get(MANIFEST);
     if (text === undefined) fail('no_manifest', `${root} has no ${MANIFEST}`);
     return text;
+  };
+
+  const manifestFunction = (fn: string) => {
+    const found = validManifest().functions.find((f) => f.name === fn);
+    if (!found) fail('not_found', `no function named \`${fn}\` in functory.toml`);
+    return found;
+  };
+
+  /** What replacing `fn`'s permissions with `permissions` would change, as the host previews it. */
+  const permissionsPreview = (fn: string, permissions: Permission[]): PermissionsPreview => {
+    const before = manifestText();
+    const after = applyEdit(before, { kind: 'setPermissions', function: fn, permissions });
+    return { function: fn, permissions, diff: before === after ? '' : lineDiff(before, after), after };
   };
 
   const open = (path: string): ProjectView => {
@@ -547,6 +562,29 @@ export function createMockPlatform(params: URLSearchParams): Platform {
         } satisfies LintFixPreview;
       }),
     analyzeProject: () => command('analyze_project', undefined, () => analyzeProject(validManifest(), project().files)),
+    analyzeFunction: (fn) =>
+      command('analyze_function', { function: fn }, () => analyzeFunction(manifestFunction(fn), project().files)),
+    previewGeneratedPolicy: (fn) =>
+      command('preview_generated_policy', { function: fn }, () =>
+        permissionsPreview(fn, analyzeFunction(manifestFunction(fn), project().files).analysis.policy),
+      ),
+    setPermissions: (fn, permissions) =>
+      command('set_permissions', { function: fn, permissions }, () => {
+        project().files.set(MANIFEST, applyEdit(manifestText(), { kind: 'setPermissions', function: fn, permissions }));
+        return view();
+      }),
+    explainAccessDenied: (fn, text) =>
+      command('explain_access_denied', { function: fn, text }, () => {
+        const { explanation, proposed } = explainAccessDenied(manifestFunction(fn), project().files, text);
+        return { explanation, preview: proposed ? permissionsPreview(fn, proposed) : null };
+      }),
+    outlineFile: (path) =>
+      command('outline_file', { path }, () => {
+        const text = project().files.get(path);
+        if (text === undefined) fail('not_found', `${path} does not exist`);
+        if (!/\.(m?[jt]s|cjs|mts|py)$/.test(path)) fail('invalid_input', `${path} is not JavaScript, TypeScript or Python`);
+        return outlineFile(path, text);
+      }),
     deployPlan: (target, functions) =>
       command('deploy_plan', { target, functions }, () => cloud.plan(validManifest(), project().files, target, functions)),
     deploy: (target, functions, onStep) =>
