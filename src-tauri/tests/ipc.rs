@@ -335,8 +335,19 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
         .unwrap()
         .iter()
         .map(|s| s["kind"].as_str().unwrap())
+        .filter(|kind| *kind != "more")
         .collect();
     assert_eq!(kinds, ["direct", "http", "storage"]);
+    assert!(
+        samples
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["kind"] == "more"
+                && s["name"] == "Google Cloud Storage object finalized (CloudEvent)"
+                && s["event"].as_str().unwrap().contains("buckets/uploads")),
+        "{samples}"
+    );
     let http_event = samples[1]["event"].as_str().unwrap().to_owned();
     let saved = call(
         "save_event",

@@ -214,7 +214,11 @@ test('sample events per trigger kind, and saved events per function', async (t) 
   t.after(app.close);
   const { page, calls } = app;
   const labels = await page.locator(`${tid('run-event-picker')} option`).allTextContents();
-  assert.deepEqual(labels, ['Choose a sample or saved event…', 'Direct — empty event', 'HTTP — GET /resize', 'Storage — upload to uploads']);
+  assert.deepEqual(labels.slice(0, 4), ['Choose a sample or saved event…', 'Direct — empty event', 'HTTP — GET /resize', 'Storage — upload to uploads']);
+  // Then the other shapes, in their own group, built from the function's trigger settings.
+  assert.equal(await page.locator(`${tid('run-event-picker')} optgroup[label^="Other event shapes"] option`).count(), labels.length - 4);
+  await chooseSample(page, 'more');
+  assert.match(await eventText(page), /"eventName": "ObjectRemoved:Delete"[\s\S]*"name": "uploads"/);
 
   await chooseSample(page, 'storage');
   assert.match(await eventText(page), /"key": "example\.jpg"/);

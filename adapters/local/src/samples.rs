@@ -8,7 +8,7 @@ use serde_json::Value;
 
 /// The samples themselves are built by functory-formats, which also builds the events the
 /// local triggers send, so a sample and a fired event have one shape.
-pub use functory_formats::events::{SampleEvent, sample_events};
+pub use functory_formats::events::{SampleEvent, other_shapes, sample_events};
 
 /// The test events a user saved for one function, as JSON files under
 /// `<data>/events/<function>/`.

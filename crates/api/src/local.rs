@@ -217,7 +217,8 @@ pub struct InvocationMetrics {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct SampleEvent {
-    /// `direct`, `http`, `schedule`, `storage`, `queue` or `stream`.
+    /// `direct`, a trigger kind (`http`, `schedule`, `storage`, `queue`, `stream`, `url`), or
+    /// `more` for the other shapes (REST 1.0, S3 delete, SNS, Google CloudEvents, Azure).
     pub kind: String,
     pub name: String,
     /// The event as pretty-printed JSON text.
@@ -679,10 +680,13 @@ fn manifest_text(root: &Path) -> String {
 
 // ---- events ----------------------------------------------------------------------------------
 
-/// A sample event for each trigger of `function`, and `{}` for a direct invoke.
+/// A sample event for each trigger of `function`, `{}` for a direct invoke, then every other
+/// event shape Functory knows (kind `more`), built from the function's trigger settings.
 pub fn sample_events(root: &Path, function: &str) -> Result<Vec<SampleEvent>, ApiError> {
     let function = find_function(&load_manifest(root)?, function)?;
-    Ok(functory_local::samples::sample_events(&function)
+    let mut samples = functory_local::samples::sample_events(&function);
+    samples.extend(functory_local::samples::other_shapes(&function));
+    Ok(samples
         .into_iter()
         .map(|s| SampleEvent {
             kind: s.kind,

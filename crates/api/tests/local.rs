@@ -309,7 +309,15 @@ fn sample_and_saved_events_per_function() {
     let (data, session) = sample_session();
     let samples = session.sample_events("resize").unwrap();
     let kinds: Vec<&str> = samples.iter().map(|s| s.kind.as_str()).collect();
-    assert_eq!(kinds, ["direct", "http", "storage"]);
+    assert_eq!(kinds[..3], ["direct", "http", "storage"]);
+    // Then every other shape once, from the function's own trigger settings.
+    assert!(kinds[3..].iter().all(|k| *k == "more"), "{kinds:?}");
+    let rest = samples
+        .iter()
+        .find(|s| s.name == "API Gateway REST API request (payload 1.0)")
+        .unwrap();
+    let rest: serde_json::Value = serde_json::from_str(&rest.event).unwrap();
+    assert_eq!(rest["path"], "/resize");
     let http: serde_json::Value = serde_json::from_str(&samples[1].event).unwrap();
     assert_eq!(http["routeKey"], "GET /resize");
     assert!(samples[1].event.contains("\n  \"version\""), "pretty JSON");

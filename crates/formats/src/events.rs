@@ -242,6 +242,46 @@ pub fn sample_events(function: &Function) -> Vec<SampleEvent> {
     samples
 }
 
+/// Every other event shape Functory knows (REST 1.0 requests, S3 deletes, SNS, Google
+/// CloudEvents, Azure payloads, …), each built from the settings of `function`'s first trigger
+/// of the matching kind (or neutral example values): `kind` is `more` and `name` the shape's
+/// description. The shapes [`sample_events`] already gives for the function's triggers are left
+/// out.
+pub fn other_shapes(function: &Function) -> Vec<SampleEvent> {
+    let given: Vec<EventKind> = function
+        .triggers
+        .iter()
+        .map(|trigger| match trigger {
+            Trigger::Http { .. } => EventKind::ApiGatewayHttp,
+            Trigger::Schedule { .. } => EventKind::EventBridgeSchedule,
+            Trigger::Storage { .. } => EventKind::S3Put,
+            Trigger::Queue { .. } => EventKind::Sqs,
+            Trigger::Url { .. } => EventKind::FunctionUrl,
+            Trigger::Stream { stream, .. } if stream.contains(":dynamodb:") => {
+                EventKind::DynamoDbStream
+            }
+            Trigger::Stream { .. } => EventKind::Kinesis,
+        })
+        .collect();
+    EventKind::ALL
+        .into_iter()
+        .filter(|kind| !given.contains(kind))
+        .map(|kind| {
+            let input = function
+                .triggers
+                .iter()
+                .find(|t| trigger_kind(t) == kind.trigger_kind())
+                .map(|t| EventInput::from_trigger(&function.name, t))
+                .unwrap_or_else(|| EventInput::new(&function.name));
+            SampleEvent {
+                kind: "more".into(),
+                name: kind.description().to_owned(),
+                event: generate(kind, &input),
+            }
+        })
+        .collect()
+}
+
 /// The event of `kind` built from `input`.
 pub fn generate(kind: EventKind, input: &EventInput) -> Value {
     let at = sample_time();
@@ -907,5 +947,53 @@ mod tests {
             samples[1].event["Records"][0]["eventSource"],
             "aws:dynamodb"
         );
+    }
+
+    #[test]
+    fn other_shapes_cover_every_kind_once_with_the_triggers_settings() {
+        let mut function = crate::sam::new_function(
+            "thumbs".into(),
+            "nodejs22.x".into(),
+            "app.handler".into(),
+            ".".into(),
+        );
+        function.triggers.push(Trigger::Storage {
+            bucket: "uploads".into(),
+            prefix: Some("in/".into()),
+            suffix: Some(".jpg".into()),
+            events: None,
+        });
+        let others = other_shapes(&function);
+        // Every shape but the S3 put the storage trigger's own sample already is.
+        assert_eq!(others.len(), EventKind::ALL.len() - 1);
+        assert!(others.iter().all(|s| s.kind == "more"));
+        let names: Vec<&str> = others.iter().map(|s| s.name.as_str()).collect();
+        assert!(!names.contains(&EventKind::S3Put.description()));
+        let by_name = |kind: EventKind| {
+            &others
+                .iter()
+                .find(|s| s.name == kind.description())
+                .unwrap()
+                .event
+        };
+        // Storage shapes of every cloud use the trigger's bucket and prefix/suffix.
+        assert_eq!(
+            by_name(EventKind::S3Delete)["Records"][0]["s3"]["bucket"]["name"],
+            "uploads"
+        );
+        assert_eq!(
+            by_name(EventKind::S3Delete)["Records"][0]["eventName"],
+            "ObjectRemoved:Delete"
+        );
+        assert_eq!(
+            by_name(EventKind::GcpStorage)["data"]["name"],
+            "in/example.jpg"
+        );
+        assert_eq!(
+            by_name(EventKind::AzureBlob)["Metadata"]["BlobTrigger"],
+            "uploads/in/example.jpg"
+        );
+        // Kinds the function has no trigger of use neutral example values.
+        assert_eq!(by_name(EventKind::ApiGatewayRest)["httpMethod"], "GET");
     }
 }

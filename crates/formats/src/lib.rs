@@ -28,7 +28,7 @@ mod source;
 pub mod write;
 mod yaml_out;
 
-pub use events::{EventKind, SampleEvent, sample_events};
+pub use events::{EventKind, SampleEvent, other_shapes, sample_events};
 pub use export::export_sam;
 pub use report::{ImportError, ImportReport, Imported, ReportItem};
 pub use sam::import_sam;

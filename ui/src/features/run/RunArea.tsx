@@ -30,6 +30,7 @@ const KIND_LABELS: Record<string, string> = {
   storage: 'Storage',
   queue: 'Queue',
   stream: 'Stream',
+  url: 'Function URL',
 };
 
 /** "line 3, column 5" in the host's message about malformed JSON. */
@@ -335,13 +336,26 @@ export function RunArea({ visible }: { visible: boolean }) {
               <span className="field-label">Event</span>
               <select className="input" data-testid="run-event-picker" value={picked} onChange={(e) => pick(e.target.value)}>
                 <option value="">Choose a sample or saved event…</option>
-                <optgroup label="Samples">
-                  {samples.map((s, i) => (
-                    <option key={`${s.kind}-${i}`} value={`sample:${i}`} data-kind={s.kind}>
-                      {KIND_LABELS[s.kind] ?? s.kind} — {s.name}
-                    </option>
-                  ))}
+                <optgroup label="Samples for this function's triggers">
+                  {samples.map((s, i) =>
+                    s.kind === 'more' ? null : (
+                      <option key={`${s.kind}-${i}`} value={`sample:${i}`} data-kind={s.kind}>
+                        {KIND_LABELS[s.kind] ?? s.kind} — {s.name}
+                      </option>
+                    ),
+                  )}
                 </optgroup>
+                {samples.some((s) => s.kind === 'more') && (
+                  <optgroup label="Other event shapes (AWS, Google, Azure)">
+                    {samples.map((s, i) =>
+                      s.kind === 'more' ? (
+                        <option key={`more-${i}`} value={`sample:${i}`} data-kind="more">
+                          {s.name}
+                        </option>
+                      ) : null,
+                    )}
+                  </optgroup>
+                )}
                 {saved.length > 0 && (
                   <optgroup label="Saved">
                     {saved.map((s) => (

@@ -170,6 +170,27 @@ export function sampleEventsOf(fn: FunctionModel): SampleEvent[] {
         break;
     }
   }
+  // The host then lists every other shape functory-formats knows (13–14 of them); the mock
+  // stands in with two, built from the function's storage trigger when it has one.
+  const storage = fn.triggers.find((t) => t.kind === 'storage');
+  const bucket = storage?.kind === 'storage' ? storage.bucket : 'example-bucket';
+  samples.push(
+    {
+      kind: 'more',
+      name: 'S3 object removed (Delete)',
+      event: pretty({ Records: [{ eventSource: 'aws:s3', eventName: 'ObjectRemoved:Delete', s3: { bucket: { name: bucket }, object: { key: 'example.txt' } } }] }),
+    },
+    {
+      kind: 'more',
+      name: 'Google Cloud Storage object finalized (CloudEvent)',
+      event: pretty({
+        specversion: '1.0',
+        type: 'google.cloud.storage.object.v1.finalized',
+        source: `//storage.googleapis.com/projects/_/buckets/${bucket}`,
+        data: { bucket, name: 'example.txt' },
+      }),
+    },
+  );
   return samples;
 }
 
