@@ -7,7 +7,9 @@ use functory_api::analyze::{
     AccessDeniedHelp, FunctionAnalysis, PermissionsPreview, ProjectAnalysis,
 };
 use functory_api::analyzer::FileAnalysis;
-use functory_api::cloud::{DeployReport, DeployStep, FunctionPlan, FunctionVersion};
+use functory_api::cloud::{
+    DeployReport, DeployStep, FunctionPlan, FunctionVersion, TargetLogSource,
+};
 use functory_api::core::ManifestEdit;
 use functory_api::core::Trigger;
 use functory_api::core::template::FunctionTemplate;
@@ -87,6 +89,9 @@ pub const COMMANDS: &[&str] = &[
     "redeploy_function",
     "function_versions",
     "rollback_function",
+    "invoke_on_target",
+    "target_log_source",
+    "subscribe_target_logs",
     "check_trigger",
     "canvas_layout",
     "save_canvas_layout",
@@ -150,6 +155,9 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         redeploy_function,
         function_versions,
         rollback_function,
+        invoke_on_target,
+        target_log_source,
+        subscribe_target_logs,
         check_trigger,
         canvas_layout,
         save_canvas_layout,
@@ -426,6 +434,44 @@ async fn subscribe_logs(
     on_batch: Channel<LogBatch>,
 ) -> Result<u32> {
     session.subscribe_logs(query, log_sink(on_batch)).await
+}
+
+/// Streams one function's log lines on a cloud target, as `subscribe_logs` does for the local
+/// run; `unsubscribe_logs` ends it.
+#[tauri::command]
+async fn subscribe_target_logs(
+    session: State<'_, Session>,
+    target: String,
+    query: LogQuery,
+    on_batch: Channel<LogBatch>,
+) -> Result<u32> {
+    session
+        .subscribe_target_logs(&target, query, log_sink(on_batch))
+        .await
+}
+
+#[tauri::command]
+async fn target_log_source(
+    session: State<'_, Session>,
+    target: String,
+    function: String,
+) -> Result<TargetLogSource> {
+    session.target_log_source(&target, &function).await
+}
+
+/// Invokes a function on a cloud target: its stage, or `$LATEST` with `latest`.
+#[tauri::command]
+async fn invoke_on_target(
+    session: State<'_, Session>,
+    target: String,
+    function: String,
+    event: String,
+    latest: bool,
+    asynchronous: bool,
+) -> Result<InvocationResult> {
+    session
+        .invoke_on_target(&target, &function, &event, latest, asynchronous)
+        .await
 }
 
 #[tauri::command]

@@ -690,6 +690,43 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
         .unwrap(),
         Value::Null
     );
+    // Run & Logs on a cloud target: invoke the stage (moto echoes the event), say where the
+    // logs come from, and tail them one function at a time.
+    let invoked = call(
+        "invoke_on_target",
+        json!({ "target": "prod", "function": "resize", "event": "{\"width\": 640}", "latest": false, "asynchronous": false }),
+    )
+    .unwrap();
+    assert_eq!(invoked["statusCode"], 200, "{invoked}");
+    assert_eq!(invoked["functionError"], Value::Null, "{invoked}");
+    let source = call(
+        "target_log_source",
+        json!({ "target": "prod", "function": "resize" }),
+    )
+    .unwrap();
+    assert!(
+        source["description"]
+            .as_str()
+            .unwrap()
+            .contains("/aws/lambda/resize"),
+        "{source}"
+    );
+    let whole_project = call(
+        "subscribe_target_logs",
+        json!({ "target": "prod", "query": { "function": null, "follow": true }, "onBatch": format!("__CHANNEL__:{LOG_CHANNEL}") }),
+    )
+    .unwrap_err();
+    assert_eq!(whole_project["code"], "invalid_input");
+    let tail = call(
+        "subscribe_target_logs",
+        json!({ "target": "prod", "query": { "function": "resize", "follow": true }, "onBatch": format!("__CHANNEL__:{LOG_CHANNEL}") }),
+    )
+    .unwrap();
+    assert_eq!(
+        call("unsubscribe_logs", json!({ "id": tail })).unwrap(),
+        true,
+        "a following cloud tail runs until it is ended"
+    );
     let unknown = call(
         "deploy_plan",
         json!({ "target": "staging", "functions": [] }),

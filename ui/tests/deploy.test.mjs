@@ -148,3 +148,59 @@ test('History redeploys a recorded deploy exactly', async (t) => {
     () => document.querySelectorAll('[data-testid^="timeline-entry-"][data-kind="deploy"]').length >= 3,
   );
 });
+
+test('Run & Logs on a cloud target: invoke the stage or $LATEST, and tail the function\'s cloud logs', async (t) => {
+  const { page, calls } = await openDeploy(t);
+  await page.uncheck(tid('deploy-function-report'));
+  await page.click(tid('deploy-plan-button'));
+  await page.waitForSelector(tid('deploy-plan'));
+  await page.click(tid('deploy-confirm'));
+  await page.waitForSelector(tid('deploy-result-resize'));
+
+  await page.click(tid('nav-run'));
+  await page.waitForSelector(`${tid('run-event-editor')} .cm-content`);
+  // The local runtime is the default; choosing the target hides the local run's controls.
+  assert.equal(await page.inputValue(tid('run-target')), '');
+  await page.selectOption(tid('run-target'), 'staging');
+  await page.waitForSelector(tid('run-cloud-panel'));
+  assert.equal(await page.locator(tid('run-port')).count(), 0);
+  assert.match(await page.textContent(tid('run-status')), /Target staging: the staging stage on AWS Lambda/);
+  // Its logs are read one function at a time, and the pane says from where and how late.
+  assert.deepEqual(await page.locator(`${tid('run-logs-function')} option`).allTextContents(), ['resize', 'report']);
+  await page.waitForSelector(tid('run-logs-source'));
+  assert.match(await page.textContent(tid('run-logs-source')), /CloudWatch Logs \/aws\/lambda\/resize[\s\S]*about 7 s/);
+  assert.ok(calls('subscribe_target_logs').some((c) => c.includes('"target":"staging"') && c.includes('"function":"resize"')));
+
+  await page.click(`${tid('run-event-editor')} .cm-content`);
+  await page.keyboard.press('Control+a');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText('{"width": 640}');
+  await page.click(tid('run-invoke'));
+  await page.waitForSelector(tid('run-result'));
+  assert.deepEqual(calls('invoke_on_target'), [
+    'invoke_on_target {"target":"staging","function":"resize","event":"{\\"width\\": 640}","latest":false,"asynchronous":false}',
+  ]);
+  assert.match(await page.textContent(tid('run-target-badge')), /staging · HTTP 200/);
+  assert.equal(await page.locator(tid('run-start-badge')).count(), 0, 'no cold/warm guess for the cloud');
+  assert.equal(JSON.parse(await page.textContent(tid('run-response'))).width, 640);
+  // The invocation's lines arrive in the tailed pane.
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-logs-lines"] .log-line').length === 3);
+
+  // $LATEST, asynchronously: queued (202), no response body.
+  await page.check(tid('run-latest'));
+  await page.check(tid('run-async'));
+  await page.click(tid('run-invoke'));
+  await page.waitForSelector('[data-testid="run-target-badge"]:has-text("HTTP 202")');
+  assert.match(calls('invoke_on_target')[1], /"latest":true,"asynchronous":true/);
+
+  // An undeployed function says to deploy it first.
+  await page.uncheck(tid('run-latest'));
+  await page.selectOption(tid('run-function'), 'report');
+  await page.click(tid('run-invoke'));
+  await page.waitForSelector(tid('run-invoke-error'));
+  assert.match(await page.textContent(tid('run-invoke-error')), /has no stage `staging` yet: deploy it/);
+
+  // Back to the local runtime: the local controls return.
+  await page.selectOption(tid('run-target'), '');
+  await page.waitForSelector(tid('run-port'));
+});

@@ -172,6 +172,20 @@ pub struct RemoteFunction {
     pub timeout_s: u32,
 }
 
+/// Where a cloud target's log lines come from and how late they arrive, for the Run & Logs
+/// view to say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TargetLogSource {
+    pub target: String,
+    /// What is read ("CloudWatch Logs /aws/lambda/resize (FilterLogEvents, polled every 2 s)").
+    pub description: String,
+    /// How long after a line is written it typically shows up.
+    #[ts(type = "number")]
+    pub expected_delay_ms: u64,
+}
+
 /// A target of the manifest, signed in.
 #[derive(Debug, Clone)]
 pub struct CloudTarget {
@@ -538,6 +552,17 @@ impl CloudTarget {
                 message: e.message,
             })
         })))
+    }
+
+    /// Where `function`'s log lines are read from on this target, and their usual delay.
+    pub async fn log_source(&self, function: &str) -> Result<TargetLogSource, ApiError> {
+        find_function(&self.manifest, function)?;
+        let source = self.adapter.log_source(function).await?;
+        Ok(TargetLogSource {
+            target: self.target.name.clone(),
+            description: source.description,
+            expected_delay_ms: source.expected_delay_ms,
+        })
     }
 
     /// The published versions, oldest first, with the one the stage serves marked.

@@ -279,6 +279,8 @@ pub struct LogBatch {
     pub lines: Vec<LogLine>,
     /// No more lines will come (the stored lines are sent and the query does not follow).
     pub ended: bool,
+    /// Why the lines stopped early, on the last batch (a cloud that refused the next read).
+    pub error: Option<ApiError>,
 }
 
 // ---- errors ----------------------------------------------------------------------------------
@@ -840,6 +842,7 @@ pub async fn forward_in_batches(
             sink(LogBatch {
                 lines: Vec::new(),
                 ended: true,
+                error: None,
             });
             return;
         };
@@ -861,6 +864,7 @@ pub async fn forward_in_batches(
         if !sink(LogBatch {
             lines: batch,
             ended,
+            error: None,
         }) || ended
         {
             return;

@@ -11,6 +11,7 @@ use std::time::Duration;
 use functory_analyze::FileAnalysis;
 use functory_core::template::FunctionTemplate;
 use functory_core::{ManifestEdit, Permission};
+use futures_util::StreamExt;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -649,6 +650,95 @@ impl Session {
             .await?
             .rollback(function, version)
             .await
+    }
+
+    /// Invokes `function` on a cloud target: its stage, or `$LATEST` with `latest`; queued and
+    /// answered at once with `asynchronous`.
+    pub async fn invoke_on_target(
+        &self,
+        target: &str,
+        function: &str,
+        event: &str,
+        latest: bool,
+        asynchronous: bool,
+    ) -> Result<InvocationResult, ApiError> {
+        tracing::debug!(
+            target,
+            function,
+            bytes = event.len(),
+            latest,
+            asynchronous,
+            "invoke_on_target"
+        );
+        local::check_event(event)?;
+        self.cloud_target(target)
+            .await?
+            .invoke(function, event, latest, asynchronous)
+            .await
+    }
+
+    /// Where a cloud target's log lines of `function` come from, and how late they arrive.
+    pub async fn target_log_source(
+        &self,
+        target: &str,
+        function: &str,
+    ) -> Result<cloud::TargetLogSource, ApiError> {
+        self.cloud_target(target).await?.log_source(function).await
+    }
+
+    /// As [`Session::subscribe_logs`], for one function's logs on a cloud target (polled from the
+    /// provider). A read the cloud refuses part-way ends the subscription with that error on its
+    /// last batch.
+    pub async fn subscribe_target_logs(
+        &self,
+        target: &str,
+        query: LogQuery,
+        mut sink: impl FnMut(LogBatch) -> bool + Send + 'static,
+    ) -> Result<u32, ApiError> {
+        tracing::debug!(target, ?query, "subscribe_target_logs");
+        let Some(function) = query.function.clone() else {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                "choose a function: a cloud target's logs are read one function at a time",
+            ));
+        };
+        let lines = self
+            .cloud_target(target)
+            .await?
+            .logs(&function, &query)
+            .await?;
+        let failure = Arc::new(Mutex::new(None::<ApiError>));
+        let seen = failure.clone();
+        let lines: local::LogLines = Box::pin(
+            lines
+                .take_while(move |line| {
+                    let go_on = match line {
+                        Ok(_) => true,
+                        Err(error) => {
+                            *lock(&seen) = Some(error.clone());
+                            false
+                        }
+                    };
+                    std::future::ready(go_on)
+                })
+                .filter_map(|line| std::future::ready(line.ok())),
+        );
+        let id = self.next_subscription.fetch_add(1, Ordering::Relaxed);
+        let task = tokio::spawn(local::forward_in_batches(
+            lines,
+            LOG_BATCH_WINDOW,
+            LOG_BATCH_MAX_LINES,
+            move |mut batch| {
+                if batch.ended {
+                    batch.error = lock(&failure).take();
+                }
+                sink(batch)
+            },
+        ));
+        let mut subscriptions = lock(&self.log_subscriptions);
+        subscriptions.retain(|_, task| !task.is_finished());
+        subscriptions.insert(id, task);
+        Ok(id)
     }
 
     /// Applies a finding's fix (atomic write). Unsafe fixes need `confirm`.

@@ -572,7 +572,8 @@ async fn a_flood_of_lines_arrives_in_few_batches_in_order() {
         empty,
         vec![LogBatch {
             lines: vec![],
-            ended: true
+            ended: true,
+            error: None,
         }]
     );
 }

@@ -33,6 +33,7 @@ import type { FunctionAnalysis } from '../bindings/FunctionAnalysis';
 import type { Permission } from '../bindings/Permission';
 import type { PermissionsPreview } from '../bindings/PermissionsPreview';
 import type { ProjectAnalysis } from '../bindings/ProjectAnalysis';
+import type { TargetLogSource } from '../bindings/TargetLogSource';
 import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
@@ -474,6 +475,18 @@ export class Workspace {
 
   rollback(target: string, fn: string, version: string): Promise<Outcome<void>> {
     return this.outcome(() => this.platform.rollback(target, fn, version));
+  }
+
+  invokeOnTarget(target: string, fn: string, event: string, latest: boolean, asynchronous: boolean): Promise<Outcome<InvocationResult>> {
+    return this.outcome(() => this.platform.invokeOnTarget(target, fn, event, latest, asynchronous));
+  }
+
+  targetLogSource(target: string, fn: string): Promise<Outcome<TargetLogSource>> {
+    return this.outcome(() => this.platform.targetLogSource(target, fn));
+  }
+
+  subscribeTargetLogs(target: string, query: LogQuery, onBatch: (batch: LogBatch) => void): Promise<Outcome<LogSubscription>> {
+    return this.outcome(() => this.platform.subscribeTargetLogs(target, query, onBatch));
   }
 
   // ---- history --------------------------------------------------------------------------

@@ -36,6 +36,7 @@ import type { ProjectAnalysis } from '../bindings/ProjectAnalysis';
 import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
+import type { TargetLogSource } from '../bindings/TargetLogSource';
 import type { CanvasLayout } from '../bindings/CanvasLayout';
 import type { Trigger } from '../bindings/Trigger';
 import type { TriggerCheck } from '../bindings/TriggerCheck';
@@ -149,6 +150,12 @@ export interface Platform {
   functionVersions(target: string, fn: string): Promise<FunctionVersion[]>;
   /** Points the target's stage back at an earlier published version. */
   rollback(target: string, fn: string, version: string): Promise<void>;
+  /** Invokes `fn` on a cloud target: its stage alias, or `$LATEST` with `latest`; queued with `asynchronous`. */
+  invokeOnTarget(target: string, fn: string, event: string, latest: boolean, asynchronous: boolean): Promise<InvocationResult>;
+  /** Where a cloud target's log lines of `fn` come from, and how late they show up. */
+  targetLogSource(target: string, fn: string): Promise<TargetLogSource>;
+  /** As `subscribeLogs`, for one function's logs on a cloud target (`query.function` is required). */
+  subscribeTargetLogs(target: string, query: LogQuery, onBatch: (batch: LogBatch) => void): Promise<LogSubscription>;
   // ---- trigger designer ---------------------------------------------------------------------
   /**
    * The side form's inline checks of a trigger against the whole project (route conflicts,

@@ -31,6 +31,7 @@ import type { ProjectAnalysis } from '../bindings/ProjectAnalysis';
 import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
+import type { TargetLogSource } from '../bindings/TargetLogSource';
 import type { CanvasLayout } from '../bindings/CanvasLayout';
 import type { TriggerCheck } from '../bindings/TriggerCheck';
 import { toApiError, type LogSubscription, type Platform } from './index';
@@ -41,6 +42,23 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   } catch (error) {
     throw toApiError(error);
   }
+}
+
+/** One channel per subscription: the host sends batches on it until unsubscribed. */
+async function subscribe(command: string, args: Record<string, unknown>, onBatch: (batch: LogBatch) => void): Promise<LogSubscription> {
+  let open = true;
+  const channel = new Channel<LogBatch>();
+  channel.onmessage = (batch) => {
+    if (open) onBatch(batch);
+  };
+  const id = await call<number>(command, { ...args, onBatch: channel });
+  return {
+    close: async () => {
+      if (!open) return;
+      open = false;
+      await call<boolean>('unsubscribe_logs', { id });
+    },
+  };
 }
 
 export function createTauriPlatform(): Platform {
@@ -101,22 +119,11 @@ export function createTauriPlatform(): Platform {
     savedEvents: (fn) => call<SavedEvent[]>('saved_events', { function: fn }),
     saveEvent: (fn, name, event) => call<SavedEvent[]>('save_event', { function: fn, name, event }),
     deleteSavedEvent: (fn, name) => call<SavedEvent[]>('delete_saved_event', { function: fn, name }),
-    subscribeLogs: async (query, onBatch): Promise<LogSubscription> => {
-      // One channel per subscription: the host sends batches on it until unsubscribed.
-      let open = true;
-      const channel = new Channel<LogBatch>();
-      channel.onmessage = (batch) => {
-        if (open) onBatch(batch);
-      };
-      const id = await call<number>('subscribe_logs', { query, onBatch: channel });
-      return {
-        close: async () => {
-          if (!open) return;
-          open = false;
-          await call<boolean>('unsubscribe_logs', { id });
-        },
-      };
-    },
+    subscribeLogs: (query, onBatch) => subscribe('subscribe_logs', { query }, onBatch),
+    subscribeTargetLogs: (target, query, onBatch) => subscribe('subscribe_target_logs', { target, query }, onBatch),
+    invokeOnTarget: (target, fn, event, latest, asynchronous) =>
+      call<InvocationResult>('invoke_on_target', { target, function: fn, event, latest, asynchronous }),
+    targetLogSource: (target, fn) => call<TargetLogSource>('target_log_source', { target, function: fn }),
     lintProject: () => call<LintReport>('lint_project'),
     lintRuleDocs: () => call<LintRuleDoc[]>('lint_rule_docs'),
     previewLintFix: (findingId) => call<LintFixPreview>('preview_lint_fix', { findingId }),

@@ -34,10 +34,13 @@ function ms(value: number): string {
 export function InvocationPanel({
   fn,
   result,
+  target = null,
   onShowInLogs,
 }: {
   fn: string;
   result: InvocationResult;
+  /** The cloud target invoked; null for the local runtime. */
+  target?: string | null;
   onShowInLogs: (requestId: string) => void;
 }) {
   const payload = prettyJson(result.payload);
@@ -58,14 +61,20 @@ export function InvocationPanel({
         <span className={`run-outcome ${error ? 'is-error' : 'is-ok'}`} data-testid="run-outcome">
           <Icon name={error ? 'error' : 'checkpoint'} size={14} /> {error ? 'Failed' : 'Succeeded'}
         </span>
-        <span
-          className={`start-badge is-${result.coldStart ? 'cold' : 'warm'}`}
-          data-testid="run-start-badge"
-          data-start={result.coldStart ? 'cold' : 'warm'}
-          title={result.coldStart ? 'A new instance was started and initialised for this invoke' : 'An instance kept warm from an earlier invoke answered'}
-        >
-          {result.coldStart ? 'Cold start' : 'Warm'}
-        </span>
+        {target !== null ? (
+          <span className="start-badge" data-testid="run-target-badge">
+            {target} · HTTP {result.statusCode}
+          </span>
+        ) : (
+          <span
+            className={`start-badge is-${result.coldStart ? 'cold' : 'warm'}`}
+            data-testid="run-start-badge"
+            data-start={result.coldStart ? 'cold' : 'warm'}
+            title={result.coldStart ? 'A new instance was started and initialised for this invoke' : 'An instance kept warm from an earlier invoke answered'}
+          >
+            {result.coldStart ? 'Cold start' : 'Warm'}
+          </span>
+        )}
         <span className="muted small mono" title="Request id">
           {fn} · {result.requestId}
         </span>

@@ -8,6 +8,7 @@ import type { ApiError } from '../../bindings/ApiError';
 import type { LogBatch } from '../../bindings/LogBatch';
 import type { LogLine } from '../../bindings/LogLine';
 import type { LogQuery } from '../../bindings/LogQuery';
+import type { TargetLogSource } from '../../bindings/TargetLogSource';
 import { useWorkspace } from '../../app/context';
 import { Icon } from '../../ui/Icon';
 import { AccessDeniedExplainer, looksLikeAccessDenied } from './AccessDeniedExplainer';
@@ -88,16 +89,31 @@ export interface LogFilterRequest {
   nonce: number;
 }
 
-export function LogPane({ functions, requestFilter }: { functions: string[]; requestFilter: LogFilterRequest | null }) {
+/**
+ * `target` null tails the local run (every function, or one); a cloud target's name tails one
+ * function's logs there (`defaultFunction` first), saying where they come from and how late.
+ */
+export function LogPane({
+  functions,
+  requestFilter,
+  target = null,
+  defaultFunction = null,
+}: {
+  functions: string[];
+  requestFilter: LogFilterRequest | null;
+  target?: string | null;
+  defaultFunction?: string | null;
+}) {
   const workspace = useWorkspace();
-  const [scope, setScope] = useState<string>('');
+  const [scope, setScope] = useState<string>(target === null ? '' : (defaultFunction ?? functions[0] ?? ''));
   const [text, setText] = useState('');
   const [requestId, setRequestId] = useState('');
   const [level, setLevel] = useState('');
   const [follow, setFollow] = useState(true);
   const [autoScroll, setAutoScroll] = useState(true);
+  const [source, setSource] = useState<TargetLogSource | null>(null);
   const [query, setQuery] = useState<LogQuery>({
-    function: null,
+    function: scope === '' ? null : scope,
     follow: true,
     text: null,
     requestId: null,
@@ -150,9 +166,11 @@ export function LogPane({ functions, requestFilter }: { functions: string[]; req
       if (cancelled) return;
       pending.current.push(...batch.lines);
       if (batch.ended) setEnded(true);
+      if (batch.error) setError(batch.error);
       frame.current ??= requestAnimationFrame(flush);
     };
-    void workspace.subscribeLogs(query, onBatch).then((outcome) => {
+    const subscribing = target === null ? workspace.subscribeLogs(query, onBatch) : workspace.subscribeTargetLogs(target, query, onBatch);
+    void subscribing.then((outcome) => {
       if (!outcome.ok) {
         if (!cancelled) setError(outcome.error);
         return;
@@ -166,7 +184,19 @@ export function LogPane({ functions, requestFilter }: { functions: string[]; req
       frame.current = null;
       void subscription?.close();
     };
-  }, [workspace, query]);
+  }, [workspace, query, target]);
+
+  // A cloud target says where its lines come from and how late they show up.
+  useEffect(() => {
+    if (target === null || scope === '') return;
+    let live = true;
+    void workspace.targetLogSource(target, scope).then((outcome) => {
+      if (live) setSource(outcome.ok ? outcome.value : null);
+    });
+    return () => {
+      live = false;
+    };
+  }, [workspace, target, scope]);
 
   useLayoutEffect(() => {
     const el = scroller.current;
@@ -188,7 +218,7 @@ export function LogPane({ functions, requestFilter }: { functions: string[]; req
       <div className="run-logs-toolbar">
         <h2 className="section-title">Logs</h2>
         <select className="input" data-testid="run-logs-function" aria-label="Function" value={scope} onChange={(e) => setScope(e.target.value)}>
-          <option value="">All functions</option>
+          {target === null && <option value="">All functions</option>}
           {functions.map((fn) => (
             <option key={fn} value={fn}>
               {fn}
@@ -241,6 +271,12 @@ export function LogPane({ functions, requestFilter }: { functions: string[]; req
           <Icon name="trash" size={13} /> Clear
         </button>
       </div>
+      {target !== null && source && (
+        <p className="muted small run-logs-source" data-testid="run-logs-source">
+          Target <span className="mono">{source.target}</span>: {source.description}. Lines usually show up about{' '}
+          {Math.max(1, Math.round(source.expectedDelayMs / 1000))} s after they are written.
+        </p>
+      )}
       {error && (
         <p className="field-error run-logs-error" role="alert" data-testid="run-logs-error">
           {error.message}

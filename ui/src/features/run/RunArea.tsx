@@ -33,6 +33,12 @@ const KIND_LABELS: Record<string, string> = {
   url: 'Function URL',
 };
 
+const ADAPTER_LABELS: Record<string, string> = {
+  aws: 'AWS Lambda',
+  azure: 'Azure Functions',
+  gcp: 'Google Cloud Functions',
+};
+
 /** "line 3, column 5" in the host's message about malformed JSON. */
 function jsonErrorMark(error: ApiError): JsonErrorMark | null {
   const at = /line (\d+), column (\d+)/.exec(error.message);
@@ -68,9 +74,15 @@ export function RunArea({ visible }: { visible: boolean }) {
 
   const [invoking, setInvoking] = useState(false);
   const [firing, setFiring] = useState<string | null>(null);
-  const [result, setResult] = useState<{ fn: string; value: InvocationResult } | null>(null);
+  const [result, setResult] = useState<{ fn: string; value: InvocationResult; target?: string } | null>(null);
   const [invokeError, setInvokeError] = useState<ApiError | null>(null);
   const [requestFilter, setRequestFilter] = useState<LogFilterRequest | null>(null);
+  /** '' runs on the local runtime; otherwise the name of the cloud target invoked and tailed. */
+  const [where, setWhere] = useState('');
+  const [latest, setLatest] = useState(false);
+  const [asynchronous, setAsynchronous] = useState(false);
+  const cloudTargets = useMemo(() => (project?.manifest.manifest?.targets ?? []).filter((t) => t.adapter !== 'local'), [project]);
+  const cloudTarget = cloudTargets.find((t) => t.name === where) ?? null;
 
   const eventText = fn !== null ? (events[fn] ?? '{}') : '{}';
 
@@ -78,6 +90,11 @@ export function RunArea({ visible }: { visible: boolean }) {
   useEffect(() => {
     if (fn === null || !functions.includes(fn)) setFn(functions[0] ?? null);
   }, [functions, fn]);
+
+  // A target removed from functory.toml: back to the local runtime.
+  useEffect(() => {
+    if (where !== '' && !cloudTarget) setWhere('');
+  }, [where, cloudTarget]);
 
   const refreshStatus = useCallback(async () => {
     const outcome = await workspace.runStatus();
@@ -179,6 +196,14 @@ export function RunArea({ visible }: { visible: boolean }) {
       return;
     }
     setInvoking(true);
+    if (cloudTarget) {
+      const outcome = await workspace.invokeOnTarget(cloudTarget.name, fn, eventText, latest, asynchronous);
+      setInvoking(false);
+      if (outcome.ok) setResult({ fn, value: outcome.value, target: cloudTarget.name });
+      else if (isEventError(outcome.error)) setEventError(outcome.error);
+      else setInvokeError(outcome.error);
+      return;
+    }
     if (!status?.running && !(await start(port))) {
       setInvoking(false);
       return;
@@ -258,7 +283,9 @@ export function RunArea({ visible }: { visible: boolean }) {
         <h1 className="view-title">Run &amp; Logs</h1>
         <span className={`run-state ${running ? 'is-running' : 'is-stopped'}`} data-testid="run-status" data-running={running ? 'true' : 'false'}>
           <span className="run-state-dot" aria-hidden="true" />
-          {runBusy === 'starting'
+          {cloudTarget
+            ? `Target ${cloudTarget.name}: ${latest ? '$LATEST' : `the ${cloudTarget.name} stage`} on ${ADAPTER_LABELS[cloudTarget.adapter] ?? cloudTarget.adapter}`
+            : runBusy === 'starting'
             ? 'Starting…'
             : runBusy === 'stopping'
               ? 'Stopping…'
@@ -267,26 +294,62 @@ export function RunArea({ visible }: { visible: boolean }) {
                 : 'Stopped'}
         </span>
         <span className="toolbar-spacer" />
-        <label className="run-port">
-          <span className="field-label">Port</span>
-          <input
-            className="input mono"
-            data-testid="run-port"
-            inputMode="numeric"
-            value={port}
-            disabled={running}
-            title="The HTTP port on 127.0.0.1; 0 picks any free port"
-            onChange={(e) => setPort(e.target.value)}
-          />
-        </label>
-        {running ? (
-          <button type="button" className="button" data-testid="run-stop" disabled={runBusy !== null} onClick={() => void stop()}>
-            Stop
-          </button>
+        {cloudTargets.length > 0 && (
+          <label className="run-field">
+            <span className="field-label">Run on</span>
+            <select
+              className="input"
+              data-testid="run-target"
+              value={where}
+              title="The local runtime, or a cloud target of functory.toml (invoke its deployed function, tail its logs)"
+              onChange={(e) => {
+                setWhere(e.target.value);
+                setResult(null);
+                setInvokeError(null);
+              }}
+            >
+              <option value="">Local runtime</option>
+              {cloudTargets.map((t) => (
+                <option key={t.name} value={t.name}>
+                  {t.name} ({ADAPTER_LABELS[t.adapter] ?? t.adapter})
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {cloudTarget ? (
+          <>
+            <label className="toggle" title="Invoke the latest deployed code instead of what the target's stage serves">
+              <input type="checkbox" data-testid="run-latest" checked={latest} onChange={(e) => setLatest(e.target.checked)} /> $LATEST
+            </label>
+            <label className="toggle" title="Queue the event and return at once (an asynchronous invoke)">
+              <input type="checkbox" data-testid="run-async" checked={asynchronous} onChange={(e) => setAsynchronous(e.target.checked)} /> Asynchronous
+            </label>
+          </>
         ) : (
-          <button type="button" className="button button-primary" data-testid="run-start" disabled={runBusy !== null} onClick={() => void start(port)}>
-            <Icon name="run" size={14} /> Start
-          </button>
+          <>
+            <label className="run-port">
+              <span className="field-label">Port</span>
+              <input
+                className="input mono"
+                data-testid="run-port"
+                inputMode="numeric"
+                value={port}
+                disabled={running}
+                title="The HTTP port on 127.0.0.1; 0 picks any free port"
+                onChange={(e) => setPort(e.target.value)}
+              />
+            </label>
+            {running ? (
+              <button type="button" className="button" data-testid="run-stop" disabled={runBusy !== null} onClick={() => void stop()}>
+                Stop
+              </button>
+            ) : (
+              <button type="button" className="button button-primary" data-testid="run-start" disabled={runBusy !== null} onClick={() => void start(port)}>
+                <Icon name="run" size={14} /> Start
+              </button>
+            )}
+          </>
         )}
       </header>
 
@@ -440,17 +503,29 @@ export function RunArea({ visible }: { visible: boolean }) {
             <InvocationPanel
               fn={result.fn}
               result={result.value}
+              target={result.target ?? null}
               onShowInLogs={(requestId) => setRequestFilter((f) => ({ requestId, nonce: (f?.nonce ?? 0) + 1 }))}
             />
           )}
         </div>
 
         <aside className="run-side" aria-label="What the run serves">
-          {status && <RunStatusPanels status={status} firing={firing} onFire={(name) => void fire(name)} />}
+          {cloudTarget ? (
+            <div className="run-panel" data-testid="run-cloud-panel">
+              <h2 className="section-title">Target {cloudTarget.name}</h2>
+              <p className="muted small">
+                Invokes go to the function deployed on {ADAPTER_LABELS[cloudTarget.adapter] ?? cloudTarget.adapter}
+                {cloudTarget.region ? ` in ${cloudTarget.region}` : ''} — deploy from the Deploy area first. The event is sent as it is;
+                the logs below are read from the cloud and arrive later than local ones.
+              </p>
+            </div>
+          ) : (
+            status && <RunStatusPanels status={status} firing={firing} onFire={(name) => void fire(name)} />
+          )}
         </aside>
       </div>
 
-      <LogPane functions={functions} requestFilter={requestFilter} />
+      <LogPane key={where} functions={functions} requestFilter={requestFilter} target={cloudTarget?.name ?? null} defaultFunction={fn} />
     </section>
   );
 }

@@ -12,9 +12,15 @@ import type { DeployStep } from '../../bindings/DeployStep';
 import type { Function as FunctionModel } from '../../bindings/Function';
 import type { FunctionPlan } from '../../bindings/FunctionPlan';
 import type { FunctionVersion } from '../../bindings/FunctionVersion';
+import type { InvocationResult } from '../../bindings/InvocationResult';
+import type { LogBatch } from '../../bindings/LogBatch';
+import type { LogLine } from '../../bindings/LogLine';
+import type { LogQuery } from '../../bindings/LogQuery';
+import type { TargetLogSource } from '../../bindings/TargetLogSource';
 import type { Manifest } from '../../bindings/Manifest';
 import type { PlanChange } from '../../bindings/PlanChange';
 import type { MockHistory } from './history';
+import { uuid } from './run';
 
 function fail(code: ApiError['code'], message: string): never {
   throw { code, message } satisfies ApiError;
@@ -71,6 +77,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class MockCloud {
   /** target → function → what is deployed. */
   private readonly targets = new Map<string, Map<string, Deployed>>();
+  /** `target/function` → the function's log lines, oldest first. */
+  private readonly logs = new Map<string, LogLine[]>();
   private failAt: string | null;
 
   constructor(
@@ -291,6 +299,81 @@ export class MockCloud {
       description: v.description,
       serving: v.version === serving,
     }));
+  }
+
+  /**
+   * Invokes the deployed function the way moto's docker-less Lambda answers: the event echoed
+   * back. Each invoke writes START/END/REPORT lines to the function's log group.
+   */
+  invoke(manifest: Manifest, target: string, name: string, event: string, latest: boolean, asynchronous: boolean): InvocationResult {
+    const state = this.target(manifest, target).get(name);
+    if (!manifest.functions.some((f) => f.name === name)) fail('not_found', `no function \`${name}\` in functory.toml`);
+    if (!state || (!latest && !state.aliases.has(target))) {
+      fail('not_found', `function \`${name}\` has no stage \`${target}\` yet: deploy it to target \`${target}\` first`);
+    }
+    const requestId = uuid();
+    const version = latest ? '$LATEST' : (state.aliases.get(target) ?? '$LATEST');
+    const lines = [
+      `START RequestId: ${requestId} Version: ${version}`,
+      `END RequestId: ${requestId}`,
+      `REPORT RequestId: ${requestId}\tDuration: 1.52 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB`,
+    ];
+    const log = this.logGroup(target, name);
+    const now = Date.now();
+    lines.forEach((message, i) => log.push({ timestampMs: now + i, function: name, requestId, level: null, message }));
+    return {
+      requestId,
+      statusCode: asynchronous ? 202 : 200,
+      payload: asynchronous ? '' : event,
+      functionError: null,
+      metrics: null,
+      coldStart: false,
+      logs: asynchronous ? [] : lines,
+    };
+  }
+
+  logSource(manifest: Manifest, target: string, name: string): TargetLogSource {
+    this.target(manifest, target);
+    if (!manifest.functions.some((f) => f.name === name)) fail('not_found', `no function \`${name}\` in functory.toml`);
+    return {
+      target,
+      description: `CloudWatch Logs /aws/lambda/${name} (FilterLogEvents, polled every 2 s)`,
+      expectedDelayMs: 7000,
+    };
+  }
+
+  /** Polls the function's log group as the host's FilterLogEvents tail does (every 200 ms here). */
+  subscribe(manifest: Manifest, target: string, query: LogQuery, onBatch: (batch: LogBatch) => void): { close(): void } {
+    this.target(manifest, target);
+    const name = query.function;
+    if (!name) fail('invalid_input', "choose a function: a cloud target's logs are read one function at a time");
+    const log = this.logGroup(target, name);
+    const matches = (line: LogLine) =>
+      (!query.text || line.message.includes(query.text)) && (!query.requestId || line.requestId === query.requestId);
+    let sent = Math.max(0, log.length - (query.last ?? log.length));
+    const poll = () => {
+      const lines = log.slice(sent).filter(matches);
+      sent = log.length;
+      if (lines.length > 0 || !query.follow) onBatch({ lines, ended: !query.follow, error: null });
+    };
+    const first = setTimeout(poll, 0);
+    const timer = query.follow ? setInterval(poll, 200) : null;
+    return {
+      close: () => {
+        clearTimeout(first);
+        if (timer) clearInterval(timer);
+      },
+    };
+  }
+
+  private logGroup(target: string, name: string): LogLine[] {
+    const key = `${target}/${name}`;
+    let log = this.logs.get(key);
+    if (!log) {
+      log = [];
+      this.logs.set(key, log);
+    }
+    return log;
   }
 
   rollback(manifest: Manifest, target: string, name: string, version: string): void {

@@ -29,7 +29,7 @@ import { MockCloud } from './cloud';
 import { MockHistory } from './history';
 import { computeFix, lineDiff, lintFiles, ruleDocs, SAMPLE_POLICY, SAMPLE_POLICY_PATH } from './lint';
 import { applyEdit, MANIFEST, newManifest, parseManifest } from './manifest';
-import { MockLocalRun, sampleEventsOf, type MockProject } from './run';
+import { checkEvent, MockLocalRun, sampleEventsOf, type MockProject } from './run';
 import { checkTrigger, MockCanvasLayouts } from './triggers';
 import sampleManifest from '../../../../samples/thumbnails/functory.toml?raw';
 import sampleReadme from '../../../../samples/thumbnails/README.md?raw';
@@ -603,6 +603,23 @@ export function createMockPlatform(params: URLSearchParams): Platform {
       command('function_versions', { target, function: fn }, () => cloud.versions(validManifest(), target, fn)),
     rollback: (target, fn, version) =>
       command('rollback_function', { target, function: fn, version }, () => cloud.rollback(validManifest(), target, fn, version)),
+    invokeOnTarget: (target, fn, event, latest, asynchronous) =>
+      command('invoke_on_target', { target, function: fn, event, latest, asynchronous }, () => {
+        checkEvent(event);
+        return cloud.invoke(validManifest(), target, fn, event, latest, asynchronous);
+      }),
+    targetLogSource: (target, fn) =>
+      command('target_log_source', { target, function: fn }, () => cloud.logSource(validManifest(), target, fn)),
+    subscribeTargetLogs: (target, query, onBatch) =>
+      command('subscribe_target_logs', { target, query }, () => {
+        const subscription = cloud.subscribe(validManifest(), target, query, onBatch);
+        return {
+          close: () =>
+            command('unsubscribe_logs', undefined, () => {
+              subscription.close();
+            }),
+        };
+      }),
     applyLintFix: (findingId, confirm) =>
       command('apply_lint_fix', { findingId, confirm }, () => {
         const { files } = project();

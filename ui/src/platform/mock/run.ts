@@ -65,7 +65,7 @@ export function checkEvent(text: string): void {
   }
 }
 
-function uuid(): string {
+export function uuid(): string {
   return crypto.randomUUID();
 }
 
@@ -516,7 +516,7 @@ export class MockLocalRun {
     if (subscriber.closed) return;
     const lines = subscriber.pending.splice(0);
     lines.sort((a, b) => a.timestampMs - b.timestampMs);
-    subscriber.onBatch({ lines, ended });
+    subscriber.onBatch({ lines, ended, error: null });
     if (ended) this.close(subscriber);
   }
 
