@@ -40,6 +40,22 @@ impl Upload {
     }
 }
 
+/// An upload that did not end in a successful deployment. `accepted`: Kudu took the package
+/// but the deployment was not followed to its end, so it may still go live.
+#[derive(Debug)]
+pub struct UploadFailure {
+    pub error: AdapterError,
+    pub accepted: bool,
+}
+
+/// How following a deployment ended, when not in success.
+enum Ended {
+    /// Kudu reported it failed: nothing changed.
+    Failed(AdapterError),
+    /// It was not followed to its end (a cut, a timeout).
+    Unknown(AdapterError),
+}
+
 /// A deployment's state as Kudu reports it.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct DeploymentStatus {
@@ -144,12 +160,13 @@ impl Kudu {
     }
 
     /// Uploads `zip` and waits until the deployment succeeded; `progress` hears each stage.
+    /// A deployment already running (409) is waited for, then the upload is tried once more.
     pub async fn deploy(
         &self,
         upload: Upload,
         zip: Vec<u8>,
         progress: &(dyn Fn(String) + Send + Sync),
-    ) -> Result<(), AdapterError> {
+    ) -> Result<(), UploadFailure> {
         let call = upload.call();
         let path = match upload {
             Upload::ZipDeploy => "/api/zipdeploy?isAsync=true&Deployer=functory".to_owned(),
@@ -157,18 +174,44 @@ impl Kudu {
                 format!("/api/publish?RemoteBuild={remote_build}&Deployer=functory")
             }
         };
-        let (status, headers, text) = self
-            .send(
-                call,
-                reqwest::Method::POST,
-                &self.url(&path),
-                Some(("application/zip", zip)),
-            )
-            .await?;
+        let not_accepted = |error| UploadFailure {
+            error,
+            accepted: false,
+        };
+        let mut waited = false;
+        let (status, headers, text) = loop {
+            let answer = self
+                .send(
+                    call,
+                    reqwest::Method::POST,
+                    &self.url(&path),
+                    Some(("application/zip", zip.clone())),
+                )
+                .await
+                .map_err(not_accepted)?;
+            if answer.0 == 409 && !waited {
+                waited = true;
+                progress("waiting for the deployment already running on the app".to_owned());
+                match self
+                    .wait(call, &self.url("/api/deployments/latest"), &|_| {})
+                    .await
+                {
+                    // Its failure is not ours to report: only its end matters.
+                    Ok(()) | Err(Ended::Failed(_)) => {}
+                    Err(Ended::Unknown(error)) => return Err(not_accepted(error)),
+                }
+                continue;
+            }
+            break answer;
+        };
         let location = headers
             .get(reqwest::header::LOCATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let accepted = |error| UploadFailure {
+            error,
+            accepted: true,
+        };
         match status {
             200 | 202 => {
                 let answered: Option<DeploymentStatus> = serde_json::from_str(&text).ok();
@@ -185,7 +228,13 @@ impl Kudu {
                     && matches!(code, FAILED | SUCCESS)
                 {
                     // An HTTP 200 that already carries the outcome.
-                    return self.finished(call, answered).await;
+                    return self
+                        .finished(call, answered)
+                        .await
+                        .map_err(|error| UploadFailure {
+                            error,
+                            accepted: false,
+                        });
                 }
                 if status == 200 && location.is_none() && answered.is_none() && id.is_none() {
                     return Ok(());
@@ -194,16 +243,22 @@ impl Kudu {
                     Some(id) => format!("/api/deployments/{id}"),
                     None => "/api/deployments/latest".to_owned(),
                 });
-                self.wait(call, &self.url(&poll), progress).await
+                match self.wait(call, &self.url(&poll), progress).await {
+                    Ok(()) => Ok(()),
+                    // A deployment that failed changed nothing; one not followed to its end may
+                    // still finish.
+                    Err(Ended::Failed(error)) => Err(not_accepted(error)),
+                    Err(Ended::Unknown(error)) => Err(accepted(error)),
+                }
             }
-            409 => Err(AdapterError::Conflict {
+            409 => Err(not_accepted(AdapterError::Conflict {
                 message: format!(
                     "{} was refused: another deployment is running on the app ({}); wait for it to finish (see Deployment Center in the portal), then deploy again",
                     self.context(call),
                     first_line(&text)
                 ),
-            }),
-            _ => Err(self.failure(call, status, &text)),
+            })),
+            _ => Err(not_accepted(self.failure(call, status, &text))),
         }
     }
 
@@ -213,32 +268,44 @@ impl Kudu {
         call: &str,
         url: &str,
         progress: &(dyn Fn(String) + Send + Sync),
-    ) -> Result<(), AdapterError> {
+    ) -> Result<(), Ended> {
         let started = Instant::now();
         let mut last_stage = None;
         loop {
             if started.elapsed() >= self.settings.wait_timeout {
-                return Err(self.provider(format!(
+                return Err(Ended::Unknown(self.provider(format!(
                     "{} is still running after {} s: look at Deployment Center in the portal, then deploy again",
                     self.context(call),
                     self.settings.wait_timeout.as_secs()
-                )));
+                ))));
             }
             tokio::time::sleep(self.settings.poll_interval).await;
             let (status, headers, text) = self
                 .send("Kudu.GetDeployment", reqwest::Method::GET, url, None)
-                .await?;
+                .await
+                .map_err(Ended::Unknown)?;
             match status {
                 // The deployment record is written a moment after the upload is accepted.
                 404 => continue,
                 200 | 202 => {}
-                _ => return Err(self.failure("Kudu.GetDeployment", status, &text)),
+                _ => {
+                    return Err(Ended::Unknown(self.failure(
+                        "Kudu.GetDeployment",
+                        status,
+                        &text,
+                    )));
+                }
             }
             let Ok(deployment) = serde_json::from_str::<DeploymentStatus>(&text) else {
                 continue;
             };
             match deployment.status.unwrap_or(PENDING) {
-                FAILED | SUCCESS => return self.finished(call, &deployment).await,
+                FAILED | SUCCESS => {
+                    return self
+                        .finished(call, &deployment)
+                        .await
+                        .map_err(Ended::Failed);
+                }
                 code => {
                     let stage = match code {
                         PENDING => "waiting for the deployment to start",

@@ -72,11 +72,17 @@ enum Content {
     Generated(Vec<u8>),
 }
 
-/// Builds the package of `functions` (all of one language) from the project at `root`.
+/// The host stops a function this long after its own timeout, so the shim can first answer
+/// with Lambda's timeout error.
+const HOST_TIMEOUT_MARGIN_S: u32 = 60;
+
+/// Builds the package of `functions` (all of one language) from the project at `root`;
+/// `timeout_limit_s` is the hosting plan's longest `functionTimeout`.
 pub fn package_app(
     root: &Path,
     functions: &[MappedFunction],
     language: Language,
+    timeout_limit_s: Option<u32>,
 ) -> Result<Package, AdapterError> {
     let mut files: BTreeMap<String, Content> = BTreeMap::new();
     // The code directories, each once (a nested one is already inside its parent).
@@ -113,12 +119,16 @@ pub fn package_app(
     }
 
     let mut generated: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    let function_timeout_s = functions
+    let longest = functions
         .iter()
         .map(|f| f.function.timeout_s)
         .max()
         .unwrap_or(300)
         .max(1);
+    let function_timeout_s = match timeout_limit_s {
+        Some(limit) => (longest + HOST_TIMEOUT_MARGIN_S).min(limit.max(longest)),
+        None => longest + HOST_TIMEOUT_MARGIN_S,
+    };
     generated.insert(
         "host.json".to_owned(),
         pretty(&host_json(functions, function_timeout_s)),
@@ -646,7 +656,7 @@ mod tests {
             ],
             Os::Windows,
         );
-        let first = package_app(root, &functions, Language::Node).unwrap();
+        let first = package_app(root, &functions, Language::Node, Some(600)).unwrap();
         assert_eq!(
             names(&first),
             [
@@ -663,13 +673,13 @@ mod tests {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
         write(root, "src/lib/util.js", "module.exports = 2;");
-        let second = package_app(root, &functions, Language::Node).unwrap();
+        let second = package_app(root, &functions, Language::Node, Some(600)).unwrap();
         assert_eq!(
             first.sha256, second.sha256,
             "timestamps leaked into the zip"
         );
         write(root, "src/lib/util.js", "module.exports = 3;");
-        let third = package_app(root, &functions, Language::Node).unwrap();
+        let third = package_app(root, &functions, Language::Node, Some(600)).unwrap();
         assert_ne!(first.sha256, third.sha256);
 
         let config: Value = serde_json::from_str(&read(&first, "nightly/function.json")).unwrap();
@@ -684,7 +694,7 @@ mod tests {
         assert!(entry.contains("\"handlerExport\":\"run\""), "{entry}");
         let host: Value = serde_json::from_str(&read(&first, "host.json")).unwrap();
         assert_eq!(host["version"], "2.0");
-        assert_eq!(host["functionTimeout"], "00:00:30");
+        assert_eq!(host["functionTimeout"], "00:01:30");
         assert_eq!(
             host["extensionBundle"]["id"],
             "Microsoft.Azure.Functions.ExtensionBundle"
@@ -710,7 +720,7 @@ mod tests {
             ],
             Os::Linux,
         );
-        let package = package_app(root, &functions, Language::Python).unwrap();
+        let package = package_app(root, &functions, Language::Python, Some(600)).unwrap();
         assert!(package.remote_build);
         assert_eq!(
             read(&package, "requirements.txt"),
@@ -737,7 +747,7 @@ mod tests {
             &[function("api", "nodejs20.x", "api/index.handler", ".")],
             Os::Windows,
         );
-        let error = package_app(root, &functions, Language::Node).unwrap_err();
+        let error = package_app(root, &functions, Language::Node, Some(600)).unwrap_err();
         assert!(
             error.to_string().contains("a file `api/index.js`"),
             "{error}"
@@ -747,13 +757,13 @@ mod tests {
             &[function("api", "nodejs20.x", "nope.handler", ".")],
             Os::Windows,
         );
-        let error = package_app(root, &functions, Language::Node).unwrap_err();
+        let error = package_app(root, &functions, Language::Node, Some(600)).unwrap_err();
         assert!(error.to_string().contains("no module file"), "{error}");
 
         write(root, "function_app.py", "import azure.functions\n");
         write(root, "p.py", "def handler(e, c): pass\n");
         let functions = mapped(&[function("py", "python3.12", "p.handler", ".")], Os::Linux);
-        let error = package_app(root, &functions, Language::Python).unwrap_err();
+        let error = package_app(root, &functions, Language::Python, Some(600)).unwrap_err();
         assert!(
             error.to_string().contains("v2 programming model"),
             "{error}"
@@ -774,13 +784,13 @@ mod tests {
             &[function("f", "nodejs20.x", "index.handler", ".")],
             Os::Windows,
         );
-        let error = package_app(root, &functions, Language::Node).unwrap_err();
+        let error = package_app(root, &functions, Language::Node, Some(600)).unwrap_err();
         assert!(error.to_string().contains("npm install"), "{error}");
         write(
             root,
             "node_modules/left-pad/index.js",
             "module.exports = 1;",
         );
-        assert!(package_app(root, &functions, Language::Node).is_ok());
+        assert!(package_app(root, &functions, Language::Node, Some(600)).is_ok());
     }
 }

@@ -139,16 +139,21 @@ impl AzureAdapter {
         let mut left_out: Vec<(String, String)> = Vec::new();
         for candidate in app_functions(options) {
             let is_deployed = candidate.name == name;
-            match map_function(&candidate, &profile) {
-                Ok(mapped) if mapped.language == language => included.push(mapped),
-                Ok(mapped) => left_out.push((
+            if let Ok(other) = language_of(&candidate)
+                && other != language
+            {
+                left_out.push((
                     candidate.name.clone(),
                     format!(
                         "runs {} while the app runs {}: not part of this app",
-                        mapped.function.runtime,
+                        candidate.runtime,
                         language.worker()
                     ),
-                )),
+                ));
+                continue;
+            }
+            match map_function(&candidate, &profile) {
+                Ok(mapped) => included.push(mapped),
                 Err(problems) if is_deployed => {
                     return Err(AdapterError::invalid(format!(
                         "function `{name}` cannot be deployed to {}: {}",
@@ -190,9 +195,12 @@ impl AzureAdapter {
 
         let root = options.project_root.clone();
         let packaged = included.clone();
-        let package = tokio::task::spawn_blocking(move || package_app(&root, &packaged, language))
-            .await
-            .map_err(|e| AdapterError::invalid(format!("packaging the app stopped: {e}")))??;
+        let timeout_limit = observed.plan.max_timeout_s();
+        let package = tokio::task::spawn_blocking(move || {
+            package_app(&root, &packaged, language, timeout_limit)
+        })
+        .await
+        .map_err(|e| AdapterError::invalid(format!("packaging the app stopped: {e}")))??;
         let upload = match observed.plan {
             HostingPlan::FlexConsumption => Upload::Publish {
                 remote_build: package.remote_build,
@@ -540,12 +548,28 @@ impl AzureAdapter {
                         ),
                     );
                     let stage_report = |label: String| report(n, label);
-                    let result = self
+                    match self
                         .kudu(&observed)
                         .deploy(upload, package.zip.clone(), &stage_report)
-                        .await;
-                    uploaded = result.is_ok();
-                    result
+                        .await
+                    {
+                        Ok(()) => {
+                            uploaded = true;
+                            Ok(())
+                        }
+                        Err(failure) if failure.accepted => {
+                            return Err(with_note(
+                                failure.error,
+                                &format!(
+                                    "Kudu accepted the new package {} but its deployment was not followed to the end: {} runs it if the deployment finished, else still {}; deploy again to finish",
+                                    short(&package.sha256),
+                                    self.app().describe(),
+                                    observed.running()
+                                ),
+                            ));
+                        }
+                        Err(failure) => Err(failure.error),
+                    }
                 }
                 Step::SyncTriggers => {
                     report(n, "syncing the triggers".to_owned());
