@@ -25,7 +25,7 @@
 //! # Tests against a real Azure account
 //!
 //! `cargo test -p functory-azure` runs everything against fakes on loopback ports. The test
-//! `real_azure::deploys_invokes_and_reads_logs` also runs against a real function app when
+//! `real_azure::deploys_redeploys_and_invokes` also runs against a real function app when
 //! these are set (it is skipped, saying so, otherwise):
 //!
 //! - `FUNCTORY_AZURE_TENANT_ID`, `FUNCTORY_AZURE_CLIENT_ID`, `FUNCTORY_AZURE_CLIENT_SECRET`: a

@@ -98,10 +98,12 @@ impl AzureAdapterBuilder {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-        let mut builder = AzureAdapterBuilder::default();
-        builder.subscription_id = var("AZURE_SUBSCRIPTION_ID");
-        builder.resource_group = var("AZURE_RESOURCE_GROUP");
-        builder.function_app = var("AZURE_FUNCTION_APP");
+        let mut builder = AzureAdapterBuilder {
+            subscription_id: var("AZURE_SUBSCRIPTION_ID"),
+            resource_group: var("AZURE_RESOURCE_GROUP"),
+            function_app: var("AZURE_FUNCTION_APP"),
+            ..AzureAdapterBuilder::default()
+        };
         if let Some(url) = var("AZURE_RESOURCE_MANAGER_URL") {
             builder.endpoints.resource_manager = url;
         }

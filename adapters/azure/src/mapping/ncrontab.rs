@@ -39,14 +39,14 @@ fn rate(inner: &str) -> Result<Ncrontab, String> {
     let note = "EventBridge counts a rate from when the rule was created; Azure runs it on the clock (on the hour, at midnight UTC)".to_owned();
     let expression = match unit.trim_end_matches('s') {
         "minute" if n == 1 => "0 * * * * *".to_owned(),
-        "minute" if 60 % n == 0 => format!("0 */{n} * * * *"),
-        "minute" if n % 60 == 0 && 24 % (n / 60) == 0 => hours(n / 60),
+        "minute" if 60_u32.is_multiple_of(n) => format!("0 */{n} * * * *"),
+        "minute" if n.is_multiple_of(60) && 24_u32.is_multiple_of(n / 60) => hours(n / 60),
         "minute" => {
             return Err(format!(
                 "`rate({inner})` has no exact NCRONTAB form: a minute step restarts every hour, so it must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30) or be whole hours dividing a day; write a cron(…) expression instead"
             ));
         }
-        "hour" if 24 % n == 0 => hours(n),
+        "hour" if 24_u32.is_multiple_of(n) => hours(n),
         "hour" => {
             return Err(format!(
                 "`rate({inner})` has no exact NCRONTAB form: an hour step restarts every day, so it must divide 24 (1, 2, 3, 4, 6, 8, 12, 24); write a cron(…) expression instead"

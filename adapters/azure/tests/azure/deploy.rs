@@ -351,6 +351,30 @@ async fn a_deploy_cut_at_any_call_says_what_is_deployed_and_the_next_converges()
 }
 
 #[tokio::test]
+async fn long_running_operations_are_followed_through_location_too() {
+    let (fake, adapter) = fake_with(node_app("located")).await;
+    fake.lro_by_location();
+    let project = project();
+    let outcome = adapter
+        .deploy_function(&options(&project, "echo", C1))
+        .await
+        .expect("deploy");
+    let polls = fake
+        .calls()
+        .iter()
+        .filter(|c| *c == "Operations.Get")
+        .count();
+    assert!(
+        polls >= 2,
+        "the Location was polled until done: {:?}",
+        fake.calls()
+    );
+    fake.with_app("located", |app| {
+        assert_eq!(app.tags[TAG_PACKAGE], outcome.code_sha256)
+    });
+}
+
+#[tokio::test]
 async fn a_failed_deployment_quotes_its_log_and_changes_nothing() {
     let (fake, adapter) = fake_with(node_app("failing")).await;
     let project = project();

@@ -61,6 +61,10 @@ auth = "none"
 runtime = "nodejs20.x"
 handler = "slow.handler"
 timeout_s = 1
+
+[functions.crash]
+runtime = "nodejs20.x"
+handler = "crash.handler"
 "#;
 
 #[tokio::test]
@@ -97,6 +101,11 @@ async fn http_routes_get_api_gateway_events_and_answer_with_the_handlers_respons
         dir.path(),
         "hook.js",
         "exports.handler = async (event) => ({ path: event.rawPath, body: JSON.parse(event.body) });\n",
+    );
+    write(
+        dir.path(),
+        "crash.js",
+        "exports.handler = async () => { process.exit(3); };\n",
     );
     write(
         dir.path(),
@@ -157,6 +166,16 @@ async fn http_routes_get_api_gateway_events_and_answer_with_the_handlers_respons
     assert_eq!(error.error_type, "Sandbox.Timedout");
     assert_eq!(error.message, "Task timed out after 1.00 seconds");
 
+    // A worker that dies answers the host's bare 500: still a function error, not a failed call.
+    let invocation = adapter
+        .invoke(InvokeOptions::new("crash", "{}"))
+        .await
+        .expect("invoke crash");
+    assert_eq!(invocation.status_code, 200);
+    let error = invocation.function_error.expect("a function error");
+    assert_eq!(error.error_type, "Unhandled");
+    assert!(error.message.contains("answered HTTP 500"), "{error:?}");
+
     // HTTP functions cannot be queued on Azure.
     let queued = adapter
         .invoke(
@@ -202,7 +221,7 @@ events = ["s3:ObjectCreated:*"]
 
 #[tokio::test]
 async fn timers_queues_and_blobs_run_through_the_admin_endpoint_with_lambda_shapes() {
-    let (_fake, adapter) = fake_with(AppSpec::new(
+    let (fake, adapter) = fake_with(AppSpec::new(
         "jobs",
         Hosting::LinuxConsumption,
         "node",
@@ -239,6 +258,22 @@ exports.thumbnails = show("thumbnails");
         .deploy_function(&project_options(dir.path(), &manifest, "nightly", COMMIT))
         .await
         .expect("deploy");
+    // Three functions, two to a page: the list follows nextLink.
+    fake.clear_calls();
+    let listed: Vec<String> = adapter
+        .list(functory_adapter::ListOptions::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    assert_eq!(listed, ["nightly", "orders", "thumbnails"]);
+    let pages = fake
+        .calls()
+        .iter()
+        .filter(|c| *c == "WebApps.ListFunctions")
+        .count();
+    assert_eq!(pages, 2, "{:?}", fake.calls());
 
     for (function, event) in [
         ("nightly", json!({})),

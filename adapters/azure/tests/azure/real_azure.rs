@@ -16,7 +16,7 @@ const VARIABLES: [&str; 6] = [
 ];
 
 #[tokio::test]
-async fn deploys_invokes_and_reads_logs() {
+async fn deploys_redeploys_and_invokes() {
     let values: Vec<Option<String>> = VARIABLES
         .iter()
         .map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))

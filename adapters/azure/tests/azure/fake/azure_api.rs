@@ -160,7 +160,10 @@ pub async fn arm(shared: &Shared, incoming: &Incoming_, rest: &str) -> Result<Re
     let method = incoming.method.as_str();
     if let Some(id) = rest.strip_prefix("/operations/") {
         intercept(shared, "Operations.Get")?;
-        return Ok(operation_status(shared, id));
+        return Ok(match id.strip_suffix("/result") {
+            Some(id) => operation_result(shared, id),
+            None => operation_status(shared, id),
+        });
     }
     if !incoming.query.contains_key("api-version") {
         return Ok(arm_error(
@@ -378,10 +381,21 @@ pub async fn arm(shared: &Shared, incoming: &Incoming_, rest: &str) -> Result<Re
                 ),
             );
             let mut response = empty(202);
-            let status_url = format!("{}/arm/operations/{id}?api-version=2022-09-01", shared.url);
-            response
-                .headers_mut()
-                .insert("azure-asyncoperation", status_url.parse().expect("a url"));
+            if state.lro_by_location {
+                let location = format!(
+                    "{}/arm/operations/{id}/result?api-version=2022-09-01",
+                    shared.url
+                );
+                response
+                    .headers_mut()
+                    .insert("location", location.parse().expect("a url"));
+            } else {
+                let status_url =
+                    format!("{}/arm/operations/{id}?api-version=2022-09-01", shared.url);
+                response
+                    .headers_mut()
+                    .insert("azure-asyncoperation", status_url.parse().expect("a url"));
+            }
             response
                 .headers_mut()
                 .insert("retry-after", "0".parse().expect("a number"));
@@ -391,18 +405,46 @@ pub async fn arm(shared: &Shared, incoming: &Incoming_, rest: &str) -> Result<Re
     }
 }
 
+/// `Azure-AsyncOperation` polling: a status document, `InProgress` until the operation is done.
 fn operation_status(shared: &Shared, id: &str) -> Response<Body> {
+    match poll_operation(shared, id) {
+        None => arm_error(404, "NotFound", "The operation was not found."),
+        Some(false) => {
+            let mut response = json_response(200, &json!({"id": id, "status": "InProgress"}));
+            response
+                .headers_mut()
+                .insert("retry-after", "0".parse().expect("a number"));
+            response
+        }
+        Some(true) => json_response(200, &json!({"id": id, "status": "Succeeded"})),
+    }
+}
+
+/// `Location` polling: 202 until the operation is done, then the final resource.
+fn operation_result(shared: &Shared, id: &str) -> Response<Body> {
+    match poll_operation(shared, id) {
+        None => arm_error(404, "NotFound", "The operation was not found."),
+        Some(false) => {
+            let mut response = empty(202);
+            response
+                .headers_mut()
+                .insert("retry-after", "0".parse().expect("a number"));
+            response
+        }
+        Some(true) => json_response(
+            200,
+            &json!({"id": id, "name": "default", "properties": {"tags": {}}}),
+        ),
+    }
+}
+
+/// One look at an operation: whether it is done (applying what it does when it finishes).
+fn poll_operation(shared: &Shared, id: &str) -> Option<bool> {
     let mut state = shared.lock();
-    let Some((polls_left, pending)) = state.operations.get_mut(id) else {
-        return arm_error(404, "NotFound", "The operation was not found.");
-    };
+    let (polls_left, pending) = state.operations.get_mut(id)?;
     if *polls_left > 0 {
         *polls_left -= 1;
-        let mut response = json_response(200, &json!({"id": id, "status": "InProgress"}));
-        response
-            .headers_mut()
-            .insert("retry-after", "0".parse().expect("a number"));
-        return response;
+        return Some(false);
     }
     if let Some(Pending::Tags {
         app,
@@ -427,7 +469,7 @@ fn operation_status(shared: &Shared, id: &str) -> Response<Body> {
             }
         }
     }
-    json_response(200, &json!({"id": id, "status": "Succeeded"}))
+    Some(true)
 }
 
 // ---- Kudu ----

@@ -507,7 +507,7 @@ pub fn insights(shared: &Shared, incoming: &Incoming_, rest: &str) -> Result<Res
     let take: usize = query
         .split("| take ")
         .nth(1)
-        .and_then(|r| r.trim().split_whitespace().next())
+        .and_then(|r| r.split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .unwrap_or(usize::MAX);
     let now = Instant::now();

@@ -227,6 +227,8 @@ pub struct State {
     /// Long-running operations: id → (polls left, what to apply when done).
     pub operations: HashMap<String, (u32, Option<azure_api::Pending>)>,
     pub page_size: usize,
+    /// Long-running tag updates answer a `Location` to poll instead of `Azure-AsyncOperation`.
+    pub lro_by_location: bool,
     /// App Insights id → lines.
     pub traces: HashMap<String, Vec<Trace>>,
     pub ingestion_delay: Duration,
@@ -244,6 +246,7 @@ pub struct DeviceFlow {
     pub scope: String,
 }
 
+#[derive(Debug)]
 pub struct Shared {
     pub url: String,
     pub state: Mutex<State>,
@@ -259,6 +262,7 @@ impl Shared {
 }
 
 /// The fake, serving until the test's runtime ends.
+#[derive(Debug)]
 pub struct FakeAzure {
     pub shared: Arc<Shared>,
     _work: tempfile::TempDir,
@@ -412,6 +416,11 @@ impl FakeAzure {
 
     pub fn deny(&self, operation: &str) {
         self.shared.lock().denied.push(operation.to_owned());
+    }
+
+    /// Long-running operations answer with a `Location` (polled until it stops saying 202).
+    pub fn lro_by_location(&self) {
+        self.shared.lock().lro_by_location = true;
     }
 
     pub fn set_ingestion_delay(&self, delay: Duration) {
