@@ -72,6 +72,11 @@ impl ServicePrincipal {
     pub fn client_id(&self) -> &str {
         &self.client_id
     }
+
+    /// The keychain account's name, as messages say it.
+    pub fn account(&self) -> &str {
+        &self.account
+    }
 }
 
 /// An access token; the token itself is as secret as the client secret.
@@ -111,6 +116,11 @@ impl ClientCredentials {
         self
     }
 
+    /// The account whose principal signs in.
+    pub fn account(&self) -> &str {
+        &self.principal.account
+    }
+
     /// Another resource's `.default` scope.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.scope = scope.into();
@@ -120,20 +130,7 @@ impl ClientCredentials {
     /// `{authority}/{tenant}/oauth2/v2.0/token`, after checking the authority may be sent a
     /// secret: HTTPS, or plain HTTP to a loopback fake.
     pub fn token_url(&self) -> Result<String, AdapterError> {
-        let host = self.authority_host.trim().trim_end_matches('/');
-        let url = reqwest::Url::parse(host).map_err(|_| AdapterError::InvalidRequest {
-            message: format!(
-                "the Azure authority `{host}` is not a URL (AZURE_AUTHORITY_HOST, e.g. {DEFAULT_AUTHORITY_HOST})"
-            ),
-        })?;
-        let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
-        if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
-            return Err(AdapterError::InvalidRequest {
-                message: format!(
-                    "the Azure authority `{host}` is not HTTPS: a client secret is only sent over HTTPS (or to a loopback test server)"
-                ),
-            });
-        }
+        let host = checked_authority(&self.authority_host)?;
         Ok(format!(
             "{host}/{}/oauth2/v2.0/token",
             self.principal.tenant_id
@@ -281,7 +278,26 @@ impl ClientCredentials {
     }
 }
 
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+/// The authority without its trailing slash, once it is known to be a URL that may be sent a
+/// secret: HTTPS, or plain HTTP to a loopback test server.
+pub(crate) fn checked_authority(authority: &str) -> Result<String, AdapterError> {
+    let host = authority.trim().trim_end_matches('/');
+    let url = reqwest::Url::parse(host).map_err(|_| AdapterError::InvalidRequest {
+        message: format!(
+            "the Azure authority `{host}` is not a URL (AZURE_AUTHORITY_HOST, e.g. {DEFAULT_AUTHORITY_HOST})"
+        ),
+    })?;
+    if !crate::endpoints::may_carry_secrets(&url) {
+        return Err(AdapterError::InvalidRequest {
+            message: format!(
+                "the Azure authority `{host}` is not HTTPS: a client secret is only sent over HTTPS (or to a loopback test server)"
+            ),
+        });
+    }
+    Ok(host.to_owned())
+}
+
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = vec![error.to_string()];
     let mut next = error.source();
     while let Some(cause) = next {
