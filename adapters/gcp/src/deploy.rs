@@ -479,7 +479,7 @@ impl GcpAdapter {
                         != body["labels"][*k].as_str().map(str::to_owned).as_ref()
                 });
                 let labels_differ = body["labels"] != json!(existing.labels);
-                if (!mask.is_empty() && labels_differ) || ours_differ {
+                if (!mask.is_empty() && labels_differ) || ours_differ || failed_before {
                     mask.push("labels");
                 }
                 if failed_before {
@@ -683,32 +683,45 @@ impl GcpAdapter {
         let mut details = Vec::new();
         let build = &existing.build_config;
         let service = &existing.service_config;
-        if everything || build.runtime != mapping.runtime {
-            mask.push("buildConfig.runtime");
-            details.push(format!("runtime {} → {}", build.runtime, mapping.runtime));
-        }
-        if everything || build.entry_point != mapping.language.entry_point() {
-            mask.push("buildConfig.entryPoint");
-            details.push(format!(
+        // Everything is sent after a failed deploy; the plan still says only what differs.
+        let mut field = |path: &'static str, differs: bool, detail: String| {
+            if differs || everything {
+                mask.push(path);
+            }
+            if differs {
+                details.push(detail);
+            }
+        };
+        field(
+            "buildConfig.runtime",
+            build.runtime != mapping.runtime,
+            format!("runtime {} → {}", build.runtime, mapping.runtime),
+        );
+        field(
+            "buildConfig.entryPoint",
+            build.entry_point != mapping.language.entry_point(),
+            format!(
                 "entry point {} → {}",
                 build.entry_point,
                 mapping.language.entry_point()
-            ));
-        }
-        if everything || memory_mb(&service.available_memory) != Some(mapping.memory.mb) {
-            mask.push("serviceConfig.availableMemory");
-            details.push(format!(
+            ),
+        );
+        field(
+            "serviceConfig.availableMemory",
+            memory_mb(&service.available_memory) != Some(mapping.memory.mb),
+            format!(
                 "memory {} → {}",
                 service.available_memory, mapping.memory.label
-            ));
-        }
-        if everything || service.timeout_seconds != mapping.timeout_s {
-            mask.push("serviceConfig.timeoutSeconds");
-            details.push(format!(
+            ),
+        );
+        field(
+            "serviceConfig.timeoutSeconds",
+            service.timeout_seconds != mapping.timeout_s,
+            format!(
                 "timeout {} s → {} s",
                 service.timeout_seconds, mapping.timeout_s
-            ));
-        }
+            ),
+        );
         let desired: BTreeMap<String, String> =
             serde_json::from_value(body["serviceConfig"]["environmentVariables"].clone())
                 .unwrap_or_default();
@@ -733,8 +746,11 @@ impl GcpAdapter {
         }
         if let Some(wanted) = body.get("eventTrigger") {
             let have = existing.event_trigger.as_ref().map(trigger_key);
-            if everything || have.as_ref() != Some(&trigger_key(wanted)) {
+            let differs = have.as_ref() != Some(&trigger_key(wanted));
+            if everything || differs {
                 mask.push("eventTrigger");
+            }
+            if differs {
                 details.push(format!(
                     "event trigger → {} {}",
                     wanted["eventType"].as_str().unwrap_or_default(),
@@ -745,8 +761,12 @@ impl GcpAdapter {
                 ));
             }
         }
-        if everything || body["description"].as_str() != Some(existing.description.as_str()) {
+        let description_differs =
+            body["description"].as_str() != Some(existing.description.as_str());
+        if everything || description_differs {
             mask.push("description");
+        }
+        if description_differs {
             details.push("description (handler, runtime)".to_owned());
         }
         (mask, details)

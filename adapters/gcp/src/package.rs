@@ -461,7 +461,10 @@ mod tests {
         let second = package(root, &f).unwrap();
         assert_eq!(first.sha256, second.sha256);
         let archive = zip::ZipArchive::new(Cursor::new(first.zip.clone())).unwrap();
-        let names: Vec<String> = archive.file_names().map(str::to_owned).collect();
+        let names: Vec<String> = archive
+            .file_names()
+            .map(|name| name.unwrap().into_owned())
+            .collect();
         assert_eq!(names, ["functory-entry.cjs", "package.json", "src/app.js"]);
         let manifest: Value = serde_json::from_str(&read(&first, "package.json")).unwrap();
         assert_eq!(manifest["main"], NODE_ENTRY);
