@@ -953,9 +953,11 @@ async fn logs_are_polled_with_overlap_dedupe_pages_and_late_entries() {
         ))
         .await
         .expect("deploy");
-    // Small pages and entries that become visible only two lists after they are written.
+    // Small pages; entries visible a list after they are written, every fourth one five
+    // lists later still, so it shows up after newer ones.
     fake.set_page_limit(3);
-    fake.set_log_delay(2);
+    fake.set_log_delay(1);
+    fake.set_late_entries(4, 5);
     let mut stream = adapter
         .tail_logs(TailOptions {
             follow: true,
@@ -963,7 +965,7 @@ async fn logs_are_polled_with_overlap_dedupe_pages_and_late_entries() {
         })
         .await
         .expect("follow");
-    let mut ids = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
     for n in 0..3 {
         let invocation = adapter
             .invoke(InvokeOptions::new("chatty", json!({ "n": n }).to_string()))
@@ -971,49 +973,58 @@ async fn logs_are_polled_with_overlap_dedupe_pages_and_late_entries() {
             .expect("invoke");
         ids.push(invocation.request_id);
     }
+    // Sign-in happened once for the APIs and once for the function's URL: tokens are cached.
+    assert_eq!(
+        fake.all_calls().iter().filter(|c| *c == "Token").count(),
+        2,
+        "{:?}",
+        fake.all_calls()
+    );
+    let mine = |seen: &[functory_adapter::LogEvent], id: &str| -> Vec<functory_adapter::LogEvent> {
+        let mut lines: Vec<_> = seen
+            .iter()
+            .filter(|e| e.request_id.as_deref() == Some(id))
+            .cloned()
+            .collect();
+        lines.sort_by_key(|e| e.timestamp_ms);
+        lines
+    };
     let mut seen = Vec::new();
-    while seen
-        .iter()
-        .filter(|e: &&functory_adapter::LogEvent| e.message.starts_with("REPORT"))
-        .count()
-        < 3
-    {
-        let event = stream
-            .next()
+    while ids.iter().any(|id| mine(&seen, id).len() < 6) {
+        // A guard against a hang, not a measurement: lines a poll missed never come.
+        let next = tokio::time::timeout(std::time::Duration::from_secs(30), stream.next())
             .await
-            .expect("the stream goes on")
-            .expect("an event");
-        seen.push(event);
+            .unwrap_or_else(|_| panic!("lines never came; seen {seen:#?}"));
+        seen.push(next.expect("the stream goes on").expect("an event"));
     }
     drop(stream);
     for (n, id) in ids.iter().enumerate() {
-        let mine: Vec<&str> = seen
-            .iter()
-            .filter(|e| e.request_id.as_deref() == Some(id))
-            .map(|e| e.message.as_str())
-            .collect();
-        assert_eq!(mine.len(), 6, "each line exactly once: {mine:#?}");
-        assert!(mine[0].starts_with("START RequestId:"), "{mine:#?}");
+        let lines = mine(&seen, id);
+        let messages: Vec<&str> = lines.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(messages.len(), 6, "each line exactly once: {messages:#?}");
+        assert!(messages[0].starts_with("START RequestId:"), "{messages:#?}");
         assert_eq!(
-            &mine[1..4],
+            &messages[1..4],
             [format!("one {n}"), format!("two {n}"), format!("three {n}")]
         );
-        assert!(mine[5].starts_with("REPORT RequestId:"), "{mine:#?}");
+        assert!(messages[4].starts_with("END RequestId:"), "{messages:#?}");
+        assert!(
+            messages[5].starts_with("REPORT RequestId:"),
+            "{messages:#?}"
+        );
     }
-    let levels: Vec<_> = seen
-        .iter()
-        .filter(|e| e.request_id.as_deref() == Some(&ids[0]))
-        .map(|e| e.level)
-        .collect();
+    let late_came_late = seen
+        .windows(2)
+        .any(|w| w[1].timestamp_ms < w[0].timestamp_ms);
+    assert!(
+        late_came_late,
+        "no entry arrived after a newer one: the fake's delay did not show"
+    );
+    let levels: Vec<_> = mine(&seen, &ids[0]).iter().map(|e| e.level).collect();
     use functory_adapter::LogLevel::{Error, Info, Warn};
     assert_eq!(
         levels,
         [None, Some(Info), Some(Warn), Some(Error), None, None]
-    );
-    assert!(
-        seen.windows(2)
-            .all(|w| w[0].timestamp_ms <= w[1].timestamp_ms),
-        "oldest first"
     );
     // Stored logs with `last` and a level filter.
     let options = TailOptions {
@@ -1263,4 +1274,119 @@ async fn real_google_project_round_trip() {
         .delete(functory_adapter::DeleteOptions::new("functory-it-echo"))
         .await
         .expect("delete on Google");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deploy_waits_for_an_operation_already_running() {
+    let world = world().await;
+    let (fake, adapter) = (&world.fake, &world.adapter);
+    let dir = tempfile::tempdir().expect("a project folder");
+    let root = dir.path().to_owned();
+    let code = |n: u32| format!("exports.handler = async () => ({{ build: {n} }});\n");
+    write(&root, "index.js", &code(1));
+    let f = function("busy", "nodejs20.x", "index.handler");
+    adapter
+        .deploy_function(&DeployOptions::new(&root, f.clone()))
+        .await
+        .expect("the first deploy");
+
+    // A slow build of version 2 is under way when another deploy (version 3) starts.
+    write(&root, "index.js", &code(2));
+    fake.clear_calls();
+    fake.inject(Fault::Slow {
+        stage: "BUILD".into(),
+        polls: 40,
+    });
+    let first = {
+        let (adapter, root, f) = (adapter.clone(), root.clone(), f.clone());
+        tokio::spawn(async move { adapter.deploy_function(&DeployOptions::new(&root, f)).await })
+    };
+    let mut deploying = false;
+    for _ in 0..500 {
+        if fake
+            .function("busy")
+            .is_some_and(|f| f["state"] == "DEPLOYING")
+        {
+            deploying = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(deploying, "the first deploy never started its operation");
+    write(&root, "index.js", &code(3));
+    let second = adapter
+        .deploy_function(&DeployOptions::new(&root, f))
+        .await
+        .expect("the second deploy waits, then deploys");
+    first
+        .await
+        .expect("the first deploy's task")
+        .expect("the first deploy was not disturbed");
+    assert!(second.uploaded);
+    // One after the other: the second patch only once the first operation finished.
+    assert_eq!(
+        fake.changing_calls(),
+        [
+            "GenerateUploadUrl",
+            "PUT uploadUrl",
+            "UpdateFunction",
+            "GenerateUploadUrl",
+            "PUT uploadUrl",
+            "UpdateFunction"
+        ]
+    );
+    let result = adapter
+        .invoke(InvokeOptions::new("busy", "{}"))
+        .await
+        .expect("invoke")
+        .payload_json()
+        .expect("JSON");
+    assert_eq!(result["build"], 3);
+}
+
+#[tokio::test]
+async fn the_builder_refuses_what_cannot_work() {
+    let fake = FakeGoogle::start(PROJECT, REGION).await;
+    let key = ServiceAccountKeyPair::generate(DEPLOYER);
+    let build = |project: Option<&str>, region: Option<&str>, logging: &str| {
+        let mut builder = GcpAdapter::builder()
+            .credentials(keychain_credentials(&fake, &key))
+            .endpoints(GoogleEndpoints::all_at(fake.base()))
+            .logging_endpoint(logging);
+        if let Some(project) = project {
+            builder = builder.project(project);
+        }
+        if let Some(region) = region {
+            builder = builder.region(region);
+        }
+        builder.build().map(|_| ()).map_err(|e| e.to_string())
+    };
+    let base = fake.base().to_owned();
+    assert_eq!(build(Some(PROJECT), Some(REGION), &base), Ok(()));
+    let cases = [
+        (None, Some(REGION), base.as_str(), "no Google Cloud project"),
+        (
+            Some("My Shop"),
+            Some(REGION),
+            base.as_str(),
+            "not a Google Cloud project id",
+        ),
+        (Some(PROJECT), None, base.as_str(), "no region"),
+        (
+            Some(PROJECT),
+            Some("Europe"),
+            base.as_str(),
+            "not a Google Cloud region",
+        ),
+        (
+            Some(PROJECT),
+            Some(REGION),
+            "http://logging.example.com",
+            "the Cloud Logging endpoint `http://logging.example.com` is not an HTTPS URL",
+        ),
+    ];
+    for (project, region, logging, expected) in cases {
+        let error = build(project, region, logging).expect_err(expected);
+        assert!(error.contains(expected), "{error}");
+    }
 }

@@ -92,6 +92,8 @@ pub enum Fault {
         code: i64,
         message: String,
     },
+    /// The next operation stays IN_PROGRESS in `stage` for `polls` more looks (a slow build).
+    Slow { stage: String, polls: usize },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +124,8 @@ struct FakeOperation {
     done: bool,
     error: Option<Value>,
     fail: Option<(usize, i64, String)>,
+    /// Stage index and the looks it still stays in progress.
+    hold: Option<(usize, usize)>,
     create_time: String,
 }
 
@@ -181,6 +185,8 @@ struct State {
     running: HashMap<String, Running>,
     /// The most a page holds, whatever the request asks (the APIs' own caps by default).
     page_limit: Option<usize>,
+    /// Every n-th entry becomes listable this many lists later than the others.
+    late: Option<(u64, usize)>,
 }
 
 struct Inner {
@@ -339,7 +345,7 @@ impl Inner {
         });
         let index = state.faults.iter().position(|f| match f {
             Fault::Refuse { call: c, .. } | Fault::Cut { call: c } => c == call,
-            Fault::FailStage { .. } => false,
+            Fault::FailStage { .. } | Fault::Slow { .. } => false,
         })?;
         match state.faults.remove(index) {
             Fault::Refuse {
@@ -349,7 +355,7 @@ impl Inner {
                 ..
             } => Some(Ok(google_error(status, &rpc, &message, Vec::new()))),
             Fault::Cut { .. } => Some(Err(())),
-            Fault::FailStage { .. } => None,
+            Fault::FailStage { .. } | Fault::Slow { .. } => None,
         }
     }
 
@@ -445,7 +451,11 @@ impl Inner {
                 entry["textPayload"] = json!(line);
             }
         }
-        let visible_from = state.list_calls + state.log_delay;
+        let late = match state.late {
+            Some((every, lists)) if n % every == 0 => lists,
+            _ => 0,
+        };
+        let visible_from = state.list_calls + state.log_delay + late;
         state.entries.push(StoredEntry {
             entry,
             visible_from,
@@ -616,6 +626,12 @@ impl FakeGoogle {
     /// Entries become listable this many `entries:list` calls after they are written.
     pub fn set_log_delay(&self, lists: usize) {
         self.inner.lock().log_delay = lists;
+    }
+
+    /// Every `every`-th log entry becomes listable `lists` lists later than the others, so it
+    /// shows up after entries written after it (as Cloud Logging's ingestion does).
+    pub fn set_late_entries(&self, every: u64, lists: usize) {
+        self.inner.lock().late = Some((every, lists));
     }
 
     /// Pages hold at most `n` items, so pagination shows with few of them.
@@ -1427,7 +1443,20 @@ fn new_operation(
                 .map(|index| (index, code, message)),
             _ => None,
         });
+    let hold = state
+        .faults
+        .iter()
+        .position(|f| matches!(f, Fault::Slow { .. }))
+        .filter(|_| kind != OpKind::Delete)
+        .and_then(|i| match state.faults.remove(i) {
+            Fault::Slow { stage, polls } => STAGES
+                .iter()
+                .position(|s| *s == stage)
+                .map(|index| (index, polls)),
+            _ => None,
+        });
     let operation = FakeOperation {
+        hold,
         name: name.clone(),
         function: function.to_owned(),
         kind,
@@ -1558,6 +1587,13 @@ async fn advance_operation(inner: &Arc<Inner>, name: &str) {
             return;
         };
         if op.done || op.starting {
+            return;
+        }
+        if let Some((index, polls)) = op.hold.as_mut()
+            && op.progress == 2 * *index + 1
+            && *polls > 0
+        {
+            *polls -= 1;
             return;
         }
         op.progress += 1;
