@@ -370,8 +370,9 @@ impl Adapter for GcpAdapter {
             aliases: false,
             // Only Pub/Sub-triggered functions take queued events (by publishing to the topic).
             async_invoke: false,
-            // entries:list polling; the gRPC TailLogEntries stream is not used.
-            live_logs: false,
+            // Following works by polling entries:list (the gRPC TailLogEntries stream is not
+            // used), as AWS's follows by polling FilterLogEvents.
+            live_logs: true,
             http_trigger: true,
             schedule_trigger: true,
             storage_trigger: true,

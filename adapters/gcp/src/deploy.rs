@@ -28,7 +28,7 @@ use crate::mapping::{
 };
 use crate::package::{Package, Placement, package_function};
 
-/// The signed upload URL takes at most 100 MiB (`x-goog-content-length-range: 0,104857600`).
+/// Cloud Functions takes sources of at most 100 MiB.
 pub const UPLOAD_LIMIT: usize = 104_857_600;
 const INVOKER_ROLE: &str = "roles/run.invoker";
 const ALL_USERS: &str = "allUsers";
@@ -454,7 +454,10 @@ impl GcpAdapter {
                 steps.extend([Step::Upload, Step::Create]);
             }
             Some(existing) => {
-                let failed_before = existing.state != "ACTIVE";
+                // A running operation is waited for by the deploy; this plan is against what
+                // exists before it finishes.
+                let busy = existing.busy();
+                let failed_before = !busy && existing.state != "ACTIVE";
                 let code_changed = failed_before
                     || existing.labels.get(LABEL_SHA256) != Some(&sha_label(&package.sha256));
                 let (mut mask, mut details) =
@@ -488,6 +491,15 @@ impl GcpAdapter {
                         format!(
                             "the function is {}: everything is sent again",
                             existing.state_text()
+                        ),
+                    );
+                }
+                if busy {
+                    config_notes.insert(
+                        0,
+                        format!(
+                            "another operation is {} it now: a deploy waits for it to finish, then compares again",
+                            if existing.state == "DELETING" { "deleting" } else { "deploying" }
                         ),
                     );
                 }
@@ -901,8 +913,9 @@ impl GcpAdapter {
         })
     }
 
-    /// `functions:generateUploadUrl`, then the zip PUT to the signed URL (which must not get
-    /// a bearer token: it carries its own signature). The `storageSource` to build from.
+    /// `functions:generateUploadUrl`, then the zip PUT to the signed URL with only the
+    /// `Content-Type` it was signed for (no bearer token: the URL carries its own signature,
+    /// and an unsigned `x-goog-*` header would break it). The `storageSource` to build from.
     async fn upload(&self, name: &str, package: &Package) -> Result<Value> {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
@@ -926,7 +939,6 @@ impl GcpAdapter {
             .http
             .put(&answer.upload_url)
             .header("Content-Type", "application/zip")
-            .header("x-goog-content-length-range", format!("0,{UPLOAD_LIMIT}"))
             .timeout(self.settings.request_timeout * 5)
             .body(package.zip.clone())
             .send()

@@ -488,6 +488,12 @@ pub(crate) fn map_function(function: &Function, project: &str) -> Result<Mapping
             problems.push(format!(
                 "environment variable `{key}` is set by Functory's entry on Google Cloud; rename it"
             ));
+        } else if GOOGLE_RESERVED_ENVIRONMENT.contains(&key.as_str())
+            || key.starts_with("X_GOOGLE_")
+        {
+            problems.push(format!(
+                "environment variable `{key}` is reserved by Cloud Functions (it sets it, or keeps the X_GOOGLE_ prefix); rename it"
+            ));
         }
     }
     if !problems.is_empty() {
@@ -514,6 +520,15 @@ pub(crate) fn map_function(function: &Function, project: &str) -> Result<Mapping
 pub(crate) const MEMORY_ENV: &str = "FUNCTORY_MEMORY_MB";
 pub(crate) const TIMEOUT_ENV: &str = "FUNCTORY_TIMEOUT_S";
 pub(crate) const RESERVED_ENVIRONMENT: &[&str] = &[MEMORY_ENV, TIMEOUT_ENV];
+/// What Cloud Run and the Functions Framework set in every instance.
+const GOOGLE_RESERVED_ENVIRONMENT: &[&str] = &[
+    "PORT",
+    "K_SERVICE",
+    "K_REVISION",
+    "K_CONFIGURATION",
+    "FUNCTION_TARGET",
+    "FUNCTION_SIGNATURE_TYPE",
+];
 
 fn one_event_source() -> String {
     "more than one storage or queue trigger: a Cloud Function has one event source; split it into one function per source".to_owned()

@@ -456,6 +456,10 @@ async fn what_google_cannot_express_fails_the_plan_before_anything_changes() {
         },
     ];
     f.timeout_s = 900;
+    f.environment = vec![EnvVar {
+        key: "K_SERVICE".into(),
+        value: "mine".into(),
+    }];
     let error = world
         .adapter
         .plan(&DeployOptions::new(dir.path(), f))
@@ -473,6 +477,7 @@ async fn what_google_cannot_express_fails_the_plan_before_anything_changes() {
         "schedule `cron(0 0 L * ? *)`: `L` (last)",
         "an event trigger (storage or queue) together with http, url or schedule triggers",
         "timeout 900 s is over the 540 s Cloud Functions allows event-driven functions",
+        "environment variable `K_SERVICE` is reserved by Cloud Functions",
     ] {
         assert!(
             message.contains(expected),
@@ -1313,6 +1318,15 @@ async fn a_deploy_waits_for_an_operation_already_running() {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     assert!(deploying, "the first deploy never started its operation");
+    let plan = adapter
+        .plan(&DeployOptions::new(&root, f.clone()))
+        .await
+        .expect("a plan while the operation runs");
+    assert!(
+        plan.to_string()
+            .contains("another operation is deploying it now: a deploy waits for it to finish"),
+        "{plan}"
+    );
     write(&root, "index.js", &code(3));
     let second = adapter
         .deploy_function(&DeployOptions::new(&root, f))

@@ -1051,6 +1051,18 @@ async fn upload(
             "The request signature we calculated does not match the signature you provided.",
         ));
     }
+    // A v2 upload URL signs the Content-Type only; any other x-goog-* header breaks it.
+    if request
+        .headers()
+        .keys()
+        .any(|h| h.as_str().starts_with("x-goog-"))
+    {
+        return Ok(xml(
+            403,
+            "SignatureDoesNotMatch",
+            "Access denied. The request signature we calculated does not match the signature you provided: unsigned x-goog- headers.",
+        ));
+    }
     if request.headers().contains_key("authorization") {
         return Ok(xml(
             400,
