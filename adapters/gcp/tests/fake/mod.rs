@@ -452,7 +452,7 @@ impl Inner {
             }
         }
         let late = match state.late {
-            Some((every, lists)) if n % every == 0 => lists,
+            Some((every, lists)) if n.is_multiple_of(every) => lists,
             _ => 0,
         };
         let visible_from = state.list_calls + state.log_delay + late;
