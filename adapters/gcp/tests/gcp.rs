@@ -815,6 +815,10 @@ async fn the_private_key_and_tokens_never_show() {
         .await
         .expect("invoke");
     shown.push(format!("{invocation:?}"));
+    // With tokens in its cache now.
+    let debug = format!("{adapter:?}");
+    assert!(debug.contains("<redacted>"), "{debug}");
+    shown.push(debug);
     let described = adapter
         .describe(functory_adapter::DescribeOptions::new("canary"))
         .await
@@ -847,6 +851,15 @@ async fn the_private_key_and_tokens_never_show() {
             "the private key leaked: {text}"
         );
         assert!(!text.contains("ya29."), "an access token leaked: {text}");
+        // JWTs: the fake's ID tokens and the adapter's own signed assertions.
+        assert!(
+            !text.contains("eyJhbGciOiJSUzI1NiIs"),
+            "an ID token leaked: {text}"
+        );
+        assert!(
+            !text.contains("eyJ0eXAiOiJKV1Qi"),
+            "an assertion leaked: {text}"
+        );
         assert!(
             !text.contains("env-canary-value"),
             "an environment value leaked: {text}"
