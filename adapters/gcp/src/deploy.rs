@@ -532,57 +532,14 @@ impl GcpAdapter {
             .unwrap_or_else(|| format!("{}/services/{name}", self.parent()));
         let scheduler_account = self.scheduler_account(existing.as_ref().filter(|_| !recreate));
         let present = policy.as_ref().map(invokers).unwrap_or_default();
-        let mut grant = Vec::new();
-        let mut revoke = Vec::new();
-        if mapping.public && !present.iter().any(|m| m == ALL_USERS) {
-            grant.push("+allUsers (public: anyone with the URL may call it)".to_owned());
-        }
-        if !mapping.public && present.iter().any(|m| m == ALL_USERS) {
-            revoke.push("-allUsers (no longer public)".to_owned());
-        }
-        if !mapping.schedules.is_empty() {
-            match &scheduler_account {
-                Some(account) if present.iter().any(|m| m == &format!("serviceAccount:{account}")) => {}
-                Some(account) => grant.push(format!(
-                    "+serviceAccount:{account} (Cloud Scheduler calls with its OIDC token)"
-                )),
-                None => grant.push(
-                    "+the function's runtime service account (Cloud Scheduler calls with its OIDC token)".to_owned(),
-                ),
-            }
-        }
-        let invokers_name = format!("invokers of {service}");
-        if grant.is_empty() && revoke.is_empty() {
-            if mapping.public || !mapping.schedules.is_empty() {
-                changes.push(PlannedChange::no_op(
-                    ResourceKind::Permission,
-                    &invokers_name,
-                ));
-            }
-        } else {
-            let action = if !grant.is_empty() {
-                if present.is_empty() {
-                    ChangeAction::Create
-                } else {
-                    ChangeAction::Update
-                }
-            } else {
-                ChangeAction::Delete
-            };
-            let mut details = grant;
-            details.extend(revoke);
-            details.push(format!(
-                "{INVOKER_ROLE} on the Cloud Run service; other bindings are kept"
-            ));
-            changes.push(change(
-                ResourceKind::Permission,
-                &invokers_name,
-                action,
-                details,
-                &[calls::SET_IAM_POLICY],
-            ));
-            steps.push(Step::SetInvokers);
-        }
+        plan_invokers(
+            &service,
+            &mapping,
+            &present,
+            scheduler_account.as_deref(),
+            &mut changes,
+            &mut steps,
+        );
 
         // Schedules: one Cloud Scheduler job each; jobs the manifest dropped are deleted.
         let uri_now = existing
@@ -590,80 +547,14 @@ impl GcpAdapter {
             .filter(|_| !recreate)
             .map(|e| e.service_config.uri.clone())
             .filter(|u| !u.is_empty());
-        for wanted in &mapping.schedules {
-            let label = format!("schedule {} ({})", wanted.expression, wanted.job_id);
-            let mut details = vec![
-                wanted.note.clone(),
-                format!("time zone {}", wanted.time_zone),
-            ];
-            match jobs.iter().find(|j| j.id() == wanted.job_id) {
-                None => {
-                    details.push(
-                        "Cloud Scheduler job POSTs to the function's URL with an OIDC token"
-                            .to_owned(),
-                    );
-                    changes.push(change(
-                        ResourceKind::Trigger,
-                        &label,
-                        ChangeAction::Create,
-                        details,
-                        &[calls::CREATE_JOB],
-                    ));
-                    steps.push(Step::CreateJob(wanted.clone()));
-                }
-                Some(job) => {
-                    let mut differs = Vec::new();
-                    if job.schedule != wanted.cron {
-                        differs.push(format!("schedule `{}` → `{}`", job.schedule, wanted.cron));
-                    }
-                    if job.time_zone != wanted.time_zone {
-                        differs.push(format!(
-                            "time zone {} → {}",
-                            job.time_zone, wanted.time_zone
-                        ));
-                    }
-                    match &uri_now {
-                        Some(uri) if &job.http_target.uri != uri => {
-                            differs.push(format!("target → {uri}"));
-                        }
-                        None => differs.push("target → the new function's URL".to_owned()),
-                        _ => {}
-                    }
-                    if let Some(account) = &scheduler_account
-                        && &job.http_target.oidc_token.service_account_email != account
-                    {
-                        differs.push(format!("OIDC identity → {account}"));
-                    }
-                    if differs.is_empty() {
-                        changes.push(PlannedChange {
-                            details,
-                            ..PlannedChange::no_op(ResourceKind::Trigger, &label)
-                        });
-                    } else {
-                        changes.push(change(
-                            ResourceKind::Trigger,
-                            &label,
-                            ChangeAction::Update,
-                            differs,
-                            &[calls::UPDATE_JOB],
-                        ));
-                        steps.push(Step::UpdateJob(wanted.clone()));
-                    }
-                }
-            }
-        }
-        for job in &jobs {
-            if !mapping.schedules.iter().any(|w| w.job_id == job.id()) {
-                changes.push(change(
-                    ResourceKind::Trigger,
-                    &format!("schedule {} ({})", job.schedule, job.id()),
-                    ChangeAction::Delete,
-                    vec!["no such `schedule` trigger in functory.toml".to_owned()],
-                    &[calls::DELETE_JOB],
-                ));
-                steps.push(Step::DeleteJob(job.name.clone()));
-            }
-        }
+        plan_schedules(
+            &mapping,
+            &jobs,
+            uri_now.as_deref(),
+            scheduler_account.as_deref(),
+            &mut changes,
+            &mut steps,
+        );
 
         let plan = DeployPlan {
             function: name.to_owned(),
@@ -1118,6 +1009,154 @@ impl GcpAdapter {
             }
         }
         Ok(())
+    }
+}
+
+/// The invoker change: `allUsers` for a public URL (revoked when no longer public), the
+/// scheduler's identity for schedules; other members are left alone.
+fn plan_invokers(
+    service: &str,
+    mapping: &Mapping,
+    present: &[String],
+    scheduler_account: Option<&str>,
+    changes: &mut Vec<PlannedChange>,
+    steps: &mut Vec<Step>,
+) {
+    let mut grant = Vec::new();
+    let mut revoke = Vec::new();
+    if mapping.public && !present.iter().any(|m| m == ALL_USERS) {
+        grant.push("+allUsers (public: anyone with the URL may call it)".to_owned());
+    }
+    if !mapping.public && present.iter().any(|m| m == ALL_USERS) {
+        revoke.push("-allUsers (no longer public)".to_owned());
+    }
+    if !mapping.schedules.is_empty() {
+        match scheduler_account {
+            Some(account) if present.iter().any(|m| *m == format!("serviceAccount:{account}")) => {}
+            Some(account) => grant.push(format!(
+                "+serviceAccount:{account} (Cloud Scheduler calls with its OIDC token)"
+            )),
+            None => grant.push(
+                "+the function's runtime service account (Cloud Scheduler calls with its OIDC token)".to_owned(),
+            ),
+        }
+    }
+    let invokers_name = format!("invokers of {service}");
+    if grant.is_empty() && revoke.is_empty() {
+        if mapping.public || !mapping.schedules.is_empty() {
+            changes.push(PlannedChange::no_op(
+                ResourceKind::Permission,
+                &invokers_name,
+            ));
+        }
+    } else {
+        let action = if !grant.is_empty() {
+            if present.is_empty() {
+                ChangeAction::Create
+            } else {
+                ChangeAction::Update
+            }
+        } else {
+            ChangeAction::Delete
+        };
+        let mut details = grant;
+        details.extend(revoke);
+        details.push(format!(
+            "{INVOKER_ROLE} on the Cloud Run service; other bindings are kept"
+        ));
+        changes.push(change(
+            ResourceKind::Permission,
+            &invokers_name,
+            action,
+            details,
+            &[calls::SET_IAM_POLICY],
+        ));
+        steps.push(Step::SetInvokers);
+    }
+}
+
+/// One Cloud Scheduler job per schedule (created, updated or left alone); jobs the manifest
+/// dropped are deleted.
+fn plan_schedules(
+    mapping: &Mapping,
+    jobs: &[SchedulerJob],
+    uri_now: Option<&str>,
+    scheduler_account: Option<&str>,
+    changes: &mut Vec<PlannedChange>,
+    steps: &mut Vec<Step>,
+) {
+    for wanted in &mapping.schedules {
+        let label = format!("schedule {} ({})", wanted.expression, wanted.job_id);
+        let mut details = vec![
+            wanted.note.clone(),
+            format!("time zone {}", wanted.time_zone),
+        ];
+        match jobs.iter().find(|j| j.id() == wanted.job_id) {
+            None => {
+                details.push(
+                    "Cloud Scheduler job POSTs to the function's URL with an OIDC token".to_owned(),
+                );
+                changes.push(change(
+                    ResourceKind::Trigger,
+                    &label,
+                    ChangeAction::Create,
+                    details,
+                    &[calls::CREATE_JOB],
+                ));
+                steps.push(Step::CreateJob(wanted.clone()));
+            }
+            Some(job) => {
+                let mut differs = Vec::new();
+                if job.schedule != wanted.cron {
+                    differs.push(format!("schedule `{}` → `{}`", job.schedule, wanted.cron));
+                }
+                if job.time_zone != wanted.time_zone {
+                    differs.push(format!(
+                        "time zone {} → {}",
+                        job.time_zone, wanted.time_zone
+                    ));
+                }
+                match uri_now {
+                    Some(uri) if job.http_target.uri != uri => {
+                        differs.push(format!("target → {uri}"));
+                    }
+                    None => differs.push("target → the new function's URL".to_owned()),
+                    _ => {}
+                }
+                if let Some(account) = &scheduler_account
+                    && &job.http_target.oidc_token.service_account_email != account
+                {
+                    differs.push(format!("OIDC identity → {account}"));
+                }
+                if differs.is_empty() {
+                    changes.push(PlannedChange {
+                        details,
+                        ..PlannedChange::no_op(ResourceKind::Trigger, &label)
+                    });
+                } else {
+                    changes.push(change(
+                        ResourceKind::Trigger,
+                        &label,
+                        ChangeAction::Update,
+                        differs,
+                        &[calls::UPDATE_JOB],
+                    ));
+                    steps.push(Step::UpdateJob(wanted.clone()));
+                }
+            }
+        }
+    }
+    for job in jobs {
+        if !mapping.schedules.iter().any(|w| w.job_id == job.id()) {
+            changes.push(change(
+                ResourceKind::Trigger,
+                &format!("schedule {} ({})", job.schedule, job.id()),
+                ChangeAction::Delete,
+                vec!["no such `schedule` trigger in functory.toml".to_owned()],
+                &[calls::DELETE_JOB],
+            ));
+            steps.push(Step::DeleteJob(job.name.clone()));
+        }
     }
 }
 
