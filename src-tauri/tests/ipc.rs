@@ -52,6 +52,7 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
         Accounts::in_namespace(namespace).with_sign_in_endpoints(SignInEndpoints {
             aws_endpoint_url: Some(moto.endpoint_url()),
             azure_authority_host: None,
+            ..SignInEndpoints::default()
         }),
     );
     // What the log subscription sends over its channel, as the webview would receive it.

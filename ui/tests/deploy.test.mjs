@@ -204,3 +204,25 @@ test('Run & Logs on a cloud target: invoke the stage or $LATEST, and tail the fu
   await page.selectOption(tid('run-target'), '');
   await page.waitForSelector(tid('run-port'));
 });
+
+test('an Azure target deploys through the same plan; Versions explains that Azure keeps none', async (t) => {
+  const app = await openApp(server.url, { query: '?open=sample&cloud=azure' });
+  t.after(app.close);
+  const { page } = app;
+  await page.waitForSelector(tid('project-tree'));
+  await page.click(tid('nav-deploy'));
+  await page.waitForSelector(tid('deploy-view'));
+  assert.equal(await page.inputValue(tid('deploy-target')), 'media');
+  await page.click(tid('deploy-plan-button'));
+  await page.waitForSelector(tid('deploy-plan'));
+  await page.click(tid('deploy-confirm'));
+  await page.waitForSelector(tid('deploy-result-resize'));
+  assert.match(await page.textContent(tid('deploy-no-versions')), /Azure Functions keeps no versions[\s\S]*Redeploy this/);
+  assert.equal(await page.locator(tid('deploy-versions-resize')).count(), 0);
+  // Run & Logs offers no $LATEST switch where there are no aliases.
+  await page.click(tid('nav-run'));
+  await page.selectOption(tid('run-target'), 'media');
+  await page.waitForSelector(tid('run-cloud-panel'));
+  assert.equal(await page.locator(tid('run-latest')).count(), 0);
+  assert.match(await page.textContent(tid('run-status')), /Target media: what is deployed on Azure Functions/);
+});

@@ -6,19 +6,68 @@ use std::time::{Duration, Instant};
 
 use functory_adapter::AdapterError;
 use functory_aws::{AwsSignIn, caller_identity};
-use functory_azure::{ClientCredentials, ServicePrincipal};
-use functory_gcp::{JwtBearer, ServiceAccountKey};
+use functory_azure::{AzureEndpoints, ClientCredentials, ServicePrincipal};
+use functory_gcp::{GoogleEndpoints, JwtBearer, ServiceAccountKey};
 use functory_vault::{Account, AccountKind};
 use serde::Serialize;
 use ts_rs::TS;
 
-/// Where sign-in calls go when not to the clouds themselves. `None` leaves each cloud's
+/// Where cloud calls go when not to the clouds themselves. `None` leaves each cloud's
 /// standard override in charge (`AWS_ENDPOINT_URL`, `AZURE_AUTHORITY_HOST`; a Google key
 /// carries its own `token_uri`). Tests point these at moto and at fakes.
 #[derive(Debug, Clone, Default)]
 pub struct SignInEndpoints {
     pub aws_endpoint_url: Option<String>,
     pub azure_authority_host: Option<String>,
+    /// Every Azure endpoint a deploy uses (Resource Manager, Kudu, the function host,
+    /// Application Insights), for sovereign clouds and fakes.
+    pub azure: Option<AzureEndpoints>,
+    /// Every Google API a deploy uses (Cloud Functions, Logging, Pub/Sub, Scheduler, Run).
+    pub google: Option<GoogleEndpoints>,
+    /// The OAuth token endpoint for application-default user credentials.
+    pub google_token_uri: Option<String>,
+}
+
+impl SignInEndpoints {
+    /// Overrides from the environment, as `AWS_ENDPOINT_URL` is for AWS:
+    /// `AZURE_AUTHORITY_HOST` and `AZURE_RESOURCE_MANAGER_URL` (the Azure tools' own names),
+    /// `FUNCTORY_AZURE_SCM_URL_TEMPLATE`, `FUNCTORY_AZURE_FUNCTION_HOST_URL_TEMPLATE` and
+    /// `FUNCTORY_AZURE_APP_INSIGHTS_URL` (`{app}` is the function app's name), and
+    /// `FUNCTORY_GOOGLE_API_ENDPOINT` (one base URL for every Google API) with
+    /// `FUNCTORY_GOOGLE_TOKEN_URI`. Unset, the public clouds are used.
+    pub fn from_env() -> Self {
+        let var = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let azure_names = [
+            "AZURE_RESOURCE_MANAGER_URL",
+            "FUNCTORY_AZURE_SCM_URL_TEMPLATE",
+            "FUNCTORY_AZURE_FUNCTION_HOST_URL_TEMPLATE",
+            "FUNCTORY_AZURE_APP_INSIGHTS_URL",
+        ];
+        let azure = azure_names.iter().any(|n| var(n).is_some()).then(|| {
+            let mut endpoints = AzureEndpoints::default();
+            if let Some(url) = var("AZURE_RESOURCE_MANAGER_URL") {
+                endpoints.resource_manager = url;
+            }
+            endpoints.scm_template = var("FUNCTORY_AZURE_SCM_URL_TEMPLATE");
+            endpoints.function_host_template = var("FUNCTORY_AZURE_FUNCTION_HOST_URL_TEMPLATE");
+            if let Some(url) = var("FUNCTORY_AZURE_APP_INSIGHTS_URL") {
+                endpoints.app_insights = url;
+            }
+            endpoints
+        });
+        SignInEndpoints {
+            aws_endpoint_url: None,
+            azure_authority_host: var("AZURE_AUTHORITY_HOST"),
+            azure,
+            google: var("FUNCTORY_GOOGLE_API_ENDPOINT").map(|url| GoogleEndpoints::all_at(&url)),
+            google_token_uri: var("FUNCTORY_GOOGLE_TOKEN_URI"),
+        }
+    }
 }
 
 /// The outcome of testing an account. Never carries a secret or a token.

@@ -159,7 +159,7 @@ impl Accounts {
             }
             _ => base,
         };
-        Self::in_namespace(namespace)
+        Self::in_namespace(namespace).with_sign_in_endpoints(SignInEndpoints::from_env())
     }
 
     /// A namespace of its own (tests).

@@ -3,8 +3,7 @@
 //! and roll back, list the functions of the account.
 //!
 //! The app and the CLI call these with the same arguments; neither talks to an adapter
-//! directly. So far AWS targets; Azure and Google targets answer that their adapter cannot
-//! deploy yet.
+//! directly. AWS, Azure and Google targets all go through one [`CloudAdapter`].
 
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -15,7 +14,9 @@ use functory_adapter::{
     ProgressSink, TailOptions, VersionInfo,
 };
 use functory_aws::{AwsAdapter, AwsSignIn};
+use functory_azure::AzureAdapter;
 use functory_core::{AdapterKind, Function, Manifest, Target};
+use functory_gcp::{GcpAdapter, GoogleCredentials};
 use functory_history::DeployRecord;
 use futures_util::{Stream, StreamExt};
 use serde::Serialize;
@@ -225,6 +226,26 @@ fn find_target(manifest: &Manifest, name: &str) -> Result<Target, ApiError> {
         .ok_or_else(|| unknown_target(manifest, name))
 }
 
+/// How to sign in where a target names no stored credentials.
+#[derive(Clone, Default)]
+pub struct ConnectOptions {
+    /// For an Azure target without a keychain account: sign in with a device code, showing
+    /// the code and address with this (instead of using the Azure CLI's sign-in).
+    pub azure_device_code: Option<Arc<dyn Fn(String) + Send + Sync>>,
+}
+
+impl std::fmt::Debug for ConnectOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field("azure_device_code", &self.azure_device_code.is_some())
+            .finish()
+    }
+}
+
+/// The public client the Azure CLI signs in with: device-code sign-in needs a public client
+/// application, and this one is pre-authorized for Azure Resource Manager in every tenant.
+const AZURE_CLI_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+
 /// Signs in for `target` of the project at `root` with its profile or keychain account, and
 /// the endpoint overrides of `accounts` (moto and the fakes in tests).
 pub async fn connect(
@@ -232,24 +253,27 @@ pub async fn connect(
     target: &str,
     accounts: &Accounts,
 ) -> Result<CloudTarget, ApiError> {
+    connect_with(root, target, accounts, &ConnectOptions::default()).await
+}
+
+/// [`connect`], with a way to sign in interactively where the target names no credentials.
+pub async fn connect_with(
+    root: &Path,
+    target: &str,
+    accounts: &Accounts,
+    options: &ConnectOptions,
+) -> Result<CloudTarget, ApiError> {
     let manifest = manifest_of(root)?;
     let target = find_target(&manifest, target)?;
     let adapter: Arc<dyn CloudAdapter> = match target.adapter {
         AdapterKind::Aws => Arc::new(connect_aws(&target, accounts).await?),
+        AdapterKind::Azure => Arc::new(connect_azure(&target, accounts, options)?),
+        AdapterKind::Gcp => Arc::new(connect_gcp(&target, accounts)?),
         AdapterKind::Local => {
             return Err(ApiError::new(
                 ErrorCode::InvalidInput,
                 format!(
                     "target `{}` is the local runtime: use `functory run` / the Run & Logs view",
-                    target.name
-                ),
-            ));
-        }
-        other => {
-            return Err(ApiError::new(
-                ErrorCode::InvalidInput,
-                format!(
-                    "target `{}` deploys to {other}, which this build can sign in to but not deploy to yet",
                     target.name
                 ),
             ));
@@ -261,6 +285,92 @@ pub async fn connect(
         manifest,
         root: root.to_owned(),
     })
+}
+
+/// The Azure adapter for `target`'s function app: its keychain service principal, or else a
+/// device code (when the caller can show one), or else the Azure CLI's sign-in.
+fn connect_azure(
+    target: &Target,
+    accounts: &Accounts,
+    options: &ConnectOptions,
+) -> Result<AzureAdapter, ApiError> {
+    let endpoints = accounts.sign_in_endpoints();
+    let mut builder = AzureAdapter::builder().target(target);
+    if let Some(all) = &endpoints.azure {
+        builder = builder.endpoints(all.clone());
+    }
+    if let Some(host) = &endpoints.azure_authority_host {
+        builder = builder.authority_host(host);
+    }
+    builder = match (&target.account, &options.azure_device_code) {
+        (Some(account), _) => builder.account(&accounts.load(account)?)?,
+        (None, Some(show)) => {
+            let show = show.clone();
+            builder.device_code("organizations", AZURE_CLI_CLIENT_ID, move |prompt| {
+                show(prompt.message.clone())
+            })
+        }
+        (None, None) => {
+            functory_azure::AzureCliToken::from_path().map_err(|_| {
+                ApiError::new(
+                    ErrorCode::Unauthenticated,
+                    format!(
+                        "target `{}` names no keychain account and the Azure CLI (`az`) is not installed: add a service principal in the Accounts view (or `functory accounts add-azure`) and set `account = \"NAME\"` in [targets.{}], sign in with `az login`, or sign in with a device code (`FUNCTORY_AZURE_DEVICE_CODE=1` on the command line)",
+                        target.name, target.name
+                    ),
+                )
+            })?;
+            builder.azure_cli()
+        }
+    };
+    Ok(builder.build()?)
+}
+
+/// The Google adapter for `target`'s project and region: its keychain service-account key, or
+/// the application-default credentials.
+fn connect_gcp(target: &Target, accounts: &Accounts) -> Result<GcpAdapter, ApiError> {
+    let endpoints = accounts.sign_in_endpoints();
+    let credentials = match &target.account {
+        Some(account) => GoogleCredentials::keychain(&accounts.load(account)?)?,
+        None => GoogleCredentials::application_default().map_err(|e| {
+            ApiError::new(
+                ErrorCode::Unauthenticated,
+                format!(
+                    "target `{}` names no keychain account and there are no application-default credentials ({e}): add a service-account key in the Accounts view (or `functory accounts add-gcp`) and set `account = \"NAME\"` in [targets.{}], or run `gcloud auth application-default login`",
+                    target.name, target.name
+                ),
+            )
+        })?,
+    };
+    let project = target.project_id.clone().ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::InvalidInput,
+            format!(
+                "target `{}` has no Google Cloud project: add `project_id = \"my-project\"` to [targets.{}]",
+                target.name, target.name
+            ),
+        )
+    })?;
+    let region = target.region.clone().ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::InvalidInput,
+            format!(
+                "target `{}` has no region: add `region = \"europe-west1\"` (for example) to [targets.{}]",
+                target.name, target.name
+            ),
+        )
+    })?;
+    let mut builder = GcpAdapter::builder()
+        .credentials(credentials)
+        .project(project)
+        .region(region);
+    if let Some(all) = &endpoints.google {
+        builder = builder.endpoints(all.clone());
+    }
+    if let Some(uri) = &endpoints.google_token_uri {
+        builder = builder.token_uri(uri);
+    }
+    Ok(builder.build()?)
 }
 
 /// The AWS adapter for `target`: its profile or its keychain account, its region, and the
@@ -508,14 +618,16 @@ impl CloudTarget {
         find_function(&self.manifest, function)?;
         crate::local::check_event(event)?;
         let mut options = InvokeOptions::new(function, event.as_bytes()).with_log_tail();
-        if !latest {
+        // Only a provider with aliases has a stage to aim at; the others run what is deployed.
+        let staged = !latest && self.adapter.capabilities().aliases;
+        if staged {
             options.qualifier = Some(self.target.name.clone());
         }
         if asynchronous {
             options = options.with_type(InvocationType::Event);
         }
         let invocation = self.adapter.invoke(options).await.map_err(|e| match e {
-            functory_adapter::AdapterError::NotFound { .. } if !latest => ApiError::new(
+            functory_adapter::AdapterError::NotFound { .. } if staged => ApiError::new(
                 ErrorCode::NotFound,
                 format!(
                     "function `{function}` has no stage `{}` yet: deploy it to target `{}` first",

@@ -51,6 +51,8 @@ pub enum ErrorCode {
     Conflict,
     /// A cloud call failed for another reason; the message names the call and the target.
     CloudError,
+    /// The target's provider has no such thing (versions on Azure, a function URL locally).
+    NotSupported,
 }
 
 /// An error as it crosses IPC: a code and a sentence for a person.

@@ -295,6 +295,7 @@ impl From<AdapterError> for ApiError {
             AdapterError::Unauthenticated { .. } => ErrorCode::Unauthenticated,
             AdapterError::PermissionDenied { .. } => ErrorCode::PermissionDenied,
             AdapterError::Conflict { .. } => ErrorCode::Conflict,
+            AdapterError::NotSupported { .. } => ErrorCode::NotSupported,
             AdapterError::Provider { provider, .. } if *provider != AdapterKind::Local => {
                 ErrorCode::CloudError
             }

@@ -38,6 +38,7 @@ async fn each_kind_of_account_is_tested_with_its_clouds_call_and_no_secret_comes
     let accounts = accounts(SignInEndpoints {
         aws_endpoint_url: Some(moto.endpoint_url()),
         azure_authority_host: Some(format!("http://127.0.0.1:{closed}")),
+        ..SignInEndpoints::default()
     });
     let canary = format!("CANARY{}wJalrXUtnFEMIK7MDENG", std::process::id());
     accounts

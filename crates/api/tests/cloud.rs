@@ -92,6 +92,7 @@ async fn deploy_checkpoints_records_redeploys_invokes_and_rolls_back() {
     .with_sign_in_endpoints(SignInEndpoints {
         aws_endpoint_url: Some(moto.endpoint_url()),
         azure_authority_host: None,
+        ..SignInEndpoints::default()
     });
     let canary = format!("CANARY{}cloudK7MDENGbPxRfiCY", std::process::id());
     accounts

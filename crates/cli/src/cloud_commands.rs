@@ -80,7 +80,16 @@ fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
 }
 
 async fn connect(dir: &std::path::Path, target: &str) -> Result<CloudTarget, ExitCode> {
-    cloud::connect(dir, target, &Accounts::keychain())
+    // An Azure target without a keychain account signs in with the Azure CLI, or — when asked
+    // with FUNCTORY_AZURE_DEVICE_CODE=1 — with a device code shown here.
+    let device_code = std::env::var("FUNCTORY_AZURE_DEVICE_CODE").is_ok_and(|v| v == "1");
+    let options = cloud::ConnectOptions {
+        azure_device_code: device_code.then(|| {
+            std::sync::Arc::new(|message: String| eprintln!("{message}"))
+                as std::sync::Arc<dyn Fn(String) + Send + Sync>
+        }),
+    };
+    cloud::connect_with(dir, target, &Accounts::keychain(), &options)
         .await
         .map_err(fail)
 }

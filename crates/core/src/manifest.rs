@@ -403,9 +403,10 @@ fn validate_cloud_target_fields(
             );
         }
     }
+    // An Azure service principal account may name the subscription instead of the target.
     let missing: Vec<String> = own
         .iter()
-        .filter(|(_, value)| value.is_none())
+        .filter(|(key, value)| value.is_none() && *key != "subscription_id")
         .map(|(key, _)| format!("`{key}`"))
         .collect();
     if !missing.is_empty() {

@@ -3,4 +3,4 @@
 /**
  * The codes the UI branches on. Stable: renaming one is a breaking change for the UI.
  */
-export type ErrorCode = "not_found" | "no_manifest" | "invalid_manifest" | "invalid_input" | "already_exists" | "outside_project" | "read_only" | "no_project" | "keychain_unavailable" | "operation_in_progress" | "detached_head" | "io" | "port_in_use" | "not_running" | "throttled" | "runtime_error" | "unauthenticated" | "permission_denied" | "conflict" | "cloud_error";
+export type ErrorCode = "not_found" | "no_manifest" | "invalid_manifest" | "invalid_input" | "already_exists" | "outside_project" | "read_only" | "no_project" | "keychain_unavailable" | "operation_in_progress" | "detached_head" | "io" | "port_in_use" | "not_running" | "throttled" | "runtime_error" | "unauthenticated" | "permission_denied" | "conflict" | "cloud_error" | "not_supported";

@@ -176,6 +176,7 @@ export function DeployArea() {
   const [versionsKey, setVersionsKey] = useState(0);
 
   const selectedTarget = cloudTargets.some((t) => t.name === target) ? target : (cloudTargets[0]?.name ?? '');
+  const selectedAdapter = cloudTargets.find((t) => t.name === selectedTarget)?.adapter ?? 'aws';
   const selected = useMemo(() => (chosen ? functions.filter((f) => chosen.has(f)) : functions), [chosen, functions]);
   const dirty = buffers.filter(isDirty).map((b) => b.path);
 
@@ -339,21 +340,31 @@ export function DeployArea() {
                   Versions and rollback
                 </h2>
               </header>
-              <div className="versions-picker">
-                {functions.map((f) => (
-                  <button
-                    key={f}
-                    type="button"
-                    className={`button button-small${versionsOf === f ? ' is-active' : ''}`}
-                    aria-pressed={versionsOf === f}
-                    data-testid={`deploy-versions-${f}`}
-                    onClick={() => setVersionsOf(versionsOf === f ? null : f)}
-                  >
-                    {f}
-                  </button>
-                ))}
-              </div>
-              {versionsOf && <Versions key={`${selectedTarget}-${versionsOf}-${versionsKey}`} target={selectedTarget} fn={versionsOf} />}
+              {selectedAdapter !== 'aws' ? (
+                <p className="muted" data-testid="deploy-no-versions">
+                  {selectedAdapter === 'azure' ? 'Azure Functions' : 'Google Cloud Functions'} keeps no versions to roll back to: each
+                  deploy replaces what runs. To go back, open History and use “Redeploy this” on a recorded deploy — it ships that
+                  commit exactly as it was.
+                </p>
+              ) : (
+                <>
+                  <div className="versions-picker">
+                    {functions.map((f) => (
+                      <button
+                        key={f}
+                        type="button"
+                        className={`button button-small${versionsOf === f ? ' is-active' : ''}`}
+                        aria-pressed={versionsOf === f}
+                        data-testid={`deploy-versions-${f}`}
+                        onClick={() => setVersionsOf(versionsOf === f ? null : f)}
+                      >
+                        {f}
+                      </button>
+                    ))}
+                  </div>
+                  {versionsOf && <Versions key={`${selectedTarget}-${versionsOf}-${versionsKey}`} target={selectedTarget} fn={versionsOf} />}
+                </>
+              )}
             </section>
           </>
         )}

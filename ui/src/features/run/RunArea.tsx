@@ -284,7 +284,9 @@ export function RunArea({ visible }: { visible: boolean }) {
         <span className={`run-state ${running ? 'is-running' : 'is-stopped'}`} data-testid="run-status" data-running={running ? 'true' : 'false'}>
           <span className="run-state-dot" aria-hidden="true" />
           {cloudTarget
-            ? `Target ${cloudTarget.name}: ${latest ? '$LATEST' : `the ${cloudTarget.name} stage`} on ${ADAPTER_LABELS[cloudTarget.adapter] ?? cloudTarget.adapter}`
+            ? cloudTarget.adapter === 'aws'
+              ? `Target ${cloudTarget.name}: ${latest ? '$LATEST' : `the ${cloudTarget.name} stage`} on ${ADAPTER_LABELS.aws}`
+              : `Target ${cloudTarget.name}: what is deployed on ${ADAPTER_LABELS[cloudTarget.adapter] ?? cloudTarget.adapter}`
             : runBusy === 'starting'
             ? 'Starting…'
             : runBusy === 'stopping'
@@ -319,9 +321,11 @@ export function RunArea({ visible }: { visible: boolean }) {
         )}
         {cloudTarget ? (
           <>
-            <label className="toggle" title="Invoke the latest deployed code instead of what the target's stage serves">
-              <input type="checkbox" data-testid="run-latest" checked={latest} onChange={(e) => setLatest(e.target.checked)} /> $LATEST
-            </label>
+            {cloudTarget.adapter === 'aws' && (
+              <label className="toggle" title="Invoke the latest deployed code instead of what the target's stage serves">
+                <input type="checkbox" data-testid="run-latest" checked={latest} onChange={(e) => setLatest(e.target.checked)} /> $LATEST
+              </label>
+            )}
             <label className="toggle" title="Queue the event and return at once (an asynchronous invoke)">
               <input type="checkbox" data-testid="run-async" checked={asynchronous} onChange={(e) => setAsynchronous(e.target.checked)} /> Asynchronous
             </label>

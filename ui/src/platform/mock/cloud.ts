@@ -94,10 +94,7 @@ export class MockCloud {
       fail('not_found', `no target \`${name}\` in functory.toml; known targets: ${manifest.targets.map((t) => t.name).join(', ')}`);
     }
     if (target.adapter === 'local') fail('invalid_input', `target \`${name}\` is the local runtime: use the Run & Logs view`);
-    if (target.adapter !== 'aws') {
-      fail('invalid_input', `target \`${name}\` deploys to ${target.adapter}, which this build can sign in to but not deploy to yet`);
-    }
-    if (!target.profile && !target.account) {
+    if (target.adapter === 'aws' && !target.profile && !target.account) {
       fail(
         'unauthenticated',
         `target \`${name}\` names no AWS profile and no keychain account: choose one in the Accounts view, or add \`profile = "NAME"\` or \`account = "NAME"\` to [targets.${name}]`,
@@ -289,6 +286,10 @@ export class MockCloud {
   }
 
   versions(manifest: Manifest, target: string, name: string): FunctionVersion[] {
+    const adapter = manifest.targets.find((t) => t.name === target)?.adapter;
+    if (adapter === 'azure' || adapter === 'gcp') {
+      fail('not_supported', `${adapter === 'azure' ? 'Azure Functions' : 'Cloud Functions'} keeps no versions: use History's "Redeploy this"`);
+    }
     const state = this.target(manifest, target).get(name);
     if (!state) return [];
     const serving = state.aliases.get(target) ?? null;

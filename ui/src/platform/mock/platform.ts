@@ -224,11 +224,23 @@ region = "eu-west-1"
 profile = "dev"
 `;
 
+/** What `?cloud=azure` adds: an Azure target whose function app the mock cloud deploys into. */
+const MOCK_AZURE_TARGET = `
+# An Azure target (the mock's \`?cloud=azure\`).
+[targets.media]
+adapter = "azure"
+subscription_id = "0b1f6471-1bf0-4dda-aec3-111122223333"
+resource_group = "media"
+function_app = "media-fn"
+account = "media-sp"
+`;
+
 export function createMockPlatform(params: URLSearchParams): Platform {
   const disk = new MockDisk();
-  if (params.get('cloud') === 'aws') {
+  const extraTarget = { aws: MOCK_AWS_TARGET, azure: MOCK_AZURE_TARGET }[params.get('cloud') ?? ''];
+  if (extraTarget) {
     const sample = disk.folders.get(SAMPLE_ROOT)!;
-    sample.set(MANIFEST, `${sample.get(MANIFEST) ?? ''}${MOCK_AWS_TARGET}`);
+    sample.set(MANIFEST, `${sample.get(MANIFEST) ?? ''}${extraTarget}`);
   }
   const cloud = new MockCloud(params.get('cloud-fail'), params.get('cloud-auth'));
   let openRoot: string | null = null;

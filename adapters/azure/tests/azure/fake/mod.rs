@@ -291,7 +291,12 @@ impl FakeAzure {
                 ..State::default()
             }),
             work: work.path().to_owned(),
-            harness: Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/azure/fake/harness"),
+            // Beside this file. `file!()` is relative to the workspace root, two levels above
+            // every crate that includes the fake (this adapter's tests and the CLI's).
+            harness: Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join(Path::new(file!()).parent().unwrap_or(Path::new(".")))
+                .join("harness"),
             python,
         });
         let serving = shared.clone();
