@@ -10,10 +10,9 @@
 
 mod common;
 
-#[allow(dead_code)]
+// The fakes allow their own unused helpers (each test uses a part of them).
 #[path = "../../../adapters/azure/tests/azure/fake/mod.rs"]
 mod azure_fake;
-#[allow(dead_code)]
 #[path = "../../../adapters/gcp/tests/fake/mod.rs"]
 mod gcp_fake;
 

@@ -1134,7 +1134,8 @@ handler = "pkg.mod.handler"
         assert!(
             problems[1]
                 .2
-                .contains("`subscription_id`, `resource_group`")
+                .contains("sets `resource_group` (the function app"),
+            "{problems:?}"
         );
         let manifest = parsed.manifest.unwrap();
         let az = &manifest.targets[0];

@@ -5,7 +5,8 @@
  */
 export type SampleEvent = { 
 /**
- * `direct`, `http`, `schedule`, `storage`, `queue` or `stream`.
+ * `direct`, a trigger kind (`http`, `schedule`, `storage`, `queue`, `stream`, `url`), or
+ * `more` for the other shapes (REST 1.0, S3 delete, SNS, Google CloudEvents, Azure).
  */
 kind: string, name: string, 
 /**
