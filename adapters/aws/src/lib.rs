@@ -27,4 +27,7 @@ pub use credentials::{
     AwsSession, AwsSignIn, CredentialSource, KeychainAccount, KeychainCredentials,
 };
 pub use identity::{CallerIdentity, caller_identity};
-pub use lambda::{AwsAdapter, AwsAdapterBuilder, AwsSettings, parse_log_message, role_name};
+pub use lambda::{
+    AwsAdapter, AwsAdapterBuilder, AwsSettings, ImportNote, ImportedFunction, StreamHostPrefix,
+    parse_log_message, role_name,
+};

@@ -288,6 +288,88 @@ fn build_zip(entries: &[Entry], function: &str) -> Result<Package, AdapterError>
     })
 }
 
+/// What unpacking did with one entry of a zip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unpacked {
+    /// A new file.
+    Written(String),
+    /// A file that was already there with exactly these bytes.
+    Unchanged(String),
+    /// A file that was there with other bytes, kept as it was (no `overwrite`).
+    Kept(String),
+    /// A file that was there with other bytes, replaced (`overwrite`).
+    Replaced(String),
+}
+
+/// Unpacks a function's zip into `dir` (created when missing). An existing file with other
+/// bytes is kept unless `overwrite`; either way the answer says so, per file. Entries that
+/// would land outside `dir` (`../x`, absolute paths) are refused before anything is written.
+pub fn unpack(zip: &[u8], dir: &Path, overwrite: bool) -> Result<Vec<Unpacked>, AdapterError> {
+    let bad = |e: &dyn std::fmt::Display| {
+        AdapterError::invalid(format!("the function's code is not a readable zip: {e}"))
+    };
+    let mut archive = zip::ZipArchive::new(Cursor::new(zip)).map_err(|e| bad(&e))?;
+    let mut entries = Vec::new();
+    for i in 0..archive.len() {
+        let entry = archive.by_index(i).map_err(|e| bad(&e))?;
+        if entry.is_dir() {
+            continue;
+        }
+        let Some(relative) = entry.enclosed_name() else {
+            return Err(AdapterError::invalid(format!(
+                "the function's zip has an entry outside its folder (`{}`): nothing was unpacked",
+                entry.name().map(|n| n.into_owned()).unwrap_or_default()
+            )));
+        };
+        entries.push((i, relative));
+    }
+    let mut outcome = Vec::new();
+    for (i, relative) in entries {
+        let mut entry = archive.by_index(i).map_err(|e| bad(&e))?;
+        let mut bytes = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0));
+        std::io::Read::read_to_end(&mut entry, &mut bytes).map_err(|e| bad(&e))?;
+        let shown = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        let path = dir.join(&relative);
+        let write_error = |e: std::io::Error| {
+            AdapterError::invalid(format!("could not write {}: {e}", path.display()))
+        };
+        let existing = std::fs::read(&path).ok();
+        match existing {
+            Some(old) if old == bytes => {
+                outcome.push(Unpacked::Unchanged(shown));
+                continue;
+            }
+            Some(_) if !overwrite => {
+                outcome.push(Unpacked::Kept(shown));
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(write_error)?;
+        }
+        std::fs::write(&path, &bytes).map_err(write_error)?;
+        #[cfg(unix)]
+        if let Some(mode) = entry.unix_mode() {
+            use std::os::unix::fs::PermissionsExt;
+            // Executables (a `provided` runtime's `bootstrap`) keep their bit.
+            let mode = if mode & 0o111 != 0 { 0o755 } else { 0o644 };
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
+                .map_err(write_error)?;
+        }
+        outcome.push(if existing.is_some() {
+            Unpacked::Replaced(shown)
+        } else {
+            Unpacked::Written(shown)
+        });
+    }
+    Ok(outcome)
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
