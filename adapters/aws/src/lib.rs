@@ -28,6 +28,6 @@ pub use credentials::{
 };
 pub use identity::{CallerIdentity, caller_identity};
 pub use lambda::{
-    AwsAdapter, AwsAdapterBuilder, AwsSettings, ImportNote, ImportedFunction, StreamHostPrefix,
-    parse_log_message, role_name,
+    AwsAdapter, AwsAdapterBuilder, AwsSettings, ImportNote, ImportedFunction, ImportedTrigger,
+    StreamHostPrefix, parse_log_message, role_name,
 };

@@ -23,6 +23,7 @@ use crate::analyze::{
     self, AccessDeniedHelp, FunctionAnalysis, PermissionsPreview, ProjectAnalysis,
 };
 use crate::cloud;
+use crate::cloud_import;
 use crate::error::{ApiError, ErrorCode};
 use crate::files::FileContent;
 use crate::lint::{self, LintFixPreview, LintReport, LintRuleDoc};
@@ -649,6 +650,73 @@ impl Session {
             .await?
             .rollback(function, version)
             .await
+    }
+
+    /// The functions of `target`'s account and region ("Import from AWS").
+    pub async fn remote_functions(
+        &self,
+        target: &str,
+    ) -> Result<Vec<cloud::RemoteFunction>, ApiError> {
+        let root = self.current()?.root().to_owned();
+        cloud_import::remote_functions(&root, target, &self.accounts).await
+    }
+
+    /// Imports `function` of `target`'s account into the open project: its code into a folder
+    /// of its own, its configuration, triggers and permissions into functory.toml.
+    pub async fn import_cloud_function(
+        &self,
+        target: &str,
+        function: &str,
+        overwrite: bool,
+    ) -> Result<cloud_import::CloudImport, ApiError> {
+        tracing::debug!(target, function, overwrite, "import_cloud_function");
+        let project = self.current()?;
+        let report = cloud_import::import_function(
+            project.root(),
+            target,
+            function,
+            cloud_import::ImportOptions { overwrite },
+            &self.accounts,
+        )
+        .await?;
+        Ok(cloud_import::CloudImport {
+            report,
+            project: project.view()?,
+        })
+    }
+
+    /// Starts sending `function`'s log lines on cloud `target` to `sink`, in batches: polled
+    /// (FilterLogEvents; `query.follow` keeps polling), or with `live` a billed live tail
+    /// session. Ends like [`Session::subscribe_logs`] (same ids, same `unsubscribe_logs`).
+    pub async fn subscribe_cloud_logs(
+        &self,
+        target: &str,
+        function: &str,
+        live: bool,
+        query: LogQuery,
+        sink: impl FnMut(cloud::CloudLogBatch) -> bool + Send + 'static,
+    ) -> Result<u32, ApiError> {
+        tracing::debug!(target, function, live, ?query, "subscribe_cloud_logs");
+        let root = self.current()?.root().to_owned();
+        let lines = if live {
+            cloud::live_logs(&root, target, function, &query, &self.accounts).await?
+        } else {
+            self.cloud_target(target)
+                .await?
+                .logs(function, &query)
+                .await?
+        };
+        let id = self.next_subscription.fetch_add(1, Ordering::Relaxed);
+        let task = tokio::spawn(cloud::forward_cloud_logs(
+            lines,
+            LOG_BATCH_WINDOW,
+            LOG_BATCH_MAX_LINES,
+            sink,
+        ));
+        let mut subscriptions = lock(&self.log_subscriptions);
+        subscriptions.retain(|_, task| !task.is_finished());
+        subscriptions.insert(id, task);
+        Ok(id)
     }
 
     /// Applies a finding's fix (atomic write). Unsafe fixes need `confirm`.

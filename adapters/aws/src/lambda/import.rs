@@ -33,6 +33,14 @@ pub struct ImportNote {
     pub imported: bool,
 }
 
+/// A trigger found in AWS, and what it was found as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedTrigger {
+    pub trigger: Trigger,
+    /// "public function URL (auth NONE)", "EventBridge Scheduler schedule nightly", …
+    pub found_as: String,
+}
+
 /// A function as AWS has it, in the manifest's terms.
 #[derive(Debug)]
 pub struct ImportedFunction {
@@ -43,7 +51,7 @@ pub struct ImportedFunction {
     pub timeout_s: u32,
     /// Every variable; the caller leaves out what looks secret.
     pub environment: Vec<(String, Sensitive<String>)>,
-    pub triggers: Vec<Trigger>,
+    pub triggers: Vec<ImportedTrigger>,
     pub permissions: Vec<Permission>,
     /// Where the deployed zip can be downloaded (a presigned URL, valid for minutes).
     pub code_location: Option<Sensitive<String>>,
@@ -53,6 +61,13 @@ pub struct ImportedFunction {
 }
 
 impl ImportedFunction {
+    fn trigger(&mut self, trigger: Trigger, found_as: impl Into<String>) {
+        self.triggers.push(ImportedTrigger {
+            trigger,
+            found_as: found_as.into(),
+        });
+    }
+
     fn note(&mut self, subject: impl Into<String>, message: impl Into<String>, imported: bool) {
         self.notes.push(ImportNote {
             subject: subject.into(),
@@ -225,26 +240,18 @@ impl AwsAdapter {
         for layer in config.layers() {
             imported.note(
                 format!("layer {}", layer.arn().unwrap_or_default()),
-                "not imported: functory.toml has no layers; put the layer's files in the function's folder",
+                "functory.toml has no layers; put the layer's files in the function's folder",
                 false,
             );
         }
         if config.architectures().iter().any(|a| a.as_str() == "arm64") {
-            imported.note(
-                "architecture arm64",
-                "not imported: Functory deploys x86_64",
-                false,
-            );
+            imported.note("architecture arm64", "Functory deploys x86_64", false);
         }
         if config
             .vpc_config()
             .is_some_and(|v| !v.subnet_ids().is_empty())
         {
-            imported.note(
-                "VPC",
-                "not imported: functory.toml has no VPC settings",
-                false,
-            );
+            imported.note("VPC", "functory.toml has no VPC settings", false);
         }
         if config
             .dead_letter_config()
@@ -253,7 +260,7 @@ impl AwsAdapter {
         {
             imported.note(
                 "dead-letter queue",
-                "not imported: functory.toml has no dead-letter settings",
+                "functory.toml has no dead-letter settings",
                 false,
             );
         }
@@ -278,22 +285,20 @@ impl AwsAdapter {
         let mut accounted: Vec<String> = Vec::new();
         if let Some(url) = url {
             let cors = url.cors.map(|c| c.to_manifest());
-            imported.triggers.push(Trigger::Url {
-                auth: if url.public {
-                    UrlAuth::None
-                } else {
-                    UrlAuth::Iam
+            imported.trigger(
+                Trigger::Url {
+                    auth: if url.public {
+                        UrlAuth::None
+                    } else {
+                        UrlAuth::Iam
+                    },
+                    cors,
                 },
-                cors,
-            });
-            imported.note(
-                "trigger url",
                 if url.public {
                     "public function URL (auth NONE)"
                 } else {
                     "function URL with signed requests (AWS_IAM)"
                 },
-                true,
             );
             for s in &statements {
                 let url_statement = s.sid == PUBLIC_URL_SID
@@ -315,38 +320,34 @@ impl AwsAdapter {
             };
             let batch = mapping.batch_size();
             if source.contains(":sqs:") {
-                imported.triggers.push(Trigger::Queue {
-                    queue: source_name(source, &function_arn),
-                    batch_size: batch
-                        .filter(|b| *b != 10)
-                        .and_then(|b| u32::try_from(b).ok()),
-                });
-                imported.note(
-                    format!("trigger queue {source}"),
-                    "event source mapping",
-                    true,
+                imported.trigger(
+                    Trigger::Queue {
+                        queue: source_name(source, &function_arn),
+                        batch_size: batch
+                            .filter(|b| *b != 10)
+                            .and_then(|b| u32::try_from(b).ok()),
+                    },
+                    format!("event source mapping from {source}"),
                 );
             } else if source.contains(":kinesis:") || source.contains(":dynamodb:") {
                 let position = mapping
                     .starting_position()
                     .map(|p| p.as_str().to_owned())
                     .filter(|p| p != "LATEST");
-                imported.triggers.push(Trigger::Stream {
-                    stream: source_name(source, &function_arn),
-                    batch_size: batch
-                        .filter(|b| *b != 100)
-                        .and_then(|b| u32::try_from(b).ok()),
-                    starting_position: position,
-                });
-                imported.note(
-                    format!("trigger stream {source}"),
-                    "event source mapping",
-                    true,
+                imported.trigger(
+                    Trigger::Stream {
+                        stream: source_name(source, &function_arn),
+                        batch_size: batch
+                            .filter(|b| *b != 100)
+                            .and_then(|b| u32::try_from(b).ok()),
+                        starting_position: position,
+                    },
+                    format!("event source mapping from {source}"),
                 );
             } else {
                 imported.note(
                     format!("event source {source}"),
-                    "not imported: functory.toml has queue (SQS) and stream (Kinesis, DynamoDB) triggers only",
+                    "functory.toml has queue (SQS) and stream (Kinesis, DynamoDB) triggers only",
                     false,
                 );
             }
@@ -370,19 +371,9 @@ impl AwsAdapter {
         }
         for (bucket, sid) in buckets {
             accounted.push(sid);
-            let config = match self
-                .s3
-                .get_bucket_notification_configuration()
-                .bucket(&bucket)
-                .send()
-                .await
-            {
+            let config = match self.bucket_notifications(&bucket).await {
                 Ok(config) => config,
-                Err(error) => {
-                    let why = self.failure(
-                        &error,
-                        &format!("S3 GetBucketNotificationConfiguration of `{bucket}`"),
-                    );
+                Err(why) => {
                     imported.note(
                         format!("bucket {bucket}"),
                         format!("may invoke the function, but its notifications could not be read: {why}"),
@@ -431,16 +422,17 @@ impl AwsAdapter {
                         })
                         .and_then(|r| r.value().map(str::to_owned))
                 };
-                imported.triggers.push(Trigger::Storage {
-                    bucket: bucket.clone(),
-                    prefix: rule("prefix"),
-                    suffix: rule("suffix"),
-                    events: (events != [DEFAULT_EVENTS]).then_some(events),
-                });
-                imported.note(
-                    format!("trigger storage {bucket}"),
-                    format!("notification {}", entry.id().unwrap_or("(no id)")),
-                    true,
+                imported.trigger(
+                    Trigger::Storage {
+                        bucket: bucket.clone(),
+                        prefix: rule("prefix"),
+                        suffix: rule("suffix"),
+                        events: (events != [DEFAULT_EVENTS]).then_some(events),
+                    },
+                    format!(
+                        "notification {} of bucket {bucket}",
+                        entry.id().unwrap_or("(no id)")
+                    ),
                 );
             }
         }
@@ -450,19 +442,17 @@ impl AwsAdapter {
             if !enabled {
                 imported.note(
                     format!("schedule {schedule_name}"),
-                    "not imported: the schedule is disabled",
+                    "the schedule is disabled",
                     false,
                 );
                 continue;
             }
-            imported.triggers.push(Trigger::Schedule {
-                expression: expression.clone(),
-                timezone: timezone.filter(|tz| tz != "UTC"),
-            });
-            imported.note(
-                format!("trigger schedule {expression}"),
+            imported.trigger(
+                Trigger::Schedule {
+                    expression,
+                    timezone: timezone.filter(|tz| tz != "UTC"),
+                },
                 format!("EventBridge Scheduler schedule {schedule_name}"),
-                true,
             );
         }
 
@@ -471,15 +461,15 @@ impl AwsAdapter {
             let subject = format!("resource policy statement {}", s.sid);
             let message = match s.principal.as_str() {
                 "events.amazonaws.com" => format!(
-                    "not imported: EventBridge rule {} invokes the function; Functory deploys schedules with EventBridge Scheduler (add a `schedule` trigger with the rule's expression)",
+                    "EventBridge rule {} invokes the function; Functory deploys schedules with EventBridge Scheduler (add a `schedule` trigger with the rule's expression)",
                     s.source_arn.as_deref().unwrap_or("(any)")
                 ),
                 "apigateway.amazonaws.com" => format!(
-                    "not imported: API Gateway {} invokes the function; Functory does not manage API Gateway (a `url` trigger gives the function its own endpoint)",
+                    "API Gateway {} invokes the function; Functory does not manage API Gateway (a `url` trigger gives the function its own endpoint)",
                     s.source_arn.as_deref().unwrap_or("(any)")
                 ),
                 principal => format!(
-                    "not imported: {principal} may call {} (functory.toml has no resource-policy statements)",
+                    "{principal} may call {} (functory.toml has no resource-policy statements)",
                     s.actions.join(", ")
                 ),
             };
@@ -649,7 +639,7 @@ impl AwsAdapter {
             if arn.split(':').nth(4) == Some("aws") {
                 imported.note(
                     format!("policy {policy}"),
-                    format!("not imported: {arn} is managed by AWS; grant what the function needs from it as permissions, or keep attaching it outside Functory"),
+                    format!("{arn} is managed by AWS; grant what the function needs from it as permissions, or keep attaching it outside Functory"),
                     false,
                 );
                 continue;
@@ -684,11 +674,7 @@ impl AwsAdapter {
         }
         for (source, document) in documents {
             let Some(document) = document else {
-                imported.note(
-                    source,
-                    "not imported: the document does not parse as JSON",
-                    false,
-                );
+                imported.note(source, "the document does not parse as JSON", false);
                 continue;
             };
             for (i, (sid, permission)) in permissions_of(&document).into_iter().enumerate() {
@@ -715,7 +701,7 @@ impl AwsAdapter {
                         );
                         imported.permissions.push(permission);
                     }
-                    Err(why) => imported.note(subject, format!("not imported: {why}"), false),
+                    Err(why) => imported.note(subject, format!("{why}"), false),
                 }
             }
         }
@@ -735,7 +721,7 @@ impl AwsAdapter {
             && host(url) != host(endpoint)
         {
             return Err(AdapterError::invalid(format!(
-                "the code is stored at {}, outside the endpoint {endpoint} this target uses: download it there",
+                "the code is stored at {}, outside the endpoint {endpoint} this target uses, so it is not fetched; copy the function's files into its folder",
                 host(url).unwrap_or_default()
             )));
         }

@@ -28,7 +28,7 @@ use functory_adapter::{
 };
 use functory_core::AdapterKind;
 
-pub use import::{ImportNote, ImportedFunction};
+pub use import::{ImportNote, ImportedFunction, ImportedTrigger};
 pub use live::StreamHostPrefix;
 pub use logs::parse_log_message;
 pub use role::role_name;
