@@ -235,6 +235,12 @@ impl AwsAdapter {
         self
     }
 
+    /// This adapter with another EventBridge Scheduler client (a mocked one in tests).
+    pub fn with_scheduler_client(mut self, scheduler: aws_sdk_scheduler::Client) -> Self {
+        self.scheduler = scheduler;
+        self
+    }
+
     pub fn region(&self) -> Option<&str> {
         self.context.region.as_deref()
     }
