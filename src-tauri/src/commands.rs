@@ -4,7 +4,10 @@
 use functory_api::account_test::AccountTestResult;
 use functory_api::accounts::{AccountInput, AwsProfile};
 use functory_api::analyze::ProjectAnalysis;
-use functory_api::cloud::{DeployReport, DeployStep, FunctionPlan, FunctionVersion};
+use functory_api::cloud::{
+    CloudLogBatch, DeployReport, DeployStep, FunctionPlan, FunctionVersion, RemoteFunction,
+};
+use functory_api::cloud_import::CloudImport;
 use functory_api::core::ManifestEdit;
 use functory_api::core::Trigger;
 use functory_api::core::template::FunctionTemplate;
@@ -79,6 +82,9 @@ pub const COMMANDS: &[&str] = &[
     "redeploy_function",
     "function_versions",
     "rollback_function",
+    "remote_functions",
+    "import_cloud_function",
+    "subscribe_cloud_logs",
     "check_trigger",
     "canvas_layout",
     "save_canvas_layout",
@@ -137,6 +143,9 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         redeploy_function,
         function_versions,
         rollback_function,
+        remote_functions,
+        import_cloud_function,
+        subscribe_cloud_logs,
         check_trigger,
         canvas_layout,
         save_canvas_layout,
@@ -520,6 +529,46 @@ async fn rollback_function(
     version: String,
 ) -> Result<()> {
     session.rollback(&target, &function, &version).await
+}
+
+/// The functions of the target's account and region ("Import from AWS").
+#[tauri::command]
+async fn remote_functions(
+    session: State<'_, Session>,
+    target: String,
+) -> Result<Vec<RemoteFunction>> {
+    session.remote_functions(&target).await
+}
+
+/// Imports a cloud function into the open project: code, settings, triggers, permissions.
+#[tauri::command]
+async fn import_cloud_function(
+    session: State<'_, Session>,
+    target: String,
+    function: String,
+    overwrite: bool,
+) -> Result<CloudImport> {
+    session
+        .import_cloud_function(&target, &function, overwrite)
+        .await
+}
+
+/// Streams a function's cloud log lines over one channel: polled, or with `live` a billed
+/// live tail session. Ended with `unsubscribe_logs`, like a local log subscription.
+#[tauri::command]
+async fn subscribe_cloud_logs(
+    session: State<'_, Session>,
+    target: String,
+    function: String,
+    live: bool,
+    query: LogQuery,
+    on_batch: Channel<CloudLogBatch>,
+) -> Result<u32> {
+    session
+        .subscribe_cloud_logs(&target, &function, live, query, move |batch| {
+            on_batch.send(batch).is_ok()
+        })
+        .await
 }
 
 // ---- the trigger designer (Triggers view) --------------------------------------------------

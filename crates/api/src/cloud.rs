@@ -182,7 +182,7 @@ pub struct CloudTarget {
     pub root: PathBuf,
 }
 
-pub(crate) fn manifest_of(root: &Path) -> Result<Manifest, ApiError> {
+fn manifest_of(root: &Path) -> Result<Manifest, ApiError> {
     let project = Project::open(root)?;
     let parsed = project.parse()?;
     let errors: Vec<String> = parsed

@@ -13,13 +13,15 @@
 use std::path::Path;
 
 use functory_aws::package::{Unpacked, unpack};
-use functory_core::{AdapterKind, ManifestEdit, ProjectFiles, apply_edit, parse_manifest};
+use functory_core::{
+    AdapterKind, Manifest, ManifestEdit, ProjectFiles, Target, apply_edit, parse_manifest,
+};
 use functory_lint::{LintOptions, lint_text};
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::accounts::Accounts;
-use crate::cloud::{RemoteFunction, connect_aws, find_target, manifest_of};
+use crate::cloud::{RemoteFunction, connect_aws, find_target};
 use crate::{ApiError, ErrorCode, Project};
 
 /// One item of an import.
@@ -90,16 +92,58 @@ pub struct ImportOptions {
     pub overwrite: bool,
 }
 
+/// The manifest's model even when it has errors (an imported function whose code could not
+/// be downloaded points at a missing handler): importing deploys nothing, so only the shape
+/// and the target matter.
+fn manifest_with_target(root: &Path, target: &str) -> Result<(Manifest, Target), ApiError> {
+    let parsed = Project::open(root)?.parse()?;
+    let Some(manifest) = parsed.manifest else {
+        return Err(ApiError::new(
+            ErrorCode::InvalidManifest,
+            format!(
+                "functory.toml does not parse; fix it first:\n{}",
+                parsed
+                    .diagnostics
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+        ));
+    };
+    let target = find_target(&manifest, target)?;
+    if target.adapter != AdapterKind::Aws {
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            format!(
+                "target `{}` deploys to {}: importing works for AWS targets so far",
+                target.name, target.adapter
+            ),
+        ));
+    }
+    Ok((manifest, target))
+}
+
 /// The functions of `target`'s account and region, for the import list.
 pub async fn remote_functions(
     root: &Path,
     target: &str,
     accounts: &Accounts,
 ) -> Result<Vec<RemoteFunction>, ApiError> {
-    crate::cloud::connect(root, target, accounts)
-        .await?
-        .remote_functions()
-        .await
+    let (_, target) = manifest_with_target(root, target)?;
+    let adapter = connect_aws(&target, accounts).await?;
+    Ok(
+        functory_adapter::Adapter::list(&adapter, functory_adapter::ListOptions::default())
+            .await?
+            .into_iter()
+            .map(|f| RemoteFunction {
+                name: f.name,
+                runtime: f.runtime,
+                memory_mb: f.memory_mb,
+                timeout_s: f.timeout_s,
+            })
+            .collect(),
+    )
 }
 
 /// Files on disk, for validating the manifest once the code is in place.
@@ -194,17 +238,7 @@ pub async fn import_function(
     accounts: &Accounts,
 ) -> Result<CloudImportReport, ApiError> {
     let project = Project::open(root)?;
-    let manifest = manifest_of(root)?;
-    let target = find_target(&manifest, target)?;
-    if target.adapter != AdapterKind::Aws {
-        return Err(ApiError::new(
-            ErrorCode::InvalidInput,
-            format!(
-                "target `{}` deploys to {}: importing works for AWS targets so far",
-                target.name, target.adapter
-            ),
-        ));
-    }
+    let (manifest, target) = manifest_with_target(root, target)?;
     if manifest
         .functions
         .iter()
