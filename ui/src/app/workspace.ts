@@ -32,6 +32,9 @@ import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
 import type { CanvasLayout } from '../bindings/CanvasLayout';
+import type { CloudImportReport } from '../bindings/CloudImportReport';
+import type { CloudLogBatch } from '../bindings/CloudLogBatch';
+import type { RemoteFunction } from '../bindings/RemoteFunction';
 import type { Trigger } from '../bindings/Trigger';
 import type { TriggerCheck } from '../bindings/TriggerCheck';
 import type { TriggerRef } from '../bindings/TriggerRef';
@@ -442,6 +445,30 @@ export class Workspace {
 
   rollback(target: string, fn: string, version: string): Promise<Outcome<void>> {
     return this.outcome(() => this.platform.rollback(target, fn, version));
+  }
+
+  remoteFunctions(target: string): Promise<Outcome<RemoteFunction[]>> {
+    return this.outcome(() => this.platform.remoteFunctions(target));
+  }
+
+  /** Imports a cloud function; the project is redrawn from the host's answer. */
+  importCloudFunction(target: string, fn: string, overwrite: boolean): Promise<Outcome<CloudImportReport>> {
+    return this.outcome(async () => {
+      const imported = await this.platform.importCloudFunction(target, fn, overwrite);
+      this.dispatch({ type: 'projectUpdated', view: imported.project });
+      await this.refreshManifestBuffer();
+      return imported.report;
+    });
+  }
+
+  subscribeCloudLogs(
+    target: string,
+    fn: string,
+    live: boolean,
+    query: LogQuery,
+    onBatch: (batch: CloudLogBatch) => void,
+  ): Promise<Outcome<LogSubscription>> {
+    return this.outcome(() => this.platform.subscribeCloudLogs(target, fn, live, query, onBatch));
   }
 
   // ---- history --------------------------------------------------------------------------

@@ -32,6 +32,9 @@ import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
 import type { CanvasLayout } from '../bindings/CanvasLayout';
+import type { CloudImport } from '../bindings/CloudImport';
+import type { CloudLogBatch } from '../bindings/CloudLogBatch';
+import type { RemoteFunction } from '../bindings/RemoteFunction';
 import type { Trigger } from '../bindings/Trigger';
 import type { TriggerCheck } from '../bindings/TriggerCheck';
 import type { TriggerRef } from '../bindings/TriggerRef';
@@ -134,6 +137,26 @@ export interface Platform {
   functionVersions(target: string, fn: string): Promise<FunctionVersion[]>;
   /** Points the target's stage back at an earlier published version. */
   rollback(target: string, fn: string, version: string): Promise<void>;
+  /** The functions of the target's account and region ("Import from AWS"). */
+  remoteFunctions(target: string): Promise<RemoteFunction[]>;
+  /**
+   * Imports a cloud function into the open project: its code into a folder of its own (files
+   * that differ are kept unless `overwrite`), its settings, triggers and permissions into
+   * functory.toml; likely secrets are left out. Answers the report and the project after it.
+   */
+  importCloudFunction(target: string, fn: string, overwrite: boolean): Promise<CloudImport>;
+  /**
+   * Streams a function's log lines on a cloud target: polled (`query.follow` keeps polling),
+   * or with `live` a live tail session, which the cloud bills by the minute. Closed like a
+   * local log subscription; the last batch carries an error when the tail stopped on one.
+   */
+  subscribeCloudLogs(
+    target: string,
+    fn: string,
+    live: boolean,
+    query: LogQuery,
+    onBatch: (batch: CloudLogBatch) => void,
+  ): Promise<LogSubscription>;
   // ---- trigger designer ---------------------------------------------------------------------
   /**
    * The side form's inline checks of a trigger against the whole project (route conflicts,

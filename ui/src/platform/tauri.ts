@@ -29,6 +29,9 @@ import type { FunctionPlan } from '../bindings/FunctionPlan';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
 import type { CanvasLayout } from '../bindings/CanvasLayout';
 import type { TriggerCheck } from '../bindings/TriggerCheck';
+import type { CloudImport } from '../bindings/CloudImport';
+import type { CloudLogBatch } from '../bindings/CloudLogBatch';
+import type { RemoteFunction } from '../bindings/RemoteFunction';
 import { toApiError, type LogSubscription, type Platform } from './index';
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -132,6 +135,24 @@ export function createTauriPlatform(): Platform {
     functionVersions: (target, fn) => call<FunctionVersion[]>('function_versions', { target, function: fn }),
     rollback: async (target, fn, version) => {
       await call<null>('rollback_function', { target, function: fn, version });
+    },
+    remoteFunctions: (target) => call<RemoteFunction[]>('remote_functions', { target }),
+    importCloudFunction: (target, fn, overwrite) =>
+      call<CloudImport>('import_cloud_function', { target, function: fn, overwrite }),
+    subscribeCloudLogs: async (target, fn, live, query, onBatch): Promise<LogSubscription> => {
+      let open = true;
+      const channel = new Channel<CloudLogBatch>();
+      channel.onmessage = (batch) => {
+        if (open) onBatch(batch);
+      };
+      const id = await call<number>('subscribe_cloud_logs', { target, function: fn, live, query, onBatch: channel });
+      return {
+        close: async () => {
+          if (!open) return;
+          open = false;
+          await call<boolean>('unsubscribe_logs', { id });
+        },
+      };
     },
     checkTrigger: (fn, editing, trigger) => call<TriggerCheck>('check_trigger', { function: fn, editing, trigger }),
     canvasLayout: () => call<CanvasLayout>('canvas_layout'),

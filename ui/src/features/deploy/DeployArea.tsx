@@ -10,7 +10,9 @@ import { useAppState, useWorkspace } from '../../app/context';
 import { isDirty } from '../../app/state';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { Icon } from '../../ui/Icon';
+import { CloudLogs } from './CloudLogs';
 import { DeployProgress, DeployResult } from './DeployProgress';
+import { ImportPanel } from './ImportPanel';
 
 const SIGN: Record<string, string> = { create: '+', update: '~', delete: '−', noOp: '=' };
 const ACTION: Record<string, string> = { create: 'create', update: 'update', delete: 'delete', noOp: 'no change' };
@@ -176,6 +178,7 @@ export function DeployArea() {
   const [versionsKey, setVersionsKey] = useState(0);
 
   const selectedTarget = cloudTargets.some((t) => t.name === target) ? target : (cloudTargets[0]?.name ?? '');
+  const selectedAdapter = cloudTargets.find((t) => t.name === selectedTarget)?.adapter ?? null;
   const selected = useMemo(() => (chosen ? functions.filter((f) => chosen.has(f)) : functions), [chosen, functions]);
   const dirty = buffers.filter(isDirty).map((b) => b.path);
 
@@ -355,6 +358,10 @@ export function DeployArea() {
               </div>
               {versionsOf && <Versions key={`${selectedTarget}-${versionsOf}-${versionsKey}`} target={selectedTarget} fn={versionsOf} />}
             </section>
+
+            <CloudLogs target={selectedTarget} functions={functions} liveAvailable={selectedAdapter === 'aws'} />
+
+            {selectedAdapter === 'aws' && <ImportPanel target={selectedTarget} inProject={functions} />}
           </>
         )}
       </div>

@@ -5,8 +5,19 @@
 // `?cloud=aws` adds an AWS target `staging` to the sample; `?cloud-fail=alias` makes the next
 // deploy fail at its alias step (the stage keeps its version); `?cloud-auth=expired` makes every
 // call fail as an expired SSO session does.
+//
+// The account also holds a function no project deployed (`mailer`, "Import from AWS" lists and
+// imports it: code, settings, triggers, permissions; its password variable is left out as
+// functory-api leaves out what the linter flags), and answers log tails: polled (the stored
+// lines of a deployed function) or live (a line every few hundred milliseconds until closed).
 
 import type { ApiError } from '../../bindings/ApiError';
+import type { CloudImportReport } from '../../bindings/CloudImportReport';
+import type { CloudLogBatch } from '../../bindings/CloudLogBatch';
+import type { LogLine } from '../../bindings/LogLine';
+import type { LogQuery } from '../../bindings/LogQuery';
+import type { ManifestEdit } from '../../bindings/ManifestEdit';
+import type { RemoteFunction } from '../../bindings/RemoteFunction';
 import type { DeployReport } from '../../bindings/DeployReport';
 import type { DeployStep } from '../../bindings/DeployStep';
 import type { Function as FunctionModel } from '../../bindings/Function';
@@ -67,6 +78,34 @@ function change(kind: string, name: string, action: string, details: string[], c
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A function in the pretend account that no Functory project deployed. */
+const MAILER = {
+  name: 'mailer',
+  runtime: 'python3.12',
+  handler: 'app.handler',
+  memoryMb: 256,
+  timeoutS: 15,
+  environment: [
+    { key: 'FROM_ADDRESS', value: 'shop@example.com' },
+    // The linter's LMB003 flags it: the import leaves it out.
+    { key: 'SMTP_PASSWORD', value: 'Zq8vN2kLw4RtY7pX' },
+  ],
+  files: {
+    'app.py': '"""Sends the order e-mails queued in `outbox`."""\n\n\ndef handler(event, context):\n    return {"sent": len(event.get("Records", []))}\n',
+  } as Record<string, string>,
+};
+
+/** What importing a cloud function does to the project, for the mock platform to apply. */
+export interface MockImport {
+  report: CloudImportReport;
+  /** Applied in order after `addFunction`; `code_dir` goes in as a line after the handler. */
+  edits: ManifestEdit[];
+  codeDir: string;
+  files: [string, string][];
+}
+
+const requestId = (n: number) => `6f1c2d3e-4b5a-4c6d-8e7f-${String(n).padStart(12, '0')}`;
 
 export class MockCloud {
   /** target → function → what is deployed. */
@@ -278,6 +317,132 @@ export class MockCloud {
       report.failed = { function: name, code: e.code, message: e.message, stillServing: deployed.get(name)?.aliases.get(target) ?? null };
     }
     return report;
+  }
+
+  remoteFunctions(manifest: Manifest, target: string): RemoteFunction[] {
+    const deployed = this.target(manifest, target);
+    const listed: RemoteFunction[] = [...deployed.keys()].map((name) => {
+      const fn = manifest.functions.find((f) => f.name === name);
+      return { name, runtime: fn?.runtime ?? 'nodejs20.x', memoryMb: fn?.memoryMb ?? 128, timeoutS: fn?.timeoutS ?? 3 };
+    });
+    listed.push({ name: MAILER.name, runtime: MAILER.runtime, memoryMb: MAILER.memoryMb, timeoutS: MAILER.timeoutS });
+    return listed.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** What importing `name` of `target` brings into the project (functory-api's import). */
+  importFunction(manifest: Manifest, target: string, name: string): MockImport {
+    const deployed = this.target(manifest, target);
+    if (manifest.functions.some((f) => f.name.toLowerCase() === name.toLowerCase())) {
+      fail('already_exists', `functory.toml already has a function \`${name}\`: remove or rename it first, then import`);
+    }
+    if (name !== MAILER.name || deployed.has(name)) {
+      fail('not_found', `Lambda GetFunction \`${name}\` for AWS profile \`dev\`: ResourceNotFoundException: Function not found`);
+    }
+    const report: CloudImportReport = { function: name, target, codeDir: name, imported: [], notImported: [] };
+    const item = (subject: string, message: string) => ({ subject, message });
+    report.imported.push(item('configuration', `${MAILER.runtime} ${MAILER.handler}, ${MAILER.memoryMb} MB, ${MAILER.timeoutS} s`));
+    const edits: ManifestEdit[] = [
+      { kind: 'setMemory', function: name, memoryMb: MAILER.memoryMb },
+      { kind: 'setTimeout', function: name, timeoutS: MAILER.timeoutS },
+    ];
+    for (const variable of MAILER.environment) {
+      if (variable.key === 'SMTP_PASSWORD') {
+        report.notImported.push(
+          item(
+            `environment ${variable.key}`,
+            'left out: it is named like a secret and holds a random-looking value (LMB003); keep it in Secrets Manager or SSM Parameter Store and set its name instead',
+          ),
+        );
+      } else {
+        edits.push({ kind: 'setEnv', function: name, key: variable.key, value: variable.value });
+        report.imported.push(item(`environment ${variable.key}`, 'variable'));
+      }
+    }
+    edits.push({ kind: 'addTrigger', function: name, trigger: { kind: 'queue', queue: 'outbox', batch_size: 5 } });
+    report.imported.push(item('trigger queue outbox', 'event source mapping from arn:aws:sqs:eu-west-1:123456789012:outbox'));
+    edits.push({ kind: 'addTrigger', function: name, trigger: { kind: 'schedule', expression: 'rate(1 day)', timezone: null } });
+    report.imported.push(item('trigger schedule rate(1 day)', 'EventBridge Scheduler schedule mailer-daily-digest'));
+    edits.push({ kind: 'addPermission', function: name, actions: ['ses:SendEmail'], resources: ['*'] });
+    report.imported.push(item('inline policy send statement 1', 'permission ses:SendEmail'));
+    report.notImported.push(
+      item(
+        'policy AWSLambdaBasicExecutionRole',
+        'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole is managed by AWS; grant what the function needs from it as permissions, or keep attaching it outside Functory',
+      ),
+    );
+    const files = Object.entries(MAILER.files).map(([path, text]) => [`${name}/${path}`, text] as [string, string]);
+    return { report, edits, codeDir: name, files };
+  }
+
+  /**
+   * Sends a function's cloud log lines to `onBatch`: polled (the stored lines, then more while
+   * following) or live (a line every 300 ms). A live tail of a function that never ran fails as
+   * AWS does: its log group does not exist yet.
+   */
+  subscribeLogs(
+    manifest: Manifest,
+    target: string,
+    fn: string,
+    live: boolean,
+    query: LogQuery,
+    onBatch: (batch: CloudLogBatch) => void,
+  ): { close(): void } {
+    const deployed = this.target(manifest, target);
+    if (!manifest.functions.some((f) => f.name === fn)) {
+      fail('not_found', `no function \`${fn}\` in functory.toml; functions: ${manifest.functions.map((f) => f.name).join(', ')}`);
+    }
+    const ran = deployed.has(fn);
+    if (live && !ran) {
+      fail('not_found', `log group /aws/lambda/${fn} (the function has not written a line yet: invoke it, then start the live tail) not found`);
+    }
+    let n = 0;
+    const line = (message: string, level: string | null): LogLine => ({
+      timestampMs: Date.now(),
+      function: fn,
+      requestId: requestId(Math.floor(n / 3) + 1),
+      level,
+      message,
+    });
+    const matches = (l: LogLine) => !query.text || l.message.includes(query.text);
+    const next = (): LogLine[] => {
+      n += 1;
+      const lines = [
+        line(`START RequestId: ${requestId(Math.floor((n - 1) / 3) + 1)} Version: 1`, null),
+        line(live ? `live: handled request ${n}` : `handled request ${n}`, 'INFO'),
+        line(`REPORT RequestId: ${requestId(Math.floor((n - 1) / 3) + 1)}\tDuration: 12.00 ms`, null),
+      ];
+      return lines.filter(matches);
+    };
+    let closed = false;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const send = (batch: CloudLogBatch) => {
+      if (!closed) onBatch(batch);
+    };
+    if (live) {
+      const tick = () => {
+        send({ lines: next(), ended: false, error: null });
+        timer = setTimeout(tick, 300);
+      };
+      timer = setTimeout(tick, 100);
+    } else {
+      const stored = ran ? [...next(), ...next()] : [];
+      setTimeout(() => {
+        send({ lines: stored, ended: !query.follow, error: null });
+        if (query.follow) {
+          const tick = () => {
+            send({ lines: next(), ended: false, error: null });
+            timer = setTimeout(tick, 2000);
+          };
+          timer = setTimeout(tick, 2000);
+        }
+      }, 50);
+    }
+    return {
+      close: () => {
+        closed = true;
+        if (timer !== null) clearTimeout(timer);
+      },
+    };
   }
 
   versions(manifest: Manifest, target: string, name: string): FunctionVersion[] {
