@@ -41,16 +41,21 @@ const DEFAULT_EXCLUDES: &[&str] = &[
 /// A built zip and what identifies it.
 #[derive(Clone)]
 pub struct Package {
+    /// Empty when the package was recognised from its recorded input digest and not built
+    /// (an unchanged redeploy uploads nothing, so it needs no zip).
     pub zip: Vec<u8>,
-    /// Base64 of the SHA-256 of `zip`, exactly as Lambda reports `CodeSha256`.
+    /// Base64 of the SHA-256 of the zip, exactly as Lambda reports `CodeSha256`.
     pub code_sha256: String,
     pub files: usize,
+    /// The zip's size.
+    pub bytes: usize,
 }
 
 impl std::fmt::Debug for Package {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Package")
-            .field("bytes", &self.zip.len())
+            .field("bytes", &self.bytes)
+            .field("built", &!self.zip.is_empty())
             .field("code_sha256", &self.code_sha256)
             .field("files", &self.files)
             .finish()
@@ -83,6 +88,51 @@ pub fn package_function(
     check_node_modules(&code_dir, function, &entries)?;
     entries.sort_by(|a, b| a.name.cmp(&b.name));
     build_zip(&entries, &function.name)
+}
+
+/// Bumped whenever what goes into a package, or how it is zipped, changes: a recorded digest
+/// of another format never vouches for a package of this one.
+const PACKAGE_FORMAT: &str = "functory-zip-1";
+
+/// What identifies a function's package without building it: the SHA-256 (hex) of every file
+/// that would go in (its path, executable bit and bytes, in the package's order), the format
+/// above, and the excludes. Reading and hashing the files costs a fraction of compressing them,
+/// so a redeploy recognises an unchanged tree without zipping anything. Python dependencies are
+/// covered by `requirements.txt` (their install is keyed by its hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputDigest {
+    pub hex: String,
+    pub files: usize,
+}
+
+pub fn input_digest(project_root: &Path, function: &Function) -> Result<InputDigest, AdapterError> {
+    let code_dir = project_root.join(&function.code_dir);
+    if !code_dir.is_dir() {
+        return Err(AdapterError::invalid(format!(
+            "function `{}`: its code directory `{}` does not exist",
+            function.name, function.code_dir
+        )));
+    }
+    let mut entries = collect_files(&code_dir, &function.name)?;
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut hasher = Sha256::new();
+    hasher.update(PACKAGE_FORMAT.as_bytes());
+    for exclude in DEFAULT_EXCLUDES {
+        hasher.update(exclude.as_bytes());
+        hasher.update([0]);
+    }
+    for entry in &entries {
+        let data =
+            std::fs::read(&entry.path).map_err(|e| io_error(&function.name, &entry.path, &e))?;
+        hasher.update(entry.name.as_bytes());
+        hasher.update([0, u8::from(entry.executable)]);
+        hasher.update((data.len() as u64).to_le_bytes());
+        hasher.update(&data);
+    }
+    Ok(InputDigest {
+        hex: hex(&hasher.finalize()),
+        files: entries.len(),
+    })
 }
 
 fn family(function: &Function) -> Option<RuntimeFamily> {
@@ -282,6 +332,7 @@ fn build_zip(entries: &[Entry], function: &str) -> Result<Package, AdapterError>
         .into_inner();
     let code_sha256 = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&zip));
     Ok(Package {
+        bytes: zip.len(),
         zip,
         code_sha256,
         files: entries.iter().filter(|e| e.name != ".complete").count(),

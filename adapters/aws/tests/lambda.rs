@@ -196,6 +196,29 @@ async fn create_then_no_change_then_change_issue_exactly_the_planned_calls() {
         Some("1".into())
     );
 
+    // The function records what its code was built from, so an unchanged tree is recognised
+    // without zipping it again.
+    let session = session(&setup).await;
+    let tags = aws_sdk_lambda::Client::new(session.sdk_config())
+        .get_function()
+        .function_name("echo")
+        .send()
+        .await
+        .expect("the function")
+        .tags()
+        .cloned()
+        .unwrap_or_default();
+    let digest =
+        functory_aws::package::input_digest(&setup.fixture.root, &options(&setup, "echo").function)
+            .expect("a digest");
+    assert_eq!(
+        tags.get("functory:source"),
+        Some(&format!(
+            "{}:{}:{}:{}",
+            digest.hex, first.code_sha256, first.plan.package_bytes, digest.files
+        ))
+    );
+
     // Unchanged: no call that changes anything, nothing uploaded.
     recorder.clear();
     let again = adapter

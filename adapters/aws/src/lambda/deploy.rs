@@ -26,13 +26,16 @@ use super::role::{ObservedRole, permissions_policy, role_name};
 use super::schedules::{self, ObservedSchedules};
 use super::storage::{self, ObservedBucket, WantedBucket};
 use super::url::{self, PUBLIC_INVOKE_SID, PUBLIC_URL_SID};
-use crate::package::{Package, package_function};
+use crate::package::{InputDigest, Package, input_digest, package_function};
 
 /// Lambda takes a zip of at most 50 MB in the request itself.
 pub const DIRECT_UPLOAD_LIMIT: usize = 50 * 1024 * 1024;
 
 const TAG_PROJECT: &str = "functory:project";
 const TAG_COMMIT: &str = "functory:commit";
+/// `<input digest>:<CodeSha256>:<bytes>:<files>` of the package `$LATEST` was deployed from, so
+/// the next deploy of an unchanged tree knows its CodeSha256 without building the zip.
+const TAG_SOURCE: &str = "functory:source";
 
 /// The function as it exists in AWS.
 #[derive(Debug, Clone)]
@@ -67,7 +70,8 @@ enum Step {
     CreateFunction,
     UpdateCode,
     UpdateConfiguration,
-    TagCommit,
+    /// Records the commit and the package's source digest on `$LATEST`.
+    TagFunction,
     PublishVersion,
     CreateAlias,
     UpdateAlias,
@@ -97,6 +101,8 @@ struct Prepared {
     plan: DeployPlan,
     steps: Vec<Step>,
     package: Package,
+    /// The `functory:source` tag value for this package.
+    source: String,
     role_name: String,
     role_arn: Option<String>,
     policy: Value,
@@ -156,6 +162,23 @@ fn matching_version(
         })
         .max()
         .map(|n| n.to_string())
+}
+
+/// The package `$LATEST` was deployed from, when its recorded source digest is this tree's and
+/// `$LATEST` still holds the code recorded with it (an update outside Functory changes that).
+fn recorded_package(observed: &ObservedFunction, digest: &InputDigest) -> Option<Package> {
+    let recorded = observed.tags.get(TAG_SOURCE)?;
+    let mut parts = recorded.split(':');
+    let (hex, code_sha256, bytes, files) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    (hex == digest.hex && code_sha256 == observed.code_sha256 && parts.next().is_none()).then(
+        || Package {
+            zip: Vec::new(),
+            code_sha256: code_sha256.to_owned(),
+            files: files.parse().unwrap_or(digest.files),
+            bytes: bytes.parse().unwrap_or(0),
+        },
+    )
 }
 
 fn desired_environment(function: &Function) -> BTreeMap<String, String> {
@@ -270,6 +293,42 @@ impl AwsAdapter {
         )))
     }
 
+    /// The configuration of the version the stage alias serves (`None`: no such stage).
+    async fn observe_stage(
+        &self,
+        name: &str,
+        stage: &str,
+    ) -> Result<Option<aws_sdk_lambda::types::FunctionConfiguration>> {
+        match self
+            .lambda
+            .get_function_configuration()
+            .function_name(name)
+            .qualifier(stage)
+            .send()
+            .await
+        {
+            Ok(found) => Ok(Some(
+                aws_sdk_lambda::types::FunctionConfiguration::builder()
+                    .set_version(found.version().map(str::to_owned))
+                    .set_code_sha256(found.code_sha256().map(str::to_owned))
+                    .set_runtime(found.runtime().cloned())
+                    .set_handler(found.handler().map(str::to_owned))
+                    .set_memory_size(found.memory_size())
+                    .set_timeout(found.timeout())
+                    .set_role(found.role().map(str::to_owned))
+                    .set_environment(found.environment().cloned())
+                    .build(),
+            )),
+            Err(error) => match self.failure(
+                &error,
+                &format!("Lambda GetFunctionConfiguration of `{name}:{stage}`"),
+            ) {
+                AdapterError::NotFound { .. } => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
     /// Every published version's configuration (none when the function does not exist).
     async fn version_configs(
         &self,
@@ -331,12 +390,30 @@ impl AwsAdapter {
         }
         let root = options.project_root.clone();
         let cache = self.cache_dir(options);
-        let packaged_function = function.clone();
-        // Zipping reads and compresses every file: off the async threads, while the reads
-        // below are in flight.
-        let packaging = tokio::task::spawn_blocking(move || {
-            package_function(&root, &packaged_function, &cache)
-        });
+        let digested_function = function.clone();
+        let digest_root = root.clone();
+        // Hashing the files (no compression) while the function is looked up: when the
+        // function records this very tree, its CodeSha256 is known and nothing is zipped.
+        let digesting =
+            tokio::task::spawn_blocking(move || input_digest(&digest_root, &digested_function));
+        let packaging = async {
+            let observed = self.observe_function(name).await?;
+            let digest = digesting.await.map_err(|e| {
+                AdapterError::invalid(format!("reading `{name}`'s files stopped: {e}"))
+            })??;
+            if let Some(package) = observed.as_ref().and_then(|o| recorded_package(o, &digest)) {
+                return Ok::<_, AdapterError>((observed, package, digest));
+            }
+            // Zipping reads and compresses every file: off the async threads, while the other
+            // reads are in flight.
+            let packaged_function = function.clone();
+            let package = tokio::task::spawn_blocking(move || {
+                package_function(&root, &packaged_function, &cache)
+            })
+            .await
+            .map_err(|e| AdapterError::invalid(format!("packaging `{name}` stopped: {e}")))??;
+            Ok((observed, package, digest))
+        };
         // Everything that exists, looked up at once: these reads are all a no-change redeploy
         // does, so they go out together rather than one after another. For a function that
         // does not exist yet they answer "not found", which each lookup turns into "nothing".
@@ -344,33 +421,44 @@ impl AwsAdapter {
         let qualifier = options.stage.as_deref();
         let schedules_want = schedules::wanted(&project, function);
         let buckets_want = storage::wanted(&project, function);
-        let (role, observed, alias_now, url_have, statements, mapped, versions, schedules_have) = tokio::try_join!(
+        let (
+            (observed, package, digest),
+            role,
+            stage_config,
+            url_have,
+            statements,
+            mapped,
+            schedules_have,
+        ) = tokio::try_join!(
+            packaging,
             self.observe_role(&role_name),
-            self.observe_function(name),
             async {
                 match qualifier {
-                    Some(stage) => self.alias_version(name, stage).await,
+                    Some(stage) => self.observe_stage(name, stage).await,
                     None => Ok(None),
                 }
             },
             self.observe_url(name, qualifier),
             self.observe_resource_policy(name, qualifier),
             self.observe_mappings(name, qualifier),
-            self.version_configs(name),
             self.observe_schedules(&project, name, !schedules_want.is_empty()),
         )?;
+        let alias_now = stage_config
+            .as_ref()
+            .and_then(|c| c.version().map(str::to_owned));
+        let source = format!(
+            "{}:{}:{}:{}",
+            digest.hex, package.code_sha256, package.bytes, package.files
+        );
         // Buckets: those of the manifest, and those Functory's statements say it connected.
         let buckets_have = self
             .observe_buckets(&project, name, qualifier, &buckets_want, &statements)
             .await?;
-        let package = packaging
-            .await
-            .map_err(|e| AdapterError::invalid(format!("packaging `{name}` stopped: {e}")))??;
-        let code_object = if package.zip.len() > DIRECT_UPLOAD_LIMIT {
+        let code_object = if package.bytes > DIRECT_UPLOAD_LIMIT {
             let Some(bucket) = &self.settings.code_bucket else {
                 return Err(AdapterError::invalid(format!(
                     "function `{name}`: the package is {}, over the 50 MB Lambda accepts in the request: set `code_bucket = \"BUCKET\"` in [targets.{}] (an S3 bucket of this account in {}) to upload it through S3, or exclude files in {} (tests, docs, dev dependencies)",
-                    mb(package.zip.len()),
+                    mb(package.bytes),
                     options.stage.as_deref().unwrap_or("NAME"),
                     self.region().unwrap_or("the target's region"),
                     crate::package::IGNORE_FILE
@@ -433,7 +521,7 @@ impl AwsAdapter {
                         function.memory_mb,
                         function.timeout_s,
                         package.files,
-                        mb(package.zip.len())
+                        mb(package.bytes)
                     )],
                     if code_object.is_some() {
                         &["PutObject", "CreateFunction"]
@@ -467,7 +555,24 @@ impl AwsAdapter {
                 // stage, `$LATEST` is what runs, so it is always brought up to date.
                 let existing_version = match (&role_arn, &options.stage) {
                     (Some(role_arn), Some(_)) => {
-                        matching_version(&versions, function, &package.code_sha256, role_arn)
+                        // The stage's own version first: on a redeploy it usually is the one,
+                        // and the full version list is read only when it is not.
+                        match stage_config.as_ref().and_then(|c| {
+                            matching_version(
+                                std::slice::from_ref(c),
+                                function,
+                                &package.code_sha256,
+                                role_arn,
+                            )
+                        }) {
+                            Some(version) => Some(version),
+                            None => matching_version(
+                                &self.version_configs(name).await?,
+                                function,
+                                &package.code_sha256,
+                                role_arn,
+                            ),
+                        }
                     }
                     _ => None,
                 };
@@ -481,11 +586,7 @@ impl AwsAdapter {
                             ResourceKind::Code,
                             name,
                             ChangeAction::Update,
-                            vec![format!(
-                                "{} files, {}",
-                                package.files,
-                                mb(package.zip.len())
-                            )],
+                            vec![format!("{} files, {}", package.files, mb(package.bytes))],
                             if code_object.is_some() {
                                 &["PutObject", "UpdateFunctionCode"]
                             } else {
@@ -525,9 +626,12 @@ impl AwsAdapter {
         match &target {
             TargetVersion::New => {
                 let mut calls = Vec::new();
-                if observed.is_some() && options.commit.is_some() {
+                let code_changed = observed
+                    .as_ref()
+                    .is_some_and(|o| o.code_sha256 != package.code_sha256);
+                if observed.is_some() && (options.commit.is_some() || code_changed) {
                     calls.push("TagResource");
-                    steps.push(Step::TagCommit);
+                    steps.push(Step::TagFunction);
                 }
                 calls.push("PublishVersion");
                 steps.push(Step::PublishVersion);
@@ -776,13 +880,14 @@ impl AwsAdapter {
             function: name.to_owned(),
             stage: options.stage.clone(),
             code_sha256: package.code_sha256.clone(),
-            package_bytes: package.zip.len() as u64,
+            package_bytes: package.bytes as u64,
             changes,
         };
         Ok(Prepared {
             plan,
             steps,
             package,
+            source,
             role_name,
             role_arn,
             policy,
@@ -815,6 +920,7 @@ impl AwsAdapter {
             plan,
             steps,
             package,
+            source,
             role_name,
             mut role_arn,
             policy,
@@ -847,6 +953,20 @@ impl AwsAdapter {
             TargetVersion::New => String::new(),
         };
         let mut uploaded = false;
+        // A package recognised from its recorded digest was not built; the plan only uploads
+        // code that changed, which such a package never is.
+        if package.zip.is_empty()
+            && steps.iter().any(|s| {
+                matches!(
+                    s,
+                    Step::UploadToBucket | Step::CreateFunction | Step::UpdateCode
+                )
+            })
+        {
+            return Err(AdapterError::invalid(format!(
+                "function `{name}`: the plan uploads code that was not packaged; deploy again"
+            )));
+        }
         for (i, step) in steps.iter().enumerate() {
             let n = i + 1;
             match step {
@@ -861,10 +981,7 @@ impl AwsAdapter {
                 Step::CreateFunction => {
                     report(
                         n,
-                        format!(
-                            "uploading code ({}) and creating {name}",
-                            mb(package.zip.len())
-                        ),
+                        format!("uploading code ({}) and creating {name}", mb(package.bytes)),
                     );
                     let role = role_arn.clone().unwrap_or_default();
                     function_arn = Some(
@@ -874,6 +991,7 @@ impl AwsAdapter {
                             code_object.as_ref(),
                             &role,
                             &project,
+                            &source,
                         )
                         .await?,
                     );
@@ -887,7 +1005,7 @@ impl AwsAdapter {
                         n,
                         format!(
                             "uploading code ({}) to s3://{bucket}/{key}",
-                            mb(package.zip.len())
+                            mb(package.bytes)
                         ),
                     );
                     self.upload_package(&bucket, &key, &package).await?;
@@ -898,7 +1016,7 @@ impl AwsAdapter {
                         n,
                         match &code_object {
                             Some(_) => "updating the code from S3".to_owned(),
-                            None => format!("uploading code ({})", mb(package.zip.len())),
+                            None => format!("uploading code ({})", mb(package.bytes)),
                         },
                     );
                     self.retry_conflicts(name, || async {
@@ -948,19 +1066,20 @@ impl AwsAdapter {
                     );
                     self.wait_until_ready(name).await?;
                 }
-                Step::TagCommit => {
-                    report(n, "recording the commit".to_owned());
+                Step::TagFunction => {
+                    report(n, "recording the commit and the code's source".to_owned());
                     let arn = function_arn.clone().unwrap_or_default();
-                    let commit = options.commit.clone().unwrap_or_default();
-                    self.lambda
+                    let mut request = self
+                        .lambda
                         .tag_resource()
                         .resource(&arn)
-                        .tags(TAG_COMMIT, commit)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            self.failure(&e, &format!("Lambda TagResource of `{name}`"))
-                        })?;
+                        .tags(TAG_SOURCE, &source);
+                    if let Some(commit) = &options.commit {
+                        request = request.tags(TAG_COMMIT, commit);
+                    }
+                    request.send().await.map_err(|e| {
+                        self.failure(&e, &format!("Lambda TagResource of `{name}`"))
+                    })?;
                 }
                 Step::PublishVersion => {
                     report(n, "publishing a version".to_owned());
@@ -1169,6 +1288,7 @@ impl AwsAdapter {
         code_object: Option<&(String, String)>,
         role_arn: &str,
         project: &str,
+        source: &str,
     ) -> Result<String> {
         let function = &options.function;
         let name = function.name.as_str();
@@ -1193,7 +1313,8 @@ impl AwsAdapter {
                             .zip_file(Blob::new(package.zip.clone()))
                             .build(),
                     })
-                    .tags(TAG_PROJECT, project);
+                    .tags(TAG_PROJECT, project)
+                    .tags(TAG_SOURCE, source);
                 if let Some(commit) = &options.commit {
                     request = request.tags(TAG_COMMIT, commit);
                 }
@@ -1510,5 +1631,50 @@ fn plan_storage(
                 &calls,
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn observed(code_sha256: &str, source: Option<&str>) -> ObservedFunction {
+        ObservedFunction {
+            arn: "arn:aws:lambda:us-east-1:1:function:f".into(),
+            code_sha256: code_sha256.into(),
+            runtime: "nodejs20.x".into(),
+            handler: "index.handler".into(),
+            memory_mb: 128,
+            timeout_s: 3,
+            role: String::new(),
+            environment: BTreeMap::new(),
+            tags: source
+                .map(|s| HashMap::from([(TAG_SOURCE.to_owned(), s.to_owned())]))
+                .unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn a_recorded_source_vouches_only_for_the_same_tree_and_the_code_still_deployed() {
+        let digest = InputDigest {
+            hex: "ab12".into(),
+            files: 3,
+        };
+        let same = recorded_package(&observed("SHA=", Some("ab12:SHA=:2048:4")), &digest)
+            .expect("recognised");
+        assert_eq!(
+            (
+                same.code_sha256.as_str(),
+                same.bytes,
+                same.files,
+                same.zip.len()
+            ),
+            ("SHA=", 2048, 4, 0)
+        );
+        // Another tree, code changed outside Functory, no record, a malformed record.
+        assert!(recorded_package(&observed("SHA=", Some("cd34:SHA=:2048:4")), &digest).is_none());
+        assert!(recorded_package(&observed("OTHER=", Some("ab12:SHA=:2048:4")), &digest).is_none());
+        assert!(recorded_package(&observed("SHA=", None), &digest).is_none());
+        assert!(recorded_package(&observed("SHA=", Some("ab12:SHA=")), &digest).is_none());
     }
 }
