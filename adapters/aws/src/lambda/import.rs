@@ -701,7 +701,7 @@ impl AwsAdapter {
                         );
                         imported.permissions.push(permission);
                     }
-                    Err(why) => imported.note(subject, format!("{why}"), false),
+                    Err(why) => imported.note(subject, why, false),
                 }
             }
         }
