@@ -1184,6 +1184,42 @@ async fn storage_triggers_merge_into_the_bucket_notifications_and_leave_the_othe
     assert_eq!(config["QueueConfigurations"][0]["Id"], "audit-everything");
     assert!(adapter.plan(&options).await.unwrap().is_no_op());
 
+    // A bucket deleted after its trigger left the manifest: only S3's permission is left, and
+    // it goes.
+    aws(&setup, &["s3api", "create-bucket", "--bucket", "scratch"]);
+    options.function.triggers = vec![Trigger::Storage {
+        bucket: "scratch".into(),
+        prefix: None,
+        suffix: None,
+        events: None,
+    }];
+    adapter
+        .deploy_function(&options)
+        .await
+        .expect("scratch bucket");
+    options.function.triggers.clear();
+    aws(
+        &setup,
+        &[
+            "s3api",
+            "put-bucket-notification-configuration",
+            "--bucket",
+            "scratch",
+            "--notification-configuration",
+            "{}",
+        ],
+    );
+    aws(&setup, &["s3api", "delete-bucket", "--bucket", "scratch"]);
+    let gone = adapter
+        .deploy_function(&options)
+        .await
+        .expect("bucket gone");
+    assert_eq!(
+        trigger_change(&gone.plan, "storage scratch").calls,
+        ["RemovePermission"]
+    );
+    assert!(adapter.plan(&options).await.unwrap().is_no_op());
+
     // A bucket that does not exist is named before anything changes.
     options.function.triggers = vec![Trigger::Storage {
         bucket: "no-such-bucket".into(),

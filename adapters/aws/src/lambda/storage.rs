@@ -227,12 +227,21 @@ impl AwsAdapter {
         let prefix = id_prefix(project, function);
         let prefix = &prefix;
         let reads = buckets.iter().map(|bucket| async move {
-            let config = self.bucket_notifications(bucket).await.map_err(|error| match error {
-                AdapterError::NotFound { .. } => AdapterError::not_found(format!(
-                    "bucket `{bucket}` of a storage trigger of `{function}` (create it first, in this account and region)"
-                )),
-                other => other,
-            })?;
+            let wanted_here = wanted.iter().any(|w| &w.bucket == bucket);
+            let config = match self.bucket_notifications(bucket).await {
+                Ok(config) => config,
+                // A bucket deleted since its trigger left the manifest holds no notification;
+                // only S3's permission is left to remove.
+                Err(AdapterError::NotFound { .. }) if !wanted_here => {
+                    GetBucketNotificationConfigurationOutput::builder().build()
+                }
+                Err(AdapterError::NotFound { .. }) => {
+                    return Err(AdapterError::not_found(format!(
+                        "bucket `{bucket}` of a storage trigger of `{function}` (create it first, in this account and region)"
+                    )));
+                }
+                Err(other) => return Err(other),
+            };
             let mut ours = Vec::new();
             let mut ours_on_target = true;
             let mut others = Vec::new();
