@@ -12,6 +12,12 @@
 //! Failures become [`functory_adapter::AdapterError`]s whose message names the profile or
 //! account, the call, and what to do — never an SDK debug dump and never a secret.
 //!
+//! [`AwsAdapter`] is the Lambda adapter: planned deploys with their triggers (function URLs,
+//! SQS/Kinesis/DynamoDB event source mappings, EventBridge Scheduler schedules, S3 bucket
+//! notifications), packages over 50 MB through the target's code bucket, invokes, logs
+//! (FilterLogEvents polling, or a billed StartLiveTail session on request), versions,
+//! rollback, and reading a function back for import.
+//!
 //! [`moto`] starts a real moto server (the AWS emulator) for the tests of this and other crates.
 
 mod calls;
