@@ -8,8 +8,9 @@ use functory_api::analyze::{
 };
 use functory_api::analyzer::FileAnalysis;
 use functory_api::cloud::{
-    DeployReport, DeployStep, FunctionPlan, FunctionVersion, TargetLogSource,
+    DeployReport, DeployStep, FunctionPlan, FunctionVersion, RemoteFunction, TargetLogSource,
 };
+use functory_api::cloud_import::CloudImport;
 use functory_api::core::ManifestEdit;
 use functory_api::core::Trigger;
 use functory_api::core::template::FunctionTemplate;
@@ -92,6 +93,8 @@ pub const COMMANDS: &[&str] = &[
     "invoke_on_target",
     "target_log_source",
     "subscribe_target_logs",
+    "remote_functions",
+    "import_cloud_function",
     "check_trigger",
     "canvas_layout",
     "save_canvas_layout",
@@ -158,6 +161,8 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         invoke_on_target,
         target_log_source,
         subscribe_target_logs,
+        remote_functions,
+        import_cloud_function,
         check_trigger,
         canvas_layout,
         save_canvas_layout,
@@ -437,16 +442,17 @@ async fn subscribe_logs(
 }
 
 /// Streams one function's log lines on a cloud target, as `subscribe_logs` does for the local
-/// run; `unsubscribe_logs` ends it.
+/// run: polled, or with `live` a billed AWS live tail session; `unsubscribe_logs` ends it.
 #[tauri::command]
 async fn subscribe_target_logs(
     session: State<'_, Session>,
     target: String,
+    live: bool,
     query: LogQuery,
     on_batch: Channel<LogBatch>,
 ) -> Result<u32> {
     session
-        .subscribe_target_logs(&target, query, log_sink(on_batch))
+        .subscribe_target_logs(&target, live, query, log_sink(on_batch))
         .await
 }
 
@@ -621,6 +627,28 @@ async fn rollback_function(
     version: String,
 ) -> Result<()> {
     session.rollback(&target, &function, &version).await
+}
+
+/// The functions of the target's account and region ("Import from AWS").
+#[tauri::command]
+async fn remote_functions(
+    session: State<'_, Session>,
+    target: String,
+) -> Result<Vec<RemoteFunction>> {
+    session.remote_functions(&target).await
+}
+
+/// Imports a cloud function into the open project: code, settings, triggers, permissions.
+#[tauri::command]
+async fn import_cloud_function(
+    session: State<'_, Session>,
+    target: String,
+    function: String,
+    overwrite: bool,
+) -> Result<CloudImport> {
+    session
+        .import_cloud_function(&target, &function, overwrite)
+        .await
 }
 
 // ---- the trigger designer (Triggers view) --------------------------------------------------

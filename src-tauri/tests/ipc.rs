@@ -22,6 +22,8 @@ use tauri::{WebviewWindow, WebviewWindowBuilder};
 const LOG_CHANNEL: u32 = 4242;
 /// The callback id of the deploy's progress channel.
 const DEPLOY_CHANNEL: u32 = 4343;
+/// The callback id of the cloud log subscription's channel.
+const CLOUD_LOG_CHANNEL: u32 = 4444;
 
 fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Result<Value, Value> {
     let request = InvokeRequest {
@@ -61,11 +63,16 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
     // What the deploy's progress channel sends.
     let deploy_steps: Arc<Mutex<Vec<Value>>> = Arc::default();
     let steps_received = deploy_steps.clone();
+    // What the cloud log subscription sends.
+    let cloud_batches: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let cloud_received = cloud_batches.clone();
     let builder = mock_builder().channel_interceptor(move |_webview, callback, _index, body| {
         let sink = if callback == CallbackFn(LOG_CHANNEL) {
             &received
         } else if callback == CallbackFn(DEPLOY_CHANNEL) {
             &steps_received
+        } else if callback == CallbackFn(CLOUD_LOG_CHANNEL) {
+            &cloud_received
         } else {
             return false;
         };
@@ -646,6 +653,28 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
         json!({ "path": "functory.toml", "text": with_target }),
     )
     .unwrap();
+    // The sample's HTTP route needs API Gateway, which the AWS adapter does not deploy: the
+    // plan says so; as a function URL it deploys. Its upload bucket exists in moto.
+    let refused = call(
+        "deploy_plan",
+        json!({ "target": "prod", "functions": ["resize"] }),
+    )
+    .unwrap_err();
+    assert_eq!(refused["code"], "invalid_input", "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("`http` trigger GET /resize is not deployed"),
+        "{refused}"
+    );
+    call(
+        "apply_manifest_edit",
+        json!({ "edit": { "kind": "updateTrigger", "function": "resize", "index": 0,
+                          "trigger": { "kind": "url", "auth": "iam" } } }),
+    )
+    .unwrap();
+    aws_cli(&moto, &["s3api", "create-bucket", "--bucket", "uploads"]);
     let plans = call(
         "deploy_plan",
         json!({ "target": "prod", "functions": ["resize"] }),
@@ -664,7 +693,8 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
     assert_eq!(report["deployed"][0]["version"], "1");
     let steps = deploy_steps.lock().unwrap().clone();
     assert_eq!(steps.last().unwrap()["label"], "done", "{steps:?}");
-    assert_eq!(steps.last().unwrap()["steps"], 5);
+    // Role (2), function, version, alias, URL, S3's permission and the bucket's notifications.
+    assert_eq!(steps.last().unwrap()["steps"], 8);
     let redeployed = call(
         "redeploy_function",
         json!({ "target": "prod", "function": "resize", "commit": report["commit"], "onStep": format!("__CHANNEL__:{DEPLOY_CHANNEL}") }),
@@ -714,13 +744,13 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
     );
     let whole_project = call(
         "subscribe_target_logs",
-        json!({ "target": "prod", "query": { "function": null, "follow": true }, "onBatch": format!("__CHANNEL__:{LOG_CHANNEL}") }),
+        json!({ "target": "prod", "live": false, "query": { "function": null, "follow": true }, "onBatch": format!("__CHANNEL__:{LOG_CHANNEL}") }),
     )
     .unwrap_err();
     assert_eq!(whole_project["code"], "invalid_input");
     let tail = call(
         "subscribe_target_logs",
-        json!({ "target": "prod", "query": { "function": "resize", "follow": true }, "onBatch": format!("__CHANNEL__:{LOG_CHANNEL}") }),
+        json!({ "target": "prod", "live": false, "query": { "function": "resize", "follow": true }, "onBatch": format!("__CHANNEL__:{LOG_CHANNEL}") }),
     )
     .unwrap();
     assert_eq!(
@@ -734,6 +764,118 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
     )
     .unwrap_err();
     assert_eq!(unknown["code"], "not_found");
+
+    // Import from AWS: a function deployed by other means is listed and imported.
+    let zip = data.path().join("legacy.zip");
+    let zipped = std::process::Command::new(functory_api::aws::moto::venv_dir().join("bin/python"))
+        .args([
+            "-c",
+            "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], 'w'); z.writestr('app.py', 'def handler(e, c):' + chr(10) + '    return 1' + chr(10)); z.close()",
+        ])
+        .arg(&zip)
+        .status()
+        .expect("python runs");
+    assert!(zipped.success());
+    aws_cli(
+        &moto,
+        &[
+            "lambda",
+            "create-function",
+            "--function-name",
+            "legacy",
+            "--runtime",
+            "python3.12",
+            "--handler",
+            "app.handler",
+            "--role",
+            "arn:aws:iam::123456789012:role/functory-thumbnails-resize",
+            "--zip-file",
+            &format!("fileb://{}", zip.display()),
+        ],
+    );
+    let remote = call("remote_functions", json!({ "target": "prod" })).unwrap();
+    let names: Vec<&str> = remote
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["legacy", "resize"], "{remote}");
+    let taken = call(
+        "import_cloud_function",
+        json!({ "target": "prod", "function": "resize", "overwrite": false }),
+    )
+    .unwrap_err();
+    assert_eq!(taken["code"], "already_exists", "{taken}");
+    let imported = call(
+        "import_cloud_function",
+        json!({ "target": "prod", "function": "legacy", "overwrite": false }),
+    )
+    .unwrap();
+    assert_eq!(imported["report"]["function"], "legacy");
+    assert_eq!(imported["report"]["codeDir"], "legacy");
+    assert_eq!(
+        imported["report"]["imported"][0],
+        json!({ "subject": "configuration", "message": "python3.12 app.handler, 128 MB, 3 s" })
+    );
+    let legacy = imported["project"]["manifest"]["manifest"]["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "legacy")
+        .cloned()
+        .expect("the imported function");
+    assert_eq!(legacy["codeDir"], "legacy");
+    // moto's code location is outside its endpoint, so the code was not downloaded (the
+    // report says so); the user puts the file in place.
+    assert!(
+        imported["report"]["notImported"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["subject"] == "code"),
+        "{imported}"
+    );
+    call(
+        "write_file",
+        json!({ "path": "legacy/app.py", "text": "def handler(e, c):\n    return 1\n" }),
+    )
+    .unwrap();
+
+    // Cloud logs over a channel: polled, the stored lines (none) then the end.
+    let id = call(
+        "subscribe_target_logs",
+        json!({ "target": "prod", "live": false,
+                "query": { "function": "resize", "follow": false },
+                "onBatch": format!("__CHANNEL__:{CLOUD_LOG_CHANNEL}") }),
+    )
+    .unwrap();
+    assert!(id.as_u64().is_some(), "{id}");
+    let started = Instant::now();
+    while cloud_batches.lock().unwrap().is_empty() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        cloud_batches.lock().unwrap().clone(),
+        [json!({ "lines": [], "ended": true, "error": null })]
+    );
+    // Live: resize has written no line, so there is no log group to tail yet; said in the
+    // subscription's answer.
+    let no_group = call(
+        "subscribe_target_logs",
+        json!({ "target": "prod", "live": true,
+                "query": { "function": "resize", "follow": true },
+                "onBatch": format!("__CHANNEL__:{CLOUD_LOG_CHANNEL}") }),
+    )
+    .unwrap_err();
+    assert_eq!(no_group["code"], "not_found", "{no_group}");
+    // The sample's route again, for the trigger checks below.
+    call(
+        "apply_manifest_edit",
+        json!({ "edit": { "kind": "updateTrigger", "function": "resize", "index": 0,
+                          "trigger": { "kind": "http", "method": "GET", "path": "/resize" } } }),
+    )
+    .unwrap();
     // Triggers: the side form's checks, trigger edits, and the canvas's remembered layout.
     let conflict = call(
         "check_trigger",
@@ -884,6 +1026,29 @@ fn a_log_subscription_ends_when_its_channel_fails() {
         assert!(!session.unsubscribe_logs(id), "the subscription had ended");
         session.stop_run();
     });
+}
+
+/// The `aws` CLI of the moto venv, against `moto`.
+fn aws_cli(moto: &MotoServer, args: &[&str]) {
+    let binary = functory_api::aws::moto::venv_dir().join("bin/aws");
+    let output = std::process::Command::new(&binary)
+        .args(args)
+        .args([
+            "--endpoint-url",
+            &moto.endpoint_url(),
+            "--region",
+            "us-east-1",
+        ])
+        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap_or_else(|e| panic!("{} does not run ({e})", binary.display()));
+    assert!(
+        output.status.success(),
+        "aws {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 async fn tokio_sleep(duration: Duration) {

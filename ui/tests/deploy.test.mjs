@@ -1,7 +1,7 @@
 // The Deploy area against the mock cloud (`?cloud=aws` adds an AWS target `staging` to the
 // sample): the plan before anything changes, confirm, progress, the report; a no-change
 // redeploy; versions and rollback; a failure that says what is still served; sign-in errors;
-// and "Redeploy this" from History.
+// "Redeploy this" from History; "Import from AWS"; cloud logs, polled or live (billed).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -225,4 +225,67 @@ test('an Azure target deploys through the same plan; Versions explains that Azur
   await page.waitForSelector(tid('run-cloud-panel'));
   assert.equal(await page.locator(tid('run-latest')).count(), 0);
   assert.match(await page.textContent(tid('run-status')), /Target media: what is deployed on Azure Functions/);
+});
+
+test('Import from AWS lists the account and brings a function in, secrets left out', async (t) => {
+  const { page, calls } = await openDeploy(t);
+  await page.click(tid('deploy-import-list'));
+  await page.waitForSelector(tid('deploy-import-functions'));
+  // Nothing deployed yet: only the function no project owns.
+  assert.deepEqual(
+    await page.locator(`${tid('deploy-import-functions')} li`).evaluateAll((rows) => rows.map((r) => r.dataset.testid)),
+    ['deploy-import-row-mailer'],
+  );
+  assert.match(await page.textContent(tid('deploy-import-row-mailer')), /python3\.12 · 256 MB · 15 s/);
+  assert.deepEqual(calls('remote_functions'), ['remote_functions {"target":"staging"}']);
+
+  await page.click(tid('deploy-import-mailer'));
+  await page.waitForSelector(tid('deploy-import-report'));
+  assert.deepEqual(calls('import_cloud_function'), ['import_cloud_function {"target":"staging","function":"mailer","overwrite":false}']);
+  assert.match(await page.textContent(tid('deploy-import-report')), /Imported mailer into mailer\/ and functory\.toml/);
+  assert.match(await page.textContent(tid('deploy-import-imported')), /trigger schedule rate\(1 day\)/);
+  assert.match(await page.textContent(tid('deploy-import-not-imported')), /environment SMTP_PASSWORD.*LMB003/);
+  await screenshot(page, 'deploy-import');
+
+  // The project has it now: the manifest (comments kept), the code, and the list says so.
+  const manifest = await page.evaluate(() => window.functoryMock.readFile('functory.toml'));
+  assert.match(manifest, /# weekdays at 18:00/);
+  assert.match(manifest, /\[functions\.mailer\]\nruntime = "python3\.12"\nhandler = "app\.handler"\ncode_dir = "mailer"\nmemory_mb = 256\ntimeout_s = 15\n/);
+  assert.match(manifest, /FROM_ADDRESS = "shop@example\.com"/);
+  assert.doesNotMatch(manifest, /SMTP_PASSWORD|Zq8vN2kLw4RtY7pX/);
+  assert.match(await page.evaluate(() => window.functoryMock.readFile('mailer/app.py')), /def handler\(event, context\)/);
+  await page.waitForSelector(tid('deploy-import-have-mailer'));
+  await page.waitForSelector(tid('deploy-function-mailer'));
+  await page.click(tid('nav-functions'));
+  await page.waitForSelector(tid('function-mailer'));
+});
+
+test('cloud logs in Run & Logs are polled by default and follow live only when asked', async (t) => {
+  const { page, calls } = await openDeploy(t);
+  await page.uncheck(tid('deploy-function-report'));
+  await page.click(tid('deploy-plan-button'));
+  await page.click(tid('deploy-confirm'));
+  await page.waitForSelector(tid('deploy-result-resize'));
+  await page.click(tid('nav-run'));
+  await page.selectOption(tid('run-target'), 'staging');
+  await page.waitForSelector(tid('run-logs-source'));
+
+  // A function that never ran has no log group yet: the live tail says what to do.
+  assert.equal(await page.isChecked(tid('run-logs-live')), false, 'live tails are billed: off by default');
+  await page.check(tid('run-logs-live'));
+  await page.waitForSelector(tid('run-logs-error'));
+  assert.match(await page.textContent(tid('run-logs-error')), /invoke it, then start the live tail/);
+  assert.match(await page.textContent(tid('run-logs-source')), /AWS bills each minute/);
+  await page.uncheck(tid('run-logs-live'));
+
+  // Polled: an invocation's lines arrive; then live: only new lines, from a billed session.
+  await page.click(tid('run-invoke'));
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-logs-lines"] .log-line').length === 3);
+  assert.ok(calls('subscribe_target_logs').every((c) => !c.includes('"live":true') || c.includes('"function":"resize"')));
+  await page.check(tid('run-logs-live'));
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-logs-count"]')?.textContent?.startsWith('0 lines'));
+  await page.click(tid('run-invoke'));
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-logs-lines"] .log-line').length === 3);
+  assert.match(calls('subscribe_target_logs').at(-1), /"live":true/);
+  await screenshot(page, 'run-live-logs');
 });

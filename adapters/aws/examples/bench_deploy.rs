@@ -1,7 +1,9 @@
 //! Deploy benchmarks against a real moto server (bench/aws/run.sh runs this in release mode):
 //!
-//! 1. first deploy vs no-change redeploy (median of several), and whether the redeploy uploaded;
-//! 2. packaging a function with 50 MB of node_modules;
+//! 1. first deploy vs no-change redeploy (median of several), and whether the redeploy uploaded,
+//!    for the conformance fixture's tiny `echo` and for a function with 10 MB of node_modules;
+//! 2. packaging a function with 50 MB of node_modules, and the input digest of the same files
+//!    (what a no-change redeploy computes instead);
 //! 3. a one-function change: the changing API calls made, counted, against the plan's list.
 //!
 //! Prints one JSON object; bench/aws/README.md records the figures.
@@ -11,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use functory_adapter::conformance::Fixture;
 use functory_aws::moto::MotoServer;
-use functory_aws::package::package_function;
+use functory_aws::package::{input_digest, package_function};
 use functory_aws::{AwsAdapter, AwsSettings, AwsSignIn, CallRecorder};
 use functory_core::Function;
 use functory_vault::{Account, AwsAccessKey};
@@ -138,6 +140,51 @@ async fn main() {
     let first = median(firsts);
     let redeploy = median(redeploys);
 
+    // 1b. The same with a function of realistic size: 10 MB of node_modules.
+    let mut big_firsts = Vec::new();
+    let mut big_redeploys = Vec::new();
+    let mut big_uploads = 0;
+    let mut big_package_bytes = 0;
+    for run in 0..runs {
+        let dir = tempfile::tempdir().expect("project");
+        std::fs::write(
+            dir.path().join("index.js"),
+            "exports.handler = async (event) => ({ echo: event });\n",
+        )
+        .expect("handler");
+        write_node_modules(dir.path(), 10 * 1024 * 1024);
+        let mut options = functory_adapter::DeployOptions::new(
+            dir.path(),
+            Function {
+                name: format!("app-{run}"),
+                runtime: "nodejs20.x".into(),
+                handler: "index.handler".into(),
+                code_dir: ".".into(),
+                handler_file: Some("index.js".into()),
+                memory_mb: 128,
+                timeout_s: 3,
+                environment: vec![],
+                triggers: vec![],
+                permissions: vec![],
+            },
+        );
+        options.project = Some("bench".into());
+        options.stage = Some("prod".into());
+        let started = Instant::now();
+        let deployed = adapter
+            .deploy_function(&options)
+            .await
+            .expect("first deploy");
+        big_firsts.push(started.elapsed());
+        big_package_bytes = deployed.plan.package_bytes;
+        let started = Instant::now();
+        let again = adapter.deploy_function(&options).await.expect("redeploy");
+        big_redeploys.push(started.elapsed());
+        big_uploads += usize::from(again.uploaded);
+    }
+    let big_first = median(big_firsts);
+    let big_redeploy = median(big_redeploys);
+
     // 2. Packaging 50 MB of node_modules.
     let big = tempfile::tempdir().expect("big project");
     std::fs::write(
@@ -167,6 +214,13 @@ async fn main() {
         zip_bytes = package.zip.len();
     }
     let packaging = median(packaging);
+    let mut digesting = Vec::new();
+    for _ in 0..runs.min(3) {
+        let started = Instant::now();
+        input_digest(big.path(), &function).expect("digest");
+        digesting.push(started.elapsed());
+    }
+    let digesting = median(digesting);
 
     // 3. A one-function change: calls made vs calls planned.
     let dir = tempfile::tempdir().expect("project");
@@ -195,9 +249,15 @@ async fn main() {
             "redeploy_ratio": redeploy.as_secs_f64() / first.as_secs_f64(),
             "redeploy_uploads": redeploy_uploads,
             "redeploy_changing_calls": redeploy_changing_calls,
+            "app_10mb_package_bytes": big_package_bytes,
+            "app_10mb_first_deploy_ms": ms(big_first),
+            "app_10mb_no_change_redeploy_ms": ms(big_redeploy),
+            "app_10mb_redeploy_ratio": big_redeploy.as_secs_f64() / big_first.as_secs_f64(),
+            "app_10mb_redeploy_uploads": big_uploads,
             "node_modules_bytes": bytes,
             "zip_bytes": zip_bytes,
             "packaging_ms": ms(packaging),
+            "input_digest_ms": ms(digesting),
             "change_planned_calls": plan.calls(),
             "change_made_calls": made,
             "change_calls_match": plan.calls() == made,

@@ -279,16 +279,20 @@ fn service_failure(code: &str, said: &str, call: &str, context: &CallContext) ->
                 message: format!("{who} may not make {call} ({said}): {hint}"),
             }
         }
-        "ResourceNotFoundException" | "NoSuchEntity" | "NoSuchEntityException" => {
-            AdapterError::NotFound {
-                what: format!("{call} for {who}: {said}"),
+        "ResourceNotFoundException"
+        | "NoSuchEntity"
+        | "NoSuchEntityException"
+        | "NoSuchBucket"
+        | "NoSuchKey" => AdapterError::NotFound {
+            what: format!("{call} for {who}: {said}"),
+        },
+        "ResourceConflictException" | "ConcurrentModificationException" | "ConflictException" => {
+            AdapterError::Conflict {
+                message: format!(
+                    "{call} for {who}: another change is still in progress ({said}); wait a moment and try again"
+                ),
             }
         }
-        "ResourceConflictException" | "ConcurrentModificationException" => AdapterError::Conflict {
-            message: format!(
-                "{call} for {who}: another change is still in progress ({said}); wait a moment and try again"
-            ),
-        },
         "ResourceInUseException" | "EntityAlreadyExists" | "EntityAlreadyExistsException" => {
             AdapterError::AlreadyExists {
                 what: format!("{call} for {who}: {said}"),
@@ -303,7 +307,10 @@ fn service_failure(code: &str, said: &str, call: &str, context: &CallContext) ->
         | "RequestTooLargeException"
         | "InvalidInput"
         | "InvalidParameterException"
-        | "UnsupportedMediaTypeException" => AdapterError::InvalidRequest {
+        | "UnsupportedMediaTypeException"
+        | "InvalidArgument"
+        | "InvalidBucketName"
+        | "MalformedXML" => AdapterError::InvalidRequest {
             message: format!("{call} for {who}: AWS refused the request ({said})"),
         },
         "CodeStorageExceededException" => AdapterError::InvalidRequest {

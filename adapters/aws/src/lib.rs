@@ -12,6 +12,12 @@
 //! Failures become [`functory_adapter::AdapterError`]s whose message names the profile or
 //! account, the call, and what to do — never an SDK debug dump and never a secret.
 //!
+//! [`AwsAdapter`] is the Lambda adapter: planned deploys with their triggers (function URLs,
+//! SQS/Kinesis/DynamoDB event source mappings, EventBridge Scheduler schedules, S3 bucket
+//! notifications), packages over 50 MB through the target's code bucket, invokes, logs
+//! (FilterLogEvents polling, or a billed StartLiveTail session on request), versions,
+//! rollback, and reading a function back for import.
+//!
 //! [`moto`] starts a real moto server (the AWS emulator) for the tests of this and other crates.
 
 mod calls;
@@ -27,4 +33,7 @@ pub use credentials::{
     AwsSession, AwsSignIn, CredentialSource, KeychainAccount, KeychainCredentials,
 };
 pub use identity::{CallerIdentity, caller_identity};
-pub use lambda::{AwsAdapter, AwsAdapterBuilder, AwsSettings, parse_log_message, role_name};
+pub use lambda::{
+    AwsAdapter, AwsAdapterBuilder, AwsSettings, ImportNote, ImportedFunction, ImportedTrigger,
+    StreamHostPrefix, parse_log_message, role_name,
+};

@@ -41,16 +41,21 @@ const DEFAULT_EXCLUDES: &[&str] = &[
 /// A built zip and what identifies it.
 #[derive(Clone)]
 pub struct Package {
+    /// Empty when the package was recognised from its recorded input digest and not built
+    /// (an unchanged redeploy uploads nothing, so it needs no zip).
     pub zip: Vec<u8>,
-    /// Base64 of the SHA-256 of `zip`, exactly as Lambda reports `CodeSha256`.
+    /// Base64 of the SHA-256 of the zip, exactly as Lambda reports `CodeSha256`.
     pub code_sha256: String,
     pub files: usize,
+    /// The zip's size.
+    pub bytes: usize,
 }
 
 impl std::fmt::Debug for Package {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Package")
-            .field("bytes", &self.zip.len())
+            .field("bytes", &self.bytes)
+            .field("built", &!self.zip.is_empty())
             .field("code_sha256", &self.code_sha256)
             .field("files", &self.files)
             .finish()
@@ -83,6 +88,51 @@ pub fn package_function(
     check_node_modules(&code_dir, function, &entries)?;
     entries.sort_by(|a, b| a.name.cmp(&b.name));
     build_zip(&entries, &function.name)
+}
+
+/// Bumped whenever what goes into a package, or how it is zipped, changes: a recorded digest
+/// of another format never vouches for a package of this one.
+const PACKAGE_FORMAT: &str = "functory-zip-1";
+
+/// What identifies a function's package without building it: the SHA-256 (hex) of every file
+/// that would go in (its path, executable bit and bytes, in the package's order), the format
+/// above, and the excludes. Reading and hashing the files costs a fraction of compressing them,
+/// so a redeploy recognises an unchanged tree without zipping anything. Python dependencies are
+/// covered by `requirements.txt` (their install is keyed by its hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputDigest {
+    pub hex: String,
+    pub files: usize,
+}
+
+pub fn input_digest(project_root: &Path, function: &Function) -> Result<InputDigest, AdapterError> {
+    let code_dir = project_root.join(&function.code_dir);
+    if !code_dir.is_dir() {
+        return Err(AdapterError::invalid(format!(
+            "function `{}`: its code directory `{}` does not exist",
+            function.name, function.code_dir
+        )));
+    }
+    let mut entries = collect_files(&code_dir, &function.name)?;
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut hasher = Sha256::new();
+    hasher.update(PACKAGE_FORMAT.as_bytes());
+    for exclude in DEFAULT_EXCLUDES {
+        hasher.update(exclude.as_bytes());
+        hasher.update([0]);
+    }
+    for entry in &entries {
+        let data =
+            std::fs::read(&entry.path).map_err(|e| io_error(&function.name, &entry.path, &e))?;
+        hasher.update(entry.name.as_bytes());
+        hasher.update([0, u8::from(entry.executable)]);
+        hasher.update((data.len() as u64).to_le_bytes());
+        hasher.update(&data);
+    }
+    Ok(InputDigest {
+        hex: hex(&hasher.finalize()),
+        files: entries.len(),
+    })
 }
 
 fn family(function: &Function) -> Option<RuntimeFamily> {
@@ -282,10 +332,93 @@ fn build_zip(entries: &[Entry], function: &str) -> Result<Package, AdapterError>
         .into_inner();
     let code_sha256 = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&zip));
     Ok(Package {
+        bytes: zip.len(),
         zip,
         code_sha256,
         files: entries.iter().filter(|e| e.name != ".complete").count(),
     })
+}
+
+/// What unpacking did with one entry of a zip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unpacked {
+    /// A new file.
+    Written(String),
+    /// A file that was already there with exactly these bytes.
+    Unchanged(String),
+    /// A file that was there with other bytes, kept as it was (no `overwrite`).
+    Kept(String),
+    /// A file that was there with other bytes, replaced (`overwrite`).
+    Replaced(String),
+}
+
+/// Unpacks a function's zip into `dir` (created when missing). An existing file with other
+/// bytes is kept unless `overwrite`; either way the answer says so, per file. Entries that
+/// would land outside `dir` (`../x`, absolute paths) are refused before anything is written.
+pub fn unpack(zip: &[u8], dir: &Path, overwrite: bool) -> Result<Vec<Unpacked>, AdapterError> {
+    let bad = |e: &dyn std::fmt::Display| {
+        AdapterError::invalid(format!("the function's code is not a readable zip: {e}"))
+    };
+    let mut archive = zip::ZipArchive::new(Cursor::new(zip)).map_err(|e| bad(&e))?;
+    let mut entries = Vec::new();
+    for i in 0..archive.len() {
+        let entry = archive.by_index(i).map_err(|e| bad(&e))?;
+        if entry.is_dir() {
+            continue;
+        }
+        let Some(relative) = entry.enclosed_name() else {
+            return Err(AdapterError::invalid(format!(
+                "the function's zip has an entry outside its folder (`{}`): nothing was unpacked",
+                entry.name().map(|n| n.into_owned()).unwrap_or_default()
+            )));
+        };
+        entries.push((i, relative));
+    }
+    let mut outcome = Vec::new();
+    for (i, relative) in entries {
+        let mut entry = archive.by_index(i).map_err(|e| bad(&e))?;
+        let mut bytes = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0));
+        std::io::Read::read_to_end(&mut entry, &mut bytes).map_err(|e| bad(&e))?;
+        let shown = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        let path = dir.join(&relative);
+        let write_error = |e: std::io::Error| {
+            AdapterError::invalid(format!("could not write {}: {e}", path.display()))
+        };
+        let existing = std::fs::read(&path).ok();
+        match existing {
+            Some(old) if old == bytes => {
+                outcome.push(Unpacked::Unchanged(shown));
+                continue;
+            }
+            Some(_) if !overwrite => {
+                outcome.push(Unpacked::Kept(shown));
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(write_error)?;
+        }
+        std::fs::write(&path, &bytes).map_err(write_error)?;
+        #[cfg(unix)]
+        if let Some(mode) = entry.unix_mode() {
+            use std::os::unix::fs::PermissionsExt;
+            // Executables (a `provided` runtime's `bootstrap`) keep their bit.
+            let mode = if mode & 0o111 != 0 { 0o755 } else { 0o644 };
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
+                .map_err(write_error)?;
+        }
+        outcome.push(if existing.is_some() {
+            Unpacked::Replaced(shown)
+        } else {
+            Unpacked::Written(shown)
+        });
+    }
+    Ok(outcome)
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {

@@ -196,6 +196,29 @@ async fn create_then_no_change_then_change_issue_exactly_the_planned_calls() {
         Some("1".into())
     );
 
+    // The function records what its code was built from, so an unchanged tree is recognised
+    // without zipping it again.
+    let session = session(&setup).await;
+    let tags = aws_sdk_lambda::Client::new(session.sdk_config())
+        .get_function()
+        .function_name("echo")
+        .send()
+        .await
+        .expect("the function")
+        .tags()
+        .cloned()
+        .unwrap_or_default();
+    let digest =
+        functory_aws::package::input_digest(&setup.fixture.root, &options(&setup, "echo").function)
+            .expect("a digest");
+    assert_eq!(
+        tags.get("functory:source"),
+        Some(&format!(
+            "{}:{}:{}:{}",
+            digest.hex, first.code_sha256, first.plan.package_bytes, digest.files
+        ))
+    );
+
     // Unchanged: no call that changes anything, nothing uploaded.
     recorder.clear();
     let again = adapter
@@ -746,4 +769,814 @@ async fn queue_triggers_become_event_source_mappings_on_the_stage() {
         .unwrap();
     assert_eq!(queue.action, ChangeAction::Delete);
     assert_eq!(mappings().await, vec![]);
+}
+
+/// Runs the `aws` CLI (PyPI awscli, in the moto venv) against the test's moto; its JSON
+/// answer, or `null` for commands that print nothing.
+fn aws(setup: &Setup, args: &[&str]) -> serde_json::Value {
+    let binary = functory_aws::moto::venv_dir().join("bin/aws");
+    let output = std::process::Command::new(&binary)
+        .args(args)
+        .args([
+            "--endpoint-url",
+            &setup.server.endpoint_url(),
+            "--region",
+            "us-east-1",
+            "--output",
+            "json",
+        ])
+        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "{} does not run ({e}): run `bash scripts/python-venv.sh`",
+                binary.display()
+            )
+        });
+    assert!(
+        output.status.success(),
+        "aws {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    if output.stdout.iter().all(u8::is_ascii_whitespace) {
+        return serde_json::Value::Null;
+    }
+    serde_json::from_slice(&output.stdout).expect("JSON from the aws CLI")
+}
+
+fn trigger_change<'p>(
+    plan: &'p functory_adapter::DeployPlan,
+    name: &str,
+) -> &'p functory_adapter::PlannedChange {
+    plan.changes
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no change `{name}` in the plan:\n{plan}"))
+}
+
+#[tokio::test]
+async fn schedule_triggers_become_scheduler_schedules_with_their_time_zone_and_go_with_the_manifest()
+ {
+    use functory_core::Trigger;
+    let setup = setup();
+    let recorder = CallRecorder::new();
+    let adapter = adapter_with(&setup, vec![Interceptor::Record(recorder.clone())]).await;
+
+    let mut options = options(&setup, "echo");
+    options.function.triggers = vec![
+        Trigger::Schedule {
+            expression: "rate(5 minutes)".into(),
+            timezone: None,
+        },
+        Trigger::Schedule {
+            expression: "cron(0 18 ? * MON-FRI *)".into(),
+            timezone: Some("Europe/Paris".into()),
+        },
+    ];
+    let first = adapter
+        .deploy_function(&options)
+        .await
+        .expect("deploy with schedules");
+    assert_eq!(recorder.changing_calls(), first.plan.calls());
+    assert!(
+        first.plan.calls().ends_with(
+            &[
+                "CreateAlias",
+                "CreateRole",
+                "PutRolePolicy",
+                "CreateSchedule",
+                "CreateSchedule"
+            ]
+            .map(String::from)
+        ),
+        "{}",
+        first.plan
+    );
+    let function_arn = first.resource_id.clone();
+
+    // What EventBridge Scheduler holds, read with the aws CLI.
+    let paris = aws(
+        &setup,
+        &[
+            "scheduler",
+            "get-schedule",
+            "--name",
+            "functory-conformance-echo-2",
+        ],
+    );
+    assert_eq!(paris["ScheduleExpression"], "cron(0 18 ? * MON-FRI *)");
+    assert_eq!(paris["ScheduleExpressionTimezone"], "Europe/Paris");
+    assert_eq!(paris["Target"]["Arn"], format!("{function_arn}:prod"));
+    assert_eq!(paris["FlexibleTimeWindow"]["Mode"], "OFF");
+    let role = aws(
+        &setup,
+        &[
+            "iam",
+            "get-role",
+            "--role-name",
+            "functory-conformance-echo-scheduler",
+        ],
+    );
+    assert_eq!(paris["Target"]["RoleArn"], role["Role"]["Arn"]);
+    assert_eq!(
+        role["Role"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"],
+        "scheduler.amazonaws.com"
+    );
+    let policy = aws(
+        &setup,
+        &[
+            "iam",
+            "get-role-policy",
+            "--role-name",
+            "functory-conformance-echo-scheduler",
+            "--policy-name",
+            "functory-invoke",
+        ],
+    );
+    assert_eq!(
+        policy["PolicyDocument"]["Statement"][0]["Resource"],
+        format!("{function_arn}:prod")
+    );
+    let five = aws(
+        &setup,
+        &[
+            "scheduler",
+            "get-schedule",
+            "--name",
+            "functory-conformance-echo-1",
+        ],
+    );
+    assert_eq!(five["ScheduleExpressionTimezone"], "UTC");
+
+    // Someone else's schedule on the same function is never touched.
+    aws(
+        &setup,
+        &[
+            "scheduler",
+            "create-schedule",
+            "--name",
+            "nightly-report",
+            "--schedule-expression",
+            "cron(0 2 * * ? *)",
+            "--flexible-time-window",
+            "Mode=OFF",
+            "--target",
+            &format!("Arn={function_arn},RoleArn=arn:aws:iam::123456789012:role/someone-elses"),
+        ],
+    );
+    let again = adapter.plan(&options).await.expect("plan");
+    assert!(again.is_no_op(), "{again}");
+
+    // A changed expression updates that schedule in place.
+    options.function.triggers[0] = Trigger::Schedule {
+        expression: "rate(10 minutes)".into(),
+        timezone: None,
+    };
+    recorder.clear();
+    let changed = adapter.deploy_function(&options).await.expect("change");
+    assert_eq!(changed.plan.calls(), ["UpdateSchedule"]);
+    assert_eq!(recorder.changing_calls(), changed.plan.calls());
+    assert_eq!(
+        trigger_change(&changed.plan, "schedule rate(10 minutes)").details,
+        ["rate(5 minutes) → rate(10 minutes)"]
+    );
+    let five = aws(
+        &setup,
+        &[
+            "scheduler",
+            "get-schedule",
+            "--name",
+            "functory-conformance-echo-1",
+        ],
+    );
+    assert_eq!(five["ScheduleExpression"], "rate(10 minutes)");
+
+    // Gone from the manifest: the schedules and their role go; the other schedule stays.
+    options.function.triggers.clear();
+    recorder.clear();
+    let removed = adapter.deploy_function(&options).await.expect("remove");
+    assert_eq!(
+        removed.plan.calls(),
+        [
+            "DeleteSchedule",
+            "DeleteSchedule",
+            "DeleteRolePolicy",
+            "DeleteRole"
+        ]
+    );
+    assert_eq!(recorder.changing_calls(), removed.plan.calls());
+    let left = aws(&setup, &["scheduler", "list-schedules"]);
+    let names: Vec<&str> = left["Schedules"]
+        .as_array()
+        .expect("schedules")
+        .iter()
+        .filter_map(|s| s["Name"].as_str())
+        .collect();
+    assert_eq!(names, ["nightly-report"]);
+    assert!(adapter.plan(&options).await.unwrap().is_no_op());
+}
+
+#[tokio::test]
+async fn storage_triggers_merge_into_the_bucket_notifications_and_leave_the_others_alone() {
+    use functory_core::Trigger;
+    let setup = setup();
+    aws(&setup, &["s3api", "create-bucket", "--bucket", "uploads"]);
+    let queue = aws(&setup, &["sqs", "create-queue", "--queue-name", "audit"]);
+    assert!(queue["QueueUrl"].is_string());
+    // The bucket already notifies a queue and another team's function.
+    let theirs = serde_json::json!({
+        "QueueConfigurations": [{
+            "Id": "audit-everything",
+            "QueueArn": "arn:aws:sqs:us-east-1:123456789012:audit",
+            "Events": ["s3:ObjectCreated:*"]
+        }],
+        "LambdaFunctionConfigurations": [{
+            "Id": "thumbnails-team",
+            "LambdaFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:thumbnailer",
+            "Events": ["s3:ObjectCreated:Put"],
+            "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "photos/"}]}}
+        }]
+    });
+    aws(
+        &setup,
+        &[
+            "s3api",
+            "put-bucket-notification-configuration",
+            "--bucket",
+            "uploads",
+            "--notification-configuration",
+            &theirs.to_string(),
+        ],
+    );
+    let recorder = CallRecorder::new();
+    let adapter = adapter_with(&setup, vec![Interceptor::Record(recorder.clone())]).await;
+    let read_back = || {
+        aws(
+            &setup,
+            &[
+                "s3api",
+                "get-bucket-notification-configuration",
+                "--bucket",
+                "uploads",
+            ],
+        )
+    };
+    let lambdas = |config: &serde_json::Value| -> Vec<(String, String)> {
+        config["LambdaFunctionConfigurations"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|c| {
+                        (
+                            c["Id"].as_str().unwrap_or_default().to_owned(),
+                            c["LambdaFunctionArn"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+
+    let mut options = options(&setup, "echo");
+    options.function.triggers = vec![Trigger::Storage {
+        bucket: "uploads".into(),
+        prefix: Some("incoming/".into()),
+        suffix: Some(".jpg".into()),
+        events: None,
+    }];
+    let first = adapter
+        .deploy_function(&options)
+        .await
+        .expect("deploy with a storage trigger");
+    assert_eq!(recorder.changing_calls(), first.plan.calls());
+    let storage = trigger_change(&first.plan, "storage uploads");
+    assert_eq!(storage.action, ChangeAction::Create);
+    assert_eq!(
+        storage.calls,
+        ["AddPermission", "PutBucketNotificationConfiguration"]
+    );
+    assert!(
+        storage
+            .details
+            .contains(&"2 other notification(s) kept".to_owned()),
+        "{:?}",
+        storage.details
+    );
+    let function_arn = first.resource_id.clone();
+    let config = read_back();
+    assert_eq!(config["QueueConfigurations"][0]["Id"], "audit-everything");
+    assert_eq!(
+        lambdas(&config),
+        [
+            (
+                "thumbnails-team".to_owned(),
+                "arn:aws:lambda:us-east-1:123456789012:function:thumbnailer".to_owned()
+            ),
+            (
+                "functory-conformance-echo-1".to_owned(),
+                format!("{function_arn}:prod")
+            )
+        ]
+    );
+    let ours = &config["LambdaFunctionConfigurations"][1];
+    assert_eq!(ours["Events"], serde_json::json!(["s3:ObjectCreated:*"]));
+    let mut rules: Vec<(String, String)> = ours["Filter"]["Key"]["FilterRules"]
+        .as_array()
+        .expect("filter rules")
+        .iter()
+        .map(|r| {
+            (
+                r["Name"].as_str().unwrap().to_ascii_lowercase(),
+                r["Value"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    rules.sort();
+    assert_eq!(
+        rules,
+        [
+            ("prefix".to_owned(), "incoming/".to_owned()),
+            ("suffix".to_owned(), ".jpg".to_owned())
+        ]
+    );
+    // S3 may invoke the stage, for this bucket and account only.
+    let policy = aws(
+        &setup,
+        &[
+            "lambda",
+            "get-policy",
+            "--function-name",
+            "echo",
+            "--qualifier",
+            "prod",
+        ],
+    );
+    let policy: serde_json::Value =
+        serde_json::from_str(policy["Policy"].as_str().expect("a policy")).expect("JSON");
+    let statement = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == "functory-s3-uploads")
+        .expect("the S3 statement");
+    assert_eq!(statement["Principal"]["Service"], "s3.amazonaws.com");
+    assert_eq!(
+        statement["Condition"]["ArnLike"]["AWS:SourceArn"],
+        "arn:aws:s3:::uploads"
+    );
+    assert_eq!(
+        statement["Condition"]["StringEquals"]["AWS:SourceAccount"],
+        "123456789012"
+    );
+    assert!(adapter.plan(&options).await.unwrap().is_no_op());
+
+    // A changed filter rewrites only the bucket's notifications.
+    options.function.triggers = vec![Trigger::Storage {
+        bucket: "uploads".into(),
+        prefix: None,
+        suffix: Some(".png".into()),
+        events: Some(vec![
+            "s3:ObjectCreated:Put".into(),
+            "s3:ObjectRemoved:*".into(),
+        ]),
+    }];
+    recorder.clear();
+    let changed = adapter.deploy_function(&options).await.expect("change");
+    assert_eq!(changed.plan.calls(), ["PutBucketNotificationConfiguration"]);
+    assert_eq!(recorder.changing_calls(), changed.plan.calls());
+    let config = read_back();
+    assert_eq!(lambdas(&config).len(), 2);
+    assert_eq!(
+        config["LambdaFunctionConfigurations"][1]["Events"],
+        serde_json::json!(["s3:ObjectCreated:Put", "s3:ObjectRemoved:*"])
+    );
+    assert_eq!(config["QueueConfigurations"][0]["Id"], "audit-everything");
+
+    // Gone from the manifest: our entry and S3's permission go; the others stay as they were.
+    options.function.triggers.clear();
+    recorder.clear();
+    let removed = adapter.deploy_function(&options).await.expect("remove");
+    let storage = trigger_change(&removed.plan, "storage uploads");
+    assert_eq!(storage.action, ChangeAction::Delete);
+    assert_eq!(
+        storage.calls,
+        ["PutBucketNotificationConfiguration", "RemovePermission"]
+    );
+    assert_eq!(recorder.changing_calls(), removed.plan.calls());
+    let config = read_back();
+    assert_eq!(
+        lambdas(&config),
+        [(
+            "thumbnails-team".to_owned(),
+            "arn:aws:lambda:us-east-1:123456789012:function:thumbnailer".to_owned()
+        )]
+    );
+    assert_eq!(
+        config["LambdaFunctionConfigurations"][0]["Filter"]["Key"]["FilterRules"][0]["Value"],
+        "photos/"
+    );
+    assert_eq!(config["QueueConfigurations"][0]["Id"], "audit-everything");
+    assert!(adapter.plan(&options).await.unwrap().is_no_op());
+
+    // A bucket deleted after its trigger left the manifest: only S3's permission is left, and
+    // it goes.
+    aws(&setup, &["s3api", "create-bucket", "--bucket", "scratch"]);
+    options.function.triggers = vec![Trigger::Storage {
+        bucket: "scratch".into(),
+        prefix: None,
+        suffix: None,
+        events: None,
+    }];
+    adapter
+        .deploy_function(&options)
+        .await
+        .expect("scratch bucket");
+    options.function.triggers.clear();
+    aws(
+        &setup,
+        &[
+            "s3api",
+            "put-bucket-notification-configuration",
+            "--bucket",
+            "scratch",
+            "--notification-configuration",
+            "{}",
+        ],
+    );
+    aws(&setup, &["s3api", "delete-bucket", "--bucket", "scratch"]);
+    let gone = adapter
+        .deploy_function(&options)
+        .await
+        .expect("bucket gone");
+    assert_eq!(
+        trigger_change(&gone.plan, "storage scratch").calls,
+        ["RemovePermission"]
+    );
+    assert!(adapter.plan(&options).await.unwrap().is_no_op());
+
+    // A bucket that does not exist is named before anything changes.
+    options.function.triggers = vec![Trigger::Storage {
+        bucket: "no-such-bucket".into(),
+        prefix: None,
+        suffix: None,
+        events: None,
+    }];
+    let error = adapter.plan(&options).await.expect_err("no bucket");
+    assert!(
+        error.to_string().contains("bucket `no-such-bucket`"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn stream_triggers_become_kinesis_mappings_and_a_new_starting_position_recreates_one() {
+    use functory_core::Trigger;
+    let setup = setup();
+    aws(
+        &setup,
+        &[
+            "kinesis",
+            "create-stream",
+            "--stream-name",
+            "clicks",
+            "--shard-count",
+            "1",
+        ],
+    );
+    let recorder = CallRecorder::new();
+    let adapter = adapter_with(&setup, vec![Interceptor::Record(recorder.clone())]).await;
+    let mappings = || {
+        let listed = aws(
+            &setup,
+            &[
+                "lambda",
+                "list-event-source-mappings",
+                "--function-name",
+                "echo:prod",
+            ],
+        );
+        listed["EventSourceMappings"]
+            .as_array()
+            .expect("mappings")
+            .iter()
+            .map(|m| {
+                (
+                    m["EventSourceArn"].as_str().unwrap_or_default().to_owned(),
+                    m["BatchSize"].as_i64().unwrap_or_default(),
+                    m["StartingPosition"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let clicks = "arn:aws:kinesis:us-east-1:123456789012:stream/clicks".to_owned();
+
+    let mut options = options(&setup, "echo");
+    options.function.triggers = vec![Trigger::Stream {
+        stream: "clicks".into(),
+        batch_size: Some(50),
+        starting_position: None,
+    }];
+    let first = adapter.deploy_function(&options).await.expect("deploy");
+    assert_eq!(recorder.changing_calls(), first.plan.calls());
+    assert_eq!(
+        trigger_change(&first.plan, "stream clicks").calls,
+        ["CreateEventSourceMapping"]
+    );
+    assert_eq!(mappings(), [(clicks.clone(), 50, "LATEST".to_owned())]);
+    // The role may read the stream's shards.
+    let policy = aws(
+        &setup,
+        &[
+            "iam",
+            "get-role-policy",
+            "--role-name",
+            "functory-conformance-echo",
+            "--policy-name",
+            "functory-permissions",
+        ],
+    );
+    assert!(
+        policy["PolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["Sid"] == "FunctoryKinesisTriggers"),
+        "{policy}"
+    );
+    assert!(adapter.plan(&options).await.unwrap().is_no_op());
+
+    options.function.triggers = vec![Trigger::Stream {
+        stream: "clicks".into(),
+        batch_size: Some(20),
+        starting_position: None,
+    }];
+    let resized = adapter.plan(&options).await.expect("plan");
+    assert_eq!(resized.calls(), ["UpdateEventSourceMapping"]);
+    adapter.deploy_function(&options).await.expect("resize");
+    assert_eq!(mappings()[0].1, 20);
+
+    options.function.triggers = vec![Trigger::Stream {
+        stream: "clicks".into(),
+        batch_size: Some(20),
+        starting_position: Some("TRIM_HORIZON".into()),
+    }];
+    recorder.clear();
+    let moved = adapter
+        .deploy_function(&options)
+        .await
+        .expect("from the start");
+    assert_eq!(
+        moved.plan.calls(),
+        ["DeleteEventSourceMapping", "CreateEventSourceMapping"]
+    );
+    assert_eq!(recorder.changing_calls(), moved.plan.calls());
+    assert_eq!(mappings(), [(clicks, 20, "TRIM_HORIZON".to_owned())]);
+
+    options.function.triggers.clear();
+    let removed = adapter.deploy_function(&options).await.expect("remove");
+    assert_eq!(
+        trigger_change(&removed.plan, "stream clicks").action,
+        ChangeAction::Delete
+    );
+    assert_eq!(mappings(), []);
+}
+
+#[tokio::test]
+async fn an_http_route_is_a_plan_error_before_anything_changes() {
+    use functory_core::Trigger;
+    let setup = setup();
+    let recorder = CallRecorder::new();
+    let adapter = adapter_with(&setup, vec![Interceptor::Record(recorder.clone())]).await;
+    let mut options = options(&setup, "echo");
+    options.function.triggers = vec![Trigger::Http {
+        method: "GET".into(),
+        path: "/echo".into(),
+    }];
+    let error = adapter.plan(&options).await.expect_err("not deployable");
+    let text = error.to_string();
+    assert!(
+        text.contains("`http` trigger GET /echo is not deployed") && text.contains("`url` trigger"),
+        "{text}"
+    );
+    assert_eq!(recorder.calls(), Vec::<String>::new());
+}
+
+/// ~`bytes` of data that deflate cannot shrink (xorshift), so the zip stays over the limit.
+fn incompressible(path: &std::path::Path, bytes: usize) {
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut data = Vec::with_capacity(bytes);
+    while data.len() < bytes {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        data.extend_from_slice(&seed.to_le_bytes());
+    }
+    std::fs::write(path, data).expect("a large file");
+}
+
+#[tokio::test]
+async fn a_package_over_50_mb_goes_through_the_code_bucket() {
+    let setup = setup();
+    incompressible(&setup.fixture.root.join("node/model.bin"), 51 * 1024 * 1024);
+
+    // Without a code bucket the plan says what to set.
+    let adapter = adapter_with(&setup, vec![]).await;
+    let error = adapter
+        .plan(&options(&setup, "echo"))
+        .await
+        .expect_err("too big to send directly");
+    assert!(
+        error
+            .to_string()
+            .contains("set `code_bucket = \"BUCKET\"` in [targets.prod]"),
+        "{error}"
+    );
+
+    aws(
+        &setup,
+        &["s3api", "create-bucket", "--bucket", "functory-code"],
+    );
+    let recorder = CallRecorder::new();
+    let session = session(&setup).await;
+    let adapter = AwsAdapter::builder(&session)
+        .settings(AwsSettings {
+            cache_dir: Some(setup.cache.path().to_owned()),
+            code_bucket: Some("functory-code".into()),
+            ..AwsSettings::fast()
+        })
+        .interceptor(recorder.clone())
+        .build();
+    let first = adapter
+        .deploy_function(&options(&setup, "echo"))
+        .await
+        .expect("deploy through S3");
+    assert_eq!(
+        first.plan.calls(),
+        [
+            "CreateRole",
+            "PutRolePolicy",
+            "PutObject",
+            "CreateFunction",
+            "PublishVersion",
+            "CreateAlias"
+        ]
+    );
+    assert_eq!(recorder.changing_calls(), first.plan.calls());
+    assert!(first.plan.package_bytes > 50 * 1024 * 1024);
+    // The object is content-addressed, and Lambda took its code from it.
+    let listed = aws(
+        &setup,
+        &[
+            "s3api",
+            "list-objects-v2",
+            "--bucket",
+            "functory-code",
+            "--prefix",
+            "functory/conformance/echo/",
+        ],
+    );
+    let key = listed["Contents"][0]["Key"].as_str().expect("the package");
+    let digest = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        &first.code_sha256,
+    )
+    .expect("base64");
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(key, format!("functory/conformance/echo/{hex}.zip"));
+    assert_eq!(
+        listed["Contents"][0]["Size"].as_u64(),
+        Some(first.plan.package_bytes)
+    );
+    let function = aws(
+        &setup,
+        &["lambda", "get-function", "--function-name", "echo"],
+    );
+    assert_eq!(
+        function["Configuration"]["CodeSha256"],
+        first.code_sha256.as_str()
+    );
+
+    // Unchanged: nothing goes up again.
+    recorder.clear();
+    let again = adapter
+        .deploy_function(&options(&setup, "echo"))
+        .await
+        .expect("no change");
+    assert!(!again.uploaded);
+    assert_eq!(recorder.changing_calls(), Vec::<String>::new());
+
+    // Changed: a new object, then the code update from it.
+    std::fs::write(
+        setup.fixture.root.join("node/echo.js"),
+        "exports.handler = async (event) => ({ big: true, event });\n",
+    )
+    .expect("edit");
+    recorder.clear();
+    let changed = adapter
+        .deploy_function(&options(&setup, "echo"))
+        .await
+        .expect("update through S3");
+    assert_eq!(
+        changed.plan.calls(),
+        [
+            "PutObject",
+            "UpdateFunctionCode",
+            "TagResource",
+            "PublishVersion",
+            "UpdateAlias"
+        ]
+    );
+    assert_eq!(recorder.changing_calls(), changed.plan.calls());
+    let function = aws(
+        &setup,
+        &["lambda", "get-function", "--function-name", "echo"],
+    );
+    assert_eq!(
+        function["Configuration"]["CodeSha256"],
+        changed.code_sha256.as_str()
+    );
+}
+
+#[tokio::test]
+async fn live_tail_reads_the_log_group_through_start_live_tail_on_moto() {
+    let setup = setup();
+    let adapter = adapter_with(&setup, vec![]).await;
+    adapter
+        .deploy_function(&options(&setup, "echo"))
+        .await
+        .expect("deploy");
+    // Before any line: the group does not exist, and the error says what to do.
+    let none = adapter.live_tail(TailOptions::new("echo")).await;
+    assert!(
+        none.as_ref().is_err_and(|e| e
+            .to_string()
+            .contains("invoke it, then start the live tail")),
+        "{:?}",
+        none.err()
+    );
+    let session = session(&setup).await;
+    let logs = aws_sdk_cloudwatchlogs::Client::new(session.sdk_config());
+    let group = "/aws/lambda/echo";
+    let stream_name = "2026/12/02/[1]live";
+    logs.create_log_group()
+        .log_group_name(group)
+        .send()
+        .await
+        .expect("group");
+    logs.create_log_stream()
+        .log_group_name(group)
+        .log_stream_name(stream_name)
+        .send()
+        .await
+        .expect("stream");
+    let id = "5d1c3a7e-6c1b-4f0e-9a3b-1f2e3d4c5b6a";
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let mut request = logs
+        .put_log_events()
+        .log_group_name(group)
+        .log_stream_name(stream_name);
+    for (t, message) in [
+        (now - 30, format!("START RequestId: {id} Version: 1\n")),
+        (now - 20, "a bare print\n".to_owned()),
+        (
+            now - 10,
+            format!("2026-12-02T10:00:00.000Z\t{id}\tERROR\tboom\n"),
+        ),
+    ] {
+        request = request.log_events(
+            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                .timestamp(t)
+                .message(message)
+                .build()
+                .expect("an event"),
+        );
+    }
+    request.send().await.expect("put events");
+
+    // moto answers StartLiveTail with one session update holding the group's events, then
+    // ends the session; the request reached it only because the `stream-` prefix came off.
+    let mut tail = adapter
+        .live_tail(TailOptions::new("echo"))
+        .await
+        .expect("a live tail session");
+    let mut events = Vec::new();
+    while let Some(event) = tail.next().await {
+        events.push(event.expect("an event"));
+    }
+    assert_eq!(events.len(), 3, "{events:#?}");
+    assert!(events.iter().all(|e| e.request_id.as_deref() == Some(id)));
+    assert_eq!(events[1].message, "a bare print");
+    assert_eq!(events[2].level, Some(functory_adapter::LogLevel::Error));
 }

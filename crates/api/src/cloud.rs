@@ -1,6 +1,7 @@
 //! Cloud targets as use cases: sign in for a target of the manifest, plan a deploy, deploy
-//! (checkpoint first, a deploy record per function after), invoke, tail logs, list versions
-//! and roll back, list the functions of the account.
+//! (checkpoint first, a deploy record per function after), invoke, tail logs (polled, or a
+//! billed live tail on request), list versions and roll back, list the functions of the
+//! account; importing one of them is [`crate::cloud_import`].
 //!
 //! The app and the CLI call these with the same arguments; neither talks to an adapter
 //! directly. AWS, Azure and Google targets all go through one [`CloudAdapter`].
@@ -13,7 +14,7 @@ use functory_adapter::{
     CloudAdapter, DeployOptions, DeployPlan, InvocationType, InvokeOptions, ListOptions, LogLevel,
     ProgressSink, TailOptions, VersionInfo,
 };
-use functory_aws::{AwsAdapter, AwsSignIn};
+use functory_aws::{AwsAdapter, AwsSettings, AwsSignIn};
 use functory_azure::AzureAdapter;
 use functory_core::{AdapterKind, Function, Manifest, Target};
 use functory_gcp::{GcpAdapter, GoogleCredentials};
@@ -23,7 +24,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::accounts::Accounts;
-use crate::local::{InvocationResult, LogLine, LogQuery, find_function, unknown_target};
+use crate::local::{InvocationResult, LogBatch, LogLine, LogQuery, find_function, unknown_target};
 use crate::{ApiError, ErrorCode, Project};
 
 /// One change of a deploy plan, for the Deploy view and `functory deploy --plan`.
@@ -217,7 +218,7 @@ fn manifest_of(root: &Path) -> Result<Manifest, ApiError> {
     }
 }
 
-fn find_target(manifest: &Manifest, name: &str) -> Result<Target, ApiError> {
+pub(crate) fn find_target(manifest: &Manifest, name: &str) -> Result<Target, ApiError> {
     manifest
         .targets
         .iter()
@@ -373,9 +374,12 @@ fn connect_gcp(target: &Target, accounts: &Accounts) -> Result<GcpAdapter, ApiEr
     Ok(builder.build()?)
 }
 
-/// The AWS adapter for `target`: its profile or its keychain account, its region, and the
-/// endpoint override of `accounts`.
-async fn connect_aws(target: &Target, accounts: &Accounts) -> Result<AwsAdapter, ApiError> {
+/// The AWS adapter for `target`: its profile or its keychain account, its region, its code
+/// bucket, and the endpoint override of `accounts`.
+pub(crate) async fn connect_aws(
+    target: &Target,
+    accounts: &Accounts,
+) -> Result<AwsAdapter, ApiError> {
     let mut sign_in = match (&target.profile, &target.account) {
         (Some(profile), _) => AwsSignIn::profile(profile),
         (None, Some(account)) => AwsSignIn::keychain(&accounts.load(account)?)?,
@@ -407,7 +411,12 @@ async fn connect_aws(target: &Target, accounts: &Accounts) -> Result<AwsAdapter,
             ),
         ));
     }
-    Ok(AwsAdapter::new(&session))
+    Ok(AwsAdapter::builder(&session)
+        .settings(AwsSettings {
+            code_bucket: target.code_bucket.clone(),
+            ..AwsSettings::default()
+        })
+        .build())
 }
 
 impl CloudTarget {
@@ -753,4 +762,83 @@ pub fn is_cloud_target(root: &Path, target: &str) -> bool {
         .ok()
         .and_then(|m| m.targets.into_iter().find(|t| t.name == target))
         .is_some_and(|t| t.adapter != AdapterKind::Local)
+}
+
+/// Lines of a cloud target's logs for one function, as they arrive.
+pub type CloudLogLines = Pin<Box<dyn Stream<Item = Result<LogLine, ApiError>> + Send>>;
+
+/// A function's log lines from a live tail session (AWS CloudWatch Logs StartLiveTail):
+/// lines within about a second, where [`CloudTarget::logs`] polls every few seconds — and
+/// billed by the minute by AWS, which is why it is only started on request (`--live`, the
+/// Deploy view's "Live (billed)" toggle). Only new lines come; `last` and `follow` do not apply.
+pub async fn live_logs(
+    root: &Path,
+    target: &str,
+    function: &str,
+    query: &LogQuery,
+    accounts: &Accounts,
+) -> Result<CloudLogLines, ApiError> {
+    let manifest = manifest_of(root)?;
+    let target = find_target(&manifest, target)?;
+    find_function(&manifest, function)?;
+    if target.adapter != AdapterKind::Aws {
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            format!(
+                "target `{}` deploys to {}: live tails are an AWS CloudWatch Logs feature; follow the logs without --live",
+                target.name, target.adapter
+            ),
+        ));
+    }
+    let adapter = connect_aws(&target, accounts).await?;
+    let stream = adapter
+        .live_tail(TailOptions {
+            filter: crate::local::log_filter(query)?,
+            ..TailOptions::new(function)
+        })
+        .await?;
+    Ok(Box::pin(stream.map(|event| {
+        event.map_err(ApiError::from).map(|e| LogLine {
+            timestamp_ms: e.timestamp_ms,
+            function: e.function,
+            request_id: e.request_id,
+            level: e.level.map(level_name),
+            message: e.message,
+        })
+    })))
+}
+
+/// Sends `lines` to `sink` in batches gathered for `window` (as the local log tail does); the
+/// first error ends the subscription and travels in its last batch.
+pub async fn forward_cloud_logs(
+    lines: CloudLogLines,
+    window: std::time::Duration,
+    max_lines: usize,
+    mut sink: impl FnMut(LogBatch) -> bool + Send,
+) {
+    let failure: Arc<std::sync::Mutex<Option<ApiError>>> = Arc::default();
+    let seen = failure.clone();
+    let until_error = lines
+        .take_while(move |line| {
+            let keep = match line {
+                Ok(_) => true,
+                Err(error) => {
+                    if let Ok(mut slot) = seen.lock() {
+                        *slot = Some(error.clone());
+                    }
+                    false
+                }
+            };
+            futures_util::future::ready(keep)
+        })
+        .filter_map(|line| futures_util::future::ready(line.ok()));
+    crate::local::forward_in_batches(Box::pin(until_error), window, max_lines, |batch| {
+        let error = if batch.ended {
+            failure.lock().ok().and_then(|mut slot| slot.take())
+        } else {
+            None
+        };
+        sink(LogBatch { error, ..batch })
+    })
+    .await;
 }

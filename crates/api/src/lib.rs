@@ -14,6 +14,7 @@ pub mod account_test;
 pub mod accounts;
 pub mod analyze;
 pub mod cloud;
+pub mod cloud_import;
 mod error;
 mod files;
 pub mod history;

@@ -11,7 +11,6 @@ use std::time::Duration;
 use functory_analyze::FileAnalysis;
 use functory_core::template::FunctionTemplate;
 use functory_core::{ManifestEdit, Permission};
-use futures_util::StreamExt;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -24,6 +23,7 @@ use crate::analyze::{
     self, AccessDeniedHelp, FunctionAnalysis, PermissionsPreview, ProjectAnalysis,
 };
 use crate::cloud;
+use crate::cloud_import;
 use crate::error::{ApiError, ErrorCode};
 use crate::files::FileContent;
 use crate::lint::{self, LintFixPreview, LintReport, LintRuleDoc};
@@ -686,59 +686,77 @@ impl Session {
         self.cloud_target(target).await?.log_source(function).await
     }
 
-    /// As [`Session::subscribe_logs`], for one function's logs on a cloud target (polled from the
-    /// provider). A read the cloud refuses part-way ends the subscription with that error on its
-    /// last batch.
+    /// As [`Session::subscribe_logs`], for one function's logs on a cloud target: polled from
+    /// the provider (`query.follow` keeps polling), or with `live` an AWS live tail session
+    /// (billed by AWS, so only on request). A read the cloud refuses part-way ends the
+    /// subscription with that error on its last batch. Same ids, same `unsubscribe_logs`.
     pub async fn subscribe_target_logs(
         &self,
         target: &str,
+        live: bool,
         query: LogQuery,
-        mut sink: impl FnMut(LogBatch) -> bool + Send + 'static,
+        sink: impl FnMut(LogBatch) -> bool + Send + 'static,
     ) -> Result<u32, ApiError> {
-        tracing::debug!(target, ?query, "subscribe_target_logs");
+        tracing::debug!(target, live, ?query, "subscribe_target_logs");
         let Some(function) = query.function.clone() else {
             return Err(ApiError::new(
                 ErrorCode::InvalidInput,
                 "choose a function: a cloud target's logs are read one function at a time",
             ));
         };
-        let lines = self
-            .cloud_target(target)
-            .await?
-            .logs(&function, &query)
-            .await?;
-        let failure = Arc::new(Mutex::new(None::<ApiError>));
-        let seen = failure.clone();
-        let lines: local::LogLines = Box::pin(
-            lines
-                .take_while(move |line| {
-                    let go_on = match line {
-                        Ok(_) => true,
-                        Err(error) => {
-                            *lock(&seen) = Some(error.clone());
-                            false
-                        }
-                    };
-                    std::future::ready(go_on)
-                })
-                .filter_map(|line| std::future::ready(line.ok())),
-        );
+        let lines = if live {
+            let root = self.current()?.root().to_owned();
+            cloud::live_logs(&root, target, &function, &query, &self.accounts).await?
+        } else {
+            self.cloud_target(target)
+                .await?
+                .logs(&function, &query)
+                .await?
+        };
         let id = self.next_subscription.fetch_add(1, Ordering::Relaxed);
-        let task = tokio::spawn(local::forward_in_batches(
+        let task = tokio::spawn(cloud::forward_cloud_logs(
             lines,
             LOG_BATCH_WINDOW,
             LOG_BATCH_MAX_LINES,
-            move |mut batch| {
-                if batch.ended {
-                    batch.error = lock(&failure).take();
-                }
-                sink(batch)
-            },
+            sink,
         ));
         let mut subscriptions = lock(&self.log_subscriptions);
         subscriptions.retain(|_, task| !task.is_finished());
         subscriptions.insert(id, task);
         Ok(id)
+    }
+
+    /// The functions of `target`'s account and region ("Import from AWS").
+    pub async fn remote_functions(
+        &self,
+        target: &str,
+    ) -> Result<Vec<cloud::RemoteFunction>, ApiError> {
+        let root = self.current()?.root().to_owned();
+        cloud_import::remote_functions(&root, target, &self.accounts).await
+    }
+
+    /// Imports `function` of `target`'s account into the open project: its code into a folder
+    /// of its own, its configuration, triggers and permissions into functory.toml.
+    pub async fn import_cloud_function(
+        &self,
+        target: &str,
+        function: &str,
+        overwrite: bool,
+    ) -> Result<cloud_import::CloudImport, ApiError> {
+        tracing::debug!(target, function, overwrite, "import_cloud_function");
+        let project = self.current()?;
+        let report = cloud_import::import_function(
+            project.root(),
+            target,
+            function,
+            cloud_import::ImportOptions { overwrite },
+            &self.accounts,
+        )
+        .await?;
+        Ok(cloud_import::CloudImport {
+            report,
+            project: project.view()?,
+        })
     }
 
     /// Applies a finding's fix (atomic write). Unsafe fixes need `confirm`.

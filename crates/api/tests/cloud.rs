@@ -338,3 +338,301 @@ async fn deploy_checkpoints_records_redeploys_invokes_and_rolls_back() {
     assert!(!report_json.contains(&canary));
     assert_eq!(files_containing(root, &canary), Vec::<String>::new());
 }
+
+const DEPLOYED: &str = r#"[project]
+name = "shop"
+
+[targets.prod]
+adapter = "aws"
+region = "us-east-1"
+account = "ci"
+
+[functions.orders]
+runtime = "nodejs20.x"
+handler = "index.handler"
+code_dir = "orders"
+memory_mb = 256
+timeout_s = 20
+environment = { TABLE = "orders", API_TOKEN = "9f8a7Bc6D5e4F3a2" }
+
+[[functions.orders.triggers]]
+kind = "url"
+auth = "none"
+cors = { allow_origins = ["https://shop.example"], allow_methods = ["GET", "POST"], max_age = 600 }
+
+[[functions.orders.triggers]]
+kind = "queue"
+queue = "orders"
+batch_size = 5
+
+[[functions.orders.triggers]]
+kind = "stream"
+stream = "clicks"
+batch_size = 50
+starting_position = "TRIM_HORIZON"
+
+[[functions.orders.triggers]]
+kind = "storage"
+bucket = "uploads"
+prefix = "incoming/"
+suffix = ".json"
+
+[[functions.orders.triggers]]
+kind = "schedule"
+expression = "cron(0 18 ? * MON-FRI *)"
+timezone = "Europe/Paris"
+
+[[functions.orders.permissions]]
+actions = ["dynamodb:PutItem", "dynamodb:GetItem"]
+resources = ["arn:aws:dynamodb:us-east-1:123456789012:table/orders"]
+
+[[functions.orders.permissions]]
+effect = "Deny"
+actions = ["s3:DeleteObject"]
+resources = ["*"]
+"#;
+
+/// A project that only names the target: where the function is imported.
+const EMPTY: &str = r#"# Imported from AWS; comments like this one stay.
+[project]
+name = "shop"
+
+[targets.prod]
+adapter = "aws"
+region = "us-east-1"
+account = "ci"   # the keychain account
+"#;
+
+fn parse(root: &Path) -> functory_api::core::Manifest {
+    functory_api::Project::open(root)
+        .expect("a project")
+        .parse()
+        .expect("a manifest")
+        .manifest
+        .expect("a manifest that parses")
+}
+
+#[tokio::test]
+async fn a_deployed_function_imports_back_into_an_empty_project_as_it_was_deployed() {
+    // AWS managed policies exist in moto only when it loads them at start.
+    let moto = MotoServer::start_with_env(&[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")])
+        .unwrap_or_else(|e| panic!("{e}"));
+    moto.lambda_without_docker()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let accounts = Accounts::in_namespace(Namespace::custom(format!(
+        "functory-api-import-test-{}",
+        std::process::id()
+    )))
+    .with_sign_in_endpoints(SignInEndpoints {
+        aws_endpoint_url: Some(moto.endpoint_url()),
+        azure_authority_host: None,
+        ..SignInEndpoints::default()
+    });
+    accounts
+        .add(AccountInput::AwsAccessKey {
+            name: "ci".into(),
+            access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+            secret_access_key: "CANARYimportK7MDENGbPxRfiCYEXAMPLE".into(),
+            session_token: None,
+            role_arn: None,
+            external_id: None,
+            region: None,
+        })
+        .expect("the keychain stores the account");
+    let aws = venv_dir().join("bin/aws");
+    let cli = |args: &[&str]| -> serde_json::Value {
+        let output = Command::new(&aws)
+            .args(args)
+            .args([
+                "--endpoint-url",
+                &moto.endpoint_url(),
+                "--region",
+                "us-east-1",
+                "--output",
+                "json",
+            ])
+            .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+            .env("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap_or_else(|e| panic!("{} does not run ({e})", aws.display()));
+        assert!(
+            output.status.success(),
+            "aws {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null)
+    };
+    cli(&["sqs", "create-queue", "--queue-name", "orders"]);
+    cli(&[
+        "kinesis",
+        "create-stream",
+        "--stream-name",
+        "clicks",
+        "--shard-count",
+        "1",
+    ]);
+    cli(&["s3api", "create-bucket", "--bucket", "uploads"]);
+
+    // Deploy the function with every kind of trigger AWS can discover, and permissions.
+    let deployed = tempfile::tempdir().expect("a project folder");
+    let from = deployed.path();
+    std::fs::create_dir_all(from.join("orders")).expect("folder");
+    std::fs::write(from.join("functory.toml"), DEPLOYED).expect("manifest");
+    std::fs::write(
+        from.join("orders/index.js"),
+        "exports.handler = async (event) => ({ ok: true, event });\n",
+    )
+    .expect("handler");
+    git(from, &["init", "-q"]);
+    git(from, &["config", "user.name", "CI"]);
+    git(from, &["config", "user.email", "ci@example.com"]);
+    let target = cloud::connect(from, "prod", &accounts)
+        .await
+        .expect("signed in");
+    let report = target.deploy(&[], |_| {}).await.expect("deploy");
+    assert_eq!(report.failed, None, "{report:?}");
+    // The role also has a customer managed policy and an AWS managed one, attached by hand.
+    let document = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:us-east-1:123456789012:receipts"}
+    ]});
+    let created = cli(&[
+        "iam",
+        "create-policy",
+        "--policy-name",
+        "orders-receipts",
+        "--policy-document",
+        &document.to_string(),
+    ]);
+    let policy_arn = created["Policy"]["Arn"].as_str().expect("a policy ARN");
+    for arn in [
+        policy_arn,
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    ] {
+        cli(&[
+            "iam",
+            "attach-role-policy",
+            "--role-name",
+            "functory-shop-orders",
+            "--policy-arn",
+            arn,
+        ]);
+    }
+
+    // Import it into a project that has only the target.
+    let empty = tempfile::tempdir().expect("another project folder");
+    let into = empty.path();
+    std::fs::write(into.join("functory.toml"), EMPTY).expect("manifest");
+    let remote = functory_api::cloud_import::remote_functions(into, "prod", &accounts)
+        .await
+        .expect("the account's functions");
+    assert_eq!(
+        remote.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+        ["orders"]
+    );
+    let imported = functory_api::cloud_import::import_function(
+        into,
+        "prod",
+        "orders",
+        functory_api::cloud_import::ImportOptions::default(),
+        &accounts,
+    )
+    .await
+    .expect("imported");
+    let lines = imported.lines().join("\n");
+
+    // What was deployed, less the secret (left out with a note), plus the managed policy's
+    // statement; moto's Code.Location is on amazonaws.com, outside its endpoint, so the code
+    // is listed as not downloaded (the download itself is proven in functory-aws's mock tests).
+    let mut expected = parse(from).functions.remove(0);
+    expected.environment.retain(|e| e.key != "API_TOKEN");
+    expected.permissions.push(functory_api::core::Permission {
+        effect: functory_api::core::PermissionEffect::Allow,
+        actions: vec!["sqs:SendMessage".into()],
+        resources: vec!["arn:aws:sqs:us-east-1:123456789012:receipts".into()],
+    });
+    expected.handler_file = None;
+    let mut got = parse(into).functions.remove(0);
+    got.handler_file = None;
+    assert_eq!(got, expected, "{lines}");
+    let text = std::fs::read_to_string(into.join("functory.toml")).expect("manifest");
+    assert!(
+        text.starts_with("# Imported from AWS; comments like this one stay.\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("account = \"ci\"   # the keychain account"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("9f8a7Bc6D5e4F3a2"),
+        "the secret was written:\n{text}"
+    );
+    assert!(
+        !lines.contains("9f8a7Bc6D5e4F3a2"),
+        "the secret was reported:\n{lines}"
+    );
+    for expected_line in [
+        "not imported: environment API_TOKEN: left out: it is named like a secret",
+        "imported: environment TABLE: variable",
+        "not imported: code: not downloaded: the code is stored at awslambda-us-east-1-tasks.s3.us-east-1.amazonaws.com, outside the endpoint",
+        "imported: trigger schedule cron(0 18 ? * MON-FRI *): EventBridge Scheduler schedule functory-shop-orders-1",
+        "imported: trigger storage uploads: notification functory-shop-orders-1 of bucket uploads",
+        "imported: trigger url: public function URL (auth NONE)",
+        "not imported: policy AWSLambdaBasicExecutionRole: arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole is managed by AWS",
+        "not imported: inline policy functory-permissions statement FunctoryLogs: Functory's own statement",
+        "imported: managed policy orders-receipts statement 1: permission sqs:SendMessage",
+    ] {
+        assert!(
+            lines.contains(expected_line),
+            "missing `{expected_line}` in:\n{lines}"
+        );
+    }
+
+    // With the code in place, the imported project plans against AWS as a no-op but for the
+    // secret it left out and the managed policy's statement, which it now grants inline.
+    std::fs::create_dir_all(into.join("orders")).expect("folder");
+    std::fs::copy(from.join("orders/index.js"), into.join("orders/index.js")).expect("code");
+    let again = cloud::connect(into, "prod", &accounts)
+        .await
+        .expect("signed in");
+    let plans = again.plan(&[]).await.expect("plan");
+    let effective: Vec<(String, Vec<String>)> = plans[0]
+        .changes
+        .iter()
+        .filter(|c| c.action != "noOp")
+        .map(|c| (c.kind.clone(), c.details.clone()))
+        .collect();
+    assert_eq!(
+        effective,
+        [
+            (
+                "permission".to_owned(),
+                vec!["the permissions differ from functory.toml".to_owned()]
+            ),
+            (
+                "configuration".to_owned(),
+                vec!["environment -API_TOKEN".to_owned()]
+            ),
+            ("version".to_owned(), vec![]),
+            (
+                "alias".to_owned(),
+                vec!["version 1 → the new version".to_owned()]
+            )
+        ],
+        "{plans:#?}"
+    );
+
+    // Importing it again refuses: the project has it.
+    let twice = functory_api::cloud_import::import_function(
+        into,
+        "prod",
+        "orders",
+        functory_api::cloud_import::ImportOptions::default(),
+        &accounts,
+    )
+    .await
+    .expect_err("already there");
+    assert_eq!(twice.code, ErrorCode::AlreadyExists);
+    let _ = accounts.remove("ci");
+}

@@ -427,31 +427,60 @@ pub fn invoke(
     })
 }
 
-/// `functory logs FN --target CLOUD`: lines grouped by request, oldest first.
-pub fn logs(dir: PathBuf, target: &str, function: &str, query: LogQuery) -> ExitCode {
+/// `functory logs FN --target CLOUD`: lines grouped by request, oldest first; with `--live`,
+/// a live tail session instead of polling.
+pub fn logs(dir: PathBuf, target: &str, function: &str, query: LogQuery, live: bool) -> ExitCode {
+    if live {
+        let runtime = match runtime() {
+            Ok(runtime) => runtime,
+            Err(code) => return code,
+        };
+        return runtime.block_on(async move {
+            let lines =
+                match cloud::live_logs(&dir, target, function, &query, &Accounts::keychain()).await
+                {
+                    Ok(lines) => lines,
+                    Err(error) => return fail(error),
+                };
+            eprintln!(
+                "functory: live tail of `{function}` on {target} (billed by AWS per minute; Ctrl+C ends it)"
+            );
+            print_all(lines, true).await
+        });
+    }
     with_target(&dir, target, move |cloud| async move {
-        let mut lines = match cloud.logs(function, &query).await {
+        let lines = match cloud.logs(function, &query).await {
             Ok(lines) => lines,
             Err(error) => return fail(error),
         };
-        let mut current: Option<String> = None;
-        let printing = async {
-            while let Some(line) = lines.next().await {
-                match line {
-                    Ok(line) => print_grouped(&line, &mut current),
-                    Err(error) => return Err(error),
-                }
-            }
-            Ok(())
-        };
-        tokio::select! {
-            result = printing => match result {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(error) => fail(error),
-            },
-            () = interrupted() => ExitCode::SUCCESS,
-        }
+        print_all(lines, false).await
     })
+}
+
+/// Prints lines grouped by request until they end or Ctrl+C.
+async fn print_all(mut lines: cloud::CloudLogLines, live: bool) -> ExitCode {
+    let mut current: Option<String> = None;
+    let printing = async {
+        while let Some(line) = lines.next().await {
+            match line {
+                Ok(line) => print_grouped(&line, &mut current),
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(())
+    };
+    tokio::select! {
+        result = printing => match result {
+            Ok(()) => {
+                if live {
+                    eprintln!("functory: the live tail session ended");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(error) => fail(error),
+        },
+        () = interrupted() => ExitCode::SUCCESS,
+    }
 }
 
 /// A blank line and the request id when the invocation changes.

@@ -1,11 +1,15 @@
 //! `functory import sam|serverless FILE`: another tool's project description into a
 //! functory.toml next to it. The code stays where it is and the source file is only read.
-//! One subcommand per source, so more sources (`import aws`) slot in beside these.
+//! `functory import aws FN --target NAME`: a function deployed in the target's AWS account,
+//! with its code, into the project (through `functory_api::cloud_import`, like the app's
+//! "Import from AWS"). One subcommand per source.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
+use functory_api::accounts::Accounts;
+use functory_api::cloud_import::{ImportOptions, import_function};
 use functory_formats::{ImportError, Imported, import_sam, import_serverless, write_manifest};
 
 #[derive(Debug, Args)]
@@ -20,6 +24,25 @@ pub enum ImportSource {
     Sam(SourceFile),
     /// Import a Serverless Framework serverless.yml into functory.toml beside it.
     Serverless(SourceFile),
+    /// Import a Lambda function of a target's AWS account into the project: its code into
+    /// FUNCTION/, its settings, triggers and permissions into functory.toml.
+    Aws(AwsFunction),
+}
+
+#[derive(Debug, Args)]
+pub struct AwsFunction {
+    /// The function's name in AWS (it becomes the function's name in functory.toml).
+    pub function: String,
+    /// The AWS target of functory.toml whose account and region hold it.
+    #[arg(long)]
+    pub target: String,
+    /// The project folder (default: the current folder).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Replace files in the function's folder that differ from the deployed code (otherwise
+    /// they are kept and listed).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -38,6 +61,7 @@ pub fn run(args: ImportArgs) -> ExitCode {
     let (source, importer): (SourceFile, Importer) = match args.source {
         ImportSource::Sam(source) => (source, import_sam),
         ImportSource::Serverless(source) => (source, import_serverless),
+        ImportSource::Aws(function) => return import_aws(function),
     };
     let shown = source.file.display().to_string();
     let text = match std::fs::read_to_string(&source.file) {
@@ -88,4 +112,48 @@ fn project_dir(file: &Path) -> PathBuf {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
     }
+}
+
+/// `functory import aws FN --target NAME`.
+fn import_aws(args: AwsFunction) -> ExitCode {
+    let dir = crate::runtime_commands::project_dir(args.dir);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("functory: error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let imported = runtime.block_on(import_function(
+        &dir,
+        &args.target,
+        &args.function,
+        ImportOptions {
+            overwrite: args.force,
+        },
+        &Accounts::keychain(),
+    ));
+    let report = match imported {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("functory: error: {error}; nothing was written");
+            return ExitCode::FAILURE;
+        }
+    };
+    for line in report.lines() {
+        println!("{line}");
+    }
+    let not_imported = report.not_imported.len();
+    println!(
+        "added function {} to {} (code in {}/; {} item{} imported, {not_imported} not, listed above)",
+        report.function,
+        dir.join(functory_api::core::MANIFEST_FILE_NAME).display(),
+        report.code_dir,
+        report.imported.len(),
+        crate::plural(report.imported.len()),
+    );
+    ExitCode::SUCCESS
 }

@@ -78,7 +78,8 @@ enum Command {
     Logs(runtime_commands::LogsArgs),
     /// Lint IAM policies, templates and functory.toml for security problems.
     Lint(lint_command::LintArgs),
-    /// Import another tool's project (AWS SAM, Serverless Framework) into functory.toml.
+    /// Import another tool's project (AWS SAM, Serverless Framework) into functory.toml, or a
+    /// function deployed in an AWS account into the project.
     Import(import_command::ImportArgs),
     /// Export the project in another tool's format (AWS SAM).
     Export(export_command::ExportArgs),

@@ -77,6 +77,10 @@ pub struct LogsArgs {
     /// The target whose log to read, from functory.toml (a cloud target reads the cloud's log).
     #[arg(long, default_value = "local")]
     target: String,
+    /// On an AWS target, follow with a CloudWatch Logs live tail session (lines within a
+    /// second; billed by AWS per minute) instead of polling.
+    #[arg(long, requires = "follow")]
+    live: bool,
     /// The project folder (default: the current folder).
     #[arg(long)]
     dir: Option<PathBuf>,
@@ -326,7 +330,13 @@ pub fn logs(args: LogsArgs) -> ExitCode {
         last: args.last.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
     };
     if functory_api::cloud::is_cloud_target(&dir, &args.target) {
-        return crate::cloud_commands::logs(dir, &args.target, &args.function, query);
+        return crate::cloud_commands::logs(dir, &args.target, &args.function, query, args.live);
+    }
+    if args.live {
+        return fail(format!(
+            "--live follows a cloud target's log; `{}` is the local runtime, whose lines arrive at once without it",
+            args.target
+        ));
     }
     let runtime = match tokio_runtime() {
         Ok(runtime) => runtime,

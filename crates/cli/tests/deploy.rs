@@ -223,3 +223,174 @@ fn bad_input_is_named() {
     assert!(stderr.contains("AWS profile `nobody`"), "{stderr}");
     assert!(!stderr.contains("Debug"), "{stderr}");
 }
+
+impl Env {
+    /// The `aws` CLI of the moto venv, at this test's moto, with the profile's keys.
+    fn aws(&self, args: &[&str]) {
+        let binary = functory_api::aws::moto::venv_dir().join("bin/aws");
+        let output = Command::new(&binary)
+            .args(args)
+            .args([
+                "--endpoint-url",
+                &self.moto.endpoint_url(),
+                "--region",
+                "eu-west-1",
+            ])
+            .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+            .env("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap_or_else(|e| panic!("{} does not run ({e})", binary.display()));
+        assert!(
+            output.status.success(),
+            "aws {args:?}: {}",
+            text(&output.stderr)
+        );
+    }
+}
+
+#[test]
+fn import_aws_brings_a_deployed_function_into_another_project() {
+    let env = Env::new();
+    let manifest = MANIFEST.replace(
+        "handler = \"orders.handler\"\n",
+        "handler = \"orders.handler\"\nmemory_mb = 512\nenvironment = { TABLE = \"orders\" }\n\n[[functions.orders.triggers]]\nkind = \"schedule\"\nexpression = \"rate(1 hour)\"\n",
+    );
+    std::fs::write(env.root().join("functory.toml"), manifest).expect("manifest");
+    ok(&env.run(&["deploy", "--target", "prod", "--yes"], ""));
+
+    let other = tempfile::tempdir().expect("another project");
+    std::fs::write(
+        other.path().join("functory.toml"),
+        "[project]\nname = \"shop\"\n\n# Where the function comes from.\n[targets.prod]\nadapter = \"aws\"\nregion = \"eu-west-1\"\nprofile = \"shop-ci\"\n",
+    )
+    .expect("manifest");
+    let dir = other.path().to_str().expect("UTF-8 path");
+    let out = ok(&env.run(
+        &["import", "aws", "orders", "--target", "prod", "--dir", dir],
+        "",
+    ));
+    assert!(
+        out.contains("imported: configuration: python3.12 orders.handler, 512 MB, 3 s"),
+        "{out}"
+    );
+    assert!(
+        out.contains("imported: environment TABLE: variable"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "imported: trigger schedule rate(1 hour): EventBridge Scheduler schedule functory-shop-orders-1"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("not imported: code: not downloaded:"), "{out}");
+    assert!(out.contains("added function orders to"), "{out}");
+    let written = std::fs::read_to_string(other.path().join("functory.toml")).expect("manifest");
+    assert!(
+        written.contains("# Where the function comes from."),
+        "{written}"
+    );
+    assert!(
+        written.contains("[functions.orders]\nruntime = \"python3.12\"\nhandler = \"orders.handler\"\ncode_dir = \"orders\"\nmemory_mb = 512\ntimeout_s = 3\n"),
+        "{written}"
+    );
+    assert!(
+        written.contains("kind = \"schedule\"\nexpression = \"rate(1 hour)\""),
+        "{written}"
+    );
+
+    // Once is enough: the second import names what is in the way, and writes nothing.
+    let again = env.run(
+        &["import", "aws", "orders", "--target", "prod", "--dir", dir],
+        "",
+    );
+    assert!(!again.status.success());
+    assert!(
+        text(&again.stderr).contains("functory.toml already has a function `orders`"),
+        "{}",
+        text(&again.stderr)
+    );
+    let unknown = env.run(
+        &["import", "aws", "nope", "--target", "prod", "--dir", dir],
+        "",
+    );
+    assert!(
+        text(&unknown.stderr).contains("function `nope` not found"),
+        "{}",
+        text(&unknown.stderr)
+    );
+}
+
+#[test]
+fn logs_follow_live_reads_a_live_tail_session() {
+    let env = Env::new();
+    ok(&env.run(&["deploy", "--target", "prod", "--yes"], ""));
+
+    // Before the function wrote anything there is no log group to tail; it says so.
+    let early = env.run(
+        &["logs", "orders", "--target", "prod", "--follow", "--live"],
+        "",
+    );
+    assert!(!early.status.success());
+    assert!(
+        text(&early.stderr).contains("invoke it, then start the live tail"),
+        "{}",
+        text(&early.stderr)
+    );
+
+    // Lines as Lambda writes them, put with the aws CLI.
+    let id = "0c9bd7f4-8a1e-4d3b-9f2a-6e5d4c3b2a19";
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock")
+        .as_millis();
+    env.aws(&[
+        "logs",
+        "create-log-group",
+        "--log-group-name",
+        "/aws/lambda/orders",
+    ]);
+    env.aws(&[
+        "logs",
+        "create-log-stream",
+        "--log-group-name",
+        "/aws/lambda/orders",
+        "--log-stream-name",
+        "2026/12/02/[1]cli",
+    ]);
+    let events = serde_json::json!([
+        {"timestamp": now - 20, "message": format!("START RequestId: {id} Version: 1")},
+        {"timestamp": now - 10, "message": format!("[WARNING]\t2026-12-02T10:00:00.000Z\t{id}\tlow stock")},
+    ]);
+    env.aws(&[
+        "logs",
+        "put-log-events",
+        "--log-group-name",
+        "/aws/lambda/orders",
+        "--log-stream-name",
+        "2026/12/02/[1]cli",
+        "--log-events",
+        &events.to_string(),
+    ]);
+    // moto's live tail session sends what the group holds, then ends.
+    let live = env.run(
+        &["logs", "orders", "--target", "prod", "--follow", "--live"],
+        "",
+    );
+    let out = ok(&live);
+    assert!(out.contains(&format!("── request {id}")), "{out}");
+    assert!(out.contains("low stock"), "{out}");
+    let stderr = text(&live.stderr);
+    assert!(stderr.contains("billed by AWS per minute"), "{stderr}");
+    assert!(stderr.contains("the live tail session ended"), "{stderr}");
+
+    // --live only follows, and only on a cloud target.
+    let without_follow = env.run(&["logs", "orders", "--target", "prod", "--live"], "");
+    assert!(!without_follow.status.success());
+    assert!(
+        text(&without_follow.stderr).contains("--follow"),
+        "{}",
+        text(&without_follow.stderr)
+    );
+}

@@ -38,6 +38,8 @@ import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
 import type { CanvasLayout } from '../bindings/CanvasLayout';
+import type { CloudImportReport } from '../bindings/CloudImportReport';
+import type { RemoteFunction } from '../bindings/RemoteFunction';
 import type { Trigger } from '../bindings/Trigger';
 import type { TriggerCheck } from '../bindings/TriggerCheck';
 import type { TriggerRef } from '../bindings/TriggerRef';
@@ -485,8 +487,22 @@ export class Workspace {
     return this.outcome(() => this.platform.targetLogSource(target, fn));
   }
 
-  subscribeTargetLogs(target: string, query: LogQuery, onBatch: (batch: LogBatch) => void): Promise<Outcome<LogSubscription>> {
-    return this.outcome(() => this.platform.subscribeTargetLogs(target, query, onBatch));
+  subscribeTargetLogs(target: string, live: boolean, query: LogQuery, onBatch: (batch: LogBatch) => void): Promise<Outcome<LogSubscription>> {
+    return this.outcome(() => this.platform.subscribeTargetLogs(target, live, query, onBatch));
+  }
+
+  remoteFunctions(target: string): Promise<Outcome<RemoteFunction[]>> {
+    return this.outcome(() => this.platform.remoteFunctions(target));
+  }
+
+  /** Imports a cloud function; the project is redrawn from the host's answer. */
+  importCloudFunction(target: string, fn: string, overwrite: boolean): Promise<Outcome<CloudImportReport>> {
+    return this.outcome(async () => {
+      const imported = await this.platform.importCloudFunction(target, fn, overwrite);
+      this.dispatch({ type: 'projectUpdated', view: imported.project });
+      await this.refreshManifestBuffer();
+      return imported.report;
+    });
   }
 
   // ---- history --------------------------------------------------------------------------

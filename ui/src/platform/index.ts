@@ -38,6 +38,8 @@ import type { FunctionPlan } from '../bindings/FunctionPlan';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
 import type { TargetLogSource } from '../bindings/TargetLogSource';
 import type { CanvasLayout } from '../bindings/CanvasLayout';
+import type { CloudImport } from '../bindings/CloudImport';
+import type { RemoteFunction } from '../bindings/RemoteFunction';
 import type { Trigger } from '../bindings/Trigger';
 import type { TriggerCheck } from '../bindings/TriggerCheck';
 import type { TriggerRef } from '../bindings/TriggerRef';
@@ -154,8 +156,20 @@ export interface Platform {
   invokeOnTarget(target: string, fn: string, event: string, latest: boolean, asynchronous: boolean): Promise<InvocationResult>;
   /** Where a cloud target's log lines of `fn` come from, and how late they show up. */
   targetLogSource(target: string, fn: string): Promise<TargetLogSource>;
-  /** As `subscribeLogs`, for one function's logs on a cloud target (`query.function` is required). */
-  subscribeTargetLogs(target: string, query: LogQuery, onBatch: (batch: LogBatch) => void): Promise<LogSubscription>;
+  /**
+   * As `subscribeLogs`, for one function's logs on a cloud target (`query.function` is
+   * required): polled, or with `live` an AWS live tail session, which AWS bills by the minute.
+   * The last batch carries an error when the tail stopped on one.
+   */
+  subscribeTargetLogs(target: string, live: boolean, query: LogQuery, onBatch: (batch: LogBatch) => void): Promise<LogSubscription>;
+  /** The functions of the target's account and region ("Import from AWS"). */
+  remoteFunctions(target: string): Promise<RemoteFunction[]>;
+  /**
+   * Imports a cloud function into the open project: its code into a folder of its own (files
+   * that differ are kept unless `overwrite`), its settings, triggers and permissions into
+   * functory.toml; likely secrets are left out. Answers the report and the project after it.
+   */
+  importCloudFunction(target: string, fn: string, overwrite: boolean): Promise<CloudImport>;
   // ---- trigger designer ---------------------------------------------------------------------
   /**
    * The side form's inline checks of a trigger against the whole project (route conflicts,

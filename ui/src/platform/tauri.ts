@@ -34,6 +34,8 @@ import type { FunctionVersion } from '../bindings/FunctionVersion';
 import type { TargetLogSource } from '../bindings/TargetLogSource';
 import type { CanvasLayout } from '../bindings/CanvasLayout';
 import type { TriggerCheck } from '../bindings/TriggerCheck';
+import type { CloudImport } from '../bindings/CloudImport';
+import type { RemoteFunction } from '../bindings/RemoteFunction';
 import { toApiError, type LogSubscription, type Platform } from './index';
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -120,7 +122,7 @@ export function createTauriPlatform(): Platform {
     saveEvent: (fn, name, event) => call<SavedEvent[]>('save_event', { function: fn, name, event }),
     deleteSavedEvent: (fn, name) => call<SavedEvent[]>('delete_saved_event', { function: fn, name }),
     subscribeLogs: (query, onBatch) => subscribe('subscribe_logs', { query }, onBatch),
-    subscribeTargetLogs: (target, query, onBatch) => subscribe('subscribe_target_logs', { target, query }, onBatch),
+    subscribeTargetLogs: (target, live, query, onBatch) => subscribe('subscribe_target_logs', { target, live, query }, onBatch),
     invokeOnTarget: (target, fn, event, latest, asynchronous) =>
       call<InvocationResult>('invoke_on_target', { target, function: fn, event, latest, asynchronous }),
     targetLogSource: (target, fn) => call<TargetLogSource>('target_log_source', { target, function: fn }),
@@ -149,6 +151,9 @@ export function createTauriPlatform(): Platform {
     rollback: async (target, fn, version) => {
       await call<null>('rollback_function', { target, function: fn, version });
     },
+    remoteFunctions: (target) => call<RemoteFunction[]>('remote_functions', { target }),
+    importCloudFunction: (target, fn, overwrite) =>
+      call<CloudImport>('import_cloud_function', { target, function: fn, overwrite }),
     checkTrigger: (fn, editing, trigger) => call<TriggerCheck>('check_trigger', { function: fn, editing, trigger }),
     canvasLayout: () => call<CanvasLayout>('canvas_layout'),
     saveCanvasLayout: async (layout) => {

@@ -17,20 +17,25 @@ use functory_adapter::{
     AdapterError, ChangeAction, DeployOptions, DeployOutcome, DeployPlan, DeployProgress,
     PlannedChange, ResourceKind, Result,
 };
-use functory_core::Function;
+use functory_core::{Function, Trigger};
 use serde_json::Value;
 
 use super::AwsAdapter;
-use super::queues;
+use super::mappings::{self, SourceKind};
 use super::role::{ObservedRole, permissions_policy, role_name};
+use super::schedules::{self, ObservedSchedules};
+use super::storage::{self, ObservedBucket, WantedBucket};
 use super::url::{self, PUBLIC_INVOKE_SID, PUBLIC_URL_SID};
-use crate::package::{Package, package_function};
+use crate::package::{InputDigest, Package, input_digest, package_function};
 
 /// Lambda takes a zip of at most 50 MB in the request itself.
 pub const DIRECT_UPLOAD_LIMIT: usize = 50 * 1024 * 1024;
 
 const TAG_PROJECT: &str = "functory:project";
 const TAG_COMMIT: &str = "functory:commit";
+/// `<input digest>:<CodeSha256>:<bytes>:<files>` of the package `$LATEST` was deployed from, so
+/// the next deploy of an unchanged tree knows its CodeSha256 without building the zip.
+const TAG_SOURCE: &str = "functory:source";
 
 /// The function as it exists in AWS.
 #[derive(Debug, Clone)]
@@ -60,10 +65,13 @@ enum TargetVersion {
 enum Step {
     CreateRole,
     PutRolePolicy,
+    /// A package over the direct-upload limit goes to the target's code bucket first.
+    UploadToBucket,
     CreateFunction,
     UpdateCode,
     UpdateConfiguration,
-    TagCommit,
+    /// Records the commit and the package's source digest on `$LATEST`.
+    TagFunction,
     PublishVersion,
     CreateAlias,
     UpdateAlias,
@@ -72,9 +80,20 @@ enum Step {
     UrlAllowPublic,
     UrlRevokePublic,
     UrlDelete,
-    QueueCreate(queues::WantedQueue),
-    QueueUpdate(String, i32),
-    QueueDelete(String),
+    MappingCreate(mappings::WantedMapping),
+    MappingUpdate(String, i32),
+    MappingDelete(String),
+    SchedulerRoleCreate,
+    SchedulerRolePolicy,
+    ScheduleCreate(schedules::WantedSchedule),
+    ScheduleUpdate(schedules::WantedSchedule),
+    ScheduleDelete(String),
+    SchedulerRoleDelete,
+    /// Lets S3 invoke the stage for a bucket.
+    StorageAllow(String),
+    /// Writes a bucket's notifications with this function's entries as the manifest wants.
+    StoragePut(String),
+    StorageRevoke(String),
 }
 
 /// A plan with what applying it needs.
@@ -82,6 +101,8 @@ struct Prepared {
     plan: DeployPlan,
     steps: Vec<Step>,
     package: Package,
+    /// The `functory:source` tag value for this package.
+    source: String,
     role_name: String,
     role_arn: Option<String>,
     policy: Value,
@@ -91,6 +112,11 @@ struct Prepared {
     /// The function URL the manifest asks for, and Functory's public statements already there.
     url_want: Option<url::UrlState>,
     url_statements: Vec<String>,
+    /// Where a package over the direct-upload limit goes: (bucket, key).
+    code_object: Option<(String, String)>,
+    scheduler_role_arn: Option<String>,
+    buckets_want: Vec<WantedBucket>,
+    buckets_have: Vec<ObservedBucket>,
 }
 
 fn observed_configuration(
@@ -136,6 +162,23 @@ fn matching_version(
         })
         .max()
         .map(|n| n.to_string())
+}
+
+/// The package `$LATEST` was deployed from, when its recorded source digest is this tree's and
+/// `$LATEST` still holds the code recorded with it (an update outside Functory changes that).
+fn recorded_package(observed: &ObservedFunction, digest: &InputDigest) -> Option<Package> {
+    let recorded = observed.tags.get(TAG_SOURCE)?;
+    let mut parts = recorded.split(':');
+    let (hex, code_sha256, bytes, files) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    (hex == digest.hex && code_sha256 == observed.code_sha256 && parts.next().is_none()).then(
+        || Package {
+            zip: Vec::new(),
+            code_sha256: code_sha256.to_owned(),
+            files: files.parse().unwrap_or(digest.files),
+            bytes: bytes.parse().unwrap_or(0),
+        },
+    )
 }
 
 fn desired_environment(function: &Function) -> BTreeMap<String, String> {
@@ -250,6 +293,42 @@ impl AwsAdapter {
         )))
     }
 
+    /// The configuration of the version the stage alias serves (`None`: no such stage).
+    async fn observe_stage(
+        &self,
+        name: &str,
+        stage: &str,
+    ) -> Result<Option<aws_sdk_lambda::types::FunctionConfiguration>> {
+        match self
+            .lambda
+            .get_function_configuration()
+            .function_name(name)
+            .qualifier(stage)
+            .send()
+            .await
+        {
+            Ok(found) => Ok(Some(
+                aws_sdk_lambda::types::FunctionConfiguration::builder()
+                    .set_version(found.version().map(str::to_owned))
+                    .set_code_sha256(found.code_sha256().map(str::to_owned))
+                    .set_runtime(found.runtime().cloned())
+                    .set_handler(found.handler().map(str::to_owned))
+                    .set_memory_size(found.memory_size())
+                    .set_timeout(found.timeout())
+                    .set_role(found.role().map(str::to_owned))
+                    .set_environment(found.environment().cloned())
+                    .build(),
+            )),
+            Err(error) => match self.failure(
+                &error,
+                &format!("Lambda GetFunctionConfiguration of `{name}:{stage}`"),
+            ) {
+                AdapterError::NotFound { .. } => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
     /// Every published version's configuration (none when the function does not exist).
     async fn version_configs(
         &self,
@@ -298,42 +377,100 @@ impl AwsAdapter {
             .project
             .clone()
             .unwrap_or_else(|| "functory".to_owned());
+        // Said before anything is read or changed, as the trait asks: a route the user expects
+        // to be served must not go missing silently.
+        if let Some(Trigger::Http { method, path }) = function
+            .triggers
+            .iter()
+            .find(|t| matches!(t, Trigger::Http { .. }))
+        {
+            return Err(AdapterError::invalid(format!(
+                "function `{name}`: its `http` trigger {method} {path} is not deployed to AWS (routes need API Gateway, which Functory does not manage); use a `url` trigger (the function's own HTTPS endpoint) for this target, or remove the route"
+            )));
+        }
         let root = options.project_root.clone();
         let cache = self.cache_dir(options);
-        let packaged_function = function.clone();
-        // Zipping reads and compresses every file: off the async threads, while the reads
-        // below are in flight.
-        let packaging = tokio::task::spawn_blocking(move || {
-            package_function(&root, &packaged_function, &cache)
-        });
+        let digested_function = function.clone();
+        let digest_root = root.clone();
+        // Hashing the files (no compression) while the function is looked up: when the
+        // function records this very tree, its CodeSha256 is known and nothing is zipped.
+        let digesting =
+            tokio::task::spawn_blocking(move || input_digest(&digest_root, &digested_function));
+        let packaging = async {
+            let observed = self.observe_function(name).await?;
+            let digest = digesting.await.map_err(|e| {
+                AdapterError::invalid(format!("reading `{name}`'s files stopped: {e}"))
+            })??;
+            if let Some(package) = observed.as_ref().and_then(|o| recorded_package(o, &digest)) {
+                return Ok::<_, AdapterError>((observed, package, digest));
+            }
+            // Zipping reads and compresses every file: off the async threads, while the other
+            // reads are in flight.
+            let packaged_function = function.clone();
+            let package = tokio::task::spawn_blocking(move || {
+                package_function(&root, &packaged_function, &cache)
+            })
+            .await
+            .map_err(|e| AdapterError::invalid(format!("packaging `{name}` stopped: {e}")))??;
+            Ok((observed, package, digest))
+        };
         // Everything that exists, looked up at once: these reads are all a no-change redeploy
         // does, so they go out together rather than one after another. For a function that
         // does not exist yet they answer "not found", which each lookup turns into "nothing".
         let role_name = role_name(&project, name);
         let qualifier = options.stage.as_deref();
-        let (role, observed, alias_now, url_have, mapped, versions) = tokio::try_join!(
+        let schedules_want = schedules::wanted(&project, function);
+        let buckets_want = storage::wanted(&project, function);
+        let (
+            (observed, package, digest),
+            role,
+            stage_config,
+            url_have,
+            statements,
+            mapped,
+            schedules_have,
+        ) = tokio::try_join!(
+            packaging,
             self.observe_role(&role_name),
-            self.observe_function(name),
             async {
                 match qualifier {
-                    Some(stage) => self.alias_version(name, stage).await,
+                    Some(stage) => self.observe_stage(name, stage).await,
                     None => Ok(None),
                 }
             },
             self.observe_url(name, qualifier),
-            self.observe_queues(name, qualifier),
-            self.version_configs(name),
+            self.observe_resource_policy(name, qualifier),
+            self.observe_mappings(name, qualifier),
+            self.observe_schedules(&project, name, !schedules_want.is_empty()),
         )?;
-        let package = packaging
-            .await
-            .map_err(|e| AdapterError::invalid(format!("packaging `{name}` stopped: {e}")))??;
-        if package.zip.len() > DIRECT_UPLOAD_LIMIT {
-            return Err(AdapterError::invalid(format!(
-                "function `{name}`: the package is {}, over the 50 MB Lambda accepts directly; exclude files in {} (tests, docs, dev dependencies)",
-                mb(package.zip.len()),
-                crate::package::IGNORE_FILE
-            )));
-        }
+        let alias_now = stage_config
+            .as_ref()
+            .and_then(|c| c.version().map(str::to_owned));
+        let source = format!(
+            "{}:{}:{}:{}",
+            digest.hex, package.code_sha256, package.bytes, package.files
+        );
+        // Buckets: those of the manifest, and those Functory's statements say it connected.
+        let buckets_have = self
+            .observe_buckets(&project, name, qualifier, &buckets_want, &statements)
+            .await?;
+        let code_object = if package.bytes > DIRECT_UPLOAD_LIMIT {
+            let Some(bucket) = &self.settings.code_bucket else {
+                return Err(AdapterError::invalid(format!(
+                    "function `{name}`: the package is {}, over the 50 MB Lambda accepts in the request: set `code_bucket = \"BUCKET\"` in [targets.{}] (an S3 bucket of this account in {}) to upload it through S3, or exclude files in {} (tests, docs, dev dependencies)",
+                    mb(package.bytes),
+                    options.stage.as_deref().unwrap_or("NAME"),
+                    self.region().unwrap_or("the target's region"),
+                    crate::package::IGNORE_FILE
+                )));
+            };
+            Some((
+                bucket.clone(),
+                code_key(&project, name, &package.code_sha256),
+            ))
+        } else {
+            None
+        };
 
         let mut changes = Vec::new();
         let mut steps = Vec::new();
@@ -384,10 +521,17 @@ impl AwsAdapter {
                         function.memory_mb,
                         function.timeout_s,
                         package.files,
-                        mb(package.zip.len())
+                        mb(package.bytes)
                     )],
-                    &["CreateFunction"],
+                    if code_object.is_some() {
+                        &["PutObject", "CreateFunction"]
+                    } else {
+                        &["CreateFunction"]
+                    },
                 ));
+                if code_object.is_some() {
+                    steps.push(Step::UploadToBucket);
+                }
                 steps.push(Step::CreateFunction);
                 TargetVersion::New
             }
@@ -411,7 +555,24 @@ impl AwsAdapter {
                 // stage, `$LATEST` is what runs, so it is always brought up to date.
                 let existing_version = match (&role_arn, &options.stage) {
                     (Some(role_arn), Some(_)) => {
-                        matching_version(&versions, function, &package.code_sha256, role_arn)
+                        // The stage's own version first: on a redeploy it usually is the one,
+                        // and the full version list is read only when it is not.
+                        match stage_config.as_ref().and_then(|c| {
+                            matching_version(
+                                std::slice::from_ref(c),
+                                function,
+                                &package.code_sha256,
+                                role_arn,
+                            )
+                        }) {
+                            Some(version) => Some(version),
+                            None => matching_version(
+                                &self.version_configs(name).await?,
+                                function,
+                                &package.code_sha256,
+                                role_arn,
+                            ),
+                        }
                     }
                     _ => None,
                 };
@@ -425,13 +586,16 @@ impl AwsAdapter {
                             ResourceKind::Code,
                             name,
                             ChangeAction::Update,
-                            vec![format!(
-                                "{} files, {}",
-                                package.files,
-                                mb(package.zip.len())
-                            )],
-                            &["UpdateFunctionCode"],
+                            vec![format!("{} files, {}", package.files, mb(package.bytes))],
+                            if code_object.is_some() {
+                                &["PutObject", "UpdateFunctionCode"]
+                            } else {
+                                &["UpdateFunctionCode"]
+                            },
                         ));
+                        if code_object.is_some() {
+                            steps.push(Step::UploadToBucket);
+                        }
                         steps.push(Step::UpdateCode);
                     } else {
                         changes.push(PlannedChange::no_op(ResourceKind::Code, name));
@@ -462,9 +626,12 @@ impl AwsAdapter {
         match &target {
             TargetVersion::New => {
                 let mut calls = Vec::new();
-                if observed.is_some() && options.commit.is_some() {
+                let code_changed = observed
+                    .as_ref()
+                    .is_some_and(|o| o.code_sha256 != package.code_sha256);
+                if observed.is_some() && (options.commit.is_some() || code_changed) {
                     calls.push("TagResource");
-                    steps.push(Step::TagCommit);
+                    steps.push(Step::TagFunction);
                 }
                 calls.push("PublishVersion");
                 steps.push(Step::PublishVersion);
@@ -525,10 +692,11 @@ impl AwsAdapter {
 
         // The function URL, on the stage alias (or the function without a stage).
         let url_want = url::desired(function);
-        let url_statements = url_have
-            .as_ref()
-            .map(|h| h.statements.clone())
-            .unwrap_or_default();
+        let url_statements: Vec<String> = statements
+            .iter()
+            .filter(|s| s.sid == PUBLIC_URL_SID || s.sid == PUBLIC_INVOKE_SID)
+            .map(|s| s.sid.clone())
+            .collect();
         let ours = |sid: &str| url_statements.iter().any(|s| s == sid);
         let public_present = [PUBLIC_URL_SID, PUBLIC_INVOKE_SID]
             .iter()
@@ -561,10 +729,10 @@ impl AwsAdapter {
             (Some(want), Some(have)) => {
                 let mut calls = Vec::new();
                 let mut details = Vec::new();
-                if *want != have.state {
+                if want != have {
                     calls.push("UpdateFunctionUrlConfig");
                     steps.push(Step::UrlUpdate);
-                    if want.public != have.state.public {
+                    if want.public != have.public {
                         details.push(format!(
                             "auth → {}",
                             if want.public {
@@ -574,7 +742,7 @@ impl AwsAdapter {
                             }
                         ));
                     }
-                    if want.cors != have.state.cors {
+                    if want.cors != have.cors {
                         details.push("CORS".to_owned());
                     }
                 }
@@ -616,62 +784,110 @@ impl AwsAdapter {
             (None, None) => {}
         }
 
-        // Queue triggers: SQS event source mappings to the stage.
-        for queue in queues::wanted(function) {
-            let queue_name = format!("queue {}", queue.name);
-            match mapped.iter().find(|m| m.name == queue.name) {
+        // Queue and stream triggers: event source mappings to the stage.
+        let mut kept = Vec::new();
+        for source in mappings::wanted(function) {
+            let label = source.label();
+            let existing = mapped
+                .iter()
+                .find(|m| !kept.contains(&m.uuid) && source.reads(m));
+            match existing {
                 None => {
+                    let mut details = vec![format!("batch size {}", source.batch_size)];
+                    details.extend(source.starting_position.iter().map(|p| format!("from {p}")));
                     changes.push(change(
                         ResourceKind::Trigger,
-                        &queue_name,
+                        &label,
                         ChangeAction::Create,
-                        vec![format!("batch size {}", queue.batch_size)],
+                        details,
                         &["CreateEventSourceMapping"],
                     ));
-                    steps.push(Step::QueueCreate(queue));
+                    steps.push(Step::MappingCreate(source));
                 }
-                Some(m) if m.batch_size != queue.batch_size => {
+                // Where a stream mapping starts reading is fixed when it is created.
+                Some(m)
+                    if source.kind == SourceKind::Stream
+                        && m.starting_position.is_some()
+                        && m.starting_position != source.starting_position =>
+                {
+                    kept.push(m.uuid.clone());
                     changes.push(change(
                         ResourceKind::Trigger,
-                        &queue_name,
+                        &label,
+                        ChangeAction::Update,
+                        vec![format!(
+                            "starting position {} → {} (a mapping is recreated for that)",
+                            m.starting_position.as_deref().unwrap_or("?"),
+                            source.starting_position.as_deref().unwrap_or("?")
+                        )],
+                        &["DeleteEventSourceMapping", "CreateEventSourceMapping"],
+                    ));
+                    steps.push(Step::MappingDelete(m.uuid.clone()));
+                    steps.push(Step::MappingCreate(source));
+                }
+                Some(m) if m.batch_size != source.batch_size => {
+                    kept.push(m.uuid.clone());
+                    changes.push(change(
+                        ResourceKind::Trigger,
+                        &label,
                         ChangeAction::Update,
                         vec![format!(
                             "batch size {} → {}",
-                            m.batch_size, queue.batch_size
+                            m.batch_size, source.batch_size
                         )],
                         &["UpdateEventSourceMapping"],
                     ));
-                    steps.push(Step::QueueUpdate(m.uuid.clone(), queue.batch_size));
+                    steps.push(Step::MappingUpdate(m.uuid.clone(), source.batch_size));
                 }
-                Some(_) => changes.push(PlannedChange::no_op(ResourceKind::Trigger, &queue_name)),
+                Some(m) => {
+                    kept.push(m.uuid.clone());
+                    changes.push(PlannedChange::no_op(ResourceKind::Trigger, &label));
+                }
             }
         }
-        let wanted_names: Vec<String> = queues::wanted(function)
-            .into_iter()
-            .map(|q| q.name)
-            .collect();
-        for m in mapped.iter().filter(|m| !wanted_names.contains(&m.name)) {
+        for m in mapped.iter().filter(|m| !kept.contains(&m.uuid)) {
             changes.push(change(
                 ResourceKind::Trigger,
-                &format!("queue {}", m.name),
+                &m.label(),
                 ChangeAction::Delete,
-                vec!["no such `queue` trigger in functory.toml".to_owned()],
+                vec![format!(
+                    "no such `{}` trigger in functory.toml",
+                    match m.kind {
+                        SourceKind::Queue => "queue",
+                        SourceKind::Stream => "stream",
+                    }
+                )],
                 &["DeleteEventSourceMapping"],
             ));
-            steps.push(Step::QueueDelete(m.uuid.clone()));
+            steps.push(Step::MappingDelete(m.uuid.clone()));
         }
+
+        // Schedule triggers: EventBridge Scheduler schedules, invoking the stage as their role.
+        let scheduler_role_arn = plan_schedules(
+            &schedules_want,
+            &schedules_have,
+            function_arn
+                .as_deref()
+                .map(|arn| schedules::target_arn(arn, qualifier)),
+            &mut changes,
+            &mut steps,
+        );
+
+        // Storage triggers: the buckets' notifications, and S3's permission to invoke.
+        plan_storage(&buckets_want, &buckets_have, &mut changes, &mut steps);
 
         let plan = DeployPlan {
             function: name.to_owned(),
             stage: options.stage.clone(),
             code_sha256: package.code_sha256.clone(),
-            package_bytes: package.zip.len() as u64,
+            package_bytes: package.bytes as u64,
             changes,
         };
         Ok(Prepared {
             plan,
             steps,
             package,
+            source,
             role_name,
             role_arn,
             policy,
@@ -680,6 +896,10 @@ impl AwsAdapter {
             function_arn,
             url_want,
             url_statements,
+            code_object,
+            scheduler_role_arn,
+            buckets_want,
+            buckets_have,
         })
     }
 
@@ -700,6 +920,7 @@ impl AwsAdapter {
             plan,
             steps,
             package,
+            source,
             role_name,
             mut role_arn,
             policy,
@@ -708,6 +929,10 @@ impl AwsAdapter {
             mut function_arn,
             url_want,
             url_statements,
+            code_object,
+            mut scheduler_role_arn,
+            buckets_want,
+            buckets_have,
         } = prepared;
         let function = &options.function;
         let name = function.name.as_str();
@@ -728,6 +953,20 @@ impl AwsAdapter {
             TargetVersion::New => String::new(),
         };
         let mut uploaded = false;
+        // A package recognised from its recorded digest was not built; the plan only uploads
+        // code that changed, which such a package never is.
+        if package.zip.is_empty()
+            && steps.iter().any(|s| {
+                matches!(
+                    s,
+                    Step::UploadToBucket | Step::CreateFunction | Step::UpdateCode
+                )
+            })
+        {
+            return Err(AdapterError::invalid(format!(
+                "function `{name}`: the plan uploads code that was not packaged; deploy again"
+            )));
+        }
         for (i, step) in steps.iter().enumerate() {
             let n = i + 1;
             match step {
@@ -742,32 +981,53 @@ impl AwsAdapter {
                 Step::CreateFunction => {
                     report(
                         n,
-                        format!(
-                            "uploading code ({}) and creating {name}",
-                            mb(package.zip.len())
-                        ),
+                        format!("uploading code ({}) and creating {name}", mb(package.bytes)),
                     );
                     let role = role_arn.clone().unwrap_or_default();
                     function_arn = Some(
-                        self.create_function(options, &package, &role, &project)
-                            .await?,
+                        self.create_function(
+                            options,
+                            &package,
+                            code_object.as_ref(),
+                            &role,
+                            &project,
+                            &source,
+                        )
+                        .await?,
                     );
                     uploaded = true;
                     report(n, format!("waiting for {name} to become active"));
                     self.wait_until_ready(name).await?;
                 }
+                Step::UploadToBucket => {
+                    let (bucket, key) = code_object.clone().unwrap_or_default();
+                    report(
+                        n,
+                        format!(
+                            "uploading code ({}) to s3://{bucket}/{key}",
+                            mb(package.bytes)
+                        ),
+                    );
+                    self.upload_package(&bucket, &key, &package).await?;
+                    uploaded = true;
+                }
                 Step::UpdateCode => {
-                    report(n, format!("uploading code ({})", mb(package.zip.len())));
+                    report(
+                        n,
+                        match &code_object {
+                            Some(_) => "updating the code from S3".to_owned(),
+                            None => format!("uploading code ({})", mb(package.bytes)),
+                        },
+                    );
                     self.retry_conflicts(name, || async {
-                        self.lambda
-                            .update_function_code()
-                            .function_name(name)
-                            .zip_file(Blob::new(package.zip.clone()))
-                            .send()
-                            .await
-                            .map_err(|e| {
-                                self.failure(&e, &format!("Lambda UpdateFunctionCode of `{name}`"))
-                            })
+                        let request = self.lambda.update_function_code().function_name(name);
+                        let request = match &code_object {
+                            Some((bucket, key)) => request.s3_bucket(bucket).s3_key(key),
+                            None => request.zip_file(Blob::new(package.zip.clone())),
+                        };
+                        request.send().await.map_err(|e| {
+                            self.failure(&e, &format!("Lambda UpdateFunctionCode of `{name}`"))
+                        })
                     })
                     .await?;
                     uploaded = true;
@@ -806,19 +1066,20 @@ impl AwsAdapter {
                     );
                     self.wait_until_ready(name).await?;
                 }
-                Step::TagCommit => {
-                    report(n, "recording the commit".to_owned());
+                Step::TagFunction => {
+                    report(n, "recording the commit and the code's source".to_owned());
                     let arn = function_arn.clone().unwrap_or_default();
-                    let commit = options.commit.clone().unwrap_or_default();
-                    self.lambda
+                    let mut request = self
+                        .lambda
                         .tag_resource()
                         .resource(&arn)
-                        .tags(TAG_COMMIT, commit)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            self.failure(&e, &format!("Lambda TagResource of `{name}`"))
-                        })?;
+                        .tags(TAG_SOURCE, &source);
+                    if let Some(commit) = &options.commit {
+                        request = request.tags(TAG_COMMIT, commit);
+                    }
+                    request.send().await.map_err(|e| {
+                        self.failure(&e, &format!("Lambda TagResource of `{name}`"))
+                    })?;
                 }
                 Step::PublishVersion => {
                     report(n, "publishing a version".to_owned());
@@ -902,19 +1163,86 @@ impl AwsAdapter {
                     report(n, "removing the function URL".to_owned());
                     self.delete_url(name, options.stage.as_deref()).await?;
                 }
-                Step::QueueCreate(queue) => {
-                    report(n, format!("connecting queue {}", queue.name));
+                Step::MappingCreate(source) => {
+                    report(n, format!("connecting {}", source.label()));
                     let arn = function_arn.clone().unwrap_or_default();
-                    self.create_queue_mapping(name, options.stage.as_deref(), queue, &arn)
+                    self.create_mapping(name, options.stage.as_deref(), source, &arn)
                         .await?;
                 }
-                Step::QueueUpdate(uuid, batch_size) => {
-                    report(n, "updating a queue connection".to_owned());
-                    self.update_queue_mapping(uuid, *batch_size).await?;
+                Step::MappingUpdate(uuid, batch_size) => {
+                    report(n, "updating an event source mapping".to_owned());
+                    self.update_mapping(uuid, *batch_size).await?;
                 }
-                Step::QueueDelete(uuid) => {
-                    report(n, "removing a queue connection".to_owned());
-                    self.delete_queue_mapping(uuid).await?;
+                Step::MappingDelete(uuid) => {
+                    report(n, "removing an event source mapping".to_owned());
+                    self.delete_mapping(uuid).await?;
+                }
+                Step::SchedulerRoleCreate => {
+                    report(n, "creating the scheduler role".to_owned());
+                    let arn = function_arn.clone().unwrap_or_default();
+                    scheduler_role_arn =
+                        Some(self.create_scheduler_role(&project, name, &arn).await?);
+                }
+                Step::SchedulerRolePolicy => {
+                    report(n, "allowing the scheduler to invoke the stage".to_owned());
+                    let arn = function_arn.clone().unwrap_or_default();
+                    let target = schedules::target_arn(&arn, options.stage.as_deref());
+                    self.put_scheduler_policy(&project, name, &target).await?;
+                }
+                Step::ScheduleCreate(schedule) | Step::ScheduleUpdate(schedule) => {
+                    let create = matches!(step, Step::ScheduleCreate(_));
+                    report(
+                        n,
+                        format!(
+                            "{} schedule {}",
+                            if create { "creating" } else { "updating" },
+                            schedule.expression
+                        ),
+                    );
+                    let arn = function_arn.clone().unwrap_or_default();
+                    let target = schedules::target_arn(&arn, options.stage.as_deref());
+                    let role = scheduler_role_arn.clone().unwrap_or_default();
+                    self.put_schedule(schedule, &target, &role, create).await?;
+                }
+                Step::ScheduleDelete(schedule) => {
+                    report(n, format!("deleting schedule {schedule}"));
+                    self.delete_schedule(schedule).await?;
+                }
+                Step::SchedulerRoleDelete => {
+                    report(n, "removing the scheduler role".to_owned());
+                    self.delete_scheduler_role(&project, name).await?;
+                }
+                Step::StorageAllow(bucket) => {
+                    report(
+                        n,
+                        format!("allowing S3 bucket {bucket} to invoke the stage"),
+                    );
+                    let arn = function_arn.clone().unwrap_or_default();
+                    self.allow_bucket(name, options.stage.as_deref(), bucket, &arn)
+                        .await?;
+                }
+                Step::StoragePut(bucket) => {
+                    report(n, format!("writing the notifications of bucket {bucket}"));
+                    let arn = function_arn.clone().unwrap_or_default();
+                    let target = schedules::target_arn(&arn, options.stage.as_deref());
+                    let wanted = buckets_want
+                        .iter()
+                        .find(|w| &w.bucket == bucket)
+                        .map(|w| w.notifications.as_slice())
+                        .unwrap_or_default();
+                    if let Some(observed) = buckets_have.iter().find(|b| &b.bucket == bucket) {
+                        let configuration = storage::merged(observed, wanted, &target)?;
+                        self.put_notifications(bucket, configuration).await?;
+                    }
+                }
+                Step::StorageRevoke(bucket) => {
+                    report(n, format!("removing S3 bucket {bucket}'s permission"));
+                    self.remove_statement(
+                        name,
+                        options.stage.as_deref(),
+                        &storage::statement_id(bucket),
+                    )
+                    .await?;
                 }
             }
         }
@@ -932,12 +1260,35 @@ impl AwsAdapter {
         })
     }
 
+    /// Puts the package at its content-addressed key of the code bucket.
+    async fn upload_package(&self, bucket: &str, key: &str, package: &Package) -> Result<()> {
+        self.s3
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(aws_sdk_s3::primitives::ByteStream::from(package.zip.clone()))
+            .content_type("application/zip")
+            .send()
+            .await
+            .map_err(|e| {
+                match self.failure(&e, &format!("S3 PutObject s3://{bucket}/{key}")) {
+                    AdapterError::NotFound { .. } => AdapterError::not_found(format!(
+                        "code bucket `{bucket}` (the target's `code_bucket`): create it in this account and region, or name another"
+                    )),
+                    other => other,
+                }
+            })?;
+        Ok(())
+    }
+
     async fn create_function(
         &self,
         options: &DeployOptions,
         package: &Package,
+        code_object: Option<&(String, String)>,
         role_arn: &str,
         project: &str,
+        source: &str,
     ) -> Result<String> {
         let function = &options.function;
         let name = function.name.as_str();
@@ -953,12 +1304,17 @@ impl AwsAdapter {
                     .memory_size(i32::try_from(function.memory_mb).unwrap_or(128))
                     .timeout(i32::try_from(function.timeout_s).unwrap_or(3))
                     .environment(environment_of(function))
-                    .code(
-                        FunctionCode::builder()
+                    .code(match code_object {
+                        Some((bucket, key)) => FunctionCode::builder()
+                            .s3_bucket(bucket)
+                            .s3_key(key)
+                            .build(),
+                        None => FunctionCode::builder()
                             .zip_file(Blob::new(package.zip.clone()))
                             .build(),
-                    )
-                    .tags(TAG_PROJECT, project);
+                    })
+                    .tags(TAG_PROJECT, project)
+                    .tags(TAG_SOURCE, source);
                 if let Some(commit) = &options.commit {
                     request = request.tags(TAG_COMMIT, commit);
                 }
@@ -980,12 +1336,21 @@ impl AwsAdapter {
         let started = Instant::now();
         loop {
             match call().await {
+                // Lambda: "The role defined for the function cannot be assumed by Lambda";
+                // Scheduler: "The execution role you provide must allow AWS EventBridge
+                // Scheduler to assume the role".
                 Err(AdapterError::InvalidRequest { message })
-                    if message.contains("cannot be assumed") =>
+                    if message.contains("cannot be assumed")
+                        || message.contains("to assume the role") =>
                 {
                     if started.elapsed() >= self.settings.role_propagation_timeout {
+                        let service = if message.contains("cannot be assumed") {
+                            "lambda.amazonaws.com"
+                        } else {
+                            "scheduler.amazonaws.com"
+                        };
                         return Err(AdapterError::invalid(format!(
-                            "{message} — still after {} s; check that the role of `{name}` trusts lambda.amazonaws.com",
+                            "{message} — still after {} s; check that the role of `{name}` trusts {service}",
                             self.settings.role_propagation_timeout.as_secs()
                         )));
                     }
@@ -1070,4 +1435,246 @@ fn environment_of(function: &Function) -> Environment {
     Environment::builder()
         .set_variables(Some(desired_environment(function).into_iter().collect()))
         .build()
+}
+
+/// `functory/<project>/<function>/<sha256 hex>.zip`: the same package always lands on the same
+/// key, and a new package never overwrites one a published version was made from.
+fn code_key(project: &str, function: &str, code_sha256: &str) -> String {
+    let digest = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, code_sha256)
+        .map(|bytes| crate::package::hex(&bytes))
+        .unwrap_or_else(|_| code_sha256.replace(['/', '+', '='], "_"));
+    format!("functory/{project}/{function}/{digest}.zip")
+}
+
+/// Plans the schedules and their role; answers the role's ARN when it exists.
+fn plan_schedules(
+    want: &[schedules::WantedSchedule],
+    have: &ObservedSchedules,
+    target: Option<String>,
+    changes: &mut Vec<PlannedChange>,
+    steps: &mut Vec<Step>,
+) -> Option<String> {
+    let role_arn = have.role.as_ref().map(|r| r.arn.clone());
+    if !want.is_empty() {
+        match (&have.role, &target) {
+            (None, _) => {
+                changes.push(change(
+                    ResourceKind::Role,
+                    "scheduler",
+                    ChangeAction::Create,
+                    vec!["trusted by scheduler.amazonaws.com; may invoke the stage".to_owned()],
+                    &["CreateRole", "PutRolePolicy"],
+                ));
+                steps.extend([Step::SchedulerRoleCreate, Step::SchedulerRolePolicy]);
+            }
+            (Some(role), Some(target))
+                if role.policy.as_ref() == Some(&schedules::invoke_policy(target)) =>
+            {
+                changes.push(PlannedChange::no_op(ResourceKind::Role, "scheduler"));
+            }
+            (Some(_), _) => {
+                changes.push(change(
+                    ResourceKind::Permission,
+                    "scheduler",
+                    ChangeAction::Update,
+                    vec!["may invoke the stage".to_owned()],
+                    &["PutRolePolicy"],
+                ));
+                steps.push(Step::SchedulerRolePolicy);
+            }
+        }
+    }
+    for schedule in want {
+        let label = format!("schedule {}", schedule.expression);
+        match have.schedules.iter().find(|h| h.name == schedule.name) {
+            None => {
+                changes.push(change(
+                    ResourceKind::Trigger,
+                    &label,
+                    ChangeAction::Create,
+                    vec![format!(
+                        "{} ({})",
+                        schedule.name,
+                        schedule.timezone.as_deref().unwrap_or("UTC")
+                    )],
+                    &["CreateSchedule"],
+                ));
+                steps.push(Step::ScheduleCreate(schedule.clone()));
+            }
+            Some(existing) => {
+                let mut details = schedule.differences(existing, target.as_deref());
+                if role_arn.as_deref() != Some(existing.role_arn.as_str()) {
+                    details.push("role → the scheduler role".to_owned());
+                }
+                if details.is_empty() {
+                    changes.push(PlannedChange::no_op(ResourceKind::Trigger, &label));
+                } else {
+                    changes.push(change(
+                        ResourceKind::Trigger,
+                        &label,
+                        ChangeAction::Update,
+                        details,
+                        &["UpdateSchedule"],
+                    ));
+                    steps.push(Step::ScheduleUpdate(schedule.clone()));
+                }
+            }
+        }
+    }
+    for gone in have
+        .schedules
+        .iter()
+        .filter(|h| !want.iter().any(|w| w.name == h.name))
+    {
+        changes.push(change(
+            ResourceKind::Trigger,
+            &format!("schedule {}", gone.expression),
+            ChangeAction::Delete,
+            vec![format!(
+                "{}: no such `schedule` trigger in functory.toml",
+                gone.name
+            )],
+            &["DeleteSchedule"],
+        ));
+        steps.push(Step::ScheduleDelete(gone.name.clone()));
+    }
+    if want.is_empty() && have.role.is_some() {
+        changes.push(change(
+            ResourceKind::Role,
+            "scheduler",
+            ChangeAction::Delete,
+            vec!["no `schedule` trigger left".to_owned()],
+            &["DeleteRolePolicy", "DeleteRole"],
+        ));
+        steps.push(Step::SchedulerRoleDelete);
+    }
+    role_arn
+}
+
+/// Plans each bucket's notifications and S3's permission to invoke.
+fn plan_storage(
+    want: &[WantedBucket],
+    have: &[ObservedBucket],
+    changes: &mut Vec<PlannedChange>,
+    steps: &mut Vec<Step>,
+) {
+    for observed in have {
+        let bucket = &observed.bucket;
+        let label = format!("storage {bucket}");
+        let wanted = want
+            .iter()
+            .find(|w| &w.bucket == bucket)
+            .map(|w| w.notifications.as_slice())
+            .unwrap_or_default();
+        let mut calls = Vec::new();
+        let mut details = Vec::new();
+        if wanted.is_empty() {
+            if !observed.ours.is_empty() {
+                calls.push("PutBucketNotificationConfiguration");
+                steps.push(Step::StoragePut(bucket.clone()));
+            }
+            if observed.allowed {
+                calls.push("RemovePermission");
+                steps.push(Step::StorageRevoke(bucket.clone()));
+            }
+            if !calls.is_empty() {
+                changes.push(change(
+                    ResourceKind::Trigger,
+                    &label,
+                    ChangeAction::Delete,
+                    vec![
+                        "no `storage` trigger on this bucket in functory.toml; its other notifications stay"
+                            .to_owned(),
+                    ],
+                    &calls,
+                ));
+            }
+            continue;
+        }
+        if !observed.allowed {
+            calls.push("AddPermission");
+            steps.push(Step::StorageAllow(bucket.clone()));
+        }
+        if observed.ours != wanted || !observed.ours_on_target {
+            calls.push("PutBucketNotificationConfiguration");
+            steps.push(Step::StoragePut(bucket.clone()));
+            for n in wanted {
+                let mut line = n.events.join(", ");
+                if let Some(prefix) = &n.prefix {
+                    line.push_str(&format!(" under {prefix}"));
+                }
+                if let Some(suffix) = &n.suffix {
+                    line.push_str(&format!(" ending {suffix}"));
+                }
+                details.push(line);
+            }
+            let others = observed.others.topic_configurations().len()
+                + observed.others.queue_configurations().len()
+                + observed.others.lambda_function_configurations().len()
+                + usize::from(observed.others.event_bridge_configuration().is_some());
+            if others > 0 {
+                details.push(format!("{others} other notification(s) kept"));
+            }
+        }
+        if calls.is_empty() {
+            changes.push(PlannedChange::no_op(ResourceKind::Trigger, &label));
+        } else {
+            changes.push(change(
+                ResourceKind::Trigger,
+                &label,
+                if observed.ours.is_empty() {
+                    ChangeAction::Create
+                } else {
+                    ChangeAction::Update
+                },
+                details,
+                &calls,
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn observed(code_sha256: &str, source: Option<&str>) -> ObservedFunction {
+        ObservedFunction {
+            arn: "arn:aws:lambda:us-east-1:1:function:f".into(),
+            code_sha256: code_sha256.into(),
+            runtime: "nodejs20.x".into(),
+            handler: "index.handler".into(),
+            memory_mb: 128,
+            timeout_s: 3,
+            role: String::new(),
+            environment: BTreeMap::new(),
+            tags: source
+                .map(|s| HashMap::from([(TAG_SOURCE.to_owned(), s.to_owned())]))
+                .unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn a_recorded_source_vouches_only_for_the_same_tree_and_the_code_still_deployed() {
+        let digest = InputDigest {
+            hex: "ab12".into(),
+            files: 3,
+        };
+        let same = recorded_package(&observed("SHA=", Some("ab12:SHA=:2048:4")), &digest)
+            .expect("recognised");
+        assert_eq!(
+            (
+                same.code_sha256.as_str(),
+                same.bytes,
+                same.files,
+                same.zip.len()
+            ),
+            ("SHA=", 2048, 4, 0)
+        );
+        // Another tree, code changed outside Functory, no record, a malformed record.
+        assert!(recorded_package(&observed("SHA=", Some("cd34:SHA=:2048:4")), &digest).is_none());
+        assert!(recorded_package(&observed("OTHER=", Some("ab12:SHA=:2048:4")), &digest).is_none());
+        assert!(recorded_package(&observed("SHA=", None), &digest).is_none());
+        assert!(recorded_package(&observed("SHA=", Some("ab12:SHA=")), &digest).is_none());
+    }
 }

@@ -279,3 +279,244 @@ async fn a_handler_error_comes_back_as_a_result_with_its_log_tail() {
         4
     );
 }
+
+/// A local stand-in for S3's presigned download: `/code.zip` answers `zip`, anything else 403
+/// with S3's AccessDenied body (an expired link). Answers as many requests as come.
+async fn serve_code(zip: Vec<u8>) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
+    let port = listener.local_addr().expect("an address").port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let zip = zip.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buffer = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buffer).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                let request = String::from_utf8_lossy(&head);
+                let path = request.split_whitespace().nth(1).unwrap_or_default();
+                let (status, body, kind) = if path.starts_with("/code.zip?") {
+                    ("200 OK", zip, "application/zip")
+                } else {
+                    (
+                        "403 Forbidden",
+                        b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>".to_vec(),
+                        "application/xml",
+                    )
+                };
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+                let _ = socket.write_all(&body).await;
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn import_reads_the_function_and_downloads_its_code_from_the_presigned_location() {
+    use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
+    use aws_sdk_lambda::operation::list_event_source_mappings::ListEventSourceMappingsOutput;
+    use aws_sdk_lambda::types::{
+        EnvironmentResponse, FunctionCodeLocation, FunctionConfiguration, Runtime,
+    };
+
+    use crate::package::{Unpacked, package_function, unpack};
+
+    // The deployed code: what `package` would have uploaded.
+    let source = tempfile::tempdir().unwrap();
+    std::fs::write(
+        source.path().join("index.js"),
+        "exports.handler = async () => 1;\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(source.path().join("lib")).unwrap();
+    std::fs::write(source.path().join("lib/util.js"), "module.exports = 2;\n").unwrap();
+    let function = functory_core::Function {
+        name: "resize".into(),
+        runtime: "nodejs20.x".into(),
+        handler: "index.handler".into(),
+        code_dir: ".".into(),
+        handler_file: None,
+        memory_mb: 256,
+        timeout_s: 30,
+        environment: vec![],
+        triggers: vec![],
+        permissions: vec![],
+    };
+    let package = package_function(source.path(), &function, source.path()).unwrap();
+    let port = serve_code(package.zip.clone()).await;
+    let signature = "X-Amz-Signature=0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    let location = format!("http://127.0.0.1:{port}/code.zip?{signature}");
+
+    let not_found = |what: &'static str| {
+        move || {
+            lambda_error(
+                404,
+                "ResourceNotFoundException",
+                &format!("{what} not found"),
+            )
+        }
+    };
+    let get_function = mock!(aws_sdk_lambda::Client::get_function).then_output(move || {
+        GetFunctionOutput::builder()
+            .configuration(
+                FunctionConfiguration::builder()
+                    .function_name("resize")
+                    .function_arn("arn:aws:lambda:eu-west-1:123456789012:function:resize")
+                    .runtime(Runtime::Nodejs20x)
+                    .handler("index.handler")
+                    .memory_size(256)
+                    .timeout(30)
+                    .role("arn:aws:iam::123456789012:role/service-role/resize-role")
+                    .environment(
+                        EnvironmentResponse::builder()
+                            .variables("BUCKET", "thumbs")
+                            .variables("STRIPE_KEY", "sk_live_51H8abcdefghijklmnopqrstu")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .code(
+                FunctionCodeLocation::builder()
+                    .repository_type("S3")
+                    .location(location.clone())
+                    .build(),
+            )
+            .build()
+    });
+    let url = mock!(aws_sdk_lambda::Client::get_function_url_config)
+        .then_http_response(not_found("function URL"));
+    let policy = mock!(aws_sdk_lambda::Client::get_policy).then_http_response(not_found("policy"));
+    let mappings = mock!(aws_sdk_lambda::Client::list_event_source_mappings)
+        .then_output(|| ListEventSourceMappingsOutput::builder().build());
+    let lambda = mock_client!(
+        aws_sdk_lambda,
+        RuleMode::MatchAny,
+        &[&get_function, &url, &policy, &mappings]
+    );
+    let inline = mock!(aws_sdk_iam::Client::list_role_policies).then_output(|| {
+        aws_sdk_iam::operation::list_role_policies::ListRolePoliciesOutput::builder()
+            .set_policy_names(Some(vec![]))
+            .build()
+            .expect("an output")
+    });
+    let attached = mock!(aws_sdk_iam::Client::list_attached_role_policies).then_output(|| {
+        aws_sdk_iam::operation::list_attached_role_policies::ListAttachedRolePoliciesOutput::builder()
+            .build()
+    });
+    let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[&inline, &attached]);
+    let schedules = mock!(aws_sdk_scheduler::Client::list_schedules).then_output(|| {
+        aws_sdk_scheduler::operation::list_schedules::ListSchedulesOutput::builder()
+            .set_schedules(Some(vec![]))
+            .build()
+            .expect("an output")
+    });
+    let scheduler = mock_client!(aws_sdk_scheduler, RuleMode::MatchAny, &[&schedules]);
+    let no_rules: &[&Rule] = &[];
+    let logs = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, no_rules);
+    let adapter = AwsAdapter::from_clients("prod", lambda, iam, logs, AwsSettings::fast())
+        .with_scheduler_client(scheduler);
+
+    let imported = adapter
+        .read_for_import("resize", None)
+        .await
+        .expect("read for import");
+    assert_eq!(
+        (
+            imported.runtime.as_str(),
+            imported.handler.as_str(),
+            imported.memory_mb,
+            imported.timeout_s
+        ),
+        ("nodejs20.x", "index.handler", 256, 30)
+    );
+    assert_eq!(imported.qualifier, None);
+    assert!(imported.triggers.is_empty());
+    // The presigned URL is a secret of sorts: it never prints.
+    assert!(!format!("{imported:?}").contains(signature));
+    assert!(!format!("{imported:?}").contains("sk_live_"));
+
+    let location = imported.code_location.as_ref().expect("a code location");
+    let zip = adapter.download_code(location).await.expect("downloaded");
+    assert_eq!(zip, package.zip);
+
+    // Unpacked into the function's folder; an edited file is kept unless asked.
+    let project = tempfile::tempdir().unwrap();
+    let folder = project.path().join("resize");
+    let mut first = unpack(&zip, &folder, false).expect("unpacked");
+    first.sort_by_key(|u| format!("{u:?}"));
+    assert_eq!(
+        first,
+        [
+            Unpacked::Written("index.js".into()),
+            Unpacked::Written("lib/util.js".into())
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.join("lib/util.js")).unwrap(),
+        "module.exports = 2;\n"
+    );
+    std::fs::write(folder.join("index.js"), "// mine\n").unwrap();
+    let mut second = unpack(&zip, &folder, false).expect("unpacked again");
+    second.sort_by_key(|u| format!("{u:?}"));
+    assert_eq!(
+        second,
+        [
+            Unpacked::Kept("index.js".into()),
+            Unpacked::Unchanged("lib/util.js".into())
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.join("index.js")).unwrap(),
+        "// mine\n"
+    );
+    let third = unpack(&zip, &folder, true).expect("overwritten");
+    assert!(third.contains(&Unpacked::Replaced("index.js".into())));
+    assert_eq!(
+        std::fs::read_to_string(folder.join("index.js")).unwrap(),
+        "exports.handler = async () => 1;\n"
+    );
+
+    // An expired link says so, without its signature.
+    let expired =
+        functory_vault::Sensitive::new(format!("http://127.0.0.1:{port}/old.zip?{signature}"));
+    let error = adapter
+        .download_code(&expired)
+        .await
+        .expect_err("expired")
+        .to_string();
+    assert!(
+        error.contains("HTTP 403") && error.contains("try the import again"),
+        "{error}"
+    );
+    assert!(!error.contains(signature), "{error}");
+}
+
+#[test]
+fn a_zip_with_an_entry_outside_its_folder_is_refused_before_anything_is_written() {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    writer.start_file("index.js", options).unwrap();
+    writer.write_all(b"ok").unwrap();
+    writer.start_file("../escape.js", options).unwrap();
+    writer.write_all(b"bad").unwrap();
+    let zip = writer.finish().unwrap().into_inner();
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("f");
+    let error = crate::package::unpack(&zip, &folder, false).expect_err("refused");
+    assert!(error.to_string().contains("`../escape.js`"), "{error}");
+    assert!(!folder.exists());
+    assert!(!dir.path().join("escape.js").exists());
+}

@@ -1,13 +1,20 @@
-//! [`AwsAdapter`]: the [`Adapter`] for AWS Lambda — deploy (planned first), invoke, logs, list,
-//! describe, delete, versions and rollback.
+//! [`AwsAdapter`]: the [`Adapter`] for AWS Lambda — deploy (planned first, triggers included:
+//! function URLs, queue and stream mappings, Scheduler schedules, S3 notifications), invoke,
+//! logs (FilterLogEvents polling, or StartLiveTail on request), list, describe, delete,
+//! versions, rollback, and reading a function back for import.
 
 mod deploy;
+mod import;
 mod invoke;
+mod live;
 mod logs;
+mod mappings;
 #[cfg(test)]
 mod mock_tests;
-mod queues;
+mod resource_policy;
 mod role;
+mod schedules;
+mod storage;
 mod url;
 
 use std::path::PathBuf;
@@ -21,6 +28,8 @@ use functory_adapter::{
 };
 use functory_core::AdapterKind;
 
+pub use import::{ImportNote, ImportedFunction, ImportedTrigger};
+pub use live::StreamHostPrefix;
 pub use logs::parse_log_message;
 pub use role::role_name;
 
@@ -45,6 +54,9 @@ pub struct AwsSettings {
     /// Where Python dependencies are installed for packaging (kept between deploys). `None`
     /// uses `<project>/.functory/build/aws`.
     pub cache_dir: Option<PathBuf>,
+    /// The S3 bucket packages over Lambda's 50 MB direct-upload limit go through (the
+    /// target's `code_bucket`). Without one, such a package is a plan error.
+    pub code_bucket: Option<String>,
 }
 
 impl Default for AwsSettings {
@@ -57,6 +69,7 @@ impl Default for AwsSettings {
             log_poll_interval: Duration::from_secs(2),
             log_overlap: Duration::from_secs(30),
             cache_dir: None,
+            code_bucket: None,
         }
     }
 }
@@ -72,6 +85,7 @@ impl AwsSettings {
             log_poll_interval: Duration::from_millis(200),
             log_overlap: Duration::from_secs(30),
             cache_dir: None,
+            code_bucket: None,
         }
     }
 }
@@ -83,6 +97,8 @@ pub struct AwsAdapter {
     pub(crate) lambda: aws_sdk_lambda::Client,
     pub(crate) iam: aws_sdk_iam::Client,
     pub(crate) logs: aws_sdk_cloudwatchlogs::Client,
+    pub(crate) s3: aws_sdk_s3::Client,
+    pub(crate) scheduler: aws_sdk_scheduler::Client,
     pub(crate) settings: AwsSettings,
 }
 
@@ -93,6 +109,8 @@ pub struct AwsAdapterBuilder {
     lambda: aws_sdk_lambda::config::Builder,
     iam: aws_sdk_iam::config::Builder,
     logs: aws_sdk_cloudwatchlogs::config::Builder,
+    s3: aws_sdk_s3::config::Builder,
+    scheduler: aws_sdk_scheduler::config::Builder,
     settings: AwsSettings,
 }
 
@@ -110,6 +128,16 @@ impl AwsAdapterBuilder {
             ),
         );
         self.logs.push_interceptor(
+            aws_smithy_runtime_api::client::interceptors::SharedInterceptor::new(
+                interceptor.clone(),
+            ),
+        );
+        self.s3.push_interceptor(
+            aws_smithy_runtime_api::client::interceptors::SharedInterceptor::new(
+                interceptor.clone(),
+            ),
+        );
+        self.scheduler.push_interceptor(
             aws_smithy_runtime_api::client::interceptors::SharedInterceptor::new(interceptor),
         );
         self
@@ -126,6 +154,8 @@ impl AwsAdapterBuilder {
             lambda: aws_sdk_lambda::Client::from_conf(self.lambda.build()),
             iam: aws_sdk_iam::Client::from_conf(self.iam.build()),
             logs: aws_sdk_cloudwatchlogs::Client::from_conf(self.logs.build()),
+            s3: aws_sdk_s3::Client::from_conf(self.s3.build()),
+            scheduler: aws_sdk_scheduler::Client::from_conf(self.scheduler.build()),
             settings: self.settings,
         }
     }
@@ -138,11 +168,25 @@ impl AwsAdapter {
 
     pub fn builder(session: &AwsSession) -> AwsAdapterBuilder {
         let config = session.sdk_config();
+        let custom_endpoint = config.endpoint_url().is_some();
+        let mut logs = aws_sdk_cloudwatchlogs::config::Builder::from(config);
+        if custom_endpoint {
+            // StartLiveTail's endpoint carries a `stream-` host prefix that an emulator's
+            // address does not have.
+            logs.push_interceptor(
+                aws_smithy_runtime_api::client::interceptors::SharedInterceptor::new(
+                    StreamHostPrefix::strip(),
+                ),
+            );
+        }
         AwsAdapterBuilder {
             session: session.clone(),
             lambda: aws_sdk_lambda::config::Builder::from(config),
             iam: aws_sdk_iam::config::Builder::from(config),
-            logs: aws_sdk_cloudwatchlogs::config::Builder::from(config),
+            logs,
+            // A custom endpoint (an emulator at 127.0.0.1) has no bucket subdomains.
+            s3: aws_sdk_s3::config::Builder::from(config).force_path_style(custom_endpoint),
+            scheduler: aws_sdk_scheduler::config::Builder::from(config),
             settings: AwsSettings::default(),
         }
     }
@@ -156,6 +200,20 @@ impl AwsAdapter {
         logs: aws_sdk_cloudwatchlogs::Client,
         settings: AwsSettings,
     ) -> Self {
+        let region = lambda.config().region().cloned();
+        // Clients for the services a test does not mock: any call they make fails clearly.
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::Config::builder()
+                .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+                .region(region.clone())
+                .build(),
+        );
+        let scheduler = aws_sdk_scheduler::Client::from_conf(
+            aws_sdk_scheduler::Config::builder()
+                .behavior_version(aws_sdk_scheduler::config::BehaviorVersion::latest())
+                .region(region)
+                .build(),
+        );
         AwsAdapter {
             context: CallContext {
                 who: SignedInAs::Account(who.to_owned()),
@@ -165,8 +223,22 @@ impl AwsAdapter {
             lambda,
             iam,
             logs,
+            s3,
+            scheduler,
             settings,
         }
+    }
+
+    /// This adapter with another S3 client (a mocked one in tests).
+    pub fn with_s3_client(mut self, s3: aws_sdk_s3::Client) -> Self {
+        self.s3 = s3;
+        self
+    }
+
+    /// This adapter with another EventBridge Scheduler client (a mocked one in tests).
+    pub fn with_scheduler_client(mut self, scheduler: aws_sdk_scheduler::Client) -> Self {
+        self.scheduler = scheduler;
+        self
     }
 
     pub fn region(&self) -> Option<&str> {
@@ -321,10 +393,12 @@ impl Adapter for AwsAdapter {
             aliases: true,
             async_invoke: true,
             live_logs: true,
-            http_trigger: false,
-            schedule_trigger: false,
-            storage_trigger: false,
-            queue_trigger: false,
+            // `url` triggers: the function's own HTTPS endpoint (API Gateway routes, the
+            // `http` kind, are not deployed; the plan says so).
+            http_trigger: true,
+            schedule_trigger: true,
+            storage_trigger: true,
+            queue_trigger: true,
             concurrency_limit: true,
             provisioned_concurrency: false,
         }

@@ -15,23 +15,34 @@ pub(crate) const POLICY_NAME: &str = "functory-permissions";
 /// `functory-<project>-<function>`, kept within IAM's 64 characters of `[\w+=,.@-]`: a long
 /// name is cut and given a short hash so two long names never collide.
 pub fn role_name(project: &str, function: &str) -> String {
-    let clean = |s: &str| -> String {
-        s.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || "+=,.@-_".contains(c) {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect()
-    };
-    let name = format!("functory-{}-{}", clean(project), clean(function));
-    if name.len() <= 64 {
-        return name;
+    bounded_name(&format!("functory-{project}-{function}"), "", 64)
+}
+
+/// The role EventBridge Scheduler assumes to invoke a function's schedules.
+pub(crate) fn scheduler_role_name(project: &str, function: &str) -> String {
+    bounded_name(&format!("functory-{project}-{function}"), "-scheduler", 64)
+}
+
+/// `base` (characters outside `[\w+=,.@-]` made `-`) then `suffix`, at most `max` long: a base
+/// too long is cut and given a short hash of itself, so two long names never collide and the
+/// same base always gives the same name.
+pub(crate) fn bounded_name(base: &str, suffix: &str, max: usize) -> String {
+    let clean: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "+=,.@-_".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let room = max.saturating_sub(suffix.len());
+    if clean.len() <= room {
+        return format!("{clean}{suffix}");
     }
-    let digest = hex(&Sha256::digest(name.as_bytes()));
-    format!("{}-{}", &name[..55], &digest[..8])
+    let digest = hex(&Sha256::digest(clean.as_bytes()));
+    format!("{}-{}{suffix}", &clean[..room - 9], &digest[..8])
 }
 
 pub(crate) fn trust_policy() -> Value {
@@ -74,6 +85,47 @@ pub(crate) fn permissions_policy(function: &Function) -> Value {
             "Effect": "Allow",
             "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
             "Resource": queues,
+        }));
+    }
+    // What Lambda needs to read the shards of `stream` triggers (Kinesis by name or ARN,
+    // DynamoDB streams by ARN).
+    let mut kinesis = Vec::new();
+    let mut dynamodb = Vec::new();
+    for trigger in &function.triggers {
+        if let Trigger::Stream { stream, .. } = trigger {
+            if stream.starts_with("arn:") && stream.contains(":dynamodb:") {
+                dynamodb.push(stream.clone());
+            } else if stream.starts_with("arn:") {
+                kinesis.push(stream.clone());
+            } else {
+                kinesis.push(format!("arn:aws:kinesis:*:*:stream/{stream}"));
+            }
+        }
+    }
+    if !kinesis.is_empty() {
+        statements.push(json!({
+            "Sid": "FunctoryKinesisTriggers",
+            "Effect": "Allow",
+            "Action": [
+                "kinesis:DescribeStream",
+                "kinesis:DescribeStreamSummary",
+                "kinesis:GetRecords",
+                "kinesis:GetShardIterator",
+                "kinesis:ListShards"
+            ],
+            "Resource": kinesis,
+        }));
+    }
+    if !dynamodb.is_empty() {
+        statements.push(json!({
+            "Sid": "FunctoryDynamoDbStreamTriggers",
+            "Effect": "Allow",
+            "Action": [
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator"
+            ],
+            "Resource": dynamodb,
         }));
     }
     for permission in &function.permissions {

@@ -23,12 +23,12 @@ pub(crate) struct UrlState {
 /// CORS with sorted lists, so order in the manifest never reads as a change.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct NormalCors {
-    allow_origins: Vec<String>,
-    allow_methods: Vec<String>,
-    allow_headers: Vec<String>,
-    expose_headers: Vec<String>,
-    allow_credentials: bool,
-    max_age: Option<i32>,
+    pub allow_origins: Vec<String>,
+    pub allow_methods: Vec<String>,
+    pub allow_headers: Vec<String>,
+    pub expose_headers: Vec<String>,
+    pub allow_credentials: bool,
+    pub max_age: Option<i32>,
 }
 
 fn sorted(items: &[String]) -> Vec<String> {
@@ -89,19 +89,13 @@ pub(crate) fn desired(function: &Function) -> Option<UrlState> {
     })
 }
 
-/// What exists, with which of Functory's public statements are there.
-#[derive(Debug, Clone)]
-pub(crate) struct ObservedUrl {
-    pub state: UrlState,
-    pub statements: Vec<String>,
-}
-
 impl AwsAdapter {
+    /// The function URL of the function (or stage), if it has one.
     pub(crate) async fn observe_url(
         &self,
         name: &str,
         qualifier: Option<&str>,
-    ) -> Result<Option<ObservedUrl>> {
+    ) -> Result<Option<UrlState>> {
         let found = match self
             .lambda
             .get_function_url_config()
@@ -120,52 +114,10 @@ impl AwsAdapter {
                 };
             }
         };
-        let statements = self.policy_statement_ids(name, qualifier).await?;
-        Ok(Some(ObservedUrl {
-            state: UrlState {
-                public: *found.auth_type() == FunctionUrlAuthType::None,
-                cors: found.cors().map(NormalCors::from_lambda),
-            },
-            statements,
+        Ok(Some(UrlState {
+            public: *found.auth_type() == FunctionUrlAuthType::None,
+            cors: found.cors().map(NormalCors::from_lambda),
         }))
-    }
-
-    /// The statement ids of the function's (or alias's) resource policy.
-    async fn policy_statement_ids(
-        &self,
-        name: &str,
-        qualifier: Option<&str>,
-    ) -> Result<Vec<String>> {
-        let policy = match self
-            .lambda
-            .get_policy()
-            .function_name(name)
-            .set_qualifier(qualifier.map(str::to_owned))
-            .send()
-            .await
-        {
-            Ok(policy) => policy,
-            Err(error) => {
-                return match self.failure(&error, &format!("Lambda GetPolicy of `{name}`")) {
-                    AdapterError::NotFound { .. } => Ok(Vec::new()),
-                    other => Err(other),
-                };
-            }
-        };
-        let document: serde_json::Value = policy
-            .policy()
-            .and_then(|p| serde_json::from_str(p).ok())
-            .unwrap_or_default();
-        Ok(document
-            .get("Statement")
-            .and_then(|s| s.as_array())
-            .map(|statements| {
-                statements
-                    .iter()
-                    .filter_map(|s| s.get("Sid").and_then(|sid| sid.as_str()).map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default())
     }
 
     pub(crate) async fn put_url(
@@ -282,16 +234,7 @@ impl AwsAdapter {
             if !present.iter().any(|p| p == sid) {
                 continue;
             }
-            self.lambda
-                .remove_permission()
-                .function_name(name)
-                .set_qualifier(qualifier.map(str::to_owned))
-                .statement_id(sid)
-                .send()
-                .await
-                .map_err(|e| {
-                    self.failure(&e, &format!("Lambda RemovePermission {sid} on `{name}`"))
-                })?;
+            self.remove_statement(name, qualifier, sid).await?;
         }
         Ok(())
     }

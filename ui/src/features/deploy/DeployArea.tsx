@@ -11,6 +11,7 @@ import { isDirty } from '../../app/state';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { Icon } from '../../ui/Icon';
 import { DeployProgress, DeployResult } from './DeployProgress';
+import { ImportPanel } from './ImportPanel';
 
 const SIGN: Record<string, string> = { create: '+', update: '~', delete: '−', noOp: '=' };
 const ACTION: Record<string, string> = { create: 'create', update: 'update', delete: 'delete', noOp: 'no change' };
@@ -176,7 +177,7 @@ export function DeployArea() {
   const [versionsKey, setVersionsKey] = useState(0);
 
   const selectedTarget = cloudTargets.some((t) => t.name === target) ? target : (cloudTargets[0]?.name ?? '');
-  const selectedAdapter = cloudTargets.find((t) => t.name === selectedTarget)?.adapter ?? 'aws';
+  const selectedAdapter = cloudTargets.find((t) => t.name === selectedTarget)?.adapter ?? null;
   const selected = useMemo(() => (chosen ? functions.filter((f) => chosen.has(f)) : functions), [chosen, functions]);
   const dirty = buffers.filter(isDirty).map((b) => b.path);
 
@@ -340,7 +341,7 @@ export function DeployArea() {
                   Versions and rollback
                 </h2>
               </header>
-              {selectedAdapter !== 'aws' ? (
+              {selectedAdapter === 'azure' || selectedAdapter === 'gcp' ? (
                 <p className="muted" data-testid="deploy-no-versions">
                   {selectedAdapter === 'azure' ? 'Azure Functions' : 'Google Cloud Functions'} keeps no versions to roll back to: each
                   deploy replaces what runs. To go back, open History and use “Redeploy this” on a recorded deploy — it ships that
@@ -366,6 +367,12 @@ export function DeployArea() {
                 </>
               )}
             </section>
+
+            <p className="muted small" data-testid="deploy-logs-hint">
+              To invoke a deployed function or follow its logs, choose this target under “Run on” in Run &amp; Logs.
+            </p>
+
+            {selectedAdapter === 'aws' && <ImportPanel target={selectedTarget} inProject={functions} />}
           </>
         )}
       </div>

@@ -98,11 +98,14 @@ export function LogPane({
   requestFilter,
   target = null,
   defaultFunction = null,
+  liveAvailable = false,
 }: {
   functions: string[];
   requestFilter: LogFilterRequest | null;
   target?: string | null;
   defaultFunction?: string | null;
+  /** The target offers a live tail session (AWS StartLiveTail), billed by the minute. */
+  liveAvailable?: boolean;
 }) {
   const workspace = useWorkspace();
   const [scope, setScope] = useState<string>(target === null ? '' : (defaultFunction ?? functions[0] ?? ''));
@@ -112,6 +115,8 @@ export function LogPane({
   const [follow, setFollow] = useState(true);
   const [autoScroll, setAutoScroll] = useState(true);
   const [source, setSource] = useState<TargetLogSource | null>(null);
+  /** A billed live tail instead of polling: never on unless asked for. */
+  const [live, setLive] = useState(false);
   const [query, setQuery] = useState<LogQuery>({
     function: scope === '' ? null : scope,
     follow: true,
@@ -169,7 +174,8 @@ export function LogPane({
       if (batch.error) setError(batch.error);
       frame.current ??= requestAnimationFrame(flush);
     };
-    const subscribing = target === null ? workspace.subscribeLogs(query, onBatch) : workspace.subscribeTargetLogs(target, query, onBatch);
+    const subscribing =
+      target === null ? workspace.subscribeLogs(query, onBatch) : workspace.subscribeTargetLogs(target, live, query, onBatch);
     void subscribing.then((outcome) => {
       if (!outcome.ok) {
         if (!cancelled) setError(outcome.error);
@@ -184,7 +190,7 @@ export function LogPane({
       frame.current = null;
       void subscription?.close();
     };
-  }, [workspace, query, target]);
+  }, [workspace, query, target, live]);
 
   // A cloud target says where its lines come from and how late they show up.
   useEffect(() => {
@@ -251,6 +257,11 @@ export function LogPane({
         <label className="toggle" title="Keep showing new lines as they are written">
           <input type="checkbox" data-testid="run-logs-follow" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> Follow
         </label>
+        {target !== null && liveAvailable && (
+          <label className="toggle" title="A live tail session: lines within about a second, billed by AWS for each minute it runs">
+            <input type="checkbox" data-testid="run-logs-live" checked={live} onChange={(e) => setLive(e.target.checked)} /> Live (billed)
+          </label>
+        )}
         <label className="toggle" title="Keep the newest line in view">
           <input type="checkbox" data-testid="run-logs-autoscroll" checked={autoScroll} onChange={(e) => setAutoScroll(e.target.checked)} /> Auto-scroll
         </label>
@@ -273,8 +284,10 @@ export function LogPane({
       </div>
       {target !== null && source && (
         <p className="muted small run-logs-source" data-testid="run-logs-source">
-          Target <span className="mono">{source.target}</span>: {source.description}. Lines usually show up about{' '}
-          {Math.max(1, Math.round(source.expectedDelayMs / 1000))} s after they are written.
+          Target <span className="mono">{source.target}</span>:{' '}
+          {live
+            ? 'a CloudWatch Logs live tail session — lines within about a second; AWS bills each minute the session runs, so it stops when you leave this view or switch it off.'
+            : `${source.description}. Lines usually show up about ${Math.max(1, Math.round(source.expectedDelayMs / 1000))} s after they are written.`}
         </p>
       )}
       {error && (

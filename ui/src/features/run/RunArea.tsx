@@ -529,7 +529,14 @@ export function RunArea({ visible }: { visible: boolean }) {
         </aside>
       </div>
 
-      <LogPane key={where} functions={functions} requestFilter={requestFilter} target={cloudTarget?.name ?? null} defaultFunction={fn} />
+      <LogPane
+        key={where}
+        functions={functions}
+        requestFilter={requestFilter}
+        target={cloudTarget?.name ?? null}
+        defaultFunction={fn}
+        liveAvailable={cloudTarget?.adapter === 'aws'}
+      />
     </section>
   );
 }

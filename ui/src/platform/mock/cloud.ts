@@ -5,8 +5,16 @@
 // `?cloud=aws` adds an AWS target `staging` to the sample; `?cloud-fail=alias` makes the next
 // deploy fail at its alias step (the stage keeps its version); `?cloud-auth=expired` makes every
 // call fail as an expired SSO session does.
+//
+// The account also holds a function no project deployed (`mailer`, "Import from AWS" lists and
+// imports it: code, settings, triggers, permissions; its password variable is left out as
+// functory-api leaves out what the linter flags), and answers log tails: polled (the lines its
+// invokes wrote) or live (only new lines, once the function has written any).
 
 import type { ApiError } from '../../bindings/ApiError';
+import type { CloudImportReport } from '../../bindings/CloudImportReport';
+import type { ManifestEdit } from '../../bindings/ManifestEdit';
+import type { RemoteFunction } from '../../bindings/RemoteFunction';
 import type { DeployReport } from '../../bindings/DeployReport';
 import type { DeployStep } from '../../bindings/DeployStep';
 import type { Function as FunctionModel } from '../../bindings/Function';
@@ -73,6 +81,32 @@ function change(kind: string, name: string, action: string, details: string[], c
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A function in the pretend account that no Functory project deployed. */
+const MAILER = {
+  name: 'mailer',
+  runtime: 'python3.12',
+  handler: 'app.handler',
+  memoryMb: 256,
+  timeoutS: 15,
+  environment: [
+    { key: 'FROM_ADDRESS', value: 'shop@example.com' },
+    // The linter's LMB003 flags it: the import leaves it out.
+    { key: 'SMTP_PASSWORD', value: 'Zq8vN2kLw4RtY7pX' },
+  ],
+  files: {
+    'app.py': '"""Sends the order e-mails queued in `outbox`."""\n\n\ndef handler(event, context):\n    return {"sent": len(event.get("Records", []))}\n',
+  } as Record<string, string>,
+};
+
+/** What importing a cloud function does to the project, for the mock platform to apply. */
+export interface MockImport {
+  report: CloudImportReport;
+  /** Applied in order after `addFunction`; `code_dir` goes in as a line after the handler. */
+  edits: ManifestEdit[];
+  codeDir: string;
+  files: [string, string][];
+}
 
 export class MockCloud {
   /** target → function → what is deployed. */
@@ -285,6 +319,61 @@ export class MockCloud {
     return report;
   }
 
+  remoteFunctions(manifest: Manifest, target: string): RemoteFunction[] {
+    const deployed = this.target(manifest, target);
+    const listed: RemoteFunction[] = [...deployed.keys()].map((name) => {
+      const fn = manifest.functions.find((f) => f.name === name);
+      return { name, runtime: fn?.runtime ?? 'nodejs20.x', memoryMb: fn?.memoryMb ?? 128, timeoutS: fn?.timeoutS ?? 3 };
+    });
+    listed.push({ name: MAILER.name, runtime: MAILER.runtime, memoryMb: MAILER.memoryMb, timeoutS: MAILER.timeoutS });
+    return listed.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** What importing `name` of `target` brings into the project (functory-api's import). */
+  importFunction(manifest: Manifest, target: string, name: string): MockImport {
+    const deployed = this.target(manifest, target);
+    if (manifest.functions.some((f) => f.name.toLowerCase() === name.toLowerCase())) {
+      fail('already_exists', `functory.toml already has a function \`${name}\`: remove or rename it first, then import`);
+    }
+    if (name !== MAILER.name || deployed.has(name)) {
+      fail('not_found', `Lambda GetFunction \`${name}\` for AWS profile \`dev\`: ResourceNotFoundException: Function not found`);
+    }
+    const report: CloudImportReport = { function: name, target, codeDir: name, imported: [], notImported: [] };
+    const item = (subject: string, message: string) => ({ subject, message });
+    report.imported.push(item('configuration', `${MAILER.runtime} ${MAILER.handler}, ${MAILER.memoryMb} MB, ${MAILER.timeoutS} s`));
+    const edits: ManifestEdit[] = [
+      { kind: 'setMemory', function: name, memoryMb: MAILER.memoryMb },
+      { kind: 'setTimeout', function: name, timeoutS: MAILER.timeoutS },
+    ];
+    for (const variable of MAILER.environment) {
+      if (variable.key === 'SMTP_PASSWORD') {
+        report.notImported.push(
+          item(
+            `environment ${variable.key}`,
+            'left out: it is named like a secret and holds a random-looking value (LMB003); keep it in Secrets Manager or SSM Parameter Store and set its name instead',
+          ),
+        );
+      } else {
+        edits.push({ kind: 'setEnv', function: name, key: variable.key, value: variable.value });
+        report.imported.push(item(`environment ${variable.key}`, 'variable'));
+      }
+    }
+    edits.push({ kind: 'addTrigger', function: name, trigger: { kind: 'queue', queue: 'outbox', batch_size: 5 } });
+    report.imported.push(item('trigger queue outbox', 'event source mapping from arn:aws:sqs:eu-west-1:123456789012:outbox'));
+    edits.push({ kind: 'addTrigger', function: name, trigger: { kind: 'schedule', expression: 'rate(1 day)', timezone: null } });
+    report.imported.push(item('trigger schedule rate(1 day)', 'EventBridge Scheduler schedule mailer-daily-digest'));
+    edits.push({ kind: 'addPermission', function: name, actions: ['ses:SendEmail'], resources: ['*'] });
+    report.imported.push(item('inline policy send statement 1', 'permission ses:SendEmail'));
+    report.notImported.push(
+      item(
+        'policy AWSLambdaBasicExecutionRole',
+        'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole is managed by AWS; grant what the function needs from it as permissions, or keep attaching it outside Functory',
+      ),
+    );
+    const files = Object.entries(MAILER.files).map(([path, text]) => [`${name}/${path}`, text] as [string, string]);
+    return { report, edits, codeDir: name, files };
+  }
+
   versions(manifest: Manifest, target: string, name: string): FunctionVersion[] {
     const adapter = manifest.targets.find((t) => t.name === target)?.adapter;
     if (adapter === 'azure' || adapter === 'gcp') {
@@ -343,12 +432,19 @@ export class MockCloud {
     };
   }
 
-  /** Polls the function's log group as the host's FilterLogEvents tail does (every 200 ms here). */
-  subscribe(manifest: Manifest, target: string, query: LogQuery, onBatch: (batch: LogBatch) => void): { close(): void } {
+  /**
+   * Polls the function's log group as the host's FilterLogEvents tail does (every 200 ms here);
+   * `live` sends only new lines, and fails as AWS does when the log group does not exist yet.
+   */
+  subscribe(manifest: Manifest, target: string, live: boolean, query: LogQuery, onBatch: (batch: LogBatch) => void): { close(): void } {
     this.target(manifest, target);
     const name = query.function;
     if (!name) fail('invalid_input', "choose a function: a cloud target's logs are read one function at a time");
+    if (live && (this.logs.get(`${target}/${name}`)?.length ?? 0) === 0) {
+      fail('not_found', `log group /aws/lambda/${name} (the function has not written a line yet: invoke it, then start the live tail) not found`);
+    }
     const log = this.logGroup(target, name);
+    if (live) query = { ...query, last: 0, follow: true };
     const matches = (line: LogLine) =>
       (!query.text || line.message.includes(query.text)) && (!query.requestId || line.requestId === query.requestId);
     let sent = Math.max(0, log.length - (query.last ?? log.length));

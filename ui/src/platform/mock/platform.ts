@@ -291,6 +291,13 @@ export function createMockPlatform(params: URLSearchParams): Platform {
     return parsed.manifest;
   };
 
+  /** The manifest's model even with errors: importing deploys nothing (as functory-api's import). */
+  const importManifest = () => {
+    const parsed = view().manifest.manifest;
+    if (!parsed) fail('invalid_manifest', 'functory.toml does not parse; fix it first');
+    return parsed;
+  };
+
   const manifestText = (): string => {
     const { root, files } = project();
     const text = files.get(MANIFEST);
@@ -622,15 +629,47 @@ export function createMockPlatform(params: URLSearchParams): Platform {
       }),
     targetLogSource: (target, fn) =>
       command('target_log_source', { target, function: fn }, () => cloud.logSource(validManifest(), target, fn)),
-    subscribeTargetLogs: (target, query, onBatch) =>
-      command('subscribe_target_logs', { target, query }, () => {
-        const subscription = cloud.subscribe(validManifest(), target, query, onBatch);
+    subscribeTargetLogs: (target, live, query, onBatch) =>
+      command('subscribe_target_logs', { target, live, query }, () => {
+        const subscription = cloud.subscribe(validManifest(), target, live, query, onBatch);
         return {
           close: () =>
             command('unsubscribe_logs', undefined, () => {
               subscription.close();
             }),
         };
+      }),
+    remoteFunctions: (target) =>
+      command('remote_functions', { target }, () => cloud.remoteFunctions(importManifest(), target)),
+    importCloudFunction: (target, fn, overwrite) =>
+      command('import_cloud_function', { target, function: fn, overwrite }, () => {
+        const manifest = importManifest();
+        const plan = cloud.importFunction(manifest, target, fn);
+        const { files } = project();
+        // The manifest edits first, so a refusal writes nothing (as functory-api does).
+        let text = applyEdit(manifestText(), { kind: 'addFunction', name: fn, runtime: 'python3.12', handler: 'app.handler', httpPath: null });
+        text = text.replace(
+          `[functions.${fn}]\nruntime = "python3.12"\nhandler = "app.handler"\n`,
+          `[functions.${fn}]\nruntime = "python3.12"\nhandler = "app.handler"\ncode_dir = ${JSON.stringify(plan.codeDir)}\n`,
+        );
+        for (const edit of plan.edits) text = applyEdit(text, edit);
+        const report = plan.report;
+        let written = 0;
+        for (const [path, contents] of plan.files) {
+          const existing = files.get(path);
+          if (existing !== undefined && existing !== contents && !overwrite) {
+            report.notImported.push({
+              subject: `file ${path}`,
+              message: 'kept as it is: it differs from the deployed one (import again with overwrite to replace it)',
+            });
+            continue;
+          }
+          files.set(path, contents);
+          written += 1;
+        }
+        report.imported.push({ subject: 'code', message: `${plan.files.length} file(s) into ${plan.codeDir}/ (${written} written)` });
+        files.set(MANIFEST, text);
+        return { report, project: view() };
       }),
     applyLintFix: (findingId, confirm) =>
       command('apply_lint_fix', { findingId, confirm }, () => {

@@ -1,0 +1,833 @@
+//! Reading a function back from AWS in the manifest's terms, for `functory import aws` and the
+//! Deploy view's "Import from AWS": its configuration, the triggers that can be discovered
+//! from AWS (the function URL, event source mappings, S3 notifications found through the
+//! resource policy's S3 statements, Scheduler schedules that invoke it), the resource policy's
+//! other statements (reported, not imported), and its role's policies (inline and customer
+//! managed, as `permissions`; AWS managed ones listed as not imported). Everything that has
+//! no place in functory.toml becomes an [`ImportNote`] saying why.
+//!
+//! Environment values stay [`Sensitive`] here: the caller decides which are secrets before
+//! anything is written. The code's download address is a presigned URL (it carries a
+//! signature), so it is sensitive too.
+
+use aws_sdk_lambda::types::PackageType;
+use functory_adapter::{AdapterError, Result};
+use functory_core::{Cors, Permission, PermissionEffect, Trigger, UrlAuth};
+use functory_vault::Sensitive;
+use serde_json::Value;
+
+use super::AwsAdapter;
+use super::mappings::mapping_target;
+use super::resource_policy::strings;
+use super::role::read_policy_document;
+use super::schedules::arn_names_function;
+use super::storage::DEFAULT_EVENTS;
+use super::url::{PUBLIC_INVOKE_SID, PUBLIC_URL_SID};
+
+/// One item of a function read for import: what it became, or why it did not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportNote {
+    /// What the item is (`trigger url`, `environment API_TOKEN`, `policy AWSLambdaBasicExecutionRole`).
+    pub subject: String,
+    pub message: String,
+    pub imported: bool,
+}
+
+/// A trigger found in AWS, and what it was found as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedTrigger {
+    pub trigger: Trigger,
+    /// "public function URL (auth NONE)", "EventBridge Scheduler schedule nightly", …
+    pub found_as: String,
+}
+
+/// A function as AWS has it, in the manifest's terms.
+#[derive(Debug)]
+pub struct ImportedFunction {
+    pub name: String,
+    pub runtime: String,
+    pub handler: String,
+    pub memory_mb: u32,
+    pub timeout_s: u32,
+    /// Every variable; the caller leaves out what looks secret.
+    pub environment: Vec<(String, Sensitive<String>)>,
+    pub triggers: Vec<ImportedTrigger>,
+    pub permissions: Vec<Permission>,
+    /// Where the deployed zip can be downloaded (a presigned URL, valid for minutes).
+    pub code_location: Option<Sensitive<String>>,
+    pub notes: Vec<ImportNote>,
+    /// The stage alias the triggers were read from (`None`: the function itself).
+    pub qualifier: Option<String>,
+}
+
+impl ImportedFunction {
+    fn trigger(&mut self, trigger: Trigger, found_as: impl Into<String>) {
+        self.triggers.push(ImportedTrigger {
+            trigger,
+            found_as: found_as.into(),
+        });
+    }
+
+    fn note(&mut self, subject: impl Into<String>, message: impl Into<String>, imported: bool) {
+        self.notes.push(ImportNote {
+            subject: subject.into(),
+            message: message.into(),
+            imported,
+        });
+    }
+}
+
+/// A queue or Kinesis stream by name when it is in the function's account and region, else by
+/// ARN (as the manifest accepts both).
+fn source_name(source_arn: &str, function_arn: &str) -> String {
+    let source: Vec<&str> = source_arn.split(':').collect();
+    let function: Vec<&str> = function_arn.split(':').collect();
+    let same_place = source.len() >= 6
+        && function.len() >= 5
+        && source[3] == function[3]
+        && source[4] == function[4];
+    if !same_place {
+        return source_arn.to_owned();
+    }
+    match source[2] {
+        "sqs" => source[5].to_owned(),
+        "kinesis" => source[5]
+            .strip_prefix("stream/")
+            .unwrap_or(source_arn)
+            .to_owned(),
+        _ => source_arn.to_owned(),
+    }
+}
+
+/// The statements of a policy document as manifest permissions; what cannot be one is `Err`
+/// with the reason.
+fn permissions_of(
+    document: &Value,
+) -> Vec<(Option<String>, std::result::Result<Permission, String>)> {
+    let statements = match document.get("Statement") {
+        Some(Value::Array(items)) => items.clone(),
+        Some(single @ Value::Object(_)) => vec![single.clone()],
+        _ => Vec::new(),
+    };
+    statements
+        .iter()
+        .map(|s| {
+            let sid = s.get("Sid").and_then(Value::as_str).map(str::to_owned);
+            let unsupported: Vec<&str> = [
+                "NotAction",
+                "NotResource",
+                "Condition",
+                "Principal",
+                "NotPrincipal",
+            ]
+            .into_iter()
+            .filter(|key| s.get(*key).is_some())
+            .collect();
+            if !unsupported.is_empty() {
+                return (
+                    sid,
+                    Err(format!(
+                        "has {} (functory.toml permissions are Effect, Action and Resource only)",
+                        unsupported.join(", ")
+                    )),
+                );
+            }
+            let actions = strings(s.get("Action"));
+            if actions.is_empty() {
+                return (sid, Err("has no Action".to_owned()));
+            }
+            let mut resources = strings(s.get("Resource"));
+            if resources.is_empty() {
+                resources.push("*".to_owned());
+            }
+            let effect = match s.get("Effect").and_then(Value::as_str) {
+                Some(e) if e.eq_ignore_ascii_case("deny") => PermissionEffect::Deny,
+                _ => PermissionEffect::Allow,
+            };
+            (
+                sid,
+                Ok(Permission {
+                    effect,
+                    actions,
+                    resources,
+                }),
+            )
+        })
+        .collect()
+}
+
+impl AwsAdapter {
+    /// Reads `name` for import; triggers from the `stage` alias when it exists, else from the
+    /// function itself.
+    pub async fn read_for_import(
+        &self,
+        name: &str,
+        stage: Option<&str>,
+    ) -> Result<ImportedFunction> {
+        let found = self
+            .lambda
+            .get_function()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(|e| {
+                super::not_found_as(
+                    self.failure(&e, &format!("Lambda GetFunction `{name}`")),
+                    name,
+                )
+            })?;
+        let Some(config) = found.configuration() else {
+            return Err(AdapterError::not_found(format!("function `{name}`")));
+        };
+        if config.package_type() == Some(&PackageType::Image) {
+            return Err(AdapterError::invalid(format!(
+                "function `{name}` is a container image: Functory imports zip functions only"
+            )));
+        }
+        let Some(runtime) = config.runtime().map(|r| r.as_str().to_owned()) else {
+            return Err(AdapterError::invalid(format!(
+                "function `{name}` has no runtime: Functory imports zip functions with a managed runtime"
+            )));
+        };
+        let function_arn = config.function_arn().unwrap_or_default().to_owned();
+        let qualifier = match stage {
+            Some(stage) if self.alias_version(name, stage).await?.is_some() => {
+                Some(stage.to_owned())
+            }
+            _ => None,
+        };
+        let mut imported = ImportedFunction {
+            name: name.to_owned(),
+            runtime,
+            handler: config.handler().unwrap_or_default().to_owned(),
+            memory_mb: config
+                .memory_size()
+                .and_then(|m| u32::try_from(m).ok())
+                .unwrap_or(128),
+            timeout_s: config
+                .timeout()
+                .and_then(|t| u32::try_from(t).ok())
+                .unwrap_or(3),
+            environment: config
+                .environment()
+                .and_then(|e| e.variables())
+                .map(|vars| {
+                    let mut vars: Vec<(String, Sensitive<String>)> = vars
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Sensitive::new(v.clone())))
+                        .collect();
+                    vars.sort_by(|a, b| a.0.cmp(&b.0));
+                    vars
+                })
+                .unwrap_or_default(),
+            triggers: Vec::new(),
+            permissions: Vec::new(),
+            code_location: found
+                .code()
+                .and_then(|c| c.location())
+                .map(|l| Sensitive::new(l.to_owned())),
+            notes: Vec::new(),
+            qualifier: qualifier.clone(),
+        };
+        imported.note(
+            "configuration",
+            format!(
+                "{} {}, {} MB, {} s",
+                imported.runtime, imported.handler, imported.memory_mb, imported.timeout_s
+            ),
+            true,
+        );
+        for layer in config.layers() {
+            imported.note(
+                format!("layer {}", layer.arn().unwrap_or_default()),
+                "functory.toml has no layers; put the layer's files in the function's folder",
+                false,
+            );
+        }
+        if config.architectures().iter().any(|a| a.as_str() == "arm64") {
+            imported.note("architecture arm64", "Functory deploys x86_64", false);
+        }
+        if config
+            .vpc_config()
+            .is_some_and(|v| !v.subnet_ids().is_empty())
+        {
+            imported.note("VPC", "functory.toml has no VPC settings", false);
+        }
+        if config
+            .dead_letter_config()
+            .and_then(|d| d.target_arn())
+            .is_some()
+        {
+            imported.note(
+                "dead-letter queue",
+                "functory.toml has no dead-letter settings",
+                false,
+            );
+        }
+        if let Some(tags) = found.tags()
+            && let Some(project) = tags.get("functory:project")
+        {
+            imported.note(
+                "tag functory:project",
+                format!("deployed by Functory project `{project}`"),
+                true,
+            );
+        }
+
+        let (url, statements, mappings, schedules) = tokio::try_join!(
+            self.observe_url(name, qualifier.as_deref()),
+            self.observe_resource_policy(name, qualifier.as_deref()),
+            self.observe_all_mappings(name, qualifier.as_deref()),
+            self.schedules_invoking(name),
+        )?;
+
+        // The function URL, and the statements that make it public.
+        let mut accounted: Vec<String> = Vec::new();
+        if let Some(url) = url {
+            let cors = url.cors.map(|c| c.to_manifest());
+            imported.trigger(
+                Trigger::Url {
+                    auth: if url.public {
+                        UrlAuth::None
+                    } else {
+                        UrlAuth::Iam
+                    },
+                    cors,
+                },
+                if url.public {
+                    "public function URL (auth NONE)"
+                } else {
+                    "function URL with signed requests (AWS_IAM)"
+                },
+            );
+            for s in &statements {
+                let url_statement = s.sid == PUBLIC_URL_SID
+                    || s.sid == PUBLIC_INVOKE_SID
+                    || s.url_auth_type.is_some()
+                    || (url.public
+                        && s.principal == "*"
+                        && s.actions.iter().any(|a| a == "lambda:InvokeFunction"));
+                if url_statement {
+                    accounted.push(s.sid.clone());
+                }
+            }
+        }
+
+        // Queues and streams.
+        for mapping in mappings {
+            let Some(source) = mapping.event_source_arn() else {
+                continue;
+            };
+            let batch = mapping.batch_size();
+            if source.contains(":sqs:") {
+                imported.trigger(
+                    Trigger::Queue {
+                        queue: source_name(source, &function_arn),
+                        batch_size: batch
+                            .filter(|b| *b != 10)
+                            .and_then(|b| u32::try_from(b).ok()),
+                    },
+                    format!("event source mapping from {source}"),
+                );
+            } else if source.contains(":kinesis:") || source.contains(":dynamodb:") {
+                let position = mapping
+                    .starting_position()
+                    .map(|p| p.as_str().to_owned())
+                    .filter(|p| p != "LATEST");
+                imported.trigger(
+                    Trigger::Stream {
+                        stream: source_name(source, &function_arn),
+                        batch_size: batch
+                            .filter(|b| *b != 100)
+                            .and_then(|b| u32::try_from(b).ok()),
+                        starting_position: position,
+                    },
+                    format!("event source mapping from {source}"),
+                );
+            } else {
+                imported.note(
+                    format!("event source {source}"),
+                    "functory.toml has queue (SQS) and stream (Kinesis, DynamoDB) triggers only",
+                    false,
+                );
+            }
+        }
+
+        // S3 notifications, from the buckets the resource policy lets invoke the function.
+        let mut buckets: Vec<(String, String)> = Vec::new();
+        for s in statements
+            .iter()
+            .filter(|s| s.principal == "s3.amazonaws.com")
+        {
+            if let Some(bucket) = s
+                .source_arn
+                .as_deref()
+                .and_then(|arn| arn.split_once(":s3:::"))
+                .map(|(_, b)| b.to_owned())
+                && !buckets.iter().any(|(b, _)| *b == bucket)
+            {
+                buckets.push((bucket, s.sid.clone()));
+            }
+        }
+        for (bucket, sid) in buckets {
+            accounted.push(sid);
+            let config = match self.bucket_notifications(&bucket).await {
+                Ok(config) => config,
+                Err(why) => {
+                    imported.note(
+                        format!("bucket {bucket}"),
+                        format!("may invoke the function, but its notifications could not be read: {why}"),
+                        false,
+                    );
+                    continue;
+                }
+            };
+            let mut entries: Vec<_> = config
+                .lambda_function_configurations()
+                .iter()
+                .filter(|c| arn_names_function(c.lambda_function_arn(), name))
+                .collect();
+            // Functory's ids end in the trigger's place; others keep the bucket's order.
+            entries.sort_by_key(|c| {
+                c.id()
+                    .and_then(|id| id.rsplit('-').next())
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .unwrap_or(u32::MAX)
+            });
+            if entries.is_empty() {
+                imported.note(
+                    format!("bucket {bucket}"),
+                    "may invoke the function but sends it no notification",
+                    false,
+                );
+            }
+            for entry in entries {
+                let mut events: Vec<String> = entry
+                    .events()
+                    .iter()
+                    .map(|e| e.as_str().to_owned())
+                    .collect();
+                events.sort();
+                let rules = entry
+                    .filter()
+                    .and_then(|f| f.key())
+                    .map(|k| k.filter_rules())
+                    .unwrap_or_default();
+                let rule = |wanted: &str| {
+                    rules
+                        .iter()
+                        .find(|r| {
+                            r.name()
+                                .is_some_and(|n| n.as_str().eq_ignore_ascii_case(wanted))
+                        })
+                        .and_then(|r| r.value().map(str::to_owned))
+                };
+                imported.trigger(
+                    Trigger::Storage {
+                        bucket: bucket.clone(),
+                        prefix: rule("prefix"),
+                        suffix: rule("suffix"),
+                        events: (events != [DEFAULT_EVENTS]).then_some(events),
+                    },
+                    format!(
+                        "notification {} of bucket {bucket}",
+                        entry.id().unwrap_or("(no id)")
+                    ),
+                );
+            }
+        }
+
+        // Scheduler schedules that invoke it.
+        for (schedule_name, expression, timezone, enabled) in schedules {
+            if !enabled {
+                imported.note(
+                    format!("schedule {schedule_name}"),
+                    "the schedule is disabled",
+                    false,
+                );
+                continue;
+            }
+            imported.trigger(
+                Trigger::Schedule {
+                    expression,
+                    timezone: timezone.filter(|tz| tz != "UTC"),
+                },
+                format!("EventBridge Scheduler schedule {schedule_name}"),
+            );
+        }
+
+        // What else may invoke it: reported, not imported.
+        for s in statements.iter().filter(|s| !accounted.contains(&s.sid)) {
+            let subject = format!("resource policy statement {}", s.sid);
+            let message = match s.principal.as_str() {
+                "events.amazonaws.com" => format!(
+                    "EventBridge rule {} invokes the function; Functory deploys schedules with EventBridge Scheduler (add a `schedule` trigger with the rule's expression)",
+                    s.source_arn.as_deref().unwrap_or("(any)")
+                ),
+                "apigateway.amazonaws.com" => format!(
+                    "API Gateway {} invokes the function; Functory does not manage API Gateway (a `url` trigger gives the function its own endpoint)",
+                    s.source_arn.as_deref().unwrap_or("(any)")
+                ),
+                principal => format!(
+                    "{principal} may call {} (functory.toml has no resource-policy statements)",
+                    s.actions.join(", ")
+                ),
+            };
+            imported.note(subject, message, false);
+        }
+
+        // The role's policies.
+        let role = config.role().unwrap_or_default();
+        let role_name = role.rsplit('/').next().unwrap_or(role).to_owned();
+        if !role_name.is_empty() {
+            self.read_role_permissions(&role_name, &mut imported)
+                .await?;
+        }
+        Ok(imported)
+    }
+
+    /// Every event source mapping of the function or stage, whatever its source.
+    async fn observe_all_mappings(
+        &self,
+        name: &str,
+        qualifier: Option<&str>,
+    ) -> Result<Vec<aws_sdk_lambda::types::EventSourceMappingConfiguration>> {
+        let target = mapping_target(name, qualifier);
+        let mut found = Vec::new();
+        let mut marker = None;
+        loop {
+            let page = self
+                .lambda
+                .list_event_source_mappings()
+                .function_name(&target)
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(|e| {
+                    self.failure(&e, &format!("Lambda ListEventSourceMappings of `{target}`"))
+                })?;
+            found.extend(page.event_source_mappings().iter().cloned());
+            marker = page.next_marker().map(str::to_owned);
+            if marker.is_none() {
+                break;
+            }
+        }
+        Ok(found)
+    }
+
+    /// (name, expression, time zone, enabled) of every schedule of the default group that
+    /// invokes function `name`.
+    async fn schedules_invoking(
+        &self,
+        name: &str,
+    ) -> Result<Vec<(String, String, Option<String>, bool)>> {
+        let mut names = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .scheduler
+                .list_schedules()
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| self.failure(&e, "Scheduler ListSchedules"))?;
+            for summary in page.schedules() {
+                if summary
+                    .target()
+                    .is_some_and(|t| arn_names_function(t.arn(), name))
+                    && let Some(schedule) = summary.name()
+                {
+                    names.push((schedule.to_owned(), summary.group_name().map(str::to_owned)));
+                }
+            }
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+        let mut found = Vec::new();
+        for (schedule, group) in names {
+            let got = self
+                .scheduler
+                .get_schedule()
+                .name(&schedule)
+                .set_group_name(group)
+                .send()
+                .await
+                .map_err(|e| self.failure(&e, &format!("Scheduler GetSchedule `{schedule}`")))?;
+            found.push((
+                schedule,
+                got.schedule_expression().unwrap_or_default().to_owned(),
+                got.schedule_expression_timezone().map(str::to_owned),
+                got.state().is_none_or(|s| s.as_str() == "ENABLED"),
+            ));
+        }
+        found.sort();
+        Ok(found)
+    }
+
+    /// The role's inline and customer-managed policies as permissions.
+    async fn read_role_permissions(
+        &self,
+        role: &str,
+        imported: &mut ImportedFunction,
+    ) -> Result<()> {
+        let mut inline = Vec::new();
+        let mut marker = None;
+        loop {
+            let page = self
+                .iam
+                .list_role_policies()
+                .role_name(role)
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(|e| self.failure(&e, &format!("IAM ListRolePolicies of `{role}`")))?;
+            inline.extend(page.policy_names().iter().cloned());
+            marker = page
+                .marker()
+                .map(str::to_owned)
+                .filter(|_| page.is_truncated());
+            if marker.is_none() {
+                break;
+            }
+        }
+        let mut documents: Vec<(String, Option<Value>)> = Vec::new();
+        for policy in inline {
+            let got = self
+                .iam
+                .get_role_policy()
+                .role_name(role)
+                .policy_name(&policy)
+                .send()
+                .await
+                .map_err(|e| {
+                    self.failure(&e, &format!("IAM GetRolePolicy `{policy}` of `{role}`"))
+                })?;
+            documents.push((
+                format!("inline policy {policy}"),
+                read_policy_document(got.policy_document()),
+            ));
+        }
+        let mut attached = Vec::new();
+        let mut marker = None;
+        loop {
+            let page = self
+                .iam
+                .list_attached_role_policies()
+                .role_name(role)
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(|e| {
+                    self.failure(&e, &format!("IAM ListAttachedRolePolicies of `{role}`"))
+                })?;
+            attached.extend(
+                page.attached_policies().iter().filter_map(|p| {
+                    Some((p.policy_name()?.to_owned(), p.policy_arn()?.to_owned()))
+                }),
+            );
+            marker = page
+                .marker()
+                .map(str::to_owned)
+                .filter(|_| page.is_truncated());
+            if marker.is_none() {
+                break;
+            }
+        }
+        for (policy, arn) in attached {
+            if arn.split(':').nth(4) == Some("aws") {
+                imported.note(
+                    format!("policy {policy}"),
+                    format!("{arn} is managed by AWS; grant what the function needs from it as permissions, or keep attaching it outside Functory"),
+                    false,
+                );
+                continue;
+            }
+            let got = self
+                .iam
+                .get_policy()
+                .policy_arn(&arn)
+                .send()
+                .await
+                .map_err(|e| self.failure(&e, &format!("IAM GetPolicy {arn}")))?;
+            let version = got
+                .policy()
+                .and_then(|p| p.default_version_id())
+                .unwrap_or("v1")
+                .to_owned();
+            let document = self
+                .iam
+                .get_policy_version()
+                .policy_arn(&arn)
+                .version_id(&version)
+                .send()
+                .await
+                .map_err(|e| self.failure(&e, &format!("IAM GetPolicyVersion {arn} {version}")))?;
+            documents.push((
+                format!("managed policy {policy}"),
+                document
+                    .policy_version()
+                    .and_then(|v| v.document())
+                    .and_then(read_policy_document),
+            ));
+        }
+        for (source, document) in documents {
+            let Some(document) = document else {
+                imported.note(source, "the document does not parse as JSON", false);
+                continue;
+            };
+            for (i, (sid, permission)) in permissions_of(&document).into_iter().enumerate() {
+                let subject = match &sid {
+                    Some(sid) => format!("{source} statement {sid}"),
+                    None => format!("{source} statement {}", i + 1),
+                };
+                // Functory writes these itself from the triggers (logging, queue and stream
+                // polling): importing them would grant them twice.
+                if sid.as_deref().is_some_and(|s| s.starts_with("Functory")) {
+                    imported.note(
+                        subject,
+                        "Functory's own statement, written again on deploy",
+                        false,
+                    );
+                    continue;
+                }
+                match permission {
+                    Ok(permission) => {
+                        imported.note(
+                            subject,
+                            format!("permission {}", permission.actions.join(", ")),
+                            true,
+                        );
+                        imported.permissions.push(permission);
+                    }
+                    Err(why) => imported.note(subject, why, false),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Downloads the function's zip from its GetFunction `Code.Location`. With a custom
+    /// endpoint (an emulator), a location outside that endpoint is not fetched: it would be
+    /// the real S3, which the emulator's presigned URL cannot open.
+    pub async fn download_code(&self, location: &Sensitive<String>) -> Result<Vec<u8>> {
+        let url = location.expose();
+        let host = |u: &str| -> Option<String> {
+            let rest = u.split_once("://")?.1;
+            Some(rest.split(['/', '?']).next()?.to_owned())
+        };
+        if let Some(endpoint) = &self.context.endpoint
+            && host(url) != host(endpoint)
+        {
+            return Err(AdapterError::invalid(format!(
+                "the code is stored at {}, outside the endpoint {endpoint} this target uses, so it is not fetched; copy the function's files into its folder",
+                host(url).unwrap_or_default()
+            )));
+        }
+        // Never the URL itself in messages: its query string is a signature.
+        let shown = host(url).unwrap_or_default();
+        let response = reqwest::Client::new()
+            .get(url)
+            .timeout(std::time::Duration::from_secs(300))
+            .send()
+            .await
+            .map_err(|e| {
+                AdapterError::provider(
+                    functory_core::AdapterKind::Aws,
+                    format!(
+                        "downloading the code from {shown} failed: {}",
+                        e.without_url()
+                    ),
+                )
+            })?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(AdapterError::provider(
+                functory_core::AdapterKind::Aws,
+                format!(
+                    "downloading the code from {shown} answered HTTP {}: the link expires after 10 minutes, try the import again",
+                    status.as_u16()
+                ),
+            ));
+        }
+        let bytes = response.bytes().await.map_err(|e| {
+            AdapterError::provider(
+                functory_core::AdapterKind::Aws,
+                format!(
+                    "downloading the code from {shown} stopped: {}",
+                    e.without_url()
+                ),
+            )
+        })?;
+        Ok(bytes.to_vec())
+    }
+}
+
+impl super::url::NormalCors {
+    pub(crate) fn to_manifest(&self) -> Cors {
+        Cors {
+            allow_origins: self.allow_origins.clone(),
+            allow_methods: self.allow_methods.clone(),
+            allow_headers: self.allow_headers.clone(),
+            expose_headers: self.expose_headers.clone(),
+            allow_credentials: self.allow_credentials,
+            max_age: self.max_age.and_then(|a| u32::try_from(a).ok()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn sources_in_the_same_place_go_by_name() {
+        let function = "arn:aws:lambda:us-east-1:123456789012:function:f:prod";
+        assert_eq!(
+            source_name("arn:aws:sqs:us-east-1:123456789012:orders", function),
+            "orders"
+        );
+        assert_eq!(
+            source_name("arn:aws:sqs:eu-west-1:123456789012:orders", function),
+            "arn:aws:sqs:eu-west-1:123456789012:orders"
+        );
+        assert_eq!(
+            source_name(
+                "arn:aws:kinesis:us-east-1:123456789012:stream/clicks",
+                function
+            ),
+            "clicks"
+        );
+        let table = "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2024";
+        assert_eq!(source_name(table, function), table);
+    }
+
+    #[test]
+    fn statements_become_permissions_or_say_why_not() {
+        let document = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
+            {"Sid": "NoDelete", "Effect": "Deny", "Action": ["s3:DeleteObject"], "Resource": ["*"]},
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "true"}}},
+            {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}
+        ]});
+        let read = permissions_of(&document);
+        assert_eq!(read.len(), 4);
+        assert_eq!(
+            read[0].1,
+            Ok(Permission {
+                effect: PermissionEffect::Allow,
+                actions: vec!["s3:GetObject".into()],
+                resources: vec!["arn:aws:s3:::b/*".into()],
+            })
+        );
+        assert_eq!(read[1].0.as_deref(), Some("NoDelete"));
+        assert_eq!(
+            read[1].1.as_ref().map(|p| p.effect),
+            Ok(PermissionEffect::Deny)
+        );
+        assert!(read[2].1.as_ref().is_err_and(|e| e.contains("Condition")));
+        assert!(read[3].1.as_ref().is_err_and(|e| e.contains("NotAction")));
+    }
+}
