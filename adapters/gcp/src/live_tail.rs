@@ -10,8 +10,13 @@
 //! responses of entries as they are ingested, each response in timestamp order, and
 //! `suppression_info` counting what it left out since the previous one.
 //!
-//! The session is opened in a task of its own *before* the stored entries are listed, so a
-//! line written meanwhile is not lost; one that shows in both is dropped by its `insertId`.
+//! A session only streams what is ingested after it opens, and `entries:list` shows entries
+//! only a few seconds after they are ingested, so lines written around the moment a tail
+//! starts would fall between the two. The session is therefore opened in a task of its own
+//! *before* the stored entries are listed, and once Google has answered the open, one more
+//! `entries:list` (a poll interval later, when what was ingested meanwhile has become
+//! listable) catches up from just before the newest stored entry; whatever shows up twice
+//! is dropped by its `insertId`, as the polling tail does.
 //! The task hands responses over a small bounded channel: a reader that falls behind makes
 //! Google leave entries out and say so (`NOT_CONSUMED`), rather than memory growing here.
 //! Dropping the stream closes the channel; the task then ends the request side and drops the
@@ -25,10 +30,11 @@ use std::collections::VecDeque;
 use std::time::Duration as StdDuration;
 
 use chrono::Utc;
-use functory_adapter::{AdapterError, LogEvent, LogFilter, LogLevel, LogStream, Result};
+use functory_adapter::{AdapterError, LogEvent, LogLevel, LogStream, Result};
 use functory_core::AdapterKind;
 use futures_util::{StreamExt, future, stream};
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 use tonic::Code;
 use tonic::codec::Streaming;
 use tonic::metadata::{AsciiMetadataValue, MetadataValue};
@@ -40,7 +46,7 @@ use crate::logging_proto::{
     Duration, SUPPRESSED_NOT_CONSUMED, SUPPRESSED_RATE_LIMIT, SuppressionInfo,
     TailLogEntriesRequest, TailLogEntriesResponse, rpc_status,
 };
-use crate::logs::{LogEntry, SeenEntries, Tail};
+use crate::logs::{LogEntry, Tail};
 use crate::token::error_chain;
 
 /// The method's HTTP/2 path.
@@ -54,6 +60,8 @@ const TCP_KEEPALIVE: StdDuration = StdDuration::from_secs(60);
 
 /// What the session task hands the stream.
 enum Delivery {
+    /// Google answered the open: entries ingested from now on are streamed.
+    Opened,
     Response(TailLogEntriesResponse),
     /// The session is over, and why; nothing follows.
     Failed(AdapterError),
@@ -71,22 +79,15 @@ pub(crate) async fn follow(mut tail: Tail, resource_filter: String) -> Result<Lo
     };
     let (deliveries, received) = mpsc::channel(RESPONSES_IN_FLIGHT);
     // Opened before the stored entries are read, so nothing written in between is missed.
-    tokio::spawn(session(
-        adapter.clone(),
-        function.clone(),
-        request,
-        deliveries,
-    ));
+    tokio::spawn(session(adapter, function, request, deliveries));
     // On an error here `received` is dropped, which ends the session.
     let stored = tail.stored().await?;
     let live = LiveTail {
-        newest_ms: tail.seen.newest().unwrap_or_default(),
-        seen: tail.seen,
-        function,
-        filter: tail.options.filter.clone(),
-        overlap_ms: adapter.overlap_ms(),
+        tail,
         ready: stored.into(),
         received,
+        catch_up_at: None,
+        caught_up: false,
         done: false,
     };
     Ok(Box::pin(stream::unfold(live, |mut live| async move {
@@ -97,13 +98,14 @@ pub(crate) async fn follow(mut tail: Tail, resource_filter: String) -> Result<Lo
 
 /// The reading side of a session.
 struct LiveTail {
-    function: String,
-    filter: LogFilter,
-    overlap_ms: i64,
-    seen: SeenEntries,
-    newest_ms: i64,
+    /// The stored entries' tail: its `seen` dedupes the stream too, its `poll` catches up.
+    tail: Tail,
     ready: VecDeque<LogEvent>,
     received: mpsc::Receiver<Delivery>,
+    /// When the one catch-up `entries:list` is due, once the session is open.
+    catch_up_at: Option<Instant>,
+    /// Until then every id seen is kept: the catch-up lists from before the stored entries.
+    caught_up: bool,
     done: bool,
 }
 
@@ -116,7 +118,28 @@ impl LiveTail {
             if self.done {
                 return None;
             }
-            match self.received.recv().await {
+            let delivery = match self.catch_up_at {
+                Some(at) => tokio::select! {
+                    delivery = self.received.recv() => delivery,
+                    () = tokio::time::sleep_until(at) => {
+                        self.catch_up_at = None;
+                        self.caught_up = true;
+                        match self.catch_up().await {
+                            Ok(()) => continue,
+                            Err(error) => {
+                                self.done = true;
+                                return Some(Err(error));
+                            }
+                        }
+                    }
+                },
+                None => self.received.recv().await,
+            };
+            match delivery {
+                Some(Delivery::Opened) => {
+                    self.catch_up_at =
+                        Some(Instant::now() + self.tail.adapter.settings.log_poll_interval);
+                }
                 Some(Delivery::Response(response)) => self.take(response),
                 Some(Delivery::Failed(error)) => {
                     self.done = true;
@@ -129,7 +152,7 @@ impl LiveTail {
                         AdapterKind::Gcp,
                         format!(
                             "the Cloud Logging TailLogEntries session for `{}` stopped unexpectedly: follow the logs again",
-                            self.function
+                            self.tail.options.function
                         ),
                     )));
                 }
@@ -137,15 +160,31 @@ impl LiveTail {
         }
     }
 
+    /// The entries ingested while the session opened, now listable.
+    async fn catch_up(&mut self) -> Result<()> {
+        match self.tail.poll().await {
+            Ok(events) => {
+                let filter = &self.tail.options.filter;
+                self.ready
+                    .extend(events.into_iter().filter(|e| filter.matches(e)));
+                Ok(())
+            }
+            // The read quota is shared with other tools; the stream goes on regardless.
+            Err(AdapterError::Throttled { .. }) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
     /// A response's notices and new entries, queued.
     fn take(&mut self, response: TailLogEntriesResponse) {
+        let function = &self.tail.options.function;
         // What was left out came before this response's entries. A notice says lines are
         // missing, which matters whatever the filter, so it is not filtered.
         for info in &response.suppression_info {
             if info.suppressed_count > 0 {
                 self.ready.push_back(LogEvent {
                     timestamp_ms: Utc::now().timestamp_millis(),
-                    function: self.function.clone(),
+                    function: function.clone(),
                     request_id: None,
                     level: Some(LogLevel::Warn),
                     message: suppression_notice(info),
@@ -154,17 +193,22 @@ impl LiveTail {
         }
         for entry in response.entries {
             let entry = LogEntry::from(entry);
-            let event = entry.to_event(&self.function);
-            if !self.seen.first_time(&entry, event.timestamp_ms) {
-                continue;
-            }
-            self.newest_ms = self.newest_ms.max(event.timestamp_ms);
-            if self.filter.matches(&event) {
+            let event = entry.to_event(function);
+            if self.tail.seen.first_time(&entry, event.timestamp_ms)
+                && self.tail.options.filter.matches(&event)
+            {
                 self.ready.push_back(event);
             }
         }
-        // Repeats can only be stored entries coming again at the start: the window suffices.
-        self.seen.forget_before(self.newest_ms - self.overlap_ms);
+        // After the catch-up, repeats come only within the overlap (Google streaming an entry
+        // the catch-up listed).
+        if self.caught_up
+            && let Some(newest) = self.tail.seen.newest()
+        {
+            self.tail
+                .seen
+                .forget_before(newest - self.tail.adapter.overlap_ms());
+        }
     }
 }
 
@@ -202,6 +246,9 @@ async fn session(
             return;
         }
     };
+    if deliveries.send(Delivery::Opened).await.is_err() {
+        return;
+    }
     loop {
         let next = tokio::select! {
             _ = deliveries.closed() => return,

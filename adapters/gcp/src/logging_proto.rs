@@ -62,19 +62,24 @@ pub(crate) struct Value {
 
 #[derive(Clone, PartialEq, prost::Oneof)]
 pub(crate) enum Kind {
-    /// `NullValue`, whose only value is `NULL_VALUE = 0`.
+    /// `null_value`: a `NullValue`, whose only value is `NULL_VALUE = 0`.
     #[prost(int32, tag = "1")]
-    NullValue(i32),
+    Null(i32),
+    /// `number_value`.
     #[prost(double, tag = "2")]
-    NumberValue(f64),
+    Number(f64),
+    /// `string_value`.
     #[prost(string, tag = "3")]
-    StringValue(String),
+    Text(String),
+    /// `bool_value`.
     #[prost(bool, tag = "4")]
-    BoolValue(bool),
+    Bool(bool),
+    /// `struct_value`.
     #[prost(message, tag = "5")]
-    StructValue(Struct),
+    Object(Struct),
+    /// `list_value`.
     #[prost(message, tag = "6")]
-    ListValue(ListValue),
+    List(ListValue),
 }
 
 /// `google.protobuf.ListValue`: a JSON array.
@@ -151,14 +156,16 @@ pub(crate) struct LogEntry {
 /// `LogEntry.payload`.
 #[derive(Clone, PartialEq, prost::Oneof)]
 pub(crate) enum Payload {
-    /// Audit logs and other Google services' entries; `entries:list` polling shows no message
-    /// for them either.
+    /// `proto_payload`: audit logs and other Google services' entries; `entries:list`
+    /// polling shows no message for them either.
     #[prost(message, tag = "2")]
-    ProtoPayload(Any),
+    Proto(Any),
+    /// `text_payload`.
     #[prost(string, tag = "3")]
-    TextPayload(String),
+    Text(String),
+    /// `json_payload`.
     #[prost(message, tag = "6")]
-    JsonPayload(Struct),
+    Json(Struct),
 }
 
 /// `google.logging.v2.TailLogEntriesRequest`.
@@ -301,14 +308,12 @@ impl Struct {
 impl Value {
     pub fn json(&self) -> Json {
         match &self.kind {
-            None | Some(Kind::NullValue(_)) => Json::Null,
-            Some(Kind::NumberValue(n)) => number(*n),
-            Some(Kind::StringValue(s)) => Json::String(s.clone()),
-            Some(Kind::BoolValue(b)) => Json::Bool(*b),
-            Some(Kind::StructValue(s)) => s.json(),
-            Some(Kind::ListValue(list)) => {
-                Json::Array(list.values.iter().map(Value::json).collect())
-            }
+            None | Some(Kind::Null(_)) => Json::Null,
+            Some(Kind::Number(n)) => number(*n),
+            Some(Kind::Text(s)) => Json::String(s.clone()),
+            Some(Kind::Bool(b)) => Json::Bool(*b),
+            Some(Kind::Object(s)) => s.json(),
+            Some(Kind::List(list)) => Json::Array(list.values.iter().map(Value::json).collect()),
         }
     }
 }
@@ -359,9 +364,9 @@ impl HttpRequest {
 impl From<LogEntry> for crate::logs::LogEntry {
     fn from(entry: LogEntry) -> Self {
         let (text_payload, json_payload) = match entry.payload {
-            Some(Payload::TextPayload(text)) => (Some(text), None),
-            Some(Payload::JsonPayload(object)) => (None, Some(object.json())),
-            Some(Payload::ProtoPayload(_)) | None => (None, None),
+            Some(Payload::Text(text)) => (Some(text), None),
+            Some(Payload::Json(object)) => (None, Some(object.json())),
+            Some(Payload::Proto(_)) | None => (None, None),
         };
         crate::logs::LogEntry {
             log_name: entry.log_name,
@@ -434,7 +439,7 @@ mod tests {
                 r#type: "t".into(),
                 labels: BTreeMap::from([("k".into(), "v".into())]),
             }),
-            payload: Some(Payload::TextPayload("x".into())),
+            payload: Some(Payload::Text("x".into())),
             timestamp: Some(Timestamp {
                 seconds: 1,
                 nanos: 2,
@@ -515,11 +520,11 @@ mod tests {
             LogEntry::decode(b"\x32\x0a\x0a\x08\x0a\x01m\x12\x03\x1a\x01z".as_slice()).unwrap();
         assert_eq!(
             entry.payload,
-            Some(Payload::JsonPayload(Struct {
+            Some(Payload::Json(Struct {
                 fields: BTreeMap::from([(
                     "m".into(),
                     Value {
-                        kind: Some(Kind::StringValue("z".into()))
+                        kind: Some(Kind::Text("z".into()))
                     }
                 )])
             }))
@@ -536,36 +541,36 @@ mod tests {
             }),
             severity: 400,
             insert_id: "a1".into(),
-            payload: Some(Payload::JsonPayload(Struct {
+            payload: Some(Payload::Json(Struct {
                 fields: BTreeMap::from([
                     (
                         "message".into(),
                         Value {
-                            kind: Some(Kind::StringValue("disk almost full".into())),
+                            kind: Some(Kind::Text("disk almost full".into())),
                         },
                     ),
                     (
                         "n".into(),
                         Value {
-                            kind: Some(Kind::NumberValue(1.0)),
+                            kind: Some(Kind::Number(1.0)),
                         },
                     ),
                     (
                         "ratio".into(),
                         Value {
-                            kind: Some(Kind::NumberValue(0.5)),
+                            kind: Some(Kind::Number(0.5)),
                         },
                     ),
                     (
                         "list".into(),
                         Value {
-                            kind: Some(Kind::ListValue(ListValue {
+                            kind: Some(Kind::List(ListValue {
                                 values: vec![
                                     Value {
-                                        kind: Some(Kind::BoolValue(true)),
+                                        kind: Some(Kind::Bool(true)),
                                     },
                                     Value {
-                                        kind: Some(Kind::NullValue(0)),
+                                        kind: Some(Kind::Null(0)),
                                     },
                                 ],
                             })),

@@ -182,7 +182,7 @@ pub(crate) struct Tail {
 
 impl Tail {
     /// One `entries:list` sweep from `from_ms`, new entries only, oldest first.
-    async fn poll(&mut self) -> Result<Vec<LogEvent>> {
+    pub(crate) async fn poll(&mut self) -> Result<Vec<LogEvent>> {
         #[derive(Deserialize, Default)]
         #[serde(rename_all = "camelCase", default)]
         struct Page {
