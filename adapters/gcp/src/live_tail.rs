@@ -15,8 +15,9 @@
 //! starts would fall between the two. The session is therefore opened in a task of its own
 //! *before* the stored entries are listed, and once Google has answered the open, one more
 //! `entries:list` (a poll interval later, when what was ingested meanwhile has become
-//! listable) catches up from just before the newest stored entry; whatever shows up twice
-//! is dropped by its `insertId`, as the polling tail does.
+//! listable) catches up from the overlap before the newest stored entry; whatever shows up
+//! twice is dropped by its `insertId`, as the polling tail does.
+//!
 //! The task hands responses over a small bounded channel: a reader that falls behind makes
 //! Google leave entries out and say so (`NOT_CONSUMED`), rather than memory growing here.
 //! Dropping the stream closes the channel; the task then ends the request side and drops the

@@ -1900,4 +1900,37 @@ async fn the_builder_refuses_what_cannot_work() {
         let error = build(project, region, logging).expect_err(expected);
         assert!(error.contains(expected), "{error}");
     }
+    // The live tail's endpoint and buffer window.
+    let live = |grpc: &str, window_s: u64| {
+        GcpAdapter::builder()
+            .credentials(keychain_credentials(&fake, &key))
+            .project(PROJECT)
+            .region(REGION)
+            .endpoints(GoogleEndpoints::all_at(fake.base()))
+            .logging_grpc_endpoint(grpc)
+            .settings(GcpSettings {
+                log_buffer_window: std::time::Duration::from_secs(window_s),
+                ..GcpSettings::default()
+            })
+            .log_follow(LogFollowMode::Stream)
+            .build()
+            .map(|adapter| adapter.log_follow_mode())
+            .map_err(|e| e.to_string())
+    };
+    assert_eq!(
+        live("https://logging.googleapis.com/", 60),
+        Ok(LogFollowMode::Stream)
+    );
+    let error = live("http://logging.example.com:443", 2).expect_err("plain HTTP");
+    assert!(
+        error.contains(
+            "the Cloud Logging gRPC endpoint `http://logging.example.com:443` is not an HTTPS URL"
+        ),
+        "{error}"
+    );
+    let error = live(&base, 61).expect_err("too long a window");
+    assert!(
+        error.contains("the log buffer window of 61 s is longer than Cloud Logging allows"),
+        "{error}"
+    );
 }
