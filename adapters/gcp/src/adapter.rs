@@ -16,6 +16,25 @@ use crate::functions::CloudFunction;
 use crate::mapping::{lambda_runtime, memory_mb};
 use crate::token::is_secure_url;
 
+/// How a followed log tail ([`TailOptions::follow`]) learns of new entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFollowMode {
+    /// `entries:list` every [`GcpSettings::log_poll_interval`], looking back by
+    /// [`GcpSettings::log_overlap`] and dropping entries already yielded (by `insertId`).
+    /// Plain HTTPS, one read per poll out of the project's 60 a minute; lines show up a few
+    /// seconds after they are written, plus up to one interval.
+    #[default]
+    Poll,
+    /// Cloud Logging's `TailLogEntries` over gRPC (HTTP/2 to the `logging_grpc` endpoint): one
+    /// long-lived stream per tail that Google pushes entries into as they are ingested, held
+    /// [`GcpSettings::log_buffer_window`] at Google to put late ones in order. No polls, so no
+    /// read quota spent while following; Google allows 10 open tails per project and reports
+    /// the entries it leaves out (too many, or not read fast enough) as a line of the log. The
+    /// stored entries (`since_ms`, `last`) still come from `entries:list` first; a tail that is
+    /// not followed reads only those.
+    Stream,
+}
+
 /// How long to wait and how often to look; tests shorten them.
 #[derive(Debug, Clone)]
 pub struct GcpSettings {
@@ -28,6 +47,12 @@ pub struct GcpSettings {
     pub log_poll_interval: Duration,
     /// Log entries can arrive late: each poll looks this far back and drops what it has seen.
     pub log_overlap: Duration,
+    /// How followed tails learn of new entries; per tail with [`GcpAdapter::with_log_follow`].
+    pub log_follow: LogFollowMode,
+    /// [`LogFollowMode::Stream`]: how long Google holds entries before sending them, so late
+    /// ones arrive in order (`TailLogEntriesRequest.buffer_window`, 0–60 s; Google's default
+    /// is 2 s).
+    pub log_buffer_window: Duration,
     /// One REST request, uploads excepted.
     pub request_timeout: Duration,
     /// A throttled (429) call is tried again this many times, waiting `throttle_backoff`
@@ -46,6 +71,8 @@ impl Default for GcpSettings {
             wait_timeout: Duration::from_secs(15 * 60),
             log_poll_interval: Duration::from_secs(3),
             log_overlap: Duration::from_secs(60),
+            log_follow: LogFollowMode::Poll,
+            log_buffer_window: Duration::from_secs(2),
             request_timeout: Duration::from_secs(60),
             throttle_retries: 3,
             throttle_backoff: Duration::from_secs(2),
@@ -62,6 +89,8 @@ impl GcpSettings {
             wait_timeout: Duration::from_secs(30),
             log_poll_interval: Duration::from_millis(100),
             log_overlap: Duration::from_secs(60),
+            log_follow: LogFollowMode::Poll,
+            log_buffer_window: Duration::ZERO,
             request_timeout: Duration::from_secs(30),
             throttle_retries: 3,
             throttle_backoff: Duration::from_millis(20),
@@ -148,6 +177,12 @@ impl GcpAdapterBuilder {
         self
     }
 
+    /// Where `TailLogEntries` goes ([`LogFollowMode::Stream`]): Cloud Logging's gRPC service.
+    pub fn logging_grpc_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoints.logging_grpc = url.into();
+        self
+    }
+
     pub fn pubsub_endpoint(mut self, url: impl Into<String>) -> Self {
         self.endpoints.pubsub = url.into();
         self
@@ -168,6 +203,12 @@ impl GcpAdapterBuilder {
         self
     }
 
+    /// How followed tails learn of new entries (the settings' [`GcpSettings::log_follow`]).
+    pub fn log_follow(mut self, mode: LogFollowMode) -> Self {
+        self.settings.log_follow = mode;
+        self
+    }
+
     pub fn build(self) -> Result<GcpAdapter> {
         let project = self
             .project
@@ -181,6 +222,12 @@ impl GcpAdapterBuilder {
         if !is_project_id(&project) {
             return Err(AdapterError::invalid(format!(
                 "`{project}` is not a Google Cloud project id (lowercase letters, digits and `-`, starting with a letter; the id, not the display name)"
+            )));
+        }
+        if self.settings.log_buffer_window > MAX_BUFFER_WINDOW {
+            return Err(AdapterError::invalid(format!(
+                "the log buffer window of {} s is longer than Cloud Logging allows for TailLogEntries (at most 60 s)",
+                self.settings.log_buffer_window.as_secs_f32()
             )));
         }
         let region = self.region.map(|r| r.trim().to_owned()).unwrap_or_default();
@@ -198,6 +245,7 @@ impl GcpAdapterBuilder {
         for url in [
             &mut endpoints.functions,
             &mut endpoints.logging,
+            &mut endpoints.logging_grpc,
             &mut endpoints.pubsub,
             &mut endpoints.scheduler,
             &mut endpoints.run,
@@ -235,6 +283,9 @@ impl GcpAdapterBuilder {
         })
     }
 }
+
+/// `TailLogEntriesRequest.buffer_window`'s upper bound.
+const MAX_BUFFER_WINDOW: Duration = Duration::from_secs(60);
 
 /// A project id: 6–30 characters of lowercase letters, digits and `-`, starting with a letter;
 /// older projects may carry a `domain.com:` prefix.
@@ -289,6 +340,18 @@ impl GcpAdapter {
     /// How messages name the sign-in.
     pub fn who(&self) -> &str {
         self.api.who()
+    }
+
+    pub fn log_follow_mode(&self) -> LogFollowMode {
+        self.settings.log_follow
+    }
+
+    /// The same adapter (sign-in and token cache shared) following tails with `mode`, for
+    /// choosing per subscription: `adapter.with_log_follow(LogFollowMode::Stream).tail_logs(…)`.
+    pub fn with_log_follow(&self, mode: LogFollowMode) -> GcpAdapter {
+        let mut adapter = self.clone();
+        adapter.settings.log_follow = mode;
+        adapter
     }
 
     pub(crate) fn summary_of(&self, function: &CloudFunction) -> FunctionSummary {
@@ -348,6 +411,18 @@ impl CloudAdapter for GcpAdapter {
     }
 
     async fn log_source(&self, function: &str) -> Result<LogSource> {
+        if self.settings.log_follow == LogFollowMode::Stream {
+            let window = self.settings.log_buffer_window;
+            return Ok(LogSource {
+                description: format!(
+                    "Cloud Logging entries of Cloud Run service `{function}` and Cloud Function `{function}` in {} (TailLogEntries stream over gRPC, held {} s at Google to order late entries)",
+                    self.region,
+                    window.as_secs_f32()
+                ),
+                // Ingestion takes a second or two; then Google holds entries the buffer window.
+                expected_delay_ms: 2_000 + u64::try_from(window.as_millis()).unwrap_or(0),
+            });
+        }
         Ok(LogSource {
             description: format!(
                 "Cloud Logging entries of Cloud Run service `{function}` and Cloud Function `{function}` in {} (entries:list, polled every {} s)",
@@ -370,8 +445,8 @@ impl Adapter for GcpAdapter {
             aliases: false,
             // Only Pub/Sub-triggered functions take queued events (by publishing to the topic).
             async_invoke: false,
-            // Following works by polling entries:list (the gRPC TailLogEntries stream is not
-            // used), as AWS's follows by polling FilterLogEvents.
+            // Following polls entries:list by default (as AWS's polls FilterLogEvents), or
+            // streams TailLogEntries over gRPC with `LogFollowMode::Stream`.
             live_logs: true,
             http_trigger: true,
             schedule_trigger: true,

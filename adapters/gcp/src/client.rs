@@ -21,6 +21,8 @@ use crate::token::error_chain;
 pub struct GoogleEndpoints {
     pub functions: String,
     pub logging: String,
+    /// Cloud Logging's gRPC service (`TailLogEntries`), on the same host as its REST API.
+    pub logging_grpc: String,
     pub pubsub: String,
     pub scheduler: String,
     pub run: String,
@@ -31,6 +33,7 @@ impl Default for GoogleEndpoints {
         GoogleEndpoints {
             functions: "https://cloudfunctions.googleapis.com".to_owned(),
             logging: "https://logging.googleapis.com".to_owned(),
+            logging_grpc: "https://logging.googleapis.com".to_owned(),
             pubsub: "https://pubsub.googleapis.com".to_owned(),
             scheduler: "https://cloudscheduler.googleapis.com".to_owned(),
             run: "https://run.googleapis.com".to_owned(),
@@ -45,16 +48,18 @@ impl GoogleEndpoints {
         GoogleEndpoints {
             functions: base.clone(),
             logging: base.clone(),
+            logging_grpc: base.clone(),
             pubsub: base.clone(),
             scheduler: base.clone(),
             run: base,
         }
     }
 
-    pub(crate) fn named(&self) -> [(&'static str, &str); 5] {
+    pub(crate) fn named(&self) -> [(&'static str, &str); 6] {
         [
             ("Cloud Functions", &self.functions),
             ("Cloud Logging", &self.logging),
+            ("Cloud Logging gRPC", &self.logging_grpc),
             ("Pub/Sub", &self.pubsub),
             ("Cloud Scheduler", &self.scheduler),
             ("Cloud Run", &self.run),

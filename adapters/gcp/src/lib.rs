@@ -1,5 +1,6 @@
 //! Functory's Google Cloud Functions adapter: Lambda-style handlers deployed, invoked and
-//! watched on Cloud Functions v2, over Google's REST APIs (reqwest + serde, no gRPC stack).
+//! watched on Cloud Functions v2, over Google's REST APIs (reqwest + serde), and Cloud
+//! Logging's one streaming method over gRPC (tonic).
 //!
 //! - **Sign-in** ([`GoogleCredentials`]): a service-account key from the OS keychain (the
 //!   OAuth2 JWT bearer grant, [`token`]), or the application-default credentials —
@@ -20,12 +21,16 @@
 //!   Functory project (`functory-project`) is never taken over.
 //! - **Invoke**: HTTP functions through their URL with an ID token for it; Pub/Sub-triggered
 //!   ones by publishing to the topic; storage-triggered ones are not invoked (see [`invoke`]).
-//! - **Logs**: Cloud Logging `entries:list`, polled with an overlap and `insertId` dedupe.
+//! - **Logs**: Cloud Logging `entries:list` for stored entries. Following polls it with an
+//!   overlap and `insertId` dedupe ([`LogFollowMode::Poll`], the default), or streams
+//!   `TailLogEntries` over gRPC ([`LogFollowMode::Stream`]), chosen with
+//!   [`GcpSettings::log_follow`], [`GcpAdapterBuilder::log_follow`] or, per tail,
+//!   [`GcpAdapter::with_log_follow`].
 //! - **Versions**: Cloud Functions keeps none through its API; `versions` and `rollback` are
 //!   `NotSupported` and point to History's "Redeploy this".
 //!
-//! Every endpoint (token URI, Cloud Functions, Logging, Pub/Sub, Cloud Scheduler, Cloud Run)
-//! can be overridden on [`GcpAdapterBuilder`], which is how the tests reach their fake.
+//! Every endpoint (token URI, Cloud Functions, Logging and its gRPC service, Pub/Sub, Cloud
+//! Scheduler, Cloud Run) can be overridden on [`GcpAdapterBuilder`], which is how the tests reach their fake.
 //!
 //! # Tests against a real Google project
 //!
@@ -47,12 +52,14 @@ pub mod deploy;
 mod errors;
 mod functions;
 pub mod invoke;
+mod live_tail;
+mod logging_proto;
 mod logs;
 pub mod mapping;
 pub mod package;
 pub mod token;
 
-pub use adapter::{GcpAdapter, GcpAdapterBuilder, GcpSettings};
+pub use adapter::{GcpAdapter, GcpAdapterBuilder, GcpSettings, LogFollowMode};
 pub use client::GoogleEndpoints;
 pub use credentials::{CREDENTIALS_ENV, GCLOUD_CONFIG_ENV, GoogleCredentials, TokenCache};
 pub use token::{AccessToken, IdToken, JwtBearer, ServiceAccountKey};

@@ -1,15 +1,15 @@
-//! Reading a function's logs from Cloud Logging with `entries:list`.
+//! Reading a function's logs from Cloud Logging: the stored entries with `entries:list`, and
+//! following them either by polling `entries:list` (the default) or through the
+//! `TailLogEntries` gRPC stream ([`crate::live_tail`], [`LogFollowMode::Stream`]).
 //!
 //! A Cloud Functions v2 function logs as its Cloud Run service (`cloud_run_revision`, labels
 //! `service_name` and `location`); platform messages may also appear under the
 //! `cloud_function` resource. Entries become visible a few seconds late and not always in
-//! order, so following polls from a little before the newest entry seen (the overlap), drops
-//! entries whose `insertId` it has already yielded, and follows `nextPageToken` to the end of
-//! each poll. The request id is the `execution_id` label the generated entry writes (else the
-//! trace); `severity` becomes the level.
-//!
-//! `TailLogEntries`, Cloud Logging's streaming read, exists only over gRPC; this adapter has
-//! no gRPC stack, so following is polling (`log_source` says how late lines arrive).
+//! order, so following by polling looks from a little before the newest entry seen (the
+//! overlap), drops entries whose `insertId` it has already yielded, and follows
+//! `nextPageToken` to the end of each poll. The request id is the `execution_id` label the
+//! generated entry writes (else the trace); `severity` becomes the level. Both modes make
+//! their lines with [`LogEntry::to_event`].
 
 use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
@@ -22,6 +22,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::GcpAdapter;
+use crate::adapter::LogFollowMode;
 
 /// Without `since_ms`, stored entries of the last day.
 const DEFAULT_LOOKBACK_MS: i64 = 24 * 60 * 60 * 1000;
@@ -89,6 +90,17 @@ impl LogEntry {
         String::new()
     }
 
+    /// The line this entry shows as, in `function`'s log.
+    pub(crate) fn to_event(&self, function: &str) -> LogEvent {
+        LogEvent {
+            timestamp_ms: self.timestamp_ms(),
+            function: function.to_owned(),
+            request_id: self.request_id(),
+            level: level_of(&self.severity),
+            message: self.message(),
+        }
+    }
+
     fn request_id(&self) -> Option<String> {
         if let Some(id) = self.labels.get("execution_id").filter(|id| !id.is_empty()) {
             return Some(id.clone());
@@ -118,14 +130,51 @@ fn rfc3339(ms: i64) -> String {
         .to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// The state of one tail: what has been seen, and where the next poll starts.
-struct Tail {
-    adapter: GcpAdapter,
-    options: TailOptions,
+/// The entries a tail has yielded, by log name and `insertId` (unique within a log), kept
+/// while they are younger than the overlap before the newest: an entry can come again only
+/// within that window (a poll's look back, a stream's first entries after the stored ones).
+#[derive(Default)]
+pub(crate) struct SeenEntries {
+    keys: HashSet<String>,
+    order: VecDeque<(i64, String)>,
+}
+
+impl SeenEntries {
+    /// Whether `entry` is new (and so to be yielded); it is remembered either way.
+    pub(crate) fn first_time(&mut self, entry: &LogEntry, timestamp_ms: i64) -> bool {
+        let key = format!("{}\u{1f}{}", entry.log_name, entry.insert_id);
+        // Without an id nothing can be recognised again; its time still moves the window.
+        if !entry.insert_id.is_empty() && !self.keys.insert(key.clone()) {
+            return false;
+        }
+        self.order.push_back((timestamp_ms, key));
+        true
+    }
+
+    pub(crate) fn newest(&self) -> Option<i64> {
+        self.order.iter().map(|(t, _)| *t).max()
+    }
+
+    /// Forgets the entries older than `ms`.
+    pub(crate) fn forget_before(&mut self, ms: i64) {
+        while let Some((t, _)) = self.order.front() {
+            if *t >= ms {
+                break;
+            }
+            if let Some((_, key)) = self.order.pop_front() {
+                self.keys.remove(&key);
+            }
+        }
+    }
+}
+
+/// The state of one polling tail: what has been seen, and where the next poll starts.
+pub(crate) struct Tail {
+    pub adapter: GcpAdapter,
+    pub options: TailOptions,
     resource_filter: String,
     from_ms: i64,
-    seen: HashSet<String>,
-    seen_order: VecDeque<(i64, String)>,
+    pub seen: SeenEntries,
     ready: VecDeque<LogEvent>,
     first_poll: bool,
     backoff: Duration,
@@ -133,7 +182,7 @@ struct Tail {
 
 impl Tail {
     /// One `entries:list` sweep from `from_ms`, new entries only, oldest first.
-    async fn poll(&mut self) -> Result<Vec<LogEvent>> {
+    pub(crate) async fn poll(&mut self) -> Result<Vec<LogEvent>> {
         #[derive(Deserialize, Default)]
         #[serde(rename_all = "camelCase", default)]
         struct Page {
@@ -169,19 +218,9 @@ impl Tail {
                 )
                 .await?;
             for entry in page.entries {
-                let key = format!("{}\u{1f}{}", entry.log_name, entry.insert_id);
-                if !entry.insert_id.is_empty() && !self.seen.insert(key.clone()) {
-                    continue;
+                if self.seen.first_time(&entry, entry.timestamp_ms()) {
+                    events.push(entry.to_event(&self.options.function));
                 }
-                let timestamp_ms = entry.timestamp_ms();
-                self.seen_order.push_back((timestamp_ms, key));
-                events.push(LogEvent {
-                    timestamp_ms,
-                    function: self.options.function.clone(),
-                    request_id: entry.request_id(),
-                    level: level_of(&entry.severity),
-                    message: entry.message(),
-                });
             }
             if page.next_page_token.is_empty() {
                 break;
@@ -190,23 +229,25 @@ impl Tail {
         }
         events.sort_by_key(|e| e.timestamp_ms);
         // Look back by the overlap next time; forget ids older than that window.
-        let newest = self
-            .seen_order
-            .iter()
-            .map(|(t, _)| *t)
-            .max()
-            .unwrap_or(self.from_ms);
-        let overlap = i64::try_from(self.adapter.settings.log_overlap.as_millis()).unwrap_or(0);
-        self.from_ms = self.from_ms.max(newest - overlap);
-        while let Some((t, _)) = self.seen_order.front() {
-            if *t >= self.from_ms {
-                break;
-            }
-            if let Some((_, key)) = self.seen_order.pop_front() {
-                self.seen.remove(&key);
-            }
-        }
+        let newest = self.seen.newest().unwrap_or(self.from_ms);
+        self.from_ms = self.from_ms.max(newest - self.adapter.overlap_ms());
+        self.seen.forget_before(self.from_ms);
         Ok(events)
+    }
+
+    /// The stored entries (the last `n` when asked), filtered, oldest first.
+    pub(crate) async fn stored(&mut self) -> Result<Vec<LogEvent>> {
+        let mut stored: Vec<LogEvent> = self
+            .poll()
+            .await?
+            .into_iter()
+            .filter(|e| self.options.filter.matches(e))
+            .collect();
+        if let Some(last) = self.options.last {
+            let skip = stored.len().saturating_sub(last);
+            stored.drain(..skip);
+        }
+        Ok(stored)
     }
 }
 
@@ -217,6 +258,10 @@ impl GcpAdapter {
             "((resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"{service}\" AND resource.labels.location=\"{region}\") OR (resource.type=\"cloud_function\" AND resource.labels.function_name=\"{function}\" AND resource.labels.region=\"{region}\"))",
             region = self.region
         )
+    }
+
+    pub(crate) fn overlap_ms(&self) -> i64 {
+        i64::try_from(self.settings.log_overlap.as_millis()).unwrap_or(0)
     }
 
     pub(crate) async fn tail(&self, options: TailOptions) -> Result<LogStream> {
@@ -231,30 +276,25 @@ impl GcpAdapter {
             .filter(|s| !s.is_empty())
             .unwrap_or(&name)
             .to_owned();
+        let resource_filter = self.log_filter(&name, &service);
+        let follow = options.follow;
         let mut tail = Tail {
             adapter: self.clone(),
-            resource_filter: self.log_filter(&name, &service),
+            resource_filter: resource_filter.clone(),
             from_ms: options
                 .since_ms
                 .unwrap_or_else(|| now_ms() - DEFAULT_LOOKBACK_MS),
             options,
-            seen: HashSet::new(),
-            seen_order: VecDeque::new(),
+            seen: SeenEntries::default(),
             ready: VecDeque::new(),
             first_poll: true,
             backoff: Duration::ZERO,
         };
-        // The stored entries first (the last `n` when asked), so errors surface here.
-        let mut stored: Vec<LogEvent> = tail
-            .poll()
-            .await?
-            .into_iter()
-            .filter(|e| tail.options.filter.matches(e))
-            .collect();
-        if let Some(last) = tail.options.last {
-            let skip = stored.len().saturating_sub(last);
-            stored.drain(..skip);
+        if follow && self.settings.log_follow == LogFollowMode::Stream {
+            return crate::live_tail::follow(tail, resource_filter).await;
         }
+        // The stored entries first, so errors surface here.
+        let stored = tail.stored().await?;
         tail.ready.extend(stored);
         let stream = stream::unfold(tail, |mut tail| async move {
             loop {
@@ -306,6 +346,16 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(entry.message(), "disk almost full");
+        assert_eq!(
+            entry.to_event("f"),
+            LogEvent {
+                timestamp_ms: 1_714_557_600_123,
+                function: "f".into(),
+                request_id: Some("e-1".into()),
+                level: Some(LogLevel::Warn),
+                message: "disk almost full".into(),
+            }
+        );
         assert_eq!(level_of(&entry.severity), Some(LogLevel::Warn));
         assert_eq!(entry.request_id().as_deref(), Some("e-1"));
         assert_eq!(entry.timestamp_ms(), 1_714_557_600_123);

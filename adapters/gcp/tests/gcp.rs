@@ -2,14 +2,18 @@
 //! deployed functions run for real with the machine's `node` and `python3` behind a stand-in
 //! Functions Framework: the conformance suite, planned deploys whose calls are counted against
 //! the plan, the mapping of schedules, memory and triggers, deploys cut part-way that converge,
-//! errors that name the sign-in, the call and the resource, and a secret canary.
+//! errors that name the sign-in, the call and the resource, and a secret canary. Live tails
+//! (`LogFollowMode::Stream`) run against a fake of Cloud Logging's gRPC `TailLogEntries`
+//! (`fake_grpc/`) that streams the same fake's log entries.
 
 mod fake;
+mod fake_grpc;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use fake::{FakeGoogle, Fault, ServiceAccountKeyPair};
+use fake_grpc::FakeTail;
 use functory_adapter::conformance::{self, Fixture};
 use functory_adapter::{
     Adapter, AdapterError, ChangeAction, CloudAdapter, DeployOptions, DeployProgress,
@@ -18,7 +22,7 @@ use functory_adapter::{
 use functory_core::manifest::EnvVar;
 use functory_core::{Function, Permission, PermissionEffect, Trigger, UrlAuth};
 use functory_gcp::mapping::{memory_size, unix_cron};
-use functory_gcp::{GcpAdapter, GcpSettings, GoogleCredentials, GoogleEndpoints};
+use functory_gcp::{GcpAdapter, GcpSettings, GoogleCredentials, GoogleEndpoints, LogFollowMode};
 use functory_vault::{Account, GcpServiceAccount, Sensitive};
 use futures_util::StreamExt;
 use serde_json::json;
@@ -1070,6 +1074,486 @@ async fn logs_are_polled_with_overlap_dedupe_pages_and_late_entries() {
     );
 }
 
+/// A guard against a hang, not a measurement.
+async fn within<T>(what: &str, future: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(std::time::Duration::from_secs(30), future)
+        .await
+        .unwrap_or_else(|_| panic!("{what} never happened"))
+}
+
+const CHATTY: &str = "exports.handler = async (event) => { console.log(`one ${event.n}`); console.warn(`two ${event.n}`); console.error(`three ${event.n}`); return event.n; };\n";
+
+/// `chatty` deployed on the world's fake, whose three lines per call show at three levels.
+async fn deploy_chatty(world: &World) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a project folder");
+    write(dir.path(), "index.js", CHATTY);
+    world
+        .adapter
+        .deploy_function(&DeployOptions::new(
+            dir.path(),
+            function("chatty", "nodejs20.x", "index.handler"),
+        ))
+        .await
+        .expect("deploy");
+    dir
+}
+
+/// An adapter of the world's account whose followed tails stream from `live`.
+fn live_adapter(world: &World, live: &FakeTail, settings: GcpSettings) -> GcpAdapter {
+    GcpAdapter::builder()
+        .credentials(keychain_credentials(&world.fake, &world.key))
+        .project(PROJECT)
+        .region(REGION)
+        .endpoints(GoogleEndpoints {
+            logging_grpc: live.base().to_owned(),
+            ..GoogleEndpoints::all_at(world.fake.base())
+        })
+        .settings(settings)
+        .log_follow(LogFollowMode::Stream)
+        .build()
+        .expect("a valid adapter")
+}
+
+fn follow_from_now(function: &str) -> TailOptions {
+    TailOptions {
+        follow: true,
+        since_ms: Some(chrono::Utc::now().timestamp_millis()),
+        ..TailOptions::new(function)
+    }
+}
+
+/// The lines of one invocation, oldest first.
+fn lines_of(seen: &[functory_adapter::LogEvent], id: &str) -> Vec<functory_adapter::LogEvent> {
+    let mut lines: Vec<_> = seen
+        .iter()
+        .filter(|e| e.request_id.as_deref() == Some(id))
+        .cloned()
+        .collect();
+    lines.sort_by_key(|e| e.timestamp_ms);
+    lines
+}
+
+/// Reads `stream` until every invocation in `ids` has its six lines.
+async fn until_complete(
+    stream: &mut functory_adapter::LogStream,
+    seen: &mut Vec<functory_adapter::LogEvent>,
+    ids: &[String],
+) {
+    while ids.iter().any(|id| lines_of(seen, id).len() < 6) {
+        let next = within("the lines of every invocation", stream.next()).await;
+        seen.push(next.expect("the stream goes on").expect("an event"));
+    }
+}
+
+fn assert_chatty_lines(seen: &[functory_adapter::LogEvent], id: &str, n: usize) {
+    use functory_adapter::LogLevel::{Error, Info, Warn};
+    let lines = lines_of(seen, id);
+    let messages: Vec<&str> = lines.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(messages.len(), 6, "each line exactly once: {messages:#?}");
+    assert!(messages[0].starts_with("START RequestId:"), "{messages:#?}");
+    assert_eq!(
+        &messages[1..4],
+        [format!("one {n}"), format!("two {n}"), format!("three {n}")]
+    );
+    assert!(messages[4].starts_with("END RequestId:"), "{messages:#?}");
+    assert!(
+        messages[5].starts_with("REPORT RequestId:"),
+        "{messages:#?}"
+    );
+    let levels: Vec<_> = lines.iter().map(|e| e.level).collect();
+    assert_eq!(
+        levels,
+        [None, Some(Info), Some(Warn), Some(Error), None, None]
+    );
+    assert!(lines.iter().all(|e| e.function == "chatty"));
+}
+
+/// The first error of `stream`, past the events before it; what follows it.
+async fn first_error(
+    mut stream: functory_adapter::LogStream,
+) -> (
+    AdapterError,
+    Option<functory_adapter::Result<functory_adapter::LogEvent>>,
+) {
+    loop {
+        match within("the tail's error", stream.next()).await {
+            Some(Ok(_)) => continue,
+            Some(Err(error)) => return (error, stream.next().await),
+            None => panic!("the tail ended without an error"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_tails_stream_entries_in_order_and_read_like_polled_ones() {
+    let world = world().await;
+    let fake = &world.fake;
+    let _dir = deploy_chatty(&world).await;
+    let live = FakeTail::start(fake).await;
+    // The one catch-up list is an hour away: every line below comes from the stream.
+    let adapter = live_adapter(
+        &world,
+        &live,
+        GcpSettings {
+            log_poll_interval: std::time::Duration::from_secs(3600),
+            ..GcpSettings::fast()
+        },
+    );
+    let options = follow_from_now("chatty");
+    let lists = fake.list_calls();
+    let mut stream = adapter.tail_logs(options.clone()).await.expect("follow");
+    within("the session to open", live.open_sessions(1)).await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let invocation = adapter
+            .invoke(InvokeOptions::new("chatty", json!({ "n": n }).to_string()))
+            .await
+            .expect("invoke");
+        ids.push(invocation.request_id);
+    }
+    let mut seen = Vec::new();
+    until_complete(&mut stream, &mut seen, &ids).await;
+    assert_eq!(
+        fake.list_calls(),
+        lists + 1,
+        "only the stored entries are listed"
+    );
+    for (n, id) in ids.iter().enumerate() {
+        assert_chatty_lines(&seen, id, n);
+    }
+    assert!(
+        seen.windows(2)
+            .all(|w| w[0].timestamp_ms <= w[1].timestamp_ms),
+        "not in the order written: {seen:#?}"
+    );
+    // What the session asked for: the project, the function's filter, the buffer window.
+    let requests = live.requests();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    assert_eq!(requests[0].resource_names, [format!("projects/{PROJECT}")]);
+    assert!(
+        requests[0]
+            .filter
+            .contains(r#"resource.labels.service_name="chatty""#),
+        "{}",
+        requests[0].filter
+    );
+    assert_eq!(requests[0].buffer_window_ms, Some(0));
+    assert_eq!(requests[0].principal, format!("serviceAccount:{DEPLOYER}"));
+
+    // The same entries read by `entries:list` make the same lines, request log lines included.
+    let polled = logs_until(
+        &world.adapter,
+        &TailOptions {
+            follow: false,
+            ..options
+        },
+        |events| ids.iter().all(|id| lines_of(events, id).len() == 6),
+    )
+    .await;
+    for id in &ids {
+        assert_eq!(lines_of(&seen, id), lines_of(&polled, id));
+    }
+    for event in &seen {
+        assert!(polled.contains(event), "{event:?} is not among {polled:#?}");
+    }
+    assert!(
+        seen.iter().any(|e| e.message.starts_with("POST 200 ")
+            && e.level == Some(functory_adapter::LogLevel::Info)),
+        "a request log line: {seen:#?}"
+    );
+    let source = adapter.log_source("chatty").await.expect("a source");
+    assert!(
+        source
+            .description
+            .contains("TailLogEntries stream over gRPC"),
+        "{source:?}"
+    );
+    assert!(
+        world
+            .adapter
+            .log_source("chatty")
+            .await
+            .expect("a source")
+            .description
+            .contains("entries:list, polled")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lines_around_a_live_tails_opening_are_caught_up_and_shown_once() {
+    let world = world().await;
+    let fake = &world.fake;
+    let _dir = deploy_chatty(&world).await;
+    let live = FakeTail::start(fake).await;
+    let adapter = live_adapter(&world, &live, GcpSettings::fast());
+    let options = follow_from_now("chatty");
+    // Stored before the tail starts.
+    let stored = adapter
+        .invoke(InvokeOptions::new("chatty", r#"{"n":0}"#))
+        .await
+        .expect("invoke")
+        .request_id;
+    within("the stored lines", async {
+        while !fake
+            .messages("chatty")
+            .iter()
+            .any(|m| m.starts_with(&format!("REPORT RequestId: {stored}")))
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    // A slow open, and a session that starts with entries from before it opened (the stored
+    // lines and those written while it opened come again, and must show once).
+    live.hold();
+    live.replay_on_open(16);
+    let lists = fake.list_calls();
+    let mut stream = adapter.tail_logs(options).await.expect("follow");
+    // Google has the request but has not answered: these lines are not the session's.
+    within("the session to be asked for", live.waiting_sessions(1)).await;
+    let opening = adapter
+        .invoke(InvokeOptions::new("chatty", r#"{"n":1}"#))
+        .await
+        .expect("invoke")
+        .request_id;
+    live.release();
+    let mut seen = Vec::new();
+    until_complete(&mut stream, &mut seen, &[stored.clone(), opening.clone()]).await;
+    // The catch-up runs while the stream is read; its lines are yielded before anything the
+    // stream sends after it.
+    within("the catch-up list", async {
+        while fake.list_calls() < lists + 2 {
+            tokio::select! {
+                next = stream.next() => seen.push(next.expect("the stream goes on").expect("an event")),
+                () = tokio::time::sleep(std::time::Duration::from_millis(20)) => {}
+            }
+        }
+    })
+    .await;
+    // Later lines come from the stream.
+    let later = adapter
+        .invoke(InvokeOptions::new("chatty", r#"{"n":2}"#))
+        .await
+        .expect("invoke")
+        .request_id;
+    let ids = [stored.clone(), opening.clone(), later.clone()];
+    until_complete(&mut stream, &mut seen, &ids).await;
+    for (n, id) in ids.iter().enumerate() {
+        assert_chatty_lines(&seen, id, n);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_tail_reports_the_entries_google_left_out() {
+    let world = world().await;
+    let fake = &world.fake;
+    let _dir = deploy_chatty(&world).await;
+    let live = FakeTail::start(fake).await;
+    // No catch-up during the test: it would list what the session left out.
+    let adapter = live_adapter(
+        &world,
+        &live,
+        GcpSettings {
+            log_poll_interval: std::time::Duration::from_secs(3600),
+            ..GcpSettings::fast()
+        },
+    );
+    live.set_rate_limit(4);
+    let mut stream = adapter
+        .tail_logs(follow_from_now("chatty"))
+        .await
+        .expect("follow");
+    within("the session to open", live.open_sessions(1)).await;
+    let before = fake.messages("chatty").len();
+    for n in 0..2 {
+        adapter
+            .invoke(InvokeOptions::new("chatty", json!({ "n": n }).to_string()))
+            .await
+            .expect("invoke");
+    }
+    let (mut lines, mut left_out, mut notices) = (Vec::new(), 0usize, Vec::new());
+    // Everything written since the session opened is either shown or counted as left out.
+    while lines.len() + left_out < fake.messages("chatty").len() - before || left_out == 0 {
+        let event = within("every entry accounted for", stream.next())
+            .await
+            .expect("the stream goes on")
+            .expect("an event");
+        if event.message.starts_with("Cloud Logging left at least ") {
+            left_out += event
+                .message
+                .split_whitespace()
+                .nth(5)
+                .and_then(|n| n.parse::<usize>().ok())
+                .expect("a count");
+            notices.push(event);
+        } else {
+            lines.push(event);
+        }
+    }
+    assert_eq!(lines.len(), 4, "the rate limit's worth: {lines:#?}");
+    assert_eq!(
+        lines.len() + left_out,
+        fake.messages("chatty").len() - before
+    );
+    let notice = &notices[0];
+    assert_eq!(notice.level, Some(functory_adapter::LogLevel::Warn));
+    assert_eq!(notice.request_id, None);
+    assert_eq!(notice.function, "chatty");
+    assert!(
+        notice.message.contains(
+            "out of this live tail: more matched than a live tail may receive (its rate limit)"
+        ),
+        "{}",
+        notice.message
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_or_ended_live_tails_say_why() {
+    let world = world().await;
+    let fake = &world.fake;
+    let _dir = deploy_chatty(&world).await;
+    let live = FakeTail::start(fake).await;
+    let tokens = || fake.all_calls().iter().filter(|c| *c == "Token").count();
+    let before = tokens();
+    let adapter = live_adapter(&world, &live, GcpSettings::fast());
+
+    // A token Google does not take is renewed once, then the session opens.
+    live.refuse(fake_grpc::unauthenticated());
+    let stream = adapter
+        .tail_logs(follow_from_now("chatty"))
+        .await
+        .expect("follow");
+    within("the session to open", live.open_sessions(1)).await;
+    assert_eq!(tokens(), before + 2, "signed in, then once more");
+    drop(stream);
+    within("the session to end", live.open_sessions(0)).await;
+
+    // Refused again after the renewal: the tail says so, and ends.
+    live.refuse(fake_grpc::unauthenticated());
+    live.refuse(fake_grpc::unauthenticated());
+    let stream = adapter
+        .tail_logs(follow_from_now("chatty"))
+        .await
+        .expect("follow");
+    let (error, after) = first_error(stream).await;
+    let AdapterError::Unauthenticated { message } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(
+        message.starts_with(
+            "Cloud Logging TailLogEntries for `chatty`: Google did not accept the token of"
+        ) && message.contains("UNAUTHENTICATED: Request had invalid authentication credentials")
+            && message.ends_with("sign in again"),
+        "{message}"
+    );
+    assert!(!message.contains("Bearer"), "{message}");
+    assert!(after.is_none(), "nothing after the error: {after:?}");
+
+    // A missing permission names it and the role that grants it (from the ErrorInfo detail).
+    live.refuse(fake_grpc::permission_denied(
+        "logging.logEntries.list",
+        &format!("projects/{PROJECT}"),
+    ));
+    let (error, _) = first_error(
+        adapter
+            .tail_logs(follow_from_now("chatty"))
+            .await
+            .expect("follow"),
+    )
+    .await;
+    let AdapterError::PermissionDenied { message } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(
+        message.contains("may not make Cloud Logging TailLogEntries for `chatty`: it lacks permission `logging.logEntries.list` on `projects/functory-demo`")
+            && message.contains("roles/logging.viewer"),
+        "{message}"
+    );
+
+    // Too many open tails.
+    live.refuse(fake_grpc::too_many_sessions());
+    let (error, _) = first_error(
+        adapter
+            .tail_logs(follow_from_now("chatty"))
+            .await
+            .expect("follow"),
+    )
+    .await;
+    assert_eq!(error.code(), "throttled", "{error}");
+    assert!(
+        error.to_string().contains("RESOURCE_EXHAUSTED")
+            && error.to_string().contains("10 open live tails per project"),
+        "{error}"
+    );
+
+    // Google ending the stream ends the tail, with what to do.
+    let stream = adapter
+        .tail_logs(follow_from_now("chatty"))
+        .await
+        .expect("follow");
+    within("the session to open", live.open_sessions(1)).await;
+    live.end_sessions();
+    let (error, after) = first_error(stream).await;
+    assert_eq!(error.code(), "provider", "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("Cloud Logging TailLogEntries for `chatty` for account `gcp-ci`")
+            && error.to_string().ends_with(
+                "Cloud Logging ended the stream: follow the logs again to open a new one"
+            ),
+        "{error}"
+    );
+    assert!(after.is_none());
+    assert!(
+        fake.all_calls()
+            .iter()
+            .filter(|c| *c == "TailLogEntries")
+            .count()
+            >= 6,
+        "{:?}",
+        fake.all_calls()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_a_live_tail_ends_its_session() {
+    let world = world().await;
+    let _dir = deploy_chatty(&world).await;
+    let live = FakeTail::start(&world.fake).await;
+    let adapter = live_adapter(&world, &live, GcpSettings::fast());
+    let stream = adapter
+        .tail_logs(follow_from_now("chatty"))
+        .await
+        .expect("follow");
+    within("the session to open", live.open_sessions(1)).await;
+    drop(stream);
+    within("the session to end", live.open_sessions(0)).await;
+
+    // Also while Google has not answered yet.
+    live.hold();
+    let stream = adapter
+        .tail_logs(follow_from_now("chatty"))
+        .await
+        .expect("follow");
+    within("the session to be asked for", live.waiting_sessions(1)).await;
+    drop(stream);
+    within("the waiting session to go", live.waiting_sessions(0)).await;
+    live.release();
+    assert_eq!(live.requests().len(), 2);
+
+    // A tail that does not follow lists stored entries and opens no session.
+    let events: Vec<_> = adapter
+        .tail_logs(TailOptions::new("chatty"))
+        .await
+        .expect("stored entries")
+        .collect()
+        .await;
+    assert!(events.iter().all(Result::is_ok));
+    assert_eq!(live.requests().len(), 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pubsub_and_storage_events_reach_the_handler_in_aws_shapes() {
     let world = world().await;
@@ -1416,4 +1900,37 @@ async fn the_builder_refuses_what_cannot_work() {
         let error = build(project, region, logging).expect_err(expected);
         assert!(error.contains(expected), "{error}");
     }
+    // The live tail's endpoint and buffer window.
+    let live = |grpc: &str, window_s: u64| {
+        GcpAdapter::builder()
+            .credentials(keychain_credentials(&fake, &key))
+            .project(PROJECT)
+            .region(REGION)
+            .endpoints(GoogleEndpoints::all_at(fake.base()))
+            .logging_grpc_endpoint(grpc)
+            .settings(GcpSettings {
+                log_buffer_window: std::time::Duration::from_secs(window_s),
+                ..GcpSettings::default()
+            })
+            .log_follow(LogFollowMode::Stream)
+            .build()
+            .map(|adapter| adapter.log_follow_mode())
+            .map_err(|e| e.to_string())
+    };
+    assert_eq!(
+        live("https://logging.googleapis.com/", 60),
+        Ok(LogFollowMode::Stream)
+    );
+    let error = live("http://logging.example.com:443", 2).expect_err("plain HTTP");
+    assert!(
+        error.contains(
+            "the Cloud Logging gRPC endpoint `http://logging.example.com:443` is not an HTTPS URL"
+        ),
+        "{error}"
+    );
+    let error = live(&base, 61).expect_err("too long a window");
+    assert!(
+        error.contains("the log buffer window of 61 s is longer than Cloud Logging allows"),
+        "{error}"
+    );
 }

@@ -12,6 +12,10 @@
 //! `python3` (`harness.cjs`, `harness.py`), behind the function's URL on this server, which
 //! checks ID tokens and the invoker policy as Cloud Run does. Their stdout becomes log entries
 //! as Cloud Run's structured logging makes them. Faults can be injected per call.
+//!
+//! [`LogStore`] lends the log entries, tokens and permissions to fakes of other protocols
+//! (the gRPC `TailLogEntries` of `tests/fake_grpc`), which live outside this module so that
+//! what includes it needs no gRPC stack.
 
 #![allow(dead_code)]
 // Early answers (a refusal) travel as the `Err` of the checks; their size does not matter here.
@@ -195,6 +199,8 @@ struct Inner {
     project_number: String,
     base: String,
     state: Mutex<State>,
+    /// How many log entries there are, changed on every write (tails wait on it).
+    written: tokio::sync::watch::Sender<usize>,
     harness: tempfile::TempDir,
     http: reqwest::Client,
 }
@@ -460,6 +466,7 @@ impl Inner {
             entry,
             visible_from,
         });
+        self.written.send_replace(state.entries.len());
     }
 
     /// Cloud Run's request log line for a call of the function's URL.
@@ -503,6 +510,7 @@ impl Inner {
             }),
             visible_from,
         });
+        self.written.send_replace(state.entries.len());
     }
 }
 
@@ -535,6 +543,7 @@ impl FakeGoogle {
             project_number: "123456789012".to_owned(),
             base: format!("http://{addr}"),
             state: Mutex::new(State::default()),
+            written: tokio::sync::watch::Sender::new(0),
             harness,
             http: reqwest::Client::new(),
         });
@@ -564,6 +573,12 @@ impl FakeGoogle {
 
     pub fn base(&self) -> &str {
         &self.inner.base
+    }
+
+    pub fn log_store(&self) -> LogStore {
+        LogStore {
+            inner: self.inner.clone(),
+        }
     }
 
     pub fn token_uri(&self) -> String {
@@ -776,6 +791,56 @@ impl FakeGoogle {
             statuses.push(status);
         }
         statuses
+    }
+}
+
+/// The fake's log entries, access tokens, permissions and call record, for a fake of another
+/// protocol serving the same project.
+#[derive(Clone)]
+pub struct LogStore {
+    inner: Arc<Inner>,
+}
+
+impl LogStore {
+    pub fn project(&self) -> &str {
+        &self.inner.project
+    }
+
+    /// The entries from the `from`-th on, as Cloud Logging's JSON, whether `entries:list`
+    /// shows them yet or not (a live tail gets them as they are ingested), and how many
+    /// entries there are in all.
+    pub fn entries_from(&self, from: usize) -> (Vec<Value>, usize) {
+        let state = self.inner.lock();
+        let entries = state
+            .entries
+            .iter()
+            .skip(from)
+            .map(|e| e.entry.clone())
+            .collect();
+        (entries, state.entries.len())
+    }
+
+    /// Marked changed on every entry written; holds the number of entries.
+    pub fn written(&self) -> tokio::sync::watch::Receiver<usize> {
+        self.inner.written.subscribe()
+    }
+
+    /// The principal an access token was issued to.
+    pub fn principal(&self, token: &str) -> Option<String> {
+        self.inner.lock().access.get(token).cloned()
+    }
+
+    /// Whether `permission` is refused in `project` (denied, or not the fake's project).
+    pub fn refuses(&self, permission: &str, project: &str) -> bool {
+        self.inner.lock().denied.contains(permission) || project != self.inner.project
+    }
+
+    /// Records a call, as `all_calls` lists them.
+    pub fn record(&self, call: &str) {
+        self.inner.lock().calls.push(Call {
+            name: call.to_owned(),
+            changing: false,
+        });
     }
 }
 
