@@ -11,13 +11,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use functory_adapter::{
-    CloudAdapter, DeployOptions, DeployPlan, InvocationType, InvokeOptions, ListOptions, LogLevel,
-    ProgressSink, TailOptions, VersionInfo,
+    Adapter, CloudAdapter, DeployOptions, DeployPlan, InvocationType, InvokeOptions, ListOptions,
+    LogLevel, ProgressSink, TailOptions, VersionInfo,
 };
 use functory_aws::{AwsAdapter, AwsSettings, AwsSignIn};
 use functory_azure::AzureAdapter;
 use functory_core::{AdapterKind, Function, Manifest, Target};
-use functory_gcp::{GcpAdapter, GoogleCredentials};
+use functory_gcp::{GcpAdapter, GoogleCredentials, LogFollowMode};
 use functory_history::DeployRecord;
 use futures_util::{Stream, StreamExt};
 use serde::Serialize;
@@ -767,10 +767,11 @@ pub fn is_cloud_target(root: &Path, target: &str) -> bool {
 /// Lines of a cloud target's logs for one function, as they arrive.
 pub type CloudLogLines = Pin<Box<dyn Stream<Item = Result<LogLine, ApiError>> + Send>>;
 
-/// A function's log lines from a live tail session (AWS CloudWatch Logs StartLiveTail):
-/// lines within about a second, where [`CloudTarget::logs`] polls every few seconds — and
-/// billed by the minute by AWS, which is why it is only started on request (`--live`, the
-/// Deploy view's "Live (billed)" toggle). Only new lines come; `last` and `follow` do not apply.
+/// A function's log lines from a live tail session — AWS CloudWatch Logs StartLiveTail, or
+/// Google Cloud Logging's TailLogEntries stream: lines within about a second, where
+/// [`CloudTarget::logs`] polls every few seconds. AWS bills live tails by the minute, which is
+/// why they are only started on request (`--live`, Run & Logs' "Live" switch). Only new lines
+/// come; `last` and `follow` do not apply.
 pub async fn live_logs(
     root: &Path,
     target: &str,
@@ -781,22 +782,38 @@ pub async fn live_logs(
     let manifest = manifest_of(root)?;
     let target = find_target(&manifest, target)?;
     find_function(&manifest, function)?;
-    if target.adapter != AdapterKind::Aws {
-        return Err(ApiError::new(
-            ErrorCode::InvalidInput,
-            format!(
-                "target `{}` deploys to {}: live tails are an AWS CloudWatch Logs feature; follow the logs without --live",
-                target.name, target.adapter
-            ),
-        ));
-    }
-    let adapter = connect_aws(&target, accounts).await?;
-    let stream = adapter
-        .live_tail(TailOptions {
-            filter: crate::local::log_filter(query)?,
-            ..TailOptions::new(function)
-        })
-        .await?;
+    let options = TailOptions {
+        filter: crate::local::log_filter(query)?,
+        ..TailOptions::new(function)
+    };
+    let stream = match target.adapter {
+        AdapterKind::Aws => {
+            connect_aws(&target, accounts)
+                .await?
+                .live_tail(options)
+                .await?
+        }
+        // Cloud Logging's TailLogEntries: a gRPC stream instead of entries:list polling.
+        AdapterKind::Gcp => {
+            connect_gcp(&target, accounts)?
+                .with_log_follow(LogFollowMode::Stream)
+                .tail_logs(TailOptions {
+                    follow: true,
+                    last: Some(0),
+                    ..options
+                })
+                .await?
+        }
+        other => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "target `{}` deploys to {other}: live tails are an AWS CloudWatch Logs and Google Cloud Logging feature; follow the logs without --live",
+                    target.name
+                ),
+            ));
+        }
+    };
     Ok(Box::pin(stream.map(|event| {
         event.map_err(ApiError::from).map(|e| LogLine {
             timestamp_ms: e.timestamp_ms,

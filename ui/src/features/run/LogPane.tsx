@@ -98,14 +98,17 @@ export function LogPane({
   requestFilter,
   target = null,
   defaultFunction = null,
-  liveAvailable = false,
+  live: liveKind = null,
 }: {
   functions: string[];
   requestFilter: LogFilterRequest | null;
   target?: string | null;
   defaultFunction?: string | null;
-  /** The target offers a live tail session (AWS StartLiveTail), billed by the minute. */
-  liveAvailable?: boolean;
+  /**
+   * The target's live tail, if it has one: AWS StartLiveTail sessions (billed by the minute) or
+   * Google's TailLogEntries stream.
+   */
+  live?: 'aws' | 'gcp' | null;
 }) {
   const workspace = useWorkspace();
   const [scope, setScope] = useState<string>(target === null ? '' : (defaultFunction ?? functions[0] ?? ''));
@@ -257,9 +260,17 @@ export function LogPane({
         <label className="toggle" title="Keep showing new lines as they are written">
           <input type="checkbox" data-testid="run-logs-follow" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> Follow
         </label>
-        {target !== null && liveAvailable && (
-          <label className="toggle" title="A live tail session: lines within about a second, billed by AWS for each minute it runs">
-            <input type="checkbox" data-testid="run-logs-live" checked={live} onChange={(e) => setLive(e.target.checked)} /> Live (billed)
+        {target !== null && liveKind !== null && (
+          <label
+            className="toggle"
+            title={
+              liveKind === 'aws'
+                ? 'A live tail session: lines within about a second, billed by AWS for each minute it runs'
+                : "Cloud Logging's TailLogEntries stream: lines within a few seconds, instead of polling"
+            }
+          >
+            <input type="checkbox" data-testid="run-logs-live" checked={live} onChange={(e) => setLive(e.target.checked)} />{' '}
+            {liveKind === 'aws' ? 'Live (billed)' : 'Live (stream)'}
           </label>
         )}
         <label className="toggle" title="Keep the newest line in view">
@@ -285,9 +296,11 @@ export function LogPane({
       {target !== null && source && (
         <p className="muted small run-logs-source" data-testid="run-logs-source">
           Target <span className="mono">{source.target}</span>:{' '}
-          {live
+          {live && liveKind === 'aws'
             ? 'a CloudWatch Logs live tail session — lines within about a second; AWS bills each minute the session runs, so it stops when you leave this view or switch it off.'
-            : `${source.description}. Lines usually show up about ${Math.max(1, Math.round(source.expectedDelayMs / 1000))} s after they are written.`}
+            : live
+              ? "Cloud Logging's TailLogEntries stream — new lines within a few seconds, while this view is open."
+              : `${source.description}. Lines usually show up about ${Math.max(1, Math.round(source.expectedDelayMs / 1000))} s after they are written.`}
         </p>
       )}
       {error && (

@@ -535,7 +535,7 @@ export function RunArea({ visible }: { visible: boolean }) {
         requestFilter={requestFilter}
         target={cloudTarget?.name ?? null}
         defaultFunction={fn}
-        liveAvailable={cloudTarget?.adapter === 'aws'}
+        live={cloudTarget?.adapter === 'aws' || cloudTarget?.adapter === 'gcp' ? cloudTarget.adapter : null}
       />
     </section>
   );
