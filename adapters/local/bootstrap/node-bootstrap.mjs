@@ -8,6 +8,12 @@ import util from "node:util";
 import { pathToFileURL } from "node:url";
 
 const [apiHost, apiPort] = process.env.AWS_LAMBDA_RUNTIME_API.split(":");
+// Functory also serves the API on a Unix socket for its own bootstraps: cheaper per invocation
+// than loopback TCP. The argument is taken out of process.argv before the handler loads, so
+// handlers see the command line Lambda gives them.
+const socketIndex = process.argv.findIndex((a) => a.startsWith("--runtime-api-socket="));
+const apiSocket = socketIndex < 0 ? null : process.argv[socketIndex].slice("--runtime-api-socket=".length);
+if (socketIndex >= 0) process.argv.splice(socketIndex, 1);
 const base = "/2018-06-01/runtime";
 
 // A minimal HTTP/1.1 client on one kept-alive socket: the Runtime API is a single local server
@@ -20,8 +26,8 @@ const waiting = [];
 
 function connect() {
   return new Promise((resolve, reject) => {
-    const s = net.createConnection({ host: apiHost, port: Number(apiPort) });
-    s.setNoDelay(true);
+    const s = apiSocket ? net.createConnection({ path: apiSocket }) : net.createConnection({ host: apiHost, port: Number(apiPort) });
+    if (!apiSocket) s.setNoDelay(true);
     s.once("connect", () => resolve(s));
     s.once("error", reject);
     s.on("data", (chunk) => {

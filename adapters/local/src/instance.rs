@@ -41,6 +41,9 @@ pub(crate) struct Launch {
     pub working_dir: PathBuf,
     /// The complete environment; nothing else of ours is inherited.
     pub environment: Vec<(String, String)>,
+    /// Functory's own bootstraps also reach the Runtime API over a Unix socket, whose path is
+    /// appended to `args` as `--runtime-api-socket=PATH`.
+    pub unix_socket: bool,
 }
 
 /// Why an instance could not finish initialising.
@@ -234,15 +237,20 @@ impl Instance {
                 started.elapsed(),
             )
         };
-        let (api, init) = RuntimeApi::start()
+        let unix_path = launch.unix_socket.then(next_socket_path).flatten();
+        let (api, init) = RuntimeApi::start(unix_path.as_deref())
             .await
             .map_err(|e| io_failure("start the Runtime API", e))?;
+        let mut args = launch.args.clone();
+        if let Some(path) = &unix_path {
+            args.push(format!("--runtime-api-socket={}", path.display()));
+        }
         let (reader, writer) = std::io::pipe().map_err(|e| io_failure("create a pipe", e))?;
         let mut environment = launch.environment;
         environment.push(("AWS_LAMBDA_RUNTIME_API".to_owned(), api.address.to_string()));
         let mut command = tokio::process::Command::new(&launch.program);
         command
-            .args(&launch.args)
+            .args(&args)
             .current_dir(&launch.working_dir)
             .env_clear()
             .envs(environment)
@@ -451,6 +459,33 @@ impl Drop for Instance {
         self.kill();
         self.reader.abort();
     }
+}
+
+/// A path for the next instance's Unix socket, in a folder of this process's own that only
+/// this user can enter (`$XDG_RUNTIME_DIR` or the temp folder). `None` (TCP only) when the
+/// folder cannot be made, or the path would not fit a Unix socket address.
+fn next_socket_path() -> Option<std::path::PathBuf> {
+    static DIR: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let dir = DIR.get_or_init(|| {
+        use std::os::unix::fs::DirBuilderExt;
+        let base = std::env::var_os("XDG_RUNTIME_DIR")
+            .map(std::path::PathBuf::from)
+            .filter(|d| d.is_dir())
+            .unwrap_or_else(std::env::temp_dir);
+        let dir = base.join(format!("functory-{}", std::process::id()));
+        // A folder left by an earlier process with this pid goes first.
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .ok()
+            .map(|()| dir)
+    });
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = dir.as_ref()?.join(format!("{n}.sock"));
+    // sun_path holds 108 bytes with its terminating NUL.
+    (path.as_os_str().len() < 100).then_some(path)
 }
 
 /// An X-Ray style trace header, so code that reads `_X_AMZN_TRACE_ID` finds one.

@@ -65,15 +65,34 @@ struct ApiState {
 #[derive(Debug)]
 pub(crate) struct RuntimeApi {
     pub address: SocketAddr,
+    /// The Unix socket also served, removed on drop.
+    unix_path: Option<std::path::PathBuf>,
     invocations: mpsc::Sender<PendingInvocation>,
     server: JoinHandle<()>,
 }
 
 impl RuntimeApi {
     /// Binds 127.0.0.1 on a free port and starts serving. The receiver says when init ends.
-    pub async fn start() -> std::io::Result<(RuntimeApi, oneshot::Receiver<InitSignal>)> {
+    ///
+    /// With `unix_path`, the same API is also served on a Unix socket there, which Functory's
+    /// own Node.js and Python bootstraps use: on loopback a Unix socket costs a fraction of a
+    /// TCP connection's kernel work per invocation. Programs written for Lambda (the official
+    /// runtime clients, custom `bootstrap`s) use the TCP address in `AWS_LAMBDA_RUNTIME_API`,
+    /// as on Lambda. The socket lives in a folder only this user can enter, and is removed
+    /// with the API.
+    pub async fn start(
+        unix_path: Option<&std::path::Path>,
+    ) -> std::io::Result<(RuntimeApi, oneshot::Receiver<InitSignal>)> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let address = listener.local_addr()?;
+        let unix = match unix_path {
+            Some(path) => {
+                // A file left by a process that had this pid before us.
+                let _ = std::fs::remove_file(path);
+                Some(tokio::net::UnixListener::bind(path)?)
+            }
+            None => None,
+        };
         let (invocations, next) = mpsc::channel(1);
         let (init_tx, init_rx) = oneshot::channel();
         let state = Arc::new(ApiState {
@@ -89,17 +108,11 @@ impl RuntimeApi {
                     accepted = listener.accept() => {
                         let Ok((stream, _)) = accepted else { continue };
                         let _ = stream.set_nodelay(true);
-                        let state = state.clone();
-                        connections.spawn(async move {
-                            let service = service_fn(move |request| {
-                                let state = state.clone();
-                                async move { Ok::<_, Infallible>(route(&state, request).await) }
-                            });
-                            let _ = http1::Builder::new()
-                                .keep_alive(true)
-                                .serve_connection(TokioIo::new(stream), service)
-                                .await;
-                        });
+                        connections.spawn(serve(state.clone(), stream));
+                    }
+                    accepted = accept_unix(unix.as_ref()) => {
+                        let Ok(stream) = accepted else { continue };
+                        connections.spawn(serve(state.clone(), stream));
                     }
                     Some(_) = connections.join_next(), if !connections.is_empty() => {}
                 }
@@ -108,6 +121,7 @@ impl RuntimeApi {
         Ok((
             RuntimeApi {
                 address,
+                unix_path: unix_path.map(std::path::Path::to_owned),
                 invocations,
                 server,
             },
@@ -124,6 +138,34 @@ impl RuntimeApi {
 impl Drop for RuntimeApi {
     fn drop(&mut self) {
         self.server.abort();
+        if let Some(path) = &self.unix_path {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Serves one connection (TCP or Unix) until it closes.
+async fn serve<S>(state: Arc<ApiState>, stream: S)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |request| {
+        let state = state.clone();
+        async move { Ok::<_, Infallible>(route(&state, request).await) }
+    });
+    let _ = http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
+}
+
+/// The next connection on the Unix listener; never, without one.
+async fn accept_unix(
+    listener: Option<&tokio::net::UnixListener>,
+) -> std::io::Result<tokio::net::UnixStream> {
+    match listener {
+        Some(listener) => listener.accept().await.map(|(stream, _)| stream),
+        None => std::future::pending().await,
     }
 }
 

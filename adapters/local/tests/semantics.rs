@@ -421,6 +421,58 @@ async fn the_environment_is_lambdas_plus_the_users() {
     }
 }
 
+/// Functory's bootstraps reach the Runtime API over a Unix socket of their own (cheaper than
+/// loopback TCP), yet the handler's command line and environment are Lambda's: the socket's
+/// argument is gone before the handler loads, and the TCP address still answers for programs
+/// written for Lambda. The socket's folder is the user's alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bootstraps_use_a_private_unix_socket_that_handlers_never_see() {
+    let project = TestProject::new(|_| {});
+    project.write(
+        "argv.js",
+        "exports.handler = async () => ({ argv: process.argv.slice(2), api: process.env.AWS_LAMBDA_RUNTIME_API });\n",
+    );
+    project.write(
+        "argv.py",
+        "import os, sys\n\ndef handler(event, context):\n    return {'argv': sys.argv[1:], 'api': os.environ['AWS_LAMBDA_RUNTIME_API']}\n",
+    );
+    project
+        .deploy(function("nodeargv", "nodejs20.x", "argv.handler"))
+        .await;
+    project
+        .deploy(function("pyargv", "python3.12", "argv.handler"))
+        .await;
+    for name in ["nodeargv", "pyargv"] {
+        let answer = json(&project.invoke(name, "{}").await);
+        assert_eq!(answer["argv"], serde_json::json!([]), "{name}: {answer}");
+        // The TCP endpoint Lambda programs use answers too (a GET of an unknown path: 404).
+        let address = answer["api"].as_str().unwrap().to_owned();
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        std::io::Write::write_all(
+            &mut stream,
+            b"GET /2018-06-01/runtime/nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+        let mut reply = String::new();
+        std::io::Read::read_to_string(&mut stream, &mut reply).unwrap();
+        assert!(reply.starts_with("HTTP/1.1 404"), "{name}: {reply}");
+    }
+    let base = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(std::path::PathBuf::from)
+        .filter(|d| d.is_dir())
+        .unwrap_or_else(std::env::temp_dir);
+    let folder = base.join(format!("functory-{}", std::process::id()));
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&folder).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o700, "{}", folder.display());
+    let sockets = std::fs::read_dir(&folder).unwrap().count();
+    assert!(
+        sockets >= 2,
+        "one socket per live instance in {}",
+        folder.display()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn custom_runtime_bootstrap_is_run() {
     let project = TestProject::new(|_| {});
