@@ -91,19 +91,22 @@ function parseOne() {
   return true;
 }
 
+// One request as text: bodies are JSON text, so the whole request goes out as one UTF-8 string
+// (header names and values are ASCII) without a Buffer per part.
 function encode(method, urlPath, body, headers) {
-  const payload = body === undefined ? null : Buffer.from(body);
   let head = `${method} ${base}${urlPath} HTTP/1.1\r\nHost: ${apiHost}:${apiPort}\r\n`;
-  for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
-  head += `Content-Length: ${payload ? payload.length : 0}\r\n\r\n`;
-  return payload ? Buffer.concat([Buffer.from(head, "latin1"), payload]) : Buffer.from(head, "latin1");
+  for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
+  if (body === undefined) return `${head}Content-Length: 0\r\n\r\n`;
+  return `${head}Content-Length: ${Buffer.byteLength(body, "utf8")}\r\n\r\n${body}`;
 }
 
 // Sends requests in one write (HTTP/1.1 pipelining) and resolves with their responses.
 async function pipeline(requests) {
   if (!socket) socket = await connect();
   const answers = requests.map(() => new Promise((resolve, reject) => waiting.push({ resolve, reject })));
-  socket.write(Buffer.concat(requests.map(([m, p, b, h]) => encode(m, p, b, h ?? {}))));
+  let text = "";
+  for (const [m, p, b, h] of requests) text += encode(m, p, b, h ?? {});
+  socket.write(text, "utf8");
   return Promise.all(answers);
 }
 

@@ -33,22 +33,28 @@ def _receive():
     _buffer += chunk
 
 
-def call(method, path, body=None, headers=None):
-    global _socket, _buffer
-    if _socket is None:
-        if API_SOCKET is not None:
-            _socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            _socket.connect(API_SOCKET)
-        else:
-            host, port = API.rsplit(":", 1)
-            _socket = socket.create_connection((host, int(port)))
-            _socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+def _connect():
+    global _socket
+    if API_SOCKET is not None:
+        _socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        _socket.connect(API_SOCKET)
+    else:
+        host, port = API.rsplit(":", 1)
+        _socket = socket.create_connection((host, int(port)))
+        _socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def _encode(method, path, body, headers):
     payload = body or b""
     head = f"{method} {BASE}{path} HTTP/1.1\r\nHost: {API}\r\n"
     for name, value in (headers or {}).items():
         head += f"{name}: {value}\r\n"
     head += f"Content-Length: {len(payload)}\r\n\r\n"
-    _socket.sendall(head.encode("latin-1") + payload)
+    return head.encode("latin-1") + payload
+
+
+def _read_response():
+    global _buffer
     while b"\r\n\r\n" not in _buffer:
         _receive()
     head_bytes, _, _buffer = _buffer.partition(b"\r\n\r\n")
@@ -77,6 +83,18 @@ def call(method, path, body=None, headers=None):
         _receive()
     data, _buffer = _buffer[:length], _buffer[length:]
     return status, received, data
+
+
+def pipeline(requests):
+    """Sends the requests in one write (HTTP/1.1 pipelining) and reads their responses."""
+    if _socket is None:
+        _connect()
+    _socket.sendall(b"".join(_encode(*request) for request in requests))
+    return [_read_response() for _ in requests]
+
+
+def call(method, path, body=None, headers=None):
+    return pipeline([(method, path, body, headers)])[0]
 
 
 class LambdaContext:
@@ -171,8 +189,8 @@ def main():
         call("POST", "/init/error", json.dumps(document).encode(),
              {"Lambda-Runtime-Function-Error-Type": error.error_type, "Content-Type": "application/json"})
         sys.exit(1)
+    status, headers, body = call("GET", "/invocation/next")
     while True:
-        status, headers, body = call("GET", "/invocation/next")
         _request_id = headers.get("lambda-runtime-aws-request-id")
         trace = headers.get("lambda-runtime-trace-id")
         if trace:
@@ -190,10 +208,12 @@ def main():
             stack = traceback.format_tb(error.__traceback__)
             document = _error_document(type(error).__name__, str(error), stack)
             _log_error("", document)
-            call("POST", f"/invocation/{_request_id}/error", json.dumps(document).encode(),
-                 {"Lambda-Runtime-Function-Error-Type": document["errorType"], "Content-Type": "application/json"})
-            continue
-        call("POST", f"/invocation/{_request_id}/response", payload, {"Content-Type": "application/json"})
+            answer = ("POST", f"/invocation/{_request_id}/error", json.dumps(document).encode(),
+                      {"Lambda-Runtime-Function-Error-Type": document["errorType"], "Content-Type": "application/json"})
+        else:
+            answer = ("POST", f"/invocation/{_request_id}/response", payload, {"Content-Type": "application/json"})
+        # The answer and the request for the next invocation leave in one write.
+        _, (status, headers, body) = pipeline([answer, ("GET", "/invocation/next", None, None)])
 
 
 if __name__ == "__main__":

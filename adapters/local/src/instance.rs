@@ -20,7 +20,7 @@ use tokio::net::unix::pipe;
 use tokio::sync::{oneshot, watch};
 
 use crate::logs::LogStore;
-use crate::memory::{peak_tree_rss_bytes, peak_tree_rss_bytes_quick};
+use crate::memory::{InstanceMemory, peak_tree_rss_bytes};
 use crate::runtime_api::{InitSignal, PendingInvocation, RuntimeApi, RuntimeOutcome};
 
 /// Most lines kept for one invocation's log tail.
@@ -175,6 +175,7 @@ pub(crate) struct Instance {
     /// Whether the instance has served an invocation (the first one is the cold start).
     pub used: bool,
     pid: u32,
+    memory: InstanceMemory,
     api: RuntimeApi,
     exited: watch::Receiver<Option<String>>,
     routing: Arc<OutputRouting>,
@@ -313,6 +314,7 @@ impl Instance {
             last_used: Instant::now(),
             used: false,
             pid,
+            memory: InstanceMemory::new(pid),
             api,
             exited,
             routing,
@@ -384,8 +386,8 @@ impl Instance {
     }
 
     /// Peak memory of the process tree in bytes.
-    pub fn peak_memory_bytes(&self) -> u64 {
-        peak_tree_rss_bytes_quick(self.pid)
+    pub fn peak_memory_bytes(&mut self) -> u64 {
+        self.memory.peak_bytes()
     }
 
     /// Runs one invocation. Lines the instance prints meanwhile are logged under its id and

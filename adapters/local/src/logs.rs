@@ -42,9 +42,26 @@ pub struct LogStore {
     limits: LogLimits,
     /// Held open; locked around each append so writers in other processes take turns.
     lock_file: File,
-    writer: Mutex<Option<File>>,
+    writer: Mutex<Option<Writer>>,
     appended: Arc<Notify>,
 }
+
+/// The open current file, and what this process knows of it.
+#[derive(Debug)]
+struct Writer {
+    file: File,
+    /// The inode it was opened as, to notice another process's rotation.
+    id: u64,
+    /// Bytes in the file, as of the last look plus what this process appended since.
+    size: u64,
+    /// When the path was last checked for a rotation by another process.
+    checked: std::time::Instant,
+}
+
+/// How often a writer looks whether another process rotated the file. Looking on every append
+/// cost a path lookup and two metadata calls per log line; between looks, lines of another
+/// process's just-rotated file can land in the rotated file (still read by `read_all`).
+const ROTATION_CHECK: std::time::Duration = std::time::Duration::from_millis(100);
 
 fn rotated_name(n: u32) -> String {
     format!("events.{n}.log")
@@ -121,29 +138,47 @@ impl LogStore {
         result.and(unlocked)
     }
 
-    fn write_locked(&self, writer: &mut Option<File>, line: &[u8]) -> std::io::Result<()> {
+    fn write_locked(&self, writer: &mut Option<Writer>, line: &[u8]) -> std::io::Result<()> {
         let path = self.dir.join(CURRENT);
-        // Another process may have rotated the file since we opened it.
-        let current_id = std::fs::metadata(&path).ok().map(|m| file_id(&m));
-        let stale = match (&*writer, current_id) {
-            (Some(file), Some(id)) => file.metadata().map(|m| file_id(&m) != id).unwrap_or(true),
-            _ => true,
+        let stale = match writer.as_mut() {
+            None => true,
+            Some(open) if open.checked.elapsed() >= ROTATION_CHECK => {
+                // Another process may have rotated the file since we opened it.
+                match std::fs::metadata(&path) {
+                    Ok(current) if file_id(&current) == open.id => {
+                        open.size = current.len();
+                        open.checked = std::time::Instant::now();
+                        false
+                    }
+                    _ => true,
+                }
+            }
+            Some(_) => false,
         };
         if stale {
-            *writer = Some(OpenOptions::new().create(true).append(true).open(&path)?);
+            *writer = Some(self.open_current(&path)?);
         }
-        let size = writer
-            .as_ref()
-            .map(|f| f.metadata().map(|m| m.len()).unwrap_or(0))
-            .unwrap_or(0);
+        let size = writer.as_ref().map(|w| w.size).unwrap_or(0);
         if size > 0 && size + line.len() as u64 > self.limits.max_file_bytes {
             self.rotate()?;
-            *writer = Some(OpenOptions::new().create(true).append(true).open(&path)?);
+            *writer = Some(self.open_current(&path)?);
         }
-        if let Some(file) = writer.as_mut() {
-            file.write_all(line)?;
+        if let Some(open) = writer.as_mut() {
+            open.file.write_all(line)?;
+            open.size += line.len() as u64;
         }
         Ok(())
+    }
+
+    fn open_current(&self, path: &Path) -> std::io::Result<Writer> {
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        let metadata = file.metadata()?;
+        Ok(Writer {
+            file,
+            id: file_id(&metadata),
+            size: metadata.len(),
+            checked: std::time::Instant::now(),
+        })
     }
 
     fn rotate(&self) -> std::io::Result<()> {
