@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The local runtime benchmark, one bounded run on this machine:
 #   - throughput and latency of a trivial JSON handler over HTTP, 8 connections for 10 s (wrk),
+#     each server once per round in turn, medians of 3 rounds (BENCH_ROUNDS),
 #     for a bare Node http server, @google-cloud/functions-framework, serverless-offline
 #     (serverless v3) and `functory run`, all started here on 127.0.0.1;
 #   - cold start (first invoke after deploy) against `node -e 0` / `python3 -c 0`;
@@ -40,17 +41,15 @@ wait_http() {
   echo "no answer from $1" >&2
   return 1
 }
-load() { # name url
-  # Two seconds of warm-up first (JITs, instances): cold starts are measured separately.
-  wrk -t2 -c8 -d2s "$2" > /dev/null
-  wrk -t2 -c8 -d"$duration" --latency "$2" > "$out/$1.txt"
-  local rps p50 p99
-  rps=$(awk '/Requests\/sec/ {print $2}' "$out/$1.txt")
-  p50=$(awk '$1=="50%" {print $2}' "$out/$1.txt")
-  p99=$(awk '$1=="99%" {print $2}' "$out/$1.txt")
-  echo "$1 $rps $p50 $p99" >> "$out/summary.txt"
+rounds=${BENCH_ROUNDS:-3}
+# One wrk run; the machine is a shared VM whose speed drifts over minutes, so every server is
+# loaded once per round, the servers in turn, and the medians of the rounds are reported.
+load_once() { # name url round
+  wrk -t2 -c8 -d"$duration" --latency "$2" > "$out/$1.$3.txt"
+  echo "$1 $(awk '/Requests\/sec/ {print $2}' "$out/$1.$3.txt") $(awk '$1=="50%" {print $2}' "$out/$1.$3.txt") $(awk '$1=="99%" {print $2}' "$out/$1.$3.txt")" >> "$out/rounds.txt"
 }
 : > "$out/summary.txt"
+: > "$out/rounds.txt"
 
 # The project functory serves: the same trivial handler in Node and Python.
 project=$(mktemp -d)
@@ -79,21 +78,49 @@ TOML
 echo 'exports.handler = async () => ({ hello: "world" });' > "$project/hello.js"
 printf 'def handler(event, context):\n    return {"hello": "world"}\n' > "$project/pyhello.py"
 
-port=$(free_port); node "$here/peers/bare.js" "$port" & started_pids+=($!)
-wait_http "http://127.0.0.1:$port/" && load bare-node "http://127.0.0.1:$port/"
+bare_port=$(free_port); node "$here/peers/bare.js" "$bare_port" & started_pids+=($!)
+wait_http "http://127.0.0.1:$bare_port/"
 
-port=$(free_port)
-(cd "$here/peers/ff" && exec node -r ./listen-loopback.js "$here/node_modules/@google-cloud/functions-framework/build/src/main.js" --target=hello --port="$port") & started_pids+=($!)
-wait_http "http://127.0.0.1:$port/" && load functions-framework "http://127.0.0.1:$port/"
+ff_port=$(free_port)
+(cd "$here/peers/ff" && exec node -r ./listen-loopback.js "$here/node_modules/@google-cloud/functions-framework/build/src/main.js" --target=hello --port="$ff_port") & started_pids+=($!)
+wait_http "http://127.0.0.1:$ff_port/"
 
-port=$(free_port); lambda_port=$(free_port)
+sls_port=$(free_port); lambda_port=$(free_port)
 (cd "$here/peers/sls" && exec env SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_DEPRECATION_DISABLE='*' \
-  node "$here/node_modules/serverless/bin/serverless.js" offline start --host 127.0.0.1 --httpPort "$port" --lambdaPort "$lambda_port" --noTimeout > "$out/serverless-offline.log" 2>&1) & started_pids+=($!)
-wait_http "http://127.0.0.1:$port/hello" && load serverless-offline "http://127.0.0.1:$port/hello"
+  node "$here/node_modules/serverless/bin/serverless.js" offline start --host 127.0.0.1 --httpPort "$sls_port" --lambdaPort "$lambda_port" --noTimeout > "$out/serverless-offline.log" 2>&1) & started_pids+=($!)
+wait_http "http://127.0.0.1:$sls_port/hello"
 
-port=$(free_port); "$functory" run "$project" --port "$port" --quiet & started_pids+=($!)
-wait_http "http://127.0.0.1:$port/hello" && load functory-node "http://127.0.0.1:$port/hello"
-load functory-python "http://127.0.0.1:$port/pyhello"
+functory_port=$(free_port); "$functory" run "$project" --port "$functory_port" --quiet & started_pids+=($!)
+wait_http "http://127.0.0.1:$functory_port/hello"
+
+targets=(
+  "bare-node http://127.0.0.1:$bare_port/"
+  "functions-framework http://127.0.0.1:$ff_port/"
+  "serverless-offline http://127.0.0.1:$sls_port/hello"
+  "functory-node http://127.0.0.1:$functory_port/hello"
+  "functory-python http://127.0.0.1:$functory_port/pyhello"
+)
+# Warm-up first (JITs, instances): cold starts are measured separately.
+for t in "${targets[@]}"; do set -- $t; wrk -t2 -c8 -d2s "$2" > /dev/null; done
+for round in $(seq 1 "$rounds"); do
+  for t in "${targets[@]}"; do set -- $t; load_once "$1" "$2" "$round"; done
+done
+# Medians per server (p99 in ms).
+python3 - "$out/rounds.txt" > "$out/summary.txt" <<'PY'
+import statistics, sys
+def ms(text):
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * factor
+    return float(text)
+rows = {}
+for line in open(sys.argv[1]):
+    name, rps, p50, p99 = line.split()
+    rows.setdefault(name, []).append((float(rps), ms(p50), ms(p99)))
+for name, runs in rows.items():
+    med = lambda i: statistics.median(r[i] for r in runs)
+    print(f"{name} {med(0):.0f} {med(1):.2f}ms {med(2):.2f}ms {min(r[0] for r in runs):.0f}-{max(r[0] for r in runs):.0f}")
+PY
 kill "${started_pids[-1]}"; wait "${started_pids[-1]}" || true
 
 python3 "$here/measure.py" process-start > "$out/process-start.json"
@@ -101,9 +128,9 @@ python3 "$here/measure.py" cold-start "$functory" "$project" > "$out/cold-start.
 python3 "$here/measure.py" hot-reload "$functory" "$project" > "$out/hot-reload.json"
 
 echo
-echo "| server | requests/s | p50 | p99 |"
-echo "|---|---:|---:|---:|"
-while read -r name rps p50 p99; do echo "| $name | $rps | $p50 | $p99 |"; done < "$out/summary.txt"
+echo "| server | requests/s (median of $rounds) | range | p50 | p99 |"
+echo "|---|---:|---:|---:|---:|"
+while read -r name rps p50 p99 range; do echo "| $name | $rps | $range | $p50 | $p99 |"; done < "$out/summary.txt"
 echo
 echo "process start (median of 10, ms): $(cat "$out/process-start.json")"
 echo "cold start, first invoke after deploy over HTTP (median of 5, ms): $(cat "$out/cold-start.json")"
