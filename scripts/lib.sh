@@ -14,7 +14,8 @@ BUILD_PACKAGES=(libwebkit2gtk-4.1-dev build-essential pkg-config librsvg2-dev li
 TEST_PACKAGES=(xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools chromium python3-venv
   cmake autoconf automake libtool)
 
-say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+# Each heading carries the minutes:seconds since the script started, so a slow step shows in CI logs.
+say() { printf '\n\033[1m==> %s\033[0m  [%d:%02d]\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 die() { printf '\nfunctory: %s\n' "$*" >&2; exit 1; }
 
 require_toolchains() {

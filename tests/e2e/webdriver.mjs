@@ -19,36 +19,54 @@ export async function freePort() {
   });
 }
 
-/** Starts tauri-driver on free loopback ports; `env` reaches the app it launches. */
+/**
+ * Starts tauri-driver on free loopback ports; `env` reaches the app it launches.
+ *
+ * A driver that does not answer `/status` in time is stopped (never left running: a live child
+ * keeps the test process from exiting) and started again on fresh ports, at most three times;
+ * the ports come from the kernel one at a time, so a rare clash with another process is possible.
+ */
 export async function startDriver({ env }) {
-  const port = await freePort();
-  const nativePort = await freePort();
-  const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (driver.exitCode !== null) throw new Error(`tauri-driver exited with ${driver.exitCode}`);
-    try {
-      const response = await fetch(`${url}/status`);
-      if (response.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error("tauri-driver did not start within 20 s");
-    await sleep(100);
-  }
-  return {
-    url,
-    async stop() {
-      if (driver.exitCode === null) {
+  const failures = [];
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const port = await freePort();
+    let nativePort = await freePort();
+    while (nativePort === port) nativePort = await freePort();
+    const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
+      // RUST_BACKTRACE off: tauri-driver logs every refused proxy attempt, and backtraces bury them.
+      env: { ...process.env, ...env, RUST_BACKTRACE: "0" },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    const stop = async () => {
+      if (driver.exitCode === null && driver.signalCode === null) {
+        const exited = new Promise((resolve) => driver.once("exit", resolve));
         driver.kill("SIGTERM");
-        await new Promise((resolve) => driver.once("exit", resolve));
+        await exited;
       }
-    },
-  };
+    };
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 20_000;
+    let lastProblem = "no answer yet";
+    for (;;) {
+      if (driver.exitCode !== null) {
+        lastProblem = `tauri-driver exited with ${driver.exitCode}`;
+        break;
+      }
+      try {
+        const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(2_000) });
+        if (response.ok) return { url, stop };
+        lastProblem = `/status answered ${response.status}`;
+      } catch (error) {
+        lastProblem = `/status: ${error.cause?.code ?? error.message}`;
+      }
+      if (Date.now() > deadline) break;
+      await sleep(100);
+    }
+    await stop();
+    failures.push(`attempt ${attempt} (ports ${port}/${nativePort}): ${lastProblem}`);
+    console.error(`tauri-driver did not start: ${failures.at(-1)}`);
+  }
+  throw new Error(`tauri-driver did not start within 20 s, three times: ${failures.join("; ")}`);
 }
 
 async function call(method, url, body) {
