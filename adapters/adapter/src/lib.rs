@@ -13,6 +13,7 @@
 // Tests may unwrap: a panic there is the failure report.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod archive;
 mod cloud;
 pub mod conformance;
 pub mod decorators;

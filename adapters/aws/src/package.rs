@@ -11,20 +11,17 @@
 //! disk; for Python, the packages of `requirements.txt` installed by pip into a cache folder
 //! keyed by the file's hash, placed at the zip's root as Lambda expects.
 
-use std::io::{Cursor, Write};
+use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use base64::Engine;
 use functory_adapter::AdapterError;
+use functory_adapter::archive::{self, ArchiveEntry};
 use functory_core::{Function, Runtime, RuntimeFamily};
-use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use sha2::{Digest, Sha256};
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, DateTime, ZipWriter};
 
-/// The file in a code directory that lists more exclusions.
-pub const IGNORE_FILE: &str = ".functoryignore";
+pub use functory_adapter::archive::IGNORE_FILE;
 
 /// Never packaged: version control, Functory's own state, caches, editor litter, the manifest.
 const DEFAULT_EXCLUDES: &[&str] = &[
@@ -121,9 +118,9 @@ pub fn input_digest(project_root: &Path, function: &Function) -> Result<InputDig
         hasher.update(exclude.as_bytes());
         hasher.update([0]);
     }
+    let owner = format!("function `{}`", function.name);
     for entry in &entries {
-        let data =
-            std::fs::read(&entry.path).map_err(|e| io_error(&function.name, &entry.path, &e))?;
+        let data = entry.read(&owner)?;
         hasher.update(entry.name.as_bytes());
         hasher.update([0, u8::from(entry.executable)]);
         hasher.update((data.len() as u64).to_le_bytes());
@@ -139,92 +136,15 @@ fn family(function: &Function) -> Option<RuntimeFamily> {
     function.runtime.parse::<Runtime>().ok().map(|r| r.family)
 }
 
-struct Entry {
-    /// The path inside the zip, `/`-separated.
-    name: String,
-    path: PathBuf,
-    executable: bool,
-}
-
-fn collect_files(root: &Path, function: &str) -> Result<Vec<Entry>, AdapterError> {
-    let ignore = ignore_rules(root, function)?;
-    let mut out = Vec::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let listing = std::fs::read_dir(&dir).map_err(|e| io_error(function, &dir, &e))?;
-        for item in listing {
-            let item = item.map_err(|e| io_error(function, &dir, &e))?;
-            let path = item.path();
-            // Symlinks are followed (node_modules/.bin links to real files); a dangling link
-            // is skipped rather than failing the whole deploy.
-            let Ok(meta) = std::fs::metadata(&path) else {
-                continue;
-            };
-            let relative = path.strip_prefix(root).unwrap_or(&path);
-            if ignore
-                .matched_path_or_any_parents(relative, meta.is_dir())
-                .is_ignore()
-            {
-                continue;
-            }
-            if meta.is_dir() {
-                pending.push(path);
-            } else if meta.is_file() {
-                let name = relative
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                out.push(Entry {
-                    name,
-                    executable: is_executable(&meta),
-                    path,
-                });
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn ignore_rules(root: &Path, function: &str) -> Result<Gitignore, AdapterError> {
-    let mut builder = GitignoreBuilder::new(root);
-    for pattern in DEFAULT_EXCLUDES {
-        // The defaults are constants known to parse.
-        let _ = builder.add_line(None, pattern);
-    }
-    let file = root.join(IGNORE_FILE);
-    if file.is_file()
-        && let Some(error) = builder.add(&file)
-    {
-        return Err(AdapterError::invalid(format!(
-            "function `{function}`: {} has a bad pattern: {error}",
-            file.display()
-        )));
-    }
-    builder.build().map_err(|e| {
-        AdapterError::invalid(format!(
-            "function `{function}`: {} has a bad pattern: {e}",
-            file.display()
-        ))
-    })
-}
-
-#[cfg(unix)]
-fn is_executable(meta: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    meta.permissions().mode() & 0o111 != 0
-}
-
-#[cfg(not(unix))]
-fn is_executable(_meta: &std::fs::Metadata) -> bool {
-    false
+fn collect_files(root: &Path, function: &str) -> Result<Vec<ArchiveEntry>, AdapterError> {
+    archive::collect_files(root, &format!("function `{function}`"), DEFAULT_EXCLUDES)
 }
 
 /// A Node function that declares dependencies must ship them: Lambda does not run `npm install`.
 fn check_node_modules(
     code_dir: &Path,
     function: &Function,
-    entries: &[Entry],
+    entries: &[ArchiveEntry],
 ) -> Result<(), AdapterError> {
     if family(function) != Some(RuntimeFamily::Node) {
         return Ok(());
@@ -308,34 +228,16 @@ fn install_requirements(
     Ok(target)
 }
 
-fn build_zip(entries: &[Entry], function: &str) -> Result<Package, AdapterError> {
-    let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
-    let base = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Deflated)
-        .compression_level(Some(6))
-        .last_modified_time(DateTime::default())
-        .large_file(false);
-    for entry in entries {
-        if entry.name == ".complete" {
-            continue;
-        }
-        let data = std::fs::read(&entry.path).map_err(|e| io_error(function, &entry.path, &e))?;
-        let mode = if entry.executable { 0o755 } else { 0o644 };
-        writer
-            .start_file(entry.name.as_str(), base.unix_permissions(mode))
-            .and_then(|()| writer.write_all(&data).map_err(Into::into))
-            .map_err(|e| zip_error(function, &e))?;
-    }
-    let zip = writer
-        .finish()
-        .map_err(|e| zip_error(function, &e))?
-        .into_inner();
+fn build_zip(entries: &[ArchiveEntry], function: &str) -> Result<Package, AdapterError> {
+    // `.complete` marks a finished pip install in the cache; it is not the function's.
+    let shipped: Vec<&ArchiveEntry> = entries.iter().filter(|e| e.name != ".complete").collect();
+    let zip = archive::build_zip(shipped.iter().copied(), &format!("function `{function}`"))?;
     let code_sha256 = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&zip));
     Ok(Package {
         bytes: zip.len(),
         zip,
         code_sha256,
-        files: entries.iter().filter(|e| e.name != ".complete").count(),
+        files: shipped.len(),
     })
 }
 
@@ -421,20 +323,12 @@ pub fn unpack(zip: &[u8], dir: &Path, overwrite: bool) -> Result<Vec<Unpacked>, 
     Ok(outcome)
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub(crate) use functory_adapter::archive::hex;
 
 fn io_error(function: &str, path: &Path, error: &std::io::Error) -> AdapterError {
     AdapterError::invalid(format!(
         "function `{function}`: could not read {}: {error}",
         path.display()
-    ))
-}
-
-fn zip_error(function: &str, error: &zip::result::ZipError) -> AdapterError {
-    AdapterError::invalid(format!(
-        "function `{function}`: could not build the zip: {error}"
     ))
 }
 
@@ -535,7 +429,7 @@ mod tests {
         let mut archive = zip::ZipArchive::new(Cursor::new(package.zip.clone())).unwrap();
         let bootstrap = archive.by_name("bootstrap").unwrap();
         assert_eq!(bootstrap.unix_mode().map(|m| m & 0o777), Some(0o755));
-        assert_eq!(bootstrap.last_modified(), Some(DateTime::default()));
+        assert_eq!(bootstrap.last_modified(), Some(zip::DateTime::default()));
         drop(bootstrap);
         let mut text = String::new();
         archive

@@ -7,23 +7,21 @@
 //! has the same digest and is not uploaded again.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Cursor, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use functory_adapter::AdapterError;
+use functory_adapter::archive::{self, ArchiveEntry};
 use functory_core::manifest::handler_candidates;
 use functory_core::{Function, Runtime};
-use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, DateTime, ZipWriter};
 
 use crate::mapping::{EntryKind, Language, MappedFunction};
 
+pub use functory_adapter::archive::IGNORE_FILE;
+
 /// Files matching these (gitignore syntax, relative to a code directory) stay out.
 /// `.functoryignore` adds to them. `local.settings.json` holds Core Tools' local secrets.
-pub const IGNORE_FILE: &str = ".functoryignore";
 const DEFAULT_EXCLUDES: &[&str] = &[
     ".git/",
     ".functory/",
@@ -66,12 +64,6 @@ impl std::fmt::Debug for Package {
     }
 }
 
-/// One file of the zip: from disk, or generated.
-enum Content {
-    Disk { path: PathBuf, executable: bool },
-    Generated(Vec<u8>),
-}
-
 /// The host stops a function this long after its own timeout, so the shim can first answer
 /// with Lambda's timeout error.
 const HOST_TIMEOUT_MARGIN_S: u32 = 60;
@@ -84,7 +76,7 @@ pub fn package_app(
     language: Language,
     timeout_limit_s: Option<u32>,
 ) -> Result<Package, AdapterError> {
-    let mut files: BTreeMap<String, Content> = BTreeMap::new();
+    let mut files: BTreeMap<String, ArchiveEntry> = BTreeMap::new();
     // The code directories, each once (a nested one is already inside its parent).
     let mut code_dirs: Vec<String> = functions
         .iter()
@@ -196,7 +188,7 @@ pub fn package_app(
                 "the project has a file `{name}` where Functory puts a generated file for Azure: rename or move it (or rename the function)"
             )));
         }
-        files.insert(name, Content::Generated(content));
+        files.insert(name.clone(), ArchiveEntry::generated(name, content));
     }
     build_zip(files, remote_build, function_timeout_s)
 }
@@ -242,7 +234,7 @@ fn pretty(value: &Value) -> Vec<u8> {
 /// The handler's module file, relative to the project root (and so to the package root).
 fn handler_file(
     function: &Function,
-    files: &BTreeMap<String, Content>,
+    files: &BTreeMap<String, ArchiveEntry>,
 ) -> Result<String, AdapterError> {
     if let Some(file) = &function.handler_file
         && files.contains_key(file.as_str())
@@ -343,7 +335,7 @@ fn entry_source(
 fn merge_requirements(
     root: &Path,
     functions: &[MappedFunction],
-    files: &BTreeMap<String, Content>,
+    files: &BTreeMap<String, ArchiveEntry>,
     generated: &mut BTreeMap<String, Vec<u8>>,
 ) -> Result<bool, AdapterError> {
     let dirs: BTreeSet<String> = functions
@@ -363,7 +355,9 @@ fn merge_requirements(
         }
         sources += 1;
         let path = root.join(&name);
-        let text = std::fs::read_to_string(&path).map_err(|e| io_error(&path, &e))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            AdapterError::invalid(format!("could not read {}: {e}", path.display()))
+        })?;
         for line in text.lines().map(str::trim) {
             if !line.is_empty() && !line.starts_with('#') && !lines.iter().any(|l| l == line) {
                 lines.push(line.to_owned());
@@ -390,7 +384,7 @@ fn collect_files(
     root: &Path,
     dir: &str,
     function: &str,
-    out: &mut BTreeMap<String, Content>,
+    out: &mut BTreeMap<String, ArchiveEntry>,
 ) -> Result<(), AdapterError> {
     let code_dir = if dir.is_empty() {
         root.to_path_buf()
@@ -403,89 +397,22 @@ fn collect_files(
             if dir.is_empty() { "." } else { dir }
         )));
     }
-    let ignore = ignore_rules(&code_dir, function)?;
-    let mut pending = vec![code_dir.clone()];
-    while let Some(current) = pending.pop() {
-        let listing = std::fs::read_dir(&current).map_err(|e| io_error(&current, &e))?;
-        for item in listing {
-            let item = item.map_err(|e| io_error(&current, &e))?;
-            let path = item.path();
-            // Symlinks are followed (node_modules/.bin); a dangling one is skipped.
-            let Ok(meta) = std::fs::metadata(&path) else {
-                continue;
-            };
-            let relative = path.strip_prefix(&code_dir).unwrap_or(&path);
-            if ignore
-                .matched_path_or_any_parents(relative, meta.is_dir())
-                .is_ignore()
-            {
-                continue;
-            }
-            if meta.is_dir() {
-                pending.push(path);
-            } else if meta.is_file() {
-                let inside = relative
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                let name = if dir.is_empty() {
-                    inside
-                } else {
-                    format!("{dir}/{inside}")
-                };
-                out.insert(
-                    name,
-                    Content::Disk {
-                        executable: is_executable(&meta),
-                        path,
-                    },
-                );
-            }
+    let owner = format!("function `{function}`");
+    for mut entry in archive::collect_files(&code_dir, &owner, DEFAULT_EXCLUDES)? {
+        // The app's zip holds every code directory at its project-relative path.
+        if !dir.is_empty() {
+            entry.name = format!("{dir}/{}", entry.name);
         }
+        out.insert(entry.name.clone(), entry);
     }
     Ok(())
-}
-
-fn ignore_rules(code_dir: &Path, function: &str) -> Result<Gitignore, AdapterError> {
-    let mut builder = GitignoreBuilder::new(code_dir);
-    for pattern in DEFAULT_EXCLUDES {
-        // The defaults are constants known to parse.
-        let _ = builder.add_line(None, pattern);
-    }
-    let file = code_dir.join(IGNORE_FILE);
-    if file.is_file()
-        && let Some(error) = builder.add(&file)
-    {
-        return Err(AdapterError::invalid(format!(
-            "function `{function}`: {} has a bad pattern: {error}",
-            file.display()
-        )));
-    }
-    builder.build().map_err(|e| {
-        AdapterError::invalid(format!(
-            "function `{function}`: {} has a bad pattern: {e}",
-            file.display()
-        ))
-    })
-}
-
-#[cfg(unix)]
-fn is_executable(meta: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    meta.permissions().mode() & 0o111 != 0
-}
-
-#[cfg(not(unix))]
-fn is_executable(_meta: &std::fs::Metadata) -> bool {
-    false
 }
 
 /// A Node function that declares dependencies must ship them: the package is run as it is.
 fn check_node_modules(
     root: &Path,
     function: &Function,
-    files: &BTreeMap<String, Content>,
+    files: &BTreeMap<String, ArchiveEntry>,
 ) -> Result<(), AdapterError> {
     if !function.runtime.starts_with("nodejs") {
         return Ok(());
@@ -527,58 +454,27 @@ fn check_node_modules(
 }
 
 fn build_zip(
-    files: BTreeMap<String, Content>,
+    files: BTreeMap<String, ArchiveEntry>,
     remote_build: bool,
     function_timeout_s: u32,
 ) -> Result<Package, AdapterError> {
-    let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
-    let base = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Deflated)
-        .compression_level(Some(6))
-        .last_modified_time(DateTime::default())
-        .large_file(false);
-    let count = files.len();
     // A BTreeMap iterates in name order: the same files always make the same bytes.
-    for (name, content) in files {
-        let (data, executable) = match content {
-            Content::Disk { path, executable } => (
-                std::fs::read(&path).map_err(|e| io_error(&path, &e))?,
-                executable,
-            ),
-            Content::Generated(data) => (data, false),
-        };
-        let mode = if executable { 0o755 } else { 0o644 };
-        writer
-            .start_file(name.as_str(), base.unix_permissions(mode))
-            .and_then(|()| writer.write_all(&data).map_err(Into::into))
-            .map_err(|e| zip_error(&e))?;
-    }
-    let zip = writer.finish().map_err(|e| zip_error(&e))?.into_inner();
+    let zip = archive::build_zip(files.values(), "the function app")?;
     let sha256 = hex(&Sha256::digest(&zip));
     Ok(Package {
         zip,
         sha256,
-        files: count,
+        files: files.len(),
         remote_build,
         function_timeout_s,
     })
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn io_error(path: &Path, error: &std::io::Error) -> AdapterError {
-    AdapterError::invalid(format!("could not read {}: {error}", path.display()))
-}
-
-fn zip_error(error: &zip::result::ZipError) -> AdapterError {
-    AdapterError::invalid(format!("could not build the app's zip: {error}"))
-}
+pub(crate) use functory_adapter::archive::hex;
 
 #[cfg(test)]
 mod tests {
-    use std::io::Read;
+    use std::io::{Cursor, Read};
 
     use super::*;
     use crate::mapping::{AppProfile, HostingPlan, Os, map_function};

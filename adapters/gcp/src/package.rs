@@ -13,22 +13,18 @@
 //! The zip is a pure function of the files (sorted entries, timestamps fixed at 1980-01-01,
 //! modes normalised), so unchanged code has the same SHA-256 and is not uploaded again.
 
-use std::io::{Cursor, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use functory_adapter::AdapterError;
+use functory_adapter::archive::{self, ArchiveEntry as Entry};
 use functory_core::manifest::handler_candidates;
 use functory_core::{Function, Runtime};
-use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, DateTime, ZipWriter};
 
 use crate::mapping::{Language, Mapping};
 
-/// The file in a code directory that lists more exclusions (gitignore syntax).
-pub const IGNORE_FILE: &str = ".functoryignore";
+pub use functory_adapter::archive::IGNORE_FILE;
 /// The generated Node entry module.
 pub const NODE_ENTRY: &str = "functory-entry.cjs";
 /// The generated Python entry module: Cloud Functions loads `main.py`.
@@ -81,17 +77,6 @@ impl std::fmt::Debug for Package {
 pub(crate) struct Placement<'a> {
     pub project: &'a str,
     pub region: &'a str,
-}
-
-struct Entry {
-    name: String,
-    data: Source,
-    executable: bool,
-}
-
-enum Source {
-    File(PathBuf),
-    Generated(Vec<u8>),
 }
 
 /// Packages `function` of the project at `project_root` as `mapping` says it runs.
@@ -198,7 +183,8 @@ pub(crate) fn package_function(
         }
     }
     entries.sort_by(|a, b| a.name.cmp(&b.name));
-    let (zip, files) = build_zip(&entries, name)?;
+    let zip = archive::build_zip(&entries, &format!("function `{name}`"))?;
+    let files = entries.len();
     let sha256 = hex(&Sha256::digest(&zip));
     Ok(Package {
         zip,
@@ -209,11 +195,7 @@ pub(crate) fn package_function(
 }
 
 fn generated(name: &str, data: Vec<u8>) -> Entry {
-    Entry {
-        name: name.to_owned(),
-        data: Source::Generated(data),
-        executable: false,
-    }
+    Entry::generated(name, data)
 }
 
 /// The user's `package.json` with the framework added and `main` on the entry.
@@ -272,123 +254,14 @@ fn python_requirements(code_dir: &Path, function: &str) -> Result<String, Adapte
 }
 
 fn collect_files(root: &Path, function: &str) -> Result<Vec<Entry>, AdapterError> {
-    let ignore = ignore_rules(root, function)?;
-    let mut out = Vec::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let listing = std::fs::read_dir(&dir).map_err(|e| io_error(function, &dir, &e))?;
-        for item in listing {
-            let item = item.map_err(|e| io_error(function, &dir, &e))?;
-            let path = item.path();
-            // A dangling symlink is skipped rather than failing the whole deploy.
-            let Ok(meta) = std::fs::metadata(&path) else {
-                continue;
-            };
-            let relative = path.strip_prefix(root).unwrap_or(&path);
-            if ignore
-                .matched_path_or_any_parents(relative, meta.is_dir())
-                .is_ignore()
-            {
-                continue;
-            }
-            if meta.is_dir() {
-                pending.push(path);
-            } else if meta.is_file() {
-                let name = relative
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                out.push(Entry {
-                    name,
-                    executable: is_executable(&meta),
-                    data: Source::File(path),
-                });
-            }
-        }
-    }
-    Ok(out)
+    archive::collect_files(root, &format!("function `{function}`"), DEFAULT_EXCLUDES)
 }
 
-fn ignore_rules(root: &Path, function: &str) -> Result<Gitignore, AdapterError> {
-    let mut builder = GitignoreBuilder::new(root);
-    for pattern in DEFAULT_EXCLUDES {
-        // The defaults are constants known to parse.
-        let _ = builder.add_line(None, pattern);
-    }
-    let file = root.join(IGNORE_FILE);
-    if file.is_file()
-        && let Some(error) = builder.add(&file)
-    {
-        return Err(AdapterError::invalid(format!(
-            "function `{function}`: {} has a bad pattern: {error}",
-            file.display()
-        )));
-    }
-    builder.build().map_err(|e| {
-        AdapterError::invalid(format!(
-            "function `{function}`: {} has a bad pattern: {e}",
-            file.display()
-        ))
-    })
-}
-
-#[cfg(unix)]
-fn is_executable(meta: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    meta.permissions().mode() & 0o111 != 0
-}
-
-#[cfg(not(unix))]
-fn is_executable(_meta: &std::fs::Metadata) -> bool {
-    false
-}
-
-fn build_zip(entries: &[Entry], function: &str) -> Result<(Vec<u8>, usize), AdapterError> {
-    let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
-    let base = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Deflated)
-        .compression_level(Some(6))
-        .last_modified_time(DateTime::default())
-        .large_file(false);
-    for entry in entries {
-        let data = match &entry.data {
-            Source::File(path) => std::fs::read(path).map_err(|e| io_error(function, path, &e))?,
-            Source::Generated(bytes) => bytes.clone(),
-        };
-        let mode = if entry.executable { 0o755 } else { 0o644 };
-        writer
-            .start_file(entry.name.as_str(), base.unix_permissions(mode))
-            .and_then(|()| writer.write_all(&data).map_err(Into::into))
-            .map_err(|e| zip_error(function, &e))?;
-    }
-    let zip = writer
-        .finish()
-        .map_err(|e| zip_error(function, &e))?
-        .into_inner();
-    Ok((zip, entries.len()))
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn io_error(function: &str, path: &Path, error: &std::io::Error) -> AdapterError {
-    AdapterError::invalid(format!(
-        "function `{function}`: could not read {}: {error}",
-        path.display()
-    ))
-}
-
-fn zip_error(function: &str, error: &zip::result::ZipError) -> AdapterError {
-    AdapterError::invalid(format!(
-        "function `{function}`: could not build the zip: {error}"
-    ))
-}
+pub(crate) use functory_adapter::archive::hex;
 
 #[cfg(test)]
 mod tests {
-    use std::io::Read;
+    use std::io::{Cursor, Read};
 
     use super::*;
     use crate::mapping::map_function;
