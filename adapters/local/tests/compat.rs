@@ -5,7 +5,7 @@
 //! The first run installs them (a Python venv, an npm folder with a native build, a cargo
 //! build) into the target directory's scratch space; later runs reuse them. That needs PyPI,
 //! npm and crates.io, and for `aws-lambda-ric` the Debian packages `cmake autoconf automake
-//! libtool g++`.
+//! libtool g++` and Node's headers (installed with the `nodejs` package under /usr/include/node).
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -70,10 +70,17 @@ fn node_ric() -> PathBuf {
             r#"{"private": true, "allowScripts": {"aws-lambda-ric": true}}"#,
         )
         .unwrap();
+        let mut npm = Command::new("npm");
+        npm.args(["install", "--no-audit", "--no-fund", "aws-lambda-ric@3"])
+            .current_dir(&folder);
+        // node-gyp fetches Node's headers from nodejs.org unless told where they are; Debian's
+        // and NodeSource's `nodejs` install them under /usr/include/node, and this machine
+        // reaches package registries only.
+        if Path::new("/usr/include/node/common.gypi").exists() {
+            npm.env("npm_config_nodedir", "/usr");
+        }
         run(
-            Command::new("npm")
-                .args(["install", "--no-audit", "--no-fund", "aws-lambda-ric@3"])
-                .current_dir(&folder),
+            &mut npm,
             "npm install aws-lambda-ric@3 (needs cmake autoconf automake libtool g++)",
         );
         std::fs::write(&ready, "").unwrap();
