@@ -168,6 +168,50 @@ pub fn build_zip<'a>(
     Ok(writer.finish().map_err(zip_error)?.into_inner())
 }
 
+/// The dependencies a Node code folder's `package.json` declares that its archive lacks:
+/// `entries` are the archive's names and the folder's files sit under `prefix` (`""` or
+/// `src/`). Nothing when there is no readable `package.json`. Clouds that run a package as it
+/// is uploaded need `node_modules` shipped.
+pub fn missing_node_modules<'a>(
+    code_dir: &Path,
+    prefix: &str,
+    entries: impl Iterator<Item = &'a str> + Clone,
+) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(code_dir.join("package.json")) else {
+        return Vec::new();
+    };
+    let declared = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("dependencies").and_then(|d| d.as_object()).cloned())
+        .unwrap_or_default();
+    declared
+        .keys()
+        .filter(|name| {
+            let folder = format!("{prefix}node_modules/{name}/");
+            !entries.clone().any(|e| e.starts_with(&folder))
+        })
+        .cloned()
+        .collect()
+}
+
+/// `` `a`, `b` `` for a message.
+pub fn quoted_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|m| format!("`{m}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A package size as plans and errors show it: `1.5 KB`, `12.3 MB`.
+pub fn human_size(bytes: usize) -> String {
+    if bytes < 1024 * 1024 {
+        format!("{:.1} KB", bytes as f64 / 1024.0)
+    } else {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    }
+}
+
 /// Lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -75,6 +75,24 @@ pub struct PlannedChange {
     pub calls: Vec<String>,
 }
 
+/// A planned change of `kind` to `name`, making `calls` in order: the one constructor every
+/// adapter's planner uses (`use functory_adapter::plan::planned_change as change`).
+pub fn planned_change(
+    kind: ResourceKind,
+    name: &str,
+    action: ChangeAction,
+    details: Vec<String>,
+    calls: &[&str],
+) -> PlannedChange {
+    PlannedChange {
+        kind,
+        name: name.to_owned(),
+        action,
+        details,
+        calls: calls.iter().map(|c| (*c).to_owned()).collect(),
+    }
+}
+
 impl PlannedChange {
     pub fn no_op(kind: ResourceKind, name: impl Into<String>) -> Self {
         PlannedChange {

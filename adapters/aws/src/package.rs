@@ -149,31 +149,15 @@ fn check_node_modules(
     if family(function) != Some(RuntimeFamily::Node) {
         return Ok(());
     }
-    let Ok(text) = std::fs::read_to_string(code_dir.join("package.json")) else {
-        return Ok(());
-    };
-    let declared = serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|v| v.get("dependencies").and_then(|d| d.as_object()).cloned())
-        .unwrap_or_default();
-    let missing: Vec<&String> = declared
-        .keys()
-        .filter(|name| {
-            let prefix = format!("node_modules/{name}/");
-            !entries.iter().any(|e| e.name.starts_with(&prefix))
-        })
-        .collect();
+    let missing =
+        archive::missing_node_modules(code_dir, "", entries.iter().map(|e| e.name.as_str()));
     if missing.is_empty() {
         return Ok(());
     }
     Err(AdapterError::invalid(format!(
         "function `{}`: package.json depends on {} but node_modules does not have {}: run `npm install --omit=dev` in `{}` first (Lambda does not install packages)",
         function.name,
-        missing
-            .iter()
-            .map(|m| format!("`{m}`"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        archive::quoted_list(&missing),
         if missing.len() == 1 { "it" } else { "them" },
         function.code_dir
     )))

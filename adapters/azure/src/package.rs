@@ -423,31 +423,15 @@ fn check_node_modules(
     } else {
         format!("{dir}/")
     };
-    let Ok(text) = std::fs::read_to_string(root.join(format!("{prefix}package.json"))) else {
-        return Ok(());
-    };
-    let declared = serde_json::from_str::<Value>(&text)
-        .ok()
-        .and_then(|v| v.get("dependencies").and_then(|d| d.as_object()).cloned())
-        .unwrap_or_default();
-    let missing: Vec<&String> = declared
-        .keys()
-        .filter(|name| {
-            let folder = format!("{prefix}node_modules/{name}/");
-            !files.keys().any(|f| f.starts_with(&folder))
-        })
-        .collect();
+    let missing =
+        archive::missing_node_modules(&root.join(&dir), &prefix, files.keys().map(String::as_str));
     if missing.is_empty() {
         return Ok(());
     }
     Err(AdapterError::invalid(format!(
         "function `{}`: package.json depends on {} but node_modules does not have {}: run `npm install --omit=dev` in `{}` first (the package runs as it is uploaded)",
         function.name,
-        missing
-            .iter()
-            .map(|m| format!("`{m}`"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        archive::quoted_list(&missing),
         if missing.len() == 1 { "it" } else { "them" },
         function.code_dir
     )))

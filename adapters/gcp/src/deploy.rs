@@ -10,6 +10,8 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use functory_adapter::archive::human_size as size;
+use functory_adapter::plan::planned_change as change;
 use functory_adapter::{
     AdapterError, ChangeAction, DeployOptions, DeployOutcome, DeployPlan, DeployProgress,
     PlannedChange, ResourceKind, Result,
@@ -108,30 +110,6 @@ struct Prepared {
     mapping: Mapping,
     body: Value,
     existing: Option<CloudFunction>,
-}
-
-fn change(
-    kind: ResourceKind,
-    name: &str,
-    action: ChangeAction,
-    details: Vec<String>,
-    calls: &[&str],
-) -> PlannedChange {
-    PlannedChange {
-        kind,
-        name: name.to_owned(),
-        action,
-        details,
-        calls: calls.iter().map(|c| (*c).to_owned()).collect(),
-    }
-}
-
-fn size(bytes: usize) -> String {
-    if bytes < 1024 * 1024 {
-        format!("{:.1} KB", bytes as f64 / 1024.0)
-    } else {
-        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
-    }
 }
 
 /// The label value of a digest: its first 63 hex digits.

@@ -13,6 +13,8 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
     Environment, FunctionCode, LastUpdateStatus, Runtime as LambdaRuntime, State,
 };
+use functory_adapter::archive::human_size;
+use functory_adapter::plan::planned_change as change;
 use functory_adapter::{
     AdapterError, ChangeAction, DeployOptions, DeployOutcome, DeployPlan, DeployProgress,
     PlannedChange, ResourceKind, Result,
@@ -245,26 +247,6 @@ fn configuration_changes(
     changes
 }
 
-fn mb(bytes: usize) -> String {
-    format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
-}
-
-fn change(
-    kind: ResourceKind,
-    name: &str,
-    action: ChangeAction,
-    details: Vec<String>,
-    calls: &[&str],
-) -> PlannedChange {
-    PlannedChange {
-        kind,
-        name: name.to_owned(),
-        action,
-        details,
-        calls: calls.iter().map(|c| (*c).to_owned()).collect(),
-    }
-}
-
 impl AwsAdapter {
     fn cache_dir(&self, options: &DeployOptions) -> PathBuf {
         self.settings
@@ -458,7 +440,7 @@ impl AwsAdapter {
             let Some(bucket) = &self.settings.code_bucket else {
                 return Err(AdapterError::invalid(format!(
                     "function `{name}`: the package is {}, over the 50 MB Lambda accepts in the request: set `code_bucket = \"BUCKET\"` in [targets.{}] (an S3 bucket of this account in {}) to upload it through S3, or exclude files in {} (tests, docs, dev dependencies)",
-                    mb(package.bytes),
+                    human_size(package.bytes),
                     options.stage.as_deref().unwrap_or("NAME"),
                     self.region().unwrap_or("the target's region"),
                     crate::package::IGNORE_FILE
@@ -521,7 +503,7 @@ impl AwsAdapter {
                         function.memory_mb,
                         function.timeout_s,
                         package.files,
-                        mb(package.bytes)
+                        human_size(package.bytes)
                     )],
                     if code_object.is_some() {
                         &["PutObject", "CreateFunction"]
@@ -586,7 +568,11 @@ impl AwsAdapter {
                             ResourceKind::Code,
                             name,
                             ChangeAction::Update,
-                            vec![format!("{} files, {}", package.files, mb(package.bytes))],
+                            vec![format!(
+                                "{} files, {}",
+                                package.files,
+                                human_size(package.bytes)
+                            )],
                             if code_object.is_some() {
                                 &["PutObject", "UpdateFunctionCode"]
                             } else {
@@ -981,7 +967,10 @@ impl AwsAdapter {
                 Step::CreateFunction => {
                     report(
                         n,
-                        format!("uploading code ({}) and creating {name}", mb(package.bytes)),
+                        format!(
+                            "uploading code ({}) and creating {name}",
+                            human_size(package.bytes)
+                        ),
                     );
                     let role = role_arn.clone().unwrap_or_default();
                     function_arn = Some(
@@ -1005,7 +994,7 @@ impl AwsAdapter {
                         n,
                         format!(
                             "uploading code ({}) to s3://{bucket}/{key}",
-                            mb(package.bytes)
+                            human_size(package.bytes)
                         ),
                     );
                     self.upload_package(&bucket, &key, &package).await?;
@@ -1016,7 +1005,7 @@ impl AwsAdapter {
                         n,
                         match &code_object {
                             Some(_) => "updating the code from S3".to_owned(),
-                            None => format!("uploading code ({})", mb(package.bytes)),
+                            None => format!("uploading code ({})", human_size(package.bytes)),
                         },
                     );
                     self.retry_conflicts(name, || async {

@@ -10,6 +10,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
+use functory_adapter::archive::human_size;
+use functory_adapter::plan::planned_change as change;
 use functory_adapter::{
     AdapterError, ChangeAction, DeployOptions, DeployOutcome, DeployPlan, DeployProgress,
     PlannedChange, ResourceKind, Result,
@@ -54,26 +56,6 @@ pub(super) struct Prepared {
     settings: BTreeMap<String, String>,
     tags: BTreeMap<String, String>,
     observed: ObservedApp,
-}
-
-fn change(
-    kind: ResourceKind,
-    name: &str,
-    action: ChangeAction,
-    details: Vec<String>,
-    calls: &[&str],
-) -> PlannedChange {
-    PlannedChange {
-        kind,
-        name: name.to_owned(),
-        action,
-        details,
-        calls: calls.iter().map(|c| (*c).to_owned()).collect(),
-    }
-}
-
-fn mb(bytes: usize) -> String {
-    format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
 }
 
 fn reserved(key: &str) -> bool {
@@ -298,7 +280,7 @@ impl AzureAdapter {
             let mut details = vec![format!(
                 "{} files, {}, sha256 {}{}",
                 package.files,
-                mb(package.zip.len()),
+                human_size(package.zip.len()),
                 short(&package.sha256),
                 recorded
                     .map(|r| format!(" (was {})", short(r)))
@@ -523,7 +505,7 @@ impl AzureAdapter {
             format!(
                 "packaged {} files ({}) for {}",
                 package.files,
-                mb(package.zip.len()),
+                human_size(package.zip.len()),
                 self.app().name
             ),
         );
@@ -540,7 +522,7 @@ impl AzureAdapter {
                         n,
                         format!(
                             "uploading the package ({}) with {}",
-                            mb(package.zip.len()),
+                            human_size(package.zip.len()),
                             match upload {
                                 Upload::ZipDeploy => "Kudu zip deploy",
                                 Upload::Publish { .. } => "Flex Consumption one deploy",
