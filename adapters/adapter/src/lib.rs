@@ -21,6 +21,7 @@ mod error;
 pub mod oauth;
 mod operations;
 pub mod plan;
+pub mod seen;
 
 pub use cloud::{CloudAdapter, DeployOutcome, LogSource, VersionInfo};
 pub use error::{AdapterError, Result};

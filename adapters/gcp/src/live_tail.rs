@@ -203,12 +203,9 @@ impl LiveTail {
         }
         // After the catch-up, repeats come only within the overlap (Google streaming an entry
         // the catch-up listed).
-        if self.caught_up
-            && let Some(newest) = self.tail.seen.newest()
-        {
-            self.tail
-                .seen
-                .forget_before(newest - self.tail.adapter.overlap_ms());
+        if self.caught_up {
+            let overlap = self.tail.adapter.overlap_ms();
+            self.tail.seen.next_start(i64::MIN, overlap);
         }
     }
 }

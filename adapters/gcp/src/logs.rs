@@ -11,10 +11,11 @@
 //! generated entry writes (else the trace); `severity` becomes the level. Both modes make
 //! their lines with [`LogEntry::to_event`].
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use functory_adapter::seen::SeenEvents;
 use functory_adapter::{AdapterError, LogEvent, LogLevel, LogStream, Result, TailOptions};
 use futures_util::stream;
 use reqwest::Method;
@@ -134,37 +135,23 @@ fn rfc3339(ms: i64) -> String {
 /// while they are younger than the overlap before the newest: an entry can come again only
 /// within that window (a poll's look back, a stream's first entries after the stored ones).
 #[derive(Default)]
-pub(crate) struct SeenEntries {
-    keys: HashSet<String>,
-    order: VecDeque<(i64, String)>,
-}
+pub(crate) struct SeenEntries(SeenEvents);
 
 impl SeenEntries {
     /// Whether `entry` is new (and so to be yielded); it is remembered either way.
     pub(crate) fn first_time(&mut self, entry: &LogEntry, timestamp_ms: i64) -> bool {
-        let key = format!("{}\u{1f}{}", entry.log_name, entry.insert_id);
         // Without an id nothing can be recognised again; its time still moves the window.
-        if !entry.insert_id.is_empty() && !self.keys.insert(key.clone()) {
-            return false;
-        }
-        self.order.push_back((timestamp_ms, key));
-        true
+        let key = if entry.insert_id.is_empty() {
+            String::new()
+        } else {
+            format!("{}\u{1f}{}", entry.log_name, entry.insert_id)
+        };
+        self.0.first_time(key, timestamp_ms)
     }
 
-    pub(crate) fn newest(&self) -> Option<i64> {
-        self.order.iter().map(|(t, _)| *t).max()
-    }
-
-    /// Forgets the entries older than `ms`.
-    pub(crate) fn forget_before(&mut self, ms: i64) {
-        while let Some((t, _)) = self.order.front() {
-            if *t >= ms {
-                break;
-            }
-            if let Some((_, key)) = self.order.pop_front() {
-                self.keys.remove(&key);
-            }
-        }
+    /// Where the next poll starts; ids older than that are forgotten.
+    pub(crate) fn next_start(&mut self, from_ms: i64, overlap_ms: i64) -> i64 {
+        self.0.next_start(from_ms, overlap_ms)
     }
 }
 
@@ -229,9 +216,9 @@ impl Tail {
         }
         events.sort_by_key(|e| e.timestamp_ms);
         // Look back by the overlap next time; forget ids older than that window.
-        let newest = self.seen.newest().unwrap_or(self.from_ms);
-        self.from_ms = self.from_ms.max(newest - self.adapter.overlap_ms());
-        self.seen.forget_before(self.from_ms);
+        self.from_ms = self
+            .seen
+            .next_start(self.from_ms, self.adapter.overlap_ms());
         Ok(events)
     }
 

@@ -6,9 +6,10 @@
 //! of each poll. Each line is tied to its invocation: by the request id the runtimes print, or
 //! by the `START`/`END` lines around it in the same log stream.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use functory_adapter::seen::SeenEvents;
 use functory_adapter::{AdapterError, LogEvent, LogLevel, LogStream, Result, TailOptions};
 use futures_util::stream;
 
@@ -78,8 +79,7 @@ struct Tail {
     group: String,
     /// The next poll starts here (ms).
     from_ms: i64,
-    seen: HashSet<String>,
-    seen_order: VecDeque<(i64, String)>,
+    seen: SeenEvents,
     open_request: HashMap<String, String>,
     ready: VecDeque<LogEvent>,
     first_poll: bool,
@@ -115,11 +115,10 @@ impl Tail {
             };
             for event in page.events() {
                 let id = event.event_id().unwrap_or_default().to_owned();
-                if !id.is_empty() && !self.seen.insert(id.clone()) {
+                let timestamp_ms = event.timestamp().unwrap_or_default();
+                if !self.seen.first_time(id, timestamp_ms) {
                     continue;
                 }
-                let timestamp_ms = event.timestamp().unwrap_or_default();
-                self.seen_order.push_back((timestamp_ms, id));
                 let stream = event.log_stream_name().unwrap_or_default().to_owned();
                 let (request_id, level, message) =
                     parse_log_message(event.message().unwrap_or_default());
@@ -149,22 +148,8 @@ impl Tail {
         }
         events.sort_by_key(|e| e.timestamp_ms);
         // Look back by the overlap next time; forget ids older than that window.
-        let newest = self
-            .seen_order
-            .iter()
-            .map(|(t, _)| *t)
-            .max()
-            .unwrap_or(self.from_ms);
         let overlap = i64::try_from(self.adapter.settings.log_overlap.as_millis()).unwrap_or(0);
-        self.from_ms = self.from_ms.max(newest - overlap);
-        while let Some((t, _)) = self.seen_order.front() {
-            if *t >= self.from_ms {
-                break;
-            }
-            if let Some((_, id)) = self.seen_order.pop_front() {
-                self.seen.remove(&id);
-            }
-        }
+        self.from_ms = self.seen.next_start(self.from_ms, overlap);
         Ok(events)
     }
 }
@@ -191,8 +176,7 @@ impl AwsAdapter {
                 .since_ms
                 .unwrap_or_else(|| now_ms() - DEFAULT_LOOKBACK_MS),
             options,
-            seen: HashSet::new(),
-            seen_order: VecDeque::new(),
+            seen: SeenEvents::default(),
             open_request: HashMap::new(),
             ready: VecDeque::new(),
             first_poll: true,

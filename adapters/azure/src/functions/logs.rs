@@ -11,9 +11,10 @@
 //! carry a time and a level; the host's `Executing …` and `Executed …` lines carry the
 //! invocation id, which the lines between them share.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use functory_adapter::seen::SeenEvents;
 use functory_adapter::{
     AdapterError, LogEvent, LogLevel, LogSource, LogStream, Result, TailOptions,
 };
@@ -195,8 +196,7 @@ struct InsightsTail {
     azure_functions: Vec<String>,
     options: TailOptions,
     from_ms: i64,
-    seen: HashSet<String>,
-    seen_order: VecDeque<(i64, String)>,
+    seen: SeenEvents,
     ready: VecDeque<LogEvent>,
     first_poll: bool,
 }
@@ -213,31 +213,16 @@ impl InsightsTail {
             .await?;
         let mut events = Vec::new();
         for (id, event) in rows(&answer, &self.function) {
-            if !self.seen.insert(id.clone()) {
+            if !self.seen.first_time(id, event.timestamp_ms) {
                 continue;
             }
-            self.seen_order.push_back((event.timestamp_ms, id));
             events.push(event);
         }
         events.sort_by_key(|e| e.timestamp_ms);
         // Look back by the overlap next time; forget ids older than that window.
-        let newest = self
-            .seen_order
-            .iter()
-            .map(|(t, _)| *t)
-            .max()
-            .unwrap_or(self.from_ms);
         let overlap =
             i64::try_from(self.adapter.inner.settings.log_overlap.as_millis()).unwrap_or(0);
-        self.from_ms = self.from_ms.max(newest - overlap);
-        while let Some((t, _)) = self.seen_order.front() {
-            if *t >= self.from_ms {
-                break;
-            }
-            if let Some((_, id)) = self.seen_order.pop_front() {
-                self.seen.remove(&id);
-            }
-        }
+        self.from_ms = self.seen.next_start(self.from_ms, overlap);
         Ok(events)
     }
 }
@@ -413,8 +398,7 @@ impl AzureAdapter {
             azure_functions: azure_functions.clone(),
             options: options.clone(),
             from_ms,
-            seen: HashSet::new(),
-            seen_order: VecDeque::new(),
+            seen: SeenEvents::default(),
             ready: VecDeque::new(),
             first_poll: true,
         });
