@@ -171,6 +171,27 @@ pub struct FunctionError {
     pub message: String,
 }
 
+impl FunctionError {
+    /// The error of a failed invocation from Lambda's error document
+    /// (`{"errorType", "errorMessage", "stackTrace"}`), which Functory's Azure and Google
+    /// entry points write too; `kind` (`Unhandled`) and the raw text stand in for what the
+    /// document lacks.
+    pub fn from_error_document(kind: &str, payload: &[u8]) -> Self {
+        let document: serde_json::Value = serde_json::from_slice(payload).unwrap_or_default();
+        let text = |key: &str| {
+            document
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        FunctionError {
+            error_type: text("errorType").unwrap_or_else(|| kind.to_owned()),
+            message: text("errorMessage")
+                .unwrap_or_else(|| String::from_utf8_lossy(payload).into_owned()),
+        }
+    }
+}
+
 /// How long an invocation ran and what it used, as the `REPORT` line states it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -181,6 +202,25 @@ pub struct InvocationMetrics {
     pub max_memory_used_mb: u32,
     /// Set on a cold start: how long the instance took to initialise.
     pub init_duration_ms: Option<f64>,
+}
+
+impl InvocationMetrics {
+    /// The figures of the `REPORT RequestId: …` line in `log`, if there is one.
+    pub fn from_report(log: &str) -> Option<Self> {
+        let line = log.lines().find(|l| l.starts_with("REPORT RequestId:"))?;
+        let field = |label: &str| -> Option<f64> {
+            let start = line.find(label)? + label.len();
+            line[start..].split_whitespace().next()?.parse().ok()
+        };
+        Some(InvocationMetrics {
+            // The first `Duration:` is the run's own (`Billed Duration:` comes after it).
+            duration_ms: field("Duration:")?,
+            billed_duration_ms: field("Billed Duration:").map(|d| d as u64).unwrap_or(0),
+            memory_size_mb: field("Memory Size:").map(|m| m as u32).unwrap_or(0),
+            max_memory_used_mb: field("Max Memory Used:").map(|m| m as u32).unwrap_or(0),
+            init_duration_ms: field("Init Duration:"),
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -393,5 +433,33 @@ mod tests {
         };
         assert!(!both.matches(&warn));
         assert_eq!(LogLevel::parse("warning"), Some(LogLevel::Warn));
+    }
+}
+
+#[cfg(test)]
+mod invocation_tests {
+    use super::*;
+
+    #[test]
+    fn error_type_and_message_come_from_the_error_document() {
+        let payload = br#"{"errorType":"TypeError","errorMessage":"x is undefined","stackTrace":["at handler (index.js:3:9)"]}"#;
+        let error = FunctionError::from_error_document("Unhandled", payload);
+        assert_eq!(error.error_type, "TypeError");
+        assert_eq!(error.message, "x is undefined");
+        let error = FunctionError::from_error_document("Unhandled", b"not json");
+        assert_eq!(error.error_type, "Unhandled");
+        assert_eq!(error.message, "not json");
+    }
+
+    #[test]
+    fn report_line_figures() {
+        let log = "START RequestId: a Version: $LATEST\nEND RequestId: a\nREPORT RequestId: a\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 70 MB\tInit Duration: 150.00 ms\t\n";
+        let metrics = InvocationMetrics::from_report(log).unwrap();
+        assert_eq!(metrics.duration_ms, 12.34);
+        assert_eq!(metrics.billed_duration_ms, 13);
+        assert_eq!(metrics.memory_size_mb, 128);
+        assert_eq!(metrics.max_memory_used_mb, 70);
+        assert_eq!(metrics.init_duration_ms, Some(150.0));
+        assert!(InvocationMetrics::from_report("no report").is_none());
     }
 }

@@ -181,11 +181,12 @@ impl GcpAdapter {
                 ),
             });
         };
-        let function_error = error_kind.map(|kind| function_error_of(&kind, &payload));
+        let function_error =
+            error_kind.map(|kind| FunctionError::from_error_document(&kind, &payload));
         Ok(Invocation {
             request_id,
             status_code: 200,
-            metrics: log_tail.as_deref().and_then(report_metrics),
+            metrics: log_tail.as_deref().and_then(InvocationMetrics::from_report),
             payload,
             function_error,
             executed_version: revision(function),
@@ -249,57 +250,5 @@ fn revision(function: &CloudFunction) -> String {
         "latest".to_owned()
     } else {
         function.service_config.revision.clone()
-    }
-}
-
-/// The entry says only `Unhandled`; the type and message are in the error document.
-fn function_error_of(kind: &str, payload: &[u8]) -> FunctionError {
-    let document: Value = serde_json::from_slice(payload).unwrap_or_default();
-    let text = |key: &str| document.get(key).and_then(Value::as_str).map(str::to_owned);
-    FunctionError {
-        error_type: text("errorType").unwrap_or_else(|| kind.to_owned()),
-        message: text("errorMessage")
-            .unwrap_or_else(|| String::from_utf8_lossy(payload).into_owned()),
-    }
-}
-
-/// The figures of a `REPORT RequestId: …` line.
-pub(crate) fn report_metrics(log: &str) -> Option<InvocationMetrics> {
-    let line = log.lines().find(|l| l.starts_with("REPORT RequestId:"))?;
-    let field = |label: &str| -> Option<f64> {
-        let start = line.find(label)? + label.len();
-        line[start..].split_whitespace().next()?.parse().ok()
-    };
-    Some(InvocationMetrics {
-        duration_ms: field("\tDuration:").or_else(|| field("Duration:"))?,
-        billed_duration_ms: field("Billed Duration:").map(|d| d as u64).unwrap_or(0),
-        memory_size_mb: field("Memory Size:").map(|m| m as u32).unwrap_or(0),
-        max_memory_used_mb: field("Max Memory Used:").map(|m| m as u32).unwrap_or(0),
-        init_duration_ms: field("Init Duration:"),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn report_lines_give_metrics() {
-        let metrics = report_metrics(
-            "START RequestId: a\nEND RequestId: a\nREPORT RequestId: a\tDuration: 12.50 ms\tBilled Duration: 13 ms\tMemory Size: 256 MB\tMax Memory Used: 61 MB\n",
-        )
-        .unwrap();
-        assert_eq!(metrics.duration_ms, 12.5);
-        assert_eq!(metrics.billed_duration_ms, 13);
-        assert_eq!(metrics.memory_size_mb, 256);
-        assert_eq!(metrics.max_memory_used_mb, 61);
-        let error = function_error_of(
-            "Unhandled",
-            br#"{"errorType":"TypeError","errorMessage":"x"}"#,
-        );
-        assert_eq!(
-            (error.error_type.as_str(), error.message.as_str()),
-            ("TypeError", "x")
-        );
     }
 }

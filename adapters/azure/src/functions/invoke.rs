@@ -203,7 +203,8 @@ impl AzureAdapter {
                     text_hint(&body)
                 )));
             }
-            let function_error = handler_failed.map(|kind| function_error_of(&kind, &body));
+            let function_error =
+                handler_failed.map(|kind| FunctionError::from_error_document(&kind, &body));
             return Ok(invocation(request_id, 200, body.to_vec(), function_error));
         }
         let function_error = handler_failed.map(|kind| FunctionError {
@@ -319,16 +320,6 @@ fn text_hint(body: &[u8]) -> String {
     match line {
         Some(line) => format!(" ({})", line.chars().take(200).collect::<String>()),
         None => String::new(),
-    }
-}
-
-/// The shim's error document: `{errorType, errorMessage, …}`.
-fn function_error_of(kind: &str, body: &[u8]) -> FunctionError {
-    let document: Value = serde_json::from_slice(body).unwrap_or_default();
-    let text = |key: &str| document.get(key).and_then(Value::as_str).map(str::to_owned);
-    FunctionError {
-        error_type: text("errorType").unwrap_or_else(|| kind.to_owned()),
-        message: text("errorMessage").unwrap_or_else(|| String::from_utf8_lossy(body).into_owned()),
     }
 }
 
