@@ -172,21 +172,26 @@ impl AwsAdapter {
         let arn = role.role().map(|r| r.arn().to_owned()).ok_or_else(|| {
             AdapterError::invalid(format!("IAM GetRole `{name}` answered without a role"))
         })?;
-        let policy = match self
+        let policy = self.inline_policy(name, POLICY_NAME).await?;
+        Ok(Some(ObservedRole { arn, policy }))
+    }
+
+    /// Role `role`'s inline policy `policy`, decoded; nothing when it does not exist.
+    pub(crate) async fn inline_policy(&self, role: &str, policy: &str) -> Result<Option<Value>> {
+        match self
             .iam
             .get_role_policy()
-            .role_name(name)
-            .policy_name(POLICY_NAME)
+            .role_name(role)
+            .policy_name(policy)
             .send()
             .await
         {
-            Ok(found) => read_policy_document(found.policy_document()),
-            Err(error) => match self.failure(&error, &format!("IAM GetRolePolicy of `{name}`")) {
-                AdapterError::NotFound { .. } => None,
-                other => return Err(other),
+            Ok(found) => Ok(read_policy_document(found.policy_document())),
+            Err(error) => match self.failure(&error, &format!("IAM GetRolePolicy of `{role}`")) {
+                AdapterError::NotFound { .. } => Ok(None),
+                other => Err(other),
             },
-        };
-        Ok(Some(ObservedRole { arn, policy }))
+        }
     }
 
     pub(crate) async fn create_role(&self, name: &str, project: &str) -> Result<String> {

@@ -17,7 +17,7 @@ use functory_core::{Function, Trigger};
 use serde_json::{Value, json};
 
 use super::AwsAdapter;
-use super::role::{bounded_name, read_policy_document, scheduler_role_name};
+use super::role::{bounded_name, scheduler_role_name};
 
 /// The inline policy on the scheduler role.
 const POLICY_NAME: &str = "functory-invoke";
@@ -271,20 +271,7 @@ impl AwsAdapter {
             }
         };
         let arn = role.role().map(|r| r.arn().to_owned()).unwrap_or_default();
-        let policy = match self
-            .iam
-            .get_role_policy()
-            .role_name(name)
-            .policy_name(POLICY_NAME)
-            .send()
-            .await
-        {
-            Ok(found) => read_policy_document(found.policy_document()),
-            Err(error) => match self.failure(&error, &format!("IAM GetRolePolicy of `{name}`")) {
-                AdapterError::NotFound { .. } => None,
-                other => return Err(other),
-            },
-        };
+        let policy = self.inline_policy(name, POLICY_NAME).await?;
         Ok(Some(ObservedSchedulerRole { arn, policy }))
     }
 
