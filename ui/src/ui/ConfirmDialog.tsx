@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { ModalDialog } from './ModalDialog';
 
 export interface DialogAction {
   label: string;
@@ -19,26 +19,8 @@ export function ConfirmDialog({
   actions: DialogAction[];
   onCancel: () => void;
 }) {
-  const ref = useRef<HTMLDialogElement>(null);
-
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
-  }, []);
-
   return (
-    <dialog
-      ref={ref}
-      className="dialog"
-      data-testid="confirm-dialog"
-      aria-labelledby="confirm-title"
-      aria-describedby="confirm-message"
-      onCancel={(event) => {
-        event.preventDefault();
-        onCancel();
-      }}
-    >
+    <ModalDialog testId="confirm-dialog" titleId="confirm-title" describedBy="confirm-message" onCancel={onCancel}>
       <h2 id="confirm-title" className="dialog-title">
         {title}
       </h2>
@@ -62,6 +44,6 @@ export function ConfirmDialog({
           </button>
         ))}
       </div>
-    </dialog>
+    </ModalDialog>
   );
 }

@@ -3,7 +3,7 @@
 // how that compares with what functory.toml grants — missing grants (AccessDenied ahead) and
 // unused ones (over-privilege). "Use the generated policy" shows the manifest diff first.
 
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 
 import type { ApiError } from '../../bindings/ApiError';
 import type { FunctionAnalysis } from '../../bindings/FunctionAnalysis';
@@ -11,6 +11,7 @@ import type { Location } from '../../bindings/Location';
 import type { Permission } from '../../bindings/Permission';
 import type { PermissionsPreview } from '../../bindings/PermissionsPreview';
 import { useAppState, useWorkspace } from '../../app/context';
+import { ModalDialog } from '../../ui/ModalDialog';
 
 /** `file:line:col`, a button that opens the file there. */
 export function SourceLink({ location, testId }: { location: Location; testId?: string }) {
@@ -57,24 +58,9 @@ export function PermissionsDiffDialog({
   onCancel: () => void;
   onConfirm: () => void;
 }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
-  }, []);
   const unchanged = preview.diff === '';
   return (
-    <dialog
-      ref={ref}
-      className="dialog security-fix-dialog"
-      data-testid="permissions-dialog"
-      aria-labelledby="permissions-dialog-title"
-      onCancel={(event) => {
-        event.preventDefault();
-        onCancel();
-      }}
-    >
+    <ModalDialog className="dialog security-fix-dialog" testId="permissions-dialog" titleId="permissions-dialog-title" onCancel={onCancel}>
       <h2 id="permissions-dialog-title" className="dialog-title">
         {title}
       </h2>
@@ -99,7 +85,7 @@ export function PermissionsDiffDialog({
           </button>
         )}
       </div>
-    </dialog>
+    </ModalDialog>
   );
 }
 

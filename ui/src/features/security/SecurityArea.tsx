@@ -2,7 +2,7 @@
 // per function, with each rule's explanation, one-click safe fixes, reviewed unsafe fixes, and
 // a browser of every rule's documentation.
 
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 
 import type { ApiError } from '../../bindings/ApiError';
 import type { LintFinding } from '../../bindings/LintFinding';
@@ -11,6 +11,7 @@ import type { LintRuleDoc } from '../../bindings/LintRuleDoc';
 import { useAppState, useWorkspace } from '../../app/context';
 import { Icon } from '../../ui/Icon';
 import { LeastPrivilegePanel } from './LeastPrivilege';
+import { ModalDialog } from '../../ui/ModalDialog';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 type SeverityFilter = 'all' | (typeof SEVERITIES)[number];
@@ -49,23 +50,8 @@ function FixDialog({
   onCancel: () => void;
   onConfirm: () => void;
 }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
-  }, []);
   return (
-    <dialog
-      ref={ref}
-      className="dialog security-fix-dialog"
-      data-testid="security-fix-dialog"
-      aria-labelledby="security-fix-title"
-      onCancel={(event) => {
-        event.preventDefault();
-        onCancel();
-      }}
-    >
+    <ModalDialog className="dialog security-fix-dialog" testId="security-fix-dialog" titleId="security-fix-title" onCancel={onCancel}>
       <h2 id="security-fix-title" className="dialog-title">
         Apply an unsafe fix to {preview.file}?
       </h2>
@@ -91,7 +77,7 @@ function FixDialog({
           Apply fix
         </button>
       </div>
-    </dialog>
+    </ModalDialog>
   );
 }
 
