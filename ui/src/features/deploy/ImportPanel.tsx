@@ -6,6 +6,33 @@ import type { RemoteFunction } from '../../bindings/RemoteFunction';
 import { useWorkspace } from '../../app/context';
 import { Icon } from '../../ui/Icon';
 
+/** One list of an import report, drawn like a plan's changes. */
+function ReportItems({
+  items,
+  sign,
+  action,
+  testId,
+}: {
+  items: CloudImportReport['imported'];
+  sign: string;
+  action: 'create' | 'noOp';
+  testId: string;
+}) {
+  return (
+    <ul className="plan-changes" data-testid={testId}>
+      {items.map((item, i) => (
+        <li key={i} className={`plan-change action-${action}`}>
+          <span className="plan-sign" aria-hidden="true">
+            {sign}
+          </span>
+          <span className="plan-kind">{item.subject}</span>
+          <span className="plan-details muted">{item.message}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 /**
  * "Import from AWS": the functions of the target's account and region, each with an Import
  * button that brings it into the open project (code into its own folder, settings, triggers
@@ -101,31 +128,11 @@ export function ImportPanel({ target, inProject }: { target: string; inProject: 
               Imported {report.function} into {report.codeDir}/ and functory.toml: {report.imported.length} item
               {report.imported.length === 1 ? '' : 's'} imported, {report.notImported.length} not.
             </p>
-            <ul className="plan-changes" data-testid="deploy-import-imported">
-              {report.imported.map((item, i) => (
-                <li key={`i-${i}`} className="plan-change action-create">
-                  <span className="plan-sign" aria-hidden="true">
-                    +
-                  </span>
-                  <span className="plan-kind">{item.subject}</span>
-                  <span className="plan-details muted">{item.message}</span>
-                </li>
-              ))}
-            </ul>
+            <ReportItems items={report.imported} sign="+" action="create" testId="deploy-import-imported" />
             {report.notImported.length > 0 && (
               <>
                 <h3 className="plan-function-title">Not imported</h3>
-                <ul className="plan-changes" data-testid="deploy-import-not-imported">
-                  {report.notImported.map((item, i) => (
-                    <li key={`n-${i}`} className="plan-change action-noOp">
-                      <span className="plan-sign" aria-hidden="true">
-                        ·
-                      </span>
-                      <span className="plan-kind">{item.subject}</span>
-                      <span className="plan-details muted">{item.message}</span>
-                    </li>
-                  ))}
-                </ul>
+                <ReportItems items={report.notImported} sign="·" action="noOp" testId="deploy-import-not-imported" />
               </>
             )}
           </div>
