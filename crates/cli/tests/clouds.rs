@@ -68,6 +68,75 @@ fn assert_ok(output: &Output, what: &str) -> String {
 
 /// A stand-in `az` on its own PATH entry answering `account get-access-token` with tokens the
 /// fake issued, as the Azure CLI does after `az login`.
+/// The CLI in one project with one environment, driving one cloud target through the steps
+/// both clouds' tests share.
+struct Cli<'a> {
+    dir: &'a Path,
+    env: Vec<(String, String)>,
+    target: &'a str,
+}
+
+impl Cli<'_> {
+    async fn ok(&self, args: &[&str], what: &str) -> String {
+        assert_ok(&run(self.dir, args, self.env.clone()).await, what)
+    }
+
+    /// Deploys, then checks that planning again finds nothing to change; answers the deploy's
+    /// output.
+    async fn deploy_then_replan(&self) -> String {
+        let deployed = self
+            .ok(&["deploy", "--target", self.target, "--yes"], "deploy")
+            .await;
+        assert!(deployed.contains("echo"), "{deployed}");
+        let again = self
+            .ok(
+                &["deploy", "--target", self.target, "--plan"],
+                "deploy --plan again",
+            )
+            .await;
+        assert!(
+            again.contains("no change"),
+            "a redeploy changes nothing:\n{again}"
+        );
+        deployed
+    }
+
+    /// Invokes `echo` with `event` (JSON text); answers the whole result and the handler's
+    /// payload, both parsed.
+    async fn invoke_echo(&self, event: &str) -> (serde_json::Value, serde_json::Value) {
+        let file = self.dir.join("event.json");
+        std::fs::write(&file, event).unwrap();
+        let invoked = self
+            .ok(
+                &[
+                    "invoke",
+                    "echo",
+                    "--target",
+                    self.target,
+                    "--event",
+                    file.to_str().unwrap(),
+                    "--json",
+                ],
+                "invoke",
+            )
+            .await;
+        let result: serde_json::Value = serde_json::from_str(invoked.trim()).unwrap();
+        let payload = serde_json::from_str(result["payload"].as_str().unwrap()).unwrap();
+        (result, payload)
+    }
+
+    /// The handler's own log line reaches `functory logs`.
+    async fn logs_show_the_handler(&self) {
+        let logs = self
+            .ok(&["logs", "echo", "--target", self.target], "logs")
+            .await;
+        assert!(
+            logs.contains("echo saw"),
+            "the handler's line in the logs:\n{logs}"
+        );
+    }
+}
+
 fn fake_az(dir: &Path, management: &str, insights: &str) {
     let script = format!(
         r#"#!/bin/sh
@@ -135,76 +204,25 @@ async fn deploy_invoke_and_logs_on_an_azure_target() {
         ),
     ];
 
-    let plan = assert_ok(
-        &run(
-            dir.path(),
-            &["deploy", "--target", "az", "--plan"],
-            env.clone(),
-        )
-        .await,
-        "deploy --plan",
-    );
+    let cli = Cli {
+        dir: dir.path(),
+        env,
+        target: "az",
+    };
+    let plan = cli
+        .ok(&["deploy", "--target", "az", "--plan"], "deploy --plan")
+        .await;
     assert!(plan.contains("echo → az"), "{plan}");
-    let deployed = assert_ok(
-        &run(
-            dir.path(),
-            &["deploy", "--target", "az", "--yes"],
-            env.clone(),
-        )
-        .await,
-        "deploy",
-    );
-    assert!(deployed.contains("echo"), "{deployed}");
-    let again = assert_ok(
-        &run(
-            dir.path(),
-            &["deploy", "--target", "az", "--plan"],
-            env.clone(),
-        )
-        .await,
-        "deploy --plan again",
-    );
-    assert!(
-        again.contains("no change"),
-        "a redeploy changes nothing:\n{again}"
-    );
+    cli.deploy_then_replan().await;
 
-    let event = dir.path().join("event.json");
-    std::fs::write(&event, "{\"hello\": \"azure\"}").unwrap();
-    let invoked = assert_ok(
-        &run(
-            dir.path(),
-            &[
-                "invoke",
-                "echo",
-                "--target",
-                "az",
-                "--event",
-                event.to_str().unwrap(),
-                "--json",
-            ],
-            env.clone(),
-        )
-        .await,
-        "invoke",
-    );
-    let result: serde_json::Value = serde_json::from_str(invoked.trim()).unwrap();
-    let payload: serde_json::Value =
-        serde_json::from_str(result["payload"].as_str().unwrap()).unwrap();
+    let (result, payload) = cli.invoke_echo("{\"hello\": \"azure\"}").await;
     // The HTTP trigger's shim hands the handler an API Gateway 2.0 event and returns its answer.
     let body: serde_json::Value =
         serde_json::from_str(payload["body"].as_str().unwrap_or(&payload.to_string()))
             .unwrap_or(payload.clone());
     assert_eq!(body["name"], "echo", "{result}");
 
-    let logs = assert_ok(
-        &run(dir.path(), &["logs", "echo", "--target", "az"], env.clone()).await,
-        "logs",
-    );
-    assert!(
-        logs.contains("echo saw"),
-        "the handler's line in the logs:\n{logs}"
-    );
+    cli.logs_show_the_handler().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -234,65 +252,20 @@ async fn deploy_invoke_and_logs_on_a_google_target() {
         ),
     ];
 
-    let deployed = assert_ok(
-        &run(
-            dir.path(),
-            &["deploy", "--target", "gc", "--yes"],
-            env.clone(),
-        )
-        .await,
-        "deploy",
-    );
-    assert!(deployed.contains("echo"), "{deployed}");
+    let cli = Cli {
+        dir: dir.path(),
+        env,
+        target: "gc",
+    };
+    cli.deploy_then_replan().await;
     assert!(
         fake.function("echo").is_some(),
         "the function exists in the fake"
     );
-    let again = assert_ok(
-        &run(
-            dir.path(),
-            &["deploy", "--target", "gc", "--plan"],
-            env.clone(),
-        )
-        .await,
-        "deploy --plan again",
-    );
-    assert!(
-        again.contains("no change"),
-        "a redeploy changes nothing:\n{again}"
-    );
 
-    let event = dir.path().join("event.json");
-    std::fs::write(&event, "{\"hello\": \"google\"}").unwrap();
-    let invoked = assert_ok(
-        &run(
-            dir.path(),
-            &[
-                "invoke",
-                "echo",
-                "--target",
-                "gc",
-                "--event",
-                event.to_str().unwrap(),
-                "--json",
-            ],
-            env.clone(),
-        )
-        .await,
-        "invoke",
-    );
-    let result: serde_json::Value = serde_json::from_str(invoked.trim()).unwrap();
-    let payload: serde_json::Value =
-        serde_json::from_str(result["payload"].as_str().unwrap()).unwrap();
+    let (result, payload) = cli.invoke_echo("{\"hello\": \"google\"}").await;
     assert_eq!(payload["echo"]["hello"], "google", "{result}");
     assert_eq!(payload["name"], "echo", "{result}");
 
-    let logs = assert_ok(
-        &run(dir.path(), &["logs", "echo", "--target", "gc"], env.clone()).await,
-        "logs",
-    );
-    assert!(
-        logs.contains("echo saw"),
-        "the handler's line in the logs:\n{logs}"
-    );
+    cli.logs_show_the_handler().await;
 }
