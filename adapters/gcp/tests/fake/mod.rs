@@ -274,6 +274,41 @@ fn query_of(uri: &hyper::Uri) -> HashMap<String, String> {
         .collect()
 }
 
+/// The page of `all` a list call asks for, as `{key: [...], nextPageToken}`: `pageSize`
+/// defaults to and is capped by `(default, max)` (and by the fake's page limit); a
+/// `pageToken` must be one this fake issued with `prefix`, else 400 as Google answers.
+fn list_page(
+    inner: &Inner,
+    query: &HashMap<String, String>,
+    all: Vec<Value>,
+    key: &str,
+    prefix: &str,
+    (default, max): (usize, usize),
+) -> Result<Value, Answer> {
+    let size: usize = query
+        .get("pageSize")
+        .and_then(|s| s.parse().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(default)
+        .min(max)
+        .min(inner.lock().page_limit.unwrap_or(max));
+    let start: usize = match query.get("pageToken") {
+        None => 0,
+        Some(token) => match token.strip_prefix(prefix).and_then(|s| s.parse().ok()) {
+            Some(n) if inner.lock().page_tokens.contains(token) => n,
+            _ => return Err(invalid("Invalid page token.")),
+        },
+    };
+    let page: Vec<Value> = all.iter().skip(start).take(size).cloned().collect();
+    let mut answer = json!({ key: page });
+    if start + size < all.len() {
+        let token = format!("{prefix}{}", start + size);
+        inner.lock().page_tokens.insert(token.clone());
+        answer["nextPageToken"] = json!(token);
+    }
+    Ok(answer)
+}
+
 /// The label rules: keys and values of lowercase letters, digits, `_` and `-`, ≤ 63.
 fn labels_valid(labels: &Value) -> bool {
     let ok = |s: &str| {
@@ -1208,20 +1243,6 @@ async fn functions_api(
                 return Ok(answer);
             }
             let query = query_of(request.uri());
-            let size: usize = query
-                .get("pageSize")
-                .and_then(|s| s.parse().ok())
-                .filter(|s| *s > 0)
-                .unwrap_or(50)
-                .min(100)
-                .min(inner.lock().page_limit.unwrap_or(100));
-            let start: usize = match query.get("pageToken") {
-                None => 0,
-                Some(token) => match token.strip_prefix("fn-page-").and_then(|s| s.parse().ok()) {
-                    Some(n) if inner.lock().page_tokens.contains(token) => n,
-                    _ => return Ok(invalid("Invalid page token.")),
-                },
-            };
             let ids: Vec<String> = inner.lock().functions.keys().cloned().collect();
             for id in &ids {
                 advance_function(inner, id).await;
@@ -1233,13 +1254,10 @@ async fn functions_api(
                 .map(|f| f.resource.clone())
                 .collect();
             drop(state);
-            let page: Vec<Value> = all.iter().skip(start).take(size).cloned().collect();
-            let mut answer = json!({ "functions": page });
-            if start + size < all.len() {
-                let token = format!("fn-page-{}", start + size);
-                inner.lock().page_tokens.insert(token.clone());
-                answer["nextPageToken"] = json!(token);
-            }
+            let answer = match list_page(inner, &query, all, "functions", "fn-page-", (50, 100)) {
+                Ok(answer) => answer,
+                Err(invalid) => return Ok(invalid),
+            };
             Ok(ok_json(&answer))
         }
         (Method::POST, ["functions"]) => create_function(inner, request, project, region).await,
@@ -2164,28 +2182,11 @@ async fn scheduler_api(
     match (&method, rest.as_slice()) {
         (&Method::GET, []) => {
             let query = query_of(request.uri());
-            let size: usize = query
-                .get("pageSize")
-                .and_then(|s| s.parse().ok())
-                .filter(|s| *s > 0)
-                .unwrap_or(500)
-                .min(500)
-                .min(inner.lock().page_limit.unwrap_or(500));
-            let start: usize = match query.get("pageToken") {
-                None => 0,
-                Some(token) => match token.strip_prefix("job-page-").and_then(|s| s.parse().ok()) {
-                    Some(n) if inner.lock().page_tokens.contains(token) => n,
-                    _ => return Ok(invalid("Invalid page token.")),
-                },
-            };
             let all: Vec<Value> = inner.lock().jobs.values().cloned().collect();
-            let page: Vec<Value> = all.iter().skip(start).take(size).cloned().collect();
-            let mut answer = json!({ "jobs": page });
-            if start + size < all.len() {
-                let token = format!("job-page-{}", start + size);
-                inner.lock().page_tokens.insert(token.clone());
-                answer["nextPageToken"] = json!(token);
-            }
+            let answer = match list_page(inner, &query, all, "jobs", "job-page-", (500, 500)) {
+                Ok(answer) => answer,
+                Err(invalid) => return Ok(invalid),
+            };
             Ok(ok_json(&answer))
         }
         (&Method::POST, []) => {
