@@ -171,7 +171,8 @@ fn install_requirements(
     cache_dir: &Path,
 ) -> Result<PathBuf, AdapterError> {
     let requirements = code_dir.join("requirements.txt");
-    let text = std::fs::read(&requirements).map_err(|e| io_error(function, &requirements, &e))?;
+    let text =
+        std::fs::read(&requirements).map_err(|e| io_error(function, "read", &requirements, &e))?;
     let digest = hex(&Sha256::digest(&text))[..16].to_owned();
     let target = cache_dir.join(format!("python-{digest}"));
     if target.join(".complete").is_file() {
@@ -179,7 +180,7 @@ fn install_requirements(
     }
     let partial = cache_dir.join(format!("python-{digest}.partial"));
     let _ = std::fs::remove_dir_all(&partial);
-    std::fs::create_dir_all(&partial).map_err(|e| io_error(function, &partial, &e))?;
+    std::fs::create_dir_all(&partial).map_err(|e| io_error(function, "create", &partial, &e))?;
     let output = Command::new("python3")
         .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
         .args(["--no-compile", "--target"])
@@ -206,9 +207,11 @@ fn install_requirements(
         )));
     }
     // Only a finished install is ever reused: the marker goes in last, then the rename.
-    std::fs::write(partial.join(".complete"), b"").map_err(|e| io_error(function, &partial, &e))?;
+    std::fs::write(partial.join(".complete"), b"")
+        .map_err(|e| io_error(function, "write to", &partial, &e))?;
     let _ = std::fs::remove_dir_all(&target);
-    std::fs::rename(&partial, &target).map_err(|e| io_error(function, &target, &e))?;
+    std::fs::rename(&partial, &target)
+        .map_err(|e| io_error(function, "move the install to", &target, &e))?;
     Ok(target)
 }
 
@@ -309,9 +312,10 @@ pub fn unpack(zip: &[u8], dir: &Path, overwrite: bool) -> Result<Vec<Unpacked>, 
 
 pub(crate) use functory_adapter::archive::hex;
 
-fn io_error(function: &str, path: &Path, error: &std::io::Error) -> AdapterError {
+/// An installing step that failed: `doing` says which ("read", "create", …).
+fn io_error(function: &str, doing: &str, path: &Path, error: &std::io::Error) -> AdapterError {
     AdapterError::invalid(format!(
-        "function `{function}`: could not read {}: {error}",
+        "function `{function}`: could not {doing} {}: {error}",
         path.display()
     ))
 }

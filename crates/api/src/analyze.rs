@@ -193,8 +193,12 @@ pub fn analyze_project(project: &Project) -> Result<ProjectAnalysis, ApiError> {
             })
             .collect();
         for worker in workers {
-            // A panicking analysis loses only its own functions' results.
-            for (i, analysis) in worker.join().unwrap_or_default() {
+            // A panic in the analyzer is a bug: it goes on as it would without threads, rather
+            // than leaving some functions silently missing from the answer.
+            let results = worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for (i, analysis) in results {
                 analysed[i] = Some(analysis);
             }
         }
