@@ -8,20 +8,18 @@ import util from "node:util";
 import { pathToFileURL } from "node:url";
 
 const [apiHost, apiPort] = process.env.AWS_LAMBDA_RUNTIME_API.split(":");
-// Functory also serves the API on a Unix socket for its own bootstraps: cheaper per invocation
-// than loopback TCP. The argument is taken out of process.argv before the handler loads, so
-// handlers see the command line Lambda gives them.
+// Functory also serves the API as frames on a Unix socket for its own bootstraps: cheaper per
+// invocation than HTTP over loopback TCP. The argument is taken out of process.argv before the
+// handler loads, so handlers see the command line Lambda gives them.
 const socketIndex = process.argv.findIndex((a) => a.startsWith("--runtime-api-socket="));
 const apiSocket = socketIndex < 0 ? null : process.argv[socketIndex].slice("--runtime-api-socket=".length);
 if (socketIndex >= 0) process.argv.splice(socketIndex, 1);
 const base = "/2018-06-01/runtime";
 
-// A minimal HTTP/1.1 client on one kept-alive socket: the Runtime API is a single local server
-// answering one request at a time, and node:http's generality costs more per invocation than
-// the handler usually does.
+// One kept-alive connection to the Runtime API, which answers one request at a time.
 let socket = null;
 let buffered = Buffer.alloc(0);
-// Callers waiting for responses, in request order (requests may be pipelined).
+// Callers waiting for answers, in request order (requests may be pipelined).
 const waiting = [];
 
 function connect() {
@@ -30,9 +28,10 @@ function connect() {
     if (!apiSocket) s.setNoDelay(true);
     s.once("connect", () => resolve(s));
     s.once("error", reject);
+    const parseOne = apiSocket ? parseFrame : parseHttp;
     s.on("data", (chunk) => {
       buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
-      parse();
+      while (waiting.length > 0 && parseOne()) {}
     });
     s.on("close", () => {
       socket = null;
@@ -44,18 +43,42 @@ function connect() {
   });
 }
 
-function parse() {
-  while (waiting.length > 0 && parseOne()) {}
+// Frames (the Unix socket): a line "<header bytes> <body bytes>", a JSON header, the body.
+// The runtime answers only `next`, with the Lambda headers (lower-cased) and the event.
+function parseFrame() {
+  const lineEnd = buffered.indexOf(10);
+  if (lineEnd < 0) return false;
+  const line = buffered.toString("latin1", 0, lineEnd);
+  const space = line.indexOf(" ");
+  const headerEnd = lineEnd + 1 + Number(line.slice(0, space));
+  const bodyEnd = headerEnd + Number(line.slice(space + 1));
+  if (buffered.length < bodyEnd) return false;
+  const headers = JSON.parse(buffered.toString("utf8", lineEnd + 1, headerEnd));
+  const body = buffered.toString("utf8", headerEnd, bodyEnd);
+  buffered = buffered.subarray(bodyEnd);
+  waiting.shift().resolve({ headers, body });
+  return true;
 }
 
+function encodeFrame({ op, id, errorType, body = "" }) {
+  const header = { op };
+  if (id !== undefined) header.id = id;
+  if (errorType !== undefined) header.errorType = errorType;
+  // The peak resident set, so the runtime need not read /proc for "Max Memory Used".
+  if (op === "response" || op === "error") header.maxRssKib = process.resourceUsage().maxRSS;
+  const text = JSON.stringify(header);
+  return `${Buffer.byteLength(text, "utf8")} ${Buffer.byteLength(body, "utf8")}\n${text}${body}`;
+}
+
+// HTTP/1.1 (loopback TCP, when no socket could be made): a minimal client, since node:http's
+// generality costs more per invocation than the handler usually does.
 const HEAD_END = Buffer.from("\r\n\r\n");
 const LINE_END = Buffer.from("\r\n");
 
-function parseOne() {
+function parseHttp() {
   const end = buffered.indexOf(HEAD_END);
   if (end < 0) return false;
   const head = buffered.subarray(0, end).toString("latin1").split("\r\n");
-  const status = Number(head[0].split(" ")[1]);
   const headers = {};
   for (const line of head.slice(1)) {
     const colon = line.indexOf(":");
@@ -78,41 +101,51 @@ function parseOne() {
       parts.push(buffered.subarray(lineEnd + 2, lineEnd + 2 + size));
       at = lineEnd + 2 + size + 2;
     }
-    body = Buffer.concat(parts);
+    body = Buffer.concat(parts).toString("utf8");
   } else {
     const length = Number(headers["content-length"] || 0);
     if (buffered.length < end + 4 + length) return false;
-    body = buffered.subarray(end + 4, end + 4 + length);
+    body = buffered.toString("utf8", end + 4, end + 4 + length);
     consumed = end + 4 + length;
   }
   buffered = buffered.subarray(consumed);
-  const { resolve } = waiting.shift();
-  resolve({ status, headers, body: Buffer.from(body) });
+  waiting.shift().resolve({ headers, body });
   return true;
 }
 
-// One request as text: bodies are JSON text, so the whole request goes out as one UTF-8 string
+// One call as HTTP text: bodies are JSON text, so the whole request goes out as one UTF-8 string
 // (header names and values are ASCII) without a Buffer per part.
-function encode(method, urlPath, body, headers) {
+function encodeHttp({ op, id, errorType, body }) {
+  const [method, urlPath] = {
+    next: ["GET", "/invocation/next"],
+    response: ["POST", `/invocation/${id}/response`],
+    error: ["POST", `/invocation/${id}/error`],
+    init_error: ["POST", "/init/error"],
+  }[op];
   let head = `${method} ${base}${urlPath} HTTP/1.1\r\nHost: ${apiHost}:${apiPort}\r\n`;
-  for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
+  if (errorType !== undefined) head += `Lambda-Runtime-Function-Error-Type: ${errorType}\r\n`;
   if (body === undefined) return `${head}Content-Length: 0\r\n\r\n`;
-  return `${head}Content-Length: ${Buffer.byteLength(body, "utf8")}\r\n\r\n${body}`;
+  return `${head}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body, "utf8")}\r\n\r\n${body}`;
 }
 
-// Sends requests in one write (HTTP/1.1 pipelining) and resolves with their responses.
-async function pipeline(requests) {
+// Sends the calls in one write and resolves with the next invocation when the last call is
+// `next` (frames answer nothing else; HTTP answers are read and dropped).
+async function exchange(calls) {
   if (!socket) socket = await connect();
-  const answers = requests.map(() => new Promise((resolve, reject) => waiting.push({ resolve, reject })));
-  let text = "";
-  for (const [m, p, b, h] of requests) text += encode(m, p, b, h ?? {});
+  const answered = [];
+  for (const c of calls) {
+    if (!apiSocket || c.op === "next") {
+      answered.push(new Promise((resolve, reject) => waiting.push({ resolve, reject })));
+    }
+  }
+  const text = calls.map(apiSocket ? encodeFrame : encodeHttp).join("");
+  if (answered.length === 0) {
+    await new Promise((resolve) => socket.write(text, "utf8", resolve));
+    return undefined;
+  }
   socket.write(text, "utf8");
-  return Promise.all(answers);
-}
-
-async function call(method, urlPath, body, headers = {}) {
-  const [answer] = await pipeline([[method, urlPath, body, headers]]);
-  return answer;
+  const answers = await Promise.all(answered);
+  return calls[calls.length - 1].op === "next" ? answers[answers.length - 1] : undefined;
 }
 
 // Log lines as Lambda writes them: time, request id, level, message; newlines become \r so one
@@ -228,14 +261,11 @@ async function main() {
   } catch (error) {
     const doc = errorDocument(error);
     console.error(`Uncaught Exception \t${JSON.stringify(doc)}`);
-    await call("POST", "/init/error", JSON.stringify(doc), {
-      "Lambda-Runtime-Function-Error-Type": doc.errorType,
-      "Content-Type": "application/json",
-    });
+    await exchange([{ op: "init_error", errorType: doc.errorType, body: JSON.stringify(doc) }]);
     process.exit(1);
   }
   const env = process.env;
-  let next = await call("GET", "/invocation/next");
+  let next = await exchange([{ op: "next" }]);
   for (;;) {
     const h = next.headers;
     const requestId = h["lambda-runtime-aws-request-id"];
@@ -258,20 +288,17 @@ async function main() {
     };
     let answer;
     try {
-      const event = JSON.parse(next.body.toString("utf8"));
+      const event = JSON.parse(next.body);
       const result = await runHandler(handler, event, context);
       const body = JSON.stringify(result === undefined ? null : result);
-      answer = ["POST", `/invocation/${requestId}/response`, body, { "Content-Type": "application/json" }];
+      answer = { op: "response", id: requestId, body };
     } catch (error) {
       const doc = errorDocument(error);
       console.error(`Invoke Error \t${JSON.stringify(doc)}`);
-      answer = ["POST", `/invocation/${requestId}/error`, JSON.stringify(doc), {
-        "Lambda-Runtime-Function-Error-Type": doc.errorType,
-        "Content-Type": "application/json",
-      }];
+      answer = { op: "error", id: requestId, errorType: doc.errorType, body: JSON.stringify(doc) };
     }
     // The answer and the request for the next invocation leave in one write.
-    [, next] = await pipeline([answer, ["GET", "/invocation/next"]]);
+    next = await exchange([answer, { op: "next" }]);
   }
 }
 

@@ -6,21 +6,23 @@ import importlib
 import json
 import logging
 import os
+import resource
 import socket
 import sys
 import time
 
 API = os.environ["AWS_LAMBDA_RUNTIME_API"]
-# Functory also serves the API on a Unix socket for its own bootstraps: cheaper per invocation
-# than loopback TCP. The argument leaves sys.argv before the handler is imported.
+# Functory also serves the API as frames on a Unix socket for its own bootstraps: cheaper per
+# invocation than HTTP over loopback TCP. The argument leaves sys.argv before the handler is
+# imported.
 _SOCKET_FLAG = "--runtime-api-socket="
 API_SOCKET = next((a[len(_SOCKET_FLAG):] for a in sys.argv if a.startswith(_SOCKET_FLAG)), None)
 sys.argv = [a for a in sys.argv if not a.startswith(_SOCKET_FLAG)]
 BASE = "/2018-06-01/runtime"
 _request_id = None
 
-# A minimal HTTP/1.1 client on one kept-alive socket: importing http.client (and the email
-# package behind it) would cost more start-up time than the rest of this file.
+# One kept-alive connection to the Runtime API. Importing http.client (and the email package
+# behind it) would cost more start-up time than the rest of this file.
 _socket = None
 _buffer = b""
 
@@ -44,22 +46,58 @@ def _connect():
         _socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-def _encode(method, path, body, headers):
+# Frames (the Unix socket): a line "<header bytes> <body bytes>", a JSON header, the body. The
+# runtime answers only `next`, with the Lambda headers (lower-cased) and the event.
+def _encode_frame(call):
+    op, request_id, error_type, body = call
+    header = {"op": op}
+    if request_id is not None:
+        header["id"] = request_id
+    if error_type is not None:
+        header["errorType"] = error_type
+    if op in ("response", "error"):
+        # The peak resident set, so the runtime need not read /proc for "Max Memory Used".
+        header["maxRssKib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    head = json.dumps(header).encode()
+    payload = body or b""
+    return b"%d %d\n" % (len(head), len(payload)) + head + payload
+
+
+def _read_frame():
+    global _buffer
+    while b"\n" not in _buffer:
+        _receive()
+    line, _, _buffer = _buffer.partition(b"\n")
+    header_length, body_length = (int(n) for n in line.split(b" "))
+    while len(_buffer) < header_length + body_length:
+        _receive()
+    headers = json.loads(_buffer[:header_length])
+    body = _buffer[header_length:header_length + body_length]
+    _buffer = _buffer[header_length + body_length:]
+    return headers, body
+
+
+# HTTP/1.1 (loopback TCP, when no socket could be made).
+_PATHS = {"next": ("GET", "/invocation/next"), "init_error": ("POST", "/init/error")}
+
+
+def _encode_http(call):
+    op, request_id, error_type, body = call
+    method, path = _PATHS.get(op) or ("POST", f"/invocation/{request_id}/{op}")
     payload = body or b""
     head = f"{method} {BASE}{path} HTTP/1.1\r\nHost: {API}\r\n"
-    for name, value in (headers or {}).items():
-        head += f"{name}: {value}\r\n"
+    if error_type is not None:
+        head += f"Lambda-Runtime-Function-Error-Type: {error_type}\r\n"
     head += f"Content-Length: {len(payload)}\r\n\r\n"
     return head.encode("latin-1") + payload
 
 
-def _read_response():
+def _read_http():
     global _buffer
     while b"\r\n\r\n" not in _buffer:
         _receive()
     head_bytes, _, _buffer = _buffer.partition(b"\r\n\r\n")
     lines = head_bytes.decode("latin-1").split("\r\n")
-    status = int(lines[0].split(" ")[1])
     received = {}
     for line in lines[1:]:
         name, _, value = line.partition(":")
@@ -77,24 +115,29 @@ def _read_response():
             _buffer = _buffer[size + 2:]
             if size == 0:
                 break
-        return status, received, b"".join(parts)
+        return received, b"".join(parts)
     length = int(received.get("content-length", "0"))
     while len(_buffer) < length:
         _receive()
     data, _buffer = _buffer[:length], _buffer[length:]
-    return status, received, data
+    return received, data
 
 
-def pipeline(requests):
-    """Sends the requests in one write (HTTP/1.1 pipelining) and reads their responses."""
+def exchange(calls):
+    """Sends the calls, (op, request id, error type, body), in one write; returns the next
+    invocation, (headers, body), when the last call is `next` (frames answer nothing else;
+    HTTP answers are read and dropped)."""
     if _socket is None:
         _connect()
-    _socket.sendall(b"".join(_encode(*request) for request in requests))
-    return [_read_response() for _ in requests]
-
-
-def call(method, path, body=None, headers=None):
-    return pipeline([(method, path, body, headers)])[0]
+    framed = API_SOCKET is not None
+    _socket.sendall(b"".join((_encode_frame if framed else _encode_http)(call) for call in calls))
+    answer = None
+    for call in calls:
+        if call[0] == "next":
+            answer = _read_frame() if framed else _read_http()
+        elif not framed:
+            _read_http()
+    return answer
 
 
 class LambdaContext:
@@ -186,10 +229,9 @@ def main():
     except _InitError as error:
         document = _error_document(error.error_type, error.message)
         _log_error("", document)
-        call("POST", "/init/error", json.dumps(document).encode(),
-             {"Lambda-Runtime-Function-Error-Type": error.error_type, "Content-Type": "application/json"})
+        exchange([("init_error", None, error.error_type, json.dumps(document).encode())])
         sys.exit(1)
-    status, headers, body = call("GET", "/invocation/next")
+    headers, body = exchange([("next", None, None, None)])
     while True:
         _request_id = headers.get("lambda-runtime-aws-request-id")
         trace = headers.get("lambda-runtime-trace-id")
@@ -208,12 +250,11 @@ def main():
             stack = traceback.format_tb(error.__traceback__)
             document = _error_document(type(error).__name__, str(error), stack)
             _log_error("", document)
-            answer = ("POST", f"/invocation/{_request_id}/error", json.dumps(document).encode(),
-                      {"Lambda-Runtime-Function-Error-Type": document["errorType"], "Content-Type": "application/json"})
+            answer = ("error", _request_id, document["errorType"], json.dumps(document).encode())
         else:
-            answer = ("POST", f"/invocation/{_request_id}/response", payload, {"Content-Type": "application/json"})
+            answer = ("response", _request_id, None, payload)
         # The answer and the request for the next invocation leave in one write.
-        _, (status, headers, body) = pipeline([answer, ("GET", "/invocation/next", None, None)])
+        headers, body = exchange([answer, ("next", None, None, None)])
 
 
 if __name__ == "__main__":

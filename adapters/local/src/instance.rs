@@ -21,7 +21,7 @@ use tokio::sync::{oneshot, watch};
 
 use crate::logs::LogStore;
 use crate::memory::{InstanceMemory, peak_tree_rss_bytes};
-use crate::runtime_api::{InitSignal, PendingInvocation, RuntimeApi, RuntimeOutcome};
+use crate::runtime_api::{Answer, InitSignal, PendingInvocation, RuntimeApi, RuntimeOutcome};
 
 /// Most lines kept for one invocation's log tail.
 const CAPTURE_LINES: usize = 1000;
@@ -41,8 +41,8 @@ pub(crate) struct Launch {
     pub working_dir: PathBuf,
     /// The complete environment; nothing else of ours is inherited.
     pub environment: Vec<(String, String)>,
-    /// Functory's own bootstraps also reach the Runtime API over a Unix socket, whose path is
-    /// appended to `args` as `--runtime-api-socket=PATH`.
+    /// Functory's own bootstraps also reach the Runtime API as frames over a Unix socket, whose
+    /// path is appended to `args` as `--runtime-api-socket=PATH`.
     pub unix_socket: bool,
 }
 
@@ -411,6 +411,7 @@ impl Instance {
             cognito_identity: None,
             respond,
         };
+        let mut reported_peak_kib = None;
         let outcome = if self.api.submit(pending).await.is_err() {
             InstanceOutcome::Exited("the instance's Runtime API is closed".to_owned())
         } else {
@@ -428,9 +429,14 @@ impl Instance {
             tokio::select! {
                 biased;
                 answer = answered => match answer {
-                    Ok(RuntimeOutcome::Response(body)) => InstanceOutcome::Response(body),
-                    Ok(RuntimeOutcome::Error { error_type, document }) => {
-                        InstanceOutcome::HandlerError { error_type, document }
+                    Ok(Answer { outcome, peak_kib }) => {
+                        reported_peak_kib = peak_kib;
+                        match outcome {
+                            RuntimeOutcome::Response(body) => InstanceOutcome::Response(body),
+                            RuntimeOutcome::Error { error_type, document } => {
+                                InstanceOutcome::HandlerError { error_type, document }
+                            }
+                        }
                     }
                     Err(_) => InstanceOutcome::Exited("the invocation was dropped".to_owned()),
                 },
@@ -441,8 +447,12 @@ impl Instance {
                 _ = tokio::time::sleep(request.timeout) => InstanceOutcome::TimedOut,
             }
         };
-        // Read before a kill: a dead process has no memory figures left to read.
-        let peak_bytes = self.peak_memory_bytes();
+        // Read before a kill: a dead process has no memory figures left to read. The peak of
+        // the main process comes from its bootstrap when it said it.
+        let peak_bytes = match reported_peak_kib {
+            Some(kib) => kib * 1024 + self.memory.descendants_peak_bytes(),
+            None => self.peak_memory_bytes(),
+        };
         if !outcome.keeps_instance() {
             self.kill();
         }

@@ -91,14 +91,26 @@ impl InstanceMemory {
     }
 
     pub fn peak_bytes(&mut self) -> u64 {
-        let (Some(status), Some(children)) = (&self.status, &self.children) else {
+        let (Some(status), Some(_)) = (&self.status, &self.children) else {
             return peak_tree_rss_bytes_quick(self.root);
         };
         let mut total = 0;
         if reread(status, &mut self.text) {
             total += hwm_kib(&self.text) * 1024;
         }
-        if reread(children, &mut self.text) {
+        total + self.descendants_peak_bytes()
+    }
+
+    /// The same without the root process: for when the root said its own peak.
+    pub fn descendants_peak_bytes(&mut self) -> u64 {
+        let Some(children_file) = &self.children else {
+            return children(self.root, true)
+                .into_iter()
+                .map(|child| walk(child, true))
+                .sum();
+        };
+        let mut total = 0;
+        if reread(children_file, &mut self.text) {
             for child in self
                 .text
                 .split_whitespace()

@@ -1,6 +1,11 @@
 //! The AWS Lambda Runtime API (`/2018-06-01/runtime/...`), served on 127.0.0.1 for exactly one
 //! instance: each instance gets its own listener, as each Lambda sandbox has its own endpoint,
 //! so "one invocation in flight per instance" is a property of the wiring, not a lock.
+//!
+//! Functory's own Node.js and Python bootstraps speak the same API as frames on a private Unix
+//! socket (see [`serve_frames`]): the same four calls and the same headers, without HTTP's
+//! parsing on either side and without the `202 Accepted` that HTTP owes every posted answer —
+//! that reply woke the instance a second time per invocation.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -32,7 +37,17 @@ pub(crate) struct PendingInvocation {
     pub trace_id: String,
     pub client_context: Option<String>,
     pub cognito_identity: Option<String>,
-    pub respond: oneshot::Sender<RuntimeOutcome>,
+    pub respond: oneshot::Sender<Answer>,
+}
+
+/// The instance's answer to one invocation.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub outcome: RuntimeOutcome,
+    /// The peak resident set of the instance's main process in KiB, when its bootstrap says it
+    /// (`getrusage`'s `ru_maxrss`, the figure `/proc/<pid>/status` calls `VmHWM`): it spares
+    /// the runtime a `/proc` read per invocation.
+    pub peak_kib: Option<u64>,
 }
 
 /// What the instance answered for one invocation.
@@ -57,7 +72,7 @@ pub(crate) enum InitSignal {
 
 struct ApiState {
     next: tokio::sync::Mutex<mpsc::Receiver<PendingInvocation>>,
-    in_flight: Mutex<HashMap<String, oneshot::Sender<RuntimeOutcome>>>,
+    in_flight: Mutex<HashMap<String, oneshot::Sender<Answer>>>,
     init: Mutex<Option<oneshot::Sender<InitSignal>>>,
 }
 
@@ -74,9 +89,10 @@ pub(crate) struct RuntimeApi {
 impl RuntimeApi {
     /// Binds 127.0.0.1 on a free port and starts serving. The receiver says when init ends.
     ///
-    /// With `unix_path`, the same API is also served on a Unix socket there, which Functory's
-    /// own Node.js and Python bootstraps use: on loopback a Unix socket costs a fraction of a
-    /// TCP connection's kernel work per invocation. Programs written for Lambda (the official
+    /// With `unix_path`, the same API is also served as frames on a Unix socket there, which
+    /// Functory's own Node.js and Python bootstraps use: on loopback a Unix socket costs a
+    /// fraction of a TCP connection's kernel work per invocation, and frames cost less than
+    /// HTTP. Programs written for Lambda (the official
     /// runtime clients, custom `bootstrap`s) use the TCP address in `AWS_LAMBDA_RUNTIME_API`,
     /// as on Lambda. The socket lives in a folder only this user can enter, and is removed
     /// with the API.
@@ -112,7 +128,7 @@ impl RuntimeApi {
                     }
                     accepted = accept_unix(unix.as_ref()) => {
                         let Ok(stream) = accepted else { continue };
-                        connections.spawn(serve(state.clone(), stream));
+                        connections.spawn(serve_frames(state.clone(), stream));
                     }
                     Some(_) = connections.join_next(), if !connections.is_empty() => {}
                 }
@@ -208,65 +224,43 @@ async fn route(state: &ApiState, request: Request<Incoming>) -> Response<Full<By
         (Method::POST, ["invocation", id, "response"]) => {
             let id = (*id).to_owned();
             let body = read_body(request).await;
-            let Some(respond) = lock(&state.in_flight).remove(&id) else {
+            let body = body.ok().filter(|b| b.len() <= MAX_RESPONSE_BYTES);
+            let too_large = body.is_none();
+            if !answer_response(state, &id, body, None) {
                 return error_response(
                     StatusCode::BAD_REQUEST,
                     "InvalidRequestID",
                     "Invalid request ID",
                 );
-            };
-            match body {
-                Ok(body) if body.len() <= MAX_RESPONSE_BYTES => {
-                    let _ = respond.send(RuntimeOutcome::Response(body));
-                    json_response(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
-                }
-                _ => {
-                    let message = format!(
-                        "Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)."
-                    );
-                    let document = serde_json::json!({
-                        "errorType": "Function.ResponseSizeTooLarge",
-                        "errorMessage": message,
-                    });
-                    let _ = respond.send(RuntimeOutcome::Error {
-                        error_type: "Function.ResponseSizeTooLarge".into(),
-                        document: Bytes::from(document.to_string()),
-                    });
-                    error_response(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "RequestEntityTooLarge",
-                        &message,
-                    )
-                }
+            }
+            if too_large {
+                error_response(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "RequestEntityTooLarge",
+                    &response_too_large_message(),
+                )
+            } else {
+                json_response(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
             }
         }
         (Method::POST, ["invocation", id, "error"]) => {
             let id = (*id).to_owned();
             let header_type = error_type_header(&request);
             let body = read_body(request).await.unwrap_or_default();
-            let Some(respond) = lock(&state.in_flight).remove(&id) else {
-                return error_response(
+            if answer_error(state, &id, header_type, body, None) {
+                json_response(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
+            } else {
+                error_response(
                     StatusCode::BAD_REQUEST,
                     "InvalidRequestID",
                     "Invalid request ID",
-                );
-            };
-            let (error_type, document) = error_document(header_type, body);
-            let _ = respond.send(RuntimeOutcome::Error {
-                error_type,
-                document,
-            });
-            json_response(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
+                )
+            }
         }
         (Method::POST, ["init", "error"]) => {
             let header_type = error_type_header(&request);
             let body = read_body(request).await.unwrap_or_default();
-            let (error_type, document) = error_document(header_type, body);
-            if let Some(init) = lock(&state.init).take() {
-                let _ = init.send(InitSignal::Failed {
-                    error_type,
-                    document,
-                });
+            if init_failed(state, header_type, body) {
                 json_response(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
             } else {
                 error_response(
@@ -312,39 +306,414 @@ fn error_document(header_type: Option<String>, body: Bytes) -> (String, Bytes) {
     }
 }
 
-async fn next_invocation(state: &ApiState) -> Response<Full<Bytes>> {
+fn response_too_large_message() -> String {
+    format!(
+        "Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)."
+    )
+}
+
+/// Hands invocation `id` its response (`None`: one larger than Lambda allows). False when no
+/// invocation `id` is in flight.
+fn answer_response(state: &ApiState, id: &str, body: Option<Bytes>, peak_kib: Option<u64>) -> bool {
+    let Some(respond) = lock(&state.in_flight).remove(id) else {
+        return false;
+    };
+    let outcome = match body {
+        Some(body) => RuntimeOutcome::Response(body),
+        None => {
+            let document = serde_json::json!({
+                "errorType": "Function.ResponseSizeTooLarge",
+                "errorMessage": response_too_large_message(),
+            });
+            RuntimeOutcome::Error {
+                error_type: "Function.ResponseSizeTooLarge".into(),
+                document: Bytes::from(document.to_string()),
+            }
+        }
+    };
+    let _ = respond.send(Answer { outcome, peak_kib });
+    true
+}
+
+/// Hands invocation `id` the error the instance reported. False when no invocation `id` is in
+/// flight.
+fn answer_error(
+    state: &ApiState,
+    id: &str,
+    header_type: Option<String>,
+    body: Bytes,
+    peak_kib: Option<u64>,
+) -> bool {
+    let Some(respond) = lock(&state.in_flight).remove(id) else {
+        return false;
+    };
+    let (error_type, document) = error_document(header_type, body);
+    let outcome = RuntimeOutcome::Error {
+        error_type,
+        document,
+    };
+    let _ = respond.send(Answer { outcome, peak_kib });
+    true
+}
+
+/// Reports a failed init. False once init is over.
+fn init_failed(state: &ApiState, header_type: Option<String>, body: Bytes) -> bool {
+    let Some(init) = lock(&state.init).take() else {
+        return false;
+    };
+    let (error_type, document) = error_document(header_type, body);
+    let _ = init.send(InitSignal::Failed {
+        error_type,
+        document,
+    });
+    true
+}
+
+/// Waits for the next invocation (the first call also ends init) and records it as in flight.
+/// `None` once the instance is retired.
+async fn take_next(state: &ApiState) -> Option<PendingInvocation> {
     if let Some(init) = lock(&state.init).take() {
         let _ = init.send(InitSignal::Ready);
     }
-    let pending = state.next.lock().await.recv().await;
-    let Some(pending) = pending else {
+    let mut pending = state.next.lock().await.recv().await?;
+    // The sender moves to the in-flight table; the invocation keeps a closed one.
+    let (closed, _) = oneshot::channel();
+    let respond = std::mem::replace(&mut pending.respond, closed);
+    lock(&state.in_flight).insert(pending.request_id.clone(), respond);
+    Some(pending)
+}
+
+/// The headers `GET /invocation/next` answers with, as Lambda names them.
+fn invocation_headers(pending: &PendingInvocation) -> Vec<(&'static str, String)> {
+    let mut headers = vec![
+        ("lambda-runtime-aws-request-id", pending.request_id.clone()),
+        (
+            "lambda-runtime-deadline-ms",
+            pending.deadline_ms.to_string(),
+        ),
+        (
+            "lambda-runtime-invoked-function-arn",
+            pending.function_arn.clone(),
+        ),
+        ("lambda-runtime-trace-id", pending.trace_id.clone()),
+    ];
+    if let Some(context) = &pending.client_context {
+        headers.push(("lambda-runtime-client-context", context.clone()));
+    }
+    if let Some(identity) = &pending.cognito_identity {
+        headers.push(("lambda-runtime-cognito-identity", identity.clone()));
+    }
+    headers
+}
+
+async fn next_invocation(state: &ApiState) -> Response<Full<Bytes>> {
+    let Some(pending) = take_next(state).await else {
         return error_response(
             StatusCode::GONE,
             "InstanceRetired",
             "this instance takes no more invocations",
         );
     };
-    lock(&state.in_flight).insert(pending.request_id.clone(), pending.respond);
+    let fields = invocation_headers(&pending);
     let mut response = Response::new(Full::new(pending.payload));
     let headers = response.headers_mut();
-    let mut set = |name: &'static str, value: &str| {
-        if let Ok(value) = HeaderValue::from_str(value) {
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    for (name, value) in fields {
+        if let Ok(value) = HeaderValue::from_str(&value) {
             headers.insert(name, value);
         }
-    };
-    set("content-type", "application/json");
-    set("lambda-runtime-aws-request-id", &pending.request_id);
-    set(
-        "lambda-runtime-deadline-ms",
-        &pending.deadline_ms.to_string(),
-    );
-    set("lambda-runtime-invoked-function-arn", &pending.function_arn);
-    set("lambda-runtime-trace-id", &pending.trace_id);
-    if let Some(context) = &pending.client_context {
-        set("lambda-runtime-client-context", context);
-    }
-    if let Some(identity) = &pending.cognito_identity {
-        set("lambda-runtime-cognito-identity", identity);
     }
     response
+}
+
+/// The largest frame header accepted from a bootstrap: a few short fields.
+const MAX_FRAME_HEADER_BYTES: usize = 64 * 1024;
+
+/// What a bootstrap's frame asks for.
+#[derive(Debug, serde::Deserialize)]
+struct BootstrapFrame {
+    /// `next`, `response`, `error` or `init_error`: the Runtime API's four calls.
+    op: String,
+    /// The invocation a `response` or `error` answers.
+    #[serde(default)]
+    id: Option<String>,
+    /// `Lambda-Runtime-Function-Error-Type`.
+    #[serde(default, rename = "errorType")]
+    error_type: Option<String>,
+    /// The bootstrap's `ru_maxrss` in KiB.
+    #[serde(default, rename = "maxRssKib")]
+    max_rss_kib: Option<u64>,
+}
+
+/// Serves the Runtime API as frames on one Unix connection of Functory's own bootstraps until
+/// it closes, the instance is retired, or the bootstrap breaks the framing.
+///
+/// A frame is a line `<header bytes> <body bytes>\n`, then a JSON object of that many bytes,
+/// then the body. The bootstrap sends `{"op":"next"}`, `{"op":"response","id":…}` (body: the
+/// result), `{"op":"error","id":…,"errorType":…}` or `{"op":"init_error","errorType":…}`
+/// (body: the error document); a `response` or `error` may carry `maxRssKib`. Only `next` is
+/// answered: with a frame whose header holds the `lambda-runtime-*` headers, lower-cased, and
+/// whose body is the event.
+async fn serve_frames(state: Arc<ApiState>, stream: tokio::net::UnixStream) {
+    use tokio::io::AsyncWriteExt;
+    let (read, mut write) = stream.into_split();
+    let mut reader = tokio::io::BufReader::with_capacity(64 * 1024, read);
+    let mut out = Vec::with_capacity(4096);
+    while let Ok(Some((frame, body))) = read_frame(&mut reader).await {
+        let peak_kib = frame.max_rss_kib;
+        match frame.op.as_str() {
+            "next" => {
+                let Some(pending) = take_next(&state).await else {
+                    // Retired: closing the connection tells the bootstrap.
+                    return;
+                };
+                out.clear();
+                encode_invocation_frame(&mut out, &pending);
+                if write.write_all(&out).await.is_err() {
+                    return;
+                }
+            }
+            "response" => {
+                let id = frame.id.unwrap_or_default();
+                answer_response(&state, &id, body, peak_kib);
+            }
+            "error" => {
+                let id = frame.id.unwrap_or_default();
+                answer_error(
+                    &state,
+                    &id,
+                    frame.error_type,
+                    body.unwrap_or_default(),
+                    peak_kib,
+                );
+            }
+            "init_error" => {
+                init_failed(&state, frame.error_type, body.unwrap_or_default());
+            }
+            _ => return,
+        }
+    }
+}
+
+/// Appends the frame answering `next` with `pending`.
+fn encode_invocation_frame(out: &mut Vec<u8>, pending: &PendingInvocation) {
+    let mut header = Vec::with_capacity(512);
+    header.push(b'{');
+    for (i, (name, value)) in invocation_headers(pending).iter().enumerate() {
+        if i > 0 {
+            header.push(b',');
+        }
+        // Writing a string into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut header, name);
+        header.push(b':');
+        let _ = serde_json::to_writer(&mut header, value);
+    }
+    header.push(b'}');
+    out.extend_from_slice(format!("{} {}\n", header.len(), pending.payload.len()).as_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(&pending.payload);
+}
+
+/// Reads one frame: its header and its body, `None` for a body over Lambda's response limit
+/// (read and dropped, so the next frame is found). `Ok(None)` at the end of the stream; an
+/// error for a stream that is not frames.
+async fn read_frame<R>(reader: &mut R) -> std::io::Result<Option<(BootstrapFrame, Option<Bytes>)>>
+where
+    R: tokio::io::AsyncBufRead + Unpin,
+{
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt};
+    let invalid =
+        |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
+    let mut line = Vec::with_capacity(32);
+    // The length line is two decimal numbers: anything longer is not a frame.
+    let read = (&mut *reader).take(64).read_until(b'\n', &mut line).await?;
+    if read == 0 {
+        return Ok(None);
+    }
+    let text = std::str::from_utf8(&line)
+        .ok()
+        .and_then(|t| t.strip_suffix('\n'))
+        .ok_or_else(|| invalid("a frame's length line"))?;
+    let (header_len, body_len) = text
+        .split_once(' ')
+        .and_then(|(h, b)| Some((h.parse::<usize>().ok()?, b.parse::<u64>().ok()?)))
+        .ok_or_else(|| invalid("a frame's lengths"))?;
+    if header_len > MAX_FRAME_HEADER_BYTES {
+        return Err(invalid("a frame header too large"));
+    }
+    let mut header = vec![0; header_len];
+    reader.read_exact(&mut header).await?;
+    let frame: BootstrapFrame =
+        serde_json::from_slice(&header).map_err(|_| invalid("a frame header"))?;
+    if body_len > MAX_RESPONSE_BYTES as u64 {
+        let skipped =
+            tokio::io::copy(&mut (&mut *reader).take(body_len), &mut tokio::io::sink()).await?;
+        if skipped < body_len {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        return Ok(Some((frame, None)));
+    }
+    let mut body = vec![0; body_len as usize];
+    reader.read_exact(&mut body).await?;
+    Ok(Some((frame, Some(Bytes::from(body)))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    fn frame(header: &str, body: &[u8]) -> Vec<u8> {
+        let mut out = format!("{} {}\n{header}", header.len(), body.len()).into_bytes();
+        out.extend_from_slice(body);
+        out
+    }
+
+    fn pending(id: &str, payload: &str) -> (PendingInvocation, oneshot::Receiver<Answer>) {
+        let (respond, answered) = oneshot::channel();
+        let invocation = PendingInvocation {
+            request_id: id.to_owned(),
+            payload: Bytes::from(payload.to_owned()),
+            deadline_ms: 1_700_000_000_000,
+            function_arn: "arn:aws:lambda:us-east-1:123456789012:function:f".to_owned(),
+            trace_id: "Root=1-00000000-000000000000000000000000".to_owned(),
+            client_context: Some(r#"{"custom":{"a":"\tb"}}"#.to_owned()),
+            cognito_identity: None,
+            respond,
+        };
+        (invocation, answered)
+    }
+
+    /// Reads one frame the runtime sent: its JSON header and its body.
+    async fn read_sent(stream: &mut tokio::net::UnixStream) -> (serde_json::Value, Vec<u8>) {
+        let mut line = Vec::new();
+        loop {
+            let byte = stream.read_u8().await.unwrap();
+            if byte == b'\n' {
+                break;
+            }
+            line.push(byte);
+        }
+        let line = String::from_utf8(line).unwrap();
+        let (header_len, body_len) = line.split_once(' ').unwrap();
+        let mut header = vec![0; header_len.parse().unwrap()];
+        stream.read_exact(&mut header).await.unwrap();
+        let mut body = vec![0; body_len.parse().unwrap()];
+        stream.read_exact(&mut body).await.unwrap();
+        (serde_json::from_slice(&header).unwrap(), body)
+    }
+
+    #[tokio::test]
+    async fn frames_carry_invocations_answers_errors_and_the_reported_peak() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("api.sock");
+        let (api, init) = RuntimeApi::start(Some(&path)).await.unwrap();
+        let mut stream = tokio::net::UnixStream::connect(&path).await.unwrap();
+        stream
+            .write_all(&frame(r#"{"op":"next"}"#, b""))
+            .await
+            .unwrap();
+        assert!(matches!(init.await.unwrap(), InitSignal::Ready));
+
+        let (first, answered) = pending("req-1", r#"{"n":1}"#);
+        api.submit(first).await.unwrap();
+        let (headers, body) = read_sent(&mut stream).await;
+        assert_eq!(body, br#"{"n":1}"#);
+        assert_eq!(headers["lambda-runtime-aws-request-id"], "req-1");
+        assert_eq!(headers["lambda-runtime-deadline-ms"], "1700000000000");
+        assert_eq!(
+            headers["lambda-runtime-invoked-function-arn"],
+            "arn:aws:lambda:us-east-1:123456789012:function:f"
+        );
+        // A value HTTP could not carry in a header (a tab) arrives whole.
+        assert_eq!(
+            headers["lambda-runtime-client-context"],
+            r#"{"custom":{"a":"\tb"}}"#
+        );
+        assert!(headers.get("lambda-runtime-cognito-identity").is_none());
+
+        // The answer and the next request in one write, as the bootstraps send them.
+        let mut both = frame(r#"{"op":"response","id":"req-1","maxRssKib":51200}"#, b"42");
+        both.extend(frame(r#"{"op":"next"}"#, b""));
+        stream.write_all(&both).await.unwrap();
+        let answer = answered.await.unwrap();
+        assert_eq!(answer.peak_kib, Some(51200));
+        assert!(matches!(answer.outcome, RuntimeOutcome::Response(ref b) if b == "42"));
+
+        // A handler error: the type comes from the document.
+        let (second, answered) = pending("req-2", "{}");
+        api.submit(second).await.unwrap();
+        read_sent(&mut stream).await;
+        let mut both = frame(
+            r#"{"op":"error","id":"req-2","errorType":"Header.Type"}"#,
+            br#"{"errorType":"TypeError","errorMessage":"no"}"#,
+        );
+        both.extend(frame(r#"{"op":"next"}"#, b""));
+        stream.write_all(&both).await.unwrap();
+        let answer = answered.await.unwrap();
+        assert_eq!(answer.peak_kib, None);
+        let RuntimeOutcome::Error { error_type, .. } = answer.outcome else {
+            panic!("not an error: {:?}", answer.outcome);
+        };
+        assert_eq!(error_type, "TypeError");
+
+        // A response over Lambda's limit becomes Function.ResponseSizeTooLarge, and the frame
+        // after it is still read.
+        let (third, answered) = pending("req-3", "{}");
+        api.submit(third).await.unwrap();
+        read_sent(&mut stream).await;
+        let mut both = frame(
+            r#"{"op":"response","id":"req-3"}"#,
+            &vec![b'x'; MAX_RESPONSE_BYTES + 1],
+        );
+        both.extend(frame(r#"{"op":"next"}"#, b""));
+        stream.write_all(&both).await.unwrap();
+        let RuntimeOutcome::Error { error_type, .. } = answered.await.unwrap().outcome else {
+            panic!("a too-large response was accepted");
+        };
+        assert_eq!(error_type, "Function.ResponseSizeTooLarge");
+        let (fourth, answered) = pending("req-4", "{}");
+        api.submit(fourth).await.unwrap();
+        let (headers, _) = read_sent(&mut stream).await;
+        assert_eq!(headers["lambda-runtime-aws-request-id"], "req-4");
+
+        // An answer for an invocation not in flight changes nothing; then a stream that is not
+        // frames is closed.
+        stream
+            .write_all(&frame(r#"{"op":"response","id":"nope"}"#, b"1"))
+            .await
+            .unwrap();
+        stream.write_all(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
+        let mut rest = Vec::new();
+        stream.read_to_end(&mut rest).await.unwrap();
+        assert!(rest.is_empty());
+        // A stopped API drops what was in flight: the invoker learns it at once.
+        drop(api);
+        assert!(answered.await.is_err());
+    }
+
+    #[tokio::test]
+    async fn an_init_error_frame_ends_init() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("api.sock");
+        let (_api, init) = RuntimeApi::start(Some(&path)).await.unwrap();
+        let mut stream = tokio::net::UnixStream::connect(&path).await.unwrap();
+        stream
+            .write_all(&frame(
+                r#"{"op":"init_error","errorType":"Runtime.ImportModuleError"}"#,
+                b"not json",
+            ))
+            .await
+            .unwrap();
+        let InitSignal::Failed {
+            error_type,
+            document,
+        } = init.await.unwrap()
+        else {
+            panic!("init did not fail");
+        };
+        assert_eq!(error_type, "Runtime.ImportModuleError");
+        let document: serde_json::Value = serde_json::from_slice(&document).unwrap();
+        assert_eq!(document["errorMessage"], "not json");
+    }
 }

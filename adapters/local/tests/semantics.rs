@@ -720,3 +720,52 @@ async fn every_line_printed_before_answering_is_logged_before_end() {
         );
     }
 }
+
+/// "Max Memory Used" is the instance's peak, as Lambda reports it: it rises with what a handler
+/// allocated, and stays there when a later invocation is small. Functory's bootstraps say their
+/// own peak with each answer, so both runtimes are checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_memory_used_is_the_instance_peak_for_node_and_python() {
+    let project = TestProject::new(|_| {});
+    project.write(
+        "grow.js",
+        r#"
+exports.handler = async (event) => {
+  if (!event.megabytes) return "small";
+  const block = Buffer.alloc(event.megabytes * 1024 * 1024, 7);
+  return block[block.length - 1];
+};
+"#,
+    );
+    project.write(
+        "grow.py",
+        "def handler(event, context):\n    if not event.get('megabytes'):\n        return 'small'\n    block = bytearray(b'\\x07' * (event['megabytes'] * 1024 * 1024))\n    return block[-1]\n",
+    );
+    for (name, runtime) in [("nodegrow", "nodejs20.x"), ("pygrow", "python3.12")] {
+        let mut grow = function(name, runtime, "grow.handler");
+        grow.memory_mb = 512;
+        project.deploy(grow).await;
+        let used = |invocation: &functory_adapter::Invocation| {
+            invocation.metrics.as_ref().unwrap().max_memory_used_mb
+        };
+        let before = project.invoke(name, "{}").await;
+        assert_eq!(json(&before), "small", "{name}");
+        let grown = project.invoke(name, r#"{"megabytes": 120}"#).await;
+        assert_eq!(json(&grown), 7, "{name}: {grown:?}");
+        assert!(
+            used(&grown) >= used(&before) + 100,
+            "{name}: {} MB after 120 MB, {} MB before",
+            used(&grown),
+            used(&before)
+        );
+        assert!(used(&grown) < 512, "{name}: {} MB", used(&grown));
+        // The block is garbage now; the peak stays.
+        let after = project.invoke(name, "{}").await;
+        assert!(
+            used(&after) >= used(&grown),
+            "{name}: {} MB, then {} MB",
+            used(&grown),
+            used(&after)
+        );
+    }
+}
