@@ -50,16 +50,21 @@ def _connect():
 # runtime answers only `next`, with the Lambda headers (lower-cased) and the event.
 def _encode_frame(call):
     op, request_id, error_type, body = call
-    header = {"op": op}
-    if request_id is not None:
-        header["id"] = request_id
-    if error_type is not None:
-        header["errorType"] = error_type
-    if op in ("response", "error"):
-        # The peak resident set, so the runtime need not read /proc for "Max Memory Used".
-        header["maxRssKib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    head = json.dumps(header).encode()
     payload = body or b""
+    if op == "response":
+        # The one frame sent per invocation, formatted by hand. It carries the peak resident
+        # set, so the runtime need not read /proc for "Max Memory Used".
+        head = b'{"op":"response","id":%s,"maxRssKib":%d}' % (
+            json.dumps(request_id).encode(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    else:
+        header = {"op": op}
+        if request_id is not None:
+            header["id"] = request_id
+        if error_type is not None:
+            header["errorType"] = error_type
+        if op == "error":
+            header["maxRssKib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        head = json.dumps(header).encode()
     return b"%d %d\n" % (len(head), len(payload)) + head + payload
 
 
@@ -140,16 +145,18 @@ def exchange(calls):
     return answer
 
 
+# What the context says of the sandbox is fixed for its life: read once.
+_SANDBOX = tuple(os.environ.get(name) for name in (
+    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME"))
+
+
 class LambdaContext:
     def __init__(self, headers):
-        env = os.environ
         self.aws_request_id = headers.get("lambda-runtime-aws-request-id")
         self.invoked_function_arn = headers.get("lambda-runtime-invoked-function-arn")
-        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
-        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
-        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
-        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
-        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        (self.function_name, self.function_version, self.memory_limit_in_mb, self.log_group_name,
+         self.log_stream_name) = _SANDBOX
         client_context = headers.get("lambda-runtime-client-context")
         identity = headers.get("lambda-runtime-cognito-identity")
         self.client_context = json.loads(client_context) if client_context else None

@@ -261,6 +261,7 @@ impl Engine {
         request_id: String,
         payload: Bytes,
         client_context: Option<String>,
+        want_tail: bool,
         _permit: OwnedSemaphorePermit,
     ) -> Invocation {
         let spec = slot.spec.clone();
@@ -367,11 +368,14 @@ impl Engine {
         closing.push(&end);
         closing.push(&report);
         store.append_all(Some(&request_id), &closing);
-        let mut tail = vec![start_line(&request_id, &spec.version)];
-        tail.extend(captured);
-        tail.extend(platform_lines);
-        tail.push(end);
-        tail.push(report);
+        let log_tail = want_tail.then(|| {
+            let mut tail = vec![start_line(&request_id, &spec.version)];
+            tail.extend(captured);
+            tail.extend(platform_lines);
+            tail.push(end);
+            tail.push(report);
+            tail.join("\n")
+        });
         if keeps {
             slot.give_back(instance);
         } else {
@@ -383,7 +387,7 @@ impl Engine {
             payload: payload.to_vec(),
             function_error,
             executed_version: spec.version.clone(),
-            log_tail: Some(tail.join("\n")),
+            log_tail,
             metrics: Some(metrics),
             cold_start: Some(cold && init_duration.is_some()),
         }
@@ -739,7 +743,14 @@ impl Adapter for LocalRuntime {
                     // Lambda queues events and waits for capacity rather than throttling.
                     if let Ok(permit) = engine.acquire(&slot, None).await {
                         engine
-                            .run_invocation(&slot, id, payload, options.client_context, permit)
+                            .run_invocation(
+                                &slot,
+                                id,
+                                payload,
+                                options.client_context,
+                                false,
+                                permit,
+                            )
                             .await;
                     }
                 });
@@ -760,19 +771,21 @@ impl Adapter for LocalRuntime {
                     .await?;
                 // The invocation runs in its own task so a caller that gives up (an HTTP
                 // client disconnecting) never leaves an instance half-way through.
-                let log_tail = options.log_tail;
                 let task = tokio::spawn(async move {
                     engine
-                        .run_invocation(&slot, request_id, payload, options.client_context, permit)
+                        .run_invocation(
+                            &slot,
+                            request_id,
+                            payload,
+                            options.client_context,
+                            options.log_tail,
+                            permit,
+                        )
                         .await
                 });
-                let mut invocation = task.await.map_err(|e| {
+                task.await.map_err(|e| {
                     AdapterError::provider(AdapterKind::Local, format!("invocation failed: {e}"))
-                })?;
-                if !log_tail {
-                    invocation.log_tail = None;
-                }
-                Ok(invocation)
+                })
             }
         }
     }

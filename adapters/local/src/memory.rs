@@ -123,12 +123,28 @@ impl InstanceMemory {
     }
 }
 
-/// Reads `file` again from its start into `text`.
+/// Reads `file` again from its start into `text`, by offset (a `/proc` file renders fresh on
+/// every read from 0): no seek, and no size query that a `/proc` file cannot answer anyway.
 fn reread(file: &std::fs::File, text: &mut String) -> bool {
-    use std::io::Seek;
-    text.clear();
-    let mut file = file;
-    file.seek(std::io::SeekFrom::Start(0)).is_ok() && file.read_to_string(text).is_ok()
+    use std::os::unix::fs::FileExt;
+    let mut bytes = std::mem::take(text).into_bytes();
+    bytes.clear();
+    let mut chunk = [0u8; 4096];
+    let read = loop {
+        match file.read_at(&mut chunk, bytes.len() as u64) {
+            Ok(0) => break true,
+            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break false,
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(read_text) => {
+            *text = read_text;
+            read
+        }
+        Err(_) => false,
+    }
 }
 
 fn hwm_kib(status: &str) -> u64 {
