@@ -2,9 +2,11 @@
 //!
 //! Each function has a folder of JSON-lines files: `events.log` is appended to and rotated into
 //! `events.1.log` … `events.N.log` when it reaches its size limit, so the disk used is bounded.
-//! Writers from several processes (`functory run` and a `functory invoke` at the same time) take
-//! a file lock around each append. Following reads the files by offset, so it sees events
-//! written by any process, and wakes at once for writes made in this process.
+//! Writers from several processes (`functory run` and a `functory invoke` at the same time)
+//! append each batch of lines with one `O_APPEND` write, which the kernel places at the end of
+//! the file whole, so lines from different writers never interleave; only a rotation takes the
+//! cross-process file lock. Following reads the files by offset, so it sees events written by
+//! any process, and wakes at once for writes made in this process.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
@@ -40,7 +42,7 @@ pub struct LogStore {
     function: String,
     dir: PathBuf,
     limits: LogLimits,
-    /// Held open; locked around each append so writers in other processes take turns.
+    /// Held open; locked around a rotation so writers in other processes rotate one at a time.
     lock_file: File,
     writer: Mutex<Option<Writer>>,
     appended: Arc<Notify>,
@@ -129,22 +131,16 @@ impl LogStore {
         self.appended.notify_waiters();
     }
 
-    fn write(&self, line: &[u8]) -> std::io::Result<()> {
-        // The in-process mutex first, so threads of this process queue here, not on flock.
+    fn write(&self, lines: &[u8]) -> std::io::Result<()> {
+        // No file lock per append: one `O_APPEND` write lands whole at the end of the file
+        // whoever else appends (the lock and unlock cost two system calls per append, about a
+        // tenth of the runtime's work per request under load).
         let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        self.lock_file.lock()?;
-        let result = self.write_locked(&mut writer, line);
-        let unlocked = self.lock_file.unlock();
-        result.and(unlocked)
-    }
-
-    fn write_locked(&self, writer: &mut Option<Writer>, line: &[u8]) -> std::io::Result<()> {
-        let path = self.dir.join(CURRENT);
         let stale = match writer.as_mut() {
             None => true,
             Some(open) if open.checked.elapsed() >= ROTATION_CHECK => {
                 // Another process may have rotated the file since we opened it.
-                match std::fs::metadata(&path) {
+                match std::fs::metadata(self.dir.join(CURRENT)) {
                     Ok(current) if file_id(&current) == open.id => {
                         open.size = current.len();
                         open.checked = std::time::Instant::now();
@@ -156,22 +152,45 @@ impl LogStore {
             Some(_) => false,
         };
         if stale {
-            *writer = Some(self.open_current(&path)?);
+            *writer = Some(self.open_current()?);
         }
-        let size = writer.as_ref().map(|w| w.size).unwrap_or(0);
-        if size > 0 && size + line.len() as u64 > self.limits.max_file_bytes {
-            self.rotate()?;
-            *writer = Some(self.open_current(&path)?);
-        }
-        if let Some(open) = writer.as_mut() {
-            open.file.write_all(line)?;
-            open.size += line.len() as u64;
+        let open = match writer.as_mut() {
+            Some(open)
+                if open.size > 0 && open.size + lines.len() as u64 > self.limits.max_file_bytes =>
+            {
+                self.lock_file.lock()?;
+                let rotated = self.rotate_if_full(lines.len() as u64);
+                let unlocked = self.lock_file.unlock();
+                unlocked?;
+                *writer = Some(rotated?);
+                writer.as_mut()
+            }
+            open => open,
+        };
+        if let Some(open) = open {
+            open.file.write_all(lines)?;
+            open.size += lines.len() as u64;
         }
         Ok(())
     }
 
-    fn open_current(&self, path: &Path) -> std::io::Result<Writer> {
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
+    /// Under the rotation lock: rotates unless another writer already did (the file at the
+    /// path then has room), and opens the current file.
+    fn rotate_if_full(&self, adding: u64) -> std::io::Result<Writer> {
+        let current = self.open_current()?;
+        if current.size == 0 || current.size + adding <= self.limits.max_file_bytes {
+            return Ok(current);
+        }
+        drop(current);
+        self.rotate()?;
+        self.open_current()
+    }
+
+    fn open_current(&self) -> std::io::Result<Writer> {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join(CURRENT))?;
         let metadata = file.metadata()?;
         Ok(Writer {
             file,
@@ -462,6 +481,105 @@ mod tests {
             .map(|e| e.message[5..].parse().unwrap())
             .collect();
         assert!(numbers.windows(2).all(|w| w[1] == w[0] + 1), "{numbers:?}");
+    }
+
+    /// Every line of every file in the function's folder, each checked to be one whole event.
+    fn stored_lines(store: &LogStore) -> Vec<String> {
+        let mut lines = Vec::new();
+        for entry in std::fs::read_dir(store.dir()).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "log") {
+                for line in std::fs::read_to_string(&path).unwrap().lines() {
+                    let event: LogEvent = serde_json::from_str(line)
+                        .unwrap_or_else(|e| panic!("{}: torn line {line:?}: {e}", path.display()));
+                    lines.push(event.message);
+                }
+            }
+        }
+        lines
+    }
+
+    /// Two stores on one folder stand for two processes (`functory run` and `functory invoke`):
+    /// each has its own open files and lock, as another process would.
+    fn append_from_two_writers(
+        limits: LogLimits,
+        per_writer: usize,
+    ) -> (tempfile::TempDir, LogStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let first = LogStore::open(dir.path(), "f", limits).unwrap();
+        let second = LogStore::open(dir.path(), "f", limits).unwrap();
+        let padding = "x".repeat(300);
+        std::thread::scope(|scope| {
+            for (name, store) in [("a", &first), ("b", &second)] {
+                let padding = &padding;
+                scope.spawn(move || {
+                    for i in 0..per_writer {
+                        let line = format!("{name} {i:05} {padding}");
+                        store.append_all(Some("r"), &[&line, &line]);
+                    }
+                });
+            }
+        });
+        (dir, first)
+    }
+
+    #[test]
+    fn appends_from_two_processes_never_interleave_and_none_is_lost() {
+        let (_dir, store) = append_from_two_writers(
+            LogLimits {
+                max_file_bytes: 64 * 1024 * 1024,
+                rotated_files: 1,
+            },
+            2_000,
+        );
+        let lines = stored_lines(&store);
+        assert_eq!(lines.len(), 8_000);
+        // The two lines of one append are adjacent: no other writer's line came between.
+        for pair in lines.chunks(2) {
+            assert_eq!(pair[0], pair[1]);
+        }
+        for name in ["a", "b"] {
+            let numbers: Vec<usize> = lines
+                .iter()
+                .filter(|l| l.starts_with(name))
+                .map(|l| l[2..7].parse().unwrap())
+                .collect();
+            // Each writer's lines stay in its order.
+            let expected: Vec<usize> = (0..2_000).flat_map(|i| [i, i]).collect();
+            assert_eq!(numbers, expected, "writer {name}");
+        }
+    }
+
+    #[test]
+    fn two_processes_rotating_keep_the_bound_and_whole_lines() {
+        let limits = LogLimits {
+            max_file_bytes: 20_000,
+            rotated_files: 3,
+        };
+        let (dir, store) = append_from_two_writers(limits, 1_000);
+        // Older lines may be rotated out; the newest of each writer are kept.
+        let other = LogStore::open(dir.path(), "f", limits).unwrap();
+        store.append(None, "a last");
+        other.append(None, "b last");
+        let files = std::fs::read_dir(store.dir())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "log"))
+            })
+            .count();
+        assert_eq!(files, 4);
+        let lines = stored_lines(&store);
+        // Each writer counts only its own appends between looks at the file, so a file holds
+        // at most the limit from each writer: bounded by writers × limit, not by the traffic.
+        let bytes: u64 = std::fs::read_dir(store.dir())
+            .unwrap()
+            .map(|e| e.unwrap().metadata().unwrap().len())
+            .sum();
+        assert!(bytes <= 4 * 2 * (20_000 + 1_000), "{bytes} bytes kept");
+        assert!(lines.len() > 40, "{} lines kept", lines.len());
+        assert!(lines.iter().any(|l| l == "a last"), "{lines:?}");
+        assert!(lines.iter().any(|l| l == "b last"), "{lines:?}");
     }
 
     #[tokio::test]
