@@ -19,7 +19,7 @@ use serde::Serialize;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::bootstrap;
-use crate::instance::{InitFailure, Instance, InstanceOutcome, InvocationRequest};
+use crate::instance::{InitFailure, Instance, InstanceOutcome, InvocationRequest, InvokeResult};
 use crate::logs::{LogStore, end_line, report_line, start_line};
 use crate::reload::CodeWatcher;
 use crate::settings::LocalSettings;
@@ -280,12 +280,17 @@ impl Engine {
         // A provisioned instance's init happened before any invoke: not a cold start.
         let init_duration =
             (!instance.used && !instance.provisioned).then_some(instance.init_duration);
-        store.append(Some(&request_id), &start_line(&request_id, &spec.version));
         slot.busy.fetch_add(1, Ordering::AcqRel);
         let started = Instant::now();
-        let (outcome, captured, peak_bytes) = instance
+        let InvokeResult {
+            outcome,
+            captured,
+            peak_bytes,
+            unwritten_start,
+        } = instance
             .invoke(InvocationRequest {
                 request_id: request_id.clone(),
+                start_line: start_line(&request_id, &spec.version),
                 payload,
                 function_arn: spec.arn.clone(),
                 client_context,
@@ -364,10 +369,15 @@ impl Engine {
         });
         let end = end_line(&request_id);
         let report = report_line(&request_id, &metrics, status_fields);
-        let mut closing = platform;
-        closing.push(&end);
-        closing.push(&report);
-        store.append_all(Some(&request_id), &closing);
+        let now = chrono::Utc::now().timestamp_millis();
+        let mut closing: Vec<(i64, &str)> = Vec::with_capacity(platform.len() + 3);
+        if let Some((at, start)) = &unwritten_start {
+            closing.push((*at, start));
+        }
+        closing.extend(platform.iter().map(|line| (now, *line)));
+        closing.push((now, &end));
+        closing.push((now, &report));
+        store.append_timed(Some(&request_id), &closing);
         let log_tail = want_tail.then(|| {
             let mut tail = vec![start_line(&request_id, &spec.version)];
             tail.extend(captured);
@@ -418,9 +428,7 @@ impl Engine {
             &metrics,
             Some(("error", failure.error_type.as_str())),
         );
-        for line in [&start, &end, &report] {
-            store.append(Some(&request_id), line);
-        }
+        store.append_all(Some(&request_id), &[&start, &end, &report]);
         Invocation {
             request_id,
             status_code: 200,

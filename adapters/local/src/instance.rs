@@ -94,11 +94,24 @@ impl InstanceOutcome {
 
 pub(crate) struct InvocationRequest {
     pub request_id: String,
+    /// The invocation's `START` line, logged before its first output (see `Invocation::start`).
+    pub start_line: String,
     pub payload: Bytes,
     pub function_arn: String,
     pub client_context: Option<String>,
     pub timeout: Duration,
     pub memory_limit_bytes: u64,
+}
+
+/// How an invocation ended on an instance.
+pub(crate) struct InvokeResult {
+    pub outcome: InstanceOutcome,
+    /// The lines the handler printed (up to `CAPTURE_LINES`), for the log tail.
+    pub captured: Vec<String>,
+    pub peak_bytes: u64,
+    /// The `START` line and its time when nothing wrote it yet: the caller writes it with the
+    /// closing lines.
+    pub unwritten_start: Option<(i64, String)>,
 }
 
 /// The instance's output pipe and where its lines go.
@@ -107,22 +120,57 @@ struct OutputRouting {
     pipe: pipe::Receiver,
     /// Bytes of a line not yet ended by a newline.
     partial: Mutex<Vec<u8>>,
-    current: Mutex<Option<(String, Vec<String>)>>,
+    current: Mutex<Option<Invocation>>,
+}
+
+/// The invocation an instance is running.
+struct Invocation {
+    request_id: String,
+    /// Its output so far, for the log tail.
+    lines: Vec<String>,
+    /// Its `START` line and when it started, until written. The line waits for the first of:
+    /// output from the handler, a memory check (every `MEMORY_POLL`, so a follower sees a long
+    /// invocation start), or the closing lines; a quick silent invocation then costs one log
+    /// write instead of two.
+    start: Option<(i64, String)>,
 }
 
 impl OutputRouting {
     fn line(&self, bytes: &[u8]) {
         let text = String::from_utf8_lossy(bytes);
         let message = text.trim_end_matches('\r').replace('\r', "\n");
+        // Written under the lock, so the START line taken here reaches the file before the
+        // closing lines, which are taken under it too.
         let mut current = lock(&self.current);
-        let request_id = current.as_ref().map(|(id, _)| id.clone());
-        if let Some((_, lines)) = current.as_mut()
-            && lines.len() < CAPTURE_LINES
-        {
-            lines.push(message.clone());
+        let Some(invocation) = current.as_mut() else {
+            drop(current);
+            self.store.append(None, &message);
+            return;
+        };
+        if invocation.lines.len() < CAPTURE_LINES {
+            invocation.lines.push(message.clone());
         }
-        drop(current);
-        self.store.append(request_id.as_deref(), &message);
+        let now = chrono::Utc::now().timestamp_millis();
+        match invocation.start.take() {
+            Some((at, start)) => self.store.append_timed(
+                Some(&invocation.request_id),
+                &[(at, &start), (now, &message)],
+            ),
+            None => self
+                .store
+                .append_timed(Some(&invocation.request_id), &[(now, &message)]),
+        }
+    }
+
+    /// Writes the running invocation's `START` line if it still waits.
+    fn write_start(&self) {
+        let mut current = lock(&self.current);
+        if let Some(invocation) = current.as_mut()
+            && let Some((at, start)) = invocation.start.take()
+        {
+            self.store
+                .append_timed(Some(&invocation.request_id), &[(at, &start)]);
+        }
     }
 
     /// Reads everything the pipe holds now and logs the complete lines (and, with
@@ -392,12 +440,13 @@ impl Instance {
 
     /// Runs one invocation. Lines the instance prints meanwhile are logged under its id and
     /// returned as the capture.
-    pub async fn invoke(
-        &mut self,
-        request: InvocationRequest,
-    ) -> (InstanceOutcome, Vec<String>, u64) {
+    pub async fn invoke(&mut self, request: InvocationRequest) -> InvokeResult {
         self.used = true;
-        *lock(&self.routing.current) = Some((request.request_id.clone(), Vec::new()));
+        *lock(&self.routing.current) = Some(Invocation {
+            request_id: request.request_id.clone(),
+            lines: Vec::new(),
+            start: Some((chrono::Utc::now().timestamp_millis(), request.start_line)),
+        });
         let deadline_ms =
             chrono::Utc::now().timestamp_millis() + request.timeout.as_millis() as i64;
         let (respond, answered) = oneshot::channel();
@@ -418,9 +467,11 @@ impl Instance {
             let mut exited = self.exited.clone();
             let pid = self.pid;
             let limit = request.memory_limit_bytes;
+            let routing = self.routing.clone();
             let memory_exceeded = async move {
                 loop {
                     tokio::time::sleep(MEMORY_POLL).await;
+                    routing.write_start();
                     if peak_tree_rss_bytes(pid) > limit {
                         return;
                     }
@@ -457,12 +508,17 @@ impl Instance {
             self.kill();
         }
         self.flush_output();
-        let captured = lock(&self.routing.current)
-            .take()
-            .map(|(_, lines)| lines)
-            .unwrap_or_default();
+        let finished = lock(&self.routing.current).take();
         self.last_used = Instant::now();
-        (outcome, captured, peak_bytes)
+        let (captured, start) = finished
+            .map(|invocation| (invocation.lines, invocation.start))
+            .unwrap_or_default();
+        InvokeResult {
+            outcome,
+            captured,
+            peak_bytes,
+            unwritten_start: start,
+        }
     }
 }
 

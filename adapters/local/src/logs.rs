@@ -111,14 +111,21 @@ impl LogStore {
     /// Appends several events in one write.
     pub fn append_all(&self, request_id: Option<&str>, messages: &[&str]) {
         let timestamp_ms = chrono::Utc::now().timestamp_millis();
+        let timed: Vec<(i64, &str)> = messages.iter().map(|m| (timestamp_ms, *m)).collect();
+        self.append_timed(request_id, &timed);
+    }
+
+    /// Appends events that happened at the given times (milliseconds since the epoch), in one
+    /// write.
+    pub fn append_timed(&self, request_id: Option<&str>, messages: &[(i64, &str)]) {
         let mut lines = Vec::with_capacity(256 * messages.len());
-        for message in messages {
+        for &(timestamp_ms, message) in messages {
             let event = LogEvent {
                 timestamp_ms,
                 function: self.function.clone(),
                 request_id: request_id.map(str::to_owned),
                 level: level_of(message),
-                message: (*message).to_owned(),
+                message: message.to_owned(),
             };
             if serde_json::to_writer(&mut lines, &event).is_ok() {
                 lines.push(b'\n');

@@ -708,6 +708,8 @@ async fn every_line_printed_before_answering_is_logged_before_end() {
             .map(|e| e.message.as_str())
             .collect();
         let end = mine.iter().position(|m| m.starts_with("END")).unwrap();
+        assert!(mine[0].starts_with("START RequestId:"), "{id}: {mine:#?}");
+        assert_eq!(mine.iter().filter(|m| m.starts_with("START")).count(), 1);
         let lines = mine.iter().filter(|m| m.contains("\tINFO\tline ")).count();
         assert_eq!(lines, 200, "{id}: {mine:#?}");
         assert!(
@@ -719,6 +721,69 @@ async fn every_line_printed_before_answering_is_logged_before_end() {
             "{id}: lines after END"
         );
     }
+}
+
+/// The START line is stored once, first, for a silent quick invocation (written with its
+/// closing lines) and for a silent slow one (written while it still runs, so a follower sees
+/// it start), with the time the invocation started.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_is_stored_first_and_while_a_slow_invocation_runs() {
+    let project = TestProject::new(|_| {});
+    project.write(
+        "quiet.js",
+        "exports.handler = async (event) => { await new Promise((r) => setTimeout(r, event.ms)); return 1; };\n",
+    );
+    project
+        .deploy(function("quiet", "nodejs20.x", "quiet.handler"))
+        .await;
+    let store = project.runtime.log_store("quiet").unwrap();
+    let of = |id: &str| -> Vec<functory_adapter::LogEvent> {
+        store
+            .read_all()
+            .into_iter()
+            .filter(|e| e.request_id.as_deref() == Some(id))
+            .collect()
+    };
+    let quick = project.invoke("quiet", r#"{"ms": 0}"#).await;
+    let lines: Vec<String> = of(&quick.request_id)
+        .into_iter()
+        .map(|e| e.message)
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    assert!(lines[0].starts_with("START RequestId:"), "{lines:#?}");
+    assert!(lines[1].starts_with("END RequestId:"), "{lines:#?}");
+    assert!(lines[2].starts_with("REPORT RequestId:"), "{lines:#?}");
+
+    let runtime = project.runtime.clone();
+    let before = chrono::Utc::now().timestamp_millis();
+    let slow = tokio::spawn(async move {
+        runtime
+            .invoke(InvokeOptions::new("quiet", r#"{"ms": 1500}"#))
+            .await
+            .unwrap()
+    });
+    let started = eventually(Duration::from_millis(1200), || {
+        store
+            .read_all()
+            .iter()
+            .any(|e| e.timestamp_ms >= before && e.message.starts_with("START RequestId:"))
+    })
+    .await;
+    assert!(
+        !slow.is_finished(),
+        "the slow invocation ended too soon to tell"
+    );
+    assert!(started, "no START line while the invocation ran");
+    let slow = slow.await.unwrap();
+    let events = of(&slow.request_id);
+    let messages: Vec<&str> = events.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(messages.len(), 3, "{messages:#?}");
+    assert!(messages[0].starts_with("START RequestId:"), "{messages:#?}");
+    // START keeps the time the invocation started, not the time it was written.
+    assert!(
+        events[2].timestamp_ms - events[0].timestamp_ms >= 1400,
+        "{events:#?}"
+    );
 }
 
 /// "Max Memory Used" is the instance's peak, as Lambda reports it: it rises with what a handler
