@@ -407,11 +407,13 @@ async fn route_request(
     };
     let event = match state.settings.payload_version {
         PayloadVersion::V2 => event_v2(&route.route, &head, &body, params, peer, &state.host),
-        PayloadVersion::V1 => event_v1(&route.route, &head, &body, params, peer, &state.host),
+        PayloadVersion::V1 => {
+            event_v1(&route.route, &head, &body, params, peer, &state.host).to_string()
+        }
     };
     let invoked = state
         .runtime
-        .invoke(InvokeOptions::new(&route.route.function, event.to_string()))
+        .invoke(InvokeOptions::new(&route.route.function, event))
         .await;
     match invoked {
         Ok(invocation) if invocation.function_error.is_none() => {
@@ -501,16 +503,73 @@ fn query_pairs(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The request's time as API Gateway writes it, and in milliseconds. The text changes once a
+/// second, so each thread keeps the last one rather than formatting a date per request.
 fn request_time() -> (String, i64) {
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, String)> = const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
     let now = chrono::Utc::now();
-    (
-        now.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
-        now.timestamp_millis(),
-    )
+    let second = now.timestamp();
+    let text = LAST.with_borrow_mut(|(at, text)| {
+        if *at != second {
+            *at = second;
+            *text = now.format("%d/%b/%Y:%H:%M:%S %z").to_string();
+        }
+        text.clone()
+    });
+    (text, now.timestamp_millis())
 }
 
 fn route_key(route: &HttpRoute) -> String {
     format!("{} {}", route.method.to_ascii_uppercase(), route.path)
+}
+
+/// An HTTP API 2.0 event, serialized straight from borrowed parts (building a `Value` tree
+/// first cost an allocation per field on every request).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventV2<'a> {
+    version: &'static str,
+    route_key: &'a str,
+    raw_path: &'a str,
+    raw_query_string: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    cookies: Vec<String>,
+    headers: BTreeMap<&'a str, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    query_string_parameters: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    path_parameters: BTreeMap<String, String>,
+    request_context: RequestContextV2<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<String>,
+    is_base64_encoded: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestContextV2<'a> {
+    account_id: &'static str,
+    api_id: &'static str,
+    domain_name: &'a str,
+    domain_prefix: &'static str,
+    http: HttpContextV2<'a>,
+    request_id: String,
+    route_key: &'a str,
+    stage: &'static str,
+    time: String,
+    time_epoch: i64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HttpContextV2<'a> {
+    method: &'a str,
+    path: &'a str,
+    protocol: String,
+    source_ip: String,
+    user_agent: &'a str,
 }
 
 fn event_v2(
@@ -520,37 +579,33 @@ fn event_v2(
     params: BTreeMap<String, String>,
     peer: SocketAddr,
     host: &str,
-) -> Value {
-    let mut headers: Map<String, Value> = Map::new();
-    let mut cookies: Vec<Value> = Vec::new();
+) -> String {
+    let mut headers: BTreeMap<&str, String> = BTreeMap::new();
+    let mut cookies: Vec<String> = Vec::new();
     for (name, value) in &head.headers {
-        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        let value = String::from_utf8_lossy(value.as_bytes());
         if name == "cookie" {
-            cookies.extend(value.split(';').map(|c| Value::String(c.trim().to_owned())));
+            cookies.extend(value.split(';').map(|c| c.trim().to_owned()));
             continue;
         }
         headers
-            .entry(name.as_str().to_owned())
-            .and_modify(|existing| {
-                if let Value::String(text) = existing {
-                    text.push(',');
-                    text.push_str(&value);
-                }
+            .entry(name.as_str())
+            .and_modify(|text| {
+                text.push(',');
+                text.push_str(&value);
             })
-            .or_insert(Value::String(value));
+            .or_insert_with(|| value.into_owned());
     }
-    let raw_query = head.uri.query().unwrap_or("").to_owned();
-    let mut query: Map<String, Value> = Map::new();
-    for (key, value) in query_pairs(&raw_query) {
+    let raw_query = head.uri.query().unwrap_or("");
+    let mut query: BTreeMap<String, String> = BTreeMap::new();
+    for (key, value) in query_pairs(raw_query) {
         query
             .entry(key)
-            .and_modify(|existing| {
-                if let Value::String(text) = existing {
-                    text.push(',');
-                    text.push_str(&value);
-                }
+            .and_modify(|text| {
+                text.push(',');
+                text.push_str(&value);
             })
-            .or_insert(Value::String(value));
+            .or_insert(value);
     }
     let (body, is_base64) = body_field(head, body);
     let (time, epoch) = request_time();
@@ -559,46 +614,42 @@ fn event_v2(
         .get("user-agent")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let mut event = json!({
-        "version": "2.0",
-        "routeKey": route_key(route),
-        "rawPath": head.uri.path(),
-        "rawQueryString": raw_query,
-        "headers": headers,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "local",
-            "domainName": host,
-            "domainPrefix": "local",
-            "http": {
-                "method": head.method.as_str(),
-                "path": head.uri.path(),
-                "protocol": format!("{:?}", head.version),
-                "sourceIp": peer.ip().to_string(),
-                "userAgent": user_agent,
+    let route_key = route_key(route);
+    let event = EventV2 {
+        version: "2.0",
+        route_key: &route_key,
+        raw_path: head.uri.path(),
+        raw_query_string: raw_query,
+        cookies,
+        headers,
+        query_string_parameters: query,
+        path_parameters: params,
+        request_context: RequestContextV2 {
+            account_id: "123456789012",
+            api_id: "local",
+            domain_name: host,
+            domain_prefix: "local",
+            http: HttpContextV2 {
+                method: head.method.as_str(),
+                path: head.uri.path(),
+                protocol: format!("{:?}", head.version),
+                source_ip: peer.ip().to_string(),
+                user_agent,
             },
-            "requestId": uuid::Uuid::new_v4().to_string(),
-            "routeKey": route_key(route),
-            "stage": "$default",
-            "time": time,
-            "timeEpoch": epoch,
+            request_id: uuid::Uuid::new_v4().to_string(),
+            route_key: &route_key,
+            stage: "$default",
+            time,
+            time_epoch: epoch,
         },
-        "isBase64Encoded": is_base64,
-    });
-    let object = event.as_object_mut().expect("a JSON object literal");
-    if !cookies.is_empty() {
-        object.insert("cookies".into(), Value::Array(cookies));
-    }
-    if !query.is_empty() {
-        object.insert("queryStringParameters".into(), Value::Object(query));
-    }
-    if !params.is_empty() {
-        object.insert("pathParameters".into(), json!(params));
-    }
-    if !body.is_null() {
-        object.insert("body".into(), body);
-    }
-    event
+        body: match body {
+            Value::String(text) => Some(text),
+            _ => None,
+        },
+        is_base64_encoded: is_base64,
+    };
+    // Strings and maps of strings always serialize.
+    serde_json::to_string(&event).unwrap_or_default()
 }
 
 fn event_v1(
