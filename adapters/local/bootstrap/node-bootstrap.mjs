@@ -16,11 +16,16 @@ const apiSocket = socketIndex < 0 ? null : process.argv[socketIndex].slice("--ru
 if (socketIndex >= 0) process.argv.splice(socketIndex, 1);
 const base = "/2018-06-01/runtime";
 
-// One kept-alive connection to the Runtime API, which answers one request at a time.
+// One kept-alive connection to the Runtime API, which answers one request at a time. The loop
+// is driven by the socket's data: each invocation that arrives runs at once, and its answer goes
+// out with the request for the next one in one write. Nothing per invocation waits on a promise
+// of ours, so an invocation costs the handler's own work plus two JSON parses and one write.
 let socket = null;
 let buffered = Buffer.alloc(0);
-// Callers waiting for answers, in request order (requests may be pipelined).
-const waiting = [];
+// What each HTTP request sent expects back, in order (HTTP answers every call; frames answer
+// only `next`).
+const expecting = [];
+let onInvocation = null;
 
 function connect() {
   return new Promise((resolve, reject) => {
@@ -31,13 +36,11 @@ function connect() {
     const parseOne = apiSocket ? parseFrame : parseHttp;
     s.on("data", (chunk) => {
       buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
-      while (waiting.length > 0 && parseOne()) {}
+      while (parseOne()) {}
     });
     s.on("close", () => {
-      socket = null;
-      for (const { reject: fail } of waiting.splice(0)) {
-        fail(new Error("the Runtime API closed the connection"));
-      }
+      // The runtime retired this instance (or went away): nothing more will arrive.
+      process.exit(0);
     });
     s.on("error", () => {});
   });
@@ -56,18 +59,21 @@ function parseFrame() {
   const headers = JSON.parse(buffered.toString("utf8", lineEnd + 1, headerEnd));
   const body = buffered.toString("utf8", headerEnd, bodyEnd);
   buffered = buffered.subarray(bodyEnd);
-  waiting.shift().resolve({ headers, body });
+  onInvocation(headers, body);
   return true;
 }
 
-function encodeFrame({ op, id, errorType, body = "" }) {
-  const header = { op };
-  if (id !== undefined) header.id = id;
-  if (errorType !== undefined) header.errorType = errorType;
-  // The peak resident set, so the runtime need not read /proc for "Max Memory Used".
-  if (op === "response" || op === "error") header.maxRssKib = process.resourceUsage().maxRSS;
-  const text = JSON.stringify(header);
-  return `${Buffer.byteLength(text, "utf8")} ${Buffer.byteLength(body, "utf8")}\n${text}${body}`;
+const NEXT_FRAME = '13 0\n{"op":"next"}';
+
+// The answer to invocation `id` as a frame. It carries the peak resident set, so the runtime
+// need not read /proc for "Max Memory Used".
+function answerFrame(op, id, errorType, body) {
+  const rss = process.resourceUsage().maxRSS;
+  const header =
+    errorType === undefined
+      ? `{"op":"${op}","id":${JSON.stringify(id)},"maxRssKib":${rss}}`
+      : `{"op":"${op}","id":${JSON.stringify(id)},"errorType":${JSON.stringify(errorType)},"maxRssKib":${rss}}`;
+  return `${Buffer.byteLength(header, "utf8")} ${Buffer.byteLength(body, "utf8")}\n${header}${body}`;
 }
 
 // HTTP/1.1 (loopback TCP, when no socket could be made): a minimal client, since node:http's
@@ -109,13 +115,21 @@ function parseHttp() {
     consumed = end + 4 + length;
   }
   buffered = buffered.subarray(consumed);
-  waiting.shift().resolve({ headers, body });
+  const status = Number(head[0].split(" ")[1]);
+  const expected = expecting.shift();
+  if (expected === "next") {
+    // Anything but 200 to `next` means no more invocations for this instance.
+    if (status !== 200) process.exit(0);
+    onInvocation(headers, body);
+  } else if (typeof expected === "function") {
+    expected();
+  }
   return true;
 }
 
 // One call as HTTP text: bodies are JSON text, so the whole request goes out as one UTF-8 string
 // (header names and values are ASCII) without a Buffer per part.
-function encodeHttp({ op, id, errorType, body }) {
+function httpCall(op, id, errorType, body) {
   const [method, urlPath] = {
     next: ["GET", "/invocation/next"],
     response: ["POST", `/invocation/${id}/response`],
@@ -128,24 +142,36 @@ function encodeHttp({ op, id, errorType, body }) {
   return `${head}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body, "utf8")}\r\n\r\n${body}`;
 }
 
-// Sends the calls in one write and resolves with the next invocation when the last call is
-// `next` (frames answer nothing else; HTTP answers are read and dropped).
-async function exchange(calls) {
-  if (!socket) socket = await connect();
-  const answered = [];
-  for (const c of calls) {
-    if (!apiSocket || c.op === "next") {
-      answered.push(new Promise((resolve, reject) => waiting.push({ resolve, reject })));
+// Answers an invocation (op `response` or `error`) and asks for the next one, in one write.
+function answerAndAskNext(op, id, errorType, body) {
+  if (apiSocket) {
+    socket.write(answerFrame(op, id, errorType, body) + NEXT_FRAME, "utf8");
+  } else {
+    expecting.push(op, "next");
+    socket.write(httpCall(op, id, errorType, body) + httpCall("next"), "utf8");
+  }
+}
+
+function askFirst() {
+  if (apiSocket) {
+    socket.write(NEXT_FRAME, "utf8");
+  } else {
+    expecting.push("next");
+    socket.write(httpCall("next"), "utf8");
+  }
+}
+
+// Reports a failed init and resolves once the runtime has it.
+function reportInitError(errorType, body) {
+  return new Promise((resolve) => {
+    if (apiSocket) {
+      const header = `{"op":"init_error","errorType":${JSON.stringify(errorType)}}`;
+      socket.write(`${Buffer.byteLength(header, "utf8")} ${Buffer.byteLength(body, "utf8")}\n${header}${body}`, "utf8", resolve);
+    } else {
+      expecting.push(resolve);
+      socket.write(httpCall("init_error", undefined, errorType, body), "utf8");
     }
-  }
-  const text = calls.map(apiSocket ? encodeFrame : encodeHttp).join("");
-  if (answered.length === 0) {
-    await new Promise((resolve) => socket.write(text, "utf8", resolve));
-    return undefined;
-  }
-  socket.write(text, "utf8");
-  const answers = await Promise.all(answered);
-  return calls[calls.length - 1].op === "next" ? answers[answers.length - 1] : undefined;
+  });
 }
 
 // Log lines as Lambda writes them: time, request id, level, message; newlines become \r so one
@@ -216,17 +242,17 @@ async function loadHandler() {
   return handler;
 }
 
+const noop = () => {};
+
+// Runs the handler on one event. Returns its result, or a promise of it when the handler is
+// asynchronous (a promise, or a callback handler).
 function runHandler(handler, event, context) {
   // An async (two-argument) handler needs no callback machinery.
   if (handler.length < 3) {
-    context.done = (error, result) => {};
-    context.succeed = () => {};
-    context.fail = () => {};
-    try {
-      return Promise.resolve(handler(event, context));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    context.done = noop;
+    context.succeed = noop;
+    context.fail = noop;
+    return handler(event, context);
   }
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -243,9 +269,6 @@ function runHandler(handler, event, context) {
       const returned = handler(event, context, callback);
       if (returned && typeof returned.then === "function") {
         returned.then((r) => callback(null, r), (e) => callback(e ?? new Error("rejected")));
-      } else if (handler.length < 3) {
-        // A synchronous non-callback handler: its return value is the result.
-        callback(null, returned);
       }
     } catch (error) {
       callback(error);
@@ -253,53 +276,80 @@ function runHandler(handler, event, context) {
   });
 }
 
+function succeeded(requestId, result) {
+  let body;
+  try {
+    body = JSON.stringify(result === undefined ? null : result);
+  } catch (error) {
+    failed(requestId, error);
+    return;
+  }
+  answerAndAskNext("response", requestId, undefined, body);
+}
+
+function failed(requestId, error) {
+  const doc = errorDocument(error ?? new Error("rejected"));
+  console.error(`Invoke Error \t${JSON.stringify(doc)}`);
+  answerAndAskNext("error", requestId, doc.errorType, JSON.stringify(doc));
+}
+
 async function main() {
   patchConsole();
+  socket = await connect();
   let handler;
   try {
     handler = await loadHandler();
   } catch (error) {
     const doc = errorDocument(error);
     console.error(`Uncaught Exception \t${JSON.stringify(doc)}`);
-    await exchange([{ op: "init_error", errorType: doc.errorType, body: JSON.stringify(doc) }]);
+    await reportInitError(doc.errorType, JSON.stringify(doc));
     process.exit(1);
   }
   const env = process.env;
-  let next = await exchange([{ op: "next" }]);
-  for (;;) {
-    const h = next.headers;
+  const functionName = env.AWS_LAMBDA_FUNCTION_NAME;
+  const functionVersion = env.AWS_LAMBDA_FUNCTION_VERSION;
+  const memoryLimitInMB = env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
+  const logGroupName = env.AWS_LAMBDA_LOG_GROUP_NAME;
+  const logStreamName = env.AWS_LAMBDA_LOG_STREAM_NAME;
+  onInvocation = (h, body) => {
     const requestId = h["lambda-runtime-aws-request-id"];
     const deadline = Number(h["lambda-runtime-deadline-ms"]);
-    if (h["lambda-runtime-trace-id"]) env._X_AMZN_TRACE_ID = h["lambda-runtime-trace-id"];
+    const trace = h["lambda-runtime-trace-id"];
+    if (trace) env._X_AMZN_TRACE_ID = trace;
     else delete env._X_AMZN_TRACE_ID;
     currentRequestId = requestId;
+    const clientContext = h["lambda-runtime-client-context"];
+    const identity = h["lambda-runtime-cognito-identity"];
     const context = {
       awsRequestId: requestId,
       invokedFunctionArn: h["lambda-runtime-invoked-function-arn"],
-      functionName: env.AWS_LAMBDA_FUNCTION_NAME,
-      functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
-      memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
-      logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
-      logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
+      functionName,
+      functionVersion,
+      memoryLimitInMB,
+      logGroupName,
+      logStreamName,
       callbackWaitsForEmptyEventLoop: true,
-      clientContext: h["lambda-runtime-client-context"] ? JSON.parse(h["lambda-runtime-client-context"]) : undefined,
-      identity: h["lambda-runtime-cognito-identity"] ? JSON.parse(h["lambda-runtime-cognito-identity"]) : undefined,
+      clientContext: clientContext ? JSON.parse(clientContext) : undefined,
+      identity: identity ? JSON.parse(identity) : undefined,
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     };
-    let answer;
+    let result;
     try {
-      const event = JSON.parse(next.body);
-      const result = await runHandler(handler, event, context);
-      const body = JSON.stringify(result === undefined ? null : result);
-      answer = { op: "response", id: requestId, body };
+      result = runHandler(handler, JSON.parse(body), context);
     } catch (error) {
-      const doc = errorDocument(error);
-      console.error(`Invoke Error \t${JSON.stringify(doc)}`);
-      answer = { op: "error", id: requestId, errorType: doc.errorType, body: JSON.stringify(doc) };
+      failed(requestId, error);
+      return;
     }
-    // The answer and the request for the next invocation leave in one write.
-    next = await exchange([answer, { op: "next" }]);
-  }
+    if (result && typeof result.then === "function") {
+      result.then(
+        (value) => succeeded(requestId, value),
+        (error) => failed(requestId, error),
+      );
+    } else {
+      succeeded(requestId, result);
+    }
+  };
+  askFirst();
 }
 
 main().catch((error) => {

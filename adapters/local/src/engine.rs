@@ -632,6 +632,81 @@ impl LocalRuntime {
             .collect()
     }
 
+    /// [`Adapter::invoke`] for a payload known to be JSON: the triggers build their events
+    /// with serde, so checking them again would only cost time on every request.
+    pub(crate) async fn invoke_json(
+        &self,
+        options: InvokeOptions,
+    ) -> Result<Invocation, AdapterError> {
+        let engine = self.engine.clone();
+        let slot = engine.slot(&options.function)?;
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let payload = Bytes::from(options.payload);
+        match options.invocation_type {
+            InvocationType::DryRun => Ok(Invocation {
+                request_id,
+                status_code: 204,
+                payload: Vec::new(),
+                function_error: None,
+                executed_version: slot.spec.version.clone(),
+                log_tail: None,
+                metrics: None,
+                cold_start: None,
+            }),
+            InvocationType::Event => {
+                let id = request_id.clone();
+                let version = slot.spec.version.clone();
+                tokio::spawn(async move {
+                    // Lambda queues events and waits for capacity rather than throttling.
+                    if let Ok(permit) = engine.acquire(&slot, None).await {
+                        engine
+                            .run_invocation(
+                                &slot,
+                                id,
+                                payload,
+                                options.client_context,
+                                false,
+                                permit,
+                            )
+                            .await;
+                    }
+                });
+                Ok(Invocation {
+                    request_id,
+                    status_code: 202,
+                    payload: Vec::new(),
+                    function_error: None,
+                    executed_version: version,
+                    log_tail: None,
+                    metrics: None,
+                    cold_start: None,
+                })
+            }
+            InvocationType::RequestResponse => {
+                let permit = engine
+                    .acquire(&slot, Some(engine.settings.queue_wait))
+                    .await?;
+                // The invocation runs in its own task so a caller that gives up (an HTTP
+                // client disconnecting) never leaves an instance half-way through.
+                let task = tokio::spawn(async move {
+                    engine
+                        .run_invocation(
+                            &slot,
+                            request_id,
+                            payload,
+                            options.client_context,
+                            options.log_tail,
+                            permit,
+                        )
+                        .await
+                });
+                task.await.map_err(|e| {
+                    AdapterError::provider(AdapterKind::Local, format!("invocation failed: {e}"))
+                })
+            }
+        }
+    }
+
     pub(crate) fn refill_provisioned(engine: &Arc<Engine>, slot: &Arc<FunctionSlot>) {
         engine.provision(slot);
     }
@@ -724,78 +799,14 @@ impl Adapter for LocalRuntime {
     }
 
     async fn invoke(&self, options: InvokeOptions) -> Result<Invocation, AdapterError> {
-        let engine = self.engine.clone();
-        let slot = engine.slot(&options.function)?;
+        // An unknown function is reported before a bad payload, as Lambda does.
+        self.engine.slot(&options.function)?;
         if serde_json::from_slice::<serde::de::IgnoredAny>(&options.payload).is_err() {
             return Err(AdapterError::invalid(
                 "the payload is not valid JSON (InvalidRequestContentException)",
             ));
         }
-        let request_id = uuid::Uuid::new_v4().to_string();
-        let payload = Bytes::from(options.payload);
-        match options.invocation_type {
-            InvocationType::DryRun => Ok(Invocation {
-                request_id,
-                status_code: 204,
-                payload: Vec::new(),
-                function_error: None,
-                executed_version: slot.spec.version.clone(),
-                log_tail: None,
-                metrics: None,
-                cold_start: None,
-            }),
-            InvocationType::Event => {
-                let id = request_id.clone();
-                let version = slot.spec.version.clone();
-                tokio::spawn(async move {
-                    // Lambda queues events and waits for capacity rather than throttling.
-                    if let Ok(permit) = engine.acquire(&slot, None).await {
-                        engine
-                            .run_invocation(
-                                &slot,
-                                id,
-                                payload,
-                                options.client_context,
-                                false,
-                                permit,
-                            )
-                            .await;
-                    }
-                });
-                Ok(Invocation {
-                    request_id,
-                    status_code: 202,
-                    payload: Vec::new(),
-                    function_error: None,
-                    executed_version: version,
-                    log_tail: None,
-                    metrics: None,
-                    cold_start: None,
-                })
-            }
-            InvocationType::RequestResponse => {
-                let permit = engine
-                    .acquire(&slot, Some(engine.settings.queue_wait))
-                    .await?;
-                // The invocation runs in its own task so a caller that gives up (an HTTP
-                // client disconnecting) never leaves an instance half-way through.
-                let task = tokio::spawn(async move {
-                    engine
-                        .run_invocation(
-                            &slot,
-                            request_id,
-                            payload,
-                            options.client_context,
-                            options.log_tail,
-                            permit,
-                        )
-                        .await
-                });
-                task.await.map_err(|e| {
-                    AdapterError::provider(AdapterKind::Local, format!("invocation failed: {e}"))
-                })
-            }
-        }
+        self.invoke_json(options).await
     }
 
     async fn tail_logs(&self, options: TailOptions) -> Result<LogStream, AdapterError> {

@@ -468,12 +468,20 @@ impl Instance {
             let pid = self.pid;
             let limit = request.memory_limit_bytes;
             let routing = self.routing.clone();
-            let memory_exceeded = async move {
+            let timeout = request.timeout;
+            // One timer at a time watches both the deadline and memory: a quick invocation then
+            // registers (and removes) one timer instead of two.
+            let watchdog = async move {
+                let deadline = tokio::time::Instant::now() + timeout;
                 loop {
-                    tokio::time::sleep(MEMORY_POLL).await;
+                    let poll = tokio::time::Instant::now() + MEMORY_POLL;
+                    tokio::time::sleep_until(poll.min(deadline)).await;
+                    if tokio::time::Instant::now() >= deadline {
+                        return InstanceOutcome::TimedOut;
+                    }
                     routing.write_start();
                     if peak_tree_rss_bytes(pid) > limit {
-                        return;
+                        return InstanceOutcome::OutOfMemory;
                     }
                 }
             };
@@ -494,8 +502,7 @@ impl Instance {
                 how = exited.wait_for(|e| e.is_some()) => {
                     InstanceOutcome::Exited(how.ok().and_then(|h| h.clone()).unwrap_or_default())
                 }
-                _ = memory_exceeded => InstanceOutcome::OutOfMemory,
-                _ = tokio::time::sleep(request.timeout) => InstanceOutcome::TimedOut,
+                watched = watchdog => watched,
             }
         };
         // Read before a kill: a dead process has no memory figures left to read. The peak of

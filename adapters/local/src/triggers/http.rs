@@ -11,7 +11,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
-use functory_adapter::{Adapter, AdapterError, InvokeOptions};
+use functory_adapter::{AdapterError, InvokeOptions};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
@@ -413,7 +413,7 @@ async fn route_request(
     };
     let invoked = state
         .runtime
-        .invoke(InvokeOptions::new(&route.route.function, event))
+        .invoke_json(InvokeOptions::new(&route.route.function, event))
         .await;
     match invoked {
         Ok(invocation) if invocation.function_error.is_none() => {
