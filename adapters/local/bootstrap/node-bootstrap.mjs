@@ -293,8 +293,49 @@ function failed(requestId, error) {
   answerAndAskNext("error", requestId, doc.errorType, JSON.stringify(doc));
 }
 
+// `_X_AMZN_TRACE_ID` changes with every invocation. Setting it in the real environment calls
+// glibc's setenv, which keeps every value ever set for the life of the process (callers of
+// getenv may still hold them) in a search tree: each invocation would leak its trace header
+// and make the next lookup longer, until a busy instance ran into its own memory limit. So
+// `process.env` becomes a view of the real environment that keeps this one variable itself;
+// reads, writes, `in`, enumeration and child processes (which take their environment from
+// `process.env`) all see it.
+const TRACE_VARIABLE = "_X_AMZN_TRACE_ID";
+let traceHeader = undefined;
+function keepTraceOutOfTheEnvironment() {
+  const real = process.env;
+  if (TRACE_VARIABLE in real) {
+    traceHeader = real[TRACE_VARIABLE];
+    delete real[TRACE_VARIABLE];
+  }
+  const set = (value) => {
+    traceHeader = value === undefined ? undefined : String(value);
+    return true;
+  };
+  process.env = new Proxy(real, {
+    get: (target, key) => (key === TRACE_VARIABLE ? traceHeader : Reflect.get(target, key)),
+    set: (target, key, value) => (key === TRACE_VARIABLE ? set(value) : Reflect.set(target, key, value)),
+    has: (target, key) => (key === TRACE_VARIABLE ? traceHeader !== undefined : Reflect.has(target, key)),
+    deleteProperty: (target, key) => (key === TRACE_VARIABLE ? set(undefined) : Reflect.deleteProperty(target, key)),
+    defineProperty: (target, key, descriptor) =>
+      key === TRACE_VARIABLE ? set(descriptor.value) : Reflect.defineProperty(target, key, descriptor),
+    ownKeys: (target) => {
+      const keys = Reflect.ownKeys(target);
+      if (traceHeader !== undefined) keys.push(TRACE_VARIABLE);
+      return keys;
+    },
+    getOwnPropertyDescriptor: (target, key) =>
+      key === TRACE_VARIABLE
+        ? traceHeader === undefined
+          ? undefined
+          : { value: traceHeader, writable: true, enumerable: true, configurable: true }
+        : Reflect.getOwnPropertyDescriptor(target, key),
+  });
+}
+
 async function main() {
   patchConsole();
+  keepTraceOutOfTheEnvironment();
   socket = await connect();
   let handler;
   try {
@@ -314,9 +355,7 @@ async function main() {
   onInvocation = (h, body) => {
     const requestId = h["lambda-runtime-aws-request-id"];
     const deadline = Number(h["lambda-runtime-deadline-ms"]);
-    const trace = h["lambda-runtime-trace-id"];
-    if (trace) env._X_AMZN_TRACE_ID = trace;
-    else delete env._X_AMZN_TRACE_ID;
+    traceHeader = h["lambda-runtime-trace-id"] || undefined;
     currentRequestId = requestId;
     const clientContext = h["lambda-runtime-client-context"];
     const identity = h["lambda-runtime-cognito-identity"];

@@ -325,6 +325,12 @@ async fn node_handler_styles_and_python_context() {
         "pyraise.py",
         "def handler(event, context):\n    raise ValueError('bad value')\n",
     );
+    // The trace header as handlers and their child processes read it.
+    project.write(
+        "nodetrace.js",
+        "const { execFileSync } = require('child_process');\n\
+         exports.handler = async () => ({ trace: process.env._X_AMZN_TRACE_ID, has: '_X_AMZN_TRACE_ID' in process.env, listed: Object.keys(process.env).includes('_X_AMZN_TRACE_ID'), child: execFileSync('sh', ['-c', 'printf %s \"$_X_AMZN_TRACE_ID\"']).toString(), region: process.env.AWS_REGION });\n",
+    );
     for (name, runtime, handler) in [
         ("esm", "nodejs20.x", "esm.handler"),
         ("callback", "nodejs20.x", "callback.handler"),
@@ -332,6 +338,7 @@ async fn node_handler_styles_and_python_context() {
         ("esmpkg", "nodejs22.x", "esmpkg/app.handler"),
         ("pyctx", "python3.12", "pyctx.handler"),
         ("pyraise", "python3.12", "pyraise.handler"),
+        ("nodetrace", "nodejs20.x", "nodetrace.handler"),
     ] {
         project.deploy(function(name, runtime, handler)).await;
     }
@@ -357,6 +364,17 @@ async fn node_handler_styles_and_python_context() {
     assert!(result["remaining"].as_i64().unwrap() > 9000);
     assert!(result["trace"].as_str().unwrap().starts_with("Root=1-"));
     assert!(py.log_tail.unwrap().contains("\npy line\n"));
+    let first = json(&project.invoke("nodetrace", "{}").await);
+    let second = json(&project.invoke("nodetrace", "{}").await);
+    for traced in [&first, &second] {
+        let trace = traced["trace"].as_str().unwrap();
+        assert!(trace.starts_with("Root=1-"), "{traced}");
+        assert_eq!(traced["has"], true, "{traced}");
+        assert_eq!(traced["listed"], true, "{traced}");
+        assert_eq!(traced["child"], trace, "{traced}");
+        assert_eq!(traced["region"], "us-east-1", "{traced}");
+    }
+    assert_ne!(first["trace"], second["trace"]);
     let raised = project.invoke("pyraise", "{}").await;
     let error = raised.function_error.as_ref().unwrap();
     assert_eq!(
