@@ -19,6 +19,20 @@ use tokio::sync::{Notify, mpsc};
 
 const CURRENT: &str = "events.log";
 
+/// A [`LogEvent`] as it is written, borrowing its text: appends happen on every invocation, and
+/// copying the function name, the request id and the message into an owned event only to
+/// serialize it cost three allocations per line.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredEvent<'a> {
+    timestamp_ms: i64,
+    function: &'a str,
+    request_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    level: Option<LogLevel>,
+    message: &'a str,
+}
+
 /// How much log a function may keep on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LogLimits {
@@ -120,12 +134,12 @@ impl LogStore {
     pub fn append_timed(&self, request_id: Option<&str>, messages: &[(i64, &str)]) {
         let mut lines = Vec::with_capacity(256 * messages.len());
         for &(timestamp_ms, message) in messages {
-            let event = LogEvent {
+            let event = StoredEvent {
                 timestamp_ms,
-                function: self.function.clone(),
-                request_id: request_id.map(str::to_owned),
+                function: &self.function,
+                request_id,
                 level: level_of(message),
-                message: message.to_owned(),
+                message,
             };
             if serde_json::to_writer(&mut lines, &event).is_ok() {
                 lines.push(b'\n');
@@ -446,6 +460,48 @@ mod tests {
         );
         assert_eq!(level_of("START RequestId: x Version: $LATEST"), None);
         assert_eq!(level_of("plain print"), None);
+    }
+
+    #[test]
+    fn stored_lines_read_back_as_the_events_appended() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LogStore::open(dir.path(), "f", LogLimits::default()).unwrap();
+        store.append_timed(
+            Some("req-1"),
+            &[
+                (
+                    1,
+                    "2024-01-01T00:00:00.000Z\treq-1\tERROR\t\"quoted\"\r\u{e9}",
+                ),
+                (2, "END RequestId: req-1"),
+            ],
+        );
+        store.append_timed(None, &[(3, "INIT_START Runtime Version: nodejs20.x")]);
+        let event = |timestamp_ms, request_id: Option<&str>, level, message: &str| LogEvent {
+            timestamp_ms,
+            function: "f".to_owned(),
+            request_id: request_id.map(str::to_owned),
+            level,
+            message: message.to_owned(),
+        };
+        let expected = vec![
+            event(
+                1,
+                Some("req-1"),
+                Some(LogLevel::Error),
+                "2024-01-01T00:00:00.000Z\treq-1\tERROR\t\"quoted\"\r\u{e9}",
+            ),
+            event(2, Some("req-1"), None, "END RequestId: req-1"),
+            event(3, None, None, "INIT_START Runtime Version: nodejs20.x"),
+        ];
+        assert_eq!(store.read_all(), expected);
+        // Written exactly as the owned event serializes, so every reader of the files agrees.
+        let written = std::fs::read_to_string(dir.path().join("f").join(CURRENT)).unwrap();
+        let owned: Vec<String> = expected
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap())
+            .collect();
+        assert_eq!(written.lines().collect::<Vec<_>>(), owned);
     }
 
     #[test]
