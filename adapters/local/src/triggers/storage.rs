@@ -3,13 +3,15 @@
 //! subscribed functions S3 event notifications, filtered by key prefix and suffix and by event
 //! name, as S3 does.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use functory_adapter::{Adapter, InvocationType, InvokeOptions};
 use md5::{Digest, Md5};
-use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind, RenameMode};
+use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind, RenameMode};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 use serde_json::Value;
 
@@ -64,7 +66,15 @@ struct Notifier {
     subscriptions: Vec<BucketSubscription>,
     sequence: AtomicU64,
     handle: tokio::runtime::Handle,
+    /// When each file last had a created event, so the look into a new folder (see
+    /// `scan_new_folder`) does not announce a file twice.
+    announced: Mutex<HashMap<PathBuf, Instant>>,
 }
+
+/// How long after a folder appears it is looked into, by which time the watcher watches it.
+const NEW_FOLDER_SCAN_DELAY: Duration = Duration::from_millis(50);
+/// Files looked at in one new folder tree, at most.
+const NEW_FOLDER_SCAN_LIMIT: usize = 10_000;
 
 impl BucketWatcher {
     pub fn start(
@@ -86,6 +96,7 @@ impl BucketWatcher {
             subscriptions,
             sequence: AtomicU64::new(1),
             handle: tokio::runtime::Handle::current(),
+            announced: Mutex::default(),
         });
         let mut watcher =
             notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
@@ -112,7 +123,7 @@ impl BucketWatcher {
 }
 
 impl Notifier {
-    fn on_event(&self, event: notify::Event) {
+    fn on_event(self: &Arc<Self>, event: notify::Event) {
         // A file is "put" when a writer closes it or it is moved in; it is deleted when it is
         // removed or moved out. Plain modifications wait for the close, so one upload is one
         // event however many writes it took.
@@ -133,11 +144,58 @@ impl Notifier {
                 ("ObjectRemoved:Delete", event.paths.first())
             }
             EventKind::Remove(_) => ("ObjectRemoved:Delete", event.paths.first()),
+            EventKind::Create(CreateKind::Folder) => {
+                if let Some(folder) = event.paths.first() {
+                    self.scan_new_folder(folder.clone());
+                }
+                return;
+            }
             _ => return,
         };
         if let Some(path) = path {
             self.notify(name, path);
         }
+    }
+
+    /// A folder made in a bucket is watched only once the watcher hears of it: files a program
+    /// writes into it at once (`mkdir -p a/b && cp x a/b/`) can land before that. So the
+    /// folder is looked into a moment later, and files that had no created event since it
+    /// appeared get theirs.
+    fn scan_new_folder(self: &Arc<Self>, folder: PathBuf) {
+        let appeared = Instant::now();
+        let notifier = self.clone();
+        self.handle.spawn_blocking(move || {
+            std::thread::sleep(NEW_FOLDER_SCAN_DELAY);
+            let mut pending = vec![folder];
+            let mut seen = 0;
+            while let Some(dir) = pending.pop() {
+                let Ok(entries) = std::fs::read_dir(&dir) else {
+                    continue;
+                };
+                for entry in entries.flatten() {
+                    seen += 1;
+                    if seen > NEW_FOLDER_SCAN_LIMIT {
+                        return;
+                    }
+                    let path = entry.path();
+                    match entry.file_type() {
+                        Ok(kind) if kind.is_dir() => pending.push(path),
+                        Ok(kind) if kind.is_file() => {
+                            let announced = notifier
+                                .announced
+                                .lock()
+                                .unwrap_or_else(PoisonError::into_inner)
+                                .get(&path)
+                                .is_some_and(|at| *at >= appeared);
+                            if !announced {
+                                notifier.notify("ObjectCreated:Put", &path);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        });
     }
 
     fn notify(&self, event_name: &str, path: &Path) {
@@ -158,6 +216,17 @@ impl Notifier {
         let created = event_name.starts_with("ObjectCreated");
         if created && !path.is_file() {
             return;
+        }
+        if created {
+            let now = Instant::now();
+            let mut announced = self
+                .announced
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if announced.len() >= 4096 {
+                announced.retain(|_, at| now.duration_since(*at) < Duration::from_secs(10));
+            }
+            announced.insert(path.to_owned(), now);
         }
         // Editors' temporary files are not objects anyone uploaded.
         let file_name = key.rsplit('/').next().unwrap_or("");
