@@ -128,6 +128,52 @@ def _read_http():
     return received, data
 
 
+# `_X_AMZN_TRACE_ID` changes with every invocation. `os.environ[...] = ...` calls glibc's
+# setenv, which keeps every value ever set for the life of the process (callers of getenv may
+# still hold them): each invocation would leak its trace header until a busy instance ran into
+# its own memory limit. So os.environ's mapping is updated directly, and the process
+# environment (what child processes and native code see) holds the variable in one buffer of
+# ours, given to putenv once and rewritten in place, which allocates nothing.
+_TRACE_NAME = "_X_AMZN_TRACE_ID"
+_TRACE_KEY = os.environ.encodekey(_TRACE_NAME)
+_trace_buffer = None
+_trace_buffer_tried = False
+
+
+def _set_trace(trace):
+    if trace:
+        os.environ._data[_TRACE_KEY] = os.environ.encodevalue(trace)
+    else:
+        os.environ._data.pop(_TRACE_KEY, None)
+    if _trace_buffer is not None:
+        entry = (_TRACE_NAME + "=" + (trace or "")).encode("utf-8", "surrogateescape")
+        if len(entry) < len(_trace_buffer):
+            _trace_buffer.value = entry
+        else:
+            _install_trace_buffer(trace)
+    elif trace:
+        os.putenv(_TRACE_NAME, trace)
+    else:
+        os.unsetenv(_TRACE_NAME)
+
+
+def _install_trace_buffer(trace):
+    """Puts the buffer in the process environment. ctypes costs milliseconds to import, so this
+    runs once the first invocation's answer is on its way, not before it."""
+    global _trace_buffer, _trace_buffer_tried
+    _trace_buffer_tried = True
+    try:
+        import ctypes
+
+        entry = (_TRACE_NAME + "=" + (trace or "")).encode("utf-8", "surrogateescape")
+        buffer = ctypes.create_string_buffer(entry, max(256, len(entry) * 2))
+        if ctypes.CDLL(None).putenv(buffer) == 0:
+            _trace_buffer = buffer
+    except (ImportError, OSError, AttributeError):
+        # No ctypes here: the variable goes through os.putenv, as before.
+        _trace_buffer = None
+
+
 def exchange(calls):
     """Sends the calls, (op, request id, error type, body), in one write; returns the next
     invocation, (headers, body), when the last call is `next` (frames answer nothing else;
@@ -136,6 +182,8 @@ def exchange(calls):
         _connect()
     framed = API_SOCKET is not None
     _socket.sendall(b"".join((_encode_frame if framed else _encode_http)(call) for call in calls))
+    if not _trace_buffer_tried and calls[0][0] in ("response", "error"):
+        _install_trace_buffer(os.environ.get(_TRACE_NAME))
     answer = None
     for call in calls:
         if call[0] == "next":
@@ -241,11 +289,7 @@ def main():
     headers, body = exchange([("next", None, None, None)])
     while True:
         _request_id = headers.get("lambda-runtime-aws-request-id")
-        trace = headers.get("lambda-runtime-trace-id")
-        if trace:
-            os.environ["_X_AMZN_TRACE_ID"] = trace
-        else:
-            os.environ.pop("_X_AMZN_TRACE_ID", None)
+        _set_trace(headers.get("lambda-runtime-trace-id"))
         context = LambdaContext(headers)
         try:
             event = json.loads(body)

@@ -331,6 +331,10 @@ async fn node_handler_styles_and_python_context() {
         "const { execFileSync } = require('child_process');\n\
          exports.handler = async () => ({ trace: process.env._X_AMZN_TRACE_ID, has: '_X_AMZN_TRACE_ID' in process.env, listed: Object.keys(process.env).includes('_X_AMZN_TRACE_ID'), child: execFileSync('sh', ['-c', 'printf %s \"$_X_AMZN_TRACE_ID\"']).toString(), region: process.env.AWS_REGION });\n",
     );
+    project.write(
+        "pytrace.py",
+        "import os, subprocess\n\ndef handler(event, context):\n    return {'trace': os.environ.get('_X_AMZN_TRACE_ID'), 'getenv': os.getenv('_X_AMZN_TRACE_ID'), 'child': subprocess.run(['sh', '-c', 'printf %s \"$_X_AMZN_TRACE_ID\"'], capture_output=True, text=True).stdout, 'region': os.environ['AWS_REGION']}\n",
+    );
     for (name, runtime, handler) in [
         ("esm", "nodejs20.x", "esm.handler"),
         ("callback", "nodejs20.x", "callback.handler"),
@@ -339,6 +343,7 @@ async fn node_handler_styles_and_python_context() {
         ("pyctx", "python3.12", "pyctx.handler"),
         ("pyraise", "python3.12", "pyraise.handler"),
         ("nodetrace", "nodejs20.x", "nodetrace.handler"),
+        ("pytrace", "python3.12", "pytrace.handler"),
     ] {
         project.deploy(function(name, runtime, handler)).await;
     }
@@ -375,6 +380,19 @@ async fn node_handler_styles_and_python_context() {
         assert_eq!(traced["region"], "us-east-1", "{traced}");
     }
     assert_ne!(first["trace"], second["trace"]);
+    // Python: the first invocation, then those after the bootstrap moved the variable into
+    // its own buffer.
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let traced = json(&project.invoke("pytrace", "{}").await);
+        let trace = traced["trace"].as_str().unwrap().to_owned();
+        assert!(trace.starts_with("Root=1-"), "{traced}");
+        assert_eq!(traced["getenv"], trace.as_str(), "{traced}");
+        assert_eq!(traced["child"], trace.as_str(), "{traced}");
+        assert_eq!(traced["region"], "us-east-1", "{traced}");
+        assert!(!seen.contains(&trace), "{traced}");
+        seen.push(trace);
+    }
     let raised = project.invoke("pyraise", "{}").await;
     let error = raised.function_error.as_ref().unwrap();
     assert_eq!(
