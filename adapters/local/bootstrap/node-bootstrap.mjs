@@ -27,17 +27,29 @@ let buffered = Buffer.alloc(0);
 const expecting = [];
 let onInvocation = null;
 
+// Reads land in this one buffer (the socket's `onread`), which spares a Buffer and the
+// stream's 'data' machinery per read; what a read leaves unparsed is copied out before the next.
+const readBuffer = Buffer.allocUnsafe(64 * 1024);
+const nothing = Buffer.alloc(0);
+
 function connect() {
   return new Promise((resolve, reject) => {
-    const s = apiSocket ? net.createConnection({ path: apiSocket }) : net.createConnection({ host: apiHost, port: Number(apiPort) });
+    const parseOne = apiSocket ? parseFrame : parseHttp;
+    const onread = {
+      buffer: readBuffer,
+      callback: (nread, buffer) => {
+        const chunk = buffer.subarray(0, nread);
+        buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+        while (parseOne()) {}
+        buffered = buffered.length ? Buffer.from(buffered) : nothing;
+      },
+    };
+    const s = apiSocket
+      ? net.createConnection({ path: apiSocket, onread })
+      : net.createConnection({ host: apiHost, port: Number(apiPort), onread });
     if (!apiSocket) s.setNoDelay(true);
     s.once("connect", () => resolve(s));
     s.once("error", reject);
-    const parseOne = apiSocket ? parseFrame : parseHttp;
-    s.on("data", (chunk) => {
-      buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
-      while (parseOne()) {}
-    });
     s.on("close", () => {
       // The runtime retired this instance (or went away): nothing more will arrive.
       process.exit(0);
