@@ -393,7 +393,9 @@ async fn node_handler_styles_and_python_context() {
         "echo.js",
         "exports.handler = async (event) => ({ length: event.big.length, same: event.big === 'é🦀x'.repeat(60000) });\n",
     );
-    project.deploy(function("echo", "nodejs20.x", "echo.handler")).await;
+    project
+        .deploy(function("echo", "nodejs20.x", "echo.handler"))
+        .await;
     for _ in 0..2 {
         let echoed = json(&project.invoke("echo", &event).await);
         assert_eq!(echoed["same"], true, "{echoed}");
