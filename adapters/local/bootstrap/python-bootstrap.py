@@ -167,10 +167,9 @@ def _install_trace_buffer(trace):
 
         entry = (_TRACE_NAME + "=" + (trace or "")).encode("utf-8", "surrogateescape")
         buffer = ctypes.create_string_buffer(entry, max(256, len(entry) * 2))
-        if ctypes.CDLL(None).putenv(buffer) == 0:
-            _trace_buffer = buffer
+        # Any failure leaves the variable to os.putenv, as before.
+        _trace_buffer = buffer if ctypes.CDLL(None).putenv(buffer) == 0 else None
     except (ImportError, OSError, AttributeError):
-        # No ctypes here: the variable goes through os.putenv, as before.
         _trace_buffer = None
 
 
