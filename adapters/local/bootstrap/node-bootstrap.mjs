@@ -8,18 +8,28 @@ import util from "node:util";
 import { pathToFileURL } from "node:url";
 
 const [apiHost, apiPort] = process.env.AWS_LAMBDA_RUNTIME_API.split(":");
-// Functory also serves the API as frames on a Unix socket for its own bootstraps: cheaper per
-// invocation than HTTP over loopback TCP. The argument is taken out of process.argv before the
-// handler loads, so handlers see the command line Lambda gives them.
-const socketIndex = process.argv.findIndex((a) => a.startsWith("--runtime-api-socket="));
-const apiSocket = socketIndex < 0 ? null : process.argv[socketIndex].slice("--runtime-api-socket=".length);
-if (socketIndex >= 0) process.argv.splice(socketIndex, 1);
+// Functory also serves the API as frames to its own bootstraps, over two pipes whose ends this
+// process inherits as descriptors R and W (`--runtime-api-fds=R,W`): cheaper per invocation than
+// HTTP over loopback TCP. The argument is taken out of process.argv before the handler loads, so
+// handlers see the command line Lambda gives them. (Node cannot mark descriptors close-on-exec,
+// so a handler's child processes inherit them; they could reach the same API through
+// AWS_LAMBDA_RUNTIME_API anyway, as on Lambda.)
+const fdsIndex = process.argv.findIndex((a) => a.startsWith("--runtime-api-fds="));
+const [readFd, writeFd] =
+  fdsIndex < 0 ? [null, null] : process.argv[fdsIndex].slice("--runtime-api-fds=".length).split(",").map(Number);
+if (fdsIndex >= 0) process.argv.splice(fdsIndex, 1);
+const framed = fdsIndex >= 0;
 const base = "/2018-06-01/runtime";
 
-// One kept-alive connection to the Runtime API, which answers one request at a time. The loop
-// is driven by the socket's data: each invocation that arrives runs at once, and its answer goes
-// out with the request for the next one in one write. Nothing per invocation waits on a promise
-// of ours, so an invocation costs the handler's own work plus two JSON parses and one write.
+// HTTP: one kept-alive connection to the Runtime API, which answers one request at a time. The
+// loop is driven by the socket's data: each invocation that arrives runs at once, and its answer
+// goes out with the request for the next one in one write.
+//
+// Frames: the pipes are blocking and read and written synchronously. Once an invocation is
+// answered, the bootstrap lets the event loop take one turn (microtasks, due timers, ready I/O)
+// and then waits for the next invocation in `read`, outside the loop: a frozen Lambda sandbox
+// runs nothing between invocations either, and a turn of the loop per invocation costs less than
+// the loop's own waiting and reading.
 let socket = null;
 let buffered = Buffer.alloc(0);
 // What each HTTP request sent expects back, in order (HTTP answers every call; frames answer
@@ -27,27 +37,24 @@ let buffered = Buffer.alloc(0);
 const expecting = [];
 let onInvocation = null;
 
-// Reads land in this one buffer (the socket's `onread`), which spares a Buffer and the
-// stream's 'data' machinery per read; what a read leaves unparsed is copied out before the next.
+// Reads land in this one buffer (the socket's `onread`, or `readSync`), which spares a Buffer
+// per read; what a read leaves unparsed is copied out before the next.
 const readBuffer = Buffer.allocUnsafe(64 * 1024);
 const nothing = Buffer.alloc(0);
 
 function connect() {
   return new Promise((resolve, reject) => {
-    const parseOne = apiSocket ? parseFrame : parseHttp;
     const onread = {
       buffer: readBuffer,
       callback: (nread, buffer) => {
         const chunk = buffer.subarray(0, nread);
         buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
-        while (parseOne()) {}
+        while (parseHttp()) {}
         buffered = buffered.length ? Buffer.from(buffered) : nothing;
       },
     };
-    const s = apiSocket
-      ? net.createConnection({ path: apiSocket, onread })
-      : net.createConnection({ host: apiHost, port: Number(apiPort), onread });
-    if (!apiSocket) s.setNoDelay(true);
+    const s = net.createConnection({ host: apiHost, port: Number(apiPort), onread });
+    s.setNoDelay(true);
     s.once("connect", () => resolve(s));
     s.once("error", reject);
     s.on("close", () => {
@@ -58,7 +65,39 @@ function connect() {
   });
 }
 
-// Frames (the Unix socket): a line "<header bytes> <body bytes>", a JSON header, the body.
+// Writes all of `text` to the runtime (a signal can cut a blocking write short).
+function sendFrames(text) {
+  const written = fs.writeSync(writeFd, text, null, "utf8");
+  const total = Buffer.byteLength(text, "utf8");
+  if (written < total) {
+    const rest = Buffer.from(text, "utf8");
+    for (let at = written; at < total; ) at += fs.writeSync(writeFd, rest, at, total - at);
+  }
+}
+
+// Blocks until the runtime sends an invocation, then runs it.
+function waitForInvocation() {
+  for (;;) {
+    if (buffered.length) {
+      const parsed = parseFrame();
+      buffered = buffered.length ? Buffer.from(buffered) : nothing;
+      if (parsed) return;
+    }
+    let nread;
+    try {
+      nread = fs.readSync(readFd, readBuffer, 0, readBuffer.length, null);
+    } catch (error) {
+      if (error.code === "EINTR" || error.code === "EAGAIN") continue;
+      throw error;
+    }
+    // The runtime retired this instance (or went away): nothing more will arrive.
+    if (nread === 0) process.exit(0);
+    const chunk = readBuffer.subarray(0, nread);
+    buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+  }
+}
+
+// Frames: a line "<header bytes> <body bytes>", a JSON header, the body.
 // The runtime answers only `next`, with the Lambda headers (lower-cased) and the event.
 function parseFrame() {
   const lineEnd = buffered.indexOf(10);
@@ -88,7 +127,7 @@ function answerFrame(op, id, errorType, body) {
   return `${Buffer.byteLength(header, "utf8")} ${Buffer.byteLength(body, "utf8")}\n${header}${body}`;
 }
 
-// HTTP/1.1 (loopback TCP, when no socket could be made): a minimal client, since node:http's
+// HTTP/1.1 (loopback TCP, when started without a frames descriptor): a minimal client, since node:http's
 // generality costs more per invocation than the handler usually does.
 const HEAD_END = Buffer.from("\r\n\r\n");
 const LINE_END = Buffer.from("\r\n");
@@ -156,8 +195,9 @@ function httpCall(op, id, errorType, body) {
 
 // Answers an invocation (op `response` or `error`) and asks for the next one, in one write.
 function answerAndAskNext(op, id, errorType, body) {
-  if (apiSocket) {
-    socket.write(answerFrame(op, id, errorType, body) + NEXT_FRAME, "utf8");
+  if (framed) {
+    sendFrames(answerFrame(op, id, errorType, body) + NEXT_FRAME);
+    setImmediate(waitForInvocation);
   } else {
     expecting.push(op, "next");
     socket.write(httpCall(op, id, errorType, body) + httpCall("next"), "utf8");
@@ -165,8 +205,9 @@ function answerAndAskNext(op, id, errorType, body) {
 }
 
 function askFirst() {
-  if (apiSocket) {
-    socket.write(NEXT_FRAME, "utf8");
+  if (framed) {
+    sendFrames(NEXT_FRAME);
+    setImmediate(waitForInvocation);
   } else {
     expecting.push("next");
     socket.write(httpCall("next"), "utf8");
@@ -176,9 +217,10 @@ function askFirst() {
 // Reports a failed init and resolves once the runtime has it.
 function reportInitError(errorType, body) {
   return new Promise((resolve) => {
-    if (apiSocket) {
+    if (framed) {
       const header = `{"op":"init_error","errorType":${JSON.stringify(errorType)}}`;
-      socket.write(`${Buffer.byteLength(header, "utf8")} ${Buffer.byteLength(body, "utf8")}\n${header}${body}`, "utf8", resolve);
+      sendFrames(`${Buffer.byteLength(header, "utf8")} ${Buffer.byteLength(body, "utf8")}\n${header}${body}`);
+      resolve();
     } else {
       expecting.push(resolve);
       socket.write(httpCall("init_error", undefined, errorType, body), "utf8");
@@ -348,7 +390,7 @@ function keepTraceOutOfTheEnvironment() {
 async function main() {
   patchConsole();
   keepTraceOutOfTheEnvironment();
-  socket = await connect();
+  if (!framed) socket = await connect();
   let handler;
   try {
     handler = await loadHandler();

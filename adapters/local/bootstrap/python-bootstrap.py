@@ -12,41 +12,55 @@ import sys
 import time
 
 API = os.environ["AWS_LAMBDA_RUNTIME_API"]
-# Functory also serves the API as frames on a Unix socket for its own bootstraps: cheaper per
-# invocation than HTTP over loopback TCP. The argument leaves sys.argv before the handler is
-# imported.
-_SOCKET_FLAG = "--runtime-api-socket="
-API_SOCKET = next((a[len(_SOCKET_FLAG):] for a in sys.argv if a.startswith(_SOCKET_FLAG)), None)
-sys.argv = [a for a in sys.argv if not a.startswith(_SOCKET_FLAG)]
+# Functory also serves the API as frames to its own bootstraps, over two pipes whose ends this
+# process inherits as descriptors R and W (`--runtime-api-fds=R,W`): cheaper per invocation than
+# HTTP over loopback TCP. The argument leaves sys.argv before the handler is imported.
+_FDS_FLAG = "--runtime-api-fds="
+API_FDS = next((tuple(int(n) for n in a[len(_FDS_FLAG):].split(","))
+                for a in sys.argv if a.startswith(_FDS_FLAG)), None)
+sys.argv = [a for a in sys.argv if not a.startswith(_FDS_FLAG)]
 BASE = "/2018-06-01/runtime"
 _request_id = None
 
-# One kept-alive connection to the Runtime API. Importing http.client (and the email package
-# behind it) would cost more start-up time than the rest of this file.
+# Frames: blocking reads and writes on the two pipes. HTTP: one kept-alive connection to the
+# Runtime API. Importing http.client (and the email package behind it) would cost more start-up
+# time than the rest of this file.
 _socket = None
+_connected = False
 _buffer = b""
 
 
 def _receive():
     global _buffer
-    chunk = _socket.recv(65536)
+    chunk = os.read(API_FDS[0], 65536) if API_FDS else _socket.recv(65536)
     if not chunk:
         raise ConnectionError("the Runtime API closed the connection")
     _buffer += chunk
 
 
+def _send(data):
+    if not API_FDS:
+        _socket.sendall(data)
+        return
+    view = memoryview(data)
+    while view:
+        view = view[os.write(API_FDS[1], view):]
+
+
 def _connect():
-    global _socket
-    if API_SOCKET is not None:
-        _socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        _socket.connect(API_SOCKET)
+    global _socket, _connected
+    if API_FDS:
+        # Not for the handler's child processes.
+        for fd in API_FDS:
+            os.set_inheritable(fd, False)
     else:
         host, port = API.rsplit(":", 1)
         _socket = socket.create_connection((host, int(port)))
         _socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    _connected = True
 
 
-# Frames (the Unix socket): a line "<header bytes> <body bytes>", a JSON header, the body. The
+# Frames: a line "<header bytes> <body bytes>", a JSON header, the body. The
 # runtime answers only `next`, with the Lambda headers (lower-cased) and the event.
 def _encode_frame(call):
     op, request_id, error_type, body = call
@@ -82,7 +96,7 @@ def _read_frame():
     return headers, body
 
 
-# HTTP/1.1 (loopback TCP, when no socket could be made).
+# HTTP/1.1 (loopback TCP, when started without a frames descriptor).
 _PATHS = {"next": ("GET", "/invocation/next"), "init_error": ("POST", "/init/error")}
 
 
@@ -177,10 +191,10 @@ def exchange(calls):
     """Sends the calls, (op, request id, error type, body), in one write; returns the next
     invocation, (headers, body), when the last call is `next` (frames answer nothing else;
     HTTP answers are read and dropped)."""
-    if _socket is None:
+    if not _connected:
         _connect()
-    framed = API_SOCKET is not None
-    _socket.sendall(b"".join((_encode_frame if framed else _encode_http)(call) for call in calls))
+    framed = API_FDS is not None
+    _send(b"".join((_encode_frame if framed else _encode_http)(call) for call in calls))
     if not _trace_buffer_tried and calls[0][0] in ("response", "error"):
         _install_trace_buffer(os.environ.get(_TRACE_NAME))
     answer = None

@@ -68,7 +68,7 @@ pub(crate) fn launch(
         args,
         working_dir: spec.task_root.clone(),
         environment: environment(spec, settings, runtime_dir, instance_id, provisioned),
-        unix_socket: spec.family != RuntimeFamily::Provided,
+        frames: settings.bootstrap_frames && spec.family != RuntimeFamily::Provided,
     }
 }
 

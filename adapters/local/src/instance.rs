@@ -6,7 +6,7 @@
 //! pipe: reading the pipe dry right then puts every one of them in the log before `END`,
 //! without a thread or a context switch per invocation.
 
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use command_fds::CommandFdExt;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use tokio::net::unix::pipe;
@@ -21,7 +22,9 @@ use tokio::sync::{oneshot, watch};
 
 use crate::logs::LogStore;
 use crate::memory::{InstanceMemory, peak_tree_rss_bytes};
-use crate::runtime_api::{Answer, InitSignal, PendingInvocation, RuntimeApi, RuntimeOutcome};
+use crate::runtime_api::{
+    Answer, FramePipes, InitSignal, PendingInvocation, RuntimeApi, RuntimeOutcome,
+};
 
 /// Most lines kept for one invocation's log tail.
 const CAPTURE_LINES: usize = 1000;
@@ -41,9 +44,9 @@ pub(crate) struct Launch {
     pub working_dir: PathBuf,
     /// The complete environment; nothing else of ours is inherited.
     pub environment: Vec<(String, String)>,
-    /// Functory's own bootstraps also reach the Runtime API as frames over a Unix socket, whose
-    /// path is appended to `args` as `--runtime-api-socket=PATH`.
-    pub unix_socket: bool,
+    /// Functory's own bootstraps also reach the Runtime API as frames over two pipes whose ends
+    /// the process inherits, named in `args` as `--runtime-api-fds=READ,WRITE`.
+    pub frames: bool,
 }
 
 /// Why an instance could not finish initialising.
@@ -286,13 +289,31 @@ impl Instance {
                 started.elapsed(),
             )
         };
-        let unix_path = launch.unix_socket.then(next_socket_path).flatten();
-        let (api, init) = RuntimeApi::start(unix_path.as_deref())
+        // The bootstrap's ends of the frame pipes stay blocking: it waits for its next
+        // invocation in `read`, as a frozen Lambda sandbox waits, without an event loop's turn.
+        let (pipes, bootstrap_ends) = if launch.frames {
+            let (bootstrap_reads, to_bootstrap) =
+                std::io::pipe().map_err(|e| io_failure("create a pipe", e))?;
+            let (from_bootstrap, bootstrap_writes) =
+                std::io::pipe().map_err(|e| io_failure("create a pipe", e))?;
+            let pipes = FramePipes {
+                from_bootstrap,
+                to_bootstrap,
+            };
+            (Some(pipes), Some((bootstrap_reads, bootstrap_writes)))
+        } else {
+            (None, None)
+        };
+        let (api, init) = RuntimeApi::start(pipes)
             .await
             .map_err(|e| io_failure("start the Runtime API", e))?;
         let mut args = launch.args.clone();
-        if let Some(path) = &unix_path {
-            args.push(format!("--runtime-api-socket={}", path.display()));
+        if let Some((reads, writes)) = &bootstrap_ends {
+            args.push(format!(
+                "--runtime-api-fds={},{}",
+                reads.as_raw_fd(),
+                writes.as_raw_fd()
+            ));
         }
         let (reader, writer) = std::io::pipe().map_err(|e| io_failure("create a pipe", e))?;
         let mut environment = launch.environment;
@@ -317,8 +338,13 @@ impl Instance {
             // Its own process group, so the whole tree can be stopped by our own pid.
             .process_group(0)
             .kill_on_drop(true);
+        if let Some((reads, writes)) = bootstrap_ends {
+            // Inherited under the same numbers; everything else of ours is close-on-exec.
+            command.preserved_fds(vec![OwnedFd::from(reads), OwnedFd::from(writes)]);
+        }
         let spawned = command.spawn();
-        // The command holds copies of the pipe's write end; only the child may keep them.
+        // The command holds copies of the output pipe's write end and the bootstrap's frame
+        // pipe ends; only the child may keep them.
         drop(command);
         let mut child = spawned.map_err(|error| {
             InitFailure::new(
@@ -534,33 +560,6 @@ impl Drop for Instance {
         self.kill();
         self.reader.abort();
     }
-}
-
-/// A path for the next instance's Unix socket, in a folder of this process's own that only
-/// this user can enter (`$XDG_RUNTIME_DIR` or the temp folder). `None` (TCP only) when the
-/// folder cannot be made, or the path would not fit a Unix socket address.
-fn next_socket_path() -> Option<std::path::PathBuf> {
-    static DIR: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let dir = DIR.get_or_init(|| {
-        use std::os::unix::fs::DirBuilderExt;
-        let base = std::env::var_os("XDG_RUNTIME_DIR")
-            .map(std::path::PathBuf::from)
-            .filter(|d| d.is_dir())
-            .unwrap_or_else(std::env::temp_dir);
-        let dir = base.join(format!("functory-{}", std::process::id()));
-        // A folder left by an earlier process with this pid goes first.
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::DirBuilder::new()
-            .mode(0o700)
-            .create(&dir)
-            .ok()
-            .map(|()| dir)
-    });
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let path = dir.as_ref()?.join(format!("{n}.sock"));
-    // sun_path holds 108 bytes with its terminating NUL.
-    (path.as_os_str().len() < 100).then_some(path)
 }
 
 /// An X-Ray style trace header, so code that reads `_X_AMZN_TRACE_ID` finds one.

@@ -2,14 +2,15 @@
 //! instance: each instance gets its own listener, as each Lambda sandbox has its own endpoint,
 //! so "one invocation in flight per instance" is a property of the wiring, not a lock.
 //!
-//! Functory's own Node.js and Python bootstraps speak the same API as frames on a private Unix
-//! socket (see [`serve_frames`]): the same four calls and the same headers, without HTTP's
+//! Functory's own Node.js and Python bootstraps speak the same API as frames on two pipes they
+//! inherit (see [`serve_frames`]): the same four calls and the same headers, without HTTP's
 //! parsing on either side and without the `202 Accepted` that HTTP owes every posted answer —
 //! that reply woke the instance a second time per invocation.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::os::fd::OwnedFd;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
@@ -21,6 +22,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
+use tokio::net::unix::pipe;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::{JoinHandle, JoinSet};
 
@@ -76,12 +78,20 @@ struct ApiState {
     init: Mutex<Option<oneshot::Sender<InitSignal>>>,
 }
 
+/// The runtime's ends of the two pipes an instance's bootstrap reaches the API through, as
+/// frames. Two one-way pipes rather than one socket: a socket wakes a reader blocked on it
+/// whenever the other side consumes what it wrote, which cost the bootstrap a second, empty
+/// wake-up per invocation.
+#[derive(Debug)]
+pub(crate) struct FramePipes {
+    pub from_bootstrap: std::io::PipeReader,
+    pub to_bootstrap: std::io::PipeWriter,
+}
+
 /// A running Runtime API endpoint. Dropping it stops the server and closes its connections.
 #[derive(Debug)]
 pub(crate) struct RuntimeApi {
     pub address: SocketAddr,
-    /// The Unix socket also served, removed on drop.
-    unix_path: Option<std::path::PathBuf>,
     invocations: mpsc::Sender<PendingInvocation>,
     server: JoinHandle<()>,
 }
@@ -89,24 +99,21 @@ pub(crate) struct RuntimeApi {
 impl RuntimeApi {
     /// Binds 127.0.0.1 on a free port and starts serving. The receiver says when init ends.
     ///
-    /// With `unix_path`, the same API is also served as frames on a Unix socket there, which
-    /// Functory's own Node.js and Python bootstraps use: on loopback a Unix socket costs a
-    /// fraction of a TCP connection's kernel work per invocation, and frames cost less than
-    /// HTTP. Programs written for Lambda (the official
-    /// runtime clients, custom `bootstrap`s) use the TCP address in `AWS_LAMBDA_RUNTIME_API`,
-    /// as on Lambda. The socket lives in a folder only this user can enter, and is removed
-    /// with the API.
+    /// With `frames`, the same API is also served as frames on those pipes, whose other ends
+    /// the instance inherits: Functory's own Node.js and Python bootstraps use them, since a
+    /// pipe costs a fraction of a loopback TCP connection's kernel work per invocation and
+    /// frames cost less than HTTP. Programs written for Lambda (the official runtime clients,
+    /// custom `bootstrap`s) use the TCP address in `AWS_LAMBDA_RUNTIME_API`, as on Lambda.
     pub async fn start(
-        unix_path: Option<&std::path::Path>,
+        frames: Option<FramePipes>,
     ) -> std::io::Result<(RuntimeApi, oneshot::Receiver<InitSignal>)> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let address = listener.local_addr()?;
-        let unix = match unix_path {
-            Some(path) => {
-                // A file left by a process that had this pid before us.
-                let _ = std::fs::remove_file(path);
-                Some(tokio::net::UnixListener::bind(path)?)
-            }
+        let frames = match frames {
+            Some(pipes) => Some((
+                pipe::Receiver::from_owned_fd(OwnedFd::from(pipes.from_bootstrap))?,
+                pipe::Sender::from_owned_fd(OwnedFd::from(pipes.to_bootstrap))?,
+            )),
             None => None,
         };
         let (invocations, next) = mpsc::channel(1);
@@ -119,16 +126,15 @@ impl RuntimeApi {
         let server = tokio::spawn(async move {
             // Connections live in this set so aborting the server also drops them.
             let mut connections = JoinSet::new();
+            if let Some((from_bootstrap, to_bootstrap)) = frames {
+                connections.spawn(serve_frames(state.clone(), from_bootstrap, to_bootstrap));
+            }
             loop {
                 tokio::select! {
                     accepted = listener.accept() => {
                         let Ok((stream, _)) = accepted else { continue };
                         let _ = stream.set_nodelay(true);
                         connections.spawn(serve(state.clone(), stream));
-                    }
-                    accepted = accept_unix(unix.as_ref()) => {
-                        let Ok(stream) = accepted else { continue };
-                        connections.spawn(serve_frames(state.clone(), stream));
                     }
                     Some(_) = connections.join_next(), if !connections.is_empty() => {}
                 }
@@ -137,7 +143,6 @@ impl RuntimeApi {
         Ok((
             RuntimeApi {
                 address,
-                unix_path: unix_path.map(std::path::Path::to_owned),
                 invocations,
                 server,
             },
@@ -154,13 +159,10 @@ impl RuntimeApi {
 impl Drop for RuntimeApi {
     fn drop(&mut self) {
         self.server.abort();
-        if let Some(path) = &self.unix_path {
-            let _ = std::fs::remove_file(path);
-        }
     }
 }
 
-/// Serves one connection (TCP or Unix) until it closes.
+/// Serves one HTTP connection until it closes.
 async fn serve<S>(state: Arc<ApiState>, stream: S)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
@@ -173,16 +175,6 @@ where
         .keep_alive(true)
         .serve_connection(TokioIo::new(stream), service)
         .await;
-}
-
-/// The next connection on the Unix listener; never, without one.
-async fn accept_unix(
-    listener: Option<&tokio::net::UnixListener>,
-) -> std::io::Result<tokio::net::UnixStream> {
-    match listener {
-        Some(listener) => listener.accept().await.map(|(stream, _)| stream),
-        None => std::future::pending().await,
-    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -445,8 +437,8 @@ struct BootstrapFrame {
     max_rss_kib: Option<u64>,
 }
 
-/// Serves the Runtime API as frames on one Unix connection of Functory's own bootstraps until
-/// it closes, the instance is retired, or the bootstrap breaks the framing.
+/// Serves the Runtime API as frames to one of Functory's own bootstraps until its pipe closes,
+/// the instance is retired, or the bootstrap breaks the framing.
 ///
 /// A frame is a line `<header bytes> <body bytes>\n`, then a JSON object of that many bytes,
 /// then the body. The bootstrap sends `{"op":"next"}`, `{"op":"response","id":…}` (body: the
@@ -454,9 +446,12 @@ struct BootstrapFrame {
 /// (body: the error document); a `response` or `error` may carry `maxRssKib`. Only `next` is
 /// answered: with a frame whose header holds the `lambda-runtime-*` headers, lower-cased, and
 /// whose body is the event.
-async fn serve_frames(state: Arc<ApiState>, stream: tokio::net::UnixStream) {
+async fn serve_frames(
+    state: Arc<ApiState>,
+    read: pipe::Receiver,
+    mut write: impl tokio::io::AsyncWrite + Unpin,
+) {
     use tokio::io::AsyncWriteExt;
-    let (read, mut write) = stream.into_split();
     let mut reader = tokio::io::BufReader::with_capacity(64 * 1024, read);
     let mut out = Vec::with_capacity(4096);
     while let Ok(Some((frame, body))) = read_frame(&mut reader).await {
@@ -584,8 +579,26 @@ mod tests {
         (invocation, answered)
     }
 
+    /// The bootstrap's ends of an API's frame pipes, as one stream.
+    type BootstrapEnds = tokio::io::Join<pipe::Receiver, pipe::Sender>;
+
+    /// An API serving frames, and the bootstrap's ends of its pipes.
+    async fn frames_api() -> (BootstrapEnds, (RuntimeApi, oneshot::Receiver<InitSignal>)) {
+        let (bootstrap_reads, to_bootstrap) = std::io::pipe().unwrap();
+        let (from_bootstrap, bootstrap_writes) = std::io::pipe().unwrap();
+        let ends = tokio::io::join(
+            pipe::Receiver::from_owned_fd(OwnedFd::from(bootstrap_reads)).unwrap(),
+            pipe::Sender::from_owned_fd(OwnedFd::from(bootstrap_writes)).unwrap(),
+        );
+        let pipes = FramePipes {
+            from_bootstrap,
+            to_bootstrap,
+        };
+        (ends, RuntimeApi::start(Some(pipes)).await.unwrap())
+    }
+
     /// Reads one frame the runtime sent: its JSON header and its body.
-    async fn read_sent(stream: &mut tokio::net::UnixStream) -> (serde_json::Value, Vec<u8>) {
+    async fn read_sent(stream: &mut BootstrapEnds) -> (serde_json::Value, Vec<u8>) {
         let mut line = Vec::new();
         loop {
             let byte = stream.read_u8().await.unwrap();
@@ -605,10 +618,7 @@ mod tests {
 
     #[tokio::test]
     async fn frames_carry_invocations_answers_errors_and_the_reported_peak() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("api.sock");
-        let (api, init) = RuntimeApi::start(Some(&path)).await.unwrap();
-        let mut stream = tokio::net::UnixStream::connect(&path).await.unwrap();
+        let (mut stream, (api, init)) = frames_api().await;
         stream
             .write_all(&frame(r#"{"op":"next"}"#, b""))
             .await
@@ -694,10 +704,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_init_error_frame_ends_init() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("api.sock");
-        let (_api, init) = RuntimeApi::start(Some(&path)).await.unwrap();
-        let mut stream = tokio::net::UnixStream::connect(&path).await.unwrap();
+        let (mut stream, (_api, init)) = frames_api().await;
         stream
             .write_all(&frame(
                 r#"{"op":"init_error","errorType":"Runtime.ImportModuleError"}"#,

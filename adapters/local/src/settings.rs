@@ -23,6 +23,10 @@ pub struct LocalSettings {
     pub log_limits: LogLimits,
     /// Watch code folders and retire instances running old code.
     pub hot_reload: bool,
+    /// Functory's own Node.js and Python bootstraps reach the Runtime API as frames over pipes
+    /// they inherit (the default: cheaper per invocation); off, they use the HTTP
+    /// Runtime API on loopback TCP, as every Lambda runtime client does.
+    pub bootstrap_frames: bool,
     /// The `node` and `python3` programs (found on `PATH` by default).
     pub node: PathBuf,
     pub python: PathBuf,
@@ -40,6 +44,7 @@ impl LocalSettings {
             init_timeout: Duration::from_secs(10),
             log_limits: LogLimits::default(),
             hot_reload: true,
+            bootstrap_frames: true,
             node: std::env::var_os("FUNCTORY_NODE")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("node")),

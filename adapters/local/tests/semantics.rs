@@ -395,6 +395,57 @@ async fn node_handler_styles_and_python_context() {
         let echoed = json(&project.invoke("echo", &event).await);
         assert_eq!(echoed["same"], true, "{echoed}");
     }
+    // Answers larger than a pipe holds (64 KB) go out whole, from both bootstraps.
+    project.write(
+        "bigout.js",
+        "exports.handler = async (event) => 'é'.repeat(event.n);\n",
+    );
+    project.write(
+        "bigout.py",
+        "def handler(event, context):\n    return 'é' * event['n']\n",
+    );
+    project
+        .deploy(function("nodebigout", "nodejs20.x", "bigout.handler"))
+        .await;
+    project
+        .deploy(function("pybigout", "python3.12", "bigout.handler"))
+        .await;
+    for name in ["nodebigout", "pybigout"] {
+        let answer = json(&project.invoke(name, r#"{"n": 700000}"#).await);
+        assert_eq!(answer, "é".repeat(700_000), "{name}");
+    }
+    // Between invocations the Node.js bootstrap waits for the next one outside the event loop,
+    // as a frozen sandbox would, but only after the loop's turn: what an invocation left queued
+    // (a chain of promises) finishes before the next invocation starts, and a timer it set runs
+    // during a later one.
+    project.write(
+        "thaw.js",
+        "let fired = 0, chained = false;\n\
+         exports.handler = async (event) => {\n\
+           if (event.arm) {\n\
+             setTimeout(() => { fired += 1; }, 1);\n\
+             Promise.resolve().then(() => 0).then(() => 0).then(() => { chained = true; });\n\
+             return 'armed';\n\
+           }\n\
+           const chainedAtStart = chained;\n\
+           await new Promise((resolve) => setImmediate(resolve));\n\
+           return { fired, chainedAtStart };\n\
+         };\n",
+    );
+    project
+        .deploy(function("thaw", "nodejs20.x", "thaw.handler"))
+        .await;
+    assert_eq!(
+        json(&project.invoke("thaw", r#"{"arm": true}"#).await),
+        "armed"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let thawed = project.invoke("thaw", "{}").await;
+    assert_eq!(thawed.cold_start, Some(false));
+    assert_eq!(
+        json(&thawed),
+        serde_json::json!({ "fired": 1, "chainedAtStart": true })
+    );
     // Python: the first invocation, then those after the bootstrap moved the variable into
     // its own buffer.
     let mut seen = Vec::new();
@@ -472,20 +523,25 @@ async fn the_environment_is_lambdas_plus_the_users() {
     }
 }
 
-/// Functory's bootstraps reach the Runtime API over a Unix socket of their own (cheaper than
-/// loopback TCP), yet the handler's command line and environment are Lambda's: the socket's
-/// argument is gone before the handler loads, and the TCP address still answers for programs
-/// written for Lambda. The socket's folder is the user's alone.
+/// Functory's bootstraps reach the Runtime API over pipes they inherit (cheaper than loopback
+/// TCP), yet the handler's command line and environment are Lambda's: the pipes' argument is
+/// gone before the handler loads, and the TCP address still answers for programs written for
+/// Lambda. Python's bootstrap keeps the pipes from the handler's child processes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bootstraps_use_a_private_unix_socket_that_handlers_never_see() {
+async fn bootstraps_use_inherited_pipes_that_handlers_never_see() {
     let project = TestProject::new(|_| {});
     project.write(
         "argv.js",
-        "exports.handler = async () => ({ argv: process.argv.slice(2), api: process.env.AWS_LAMBDA_RUNTIME_API });\n",
+        "exports.handler = async () => ({ argv: process.argv.slice(2), api: process.env.AWS_LAMBDA_RUNTIME_API, \
+         cmdline: require('fs').readFileSync('/proc/self/cmdline', 'latin1').split('\\0') });\n",
     );
     project.write(
         "argv.py",
-        "import os, sys\n\ndef handler(event, context):\n    return {'argv': sys.argv[1:], 'api': os.environ['AWS_LAMBDA_RUNTIME_API']}\n",
+        "import os, sys\n\ndef handler(event, context):\n    \
+         cmdline = open('/proc/self/cmdline', 'rb').read().decode().split('\\0')\n    \
+         fds = next(a for a in cmdline if a.startswith('--runtime-api-fds=')).split('=')[1].split(',')\n    \
+         return {'argv': sys.argv[1:], 'api': os.environ['AWS_LAMBDA_RUNTIME_API'], 'cmdline': cmdline, \
+         'inheritable': [os.get_inheritable(int(fd)) for fd in fds]}\n",
     );
     project
         .deploy(function("nodeargv", "nodejs20.x", "argv.handler"))
@@ -496,6 +552,17 @@ async fn bootstraps_use_a_private_unix_socket_that_handlers_never_see() {
     for name in ["nodeargv", "pyargv"] {
         let answer = json(&project.invoke(name, "{}").await);
         assert_eq!(answer["argv"], serde_json::json!([]), "{name}: {answer}");
+        // The process was started with the descriptor's number: the frames are in use.
+        let cmdline: Vec<&str> = answer["cmdline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a.as_str())
+            .collect();
+        assert!(
+            cmdline.iter().any(|a| a.starts_with("--runtime-api-fds=")),
+            "{name}: {answer}"
+        );
         // The TCP endpoint Lambda programs use answers too (a GET of an unknown path: 404).
         let address = answer["api"].as_str().unwrap().to_owned();
         let mut stream = std::net::TcpStream::connect(&address).unwrap();
@@ -507,21 +574,14 @@ async fn bootstraps_use_a_private_unix_socket_that_handlers_never_see() {
         let mut reply = String::new();
         std::io::Read::read_to_string(&mut stream, &mut reply).unwrap();
         assert!(reply.starts_with("HTTP/1.1 404"), "{name}: {reply}");
+        if name == "pyargv" {
+            assert_eq!(
+                answer["inheritable"],
+                serde_json::json!([false, false]),
+                "{answer}"
+            );
+        }
     }
-    let base = std::env::var_os("XDG_RUNTIME_DIR")
-        .map(std::path::PathBuf::from)
-        .filter(|d| d.is_dir())
-        .unwrap_or_else(std::env::temp_dir);
-    let folder = base.join(format!("functory-{}", std::process::id()));
-    let mode =
-        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&folder).unwrap().permissions());
-    assert_eq!(mode & 0o777, 0o700, "{}", folder.display());
-    let sockets = std::fs::read_dir(&folder).unwrap().count();
-    assert!(
-        sockets >= 2,
-        "one socket per live instance in {}",
-        folder.display()
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
