@@ -127,8 +127,8 @@ function answerFrame(op, id, errorType, body) {
   return `${Buffer.byteLength(header, "utf8")} ${Buffer.byteLength(body, "utf8")}\n${header}${body}`;
 }
 
-// HTTP/1.1 (loopback TCP, when started without a frames descriptor): a minimal client, since node:http's
-// generality costs more per invocation than the handler usually does.
+// HTTP/1.1 (loopback TCP, when started without the frame pipes): a minimal client, since
+// node:http's generality costs more per invocation than the handler usually does.
 const HEAD_END = Buffer.from("\r\n\r\n");
 const LINE_END = Buffer.from("\r\n");
 

@@ -96,7 +96,7 @@ def _read_frame():
     return headers, body
 
 
-# HTTP/1.1 (loopback TCP, when started without a frames descriptor).
+# HTTP/1.1 (loopback TCP, when started without the frame pipes).
 _PATHS = {"next": ("GET", "/invocation/next"), "init_error": ("POST", "/init/error")}
 
 
