@@ -290,7 +290,7 @@ impl Instance {
             )
         };
         // The bootstrap's ends of the frame pipes stay blocking: it waits for its next
-        // invocation in `read`, as a frozen Lambda sandbox waits, without an event loop's turn.
+        // invocation in `read` rather than in an event loop, as a frozen Lambda sandbox waits.
         let (pipes, bootstrap_ends) = if launch.frames {
             let (bootstrap_reads, to_bootstrap) =
                 std::io::pipe().map_err(|e| io_failure("create a pipe", e))?;

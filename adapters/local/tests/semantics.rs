@@ -380,7 +380,7 @@ async fn node_handler_styles_and_python_context() {
         assert_eq!(traced["region"], "us-east-1", "{traced}");
     }
     assert_ne!(first["trace"], second["trace"]);
-    // An event larger than one read of the socket arrives in pieces, with multi-byte
+    // An event larger than one read of the pipe arrives in pieces, with multi-byte
     // characters split across reads, and comes out whole; twice, so a second frame follows a
     // split one.
     let event = serde_json::json!({ "big": "é🦀x".repeat(60_000) }).to_string();

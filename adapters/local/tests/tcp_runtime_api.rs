@@ -40,7 +40,7 @@ async fn bootstraps_serve_over_http_without_frames() {
             assert_eq!(answer["id"], ok.request_id.as_str(), "{name}: {answer}");
             assert_eq!(answer["argv"], serde_json::json!([]), "{name}: {answer}");
             assert_eq!(answer["left"], true, "{name}: {answer}");
-            // Started without the frames descriptor: the answer came over HTTP.
+            // Started without the frame pipes: the answer came over HTTP.
             assert_eq!(answer["frames"], false, "{name}: {answer}");
         }
         let failed = project.invoke(name, r#"{"fail": true}"#).await;
