@@ -7,7 +7,7 @@
 //! says it all at once and nothing deploys half-way.
 
 use functory_adapter::AdapterError;
-use functory_core::{Function, Trigger, UrlAuth};
+use functory_core::{Function, ScheduleExpression, Trigger, UrlAuth};
 use serde_json::{Value, json};
 
 /// An EventBridge schedule (`rate(5 minutes)`, `cron(0 12 ? * MON-FRI *)`) as the 5-field
@@ -563,221 +563,16 @@ fn storage_event_type(events: Option<&[String]>) -> Result<&'static str, String>
     }
 }
 
-/// An EventBridge schedule as a 5-field unix cron for Cloud Scheduler, with a note for the
-/// plan. Whatever unix cron cannot say (`L`, `W`, `#`, years, rates that do not divide their
-/// unit) is an error.
+/// An EventBridge schedule as the 5-field unix cron Cloud Scheduler takes
+/// (`functory_core::schedule` reads and renders it), with a note for the plan.
 pub(crate) fn cron_for(expression: &str) -> Result<(String, String), String> {
-    let text = expression.trim();
-    if let Some(inner) = text
-        .strip_prefix("rate(")
-        .and_then(|rest| rest.strip_suffix(')'))
-    {
-        let cron = rate_cron(inner.trim())?;
-        let note = format!(
-            "{text} → `{cron}` (on the clock's marks, not counted from the deploy as EventBridge does)"
-        );
-        return Ok((cron, note));
-    }
-    if let Some(inner) = text
-        .strip_prefix("cron(")
-        .and_then(|rest| rest.strip_suffix(')'))
-    {
-        let cron = cron_fields(inner.trim())?;
-        return Ok((cron.clone(), format!("{text} → `{cron}`")));
-    }
-    Err("not `rate(...)` or `cron(...)`".to_owned())
-}
-
-fn rate_cron(inner: &str) -> Result<String, String> {
-    let mut parts = inner.split_whitespace();
-    let (Some(n), Some(unit), None) = (parts.next(), parts.next(), parts.next()) else {
-        return Err("a rate is `rate(<number> <unit>)`".to_owned());
+    let parsed = ScheduleExpression::parse(expression).map_err(|e| e.message)?;
+    let rendering = parsed.to_unix_cron()?;
+    let note = match rendering.notes.first() {
+        Some(note) => format!("{parsed} → `{}` ({note})", rendering.expression),
+        None => format!("{parsed} → `{}`", rendering.expression),
     };
-    let n: u32 = n
-        .parse()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| format!("`{n}` is not a positive whole number"))?;
-    let minutes = match unit.trim_end_matches('s') {
-        "minute" => n,
-        "hour" => n * 60,
-        "day" => n * 24 * 60,
-        other => return Err(format!("unknown unit `{other}` (minutes, hours or days)")),
-    };
-    match minutes {
-        1 => Ok("* * * * *".to_owned()),
-        m if m < 60 && 60 % m == 0 => Ok(format!("*/{m} * * * *")),
-        60 => Ok("0 * * * *".to_owned()),
-        m if m % 60 == 0 && m < 24 * 60 && (24 * 60) % m == 0 => {
-            Ok(format!("0 */{} * * *", m / 60))
-        }
-        1440 => Ok("0 0 * * *".to_owned()),
-        m if m < 60 => Err(format!(
-            "every {m} minutes does not divide an hour evenly, which a unix cron needs; use a divisor of 60 or a cron(...) expression"
-        )),
-        m if m < 24 * 60 => Err(format!(
-            "every {m} minutes does not divide a day into whole hours evenly; use a divisor of 24 hours or a cron(...) expression"
-        )),
-        m => Err(format!(
-            "every {} days does not divide months evenly, which a unix cron needs; use a cron(...) expression",
-            m / (24 * 60)
-        )),
-    }
-}
-
-const MONTH_NAMES: [&str; 12] = [
-    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
-];
-const DAY_NAMES: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
-
-/// Which EventBridge field, with its bounds.
-#[derive(Clone, Copy)]
-struct Field {
-    label: &'static str,
-    min: u32,
-    max: u32,
-}
-
-const FIELDS: [Field; 5] = [
-    Field {
-        label: "minutes",
-        min: 0,
-        max: 59,
-    },
-    Field {
-        label: "hours",
-        min: 0,
-        max: 23,
-    },
-    Field {
-        label: "day-of-month",
-        min: 1,
-        max: 31,
-    },
-    Field {
-        label: "month",
-        min: 1,
-        max: 12,
-    },
-    Field {
-        label: "day-of-week",
-        min: 1,
-        max: 7,
-    },
-];
-
-fn cron_fields(inner: &str) -> Result<String, String> {
-    let fields: Vec<&str> = inner.split_whitespace().collect();
-    if fields.len() != 6 {
-        return Err(format!(
-            "an EventBridge cron has 6 fields (minutes hours day-of-month month day-of-week year), this one has {}",
-            fields.len()
-        ));
-    }
-    let year = fields[5];
-    if year != "*" && year != "?" {
-        return Err(format!(
-            "the year field `{year}` cannot be expressed: Cloud Scheduler's unix cron has no years"
-        ));
-    }
-    let (dom, dow) = (fields[2], fields[4]);
-    if dom != "?" && dom != "*" && dow != "?" && dow != "*" {
-        return Err(
-            "both day-of-month and day-of-week are set; EventBridge needs `?` in one of them"
-                .to_owned(),
-        );
-    }
-    let mut out = Vec::new();
-    for (i, field) in FIELDS.iter().enumerate() {
-        out.push(convert_field(fields[i], *field, i)?);
-    }
-    Ok(out.join(" "))
-}
-
-/// One field: names to numbers, `?` to `*`, `a/b` to `a-max/b`, day-of-week 1–7 (Sunday
-/// first) to 0–6.
-fn convert_field(text: &str, field: Field, index: usize) -> Result<String, String> {
-    if text == "?" || text == "*" {
-        return Ok("*".to_owned());
-    }
-    let upper = text.to_ascii_uppercase();
-    let names: &[&str] = match index {
-        3 => &MONTH_NAMES,
-        4 => &DAY_NAMES,
-        _ => &[],
-    };
-    let mut named = upper.clone();
-    for (i, name) in names.iter().enumerate() {
-        named = named.replace(name, &(i as u32 + field.min).to_string());
-    }
-    for (mark, meaning) in [
-        ('L', "`L` (last)"),
-        ('W', "`W` (nearest weekday)"),
-        ('#', "`#` (nth weekday of the month)"),
-    ] {
-        if named.contains(mark) {
-            return Err(format!(
-                "{meaning} in the {} field `{text}` cannot be expressed in unix cron; list the days instead",
-                field.label
-            ));
-        }
-    }
-    let is_dow = index == 4;
-    let number = |part: &str| -> Result<u32, String> {
-        let n: u32 = part.parse().map_err(|_| {
-            format!(
-                "`{part}` in the {} field `{text}` is not a number",
-                field.label
-            )
-        })?;
-        if n < field.min || n > field.max {
-            return Err(format!(
-                "{n} in the {} field `{text}` is outside {}–{}",
-                field.label, field.min, field.max
-            ));
-        }
-        // EventBridge counts weekdays 1 (Sunday) to 7; unix cron 0 (Sunday) to 6.
-        Ok(if is_dow { n - 1 } else { n })
-    };
-    let mut items = Vec::new();
-    for item in named.split(',') {
-        let (range, step) = match item.split_once('/') {
-            Some((range, step)) => {
-                let step: u32 = step.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
-                    format!(
-                        "the step `{step}` in the {} field `{text}` is not a positive number",
-                        field.label
-                    )
-                })?;
-                (range, Some(step))
-            }
-            None => (item, None),
-        };
-        let converted = if range == "*" {
-            "*".to_owned()
-        } else if let Some((a, b)) = range.split_once('-') {
-            let (a, b) = (number(a)?, number(b)?);
-            if a > b {
-                return Err(format!(
-                    "the range `{range}` in the {} field `{text}` wraps around, which unix cron cannot say; split it into two ranges",
-                    field.label
-                ));
-            }
-            format!("{a}-{b}")
-        } else {
-            let a = number(range)?;
-            match step {
-                // EventBridge's `5/15` starts at 5 and repeats to the end of the field.
-                Some(_) => format!("{a}-{}", if is_dow { field.max - 1 } else { field.max }),
-                None => a.to_string(),
-            }
-        };
-        items.push(match step {
-            Some(step) => format!("{converted}/{step}"),
-            None => converted,
-        });
-    }
-    Ok(items.join(","))
+    Ok((rendering.expression, note))
 }
 
 #[cfg(test)]

@@ -393,15 +393,21 @@ fn eventbridge_schedules_become_unix_cron() {
         ("cron(0 18 ? * 1,7 *)", Ok("0 18 * * 0,6")),
         ("cron(0 18 ? * SUN *)", Ok("0 18 * * 0")),
         ("cron(0 0 L * ? *)", Err("`L` (last)")),
-        ("cron(0 0 ? * 6L *)", Err("`L` (last)")),
+        ("cron(0 0 ? * 6L *)", Err("`L` (last weekday of the month)")),
         ("cron(0 0 1W * ? *)", Err("`W` (nearest weekday)")),
         ("cron(0 0 ? * 6#3 *)", Err("`#` (nth weekday of the month)")),
-        ("cron(0 0 1 1 ? 2030)", Err("year field `2030`")),
-        ("cron(0 0 1 1 2 *)", Err("needs `?` in one of them")),
+        ("cron(0 0 1 1 ? 2030)", Err("no year field")),
+        ("cron(0 0 1 1 2 *)", Err("must be `?`")),
         ("cron(0 0 * *)", Err("has 6 fields")),
-        ("cron(61 0 * * ? *)", Err("61 in the minutes field")),
-        ("cron(0 0 ? * FRI-MON *)", Err("wraps around")),
-        ("every day", Err("not `rate(...)` or `cron(...)`")),
+        (
+            "cron(61 0 * * ? *)",
+            Err("minute `61` is not between 0 and 59"),
+        ),
+        ("cron(0 0 ? * FRI-MON *)", Err("runs backwards")),
+        (
+            "every day",
+            Err("must be `rate(value unit)` or `cron(fields)`"),
+        ),
     ];
     for (expression, expected) in table {
         match (unix_cron(expression), expected) {

@@ -16,8 +16,9 @@ use crate::triggers::http::{
     CorsConfig, GatewayError, GatewaySettings, HttpGateway, HttpRoute, PayloadVersion,
 };
 use crate::triggers::queue::{LocalQueue, QueuePoller, QueueRegistry, QueueSettings};
-use crate::triggers::schedule::{Schedule, scheduled_event};
+use crate::triggers::schedule::scheduled_event;
 use crate::triggers::storage::{BucketSubscription, BucketWatcher};
+use functory_core::Schedule;
 
 /// How to serve a project.
 #[derive(Debug, Clone)]
@@ -370,7 +371,7 @@ impl ProjectRun {
             .iter()
             .map(|s| ScheduleView {
                 function: s.function.clone(),
-                expression: s.schedule.expression().to_owned(),
+                expression: s.schedule.expression().to_string(),
                 timezone: s.schedule.timezone().to_owned(),
                 next: s
                     .schedule

@@ -6,7 +6,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::model::{Analysis, Location, SdkCall};
-use crate::policy::wildcard_match;
+use functory_core::iam::{action_matches, resource_covers};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
@@ -215,7 +215,7 @@ pub fn explain_access_denied(
                     && r.arn != "*"
                     && refused
                         .as_deref()
-                        .is_none_or(|refused| wildcard_match(&r.arn, refused, false))
+                        .is_none_or(|refused| resource_covers(&r.arn, refused))
             })
             .map(|(_, r)| r.arn.clone())
     });
@@ -228,8 +228,7 @@ pub fn explain_access_denied(
             .cloned()
             .flatten()
     };
-    let matches_action =
-        |p: &Permission| p.actions.iter().any(|a| wildcard_match(a, &action, true));
+    let matches_action = |p: &Permission| p.actions.iter().any(|a| action_matches(a, &action));
 
     if let Some(i) = permissions
         .iter()

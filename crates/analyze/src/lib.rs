@@ -158,12 +158,20 @@ pub fn analyze_function(
     use_storage_trigger_bucket(function, &mut calls);
     calls.extend(policy::trigger_needs(function, manifest));
     not_understood.sort_by(|a, b| a.location.cmp(&b.location));
-    let required = policy::required(&calls);
+    // What the code calls is the manifest's to grant; what the triggers need the deploy grants.
+    let (trigger_calls, code_calls): (Vec<&SdkCall>, Vec<&SdkCall>) = calls
+        .iter()
+        .partition(|c| c.flavor == model::SdkFlavor::Trigger);
+    let required = policy::required(code_calls.iter().copied());
     let generated = policy::generate(&required);
     let locations = manifest
         .map(|(text, path)| policy::action_locations(text, path, &function.name))
         .unwrap_or_default();
-    let comparison = policy::compare(&required, &function.permissions, &locations);
+    let mut comparison = policy::compare(&required, &function.permissions, &locations);
+    comparison.missing.extend(policy::denied_trigger_needs(
+        &policy::required(trigger_calls.iter().copied()),
+        &function.permissions,
+    ));
     Analysis {
         function: function.name.clone(),
         handler,

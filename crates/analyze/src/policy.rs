@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use functory_core::iam::{Decision, action_matches, evaluate, resource_covers, resources_meet};
 use functory_core::{Permission, PermissionEffect};
 use functory_lint::parse::{Node as TomlNode, parse_toml};
 
@@ -11,7 +12,7 @@ use crate::model::{
     Comparison, Location, MissingPermission, RequiredPermission, SdkCall, UnusedGrant,
 };
 
-pub fn required(calls: &[SdkCall]) -> Vec<RequiredPermission> {
+pub fn required<'c>(calls: impl IntoIterator<Item = &'c SdkCall>) -> Vec<RequiredPermission> {
     let mut by_key: BTreeMap<(String, String), RequiredPermission> = BTreeMap::new();
     for call in calls {
         for (action, resource) in call.actions.iter().zip(&call.resources) {
@@ -29,6 +30,28 @@ pub fn required(calls: &[SdkCall]) -> Vec<RequiredPermission> {
         }
     }
     by_key.into_values().collect()
+}
+
+/// Trigger needs (granted by the deploy's role statement) that a Deny of the manifest would
+/// cancel: an explicit Deny wins over the deploy's Allow, so the event source mapping fails.
+pub fn denied_trigger_needs(
+    needs: &[RequiredPermission],
+    granted: &[Permission],
+) -> Vec<MissingPermission> {
+    needs
+        .iter()
+        .filter_map(|need| match evaluate(granted, &need.action, &need.resource) {
+            Decision::Denied { statement } => Some(MissingPermission {
+                action: need.action.clone(),
+                resource: need.resource.clone(),
+                locations: need.locations.clone(),
+                why: format!(
+                    "the trigger needs it and the deploy grants it, but statement {statement} of the permissions denies it, and a Deny wins"
+                ),
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Statements grouped by resources: actions needing the same resources share one statement.
@@ -51,8 +74,9 @@ pub fn generate(required: &[RequiredPermission]) -> Vec<Permission> {
         // `bucket/thumbnails/latest` adds nothing next to `bucket/thumbnails/*`.
         let all = resources.clone();
         resources.retain(|r| {
-            !all.iter()
-                .any(|other| other != r && other.contains('*') && wildcard_match(other, r, false))
+            !all.iter().any(|other| {
+                other != r && other.contains('*') && functory_core::iam::arn_matches(other, r)
+            })
         });
         groups.entry(resources).or_default().push(action.to_owned());
     }
@@ -64,45 +88,6 @@ pub fn generate(required: &[RequiredPermission]) -> Vec<Permission> {
             resources,
         })
         .collect()
-}
-
-/// `*` and `?` wildcards, case-insensitive (IAM actions are).
-pub fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = if ignore_case {
-        (
-            pattern.to_lowercase().chars().collect(),
-            text.to_lowercase().chars().collect(),
-        )
-    } else {
-        (pattern.chars().collect(), text.chars().collect())
-    };
-    let (mut pi, mut ti) = (0, 0);
-    let (mut star, mut mark) = (None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == '*' {
-        pi += 1;
-    }
-    pi == p.len()
-}
-
-fn covers_resource(granted: &str, required: &str) -> bool {
-    // An unknown resource (`*`) is needed "somewhere": any grant of the action may cover it.
-    required == "*" || wildcard_match(granted, required, false)
 }
 
 /// Where each statement's actions are written in the manifest: statement → action → location.
@@ -180,18 +165,14 @@ pub fn compare(
 ) -> Comparison {
     let mut missing = Vec::new();
     for need in required {
-        let matches_action = |p: &Permission| {
-            p.actions
-                .iter()
-                .any(|a| wildcard_match(a, &need.action, true))
-        };
+        let matches_action =
+            |p: &Permission| p.actions.iter().any(|a| action_matches(a, &need.action));
         let denied = granted.iter().find(|p| {
             p.effect == PermissionEffect::Deny
                 && matches_action(p)
-                && p.resources.iter().any(|r| {
-                    wildcard_match(r, &need.resource, false)
-                        || wildcard_match(&need.resource, r, false)
-                })
+                && p.resources
+                    .iter()
+                    .any(|r| resources_meet(r, &need.resource))
         });
         if let Some(deny) = denied {
             missing.push(MissingPermission {
@@ -219,7 +200,7 @@ pub fn compare(
         } else if !allows.iter().any(|p| {
             p.resources
                 .iter()
-                .any(|r| covers_resource(r, &need.resource))
+                .any(|r| resource_covers(r, &need.resource))
         }) {
             let on: Vec<&str> = allows
                 .iter()
@@ -246,7 +227,7 @@ pub fn compare(
         for (j, action) in statement.actions.iter().enumerate() {
             let mut needed: Vec<String> = required
                 .iter()
-                .filter(|need| wildcard_match(action, &need.action, true))
+                .filter(|need| action_matches(action, &need.action))
                 .map(|need| need.action.clone())
                 .collect();
             needed.sort();
@@ -273,15 +254,17 @@ pub fn compare(
     Comparison { missing, unused }
 }
 
-/// What the function's own role needs for its triggers: Lambda's event source mappings poll
-/// queues and streams with the function's role, so those reads are required even though no
-/// line of code makes them.
+/// What the function's own role needs for its triggers (`functory_core::trigger_needs`, the
+/// answer the AWS deploy writes): Lambda's event source mappings poll queues and streams with
+/// the function's role. They are shown with the calls, as `SdkFlavor::Trigger`, but they are
+/// not the manifest's to grant: the deploy adds them to the role, so they are left out of the
+/// generated policy and counted missing only when a Deny of the manifest would cancel them.
 pub fn trigger_needs(
     function: &functory_core::Function,
     manifest: Option<(&str, &str)>,
 ) -> Vec<SdkCall> {
     use crate::model::{ResourceGuess, SdkFlavor};
-    use functory_core::Trigger;
+    use functory_core::trigger_needs::{ArnScope, trigger_needs as needs_of};
 
     let spans: Vec<Location> = manifest
         .and_then(|(text, path)| {
@@ -301,59 +284,23 @@ pub fn trigger_needs(
             )
         })
         .unwrap_or_default();
+    let scope = ArnScope::default();
     let mut out = Vec::new();
     for (i, trigger) in function.triggers.iter().enumerate() {
-        let (service, code, actions, arn): (&str, String, &[&str], String) = match trigger {
-            Trigger::Queue { queue, .. } => {
-                let arn = if queue.starts_with("arn:") {
-                    queue.clone()
-                } else {
-                    let name = queue
-                        .trim_end_matches('/')
-                        .rsplit('/')
-                        .next()
-                        .unwrap_or(queue);
-                    format!("arn:aws:sqs:*:*:{name}")
-                };
-                (
-                    "sqs",
-                    format!("queue trigger `{queue}`"),
-                    &[
-                        "sqs:ReceiveMessage",
-                        "sqs:DeleteMessage",
-                        "sqs:GetQueueAttributes",
-                    ],
-                    arn,
-                )
-            }
-            Trigger::Stream { stream, .. } if stream.contains(":dynamodb:") => (
-                "dynamodb",
-                format!("stream trigger `{stream}`"),
-                &[
-                    "dynamodb:GetRecords",
-                    "dynamodb:GetShardIterator",
-                    "dynamodb:DescribeStream",
-                ],
-                stream.clone(),
-            ),
-            Trigger::Stream { stream, .. } => (
-                "kinesis",
-                format!("stream trigger `{stream}`"),
-                &[
-                    "kinesis:GetRecords",
-                    "kinesis:GetShardIterator",
-                    "kinesis:DescribeStream",
-                    "kinesis:DescribeStreamSummary",
-                    "kinesis:ListShards",
-                ],
-                if stream.starts_with("arn:") {
-                    stream.clone()
-                } else {
-                    format!("arn:aws:kinesis:*:*:stream/{stream}")
-                },
-            ),
-            _ => continue,
+        let Some(role) = needs_of(&function.name, trigger, &scope).role else {
+            continue;
         };
+        let code = match trigger {
+            functory_core::Trigger::Queue { queue, .. } => format!("queue trigger `{queue}`"),
+            functory_core::Trigger::Stream { stream, .. } => format!("stream trigger `{stream}`"),
+            _ => "trigger".to_owned(),
+        };
+        let service = role
+            .actions
+            .first()
+            .and_then(|a| a.split_once(':'))
+            .map_or("lambda", |(service, _)| service)
+            .to_owned();
         let location = spans.get(i).cloned().unwrap_or_else(|| Location {
             file: manifest.map_or("functory.toml", |(_, p)| p).to_owned(),
             line: 1,
@@ -366,38 +313,24 @@ pub fn trigger_needs(
         out.push(SdkCall {
             location,
             flavor: SdkFlavor::Trigger,
-            service: service.to_owned(),
+            service,
             operation: "EventSourceMapping".to_owned(),
             code,
-            actions: actions.iter().map(|a| (*a).to_owned()).collect(),
-            resources: actions
+            resources: role
+                .actions
                 .iter()
                 .map(|_| ResourceGuess {
-                    arn: arn.clone(),
+                    arn: role.resource.clone(),
                     reason: "the trigger's event source mapping polls with the function's role"
                         .to_owned(),
                 })
                 .collect(),
-            note: None,
+            actions: role.actions,
+            note: Some(format!(
+                "granted by the deploy: Functory adds the role statement `{}` for this trigger",
+                role.sid
+            )),
         });
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wildcards() {
-        assert!(wildcard_match("s3:Get*", "s3:GetObject", true));
-        assert!(wildcard_match("S3:getobject", "s3:GetObject", true));
-        assert!(wildcard_match(
-            "arn:aws:s3:::b/*",
-            "arn:aws:s3:::b/thumbs/*",
-            false
-        ));
-        assert!(!wildcard_match("arn:aws:s3:::b", "arn:aws:s3:::b/*", false));
-        assert!(wildcard_match("*", "anything", false));
-    }
 }

@@ -366,66 +366,20 @@ fn no_trigger(field: &str) -> EditError {
     }
 }
 
-/// The checks an edit can make without the file system or a schedule parser: the same ones
-/// `parse_manifest` reports, refused here so a visual edit never writes a broken manifest.
-/// (The api checks schedules fully, with the local runtime's parser, before it edits.)
+/// The errors `parse_manifest` reports for one trigger (`trigger_check`), refused here so a
+/// visual edit never writes a broken manifest.
 pub fn check_trigger_fields(trigger: &Trigger, field: &str) -> Result<(), EditError> {
-    let refuse = |key: &str, message: String| {
-        Err(EditError::InvalidValue {
-            field: format!("{field}.{key}"),
-            message,
-        })
-    };
-    match trigger {
-        Trigger::Http { method, path } => {
-            if !HTTP_METHODS.contains(&method.to_ascii_uppercase().as_str()) {
-                return refuse(
-                    "method",
-                    format!(
-                        "unknown HTTP method `{method}`; use one of {}",
-                        HTTP_METHODS.join(", ")
-                    ),
-                );
-            }
-            if !path.starts_with('/') {
-                return refuse("path", format!("HTTP path `{path}` must start with `/`"));
-            }
-        }
-        Trigger::Schedule { expression, .. } => {
-            let e = expression.trim();
-            if !(e.starts_with("rate(") || e.starts_with("cron(")) || !e.ends_with(')') {
-                return refuse(
-                    "expression",
-                    format!("schedule `{expression}` must be `rate(...)` or `cron(...)`"),
-                );
-            }
-        }
-        Trigger::Storage { bucket, .. } if bucket.trim().is_empty() => {
-            return refuse("bucket", "the bucket name is empty".into());
-        }
-        Trigger::Queue { queue, .. } if queue.trim().is_empty() => {
-            return refuse("queue", "the queue name is empty".into());
-        }
-        Trigger::Stream { stream, .. } if stream.trim().is_empty() => {
-            return refuse("stream", "the stream name is empty".into());
-        }
-        Trigger::Url {
-            cors: Some(cors), ..
-        } if cors.max_age.is_some_and(|age| age > 86_400) => {
-            return refuse(
-                "cors.max_age",
-                "CORS max_age is at most 86400 seconds (one day)".into(),
-            );
-        }
-        _ => {}
+    match crate::trigger_check::trigger_problems(trigger)
+        .into_iter()
+        .find(|p| p.severity == crate::Severity::Error)
+    {
+        Some(problem) => Err(EditError::InvalidValue {
+            field: format!("{field}.{}", problem.key),
+            message: problem.message,
+        }),
+        None => Ok(()),
     }
-    Ok(())
 }
-
-/// The HTTP methods a route may name (`ANY` matches them all).
-pub const HTTP_METHODS: &[&str] = &[
-    "ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS",
-];
 
 fn string_array(items: &[String]) -> Value {
     Value::Array(items.iter().map(String::as_str).collect())
@@ -1351,7 +1305,7 @@ handler = "app.handler"
                     method: "GET".into(),
                     path: "x".into(),
                 },
-                "functions.resize.triggers[2].path: HTTP path `x` must start with `/`",
+                "functions.resize.triggers[2].path: HTTP path `x`: must start with `/`",
             ),
             (
                 Trigger::Schedule {

@@ -11,9 +11,14 @@
 
 pub mod diagnostic;
 pub mod edit;
+pub mod iam;
 pub mod manifest;
+pub mod route;
 pub mod runtime;
+pub mod schedule;
 pub mod template;
+pub mod trigger_check;
+pub mod trigger_needs;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use edit::{EditError, ManifestEdit, apply_edit};
@@ -22,3 +27,4 @@ pub use manifest::{
     PermissionEffect, ProjectFiles, Target, Trigger, UrlAuth, parse_manifest,
 };
 pub use runtime::{Runtime, RuntimeFamily};
+pub use schedule::{Schedule, ScheduleError, ScheduleExpression};

@@ -334,6 +334,8 @@ struct Validator<'a> {
     file: &'a str,
     index: LineIndex<'a>,
     diagnostics: Vec<Diagnostic>,
+    /// Every valid `http` route (field, span), compared once all functions are read.
+    routes: Vec<(String, Range<usize>, crate::route::RoutePattern)>,
 }
 
 impl Validator<'_> {
@@ -439,6 +441,7 @@ pub fn parse_manifest(text: &str, file: &str, files: &dyn ProjectFiles) -> Parse
         file,
         index: LineIndex::new(text),
         diagnostics: Vec::new(),
+        routes: Vec::new(),
     };
     let raw: RawManifest = match toml::from_str(text) {
         Ok(raw) => raw,
@@ -534,7 +537,8 @@ fn validate(raw: RawManifest, v: &mut Validator<'_>, files: &dyn ProjectFiles) -
     }
 
     let mut functions: Vec<Function> = Vec::new();
-    let mut seen_lowercase: Vec<(String, String)> = Vec::new();
+    let mut seen_lowercase: std::collections::HashMap<String, String> =
+        std::collections::HashMap::new();
     for (name, function) in raw.functions {
         let field = format!("functions.{}", name.get_ref());
         let name_text = name.get_ref().clone();
@@ -546,7 +550,7 @@ fn validate(raw: RawManifest, v: &mut Validator<'_>, files: &dyn ProjectFiles) -
             );
         }
         let lowercase = name_text.to_lowercase();
-        if let Some((_, other)) = seen_lowercase.iter().find(|(l, _)| *l == lowercase) {
+        if let Some(other) = seen_lowercase.get(&lowercase) {
             v.error(
                 name.span(),
                 &field,
@@ -555,7 +559,9 @@ fn validate(raw: RawManifest, v: &mut Validator<'_>, files: &dyn ProjectFiles) -
                 ),
             );
         }
-        seen_lowercase.push((lowercase, name_text.clone()));
+        seen_lowercase
+            .entry(lowercase)
+            .or_insert_with(|| name_text.clone());
         functions.push(validate_function(
             name_text,
             &field,
@@ -565,10 +571,39 @@ fn validate(raw: RawManifest, v: &mut Validator<'_>, files: &dyn ProjectFiles) -
         ));
     }
 
+    check_route_conflicts(v);
+
     Manifest {
         project_name: project.name.into_inner(),
         targets,
         functions,
+    }
+}
+
+/// Two routes of the project with the same method and path shape are an error (a gateway
+/// takes one); routes that some requests match both are a warning.
+fn check_route_conflicts(v: &mut Validator<'_>) {
+    let routes = std::mem::take(&mut v.routes);
+    let patterns: Vec<&crate::route::RoutePattern> = routes.iter().map(|(_, _, r)| r).collect();
+    for conflict in crate::route::route_conflicts(&patterns) {
+        let (first_field, _, first) = &routes[conflict.first];
+        let (field, span, second) = &routes[conflict.second];
+        let owner = first_field
+            .strip_prefix("functions.")
+            .and_then(|f| f.split(".triggers").next())
+            .unwrap_or(first_field);
+        match conflict.kind {
+            crate::route::RouteConflictKind::Duplicate => v.error(
+                span.clone(),
+                format!("{field}.path"),
+                format!("the route `{second}` is already declared as `{first}` by `{owner}` ({first_field})"),
+            ),
+            crate::route::RouteConflictKind::Overlap => v.warning(
+                span.clone(),
+                format!("{field}.path"),
+                format!("the route `{second}` overlaps `{first}` of `{owner}`: some requests match both, and the more specific route wins"),
+            ),
+        }
     }
 }
 
@@ -806,91 +841,17 @@ fn check_range(
 }
 
 fn check_trigger(trigger: &Spanned<Trigger>, field: &str, v: &mut Validator<'_>) {
-    match trigger.get_ref() {
-        Trigger::Http { method, path } => {
-            const METHODS: &[&str] = &[
-                "ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS",
-            ];
-            if !METHODS.contains(&method.to_ascii_uppercase().as_str()) {
-                v.error(
-                    trigger.span(),
-                    format!("{field}.method"),
-                    format!(
-                        "unknown HTTP method `{method}`; use one of {}",
-                        METHODS.join(", ")
-                    ),
-                );
-            }
-            if !path.starts_with('/') {
-                v.error(
-                    trigger.span(),
-                    format!("{field}.path"),
-                    format!("HTTP path `{path}` must start with `/`"),
-                );
-            }
+    for problem in crate::trigger_check::trigger_problems(trigger.get_ref()) {
+        let key = format!("{field}.{}", problem.key);
+        match problem.severity {
+            Severity::Error => v.error(trigger.span(), key, problem.message),
+            _ => v.warning(trigger.span(), key, problem.message),
         }
-        Trigger::Schedule { expression, .. } => {
-            let e = expression.trim();
-            if !(e.starts_with("rate(") || e.starts_with("cron(")) || !e.ends_with(')') {
-                v.error(
-                    trigger.span(),
-                    format!("{field}.expression"),
-                    format!("schedule `{expression}` must be `rate(...)` or `cron(...)`"),
-                );
-            }
-        }
-        Trigger::Storage { bucket, .. } if bucket.trim().is_empty() => {
-            v.error(
-                trigger.span(),
-                format!("{field}.bucket"),
-                "the bucket name is empty",
-            );
-        }
-        Trigger::Queue { queue, .. } if queue.trim().is_empty() => {
-            v.error(
-                trigger.span(),
-                format!("{field}.queue"),
-                "the queue name is empty",
-            );
-        }
-        Trigger::Stream { stream, .. } if stream.trim().is_empty() => {
-            v.error(
-                trigger.span(),
-                format!("{field}.stream"),
-                "the stream name is empty",
-            );
-        }
-        Trigger::Url {
-            cors: Some(cors), ..
-        } => {
-            const METHODS: &[&str] = &["*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
-            for method in &cors.allow_methods {
-                if !METHODS.contains(&method.to_ascii_uppercase().as_str()) {
-                    v.error(
-                        trigger.span(),
-                        format!("{field}.cors.allow_methods"),
-                        format!(
-                            "unknown method `{method}` in CORS; use `*` or one of GET, POST, PUT, PATCH, DELETE, HEAD"
-                        ),
-                    );
-                }
-            }
-            if cors.max_age.is_some_and(|age| age > 86_400) {
-                v.error(
-                    trigger.span(),
-                    format!("{field}.cors.max_age"),
-                    "CORS max_age is at most 86400 seconds (one day)",
-                );
-            }
-            if cors.allow_credentials && cors.allow_origins.iter().any(|o| o == "*") {
-                v.warning(
-                    trigger.span(),
-                    format!("{field}.cors"),
-                    "browsers refuse credentialed requests to `*`; list the exact origins instead",
-                );
-            }
-        }
-        _ => {}
+    }
+    if let Trigger::Http { method, path } = trigger.get_ref()
+        && let Ok(route) = crate::route::RoutePattern::parse(method, path)
+    {
+        v.routes.push((field.to_owned(), trigger.span(), route));
     }
 }
 

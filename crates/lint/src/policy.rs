@@ -400,82 +400,10 @@ impl<'a> PolicyDocument<'a> {
     }
 }
 
-/// IAM wildcard matching: `*` any run, `?` any one character, case-insensitive (action names
-/// are; for ARNs IAM is case-sensitive, but a finding on a case difference would be noise).
-/// Iterative with one backtrack point, so linear-ish and never exponential.
-pub fn wildcard_match(pattern: &str, text: &str) -> bool {
-    // Most patterns are a plain name or a prefix with one trailing `*` (`s3:Get*`): answer
-    // those without the general loop, which runs millions of times on large policies.
-    let wildcards = pattern.bytes().filter(|b| *b == b'*' || *b == b'?').count();
-    if wildcards == 0 {
-        return pattern.eq_ignore_ascii_case(text)
-            || (!pattern.is_ascii() && pattern.to_lowercase() == text.to_lowercase());
-    }
-    if wildcards == 1
-        && let Some(prefix) = pattern.strip_suffix('*')
-        && prefix.is_ascii()
-    {
-        return text
-            .as_bytes()
-            .get(..prefix.len())
-            .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()));
-    }
-    if pattern.is_ascii() && text.is_ascii() {
-        return glob(pattern.as_bytes(), text.as_bytes(), |p, t| {
-            p.eq_ignore_ascii_case(&t)
-        });
-    }
-    let p: Vec<char> = pattern.chars().flat_map(char::to_lowercase).collect();
-    let t: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
-    glob(&p, &t, |p, t| p == t)
-}
-
-trait GlobChar: Copy {
-    fn is_star(self) -> bool;
-    fn is_question(self) -> bool;
-}
-
-impl GlobChar for u8 {
-    fn is_star(self) -> bool {
-        self == b'*'
-    }
-    fn is_question(self) -> bool {
-        self == b'?'
-    }
-}
-
-impl GlobChar for char {
-    fn is_star(self) -> bool {
-        self == '*'
-    }
-    fn is_question(self) -> bool {
-        self == '?'
-    }
-}
-
-fn glob<C: GlobChar>(p: &[C], t: &[C], same: impl Fn(C, C) -> bool) -> bool {
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && !p[pi].is_star() && (p[pi].is_question() || same(p[pi], t[ti])) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi].is_star() {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((star_p, star_t)) = star {
-            pi = star_p + 1;
-            ti = star_t + 1;
-            star = Some((star_p, star_t + 1));
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi].is_star() {
-        pi += 1;
-    }
-    pi == p.len()
-}
+/// IAM wildcard matching, case-insensitive: `functory_core::iam::action_matches`, the one
+/// matcher (for ARNs the linter reads case-insensitively too: a finding on a case difference
+/// would be noise).
+pub use functory_core::iam::action_matches as wildcard_match;
 
 /// Reads an IAM policy document (`Version`, `Statement`) found at `root`.
 pub fn read_policy<'a>(
@@ -634,20 +562,6 @@ pub fn detect_kind(root: &Node) -> PolicyKind {
 mod tests {
     use super::*;
     use crate::parse::parse_json;
-
-    #[test]
-    fn wildcards_match_like_iam() {
-        assert!(wildcard_match("s3:Get*", "s3:GetObject"));
-        assert!(wildcard_match("S3:get*", "s3:GetObject"));
-        assert!(wildcard_match("*", "anything"));
-        assert!(wildcard_match("iam:?assRole", "iam:PassRole"));
-        assert!(!wildcard_match("s3:Get*", "s3:PutObject"));
-        assert!(wildcard_match("a*b*c", "aXXbYYc"));
-        assert!(!wildcard_match("a*b*c", "aXXbYY"));
-        // Pathological patterns stay fast.
-        let long = "a".repeat(5000);
-        assert!(!wildcard_match(&format!("{}b", "*a".repeat(200)), &long));
-    }
 
     #[test]
     fn reads_statement_object_or_array_and_negated_elements() {

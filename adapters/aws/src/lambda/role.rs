@@ -2,7 +2,8 @@
 //! holding the manifest's permissions plus what Lambda needs to write the function's logs.
 
 use functory_adapter::{AdapterError, Result};
-use functory_core::{Function, PermissionEffect, Trigger};
+use functory_core::trigger_needs::{ArnScope, role_statements};
+use functory_core::{Function, PermissionEffect};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -68,64 +69,16 @@ pub(crate) fn permissions_policy(function: &Function) -> Value {
             format!("arn:aws:logs:*:*:log-group:/aws/lambda/{}:*", function.name),
         ]
     })];
-    // What Lambda needs to poll the queues of `queue` triggers (CreateEventSourceMapping
-    // checks the role has it).
-    let queues: Vec<String> = function
-        .triggers
-        .iter()
-        .filter_map(|t| match t {
-            Trigger::Queue { queue, .. } if queue.starts_with("arn:") => Some(queue.clone()),
-            Trigger::Queue { queue, .. } => Some(format!("arn:aws:sqs:*:*:{queue}")),
-            _ => None,
-        })
-        .collect();
-    if !queues.is_empty() {
+    // What Lambda needs to poll the queues and read the streams of the function's triggers
+    // (`functory_core::trigger_needs`, the one answer the analyzer and the canvas give too).
+    for (sid, actions, resources) in
+        role_statements(&function.name, &function.triggers, &ArnScope::default())
+    {
         statements.push(json!({
-            "Sid": "FunctoryQueueTriggers",
+            "Sid": sid,
             "Effect": "Allow",
-            "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
-            "Resource": queues,
-        }));
-    }
-    // What Lambda needs to read the shards of `stream` triggers (Kinesis by name or ARN,
-    // DynamoDB streams by ARN).
-    let mut kinesis = Vec::new();
-    let mut dynamodb = Vec::new();
-    for trigger in &function.triggers {
-        if let Trigger::Stream { stream, .. } = trigger {
-            if stream.starts_with("arn:") && stream.contains(":dynamodb:") {
-                dynamodb.push(stream.clone());
-            } else if stream.starts_with("arn:") {
-                kinesis.push(stream.clone());
-            } else {
-                kinesis.push(format!("arn:aws:kinesis:*:*:stream/{stream}"));
-            }
-        }
-    }
-    if !kinesis.is_empty() {
-        statements.push(json!({
-            "Sid": "FunctoryKinesisTriggers",
-            "Effect": "Allow",
-            "Action": [
-                "kinesis:DescribeStream",
-                "kinesis:DescribeStreamSummary",
-                "kinesis:GetRecords",
-                "kinesis:GetShardIterator",
-                "kinesis:ListShards"
-            ],
-            "Resource": kinesis,
-        }));
-    }
-    if !dynamodb.is_empty() {
-        statements.push(json!({
-            "Sid": "FunctoryDynamoDbStreamTriggers",
-            "Effect": "Allow",
-            "Action": [
-                "dynamodb:DescribeStream",
-                "dynamodb:GetRecords",
-                "dynamodb:GetShardIterator"
-            ],
-            "Resource": dynamodb,
+            "Action": actions,
+            "Resource": resources,
         }));
     }
     for permission in &function.permissions {

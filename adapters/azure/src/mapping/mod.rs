@@ -3,8 +3,7 @@
 //! generated `function.json` (one Azure function per trigger, since an Azure function has
 //! exactly one). What has no Azure form is a problem, said in words, before anything deploys.
 
-pub mod ncrontab;
-
+use functory_core::route::{RoutePattern, RouteSegment};
 use functory_core::{Function, Runtime, RuntimeFamily, Trigger, UrlAuth};
 use serde_json::{Value, json};
 
@@ -434,7 +433,9 @@ fn map_trigger(
             expression,
             timezone,
         } => {
-            let converted = ncrontab::to_ncrontab(expression)
+            let converted = functory_core::ScheduleExpression::parse(expression)
+                .map_err(|e| e.message)
+                .and_then(|parsed| parsed.to_ncrontab())
                 .map_err(|why| format!("trigger schedule {expression}: {why}"))?;
             schedule_time_zone(timezone.as_deref(), profile, expression)?;
             details.push(format!(
@@ -593,27 +594,23 @@ fn schedule_time_zone(
     }
 }
 
-/// `/items/{id}` → `items/{id}`; `{proxy+}` → `{*proxy}`.
+/// `/items/{id}` → `items/{id}`; `{proxy+}` → `{*proxy}` (the path read by
+/// `functory_core::route`, the one route reader).
 fn http_route(path: &str) -> Result<String, String> {
-    let Some(rest) = path.strip_prefix('/') else {
-        return Err("the path must start with `/`".to_owned());
-    };
-    if rest.is_empty() {
+    let pattern = RoutePattern::parse("ANY", path).map_err(|e| e.message)?;
+    if pattern.segments().is_empty() {
         return Err(
             "`/` would be /api/ on Azure, where an empty route means the function's name: give the trigger a path below `/`".to_owned(),
         );
     }
-    let segments: Vec<String> = rest
-        .split('/')
-        .map(
-            |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(param) => match param.strip_suffix('+') {
-                    Some(greedy) => format!("{{*{greedy}}}"),
-                    None => format!("{{{param}}}"),
-                },
-                None => segment.to_owned(),
-            },
-        )
+    let segments: Vec<String> = pattern
+        .segments()
+        .iter()
+        .map(|segment| match segment {
+            RouteSegment::Literal(text) => text.clone(),
+            RouteSegment::Param(name) => format!("{{{name}}}"),
+            RouteSegment::Greedy(name) => format!("{{*{name}}}"),
+        })
         .collect();
     Ok(segments.join("/"))
 }
@@ -799,7 +796,7 @@ mod tests {
         for expected in [
             "cannot run on Azure Functions",
             "Event Hubs",
-            "no `L` (last day)",
+            "no `L` (last)",
             "not a valid Azure blob container name",
             "not a valid Azure Storage queue name",
             "give the trigger a path below `/`",

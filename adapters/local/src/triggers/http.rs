@@ -12,6 +12,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use functory_adapter::{AdapterError, InvokeOptions};
+use functory_core::route::RoutePattern;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
@@ -71,17 +72,11 @@ pub struct HttpRoute {
     pub function: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Segment {
-    Literal(String),
-    Param(String),
-    Greedy(String),
-}
-
+/// A route with its pattern, read by `functory_core::route` (the one route reader).
 #[derive(Debug)]
 struct CompiledRoute {
     route: HttpRoute,
-    segments: Vec<Segment>,
+    pattern: RoutePattern,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -103,82 +98,32 @@ pub enum GatewayError {
 }
 
 fn compile(route: &HttpRoute) -> Result<CompiledRoute, GatewayError> {
-    let bad = |message: &str| GatewayError::BadRoute {
-        method: route.method.clone(),
-        path: route.path.clone(),
-        message: message.to_owned(),
-    };
-    if !route.path.starts_with('/') {
-        return Err(bad("the path must start with `/`"));
-    }
-    let parts: Vec<&str> = route.path[1..]
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .collect();
-    let mut segments = Vec::new();
-    for (i, part) in parts.iter().enumerate() {
-        if let Some(inner) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-            if let Some(name) = inner.strip_suffix('+') {
-                if i + 1 != parts.len() {
-                    return Err(bad("a greedy `{name+}` parameter must be the last segment"));
-                }
-                segments.push(Segment::Greedy(name.to_owned()));
-            } else if inner.is_empty() {
-                return Err(bad("a path parameter needs a name"));
-            } else {
-                segments.push(Segment::Param(inner.to_owned()));
-            }
-        } else if part.contains('{') || part.contains('}') {
-            return Err(bad("a parameter must be a whole segment, like `{id}`"));
-        } else {
-            segments.push(Segment::Literal((*part).to_owned()));
-        }
-    }
+    let pattern =
+        RoutePattern::parse(&route.method, &route.path).map_err(|e| GatewayError::BadRoute {
+            method: route.method.clone(),
+            path: route.path.clone(),
+            message: e.message,
+        })?;
     Ok(CompiledRoute {
         route: HttpRoute {
-            method: route.method.to_ascii_uppercase(),
+            method: pattern.method().to_owned(),
             ..route.clone()
         },
-        segments,
+        pattern,
     })
 }
 
 impl CompiledRoute {
-    /// Path parameters when `path` matches, with a specificity score (higher wins).
+    /// Path parameters (percent-decoded) when the request matches, with the match's
+    /// specificity (higher wins).
     fn matches(&self, method: &str, parts: &[&str]) -> Option<(BTreeMap<String, String>, u32)> {
-        let method_score = if self.route.method == method {
-            1
-        } else if self.route.method == "ANY" {
-            0
-        } else {
-            return None;
-        };
-        let mut params = BTreeMap::new();
-        let mut score = 0u32;
-        for (i, segment) in self.segments.iter().enumerate() {
-            match segment {
-                Segment::Literal(text) => {
-                    if parts.get(i) != Some(&text.as_str()) {
-                        return None;
-                    }
-                    score += 100;
-                }
-                Segment::Param(name) => {
-                    let part = parts.get(i)?;
-                    params.insert(name.clone(), decode(part));
-                    score += 10;
-                }
-                Segment::Greedy(name) => {
-                    if parts.len() <= i {
-                        return None;
-                    }
-                    let rest: Vec<String> = parts[i..].iter().map(|p| decode(p)).collect();
-                    params.insert(name.clone(), rest.join("/"));
-                    return Some((params, score * 2 + method_score));
-                }
-            }
-        }
-        (parts.len() == self.segments.len()).then_some((params, score * 2 + 1000 + method_score))
+        let found = self.pattern.matches(method, parts)?;
+        let params = found
+            .params
+            .into_iter()
+            .map(|(name, raw)| (name.to_owned(), decode(&raw)))
+            .collect();
+        Some((params, found.score))
     }
 }
 
@@ -841,7 +786,7 @@ mod tests {
 
     #[test]
     fn bad_routes_are_refused() {
-        for path in ["/a/{rest+}/b", "/a/x{y}", "/a/{}", "no-slash"] {
+        for path in ["/a/{rest+}/b", "/a/x{y}", "/a/{}", "no-slash", "/users/:id"] {
             let result = compile(&HttpRoute {
                 method: "GET".into(),
                 path: path.into(),

@@ -1,0 +1,144 @@
+//! What makes one trigger valid on its own, decided once for `functory check` (which reports
+//! every problem with its position), visual edits (which refuse a trigger with an error) and
+//! the trigger designer's form. Checks that need the whole project (a route declared twice,
+//! overlapping bucket rules) live with the project: [`crate::route::route_conflicts`] and the
+//! api's trigger checks.
+
+use crate::diagnostic::Severity;
+use crate::manifest::Trigger;
+use crate::route::RoutePattern;
+use crate::schedule::{ScheduleExpression, parse_timezone};
+
+/// One problem of a trigger: the key it is about (`path`, `expression`, `cors.max_age`, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriggerProblem {
+    pub key: &'static str,
+    pub severity: Severity,
+    pub message: String,
+}
+
+const CORS_METHODS: &[&str] = &["*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
+
+/// Every problem of `trigger` taken alone, errors and warnings.
+pub fn trigger_problems(trigger: &Trigger) -> Vec<TriggerProblem> {
+    let mut problems = Vec::new();
+    let mut error = |key: &'static str, message: String| {
+        problems.push(TriggerProblem {
+            key,
+            severity: Severity::Error,
+            message,
+        });
+    };
+    match trigger {
+        Trigger::Http { method, path } => {
+            if let Err(e) = RoutePattern::parse(method, path) {
+                error(e.field, e.message);
+            }
+        }
+        Trigger::Schedule {
+            expression,
+            timezone,
+        } => {
+            if let Err(e) = ScheduleExpression::parse(expression) {
+                error("expression", e.to_string());
+            }
+            if let Some(name) = timezone.as_deref().filter(|tz| !tz.trim().is_empty())
+                && let Err(message) = parse_timezone(name)
+            {
+                error("timezone", message);
+            }
+        }
+        Trigger::Storage { bucket, .. } if bucket.trim().is_empty() => {
+            error("bucket", "the bucket name is empty".to_owned());
+        }
+        Trigger::Queue { queue, .. } if queue.trim().is_empty() => {
+            error("queue", "the queue name is empty".to_owned());
+        }
+        Trigger::Stream { stream, .. } if stream.trim().is_empty() => {
+            error("stream", "the stream name is empty".to_owned());
+        }
+        Trigger::Url {
+            cors: Some(cors), ..
+        } => {
+            for method in &cors.allow_methods {
+                if !CORS_METHODS.contains(&method.to_ascii_uppercase().as_str()) {
+                    error(
+                        "cors.allow_methods",
+                        format!(
+                            "unknown method `{method}` in CORS; use `*` or one of GET, POST, PUT, PATCH, DELETE, HEAD"
+                        ),
+                    );
+                }
+            }
+            if cors.max_age.is_some_and(|age| age > 86_400) {
+                error(
+                    "cors.max_age",
+                    "CORS max_age is at most 86400 seconds (one day)".to_owned(),
+                );
+            }
+            if cors.allow_credentials && cors.allow_origins.iter().any(|o| o == "*") {
+                problems.push(TriggerProblem {
+                    key: "cors",
+                    severity: Severity::Warning,
+                    message:
+                        "browsers refuse credentialed requests to `*`; list the exact origins instead"
+                            .to_owned(),
+                });
+            }
+        }
+        _ => {}
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_is_checked_by_its_one_reader() {
+        let cases = [
+            (
+                Trigger::Http {
+                    method: "GET".into(),
+                    path: "/users/:id".into(),
+                },
+                "path",
+            ),
+            (
+                Trigger::Schedule {
+                    expression: "cron(0 12 * * * *)".into(),
+                    timezone: None,
+                },
+                "expression",
+            ),
+            (
+                Trigger::Schedule {
+                    expression: "rate(5 minutes)".into(),
+                    timezone: Some("Mars/Olympus".into()),
+                },
+                "timezone",
+            ),
+            (
+                Trigger::Queue {
+                    queue: " ".into(),
+                    batch_size: None,
+                },
+                "queue",
+            ),
+        ];
+        for (trigger, key) in cases {
+            let problems = trigger_problems(&trigger);
+            assert_eq!(problems.len(), 1, "{trigger:?}: {problems:?}");
+            assert_eq!(problems[0].key, key);
+            assert_eq!(problems[0].severity, Severity::Error);
+        }
+        assert!(
+            trigger_problems(&Trigger::Schedule {
+                expression: "cron(0 12 ? * MON-FRI *)".into(),
+                timezone: Some("Europe/Paris".into()),
+            })
+            .is_empty()
+        );
+    }
+}
