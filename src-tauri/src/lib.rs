@@ -44,14 +44,14 @@ pub fn configure<R: tauri::Runtime>(
         .plugin(tauri_plugin_dialog::init())
         .manage(launch_state);
     let builder = match session {
-        Some(session) => builder.manage(session),
+        Some(session) => builder.manage(std::sync::Arc::new(session)),
         // The app's data folder comes from the path resolver, available once the app is built.
         None => builder.setup(move |app| {
             let dir = app.path().app_data_dir()?;
             std::fs::create_dir_all(&dir)?;
             start_log_file(&dir.join("logs"));
             tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %dir.display(), "Functory started");
-            app.manage(Session::new(&dir, launch));
+            app.manage(std::sync::Arc::new(Session::new(&dir, launch)));
             Ok(())
         }),
     };
@@ -98,7 +98,7 @@ pub fn run(launch: LaunchRequest) {
         // The process exits without dropping managed state: stop the local run's instances
         // (process groups of node, python, …) explicitly so none outlives the app.
         if let tauri::RunEvent::Exit = event
-            && let Some(session) = app.try_state::<Session>()
+            && let Some(session) = app.try_state::<std::sync::Arc<Session>>()
         {
             session.close_project();
         }

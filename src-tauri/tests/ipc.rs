@@ -4,8 +4,9 @@
 use functory_api::account_test::SignInEndpoints;
 use functory_api::accounts::Accounts;
 use functory_api::aws::moto::MotoServer;
+use functory_api::ipc::COMMAND_NAMES;
 use functory_api::vault::Namespace;
-use functory_app::commands::COMMANDS;
+use functory_app::commands::HOST_COMMANDS;
 use functory_app::{LaunchRequest, Session, configure};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -25,9 +26,26 @@ const DEPLOY_CHANNEL: u32 = 4343;
 /// The callback id of the cloud log subscription's channel.
 const CLOUD_LOG_CHANNEL: u32 = 4444;
 
+/// Calls `cmd` as the UI does: the window's own commands directly, the api's through `call`
+/// (with a streaming command's `onBatch`/`onStep` channel as the call's channel).
 fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Result<Value, Value> {
+    let (cmd, body) = if HOST_COMMANDS.contains(&cmd) {
+        (cmd.to_owned(), body)
+    } else {
+        let mut args = body;
+        let channel = args
+            .as_object_mut()
+            .and_then(|a| a.remove("onBatch").or_else(|| a.remove("onStep")));
+        match channel {
+            Some(channel) => (
+                "call_streaming".to_owned(),
+                json!({ "command": cmd, "args": args, "channel": channel }),
+            ),
+            None => ("call".to_owned(), json!({ "command": cmd, "args": args })),
+        }
+    };
     let request = InvokeRequest {
-        cmd: cmd.into(),
+        cmd,
         callback: CallbackFn(0),
         error: CallbackFn(1),
         url: "tauri://localhost".parse().expect("a valid URL"),
@@ -948,6 +966,22 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
             .to_string()
             .contains("s3:PutObject")
     );
+    let canvas = call("canvas_model", json!({})).unwrap();
+    let report = canvas["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "report")
+        .unwrap();
+    assert_eq!(report["edges"][0]["status"], "deploy", "{report}");
+    assert_eq!(
+        report["edges"][0]["needs"]["invoke"]["principal"],
+        "scheduler.amazonaws.com"
+    );
+    assert_eq!(
+        report["destinations"][0],
+        json!({ "kind": "bucket", "name": "thumbs", "actions": ["s3:PutObject"], "sources": ["permission"] })
+    );
     assert_eq!(
         call("canvas_layout", json!({})).unwrap(),
         json!({ "positions": [] })
@@ -973,9 +1007,10 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
 
     // `pick_folder` opens a native dialog, which the mock runtime cannot show; every other
     // command was exercised above.
-    let mut expected: Vec<_> = COMMANDS
+    let mut expected: Vec<_> = COMMAND_NAMES
         .iter()
-        .filter(|c| **c != "pick_folder")
+        .chain(HOST_COMMANDS)
+        .filter(|c| !["pick_folder", "call", "call_streaming"].contains(*c))
         .map(|c| c.to_string())
         .collect();
     expected.sort();
@@ -991,25 +1026,24 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
 #[test]
 fn a_log_subscription_ends_when_its_channel_fails() {
     let data = tempfile::tempdir().unwrap();
-    let session = Session::new(data.path(), LaunchRequest::Nothing);
+    let session = Arc::new(Session::new(data.path(), LaunchRequest::Nothing));
     session.open_sample_project().unwrap();
     let attempts = Arc::new(Mutex::new(0));
     let counted = attempts.clone();
-    let gone = tauri::ipc::Channel::<functory_api::local::LogBatch>::new(move |_| {
+    let gone = tauri::ipc::Channel::<Value>::new(move |_| {
         *counted.lock().expect("the attempts lock") += 1;
         Err(tauri::Error::WebviewNotFound)
     });
     tauri::async_runtime::block_on(async {
-        let id = session
-            .subscribe_logs(
-                functory_api::local::LogQuery {
-                    follow: true,
-                    ..Default::default()
-                },
-                functory_app::commands::log_sink(gone),
-            )
-            .await
-            .unwrap();
+        let id = functory_api::ipc::dispatch(
+            session.clone(),
+            "subscribe_logs",
+            json!({ "query": { "follow": true } }),
+            Some(functory_app::commands::webview_channel(gone)),
+        )
+        .await
+        .unwrap();
+        let id = u32::try_from(id.as_u64().unwrap()).unwrap();
         session.start_run(Some(0)).await.unwrap();
         session.invoke_function("resize", "{}").await.unwrap();
         let started = Instant::now();

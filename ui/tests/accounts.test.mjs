@@ -1,17 +1,10 @@
 // The Accounts area: keychain accounts (secrets write-only), AWS profiles by name, and the
 // credentials each target of functory.toml uses.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { editorText, openApp, screenshot, serveDist, tid } from './support/app.mjs';
+import { editorText, openApp, screenshot, tid } from './support/app.mjs';
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';

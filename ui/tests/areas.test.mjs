@@ -1,17 +1,10 @@
 // The shell's areas: navigation by click and Ctrl+1…7, each area's own view, a folder without
 // a manifest, and read-only files.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { openApp, screenshot, serveDist, tid } from './support/app.mjs';
+import { openApp, screenshot, tid } from './support/app.mjs';
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
 
 /** Every area is a real view now: an element each shows once loaded. */
 const BUILT = {
@@ -24,7 +17,7 @@ const BUILT = {
 };
 
 test('every area opens its own view, and no area is an empty promise', async (t) => {
-  const app = await openApp(server.url, { query: '?open=sample' });
+  const app = await openApp({ sample: true });
   t.after(app.close);
   const { page } = app;
   await page.waitForSelector(tid('project-tree'));
@@ -40,7 +33,7 @@ test('every area opens its own view, and no area is an empty promise', async (t)
 });
 
 test('Ctrl+1…7 switch areas, from anywhere including the editor', async (t) => {
-  const app = await openApp(server.url, { query: '?open=sample' });
+  const app = await openApp({ sample: true });
   t.after(app.close);
   const { page } = app;
   await page.waitForSelector(tid('project-tree'));

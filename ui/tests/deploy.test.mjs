@@ -3,17 +3,10 @@
 // redeploy; versions and rollback; a failure that says what is still served; sign-in errors;
 // "Redeploy this" from History; "Import from AWS"; cloud logs, polled or live (billed).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { openApp, screenshot, serveDist, tid } from './support/app.mjs';
+import { openApp, screenshot, tid } from './support/app.mjs';
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
 
 async function openDeploy(t, query = '') {
   const app = await openApp(server.url, { query: `?open=sample&cloud=aws${query}` });
@@ -121,7 +114,7 @@ test('an expired sign-in is explained, with the way to Accounts', async (t) => {
 });
 
 test('without a cloud target the view says how to add one', async (t) => {
-  const app = await openApp(server.url, { query: '?open=sample' });
+  const app = await openApp({ sample: true });
   t.after(app.close);
   await app.page.waitForSelector(tid('project-tree'));
   await app.page.click(tid('nav-deploy'));

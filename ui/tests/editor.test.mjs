@@ -1,16 +1,9 @@
 // Welcome → sample project → tree, functions, editor: dirty tracking, saving, tabs.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { editorText, openApp, screenshot, serveDist, tid } from './support/app.mjs';
+import { editorText, openApp, screenshot, tid } from './support/app.mjs';
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
 
 async function openSample(t, options) {
   const app = await openApp(server.url, options);

@@ -6,17 +6,10 @@
 //   1  "Add the daily report; larger thumbnails" (2 days ago: the sample's files as they are)
 //   2  "Create the thumbnails sample" (4 days ago: MAX_WIDTH ?? 240, memory 256, no report)
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { editorText, openApp, screenshot, serveDist, tid } from './support/app.mjs';
+import { editorText, openApp, screenshot, tid } from './support/app.mjs';
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
 
 const EDITOR = '[data-testid="editor"] .cm-content';
 

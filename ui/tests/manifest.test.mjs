@@ -1,19 +1,12 @@
 // A broken functory.toml: the app stays usable and points at the problem.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { editorText, openApp, serveDist, tid } from './support/app.mjs';
+import { editorText, openApp, tid } from './support/app.mjs';
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
 
 test('a syntax error is listed as functory.toml:LINE:COL, underlined, and the app stays usable', async (t) => {
-  const app = await openApp(server.url, { query: '?open=sample' });
+  const app = await openApp({ sample: true });
   t.after(app.close);
   const { page } = app;
   await page.waitForSelector(tid('project-tree'));
@@ -60,7 +53,7 @@ test('a syntax error is listed as functory.toml:LINE:COL, underlined, and the ap
 });
 
 test('validation problems keep the functions listed and name the field', async (t) => {
-  const app = await openApp(server.url, { query: '?open=sample' });
+  const app = await openApp({ sample: true });
   t.after(app.close);
   const { page } = app;
   await page.waitForSelector(tid('project-tree'));

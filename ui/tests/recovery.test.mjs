@@ -1,17 +1,10 @@
 // Crash recovery: unsaved buffers survive a restart (a page reload, with the mock's journal in
 // localStorage) and come back unsaved.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { editorText, openApp, serveDist, tid } from './support/app.mjs';
+import { editorText, openApp, tid } from './support/app.mjs';
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
 
 const JOURNAL = 'functory.mock.journal';
 

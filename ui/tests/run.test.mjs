@@ -2,17 +2,10 @@
 // its result and logs, cold then warm, function and init errors, a busy port, schedules, the
 // live log pane's filters, and a flood of log lines that must not freeze the window.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { openApp, screenshot, serveDist, tid } from './support/app.mjs';
+import { openApp, screenshot, tid } from './support/app.mjs';
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
 
 /** Opens the sample on the Run view with the event editor loaded. */
 async function openRun(query = '?open=sample') {

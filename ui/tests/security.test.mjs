@@ -7,24 +7,17 @@
 //   IAM004 high, safe fix ("Effect": "allow", line 6)
 //   IAM202 high, no fix ("Action": "s3:*", line 13)
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { editorText, openApp, screenshot, serveDist, tid } from './support/app.mjs';
+import { editorText, openApp, screenshot, tid } from './support/app.mjs';
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
 
 const POLICY = 'policies/report-role.json';
 const finding = (code) => `${tid('security-finding')}[data-code="${code}"]`;
 const codes = (page) => page.locator(tid('security-finding')).evaluateAll((els) => els.map((e) => e.dataset.code));
 
 async function openSecurity(t) {
-  const app = await openApp(server.url, { query: '?open=sample' });
+  const app = await openApp({ sample: true });
   t.after(app.close);
   const { page } = app;
   await page.waitForSelector(tid('project-tree'));
@@ -164,7 +157,7 @@ async function addCallsToResize(page, lines) {
 }
 
 test('least privilege: the calls, missing and unused grants, and the generated policy applied after its diff', async (t) => {
-  const app = await openApp(server.url, { query: '?open=sample' });
+  const app = await openApp({ sample: true });
   t.after(app.close);
   const { page, calls, errors } = app;
   await page.waitForSelector(tid('project-tree'));

@@ -1,20 +1,13 @@
 // The function settings form: validation, manifest edits that keep comments, env variables.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { editorText, openApp, serveDist, tid } from './support/app.mjs';
+import { editorText, openApp, tid } from './support/app.mjs';
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
 
 /** The sample, opened at startup, with functory.toml in a tab and `resize` selected. */
 async function openSettings(t) {
-  const app = await openApp(server.url, { query: '?open=sample' });
+  const app = await openApp({ sample: true });
   t.after(app.close);
   const { page } = app;
   await page.waitForSelector(tid('project-tree'));

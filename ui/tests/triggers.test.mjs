@@ -1,21 +1,19 @@
-// The trigger designer: the canvas drawn from functory.toml, adding a trigger from the menu and
-// the side form (inline checks, schedule preview), the manifest text after the edit, deleting
-// with Delete and undoing with Ctrl+Z, permission-aware edges and their one-click fix.
+// The trigger designer against the real backend: the canvas drawn from functory.toml, adding a
+// trigger from the menu and the side form (inline checks, schedule preview), the manifest text
+// on disk after the edit, deleting with Delete and undoing with Ctrl+Z, and edges that say what
+// each trigger needs and who grants it.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { openApp, screenshot, serveDist, tid } from './support/app.mjs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-let server;
-before(async () => {
-  server = await serveDist();
-});
-after(async () => {
-  await server?.close();
-});
+import { copySample, openApp, screenshot, tid } from './support/app.mjs';
 
-async function openTriggers(t) {
-  const app = await openApp(server.url, { query: '?open=sample' });
+
+async function openTriggers(t, options = { sample: true }) {
+  const app = await openApp(options);
   t.after(app.close);
   const { page } = app;
   await page.waitForSelector(tid('project-tree'));
@@ -26,10 +24,6 @@ async function openTriggers(t) {
 
 const triggerNode = (fn, kind) => `${tid('trigger-node')}[data-function="${fn}"][data-kind="${kind}"]`;
 
-/** functory.toml as it is on the mock's disk. */
-async function manifestText(page) {
-  return page.evaluate(() => window.functoryMock.readFile('functory.toml'));
-}
 
 test('the canvas draws the manifest: triggers, functions, destinations and what edges imply', async (t) => {
   const { page, errors } = await openTriggers(t);
@@ -42,13 +36,13 @@ test('the canvas draws the manifest: triggers, functions, destinations and what 
   // The storage edge implies a resource policy for S3 with the bucket as SourceArn.
   const storageEdge = page.locator(`${tid('permission-edge')}[data-trigger^="trigger:resize:storage:"]`);
   assert.equal(await storageEdge.getAttribute('data-status'), 'deploy');
-  assert.match(await storageEdge.getAttribute('title'), /s3\.amazonaws\.com with SourceArn arn:aws:s3:::uploads/);
+  assert.match(await storageEdge.getAttribute('title'), /lets s3\.amazonaws\.com call lambda:InvokeFunction for arn:aws:s3:::uploads/);
   await screenshot(page, 'triggers-canvas');
   assert.deepEqual(errors, []);
 });
 
 test('adding a schedule from the keyboard menu: inline checks, next fire times, and the manifest text', async (t) => {
-  const { page, calls, errors } = await openTriggers(t);
+  const { page, calls, errors, readFile } = await openTriggers(t);
   // The "Add trigger" menu works from the keyboard: Enter opens it, arrows move, Enter picks.
   await page.focus(tid('add-trigger'));
   await page.keyboard.press('Enter');
@@ -83,7 +77,7 @@ test('adding a schedule from the keyboard menu: inline checks, next fire times, 
     'apply_manifest_edit {"edit":{"kind":"addTrigger","function":"report","trigger":{"kind":"schedule","expression":"rate(1 minute)","timezone":"Europe/Paris"}}}',
   ]);
   // The new section follows report's schedule; every other line, comments included, is as it was.
-  const text = await manifestText(page);
+  const text = readFile('functory.toml');
   assert.match(
     text,
     /timezone = "Europe\/Paris"\n\n\[\[functions\.report\.triggers\]\]\nkind = "schedule"\nexpression = "rate\(1 minute\)"\ntimezone = "Europe\/Paris"\n?$/,
@@ -117,7 +111,7 @@ test('a route another function owns is refused inline; an overlapping one is a w
 });
 
 test('Delete removes a selected trigger from functory.toml and Ctrl+Z brings it back', async (t) => {
-  const { page, calls } = await openTriggers(t);
+  const { page, calls, readFile } = await openTriggers(t);
   // Keyboard only: a node is focusable, Enter selects it and opens its form, Delete deletes it.
   await page.locator(triggerNode('resize', 'http')).locator('xpath=..').focus();
   await page.keyboard.press('Enter');
@@ -132,12 +126,13 @@ test('Delete removes a selected trigger from functory.toml and Ctrl+Z brings it 
   await page.waitForSelector(triggerNode('resize', 'http'));
   assert.equal(calls('apply_manifest_edit').length, 2);
   assert.match(calls('apply_manifest_edit')[1], /"kind":"addTrigger","function":"resize","trigger":\{"kind":"http","method":"GET","path":"\/resize"\}/);
-  const text = await manifestText(page);
+  const text = readFile('functory.toml');
   assert.match(text, /\[\[functions\.resize\.triggers\]\]\nkind = "http"\nmethod = "GET"\npath = "\/resize"/);
 });
 
-test('a queue edge shows the role permissions it needs, and the fix adds them to the manifest', async (t) => {
-  const { page, calls } = await openTriggers(t);
+test('a queue edge says the deploy grants the role statement, and a Deny in the permissions shows red', async (t) => {
+  const project = copySample();
+  const { page, calls } = await openTriggers(t, { open: project });
   await page.click(tid('add-trigger'));
   await page.click(tid('add-trigger-queue'));
   await page.selectOption(tid('trigger-field-function'), 'report');
@@ -147,16 +142,25 @@ test('a queue edge shows the role permissions it needs, and the fix adds them to
   assert.equal(await page.isDisabled(tid('trigger-save')), true);
   await page.fill(tid('trigger-field-batch_size'), '');
   await page.waitForSelector(tid('trigger-error-batch_size'), { state: 'detached' });
-  await page.waitForSelector(`${tid('trigger-form-permission')}[data-status="missing"]`);
+  // What the trigger needs, as the Rust side says: the role statement the deploy adds.
+  await page.waitForSelector(`${tid('trigger-form-permission')}[data-status="deploy"]`);
+  assert.match(await page.textContent(tid('trigger-form-permission')), /FunctoryQueueTriggers: sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes on arn:aws:sqs:\*:\*:jobs/);
   await page.click(tid('trigger-save'));
   const edge = `${tid('permission-edge')}[data-trigger="trigger:report:queue:jobs"]`;
-  await page.waitForSelector(`${edge}[data-status="missing"]`);
-  assert.match(await page.getAttribute(edge, 'title'), /sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes on arn:aws:sqs:\*:\*:jobs/);
-  await page.click(`${edge} ${tid('permission-edge-fix')}`);
-  await page.waitForSelector(`${edge}[data-status="granted"]`);
-  assert.match(calls('apply_manifest_edit').at(-1), /"kind":"addPermission","function":"report","actions":\["sqs:ReceiveMessage","sqs:DeleteMessage","sqs:GetQueueAttributes"\],"resources":\["arn:aws:sqs:\*:\*:jobs"\]/);
-  const text = await manifestText(page);
-  assert.match(text, /\[\[functions\.report\.permissions\]\]\nactions = \["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"\]\nresources = \["arn:aws:sqs:\*:\*:jobs"\]/);
+  await page.waitForSelector(`${edge}[data-status="deploy"]`);
+  assert.match(await page.getAttribute(edge, 'title'), /Lambda polls arn:aws:sqs:\*:\*:jobs with the function's role/);
+  assert.equal(calls('apply_manifest_edit').filter((c) => c.includes('addPermission')).length, 0, 'nothing for the manifest to add');
+  // A Deny of the function's own cancels the deploy's Allow: the edge says so.
+  writeFileSync(
+    join(project, 'functory.toml'),
+    readFileSync(join(project, 'functory.toml'), 'utf8') +
+      '\n[[functions.report.permissions]]\neffect = "Deny"\nactions = ["sqs:*"]\nresources = ["*"]\n',
+  );
+  await page.click(tid('nav-functions'));
+  await page.click(tid('reload-project'));
+  await page.click(tid('nav-triggers'));
+  await page.waitForSelector(`${edge}[data-status="denied"]`);
+  assert.match(await page.getAttribute(edge, 'title'), /denies sqs:ReceiveMessage on arn:aws:sqs:\*:\*:jobs/);
 });
 
 test('a trigger dragged from the palette lands where it is dropped, and positions are remembered', async (t) => {
@@ -186,7 +190,7 @@ test('a trigger dragged from the palette lands where it is dropped, and position
 });
 
 test('a project without functions gets an empty state that leads to the Functions area', async (t) => {
-  const app = await openApp(server.url, { query: '?open=/mock/assets' });
+  const app = await openApp({ open: mkdtempSync(join(tmpdir(), 'functory-ui-assets-')) });
   t.after(app.close);
   const { page } = app;
   await page.click(tid('nav-triggers'));
@@ -217,7 +221,7 @@ test('editing functory.toml by hand redraws the canvas', async (t) => {
 });
 
 test('choosing another function in the form moves the trigger: removed from one, added to the other', async (t) => {
-  const { page, calls } = await openTriggers(t);
+  const { page, calls, readFile } = await openTriggers(t);
   await page.click(triggerNode('resize', 'storage'));
   await page.waitForSelector(tid('trigger-form'));
   await page.selectOption(tid('trigger-field-function'), 'report');
@@ -226,29 +230,37 @@ test('choosing another function in the form moves the trigger: removed from one,
   await page.click(tid('trigger-save'));
   await page.waitForSelector(triggerNode('report', 'storage'));
   assert.equal(await page.locator(triggerNode('resize', 'storage')).count(), 0);
-  assert.deepEqual(calls('apply_manifest_edit'), [
-    'apply_manifest_edit {"edit":{"kind":"removeTrigger","function":"resize","index":1}}',
-    'apply_manifest_edit {"edit":{"kind":"addTrigger","function":"report","trigger":{"kind":"storage","bucket":"uploads","prefix":null,"suffix":".jpg","events":null}}}',
-  ]);
-  const text = await manifestText(page);
+  assert.deepEqual(
+    calls('apply_manifest_edit').map((c) => JSON.parse(c.slice('apply_manifest_edit '.length))),
+    [
+      { edit: { kind: 'removeTrigger', function: 'resize', index: 1 } },
+      { edit: { kind: 'addTrigger', function: 'report', trigger: { kind: 'storage', bucket: 'uploads', prefix: null, suffix: '.jpg', events: null } } },
+    ],
+  );
+  const text = readFile('functory.toml');
   assert.match(text, /\[\[functions\.report\.triggers\]\]\nkind = "storage"\nbucket = "uploads"\nsuffix = "\.jpg"\n$/);
   assert.doesNotMatch(text, /only JPEGs/, 'the moved section took its own comment with it');
   assert.match(text, /# weekdays at 18:00/);
 });
 
-test("a function node shows its security findings, with a safe fix one click away", async (t) => {
-  const { page, calls } = await openTriggers(t);
+test('a function node shows its security findings, and leads to the Security view for the rest', async (t) => {
+  const project = copySample();
+  writeFileSync(
+    join(project, 'functory.toml'),
+    readFileSync(join(project, 'functory.toml'), 'utf8') + '\n[[functions.report.permissions]]\nactions = ["s3:*"]\nresources = ["*"]\n',
+  );
+  const { page } = await openTriggers(t, { open: project });
   const report = `${tid('function-node')}[data-function="report"]`;
   await page.waitForSelector(`${report} ${tid('function-node-findings')}`);
-  assert.match(await page.textContent(`${report} ${tid('function-node-findings')}`), /3 findings/);
+  // The real linter and analyzer on `s3:*` on every resource, which no code of report calls.
+  assert.match(await page.textContent(`${report} ${tid('function-node-findings')}`), /4 findings/);
   await page.click(`${report} ${tid('function-node-findings')}`);
   const codes = await page.locator(`${report} ${tid('function-node-finding')}`).evaluateAll((items) => items.map((i) => i.dataset.code));
-  assert.deepEqual([...codes].sort(), ['IAM002', 'IAM004', 'IAM202']);
-  // IAM004's fix is safe: one click applies it, and the linter runs again.
-  await page.click(`${report} ${tid('function-node-finding')}[data-code="IAM004"] ${tid('function-node-fix')}`);
-  await page.waitForSelector(`${report} ${tid('function-node-finding')}[data-code="IAM004"]`, { state: 'detached' });
-  assert.equal(calls('apply_lint_fix').length, 1);
-  assert.match(await page.textContent(`${report} ${tid('function-node-findings')}`), /2 findings/);
+  assert.deepEqual([...codes].sort(), ['IAM202', 'IAM207', 'IAM210', 'LPA002']);
+  // None of these fixes is safe to apply unseen: no one-click fix on the canvas.
+  assert.equal(await page.locator(`${report} ${tid('function-node-fix')}`).count(), 0);
+  await page.locator(`${report} ${tid('function-node-review')}`).first().click();
+  await page.waitForSelector(tid('nav-security') + '[aria-current="page"]');
 });
 
 test('a public function URL: its edge shows the resource policy it implies and the linter finding', async (t) => {
@@ -258,35 +270,37 @@ test('a public function URL: its edge shows the resource policy it implies and t
   await page.selectOption(tid('trigger-field-function'), 'resize');
   await page.selectOption(tid('trigger-field-auth'), 'none');
   await page.waitForSelector(tid('trigger-warning-auth'));
-  assert.match(await page.textContent(tid('trigger-form-permission')), /lambda:InvokeFunctionUrl for principal \* with the condition lambda:FunctionUrlAuthType = NONE/);
+  assert.match(await page.textContent(tid('trigger-form-permission')), /anyone \(principal \*\) call lambda:InvokeFunctionUrl, on the condition lambda:FunctionUrlAuthType = NONE/);
   await page.click(tid('trigger-save'));
   const edge = `${tid('permission-edge')}[data-trigger="trigger:resize:url"]`;
   await page.waitForSelector(`${edge}[data-status="public"]`);
   assert.match(await page.textContent(edge), /anyone may invoke \(auth NONE\)/);
   await page.waitForSelector(`${edge} ${tid('permission-edge-finding')}[data-code="LMB001"]`);
-  assert.match(await page.textContent(`${tid('function-node')}[data-function="resize"] ${tid('function-node-findings')}`), /1 finding/);
+  // LMB001 joins the analyzer's two LPA002 findings on the sample's unused grants.
+  assert.match(await page.textContent(`${tid('function-node')}[data-function="resize"] ${tid('function-node-findings')}`), /3 findings/);
 });
 
 test('destinations come from what the code writes (the analyzer) as well as from the permissions', async (t) => {
-  const app = await openApp(server.url, { query: '?open=sample' });
-  t.after(app.close);
-  const { page } = app;
-  await page.waitForSelector(tid('project-tree'));
-  // resize's code starts writing thumbnails (to the bucket its permissions grant) and audit
-  // messages (to a queue nothing grants).
-  await page.click(tid('tree-item-src/resize.mjs'));
-  await page.waitForSelector('[data-testid="editor"][data-path="src/resize.mjs"] .cm-content');
-  await page.click('[data-testid="editor"] .cm-content');
-  await page.keyboard.press('Control+End');
-  await page.keyboard.press('Enter');
-  await page.keyboard.type('// await s3.send(new PutObjectCommand({ Bucket: process.env.THUMBS_BUCKET, Key: key }));');
-  await page.keyboard.press('Enter');
-  await page.keyboard.type('// await sqs.send(new SendMessageCommand({ QueueUrl: "audit", MessageBody: key }));');
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('Control+s');
-  await page.waitForSelector(tid('tab-dirty-src/resize.mjs'), { state: 'detached' });
+  // resize's code writes thumbnails (to the bucket its permissions grant) and audit messages
+  // (to a queue nothing grants).
+  const project = copySample();
+  const code = join(project, 'src', 'resize.mjs');
+  writeFileSync(
+    code,
+    `import { S3Client, PutObjectCommand } from "@aws-sdk/client-s3";
+import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 
-  await page.click(tid('nav-triggers'));
+const s3 = new S3Client({});
+const sqs = new SQSClient({});
+
+${readFileSync(code, 'utf8')}
+export async function store(key, body) {
+  await s3.send(new PutObjectCommand({ Bucket: process.env.THUMBS_BUCKET, Key: key, Body: body }));
+  await sqs.send(new SendMessageCommand({ QueueUrl: "audit", MessageBody: key }));
+}
+`,
+  );
+  const { page } = await openTriggers(t, { open: project });
   const thumbs = page.locator(`${tid('destination-node')}[data-kind="bucket"][data-name="thumbs"]`);
   await thumbs.waitFor();
   await page.waitForFunction(

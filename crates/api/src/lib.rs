@@ -18,6 +18,7 @@ pub mod cloud_import;
 mod error;
 mod files;
 pub mod history;
+pub mod ipc;
 pub mod lint;
 pub mod local;
 mod project;

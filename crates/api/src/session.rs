@@ -286,6 +286,40 @@ impl Session {
         ))
     }
 
+    /// What the canvas draws besides the manifest: each trigger edge's needs (who grants what)
+    /// and each function's destinations, from its permissions and what the analyzer finds its
+    /// code writing.
+    pub fn canvas_model(&self) -> Result<triggers::CanvasModel, ApiError> {
+        let project = self.current()?;
+        let parsed = project.parse()?;
+        let manifest = parsed.manifest.ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidManifest,
+                "functory.toml does not parse; fix it to see the canvas",
+            )
+        })?;
+        // The analyzer is a help here, not a condition: without it the canvas still draws the
+        // destinations the permissions grant.
+        let code_writes = crate::analyze::analyze_project(&project)
+            .map(|analysis| {
+                analysis
+                    .functions
+                    .into_iter()
+                    .map(|f| {
+                        let writes = f
+                            .analysis
+                            .required
+                            .into_iter()
+                            .map(|r| (r.action, r.resource))
+                            .collect();
+                        (f.analysis.function, writes)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(triggers::canvas_model(&manifest, &code_writes))
+    }
+
     /// The trigger canvas's remembered node positions for the open project.
     pub fn canvas_layout(&self) -> Result<CanvasLayout, ApiError> {
         Ok(triggers::load_positions(self.current()?.root()))

@@ -3,17 +3,20 @@
 //!
 //! A check looks at the trigger against the whole manifest, because the problems that matter
 //! in the cloud are between triggers: two functions answering the same route, two bucket
-//! notifications AWS refuses as overlapping. Schedules are parsed by the local runtime's own
-//! parser (`functory_local::triggers::schedule`), so the preview shows exactly when the local
-//! run will fire, and there is one schedule grammar in Functory, not two.
+//! notifications AWS refuses as overlapping. A trigger alone is checked by
+//! `functory_core::trigger_check`, routes are compared by `functory_core::route` and schedules
+//! previewed by `functory_core::schedule`: the same readers `functory check`, the local run and
+//! the cloud adapters use, so the form never disagrees with them.
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use functory_core::edit::check_trigger_fields;
-use functory_core::{Manifest, Trigger, UrlAuth};
-use functory_local::triggers::schedule::Schedule;
+use functory_core::iam::{self, Decision};
+use functory_core::route::RoutePattern;
+use functory_core::trigger_check::trigger_problems;
+use functory_core::trigger_needs::{ArnScope, InvokeGrantKind, TriggerNeeds, trigger_needs};
+use functory_core::{Function, Manifest, Schedule, Severity, Trigger, UrlAuth};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -71,6 +74,266 @@ pub struct TriggerCheck {
     pub next_fires: Vec<FireTime>,
     /// The time zone the fire times are shown in (IANA name), for schedules.
     pub timezone: Option<String>,
+    /// What the trigger needs on AWS and who grants it, with what the function's permissions
+    /// make of it (`None` when the function does not exist).
+    pub edge: Option<TriggerEdge>,
+}
+
+/// A trigger → function edge: what the trigger needs (`functory_core::trigger_needs`) and how
+/// it stands with the function's own permissions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TriggerEdge {
+    pub needs: TriggerNeeds,
+    pub status: EdgeStatus,
+    /// Why the grant fails, when `status` is `denied`.
+    pub denied_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum EdgeStatus {
+    /// The deploy writes the grant (a resource policy statement, a service role, a role
+    /// statement): nothing for the manifest to add.
+    Deploy,
+    /// Granted to anyone: a public function URL.
+    Public,
+    /// Callers grant themselves access with their own identity policies.
+    Caller,
+    /// A Deny among the function's permissions cancels the role statement the deploy adds.
+    Denied,
+}
+
+/// What a trigger → function edge is, for `function` (its permissions decide `denied`).
+pub fn trigger_edge(function: &Function, trigger: &Trigger) -> TriggerEdge {
+    let needs = trigger_needs(&function.name, trigger, &ArnScope::default());
+    let denied_by = needs.role.as_ref().and_then(|role| {
+        role.actions.iter().find_map(|action| {
+            match iam::evaluate(&function.permissions, action, &role.resource) {
+                Decision::Denied { statement } => Some(format!(
+                    "statement {statement} of {}'s permissions denies {action} on {}, and a Deny wins over the role statement the deploy adds",
+                    function.name, role.resource
+                )),
+                _ => None,
+            }
+        })
+    });
+    let status = if denied_by.is_some() {
+        EdgeStatus::Denied
+    } else if needs.warning.is_some() {
+        EdgeStatus::Public
+    } else if needs
+        .invoke
+        .as_ref()
+        .is_some_and(|i| i.kind == InvokeGrantKind::CallerIdentity)
+    {
+        EdgeStatus::Caller
+    } else {
+        EdgeStatus::Deploy
+    };
+    TriggerEdge {
+        needs,
+        status,
+        denied_by,
+    }
+}
+
+/// Where a function writes: a bucket, queue, table, stream or topic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum DestinationKind {
+    Bucket,
+    Queue,
+    Table,
+    Stream,
+    Topic,
+}
+
+/// What says a function writes somewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum DestinationSource {
+    /// The function's Allow statements grant the write.
+    Permission,
+    /// The analyzer found the code writing there.
+    Code,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Destination {
+    pub kind: DestinationKind,
+    pub name: String,
+    /// The write actions that make it a destination.
+    pub actions: Vec<String>,
+    pub sources: Vec<DestinationSource>,
+}
+
+/// One function as the canvas draws it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CanvasFunction {
+    pub name: String,
+    /// One per trigger, in the manifest's order.
+    pub edges: Vec<TriggerEdge>,
+    pub destinations: Vec<Destination>,
+}
+
+/// What the trigger designer draws besides the manifest itself: every edge's needs and every
+/// function's destinations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CanvasModel {
+    pub functions: Vec<CanvasFunction>,
+}
+
+/// The write actions that make a resource a destination, and how an ARN names it.
+const WRITES: &[(DestinationKind, &[&str])] = &[
+    (
+        DestinationKind::Bucket,
+        &["s3:PutObject", "s3:DeleteObject"],
+    ),
+    (
+        DestinationKind::Queue,
+        &["sqs:SendMessage", "sqs:SendMessageBatch"],
+    ),
+    (
+        DestinationKind::Table,
+        &[
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:BatchWriteItem",
+            "dynamodb:DeleteItem",
+        ],
+    ),
+    (
+        DestinationKind::Stream,
+        &["kinesis:PutRecord", "kinesis:PutRecords"],
+    ),
+    (DestinationKind::Topic, &["sns:Publish"]),
+];
+
+/// The name a destination ARN gives its resource (`None` for a wildcard or another shape).
+fn destination_name(kind: DestinationKind, arn: &str) -> Option<&str> {
+    let rest = arn.strip_prefix("arn:")?;
+    let mut parts = rest.splitn(5, ':');
+    let (_partition, service, _region, _account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    let name = match (kind, service) {
+        (DestinationKind::Bucket, "s3") => resource.split('/').next()?,
+        (DestinationKind::Queue, "sqs") | (DestinationKind::Topic, "sns") => resource,
+        (DestinationKind::Table, "dynamodb") => {
+            resource.strip_prefix("table/")?.split('/').next()?
+        }
+        (DestinationKind::Stream, "kinesis") => {
+            resource.strip_prefix("stream/")?.split('/').next()?
+        }
+        _ => return None,
+    };
+    (!name.is_empty() && !name.contains(['*', '?'])).then_some(name)
+}
+
+/// The buckets, queues, tables, streams and topics `function` writes to: what its Allow
+/// statements grant it to write, and what the analyzer found its code writing
+/// (`code_writes`: action, resource).
+pub fn destinations_of(function: &Function, code_writes: &[(String, String)]) -> Vec<Destination> {
+    let mut found: Vec<Destination> = Vec::new();
+    let mut add = |kind: DestinationKind, name: &str, actions: &[&str], source| {
+        let at = match found.iter().position(|d| d.kind == kind && d.name == name) {
+            Some(at) => at,
+            None => {
+                found.push(Destination {
+                    kind,
+                    name: name.to_owned(),
+                    actions: Vec::new(),
+                    sources: Vec::new(),
+                });
+                found.len() - 1
+            }
+        };
+        let destination = &mut found[at];
+        for action in actions {
+            if !destination.actions.iter().any(|a| a == action) {
+                destination.actions.push((*action).to_owned());
+            }
+        }
+        if !destination.sources.contains(&source) {
+            destination.sources.push(source);
+        }
+    };
+    for permission in &function.permissions {
+        if permission.effect != functory_core::PermissionEffect::Allow {
+            continue;
+        }
+        for (kind, writes) in WRITES {
+            let actions: Vec<&str> = writes
+                .iter()
+                .copied()
+                .filter(|w| permission.actions.iter().any(|a| iam::action_matches(a, w)))
+                .collect();
+            if actions.is_empty() {
+                continue;
+            }
+            for resource in &permission.resources {
+                if let Some(name) = destination_name(*kind, resource) {
+                    add(*kind, name, &actions, DestinationSource::Permission);
+                }
+            }
+        }
+    }
+    for (action, resource) in code_writes {
+        for (kind, writes) in WRITES {
+            if let Some(write) = writes.iter().find(|w| w.eq_ignore_ascii_case(action))
+                && let Some(name) = destination_name(*kind, resource)
+            {
+                add(*kind, name, &[write], DestinationSource::Code);
+            }
+        }
+    }
+    for destination in &mut found {
+        destination.sources.sort();
+    }
+    found
+}
+
+/// The canvas's model of `manifest`; `code_writes` gives, per function, what the analyzer
+/// found its code writing.
+pub fn canvas_model(
+    manifest: &Manifest,
+    code_writes: &std::collections::HashMap<String, Vec<(String, String)>>,
+) -> CanvasModel {
+    CanvasModel {
+        functions: manifest
+            .functions
+            .iter()
+            .map(|function| CanvasFunction {
+                name: function.name.clone(),
+                edges: function
+                    .triggers
+                    .iter()
+                    .map(|t| trigger_edge(function, t))
+                    .collect(),
+                destinations: destinations_of(
+                    function,
+                    code_writes
+                        .get(&function.name)
+                        .map_or(&[][..], Vec::as_slice),
+                ),
+            })
+            .collect(),
+    }
 }
 
 impl TriggerCheck {
@@ -123,23 +386,24 @@ pub fn check_trigger(
     trigger: &Trigger,
     now: DateTime<Utc>,
 ) -> TriggerCheck {
+    let owner = manifest.functions.iter().find(|f| f.name == function);
     let mut check = TriggerCheck {
         problems: Vec::new(),
         next_fires: Vec::new(),
         timezone: None,
+        edge: owner.map(|f| trigger_edge(f, trigger)),
     };
-    if !manifest.functions.iter().any(|f| f.name == function) {
+    if owner.is_none() {
         check
             .problems
             .push(error("function", format!("no function named `{function}`")));
     }
-    // The shape checks functory-core makes before any edit, with the field it names.
-    if let Err(functory_core::EditError::InvalidValue { field, message }) =
-        check_trigger_fields(trigger, "")
-    {
-        check
-            .problems
-            .push(error(field.trim_start_matches('.'), message));
+    // The checks `functory check` makes of a trigger alone, with the field each names.
+    for problem in trigger_problems(trigger) {
+        check.problems.push(match problem.severity {
+            Severity::Error => error(problem.key, problem.message),
+            _ => warning(problem.key, problem.message),
+        });
     }
     // Every other trigger of the project, with its owner.
     let others: Vec<(&str, &Trigger)> = manifest
@@ -219,53 +483,10 @@ pub fn check_trigger(
 
 // ---- HTTP routes --------------------------------------------------------------------------
 
-/// A path's segments, with path parameters (`{id}`, `{proxy+}`, `:id`) as wildcards.
-#[derive(Debug, PartialEq, Eq)]
-enum Segment<'a> {
-    Literal(&'a str),
-    Parameter,
-    /// `{name+}`: one or more segments, the rest of the path.
-    Greedy,
-}
-
-fn segments(path: &str) -> Vec<Segment<'_>> {
-    path.split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            if s.starts_with('{') && s.ends_with("+}") {
-                Segment::Greedy
-            } else if (s.starts_with('{') && s.ends_with('}')) || s.starts_with(':') {
-                Segment::Parameter
-            } else {
-                Segment::Literal(s)
-            }
-        })
-        .collect()
-}
-
-/// Whether some request path matches both routes.
-fn paths_overlap(a: &[Segment<'_>], b: &[Segment<'_>]) -> bool {
-    match (a.first(), b.first()) {
-        (None, None) => true,
-        (Some(Segment::Greedy), _) => !b.is_empty(),
-        (_, Some(Segment::Greedy)) => !a.is_empty(),
-        (None, _) | (_, None) => false,
-        (Some(x), Some(y)) => {
-            let same = match (x, y) {
-                (Segment::Literal(x), Segment::Literal(y)) => x == y,
-                _ => true,
-            };
-            same && paths_overlap(&a[1..], &b[1..])
-        }
-    }
-}
-
 fn check_route(method: &str, path: &str, others: &[(&str, &Trigger)], check: &mut TriggerCheck) {
-    let method = method.to_ascii_uppercase();
-    if !path.starts_with('/') {
+    let Ok(mine) = RoutePattern::parse(method, path) else {
         return;
-    }
-    let mine = segments(path);
+    };
     for (owner, other) in others {
         let Trigger::Http {
             method: other_method,
@@ -274,26 +495,22 @@ fn check_route(method: &str, path: &str, others: &[(&str, &Trigger)], check: &mu
         else {
             continue;
         };
-        let other_method = other_method.to_ascii_uppercase();
-        let methods_meet = method == other_method || method == "ANY" || other_method == "ANY";
-        if !methods_meet {
+        let Ok(theirs) = RoutePattern::parse(other_method, other_path) else {
+            continue;
+        };
+        if !mine.overlaps(&theirs) {
             continue;
         }
-        let theirs = segments(other_path);
-        if !paths_overlap(&mine, &theirs) {
-            continue;
-        }
-        // The same shape (parameter names aside) and method: the cloud refuses the second.
-        if method == other_method && mine == theirs {
+        if mine.duplicates(&theirs) {
             check.problems.push(error(
                 "path",
-                format!("{method} {path} is already the route `{other_method} {other_path}` of `{owner}`"),
+                format!("{mine} is already the route `{theirs}` of `{owner}`"),
             ));
         } else {
             check.problems.push(warning(
                 "path",
                 format!(
-                    "{method} {path} overlaps `{other_method} {other_path}` of `{owner}`: some requests match both, and the more specific route wins"
+                    "{mine} overlaps `{theirs}` of `{owner}`: some requests match both, and the more specific route wins"
                 ),
             ));
         }
@@ -309,43 +526,28 @@ fn preview_schedule(
     check: &mut TriggerCheck,
 ) {
     let timezone = timezone.map(str::trim).filter(|tz| !tz.is_empty());
-    if let Some(name) = timezone
-        && name.parse::<Tz>().is_err()
-    {
-        check.problems.push(error(
-            "timezone",
-            format!("unknown time zone `{name}`: use an IANA name such as Europe/Paris"),
-        ));
+    // A bad expression or time zone is already among the problems (`trigger_problems`).
+    let Ok(schedule) = Schedule::parse(expression, timezone) else {
         return;
-    }
-    match Schedule::parse(expression, timezone) {
-        Ok(schedule) => {
-            let tz: Tz = schedule.timezone().parse().unwrap_or(Tz::UTC);
-            check.timezone = Some(schedule.timezone().to_owned());
-            check.next_fires = schedule
-                .preview(now, PREVIEW_FIRES)
-                .into_iter()
-                .map(|at| FireTime {
-                    utc: at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-                    local: at
-                        .with_timezone(&tz)
-                        .format("%Y-%m-%d %H:%M %Z")
-                        .to_string(),
-                })
-                .collect();
-            if check.next_fires.is_empty() {
-                check.problems.push(warning(
-                    "expression",
-                    "this schedule never fires again (its years are in the past)",
-                ));
-            }
-        }
-        Err(e) => {
-            // The shape check may already have said "rate(...) or cron(...)": say it once.
-            if !check.problems.iter().any(|p| p.field == "expression") {
-                check.problems.push(error("expression", e.message));
-            }
-        }
+    };
+    let tz: Tz = schedule.timezone().parse().unwrap_or(Tz::UTC);
+    check.timezone = Some(schedule.timezone().to_owned());
+    check.next_fires = schedule
+        .preview(now, PREVIEW_FIRES)
+        .into_iter()
+        .map(|at| FireTime {
+            utc: at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            local: at
+                .with_timezone(&tz)
+                .format("%Y-%m-%d %H:%M %Z")
+                .to_string(),
+        })
+        .collect();
+    if check.next_fires.is_empty() {
+        check.problems.push(warning(
+            "expression",
+            "this schedule never fires again (its years are in the past)",
+        ));
     }
 }
 

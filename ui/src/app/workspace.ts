@@ -38,6 +38,7 @@ import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
 import type { CanvasLayout } from '../bindings/CanvasLayout';
+import type { CanvasModel } from '../bindings/CanvasModel';
 import type { CloudImportReport } from '../bindings/CloudImportReport';
 import type { RemoteFunction } from '../bindings/RemoteFunction';
 import type { Trigger } from '../bindings/Trigger';
@@ -635,6 +636,10 @@ export class Workspace {
 
   checkTrigger(fn: string, editing: TriggerRef | null, trigger: Trigger): Promise<Outcome<TriggerCheck>> {
     return this.outcome(() => this.platform.checkTrigger(fn, editing, trigger));
+  }
+
+  canvasModel(): Promise<Outcome<CanvasModel>> {
+    return this.outcome(() => this.platform.canvasModel());
   }
 
   canvasLayout(): Promise<Outcome<CanvasLayout>> {

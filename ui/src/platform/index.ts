@@ -1,6 +1,8 @@
-// The one door between the UI and the host. Only this folder imports `@tauri-apps/*`: inside
-// the desktop app the Tauri implementation forwards to the Rust commands; in a plain browser
-// (dev server, UI tests) an in-memory mock project stands in, so the UI runs without Rust.
+// The one door between the UI and the host. Only this folder imports `@tauri-apps/*`. Every
+// method is one command of `functory_api::ipc` (named in `bindings/commands.ts`, generated from
+// Rust), sent over a transport: Tauri's IPC inside the desktop app, or, in a plain browser (the
+// UI tests, `npm run dev` with the bridge), the loopback test bridge that serves the same
+// commands from the same Rust session. There is no second implementation of anything here.
 
 import type { AccountInput } from '../bindings/AccountInput';
 import type { AccountSummary } from '../bindings/AccountSummary';
@@ -38,6 +40,7 @@ import type { FunctionPlan } from '../bindings/FunctionPlan';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
 import type { TargetLogSource } from '../bindings/TargetLogSource';
 import type { CanvasLayout } from '../bindings/CanvasLayout';
+import type { CanvasModel } from '../bindings/CanvasModel';
 import type { CloudImport } from '../bindings/CloudImport';
 import type { RemoteFunction } from '../bindings/RemoteFunction';
 import type { Trigger } from '../bindings/Trigger';
@@ -51,8 +54,8 @@ export interface LogSubscription {
 
 /** Every method rejects with an {@link ApiError}. */
 export interface Platform {
-  /** "tauri" in the desktop app, "mock" in a plain browser. */
-  readonly kind: 'tauri' | 'mock';
+  /** "tauri" in the desktop app, "bridge" in a plain browser served by the test bridge. */
+  readonly kind: 'tauri' | 'bridge';
   startup(): Promise<Startup>;
   openProject(path: string): Promise<ProjectView>;
   openSampleProject(): Promise<ProjectView>;
@@ -178,6 +181,8 @@ export interface Platform {
    * comparisons; null for a new one.
    */
   checkTrigger(fn: string, editing: TriggerRef | null, trigger: Trigger): Promise<TriggerCheck>;
+  /** Every trigger edge's needs (who grants what) and every function's destinations. */
+  canvasModel(): Promise<CanvasModel>;
   /** The canvas's remembered node positions (`.functory/canvas.json`). */
   canvasLayout(): Promise<CanvasLayout>;
   saveCanvasLayout(layout: CanvasLayout): Promise<void>;
@@ -207,12 +212,30 @@ export function toApiError(value: unknown): ApiError {
   return { code: 'io', message: `unexpected error: ${String(value)}` };
 }
 
-/** Chooses the implementation once, at startup. */
+/**
+ * How commands reach the Rust session. `stream` opens a channel first, so no early message is
+ * lost, then runs the command; `close` stops the messages (a final drain delivers any the
+ * command sent before it answered).
+ */
+export interface Transport {
+  readonly kind: 'tauri' | 'bridge';
+  call(command: string, args: Record<string, unknown>): Promise<unknown>;
+  stream(
+    command: string,
+    args: Record<string, unknown>,
+    onMessage: (message: unknown) => void,
+  ): Promise<{ result: unknown; close(): Promise<void> }>;
+  pickFolder(): Promise<string | null>;
+  uiReady(): Promise<void>;
+}
+
+/** Chooses the transport once, at startup. */
 export async function loadPlatform(): Promise<Platform> {
+  const { createPlatform } = await import('./commands');
   if (typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window) {
-    const { createTauriPlatform } = await import('./tauri');
-    return createTauriPlatform();
+    const { createTauriTransport } = await import('./tauri');
+    return createPlatform(createTauriTransport());
   }
-  const { createMockPlatform } = await import('./mock/platform');
-  return createMockPlatform(new URLSearchParams(window.location.search));
+  const { createBridgeTransport } = await import('./bridge');
+  return createPlatform(createBridgeTransport(window.location.origin));
 }

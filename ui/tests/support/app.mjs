@@ -1,57 +1,92 @@
-// Shared by the browser tests: serves ui/dist on a loopback port and drives Debian's chromium
-// through playwright-core (never a downloaded browser), with a fresh profile per test.
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, sep } from 'node:path';
+// Shared by the browser tests: each test's app is the real UI (ui/dist) against the real Rust
+// backend. A loopback test bridge (crates/test-bridge) serves the page and the api commands
+// from one real `Session`, with a data folder and a keychain namespace of the test's own;
+// Debian's chromium, driven by playwright-core (never a downloaded browser), shows it.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const ui = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIST = join(ui, 'dist');
 export const RESULTS = join(ui, 'test-results');
+export const SAMPLE = join(ui, '..', 'samples', 'thumbnails');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const TARGET = process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache', 'functory', 'target');
+export const BRIDGE = process.env.FUNCTORY_TEST_BRIDGE ?? join(TARGET, 'debug', 'functory-test-bridge');
 
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
+let apps = 0;
 
-/** A static server for ui/dist on 127.0.0.1 and a random port. */
-export async function serveDist() {
+/**
+ * Starts a bridge. `args` are the bridge's own (`--sample`, `--open DIR`, `--pick-folder DIR`);
+ * `env` is added to its environment (a test may point it at moto, or away from the keychain).
+ */
+export async function startBridge({ args = [], env = {} } = {}) {
   if (!existsSync(join(DIST, 'index.html'))) {
-    throw new Error('ui/dist is missing: run `npm run build` (or `npm test`, which builds when needed)');
+    throw new Error('ui/dist is missing: run `npm run build --workspace ui` (npm test builds it when needed)');
   }
-  const server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const relative = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
-    const file = normalize(join(DIST, relative));
-    if (!file.startsWith(DIST + sep) || !existsSync(file)) {
-      response.writeHead(404).end('not found');
-      return;
-    }
-    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-    response.end(readFileSync(file));
+  if (!existsSync(BRIDGE)) {
+    throw new Error(`the test bridge is missing at ${BRIDGE}: run \`cargo build -p functory-test-bridge\` (npm test builds it)`);
+  }
+  const data = mkdtempSync(join(tmpdir(), 'functory-ui-data-'));
+  const namespace = `functory-ui-test-${process.pid}-${++apps}`;
+  const child = spawn(BRIDGE, ['--dist', DIST, '--data', data, '--keychain-namespace', namespace, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
+  const stderr = [];
+  child.stderr.on('data', (chunk) => stderr.push(String(chunk)));
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`the test bridge did not start in 30 s: ${stderr.join('')}`)), 30_000);
+    child.stdout.on('data', (chunk) => {
+      out += String(chunk);
+      const found = /listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found[1]);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the test bridge exited with ${code}: ${stderr.join('')}`));
+    });
+  });
   return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise((resolve) => server.close(resolve)),
+    url,
+    data,
+    stderr,
+    /** Where the bundled sample opens (`--sample` or the UI's "Open the sample"). */
+    sample: join(data, 'samples', 'thumbnails'),
+    close: async () => {
+      // Closing its standard input stops it (it stops the local run first); kill it if not.
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+      rmSync(data, { recursive: true, force: true });
+    },
   };
 }
 
 /**
- * Opens the app in a fresh chromium profile. Returns the page, the console lines the mock
- * platform logged (`[mock] command …` for each command, `[mock-response] command …` for what it
- * answered), and a close function. `query` is appended to the URL.
+ * Opens the app against a fresh bridge. `sample: true` opens the bundled sample at launch;
+ * `open: DIR` opens a folder. Returns the page, the commands the UI sent (`name {args}`), their
+ * answers, console errors, the project folder on disk, and a close function.
  */
-export async function openApp(baseUrl, { query = '', colorScheme = 'light', viewport = { width: 1280, height: 800 } } = {}) {
+export async function openApp({
+  sample = false,
+  open = null,
+  args = [],
+  env = {},
+  colorScheme = 'light',
+  viewport = { width: 1280, height: 800 },
+} = {}) {
+  const launch = sample ? ['--sample'] : open ? ['--open', open] : [];
+  const bridge = await startBridge({ args: [...launch, ...args], env });
   const profile = mkdtempSync(join(tmpdir(), 'functory-ui-test-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -74,24 +109,41 @@ export async function openApp(baseUrl, { query = '', colorScheme = 'light', view
   const errors = [];
   page.on('console', (message) => {
     const text = message.text();
-    if (text.startsWith('[mock] ')) commands.push(text.slice(7));
-    if (text.startsWith('[mock-response] ')) responses.push(text.slice(16));
-    if (message.type() === 'error') errors.push(text);
+    if (text.startsWith('[ipc] ')) commands.push(text.slice(6));
+    else if (text.startsWith('[ipc-response] ')) responses.push(text.slice(15));
+    // A command refused with an ApiError is the UI's to show, not a page error.
+    else if (message.type() === 'error' && !text.startsWith('[ipc-error] ')) errors.push(text);
   });
   page.on('pageerror', (error) => errors.push(String(error)));
-  await page.goto(baseUrl + query);
+  await page.goto(bridge.url);
+  const project = sample ? bridge.sample : open;
   return {
     page,
+    bridge,
     commands,
     responses,
     errors,
+    project,
+    /** A file of the open project as it is on disk now. */
+    readFile: (relative) => readFileSync(join(project, relative), 'utf8'),
     /** Commands whose name is `name` (e.g. "apply_manifest_edit"), with their logged arguments. */
     calls: (name) => commands.filter((c) => c === name || c.startsWith(`${name} `)),
     close: async () => {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
+      await bridge.close();
     },
   };
+}
+
+/** A copy of the bundled sample in a fresh folder, for tests that change it before opening. */
+export function copySample() {
+  const dir = mkdtempSync(join(tmpdir(), 'functory-ui-project-'));
+  for (const relative of ['functory.toml', 'README.md', 'src/resize.mjs', 'src/report.py']) {
+    mkdirSync(dirname(join(dir, relative)), { recursive: true });
+    writeFileSync(join(dir, relative), readFileSync(join(SAMPLE, relative)));
+  }
+  return dir;
 }
 
 /** The editor's text as CodeMirror holds it (all lines, read from the DOM). */

@@ -11,7 +11,7 @@ import type { TriggerCheck } from '../../bindings/TriggerCheck';
 import type { TriggerProblem } from '../../bindings/TriggerProblem';
 import { useWorkspace } from '../../app/context';
 import { Icon } from '../../ui/Icon';
-import { defaultTrigger, impliedPermission, KINDS, kindLabel, type TriggerKind } from './model';
+import { defaultTrigger, KINDS, kindLabel, type TriggerKind } from './model';
 import { PermissionSummary } from './PermissionSummary';
 
 /** What the form edits: a trigger of the manifest (function + index), or a new one. */
@@ -110,8 +110,7 @@ export function TriggerForm({
     batch !== null && !Number.isInteger(batch) ? [{ field: 'batch_size', message: 'a batch size is a whole number', severity: 'error' }] : [];
   const problems = [...localProblems, ...(check?.problems ?? [])];
   const hasErrors = problems.some((p) => p.severity === 'error') || checkError !== null;
-  const fnModel = functions.find((f) => f.name === fn) ?? null;
-  const implied = fnModel ? impliedPermission(fnModel, trigger) : null;
+  const edge = check?.edge ?? null;
   const unchanged =
     target.origin !== null && target.origin.function === fn && JSON.stringify(target.trigger) === JSON.stringify(trigger);
 
@@ -407,10 +406,10 @@ export function TriggerForm({
             {checkError.message}
           </p>
         )}
-        {implied && fnModel && (
+        {edge && (
           <section className="trigger-permission" aria-label="Permission this trigger implies">
             <h3 className="field-label">Permission</h3>
-            <PermissionSummary fn={fnModel} implied={implied} testId="trigger-form-permission" />
+            <PermissionSummary edge={edge} testId="trigger-form-permission" />
           </section>
         )}
         {saveError && (

@@ -19,6 +19,7 @@ import '@xyflow/react/dist/style.css';
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 
 import type { ApiError } from '../../bindings/ApiError';
+import type { CanvasModel } from '../../bindings/CanvasModel';
 import type { Function as FunctionModel } from '../../bindings/Function';
 import type { LintFinding } from '../../bindings/LintFinding';
 import type { Manifest } from '../../bindings/Manifest';
@@ -35,10 +36,7 @@ import {
   defaultTrigger,
   describeTrigger,
   destinationNodeId,
-  destinationsOf,
-  type CodeWrite,
   functionNodeId,
-  impliedPermission,
   KINDS,
   kindLabel,
   triggerNodeIds,
@@ -166,28 +164,20 @@ function Designer({ manifest }: { manifest: Manifest }) {
     };
   }, [workspace]);
 
-  // What each function's code writes, from the analyzer; without it the canvas still draws
-  // the destinations the permissions grant.
-  const [codeWrites, setCodeWrites] = useState<Map<string, CodeWrite[]>>(new Map());
+  // Each edge's needs and each function's destinations, from the Rust side (which asks the
+  // analyzer what the code writes). Until it answers, edges draw without labels.
+  const [canvas, setCanvas] = useState<CanvasModel | null>(null);
   useEffect(() => {
     let current = true;
-    void workspace.analyzeProject().then((outcome) => {
-      if (!current || !outcome.ok) return;
-      setCodeWrites(
-        new Map(
-          outcome.value.functions.map((f) => [
-            f.analysis.function,
-            f.analysis.required.map((r) => ({ action: r.action, resource: r.resource })),
-          ]),
-        ),
-      );
+    void workspace.canvasModel().then((outcome) => {
+      if (current && outcome.ok) setCanvas(outcome.value);
     });
     return () => {
       current = false;
     };
   }, [workspace, manifest]);
 
-  const defaults = useMemo(() => defaultLayout(manifest, codeWrites), [manifest, codeWrites]);
+  const defaults = useMemo(() => defaultLayout(manifest, canvas), [manifest, canvas]);
   const placeOf = useCallback((id: string): Point => layout?.get(id) ?? defaults.get(id) ?? { x: 0, y: 0 }, [layout, defaults]);
 
   const persist = useCallback(
@@ -238,6 +228,7 @@ function Designer({ manifest }: { manifest: Manifest }) {
         },
       });
       const ids = triggerNodeIds(fn);
+      const drawn = canvas?.functions.find((f) => f.name === fn.name) ?? null;
       fn.triggers.forEach((trigger, index) => {
         const id = ids[index]!;
         nodes.push({
@@ -247,6 +238,11 @@ function Designer({ manifest }: { manifest: Manifest }) {
           ariaLabel: `${kindLabel(trigger.kind)} ${describeTrigger(trigger)}, triggers ${fn.name}. Enter to edit, Delete to remove.`,
           data: { fn: fn.name, index, trigger, draft: false, onOpen: () => openTrigger(fn, index, id) },
         });
+        const edge = drawn?.edges[index];
+        if (!edge) {
+          edges.push({ id: `edge:${id}`, source: id, target: fnId, deletable: false, markerEnd: { type: MarkerType.ArrowClosed } });
+          return;
+        }
         edges.push({
           id: `edge:${id}`,
           source: id,
@@ -256,14 +252,14 @@ function Designer({ manifest }: { manifest: Manifest }) {
           markerEnd: { type: MarkerType.ArrowClosed },
           data: {
             fn,
-            implied: impliedPermission(fn, trigger),
+            edge,
             triggerId: id,
             findings: trigger.kind === 'url' ? findingsOf(fn.name).filter((f) => URL_RULES.includes(f.code)) : [],
             onFixFinding: (finding) => void workspace.applyLintFix(finding, false),
           },
         });
       });
-      for (const d of destinationsOf(fn, codeWrites.get(fn.name))) {
+      for (const d of drawn?.destinations ?? []) {
         const id = destinationNodeId(d);
         if (!seenDestinations.has(id)) {
           seenDestinations.add(id);
@@ -291,7 +287,7 @@ function Designer({ manifest }: { manifest: Manifest }) {
       edges.push({ id: 'edge:draft', source: DRAFT_ID, target: functionNodeId(draft.function), className: 'draft-edge', animated: true, deletable: false });
     }
     return { nodes, edges };
-  }, [manifest, placeOf, findingsOf, draft, workspace, openTrigger, codeWrites]);
+  }, [manifest, placeOf, findingsOf, draft, workspace, openTrigger, canvas]);
 
   // React Flow moves nodes while they are dragged; the model replaces them whenever it changes.
   const [nodes, setNodes] = useState<CanvasNode[]>(model.nodes);

@@ -1,11 +1,11 @@
-// The trigger designer's model, derived from the manifest alone: which nodes and edges the
-// canvas draws, what each trigger → function edge implies for permissions (and whether the
-// function's manifest permissions grant the role-side part), and where functions write to.
-// Pure functions, so the canvas is a drawing of functory.toml and nothing else.
+// The trigger designer's drawing of the manifest: which nodes the canvas draws, their ids and
+// default places. What each edge needs and where functions write come from the Rust side
+// (`canvas_model`, `check_trigger`): no domain rule is written here.
 
 import type { Function as FunctionModel } from '../../bindings/Function';
 import type { Manifest } from '../../bindings/Manifest';
-import type { Permission } from '../../bindings/Permission';
+import type { CanvasModel } from '../../bindings/CanvasModel';
+import type { Destination } from '../../bindings/Destination';
 import type { Trigger } from '../../bindings/Trigger';
 
 export type TriggerKind = Trigger['kind'];
@@ -100,259 +100,6 @@ export function triggerNodeIds(fn: FunctionModel): string[] {
   });
 }
 
-// ---- IAM matching -----------------------------------------------------------------------------
-
-/** IAM's wildcard match: `*` any run of characters, `?` one character. */
-export function globMatch(pattern: string, text: string, ignoreCase = false): boolean {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`, ignoreCase ? 'i' : '').test(text);
-}
-
-/**
- * Whether a granted resource pattern covers a needed ARN. The deploy's region and account are
- * not known here, so any value the manifest gives for those two segments counts as covering.
- */
-function resourceCovers(granted: string, needed: string): boolean {
-  if (granted === '*') return true;
-  const g = granted.split(':');
-  const n = needed.split(':');
-  if (g.length < 6 || n.length < 6) return globMatch(granted, needed);
-  const gHead = g.slice(0, 5);
-  const nHead = n.slice(0, 5);
-  const headMatches = gHead.every((segment, i) => (i === 3 || i === 4 ? true : globMatch(segment, nHead[i]!)));
-  return headMatches && globMatch(g.slice(5).join(':'), n.slice(5).join(':'));
-}
-
-/** Whether the function's statements allow `action` on `resource` (an explicit Deny wins). */
-export function grants(permissions: Permission[], action: string, resource: string): boolean {
-  const matches = (p: Permission) =>
-    p.actions.some((a) => globMatch(a, action, true)) && p.resources.some((r) => resourceCovers(r, resource));
-  if (permissions.some((p) => p.effect === 'Deny' && matches(p))) return false;
-  return permissions.some((p) => p.effect === 'Allow' && matches(p));
-}
-
-// ---- what an edge implies ---------------------------------------------------------------------
-
-export interface ImpliedPermission {
-  /**
-   * `resource-policy`: the function's resource policy lets a service (or anyone) invoke it;
-   * Functory writes it at deploy. `role`: the function's own role must allow the actions,
-   * which the manifest's permissions decide.
-   */
-  side: 'resource-policy' | 'role';
-  /** The edge's short label. */
-  label: string;
-  /** The whole statement, in words, for the side panel and the label's title. */
-  detail: string;
-  actions: string[];
-  principal: string | null;
-  resource: string;
-  /** Role-side actions the manifest does not grant (empty when all are granted). */
-  missing: string[];
-  /** The statement a one-click fix adds to the function's permissions. */
-  fix: { actions: string[]; resources: string[] } | null;
-  /** A public function URL: allowed, but worth a look. */
-  warning: string | null;
-}
-
-const KINESIS_ACTIONS = ['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:DescribeStream', 'kinesis:ListShards'];
-const DYNAMODB_STREAM_ACTIONS = [
-  'dynamodb:GetRecords',
-  'dynamodb:GetShardIterator',
-  'dynamodb:DescribeStream',
-  'dynamodb:ListStreams',
-];
-const SQS_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
-
-function arnOf(kind: 'sqs' | 'kinesis', name: string): string {
-  if (name.startsWith('arn:')) return name;
-  return kind === 'sqs' ? `arn:aws:sqs:*:*:${name}` : `arn:aws:kinesis:*:*:stream/${name}`;
-}
-
-function roleSide(fn: FunctionModel, actions: string[], resource: string, label: string, detail: string): ImpliedPermission {
-  const missing = actions.filter((a) => !grants(fn.permissions, a, resource));
-  return {
-    side: 'role',
-    label,
-    detail,
-    actions,
-    principal: null,
-    resource,
-    missing,
-    fix: missing.length > 0 ? { actions: missing, resources: [resource] } : null,
-    warning: null,
-  };
-}
-
-export function impliedPermission(fn: FunctionModel, t: Trigger): ImpliedPermission {
-  const invoke = (principal: string, resource: string, detail: string, label = `${principal} may invoke`): ImpliedPermission => ({
-    side: 'resource-policy',
-    label,
-    detail,
-    actions: ['lambda:InvokeFunction'],
-    principal,
-    resource,
-    missing: [],
-    fix: null,
-    warning: null,
-  });
-  switch (t.kind) {
-    case 'storage': {
-      const source = `arn:aws:s3:::${t.bucket}`;
-      return invoke(
-        's3.amazonaws.com',
-        source,
-        `Resource policy: lambda:InvokeFunction for principal s3.amazonaws.com with SourceArn ${source}, written at deploy.`,
-      );
-    }
-    case 'schedule':
-      return invoke(
-        'events.amazonaws.com',
-        `arn:aws:events:*:*:rule/${fn.name}-schedule`,
-        `Resource policy: lambda:InvokeFunction for principal events.amazonaws.com (an EventBridge rule; scheduler.amazonaws.com for an EventBridge Scheduler schedule), with the rule as SourceArn, written at deploy.`,
-      );
-    case 'http':
-      return invoke(
-        'apigateway.amazonaws.com',
-        `arn:aws:execute-api:*:*:*/*/${t.method.toUpperCase() === 'ANY' ? '*' : t.method.toUpperCase()}${t.path}`,
-        `Resource policy: lambda:InvokeFunction for principal apigateway.amazonaws.com with the route ${t.method.toUpperCase()} ${t.path} as SourceArn, written at deploy.`,
-      );
-    case 'url':
-      if (t.auth === 'none') {
-        return {
-          ...invoke(
-            '*',
-            `function:${fn.name}`,
-            'Resource policy: lambda:InvokeFunctionUrl for principal * with the condition lambda:FunctionUrlAuthType = NONE (and lambda:InvokeFunction): anyone who knows the URL can call the function.',
-            'anyone may invoke (auth NONE)',
-          ),
-          actions: ['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction'],
-          warning: 'Public: anyone with the URL can invoke this function.',
-        };
-      }
-      return {
-        ...invoke(
-          'callers with IAM credentials',
-          `function:${fn.name}`,
-          'Callers sign requests: their own identity policy must allow lambda:InvokeFunctionUrl on this function (FunctionUrlAuthType AWS_IAM). No resource policy for anyone else.',
-          'IAM-signed callers may invoke',
-        ),
-        actions: ['lambda:InvokeFunctionUrl'],
-      };
-    case 'queue': {
-      const arn = arnOf('sqs', t.queue);
-      return roleSide(
-        fn,
-        SQS_ACTIONS,
-        arn,
-        'role reads the queue',
-        `The function's role needs ${SQS_ACTIONS.join(', ')} on ${arn} for the event source mapping to poll the queue.`,
-      );
-    }
-    case 'stream': {
-      const dynamo = t.stream.startsWith('arn:aws:dynamodb:');
-      const arn = dynamo ? t.stream : arnOf('kinesis', t.stream);
-      const actions = dynamo ? DYNAMODB_STREAM_ACTIONS : KINESIS_ACTIONS;
-      return roleSide(
-        fn,
-        actions,
-        arn,
-        'role reads the stream',
-        `The function's role needs ${actions.join(', ')} on ${arn} for the event source mapping to read the stream.`,
-      );
-    }
-  }
-}
-
-// ---- where a function writes ------------------------------------------------------------------
-
-export type DestinationKind = 'bucket' | 'queue' | 'table' | 'stream' | 'topic';
-
-export interface Destination {
-  kind: DestinationKind;
-  name: string;
-  /** The write actions that make it a destination. */
-  actions: string[];
-  /** What says so: the function's code (the analyzer) and/or its granted permissions. */
-  sources: ('code' | 'permission')[];
-}
-
-/** A write the analyzer found in a function's code: an action on a resource. */
-export interface CodeWrite {
-  action: string;
-  resource: string;
-}
-
-const WRITES: { kind: DestinationKind; service: string; actions: string[]; name: (resource: string) => string | null }[] = [
-  {
-    kind: 'bucket',
-    service: 's3',
-    actions: ['s3:PutObject', 's3:DeleteObject'],
-    name: (r) => /^arn:aws:s3:::([^/*]+)/.exec(r)?.[1] ?? null,
-  },
-  {
-    kind: 'queue',
-    service: 'sqs',
-    actions: ['sqs:SendMessage', 'sqs:SendMessageBatch'],
-    name: (r) => /^arn:aws:sqs:[^:]*:[^:]*:([^*]+)$/.exec(r)?.[1] ?? null,
-  },
-  {
-    kind: 'table',
-    service: 'dynamodb',
-    actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
-    name: (r) => /^arn:aws:dynamodb:[^:]*:[^:]*:table\/([^/*]+)/.exec(r)?.[1] ?? null,
-  },
-  {
-    kind: 'stream',
-    service: 'kinesis',
-    actions: ['kinesis:PutRecord', 'kinesis:PutRecords'],
-    name: (r) => /^arn:aws:kinesis:[^:]*:[^:]*:stream\/([^/*]+)/.exec(r)?.[1] ?? null,
-  },
-  {
-    kind: 'topic',
-    service: 'sns',
-    actions: ['sns:Publish'],
-    name: (r) => /^arn:aws:sns:[^:]*:[^:]*:([^*]+)$/.exec(r)?.[1] ?? null,
-  },
-];
-
-/**
- * The buckets, queues, tables, streams and topics a function writes to: what the analyzer found
- * its code writing (`code`), and what its Allow statements grant it to write (`permission`).
- */
-export function destinationsOf(fn: FunctionModel, codeWrites: CodeWrite[] = []): Destination[] {
-  const found = new Map<string, Destination>();
-  const add = (kind: DestinationKind, name: string, actions: string[], source: 'code' | 'permission') => {
-    const key = `${kind}:${name}`;
-    const existing = found.get(key);
-    if (existing) {
-      existing.actions = [...new Set([...existing.actions, ...actions])];
-      if (!existing.sources.includes(source)) existing.sources.push(source);
-    } else {
-      found.set(key, { kind, name, actions, sources: [source] });
-    }
-  };
-  for (const p of fn.permissions) {
-    if (p.effect !== 'Allow') continue;
-    for (const write of WRITES) {
-      const actions = write.actions.filter((a) => p.actions.some((granted) => globMatch(granted, a, true)));
-      if (actions.length === 0) continue;
-      for (const resource of p.resources) {
-        const name = write.name(resource);
-        if (name) add(write.kind, name, actions, 'permission');
-      }
-    }
-  }
-  for (const { action, resource } of codeWrites) {
-    for (const write of WRITES) {
-      if (!write.actions.includes(action)) continue;
-      const name = write.name(resource);
-      if (name) add(write.kind, name, [action], 'code');
-    }
-  }
-  return [...found.values()];
-}
-
 export const destinationNodeId = (d: Destination) => `dest:${d.kind}:${d.name}`;
 
 // ---- layout -----------------------------------------------------------------------------------
@@ -369,7 +116,7 @@ const ROW = 110;
  * Default places for nodes the user has not moved: triggers in a column left of their
  * function, functions in the middle, destinations on the right.
  */
-export function defaultLayout(manifest: Manifest, codeWrites: Map<string, CodeWrite[]> = new Map()): Map<string, Point> {
+export function defaultLayout(manifest: Manifest, canvas: CanvasModel | null): Map<string, Point> {
   const places = new Map<string, Point>();
   let row = 0;
   const destinationRows = new Map<string, number>();
@@ -380,7 +127,8 @@ export function defaultLayout(manifest: Manifest, codeWrites: Map<string, CodeWr
     ids.forEach((id, i) => places.set(id, { x: COLUMN.trigger, y: (first + i) * ROW }));
     const span = Math.max(ids.length, 1);
     places.set(functionNodeId(fn.name), { x: COLUMN.function, y: (first + (span - 1) / 2) * ROW });
-    for (const d of destinationsOf(fn, codeWrites.get(fn.name))) {
+    const destinations = canvas?.functions.find((f) => f.name === fn.name)?.destinations ?? [];
+    for (const d of destinations) {
       const id = destinationNodeId(d);
       if (!destinationRows.has(id)) {
         destinationRows.set(id, destinationRow);

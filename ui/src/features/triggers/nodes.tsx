@@ -9,8 +9,10 @@ import type { Function as FunctionModel } from '../../bindings/Function';
 import type { LintFinding } from '../../bindings/LintFinding';
 import type { Trigger } from '../../bindings/Trigger';
 import { Icon } from '../../ui/Icon';
-import { describeTrigger, kindLabel, type Destination, type ImpliedPermission } from './model';
-import { permissionStatus, STATUS_TEXT, useAddMissingPermission } from './PermissionSummary';
+import type { Destination } from '../../bindings/Destination';
+import type { TriggerEdge } from '../../bindings/TriggerEdge';
+import { describeTrigger, kindLabel } from './model';
+import { STATUS_TEXT } from './PermissionSummary';
 
 export type TriggerNodeData = {
   fn: string | null;
@@ -28,7 +30,7 @@ export type FunctionNodeData = {
 export type DestinationNodeData = { destination: Destination };
 export type PermissionEdgeData = {
   fn: FunctionModel;
-  implied: ImpliedPermission;
+  edge: TriggerEdge;
   triggerId: string;
   /** The security linter's findings about this trigger (a function URL's auth and CORS). */
   findings: LintFinding[];
@@ -101,7 +103,7 @@ export function FunctionNode({ data, selected }: NodeProps<FunctionNodeType>) {
                       Fix
                     </button>
                   ) : (
-                    <button type="button" className="link-button small" onClick={data.onReviewFindings}>
+                    <button type="button" className="link-button small" data-testid="function-node-review" onClick={data.onReviewFindings}>
                       Review in Security
                     </button>
                   )}
@@ -150,9 +152,8 @@ export function DestinationNode({ data }: NodeProps<DestinationNodeType>) {
 
 export function PermissionEdge({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, markerEnd }: EdgeProps<PermissionEdgeType>) {
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition });
-  const { fix, busy } = useAddMissingPermission();
   if (!data) return <BaseEdge id={id} path={path} markerEnd={markerEnd} />;
-  const status = permissionStatus(data.implied);
+  const { status, needs } = data.edge;
   return (
     <>
       <BaseEdge id={id} path={path} markerEnd={markerEnd} className={`permission-edge is-${status}`} />
@@ -163,9 +164,9 @@ export function PermissionEdge({ id, sourceX, sourceY, targetX, targetY, sourceP
           data-testid="permission-edge"
           data-trigger={data.triggerId}
           data-status={status}
-          title={`${STATUS_TEXT[status]}. ${data.implied.detail}`}
+          title={`${STATUS_TEXT[status]}. ${data.edge.deniedBy ?? needs.detail}`}
         >
-          <span className="edge-label-text mono">{data.implied.label}</span>
+          <span className="edge-label-text mono">{needs.label}</span>
           {data.findings.map((f) => (
             <span key={f.id} className={`finding-badge severity-${f.severity}`} data-testid="permission-edge-finding" data-code={f.code} title={f.message}>
               {f.code}
@@ -176,18 +177,6 @@ export function PermissionEdge({ id, sourceX, sourceY, targetX, targetY, sourceP
               )}
             </span>
           ))}
-          {data.implied.fix && (
-            <button
-              type="button"
-              className="button button-small button-primary"
-              data-testid="permission-edge-fix"
-              disabled={busy}
-              title={`Add ${data.implied.missing.join(', ')} to ${data.fn.name}'s permissions`}
-              onClick={() => void fix(data.fn.name, data.implied)}
-            >
-              Fix
-            </button>
-          )}
         </div>
       </EdgeLabelRenderer>
     </>

@@ -1,0 +1,116 @@
+// Generated from functory_api::ipc by `cargo test`: every command the UI may call, its
+// arguments (camelCase, as they cross), what it answers and, for streams, what it sends.
+// Do not edit by hand.
+
+import type { AccessDeniedHelp } from './AccessDeniedHelp';
+import type { AccountInput } from './AccountInput';
+import type { AccountSummary } from './AccountSummary';
+import type { AccountTestResult } from './AccountTestResult';
+import type { AwsProfile } from './AwsProfile';
+import type { CanvasLayout } from './CanvasLayout';
+import type { CanvasModel } from './CanvasModel';
+import type { Checkpoint } from './Checkpoint';
+import type { CloudImport } from './CloudImport';
+import type { DeployReport } from './DeployReport';
+import type { DeployStep } from './DeployStep';
+import type { FileAnalysis } from './FileAnalysis';
+import type { FileContent } from './FileContent';
+import type { FileDiff } from './FileDiff';
+import type { FunctionAnalysis } from './FunctionAnalysis';
+import type { FunctionPlan } from './FunctionPlan';
+import type { FunctionTemplate } from './FunctionTemplate';
+import type { FunctionVersion } from './FunctionVersion';
+import type { InvocationResult } from './InvocationResult';
+import type { JournalEntry } from './JournalEntry';
+import type { LintFixPreview } from './LintFixPreview';
+import type { LintReport } from './LintReport';
+import type { LintRuleDoc } from './LintRuleDoc';
+import type { LogBatch } from './LogBatch';
+import type { LogQuery } from './LogQuery';
+import type { ManifestEdit } from './ManifestEdit';
+import type { Permission } from './Permission';
+import type { PermissionsPreview } from './PermissionsPreview';
+import type { ProjectAnalysis } from './ProjectAnalysis';
+import type { ProjectView } from './ProjectView';
+import type { RemoteFunction } from './RemoteFunction';
+import type { RunStatus } from './RunStatus';
+import type { SampleEvent } from './SampleEvent';
+import type { SavedEvent } from './SavedEvent';
+import type { Startup } from './Startup';
+import type { TargetLogSource } from './TargetLogSource';
+import type { TimelineEntry } from './TimelineEntry';
+import type { Trigger } from './Trigger';
+import type { TriggerCheck } from './TriggerCheck';
+import type { TriggerRef } from './TriggerRef';
+import type { WorktreeStatus } from './WorktreeStatus';
+
+export interface Commands {
+  startup: { args: Record<string, never>; returns: Startup };
+  open_project: { args: { path: string }; returns: ProjectView };
+  open_sample_project: { args: Record<string, never>; returns: ProjectView };
+  create_project: { args: { path: string; name: string; template: FunctionTemplate | null }; returns: ProjectView };
+  init_project: { args: { name: string }; returns: ProjectView };
+  reload_project: { args: Record<string, never>; returns: ProjectView };
+  read_file: { args: { path: string }; returns: FileContent };
+  write_file: { args: { path: string; text: string }; returns: ProjectView };
+  apply_manifest_edit: { args: { edit: ManifestEdit }; returns: ProjectView };
+  create_function: { args: { name: string; template: FunctionTemplate }; returns: ProjectView };
+  journal_save: { args: { entries: Array<JournalEntry> }; returns: null };
+  journal_clear: { args: Record<string, never>; returns: null };
+  list_accounts: { args: Record<string, never>; returns: Array<AccountSummary> };
+  add_account: { args: { input: AccountInput }; returns: AccountSummary };
+  update_account: { args: { input: AccountInput }; returns: AccountSummary };
+  rename_account: { args: { from: string; to: string }; returns: null };
+  remove_account: { args: { name: string }; returns: null };
+  test_account: { args: { name: string }; returns: AccountTestResult };
+  test_aws_profile: { args: { profile: string }; returns: AccountTestResult };
+  list_aws_profiles: { args: Record<string, never>; returns: Array<AwsProfile> };
+  set_target_credentials: { args: { target: string; profile: string | null; account: string | null }; returns: ProjectView };
+  history_status: { args: Record<string, never>; returns: WorktreeStatus };
+  checkpoint: { args: { message: string }; returns: Checkpoint };
+  create_branch: { args: { name: string }; returns: null };
+  history_timeline: { args: { function: string | null }; returns: Array<TimelineEntry> };
+  history_diff: { args: { from: string; to: string | null; function: string | null }; returns: Array<FileDiff> };
+  history_restore: { args: { commit: string; file: string | null; function: string | null }; returns: ProjectView };
+  close_project: { args: Record<string, never>; returns: null };
+  start_run: { args: { port: number | null }; returns: RunStatus };
+  stop_run: { args: Record<string, never>; returns: RunStatus };
+  run_status: { args: Record<string, never>; returns: RunStatus };
+  invoke_function: { args: { function: string; event: string }; returns: InvocationResult };
+  fire_schedule: { args: { function: string }; returns: InvocationResult };
+  sample_events: { args: { function: string }; returns: Array<SampleEvent> };
+  saved_events: { args: { function: string }; returns: Array<SavedEvent> };
+  save_event: { args: { function: string; name: string; event: string }; returns: Array<SavedEvent> };
+  delete_saved_event: { args: { function: string; name: string }; returns: Array<SavedEvent> };
+  subscribe_logs: { args: { query: LogQuery }; returns: number; sends: LogBatch };
+  unsubscribe_logs: { args: { id: number }; returns: boolean };
+  lint_project: { args: Record<string, never>; returns: LintReport };
+  lint_rule_docs: { args: Record<string, never>; returns: Array<LintRuleDoc> };
+  preview_lint_fix: { args: { findingId: string }; returns: LintFixPreview };
+  apply_lint_fix: { args: { findingId: string; confirm: boolean }; returns: ProjectView };
+  analyze_project: { args: Record<string, never>; returns: ProjectAnalysis };
+  analyze_function: { args: { function: string }; returns: FunctionAnalysis };
+  preview_generated_policy: { args: { function: string }; returns: PermissionsPreview };
+  set_permissions: { args: { function: string; permissions: Array<Permission> }; returns: ProjectView };
+  explain_access_denied: { args: { function: string; text: string }; returns: AccessDeniedHelp };
+  outline_file: { args: { path: string }; returns: FileAnalysis };
+  deploy_plan: { args: { target: string; functions: Array<string> }; returns: Array<FunctionPlan> };
+  deploy_functions: { args: { target: string; functions: Array<string> }; returns: DeployReport; sends: DeployStep };
+  redeploy_function: { args: { target: string; function: string; commit: string }; returns: DeployReport; sends: DeployStep };
+  function_versions: { args: { target: string; function: string }; returns: Array<FunctionVersion> };
+  rollback_function: { args: { target: string; function: string; version: string }; returns: null };
+  invoke_on_target: { args: { target: string; function: string; event: string; latest: boolean; asynchronous: boolean }; returns: InvocationResult };
+  target_log_source: { args: { target: string; function: string }; returns: TargetLogSource };
+  subscribe_target_logs: { args: { target: string; live: boolean; query: LogQuery }; returns: number; sends: LogBatch };
+  remote_functions: { args: { target: string }; returns: Array<RemoteFunction> };
+  import_cloud_function: { args: { target: string; function: string; overwrite: boolean }; returns: CloudImport };
+  check_trigger: { args: { function: string; editing: TriggerRef | null; trigger: Trigger }; returns: TriggerCheck };
+  canvas_model: { args: Record<string, never>; returns: CanvasModel };
+  canvas_layout: { args: Record<string, never>; returns: CanvasLayout };
+  save_canvas_layout: { args: { layout: CanvasLayout }; returns: null };
+}
+
+export type CommandName = keyof Commands;
+
+/** The commands that stream messages on a channel. */
+export const STREAMING_COMMANDS = ['subscribe_logs', 'deploy_functions', 'redeploy_function', 'subscribe_target_logs'] as const;

@@ -1,0 +1,82 @@
+// The browser's transport: the loopback test bridge (crates/test-bridge) serves the page and,
+// on the same origin, the same api commands the desktop app serves, from a real Rust session.
+// A streaming command's channel is opened first and long-polled until it is closed.
+//
+// Each command and answer is logged to the console (`[ipc] name {args}`), which the browser
+// tests read to see what the UI asked for.
+import { toApiError, type Transport } from './index';
+
+interface Answer {
+  ok?: unknown;
+  error?: unknown;
+}
+
+async function post(url: string, body: unknown): Promise<unknown> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw toApiError(`the test bridge answered ${response.status}: ${await response.text()}`);
+  return response.json();
+}
+
+function unwrap(command: string, answer: Answer): unknown {
+  if ('error' in answer && answer.error !== undefined) {
+    console.info(`[ipc-error] ${command} ${JSON.stringify(answer.error)}`);
+    throw toApiError(answer.error);
+  }
+  console.info(`[ipc-response] ${command} ${JSON.stringify(answer.ok ?? null)}`);
+  return answer.ok ?? null;
+}
+
+export function createBridgeTransport(origin: string): Transport {
+  const base = `${origin}/_bridge`;
+  const call = async (command: string, args: Record<string, unknown>, channel?: number): Promise<unknown> => {
+    console.info(`[ipc] ${command} ${JSON.stringify(args)}`);
+    return unwrap(command, (await post(`${base}/call`, { command, args, channel })) as Answer);
+  };
+  return {
+    kind: 'bridge',
+    call: (command, args) => call(command, args),
+    stream: async (command, args, onMessage) => {
+      const { id } = (await post(`${base}/channels`, {})) as { id: number };
+      let open = true;
+      const poll = async (wait: boolean): Promise<boolean> => {
+        const response = await fetch(`${base}/channels/${id}${wait ? '' : '?wait=0'}`);
+        const { messages, open: stillOpen } = (await response.json()) as { messages: unknown[]; open: boolean };
+        for (const message of messages) if (open) onMessage(message);
+        return stillOpen;
+      };
+      const loop = (async () => {
+        try {
+          while (open && (await poll(true)));
+        } catch {
+          // The bridge went away: nothing more will come.
+        }
+      })();
+      let result: unknown;
+      try {
+        result = await call(command, args, id);
+      } catch (error) {
+        open = false;
+        await fetch(`${base}/channels/${id}`, { method: 'DELETE' });
+        throw error;
+      }
+      return {
+        result,
+        close: async () => {
+          if (!open) return;
+          await poll(false).catch(() => false);
+          open = false;
+          await fetch(`${base}/channels/${id}`, { method: 'DELETE' }).catch(() => undefined);
+          await loop;
+        },
+      };
+    },
+    pickFolder: async () => unwrap('pick_folder', (await post(`${base}/host/pick_folder`, {})) as Answer) as string | null,
+    uiReady: async () => {
+      unwrap('ui_ready', (await post(`${base}/host/ui_ready`, {})) as Answer);
+    },
+  };
+}
