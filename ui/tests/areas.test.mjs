@@ -3,6 +3,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { openApp, screenshot, tid } from './support/app.mjs';
 
 
@@ -58,9 +62,17 @@ test('Ctrl+1…7 switch areas, from anywhere including the editor', async (t) =>
 });
 
 test('a folder without functory.toml offers to create one', async (t) => {
-  const app = await openApp(server.url, { query: '?open=/mock/assets' });
+  // A folder of landing-page assets: notes and one binary image, no functory.toml.
+  const parent = mkdtempSync(join(tmpdir(), 'functory-ui-plain-'));
+  t.after(() => rmSync(parent, { recursive: true, force: true }));
+  const folder = join(parent, 'assets');
+  mkdirSync(join(folder, 'images'), { recursive: true });
+  writeFileSync(join(folder, 'notes.md'), '# Assets\n\nImages for the landing page. No functions here yet.\n');
+  const png = Buffer.from('89504e470d0a1a0a0000000d494844520000001000000010080600000000', 'hex');
+  writeFileSync(join(folder, 'images', 'logo.png'), png);
+  const app = await openApp({ open: folder });
   t.after(app.close);
-  const { page, calls } = app;
+  const { page, calls, readFile } = app;
   await page.waitForSelector(tid('no-manifest'));
   assert.match(await page.textContent(tid('no-manifest')), /This folder has no functory\.toml/);
   assert.equal(await page.inputValue(tid('init-name')), 'assets');
@@ -68,7 +80,7 @@ test('a folder without functory.toml offers to create one', async (t) => {
   // The tree and the editor work meanwhile; a binary file opens read-only with a notice.
   await page.click(tid('tree-item-images/logo.png'));
   await page.waitForSelector(tid('file-notice'));
-  assert.match(await page.textContent(tid('file-notice')), /Binary file of \d+ bytes — not shown\./);
+  assert.match(await page.textContent(tid('file-notice')), new RegExp(`Binary file of ${png.length} bytes — not shown\\.`));
   assert.equal(await page.getAttribute('[data-testid="editor"] .cm-content', 'contenteditable'), 'false');
   assert.equal(await page.isDisabled(tid('save-file')), true);
 
@@ -83,6 +95,7 @@ test('a folder without functory.toml offers to create one', async (t) => {
   assert.equal(await page.textContent(tid('project-name')), 'landing-assets');
   assert.equal(await page.locator(tid('tree-item-functory.toml')).count(), 1);
   assert.equal(await page.locator(tid('manifest-diagnostics')).count(), 1);
+  assert.match(readFile('functory.toml'), /^name = "landing-assets"$/m);
 
   // And the first function can be added from a template.
   await page.click(tid('new-function'));
@@ -90,4 +103,8 @@ test('a folder without functory.toml offers to create one', async (t) => {
   await page.click(tid('new-function-create'));
   await page.waitForSelector(tid('function-hello'));
   await page.waitForSelector('[data-testid="editor"][data-path="src/hello.mjs"]');
+  assert.ok(existsSync(join(folder, 'src', 'hello.mjs')), 'the handler is on disk');
+  assert.match(readFile('functory.toml'), /^\[functions\.hello\]$/m);
+  // The image is untouched.
+  assert.deepEqual(readFileSync(join(folder, 'images', 'logo.png')), png);
 });

@@ -2,16 +2,22 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { editorText, openApp, screenshot, tid } from './support/app.mjs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { copySample, editorText, openApp, screenshot, tid } from './support/app.mjs';
 
 
+/** Starts on the welcome screen and opens the bundled sample from it (a copy in the data folder). */
 async function openSample(t, options) {
-  const app = await openApp(server.url, options);
+  const app = await openApp(options);
   t.after(app.close);
   await app.page.waitForSelector(tid('welcome'));
   await app.page.click(tid('open-sample'));
   await app.page.waitForSelector(tid('project-tree'));
-  return app;
+  const project = app.bridge.sample;
+  return { ...app, project, readFile: (relative) => readFileSync(join(project, relative), 'utf8') };
 }
 
 /** Puts the cursor at the end of the document and types a new last line. */
@@ -39,10 +45,11 @@ test('the welcome screen opens the sample project and lists its files and functi
 });
 
 test('editing marks the tab dirty and Ctrl+S saves it', async (t) => {
-  const { page, calls } = await openSample(t);
+  const { page, calls, readFile } = await openSample(t);
   await page.click(tid('tree-item-src/resize.mjs'));
   await page.waitForSelector('[data-testid="editor"][data-path="src/resize.mjs"] .cm-content');
   assert.equal(await page.getAttribute(tid('tab-src/resize.mjs'), 'aria-selected'), 'true');
+  const original = readFile('src/resize.mjs');
   assert.equal(await page.getAttribute(tid('editor'), 'data-language'), 'javascript');
   assert.equal(await page.locator(tid('tab-dirty-src/resize.mjs')).count(), 0, 'clean after opening');
   // Syntax highlighting is on: keywords are styled spans.
@@ -54,8 +61,12 @@ test('editing marks the tab dirty and Ctrl+S saves it', async (t) => {
   await page.keyboard.press('Control+s');
   await page.waitForSelector(tid('tab-dirty-src/resize.mjs'), { state: 'detached' });
   assert.equal(calls('write_file').length, 1);
+  // The file on disk is what the editor showed: the original text and the new last line.
+  const saved = readFile('src/resize.mjs');
+  assert.ok(saved.startsWith(original), 'the original text is kept');
+  assert.match(saved.slice(original.length), /^\n?\/\/ saved by the editor test\n?$/);
 
-  // Closing and reopening re-reads the file from the (mock) disk.
+  // Closing and reopening re-reads the file from disk.
   await page.click(tid('tab-close-src/resize.mjs'));
   await page.waitForSelector(tid('tab-src/resize.mjs'), { state: 'detached' });
   await page.click(tid('tree-item-src/resize.mjs'));
@@ -140,9 +151,11 @@ test('closing a dirty tab asks first', async (t) => {
 });
 
 test('a folder path typed on the welcome screen opens with Enter; a wrong one shows the error', async (t) => {
-  const app = await openApp(server.url);
+  const app = await openApp();
   t.after(app.close);
   const { page } = app;
+  const project = copySample();
+  t.after(() => rmSync(project, { recursive: true, force: true }));
   await page.waitForSelector(tid('welcome'));
   await page.fill(tid('open-folder-path'), '/nowhere/at/all');
   await page.press(tid('open-folder-path'), 'Enter');
@@ -151,30 +164,36 @@ test('a folder path typed on the welcome screen opens with Enter; a wrong one sh
   assert.match(await toast.textContent(), /\/nowhere\/at\/all: No such file or directory/);
   assert.equal(await page.locator(tid('welcome')).count(), 1);
 
-  await page.fill(tid('open-folder-path'), '/mock/thumbnails');
+  await page.fill(tid('open-folder-path'), project);
   await page.press(tid('open-folder-path'), 'Enter');
   await page.waitForSelector(tid('project-tree'));
   assert.equal(await page.textContent(tid('project-name')), 'thumbnails');
 });
 
 test('a new project from a template opens with its first function', async (t) => {
-  const app = await openApp(server.url);
+  const app = await openApp();
   t.after(app.close);
   const { page, calls } = app;
+  const parent = mkdtempSync(join(tmpdir(), 'functory-ui-new-'));
+  t.after(() => rmSync(parent, { recursive: true, force: true }));
+  const folder = join(parent, 'greetings');
   await page.waitForSelector(tid('welcome'));
   await page.fill(tid('new-project-name'), 'greetings');
-  await page.fill(tid('new-project-path'), '/mock/greetings');
+  await page.fill(tid('new-project-path'), folder);
   await page.selectOption(tid('new-project-template'), 'python-http');
   await page.press(tid('new-project-path'), 'Enter');
   await page.waitForSelector(tid('function-hello'));
   assert.equal(await page.textContent(tid('project-name')), 'greetings');
   assert.equal(await page.locator(tid('tree-item-src/hello.py')).count(), 1);
-  assert.deepEqual(calls('create_project'), ['create_project {"path":"/mock/greetings","name":"greetings","template":"python-http"}']);
+  assert.deepEqual(calls('create_project'), [`create_project ${JSON.stringify({ path: folder, name: 'greetings', template: 'python-http' })}`]);
+  // The project is on disk: its manifest names the function and its handler file exists.
+  assert.match(readFileSync(join(folder, 'functory.toml'), 'utf8'), /^\[functions\.hello\]$/m);
+  assert.ok(existsSync(join(folder, 'src', 'hello.py')));
 
   // A second project in the same, now non-empty, folder is refused next to the form.
   await page.click(tid('close-project'));
   await page.fill(tid('new-project-name'), 'again');
-  await page.fill(tid('new-project-path'), '/mock/greetings');
+  await page.fill(tid('new-project-path'), folder);
   await page.selectOption(tid('new-project-template'), 'none');
   await page.click(tid('new-project-create'));
   assert.match(await page.locator(tid('new-project-error')).textContent(), /already exists and is not empty/);

@@ -74,8 +74,13 @@ export function createBridgeTransport(origin: string): Transport {
         },
       };
     },
-    pickFolder: async () => unwrap('pick_folder', (await post(`${base}/host/pick_folder`, {})) as Answer) as string | null,
+    // The host's own two commands (not api commands) are logged like the others.
+    pickFolder: async () => {
+      console.info('[ipc] pick_folder {}');
+      return unwrap('pick_folder', (await post(`${base}/host/pick_folder`, {})) as Answer) as string | null;
+    },
     uiReady: async () => {
+      console.info('[ipc] ui_ready {}');
       unwrap('ui_ready', (await post(`${base}/host/ui_ready`, {})) as Answer);
     },
   };
