@@ -8,7 +8,7 @@ import { editorText, openApp, tid } from './support/app.mjs';
 test('a syntax error is listed as functory.toml:LINE:COL, underlined, and the app stays usable', async (t) => {
   const app = await openApp({ sample: true });
   t.after(app.close);
-  const { page } = app;
+  const { page, readFile } = app;
   await page.waitForSelector(tid('project-tree'));
   assert.equal(await page.locator(tid('diagnostic')).count(), 0);
 
@@ -27,7 +27,9 @@ test('a syntax error is listed as functory.toml:LINE:COL, underlined, and the ap
 
   const diagnostic = page.locator(tid('diagnostic')).first();
   await diagnostic.waitFor();
-  assert.match(await diagnostic.textContent(), /^functory\.toml:8:8 invalid string/);
+  // The TOML parser reads a bare word starting with `t` as a boolean that went wrong.
+  assert.match(await diagnostic.textContent(), /^functory\.toml:8:8 invalid boolean, expected `true`/);
+  assert.match(readFile('functory.toml'), /^name = thumbnails$/m, 'the broken text was saved as typed');
   await page.waitForSelector(tid('manifest-broken'));
   assert.equal(await page.locator(`${tid('function-resize')}, ${tid('function-report')}`).count(), 0, 'no functions listed');
   // The lint underline is in the editor, on that line.
@@ -50,12 +52,13 @@ test('a syntax error is listed as functory.toml:LINE:COL, underlined, and the ap
   await page.keyboard.press('Control+s');
   await page.waitForSelector(tid('function-resize'));
   assert.equal(await page.locator(tid('diagnostic')).count(), 0);
+  assert.match(readFile('functory.toml'), /^name = "thumbnails"$/m);
 });
 
 test('validation problems keep the functions listed and name the field', async (t) => {
   const app = await openApp({ sample: true });
   t.after(app.close);
-  const { page } = app;
+  const { page, readFile } = app;
   await page.waitForSelector(tid('project-tree'));
   await page.click(tid('tree-item-functory.toml'));
   await page.waitForSelector('[data-testid="editor"][data-path="functory.toml"] .cm-content');
@@ -78,4 +81,6 @@ test('validation problems keep the functions listed and name the field', async (
   );
   assert.match(await page.textContent(tid('function-report')), /1 problem/);
   assert.equal(await page.locator(tid('manifest-broken')).count(), 0);
+  assert.equal(await page.locator(tid('function-resize')).count(), 1, 'the other function is still listed');
+  assert.match(readFile('functory.toml'), /^memory_mb = 64$/m);
 });

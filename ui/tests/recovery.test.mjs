@@ -1,15 +1,32 @@
-// Crash recovery: unsaved buffers survive a restart (a page reload, with the mock's journal in
-// localStorage) and come back unsaved.
+// Crash recovery: unsaved buffers survive a crash (the backend killed and started again on the
+// same data folder, whose recovery-journal.json the app writes) and come back unsaved.
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { test } from 'node:test';
 
 import { editorText, openApp, tid } from './support/app.mjs';
 
+/** The journal as the backend keeps it in the app's data folder (null when there is none). */
+function journalOf(app) {
+  const path = join(app.bridge.data, 'recovery-journal.json');
+  return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : null;
+}
 
-const JOURNAL = 'functory.mock.journal';
+/** Waits until the journal on disk satisfies `ready` (the UI writes it debounced). */
+async function waitForJournal(app, ready, what) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const journal = journalOf(app);
+    if (ready(journal)) return journal;
+    if (Date.now() > deadline) throw new Error(`the journal never ${what}: ${JSON.stringify(journal)}`);
+    await delay(50);
+  }
+}
 
 async function typeWithoutSaving(t, marker) {
-  const app = await openApp(server.url);
+  const app = await openApp();
   t.after(app.close);
   const { page } = app;
   await page.waitForSelector(tid('welcome'));
@@ -24,17 +41,18 @@ async function typeWithoutSaving(t, marker) {
   await page.keyboard.press('Escape');
   await page.waitForSelector(tid('tab-dirty-src/resize.mjs'));
   // The journal is written shortly after the change (debounced), without saving the file.
-  await page.waitForFunction(([key, text]) => (localStorage.getItem(key) ?? '').includes(text), [JOURNAL, marker]);
-  const journal = JSON.parse(await page.evaluate((key) => localStorage.getItem(key), JOURNAL));
-  assert.deepEqual(journal.map((e) => [e.projectRoot, e.path]), [['/mock/thumbnails', 'src/resize.mjs']]);
+  const journal = await waitForJournal(app, (j) => JSON.stringify(j ?? '').includes(marker), `held ${marker}`);
+  assert.deepEqual(journal.map((e) => [e.projectRoot, e.path]), [[app.bridge.sample, 'src/resize.mjs']]);
   assert.ok(journal[0].updatedAtMs > 0);
   assert.equal(app.calls('write_file').length, 0);
+  assert.doesNotMatch(readFileSync(join(app.bridge.sample, 'src/resize.mjs'), 'utf8'), new RegExp(marker), 'the file is not saved');
   return app;
 }
 
-test('restore brings an unsaved buffer back after a restart, still unsaved', async (t) => {
-  const { page, calls } = await typeWithoutSaving(t, '// recovered after the crash');
-  await page.reload();
+test('restore brings an unsaved buffer back after a crash, still unsaved', async (t) => {
+  const app = await typeWithoutSaving(t, '// recovered after the crash');
+  const { page, calls } = app;
+  await app.restart();
 
   const banner = page.locator(tid('recovery-banner'));
   await banner.waitFor();
@@ -46,30 +64,34 @@ test('restore brings an unsaved buffer back after a restart, still unsaved', asy
   assert.match(await editorText(page), /\/\/ recovered after the crash$/);
   assert.equal(await page.textContent(tid('project-name')), 'thumbnails');
   assert.equal(calls('write_file').length, 0, 'restoring does not save');
-  assert.match(await page.evaluate((key) => localStorage.getItem(key), JOURNAL), /recovered after the crash/, 'still journaled');
+  assert.match(JSON.stringify(journalOf(app)), /recovered after the crash/, 'still journaled');
 
-  // Saving empties the journal.
+  // Saving writes the file and empties the journal.
   await page.keyboard.press('Control+s');
   await page.waitForSelector(tid('tab-dirty-src/resize.mjs'), { state: 'detached' });
-  await page.waitForFunction((key) => localStorage.getItem(key) === null, JOURNAL);
+  await waitForJournal(app, (j) => j === null, 'went away');
+  assert.match(readFileSync(join(app.bridge.sample, 'src/resize.mjs'), 'utf8'), /\/\/ recovered after the crash\n?$/);
 });
 
 test('discard forgets the unsaved buffer for good', async (t) => {
-  const { page, calls } = await typeWithoutSaving(t, '// to be thrown away');
-  await page.reload();
+  const app = await typeWithoutSaving(t, '// to be thrown away');
+  const { page, calls } = app;
+  await app.restart();
   await page.waitForSelector(tid('recovery-banner'));
   await page.click(tid('recovery-discard'));
   await page.waitForSelector(tid('recovery-banner'), { state: 'detached' });
   assert.equal(calls('journal_clear').length, 1);
-  assert.equal(await page.evaluate((key) => localStorage.getItem(key), JOURNAL), null);
-  await page.reload();
+  assert.equal(journalOf(app), null);
+  await app.restart();
   await page.waitForSelector(tid('welcome'));
   assert.equal(await page.locator(tid('recovery-banner')).count(), 0);
+  assert.doesNotMatch(readFileSync(join(app.bridge.sample, 'src/resize.mjs'), 'utf8'), /to be thrown away/);
 });
 
 test('edits made before choosing keep the pending entries in the journal', async (t) => {
-  const { page } = await typeWithoutSaving(t, '// pending one');
-  await page.reload();
+  const app = await typeWithoutSaving(t, '// pending one');
+  const { page } = app;
+  await app.restart();
   await page.waitForSelector(tid('recovery-banner'));
   // Work on another file first; the pending recovery must not be lost meanwhile.
   await page.click(tid('open-sample'));
@@ -78,11 +100,12 @@ test('edits made before choosing keep the pending entries in the journal', async
   await page.keyboard.press('Control+End');
   await page.keyboard.type('\n# new work');
   await page.keyboard.press('Escape');
-  await page.waitForFunction((key) => (localStorage.getItem(key) ?? '').includes('# new work'), JOURNAL);
-  const journal = JSON.parse(await page.evaluate((key) => localStorage.getItem(key), JOURNAL));
+  const journal = await waitForJournal(app, (j) => JSON.stringify(j ?? '').includes('# new work'), 'held the new work');
   assert.deepEqual(journal.map((e) => e.path).sort(), ['src/report.py', 'src/resize.mjs']);
+  assert.match(journal.find((e) => e.path === 'src/resize.mjs').text, /\/\/ pending one/);
 
   await page.click(tid('recovery-restore'));
   await page.waitForSelector(tid('tab-dirty-src/resize.mjs'));
   assert.equal(await page.locator(tid('tab-dirty-src/report.py')).count(), 1, 'the new work is still open');
+  assert.match(await editorText(page), /\/\/ pending one$/);
 });

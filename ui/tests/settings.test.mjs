@@ -19,7 +19,7 @@ async function openSettings(t) {
 }
 
 test('setting memory rewrites functory.toml in place and keeps its comment', async (t) => {
-  const { page, calls } = await openSettings(t);
+  const { page, calls, readFile } = await openSettings(t);
   assert.equal(await page.inputValue(tid('settings-memory')), '512');
   await page.fill(tid('settings-memory'), '1024');
   await page.click(tid('settings-save'));
@@ -35,10 +35,12 @@ test('setting memory rewrites functory.toml in place and keeps its comment', asy
   assert.equal(await page.locator(tid('tab-dirty-functory.toml')).count(), 0, 'the refreshed tab is clean');
   assert.match(await page.textContent(tid('function-resize')), /1024 MB/);
   assert.equal(await page.inputValue(tid('settings-memory')), '1024');
+  assert.equal(readFile('functory.toml'), text.endsWith('\n') ? text : `${text}\n`, 'the tab shows the file on disk');
 });
 
 test('out-of-range values are refused next to the field and nothing is sent', async (t) => {
-  const { page, calls } = await openSettings(t);
+  const { page, calls, readFile } = await openSettings(t);
+  const before = readFile('functory.toml');
   await page.fill(tid('settings-memory'), '64');
   await page.fill(tid('settings-timeout'), '1000');
   await page.click(tid('settings-save'));
@@ -48,6 +50,7 @@ test('out-of-range values are refused next to the field and nothing is sent', as
   await page.waitForTimeout(100);
   assert.deepEqual(calls('apply_manifest_edit'), [], 'no edit reached the backend');
   assert.match(await editorText(page), /^memory_mb = 512 /m);
+  assert.equal(readFile('functory.toml'), before);
 
   // Fixing the value clears the error as the user types.
   await page.fill(tid('settings-memory'), '2048');
@@ -56,7 +59,7 @@ test('out-of-range values are refused next to the field and nothing is sent', as
 });
 
 test('environment variables are added, changed and removed as separate edits', async (t) => {
-  const { page, calls } = await openSettings(t);
+  const { page, calls, readFile } = await openSettings(t);
   assert.equal(await page.inputValue(tid('env-key-0')), 'THUMBS_BUCKET');
   assert.equal(await page.inputValue(tid('env-key-1')), 'MAX_WIDTH');
 
@@ -84,10 +87,11 @@ test('environment variables are added, changed and removed as separate edits', a
   );
   await page.waitForFunction(() => document.querySelector('[data-testid="editor"] .cm-content').textContent.includes('QUALITY'));
   assert.match(await editorText(page), /^environment = \{ MAX_WIDTH = "640", QUALITY = "82" \}$/m);
+  assert.match(readFile('functory.toml'), /^environment = \{ MAX_WIDTH = "640", QUALITY = "82" \}$/m);
 });
 
 test('a timeout edit while functory.toml has unsaved edits warns instead of overwriting the tab', async (t) => {
-  const { page, calls } = await openSettings(t);
+  const { page, calls, readFile } = await openSettings(t);
   await page.click('[data-testid="editor"] .cm-content');
   await page.keyboard.press('Control+Home');
   await page.keyboard.type('# my unsaved note\n');
@@ -102,4 +106,7 @@ test('a timeout edit while functory.toml has unsaved edits warns instead of over
   assert.match(text, /^# my unsaved note$/m, 'the user’s buffer is kept');
   assert.match(text, /^timeout_s = 30 /m);
   assert.match(await page.textContent(tid('function-resize')), /45 s/, 'the list shows the saved value');
+  const saved = readFile('functory.toml');
+  assert.match(saved, /^timeout_s = 45 {5}# reading large uploads can take a while$/m, 'the edit is on disk');
+  assert.doesNotMatch(saved, /my unsaved note/, 'the unsaved buffer was not written');
 });

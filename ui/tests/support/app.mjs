@@ -22,15 +22,17 @@ let apps = 0;
 /**
  * Starts a bridge. `args` are the bridge's own (`--sample`, `--open DIR`, `--pick-folder DIR`);
  * `env` is added to its environment (a test may point it at moto, or away from the keychain).
+ * `data` reuses an app data folder (a restart), which the caller then owns; by default each
+ * bridge gets a fresh one, removed when it closes.
  */
-export async function startBridge({ args = [], env = {} } = {}) {
+export async function startBridge({ args = [], env = {}, data: reuse = null } = {}) {
   if (!existsSync(join(DIST, 'index.html'))) {
     throw new Error('ui/dist is missing: run `npm run build --workspace ui` (npm test builds it when needed)');
   }
   if (!existsSync(BRIDGE)) {
     throw new Error(`the test bridge is missing at ${BRIDGE}: run \`cargo build -p functory-test-bridge\` (npm test builds it)`);
   }
-  const data = mkdtempSync(join(tmpdir(), 'functory-ui-data-'));
+  const data = reuse ?? mkdtempSync(join(tmpdir(), 'functory-ui-data-'));
   const namespace = `functory-ui-test-${process.pid}-${++apps}`;
   const child = spawn(BRIDGE, ['--dist', DIST, '--data', data, '--keychain-namespace', namespace, ...args], {
     env: { ...process.env, ...env },
@@ -60,14 +62,23 @@ export async function startBridge({ args = [], env = {} } = {}) {
     stderr,
     /** Where the bundled sample opens (`--sample` or the UI's "Open the sample"). */
     sample: join(data, 'samples', 'thumbnails'),
-    close: async () => {
-      // Closing its standard input stops it (it stops the local run first); kill it if not.
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.stdin.end();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-      rmSync(data, { recursive: true, force: true });
+    /** The bridge's process id (a test may signal it). */
+    pid: child.pid,
+    /**
+     * Closing its standard input stops it (it stops the local run first); kill it if not.
+     * `crash` kills it at once instead, as a crash or power cut would; `keepData` leaves the
+     * data folder for a restart.
+     */
+    close: async ({ crash = false, keepData = reuse !== null } = {}) => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        if (crash) child.kill('SIGKILL');
+        else child.stdin.end();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (!keepData) rmSync(data, { recursive: true, force: true });
     },
   };
 }
@@ -104,6 +115,7 @@ export async function openApp({
     colorScheme,
   });
   const page = context.pages()[0] ?? (await context.newPage());
+  let current = bridge;
   const commands = [];
   const responses = [];
   const errors = [];
@@ -119,7 +131,9 @@ export async function openApp({
   const project = sample ? bridge.sample : open;
   return {
     page,
-    bridge,
+    get bridge() {
+      return current;
+    },
     commands,
     responses,
     errors,
@@ -128,10 +142,22 @@ export async function openApp({
     readFile: (relative) => readFileSync(join(project, relative), 'utf8'),
     /** Commands whose name is `name` (e.g. "apply_manifest_edit"), with their logged arguments. */
     calls: (name) => commands.filter((c) => c === name || c.startsWith(`${name} `)),
+    /**
+     * Restarts the app as after a crash: the bridge is killed, a new one starts on the same data
+     * folder (journal, accounts' metadata, the sample's copy), with the same arguments unless
+     * `args` are given, and the page loads from it (a new origin: nothing carries over in the
+     * browser's storage).
+     */
+    restart: async ({ args: restartArgs = [...launch, ...args], crash = true } = {}) => {
+      await current.close({ crash, keepData: true });
+      current = await startBridge({ args: restartArgs, env, data: current.data });
+      await page.goto(current.url);
+      return current;
+    },
     close: async () => {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
-      await bridge.close();
+      await current.close({ keepData: false });
     },
   };
 }
