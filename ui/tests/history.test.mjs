@@ -1,23 +1,92 @@
 // The History area: checkpoints, the timeline, side-by-side diffs, restores, and the repository
 // states that refuse a checkpoint (detached HEAD, a merge in progress).
 //
-// The mock seeds the sample with two commits and a deploy, newest first in the timeline:
+// Each test opens a copy of the sample that is a real git repository, built with the git CLI,
+// with two commits and a deploy record (a note under refs/notes/functory-deploys, as a deploy
+// writes it), newest first in the timeline:
 //   0  deploy of resize to staging (yesterday)
 //   1  "Add the daily report; larger thumbnails" (2 days ago: the sample's files as they are)
 //   2  "Create the thumbnails sample" (4 days ago: MAX_WIDTH ?? 240, memory 256, no report)
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { editorText, openApp, screenshot, tid } from './support/app.mjs';
+import { copySample, editorText, openApp, SAMPLE, screenshot, tid } from './support/app.mjs';
 
 
 const EDITOR = '[data-testid="editor"] .cm-content';
+const DAY_S = 24 * 60 * 60;
+const ADA = { name: 'Ada Lovelace', email: 'ada@example.com' };
 
-async function openSample(t, query = '') {
-  const app = await openApp(server.url, { query: `?open=sample${query}` });
+/** Runs git in `dir` as Ada, at `time` (seconds since the epoch) when given; answers its output. */
+function runGit(dir, args, time = null) {
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: ADA.name,
+    GIT_AUTHOR_EMAIL: ADA.email,
+    GIT_COMMITTER_NAME: ADA.name,
+    GIT_COMMITTER_EMAIL: ADA.email,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+  };
+  if (time !== null) env.GIT_AUTHOR_DATE = env.GIT_COMMITTER_DATE = `@${time} +0000`;
+  return execFileSync('git', args, { cwd: dir, env, encoding: 'utf8' }).trim();
+}
+
+/**
+ * A copy of the sample with its history: the first version (a smaller `resize`, no `report`),
+ * then the sample as it is (so it starts clean), then a deploy of `resize` to `staging`.
+ * Answers the folder and the two commits.
+ */
+function sampleWithHistory() {
+  const dir = copySample();
+  const now = Math.floor(Date.now() / 1000);
+  const read = (relative) => readFileSync(join(dir, relative), 'utf8');
+  const files = Object.fromEntries(['functory.toml', 'src/resize.mjs', 'src/report.py'].map((f) => [f, read(f)]));
+  runGit(dir, ['init', '-q', '-b', 'main']);
+  runGit(dir, ['config', 'user.name', ADA.name]);
+  runGit(dir, ['config', 'user.email', ADA.email]);
+  // The first version.
+  const manifest = files['functory.toml'];
+  writeFileSync(
+    join(dir, 'functory.toml'),
+    `${manifest.slice(0, manifest.indexOf('[functions.report]')).trimEnd()}\n`.replace('memory_mb = 512', 'memory_mb = 256'),
+  );
+  writeFileSync(join(dir, 'src/resize.mjs'), files['src/resize.mjs'].replace('MAX_WIDTH ?? 320', 'MAX_WIDTH ?? 240'));
+  rmSync(join(dir, 'src/report.py'));
+  runGit(dir, ['add', '-A']);
+  runGit(dir, ['commit', '-q', '-m', 'Create the thumbnails sample'], now - 4 * DAY_S);
+  const first = runGit(dir, ['rev-parse', 'HEAD']);
+  // The sample as it is.
+  for (const [relative, text] of Object.entries(files)) writeFileSync(join(dir, relative), text);
+  runGit(dir, ['add', '-A']);
+  runGit(dir, ['commit', '-q', '-m', 'Add the daily report; larger thumbnails'], now - 2 * DAY_S);
+  const second = runGit(dir, ['rev-parse', 'HEAD']);
+  const record = {
+    target: 'staging',
+    function: 'resize',
+    cloudVersion: '7',
+    codeHash: 'sha256:4f1c9a2e7b0d',
+    deployedAt: now - DAY_S,
+    who: `${ADA.name} <${ADA.email}>`,
+    commit: second,
+  };
+  runGit(dir, ['notes', '--ref=functory-deploys', 'add', '-m', JSON.stringify(record), second], now - DAY_S);
+  return { dir, first, second };
+}
+
+/** Opens a copy of the sample with its history; `prepare(dir)` may change the repository first. */
+async function openSample(t, prepare = () => {}) {
+  const repo = sampleWithHistory();
+  t.after(() => rmSync(repo.dir, { recursive: true, force: true }));
+  prepare(repo.dir);
+  const app = await openApp({ open: repo.dir });
   t.after(app.close);
   await app.page.waitForSelector(tid('project-tree'));
-  return app;
+  return { ...app, repo, git: (args) => runGit(repo.dir, args) };
 }
 
 /** Opens `path` in the editor and appends `line` at its end. */
@@ -50,7 +119,7 @@ const changedLines = (page, path, side) =>
     .allTextContents();
 
 test('a checkpoint after editing a file appears at the top of the timeline', async (t) => {
-  const { page, calls } = await openSample(t);
+  const { page, calls, git } = await openSample(t);
   await appendLine(page, 'src/resize.mjs', '// log the scale');
   await saveActive(page, 'src/resize.mjs');
   await openHistory(page);
@@ -79,6 +148,10 @@ test('a checkpoint after editing a file appears at the top of the timeline', asy
   assert.match(first, /src\/resize\.mjs/);
   assert.match(first, /just now/);
   assert.equal(await page.getAttribute(tid('timeline-entry-0'), 'data-kind'), 'commit');
+  // The repository has it: a commit on main with that message, and nothing left to commit.
+  assert.equal(git(['log', '-1', '--format=%h %s', '--abbrev=8']), `${hash} Log the scale`);
+  assert.equal(git(['diff', '--name-only', 'HEAD~1', 'HEAD']), 'src/resize.mjs');
+  assert.equal(git(['status', '--porcelain', '--untracked-files=all']), '');
   assert.equal(await page.inputValue(tid('history-checkpoint-message')), '', 'the message is cleared');
 
   // Nothing changed since: no new commit.
@@ -89,6 +162,7 @@ test('a checkpoint after editing a file appears at the top of the timeline', asy
   );
   assert.equal(await page.locator('[data-testid^="timeline-entry-"]').count(), 4);
   assert.deepEqual(calls('checkpoint'), ['checkpoint {"message":"Log the scale"}', 'checkpoint {"message":"Again"}']);
+  assert.equal(git(['rev-list', '--count', 'HEAD']), '3');
 });
 
 test('commits and deploys are told apart, and a function’s timeline shows only its changes', async (t) => {
@@ -159,7 +233,7 @@ test('comparing two entries shows old and new side by side, changed lines marked
 });
 
 test('restoring a file puts its content back and reloads its clean tab', async (t) => {
-  const { page, calls } = await openSample(t);
+  const { page, calls, git, repo, readFile } = await openSample(t);
   await appendLine(page, 'src/resize.mjs', '// an experiment that went nowhere');
   await saveActive(page, 'src/resize.mjs');
   await openHistory(page);
@@ -178,6 +252,8 @@ test('restoring a file puts its content back and reloads its clean tab', async (
   await page.waitForSelector(tid('history-restore-result'));
   const commit = await page.getAttribute(tid('timeline-entry-2'), 'data-commit');
   assert.deepEqual(calls('history_restore'), [`history_restore {"commit":"${commit}","file":"src/resize.mjs","function":null}`]);
+  assert.equal(commit, repo.second);
+  assert.equal(readFile('src/resize.mjs'), readFileSync(join(SAMPLE, 'src/resize.mjs'), 'utf8'), 'the file on disk is as it was');
 
   // The state before the restore is a checkpoint, and the file matches the commit again.
   await page.waitForFunction(() => /Before restoring src\/resize\.mjs/.test(document.querySelector('[data-testid="timeline-entry-0"]').textContent));
@@ -186,6 +262,9 @@ test('restoring a file puts its content back and reloads its clean tab', async (
   assert.equal(await page.textContent(tid('history-changed')), '1 changed file');
   assert.equal(await page.getAttribute(tid('history-changed'), 'title'), 'src/resize.mjs');
 
+  // The checkpoint before the restore holds the experiment.
+  assert.match(git(['log', '-1', '--format=%s']), /Before restoring src\/resize\.mjs/);
+  assert.match(git(['show', 'HEAD:src/resize.mjs']), /an experiment that went nowhere/);
   // The open tab shows the restored text, and is clean.
   await page.keyboard.press('Control+1');
   await page.waitForSelector('[data-testid="editor"][data-path="src/resize.mjs"]');
@@ -203,7 +282,7 @@ test('restoring a file puts its content back and reloads its clean tab', async (
 });
 
 test('restoring over unsaved edits keeps them and warns', async (t) => {
-  const { page } = await openSample(t);
+  const { page, readFile } = await openSample(t);
   await appendLine(page, 'src/resize.mjs', '// saved change');
   await saveActive(page, 'src/resize.mjs');
   await page.keyboard.type('\n// typed, not saved');
@@ -219,10 +298,12 @@ test('restoring over unsaved edits keeps them and warns', async (t) => {
   await page.keyboard.press('Control+1');
   assert.match(await editorText(page), /\/\/ typed, not saved/, 'the user’s buffer is kept');
   assert.equal(await page.locator(tid('tab-dirty-src/resize.mjs')).count(), 1);
+  // On disk the file is restored; the buffer is the user's to save or drop.
+  assert.doesNotMatch(readFile('src/resize.mjs'), /saved change|typed, not saved/);
 });
 
 test('restoring a function brings back its code as of a commit', async (t) => {
-  const { page, calls } = await openSample(t);
+  const { page, calls, repo, readFile } = await openSample(t);
   await page.click(tid('tree-item-src/resize.mjs'));
   await page.waitForSelector('[data-testid="editor"][data-path="src/resize.mjs"] .cm-content');
   await openHistory(page);
@@ -235,15 +316,20 @@ test('restoring a function brings back its code as of a commit', async (t) => {
   await page.waitForSelector(tid('history-restore-result'));
   const commit = await page.getAttribute(tid('timeline-entry-2'), 'data-commit');
   assert.deepEqual(calls('history_restore'), [`history_restore {"commit":"${commit}","file":null,"function":"resize"}`]);
+  assert.equal(commit, repo.first);
   assert.equal(await page.textContent(tid('history-changed')), '1 changed file');
+  assert.match(readFile('src/resize.mjs'), /MAX_WIDTH \?\? 240/);
+  assert.match(readFile('src/report.py'), /def handler/, 'another function’s code is untouched');
   await page.keyboard.press('Control+1');
   await page.waitForFunction(() => document.querySelector('[data-testid="editor"] .cm-content').textContent.includes('?? 240'));
   // The manifest is not part of a function's code: it keeps the later memory setting.
   assert.match(await page.textContent(tid('function-resize')), /512 MB/);
+  assert.match(readFile('functory.toml'), /^memory_mb = 512 /m);
 });
 
 test('a detached HEAD offers to create a branch, then the checkpoint goes through', async (t) => {
-  const { page, calls } = await openSample(t, '&history=detached');
+  // A real detached HEAD: the last commit checked out by its id.
+  const { page, calls, git, repo } = await openSample(t, (dir) => runGit(dir, ['checkout', '-q', '--detach']));
   await appendLine(page, 'README.md', 'A note.');
   await saveActive(page, 'README.md');
   await openHistory(page);
@@ -253,7 +339,7 @@ test('a detached HEAD offers to create a branch, then the checkpoint goes throug
   await page.click(tid('history-checkpoint'));
   const panel = page.locator(tid('history-detached'));
   await panel.waitFor();
-  assert.match(await panel.textContent(), /HEAD is detached \(at [0-9a-f]{10}\)/);
+  assert.match(await panel.textContent(), new RegExp(`HEAD is detached \\(at ${repo.second.slice(0, 10)}\\)`));
   assert.equal(await page.locator(tid('history-checkpoint-result')).count(), 0, 'no checkpoint was made');
   assert.equal(await page.locator('[data-testid^="timeline-entry-"]').count(), 3);
 
@@ -272,19 +358,39 @@ test('a detached HEAD offers to create a branch, then the checkpoint goes throug
   assert.match(await entryText(page, 0), /Note in the README/);
   assert.deepEqual(calls('create_branch'), ['create_branch {"name":"main"}', 'create_branch {"name":"my-work"}']);
   assert.equal(calls('checkpoint').length, 2, 'the checkpoint was retried once');
+  // In the repository: HEAD is on the new branch, which has the checkpoint on top of the old HEAD.
+  assert.equal(git(['symbolic-ref', '--short', 'HEAD']), 'my-work');
+  assert.equal(git(['log', '-1', '--format=%s']), 'Note in the README');
+  assert.equal(git(['rev-parse', 'HEAD~1']), repo.second);
+  assert.equal(git(['rev-parse', 'main']), repo.second, 'main is where it was');
 });
 
 test('in the middle of a merge the checkpoint is disabled and says why', async (t) => {
-  const { page, calls } = await openSample(t, '&history=merge');
+  // A real merge in progress: a branch that changed the README merged with --no-commit.
+  const { page, calls, git } = await openSample(t, (dir) => {
+    runGit(dir, ['checkout', '-q', '-b', 'other']);
+    writeFileSync(join(dir, 'README.md'), `${readFileSync(join(dir, 'README.md'), 'utf8')}\nA line from the other branch.\n`);
+    runGit(dir, ['commit', '-q', '-am', 'A line in the README']);
+    runGit(dir, ['checkout', '-q', 'main']);
+    runGit(dir, ['merge', '-q', '--no-ff', '--no-commit', 'other']);
+  });
+  const head = git(['rev-parse', 'HEAD']);
   await openHistory(page);
   assert.equal(await page.textContent(tid('history-state')), 'merge in progress');
   assert.equal(await page.isDisabled(tid('history-checkpoint')), true);
   assert.match(await page.textContent(tid('history-operation')), /middle of a merge: finish it or abort it/);
   assert.deepEqual(calls('checkpoint'), []);
+  assert.equal(git(['rev-parse', 'HEAD']), head, 'no commit was made');
 });
 
 test('a project without history invites a first checkpoint', async (t) => {
-  const app = await openApp(server.url, { query: '?open=/mock/assets' });
+  const parent = mkdtempSync(join(tmpdir(), 'functory-ui-plain-'));
+  t.after(() => rmSync(parent, { recursive: true, force: true }));
+  const folder = join(parent, 'assets');
+  mkdirSync(join(folder, 'images'), { recursive: true });
+  writeFileSync(join(folder, 'notes.md'), '# Assets\n\nImages for the landing page.\n');
+  writeFileSync(join(folder, 'images', 'logo.png'), Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'));
+  const app = await openApp({ open: folder });
   t.after(app.close);
   const { page } = app;
   await page.waitForSelector(tid('project-tree'));
@@ -299,4 +405,7 @@ test('a project without history invites a first checkpoint', async (t) => {
   await page.waitForSelector(tid('history-timeline'));
   assert.match(await entryText(page, 0), /First look at the assets.*images\/logo\.png.*notes\.md/s);
   assert.equal(await page.locator(tid('history-empty')).count(), 0);
+  // A real repository now holds the two files in one commit.
+  assert.equal(runGit(folder, ['log', '--format=%s']), 'First look at the assets');
+  assert.deepEqual(runGit(folder, ['ls-tree', '-r', '--name-only', 'HEAD']).split('\n'), ['images/logo.png', 'notes.md']);
 });
