@@ -1,19 +1,106 @@
-// Run & Logs on the mock platform: start/stop, events (samples, saved, malformed), invoke with
-// its result and logs, cold then warm, function and init errors, a busy port, schedules, the
-// live log pane's filters, and a flood of log lines that must not freeze the window.
+// Run & Logs against the real local runtime (real `node` and `python3` processes behind the
+// local Lambda Runtime API and HTTP gateway): start/stop, events (samples, saved, malformed),
+// invoke with its result and logs, cold then warm, function and init errors, a port another
+// program holds, schedules, the live log pane's filters, and a function logging a flood of
+// lines that must not freeze the window.
 import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { openApp, screenshot, tid } from './support/app.mjs';
+import { copySample, openApp, screenshot, tid } from './support/app.mjs';
 
+/**
+ * The tests' additions to a copy of the sample, as a user's own code would be: `resize` throws
+ * the message of an event's `throw` field (to show a handler error), and a `chatty` function
+ * logs `lines` lines `bursts` times, `every_ms` apart.
+ */
+function prepareProject({ listsUploads = false } = {}) {
+  const dir = copySample();
+  if (listsUploads) writeListingCode(dir);
+  const resize = join(dir, 'src', 'resize.mjs');
+  writeFileSync(
+    resize,
+    readFileSync(resize, 'utf8').replace(
+      'export const handler = async (event, context) => {\n',
+      'export const handler = async (event, context) => {\n  if (typeof event.throw === "string") throw new TypeError(event.throw);\n',
+    ),
+  );
+  writeFileSync(
+    join(dir, 'src', 'chatty.mjs'),
+    `// chatty: logs \`lines\` lines \`bursts\` times, \`every_ms\` apart.
+export const handler = async ({ bursts = 1, lines = 1, every_ms = 0, text = "line" } = {}) => {
+  for (let burst = 0; burst < bursts; burst += 1) {
+    for (let i = 1; i <= lines; i += 1) console.log(\`\${text} \${burst} \${i} of \${lines}\`);
+    if (every_ms > 0) await new Promise((resolve) => setTimeout(resolve, every_ms));
+  }
+  return { logged: bursts * lines };
+};
+`,
+  );
+  writeFileSync(
+    join(dir, 'functory.toml'),
+    `${readFileSync(join(dir, 'functory.toml'), 'utf8')}\n[functions.chatty]\nruntime = "nodejs20.x"\nhandler = "src/chatty.handler"\nmemory_mb = 256\ntimeout_s = 60\n`,
+  );
+  return dir;
+}
 
-/** Opens the sample on the Run view with the event editor loaded. */
-async function openRun(query = '?open=sample') {
-  const app = await openApp(server.url, { query });
+/**
+ * For the AccessDenied test: `resize` lists the uploads bucket with the AWS SDK when an event
+ * asks (`{"list": true}`), which its permissions do not grant. The SDK is a stand-in package in
+ * the project's node_modules (no network here) whose S3 client refuses every call as S3 refuses
+ * a role without the permission: an `AccessDenied` error with IAM's message.
+ */
+function writeListingCode(dir) {
+  const sdk = join(dir, 'node_modules', '@aws-sdk', 'client-s3');
+  mkdirSync(sdk, { recursive: true });
+  writeFileSync(join(sdk, 'package.json'), JSON.stringify({ name: '@aws-sdk/client-s3', type: 'module', exports: './index.js' }));
+  writeFileSync(
+    join(sdk, 'index.js'),
+    `// A stand-in for the AWS SDK's S3 client that is refused like a role without the permission.
+const ACTIONS = { ListObjectsV2Command: ["s3:ListBucket", (input) => \`arn:aws:s3:::\${input.Bucket}\`] };
+class Command {
+  constructor(input) { this.input = input; }
+}
+export class ListObjectsV2Command extends Command {}
+export class S3Client {
+  async send(command) {
+    const [action, resource] = ACTIONS[command.constructor.name];
+    const error = new Error(
+      \`User: arn:aws:sts::123456789012:assumed-role/thumbnails-resize/resize is not authorized to perform: \${action} on resource: "\${resource(command.input)}" because no identity-based policy allows the \${action} action\`,
+    );
+    error.name = "AccessDenied";
+    throw error;
+  }
+}
+`,
+  );
+  const resize = join(dir, 'src', 'resize.mjs');
+  writeFileSync(
+    resize,
+    `import { S3Client, ListObjectsV2Command } from "@aws-sdk/client-s3";\n\nconst s3 = new S3Client({});\n${readFileSync(resize, 'utf8').replace(
+      'export const handler = async (event, context) => {\n',
+      'export const handler = async (event, context) => {\n  if (event.list) return (await s3.send(new ListObjectsV2Command({ Bucket: "uploads" }))).Contents;\n',
+    )}`,
+  );
+}
+
+/** Opens a prepared copy of the sample on the Run view with the event editor loaded. */
+async function openRun(t, options) {
+  const project = prepareProject(options);
+  const app = await openApp({ open: project });
+  t.after(app.close);
   await app.page.waitForSelector(tid('project-tree'));
   await app.page.click(tid('nav-run'));
   await app.page.waitForSelector(`${tid('run-event-editor')} .cm-content`);
   return app;
+}
+
+/** The local run's address, as the run view shows it. */
+async function runningAt(page) {
+  await page.waitForSelector('[data-testid="run-status"][data-running="true"]');
+  return /^Running at (http:\/\/127\.0\.0\.1:\d+)$/.exec(await page.textContent(tid('run-status')))[1];
 }
 
 /** The event editor's text, as CodeMirror holds it. */
@@ -46,8 +133,7 @@ async function logLines(page) {
 }
 
 test('invoke the HTTP sample: response, figures, cold then warm, the invocation logs and the live pane', async (t) => {
-  const app = await openRun();
-  t.after(app.close);
+  const app = await openRun(t);
   const { page, calls, errors } = app;
   assert.equal(await page.textContent(tid('run-status')), 'Stopped');
   assert.equal(await page.inputValue(tid('run-function')), 'resize');
@@ -63,8 +149,7 @@ test('invoke the HTTP sample: response, figures, cold then warm, the invocation 
 
   // Invoking started the run with the port typed; the run view says where it serves.
   assert.deepEqual(calls('start_run'), ['start_run {"port":0}']);
-  await page.waitForSelector('[data-testid="run-status"][data-running="true"]');
-  assert.match(await page.textContent(tid('run-status')), /^Running at http:\/\/127\.0\.0\.1:\d+$/);
+  const url = await runningAt(page);
 
   assert.equal(await page.textContent(tid('run-response-status')), 'HTTP 200');
   assert.deepEqual(JSON.parse(await page.textContent(tid('run-response-body'))), { width: 320, height: 180 });
@@ -72,7 +157,9 @@ test('invoke the HTTP sample: response, figures, cold then warm, the invocation 
   assert.equal(await page.textContent(tid('run-start-badge')), 'Cold start');
   assert.match(await page.textContent(tid('run-duration')), /^\d+\.\d+ ms$/);
   assert.match(await page.textContent(tid('run-billed')), /^\d+ ms$/);
-  assert.equal(await page.textContent(tid('run-memory')), '48 / 512 MB');
+  // The instance's own peak memory, as the runtime measured it, out of the function's 512 MB.
+  const [, used] = /^(\d+) \/ 512 MB$/.exec(await page.textContent(tid('run-memory'))) ?? [];
+  assert.ok(Number(used) > 0 && Number(used) < 512, `memory used: ${used}`);
   assert.match(await page.textContent(tid('run-init')), /^\d+\.\d+ ms$/);
   const invocationLogs = await page.textContent(tid('run-invocation-logs'));
   assert.match(invocationLogs, /^START RequestId: [0-9a-f-]+ Version: \$LATEST\n/);
@@ -101,10 +188,14 @@ test('invoke the HTTP sample: response, figures, cold then warm, the invocation 
 
   // The instances table shows the warm instance and the counts.
   await page.waitForSelector('[data-testid="run-instances-resize"][data-warm="1"]');
-  assert.match(await page.textContent(tid('run-instances-resize')), /resize0102/);
+  // Function, starting, warm, busy, invokes, cold starts, errors.
+  assert.deepEqual(await page.locator(`${tid('run-instances-resize')} > *`).allTextContents(), ['resize', '0', '1', '0', '2', '1', '0']);
 
-  // The route's local URL, with a copy button.
-  assert.match(await page.textContent(tid('run-route-url-0')), /^http:\/\/127\.0\.0\.1:\d+\/resize$/);
+  // The route's local URL, with a copy button; it answers a real request.
+  assert.equal(await page.textContent(tid('run-route-url-0')), `${url}/resize`);
+  const served = await fetch(`${url}/resize?width=640&height=480`);
+  assert.equal(served.status, 200);
+  assert.deepEqual(await served.json(), { width: 320, height: 240 });
   await page.click(tid('run-copy-url-0'));
   await page.waitForSelector(tid('run-copied'));
   await screenshot(page, 'run-invoked');
@@ -113,13 +204,13 @@ test('invoke the HTTP sample: response, figures, cold then warm, the invocation 
   await page.waitForSelector('[data-testid="run-status"][data-running="false"]');
   assert.equal(await page.textContent(tid('run-status')), 'Stopped');
   await page.waitForSelector(tid('run-side-stopped'));
+  await assert.rejects(fetch(`${url}/resize`), 'nothing serves the port once stopped');
   assert.deepEqual(errors, []);
 });
 
 test('malformed events, handler errors and init errors are shown clearly', async (t) => {
-  const app = await openRun();
-  t.after(app.close);
-  const { page, calls } = app;
+  const app = await openRun(t);
+  const { page, calls, project } = app;
   await page.fill(tid('run-port'), '0');
 
   await typeEvent(page, '{\n  "width": 10,\n  height: 3\n}');
@@ -138,7 +229,8 @@ test('malformed events, handler errors and init errors are shown clearly', async
   await page.waitForSelector(tid('run-function-error'));
   assert.equal(await page.textContent(tid('run-error-type')), 'TypeError');
   assert.equal(await page.textContent(tid('run-error-message')), 'width must be a number');
-  assert.match(await page.textContent(tid('run-stack-trace')), /at Runtime\.handler \(file:\/\/.*src\/resize\.mjs/);
+  // The stack trace points into the project's own file, at the line that threw.
+  assert.match(await page.textContent(tid('run-stack-trace')), new RegExp(`^TypeError: width must be a number\\n\\s+at handler \\(file://${project}/src/resize\\.mjs:7:\\d+\\)`));
   assert.equal(await page.getAttribute(tid('run-function-error'), 'data-init'), 'false');
   assert.equal(await page.textContent(tid('run-outcome')), ' Failed');
 
@@ -153,38 +245,50 @@ test('malformed events, handler errors and init errors are shown clearly', async
   await page.waitForSelector('[data-testid="tab-dirty-functory.toml"]', { state: 'detached' });
   await page.click(tid('nav-run'));
   await page.waitForSelector(`${tid('run-function')} option[value="ghost"]`, { state: 'attached' });
+  // The running project was read before the edit: the view says so and offers a restart, and
+  // invoking the new function before restarting says why it cannot.
+  await page.waitForSelector(tid('run-manifest-changed'));
   await page.selectOption(tid('run-function'), 'ghost');
+  await page.click(tid('run-invoke'));
+  await page.waitForSelector(tid('run-invoke-error'));
+  assert.match(await page.textContent(tid('run-invoke-error')), /no function `ghost` in the running project; if you just added it to functory\.toml, restart the local run/);
+  await page.click(tid('run-restart'));
+  await page.waitForSelector(tid('run-manifest-changed'), { state: 'detached' });
   await page.click(tid('run-invoke'));
   await page.waitForSelector('[data-testid="run-function-error"][data-init="true"]');
   assert.equal(await page.textContent(tid('run-error-type')), 'Runtime.ImportModuleError');
   assert.match(await page.textContent(tid('run-function-error')), /could not start/);
-  // The running project was read before the edit: the view says so and offers a restart.
-  await page.waitForSelector(tid('run-manifest-changed'));
+  assert.equal(await page.locator(tid('run-invoke-error')).count(), 0);
   await screenshot(page, 'run-init-error');
 });
 
 test('a busy port is explained and a free one is one click away', async (t) => {
-  const app = await openRun('?open=sample&busy-port=8787');
-  t.after(app.close);
+  // Another program holds a loopback port.
+  const holder = createServer();
+  await new Promise((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => holder.close(resolve)));
+  const busy = holder.address().port;
+  const app = await openRun(t);
   const { page, calls } = app;
-  assert.equal(await page.inputValue(tid('run-port')), '8787');
+  assert.equal(await page.inputValue(tid('run-port')), '8787', 'the first run is offered 8787');
+  await page.fill(tid('run-port'), String(busy));
   await page.click(tid('run-start'));
   await page.waitForSelector(tid('run-error'));
   assert.equal(await page.getAttribute(tid('run-error'), 'data-code'), 'port_in_use');
-  assert.match(await page.textContent(tid('run-error')), /port 8787 is already in use/);
+  assert.match(await page.textContent(tid('run-error')), new RegExp(`port ${busy} is already in use`));
   assert.equal(await page.textContent(tid('run-status')), 'Stopped');
   await page.click(tid('run-use-free-port'));
-  await page.waitForSelector('[data-testid="run-status"][data-running="true"]');
-  assert.deepEqual(calls('start_run'), ['start_run {"port":8787}', 'start_run {"port":0}']);
+  const url = await runningAt(page);
+  assert.notEqual(new URL(url).port, String(busy));
+  assert.deepEqual(calls('start_run'), [`start_run {"port":${busy}}`, 'start_run {"port":0}']);
   assert.equal(await page.locator(tid('run-error')).count(), 0);
   assert.equal(await page.inputValue(tid('run-port')), '0');
   assert.equal(await page.isDisabled(tid('run-port')), true, 'the port is fixed while running');
 });
 
 test('schedules show their next fire times and fire now; buckets show their folders', async (t) => {
-  const app = await openRun();
-  t.after(app.close);
-  const { page, calls } = app;
+  const app = await openRun(t);
+  const { page, calls, project } = app;
   await page.fill(tid('run-port'), '0');
   await page.click(tid('run-start'));
   await page.waitForSelector(tid('run-schedule-report'));
@@ -192,7 +296,8 @@ test('schedules show their next fire times and fire now; buckets show their fold
   assert.match(schedule, /cron\(0 18 \? \* MON-FRI \*\)/);
   assert.match(schedule, /Europe\/Paris/);
   assert.equal(await page.locator(`${tid('run-schedule-report')} ol li`).count(), 5);
-  assert.match(await page.textContent(tid('run-buckets')), /uploads → resize \(\*\.jpg\)\s*\/mock\/thumbnails\/\.functory\/local\/buckets\/uploads/);
+  assert.match(await page.textContent(tid('run-buckets')), /uploads → resize \(\*\.jpg\)/);
+  assert.match(await page.textContent(tid('run-buckets')), new RegExp(`${project}/\\.functory/local/buckets/uploads`));
 
   await page.click(tid('run-fire-report'));
   await page.waitForFunction(() => document.querySelector('[data-testid="run-result"]')?.textContent.includes('report ·'));
@@ -203,14 +308,14 @@ test('schedules show their next fire times and fire now; buckets show their fold
 });
 
 test('sample events per trigger kind, and saved events per function', async (t) => {
-  const app = await openRun();
-  t.after(app.close);
+  const app = await openRun(t);
   const { page, calls } = app;
   const labels = await page.locator(`${tid('run-event-picker')} option`).allTextContents();
   assert.deepEqual(labels.slice(0, 4), ['Choose a sample or saved event…', 'Direct — empty event', 'HTTP — GET /resize', 'Storage — upload to uploads']);
   // Then the other shapes, in their own group, built from the function's trigger settings.
   assert.equal(await page.locator(`${tid('run-event-picker')} optgroup[label^="Other event shapes"] option`).count(), labels.length - 4);
-  await chooseSample(page, 'more');
+  assert.ok(labels.includes('S3 object removed (Delete)'), labels.join(' | '));
+  await page.selectOption(tid('run-event-picker'), { label: 'S3 object removed (Delete)' });
   assert.match(await eventText(page), /"eventName": "ObjectRemoved:Delete"[\s\S]*"name": "uploads"/);
 
   await chooseSample(page, 'storage');
@@ -254,27 +359,34 @@ test('sample events per trigger kind, and saved events per function', async (t) 
 });
 
 test('the live log pane filters on the host, follows, clears and shows an invocation', async (t) => {
-  const app = await openRun();
-  t.after(app.close);
-  const { page, calls } = app;
+  const app = await openRun(t);
+  const { page, calls, readFile } = app;
+  const lineCount = (n) => page.waitForFunction((n) => document.querySelectorAll('[data-testid="run-logs-lines"] .log-line').length === n, n);
   await page.fill(tid('run-port'), '0');
   await chooseSample(page, 'http');
   await page.click(tid('run-invoke'));
   await page.waitForSelector(tid('run-result'));
   await page.click(tid('run-invoke'));
   await page.waitForSelector('[data-testid="run-start-badge"][data-start="warm"]');
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-logs-lines"] .log-line').length === 8);
+  // The instance's INIT_START, then START, the handler's INFO line, END and REPORT twice.
+  await lineCount(9);
+  const lines = await logLines(page);
+  assert.match(lines[0], /^INIT_START Runtime Version: nodejs20\.x/);
+  assert.deepEqual(
+    lines.slice(1).map((l) => l.split(/[\s]/)[0].replace(/^\d{4}-.*$/, 'INFO')),
+    ['START', 'INFO', 'END', 'REPORT', 'START', 'INFO', 'END', 'REPORT'],
+  );
 
   // Level: only lines with a level of INFO or more (START/END/REPORT have none).
   await page.selectOption(tid('run-logs-level'), 'info');
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-logs-lines"] .log-line').length === 2);
+  await lineCount(2);
   assert.ok(calls('subscribe_logs').some((c) => c.includes('"minLevel":"info"')));
-  assert.ok((await logLines(page)).every((l) => l.includes('\tINFO\t')));
+  assert.ok((await logLines(page)).every((l) => l.includes('\tINFO\tthumbnail')));
   await page.selectOption(tid('run-logs-level'), '');
 
   // Text, debounced then sent to the host.
   await page.fill(tid('run-logs-filter'), 'REPORT');
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-logs-lines"] .log-line').length === 2);
+  await lineCount(2);
   assert.ok(calls('subscribe_logs').some((c) => c.includes('"text":"REPORT"')));
   await page.fill(tid('run-logs-filter'), '');
 
@@ -287,23 +399,31 @@ test('the live log pane filters on the host, follows, clears and shows an invoca
     requestId,
   );
   assert.equal(await page.inputValue(tid('run-logs-request')), requestId);
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-logs-lines"] .log-line').length === 4);
+  await lineCount(4);
+  assert.ok((await logLines(page)).every((l) => l.includes(requestId)));
   await page.fill(tid('run-logs-request'), '');
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-logs-lines"] .log-line').length === 8);
+  await lineCount(9);
 
   // Clear empties the pane; new lines still arrive while following.
   await page.click(tid('run-logs-clear'));
   assert.equal(await page.locator(`${tid('run-logs-lines')} .log-line`).count(), 0);
   await page.click(tid('run-invoke'));
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-logs-lines"] .log-line').length === 4);
+  await lineCount(4);
 
-  // Not following: the stored lines, then nothing new.
+  // Not following: the stored lines (all 13 the host kept), then nothing new.
   await page.uncheck(tid('run-logs-follow'));
-  await page.waitForFunction(() => document.querySelector('[data-testid="run-logs-count"]')?.textContent === '12 lines (not following)');
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-logs-count"]')?.textContent === '13 lines (not following)');
+  const before = await page.getAttribute(tid('run-result'), 'data-request-id');
   await page.click(tid('run-invoke'));
-  await page.waitForSelector(tid('run-result'));
-  await page.waitForTimeout(300);
-  assert.equal(await page.textContent(tid('run-logs-count')), '12 lines (not following)');
+  await page.waitForFunction((id) => document.querySelector('[data-testid="run-result"]')?.dataset.requestId !== id, before);
+  const latest = await page.getAttribute(tid('run-result'), 'data-request-id');
+  // The host has the new lines (its log store on disk)…
+  assert.match(readFile('.functory/local/logs/resize/events.log'), new RegExp(`REPORT RequestId: ${latest}`));
+  await page.waitForTimeout(300); // several of the host's 50 ms batches
+  // …and the pane, not following, did not take them; following again shows them.
+  assert.equal(await page.textContent(tid('run-logs-count')), '13 lines (not following)');
+  await page.check(tid('run-logs-follow'));
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-logs-count"]')?.textContent === '17 lines');
 
   // Every subscription but the current one was closed on the host.
   const subscribed = calls('subscribe_logs').length;
@@ -312,13 +432,14 @@ test('the live log pane filters on the host, follows, clears and shows an invoca
 });
 
 test('1,000 log lines a second neither freeze the window nor grow it without bound', async (t) => {
-  const app = await openRun();
-  t.after(app.close);
+  const app = await openRun(t);
   const { page } = app;
-  await page.waitForFunction(() => window.functoryMock !== undefined);
+  await page.fill(tid('run-port'), '0');
+  await page.selectOption(tid('run-function'), 'chatty');
   // Two seconds of a function logging 1,000 lines a second in bursts of 50, while counting
   // the frames the page manages to draw meanwhile.
-  const { frames, elapsedMs } = await page.evaluate(async () => {
+  await typeEvent(page, JSON.stringify({ bursts: 40, lines: 50, every_ms: 50, text: 'burst' }));
+  const counted = page.evaluate(async () => {
     let frames = 0;
     let counting = true;
     const count = () => {
@@ -327,26 +448,44 @@ test('1,000 log lines a second neither freeze the window nor grow it without bou
     };
     requestAnimationFrame(count);
     const started = performance.now();
-    for (let burst = 0; burst < 40; burst += 1) {
-      window.functoryMock.writeLogLines('resize', 50, `burst ${burst}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    // Until the invocation's result is shown, and a little after for the last batches.
+    while (!document.querySelector('[data-testid="run-result"]')) await new Promise((resolve) => setTimeout(resolve, 20));
     await new Promise((resolve) => setTimeout(resolve, 300));
     counting = false;
     return { frames, elapsedMs: performance.now() - started };
   });
+  await page.click(tid('run-invoke'));
+  const { frames, elapsedMs } = await counted;
+  assert.ok(elapsedMs > 2000, `the function logged for ${elapsedMs} ms`);
   const fps = (frames * 1000) / elapsedMs;
   assert.ok(fps >= 20, `only ${fps.toFixed(1)} frames a second while logging`);
+  assert.deepEqual(JSON.parse(await page.textContent(tid('run-response'))), { logged: 2000 });
   await page.waitForFunction(() =>
     [...document.querySelectorAll('[data-testid="run-logs-lines"] .log-message')].some((l) => l.textContent.endsWith('burst 39 50 of 50')),
   );
-  assert.equal(await page.textContent(tid('run-logs-count')), '2000 lines');
+  // The 2,000 lines and the runtime's INIT_START, START, END and REPORT.
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-logs-count"]')?.textContent === '2004 lines');
 
-  // Beyond the cap, the oldest lines go.
-  await page.evaluate(() => window.functoryMock.writeLogLines('resize', 6000, 'flood'));
-  await page.waitForFunction(() => document.querySelector('[data-testid="run-logs-count"]')?.textContent === '5000 lines');
-  const shown = await page.locator(`${tid('run-logs-lines')} .log-line`).count();
-  assert.equal(shown, 5000);
+  // Beyond the cap (5,000 lines, dropped a whole batch at a time from the front), the oldest
+  // lines go and the newest stay.
+  await typeEvent(page, JSON.stringify({ lines: 6000, text: 'flood' }));
+  const burstRequest = await page.getAttribute(tid('run-result'), 'data-request-id');
+  await page.click(tid('run-invoke'));
+  await page.waitForFunction((id) => document.querySelector('[data-testid="run-result"]')?.dataset.requestId !== id, burstRequest);
+  const floodRequest = await page.getAttribute(tid('run-result'), 'data-request-id');
+  assert.deepEqual(JSON.parse(await page.textContent(tid('run-response'))), { logged: 6000 });
+  await page.waitForFunction(
+    (id) => [...document.querySelectorAll('[data-testid="run-logs-lines"] .log-message')].at(-1)?.textContent.startsWith(`REPORT RequestId: ${id}`),
+    floodRequest,
+  );
+  const messages = await logLines(page);
+  assert.ok(messages.length <= 5000, `${messages.length} lines shown`);
+  assert.equal(await page.textContent(tid('run-logs-count')), `${messages.length} lines`);
+  assert.ok(!messages.some((l) => /\tburst /.test(l)), 'the oldest lines went');
+  assert.ok(messages.at(-3).endsWith('\tflood 0 6000 of 6000'), messages.at(-3));
+  // What is kept is the newest lines, without a gap.
+  const kept = messages.filter((l) => l.includes('\tflood 0 ')).map((l) => Number(/flood 0 (\d+) of/.exec(l)[1]));
+  assert.deepEqual(kept, Array.from({ length: kept.length }, (_, i) => 6001 - kept.length + i));
   // Auto-scroll kept the newest line in view.
   const atBottom = await page.locator(tid('run-logs-lines')).evaluate((el) => el.scrollTop + el.clientHeight >= el.scrollHeight - 30);
   assert.ok(atBottom);
@@ -354,8 +493,7 @@ test('1,000 log lines a second neither freeze the window nor grow it without bou
 });
 
 test('the view and its state survive a visit to another area; closing the project stops the run', async (t) => {
-  const app = await openRun();
-  t.after(app.close);
+  const app = await openRun(t);
   const { page, calls } = app;
   await page.fill(tid('run-port'), '0');
   await typeEvent(page, '{"kept": true}');
@@ -367,10 +505,13 @@ test('the view and its state survive a visit to another area; closing the projec
   await page.waitForSelector(tid('run-result'), { state: 'visible' });
   assert.equal(await eventText(page), '{"kept": true}');
   assert.equal(calls('start_run').length, 1);
+  const url = await runningAt(page);
+  assert.equal((await fetch(`${url}/resize`)).status, 200);
 
   await page.click(tid('close-project'));
   await page.waitForSelector(tid('open-sample'));
   assert.equal(calls('close_project').length, 1);
+  await assert.rejects(fetch(`${url}/resize`), 'the run stopped with the project');
   await page.click(tid('open-sample'));
   await page.click(tid('nav-run'));
   await page.waitForSelector('[data-testid="run-status"][data-running="false"]');
@@ -378,28 +519,15 @@ test('the view and its state survive a visit to another area; closing the projec
 });
 
 test('an AccessDenied in a result or a log line is explained, with the exact change after its diff', async (t) => {
-  const app = await openRun();
-  t.after(app.close);
-  const { page, calls } = app;
   // resize's code lists the uploads bucket, which its permissions do not grant.
-  await page.click(tid('nav-functions'));
-  await page.click(tid('tree-item-src/resize.mjs'));
-  await page.waitForSelector('[data-testid="editor"][data-path="src/resize.mjs"] .cm-content');
-  await page.click('[data-testid="editor"] .cm-content');
-  await page.keyboard.press('Control+End');
-  await page.keyboard.press('Enter');
-  await page.keyboard.insertText('// await s3.send(new ListObjectsV2Command({ Bucket: "uploads" }));');
-  await page.keyboard.press('Control+s');
-  await page.waitForSelector(tid('tab-dirty-src/resize.mjs'), { state: 'detached' });
-
-  await page.click(tid('nav-run'));
-  await page.waitForSelector(`${tid('run-event-editor')} .cm-content`);
+  const app = await openRun(t, { listsUploads: true });
+  const { page, calls, readFile } = app;
   await page.fill(tid('run-port'), '0');
-  const refusal =
-    'User: arn:aws:sts::123456789012:assumed-role/thumbnails-resize/resize is not authorized to perform: s3:ListBucket on resource: arn:aws:s3:::uploads';
-  await typeEvent(page, JSON.stringify({ throw: refusal }));
+  await typeEvent(page, '{"list": true}');
   await page.click(tid('run-invoke'));
   await page.waitForSelector(tid('run-function-error'));
+  assert.equal(await page.textContent(tid('run-error-type')), 'AccessDenied');
+  assert.match(await page.textContent(tid('run-error-message')), /is not authorized to perform: s3:ListBucket on resource: "arn:aws:s3:::uploads"/);
 
   // Next to the error: the refused action, the call that makes it, and the change.
   await page.click(tid('explain-denied-button'));
@@ -412,8 +540,9 @@ test('an AccessDenied in a result or a log line is explained, with the exact cha
   assert.match(await page.textContent(tid('permissions-diff')), /\+actions = \["s3:ListBucket"\]/);
   await page.click(tid('permissions-confirm'));
   await page.waitForSelector(tid('explain-denied-applied'));
-  const manifest = await page.evaluate(() => window.functoryMock.readFile('functory.toml'));
+  const manifest = readFile('functory.toml');
   assert.match(manifest, /actions = \["s3:ListBucket"\]\nresources = \["arn:aws:s3:::uploads"\]/);
+  assert.equal(calls('set_permissions').length, 1);
   assert.match(manifest, /actions = \["s3:GetObject"\]/, 'the other grants stay');
 
   // The same refusal in the live log pane has its own Explain.

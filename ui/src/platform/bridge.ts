@@ -36,6 +36,10 @@ export function createBridgeTransport(origin: string): Transport {
     console.info(`[ipc] ${command} ${JSON.stringify(args)}`);
     return unwrap(command, (await post(`${base}/call`, { command, args, channel })) as Answer);
   };
+  // Closing a channel uses its own URL: Chromium holds a request to a URL while another request
+  // to the same URL (the channel's long poll) is in flight, so a DELETE of the poll's URL waited
+  // for the poll to time out.
+  const closeChannel = (id: number) => fetch(`${base}/channels/${id}?close`, { method: 'DELETE' });
   return {
     kind: 'bridge',
     call: (command, args) => call(command, args),
@@ -60,7 +64,7 @@ export function createBridgeTransport(origin: string): Transport {
         result = await call(command, args, id);
       } catch (error) {
         open = false;
-        await fetch(`${base}/channels/${id}`, { method: 'DELETE' });
+        await closeChannel(id);
         throw error;
       }
       return {
@@ -69,7 +73,7 @@ export function createBridgeTransport(origin: string): Transport {
           if (!open) return;
           await poll(false).catch(() => false);
           open = false;
-          await fetch(`${base}/channels/${id}`, { method: 'DELETE' }).catch(() => undefined);
+          await closeChannel(id).catch(() => undefined);
           await loop;
         },
       };
