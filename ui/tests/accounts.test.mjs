@@ -1,16 +1,51 @@
-// The Accounts area: keychain accounts (secrets write-only), AWS profiles by name, and the
-// credentials each target of functory.toml uses.
+// The Accounts area against the real backend: accounts in a real Secret Service (the tests run
+// inside scripts/lib.sh's with_secret_service; each bridge has a keychain namespace of its own,
+// cross-checked with `secret-tool`), secrets write-only, AWS profiles by name from an AWS
+// configuration of the test's own, the credentials each target of functory.toml uses, and
+// "Test" signing in against a real moto server.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 
-import { editorText, openApp, screenshot, tid } from './support/app.mjs';
+import { editorText, openApp, screenshot, tid, waitUntil } from './support/app.mjs';
+import { awsConfigFiles, startMoto } from './support/moto.mjs';
 
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
+/** The default profile's secret, in the test's AWS credentials file: never shown or sent. */
+const PROFILE_SECRET = 'PROFILEsecretKEYneverSHOWNinTHEui0123456';
+const AWS_CONFIG = `[default]
+region = eu-west-1
 
-async function openAccounts(t, query = '?open=sample') {
-  const app = await openApp(server.url, { query });
+[profile dev]
+sso_session = corp
+sso_account_id = 123456789012
+sso_role_name = Deployer
+region = eu-central-1
+
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-west-1
+`;
+const AWS_CREDENTIALS = `[default]
+aws_access_key_id = AKIAI44QH8DHBEXAMPLE
+aws_secret_access_key = ${PROFILE_SECRET}
+`;
+
+/** What the Secret Service holds under `key` in the bridge's namespace (null when nothing). */
+function keychainEntry(bridge, key) {
+  try {
+    return execFileSync('secret-tool', ['lookup', 'service', bridge.namespace, 'username', key], { encoding: 'utf8' });
+  } catch {
+    return null;
+  }
+}
+
+async function openAccounts(t, { env = {} } = {}) {
+  const aws = awsConfigFiles({ config: AWS_CONFIG, credentials: AWS_CREDENTIALS });
+  t.after(aws.remove);
+  const app = await openApp({ sample: true, env: { ...aws.env, ...env } });
   t.after(app.close);
   await app.page.waitForSelector(tid('project-tree'));
   await app.page.keyboard.press('Control+7');
@@ -41,7 +76,8 @@ async function everythingVisible(page) {
 }
 
 test('an AWS account is added and listed with its public details; its secret never comes back', async (t) => {
-  const { page, calls, commands, responses, errors } = await openAccounts(t);
+  const app = await openAccounts(t);
+  const { page, calls, commands, responses, errors } = app;
   await page.waitForSelector(tid('account-list-empty'));
 
   await page.click(tid('account-add'));
@@ -68,8 +104,12 @@ test('an AWS account is added and listed with its public details; its secret nev
   assert.match(added[0], /"secretAccessKey":"<secret, 40 chars>"/);
   assert.match(added[0], new RegExp(`"accessKeyId":"${KEY_ID}"`));
   // …and is nowhere else: not in the page, the logged commands, or any answer.
+  // It is in the OS keychain, under the account's own entry; the index of accounts is not.
+  assert.match(keychainEntry(app.bridge, 'account:work') ?? '', new RegExp(SECRET.replaceAll('/', '\\/')));
+  assert.match(keychainEntry(app.bridge, 'accounts-index') ?? '', /AKIAIOSFODNN7EXAMPLE/);
+  assert.ok(!keychainEntry(app.bridge, 'accounts-index').includes(SECRET), 'the index holds public fields only');
   assert.ok(!(await everythingVisible(page)).includes(SECRET), 'the secret is not in the DOM or storage');
-  assert.ok(!commands.join('\n').includes(SECRET), 'the mock log holds no secret');
+  assert.ok(!commands.join('\n').includes(SECRET), 'the logged commands hold no secret');
   assert.ok(responses.some((r) => r.startsWith('add_account ') && r.includes(KEY_ID)), 'add_account answered');
   assert.ok(!responses.join('\n').includes(SECRET), 'no response carries the secret');
   assert.ok(!responses.join('\n').includes('secretAccessKey'), 'no response has a secret field at all');
@@ -78,7 +118,7 @@ test('an AWS account is added and listed with its public details; its secret nev
 });
 
 test('editing with the secret left blank keeps the stored secret', async (t) => {
-  const { page, calls, responses } = await openAccounts(t);
+  const { page, calls, responses, bridge } = await openAccounts(t);
   await addAwsAccount(page);
   await page.waitForSelector(tid('account-work'));
 
@@ -101,6 +141,10 @@ test('editing with the secret left blank keeps the stored secret', async (t) => 
   assert.equal(updated.length, 1);
   assert.match(updated[0], /"secretAccessKey":""/, 'a blank secret was sent: keep the stored one');
   assert.match(updated[0], /"region":"us-east-2"/);
+  // The keychain still holds the secret, with the new region.
+  const stored = keychainEntry(bridge, 'account:work') ?? '';
+  assert.ok(stored.includes(SECRET), 'the stored secret was kept');
+  assert.match(keychainEntry(bridge, 'accounts-index') ?? '', /us-east-2/);
   assert.ok(!responses.join('\n').includes(SECRET));
   assert.ok(!(await everythingVisible(page)).includes(SECRET));
 });
@@ -168,7 +212,7 @@ test('an Azure principal and a Google key file are added with their public detai
 });
 
 test('rename and remove (after a confirmation)', async (t) => {
-  const { page, calls } = await openAccounts(t);
+  const { page, calls, bridge } = await openAccounts(t);
   await addAwsAccount(page);
   await page.waitForSelector(tid('account-work'));
 
@@ -178,6 +222,8 @@ test('rename and remove (after a confirmation)', async (t) => {
   await page.waitForSelector(tid('account-work-eu'));
   assert.equal(await page.locator(tid('account-work')).count(), 0);
   assert.deepEqual(calls('rename_account'), ['rename_account {"from":"work","to":"work-eu"}']);
+  assert.ok((keychainEntry(bridge, 'account:work-eu') ?? '').includes(SECRET), 'the secret moved with the name');
+  assert.equal(keychainEntry(bridge, 'account:work'), null);
 
   await page.click(tid('account-remove-work-eu'));
   await page.waitForSelector(tid('confirm-dialog'));
@@ -192,14 +238,20 @@ test('rename and remove (after a confirmation)', async (t) => {
   await page.waitForSelector(tid('account-work-eu'), { state: 'detached' });
   await page.waitForSelector(tid('account-list-empty'));
   assert.deepEqual(calls('remove_account'), ['remove_account {"name":"work-eu"}']);
+  assert.equal(keychainEntry(bridge, 'account:work-eu'), null, 'deleted from the keychain');
 });
 
 test('without a usable keychain a panel says why, and AWS profiles still work', async (t) => {
-  const { page, calls } = await openAccounts(t, '?open=sample&keychain=unavailable');
+  // No Secret Service can be reached: the session bus address leads nowhere.
+  const { page, calls, responses } = await openAccounts(t, { env: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' } });
   const panel = page.locator(tid('keychain-unavailable'));
   await panel.waitFor();
   assert.match(await panel.textContent(), /The OS keychain is not available/);
-  assert.match(await page.textContent(tid('keychain-unavailable-message')), /Secret Service.*Install and unlock a keyring/);
+  // What went wrong (the D-Bus socket is not there) and what to do.
+  assert.match(
+    await page.textContent(tid('keychain-unavailable-message')),
+    /Failed to connect to socket \/nonexistent.*install and start a Secret Service provider .*make sure a D-Bus session is running, and unlock the keyring/,
+  );
   assert.equal(await page.locator(tid('account-add')).count(), 0, 'no way to add an account (no plaintext fallback)');
   assert.equal(await page.locator(tid('account-list')).count(), 0);
 
@@ -207,17 +259,20 @@ test('without a usable keychain a panel says why, and AWS profiles still work', 
   assert.match(await page.textContent(tid('aws-profile-default')), /static keys.*eu-west-1/);
   assert.match(await page.textContent(tid('aws-profile-dev')), /SSO/);
   assert.match(await page.textContent(tid('aws-profiles')), /refer to a profile by its name/);
+  assert.ok(!responses.join('\n').includes(PROFILE_SECRET), 'a profile’s secret is never read out');
+  assert.ok(!(await everythingVisible(page)).includes(PROFILE_SECRET));
 
   const options = await page.locator(`${tid('target-credentials-local')} option`).allTextContents();
   assert.deepEqual(options, ['None']);
+  const asked = calls('list_accounts').length;
   await page.click(tid('keychain-retry'));
-  await page.waitForTimeout(50);
-  assert.equal(calls('list_accounts').length, 2, 'try again asks the keychain again');
+  await waitUntil(() => calls('list_accounts').length === asked + 1, 'Try again asked the keychain again');
+  await page.waitForSelector(tid('keychain-unavailable'));
   await screenshot(page, 'accounts-keychain-unavailable');
 });
 
 test('choosing a target’s account writes it into functory.toml, keeping the open tab in step', async (t) => {
-  const { page, calls } = await openAccounts(t);
+  const { page, calls, readFile } = await openAccounts(t);
   await addAwsAccount(page);
   await page.waitForSelector(tid('account-work'));
 
@@ -243,6 +298,7 @@ test('choosing a target’s account writes it into functory.toml, keeping the op
   assert.match(text, /^\[targets\.local\]\nadapter = "local"\naccount = "work"$/m);
   assert.match(text, /^# The built-in local runtime: Lambda semantics on this machine\.$/m, 'comments are kept');
   assert.equal(await page.locator(tid('tab-dirty-functory.toml')).count(), 0);
+  assert.match(readFile('functory.toml'), /^\[targets\.local\]\nadapter = "local"\naccount = "work"$/m);
 
   // None removes it again.
   await page.keyboard.press('Control+7');
@@ -250,10 +306,11 @@ test('choosing a target’s account writes it into functory.toml, keeping the op
   await page.waitForFunction(() => !document.querySelector('[data-testid="editor"] .cm-content').textContent.includes('account ='));
   assert.equal(calls('set_target_credentials').length, 2);
   assert.equal(await page.inputValue(select), '');
+  assert.doesNotMatch(readFile('functory.toml'), /account =/);
 });
 
 test('an AWS target can use an AWS profile by name', async (t) => {
-  const { page, calls } = await openAccounts(t);
+  const { page, calls, readFile } = await openAccounts(t);
   await page.keyboard.press('Control+1');
   await page.click(tid('tree-item-functory.toml'));
   await page.waitForSelector('[data-testid="editor"][data-path="functory.toml"] .cm-content');
@@ -274,13 +331,27 @@ test('an AWS target can use an AWS profile by name', async (t) => {
   await page.keyboard.press('Control+1');
   await page.waitForFunction(() => document.querySelector('[data-testid="editor"] .cm-content').textContent.includes('profile = "dev"'));
   assert.match(await editorText(page), /^\[targets\.prod\]\nadapter = "aws"\nregion = "eu-west-1"\nprofile = "dev"$/m);
+  assert.match(readFile('functory.toml'), /^\[targets\.prod\]\nadapter = "aws"\nregion = "eu-west-1"\nprofile = "dev"$/m);
 });
 
 test('Test signs in with an account and shows who the cloud took it for, or why it refused', async (t) => {
-  const { page, calls } = await openAccounts(t);
-  await addAwsAccount(page, { name: 'good' });
+  // moto checks every key against its IAM after two free calls, which make a user `good` and
+  // its access key, as an administrator would.
+  const moto = await startMoto({ env: { INITIAL_NO_AUTH_ACTION_COUNT: '2' } });
+  t.after(moto.stop);
+  const key = JSON.parse(
+    moto.python(`
+import boto3, json
+iam = boto3.client("iam")
+iam.create_user(UserName="good")
+key = iam.create_access_key(UserName="good")["AccessKey"]
+print(json.dumps({"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}))
+`),
+  );
+  const { page, calls, responses } = await openAccounts(t, { env: { AWS_ENDPOINT_URL: moto.url } });
+  await addAwsAccount(page, { name: 'good', keyId: key.id, secret: key.secret, region: 'us-east-1' });
   await page.locator(tid('account-good')).waitFor();
-  await addAwsAccount(page, { name: 'refused', keyId: 'AKIADENIEDEXAMPLE000' });
+  await addAwsAccount(page, { name: 'refused', keyId: 'AKIADENIEDEXAMPLE000', region: 'us-east-1' });
   await page.locator(tid('account-refused')).waitFor();
 
   await page.click(tid('account-test-good'));
@@ -293,9 +364,10 @@ test('Test signs in with an account and shows who the cloud took it for, or why 
   const refused = page.locator(tid('account-test-result-refused'));
   await refused.waitFor();
   assert.equal(await refused.getAttribute('data-ok'), 'false');
-  assert.match(await refused.textContent(), /refused the access key of account `refused`/);
+  assert.match(await refused.textContent(), /AWS does not recognise the access key of account `refused` \(InvalidClientTokenId/);
   assert.deepEqual(
     calls('test_account').map((c) => JSON.parse(c.slice(c.indexOf('{'))).name),
     ['good', 'refused'],
   );
+  for (const secret of [key.secret, SECRET]) assert.ok(!responses.join('\n').includes(secret), 'no answer carries a secret');
 });

@@ -2,8 +2,8 @@
 // on the same origin, the same api commands the desktop app serves, from a real Rust session.
 // A streaming command's channel is opened first and long-polled until it is closed.
 //
-// Each command and answer is logged to the console (`[ipc] name {args}`), which the browser
-// tests read to see what the UI asked for.
+// Each command and answer is logged to the console (`[ipc] name {args}`, secret fields as their
+// length only), which the browser tests read to see what the UI asked for.
 import { toApiError, type Transport } from './index';
 
 interface Answer {
@@ -30,10 +30,20 @@ function unwrap(command: string, answer: Answer): unknown {
   return answer.ok ?? null;
 }
 
+/** The write-only fields of `AccountInput`: logged as their length, never their value. */
+const SECRET_FIELDS = new Set(['secretAccessKey', 'sessionToken', 'clientSecret', 'keyJson']);
+
+/** `args` as JSON for the log, each secret field replaced by `<secret, N chars>`. */
+function loggable(args: Record<string, unknown>): string {
+  return JSON.stringify(args, (key, value: unknown) =>
+    SECRET_FIELDS.has(key) && typeof value === 'string' && value !== '' ? `<secret, ${value.length} chars>` : value,
+  );
+}
+
 export function createBridgeTransport(origin: string): Transport {
   const base = `${origin}/_bridge`;
   const call = async (command: string, args: Record<string, unknown>, channel?: number): Promise<unknown> => {
-    console.info(`[ipc] ${command} ${JSON.stringify(args)}`);
+    console.info(`[ipc] ${command} ${loggable(args)}`);
     return unwrap(command, (await post(`${base}/call`, { command, args, channel })) as Answer);
   };
   // Closing a channel uses its own URL: Chromium holds a request to a URL while another request

@@ -23,9 +23,9 @@ let apps = 0;
  * Starts a bridge. `args` are the bridge's own (`--sample`, `--open DIR`, `--pick-folder DIR`);
  * `env` is added to its environment (a test may point it at moto, or away from the keychain).
  * `data` reuses an app data folder (a restart), which the caller then owns; by default each
- * bridge gets a fresh one, removed when it closes.
+ * bridge gets a fresh one, removed when it closes. `namespace` reuses a keychain namespace.
  */
-export async function startBridge({ args = [], env = {}, data: reuse = null } = {}) {
+export async function startBridge({ args = [], env = {}, data: reuse = null, namespace: keychain = null } = {}) {
   if (!existsSync(join(DIST, 'index.html'))) {
     throw new Error('ui/dist is missing: run `npm run build --workspace ui` (npm test builds it when needed)');
   }
@@ -33,7 +33,7 @@ export async function startBridge({ args = [], env = {}, data: reuse = null } = 
     throw new Error(`the test bridge is missing at ${BRIDGE}: run \`cargo build -p functory-test-bridge\` (npm test builds it)`);
   }
   const data = reuse ?? mkdtempSync(join(tmpdir(), 'functory-ui-data-'));
-  const namespace = `functory-ui-test-${process.pid}-${++apps}`;
+  const namespace = keychain ?? `functory-ui-test-${process.pid}-${++apps}`;
   const child = spawn(BRIDGE, ['--dist', DIST, '--data', data, '--keychain-namespace', namespace, ...args], {
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -64,6 +64,8 @@ export async function startBridge({ args = [], env = {}, data: reuse = null } = 
     sample: join(data, 'samples', 'thumbnails'),
     /** The bridge's process id (a test may signal it). */
     pid: child.pid,
+    /** The keychain namespace (the Secret Service "service") of its accounts. */
+    namespace,
     /**
      * Closing its standard input stops it (it stops the local run first); kill it if not.
      * `crash` kills it at once instead, as a crash or power cut would; `keepData` leaves the
@@ -144,13 +146,13 @@ export async function openApp({
     calls: (name) => commands.filter((c) => c === name || c.startsWith(`${name} `)),
     /**
      * Restarts the app as after a crash: the bridge is killed, a new one starts on the same data
-     * folder (journal, accounts' metadata, the sample's copy), with the same arguments unless
+     * folder (journal, the sample's copy) and keychain namespace, with the same arguments unless
      * `args` are given, and the page loads from it (a new origin: nothing carries over in the
      * browser's storage).
      */
     restart: async ({ args: restartArgs = [...launch, ...args], crash = true } = {}) => {
       await current.close({ crash, keepData: true });
-      current = await startBridge({ args: restartArgs, env, data: current.data });
+      current = await startBridge({ args: restartArgs, env, data: current.data, namespace: current.namespace });
       await page.goto(current.url);
       return current;
     },
@@ -160,6 +162,20 @@ export async function openApp({
       await current.close({ keepData: false });
     },
   };
+}
+
+/**
+ * Waits until `condition()` (a test-side check: a file on disk, the commands sent) is truthy,
+ * polling; throws with `what` after `timeoutMs`. For conditions a selector cannot wait for.
+ */
+export async function waitUntil(condition, what, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await condition();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 /** A copy of the bundled sample in a fresh folder, for tests that change it before opening. */
