@@ -33,8 +33,9 @@ npm run typecheck --workspace ui
 
 build_app
 
-say "UI tests in headless Chromium (mock platform)"
-npm test --workspace ui
+say "UI tests in headless Chromium, against the real backend (the loopback test bridge)"
+cargo build -p functory-test-bridge
+with_secret_service npm test --workspace ui
 
 if [ "$(uname -s)" != Linux ]; then
   say "The end-to-end test of the real app needs tauri-driver + WebKitWebDriver, which exist on Linux only; it runs in CI on Debian."

@@ -18,16 +18,21 @@
 //! (FilterLogEvents polling, or a billed StartLiveTail session on request), versions,
 //! rollback, and reading a function back for import.
 //!
-//! [`moto`] starts a real moto server (the AWS emulator) for the tests of this and other crates.
+//! Test support, behind the `test-support` feature (never in a release build): [`moto`] starts a
+//! real moto server (the AWS emulator) for the tests of this and other crates, and
+//! [`CallRecorder`] / [`FailCall`] count or cut a deploy's SDK calls.
 
+#[cfg(feature = "test-support")]
 mod calls;
 mod credentials;
 mod errors;
 mod identity;
 mod lambda;
+#[cfg(feature = "test-support")]
 pub mod moto;
 pub mod package;
 
+#[cfg(feature = "test-support")]
 pub use calls::{CallRecorder, FailCall, is_read};
 pub use credentials::{
     AwsSession, AwsSignIn, CredentialSource, KeychainAccount, KeychainCredentials,

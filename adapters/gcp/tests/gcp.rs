@@ -484,7 +484,7 @@ async fn what_google_cannot_express_fails_the_plan_before_anything_changes() {
         "runtime `provided.al2023` is a custom runtime",
         "2 http triggers (GET /a, POST /b)",
         "stream trigger `clicks`: Cloud Functions has no Kinesis or DynamoDB streams",
-        "schedule `cron(0 0 L * ? *)`: `L` (last)",
+        "schedule `cron(0 0 L * ? *)`: unix cron has no `L` (last)",
         "an event trigger (storage or queue) together with http, url or schedule triggers",
         "timeout 900 s is over the 540 s Cloud Functions allows event-driven functions",
         "environment variable `K_SERVICE` is reserved by Cloud Functions",
@@ -1731,15 +1731,16 @@ async fn list_follows_page_tokens_and_delete_removes_schedules() {
 
 /// Deploys, invokes and deletes `functory-it-echo` in a real project when
 /// `FUNCTORY_GCP_TEST_PROJECT` and `FUNCTORY_GCP_TEST_REGION` are set (credentials from
-/// `FUNCTORY_GCP_TEST_KEY_FILE`, else application-default); skipped otherwise.
+/// `FUNCTORY_GCP_TEST_KEY_FILE`, else application-default). Ignored unless asked for with
+/// `--ignored`; without the variables it fails and names them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a real Google Cloud project: set FUNCTORY_GCP_TEST_PROJECT and FUNCTORY_GCP_TEST_REGION (and FUNCTORY_GCP_TEST_KEY_FILE or application-default credentials), then run with --ignored"]
 async fn real_google_project_round_trip() {
     let (Ok(project), Ok(region)) = (
         std::env::var("FUNCTORY_GCP_TEST_PROJECT"),
         std::env::var("FUNCTORY_GCP_TEST_REGION"),
     ) else {
-        eprintln!("skipped: FUNCTORY_GCP_TEST_PROJECT and FUNCTORY_GCP_TEST_REGION are not set");
-        return;
+        panic!("the real-Google test needs FUNCTORY_GCP_TEST_PROJECT and FUNCTORY_GCP_TEST_REGION");
     };
     let credentials = match std::env::var("FUNCTORY_GCP_TEST_KEY_FILE") {
         Ok(path) => GoogleCredentials::from_json(

@@ -144,7 +144,13 @@ pub fn findings(analysis: &Analysis, manifest: Option<(&str, &str)>) -> Vec<Anal
         let Some(location) = unused.location.as_ref().or(manifest_anchor.as_ref()) else {
             continue;
         };
-        let message = if unused.needed.is_empty() {
+        let message = if let Some(deploy) = &unused.granted_by_deploy {
+            format!(
+                "{} is granted (on {}) but no call in the handler's code needs it, and what the trigger needs the deploy grants itself ({deploy}): this grant can go",
+                unused.action,
+                unused.resources.join(", ")
+            )
+        } else if unused.needed.is_empty() {
             format!(
                 "{} is granted (on {}) but no call in the handler's code needs it",
                 unused.action,

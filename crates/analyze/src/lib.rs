@@ -168,10 +168,23 @@ pub fn analyze_function(
         .map(|(text, path)| policy::action_locations(text, path, &function.name))
         .unwrap_or_default();
     let mut comparison = policy::compare(&required, &function.permissions, &locations);
+    let trigger_needs = policy::required(trigger_calls.iter().copied());
     comparison.missing.extend(policy::denied_trigger_needs(
-        &policy::required(trigger_calls.iter().copied()),
+        &trigger_needs,
         &function.permissions,
     ));
+    // A grant no code needs but a trigger does is redundant, not over-privilege: say why.
+    for unused in &mut comparison.unused {
+        if !unused.needed.is_empty() {
+            continue;
+        }
+        unused.granted_by_deploy = trigger_calls.iter().find_map(|call| {
+            call.actions
+                .iter()
+                .any(|a| functory_core::iam::action_matches(&unused.action, a))
+                .then(|| call.note.clone().unwrap_or_default())
+        });
+    }
     Analysis {
         function: function.name.clone(),
         handler,
@@ -390,3 +403,73 @@ pub fn environment(function: &Function) -> BTreeMap<String, String> {
 }
 
 pub use value::Environment as Env;
+
+#[cfg(test)]
+mod trigger_need_tests {
+    use super::*;
+    use functory_core::{Permission, PermissionEffect, Trigger};
+
+    struct OneFile;
+    impl SourceReader for OneFile {
+        fn read(&self, relative: &str) -> Option<String> {
+            (relative == "worker.mjs").then(|| "export const handler = async () => ({});\n".into())
+        }
+    }
+
+    fn worker(permissions: Vec<Permission>) -> Function {
+        Function {
+            name: "worker".into(),
+            runtime: "nodejs20.x".into(),
+            handler: "worker.handler".into(),
+            code_dir: ".".into(),
+            handler_file: Some("worker.mjs".into()),
+            memory_mb: 128,
+            timeout_s: 3,
+            environment: Vec::new(),
+            triggers: vec![Trigger::Queue {
+                queue: "orders".into(),
+                batch_size: None,
+            }],
+            permissions,
+        }
+    }
+
+    /// The disagreement issue 22 names: the AWS deploy adds a queue trigger's reads to the role
+    /// itself, while the analyzer reported the same actions missing. Now they are the deploy's
+    /// to grant: not missing, not in the generated policy, unless a Deny would cancel them.
+    #[test]
+    fn a_queue_triggers_reads_are_the_deploys_to_grant() {
+        let analysis = analyze_function(&worker(Vec::new()), None, &OneFile);
+        assert!(
+            analysis
+                .calls
+                .iter()
+                .any(|c| c.actions.iter().any(|a| a == "sqs:ReceiveMessage")),
+            "the trigger's needs are shown with the calls"
+        );
+        assert!(analysis.comparison.missing.is_empty(), "{analysis:?}");
+        assert!(analysis.policy.is_empty(), "{:?}", analysis.policy);
+
+        let deny = Permission {
+            effect: PermissionEffect::Deny,
+            actions: vec!["sqs:*".into()],
+            resources: vec!["*".into()],
+        };
+        let analysis = analyze_function(&worker(vec![deny]), None, &OneFile);
+        let missing: Vec<&str> = analysis
+            .comparison
+            .missing
+            .iter()
+            .map(|m| m.action.as_str())
+            .collect();
+        assert_eq!(
+            missing,
+            [
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ReceiveMessage"
+            ]
+        );
+        assert!(analysis.comparison.missing[0].why.contains("a Deny wins"));
+    }
+}

@@ -124,6 +124,9 @@ pub struct UnusedGrant {
     pub needed: Vec<String>,
     /// How many actions the grant stands for (1 unless it is a wildcard).
     pub granted_count: u32,
+    /// When a trigger needs the action and the deploy already grants it (the role statement
+    /// it adds, by `Sid`): the manifest's grant is redundant.
+    pub granted_by_deploy: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, TS)]

@@ -247,6 +247,7 @@ pub fn compare(
                     location: locations.get(i).and_then(|s| s.get(j)).cloned().flatten(),
                     needed,
                     granted_count: u32::try_from(granted_count).unwrap_or(u32::MAX),
+                    granted_by_deploy: None,
                 });
             }
         }

@@ -854,7 +854,12 @@ path = "/admin/{proxy+}"
         for (expression, timezone, field, needle) in [
             ("rate(5 minute)", None, "expression", "rate(5 minutes)"),
             ("cron(0 9 * * * *)", None, "expression", "must be `?`"),
-            ("every day", None, "expression", "rate(...)"),
+            (
+                "every day",
+                None,
+                "expression",
+                "must be `rate(value unit)`",
+            ),
             (
                 "rate(1 hour)",
                 Some("Mars/Olympus"),

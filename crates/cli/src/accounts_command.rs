@@ -143,7 +143,7 @@ pub fn run(args: AccountsArgs) -> Result<ExitCode, ApiError> {
             if json {
                 print_json(&list);
             } else if list.is_empty() {
-                println!(
+                outln!(
                     "no accounts yet: add one with `functory accounts add-aws|add-azure|add-gcp`"
                 );
             } else {
@@ -179,7 +179,7 @@ pub fn run(args: AccountsArgs) -> Result<ExitCode, ApiError> {
                             format!("gcp  {client_email} ({project_id})")
                         }
                     };
-                    println!("{}\t{details}", account.name);
+                    outln!("{}\t{details}", account.name);
                 }
             }
         }
@@ -208,7 +208,7 @@ pub fn run(args: AccountsArgs) -> Result<ExitCode, ApiError> {
                 external_id,
                 region,
             })?;
-            println!("added AWS account {} to the keychain", summary.name);
+            outln!("added AWS account {} to the keychain", summary.name);
         }
         AccountsCommand::AddAzure {
             name,
@@ -228,20 +228,20 @@ pub fn run(args: AccountsArgs) -> Result<ExitCode, ApiError> {
                 client_secret,
                 subscription_id,
             })?;
-            println!("added Azure account {} to the keychain", summary.name);
+            outln!("added Azure account {} to the keychain", summary.name);
         }
         AccountsCommand::AddGcp { name, key_stdin: _ } => {
             let key_json = read_all_stdin()?;
             let summary = accounts.add(AccountInput::GcpServiceAccount { name, key_json })?;
-            println!("added Google account {} to the keychain", summary.name);
+            outln!("added Google account {} to the keychain", summary.name);
         }
         AccountsCommand::Rename { from, to } => {
             accounts.rename(&from, &to)?;
-            println!("renamed {from} to {to}");
+            outln!("renamed {from} to {to}");
         }
         AccountsCommand::Remove { name } => {
             accounts.remove(&name)?;
-            println!("removed {name} and its secrets from the keychain");
+            outln!("removed {name} and its secrets from the keychain");
         }
         AccountsCommand::Test {
             name,
@@ -271,9 +271,11 @@ pub fn run(args: AccountsArgs) -> Result<ExitCode, ApiError> {
             if json {
                 print_json(&result);
             } else if result.ok {
-                println!(
+                outln!(
                     "ok: {} ({}, {} ms)",
-                    result.message, result.call, result.duration_ms
+                    result.message,
+                    result.call,
+                    result.duration_ms
                 );
             } else {
                 eprintln!(
@@ -293,10 +295,10 @@ pub fn run(args: AccountsArgs) -> Result<ExitCode, ApiError> {
             if json {
                 print_json(&profiles);
             } else if profiles.is_empty() {
-                println!("no AWS profiles found (looked in ~/.aws/config and ~/.aws/credentials)");
+                outln!("no AWS profiles found (looked in ~/.aws/config and ~/.aws/credentials)");
             } else {
                 for profile in profiles {
-                    println!(
+                    outln!(
                         "{}\t{}\t{}",
                         profile.name,
                         profile.kind,

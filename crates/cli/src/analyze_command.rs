@@ -83,7 +83,7 @@ fn explain(project: &Project, args: &AnalyzeArgs, text: &str) -> Result<ExitCode
         return Ok(ExitCode::SUCCESS);
     }
     let denied = &help.explanation.denied;
-    println!(
+    outln!(
         "refused: {} on {}{}",
         denied.action.as_deref().unwrap_or("(action not named)"),
         denied.resource.as_deref().unwrap_or("(resource not named)"),
@@ -94,14 +94,14 @@ fn explain(project: &Project, args: &AnalyzeArgs, text: &str) -> Result<ExitCode
             .unwrap_or_default()
     );
     for call in &help.explanation.calls {
-        println!("  call: {}  {}", call.location, call.code);
+        outln!("  call: {}  {}", call.location, call.code);
     }
     if let Some(location) = &help.explanation.statement_location {
-        println!("  statement: {location}");
+        outln!("  statement: {location}");
     }
-    println!("change: {}", help.explanation.summary);
+    outln!("change: {}", help.explanation.summary);
     if let Some(preview) = &help.preview {
-        print!("{}", preview.diff);
+        out!("{}", preview.diff);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -117,20 +117,20 @@ fn toml_list(values: &[String]) -> String {
 fn print_policy(function: &str, policy: &[Permission]) {
     for (i, statement) in policy.iter().enumerate() {
         if i > 0 {
-            println!();
+            outln!();
         }
-        println!("  [[functions.{function}.permissions]]");
+        outln!("  [[functions.{function}.permissions]]");
         if statement.effect == functory_api::core::PermissionEffect::Deny {
-            println!("  effect = \"Deny\"");
+            outln!("  effect = \"Deny\"");
         }
-        println!("  actions = {}", toml_list(&statement.actions));
-        println!("  resources = {}", toml_list(&statement.resources));
+        outln!("  actions = {}", toml_list(&statement.actions));
+        outln!("  resources = {}", toml_list(&statement.resources));
     }
 }
 
 fn print_text(result: &FunctionAnalysis) {
     let a = &result.analysis;
-    println!(
+    outln!(
         "function {} (handler {}{})",
         a.function,
         a.handler.handler,
@@ -142,61 +142,66 @@ fn print_text(result: &FunctionAnalysis) {
     );
     for problem in &a.handler.problems {
         match &problem.location {
-            Some(location) => println!("  handler problem: {location}: {}", problem.message),
-            None => println!("  handler problem: {}", problem.message),
+            Some(location) => outln!("  handler problem: {location}: {}", problem.message),
+            None => outln!("  handler problem: {}", problem.message),
         }
     }
     for file in &a.files {
         for problem in &file.parse_problems {
-            println!("  parse error: {}: {}", problem.location, problem.message);
+            outln!("  parse error: {}: {}", problem.location, problem.message);
         }
     }
-    println!();
-    println!("calls ({}):", a.calls.len());
+    outln!();
+    outln!("calls ({}):", a.calls.len());
     for call in &a.calls {
-        println!(
+        outln!(
             "  {}  {}:{}  {}",
-            call.location, call.service, call.operation, call.code
+            call.location,
+            call.service,
+            call.operation,
+            call.code
         );
         for (action, resource) in call.actions.iter().zip(&call.resources) {
-            println!("      {action} on {}  ({})", resource.arn, resource.reason);
+            outln!("      {action} on {}  ({})", resource.arn, resource.reason);
         }
         if let Some(note) = &call.note {
-            println!("      note: {note}");
+            outln!("      note: {note}");
         }
     }
     if !a.not_understood.is_empty() {
-        println!();
-        println!("not understood ({}):", a.not_understood.len());
+        outln!();
+        outln!("not understood ({}):", a.not_understood.len());
         for unknown in &a.not_understood {
-            println!(
+            outln!(
                 "  {}  {}: {}",
-                unknown.location, unknown.code, unknown.reason
+                unknown.location,
+                unknown.code,
+                unknown.reason
             );
         }
     }
-    println!();
-    println!("required actions:");
+    outln!();
+    outln!("required actions:");
     for need in &a.required {
         let at: Vec<String> = need.locations.iter().map(ToString::to_string).collect();
-        println!(
+        outln!(
             "  {} on {}  ({})",
             need.action,
             need.resource,
             at.join(", ")
         );
     }
-    println!();
-    println!("generated policy:");
+    outln!();
+    outln!("generated policy:");
     print_policy(&a.function, &a.policy);
-    println!();
-    println!("compared with functory.toml:");
+    outln!();
+    outln!("compared with functory.toml:");
     if a.comparison.missing.is_empty() && a.comparison.unused.is_empty() {
-        println!("  the granted permissions match what the code needs");
+        outln!("  the granted permissions match what the code needs");
     }
     for missing in &a.comparison.missing {
         let at: Vec<String> = missing.locations.iter().map(ToString::to_string).collect();
-        println!(
+        outln!(
             "  missing: {} on {}: {} ({})",
             missing.action,
             missing.resource,
@@ -211,9 +216,9 @@ fn print_text(result: &FunctionAnalysis) {
             .map(|l| format!(" ({l})"))
             .unwrap_or_default();
         if unused.needed.is_empty() {
-            println!("  granted but unused: {}{at}", unused.action);
+            outln!("  granted but unused: {}{at}", unused.action);
         } else {
-            println!(
+            outln!(
                 "  broader than needed: {} ({} actions; the code needs {}){at}",
                 unused.action,
                 unused.granted_count,
@@ -224,14 +229,14 @@ fn print_text(result: &FunctionAnalysis) {
 }
 
 fn print_applied(preview: &PermissionsPreview) {
-    println!();
+    outln!();
     if preview.diff.is_empty() {
-        println!("functory.toml already grants exactly the generated policy");
+        outln!("functory.toml already grants exactly the generated policy");
         return;
     }
-    println!("functory.toml:");
-    print!("{}", preview.diff);
-    println!(
+    outln!("functory.toml:");
+    out!("{}", preview.diff);
+    outln!(
         "replaced the permissions of {} with the generated policy",
         preview.function
     );

@@ -116,7 +116,7 @@ where
 fn print_plans(plans: &[FunctionPlan]) {
     for plan in plans {
         let state = if plan.no_op { "no change" } else { "changes" };
-        println!(
+        outln!(
             "{} → {} ({state}; package {:.1} MB):",
             plan.function,
             plan.target,
@@ -141,7 +141,7 @@ fn print_plans(plans: &[FunctionPlan]) {
             if !change.calls.is_empty() {
                 line.push_str(&format!(" [{}]", change.calls.join(", ")));
             }
-            println!("{line}");
+            outln!("{line}");
         }
     }
 }
@@ -202,12 +202,14 @@ fn print_report(report: &DeployReport) {
         } else {
             "configuration only".to_owned()
         };
-        println!(
+        outln!(
             "deployed {} to {}: version {} ({what})",
-            deployed.function, report.target, deployed.version
+            deployed.function,
+            report.target,
+            deployed.version
         );
     }
-    println!(
+    outln!(
         "recorded in history at commit {}",
         &report.commit[..report.commit.len().min(12)]
     );
@@ -223,7 +225,7 @@ pub fn deploy(args: DeployArgs) -> ExitCode {
         };
         if args.plan {
             if args.json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&plans).unwrap_or_default()
                 );
@@ -289,7 +291,7 @@ pub fn deploy(args: DeployArgs) -> ExitCode {
             Err(error) => return fail(error),
         };
         if args.json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&report).unwrap_or_default()
             );
@@ -337,23 +339,27 @@ pub fn versions(args: VersionsArgs) -> ExitCode {
             Err(error) => return fail(error),
         };
         if args.json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&versions).unwrap_or_default()
             );
             return ExitCode::SUCCESS;
         }
         if versions.is_empty() {
-            println!(
+            outln!(
                 "`{}` has no published version on {}",
-                args.function, args.target
+                args.function,
+                args.target
             );
         }
         for v in versions {
             let marker = if v.serving { "*" } else { " " };
-            println!(
+            outln!(
                 "{marker} {:>4}  {}  {}  {}",
-                v.version, v.last_modified, v.code_sha256, v.description
+                v.version,
+                v.last_modified,
+                v.code_sha256,
+                v.description
             );
         }
         ExitCode::SUCCESS
@@ -367,9 +373,11 @@ pub fn rollback(args: RollbackArgs) -> ExitCode {
         if let Err(error) = target.rollback(&args.function, &args.version).await {
             return fail(error);
         }
-        println!(
+        outln!(
             "stage `{}` of `{}` now serves version {}",
-            args.target, args.function, args.version
+            args.target,
+            args.function,
+            args.version
         );
         ExitCode::SUCCESS
     })
@@ -395,14 +403,14 @@ pub fn invoke(
             Err(error) => return fail(error),
         };
         if asynchronous {
-            println!(
+            outln!(
                 "accepted (HTTP {}): the event is queued",
                 invocation.status_code
             );
             return ExitCode::SUCCESS;
         }
         if json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&invocation).unwrap_or_default()
             );
@@ -487,9 +495,9 @@ async fn print_all(mut lines: cloud::CloudLogLines, live: bool) -> ExitCode {
 fn print_grouped(line: &LogLine, current: &mut Option<String>) {
     if line.request_id != *current {
         if let Some(id) = &line.request_id {
-            println!("\n── request {id}");
+            outln!("\n── request {id}");
         }
         current.clone_from(&line.request_id);
     }
-    println!("{}", format_line(line));
+    outln!("{}", format_line(line));
 }

@@ -54,7 +54,7 @@ pub fn run(args: ExportArgs) -> ExitCode {
     };
     let template = functory_formats::export_sam(manifest);
     match output {
-        None => print!("{template}"),
+        None => out!("{template}"),
         Some(path) => {
             if let Err(error) = std::fs::write(&path, template) {
                 eprintln!(
@@ -63,7 +63,7 @@ pub fn run(args: ExportArgs) -> ExitCode {
                 );
                 return ExitCode::FAILURE;
             }
-            println!("wrote {}", path.display());
+            outln!("wrote {}", path.display());
         }
     }
     ExitCode::SUCCESS

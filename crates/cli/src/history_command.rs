@@ -34,9 +34,9 @@ pub fn checkpoint(args: CheckpointArgs) -> Result<ExitCode, ApiError> {
     let project = Project::open(args.dir.unwrap_or_else(|| PathBuf::from(".")))?;
     let checkpoint = project.checkpoint(&args.message)?;
     if checkpoint.created {
-        println!("checkpoint {} created", &checkpoint.commit[..10]);
+        outln!("checkpoint {} created", &checkpoint.commit[..10]);
     } else {
-        println!(
+        outln!(
             "nothing changed since {}; no checkpoint made",
             &checkpoint.commit[..10]
         );
@@ -52,7 +52,7 @@ pub fn history(args: HistoryArgs) -> Result<ExitCode, ApiError> {
         return Ok(ExitCode::SUCCESS);
     }
     if timeline.is_empty() {
-        println!("no history yet: make a first checkpoint with `functory checkpoint -m MESSAGE`");
+        outln!("no history yet: make a first checkpoint with `functory checkpoint -m MESSAGE`");
     }
     for entry in timeline {
         match entry {
@@ -63,14 +63,14 @@ pub fn history(args: HistoryArgs) -> Result<ExitCode, ApiError> {
                 time,
                 files,
             } => {
-                println!(
+                outln!(
                     "{}  {}  {summary}  ({author})  {}",
                     utc(time),
                     &commit[..10],
                     files.join(", ")
                 );
             }
-            TimelineEntry::Deploy(record) => println!(
+            TimelineEntry::Deploy(record) => outln!(
                 "{}  deploy {} to {} as version {} by {} (commit {})",
                 utc(record.deployed_at),
                 record.function,

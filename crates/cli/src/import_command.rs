@@ -93,11 +93,11 @@ pub fn run(args: ImportArgs) -> ExitCode {
         }
     };
     for line in imported.report.lines() {
-        println!("{line}");
+        outln!("{line}");
     }
     let functions = imported.manifest.functions.len();
     let not_mapped = imported.report.not_mapped.len();
-    println!(
+    outln!(
         "wrote {} ({functions} function{}; {not_mapped} item{} not mapped, listed above)",
         path.display(),
         crate::plural(functions),
@@ -144,10 +144,10 @@ fn import_aws(args: AwsFunction) -> ExitCode {
         }
     };
     for line in report.lines() {
-        println!("{line}");
+        outln!("{line}");
     }
     let not_imported = report.not_imported.len();
-    println!(
+    outln!(
         "added function {} to {} (code in {}/; {} item{} imported, {not_imported} not, listed above)",
         report.function,
         dir.join(functory_api::core::MANIFEST_FILE_NAME).display(),

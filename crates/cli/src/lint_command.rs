@@ -147,14 +147,14 @@ fn run_inner(args: LintArgs) -> Result<ExitCode, String> {
     }
     match args.format {
         Format::Text => {
-            print!("{}", render_text(&located));
+            out!("{}", render_text(&located));
             if fixed > 0 {
-                println!("fixed {fixed} finding{}", if fixed == 1 { "" } else { "s" });
+                outln!("fixed {fixed} finding{}", if fixed == 1 { "" } else { "s" });
             }
-            print!("{}", render_summary(&located, linted_files));
+            out!("{}", render_summary(&located, linted_files));
         }
-        Format::Json => println!("{}", render_json(&located)),
-        Format::Sarif => println!("{}", render_sarif(&located)),
+        Format::Json => outln!("{}", render_json(&located)),
+        Format::Sarif => outln!("{}", render_sarif(&located)),
     }
     let failing = match args.fail_on {
         FailOn::Never => false,
@@ -398,16 +398,19 @@ fn find_manifest_above(start: &Path) -> Option<PathBuf> {
 fn explain(code: &str, format: Format) -> Result<ExitCode, String> {
     if code.is_empty() {
         if format == Format::Json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&functory_lint::rule_docs()).unwrap_or_default()
             );
         } else {
             for rule in RULES {
                 let fix = rule.fix.map_or("", |_| " (fix)");
-                println!(
+                outln!(
                     "{}  {:<44} {:<8} {}{fix}",
-                    rule.code, rule.name, rule.severity, rule.summary
+                    rule.code,
+                    rule.name,
+                    rule.severity,
+                    rule.summary
                 );
             }
         }
@@ -418,7 +421,7 @@ fn explain(code: &str, format: Format) -> Result<ExitCode, String> {
         .find(|(c, ..)| c.eq_ignore_ascii_case(code))
     {
         if format == Format::Json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&serde_json::json!({
                     "code": code, "name": name, "severity": severity, "summary": summary,
@@ -426,7 +429,7 @@ fn explain(code: &str, format: Format) -> Result<ExitCode, String> {
                 .unwrap_or_default()
             );
         } else {
-            println!(
+            outln!(
                 "# {code} {name}\n\nSeverity: {severity}. Reported by `functory analyze` and `functory lint` for each function of a linted functory.toml.\n\n{summary}"
             );
         }
@@ -438,20 +441,20 @@ fn explain(code: &str, format: Format) -> Result<ExitCode, String> {
         ));
     };
     if format == Format::Json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&rule.to_doc()).unwrap_or_default()
         );
     } else {
-        println!("# {} {}", rule.code, rule.name);
-        println!();
-        println!(
+        outln!("# {} {}", rule.code, rule.name);
+        outln!();
+        outln!(
             "Severity: {}. Fix: {}.",
             rule.severity,
             rule.fix.map_or("none", Applicability::as_str)
         );
-        println!();
-        println!("{}", rule.documentation());
+        outln!();
+        outln!("{}", rule.documentation());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -461,7 +464,7 @@ fn catalogue_info(format: Format) -> ExitCode {
     let source = &catalogue.source;
     let counts = &catalogue.counts;
     if format == Format::Json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "source": source,
@@ -470,7 +473,7 @@ fn catalogue_info(format: Format) -> ExitCode {
             .unwrap_or_default()
         );
     } else {
-        println!(
+        outln!(
             "IAM catalogue from {} {} ({}), data of {}, generated {}",
             source.package,
             source.version,
@@ -478,11 +481,14 @@ fn catalogue_info(format: Format) -> ExitCode {
             source.data_updated_at,
             source.generated_at
         );
-        println!(
+        outln!(
             "{} services, {} actions, {} resource types, {} condition keys",
-            counts.services, counts.actions, counts.resource_types, counts.condition_keys
+            counts.services,
+            counts.actions,
+            counts.resource_types,
+            counts.condition_keys
         );
-        println!("licence: {}", source.licence);
+        outln!("licence: {}", source.licence);
     }
     ExitCode::SUCCESS
 }

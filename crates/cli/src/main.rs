@@ -1,6 +1,8 @@
 //! `functory`: the command line over `functory-api`, for scripts and CI. Every use case the app
 //! offers headless lives here; output is one clear line per problem, or JSON with `--json`.
 
+#[macro_use]
+mod output;
 mod accounts_command;
 mod analyze_command;
 mod cloud_commands;
@@ -148,12 +150,14 @@ fn run(command: Command) -> Result<ExitCode, ApiError> {
             if json {
                 print_json(&view);
             } else {
-                println!("created {} in {}", view.name, view.root);
+                outln!("created {} in {}", view.name, view.root);
                 if let Some(manifest) = &view.manifest.manifest {
                     for function in &manifest.functions {
-                        println!(
+                        outln!(
                             "  function {} ({}, {})",
-                            function.name, function.runtime, function.handler
+                            function.name,
+                            function.runtime,
+                            function.handler
                         );
                     }
                 }
@@ -171,12 +175,12 @@ fn run(command: Command) -> Result<ExitCode, ApiError> {
                 for diagnostic in &parsed.diagnostics {
                     let mut shown = diagnostic.clone();
                     shown.file = manifest_path.display().to_string();
-                    println!("{shown}");
+                    outln!("{shown}");
                 }
                 if parsed.diagnostics.is_empty()
                     && let Some(manifest) = &parsed.manifest
                 {
-                    println!(
+                    outln!(
                         "{}: ok ({} function{}, {} target{})",
                         manifest_path.display(),
                         manifest.functions.len(),
@@ -213,7 +217,7 @@ fn run(command: Command) -> Result<ExitCode, ApiError> {
                 print_json(&manifest.functions);
             } else {
                 for function in &manifest.functions {
-                    println!(
+                    outln!(
                         "{}\t{}\t{}\t{} MB\t{} s",
                         function.name,
                         function.runtime,
@@ -240,7 +244,7 @@ pub(crate) fn plural(n: usize) -> &'static str {
 
 pub(crate) fn print_json(value: &impl serde::Serialize) {
     match serde_json::to_string_pretty(value) {
-        Ok(json) => println!("{json}"),
+        Ok(json) => outln!("{json}"),
         Err(error) => eprintln!("functory: error: could not encode JSON: {error}"),
     }
 }

@@ -148,19 +148,21 @@ pub fn run(args: RunArgs) -> ExitCode {
             Err(error) => return fail(error),
         };
         let status = run.status();
-        println!(
+        outln!(
             "functory: serving {} at {} (Ctrl+C to stop)",
             run.project_name(),
             run.gateway_url()
         );
         for route in &status.routes {
-            println!(
+            outln!(
                 "  http      {:<7} {}  -> {}",
-                route.method, route.url, route.function
+                route.method,
+                route.url,
+                route.function
             );
         }
         for schedule in &status.schedules {
-            println!(
+            outln!(
                 "  schedule  {} ({}) -> {}; next: {}",
                 schedule.expression,
                 schedule.timezone,
@@ -169,15 +171,19 @@ pub fn run(args: RunArgs) -> ExitCode {
             );
         }
         for bucket in &status.buckets {
-            println!(
+            outln!(
                 "  bucket    {} at {} -> {}",
-                bucket.bucket, bucket.folder, bucket.function
+                bucket.bucket,
+                bucket.folder,
+                bucket.function
             );
         }
         for queue in &status.queues {
-            println!(
+            outln!(
                 "  queue     {}: POST {} -> {}",
-                queue.queue, queue.send_url, queue.function
+                queue.queue,
+                queue.send_url,
+                queue.function
             );
         }
         for problem in &status.problems {
@@ -194,7 +200,7 @@ pub fn run(args: RunArgs) -> ExitCode {
             match local::tail_logs(run.root(), &query) {
                 Ok(mut lines) => Some(tokio::spawn(async move {
                     while let Some(line) = lines.next().await {
-                        println!("[{}] {}", line.function, format_line(&line));
+                        outln!("[{}] {}", line.function, format_line(&line));
                     }
                 })),
                 Err(error) => {
@@ -211,7 +217,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         }
         run.stop();
         drop(run);
-        println!("functory: stopped");
+        outln!("functory: stopped");
         ExitCode::SUCCESS
     })
 }
@@ -242,11 +248,11 @@ pub(crate) fn print_invocation(invocation: &InvocationResult) {
         eprintln!("{line}");
     }
     match serde_json::from_str::<serde_json::Value>(&invocation.payload) {
-        Ok(value) => println!(
+        Ok(value) => outln!(
             "{}",
             serde_json::to_string_pretty(&value).unwrap_or_default()
         ),
-        Err(_) => println!("{}", invocation.payload),
+        Err(_) => outln!("{}", invocation.payload),
     }
     if let Some(metrics) = &invocation.metrics {
         let start = match (invocation.cold_start, metrics.init_duration_ms) {
@@ -303,7 +309,7 @@ pub fn invoke(args: InvokeArgs) -> ExitCode {
             "coldStart": invocation.cold_start,
             "logs": invocation.logs.join("\n"),
         });
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&view).unwrap_or_default()
         );
@@ -354,7 +360,7 @@ pub fn logs(args: LogsArgs) -> ExitCode {
         };
         let printing = async {
             while let Some(line) = lines.next().await {
-                println!("{}", format_line(&line));
+                outln!("{}", format_line(&line));
             }
         };
         tokio::select! {

@@ -260,3 +260,29 @@ fn explain_and_catalogue_info() {
         "{text}"
     );
 }
+
+/// `functory lint --format json | head -1`: the reader closes the pipe after one line, and the
+/// program ends quietly (status 141, as SIGPIPE would) instead of panicking mid-write.
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    // Enough findings that the output outgrows a pipe's buffer, so the write meets the close.
+    for i in 0..400 {
+        std::fs::write(dir.path().join(format!("admin-{i}.json")), ADMIN).unwrap();
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_functory"))
+        .args(["lint", "--format", "json", "."])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The read end is dropped here: the next write fails with EPIPE.
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(141), "{stderr}");
+}

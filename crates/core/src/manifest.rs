@@ -585,7 +585,11 @@ fn validate(raw: RawManifest, v: &mut Validator<'_>, files: &dyn ProjectFiles) -
 fn check_route_conflicts(v: &mut Validator<'_>) {
     let routes = std::mem::take(&mut v.routes);
     let patterns: Vec<&crate::route::RoutePattern> = routes.iter().map(|(_, _, r)| r).collect();
-    for conflict in crate::route::route_conflicts(&patterns) {
+    let conflicts = crate::route::route_conflicts(&patterns);
+    if conflicts.is_empty() {
+        return;
+    }
+    for conflict in conflicts {
         let (first_field, _, first) = &routes[conflict.first];
         let (field, span, second) = &routes[conflict.second];
         let owner = first_field
@@ -605,6 +609,8 @@ fn check_route_conflicts(v: &mut Validator<'_>) {
             ),
         }
     }
+    // Found after every function was read: back into the file's order (stable, by line).
+    v.diagnostics.sort_by_key(|d| d.line);
 }
 
 fn validate_function(
@@ -1109,6 +1115,38 @@ handler = "pkg.mod.handler"
             (Some("s"), Some("rg"), Some("app"))
         );
         assert_eq!(manifest.targets[1].project_id.as_deref(), Some("p"));
+    }
+
+    #[test]
+    fn routes_are_read_once_and_compared_across_functions() {
+        let parsed = parse(
+            "[project]\nname = \"x\"\n[functions.a]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\n[[functions.a.triggers]]\nkind = \"http\"\nmethod = \"GET\"\npath = \"/users/{id}\"\n[[functions.a.triggers]]\nkind = \"http\"\npath = \"/users/:id\"\n[functions.b]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\n[[functions.b.triggers]]\nkind = \"http\"\nmethod = \"get\"\npath = \"/users/{user}\"\n[[functions.b.triggers]]\nkind = \"http\"\nmethod = \"ANY\"\npath = \"/{proxy+}\"\n[[functions.b.triggers]]\nkind = \"schedule\"\nexpression = \"cron(0 12 * * * *)\"\n",
+        );
+        let found: Vec<(Severity, &str, u32)> = parsed
+            .diagnostics
+            .iter()
+            .map(|d| (d.severity, d.field.as_deref().unwrap_or(""), d.line))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                // `:id` is not a parameter anywhere: the gateway would have taken it literally.
+                (Severity::Error, "functions.a.triggers[1].path", 10),
+                // The same method and shape in another function: a cloud refuses the second.
+                (Severity::Error, "functions.b.triggers[0].path", 16),
+                (Severity::Warning, "functions.b.triggers[1].path", 20),
+                (Severity::Warning, "functions.b.triggers[1].path", 20),
+                // Both day fields set: refused here as the local run and the clouds refuse it.
+                (Severity::Error, "functions.b.triggers[2].expression", 24),
+            ]
+        );
+        assert!(
+            parsed.diagnostics[1]
+                .message
+                .contains("already declared as `GET /users/{id}` by `a`"),
+            "{}",
+            parsed.diagnostics[1].message
+        );
     }
 
     #[test]

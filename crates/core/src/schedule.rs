@@ -232,13 +232,8 @@ impl ScheduleExpression {
         match &self.kind {
             ScheduleKind::Rate { value, unit } => {
                 let minutes = u64::from(*value) * unit.minutes();
-                let expression = rate_as_cron(minutes).ok_or_else(|| {
-                    format!(
-                        "`{}` has no exact {dialect} form: {}",
-                        self.text,
-                        rate_gap(minutes)
-                    )
-                })?;
+                let expression = rate_as_cron(minutes)
+                    .ok_or_else(|| format!("no exact {dialect} form: {}", rate_gap(minutes)))?;
                 Ok(CronRendering {
                     expression,
                     notes: vec![format!(
@@ -250,8 +245,7 @@ impl ScheduleExpression {
             ScheduleKind::Cron(cron) => {
                 if cron.year != CronField::Every {
                     return Err(format!(
-                        "`{}`: {dialect} has no year field; use `*` for the year and remove the schedule when it is done",
-                        self.text
+                        "{dialect} has no year field; use `*` for the year and remove the schedule when it is done"
                     ));
                 }
                 let fields = [
@@ -264,7 +258,7 @@ impl ScheduleExpression {
                 ];
                 let mut out = Vec::with_capacity(5);
                 for (field, spec, shift) in fields {
-                    out.push(render_field(field, spec, shift, dialect, &self.text)?);
+                    out.push(render_field(field, spec, shift, dialect)?);
                 }
                 Ok(CronRendering {
                     expression: out.join(" "),
@@ -286,9 +280,9 @@ fn rate_as_cron(minutes: u64) -> Option<String> {
     const DAY: u64 = 24 * 60;
     Some(match minutes {
         1 => "* * * * *".to_owned(),
-        m if m < 60 && 60 % m == 0 => format!("*/{m} * * * *"),
+        m if m < 60 && 60_u64.is_multiple_of(m) => format!("*/{m} * * * *"),
         60 => "0 * * * *".to_owned(),
-        m if m % 60 == 0 && m < DAY && DAY % m == 0 => format!("0 */{} * * *", m / 60),
+        m if m.is_multiple_of(60) && m < DAY && DAY.is_multiple_of(m) => format!("0 */{} * * *", m / 60),
         DAY => "0 0 * * *".to_owned(),
         _ => return None,
     })
@@ -318,7 +312,6 @@ fn render_field(
     spec: FieldSpec,
     shift: u32,
     dialect: &str,
-    text: &str,
 ) -> Result<String, String> {
     let items = match field {
         CronField::Every | CronField::Unspecified => return Ok("*".to_owned()),
@@ -351,7 +344,7 @@ fn render_field(
             CronItem::Nth { .. } => "`#` (nth weekday of the month)",
         };
         return Err(format!(
-            "`{text}`: {dialect} has no {special} in the {} field; list the days instead",
+            "{dialect} has no {special} in the {} field; list the days instead",
             spec.label
         ));
     }
@@ -701,7 +694,7 @@ impl CronMatcher {
         items.iter().any(|item| match item {
             CronItem::Range {
                 start, end, step, ..
-            } => year >= *start && year <= *end && (year - start) % step == 0,
+            } => year >= *start && year <= *end && (year - start).is_multiple_of(*step),
             _ => false,
         })
     }
@@ -712,7 +705,7 @@ impl CronMatcher {
         let in_range = |item: &CronItem, value: u32| match item {
             CronItem::Range {
                 start, end, step, ..
-            } => value >= *start && value <= *end && (value - start) % step == 0,
+            } => value >= *start && value <= *end && (value - start).is_multiple_of(*step),
             _ => false,
         };
         if let Some(items) = &self.day_of_month {

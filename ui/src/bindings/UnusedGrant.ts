@@ -24,4 +24,9 @@ needed: Array<string>,
 /**
  * How many actions the grant stands for (1 unless it is a wildcard).
  */
-grantedCount: number, };
+grantedCount: number, 
+/**
+ * When a trigger needs the action and the deploy already grants it (the role statement
+ * it adds, by `Sid`): the manifest's grant is redundant.
+ */
+grantedByDeploy: string | null, };

@@ -796,7 +796,7 @@ mod tests {
         for expected in [
             "cannot run on Azure Functions",
             "Event Hubs",
-            "no `L` (last)",
+            "NCRONTAB has no `L` (last)",
             "not a valid Azure blob container name",
             "not a valid Azure Storage queue name",
             "give the trigger a path below `/`",

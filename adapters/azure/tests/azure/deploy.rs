@@ -623,7 +623,7 @@ handler = "ok.handler"
     );
     for expected in [
         "Event Hubs",
-        "no `L` (last day)",
+        "NCRONTAB has no `L` (last)",
         "stops a function after 10 minutes",
     ] {
         assert!(
