@@ -114,12 +114,15 @@ test('plan, confirm, progress and report; then nothing changes', async (t) => {
   assert.equal(await page.inputValue(tid('deploy-target')), 'dev');
   assert.equal(await page.isDisabled(tid('deploy-confirm')), true, 'no deploy before a plan');
 
-  // Both functions: resize's HTTP route cannot go to AWS, and the plan says why and what to do.
+  // Both functions: resize cannot go to this account, and the plan says why and what to do.
+  // (Its HTTP route needs API Gateway, which the AWS adapter refuses at the time of writing;
+  // where it maps routes, the plan stops at resize's storage trigger, whose bucket `uploads`
+  // does not exist in this account.)
   await page.click(tid('deploy-plan-button'));
   await page.waitForSelector(tid('deploy-error'));
   assert.match(
     await page.textContent(tid('deploy-error')),
-    /function `resize`: its `http` trigger GET \/resize is not deployed to AWS \(routes need API Gateway, which Functory does not manage\); use a `url` trigger/,
+    /function `resize`: its `http` trigger GET \/resize is not deployed to AWS \(routes need API Gateway, which Functory does not manage\); use a `url` trigger|bucket `uploads` of a storage trigger of `resize` \(create it first, in this account and region\) not found/,
   );
   assert.equal(await page.isDisabled(tid('deploy-confirm')), true);
 
