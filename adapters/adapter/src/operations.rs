@@ -81,6 +81,9 @@ pub struct DeployOptions {
     /// The git commit the deployed code was checkpointed as, recorded on the function.
     pub commit: Option<String>,
     pub progress: Option<crate::ProgressSink>,
+    /// The project's HTTP API settings (`[api]`: CORS, authorizers), shared by the routes of
+    /// every function.
+    pub api: functory_core::manifest::HttpApi,
     /// Every function of the project. A provider whose unit of deployment holds several
     /// functions (an Azure function app is one package) deploys them together, so deploying
     /// one never removes the others. Empty means just `function`.
@@ -99,6 +102,7 @@ impl DeployOptions {
             stage: None,
             commit: None,
             progress: None,
+            api: functory_core::manifest::HttpApi::default(),
             app_functions: Vec::new(),
         }
     }

@@ -280,6 +280,8 @@ fn service_failure(code: &str, said: &str, call: &str, context: &CallContext) ->
             }
         }
         "ResourceNotFoundException"
+        // API Gateway's.
+        | "NotFoundException"
         | "NoSuchEntity"
         | "NoSuchEntityException"
         | "NoSuchBucket"

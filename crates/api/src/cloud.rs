@@ -55,6 +55,8 @@ pub struct FunctionPlan {
     pub changes: Vec<PlanChange>,
     /// Nothing would change.
     pub no_op: bool,
+    /// Where the function answers HTTP (`GET https://…/users/{id}`), when already known.
+    pub endpoints: Vec<String>,
 }
 
 impl FunctionPlan {
@@ -65,6 +67,7 @@ impl FunctionPlan {
             code_sha256: plan.code_sha256.clone(),
             package_bytes: plan.package_bytes,
             no_op: plan.is_no_op(),
+            endpoints: plan.endpoints.clone(),
             changes: plan
                 .changes
                 .iter()
@@ -121,6 +124,8 @@ pub struct DeployedFunction {
     pub uploaded: bool,
     /// The changing calls made, as the plan listed them.
     pub calls: Vec<String>,
+    /// Where it answers HTTP now: its routes on the project's HTTP API.
+    pub endpoints: Vec<String>,
 }
 
 /// A deploy that stopped part-way, and what is still served.
@@ -414,6 +419,8 @@ pub(crate) async fn connect_aws(
     Ok(AwsAdapter::builder(&session)
         .settings(AwsSettings {
             code_bucket: target.code_bucket.clone(),
+            api_stage: target.api_stage.clone(),
+            throttling: target.throttling,
             ..AwsSettings::default()
         })
         .build())
@@ -436,6 +443,7 @@ impl CloudTarget {
         options.stage = Some(self.target.name.clone());
         options.commit = commit;
         options.app_functions = self.manifest.functions.clone();
+        options.api = self.manifest.api.clone();
         options
     }
 
@@ -502,6 +510,7 @@ impl CloudTarget {
                         code_sha256: outcome.code_sha256,
                         uploaded: outcome.uploaded,
                         calls: outcome.plan.calls(),
+                        endpoints: outcome.plan.endpoints.clone(),
                     });
                 }
                 Err(error) => {
@@ -551,6 +560,7 @@ impl CloudTarget {
             })?;
             let mut options = DeployOptions::new(&dir, old_function);
             options.app_functions = old.functions.clone();
+            options.api = old.api.clone();
             options.project = Some(self.manifest.project_name.clone());
             options.stage = Some(self.target.name.clone());
             options.commit = Some(full.clone());
@@ -586,6 +596,7 @@ impl CloudTarget {
                     code_sha256: outcome.code_sha256,
                     uploaded: outcome.uploaded,
                     calls: outcome.plan.calls(),
+                    endpoints: outcome.plan.endpoints.clone(),
                 });
             }
             Err(error) => {

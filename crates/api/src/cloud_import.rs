@@ -220,7 +220,7 @@ fn plain(error: &functory_adapter::AdapterError) -> String {
 fn describe(trigger: &functory_core::Trigger) -> String {
     use functory_core::Trigger;
     match trigger {
-        Trigger::Http { method, path } => format!("http {method} {path}"),
+        Trigger::Http { method, path, .. } => format!("http {method} {path}"),
         Trigger::Schedule { expression, .. } => format!("schedule {expression}"),
         Trigger::Storage { bucket, .. } => format!("storage {bucket}"),
         Trigger::Queue { queue, .. } => format!("queue {queue}"),

@@ -143,6 +143,9 @@ fn print_plans(plans: &[FunctionPlan]) {
             }
             outln!("{line}");
         }
+        for endpoint in &plan.endpoints {
+            outln!("  at {endpoint}");
+        }
     }
 }
 
@@ -208,6 +211,9 @@ fn print_report(report: &DeployReport) {
             report.target,
             deployed.version
         );
+        for endpoint in &deployed.endpoints {
+            outln!("  {endpoint}");
+        }
     }
     outln!(
         "recorded in history at commit {}",

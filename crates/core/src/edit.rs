@@ -394,10 +394,21 @@ fn trigger_entries(trigger: &Trigger) -> Vec<(&'static str, Value)> {
     }
     let e = &mut entries;
     match trigger {
-        Trigger::Http { method, path } => {
+        Trigger::Http {
+            method,
+            path,
+            auth,
+            payload_version,
+        } => {
             text(e, "kind", "http");
             text(e, "method", &method.to_ascii_uppercase());
             text(e, "path", path);
+            if let Some(auth) = auth.as_deref().filter(|a| !a.is_empty() && *a != "none") {
+                text(e, "auth", auth);
+            }
+            if let Some(version) = payload_version.as_deref().filter(|v| !v.is_empty()) {
+                text(e, "payload_version", version);
+            }
         }
         Trigger::Schedule {
             expression,
@@ -1134,6 +1145,8 @@ handler = "app.handler"
                 trigger: Trigger::Http {
                     method: "post".into(),
                     path: "/resize".into(),
+                    auth: None,
+                    payload_version: None,
                 },
             },
         );
@@ -1297,6 +1310,8 @@ handler = "app.handler"
                 Trigger::Http {
                     method: "FETCH".into(),
                     path: "/x".into(),
+                    auth: None,
+                    payload_version: None,
                 },
                 "functions.resize.triggers[2].method: unknown HTTP method `FETCH`",
             ),
@@ -1304,6 +1319,8 @@ handler = "app.handler"
                 Trigger::Http {
                     method: "GET".into(),
                     path: "x".into(),
+                    auth: None,
+                    payload_version: None,
                 },
                 "functions.resize.triggers[2].path: HTTP path `x`: must start with `/`",
             ),
@@ -1380,6 +1397,8 @@ handler = "app.handler"
                 trigger: Trigger::Http {
                     method: "GET".into(),
                     path: "/a".into(),
+                    auth: None,
+                    payload_version: None,
                 },
             },
         );

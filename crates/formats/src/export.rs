@@ -61,7 +61,7 @@ pub fn export_sam(manifest: &Manifest) -> String {
                 ])
             };
             match trigger {
-                Trigger::Http { method, path } => events.push((
+                Trigger::Http { method, path, .. } => events.push((
                     format!("Http{n}"),
                     event(
                         "HttpApi",

@@ -127,6 +127,7 @@ pub fn import_sam(text: &str, file: &str, default_project: &str) -> Result<Impor
         project_name,
         targets: vec![local_target()],
         functions: importer.functions.into_iter().map(|(_, f)| f).collect(),
+        api: functory_core::manifest::HttpApi::default(),
     };
     let toml = manifest_toml(
         &manifest,
@@ -919,7 +920,7 @@ pub(crate) fn normalize_dir(path: &str) -> String {
 /// A short description of a trigger for report lines.
 pub(crate) fn describe(trigger: &Trigger) -> String {
     match trigger {
-        Trigger::Http { method, path } => format!("http trigger {method} {path}"),
+        Trigger::Http { method, path, .. } => format!("http trigger {method} {path}"),
         Trigger::Schedule {
             expression,
             timezone,
@@ -976,11 +977,15 @@ fn sam_event(event: &Node, subject: &str, r: &mut Reading<'_, '_, '_>) -> Option
                 (Some(path), Some(method)) => Trigger::Http {
                     method: method.to_ascii_uppercase(),
                     path,
+                    auth: None,
+                    payload_version: None,
                 },
                 // An HTTP API event without a route is the API's catch-all `$default` route.
                 (None, None) if kind == "HttpApi" => Trigger::Http {
                     method: "ANY".into(),
                     path: "/{proxy+}".into(),
+                    auth: None,
+                    payload_version: None,
                 },
                 (path, _) => {
                     r.rep.not_mapped(

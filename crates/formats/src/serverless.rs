@@ -345,6 +345,7 @@ pub fn import_serverless(
         project_name,
         targets,
         functions: imported,
+        api: functory_core::manifest::HttpApi::default(),
     };
     let toml = manifest_toml(
         &manifest,
@@ -528,7 +529,12 @@ fn serverless_event(event: &Node, subject: &str, r: &mut Reading<'_, '_, '_>) ->
                     return Vec::new();
                 }
             };
-            vec![Trigger::Http { method, path }]
+            vec![Trigger::Http {
+                method,
+                path,
+                auth: None,
+                payload_version: None,
+            }]
         }
         "schedule" => {
             let (rates, timezone) = if value.as_object().is_some() {

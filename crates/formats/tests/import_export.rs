@@ -101,15 +101,21 @@ fn sam_template_maps_every_event_type() {
         [
             Trigger::Http {
                 method: "GET".into(),
-                path: "/orders".into()
+                path: "/orders".into(),
+                auth: None,
+                payload_version: None
             },
             Trigger::Http {
                 method: "GET".into(),
-                path: "/orders/{id}".into()
+                path: "/orders/{id}".into(),
+                auth: None,
+                payload_version: None
             },
             Trigger::Http {
                 method: "ANY".into(),
-                path: "/{proxy+}".into()
+                path: "/{proxy+}".into(),
+                auth: None,
+                payload_version: None
             },
         ]
     );
@@ -356,19 +362,27 @@ fn serverless_service_maps_every_event_type() {
         [
             Trigger::Http {
                 method: "POST".into(),
-                path: "/orders".into()
+                path: "/orders".into(),
+                auth: None,
+                payload_version: None
             },
             Trigger::Http {
                 method: "GET".into(),
-                path: "/orders/{id}".into()
+                path: "/orders/{id}".into(),
+                auth: None,
+                payload_version: None
             },
             Trigger::Http {
                 method: "GET".into(),
-                path: "/health".into()
+                path: "/health".into(),
+                auth: None,
+                payload_version: None
             },
             Trigger::Http {
                 method: "DELETE".into(),
-                path: "/orders/{id}".into()
+                path: "/orders/{id}".into(),
+                auth: None,
+                payload_version: None
             },
         ]
     );
@@ -403,7 +417,9 @@ fn serverless_service_maps_every_event_type() {
         catch_all.triggers,
         [Trigger::Http {
             method: "ANY".into(),
-            path: "/{proxy+}".into()
+            path: "/{proxy+}".into(),
+            auth: None,
+            payload_version: None
         }]
     );
 
@@ -501,7 +517,9 @@ fn serverless_report_lists_what_did_not_map_with_lines() {
         hello.triggers,
         [Trigger::Http {
             method: "ANY".into(),
-            path: "/hello".into()
+            path: "/hello".into(),
+            auth: None,
+            payload_version: None
         }]
     );
     let cycle = legacy
