@@ -125,7 +125,9 @@ test('Delete removes a selected trigger from functory.toml and Ctrl+Z brings it 
   await page.keyboard.press('Control+z');
   await page.waitForSelector(triggerNode('resize', 'http'));
   assert.equal(calls('apply_manifest_edit').length, 2);
-  assert.match(calls('apply_manifest_edit')[1], /"kind":"addTrigger","function":"resize","trigger":\{"kind":"http","method":"GET","path":"\/resize"\}/);
+  assert.deepEqual(JSON.parse(calls('apply_manifest_edit')[1].slice('apply_manifest_edit '.length)), {
+    edit: { kind: 'addTrigger', function: 'resize', trigger: { kind: 'http', method: 'GET', path: '/resize', auth: null, payload_version: null } },
+  });
   const text = readFile('functory.toml');
   assert.match(text, /\[\[functions\.resize\.triggers\]\]\nkind = "http"\nmethod = "GET"\npath = "\/resize"/);
 });
