@@ -16,6 +16,8 @@ use functory_core::AdapterKind;
 pub(crate) enum SignedInAs {
     Profile(String),
     Account(String),
+    /// The standard credential chain (environment, web identity, `AWS_PROFILE`, …).
+    DefaultChain,
 }
 
 impl fmt::Display for SignedInAs {
@@ -23,6 +25,9 @@ impl fmt::Display for SignedInAs {
         match self {
             SignedInAs::Profile(name) => write!(f, "AWS profile `{name}`"),
             SignedInAs::Account(name) => write!(f, "account `{name}`"),
+            SignedInAs::DefaultChain => f.write_str(
+                "the AWS credentials of the environment (AWS_ACCESS_KEY_ID, a web identity token, AWS_PROFILE, container or instance credentials)",
+            ),
         }
     }
 }
@@ -244,12 +249,14 @@ fn service_failure(code: &str, said: &str, call: &str, context: &CallContext) ->
     let sso_login = match who {
         SignedInAs::Profile(name) => format!("run `aws sso login --profile {name}` (SSO) or refresh the profile's keys"),
         SignedInAs::Account(_) => "store fresh keys in the account (a session token expires; long-term access keys do not)".to_owned(),
+        SignedInAs::DefaultChain => "refresh the credentials the environment provides (a new session token, `aws sso login`, or the CI job's OIDC role)".to_owned(),
     };
     let rekey = match who {
         SignedInAs::Profile(name) => format!("fix the keys with `aws configure --profile {name}`"),
         SignedInAs::Account(name) => format!(
             "create a new access key in IAM and update account `{name}` (`functory accounts add-aws` or the Accounts view)"
         ),
+        SignedInAs::DefaultChain => "fix the keys the environment provides, or name a profile (`profile = \"NAME\"`) or a keychain account (`account = \"NAME\"`) in the target".to_owned(),
     };
     match code {
         "InvalidClientTokenId" | "UnrecognizedClientException" => AdapterError::Unauthenticated {

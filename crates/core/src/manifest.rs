@@ -1077,7 +1077,49 @@ pub fn is_valid_function_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-fn is_valid_target_name(name: &str) -> bool {
+/// Why `region` is not an AWS region name (`eu-west-1`, `us-gov-west-1`, `cn-north-1`):
+/// letters and digits in at least three dash-separated parts, ending in a number. A typo such
+/// as `eu-west` is caught before it becomes an unreachable host name.
+pub fn aws_region_problem(region: &str) -> Option<String> {
+    let parts: Vec<&str> = region.split('-').collect();
+    let fine = parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
+    (!fine).then(|| {
+        format!("`{region}` is not an AWS region name (they look like eu-west-1 or us-east-2)")
+    })
+}
+
+/// Why `region` is not a Google Cloud region name (`europe-west1`, `us-central1`).
+pub fn gcp_region_problem(region: &str) -> Option<String> {
+    let fine = region.contains('-')
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && region.ends_with(|c: char| c.is_ascii_digit());
+    (!fine).then(|| {
+        format!("`{region}` is not a Google Cloud region name (they look like europe-west1)")
+    })
+}
+
+/// Why `name` cannot be an AWS profile name of `~/.aws/config` (`[profile NAME]`).
+pub fn aws_profile_name_problem(name: &str) -> Option<String> {
+    let fine = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.@+/:".contains(c));
+    (!fine).then(|| {
+        format!("`{name}` is not an AWS profile name (letters, digits and `-_.@+/:`, no spaces)")
+    })
+}
+
+pub(crate) fn is_valid_target_name(name: &str) -> bool {
     name.chars()
         .next()
         .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
