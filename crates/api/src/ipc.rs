@@ -18,7 +18,8 @@ use crate::account_test::AccountTestResult;
 use crate::accounts::{AccountInput, AwsProfile};
 use crate::analyze::{AccessDeniedHelp, FunctionAnalysis, PermissionsPreview, ProjectAnalysis};
 use crate::cloud::{
-    DeployReport, DeployStep, FunctionPlan, FunctionVersion, RemoteFunction, TargetLogSource,
+    DeployReport, DeployStep, FunctionPlan, FunctionVersion, RemoteFunction, TargetIdentity,
+    TargetLogSource,
 };
 use crate::cloud_import::CloudImport;
 use crate::error::{ApiError, ErrorCode};
@@ -311,6 +312,8 @@ ipc_commands! {
     blocking outline_file(path: String) -> FileAnalysis = |s| s.outline_file(&path);
 
     // ---- cloud targets (Deploy) --------------------------------------------------------------
+    /// Who a target acts as: its account and identity, asked of the cloud.
+    future target_identity(target: String) -> TargetIdentity = |s| s.target_identity(&target).await;
     future deploy_plan(target: String, functions: Vec<String>) -> Vec<FunctionPlan>
         = |s| s.deploy_plan(&target, &functions).await;
     /// Deploys, sending each step as it starts (the progress bar).

@@ -626,6 +626,14 @@ impl Session {
         cloud::connect(&root, target, &self.accounts).await
     }
 
+    /// Who `target` acts as (its account and identity), asked of the cloud.
+    pub async fn target_identity(
+        &self,
+        target: &str,
+    ) -> Result<cloud::TargetIdentity, ApiError> {
+        self.cloud_target(target).await?.identity().await
+    }
+
     /// What deploying `functions` (all when empty) to `target` would change.
     pub async fn deploy_plan(
         &self,
