@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -192,7 +192,9 @@ test('a trigger dragged from the palette lands where it is dropped, and position
 });
 
 test('a project without functions gets an empty state that leads to the Functions area', async (t) => {
-  const app = await openApp({ open: mkdtempSync(join(tmpdir(), 'functory-ui-assets-')) });
+  const folder = mkdtempSync(join(tmpdir(), 'functory-ui-assets-'));
+  t.after(() => rmSync(folder, { recursive: true, force: true }));
+  const app = await openApp({ open: folder });
   t.after(app.close);
   const { page } = app;
   await page.click(tid('nav-triggers'));
