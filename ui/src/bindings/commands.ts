@@ -37,6 +37,7 @@ import type { RunStatus } from './RunStatus';
 import type { SampleEvent } from './SampleEvent';
 import type { SavedEvent } from './SavedEvent';
 import type { Startup } from './Startup';
+import type { TargetIdentity } from './TargetIdentity';
 import type { TargetLogSource } from './TargetLogSource';
 import type { TimelineEntry } from './TimelineEntry';
 import type { Trigger } from './Trigger';
@@ -94,6 +95,7 @@ export interface Commands {
   set_permissions: { args: { function: string; permissions: Array<Permission> }; returns: ProjectView };
   explain_access_denied: { args: { function: string; text: string }; returns: AccessDeniedHelp };
   outline_file: { args: { path: string }; returns: FileAnalysis };
+  target_identity: { args: { target: string }; returns: TargetIdentity };
   deploy_plan: { args: { target: string; functions: Array<string> }; returns: Array<FunctionPlan> };
   deploy_functions: { args: { target: string; functions: Array<string> }; returns: DeployReport; sends: DeployStep };
   redeploy_function: { args: { target: string; function: string; commit: string }; returns: DeployReport; sends: DeployStep };
