@@ -675,7 +675,9 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
     let identity = call("target_identity", json!({ "target": "prod" })).unwrap();
     assert_eq!(identity["account"], "123456789012", "{identity}");
     assert_eq!(identity["source"], "account `deployer`");
-    // The sample's HTTP route plans as a route of the project's HTTP API.
+    // The sample's HTTP route plans as a route of the project's HTTP API (its upload bucket
+    // exists in moto).
+    aws_cli(&moto, &["s3api", "create-bucket", "--bucket", "uploads"]);
     let routed = call(
         "deploy_plan",
         json!({ "target": "prod", "functions": ["resize"] }),
@@ -689,15 +691,13 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
             .any(|c| c["kind"] == "trigger" && c["name"] == "route GET /resize"),
         "{routed}"
     );
-    // As a function URL it deploys too; the test goes on with that. Its upload bucket exists
-    // in moto.
+    // As a function URL it deploys too; the test goes on with that.
     call(
         "apply_manifest_edit",
         json!({ "edit": { "kind": "updateTrigger", "function": "resize", "index": 0,
                           "trigger": { "kind": "url", "auth": "iam" } } }),
     )
     .unwrap();
-    aws_cli(&moto, &["s3api", "create-bucket", "--bucket", "uploads"]);
     let plans = call(
         "deploy_plan",
         json!({ "target": "prod", "functions": ["resize"] }),

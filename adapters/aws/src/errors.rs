@@ -157,6 +157,32 @@ pub(crate) fn credentials_failure(error: &CredentialsError, who: &SignedInAs) ->
     }
 }
 
+/// The credentials failure somewhere in an error's chain of causes.
+fn credentials_error_in<'a>(error: &'a (dyn Error + 'static)) -> Option<&'a CredentialsError> {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if let Some(found) = error.downcast_ref::<CredentialsError>() {
+            return Some(found);
+        }
+        next = error.source();
+    }
+    None
+}
+
+/// A sign-in failure known only by its text (the SDK wrapped the provider's error).
+fn credentials_failure_text(detail: &str, who: &SignedInAs) -> AdapterError {
+    match who {
+        SignedInAs::Profile(name) if mentions_sso(detail) => AdapterError::Unauthenticated {
+            message: format!(
+                "the SSO sign-in of {who} has expired or was never made ({detail}): run `aws sso login --profile {name}`, then try again"
+            ),
+        },
+        _ => AdapterError::Unauthenticated {
+            message: format!("could not load the credentials of {who}: {detail}"),
+        },
+    }
+}
+
 fn mentions_sso(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     lower.contains("sso") || lower.contains("unauthorizedexception")
@@ -205,8 +231,17 @@ where
             service_failure(&code, &said, call, context)
         }
         SdkError::DispatchFailure(dispatch) => {
+            // Loading the sign-in's credentials (an SSO token never fetched, an expired one, a
+            // failing credential process) happens while the request is dispatched: that is a
+            // sign-in problem, not an unreachable endpoint.
+            if let Some(credentials) = credentials_error_in(error) {
+                return credentials_failure(credentials, who);
+            }
             let destination = context.destination(call);
             let detail = chain_text(error);
+            if detail.contains("credential") || mentions_sso(&detail) {
+                return credentials_failure_text(&detail, who);
+            }
             let hint = if context.endpoint.is_some() {
                 "check that the endpoint is up and the URL is right"
             } else if dispatch.is_timeout() {
