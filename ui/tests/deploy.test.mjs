@@ -5,8 +5,9 @@
 // a refused call, which says what is still served; sign-in errors; "Redeploy this" from
 // History; "Import from AWS"; cloud logs, polled or live.
 //
-// The AWS adapter does not deploy `http` triggers (routes need API Gateway): the sample's
-// `resize` cannot go to AWS, and the plan says so; the tests deploy `report` (a schedule).
+// The sample's `resize` has a storage trigger on bucket `uploads`, which these tests do not
+// create in moto: its plan says so, and the tests deploy `report` (a schedule). Adding targets
+// from the form and deploying `resize` with its HTTP API are in targets.test.mjs.
 // moto runs no code (Invoke echoes the event) and writes no logs: where a test needs the lines
 // Lambda would write, it writes them to moto's CloudWatch Logs itself.
 import assert from 'node:assert/strict';
@@ -114,15 +115,13 @@ test('plan, confirm, progress and report; then nothing changes', async (t) => {
   assert.equal(await page.inputValue(tid('deploy-target')), 'dev');
   assert.equal(await page.isDisabled(tid('deploy-confirm')), true, 'no deploy before a plan');
 
-  // Both functions: resize cannot go to this account, and the plan says why and what to do.
-  // (Its HTTP route needs API Gateway, which the AWS adapter refuses at the time of writing;
-  // where it maps routes, the plan stops at resize's storage trigger, whose bucket `uploads`
-  // does not exist in this account.)
+  // Both functions: resize cannot go to this account yet, and the plan says why and what to do:
+  // the bucket of its storage trigger does not exist there.
   await page.click(tid('deploy-plan-button'));
   await page.waitForSelector(tid('deploy-error'));
   assert.match(
     await page.textContent(tid('deploy-error')),
-    /function `resize`: its `http` trigger GET \/resize is not deployed to AWS \(routes need API Gateway, which Functory does not manage\); use a `url` trigger|bucket `uploads` of a storage trigger of `resize` \(create it first, in this account and region\) not found/,
+    /bucket `uploads` of a storage trigger of `resize` \(create it first, in this account and region\) not found/,
   );
   assert.equal(await page.isDisabled(tid('deploy-confirm')), true);
 
@@ -279,12 +278,17 @@ sso_region = us-east-1
   await page.waitForSelector(tid('accounts-view'));
 });
 
-test('without a cloud target the view says how to add one', async (t) => {
+test('without a cloud target the view says what a target is and offers the form', async (t) => {
   const app = await openApp({ sample: true });
   t.after(app.close);
   await app.page.waitForSelector(tid('project-tree'));
   await app.page.click(tid('nav-deploy'));
-  assert.match(await app.page.textContent(tid('deploy-empty')), /adapter = "aws"/);
+  assert.match(await app.page.textContent(tid('deploy-empty')), /No cloud target yet[\s\S]*\[targets\.NAME\]/);
+  await app.page.click(tid('deploy-empty-add-target'));
+  await app.page.waitForSelector(tid('target-form'));
+  await app.page.click(tid('target-cancel'));
+  await app.page.waitForSelector(tid('deploy-empty'));
+  assert.deepEqual(app.calls('apply_manifest_edit'), []);
 });
 
 test('History redeploys a recorded deploy exactly', async (t) => {

@@ -133,6 +133,8 @@ export async function openApp({
   const project = sample ? bridge.sample : open;
   return {
     page,
+    /** The browser context (e.g. to grant the page clipboard access). */
+    context,
     get bridge() {
       return current;
     },
