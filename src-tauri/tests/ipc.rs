@@ -675,6 +675,26 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
     let identity = call("target_identity", json!({ "target": "prod" })).unwrap();
     assert_eq!(identity["account"], "123456789012", "{identity}");
     assert_eq!(identity["source"], "account `deployer`");
+    // What each target's provider can do, for the UI to offer only that.
+    let aws = call("target_capabilities", json!({ "target": "prod" })).unwrap();
+    assert_eq!(
+        (
+            aws["kind"].as_str(),
+            aws["versions"].as_bool(),
+            aws["streamTrigger"].as_bool()
+        ),
+        (Some("aws"), Some(true), Some(true)),
+        "{aws}"
+    );
+    let local = call("target_capabilities", json!({ "target": "local" })).unwrap();
+    assert_eq!(
+        (
+            local["versions"].as_bool(),
+            local["streamTrigger"].as_bool()
+        ),
+        (Some(false), Some(false)),
+        "{local}"
+    );
     // The sample's HTTP route plans as a route of the project's HTTP API (its upload bucket
     // exists in moto).
     aws_cli(&moto, &["s3api", "create-bucket", "--bucket", "uploads"]);

@@ -219,7 +219,7 @@ pub struct TargetIdentity {
     pub region: Option<String>,
 }
 
-fn manifest_of(root: &Path) -> Result<Manifest, ApiError> {
+pub(crate) fn manifest_of(root: &Path) -> Result<Manifest, ApiError> {
     let project = Project::open(root)?;
     let parsed = project.parse()?;
     let errors: Vec<String> = parsed

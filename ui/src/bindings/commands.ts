@@ -9,6 +9,7 @@ import type { AccountTestResult } from './AccountTestResult';
 import type { AwsProfile } from './AwsProfile';
 import type { CanvasLayout } from './CanvasLayout';
 import type { CanvasModel } from './CanvasModel';
+import type { Capabilities } from './Capabilities';
 import type { Checkpoint } from './Checkpoint';
 import type { CloudImport } from './CloudImport';
 import type { DeployReport } from './DeployReport';
@@ -95,6 +96,7 @@ export interface Commands {
   set_permissions: { args: { function: string; permissions: Array<Permission> }; returns: ProjectView };
   explain_access_denied: { args: { function: string; text: string }; returns: AccessDeniedHelp };
   outline_file: { args: { path: string }; returns: FileAnalysis };
+  target_capabilities: { args: { target: string }; returns: Capabilities };
   target_identity: { args: { target: string }; returns: TargetIdentity };
   deploy_plan: { args: { target: string; functions: Array<string> }; returns: Array<FunctionPlan> };
   deploy_functions: { args: { target: string; functions: Array<string> }; returns: DeployReport; sends: DeployStep };

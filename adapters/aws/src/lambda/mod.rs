@@ -434,6 +434,8 @@ impl Adapter for AwsAdapter {
             schedule_trigger: true,
             storage_trigger: true,
             queue_trigger: true,
+            stream_trigger: true,
+            url_trigger: true,
             concurrency_limit: true,
             provisioned_concurrency: false,
         }
