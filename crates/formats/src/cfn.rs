@@ -339,6 +339,40 @@ fn physical_name(kind: &str, attribute: Option<&str>) -> Option<(&'static str, &
     })
 }
 
+/// The placeholders that stand for the stack's region and account: CloudFormation's pseudo
+/// parameters and the Serverless Framework's variables for them.
+const REGION_PLACEHOLDERS: &[&str] = &["${AWS::Region}", "${aws:region}"];
+const ACCOUNT_PLACEHOLDERS: &[&str] = &["${AWS::AccountId}", "${aws:accountId}"];
+
+/// An ARN granted to a function with its deploy-time region and account segments written as
+/// `*`: a template's `arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/orders` means
+/// "this stack's region and account", which in functory.toml is whichever target the project
+/// is deployed to. IAM reads a `*` segment as any region or account, so the grant still covers
+/// the table wherever it is deployed. Placeholders elsewhere (a bucket named after the account)
+/// are left alone: a `*` there would grant other resources too. `None` when nothing changed.
+pub fn target_wildcards(arn: &str) -> Option<String> {
+    let rest = arn.strip_prefix("arn:")?;
+    let (partition, rest) = rest.split_once(':')?;
+    let (service, rest) = rest.split_once(':')?;
+    let mut changed = false;
+    let mut segment = |rest: &'_ str, placeholders: &[&str]| -> Option<(String, String)> {
+        for placeholder in placeholders {
+            if let Some(after) = rest
+                .strip_prefix(placeholder)
+                .and_then(|r| r.strip_prefix(':'))
+            {
+                changed = true;
+                return Some(("*".to_owned(), after.to_owned()));
+            }
+        }
+        let (value, after) = rest.split_once(':')?;
+        Some((value.to_owned(), after.to_owned()))
+    };
+    let (region, rest) = segment(rest, REGION_PLACEHOLDERS)?;
+    let (account, resource) = segment(&rest, ACCOUNT_PLACEHOLDERS)?;
+    changed.then(|| format!("arn:{partition}:{service}:{region}:{account}:{resource}"))
+}
+
 /// The name a queue or stream trigger uses, from what an event source names: an SQS or
 /// Kinesis ARN's last part, a queue URL's last segment, or the text itself (a DynamoDB stream
 /// ARN is kept whole: its table and label are both part of what identifies it).
@@ -383,6 +417,35 @@ mod tests {
         );
         assert!(lines.is_empty(), "{lines:?}");
         assert_eq!(source_name(&text), "orders-prod|aws|${Lit}|${Other}");
+    }
+
+    #[test]
+    fn deploy_time_region_and_account_segments_become_wildcards() {
+        assert_eq!(
+            target_wildcards("arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/orders")
+                .as_deref(),
+            Some("arn:aws:dynamodb:*:*:table/orders")
+        );
+        assert_eq!(
+            target_wildcards("arn:aws:sqs:eu-west-1:${aws:accountId}:jobs").as_deref(),
+            Some("arn:aws:sqs:eu-west-1:*:jobs")
+        );
+        // S3 ARNs have neither; a placeholder in the resource part is not a segment.
+        assert_eq!(
+            target_wildcards("arn:aws:s3:::logs-${AWS::AccountId}/*"),
+            None
+        );
+        assert_eq!(
+            target_wildcards("arn:aws:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${Stage}/*")
+                .as_deref(),
+            Some("arn:aws:ssm:*:*:parameter/${Stage}/*")
+        );
+        assert_eq!(
+            target_wildcards("arn:aws:sns:us-east-1:123456789012:t"),
+            None
+        );
+        assert_eq!(target_wildcards("*"), None);
+        assert_eq!(target_wildcards("arn:aws:${AWS::Region}"), None);
     }
 
     #[test]

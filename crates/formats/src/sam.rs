@@ -11,11 +11,15 @@ use functory_core::{
 };
 use functory_lint::parse::{Member, Node, Span};
 
-use crate::cfn::{Cfn, Stack, source_name};
+use crate::cfn::{Cfn, Stack, source_name, target_wildcards};
 use crate::manifest_text::manifest_toml;
 use crate::policy_templates;
 use crate::report::{ImportError, Imported};
 use crate::source::{Reporter, parse_document, scalar_text};
+
+/// What a permission's report line adds when the stack's region and account became `*`.
+const TARGET_WILDCARDS_NOTE: &str =
+    " (the stack's region and account as `*`: the deploy target's, wherever it is)";
 
 /// The trigger kinds a report names when an event has none.
 pub(crate) const TRIGGER_KINDS: &str = "http, schedule, storage, queue, stream, url";
@@ -296,6 +300,23 @@ impl Reading<'_, '_, '_> {
         number
     }
 
+    /// A resource a statement grants, with the stack's region and account as `*` (see
+    /// [`target_wildcards`]), and whether they were. What then still waits for deploy time is
+    /// reported; the region and account are not, since `*` stands for them.
+    pub fn granted_resource(&mut self, node: &Node, subject: &str) -> Option<(String, bool)> {
+        let before = self.rep.report.not_mapped.len();
+        let text = self.text(node, subject)?;
+        Some(match target_wildcards(&text) {
+            Some(arn) => {
+                if !arn.contains("${") {
+                    self.rep.report.not_mapped.truncate(before);
+                }
+                (arn, true)
+            }
+            None => (text, false),
+        })
+    }
+
     pub fn texts(&mut self, node: &Node, subject: &str) -> Vec<String> {
         node.items()
             .filter_map(|item| self.text(item, subject))
@@ -348,9 +369,19 @@ impl Reading<'_, '_, '_> {
                 .get("Action")
                 .map(|a| self.texts(a, &format!("{subject}.Action")))
                 .unwrap_or_default();
+            let mut widened = false;
             let resources = statement
                 .get("Resource")
-                .map(|r| self.texts(r, &format!("{subject}.Resource")))
+                .map(|r| {
+                    r.items()
+                        .filter_map(|item| {
+                            let (arn, w) =
+                                self.granted_resource(item, &format!("{subject}.Resource"))?;
+                            widened |= w;
+                            Some(arn)
+                        })
+                        .collect()
+                })
                 .unwrap_or_else(|| vec!["*".to_owned()]);
             if actions.is_empty() {
                 self.rep
@@ -360,7 +391,11 @@ impl Reading<'_, '_, '_> {
             self.rep.mapped(
                 statement.span,
                 &subject,
-                format!("permission {}", actions.join(", ")),
+                format!(
+                    "permission {}{}",
+                    actions.join(", "),
+                    if widened { TARGET_WILDCARDS_NOTE } else { "" }
+                ),
             );
             permissions.push(Permission {
                 effect,
@@ -444,13 +479,31 @@ impl Reading<'_, '_, '_> {
                 }
             };
             if let Some(Ok(statements)) = expanded {
+                let mut widened = false;
+                let statements: Vec<(Vec<String>, Vec<String>)> = statements
+                    .into_iter()
+                    .map(|(actions, resources)| {
+                        let resources = resources
+                            .into_iter()
+                            .map(|r| match target_wildcards(&r) {
+                                Some(arn) => {
+                                    widened = true;
+                                    arn
+                                }
+                                None => r,
+                            })
+                            .collect();
+                        (actions, resources)
+                    })
+                    .collect();
                 self.rep.mapped(
                     member.key_span,
                     &template_subject,
                     format!(
-                        "policy template {template} → {} permission{}",
+                        "policy template {template} → {} permission{}{}",
                         statements.len(),
-                        if statements.len() == 1 { "" } else { "s" }
+                        if statements.len() == 1 { "" } else { "s" },
+                        if widened { TARGET_WILDCARDS_NOTE } else { "" }
                     ),
                 );
                 permissions.extend(
