@@ -15,6 +15,8 @@ use crate::source::{Reporter, scalar_text};
 pub struct Cfn<'n> {
     parameters: Option<&'n Node>,
     resources: Option<&'n Node>,
+    /// The project a bucket without a `BucketName` is named after (see [`derived_bucket_name`]).
+    project: &'n str,
 }
 
 /// The logical ids being resolved, outermost first: a reference to one of them is a cycle.
@@ -25,7 +27,13 @@ impl<'n> Cfn<'n> {
         Cfn {
             parameters,
             resources,
+            project: "",
         }
+    }
+
+    /// The same, naming the template's unnamed buckets after `project`.
+    pub fn for_project(self, project: &'n str) -> Self {
+        Cfn { project, ..self }
     }
 
     /// A scalar or an intrinsic as text, `${…}` placeholders for what is unknown. `None` for
@@ -153,6 +161,19 @@ impl<'n> Cfn<'n> {
         stack.pop();
         let physical = match given {
             Some(physical) => physical,
+            // A bucket's logical id is no bucket name (S3 names are lowercase and global); a
+            // name that S3 accepts keeps every export deployable.
+            None if kind == "AWS::S3::Bucket" => {
+                let derived = derived_bucket_name(self.project, name);
+                rep.not_mapped(
+                    resource_span(self.resources, name).unwrap_or(span),
+                    &format!("Resources.{name}"),
+                    format!(
+                        "{kind} has no BucketName: AWS generates one at deploy time; functory.toml names it `{derived}` (the project and the logical id, as S3 allows); create the bucket with that name or change it"
+                    ),
+                );
+                derived
+            }
             None => {
                 rep.not_mapped(
                     resource_span(self.resources, name).unwrap_or(span),
@@ -339,6 +360,61 @@ fn physical_name(kind: &str, attribute: Option<&str>) -> Option<(&'static str, &
     })
 }
 
+/// A bucket name S3 accepts, from the project and a logical id: lowercase letters, digits and
+/// single hyphens, 3 to 63 characters, starting and ending with a letter or digit.
+pub fn derived_bucket_name(project: &str, logical: &str) -> String {
+    let raw = if project.is_empty() {
+        logical.to_owned()
+    } else {
+        format!("{project}-{logical}")
+    };
+    let mut name = String::new();
+    for c in raw.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            name.push(c);
+        } else if !name.is_empty() && !name.ends_with('-') {
+            name.push('-');
+        }
+    }
+    name.truncate(63);
+    while name.ends_with('-') {
+        name.pop();
+    }
+    if name.len() < 3 {
+        name = format!("{name}-bucket").trim_start_matches('-').to_owned();
+    }
+    name
+}
+
+/// Whether S3 accepts `name` as a bucket name (the rules cfn-lint checks: 3 to 63 lowercase
+/// letters, digits, dots and hyphens, starting and ending with a letter or digit, no `..`,
+/// `.-` or `-.`, not an IP address). CloudFormation's pseudo parameters stand in for values of
+/// their usual shape; any other `${…}` is not a name S3 can know.
+pub fn is_valid_bucket_name(name: &str) -> bool {
+    let name = name
+        .replace("${AWS::Region}", "us-east-1")
+        .replace("${AWS::AccountId}", "123456789012")
+        .replace("${AWS::StackName}", "stack")
+        .replace("${AWS::Partition}", "aws")
+        .replace("${AWS::URLSuffix}", "amazonaws.com");
+    let bytes = name.as_bytes();
+    let edge = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    (3..=63).contains(&bytes.len())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'.' || *b == b'-')
+        && edge(bytes.first())
+        && edge(bytes.last())
+        && !name.contains("..")
+        && !name.contains(".-")
+        && !name.contains("-.")
+        && !(name.split('.').count() == 4
+            && name
+                .split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())))
+}
+
 /// The placeholders that stand for the stack's region and account: CloudFormation's pseudo
 /// parameters and the Serverless Framework's variables for them.
 const REGION_PLACEHOLDERS: &[&str] = &["${AWS::Region}", "${aws:region}"];
@@ -417,6 +493,52 @@ mod tests {
         );
         assert!(lines.is_empty(), "{lines:?}");
         assert_eq!(source_name(&text), "orders-prod|aws|${Lit}|${Other}");
+    }
+
+    #[test]
+    fn unnamed_buckets_get_names_s3_accepts() {
+        let yaml = "Resources:\n  Uploads:\n    Type: AWS::S3::Bucket\nValue: !Ref Uploads\nArn: !GetAtt Uploads.Arn\n";
+        let root = parse_yaml(yaml).unwrap();
+        let cfn = Cfn::new(None, root.get("Resources")).for_project("Photo_Shop");
+        let mut rep = Reporter::new(yaml, "t.yaml");
+        let name = cfn
+            .text(root.get("Value").unwrap(), "x", &mut Vec::new(), &mut rep)
+            .unwrap();
+        assert_eq!(name, "photo-shop-uploads");
+        assert!(is_valid_bucket_name(&name));
+        let arn = cfn
+            .text(root.get("Arn").unwrap(), "x", &mut Vec::new(), &mut rep)
+            .unwrap();
+        assert_eq!(arn, "arn:aws:s3:::photo-shop-uploads");
+        let lines = rep.report.lines();
+        assert!(
+            lines[0].starts_with(
+                "t.yaml:2:3: not mapped: Resources.Uploads: AWS::S3::Bucket has no BucketName"
+            ),
+            "{lines:?}"
+        );
+        assert_eq!(derived_bucket_name("", "B"), "b-bucket");
+        assert_eq!(derived_bucket_name("", &"X".repeat(80)).len(), 63);
+        for bad in [
+            "Uploads",
+            "ab",
+            "a..b",
+            "-ab",
+            "ab-",
+            "192.168.1.1",
+            "up-${Stage}",
+            "a_b",
+        ] {
+            assert!(!is_valid_bucket_name(bad), "{bad}");
+        }
+        for good in [
+            "uploads",
+            "my.site-2",
+            "${AWS::StackName}-uploads",
+            "logs-${AWS::AccountId}",
+        ] {
+            assert!(is_valid_bucket_name(good), "{good}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 
 use functory_core::{Manifest, PermissionEffect, Trigger, UrlAuth};
 
+use crate::cfn::is_valid_bucket_name;
 use crate::yaml_out::{Yaml, to_yaml};
 
 /// The SAM template of `manifest`.
@@ -277,13 +278,17 @@ pub fn export_sam(manifest: &Manifest) -> String {
     }
 
     for (bucket, id) in buckets {
-        resources.push((
-            id,
+        // A name S3 would refuse (a logical id, a parameter only the original template had)
+        // is left to CloudFormation, which names the bucket; the events refer to it by `!Ref`.
+        let bucket = if is_valid_bucket_name(&bucket) {
             resource(
                 "AWS::S3::Bucket",
                 vec![("BucketName".into(), text(&bucket))],
-            ),
-        ));
+            )
+        } else {
+            Yaml::Map(vec![("Type".into(), Yaml::str("AWS::S3::Bucket"))])
+        };
+        resources.push((id, bucket));
     }
     for (queue, id, timeout) in queues {
         // Lambda refuses a queue whose visibility timeout is shorter than the function's

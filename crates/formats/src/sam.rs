@@ -38,7 +38,14 @@ pub fn import_sam(text: &str, file: &str, default_project: &str) -> Result<Impor
                 .to_owned(),
         })?;
     let mut rep = Reporter::new(text, file);
-    let cfn = Cfn::new(root.get("Parameters"), Some(resources));
+    let project_name = root
+        .get("Metadata")
+        .and_then(|m| m.get("Functory"))
+        .and_then(|f| f.get("Project"))
+        .and_then(Node::as_str)
+        .unwrap_or(default_project)
+        .to_owned();
+    let cfn = Cfn::new(root.get("Parameters"), Some(resources)).for_project(&project_name);
     let mut importer = SamImporter {
         cfn,
         globals: root.get("Globals").and_then(|g| g.get("Function")),
@@ -120,15 +127,8 @@ pub fn import_sam(text: &str, file: &str, default_project: &str) -> Result<Impor
         }
     }
 
-    let project_name = root
-        .get("Metadata")
-        .and_then(|m| m.get("Functory"))
-        .and_then(|f| f.get("Project"))
-        .and_then(Node::as_str)
-        .unwrap_or(default_project)
-        .to_owned();
     let manifest = Manifest {
-        project_name,
+        project_name: project_name.clone(),
         targets: vec![local_target()],
         functions: importer.functions.into_iter().map(|(_, f)| f).collect(),
         api: functory_core::manifest::HttpApi::default(),

@@ -269,18 +269,26 @@ pub fn import_serverless(
         );
     }
 
+    let service = root.get("service");
+    let project_name = service
+        .and_then(|s| s.get("name").or(Some(s)))
+        .and_then(|s| {
+            Reading {
+                cfn,
+                rep: &mut rep,
+                stack: Vec::new(),
+                vars: Some(&vars),
+            }
+            .text(s, "service")
+        })
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| default_project.to_owned());
     let mut r = Reading {
-        cfn,
+        cfn: cfn.for_project(&project_name),
         rep: &mut rep,
         stack: Vec::new(),
         vars: Some(&vars),
     };
-    let service = root.get("service");
-    let project_name = service
-        .and_then(|s| s.get("name").or(Some(s)))
-        .and_then(|s| r.text(s, "service"))
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| default_project.to_owned());
 
     let provider_statements = match provider.get("iam").and_then(|i| i.get("role")) {
         Some(role) if role.as_str().is_some() || role.is_intrinsic() => {
@@ -342,7 +350,7 @@ pub fn import_serverless(
         });
     }
     let manifest = Manifest {
-        project_name,
+        project_name: project_name.clone(),
         targets,
         functions: imported,
         api: functory_core::manifest::HttpApi::default(),

@@ -39,6 +39,24 @@ impl ProjectFiles for AnyFile {
     }
 }
 
+fn odd_buckets() -> functory_core::Manifest {
+    let text = r#"
+[project]
+name = "odd"
+
+[functions.ingest]
+runtime = "python3.12"
+handler = "app.handler"
+triggers = [
+  { kind = "storage", bucket = "Uploads" },
+  { kind = "storage", bucket = "raw-${Stage}" },
+  { kind = "storage", bucket = "${AWS::StackName}-archive" },
+]
+"#;
+    let parsed = parse_manifest(text, "functory.toml", &AnyFile);
+    parsed.manifest.expect("the manifest parses")
+}
+
 #[test]
 fn cfn_lint_accepts_exported_templates() {
     let binary = cfn_lint();
@@ -69,6 +87,15 @@ fn cfn_lint_accepts_exported_templates() {
                 .expect("imports")
                 .manifest,
         ),
+        // A bucket named by `!Ref` to a bucket without a BucketName.
+        (
+            "sam-orders",
+            import_sam(&fixture("sam-orders/template.yaml"), "t", "orders")
+                .expect("imports")
+                .manifest,
+        ),
+        // Bucket names S3 refuses, as a hand-written manifest may hold them.
+        ("odd-buckets", odd_buckets()),
     ];
     let dir = tempfile::tempdir().expect("a temporary folder");
     let mut paths = Vec::new();

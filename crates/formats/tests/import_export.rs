@@ -237,10 +237,24 @@ fn sam_report_lists_what_did_not_map_with_lines() {
 
 #[test]
 fn sam_round_trips() {
-    for name in ["sam-shop.yaml", "sam-lambda.json"] {
+    for name in [
+        "sam-shop.yaml",
+        "sam-lambda.json",
+        "sam-orders/template.yaml",
+    ] {
         let imported = sam(name);
         assert_eq!(round_trip(&imported.manifest), imported.manifest, "{name}");
     }
+    // A bucket the template leaves unnamed gets a name S3 accepts, which the export keeps.
+    let orders = sam("sam-orders/template.yaml");
+    let receipts = &orders.manifest.functions[2];
+    assert!(
+        matches!(&receipts.triggers[0], Trigger::Storage { bucket, .. } if bucket == "fallback-receipts"),
+        "{:?}",
+        receipts.triggers
+    );
+    assert!(export_sam(&orders.manifest).contains("BucketName: fallback-receipts"));
+    assert_eq!(line_of(&orders, "has no BucketName"), 59);
 }
 
 #[test]
