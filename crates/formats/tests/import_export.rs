@@ -2,6 +2,7 @@
 //! and importing the export: the manifest must come back the same, and everything that does
 //! not map must be reported with its line.
 
+use functory_core::manifest::JwtAuthorizer;
 use functory_core::{Manifest, ProjectFiles, Trigger, UrlAuth, parse_manifest};
 use functory_formats::{ImportError, Imported, export_sam, import_sam, import_serverless};
 
@@ -96,6 +97,7 @@ fn sam_template_maps_every_event_type() {
         "TOPIC",
         "arn:aws:sns:${AWS::Region}:${AWS::AccountId}:alerts-prod"
     )));
+    // The `Api` event is a REST API's: its Lambda proxy sends the 1.0 event.
     assert_eq!(
         orders.triggers,
         [
@@ -103,7 +105,7 @@ fn sam_template_maps_every_event_type() {
                 method: "GET".into(),
                 path: "/orders".into(),
                 auth: None,
-                payload_version: None
+                payload_version: Some("1.0".into())
             },
             Trigger::Http {
                 method: "GET".into(),
@@ -183,6 +185,16 @@ fn sam_template_maps_every_event_type() {
             },
         ]
     );
+    // Globals.Api's `Cors: "'*'"` is the project's API's CORS; SAM answers a REST preflight
+    // with the methods of the path, `*` here.
+    let api_cors = m.api.cors.as_ref().expect("[api].cors");
+    assert_eq!(
+        (
+            api_cors.allow_origins.as_slice(),
+            api_cors.allow_methods.as_slice()
+        ),
+        (&["*".to_owned()][..], &["*".to_owned()][..])
+    );
     let Trigger::Url {
         auth,
         cors: Some(cors),
@@ -255,6 +267,257 @@ fn sam_round_trips() {
     );
     assert!(export_sam(&orders.manifest).contains("BucketName: fallback-receipts"));
     assert_eq!(line_of(&orders, "has no BucketName"), 59);
+}
+
+fn http(method: &str, path: &str, auth: Option<&str>, payload: Option<&str>) -> Trigger {
+    Trigger::Http {
+        method: method.into(),
+        path: path.into(),
+        auth: auth.map(Into::into),
+        payload_version: payload.map(Into::into),
+    }
+}
+
+/// The first trigger of function `name`.
+fn route(manifest: &Manifest, name: &str) -> Trigger {
+    manifest
+        .functions
+        .iter()
+        .find(|f| f.name == name)
+        .and_then(|f| f.triggers.first().cloned())
+        .unwrap_or_else(|| panic!("no trigger of {name}"))
+}
+
+/// Each subject has a report line, mapped or not: nothing is dropped silently.
+fn assert_reported(imported: &Imported, subjects: &[&str]) {
+    for subject in subjects {
+        assert!(
+            imported
+                .report
+                .mapped
+                .iter()
+                .chain(&imported.report.not_mapped)
+                .any(|i| i.subject == *subject),
+            "no report line for {subject}:\n{}",
+            imported.report
+        );
+    }
+}
+
+fn mapped_line(imported: &Imported, subject: &str) -> String {
+    imported
+        .report
+        .lines()
+        .into_iter()
+        .find(|l| l.contains(&format!(": mapped: {subject}: ")))
+        .unwrap_or_else(|| panic!("no mapped line for {subject}:\n{}", imported.report))
+}
+
+#[test]
+fn sam_http_api_maps_routes_cors_and_jwt_authorizers() {
+    let imported = sam("sam-http-api.yaml");
+    assert_toml_matches(&imported);
+    let m = &imported.manifest;
+    let cors = m.api.cors.as_ref().expect("Globals.HttpApi's CORS");
+    assert_eq!(cors.allow_origins, ["https://notes.example.com"]);
+    assert_eq!(cors.allow_methods, ["GET", "POST", "DELETE"]);
+    assert_eq!(cors.allow_headers, ["authorization", "content-type"]);
+    assert_eq!((cors.allow_credentials, cors.max_age), (false, Some(600)));
+    assert_eq!(
+        m.api.authorizers,
+        [
+            JwtAuthorizer {
+                name: "NotesUsers".into(),
+                // `!Sub` with the pool id parameter's default.
+                issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ab12Cd34E".into(),
+                audiences: vec!["6v7example0client0id0abcd".into()],
+                identity_source: "$request.header.Authorization".into(),
+            },
+            JwtAuthorizer {
+                // Authorizer names in functory.toml are identifiers.
+                name: "partner_feed".into(),
+                issuer: "https://auth.partner.example".into(),
+                audiences: vec!["notes-api".into()],
+                identity_source: "$request.header.Authorization".into(),
+            },
+        ]
+    );
+    // The API's DefaultAuthorizer guards routes that name none; NONE opens one; AWS_IAM is iam;
+    // an `ApiId` may name the API without `!Ref`; only a 1.0 payload is written.
+    assert_eq!(
+        route(m, "ListNotes"),
+        http("GET", "/notes", Some("NotesUsers"), None)
+    );
+    assert_eq!(
+        route(m, "CreateNote"),
+        http("POST", "/notes", Some("NotesUsers"), Some("1.0"))
+    );
+    assert_eq!(
+        route(m, "Health"),
+        http("GET", "/health", Some("none"), None)
+    );
+    assert_eq!(
+        route(m, "PartnerFeed"),
+        http("GET", "/partner/feed", Some("partner_feed"), None)
+    );
+    assert_eq!(
+        route(m, "AdminExport"),
+        http("POST", "/admin/export", Some("iam"), None)
+    );
+
+    assert_eq!(line_of(&imported, "NotesApi.Properties.StageName"), 37);
+    assert_eq!(line_of(&imported, "NotesApi.Properties.Domain"), 54);
+    // Scopes narrow who may call: dropping them is reported, on the authorizer and the route.
+    assert_eq!(line_of(&imported, "partner-feed.AuthorizationScopes"), 49);
+    assert_eq!(
+        line_of(&imported, "Feed.Properties.Auth.AuthorizationScopes"),
+        111
+    );
+    assert_eq!(line_of(&imported, "Export.Properties.TimeoutInMillis"), 125);
+    assert!(
+        mapped_line(&imported, "Resources.NotesApi.Properties.Auth.Authorizers.partner-feed")
+            .starts_with("sam-http-api.yaml:48:11: mapped: Resources.NotesApi.Properties.Auth.Authorizers.partner-feed: [api.authorizers.partner_feed] (renamed from `partner-feed`"),
+        "{}",
+        imported.report
+    );
+    assert!(
+        mapped_line(&imported, "Resources.CreateNote.Properties.Events.Create")
+            .ends_with("http trigger POST /notes, auth NotesUsers, payload 1.0"),
+        "{}",
+        imported.report
+    );
+    assert_reported(
+        &imported,
+        &[
+            "Globals.HttpApi.CorsConfiguration",
+            "Resources.NotesApi",
+            "Resources.NotesApi.Properties.Auth.EnableIamAuthorizer",
+            "Resources.NotesApi.Properties.Auth.DefaultAuthorizer",
+            "Resources.NotesApi.Properties.Auth.Authorizers.NotesUsers",
+        ],
+    );
+}
+
+#[test]
+fn several_apis_merge_what_agrees_and_report_what_conflicts() {
+    let imported = sam("sam-apis.yaml");
+    let m = &imported.manifest;
+    // The first API's CORS is the project's; the others' differ and are reported.
+    let cors = m.api.cors.as_ref().expect("PublicApi's CORS");
+    assert_eq!(cors.allow_origins, ["*"]);
+    assert!(cors.allow_methods.is_empty());
+    assert_eq!(
+        line_of(&imported, "AdminApi.Properties.CorsConfiguration"),
+        35
+    );
+    assert_eq!(line_of(&imported, "Globals.Api.Cors"), 13);
+    // Two authorizers named `Users` with different issuers stay two.
+    let names: Vec<(&str, &str)> = m
+        .api
+        .authorizers
+        .iter()
+        .map(|a| (a.name.as_str(), a.issuer.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Users", "https://login.shop.example"),
+            ("Users_AdminApi", "https://sso.corp.example"),
+        ]
+    );
+    let catalog = &m.functions[0].triggers;
+    assert_eq!(
+        catalog,
+        &[
+            http("GET", "/products", None, None),
+            http("PUT", "/basket", Some("Users"), None),
+        ]
+    );
+    let admin = &m.functions[1].triggers;
+    assert_eq!(
+        admin,
+        &[
+            // AdminApi's DefaultAuthorizer, under its new name.
+            http("GET", "/admin/orders", Some("Users_AdminApi"), None),
+            // A Lambda authorizer has no functory.toml form: the route stays closed.
+            http("POST", "/admin/refunds", Some("TokenCheck"), None),
+        ]
+    );
+    let legacy = &m.functions[2].triggers;
+    assert_eq!(
+        legacy,
+        &[
+            http("GET", "/orders", Some("ShopCognito"), Some("1.0")),
+            http("GET", "/status", Some("iam"), Some("1.0")),
+            // The implicit REST API of an event without RestApiId.
+            http("GET", "/ping", None, Some("1.0")),
+        ]
+    );
+    assert_eq!(line_of(&imported, "Authorizers.TokenCheck"), 46);
+    assert_eq!(line_of(&imported, "Events.Refund"), 106);
+    assert_eq!(line_of(&imported, "Authorizers.ShopCognito"), 60);
+    assert!(
+        imported
+            .report
+            .mentions_not_mapped("cognito-idp.REGION.amazonaws.com/POOL_ID")
+            .is_some()
+    );
+    assert_eq!(line_of(&imported, "Events.ListOrders"), 116);
+    assert_eq!(line_of(&imported, "Auth.ApiKeyRequired"), 58);
+    assert_eq!(
+        line_of(&imported, "LegacyApi.Properties.EndpointConfiguration"),
+        55
+    );
+    assert_eq!(line_of(&imported, "Resources.UnusedApi"), 63);
+    assert!(
+        mapped_line(
+            &imported,
+            "Resources.AdminApi.Properties.Auth.Authorizers.Users"
+        )
+        .contains("[api.authorizers.Users_AdminApi] (renamed from `Users`: another API"),
+        "{}",
+        imported.report
+    );
+    // `functory check` names exactly the routes whose authorizer functory.toml cannot declare.
+    let parsed = parse_manifest(&imported.toml, "functory.toml", &AnyFile);
+    let mut errors: Vec<String> = parsed
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == functory_core::Severity::Error)
+        .filter(|d| !d.message.contains("unknown runtime"))
+        .map(|d| d.message.clone())
+        .collect();
+    errors.sort();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(errors[0].starts_with("auth `ShopCognito`"), "{errors:#?}");
+    assert!(errors[1].starts_with("auth `TokenCheck`"), "{errors:#?}");
+}
+
+#[test]
+fn export_writes_the_http_api_sam_reads() {
+    let imported = sam("sam-http-api.yaml");
+    let template = export_sam(&imported.manifest);
+    for expected in [
+        "  HttpApi:\n    Type: AWS::Serverless::HttpApi",
+        "ApiId: !Ref HttpApi",
+        "PayloadFormatVersion: \"1.0\"",
+        "EnableIamAuthorizer: true",
+        // SAM takes `NONE` only with a DefaultAuthorizer.
+        "DefaultAuthorizer: NotesUsers",
+        "Authorizer: NONE",
+        "Authorizer: AWS_IAM",
+        "Authorizer: partner_feed",
+        "IdentitySource: $request.header.Authorization",
+        "issuer: https://auth.partner.example",
+        "AllowOrigins:\n          - https://notes.example.com",
+        "MaxAge: 600",
+    ] {
+        assert!(template.contains(expected), "{expected}\n{template}");
+    }
+    // Without [api] and auth, routes stay on SAM's implicit HTTP API.
+    let plain = export_sam(&serverless("serverless-legacy.yml").manifest);
+    assert!(!plain.contains("AWS::Serverless::HttpApi"), "{plain}");
+    assert!(!plain.contains("ApiId"), "{plain}");
 }
 
 #[test]
