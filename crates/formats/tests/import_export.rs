@@ -632,6 +632,7 @@ fn serverless_service_maps_every_event_type() {
         ("nodejs20.x", 512, 10)
     );
     assert_eq!(create.handler, "src/orders.create");
+    // `http` events are a REST API's, whose Lambda proxy sends the 1.0 event.
     assert_eq!(
         create.triggers,
         [
@@ -639,13 +640,13 @@ fn serverless_service_maps_every_event_type() {
                 method: "POST".into(),
                 path: "/orders".into(),
                 auth: None,
-                payload_version: None
+                payload_version: Some("1.0".into())
             },
             Trigger::Http {
                 method: "GET".into(),
                 path: "/orders/{id}".into(),
                 auth: None,
-                payload_version: None
+                payload_version: Some("1.0".into())
             },
             Trigger::Http {
                 method: "GET".into(),
@@ -794,7 +795,7 @@ fn serverless_report_lists_what_did_not_map_with_lines() {
             method: "ANY".into(),
             path: "/hello".into(),
             auth: None,
-            payload_version: None
+            payload_version: Some("1.0".into())
         }]
     );
     let cycle = legacy
@@ -808,8 +809,121 @@ fn serverless_report_lists_what_did_not_map_with_lines() {
 }
 
 #[test]
+fn serverless_http_api_maps_cors_jwt_authorizers_and_route_auth() {
+    let imported = serverless("serverless-http-api.yml");
+    let m = &imported.manifest;
+    let cors = m.api.cors.as_ref().expect("provider.httpApi.cors");
+    assert_eq!(cors.allow_origins, ["https://tasks.example.com"]);
+    assert_eq!(cors.allow_methods, ["GET", "POST", "PATCH"]);
+    assert_eq!(cors.allow_headers, ["Content-Type", "Authorization"]);
+    assert_eq!(cors.expose_headers, ["X-Request-Id"]);
+    assert_eq!((cors.allow_credentials, cors.max_age), (true, Some(3600)));
+    assert_eq!(
+        m.api.authorizers,
+        [
+            JwtAuthorizer {
+                name: "cognito".into(),
+                // `${aws:region}` is the provider's region; `${self:…}` resolves.
+                issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ab12Cd34E".into(),
+                audiences: vec!["3example0web0client0id".into()],
+                identity_source: "$request.header.Authorization".into(),
+            },
+            JwtAuthorizer {
+                name: "service_token".into(),
+                issuer: "https://issuer.internal.example".into(),
+                audiences: vec!["tasks-api".into()],
+                identity_source: "$request.header.X-Service-Token".into(),
+            },
+        ]
+    );
+    let triggers = |name: &str| {
+        m.functions
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.triggers.clone())
+            .unwrap_or_else(|| panic!("no function {name}"))
+    };
+    assert_eq!(
+        triggers("listTasks"),
+        [http("GET", "/tasks", Some("cognito"), None)]
+    );
+    assert_eq!(
+        triggers("sync"),
+        [
+            http("POST", "/internal/sync", Some("service_token"), None),
+            http("POST", "/internal/replay", Some("iam"), None),
+        ]
+    );
+    assert_eq!(triggers("health"), [http("GET", "/health", None, None)]);
+    assert_eq!(
+        triggers("legacyExport"),
+        [
+            http("GET", "/export/{format}", Some("iam"), Some("1.0")),
+            // A Lambda authorizer has no functory.toml form: the route stays closed.
+            http("GET", "/v2/export", Some("legacyCheck"), None),
+        ]
+    );
+    assert_eq!(
+        line_of(&imported, "provider.httpApi.authorizers.legacyCheck"),
+        39
+    );
+    assert_eq!(line_of(&imported, "provider.httpApi.metrics"), 42);
+    assert_eq!(line_of(&imported, "authorizer.scopes"), 53);
+    assert_eq!(
+        line_of(&imported, "legacyExport.events[1].httpApi.authorizer"),
+        91
+    );
+    assert_eq!(
+        line_of(&imported, "REST) routes answer with [api].cors"),
+        84
+    );
+    assert!(
+        mapped_line(&imported, "provider.httpApi.authorizers.service-token")
+            .contains("[api.authorizers.service_token] (renamed from `service-token`"),
+        "{}",
+        imported.report
+    );
+    assert!(
+        mapped_line(&imported, "provider.httpApi.payload").contains("(2.0)"),
+        "{}",
+        imported.report
+    );
+    // `functory check` names only the route whose authorizer functory.toml cannot declare.
+    let parsed = parse_manifest(&imported.toml, "functory.toml", &AnyFile);
+    let errors: Vec<String> = parsed
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == functory_core::Severity::Error)
+        .map(|d| d.message.clone())
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].starts_with("auth `legacyCheck`"), "{errors:#?}");
+
+    // Before v3 the Framework's httpApi routes got the 1.0 payload unless told otherwise.
+    let v2 = import_serverless(
+        "service: old\nframeworkVersion: '>=2.0.0 <3.0.0'\nprovider:\n  name: aws\n  runtime: nodejs18.x\nfunctions:\n  a:\n    handler: a.handler\n    events:\n      - httpApi: GET /a\n",
+        "serverless.yml",
+        "x",
+    )
+    .expect("imports");
+    assert_eq!(
+        v2.manifest.functions[0].triggers,
+        [http("GET", "/a", None, Some("1.0"))]
+    );
+    assert!(
+        mapped_line(&v2, "frameworkVersion").contains("the default of the Framework before v3"),
+        "{}",
+        v2.report
+    );
+}
+
+#[test]
 fn serverless_round_trips_through_sam() {
-    for name in ["serverless-api.yml", "serverless-legacy.yml"] {
+    for name in [
+        "serverless-api.yml",
+        "serverless-legacy.yml",
+        "serverless-http-api.yml",
+    ] {
         let imported = serverless(name);
         let back = round_trip(&imported.manifest);
         assert_eq!(back.project_name, imported.manifest.project_name, "{name}");
