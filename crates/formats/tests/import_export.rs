@@ -606,6 +606,8 @@ fn hostile_input_never_panics() {
         "\u{feff}{}",
         "Resources: {F: {Type: AWS::Serverless::Function, Properties: {Runtime: !Sub [], Handler: !GetAtt [], Events: {E: {Type: S3, Properties: {Bucket: !Join [1, 2]}}}}}}",
         "functions:\n  a:\n    handler: ${self:a\n",
+        "Globals: {HttpApi: 1, Api: [2]}\nResources: {A: {Type: AWS::Serverless::HttpApi, Properties: {Auth: {Authorizers: 3, DefaultAuthorizer: [x]}, CorsConfiguration: [1]}}, R: {Type: AWS::Serverless::Api, Properties: {Cors: {MaxAge: x, AllowOrigin: [1]}, Auth: {Authorizers: {C: 1}}}}, F: {Type: AWS::Serverless::Function, Properties: {Runtime: x, Handler: y, Events: {E: {Type: HttpApi, Properties: {ApiId: {Ref: [1]}, Auth: 5, PayloadFormatVersion: {}}}, G: {Type: Api, Properties: {Path: /, Method: get, RestApiId: R, Auth: {Authorizer: C}}}}}}}",
+        "provider: {httpApi: {cors: 7, authorizers: [1], payload: 3}}\nframeworkVersion: x\nfunctions: {a: {handler: h, runtime: r, events: [{httpApi: {method: GET, path: /, authorizer: {name: [1], scopes: 2}}}, {http: {method: get, path: x, authorizer: {}}}]}}",
     ] {
         let _ = import_sam(text, "t", "x");
         let _ = import_serverless(text, "t", "x");
