@@ -427,17 +427,30 @@ pub fn rollback(args: RollbackArgs) -> ExitCode {
     })
 }
 
+/// What `functory invoke FN --target CLOUD` was asked.
+#[derive(Debug)]
+pub struct CloudInvoke<'a> {
+    pub target: &'a str,
+    pub function: &'a str,
+    pub event: Option<&'a std::path::Path>,
+    /// `$LATEST` instead of the target's stage.
+    pub latest: bool,
+    pub asynchronous: bool,
+    pub json: bool,
+    pub profile: Option<String>,
+}
+
 /// `functory invoke FN --target CLOUD`.
-pub fn invoke(
-    dir: PathBuf,
-    target: &str,
-    function: &str,
-    event: Option<&std::path::Path>,
-    latest: bool,
-    asynchronous: bool,
-    json: bool,
-    profile: Option<String>,
-) -> ExitCode {
+pub fn invoke(dir: PathBuf, request: CloudInvoke<'_>) -> ExitCode {
+    let CloudInvoke {
+        target,
+        function,
+        event,
+        latest,
+        asynchronous,
+        json,
+        profile,
+    } = request;
     let event = match read_event(event) {
         Ok(event) => event,
         Err(message) => return fail(message),

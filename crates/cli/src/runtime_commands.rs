@@ -280,13 +280,15 @@ pub fn invoke(args: InvokeArgs) -> ExitCode {
     if functory_api::cloud::is_cloud_target(&dir, &args.target) {
         return crate::cloud_commands::invoke(
             dir,
-            &args.target,
-            &args.function,
-            args.event.as_deref(),
-            args.latest,
-            args.asynchronous,
-            args.json,
-            args.profile,
+            crate::cloud_commands::CloudInvoke {
+                target: &args.target,
+                function: &args.function,
+                event: args.event.as_deref(),
+                latest: args.latest,
+                asynchronous: args.asynchronous,
+                json: args.json,
+                profile: args.profile,
+            },
         );
     }
     let event = match read_event(args.event.as_deref()) {

@@ -20,8 +20,9 @@ fn policy_templates_cover_the_calls_they_grant() {
     let template = std::fs::read_to_string(root.join("template.yaml")).expect("the fixture");
     let imported = import_sam(&template, "template.yaml", "orders").expect("imports");
     let dir = Dir(root);
+    let source = functory_analyze::ManifestSource::new(&imported.toml, "functory.toml");
     for function in &imported.manifest.functions {
-        let analysis = analyze_function(function, Some((&imported.toml, "functory.toml")), &dir);
+        let analysis = analyze_function(function, Some(&source), &dir);
         assert!(
             analysis.handler.problems.is_empty(),
             "{}: {:?}",
@@ -44,7 +45,7 @@ fn policy_templates_cover_the_calls_they_grant() {
                 )
             });
         assert!(need.resource.contains(expected.1), "{need:?}");
-        let found = findings(&analysis, Some((&imported.toml, "functory.toml")));
+        let found = findings(&analysis, Some(&source));
         let missing: Vec<String> = found
             .iter()
             .filter(|f| f.finding.code == "LPA001")

@@ -158,9 +158,12 @@ pub(crate) struct ObservedApi {
     pub routes: Vec<ObservedRoute>,
 }
 
+/// (project, target) → (API id, endpoint).
+type FoundApis = BTreeMap<(String, String), (String, String)>;
+
 /// APIs already found, by (project, target): a deploy of many functions looks the API up once.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct ApiDirectory(Arc<Mutex<BTreeMap<(String, String), (String, String)>>>);
+pub(crate) struct ApiDirectory(Arc<Mutex<FoundApis>>);
 
 impl ApiDirectory {
     fn get(&self, project: &str, target: &str) -> Option<(String, String)> {
