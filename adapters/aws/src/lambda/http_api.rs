@@ -158,27 +158,51 @@ pub(crate) struct ObservedApi {
     pub routes: Vec<ObservedRoute>,
 }
 
-/// (project, target) → (API id, endpoint).
-type FoundApis = BTreeMap<(String, String), (String, String)>;
-
-/// APIs already found, by (project, target): a deploy of many functions looks the API up once.
+/// What is known of one project's API on one target.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct ApiDirectory(Arc<Mutex<FoundApis>>);
+struct KnownApi {
+    /// (API id, endpoint), once found or made.
+    found: Option<(String, String)>,
+    /// Everything a plan reads of it, until this adapter changes something of it: the
+    /// functions of one deploy share one API, so a deploy that changes nothing reads it once.
+    observed: Option<ObservedApi>,
+}
+
+/// APIs already found and read, by (project, target), for the adapter's lifetime (one command).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ApiDirectory(Arc<Mutex<BTreeMap<(String, String), KnownApi>>>);
 
 impl ApiDirectory {
+    fn with<T>(&self, project: &str, target: &str, f: impl FnOnce(&mut KnownApi) -> T) -> T {
+        let mut all = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        f(all
+            .entry((project.to_owned(), target.to_owned()))
+            .or_default())
+    }
+
     fn get(&self, project: &str, target: &str) -> Option<(String, String)> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&(project.to_owned(), target.to_owned()))
-            .cloned()
+        self.with(project, target, |known| known.found.clone())
     }
 
     fn put(&self, project: &str, target: &str, id: &str, endpoint: &str) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).insert(
-            (project.to_owned(), target.to_owned()),
-            (id.to_owned(), endpoint.to_owned()),
-        );
+        self.with(project, target, |known| {
+            known.found = Some((id.to_owned(), endpoint.to_owned()));
+        });
+    }
+
+    fn observed(&self, project: &str, target: &str) -> Option<ObservedApi> {
+        self.with(project, target, |known| known.observed.clone())
+    }
+
+    fn remember(&self, project: &str, target: &str, observed: &ObservedApi) {
+        self.with(project, target, |known| {
+            known.observed = Some(observed.clone());
+        });
+    }
+
+    /// Something of the API changed: the next plan reads it again.
+    fn forget_observed(&self, project: &str, target: &str) {
+        self.with(project, target, |known| known.observed = None);
     }
 }
 
@@ -739,6 +763,9 @@ impl AwsAdapter {
 
     /// Everything of the project's API a function's plan compares with the manifest.
     pub(crate) async fn observe_api(&self, settings: &ApiSettings) -> Result<Option<ObservedApi>> {
+        if let Some(known) = self.apis.observed(&settings.project, &settings.target) {
+            return Ok(Some(known));
+        }
         let Some((id, endpoint)) = self.find_api(settings).await? else {
             return Ok(None);
         };
@@ -887,7 +914,7 @@ impl AwsAdapter {
             .into_iter()
             .flatten()
             .collect();
-        Ok(Some(ObservedApi {
+        let observed = ObservedApi {
             id,
             endpoint,
             cors: api.cors_configuration().map(core_cors),
@@ -895,7 +922,10 @@ impl AwsAdapter {
             authorizers,
             integrations,
             routes,
-        }))
+        };
+        self.apis
+            .remember(&settings.project, &settings.target, &observed);
+        Ok(Some(observed))
     }
 
     /// Applies one step; `state` carries the ids earlier steps made.
@@ -908,6 +938,9 @@ impl AwsAdapter {
         alias_arn: &str,
         qualifier: Option<&str>,
     ) -> Result<()> {
+        // Whatever this step changes, a later plan must see it.
+        self.apis
+            .forget_observed(&settings.project, &settings.target);
         let api_id = || {
             state.id.clone().ok_or_else(|| {
                 AdapterError::invalid(format!(
