@@ -32,6 +32,7 @@ pub mod triggers;
 
 pub use engine::{Counters, FunctionInstances, InstanceView, LocalRuntime, capabilities};
 pub use logs::{LogLimits, LogStore};
+pub use project::function_errors;
 pub use project::{
     BucketView, HttpRouteView, ProjectRun, QueueView, RunError, RunOptions, ScheduleView,
     load_manifest,

@@ -112,6 +112,8 @@ struct ScheduledTrigger {
 pub struct ProjectRun {
     runtime: LocalRuntime,
     manifest: Manifest,
+    /// The functions deployed and serving (the others did not start: see `problems`).
+    started: std::collections::HashSet<String>,
     diagnostics: Vec<Diagnostic>,
     problems: Vec<String>,
     gateway: HttpGateway,
@@ -138,6 +140,25 @@ impl ProjectFiles for DiskFiles<'_> {
     fn is_file(&self, relative: &str) -> bool {
         self.0.join(relative).is_file()
     }
+}
+
+/// The errors functory.toml has in function `name`'s own settings: a function with any is not
+/// started, so it never runs with a value the manifest refuses (a reserved environment
+/// variable, a bad trigger).
+pub fn function_errors<'d>(diagnostics: &'d [Diagnostic], name: &str) -> Vec<&'d Diagnostic> {
+    let table = format!("functions.{name}");
+    diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .filter(|d| {
+            d.field.as_deref().is_some_and(|field| {
+                field == table
+                    || field
+                        .strip_prefix(table.as_str())
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
+        })
+        .collect()
 }
 
 /// Reads and validates `functory.toml` of `project_root`.
@@ -179,7 +200,16 @@ impl ProjectRun {
         let mut schedules = Vec::new();
         let mut subscriptions = Vec::new();
         let mut queue_triggers = Vec::new();
+        let mut started = std::collections::HashSet::new();
         for function in &manifest.functions {
+            // Its errors are already among the problems, each with its place.
+            if !function_errors(&diagnostics, &function.name).is_empty() {
+                problems.push(format!(
+                    "function `{}` was not started: functory.toml has errors in it",
+                    function.name
+                ));
+                continue;
+            }
             if let Err(error) = runtime
                 .deploy(DeployOptions::new(&root, function.clone()))
                 .await
@@ -190,6 +220,7 @@ impl ProjectRun {
                 ));
                 continue;
             }
+            started.insert(function.name.clone());
             for trigger in &function.triggers {
                 match trigger {
                     Trigger::Http {
@@ -340,6 +371,7 @@ impl ProjectRun {
         Ok(ProjectRun {
             runtime,
             manifest,
+            started,
             diagnostics,
             problems,
             gateway,
@@ -358,6 +390,12 @@ impl ProjectRun {
 
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
+    }
+
+    /// Whether `function` was deployed and serves (false when functory.toml has errors in it
+    /// or its deploy failed: [`ProjectRun::problems`] says why).
+    pub fn is_started(&self, function: &str) -> bool {
+        self.started.contains(function)
     }
 
     /// Every diagnostic of the manifest, warnings included.

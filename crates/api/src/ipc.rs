@@ -31,6 +31,7 @@ use crate::triggers::{CanvasLayout, CanvasModel, TriggerCheck, TriggerRef};
 use crate::{FileContent, ProjectView};
 use functory_adapter::Capabilities;
 use functory_analyze::FileAnalysis;
+use functory_core::edit::{SettingsDraft, SettingsProblem};
 use functory_core::template::FunctionTemplate;
 use functory_core::{ManifestEdit, Permission, Trigger};
 use functory_history::{Checkpoint, FileDiff, TimelineEntry, WorktreeStatus};
@@ -247,6 +248,9 @@ ipc_commands! {
     blocking apply_manifest_edit(edit: ManifestEdit) -> ProjectView = |s| s.apply_manifest_edit(&edit);
     blocking create_function(name: String, template: FunctionTemplate) -> ProjectView
         = |s| s.create_function(&name, template);
+    /// What a function's settings form would have refused on saving, per field, as it is typed.
+    blocking check_function_settings(draft: SettingsDraft) -> Vec<SettingsProblem>
+        = |_s| Ok(functory_core::edit::settings_problems(&draft));
     blocking journal_save(entries: Vec<JournalEntry>) -> () = |s| s.journal_save(&entries);
     blocking journal_clear() -> () = |s| s.journal_clear();
 

@@ -462,9 +462,21 @@ pub async fn invoke_once(
     function: &str,
     event: &str,
 ) -> Result<InvocationResult, ApiError> {
-    let manifest = load_manifest(root)?;
+    let (manifest, diagnostics) = functory_local::load_manifest(root).map_err(ApiError::from)?;
     check_local_target(&manifest, target)?;
     let function = find_function(&manifest, function)?;
+    let errors = functory_local::function_errors(&diagnostics, &function.name);
+    if !errors.is_empty() {
+        let listed: Vec<String> = errors.iter().map(|d| d.to_string()).collect();
+        return Err(ApiError::new(
+            ErrorCode::InvalidManifest,
+            format!(
+                "`{}` does not run while functory.toml has errors in it:\n{}",
+                function.name,
+                listed.join("\n")
+            ),
+        ));
+    }
     check_event(event)?;
     let mut settings = LocalSettings::for_project(root);
     // One invoke: nothing to reload, and no watcher to set up and tear down.
@@ -649,14 +661,27 @@ impl LocalRun {
     }
 
     fn served(&self, function: &str) -> Result<(), ApiError> {
-        if self
-            .run
-            .manifest()
-            .functions
-            .iter()
-            .any(|f| f.name == function)
-        {
+        if self.run.is_started(function) {
             return Ok(());
+        }
+        let errors = functory_local::function_errors(self.run.diagnostics(), function);
+        if !errors.is_empty() {
+            let listed: Vec<String> = errors.iter().map(|d| d.to_string()).collect();
+            return Err(ApiError::new(
+                ErrorCode::InvalidManifest,
+                format!(
+                    "`{function}` does not run while functory.toml has errors in it:\n{}",
+                    listed.join("\n")
+                ),
+            ));
+        }
+        if let Some(problem) = self
+            .run
+            .problems()
+            .iter()
+            .find(|p| p.contains(&format!("`{function}`")))
+        {
+            return Err(ApiError::new(ErrorCode::RuntimeError, problem.clone()));
         }
         Err(ApiError::new(
             ErrorCode::NotFound,

@@ -577,3 +577,37 @@ async fn a_flood_of_lines_arrives_in_few_batches_in_order() {
         }]
     );
 }
+
+/// A function with errors of its own in functory.toml (here a reserved environment variable,
+/// which would hand it cloud credentials) does not start, and invoking it says why; the other
+/// functions of the project run.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_function_with_manifest_errors_does_not_run() {
+    let (data, session) = sample_session();
+    let manifest = sample_root(&data).join("functory.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "environment = { THUMBS_BUCKET = \"thumbs\", MAX_WIDTH = \"320\" }",
+        "environment = { THUMBS_BUCKET = \"thumbs\", AWS_ACCESS_KEY_ID = \"AKIAIOSFODNN7EXAMPLE\" }",
+    );
+    assert!(
+        text.contains("AWS_ACCESS_KEY_ID"),
+        "the sample's environment line changed"
+    );
+    std::fs::write(&manifest, text).unwrap();
+    session.reload_project().unwrap();
+    let status = session.start_run(Some(0)).await.unwrap();
+    assert!(
+        status
+            .problems
+            .iter()
+            .any(|p| p.contains("`resize` was not started")),
+        "{:?}",
+        status.problems
+    );
+    let refused = session.invoke_function("resize", "{}").await.unwrap_err();
+    assert_eq!(refused.code, ErrorCode::InvalidManifest, "{refused}");
+    assert!(refused.message.contains("AWS_ACCESS_KEY_ID"), "{refused}");
+    let report = session.invoke_function("report", "{}").await.unwrap();
+    assert!(report.function_error.is_none(), "{report:?}");
+    session.stop_run();
+}

@@ -41,6 +41,8 @@ import type { FunctionPlan } from '../bindings/FunctionPlan';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
 import type { CanvasLayout } from '../bindings/CanvasLayout';
 import type { CanvasModel } from '../bindings/CanvasModel';
+import type { SettingsDraft } from '../bindings/SettingsDraft';
+import type { SettingsProblem } from '../bindings/SettingsProblem';
 import type { CloudImportReport } from '../bindings/CloudImportReport';
 import type { RemoteFunction } from '../bindings/RemoteFunction';
 import type { Trigger } from '../bindings/Trigger';
@@ -649,6 +651,10 @@ export class Workspace {
   // ---- trigger designer -----------------------------------------------------------------
   // Trigger edits themselves are manifest edits (`applyManifestEdits`); these are the form's
   // checks and the canvas's layout. Errors are returned for the view to place.
+
+  checkFunctionSettings(draft: SettingsDraft): Promise<Outcome<SettingsProblem[]>> {
+    return this.outcome(() => this.platform.checkFunctionSettings(draft));
+  }
 
   checkTrigger(fn: string, editing: TriggerRef | null, trigger: Trigger): Promise<Outcome<TriggerCheck>> {
     return this.outcome(() => this.platform.checkTrigger(fn, editing, trigger));

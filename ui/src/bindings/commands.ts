@@ -37,6 +37,8 @@ import type { RemoteFunction } from './RemoteFunction';
 import type { RunStatus } from './RunStatus';
 import type { SampleEvent } from './SampleEvent';
 import type { SavedEvent } from './SavedEvent';
+import type { SettingsDraft } from './SettingsDraft';
+import type { SettingsProblem } from './SettingsProblem';
 import type { Startup } from './Startup';
 import type { TargetIdentity } from './TargetIdentity';
 import type { TargetLogSource } from './TargetLogSource';
@@ -57,6 +59,7 @@ export interface Commands {
   write_file: { args: { path: string; text: string }; returns: ProjectView };
   apply_manifest_edit: { args: { edit: ManifestEdit }; returns: ProjectView };
   create_function: { args: { name: string; template: FunctionTemplate }; returns: ProjectView };
+  check_function_settings: { args: { draft: SettingsDraft }; returns: Array<SettingsProblem> };
   journal_save: { args: { entries: Array<JournalEntry> }; returns: null };
   journal_clear: { args: Record<string, never>; returns: null };
   list_accounts: { args: Record<string, never>; returns: Array<AccountSummary> };

@@ -139,6 +139,7 @@ export function createPlatform(transport: Transport): Platform {
     importCloudFunction: (target, fn, overwrite) => call('import_cloud_function', { target, function: fn, overwrite }),
 
     checkTrigger: (fn, editing, trigger) => call('check_trigger', { function: fn, editing, trigger }),
+    checkFunctionSettings: (draft) => call('check_function_settings', { draft }),
     canvasModel: () => call('canvas_model', none),
     canvasLayout: () => call('canvas_layout', none),
     saveCanvasLayout: async (layout) => {

@@ -42,6 +42,8 @@ import type { TargetIdentity } from '../bindings/TargetIdentity';
 import type { TargetLogSource } from '../bindings/TargetLogSource';
 import type { CanvasLayout } from '../bindings/CanvasLayout';
 import type { CanvasModel } from '../bindings/CanvasModel';
+import type { SettingsDraft } from '../bindings/SettingsDraft';
+import type { SettingsProblem } from '../bindings/SettingsProblem';
 import type { CloudImport } from '../bindings/CloudImport';
 import type { RemoteFunction } from '../bindings/RemoteFunction';
 import type { Trigger } from '../bindings/Trigger';
@@ -184,6 +186,8 @@ export interface Platform {
    * comparisons; null for a new one.
    */
   checkTrigger(fn: string, editing: TriggerRef | null, trigger: Trigger): Promise<TriggerCheck>;
+  /** What saving a function's settings form would refuse, per field (the backend's rules). */
+  checkFunctionSettings(draft: SettingsDraft): Promise<SettingsProblem[]>;
   /** Every trigger edge's needs (who grants what) and every function's destinations. */
   canvasModel(): Promise<CanvasModel>;
   /** The canvas's remembered node positions (`.functory/canvas.json`). */

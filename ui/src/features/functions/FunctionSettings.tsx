@@ -1,18 +1,17 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 
 import type { Function as FunctionModel } from '../../bindings/Function';
 import { useWorkspace } from '../../app/context';
 import { Icon } from '../../ui/Icon';
 import {
+  draftForCheck,
   draftOf,
   editsFor,
+  errorsFrom,
   envRow,
   hasErrors,
-  MEMORY_MB,
   noErrors,
   placeServerError,
-  TIMEOUT_S,
-  validate,
   type SettingsDraft,
   type SettingsErrors,
 } from './settings';
@@ -76,16 +75,31 @@ function SettingsForm({ fn, onStatus }: { fn: FunctionModel; onStatus: (status: 
   const [saving, setSaving] = useState(false);
   const ids = { memory: useId(), timeout: useId() };
 
+  // The backend's verdict on a draft; only the newest question's answer is shown.
+  const asked = useRef(0);
+  const check = async (next: SettingsDraft): Promise<SettingsErrors | null> => {
+    const question = ++asked.current;
+    const outcome = await workspace.checkFunctionSettings(draftForCheck(next));
+    if (question !== asked.current) return null;
+    if (!outcome.ok) return { ...noErrors(), general: outcome.error.message };
+    return errorsFrom(outcome.value);
+  };
+
   const update = (next: SettingsDraft) => {
     setDraft(next);
     onStatus(null);
     // Once the user has tried to save, errors follow their typing.
-    if (touched) setErrors(validate(next));
+    if (touched) {
+      void check(next).then((found) => {
+        if (found) setErrors(found);
+      });
+    }
   };
 
   const blurField = (field: 'memory' | 'timeout') => {
-    const found = validate(draft);
-    setErrors((current) => ({ ...current, [field]: found[field] }));
+    void check(draft).then((found) => {
+      if (found) setErrors((current) => ({ ...current, [field]: found[field] }));
+    });
   };
 
   const changed = editsFor(fn, draft).length > 0;
@@ -93,7 +107,8 @@ function SettingsForm({ fn, onStatus }: { fn: FunctionModel; onStatus: (status: 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setTouched(true);
-    const found = validate(draft);
+    const found = await check(draft);
+    if (!found) return;
     setErrors(found);
     if (hasErrors(found)) return;
     const edits = editsFor(fn, draft);
@@ -125,8 +140,6 @@ function SettingsForm({ fn, onStatus }: { fn: FunctionModel; onStatus: (status: 
               className={`input${errors.memory ? ' has-error' : ''}`}
               type="number"
               inputMode="numeric"
-              min={MEMORY_MB.min}
-              max={MEMORY_MB.max}
               step={1}
               data-testid="settings-memory"
               value={draft.memory}
@@ -153,8 +166,6 @@ function SettingsForm({ fn, onStatus }: { fn: FunctionModel; onStatus: (status: 
               className={`input${errors.timeout ? ' has-error' : ''}`}
               type="number"
               inputMode="numeric"
-              min={TIMEOUT_S.min}
-              max={TIMEOUT_S.max}
               step={1}
               data-testid="settings-timeout"
               value={draft.timeout}

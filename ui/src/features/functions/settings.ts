@@ -1,13 +1,13 @@
-// The settings form's rules: what the user typed, what is wrong with it, and the manifest edits
-// it amounts to. Pure, so it is easy to reason about and to test.
+// The settings form's model: what the user typed, the backend's verdict on it placed per field
+// (`check_function_settings`: the rules are Rust's, `functory_core::edit::settings_problems`),
+// and the manifest edits it amounts to.
 
 import type { ApiError } from '../../bindings/ApiError';
 import type { Function as FunctionModel } from '../../bindings/Function';
 import type { ManifestEdit } from '../../bindings/ManifestEdit';
+import type { SettingsDraft as SettingsDraftInput } from '../../bindings/SettingsDraft';
+import type { SettingsProblem } from '../../bindings/SettingsProblem';
 
-export const MEMORY_MB = { min: 128, max: 10240 } as const;
-export const TIMEOUT_S = { min: 1, max: 900 } as const;
-export const ENV_KEY = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 export interface EnvRow {
   /** Stable React key; rows are addressed by index in test ids. */
@@ -50,35 +50,26 @@ export function draftOf(fn: FunctionModel): SettingsDraft {
   };
 }
 
-function wholeNumberIn(text: string, { min, max }: { min: number; max: number }): number | null {
-  if (!/^\s*\d+\s*$/.test(text)) return null;
-  const n = Number(text);
-  return n >= min && n <= max ? n : null;
-}
-
 /** A row with neither name nor value is ignored, so an added row left empty is harmless. */
 function isBlank(row: EnvRow): boolean {
   return row.key.trim() === '' && row.value === '';
 }
 
-export function validate(draft: SettingsDraft): SettingsErrors {
+/** The draft as the backend checks it. */
+export function draftForCheck(draft: SettingsDraft): SettingsDraftInput {
+  return { memory: draft.memory, timeout: draft.timeout, environment: draft.env.map((r) => ({ key: r.key, value: r.value })) };
+}
+
+/** The backend's problems, each under the field (or environment row) it names. */
+export function errorsFrom(problems: SettingsProblem[]): SettingsErrors {
   const errors = noErrors();
-  if (wholeNumberIn(draft.memory, MEMORY_MB) === null) {
-    errors.memory = `Memory must be a whole number of MB between ${MEMORY_MB.min} and ${MEMORY_MB.max}.`;
+  for (const problem of problems) {
+    if (problem.field === 'memory') errors.memory ??= problem.message;
+    else if (problem.field === 'timeout') errors.timeout ??= problem.message;
+    else if (problem.field === 'environment' && problem.row !== null && !errors.env.has(problem.row)) {
+      errors.env.set(problem.row, problem.message);
+    } else errors.general ??= problem.message;
   }
-  if (wholeNumberIn(draft.timeout, TIMEOUT_S) === null) {
-    errors.timeout = `Timeout must be a whole number of seconds between ${TIMEOUT_S.min} and ${TIMEOUT_S.max}.`;
-  }
-  const seen = new Map<string, number>();
-  draft.env.forEach((row, i) => {
-    if (isBlank(row)) return;
-    const key = row.key.trim();
-    if (key === '') errors.env.set(i, 'A variable needs a name.');
-    else if (!ENV_KEY.test(key)) {
-      errors.env.set(i, 'Names start with a letter and use only letters, digits and _.');
-    } else if (seen.has(key)) errors.env.set(i, `${key} is already set above.`);
-    else seen.set(key, i);
-  });
   return errors;
 }
 
