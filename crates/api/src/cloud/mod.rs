@@ -6,26 +6,27 @@
 //! The app and the CLI call these with the same arguments; neither talks to an adapter
 //! directly. AWS, Azure and Google targets all go through one [`CloudAdapter`].
 
+mod connect;
+mod logs;
+
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::Arc;
 
 use functory_adapter::{
-    Adapter, CloudAdapter, DeployOptions, DeployPlan, InvocationType, InvokeOptions, ListOptions,
-    LogLevel, ProgressSink, TailOptions, VersionInfo,
+    CloudAdapter, DeployOptions, DeployPlan, InvocationType, InvokeOptions, ListOptions,
+    ProgressSink, VersionInfo,
 };
-use functory_aws::{AwsAdapter, AwsSettings, AwsSignIn};
-use functory_azure::AzureAdapter;
 use functory_core::{AdapterKind, Function, Manifest, Target};
-use functory_gcp::{GcpAdapter, GoogleCredentials, LogFollowMode};
 use functory_history::DeployRecord;
-use futures_util::{Stream, StreamExt};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::accounts::Accounts;
-use crate::local::{InvocationResult, LogBatch, LogLine, LogQuery, find_function, unknown_target};
+use crate::local::{InvocationResult, find_function, unknown_target};
 use crate::{ApiError, ErrorCode, Project};
+
+pub(crate) use connect::connect_aws;
+pub use connect::{ConnectOptions, connect, connect_with};
+pub use logs::{CloudLogLines, forward_cloud_logs, live_logs};
 
 /// One change of a deploy plan, for the Deploy view and `functory deploy --plan`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -247,209 +248,6 @@ pub(crate) fn find_target(manifest: &Manifest, name: &str) -> Result<Target, Api
         .find(|t| t.name == name)
         .cloned()
         .ok_or_else(|| unknown_target(manifest, name))
-}
-
-/// How to sign in where a target names no stored credentials.
-#[derive(Clone, Default)]
-pub struct ConnectOptions {
-    /// For an Azure target without a keychain account: sign in with a device code, showing
-    /// the code and address with this (instead of using the Azure CLI's sign-in).
-    pub azure_device_code: Option<Arc<dyn Fn(String) + Send + Sync>>,
-    /// For an AWS target: this profile instead of the target's own credentials
-    /// (`--profile NAME` on the command line).
-    pub aws_profile: Option<String>,
-}
-
-impl std::fmt::Debug for ConnectOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConnectOptions")
-            .field("azure_device_code", &self.azure_device_code.is_some())
-            .field("aws_profile", &self.aws_profile)
-            .finish()
-    }
-}
-
-/// The public client the Azure CLI signs in with: device-code sign-in needs a public client
-/// application, and this one is pre-authorized for Azure Resource Manager in every tenant.
-const AZURE_CLI_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
-
-/// Signs in for `target` of the project at `root` with its profile or keychain account, and
-/// the endpoint overrides of `accounts` (moto and the fakes in tests).
-pub async fn connect(
-    root: &Path,
-    target: &str,
-    accounts: &Accounts,
-) -> Result<CloudTarget, ApiError> {
-    connect_with(root, target, accounts, &ConnectOptions::default()).await
-}
-
-/// [`connect`], with a way to sign in interactively where the target names no credentials.
-pub async fn connect_with(
-    root: &Path,
-    target: &str,
-    accounts: &Accounts,
-    options: &ConnectOptions,
-) -> Result<CloudTarget, ApiError> {
-    let manifest = manifest_of(root)?;
-    let mut target = find_target(&manifest, target)?;
-    let mut aws_session = None;
-    let adapter: Arc<dyn CloudAdapter> = match target.adapter {
-        AdapterKind::Aws => {
-            if let Some(profile) = &options.aws_profile {
-                target.profile = Some(profile.clone());
-                target.account = None;
-            }
-            let (adapter, session) = connect_aws(&target, accounts).await?;
-            aws_session = Some(session);
-            Arc::new(adapter)
-        }
-        AdapterKind::Azure => Arc::new(connect_azure(&target, accounts, options)?),
-        AdapterKind::Gcp => Arc::new(connect_gcp(&target, accounts)?),
-        AdapterKind::Local => {
-            return Err(ApiError::new(
-                ErrorCode::InvalidInput,
-                format!(
-                    "target `{}` is the local runtime: use `functory run` / the Run & Logs view",
-                    target.name
-                ),
-            ));
-        }
-    };
-    Ok(CloudTarget {
-        adapter,
-        target,
-        manifest,
-        root: root.to_owned(),
-        aws_session,
-    })
-}
-
-/// The Azure adapter for `target`'s function app: its keychain service principal, or else a
-/// device code (when the caller can show one), or else the Azure CLI's sign-in.
-fn connect_azure(
-    target: &Target,
-    accounts: &Accounts,
-    options: &ConnectOptions,
-) -> Result<AzureAdapter, ApiError> {
-    let endpoints = accounts.sign_in_endpoints();
-    let mut builder = AzureAdapter::builder().target(target);
-    if let Some(all) = &endpoints.azure {
-        builder = builder.endpoints(all.clone());
-    }
-    if let Some(host) = &endpoints.azure_authority_host {
-        builder = builder.authority_host(host);
-    }
-    builder = match (&target.account, &options.azure_device_code) {
-        (Some(account), _) => builder.account(&accounts.load(account)?)?,
-        (None, Some(show)) => {
-            let show = show.clone();
-            builder.device_code("organizations", AZURE_CLI_CLIENT_ID, move |prompt| {
-                show(prompt.message.clone())
-            })
-        }
-        (None, None) => {
-            functory_azure::AzureCliToken::from_path().map_err(|_| {
-                ApiError::new(
-                    ErrorCode::Unauthenticated,
-                    format!(
-                        "target `{}` names no keychain account and the Azure CLI (`az`) is not installed: add a service principal in the Accounts view (or `functory accounts add-azure`) and set `account = \"NAME\"` in [targets.{}], sign in with `az login`, or sign in with a device code (`FUNCTORY_AZURE_DEVICE_CODE=1` on the command line)",
-                        target.name, target.name
-                    ),
-                )
-            })?;
-            builder.azure_cli()
-        }
-    };
-    Ok(builder.build()?)
-}
-
-/// The Google adapter for `target`'s project and region: its keychain service-account key, or
-/// the application-default credentials.
-fn connect_gcp(target: &Target, accounts: &Accounts) -> Result<GcpAdapter, ApiError> {
-    let endpoints = accounts.sign_in_endpoints();
-    let credentials = match &target.account {
-        Some(account) => GoogleCredentials::keychain(&accounts.load(account)?)?,
-        None => GoogleCredentials::application_default().map_err(|e| {
-            ApiError::new(
-                ErrorCode::Unauthenticated,
-                format!(
-                    "target `{}` names no keychain account and there are no application-default credentials ({e}): add a service-account key in the Accounts view (or `functory accounts add-gcp`) and set `account = \"NAME\"` in [targets.{}], or run `gcloud auth application-default login`",
-                    target.name, target.name
-                ),
-            )
-        })?,
-    };
-    let project = target.project_id.clone().ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::InvalidInput,
-            format!(
-                "target `{}` has no Google Cloud project: add `project_id = \"my-project\"` to [targets.{}]",
-                target.name, target.name
-            ),
-        )
-    })?;
-    let region = target.region.clone().ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::InvalidInput,
-            format!(
-                "target `{}` has no region: add `region = \"europe-west1\"` (for example) to [targets.{}]",
-                target.name, target.name
-            ),
-        )
-    })?;
-    let mut builder = GcpAdapter::builder()
-        .credentials(credentials)
-        .project(project)
-        .region(region);
-    if let Some(all) = &endpoints.google {
-        builder = builder.endpoints(all.clone());
-    }
-    if let Some(uri) = &endpoints.google_token_uri {
-        builder = builder.token_uri(uri);
-    }
-    Ok(builder.build()?)
-}
-
-/// The AWS adapter for `target`: its profile or its keychain account, its region, its code
-/// bucket, and the endpoint override of `accounts`.
-pub(crate) async fn connect_aws(
-    target: &Target,
-    accounts: &Accounts,
-) -> Result<(AwsAdapter, functory_aws::AwsSession), ApiError> {
-    let mut sign_in = match (&target.profile, &target.account) {
-        (Some(profile), _) => AwsSignIn::profile(profile),
-        (None, Some(account)) => AwsSignIn::keychain(&accounts.load(account)?)?,
-        // What a CI job or a signed-in shell has: environment keys, an OIDC web identity
-        // token, AWS_PROFILE, container or instance credentials.
-        (None, None) => AwsSignIn::default_chain(),
-    };
-    if let Some(region) = &target.region {
-        sign_in = sign_in.region(region);
-    }
-    if let Some(url) = &accounts.sign_in_endpoints().aws_endpoint_url {
-        sign_in = sign_in.endpoint_url(url);
-    }
-    let session = sign_in.load().await?;
-    if session.region().is_none() {
-        return Err(ApiError::new(
-            ErrorCode::InvalidInput,
-            format!(
-                "target `{}` has no region, and {} sets none: add `region = \"eu-west-1\"` (for example) to [targets.{}]",
-                target.name,
-                session.who(),
-                target.name
-            ),
-        ));
-    }
-    let adapter = AwsAdapter::builder(&session)
-        .settings(AwsSettings {
-            code_bucket: target.code_bucket.clone(),
-            api_stage: target.api_stage.clone(),
-            throttling: target.throttling,
-            ..AwsSettings::default()
-        })
-        .build();
-    Ok((adapter, session))
 }
 
 impl CloudTarget {
@@ -707,44 +505,6 @@ impl CloudTarget {
         Ok(invocation.into())
     }
 
-    /// The function's log lines (`/aws/lambda/<fn>`) that match `query`, following when asked.
-    pub async fn logs(
-        &self,
-        function: &str,
-        query: &LogQuery,
-    ) -> Result<Pin<Box<dyn Stream<Item = Result<LogLine, ApiError>> + Send>>, ApiError> {
-        find_function(&self.manifest, function)?;
-        let stream = self
-            .adapter
-            .tail_logs(TailOptions {
-                follow: query.follow,
-                filter: crate::local::log_filter(query)?,
-                last: query.last.map(|n| n as usize),
-                ..TailOptions::new(function)
-            })
-            .await?;
-        Ok(Box::pin(stream.map(|event| {
-            event.map_err(ApiError::from).map(|e| LogLine {
-                timestamp_ms: e.timestamp_ms,
-                function: e.function,
-                request_id: e.request_id,
-                level: e.level.map(level_name),
-                message: e.message,
-            })
-        })))
-    }
-
-    /// Where `function`'s log lines are read from on this target, and their usual delay.
-    pub async fn log_source(&self, function: &str) -> Result<TargetLogSource, ApiError> {
-        find_function(&self.manifest, function)?;
-        let source = self.adapter.log_source(function).await?;
-        Ok(TargetLogSource {
-            target: self.target.name.clone(),
-            description: source.description,
-            expected_delay_ms: source.expected_delay_ms,
-        })
-    }
-
     /// The published versions, oldest first, with the one the stage serves marked.
     pub async fn versions(&self, function: &str) -> Result<Vec<FunctionVersion>, ApiError> {
         let serving = self.serving(function).await;
@@ -802,18 +562,6 @@ fn step_sink(report: Arc<impl Fn(DeployStep) + Send + Sync + 'static>) -> Progre
     })
 }
 
-fn level_name(level: LogLevel) -> String {
-    match level {
-        LogLevel::Trace => "TRACE",
-        LogLevel::Debug => "DEBUG",
-        LogLevel::Info => "INFO",
-        LogLevel::Warn => "WARN",
-        LogLevel::Error => "ERROR",
-        LogLevel::Fatal => "FATAL",
-    }
-    .to_owned()
-}
-
 /// Whether `target` of the project at `root` is a cloud target (so the CLI routes `invoke` and
 /// `logs` here instead of to the local runtime).
 pub fn is_cloud_target(root: &Path, target: &str) -> bool {
@@ -821,101 +569,4 @@ pub fn is_cloud_target(root: &Path, target: &str) -> bool {
         .ok()
         .and_then(|m| m.targets.into_iter().find(|t| t.name == target))
         .is_some_and(|t| t.adapter != AdapterKind::Local)
-}
-
-/// Lines of a cloud target's logs for one function, as they arrive.
-pub type CloudLogLines = Pin<Box<dyn Stream<Item = Result<LogLine, ApiError>> + Send>>;
-
-/// A function's log lines from a live tail session — AWS CloudWatch Logs StartLiveTail, or
-/// Google Cloud Logging's TailLogEntries stream: lines within about a second, where
-/// [`CloudTarget::logs`] polls every few seconds. AWS bills live tails by the minute, which is
-/// why they are only started on request (`--live`, Run & Logs' "Live" switch). Only new lines
-/// come; `last` and `follow` do not apply.
-pub async fn live_logs(
-    root: &Path,
-    target: &str,
-    function: &str,
-    query: &LogQuery,
-    accounts: &Accounts,
-) -> Result<CloudLogLines, ApiError> {
-    let manifest = manifest_of(root)?;
-    let target = find_target(&manifest, target)?;
-    find_function(&manifest, function)?;
-    let options = TailOptions {
-        filter: crate::local::log_filter(query)?,
-        ..TailOptions::new(function)
-    };
-    let stream = match target.adapter {
-        AdapterKind::Aws => {
-            connect_aws(&target, accounts)
-                .await?
-                .0
-                .live_tail(options)
-                .await?
-        }
-        // Cloud Logging's TailLogEntries: a gRPC stream instead of entries:list polling.
-        AdapterKind::Gcp => {
-            connect_gcp(&target, accounts)?
-                .with_log_follow(LogFollowMode::Stream)
-                .tail_logs(TailOptions {
-                    follow: true,
-                    last: Some(0),
-                    ..options
-                })
-                .await?
-        }
-        other => {
-            return Err(ApiError::new(
-                ErrorCode::InvalidInput,
-                format!(
-                    "target `{}` deploys to {other}: live tails are an AWS CloudWatch Logs and Google Cloud Logging feature; follow the logs without --live",
-                    target.name
-                ),
-            ));
-        }
-    };
-    Ok(Box::pin(stream.map(|event| {
-        event.map_err(ApiError::from).map(|e| LogLine {
-            timestamp_ms: e.timestamp_ms,
-            function: e.function,
-            request_id: e.request_id,
-            level: e.level.map(level_name),
-            message: e.message,
-        })
-    })))
-}
-
-/// Sends `lines` to `sink` in batches gathered for `window` (as the local log tail does); the
-/// first error ends the subscription and travels in its last batch.
-pub async fn forward_cloud_logs(
-    lines: CloudLogLines,
-    window: std::time::Duration,
-    max_lines: usize,
-    mut sink: impl FnMut(LogBatch) -> bool + Send,
-) {
-    let failure: Arc<std::sync::Mutex<Option<ApiError>>> = Arc::default();
-    let seen = failure.clone();
-    let until_error = lines
-        .take_while(move |line| {
-            let keep = match line {
-                Ok(_) => true,
-                Err(error) => {
-                    if let Ok(mut slot) = seen.lock() {
-                        *slot = Some(error.clone());
-                    }
-                    false
-                }
-            };
-            futures_util::future::ready(keep)
-        })
-        .filter_map(|line| futures_util::future::ready(line.ok()));
-    crate::local::forward_in_batches(Box::pin(until_error), window, max_lines, |batch| {
-        let error = if batch.ended {
-            failure.lock().ok().and_then(|mut slot| slot.take())
-        } else {
-            None
-        };
-        sink(LogBatch { error, ..batch })
-    })
-    .await;
 }
