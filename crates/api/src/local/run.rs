@@ -1,0 +1,224 @@
+//! A served project: every function deployed and every trigger started, its status for the
+//! Run view, invokes and fired schedules, until stopped.
+
+use std::path::{Path, PathBuf};
+
+use functory_adapter::{Adapter, InvokeOptions};
+use functory_local::triggers::http::{CorsConfig, PayloadVersion};
+use functory_local::{ProjectRun, RunOptions};
+
+use super::{
+    BucketInfo, FunctionInstancesInfo, HttpRouteInfo, InstanceInfo, InvocationResult, QueueInfo,
+    RunSettings, RunStatus, ScheduleInfo, check_event,
+};
+use crate::error::{ApiError, ErrorCode};
+
+/// A project served locally: every function deployed and every trigger started, until
+/// [`LocalRun::stop`] or drop.
+#[derive(Debug)]
+pub struct LocalRun {
+    root: PathBuf,
+    run: ProjectRun,
+    manifest_text: String,
+}
+
+impl LocalRun {
+    /// Deploys every function of the project and starts its triggers. Must be called inside a
+    /// Tokio runtime; the run's tasks live on it.
+    pub async fn start(root: &Path, settings: &RunSettings) -> Result<LocalRun, ApiError> {
+        let root = root
+            .canonicalize()
+            .map_err(|e| ApiError::io("open", root, e))?;
+        let manifest_text = manifest_text(&root);
+        let mut options = RunOptions::for_project(&root);
+        options.port = settings.port;
+        if settings.payload_v1 {
+            options.payload_version = PayloadVersion::V1;
+        }
+        if !settings.cors_origins.is_empty() {
+            options.cors = Some(CorsConfig {
+                allow_origins: settings.cors_origins.clone(),
+                allow_headers: vec!["*".into()],
+                ..CorsConfig::default()
+            });
+        }
+        let run = ProjectRun::start(&root, options).await?;
+        tracing::info!(root = %root.display(), url = %run.gateway_url(), "local run started");
+        Ok(LocalRun {
+            root,
+            run,
+            manifest_text,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn project_name(&self) -> &str {
+        &self.run.manifest().project_name
+    }
+
+    pub fn gateway_url(&self) -> String {
+        self.run.gateway_url()
+    }
+
+    /// The functions being served, in manifest order.
+    pub fn functions(&self) -> Vec<String> {
+        self.run
+            .manifest()
+            .functions
+            .iter()
+            .map(|f| f.name.clone())
+            .collect()
+    }
+
+    pub fn status(&self) -> RunStatus {
+        let run = &self.run;
+        RunStatus {
+            running: true,
+            project_name: Some(self.project_name().to_owned()),
+            gateway_url: Some(run.gateway_url()),
+            routes: run
+                .http_routes()
+                .into_iter()
+                .map(|r| HttpRouteInfo {
+                    method: r.method,
+                    path: r.path,
+                    url: r.url,
+                    function: r.function,
+                })
+                .collect(),
+            schedules: run
+                .schedules()
+                .into_iter()
+                .map(|s| ScheduleInfo {
+                    function: s.function,
+                    expression: s.expression,
+                    timezone: s.timezone,
+                    next: s.next,
+                })
+                .collect(),
+            buckets: run
+                .buckets()
+                .iter()
+                .map(|b| BucketInfo {
+                    bucket: b.bucket.clone(),
+                    folder: b.folder.clone(),
+                    function: b.function.clone(),
+                    prefix: b.prefix.clone(),
+                    suffix: b.suffix.clone(),
+                })
+                .collect(),
+            queues: run
+                .queues()
+                .into_iter()
+                .map(|q| QueueInfo {
+                    queue: q.queue,
+                    function: q.function,
+                    send_url: q.send_url,
+                    depth: saturate(q.depth as u64),
+                    dead_letters: saturate(q.dead_letters as u64),
+                })
+                .collect(),
+            instances: run
+                .runtime()
+                .instances()
+                .into_iter()
+                .map(|f| FunctionInstancesInfo {
+                    starting: saturate(f.starting as u64),
+                    warm: saturate(f.idle.len() as u64),
+                    busy: saturate(f.busy as u64),
+                    concurrency_limit: f.concurrency_limit,
+                    invocations: saturate(f.counters.invocations),
+                    cold_starts: saturate(f.counters.cold_starts),
+                    errors: saturate(f.counters.errors),
+                    throttles: saturate(f.counters.throttles),
+                    timeouts: saturate(f.counters.timeouts),
+                    warm_instances: f
+                        .idle
+                        .iter()
+                        .map(|i| InstanceInfo {
+                            id: saturate(i.id),
+                            pid: i.pid,
+                            provisioned: i.provisioned,
+                            idle_ms: i.idle_ms,
+                        })
+                        .collect(),
+                    function: f.function,
+                })
+                .collect(),
+            problems: run.problems().to_vec(),
+            manifest_changed: manifest_text(&self.root) != self.manifest_text,
+        }
+    }
+
+    /// Invokes a function of the run with an event given as JSON text.
+    pub async fn invoke(&self, function: &str, event: &str) -> Result<InvocationResult, ApiError> {
+        check_event(event)?;
+        self.served(function)?;
+        let invocation = self
+            .run
+            .runtime()
+            .invoke(InvokeOptions::new(function, event.as_bytes()).with_log_tail())
+            .await?;
+        Ok(invocation.into())
+    }
+
+    /// Fires `function`'s schedule now, with the event the schedule would send.
+    pub async fn fire_schedule(&self, function: &str) -> Result<InvocationResult, ApiError> {
+        self.served(function)?;
+        if !self.run.schedules().iter().any(|s| s.function == function) {
+            return Err(ApiError::new(
+                ErrorCode::NotFound,
+                format!("`{function}` has no running schedule"),
+            ));
+        }
+        Ok(self.run.fire_schedule(function).await?.into())
+    }
+
+    fn served(&self, function: &str) -> Result<(), ApiError> {
+        if self.run.is_started(function) {
+            return Ok(());
+        }
+        let errors = functory_local::function_errors(self.run.diagnostics(), function);
+        if !errors.is_empty() {
+            let listed: Vec<String> = errors.iter().map(|d| d.to_string()).collect();
+            return Err(ApiError::new(
+                ErrorCode::InvalidManifest,
+                format!(
+                    "`{function}` does not run while functory.toml has errors in it:\n{}",
+                    listed.join("\n")
+                ),
+            ));
+        }
+        if let Some(problem) = self
+            .run
+            .problems()
+            .iter()
+            .find(|p| p.contains(&format!("`{function}`")))
+        {
+            return Err(ApiError::new(ErrorCode::RuntimeError, problem.clone()));
+        }
+        Err(ApiError::new(
+            ErrorCode::NotFound,
+            format!(
+                "no function `{function}` in the running project; if you just added it to functory.toml, restart the local run"
+            ),
+        ))
+    }
+
+    /// Stops every trigger and instance now, even while an invoke still holds the run.
+    pub fn stop(&self) {
+        self.run.runtime().shutdown();
+        tracing::info!(root = %self.root.display(), "local run stopped");
+    }
+}
+
+fn saturate(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn manifest_text(root: &Path) -> String {
+    std::fs::read_to_string(root.join(functory_core::MANIFEST_FILE_NAME)).unwrap_or_default()
+}
