@@ -6,6 +6,7 @@
 mod deploy;
 mod import;
 mod invoke;
+mod lifecycle;
 mod live;
 mod logs;
 mod mappings;
