@@ -1,10 +1,10 @@
-import { fileURLToPath } from 'node:url';
-import { defineConfig, searchForWorkspaceRoot } from 'vite';
+import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
-// The mock platform imports the sample project's files with `?raw`, so the dev server may read
-// the repository's samples folder as well as the workspace.
-const samples = fileURLToPath(new URL('../samples', import.meta.url));
+// In a plain browser the UI talks to the test bridge on its own origin (`/_bridge/…`). With
+// `FUNCTORY_BRIDGE_URL` set to a running bridge, `npm run dev` forwards those requests to it, so
+// the hot-reloading dev server runs against the real backend (see README.md).
+const bridge = process.env.FUNCTORY_BRIDGE_URL;
 
 export default defineConfig({
   base: './',
@@ -13,7 +13,7 @@ export default defineConfig({
   server: {
     port: 1420,
     strictPort: true,
-    fs: { allow: [searchForWorkspaceRoot(process.cwd()), samples] },
+    proxy: bridge ? { '/_bridge': { target: bridge, changeOrigin: true } } : undefined,
   },
   preview: { port: 1420, strictPort: true },
   build: {

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Timing helpers for run.sh: process start of the runtimes, cold start of a function behind
+"""Timing helpers for run.sh: spawn to first answer of a bare server of each runtime (the cold-start
+baseline), cold start of a function behind
 `functory run`, and hot-reload latency. Prints one JSON object per measurement."""
 
 import http.client
@@ -12,12 +13,43 @@ import sys
 import time
 
 
-def process_start(argv, runs=10):
+NODE_SERVER = (
+    "require('http').createServer((q, s) => s.end('ok'))"
+    ".listen(+process.argv[1], '127.0.0.1')"
+)
+PYTHON_SERVER = (
+    "import http.server, sys\n"
+    "class H(http.server.BaseHTTPRequestHandler):\n"
+    "    def do_GET(self):\n"
+    "        self.send_response(200); self.send_header('content-length', '2'); self.end_headers(); self.wfile.write(b'ok')\n"
+    "    def log_message(self, *a): pass\n"
+    "http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()\n"
+)
+
+
+def spawn_to_first_answer(argv, runs=10):
+    """The baseline of a cold start, measured the same way: from spawning a bare server of the
+    runtime (`argv` + a port) to its first answered GET — process start, the runtime's own
+    start-up, and one request, as a cold invoke has them."""
     times = []
     for _ in range(runs):
+        port = free_port()
         started = time.perf_counter()
-        subprocess.run(argv, check=True)
-        times.append((time.perf_counter() - started) * 1000)
+        process = subprocess.Popen(argv + [str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            while True:
+                try:
+                    status, _ = get(port, "/")
+                    if status == 200:
+                        break
+                except OSError:
+                    time.sleep(0.0005)
+                if time.perf_counter() - started > 10:
+                    raise SystemExit(f"{argv[0]} never answered")
+            times.append((time.perf_counter() - started) * 1000)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
     return statistics.median(times)
 
 
@@ -112,7 +144,10 @@ def hot_reload(functory, project, handler_file, runs=5):
 def main():
     what = sys.argv[1]
     if what == "process-start":
-        print(json.dumps({"node": process_start(["node", "-e", "0"]), "python": process_start(["python3", "-c", "0"])}))
+        print(json.dumps({
+            "node": spawn_to_first_answer(["node", "-e", NODE_SERVER]),
+            "python": spawn_to_first_answer(["python3", "-c", PYTHON_SERVER]),
+        }))
     elif what == "cold-start":
         functory, project = sys.argv[2], sys.argv[3]
         print(json.dumps({"node": cold_start(functory, project, "/hello"), "python": cold_start(functory, project, "/pyhello")}))

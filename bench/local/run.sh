@@ -4,7 +4,8 @@
 #     each server once per round in turn, medians of 3 rounds (BENCH_ROUNDS),
 #     for a bare Node http server, @google-cloud/functions-framework, serverless-offline
 #     (serverless v3) and `functory run`, all started here on 127.0.0.1;
-#   - cold start (first invoke after deploy) against `node -e 0` / `python3 -c 0`;
+#   - cold start (first invoke after deploy) against a bare Node / Python server spawned and
+#     asked once (spawn to first answer, as a cold invoke is measured);
 #   - hot-reload latency.
 # Needs: wrk (Debian), node, python3, npm (peers are installed from npm into node_modules/).
 # Prints a Markdown table; results/ keeps the raw wrk output.
@@ -132,6 +133,6 @@ echo "| server | requests/s (median of $rounds) | range | p50 | p99 |"
 echo "|---|---:|---:|---:|---:|"
 while read -r name rps p50 p99 range; do echo "| $name | $rps | $range | $p50 | $p99 |"; done < "$out/summary.txt"
 echo
-echo "process start (median of 10, ms): $(cat "$out/process-start.json")"
+echo "bare server, spawn to first answer (median of 10, ms): $(cat "$out/process-start.json")"
 echo "cold start, first invoke after deploy over HTTP (median of 5, ms): $(cat "$out/cold-start.json")"
 echo "hot reload, save to first new response (ms): $(cat "$out/hot-reload.json")"

@@ -671,28 +671,53 @@ fn every_command_answers_with_the_shapes_the_ui_expects() {
         json!({ "path": "functory.toml", "text": with_target }),
     )
     .unwrap();
-    // The sample's HTTP route needs API Gateway, which the AWS adapter does not deploy: the
-    // plan says so; as a function URL it deploys. Its upload bucket exists in moto.
-    let refused = call(
+    // Whose account the target acts in, before anything changes.
+    let identity = call("target_identity", json!({ "target": "prod" })).unwrap();
+    assert_eq!(identity["account"], "123456789012", "{identity}");
+    assert_eq!(identity["source"], "account `deployer`");
+    // What each target's provider can do, for the UI to offer only that.
+    let aws = call("target_capabilities", json!({ "target": "prod" })).unwrap();
+    assert_eq!(
+        (
+            aws["kind"].as_str(),
+            aws["versions"].as_bool(),
+            aws["streamTrigger"].as_bool()
+        ),
+        (Some("aws"), Some(true), Some(true)),
+        "{aws}"
+    );
+    let local = call("target_capabilities", json!({ "target": "local" })).unwrap();
+    assert_eq!(
+        (
+            local["versions"].as_bool(),
+            local["streamTrigger"].as_bool()
+        ),
+        (Some(false), Some(false)),
+        "{local}"
+    );
+    // The sample's HTTP route plans as a route of the project's HTTP API (its upload bucket
+    // exists in moto).
+    aws_cli(&moto, &["s3api", "create-bucket", "--bucket", "uploads"]);
+    let routed = call(
         "deploy_plan",
         json!({ "target": "prod", "functions": ["resize"] }),
     )
-    .unwrap_err();
-    assert_eq!(refused["code"], "invalid_input", "{refused}");
+    .unwrap();
     assert!(
-        refused["message"]
-            .as_str()
+        routed[0]["changes"]
+            .as_array()
             .unwrap()
-            .contains("`http` trigger GET /resize is not deployed"),
-        "{refused}"
+            .iter()
+            .any(|c| c["kind"] == "trigger" && c["name"] == "route GET /resize"),
+        "{routed}"
     );
+    // As a function URL it deploys too; the test goes on with that.
     call(
         "apply_manifest_edit",
         json!({ "edit": { "kind": "updateTrigger", "function": "resize", "index": 0,
                           "trigger": { "kind": "url", "auth": "iam" } } }),
     )
     .unwrap();
-    aws_cli(&moto, &["s3api", "create-bucket", "--bucket", "uploads"]);
     let plans = call(
         "deploy_plan",
         json!({ "target": "prod", "functions": ["resize"] }),

@@ -54,7 +54,7 @@ export async function startDriver({ env }) {
       }
       try {
         const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(2_000) });
-        if (response.ok) return { url, stop };
+        if (response.ok) return { url, stop, pid: driver.pid };
         lastProblem = `/status answered ${response.status}`;
       } catch (error) {
         lastProblem = `/status: ${error.cause?.code ?? error.message}`;
@@ -163,6 +163,27 @@ export class Session {
     await call("DELETE", `${this.base}/actions`);
   }
 
+  /**
+   * Moves the mouse: presses on `from`, moves in steps to `to` (offsets from its centre), and
+   * releases, as a user's drag does. Elements are {@link Element}s; `x`/`y` are CSS pixels.
+   */
+  async drag(from, to, { x = 0, y = 0, fromX = 0, fromY = 0 } = {}) {
+    const origin = (element) => ({ [ELEMENT]: element.id });
+    const actions = [
+      { type: "pointerMove", origin: origin(from), x: fromX, y: fromY, duration: 0 },
+      { type: "pointerDown", button: 0 },
+      { type: "pause", duration: 100 },
+      { type: "pointerMove", origin: origin(from), x: fromX + 12, y: fromY + 12, duration: 100 },
+      { type: "pointerMove", origin: origin(to), x, y, duration: 300 },
+      { type: "pause", duration: 100 },
+      { type: "pointerUp", button: 0 },
+    ];
+    await call("POST", `${this.base}/actions`, {
+      actions: [{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions }],
+    });
+    await call("DELETE", `${this.base}/actions`);
+  }
+
   async execute(script, args = []) {
     return call("POST", `${this.base}/execute/sync`, { script, args });
   }
@@ -179,6 +200,7 @@ export class Session {
 export class Element {
   constructor(session, id) {
     this.session = session;
+    this.id = id;
     this.url = `${session.base}/element/${id}`;
   }
 

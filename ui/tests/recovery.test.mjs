@@ -3,10 +3,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { test } from 'node:test';
 
-import { editorText, openApp, tid } from './support/app.mjs';
+import { editorText, openApp, tid, waitUntil } from './support/app.mjs';
 
 /** The journal as the backend keeps it in the app's data folder (null when there is none). */
 function journalOf(app) {
@@ -15,15 +14,10 @@ function journalOf(app) {
 }
 
 /** Waits until the journal on disk satisfies `ready` (the UI writes it debounced). */
-async function waitForJournal(app, ready, what) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const journal = journalOf(app);
-    if (ready(journal)) return journal;
-    if (Date.now() > deadline) throw new Error(`the journal never ${what}: ${JSON.stringify(journal)}`);
-    await delay(50);
-  }
-}
+const waitForJournal = (app, ready, what) => waitUntil(() => {
+  const journal = journalOf(app);
+  return ready(journal) ? journal ?? true : false;
+}, `the journal ${what}`);
 
 async function typeWithoutSaving(t, marker) {
   const app = await openApp();

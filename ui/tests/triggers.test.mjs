@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -125,7 +125,9 @@ test('Delete removes a selected trigger from functory.toml and Ctrl+Z brings it 
   await page.keyboard.press('Control+z');
   await page.waitForSelector(triggerNode('resize', 'http'));
   assert.equal(calls('apply_manifest_edit').length, 2);
-  assert.match(calls('apply_manifest_edit')[1], /"kind":"addTrigger","function":"resize","trigger":\{"kind":"http","method":"GET","path":"\/resize"\}/);
+  assert.deepEqual(JSON.parse(calls('apply_manifest_edit')[1].slice('apply_manifest_edit '.length)), {
+    edit: { kind: 'addTrigger', function: 'resize', trigger: { kind: 'http', method: 'GET', path: '/resize', auth: null, payload_version: null } },
+  });
   const text = readFile('functory.toml');
   assert.match(text, /\[\[functions\.resize\.triggers\]\]\nkind = "http"\nmethod = "GET"\npath = "\/resize"/);
 });
@@ -190,7 +192,9 @@ test('a trigger dragged from the palette lands where it is dropped, and position
 });
 
 test('a project without functions gets an empty state that leads to the Functions area', async (t) => {
-  const app = await openApp({ open: mkdtempSync(join(tmpdir(), 'functory-ui-assets-')) });
+  const folder = mkdtempSync(join(tmpdir(), 'functory-ui-assets-'));
+  t.after(() => rmSync(folder, { recursive: true, force: true }));
+  const app = await openApp({ open: folder });
   t.after(app.close);
   const { page } = app;
   await page.click(tid('nav-triggers'));

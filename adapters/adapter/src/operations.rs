@@ -12,18 +12,27 @@ use crate::Result;
 
 /// What a provider can do, so the UI offers only what works and the conformance suite skips
 /// only what the provider declares unsupported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct Capabilities {
     pub kind: AdapterKind,
+    /// Published, immutable versions (and so rollback to one).
     pub versions: bool,
+    /// A stage alias per target that a deploy moves last.
     pub aliases: bool,
+    /// Queued (`Event`) invokes.
     pub async_invoke: bool,
+    /// Following logs as they are written.
     pub live_logs: bool,
     pub http_trigger: bool,
     pub schedule_trigger: bool,
     pub storage_trigger: bool,
     pub queue_trigger: bool,
+    /// Kinesis or DynamoDB stream triggers.
+    pub stream_trigger: bool,
+    /// The function's own HTTPS endpoint (`url` triggers).
+    pub url_trigger: bool,
     /// Reserved concurrency is enforced and excess invokes are throttled.
     pub concurrency_limit: bool,
     /// Pre-warmed (provisioned) instances.
@@ -81,6 +90,9 @@ pub struct DeployOptions {
     /// The git commit the deployed code was checkpointed as, recorded on the function.
     pub commit: Option<String>,
     pub progress: Option<crate::ProgressSink>,
+    /// The project's HTTP API settings (`[api]`: CORS, authorizers), shared by the routes of
+    /// every function.
+    pub api: functory_core::manifest::HttpApi,
     /// Every function of the project. A provider whose unit of deployment holds several
     /// functions (an Azure function app is one package) deploys them together, so deploying
     /// one never removes the others. Empty means just `function`.
@@ -99,6 +111,7 @@ impl DeployOptions {
             stage: None,
             commit: None,
             progress: None,
+            api: functory_core::manifest::HttpApi::default(),
             app_functions: Vec::new(),
         }
     }

@@ -43,6 +43,8 @@ pub enum ResourceKind {
     Version,
     Alias,
     Trigger,
+    /// An HTTP API and what it shares between functions (stage, authorizers, integrations).
+    Api,
 }
 
 impl fmt::Display for ResourceKind {
@@ -56,6 +58,7 @@ impl fmt::Display for ResourceKind {
             ResourceKind::Version => "version",
             ResourceKind::Alias => "alias",
             ResourceKind::Trigger => "trigger",
+            ResourceKind::Api => "api",
         })
     }
 }
@@ -116,6 +119,8 @@ pub struct DeployPlan {
     pub code_sha256: String,
     pub package_bytes: u64,
     pub changes: Vec<PlannedChange>,
+    /// Where the function answers HTTP once deployed (its HTTP API's routes), when known.
+    pub endpoints: Vec<String>,
 }
 
 impl DeployPlan {
@@ -228,6 +233,7 @@ mod tests {
                     calls: vec!["PublishVersion".into(), "UpdateAlias".into()],
                 },
             ],
+            endpoints: Vec::new(),
         };
         assert_eq!(
             plan.calls(),

@@ -26,6 +26,11 @@ pub enum CredentialSource {
     Profile(String),
     /// An AWS account stored in the OS keychain.
     Keychain(KeychainAccount),
+    /// The standard AWS credential chain, for a target that names neither: environment
+    /// variables (`AWS_ACCESS_KEY_ID`, …), a web identity token file (`AWS_WEB_IDENTITY_TOKEN_FILE`
+    /// and `AWS_ROLE_ARN`, as CI systems' OIDC gives), the profile `AWS_PROFILE` names (SSO and
+    /// login sessions included), container and instance credentials — in aws-config's order.
+    DefaultChain,
 }
 
 /// The AWS fields of a keychain account, secrets still wrapped in [`Sensitive`].
@@ -228,6 +233,11 @@ impl AwsSignIn {
         Self::from_source(CredentialSource::Profile(name.into()))
     }
 
+    /// The standard credential chain (what a CI job or a signed-in shell already has).
+    pub fn default_chain() -> Self {
+        Self::from_source(CredentialSource::DefaultChain)
+    }
+
     /// A keychain account; refused unless it is an AWS account.
     pub fn keychain(account: &Account) -> Result<Self, AdapterError> {
         Ok(Self::from_source(CredentialSource::Keychain(
@@ -272,15 +282,14 @@ impl AwsSignIn {
                 SignedInAs::Account(account.name.clone()),
                 account.region.clone(),
             ),
+            CredentialSource::DefaultChain => (SignedInAs::DefaultChain, None),
         };
         let region = self.region.or(account_region);
         if let Some(region) = &region
-            && !looks_like_a_region(region)
+            && let Some(problem) = functory_core::manifest::aws_region_problem(region)
         {
             return Err(AdapterError::InvalidRequest {
-                message: format!(
-                    "`{region}` is not an AWS region name (they look like eu-west-1 or us-east-2): fix the region of {who} or of the target"
-                ),
+                message: format!("{problem}: fix the region of {who} or of the target"),
             });
         }
 
@@ -295,6 +304,7 @@ impl AwsSignIn {
             loader = loader.endpoint_url(url);
         }
         let config = match self.source {
+            CredentialSource::DefaultChain => loader.load().await,
             CredentialSource::Profile(name) => {
                 // The profile's own provider, not the default chain: a chosen profile must not
                 // be overridden by AWS_ACCESS_KEY_ID in the environment, nor fall through to
@@ -332,22 +342,6 @@ impl AwsSignIn {
         };
         Ok(AwsSession { config, who })
     }
-}
-
-/// `eu-west-1`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-4`: letters and digits in at least
-/// three dash-separated parts, ending in a number. A typo such as `eu-west` is caught here, before
-/// the SDK turns it into an unreachable host name.
-fn looks_like_a_region(region: &str) -> bool {
-    let parts: Vec<&str> = region.split('-').collect();
-    parts.len() >= 3
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
-        && parts
-            .last()
-            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// A signed-in AWS configuration and what signed in (for messages).
@@ -402,23 +396,6 @@ mod tests {
     fn session_names_are_what_sts_accepts() {
         assert_eq!(role_session_name("prod eu/1"), "functory-prod-eu-1");
         assert_eq!(role_session_name(&"x".repeat(100)).len(), 64);
-    }
-
-    #[test]
-    fn region_names_are_checked_for_shape() {
-        for good in ["eu-west-1", "us-gov-west-1", "cn-north-1", "ap-southeast-4"] {
-            assert!(looks_like_a_region(good), "{good}");
-        }
-        for bad in [
-            "eu-west",
-            "EU-WEST-1",
-            "eu west 1",
-            "",
-            "eu--1",
-            "us-east-1a",
-        ] {
-            assert!(!looks_like_a_region(bad), "{bad}");
-        }
     }
 }
 

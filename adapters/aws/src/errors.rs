@@ -16,6 +16,8 @@ use functory_core::AdapterKind;
 pub(crate) enum SignedInAs {
     Profile(String),
     Account(String),
+    /// The standard credential chain (environment, web identity, `AWS_PROFILE`, …).
+    DefaultChain,
 }
 
 impl fmt::Display for SignedInAs {
@@ -23,6 +25,9 @@ impl fmt::Display for SignedInAs {
         match self {
             SignedInAs::Profile(name) => write!(f, "AWS profile `{name}`"),
             SignedInAs::Account(name) => write!(f, "account `{name}`"),
+            SignedInAs::DefaultChain => f.write_str(
+                "the AWS credentials of the environment (AWS_ACCESS_KEY_ID, a web identity token, AWS_PROFILE, container or instance credentials)",
+            ),
         }
     }
 }
@@ -152,6 +157,32 @@ pub(crate) fn credentials_failure(error: &CredentialsError, who: &SignedInAs) ->
     }
 }
 
+/// The credentials failure somewhere in an error's chain of causes.
+fn credentials_error_in<'a>(error: &'a (dyn Error + 'static)) -> Option<&'a CredentialsError> {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if let Some(found) = error.downcast_ref::<CredentialsError>() {
+            return Some(found);
+        }
+        next = error.source();
+    }
+    None
+}
+
+/// A sign-in failure known only by its text (the SDK wrapped the provider's error).
+fn credentials_failure_text(detail: &str, who: &SignedInAs) -> AdapterError {
+    match who {
+        SignedInAs::Profile(name) if mentions_sso(detail) => AdapterError::Unauthenticated {
+            message: format!(
+                "the SSO sign-in of {who} has expired or was never made ({detail}): run `aws sso login --profile {name}`, then try again"
+            ),
+        },
+        _ => AdapterError::Unauthenticated {
+            message: format!("could not load the credentials of {who}: {detail}"),
+        },
+    }
+}
+
 fn mentions_sso(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     lower.contains("sso") || lower.contains("unauthorizedexception")
@@ -200,8 +231,17 @@ where
             service_failure(&code, &said, call, context)
         }
         SdkError::DispatchFailure(dispatch) => {
+            // Loading the sign-in's credentials (an SSO token never fetched, an expired one, a
+            // failing credential process) happens while the request is dispatched: that is a
+            // sign-in problem, not an unreachable endpoint.
+            if let Some(credentials) = credentials_error_in(error) {
+                return credentials_failure(credentials, who);
+            }
             let destination = context.destination(call);
             let detail = chain_text(error);
+            if detail.contains("credential") || mentions_sso(&detail) {
+                return credentials_failure_text(&detail, who);
+            }
             let hint = if context.endpoint.is_some() {
                 "check that the endpoint is up and the URL is right"
             } else if dispatch.is_timeout() {
@@ -244,12 +284,14 @@ fn service_failure(code: &str, said: &str, call: &str, context: &CallContext) ->
     let sso_login = match who {
         SignedInAs::Profile(name) => format!("run `aws sso login --profile {name}` (SSO) or refresh the profile's keys"),
         SignedInAs::Account(_) => "store fresh keys in the account (a session token expires; long-term access keys do not)".to_owned(),
+        SignedInAs::DefaultChain => "refresh the credentials the environment provides (a new session token, `aws sso login`, or the CI job's OIDC role)".to_owned(),
     };
     let rekey = match who {
         SignedInAs::Profile(name) => format!("fix the keys with `aws configure --profile {name}`"),
         SignedInAs::Account(name) => format!(
             "create a new access key in IAM and update account `{name}` (`functory accounts add-aws` or the Accounts view)"
         ),
+        SignedInAs::DefaultChain => "fix the keys the environment provides, or name a profile (`profile = \"NAME\"`) or a keychain account (`account = \"NAME\"`) in the target".to_owned(),
     };
     match code {
         "InvalidClientTokenId" | "UnrecognizedClientException" => AdapterError::Unauthenticated {
@@ -280,6 +322,8 @@ fn service_failure(code: &str, said: &str, call: &str, context: &CallContext) ->
             }
         }
         "ResourceNotFoundException"
+        // API Gateway's.
+        | "NotFoundException"
         | "NoSuchEntity"
         | "NoSuchEntityException"
         | "NoSuchBucket"

@@ -1350,24 +1350,255 @@ async fn stream_triggers_become_kinesis_mappings_and_a_new_starting_position_rec
     assert_eq!(mappings(), []);
 }
 
+fn http(method: &str, path: &str, auth: Option<&str>) -> functory_core::Trigger {
+    functory_core::Trigger::Http {
+        method: method.into(),
+        path: path.into(),
+        auth: auth.map(Into::into),
+        payload_version: None,
+    }
+}
+
+/// `http` triggers become the project's HTTP API on the target: the API, its `$default` stage,
+/// a Lambda proxy integration to the stage alias, the routes with their authorization, and
+/// API Gateway's permission scoped to the API. The plan lists the calls; the aws CLI reads back
+/// what moto holds; a second deploy makes no write call; a removed route is removed.
 #[tokio::test]
-async fn an_http_route_is_a_plan_error_before_anything_changes() {
-    use functory_core::Trigger;
+async fn http_routes_become_the_projects_http_api() {
     let setup = setup();
     let recorder = CallRecorder::new();
     let adapter = adapter_with(&setup, vec![Interceptor::Record(recorder.clone())]).await;
     let mut options = options(&setup, "echo");
-    options.function.triggers = vec![Trigger::Http {
-        method: "GET".into(),
-        path: "/echo".into(),
-    }];
-    let error = adapter.plan(&options).await.expect_err("not deployable");
-    let text = error.to_string();
-    assert!(
-        text.contains("`http` trigger GET /echo is not deployed") && text.contains("`url` trigger"),
-        "{text}"
+    options.function.triggers = vec![
+        http("GET", "/users/{id}", None),
+        http("POST", "/users", Some("users")),
+        http("ANY", "/files/{proxy+}", Some("iam")),
+    ];
+    options.api = functory_core::manifest::HttpApi {
+        cors: Some(functory_core::Cors {
+            allow_origins: vec!["https://app.example.com".into()],
+            allow_methods: vec!["GET".into(), "POST".into()],
+            ..Default::default()
+        }),
+        authorizers: vec![functory_core::manifest::JwtAuthorizer {
+            name: "users".into(),
+            issuer: "https://issuer.example.com".into(),
+            audiences: vec!["app".into()],
+            identity_source: "$request.header.Authorization".into(),
+        }],
+    };
+
+    let first = adapter
+        .deploy_function(&options)
+        .await
+        .expect("first deploy");
+    let api_calls: Vec<String> = first
+        .plan
+        .calls()
+        .into_iter()
+        .filter(|c| {
+            ![
+                "CreateRole",
+                "PutRolePolicy",
+                "CreateFunction",
+                "PublishVersion",
+                "CreateAlias",
+            ]
+            .contains(&c.as_str())
+        })
+        .collect();
+    assert_eq!(
+        api_calls,
+        [
+            "CreateApi",
+            "CreateStage",
+            "CreateAuthorizer",
+            "TagResource",
+            "CreateIntegration",
+            "CreateRoute",
+            "CreateRoute",
+            "CreateRoute",
+            "AddPermission"
+        ]
     );
-    assert_eq!(recorder.calls(), Vec::<String>::new());
+    assert_eq!(recorder.changing_calls(), first.plan.calls());
+    assert_eq!(first.plan.endpoints.len(), 3, "{:?}", first.plan.endpoints);
+    assert!(
+        first.plan.endpoints[0].starts_with("GET https://")
+            && first.plan.endpoints[0].ends_with("/users/{id}"),
+        "{:?}",
+        first.plan.endpoints
+    );
+
+    // What moto holds, read with the aws CLI.
+    let apis = aws(&setup, &["apigatewayv2", "get-apis"]);
+    let api = &apis["Items"][0];
+    assert_eq!(api["Name"], "functory-conformance-prod");
+    assert_eq!(api["ProtocolType"], "HTTP");
+    assert_eq!(api["Tags"]["functory:target"], "prod");
+    assert_eq!(
+        api["CorsConfiguration"]["AllowOrigins"][0],
+        "https://app.example.com"
+    );
+    let id = api["ApiId"].as_str().expect("an api id");
+    let routes = aws(&setup, &["apigatewayv2", "get-routes", "--api-id", id]);
+    let mut keys: Vec<(String, String)> = routes["Items"]
+        .as_array()
+        .expect("routes")
+        .iter()
+        .map(|r| {
+            (
+                r["RouteKey"].as_str().unwrap_or_default().to_owned(),
+                r["AuthorizationType"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            ("ANY /files/{proxy+}".to_owned(), "AWS_IAM".to_owned()),
+            ("GET /users/{id}".to_owned(), "NONE".to_owned()),
+            ("POST /users".to_owned(), "JWT".to_owned()),
+        ]
+    );
+    let integrations = aws(
+        &setup,
+        &["apigatewayv2", "get-integrations", "--api-id", id],
+    );
+    let integration = &integrations["Items"][0];
+    assert_eq!(integration["IntegrationType"], "AWS_PROXY");
+    assert_eq!(integration["PayloadFormatVersion"], "2.0");
+    assert!(
+        integration["IntegrationUri"]
+            .as_str()
+            .is_some_and(|u| u.ends_with(":function:echo:prod")),
+        "{integration}"
+    );
+    let stages = aws(&setup, &["apigatewayv2", "get-stages", "--api-id", id]);
+    assert_eq!(stages["Items"][0]["StageName"], "$default");
+    assert_eq!(stages["Items"][0]["AutoDeploy"], true);
+    let policy = aws(
+        &setup,
+        &[
+            "lambda",
+            "get-policy",
+            "--function-name",
+            "echo",
+            "--qualifier",
+            "prod",
+        ],
+    );
+    let policy: serde_json::Value =
+        serde_json::from_str(policy["Policy"].as_str().expect("a policy")).expect("JSON");
+    let statement = policy["Statement"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .find(|s| s["Principal"]["Service"] == "apigateway.amazonaws.com")
+        .expect("API Gateway may invoke");
+    assert!(
+        statement.to_string().contains(&format!(":{id}/*")),
+        "scoped to the API: {statement}"
+    );
+
+    // Nothing changed: reads only.
+    recorder.clear();
+    let again = adapter.deploy_function(&options).await.expect("redeploy");
+    assert!(again.plan.is_no_op(), "{}", again.plan);
+    assert_eq!(recorder.changing_calls(), Vec::<String>::new());
+
+    // A route dropped from the manifest is removed; the others stay.
+    options.function.triggers.pop();
+    let removed = adapter
+        .deploy_function(&options)
+        .await
+        .expect("remove a route");
+    let deleted: Vec<&str> = removed.plan.effective().map(|c| c.name.as_str()).collect();
+    assert_eq!(deleted, ["route ANY /files/{proxy+}"], "{}", removed.plan);
+    let routes = aws(&setup, &["apigatewayv2", "get-routes", "--api-id", id]);
+    assert_eq!(routes["Items"].as_array().expect("routes").len(), 2);
+}
+
+/// A first deploy with routes, cut at each of its changing calls in turn (API Gateway's
+/// included), then deployed again: the API converges to exactly the manifest's routes, and the
+/// deploy after that changes nothing.
+#[tokio::test]
+async fn a_deploy_of_routes_cut_at_any_call_converges() {
+    let mut step = 1;
+    loop {
+        let setup = setup();
+        let mut options = options(&setup, "echo");
+        options.function.triggers = vec![
+            http("GET", "/users/{id}", None),
+            http("POST", "/users", Some("iam")),
+        ];
+        let fault = FailCall::nth(step);
+        let cut = adapter_with(&setup, vec![Interceptor::Fail(fault.clone())]).await;
+        let result = cut.deploy_function(&options).await;
+        let Some(failed) = fault.failed() else {
+            result.expect("a deploy with no fault left to inject succeeds");
+            break;
+        };
+        result.expect_err("the injected fault stops the deploy");
+        let adapter = adapter_with(&setup, vec![]).await;
+        adapter
+            .deploy_function(&options)
+            .await
+            .unwrap_or_else(|e| panic!("the deploy after a cut at {failed} failed: {e}"));
+        let apis = aws(&setup, &["apigatewayv2", "get-apis"]);
+        assert_eq!(
+            apis["Items"].as_array().map(Vec::len),
+            Some(1),
+            "one API after a cut at {failed}"
+        );
+        let id = apis["Items"][0]["ApiId"].as_str().expect("an api id");
+        let routes = aws(&setup, &["apigatewayv2", "get-routes", "--api-id", id]);
+        let mut keys: Vec<&str> = routes["Items"]
+            .as_array()
+            .expect("routes")
+            .iter()
+            .filter_map(|r| r["RouteKey"].as_str())
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            ["GET /users/{id}", "POST /users"],
+            "after a cut at {failed}"
+        );
+        let again = adapter.deploy_function(&options).await.expect("a no-op");
+        assert!(
+            again.plan.is_no_op(),
+            "after a cut at {failed}: {}",
+            again.plan
+        );
+        step += 1;
+    }
+    assert!(step > 8, "the deploy had only {} changing calls", step - 1);
+}
+
+/// A route another function of the manifest declares too is a plan error before any call.
+#[tokio::test]
+async fn a_route_two_functions_declare_is_refused_in_the_plan() {
+    let setup = setup();
+    let recorder = CallRecorder::new();
+    let adapter = adapter_with(&setup, vec![Interceptor::Record(recorder.clone())]).await;
+    let mut options = options(&setup, "echo");
+    options.function.triggers = vec![http("GET", "/users", None)];
+    let mut other = options.function.clone();
+    other.name = "other".into();
+    options.app_functions = vec![options.function.clone(), other];
+    let error = adapter.plan(&options).await.expect_err("a shared route");
+    assert!(
+        error
+            .to_string()
+            .contains("route `GET /users` is also declared by function `other`"),
+        "{error}"
+    );
+    assert_eq!(recorder.changing_calls(), Vec::<String>::new());
 }
 
 /// python3.7: Lambda has refused to create functions on it since 2024-01-09 (updates until

@@ -540,6 +540,7 @@ impl GcpAdapter {
             code_sha256: package.sha256.clone(),
             package_bytes: package.zip.len() as u64,
             changes,
+            endpoints: Vec::new(),
         };
         Ok(Prepared {
             plan,

@@ -378,7 +378,7 @@ pub(crate) fn map_function(function: &Function, project: &str) -> Result<Mapping
     let mut schedules = Vec::new();
     for trigger in &function.triggers {
         match trigger {
-            Trigger::Http { method, path } => http_routes.push(format!("{method} {path}")),
+            Trigger::Http { method, path, .. } => http_routes.push(format!("{method} {path}")),
             Trigger::Url { auth, cors } => {
                 has_url = true;
                 public = *auth == UrlAuth::None;

@@ -446,10 +446,14 @@ async fn what_google_cannot_express_fails_the_plan_before_anything_changes() {
         Trigger::Http {
             method: "GET".into(),
             path: "/a".into(),
+            auth: None,
+            payload_version: None,
         },
         Trigger::Http {
             method: "POST".into(),
             path: "/b".into(),
+            auth: None,
+            payload_version: None,
         },
         Trigger::Stream {
             stream: "clicks".into(),

@@ -743,22 +743,30 @@ impl Drop for Engine {
     }
 }
 
+/// What the local runtime can do (the same whatever the instance).
+pub fn capabilities() -> Capabilities {
+    Capabilities {
+        kind: AdapterKind::Local,
+        versions: false,
+        aliases: false,
+        async_invoke: true,
+        live_logs: true,
+        http_trigger: true,
+        schedule_trigger: true,
+        storage_trigger: true,
+        queue_trigger: true,
+        // Streams do not run locally (the run says so; invoke with a sample stream event).
+        stream_trigger: false,
+        url_trigger: true,
+        concurrency_limit: true,
+        provisioned_concurrency: true,
+    }
+}
+
 #[async_trait::async_trait]
 impl Adapter for LocalRuntime {
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            kind: AdapterKind::Local,
-            versions: false,
-            aliases: false,
-            async_invoke: true,
-            live_logs: true,
-            http_trigger: true,
-            schedule_trigger: true,
-            storage_trigger: true,
-            queue_trigger: true,
-            concurrency_limit: true,
-            provisioned_concurrency: true,
-        }
+        capabilities()
     }
 
     async fn deploy(&self, options: DeployOptions) -> Result<Deployment, AdapterError> {

@@ -33,7 +33,7 @@ mod settings;
 mod spec;
 pub mod triggers;
 
-pub use engine::{Counters, FunctionInstances, InstanceView, LocalRuntime};
+pub use engine::{Counters, FunctionInstances, InstanceView, LocalRuntime, capabilities};
 pub use logs::{LogLimits, LogStore};
 pub use project::{
     BucketView, HttpRouteView, ProjectRun, QueueView, RunError, RunOptions, ScheduleView,

@@ -192,10 +192,20 @@ impl ProjectRun {
             }
             for trigger in &function.triggers {
                 match trigger {
-                    Trigger::Http { method, path } => routes.push(HttpRoute {
+                    Trigger::Http {
+                        method,
+                        path,
+                        payload_version,
+                        ..
+                    } => routes.push(HttpRoute {
                         method: method.clone(),
                         path: path.clone(),
                         function: function.name.clone(),
+                        payload_version: match payload_version.as_deref() {
+                            Some("1.0") => Some(PayloadVersion::V1),
+                            Some("2.0") => Some(PayloadVersion::V2),
+                            _ => None,
+                        },
                     }),
                     Trigger::Schedule {
                         expression,
@@ -231,6 +241,8 @@ impl ProjectRun {
                                 method: "ANY".to_owned(),
                                 path,
                                 function: function.name.clone(),
+                                // Function URLs send the 2.0 event whatever the gateway's option.
+                                payload_version: Some(PayloadVersion::V2),
                             });
                         }
                     }
@@ -250,7 +262,17 @@ impl ProjectRun {
             GatewaySettings {
                 port: options.port,
                 payload_version: options.payload_version,
-                cors: options.cors.clone(),
+                // The run's own CORS option, else the project's `[api]` CORS.
+                cors: options.cors.clone().or_else(|| {
+                    manifest.api.cors.as_ref().map(|cors| CorsConfig {
+                        allow_origins: cors.allow_origins.clone(),
+                        allow_methods: cors.allow_methods.clone(),
+                        allow_headers: cors.allow_headers.clone(),
+                        expose_headers: cors.expose_headers.clone(),
+                        max_age_s: cors.max_age,
+                        allow_credentials: cors.allow_credentials,
+                    })
+                }),
             },
             queues.clone(),
         )

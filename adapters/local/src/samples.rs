@@ -127,6 +127,8 @@ mod tests {
             Trigger::Http {
                 method: "POST".into(),
                 path: "/users/{id}".into(),
+                auth: None,
+                payload_version: None,
             },
             Trigger::Schedule {
                 expression: "rate(5 minutes)".into(),

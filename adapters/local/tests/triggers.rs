@@ -534,3 +534,63 @@ async fn a_busy_port_is_a_clear_error() {
         format!("port {port} is already in use; choose another with --port")
     );
 }
+
+/// A route's own `payload_version` picks its event format, beside 2.0 routes of the same
+/// gateway; the project's `[api]` CORS is what the gateway answers preflights with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_route_picks_its_payload_format_and_the_api_its_cors() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = r#"
+[project]
+name = "formats"
+
+[api]
+cors = { allow_origins = ["http://app.test"], allow_methods = ["GET"], max_age = 300 }
+
+[functions.api]
+runtime = "nodejs20.x"
+handler = "api.handler"
+
+[[functions.api.triggers]]
+kind = "http"
+method = "GET"
+path = "/old/{id}"
+payload_version = "1.0"
+
+[[functions.api.triggers]]
+kind = "http"
+method = "GET"
+path = "/new/{id}"
+"#;
+    write_file(&dir.path().join("functory.toml"), manifest);
+    write_file(
+        &dir.path().join("api.js"),
+        "exports.handler = async (e) => ({ statusCode: 200, body: JSON.stringify({ version: e.version ?? null, resource: e.resource ?? null, routeKey: e.routeKey ?? null }) });\n",
+    );
+    let run = start(dir.path(), |_| {}).await;
+    let base = run.gateway_url();
+    let old = http(&base, "GET", "/old/1", &[], b"").await.json();
+    assert_eq!(old["version"], "1.0");
+    assert_eq!(old["resource"], "/old/{id}");
+    let new = http(&base, "GET", "/new/1", &[], b"").await.json();
+    assert_eq!(new["version"], "2.0");
+    assert_eq!(new["routeKey"], "GET /new/{id}");
+    let preflight = http(
+        &base,
+        "OPTIONS",
+        "/new/1",
+        &[
+            ("Origin", "http://app.test"),
+            ("Access-Control-Request-Method", "GET"),
+        ],
+        b"",
+    )
+    .await;
+    assert_eq!(
+        preflight.header("access-control-allow-origin"),
+        ["http://app.test"],
+        "{:?}",
+        preflight.headers
+    );
+    assert_eq!(preflight.header("access-control-max-age"), ["300"]);
+}

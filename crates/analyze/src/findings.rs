@@ -5,7 +5,6 @@ use functory_lint::parse::Span;
 use functory_lint::{Applicability, Finding, Fix, Severity};
 
 use crate::model::{Analysis, Location};
-use crate::policy;
 
 /// (code, name, severity, summary) of every analyzer finding.
 pub const CODES: &[(&str, &str, Severity, &str)] = &[
@@ -88,15 +87,16 @@ fn finding(
     }
 }
 
-/// Every finding of one function's analysis. `manifest` is (text, path) of functory.toml, for
-/// findings about the manifest itself.
-pub fn findings(analysis: &Analysis, manifest: Option<(&str, &str)>) -> Vec<AnalyzerFinding> {
+/// Every finding of one function's analysis. `manifest` is functory.toml as read once for the
+/// project, for findings about the manifest itself.
+pub fn findings(
+    analysis: &Analysis,
+    manifest: Option<&crate::policy::ManifestSource<'_>>,
+) -> Vec<AnalyzerFinding> {
     let function = analysis.function.as_str();
     let mut out = Vec::new();
-    let manifest_anchor =
-        manifest.and_then(|(text, path)| policy::permissions_location(text, path, function));
-    let handler_anchor =
-        manifest.and_then(|(text, path)| policy::handler_location(text, path, function));
+    let manifest_anchor = manifest.and_then(|m| m.permissions_location(function));
+    let handler_anchor = manifest.and_then(|m| m.handler_location(function));
 
     for problem in &analysis.handler.problems {
         let Some(location) = problem.location.as_ref().or(handler_anchor.as_ref()) else {

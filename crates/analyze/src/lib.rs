@@ -35,6 +35,7 @@ pub use explain::{AccessDenied, Cloud, Explanation, explain_access_denied, parse
 pub use findings::{AnalyzerFinding, CODES, findings};
 pub use lang::Lang;
 pub use model::*;
+pub use policy::ManifestSource;
 
 use crate::context::FileContext;
 use crate::value::Environment;
@@ -52,7 +53,7 @@ pub const MAX_FILES: usize = 200;
 /// Analyses one function: its handler file and the local modules it imports.
 pub fn analyze_function(
     function: &Function,
-    manifest: Option<(&str, &str)>,
+    manifest: Option<&policy::ManifestSource<'_>>,
     reader: &dyn SourceReader,
 ) -> Analysis {
     let env = Environment(
@@ -165,7 +166,7 @@ pub fn analyze_function(
     let required = policy::required(code_calls.iter().copied());
     let generated = policy::generate(&required);
     let locations = manifest
-        .map(|(text, path)| policy::action_locations(text, path, &function.name))
+        .map(|m| m.action_locations(&function.name))
         .unwrap_or_default();
     let mut comparison = policy::compare(&required, &function.permissions, &locations);
     let trigger_needs = policy::required(trigger_calls.iter().copied());

@@ -90,72 +90,104 @@ pub fn generate(required: &[RequiredPermission]) -> Vec<Permission> {
         .collect()
 }
 
-/// Where each statement's actions are written in the manifest: statement → action → location.
-pub fn action_locations(
-    manifest_text: &str,
-    manifest_path: &str,
-    function: &str,
-) -> Vec<Vec<Option<Location>>> {
-    let Ok(root) = parse_toml(manifest_text) else {
-        return Vec::new();
-    };
-    let index = functory_core::diagnostic::LineIndex::new(manifest_text);
-    let Some(statements) = root
-        .get("functions")
-        .and_then(|f| f.get(function))
-        .and_then(|f| f.get("permissions"))
-        .and_then(TomlNode::as_array)
-    else {
-        return Vec::new();
-    };
-    statements
-        .iter()
-        .map(|statement| {
-            statement
-                .get("actions")
-                .and_then(TomlNode::as_array)
-                .map(|actions| {
-                    actions
-                        .iter()
-                        .map(|a| Some(location_of(&index, manifest_path, a.span.start, a.span.end)))
-                        .collect()
-                })
-                .unwrap_or_default()
-        })
-        .collect()
+/// functory.toml read once for a whole project's analysis: where each function's handler,
+/// permissions, actions and triggers are written. Every function's analysis and findings ask
+/// this one parse, so a project of N functions parses its manifest once, not N times.
+pub struct ManifestSource<'t> {
+    path: &'t str,
+    root: Option<TomlNode>,
+    index: functory_core::diagnostic::LineIndex<'t>,
 }
 
-/// Where the function's `handler` value is written in the manifest.
-pub fn handler_location(
-    manifest_text: &str,
-    manifest_path: &str,
-    function: &str,
-) -> Option<Location> {
-    let root = parse_toml(manifest_text).ok()?;
-    let handler = root.get("functions")?.get(function)?.get("handler")?;
-    let index = functory_core::diagnostic::LineIndex::new(manifest_text);
-    Some(location_of(
-        &index,
-        manifest_path,
-        handler.span.start,
-        handler.span.end,
-    ))
+impl std::fmt::Debug for ManifestSource<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ManifestSource")
+            .field("path", &self.path)
+            .field("parsed", &self.root.is_some())
+            .finish()
+    }
 }
 
-/// Where `[functions.NAME]` (or the function's `permissions`) is written.
-pub fn permissions_location(
-    manifest_text: &str,
-    manifest_path: &str,
-    function: &str,
-) -> Option<Location> {
-    let root = parse_toml(manifest_text).ok()?;
-    let table = root.get("functions")?.member(function)?;
-    let index = functory_core::diagnostic::LineIndex::new(manifest_text);
-    let span = table
-        .value
-        .member("permissions")
-        .map_or(table.key_span, |m| m.key_span);
-    Some(location_of(&index, manifest_path, span.start, span.end))
+impl<'t> ManifestSource<'t> {
+    pub fn new(text: &'t str, path: &'t str) -> Self {
+        ManifestSource {
+            path,
+            root: parse_toml(text).ok(),
+            index: functory_core::diagnostic::LineIndex::new(text),
+        }
+    }
+
+    pub fn path(&self) -> &str {
+        self.path
+    }
+
+    pub fn index(&self) -> &functory_core::diagnostic::LineIndex<'t> {
+        &self.index
+    }
+
+    fn function(&self, name: &str) -> Option<&TomlNode> {
+        self.root.as_ref()?.get("functions")?.get(name)
+    }
+
+    fn location(&self, start: usize, end: usize) -> Location {
+        location_of(&self.index, self.path, start, end)
+    }
+
+    /// Where each statement's actions are written: statement → action → location.
+    pub fn action_locations(&self, function: &str) -> Vec<Vec<Option<Location>>> {
+        let Some(statements) = self
+            .function(function)
+            .and_then(|f| f.get("permissions"))
+            .and_then(TomlNode::as_array)
+        else {
+            return Vec::new();
+        };
+        statements
+            .iter()
+            .map(|statement| {
+                statement
+                    .get("actions")
+                    .and_then(TomlNode::as_array)
+                    .map(|actions| {
+                        actions
+                            .iter()
+                            .map(|a| Some(self.location(a.span.start, a.span.end)))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    /// Where the function's `handler` value is written.
+    pub fn handler_location(&self, function: &str) -> Option<Location> {
+        let handler = self.function(function)?.get("handler")?;
+        Some(self.location(handler.span.start, handler.span.end))
+    }
+
+    /// Where `[functions.NAME]` (or the function's `permissions`) is written.
+    pub fn permissions_location(&self, function: &str) -> Option<Location> {
+        let table = self.root.as_ref()?.get("functions")?.member(function)?;
+        let span = table
+            .value
+            .member("permissions")
+            .map_or(table.key_span, |m| m.key_span);
+        Some(self.location(span.start, span.end))
+    }
+
+    /// Where each of the function's triggers is written, in order.
+    pub fn trigger_locations(&self, function: &str) -> Vec<Location> {
+        self.function(function)
+            .and_then(|f| f.get("triggers"))
+            .and_then(TomlNode::as_array)
+            .map(|triggers| {
+                triggers
+                    .iter()
+                    .map(|t| self.location(t.span.start, t.span.end))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 pub fn compare(
@@ -262,28 +294,13 @@ pub fn compare(
 /// generated policy and counted missing only when a Deny of the manifest would cancel them.
 pub fn trigger_needs(
     function: &functory_core::Function,
-    manifest: Option<(&str, &str)>,
+    manifest: Option<&ManifestSource<'_>>,
 ) -> Vec<SdkCall> {
     use crate::model::{ResourceGuess, SdkFlavor};
     use functory_core::trigger_needs::{ArnScope, trigger_needs as needs_of};
 
     let spans: Vec<Location> = manifest
-        .and_then(|(text, path)| {
-            let root = parse_toml(text).ok()?;
-            let triggers = root
-                .get("functions")?
-                .get(&function.name)?
-                .get("triggers")?
-                .as_array()?
-                .to_vec();
-            let index = functory_core::diagnostic::LineIndex::new(text);
-            Some(
-                triggers
-                    .iter()
-                    .map(|t| location_of(&index, path, t.span.start, t.span.end))
-                    .collect(),
-            )
-        })
+        .map(|m| m.trigger_locations(&function.name))
         .unwrap_or_default();
     let scope = ArnScope::default();
     let mut out = Vec::new();
@@ -303,7 +320,7 @@ pub fn trigger_needs(
             .map_or("lambda", |(service, _)| service)
             .to_owned();
         let location = spans.get(i).cloned().unwrap_or_else(|| Location {
-            file: manifest.map_or("functory.toml", |(_, p)| p).to_owned(),
+            file: manifest.map_or("functory.toml", |m| m.path()).to_owned(),
             line: 1,
             column: 1,
             end_line: 1,

@@ -35,8 +35,9 @@ fn analyse(name: &str) -> Value {
         .functions
         .first()
         .expect("the fixture has a function");
-    let analysis = analyze_function(function, Some((&text, "functory.toml")), &dir);
-    let found = findings(&analysis, Some((&text, "functory.toml")));
+    let source = functory_analyze::ManifestSource::new(&text, "functory.toml");
+    let analysis = analyze_function(function, Some(&source), &dir);
+    let found = findings(&analysis, Some(&source));
     json!({
         "handler": {
             "file": analysis.handler.file,

@@ -4,13 +4,13 @@
 
 use std::path::Path;
 
-use functory_analyze::policy::action_locations;
 use functory_analyze::{
-    Analysis, AnalyzerFinding, Explanation, FileAnalysis, SourceReader, analyze_function, findings,
-    parse_access_denied,
+    Analysis, AnalyzerFinding, Explanation, FileAnalysis, ManifestSource, SourceReader,
+    analyze_function, findings, parse_access_denied,
 };
+use functory_core::diagnostic::LineIndex;
 use functory_core::{Function, MANIFEST_FILE_NAME, ManifestEdit, Permission, apply_edit};
-use functory_lint::{FileReport, locate};
+use functory_lint::locate_one;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -99,63 +99,63 @@ fn functions(project: &Project) -> Result<(String, Vec<Function>), ApiError> {
     Ok((text, manifest.functions))
 }
 
-fn run(project: &Project, text: &str, function: &Function) -> FunctionAnalysis {
-    let manifest = Some((text, MANIFEST_FILE_NAME));
-    let analysis = analyze_function(function, manifest, &ProjectReader(project.root()));
-    let found = findings(&analysis, manifest);
+fn run(project: &Project, manifest: &ManifestSource<'_>, function: &Function) -> FunctionAnalysis {
+    let analysis = analyze_function(function, Some(manifest), &ProjectReader(project.root()));
+    let found = findings(&analysis, Some(manifest));
     FunctionAnalysis {
-        findings: to_lint_findings(project, text, &found),
+        findings: to_lint_findings(project, manifest, &found),
         analysis,
     }
 }
 
-/// The analyzer's findings, placed in their files like the linter's.
+/// The analyzer's findings as the linter's: placed in functory.toml with the index built once
+/// for the project, in other files with one index per file.
 fn to_lint_findings(
     project: &Project,
-    manifest_text: &str,
+    manifest: &ManifestSource<'_>,
     found: &[AnalyzerFinding],
 ) -> Vec<LintFinding> {
     let mut out = Vec::new();
+    let mut files: Vec<(String, String)> = Vec::new();
     for f in found {
-        let text = if f.file == MANIFEST_FILE_NAME {
-            manifest_text.to_owned()
+        let located = if f.file == MANIFEST_FILE_NAME {
+            locate_one(manifest.index(), &f.file, &f.finding)
         } else {
-            ProjectReader(project.root())
-                .read(&f.file)
-                .unwrap_or_default()
+            if !files.iter().any(|(path, _)| *path == f.file) {
+                let text = ProjectReader(project.root())
+                    .read(&f.file)
+                    .unwrap_or_default();
+                files.push((f.file.clone(), text));
+            }
+            let text = files
+                .iter()
+                .find(|(path, _)| *path == f.file)
+                .map_or("", |(_, text)| text.as_str());
+            locate_one(&LineIndex::new(text), &f.file, &f.finding)
         };
-        let report = FileReport {
-            path: f.file.clone(),
-            text,
-            format: None,
-            findings: vec![f.finding.clone()],
-            suppressions: Vec::new(),
-        };
-        for located in locate(&report) {
-            out.push(LintFinding {
-                id: format!(
-                    "{}:{}:{}-{}",
-                    f.file, f.finding.code, f.finding.span.start, f.finding.span.end
-                ),
-                file: f.file.clone(),
-                code: located.code.to_owned(),
-                name: functory_analyze::findings::rule_name(located.code).to_owned(),
-                severity: located.severity.as_str().to_owned(),
-                message: located.message,
-                line: located.line,
-                column: located.column,
-                end_line: located.end_line,
-                end_column: located.end_column,
-                note: located.note,
-                context: located.context,
-                function: located.function,
-                fix: f.finding.fix.as_ref().map(|fix| LintFixSummary {
-                    applicability: fix.applicability.as_str().to_owned(),
-                    message: fix.message.clone(),
-                }),
-                suppressed: None,
-            });
-        }
+        out.push(LintFinding {
+            id: format!(
+                "{}:{}:{}-{}",
+                f.file, f.finding.code, f.finding.span.start, f.finding.span.end
+            ),
+            file: f.file.clone(),
+            code: located.code.to_owned(),
+            name: functory_analyze::findings::rule_name(located.code).to_owned(),
+            severity: located.severity.as_str().to_owned(),
+            message: located.message,
+            line: located.line,
+            column: located.column,
+            end_line: located.end_line,
+            end_column: located.end_column,
+            note: located.note,
+            context: located.context,
+            function: located.function,
+            fix: f.finding.fix.as_ref().map(|fix| LintFixSummary {
+                applicability: fix.applicability.as_str().to_owned(),
+                message: fix.message.clone(),
+            }),
+            suppressed: None,
+        });
     }
     out
 }
@@ -164,12 +164,16 @@ fn to_lint_findings(
 pub fn analyze(project: &Project, name: &str) -> Result<FunctionAnalysis, ApiError> {
     let (text, functions) = functions(project)?;
     let function = function(&functions, name)?;
-    Ok(run(project, &text, function))
+    let manifest = ManifestSource::new(&text, MANIFEST_FILE_NAME);
+    Ok(run(project, &manifest, function))
 }
 
 /// Analyses every function of the project.
 pub fn analyze_project(project: &Project) -> Result<ProjectAnalysis, ApiError> {
     let (text, functions) = functions(project)?;
+    // The manifest is read once for every function (a project of N functions would otherwise
+    // parse it N times).
+    let manifest = ManifestSource::new(&text, MANIFEST_FILE_NAME);
     // Functions are independent: each thread takes every n-th one, and the results go back in
     // manifest order (the Security view and the linter list them in that order).
     let threads = std::thread::available_parallelism()
@@ -180,14 +184,14 @@ pub fn analyze_project(project: &Project) -> Result<ProjectAnalysis, ApiError> {
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|worker| {
-                let (functions, text) = (&functions, &text);
+                let (functions, manifest) = (&functions, &manifest);
                 scope.spawn(move || {
                     functions
                         .iter()
                         .enumerate()
                         .skip(worker)
                         .step_by(threads)
-                        .map(|(i, f)| (i, run(project, text, f)))
+                        .map(|(i, f)| (i, run(project, manifest, f)))
                         .collect::<Vec<_>>()
                 })
             })
@@ -294,8 +298,9 @@ pub fn explain_access_denied(
     })?;
     let (manifest_text, functions) = functions(project)?;
     let function = function(&functions, name)?;
-    let analysis = run(project, &manifest_text, function).analysis;
-    let locations = action_locations(&manifest_text, MANIFEST_FILE_NAME, name);
+    let manifest = ManifestSource::new(&manifest_text, MANIFEST_FILE_NAME);
+    let analysis = run(project, &manifest, function).analysis;
+    let locations = manifest.action_locations(name);
     let explanation =
         functory_analyze::explain_access_denied(denied, function, &analysis, &locations);
     let preview = match &explanation.proposed {

@@ -55,6 +55,8 @@ pub struct FunctionPlan {
     pub changes: Vec<PlanChange>,
     /// Nothing would change.
     pub no_op: bool,
+    /// Where the function answers HTTP (`GET https://…/users/{id}`), when already known.
+    pub endpoints: Vec<String>,
 }
 
 impl FunctionPlan {
@@ -65,6 +67,7 @@ impl FunctionPlan {
             code_sha256: plan.code_sha256.clone(),
             package_bytes: plan.package_bytes,
             no_op: plan.is_no_op(),
+            endpoints: plan.endpoints.clone(),
             changes: plan
                 .changes
                 .iter()
@@ -121,6 +124,8 @@ pub struct DeployedFunction {
     pub uploaded: bool,
     /// The changing calls made, as the plan listed them.
     pub calls: Vec<String>,
+    /// Where it answers HTTP now: its routes on the project's HTTP API.
+    pub endpoints: Vec<String>,
 }
 
 /// A deploy that stopped part-way, and what is still served.
@@ -195,9 +200,26 @@ pub struct CloudTarget {
     pub adapter: Arc<dyn CloudAdapter>,
     pub manifest: Manifest,
     pub root: PathBuf,
+    /// The AWS sign-in, to say whose identity the target acts as.
+    aws_session: Option<functory_aws::AwsSession>,
 }
 
-fn manifest_of(root: &Path) -> Result<Manifest, ApiError> {
+/// Who a target acts as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TargetIdentity {
+    pub target: String,
+    /// Where the credentials come from: a profile, a keychain account, the environment's chain.
+    pub source: String,
+    /// The cloud account (AWS: the 12-digit account id).
+    pub account: String,
+    /// The identity itself (an IAM user or an assumed role's session).
+    pub arn: String,
+    pub region: Option<String>,
+}
+
+pub(crate) fn manifest_of(root: &Path) -> Result<Manifest, ApiError> {
     let project = Project::open(root)?;
     let parsed = project.parse()?;
     let errors: Vec<String> = parsed
@@ -233,12 +255,16 @@ pub struct ConnectOptions {
     /// For an Azure target without a keychain account: sign in with a device code, showing
     /// the code and address with this (instead of using the Azure CLI's sign-in).
     pub azure_device_code: Option<Arc<dyn Fn(String) + Send + Sync>>,
+    /// For an AWS target: this profile instead of the target's own credentials
+    /// (`--profile NAME` on the command line).
+    pub aws_profile: Option<String>,
 }
 
 impl std::fmt::Debug for ConnectOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConnectOptions")
             .field("azure_device_code", &self.azure_device_code.is_some())
+            .field("aws_profile", &self.aws_profile)
             .finish()
     }
 }
@@ -265,9 +291,18 @@ pub async fn connect_with(
     options: &ConnectOptions,
 ) -> Result<CloudTarget, ApiError> {
     let manifest = manifest_of(root)?;
-    let target = find_target(&manifest, target)?;
+    let mut target = find_target(&manifest, target)?;
+    let mut aws_session = None;
     let adapter: Arc<dyn CloudAdapter> = match target.adapter {
-        AdapterKind::Aws => Arc::new(connect_aws(&target, accounts).await?),
+        AdapterKind::Aws => {
+            if let Some(profile) = &options.aws_profile {
+                target.profile = Some(profile.clone());
+                target.account = None;
+            }
+            let (adapter, session) = connect_aws(&target, accounts).await?;
+            aws_session = Some(session);
+            Arc::new(adapter)
+        }
         AdapterKind::Azure => Arc::new(connect_azure(&target, accounts, options)?),
         AdapterKind::Gcp => Arc::new(connect_gcp(&target, accounts)?),
         AdapterKind::Local => {
@@ -285,6 +320,7 @@ pub async fn connect_with(
         target,
         manifest,
         root: root.to_owned(),
+        aws_session,
     })
 }
 
@@ -379,19 +415,13 @@ fn connect_gcp(target: &Target, accounts: &Accounts) -> Result<GcpAdapter, ApiEr
 pub(crate) async fn connect_aws(
     target: &Target,
     accounts: &Accounts,
-) -> Result<AwsAdapter, ApiError> {
+) -> Result<(AwsAdapter, functory_aws::AwsSession), ApiError> {
     let mut sign_in = match (&target.profile, &target.account) {
         (Some(profile), _) => AwsSignIn::profile(profile),
         (None, Some(account)) => AwsSignIn::keychain(&accounts.load(account)?)?,
-        (None, None) => {
-            return Err(ApiError::new(
-                ErrorCode::Unauthenticated,
-                format!(
-                    "target `{}` names no AWS profile and no keychain account: choose one in the Accounts view, or add `profile = \"NAME\"` or `account = \"NAME\"` to [targets.{}]",
-                    target.name, target.name
-                ),
-            ));
-        }
+        // What a CI job or a signed-in shell has: environment keys, an OIDC web identity
+        // token, AWS_PROFILE, container or instance credentials.
+        (None, None) => AwsSignIn::default_chain(),
     };
     if let Some(region) = &target.region {
         sign_in = sign_in.region(region);
@@ -411,15 +441,40 @@ pub(crate) async fn connect_aws(
             ),
         ));
     }
-    Ok(AwsAdapter::builder(&session)
+    let adapter = AwsAdapter::builder(&session)
         .settings(AwsSettings {
             code_bucket: target.code_bucket.clone(),
+            api_stage: target.api_stage.clone(),
+            throttling: target.throttling,
             ..AwsSettings::default()
         })
-        .build())
+        .build();
+    Ok((adapter, session))
 }
 
 impl CloudTarget {
+    /// Who the target acts as: asks the cloud (AWS STS GetCallerIdentity, which needs no
+    /// permission), so a plan can say whose account it will change before it changes anything.
+    pub async fn identity(&self) -> Result<TargetIdentity, ApiError> {
+        let Some(session) = &self.aws_session else {
+            return Err(ApiError::new(
+                ErrorCode::NotSupported,
+                format!(
+                    "target `{}` ({}) does not report an identity yet",
+                    self.target.name, self.target.adapter
+                ),
+            ));
+        };
+        let who = functory_aws::caller_identity(session).await?;
+        Ok(TargetIdentity {
+            target: self.target.name.clone(),
+            source: session.who(),
+            account: who.account,
+            arn: who.arn,
+            region: session.region().map(str::to_owned),
+        })
+    }
+
     fn functions(&self, names: &[String]) -> Result<Vec<Function>, ApiError> {
         if names.is_empty() {
             return Ok(self.manifest.functions.clone());
@@ -436,6 +491,7 @@ impl CloudTarget {
         options.stage = Some(self.target.name.clone());
         options.commit = commit;
         options.app_functions = self.manifest.functions.clone();
+        options.api = self.manifest.api.clone();
         options
     }
 
@@ -502,6 +558,7 @@ impl CloudTarget {
                         code_sha256: outcome.code_sha256,
                         uploaded: outcome.uploaded,
                         calls: outcome.plan.calls(),
+                        endpoints: outcome.plan.endpoints.clone(),
                     });
                 }
                 Err(error) => {
@@ -551,6 +608,7 @@ impl CloudTarget {
             })?;
             let mut options = DeployOptions::new(&dir, old_function);
             options.app_functions = old.functions.clone();
+            options.api = old.api.clone();
             options.project = Some(self.manifest.project_name.clone());
             options.stage = Some(self.target.name.clone());
             options.commit = Some(full.clone());
@@ -586,6 +644,7 @@ impl CloudTarget {
                     code_sha256: outcome.code_sha256,
                     uploaded: outcome.uploaded,
                     calls: outcome.plan.calls(),
+                    endpoints: outcome.plan.endpoints.clone(),
                 });
             }
             Err(error) => {
@@ -790,6 +849,7 @@ pub async fn live_logs(
         AdapterKind::Aws => {
             connect_aws(&target, accounts)
                 .await?
+                .0
                 .live_tail(options)
                 .await?
         }

@@ -131,7 +131,7 @@ pub async fn remote_functions(
     accounts: &Accounts,
 ) -> Result<Vec<RemoteFunction>, ApiError> {
     let (_, target) = manifest_with_target(root, target)?;
-    let adapter = connect_aws(&target, accounts).await?;
+    let (adapter, _) = connect_aws(&target, accounts).await?;
     Ok(
         functory_adapter::Adapter::list(&adapter, functory_adapter::ListOptions::default())
             .await?
@@ -220,7 +220,7 @@ fn plain(error: &functory_adapter::AdapterError) -> String {
 fn describe(trigger: &functory_core::Trigger) -> String {
     use functory_core::Trigger;
     match trigger {
-        Trigger::Http { method, path } => format!("http {method} {path}"),
+        Trigger::Http { method, path, .. } => format!("http {method} {path}"),
         Trigger::Schedule { expression, .. } => format!("schedule {expression}"),
         Trigger::Storage { bucket, .. } => format!("storage {bucket}"),
         Trigger::Queue { queue, .. } => format!("queue {queue}"),
@@ -251,7 +251,7 @@ pub async fn import_function(
             ),
         ));
     }
-    let adapter = connect_aws(&target, accounts).await?;
+    let (adapter, _) = connect_aws(&target, accounts).await?;
     let remote = adapter.read_for_import(name, Some(&target.name)).await?;
 
     let mut report = CloudImportReport {

@@ -18,7 +18,8 @@ use crate::account_test::AccountTestResult;
 use crate::accounts::{AccountInput, AwsProfile};
 use crate::analyze::{AccessDeniedHelp, FunctionAnalysis, PermissionsPreview, ProjectAnalysis};
 use crate::cloud::{
-    DeployReport, DeployStep, FunctionPlan, FunctionVersion, RemoteFunction, TargetLogSource,
+    DeployReport, DeployStep, FunctionPlan, FunctionVersion, RemoteFunction, TargetIdentity,
+    TargetLogSource,
 };
 use crate::cloud_import::CloudImport;
 use crate::error::{ApiError, ErrorCode};
@@ -28,6 +29,7 @@ use crate::recovery::JournalEntry;
 use crate::session::{Session, Startup};
 use crate::triggers::{CanvasLayout, CanvasModel, TriggerCheck, TriggerRef};
 use crate::{FileContent, ProjectView};
+use functory_adapter::Capabilities;
 use functory_analyze::FileAnalysis;
 use functory_core::template::FunctionTemplate;
 use functory_core::{ManifestEdit, Permission, Trigger};
@@ -311,6 +313,10 @@ ipc_commands! {
     blocking outline_file(path: String) -> FileAnalysis = |s| s.outline_file(&path);
 
     // ---- cloud targets (Deploy) --------------------------------------------------------------
+    /// What a target's provider can do (versions, live logs, queued invokes, trigger kinds).
+    future target_capabilities(target: String) -> Capabilities = |s| s.target_capabilities(&target).await;
+    /// Who a target acts as: its account and identity, asked of the cloud.
+    future target_identity(target: String) -> TargetIdentity = |s| s.target_identity(&target).await;
     future deploy_plan(target: String, functions: Vec<String>) -> Vec<FunctionPlan>
         = |s| s.deploy_plan(&target, &functions).await;
     /// Deploys, sending each step as it starts (the progress bar).

@@ -626,6 +626,26 @@ impl Session {
         cloud::connect(&root, target, &self.accounts).await
     }
 
+    /// What `target`'s provider can do (versions, live logs, queued invokes, trigger kinds), so
+    /// the UI offers only what works there. Nothing is called: a sign-in is only configured.
+    pub async fn target_capabilities(
+        &self,
+        target: &str,
+    ) -> Result<functory_adapter::Capabilities, ApiError> {
+        let root = self.current()?.root().to_owned();
+        let manifest = cloud::manifest_of(&root)?;
+        let found = cloud::find_target(&manifest, target)?;
+        if found.adapter == functory_core::AdapterKind::Local {
+            return Ok(functory_local::capabilities());
+        }
+        Ok(self.cloud_target(target).await?.adapter.capabilities())
+    }
+
+    /// Who `target` acts as (its account and identity), asked of the cloud.
+    pub async fn target_identity(&self, target: &str) -> Result<cloud::TargetIdentity, ApiError> {
+        self.cloud_target(target).await?.identity().await
+    }
+
     /// What deploying `functions` (all when empty) to `target` would change.
     pub async fn deploy_plan(
         &self,

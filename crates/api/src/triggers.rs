@@ -417,7 +417,7 @@ pub fn check_trigger(
         })
         .collect();
     match trigger {
-        Trigger::Http { method, path } => check_route(method, path, &others, &mut check),
+        Trigger::Http { method, path, .. } => check_route(method, path, &others, &mut check),
         Trigger::Schedule {
             expression,
             timezone,
@@ -491,6 +491,7 @@ fn check_route(method: &str, path: &str, others: &[(&str, &Trigger)], check: &mu
         let Trigger::Http {
             method: other_method,
             path: other_path,
+            ..
         } = other
         else {
             continue;
@@ -737,6 +738,8 @@ path = "/admin/{proxy+}"
         Trigger::Http {
             method: method.into(),
             path: path.into(),
+            auth: None,
+            payload_version: None,
         }
     }
 

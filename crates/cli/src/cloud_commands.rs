@@ -36,6 +36,9 @@ pub struct DeployArgs {
     /// Print the plan (with `--plan`) or the report as JSON.
     #[arg(long)]
     json: bool,
+    /// An AWS profile to act as instead of the target's own credentials.
+    #[arg(long)]
+    profile: Option<String>,
     /// The project folder (default: the current folder).
     #[arg(long)]
     dir: Option<PathBuf>,
@@ -49,6 +52,9 @@ pub struct VersionsArgs {
     target: String,
     #[arg(long)]
     json: bool,
+    /// An AWS profile to act as instead of the target's own credentials.
+    #[arg(long)]
+    profile: Option<String>,
     #[arg(long)]
     dir: Option<PathBuf>,
 }
@@ -63,6 +69,9 @@ pub struct RollbackArgs {
     /// The published version the stage should serve (`functory versions` lists them).
     #[arg(long = "to")]
     version: String,
+    /// An AWS profile to act as instead of the target's own credentials.
+    #[arg(long)]
+    profile: Option<String>,
     #[arg(long)]
     dir: Option<PathBuf>,
 }
@@ -79,7 +88,11 @@ fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
         .map_err(|e| fail(format!("cannot start the async runtime: {e}")))
 }
 
-async fn connect(dir: &std::path::Path, target: &str) -> Result<CloudTarget, ExitCode> {
+async fn connect(
+    dir: &std::path::Path,
+    target: &str,
+    profile: Option<String>,
+) -> Result<CloudTarget, ExitCode> {
     // An Azure target without a keychain account signs in with the Azure CLI, or — when asked
     // with FUNCTORY_AZURE_DEVICE_CODE=1 — with a device code shown here.
     let device_code = std::env::var("FUNCTORY_AZURE_DEVICE_CODE").is_ok_and(|v| v == "1");
@@ -88,6 +101,7 @@ async fn connect(dir: &std::path::Path, target: &str) -> Result<CloudTarget, Exi
             std::sync::Arc::new(|message: String| eprintln!("{message}"))
                 as std::sync::Arc<dyn Fn(String) + Send + Sync>
         }),
+        aws_profile: profile,
     };
     cloud::connect_with(dir, target, &Accounts::keychain(), &options)
         .await
@@ -96,7 +110,12 @@ async fn connect(dir: &std::path::Path, target: &str) -> Result<CloudTarget, Exi
 
 /// Signs in for `target` on a runtime of its own and runs `work` with it; failing to start or
 /// to sign in is printed and ends the command.
-fn with_target<F, Fut>(dir: &std::path::Path, target: &str, work: F) -> ExitCode
+fn with_target<F, Fut>(
+    dir: &std::path::Path,
+    target: &str,
+    profile: Option<String>,
+    work: F,
+) -> ExitCode
 where
     F: FnOnce(CloudTarget) -> Fut,
     Fut: std::future::Future<Output = ExitCode>,
@@ -106,7 +125,7 @@ where
         Err(code) => return code,
     };
     runtime.block_on(async move {
-        match connect(dir, target).await {
+        match connect(dir, target, profile).await {
             Ok(cloud) => work(cloud).await,
             Err(code) => code,
         }
@@ -142,6 +161,9 @@ fn print_plans(plans: &[FunctionPlan]) {
                 line.push_str(&format!(" [{}]", change.calls.join(", ")));
             }
             outln!("{line}");
+        }
+        for endpoint in &plan.endpoints {
+            outln!("  at {endpoint}");
         }
     }
 }
@@ -208,6 +230,9 @@ fn print_report(report: &DeployReport) {
             report.target,
             deployed.version
         );
+        for endpoint in &deployed.endpoints {
+            outln!("  {endpoint}");
+        }
     }
     outln!(
         "recorded in history at commit {}",
@@ -218,7 +243,24 @@ fn print_report(report: &DeployReport) {
 pub fn deploy(args: DeployArgs) -> ExitCode {
     let dir = project_dir(args.dir);
     let target_name = args.target.clone();
-    with_target(&dir, &target_name, move |target| async move {
+    let profile = args.profile.clone();
+    with_target(&dir, &target_name, profile, move |target| async move {
+        // Whose account this is, said before anything changes.
+        match target.identity().await {
+            Ok(who) => eprintln!(
+                "functory: target {} acts as {} (account {}{}) through {}",
+                who.target,
+                who.arn,
+                who.account,
+                who.region
+                    .as_deref()
+                    .map(|r| format!(", {r}"))
+                    .unwrap_or_default(),
+                who.source
+            ),
+            Err(error) if error.code == functory_api::ErrorCode::NotSupported => {}
+            Err(error) => return fail(error),
+        }
         let plans = match target.plan(&args.functions).await {
             Ok(plans) => plans,
             Err(error) => return fail(error),
@@ -333,7 +375,8 @@ pub fn deploy(args: DeployArgs) -> ExitCode {
 pub fn versions(args: VersionsArgs) -> ExitCode {
     let dir = project_dir(args.dir);
     let target_name = args.target.clone();
-    with_target(&dir, &target_name, move |target| async move {
+    let profile = args.profile.clone();
+    with_target(&dir, &target_name, profile, move |target| async move {
         let versions = match target.versions(&args.function).await {
             Ok(versions) => versions,
             Err(error) => return fail(error),
@@ -369,7 +412,8 @@ pub fn versions(args: VersionsArgs) -> ExitCode {
 pub fn rollback(args: RollbackArgs) -> ExitCode {
     let dir = project_dir(args.dir);
     let target_name = args.target.clone();
-    with_target(&dir, &target_name, move |target| async move {
+    let profile = args.profile.clone();
+    with_target(&dir, &target_name, profile, move |target| async move {
         if let Err(error) = target.rollback(&args.function, &args.version).await {
             return fail(error);
         }
@@ -383,21 +427,35 @@ pub fn rollback(args: RollbackArgs) -> ExitCode {
     })
 }
 
+/// What `functory invoke FN --target CLOUD` was asked.
+#[derive(Debug)]
+pub struct CloudInvoke<'a> {
+    pub target: &'a str,
+    pub function: &'a str,
+    pub event: Option<&'a std::path::Path>,
+    /// `$LATEST` instead of the target's stage.
+    pub latest: bool,
+    pub asynchronous: bool,
+    pub json: bool,
+    pub profile: Option<String>,
+}
+
 /// `functory invoke FN --target CLOUD`.
-pub fn invoke(
-    dir: PathBuf,
-    target: &str,
-    function: &str,
-    event: Option<&std::path::Path>,
-    latest: bool,
-    asynchronous: bool,
-    json: bool,
-) -> ExitCode {
+pub fn invoke(dir: PathBuf, request: CloudInvoke<'_>) -> ExitCode {
+    let CloudInvoke {
+        target,
+        function,
+        event,
+        latest,
+        asynchronous,
+        json,
+        profile,
+    } = request;
     let event = match read_event(event) {
         Ok(event) => event,
         Err(message) => return fail(message),
     };
-    with_target(&dir, target, move |cloud| async move {
+    with_target(&dir, target, profile, move |cloud| async move {
         let invocation = match cloud.invoke(function, &event, latest, asynchronous).await {
             Ok(invocation) => invocation,
             Err(error) => return fail(error),
@@ -437,7 +495,14 @@ pub fn invoke(
 
 /// `functory logs FN --target CLOUD`: lines grouped by request, oldest first; with `--live`,
 /// a live tail session instead of polling.
-pub fn logs(dir: PathBuf, target: &str, function: &str, query: LogQuery, live: bool) -> ExitCode {
+pub fn logs(
+    dir: PathBuf,
+    target: &str,
+    function: &str,
+    query: LogQuery,
+    live: bool,
+    profile: Option<String>,
+) -> ExitCode {
     if live {
         let runtime = match runtime() {
             Ok(runtime) => runtime,
@@ -456,7 +521,7 @@ pub fn logs(dir: PathBuf, target: &str, function: &str, query: LogQuery, live: b
             print_all(lines, true).await
         });
     }
-    with_target(&dir, target, move |cloud| async move {
+    with_target(&dir, target, profile, move |cloud| async move {
         let lines = match cloud.logs(function, &query).await {
             Ok(lines) => lines,
             Err(error) => return fail(error),

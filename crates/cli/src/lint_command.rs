@@ -196,10 +196,9 @@ fn add_analyzer_findings(reports: &mut Vec<FileReport>, files: &[PathBuf], optio
             continue;
         };
         let mut by_file: BTreeMap<String, Vec<functory_lint::Finding>> = BTreeMap::new();
+        let source = functory_analyze::ManifestSource::new(&text, "functory.toml");
         for function in &all.functions {
-            for found in
-                functory_analyze::findings(&function.analysis, Some((&text, "functory.toml")))
-            {
+            for found in functory_analyze::findings(&function.analysis, Some(&source)) {
                 if options
                     .ignore
                     .iter()

@@ -22,6 +22,7 @@ use functory_api::core::template::FunctionTemplate;
 use functory_api::{ApiError, Project};
 
 mod lint_command;
+mod target_command;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -60,6 +61,8 @@ enum Command {
     },
     /// Cloud accounts in the OS keychain.
     Accounts(accounts_command::AccountsArgs),
+    /// The targets of functory.toml: add, list, remove.
+    Target(target_command::TargetArgs),
     /// Commit the project's current state to its history.
     Checkpoint(history_command::CheckpointArgs),
     /// The project's (or one function's) commits and deploys, newest first.
@@ -202,6 +205,7 @@ fn run(command: Command) -> Result<ExitCode, ApiError> {
             })
         }
         Command::Accounts(args) => accounts_command::run(args),
+        Command::Target(args) => Ok(target_command::run(args)),
         Command::Checkpoint(args) => history_command::checkpoint(args),
         Command::History(args) => history_command::history(args),
         Command::Functions { dir, json } => {

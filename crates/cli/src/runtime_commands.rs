@@ -53,6 +53,9 @@ pub struct InvokeArgs {
     /// On a cloud target: queue the event and return at once (an asynchronous invoke).
     #[arg(long = "async")]
     asynchronous: bool,
+    /// On an AWS target: act as this profile instead of the target's own credentials.
+    #[arg(long)]
+    profile: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -84,6 +87,9 @@ pub struct LogsArgs {
     /// The project folder (default: the current folder).
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// On an AWS target: act as this profile instead of the target's own credentials.
+    #[arg(long)]
+    profile: Option<String>,
 }
 
 fn fail(message: impl std::fmt::Display) -> ExitCode {
@@ -277,12 +283,15 @@ pub fn invoke(args: InvokeArgs) -> ExitCode {
     if functory_api::cloud::is_cloud_target(&dir, &args.target) {
         return crate::cloud_commands::invoke(
             dir,
-            &args.target,
-            &args.function,
-            args.event.as_deref(),
-            args.latest,
-            args.asynchronous,
-            args.json,
+            crate::cloud_commands::CloudInvoke {
+                target: &args.target,
+                function: &args.function,
+                event: args.event.as_deref(),
+                latest: args.latest,
+                asynchronous: args.asynchronous,
+                json: args.json,
+                profile: args.profile,
+            },
         );
     }
     let event = match read_event(args.event.as_deref()) {
@@ -345,7 +354,14 @@ pub fn logs(args: LogsArgs) -> ExitCode {
         last: args.last.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
     };
     if functory_api::cloud::is_cloud_target(&dir, &args.target) {
-        return crate::cloud_commands::logs(dir, &args.target, &args.function, query, args.live);
+        return crate::cloud_commands::logs(
+            dir,
+            &args.target,
+            &args.function,
+            query,
+            args.live,
+            args.profile,
+        );
     }
     if args.live {
         return fail(format!(

@@ -394,3 +394,132 @@ fn logs_follow_live_reads_a_live_tail_session() {
         text(&without_follow.stderr)
     );
 }
+
+/// Issue 17's path, as a developer takes it: a new HTTP project, a target added from the
+/// command line, and a deploy with nothing but the environment's keys (as a CI job has them):
+/// the function and its HTTP API land in moto, the aws CLI reads them back, and a second
+/// deploy makes no write call.
+#[test]
+fn a_new_http_project_deploys_to_aws_with_the_environments_credentials() {
+    let moto = MotoServer::start().unwrap_or_else(|e| panic!("{e}"));
+    moto.lambda_without_docker()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let parent = tempfile::tempdir().expect("a folder");
+    let root = parent.path().join("hello");
+    let endpoint = moto.endpoint_url();
+    let env: Vec<(&str, &str)> = vec![
+        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY",
+        ),
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        // Nothing else to sign in with: no config files, no instance metadata.
+        ("AWS_CONFIG_FILE", "/nonexistent/functory-test-config"),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/functory-test-credentials",
+        ),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_PROFILE", ""),
+        ("GIT_AUTHOR_NAME", "CI"),
+        ("GIT_AUTHOR_EMAIL", "ci@example.com"),
+        ("GIT_COMMITTER_NAME", "CI"),
+        ("GIT_COMMITTER_EMAIL", "ci@example.com"),
+    ];
+    let run = |args: &[&str], cwd: &Path| {
+        functory_with(args, Some(cwd), &env, "functory-cli-http-deploy-test", "")
+    };
+    ok(&run(
+        &[
+            "new",
+            root.to_str().expect("UTF-8"),
+            "--template",
+            "node-http",
+        ],
+        parent.path(),
+    ));
+    ok(&run(
+        &[
+            "target",
+            "add",
+            "dev",
+            "--adapter",
+            "aws",
+            "--region",
+            "us-east-1",
+        ],
+        &root,
+    ));
+    let listed = ok(&run(&["target", "list"], &root));
+    assert!(
+        listed.contains("dev\taws us-east-1\tthe environment's credential chain"),
+        "{listed}"
+    );
+    let first = run(&["deploy", "--target", "dev", "--yes", "--json"], &root);
+    let report: serde_json::Value = serde_json::from_str(&ok(&first)).expect("a JSON report");
+    let stderr = text(&first.stderr);
+    assert!(
+        stderr.contains("acts as arn:aws:")
+            && stderr.contains("the AWS credentials of the environment"),
+        "the plan says whose account it changes: {stderr}"
+    );
+    let deployed = &report["deployed"][0];
+    let calls: Vec<&str> = deployed["calls"]
+        .as_array()
+        .expect("calls")
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    for call in [
+        "CreateFunction",
+        "CreateApi",
+        "CreateStage",
+        "CreateIntegration",
+        "CreateRoute",
+        "AddPermission",
+    ] {
+        assert!(calls.contains(&call), "{call} in {calls:?}");
+    }
+    let endpoint_line = deployed["endpoints"][0].as_str().expect("the route's URL");
+    assert!(endpoint_line.starts_with("GET https://"), "{endpoint_line}");
+
+    // What moto holds, through the aws CLI.
+    let aws = |args: &[&str]| {
+        let output = Command::new(functory_api::aws::moto::venv_dir().join("bin/aws"))
+            .args(args)
+            .args([
+                "--endpoint-url",
+                &endpoint,
+                "--region",
+                "us-east-1",
+                "--output",
+                "json",
+            ])
+            .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+            .env("AWS_SECRET_ACCESS_KEY", "x")
+            .output()
+            .expect("the aws CLI runs");
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).expect("JSON")
+    };
+    let apis = aws(&["apigatewayv2", "get-apis"]);
+    let id = apis["Items"][0]["ApiId"]
+        .as_str()
+        .expect("the project's API");
+    let routes = aws(&["apigatewayv2", "get-routes", "--api-id", id]);
+    assert_eq!(routes["Items"].as_array().map(Vec::len), Some(1));
+    let integrations = aws(&["apigatewayv2", "get-integrations", "--api-id", id]);
+    assert_eq!(integrations["Items"][0]["IntegrationType"], "AWS_PROXY");
+    let stages = aws(&["apigatewayv2", "get-stages", "--api-id", id]);
+    assert_eq!(stages["Items"][0]["StageName"], "$default");
+
+    // Again: nothing to write.
+    let second = run(&["deploy", "--target", "dev", "--yes", "--json"], &root);
+    let report: serde_json::Value = serde_json::from_str(&ok(&second)).expect("a JSON report");
+    assert_eq!(
+        report["deployed"][0]["calls"],
+        serde_json::json!([]),
+        "a no-change redeploy writes nothing"
+    );
+}

@@ -9,8 +9,8 @@ use toml_edit::{DocumentMut, InlineTable, Item, Table, TableLike, Value};
 use ts_rs::TS;
 
 use crate::manifest::{
-    Cors, MEMORY_MB_RANGE, Permission, PermissionEffect, TIMEOUT_S_RANGE, Trigger, UrlAuth,
-    is_valid_env_key, is_valid_function_name,
+    AdapterKind, Cors, MEMORY_MB_RANGE, Permission, PermissionEffect, TIMEOUT_S_RANGE, Trigger,
+    UrlAuth, is_valid_env_key, is_valid_function_name,
 };
 use crate::runtime::Runtime;
 
@@ -53,6 +53,15 @@ pub enum ManifestEdit {
         profile: Option<String>,
         account: Option<String>,
     },
+    /// Adds a `[targets.NAME]` table after the other targets ("Add target", `functory target
+    /// add`).
+    AddTarget {
+        target: NewTarget,
+    },
+    /// Removes `[targets.NAME]` and the comment lines above it.
+    RemoveTarget {
+        target: String,
+    },
     /// Appends a `[[functions.F.triggers]]` entry (the trigger designer's "add").
     AddTrigger {
         function: String,
@@ -83,6 +92,31 @@ pub enum ManifestEdit {
         function: String,
         permissions: Vec<Permission>,
     },
+}
+
+/// A target to add: where it deploys and how it signs in (unset fields are left out).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct NewTarget {
+    pub name: String,
+    pub adapter: AdapterKind,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub profile: Option<String>,
+    #[serde(default)]
+    pub account: Option<String>,
+    #[serde(default)]
+    pub code_bucket: Option<String>,
+    #[serde(default)]
+    pub subscription_id: Option<String>,
+    #[serde(default)]
+    pub resource_group: Option<String>,
+    #[serde(default)]
+    pub function_app: Option<String>,
+    #[serde(default)]
+    pub project_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -175,6 +209,18 @@ pub fn apply_edit(text: &str, edit: &ManifestEdit) -> Result<String, EditError> 
                     message: "no such variable".into(),
                 });
             }
+        }
+        ManifestEdit::AddTarget { target } => add_target(&mut doc, target)?,
+        ManifestEdit::RemoveTarget { target } => {
+            let targets = doc
+                .get_mut("targets")
+                .and_then(Item::as_table_like_mut)
+                .filter(|t| t.contains_key(target))
+                .ok_or_else(|| EditError::InvalidValue {
+                    field: format!("targets.{target}"),
+                    message: "no such target".into(),
+                })?;
+            targets.remove(target);
         }
         ManifestEdit::SetTargetCredentials {
             target,
@@ -359,6 +405,181 @@ pub fn apply_edit(text: &str, edit: &ManifestEdit) -> Result<String, EditError> 
     Ok(doc.to_string())
 }
 
+/// What is wrong with a target to add, field by field, before anything is written.
+pub fn new_target_problems(target: &NewTarget) -> Vec<(String, String)> {
+    let field = |key: &str| format!("targets.{}.{key}", target.name);
+    let mut problems = Vec::new();
+    if !crate::manifest::is_valid_target_name(&target.name) {
+        problems.push((
+            format!("targets.{}", target.name),
+            format!(
+                "target name `{}` must start with a lowercase letter or digit and contain only lowercase letters, digits, `-` and `_`",
+                target.name
+            ),
+        ));
+    }
+    let set = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .is_some()
+    };
+    if set(&target.profile) && set(&target.account) {
+        problems.push((
+            field("profile"),
+            "set either `profile` (an AWS profile) or `account` (a keychain account), not both"
+                .into(),
+        ));
+    }
+    if let Some(profile) = target.profile.as_deref().filter(|p| !p.is_empty()) {
+        if target.adapter != AdapterKind::Aws {
+            problems.push((
+                field("profile"),
+                "`profile` names an AWS profile and only applies to targets with adapter = \"aws\""
+                    .into(),
+            ));
+        } else if let Some(problem) = crate::manifest::aws_profile_name_problem(profile) {
+            problems.push((field("profile"), problem));
+        }
+    }
+    if let Some(region) = target.region.as_deref().filter(|r| !r.is_empty()) {
+        let problem = match target.adapter {
+            AdapterKind::Aws => crate::manifest::aws_region_problem(region),
+            AdapterKind::Gcp => crate::manifest::gcp_region_problem(region),
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            problems.push((field("region"), problem));
+        }
+    }
+    match target.adapter {
+        AdapterKind::Aws if !set(&target.region) => problems.push((
+            field("region"),
+            "an AWS target needs a region, like `eu-west-1`".into(),
+        )),
+        AdapterKind::Azure => {
+            for (key, value) in [
+                ("resource_group", &target.resource_group),
+                ("function_app", &target.function_app),
+            ] {
+                if !set(value) {
+                    problems.push((field(key), format!("an Azure target needs `{key}`")));
+                }
+            }
+        }
+        AdapterKind::Gcp => {
+            for (key, value) in [
+                ("project_id", &target.project_id),
+                ("region", &target.region),
+            ] {
+                if !set(value) {
+                    problems.push((field(key), format!("a Google Cloud target needs `{key}`")));
+                }
+            }
+        }
+        _ => {}
+    }
+    problems
+}
+
+fn add_target(doc: &mut DocumentMut, target: &NewTarget) -> Result<(), EditError> {
+    if let Some((field, message)) = new_target_problems(target).into_iter().next() {
+        return Err(EditError::InvalidValue { field, message });
+    }
+    if doc
+        .get("targets")
+        .and_then(Item::as_table_like)
+        .is_some_and(|t| t.contains_key(&target.name))
+    {
+        return Err(EditError::InvalidValue {
+            field: format!("targets.{}", target.name),
+            message: "a target with this name already exists".into(),
+        });
+    }
+    let mut table = Table::new();
+    table.insert(
+        "adapter",
+        toml_edit::value(match target.adapter {
+            AdapterKind::Local => "local",
+            AdapterKind::Aws => "aws",
+            AdapterKind::Azure => "azure",
+            AdapterKind::Gcp => "gcp",
+        }),
+    );
+    for (key, value) in [
+        ("region", &target.region),
+        ("profile", &target.profile),
+        ("account", &target.account),
+        ("code_bucket", &target.code_bucket),
+        ("subscription_id", &target.subscription_id),
+        ("resource_group", &target.resource_group),
+        ("function_app", &target.function_app),
+        ("project_id", &target.project_id),
+    ] {
+        if let Some(value) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            table.insert(key, toml_edit::value(value));
+        }
+    }
+    // After the last target (or the project table), so the file reads top to bottom: project,
+    // targets, functions. Tables after it move down one place.
+    let after = doc
+        .get("targets")
+        .and_then(Item::as_table)
+        .map(|targets| {
+            targets
+                .iter()
+                .filter_map(|(_, item)| item.as_table().and_then(Table::position))
+                .max()
+                .unwrap_or(0)
+        })
+        .or_else(|| {
+            doc.get("project")
+                .and_then(Item::as_table)
+                .and_then(Table::position)
+        })
+        .unwrap_or(0);
+    shift_positions(doc.as_table_mut(), after);
+    table.set_position(Some(after + 1));
+    table.decor_mut().set_prefix("\n");
+    if doc.get("targets").is_none() {
+        let mut targets = Table::new();
+        targets.set_implicit(true);
+        doc.insert("targets", Item::Table(targets));
+    }
+    let targets = doc
+        .get_mut("targets")
+        .and_then(Item::as_table_mut)
+        .ok_or_else(|| EditError::InvalidValue {
+            field: "targets".into(),
+            message: "is not a table".into(),
+        })?;
+    targets.insert(&target.name, Item::Table(table));
+    Ok(())
+}
+
+/// Moves every table placed after `after` one place down, recursively.
+fn shift_positions(table: &mut Table, after: isize) {
+    for (_, item) in table.iter_mut() {
+        if let Some(inner) = item.as_table_mut() {
+            if let Some(position) = inner.position()
+                && position > after
+            {
+                inner.set_position(Some(position + 1));
+            }
+            shift_positions(inner, after);
+        } else if let Some(array) = item.as_array_of_tables_mut() {
+            for inner in array.iter_mut() {
+                if let Some(position) = inner.position()
+                    && position > after
+                {
+                    inner.set_position(Some(position + 1));
+                }
+                shift_positions(inner, after);
+            }
+        }
+    }
+}
+
 fn no_trigger(field: &str) -> EditError {
     EditError::InvalidValue {
         field: field.to_owned(),
@@ -394,10 +615,21 @@ fn trigger_entries(trigger: &Trigger) -> Vec<(&'static str, Value)> {
     }
     let e = &mut entries;
     match trigger {
-        Trigger::Http { method, path } => {
+        Trigger::Http {
+            method,
+            path,
+            auth,
+            payload_version,
+        } => {
             text(e, "kind", "http");
             text(e, "method", &method.to_ascii_uppercase());
             text(e, "path", path);
+            if let Some(auth) = auth.as_deref().filter(|a| !a.is_empty() && *a != "none") {
+                text(e, "auth", auth);
+            }
+            if let Some(version) = payload_version.as_deref().filter(|v| !v.is_empty()) {
+                text(e, "payload_version", version);
+            }
         }
         Trigger::Schedule {
             expression,
@@ -1134,6 +1366,8 @@ handler = "app.handler"
                 trigger: Trigger::Http {
                     method: "post".into(),
                     path: "/resize".into(),
+                    auth: None,
+                    payload_version: None,
                 },
             },
         );
@@ -1297,6 +1531,8 @@ handler = "app.handler"
                 Trigger::Http {
                     method: "FETCH".into(),
                     path: "/x".into(),
+                    auth: None,
+                    payload_version: None,
                 },
                 "functions.resize.triggers[2].method: unknown HTTP method `FETCH`",
             ),
@@ -1304,6 +1540,8 @@ handler = "app.handler"
                 Trigger::Http {
                     method: "GET".into(),
                     path: "x".into(),
+                    auth: None,
+                    payload_version: None,
                 },
                 "functions.resize.triggers[2].path: HTTP path `x`: must start with `/`",
             ),
@@ -1380,6 +1618,8 @@ handler = "app.handler"
                 trigger: Trigger::Http {
                     method: "GET".into(),
                     path: "/a".into(),
+                    auth: None,
+                    payload_version: None,
                 },
             },
         );
@@ -1510,5 +1750,86 @@ handler = "app.handler" # keep me
             },
         );
         assert!(empty.is_err());
+    }
+}
+
+#[cfg(test)]
+mod target_tests {
+    use super::*;
+
+    const WITH_TARGETS: &str = "# the app\n[project]\nname = \"shop\"\n\n[targets.local]\nadapter = \"local\"\n\n# the orders API\n[functions.orders]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\n";
+
+    fn aws(name: &str, region: &str) -> NewTarget {
+        NewTarget {
+            name: name.into(),
+            adapter: AdapterKind::Aws,
+            region: Some(region.into()),
+            profile: None,
+            account: None,
+            code_bucket: None,
+            subscription_id: None,
+            resource_group: None,
+            function_app: None,
+            project_id: None,
+        }
+    }
+
+    #[test]
+    fn a_target_is_added_after_the_others_and_removed_whole() {
+        let added = apply_edit(
+            WITH_TARGETS,
+            &ManifestEdit::AddTarget {
+                target: aws("dev", "us-east-1"),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            added,
+            "# the app\n[project]\nname = \"shop\"\n\n[targets.local]\nadapter = \"local\"\n\n[targets.dev]\nadapter = \"aws\"\nregion = \"us-east-1\"\n\n# the orders API\n[functions.orders]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\n"
+        );
+        let removed = apply_edit(
+            &added,
+            &ManifestEdit::RemoveTarget {
+                target: "dev".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(removed, WITH_TARGETS);
+    }
+
+    #[test]
+    fn bad_targets_are_refused_naming_the_field() {
+        for (target, field, needle) in [
+            (
+                aws("dev", "eu-west"),
+                "targets.dev.region",
+                "not an AWS region",
+            ),
+            (aws("Dev", "eu-west-1"), "targets.Dev", "lowercase"),
+            (aws("local", "eu-west-1"), "targets.local", "already exists"),
+            (
+                NewTarget {
+                    profile: Some("my profile".into()),
+                    ..aws("dev", "eu-west-1")
+                },
+                "targets.dev.profile",
+                "not an AWS profile name",
+            ),
+            (
+                NewTarget {
+                    region: None,
+                    ..aws("dev", "eu-west-1")
+                },
+                "targets.dev.region",
+                "needs a region",
+            ),
+        ] {
+            let error = apply_edit(WITH_TARGETS, &ManifestEdit::AddTarget { target }).unwrap_err();
+            let EditError::InvalidValue { field: f, message } = &error else {
+                panic!("{error}");
+            };
+            assert_eq!(f, field);
+            assert!(message.contains(needle), "{message}");
+        }
     }
 }

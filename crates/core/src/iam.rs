@@ -165,10 +165,17 @@ fn arn_parts(text: &str) -> Option<[&str; 6]> {
 /// region or account granted; anywhere else a `*` in `required` is "some resource here" (the
 /// code writes to any key of a bucket), which only a grant at least as wide covers. A required
 /// `*` (no resource known at all) is covered by any grant of the action.
+///
+/// CloudFormation's `${AWS::Region}` and `${AWS::AccountId}` (in manifests imported from SAM
+/// templates, or written by hand) are the deploy target's region and account; with no target
+/// chosen they match any, as `*` does.
 pub fn resource_covers(granted: &str, required: &str) -> bool {
     if required == "*" || granted == "*" {
         return true;
     }
+    let granted = target_placeholders_as_wildcards(granted);
+    let required = target_placeholders_as_wildcards(required);
+    let (granted, required) = (granted.as_ref(), required.as_ref());
     match (arn_parts(granted), arn_parts(required)) {
         (Some(g), Some(r)) if r[3] == "*" || r[4] == "*" => {
             let region = if r[3] == "*" { g[3] } else { r[3] };
@@ -178,6 +185,17 @@ pub fn resource_covers(granted: &str, required: &str) -> bool {
         }
         _ => arn_matches(granted, required),
     }
+}
+
+/// `text` with the pseudo parameters for the deploy target's region and account as `*`.
+fn target_placeholders_as_wildcards(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("${AWS::") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.replace("${AWS::Region}", "*")
+            .replace("${AWS::AccountId}", "*"),
+    )
 }
 
 /// Whether two resource patterns could name one resource: a Deny on either reaches the other.
@@ -314,6 +332,39 @@ mod tests {
             evaluate(&permissions, "sqs:ReceiveMessage", "arn:aws:sqs:*:*:orders"),
             Decision::Allowed { statement: 0 }
         );
+    }
+
+    /// A SAM template's `${AWS::Region}`/`${AWS::AccountId}` is the target's region and
+    /// account: with none chosen, any; never a literal text that no real ARN matches.
+    #[test]
+    fn pseudo_parameters_stand_for_the_targets_region_and_account() {
+        let permissions = [allow(
+            &["dynamodb:PutItem"],
+            &["arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/orders"],
+        )];
+        for resource in [
+            "arn:aws:dynamodb:*:*:table/orders",
+            "arn:aws:dynamodb:eu-west-1:111122223333:table/orders",
+            "arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/orders",
+        ] {
+            assert_eq!(
+                evaluate(&permissions, "dynamodb:PutItem", resource),
+                Decision::Allowed { statement: 0 },
+                "{resource}"
+            );
+        }
+        assert_eq!(
+            evaluate(
+                &permissions,
+                "dynamodb:PutItem",
+                "arn:aws:dynamodb:*:*:table/customers"
+            ),
+            Decision::NotGranted
+        );
+        assert!(resource_covers(
+            "arn:aws:sqs:*:*:jobs",
+            "arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:jobs"
+        ));
     }
 
     #[test]

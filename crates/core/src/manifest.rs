@@ -77,6 +77,46 @@ pub struct Manifest {
     pub project_name: String,
     pub targets: Vec<Target>,
     pub functions: Vec<Function>,
+    /// The project's HTTP API: settings its `http` routes share on every target.
+    pub api: HttpApi,
+}
+
+/// `[api]`: what a project's HTTP API (API Gateway's HTTP API on AWS, the local gateway) has
+/// besides its routes, which are the functions' `http` triggers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct HttpApi {
+    /// Cross-origin settings for every route.
+    pub cors: Option<Cors>,
+    /// JWT authorizers that routes name in their `auth` (`auth = "users"`).
+    pub authorizers: Vec<JwtAuthorizer>,
+}
+
+/// `[api.authorizers.NAME]`: a JWT authorizer (an OpenID Connect issuer and the audiences it
+/// accepts), as HTTP APIs define them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct JwtAuthorizer {
+    pub name: String,
+    /// The token issuer: an `https://` URL (Cognito, Auth0, Google, …).
+    pub issuer: String,
+    /// Accepted `aud` (or `client_id`) values; at least one.
+    pub audiences: Vec<String>,
+    /// Where the token is read: `$request.header.Authorization` unless set.
+    pub identity_source: String,
+}
+
+/// Request limits of a target's HTTP API stage (every route).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+#[ts(export, rename_all = "camelCase")]
+pub struct Throttling {
+    /// Requests allowed at once above the steady rate.
+    pub burst_limit: u32,
+    /// Requests per second, steady.
+    pub rate_limit: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -100,6 +140,11 @@ pub struct Target {
     pub function_app: Option<String>,
     /// Google Cloud: the project the functions are deployed into.
     pub project_id: Option<String>,
+    /// AWS: the stage of the project's HTTP API (`$default`, served at the API's root, unless
+    /// set).
+    pub api_stage: Option<String>,
+    /// AWS: the HTTP API stage's request limits.
+    pub throttling: Option<Throttling>,
 }
 
 impl Target {
@@ -116,6 +161,8 @@ impl Target {
             resource_group: None,
             function_app: None,
             project_id: None,
+            api_stage: None,
+            throttling: None,
         }
     }
 }
@@ -159,6 +206,13 @@ pub enum Trigger {
         #[serde(default = "any_method")]
         method: String,
         path: String,
+        /// Who may call the route: `none` (default), `iam` (signed requests) or the name of a
+        /// JWT authorizer of `[api.authorizers]`.
+        #[serde(default)]
+        auth: Option<String>,
+        /// The Lambda proxy event's format: `2.0` (default) or `1.0` (REST API style).
+        #[serde(default)]
+        payload_version: Option<String>,
     },
     Schedule {
         /// `rate(5 minutes)` or a six-field `cron(...)` expression.
@@ -286,10 +340,29 @@ struct RawManifest {
     targets: IndexMap<Spanned<String>, Spanned<RawTarget>>,
     #[serde(default)]
     functions: IndexMap<Spanned<String>, Spanned<RawFunction>>,
+    #[serde(default)]
+    api: Option<Spanned<RawApi>>,
     /// `[lint]` (`[[lint.suppress]]` entries) belongs to functory-lint, which reads and
     /// validates it with positions; the manifest model only has to accept it.
     #[serde(default, rename = "lint")]
     _lint: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApi {
+    #[serde(default)]
+    cors: Option<Cors>,
+    #[serde(default)]
+    authorizers: IndexMap<Spanned<String>, Spanned<RawAuthorizer>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAuthorizer {
+    issuer: Spanned<String>,
+    audiences: Spanned<Vec<String>>,
+    identity_source: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -310,6 +383,8 @@ struct RawTarget {
     resource_group: Option<Spanned<String>>,
     function_app: Option<Spanned<String>>,
     project_id: Option<Spanned<String>>,
+    api_stage: Option<Spanned<String>>,
+    throttling: Option<Spanned<Throttling>>,
 }
 
 #[derive(Deserialize)]
@@ -336,6 +411,8 @@ struct Validator<'a> {
     diagnostics: Vec<Diagnostic>,
     /// Every valid `http` route (field, span), compared once all functions are read.
     routes: Vec<(String, Range<usize>, crate::route::RoutePattern)>,
+    /// Every route's `auth` other than absent (field, span, value), checked against `[api]`.
+    route_auth: Vec<(String, Range<usize>, String)>,
 }
 
 impl Validator<'_> {
@@ -442,6 +519,7 @@ pub fn parse_manifest(text: &str, file: &str, files: &dyn ProjectFiles) -> Parse
         index: LineIndex::new(text),
         diagnostics: Vec::new(),
         routes: Vec::new(),
+        route_auth: Vec::new(),
     };
     let raw: RawManifest = match toml::from_str(text) {
         Ok(raw) => raw,
@@ -522,6 +600,27 @@ fn validate(raw: RawManifest, v: &mut Validator<'_>, files: &dyn ProjectFiles) -
             );
         }
         validate_cloud_target_fields(v, &field, adapter, target_span, &target);
+        if let Some(stage) = &target.api_stage
+            && !is_valid_stage_name(stage.get_ref())
+        {
+            v.error(
+                stage.span(),
+                format!("{field}.api_stage"),
+                format!(
+                    "stage `{}` must be `$default` or 1 to 128 letters, digits, `-` and `_`",
+                    stage.get_ref()
+                ),
+            );
+        }
+        if let Some(throttling) = &target.throttling
+            && (throttling.get_ref().rate_limit == 0 || throttling.get_ref().burst_limit == 0)
+        {
+            v.error(
+                throttling.span(),
+                format!("{field}.throttling"),
+                "throttling limits must be above 0 (leave `throttling` out for the account's limits)",
+            );
+        }
         targets.push(Target {
             name: name.into_inner(),
             adapter,
@@ -533,8 +632,12 @@ fn validate(raw: RawManifest, v: &mut Validator<'_>, files: &dyn ProjectFiles) -
             resource_group: target.resource_group.map(Spanned::into_inner),
             function_app: target.function_app.map(Spanned::into_inner),
             project_id: target.project_id.map(Spanned::into_inner),
+            api_stage: target.api_stage.map(Spanned::into_inner),
+            throttling: target.throttling.map(Spanned::into_inner),
         });
     }
+
+    let api = validate_api(raw.api, v);
 
     let mut functions: Vec<Function> = Vec::new();
     let mut seen_lowercase: std::collections::HashMap<String, String> =
@@ -572,12 +675,111 @@ fn validate(raw: RawManifest, v: &mut Validator<'_>, files: &dyn ProjectFiles) -
     }
 
     check_route_conflicts(v);
+    check_route_authorizers(&api, v);
 
     Manifest {
         project_name: project.name.into_inner(),
         targets,
         functions,
+        api,
     }
+}
+
+/// `[api]`: CORS as a function URL's, and authorizers with an https issuer and audiences.
+fn validate_api(raw: Option<Spanned<RawApi>>, v: &mut Validator<'_>) -> HttpApi {
+    let Some(raw) = raw else {
+        return HttpApi::default();
+    };
+    let span = raw.span();
+    let raw = raw.into_inner();
+    if let Some(cors) = &raw.cors {
+        for problem in crate::trigger_check::cors_problems(cors) {
+            let key = format!("api.{}", problem.key);
+            match problem.severity {
+                Severity::Error => v.error(span.clone(), key, problem.message),
+                _ => v.warning(span.clone(), key, problem.message),
+            }
+        }
+    }
+    let mut authorizers = Vec::new();
+    for (name, authorizer) in raw.authorizers {
+        let field = format!("api.authorizers.{}", name.get_ref());
+        if !is_identifier(name.get_ref()) || ["none", "iam"].contains(&name.get_ref().as_str()) {
+            v.error(
+                name.span(),
+                &field,
+                format!(
+                    "authorizer name `{}` must be letters, digits and `_`, and not `none` or `iam` (those are the other kinds of `auth`)",
+                    name.get_ref()
+                ),
+            );
+        }
+        let authorizer = authorizer.into_inner();
+        let issuer = authorizer.issuer.get_ref();
+        if !issuer.starts_with("https://") || issuer.len() <= "https://".len() {
+            v.error(
+                authorizer.issuer.span(),
+                format!("{field}.issuer"),
+                format!("issuer `{issuer}` must be an https:// URL (the token issuer's base URL)"),
+            );
+        }
+        if authorizer.audiences.get_ref().is_empty() {
+            v.error(
+                authorizer.audiences.span(),
+                format!("{field}.audiences"),
+                "a JWT authorizer needs at least one audience (the client id its tokens are issued for)",
+            );
+        }
+        authorizers.push(JwtAuthorizer {
+            name: name.into_inner(),
+            issuer: authorizer.issuer.into_inner(),
+            audiences: authorizer.audiences.into_inner(),
+            identity_source: authorizer
+                .identity_source
+                .map(Spanned::into_inner)
+                .unwrap_or_else(|| "$request.header.Authorization".to_owned()),
+        });
+    }
+    HttpApi {
+        cors: raw.cors,
+        authorizers,
+    }
+}
+
+/// A route's `auth` names `none`, `iam` or an authorizer of `[api.authorizers]`.
+fn check_route_authorizers(api: &HttpApi, v: &mut Validator<'_>) {
+    let routes = std::mem::take(&mut v.route_auth);
+    for (field, span, auth) in routes {
+        if ["none", "iam"].contains(&auth.as_str())
+            || api.authorizers.iter().any(|a| a.name == auth)
+        {
+            continue;
+        }
+        let declared: Vec<&str> = api.authorizers.iter().map(|a| a.name.as_str()).collect();
+        v.error(
+            span,
+            format!("{field}.auth"),
+            if declared.is_empty() {
+                format!(
+                    "auth `{auth}` is not `none`, `iam` or a declared authorizer: declare it as [api.authorizers.{auth}] with its issuer and audiences"
+                )
+            } else {
+                format!(
+                    "auth `{auth}` is not `none`, `iam` or a declared authorizer ({})",
+                    declared.join(", ")
+                )
+            },
+        );
+    }
+}
+
+/// API Gateway stage names: `$default`, or letters, digits, `-` and `_`.
+fn is_valid_stage_name(name: &str) -> bool {
+    name == "$default"
+        || ((1..=128).contains(&name.len())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
 }
 
 /// Two routes of the project with the same method and path shape are an error (a gateway
@@ -858,10 +1060,17 @@ fn check_trigger(trigger: &Spanned<Trigger>, field: &str, v: &mut Validator<'_>)
             _ => v.warning(trigger.span(), key, problem.message),
         }
     }
-    if let Trigger::Http { method, path } = trigger.get_ref()
-        && let Ok(route) = crate::route::RoutePattern::parse(method, path)
+    if let Trigger::Http {
+        method, path, auth, ..
+    } = trigger.get_ref()
     {
-        v.routes.push((field.to_owned(), trigger.span(), route));
+        if let Ok(route) = crate::route::RoutePattern::parse(method, path) {
+            v.routes.push((field.to_owned(), trigger.span(), route));
+        }
+        if let Some(auth) = auth {
+            v.route_auth
+                .push((field.to_owned(), trigger.span(), auth.clone()));
+        }
     }
 }
 
@@ -872,7 +1081,49 @@ pub fn is_valid_function_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-fn is_valid_target_name(name: &str) -> bool {
+/// Why `region` is not an AWS region name (`eu-west-1`, `us-gov-west-1`, `cn-north-1`):
+/// letters and digits in at least three dash-separated parts, ending in a number. A typo such
+/// as `eu-west` is caught before it becomes an unreachable host name.
+pub fn aws_region_problem(region: &str) -> Option<String> {
+    let parts: Vec<&str> = region.split('-').collect();
+    let fine = parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
+    (!fine).then(|| {
+        format!("`{region}` is not an AWS region name (they look like eu-west-1 or us-east-2)")
+    })
+}
+
+/// Why `region` is not a Google Cloud region name (`europe-west1`, `us-central1`).
+pub fn gcp_region_problem(region: &str) -> Option<String> {
+    let fine = region.contains('-')
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && region.ends_with(|c: char| c.is_ascii_digit());
+    (!fine).then(|| {
+        format!("`{region}` is not a Google Cloud region name (they look like europe-west1)")
+    })
+}
+
+/// Why `name` cannot be an AWS profile name of `~/.aws/config` (`[profile NAME]`).
+pub fn aws_profile_name_problem(name: &str) -> Option<String> {
+    let fine = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.@+/:".contains(c));
+    (!fine).then(|| {
+        format!("`{name}` is not an AWS profile name (letters, digits and `-_.@+/:`, no spaces)")
+    })
+}
+
+pub(crate) fn is_valid_target_name(name: &str) -> bool {
     name.chars()
         .next()
         .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())

@@ -212,10 +212,11 @@ impl RoutePattern {
         methods_meet && paths_overlap(&self.segments, &other.segments)
     }
 
-    /// The same method and the same path shape, parameter names aside: a cloud refuses the
-    /// second of two such routes.
+    /// The same path shape, parameter names aside, for the same method (or `ANY` beside a
+    /// method): a cloud refuses the second of two same routes, and `ANY` beside `GET` on one
+    /// path leaves which function answers to the method, which is never what was meant.
     pub fn duplicates(&self, other: &RoutePattern) -> bool {
-        self.method == other.method
+        (self.method == other.method || self.method == "ANY" || other.method == "ANY")
             && self.segments.len() == other.segments.len()
             && self
                 .segments
@@ -389,6 +390,7 @@ mod tests {
             route("POST", "/orders"),
             route("ANY", "/{proxy+}"),
             route("GET", "/health"),
+            route("ANY", "/health"),
         ];
         let refs: Vec<&RoutePattern> = routes.iter().collect();
         let conflicts = route_conflicts(&refs);
@@ -408,6 +410,8 @@ mod tests {
                 (2, 4, Overlap),
                 (3, 4, Overlap),
                 (4, 5, Overlap),
+                (4, 6, Overlap),
+                (5, 6, Duplicate),
             ]
         );
         // Grouping by first segment finds exactly what comparing every pair finds.

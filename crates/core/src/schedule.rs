@@ -282,7 +282,9 @@ fn rate_as_cron(minutes: u64) -> Option<String> {
         1 => "* * * * *".to_owned(),
         m if m < 60 && 60_u64.is_multiple_of(m) => format!("*/{m} * * * *"),
         60 => "0 * * * *".to_owned(),
-        m if m.is_multiple_of(60) && m < DAY && DAY.is_multiple_of(m) => format!("0 */{} * * *", m / 60),
+        m if m.is_multiple_of(60) && m < DAY && DAY.is_multiple_of(m) => {
+            format!("0 */{} * * *", m / 60)
+        }
         DAY => "0 0 * * *".to_owned(),
         _ => return None,
     })

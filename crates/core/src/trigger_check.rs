@@ -5,7 +5,7 @@
 //! api's trigger checks.
 
 use crate::diagnostic::Severity;
-use crate::manifest::Trigger;
+use crate::manifest::{Cors, Trigger};
 use crate::route::RoutePattern;
 use crate::schedule::{ScheduleExpression, parse_timezone};
 
@@ -21,18 +21,35 @@ const CORS_METHODS: &[&str] = &["*", "GET", "POST", "PUT", "PATCH", "DELETE", "H
 
 /// Every problem of `trigger` taken alone, errors and warnings.
 pub fn trigger_problems(trigger: &Trigger) -> Vec<TriggerProblem> {
-    let mut problems = Vec::new();
-    let mut error = |key: &'static str, message: String| {
-        problems.push(TriggerProblem {
-            key,
-            severity: Severity::Error,
-            message,
-        });
+    let error = |key: &'static str, message: String| TriggerProblem {
+        key,
+        severity: Severity::Error,
+        message,
     };
+    let mut problems = Vec::new();
     match trigger {
-        Trigger::Http { method, path } => {
+        Trigger::Http {
+            method,
+            path,
+            auth,
+            payload_version,
+        } => {
             if let Err(e) = RoutePattern::parse(method, path) {
-                error(e.field, e.message);
+                problems.push(error(e.field, e.message));
+            }
+            if let Some(version) = payload_version
+                && !["1.0", "2.0"].contains(&version.as_str())
+            {
+                problems.push(error(
+                    "payload_version",
+                    format!("payload version `{version}` must be \"2.0\" (the default) or \"1.0\""),
+                ));
+            }
+            if auth.as_deref().is_some_and(|a| a.trim().is_empty()) {
+                problems.push(error(
+                    "auth",
+                    "`auth` is empty: use \"none\", \"iam\" or the name of an authorizer of [api.authorizers]".to_owned(),
+                ));
             }
         }
         Trigger::Schedule {
@@ -40,53 +57,59 @@ pub fn trigger_problems(trigger: &Trigger) -> Vec<TriggerProblem> {
             timezone,
         } => {
             if let Err(e) = ScheduleExpression::parse(expression) {
-                error("expression", e.to_string());
+                problems.push(error("expression", e.to_string()));
             }
             if let Some(name) = timezone.as_deref().filter(|tz| !tz.trim().is_empty())
                 && let Err(message) = parse_timezone(name)
             {
-                error("timezone", message);
+                problems.push(error("timezone", message));
             }
         }
         Trigger::Storage { bucket, .. } if bucket.trim().is_empty() => {
-            error("bucket", "the bucket name is empty".to_owned());
+            problems.push(error("bucket", "the bucket name is empty".to_owned()));
         }
         Trigger::Queue { queue, .. } if queue.trim().is_empty() => {
-            error("queue", "the queue name is empty".to_owned());
+            problems.push(error("queue", "the queue name is empty".to_owned()));
         }
         Trigger::Stream { stream, .. } if stream.trim().is_empty() => {
-            error("stream", "the stream name is empty".to_owned());
+            problems.push(error("stream", "the stream name is empty".to_owned()));
         }
         Trigger::Url {
             cors: Some(cors), ..
-        } => {
-            for method in &cors.allow_methods {
-                if !CORS_METHODS.contains(&method.to_ascii_uppercase().as_str()) {
-                    error(
-                        "cors.allow_methods",
-                        format!(
-                            "unknown method `{method}` in CORS; use `*` or one of GET, POST, PUT, PATCH, DELETE, HEAD"
-                        ),
-                    );
-                }
-            }
-            if cors.max_age.is_some_and(|age| age > 86_400) {
-                error(
-                    "cors.max_age",
-                    "CORS max_age is at most 86400 seconds (one day)".to_owned(),
-                );
-            }
-            if cors.allow_credentials && cors.allow_origins.iter().any(|o| o == "*") {
-                problems.push(TriggerProblem {
-                    key: "cors",
-                    severity: Severity::Warning,
-                    message:
-                        "browsers refuse credentialed requests to `*`; list the exact origins instead"
-                            .to_owned(),
-                });
-            }
-        }
+        } => problems.extend(cors_problems(cors)),
         _ => {}
+    }
+    problems
+}
+
+/// What is wrong with cross-origin settings (a function URL's, or the HTTP API's `[api]`).
+pub fn cors_problems(cors: &Cors) -> Vec<TriggerProblem> {
+    let mut problems = Vec::new();
+    for method in &cors.allow_methods {
+        if !CORS_METHODS.contains(&method.to_ascii_uppercase().as_str()) {
+            problems.push(TriggerProblem {
+                key: "cors.allow_methods",
+                severity: Severity::Error,
+                message: format!(
+                    "unknown method `{method}` in CORS; use `*` or one of GET, POST, PUT, PATCH, DELETE, HEAD"
+                ),
+            });
+        }
+    }
+    if cors.max_age.is_some_and(|age| age > 86_400) {
+        problems.push(TriggerProblem {
+            key: "cors.max_age",
+            severity: Severity::Error,
+            message: "CORS max_age is at most 86400 seconds (one day)".to_owned(),
+        });
+    }
+    if cors.allow_credentials && cors.allow_origins.iter().any(|o| o == "*") {
+        problems.push(TriggerProblem {
+            key: "cors",
+            severity: Severity::Warning,
+            message: "browsers refuse credentialed requests to `*`; list the exact origins instead"
+                .to_owned(),
+        });
     }
     problems
 }
@@ -102,6 +125,8 @@ mod tests {
                 Trigger::Http {
                     method: "GET".into(),
                     path: "/users/:id".into(),
+                    auth: None,
+                    payload_version: None,
                 },
                 "path",
             ),

@@ -213,7 +213,7 @@ pub fn trigger_needs(function: &str, trigger: &Trigger, scope: &ArnScope) -> Tri
             role: None,
             warning: None,
         },
-        Trigger::Http { method, path } => {
+        Trigger::Http { method, path, .. } => {
             let method = method.to_ascii_uppercase();
             let source = format!(
                 "arn:{}:execute-api:{}:{}:*/*/{}",
@@ -444,6 +444,8 @@ mod tests {
             &Trigger::Http {
                 method: "get".into(),
                 path: "/users/{id}".into(),
+                auth: None,
+                payload_version: None,
             },
             &ArnScope::default(),
         );

@@ -15,6 +15,8 @@ use crate::source::{Reporter, scalar_text};
 pub struct Cfn<'n> {
     parameters: Option<&'n Node>,
     resources: Option<&'n Node>,
+    /// The project a bucket without a `BucketName` is named after (see [`derived_bucket_name`]).
+    project: &'n str,
 }
 
 /// The logical ids being resolved, outermost first: a reference to one of them is a cycle.
@@ -25,7 +27,13 @@ impl<'n> Cfn<'n> {
         Cfn {
             parameters,
             resources,
+            project: "",
         }
+    }
+
+    /// The same, naming the template's unnamed buckets after `project`.
+    pub fn for_project(self, project: &'n str) -> Self {
+        Cfn { project, ..self }
     }
 
     /// A scalar or an intrinsic as text, `${…}` placeholders for what is unknown. `None` for
@@ -153,6 +161,19 @@ impl<'n> Cfn<'n> {
         stack.pop();
         let physical = match given {
             Some(physical) => physical,
+            // A bucket's logical id is no bucket name (S3 names are lowercase and global); a
+            // name that S3 accepts keeps every export deployable.
+            None if kind == "AWS::S3::Bucket" => {
+                let derived = derived_bucket_name(self.project, name);
+                rep.not_mapped(
+                    resource_span(self.resources, name).unwrap_or(span),
+                    &format!("Resources.{name}"),
+                    format!(
+                        "{kind} has no BucketName: AWS generates one at deploy time; functory.toml names it `{derived}` (the project and the logical id, as S3 allows); create the bucket with that name or change it"
+                    ),
+                );
+                derived
+            }
             None => {
                 rep.not_mapped(
                     resource_span(self.resources, name).unwrap_or(span),
@@ -339,6 +360,95 @@ fn physical_name(kind: &str, attribute: Option<&str>) -> Option<(&'static str, &
     })
 }
 
+/// A bucket name S3 accepts, from the project and a logical id: lowercase letters, digits and
+/// single hyphens, 3 to 63 characters, starting and ending with a letter or digit.
+pub fn derived_bucket_name(project: &str, logical: &str) -> String {
+    let raw = if project.is_empty() {
+        logical.to_owned()
+    } else {
+        format!("{project}-{logical}")
+    };
+    let mut name = String::new();
+    for c in raw.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            name.push(c);
+        } else if !name.is_empty() && !name.ends_with('-') {
+            name.push('-');
+        }
+    }
+    name.truncate(63);
+    while name.ends_with('-') {
+        name.pop();
+    }
+    if name.len() < 3 {
+        name = format!("{name}-bucket").trim_start_matches('-').to_owned();
+    }
+    name
+}
+
+/// Whether S3 accepts `name` as a bucket name (the rules cfn-lint checks: 3 to 63 lowercase
+/// letters, digits, dots and hyphens, starting and ending with a letter or digit, no `..`,
+/// `.-` or `-.`, not an IP address). CloudFormation's pseudo parameters stand in for values of
+/// their usual shape; any other `${…}` is not a name S3 can know.
+pub fn is_valid_bucket_name(name: &str) -> bool {
+    let name = name
+        .replace("${AWS::Region}", "us-east-1")
+        .replace("${AWS::AccountId}", "123456789012")
+        .replace("${AWS::StackName}", "stack")
+        .replace("${AWS::Partition}", "aws")
+        .replace("${AWS::URLSuffix}", "amazonaws.com");
+    let bytes = name.as_bytes();
+    let edge = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    (3..=63).contains(&bytes.len())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'.' || *b == b'-')
+        && edge(bytes.first())
+        && edge(bytes.last())
+        && !name.contains("..")
+        && !name.contains(".-")
+        && !name.contains("-.")
+        && !(name.split('.').count() == 4
+            && name
+                .split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())))
+}
+
+/// The placeholders that stand for the stack's region and account: CloudFormation's pseudo
+/// parameters and the Serverless Framework's variables for them.
+const REGION_PLACEHOLDERS: &[&str] = &["${AWS::Region}", "${aws:region}"];
+const ACCOUNT_PLACEHOLDERS: &[&str] = &["${AWS::AccountId}", "${aws:accountId}"];
+
+/// An ARN granted to a function with its deploy-time region and account segments written as
+/// `*`: a template's `arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/orders` means
+/// "this stack's region and account", which in functory.toml is whichever target the project
+/// is deployed to. IAM reads a `*` segment as any region or account, so the grant still covers
+/// the table wherever it is deployed. Placeholders elsewhere (a bucket named after the account)
+/// are left alone: a `*` there would grant other resources too. `None` when nothing changed.
+pub fn target_wildcards(arn: &str) -> Option<String> {
+    let rest = arn.strip_prefix("arn:")?;
+    let (partition, rest) = rest.split_once(':')?;
+    let (service, rest) = rest.split_once(':')?;
+    let mut changed = false;
+    let mut segment = |rest: &'_ str, placeholders: &[&str]| -> Option<(String, String)> {
+        for placeholder in placeholders {
+            if let Some(after) = rest
+                .strip_prefix(placeholder)
+                .and_then(|r| r.strip_prefix(':'))
+            {
+                changed = true;
+                return Some(("*".to_owned(), after.to_owned()));
+            }
+        }
+        let (value, after) = rest.split_once(':')?;
+        Some((value.to_owned(), after.to_owned()))
+    };
+    let (region, rest) = segment(rest, REGION_PLACEHOLDERS)?;
+    let (account, resource) = segment(&rest, ACCOUNT_PLACEHOLDERS)?;
+    changed.then(|| format!("arn:{partition}:{service}:{region}:{account}:{resource}"))
+}
+
 /// The name a queue or stream trigger uses, from what an event source names: an SQS or
 /// Kinesis ARN's last part, a queue URL's last segment, or the text itself (a DynamoDB stream
 /// ARN is kept whole: its table and label are both part of what identifies it).
@@ -383,6 +493,81 @@ mod tests {
         );
         assert!(lines.is_empty(), "{lines:?}");
         assert_eq!(source_name(&text), "orders-prod|aws|${Lit}|${Other}");
+    }
+
+    #[test]
+    fn unnamed_buckets_get_names_s3_accepts() {
+        let yaml = "Resources:\n  Uploads:\n    Type: AWS::S3::Bucket\nValue: !Ref Uploads\nArn: !GetAtt Uploads.Arn\n";
+        let root = parse_yaml(yaml).unwrap();
+        let cfn = Cfn::new(None, root.get("Resources")).for_project("Photo_Shop");
+        let mut rep = Reporter::new(yaml, "t.yaml");
+        let name = cfn
+            .text(root.get("Value").unwrap(), "x", &mut Vec::new(), &mut rep)
+            .unwrap();
+        assert_eq!(name, "photo-shop-uploads");
+        assert!(is_valid_bucket_name(&name));
+        let arn = cfn
+            .text(root.get("Arn").unwrap(), "x", &mut Vec::new(), &mut rep)
+            .unwrap();
+        assert_eq!(arn, "arn:aws:s3:::photo-shop-uploads");
+        let lines = rep.report.lines();
+        assert!(
+            lines[0].starts_with(
+                "t.yaml:2:3: not mapped: Resources.Uploads: AWS::S3::Bucket has no BucketName"
+            ),
+            "{lines:?}"
+        );
+        assert_eq!(derived_bucket_name("", "B"), "b-bucket");
+        assert_eq!(derived_bucket_name("", &"X".repeat(80)).len(), 63);
+        for bad in [
+            "Uploads",
+            "ab",
+            "a..b",
+            "-ab",
+            "ab-",
+            "192.168.1.1",
+            "up-${Stage}",
+            "a_b",
+        ] {
+            assert!(!is_valid_bucket_name(bad), "{bad}");
+        }
+        for good in [
+            "uploads",
+            "my.site-2",
+            "${AWS::StackName}-uploads",
+            "logs-${AWS::AccountId}",
+        ] {
+            assert!(is_valid_bucket_name(good), "{good}");
+        }
+    }
+
+    #[test]
+    fn deploy_time_region_and_account_segments_become_wildcards() {
+        assert_eq!(
+            target_wildcards("arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/orders")
+                .as_deref(),
+            Some("arn:aws:dynamodb:*:*:table/orders")
+        );
+        assert_eq!(
+            target_wildcards("arn:aws:sqs:eu-west-1:${aws:accountId}:jobs").as_deref(),
+            Some("arn:aws:sqs:eu-west-1:*:jobs")
+        );
+        // S3 ARNs have neither; a placeholder in the resource part is not a segment.
+        assert_eq!(
+            target_wildcards("arn:aws:s3:::logs-${AWS::AccountId}/*"),
+            None
+        );
+        assert_eq!(
+            target_wildcards("arn:aws:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${Stage}/*")
+                .as_deref(),
+            Some("arn:aws:ssm:*:*:parameter/${Stage}/*")
+        );
+        assert_eq!(
+            target_wildcards("arn:aws:sns:us-east-1:123456789012:t"),
+            None
+        );
+        assert_eq!(target_wildcards("*"), None);
+        assert_eq!(target_wildcards("arn:aws:${AWS::Region}"), None);
     }
 
     #[test]

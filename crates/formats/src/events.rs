@@ -168,7 +168,7 @@ impl EventInput {
     pub fn from_trigger(function: &str, trigger: &Trigger) -> EventInput {
         let mut input = EventInput::new(function);
         match trigger {
-            Trigger::Http { method, path } => {
+            Trigger::Http { method, path, .. } => {
                 input.method = method.clone();
                 input.path = path.clone();
             }
@@ -215,7 +215,7 @@ pub fn sample_events(function: &Function) -> Vec<SampleEvent> {
     for trigger in &function.triggers {
         let input = EventInput::from_trigger(&function.name, trigger);
         let (kind, name) = match trigger {
-            Trigger::Http { method, path } => {
+            Trigger::Http { method, path, .. } => {
                 (EventKind::ApiGatewayHttp, format!("{method} {path}"))
             }
             Trigger::Schedule { expression, .. } => {

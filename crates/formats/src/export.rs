@@ -1,16 +1,20 @@
 //! A manifest as an AWS SAM template that cfn-lint accepts and `sam deploy` can deploy.
 //!
-//! One `AWS::Serverless::Function` per function, its triggers as SAM events (http → HttpApi,
-//! schedules with a time zone → ScheduleV2), its url trigger as `FunctionUrlConfig`, its
-//! permissions as one inline policy. SAM requires an S3 event's bucket to be declared in the
-//! same template, so buckets are; queues and Kinesis streams named by the manifest are too, so
-//! the template is whole. The project and function names ride along in `Metadata.Functory`,
+//! One `AWS::Serverless::Function` per function, its triggers as SAM events (http → HttpApi
+//! with its payload version and authorizer, schedules with a time zone → ScheduleV2), its url
+//! trigger as `FunctionUrlConfig`, its permissions as one inline policy. `[api]` (CORS, JWT
+//! authorizers) and routes with IAM auth make an `AWS::Serverless::HttpApi` that every HttpApi
+//! event names with `ApiId`. SAM requires an S3 event's bucket to be declared in the same
+//! template, so buckets are (named when S3 accepts the name); queues and Kinesis streams named
+//! by the manifest are too, so the template is whole. The project and function names ride along in `Metadata.Functory`,
 //! which deploys ignore and the importer reads, so import → export → import is exact.
 
 use std::collections::BTreeSet;
 
-use functory_core::{Manifest, PermissionEffect, Trigger, UrlAuth};
+use functory_core::manifest::HttpApi;
+use functory_core::{Cors, Manifest, PermissionEffect, Trigger, UrlAuth};
 
+use crate::cfn::is_valid_bucket_name;
 use crate::yaml_out::{Yaml, to_yaml};
 
 /// The SAM template of `manifest`.
@@ -28,6 +32,8 @@ pub fn export_sam(manifest: &Manifest) -> String {
         .iter()
         .map(|f| ids.claim(&pascal(&f.name)))
         .collect();
+    let http = HttpSettings::of(manifest);
+    let api_id = http.needs_resource.then(|| ids.claim("HttpApi"));
 
     for (function, logical) in manifest.functions.iter().zip(&function_ids) {
         let mut props: Vec<(String, Yaml)> = vec![
@@ -61,16 +67,29 @@ pub fn export_sam(manifest: &Manifest) -> String {
                 ])
             };
             match trigger {
-                Trigger::Http { method, path } => events.push((
-                    format!("Http{n}"),
-                    event(
-                        "HttpApi",
-                        vec![
-                            ("Path".into(), Yaml::str(path.clone())),
-                            ("Method".into(), Yaml::str(method.to_ascii_uppercase())),
-                        ],
-                    ),
-                )),
+                Trigger::Http {
+                    method,
+                    path,
+                    auth,
+                    payload_version,
+                } => {
+                    let mut properties = Vec::new();
+                    if let Some(id) = &api_id {
+                        properties.push(("ApiId".into(), Yaml::Tag("!Ref", id.clone())));
+                    }
+                    properties.push(("Path".into(), Yaml::str(path.clone())));
+                    properties.push(("Method".into(), Yaml::str(method.to_ascii_uppercase())));
+                    if payload_version.as_deref() == Some("1.0") {
+                        properties.push(("PayloadFormatVersion".into(), Yaml::str("1.0")));
+                    }
+                    if let Some(authorizer) = http.event_authorizer(auth.as_deref()) {
+                        properties.push((
+                            "Auth".into(),
+                            Yaml::Map(vec![("Authorizer".into(), Yaml::str(authorizer))]),
+                        ));
+                    }
+                    events.push((format!("Http{n}"), event("HttpApi", properties)));
+                }
                 Trigger::Schedule {
                     expression,
                     timezone: Some(timezone),
@@ -204,24 +223,7 @@ pub fn export_sam(manifest: &Manifest) -> String {
                         }),
                     )];
                     if let Some(cors) = cors {
-                        let mut c: Vec<(String, Yaml)> = Vec::new();
-                        for (key, items) in [
-                            ("AllowOrigins", &cors.allow_origins),
-                            ("AllowMethods", &cors.allow_methods),
-                            ("AllowHeaders", &cors.allow_headers),
-                            ("ExposeHeaders", &cors.expose_headers),
-                        ] {
-                            if !items.is_empty() {
-                                c.push((key.into(), Yaml::strs(items)));
-                            }
-                        }
-                        if cors.allow_credentials {
-                            c.push(("AllowCredentials".into(), Yaml::Bool(true)));
-                        }
-                        if let Some(age) = cors.max_age {
-                            c.push(("MaxAge".into(), Yaml::Int(i64::from(age))));
-                        }
-                        config.push(("Cors".into(), Yaml::Map(c)));
+                        config.push(("Cors".into(), Yaml::Map(cors_yaml(cors, true))));
                     }
                     props.push(("FunctionUrlConfig".into(), Yaml::Map(config)));
                 }
@@ -276,14 +278,21 @@ pub fn export_sam(manifest: &Manifest) -> String {
         resources.push((logical.clone(), Yaml::Map(resource)));
     }
 
+    if let Some(id) = api_id {
+        resources.push((id, http.resource(&manifest.api)));
+    }
     for (bucket, id) in buckets {
-        resources.push((
-            id,
+        // A name S3 would refuse (a logical id, a parameter only the original template had)
+        // is left to CloudFormation, which names the bucket; the events refer to it by `!Ref`.
+        let bucket = if is_valid_bucket_name(&bucket) {
             resource(
                 "AWS::S3::Bucket",
                 vec![("BucketName".into(), text(&bucket))],
-            ),
-        ));
+            )
+        } else {
+            Yaml::Map(vec![("Type".into(), Yaml::str("AWS::S3::Bucket"))])
+        };
+        resources.push((id, bucket));
     }
     for (queue, id, timeout) in queues {
         // Lambda refuses a queue whose visibility timeout is shorter than the function's
@@ -342,6 +351,142 @@ pub fn export_sam(manifest: &Manifest) -> String {
         "# Exported by `functory export sam` from functory.toml; functory.toml stays the source of truth.\n{}",
         to_yaml(&root)
     )
+}
+
+/// What the manifest's HTTP API needs of a SAM template: whether an
+/// `AWS::Serverless::HttpApi` resource must carry settings (CORS, authorizers, IAM auth), and
+/// the `DefaultAuthorizer` that lets a route say `NONE`.
+struct HttpSettings {
+    needs_resource: bool,
+    iam: bool,
+    /// SAM accepts `Authorizer: NONE` only on an API with a `DefaultAuthorizer`. When every
+    /// route names its auth and some say `none`, one of the others is made the default, so
+    /// each route's explicit auth survives the round trip.
+    default_authorizer: Option<String>,
+}
+
+impl HttpSettings {
+    fn of(manifest: &Manifest) -> HttpSettings {
+        let auths: Vec<Option<&str>> = manifest
+            .functions
+            .iter()
+            .flat_map(|f| &f.triggers)
+            .filter_map(|t| match t {
+                Trigger::Http { auth, .. } => Some(auth.as_deref()),
+                _ => None,
+            })
+            .collect();
+        let iam = auths.contains(&Some("iam"));
+        let default_authorizer =
+            if auths.iter().all(Option::is_some) && auths.contains(&Some("none")) {
+                auths
+                    .iter()
+                    .flatten()
+                    .find(|a| **a != "none")
+                    .map(|a| sam_authorizer(a).to_owned())
+            } else {
+                None
+            };
+        HttpSettings {
+            needs_resource: manifest.api.cors.is_some()
+                || !manifest.api.authorizers.is_empty()
+                || auths.iter().flatten().any(|a| *a != "none"),
+            iam,
+            default_authorizer,
+        }
+    }
+
+    /// A route's `Auth.Authorizer`, when it has one SAM can say.
+    fn event_authorizer(&self, auth: Option<&str>) -> Option<String> {
+        match auth? {
+            "none" => self.default_authorizer.as_ref().map(|_| "NONE".to_owned()),
+            other => Some(sam_authorizer(other).to_owned()),
+        }
+    }
+
+    /// The `AWS::Serverless::HttpApi` every route names with `ApiId`.
+    fn resource(&self, api: &HttpApi) -> Yaml {
+        let mut props: Vec<(String, Yaml)> = Vec::new();
+        if let Some(cors) = &api.cors {
+            props.push((
+                "CorsConfiguration".into(),
+                Yaml::Map(cors_yaml(cors, false)),
+            ));
+        }
+        let mut auth: Vec<(String, Yaml)> = Vec::new();
+        if self.iam {
+            auth.push(("EnableIamAuthorizer".into(), Yaml::Bool(true)));
+        }
+        if let Some(default) = &self.default_authorizer {
+            auth.push(("DefaultAuthorizer".into(), Yaml::str(default.clone())));
+        }
+        if !api.authorizers.is_empty() {
+            let authorizers = api
+                .authorizers
+                .iter()
+                .map(|a| {
+                    (
+                        a.name.clone(),
+                        Yaml::Map(vec![
+                            (
+                                "IdentitySource".into(),
+                                Yaml::str(a.identity_source.clone()),
+                            ),
+                            (
+                                "JwtConfiguration".into(),
+                                Yaml::Map(vec![
+                                    ("issuer".into(), text(&a.issuer)),
+                                    (
+                                        "audience".into(),
+                                        Yaml::Seq(a.audiences.iter().map(|v| text(v)).collect()),
+                                    ),
+                                ]),
+                            ),
+                        ]),
+                    )
+                })
+                .collect();
+            auth.push(("Authorizers".into(), Yaml::Map(authorizers)));
+        }
+        if !auth.is_empty() {
+            props.push(("Auth".into(), Yaml::Map(auth)));
+        }
+        resource("AWS::Serverless::HttpApi", props)
+    }
+}
+
+/// A route's auth as SAM names it.
+fn sam_authorizer(auth: &str) -> &str {
+    match auth {
+        "iam" => "AWS_IAM",
+        "none" => "NONE",
+        name => name,
+    }
+}
+
+/// CORS in SAM's spelling (a function URL's `Cors` and an HTTP API's `CorsConfiguration` share
+/// it). SAM refuses credentials for any origin on an HTTP API; browsers refuse them too, so
+/// leaving them out there changes nothing a browser does.
+fn cors_yaml(cors: &Cors, credentials_with_any_origin: bool) -> Vec<(String, Yaml)> {
+    let mut c: Vec<(String, Yaml)> = Vec::new();
+    for (key, items) in [
+        ("AllowOrigins", &cors.allow_origins),
+        ("AllowMethods", &cors.allow_methods),
+        ("AllowHeaders", &cors.allow_headers),
+        ("ExposeHeaders", &cors.expose_headers),
+    ] {
+        if !items.is_empty() {
+            c.push((key.into(), Yaml::strs(items)));
+        }
+    }
+    let any_origin = cors.allow_origins.is_empty() || cors.allow_origins.iter().any(|o| o == "*");
+    if cors.allow_credentials && (credentials_with_any_origin || !any_origin) {
+        c.push(("AllowCredentials".into(), Yaml::Bool(true)));
+    }
+    if let Some(age) = cors.max_age {
+        c.push(("MaxAge".into(), Yaml::Int(i64::from(age))));
+    }
+    c
 }
 
 fn resource(kind: &str, properties: Vec<(String, Yaml)>) -> Yaml {

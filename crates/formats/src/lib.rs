@@ -23,6 +23,7 @@ pub mod manifest_text;
 mod policy_templates;
 pub mod report;
 pub mod sam;
+mod sam_api;
 pub mod serverless;
 mod source;
 pub mod write;

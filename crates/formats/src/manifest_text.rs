@@ -44,14 +44,43 @@ pub fn manifest_toml(manifest: &Manifest, header: &str) -> String {
                 ("resource_group", &target.resource_group),
                 ("function_app", &target.function_app),
                 ("project_id", &target.project_id),
+                ("api_stage", &target.api_stage),
             ] {
                 if let Some(text) = field {
                     table[key] = value(text.as_str());
                 }
             }
+            if let Some(throttling) = &target.throttling {
+                let mut limits = InlineTable::new();
+                limits.insert("burst_limit", i64::from(throttling.burst_limit).into());
+                limits.insert("rate_limit", i64::from(throttling.rate_limit).into());
+                table["throttling"] = value(limits);
+            }
             targets[target.name.as_str()] = Item::Table(table);
         }
         doc["targets"] = Item::Table(targets);
+    }
+
+    if manifest.api.cors.is_some() || !manifest.api.authorizers.is_empty() {
+        let mut api = Table::new();
+        if let Some(cors) = &manifest.api.cors {
+            api["cors"] = value(cors_table(cors));
+        }
+        if !manifest.api.authorizers.is_empty() {
+            let mut authorizers = Table::new();
+            authorizers.set_implicit(true);
+            for authorizer in &manifest.api.authorizers {
+                let mut table = Table::new();
+                table["issuer"] = value(authorizer.issuer.as_str());
+                table["audiences"] = value(string_array(&authorizer.audiences));
+                if authorizer.identity_source != "$request.header.Authorization" {
+                    table["identity_source"] = value(authorizer.identity_source.as_str());
+                }
+                authorizers[authorizer.name.as_str()] = Item::Table(table);
+            }
+            api["authorizers"] = Item::Table(authorizers);
+        }
+        doc["api"] = Item::Table(api);
     }
 
     let mut functions = Table::new();
@@ -119,10 +148,17 @@ fn trigger_table(trigger: &Trigger) -> Table {
         }
     };
     match trigger {
-        Trigger::Http { method, path } => {
+        Trigger::Http {
+            method,
+            path,
+            auth,
+            payload_version,
+        } => {
             t["kind"] = value("http");
             t["method"] = value(method.as_str());
             t["path"] = value(path.as_str());
+            set_opt(&mut t, "auth", auth);
+            set_opt(&mut t, "payload_version", payload_version);
         }
         Trigger::Schedule {
             expression,
@@ -216,6 +252,7 @@ mod tests {
     #[test]
     fn text_parses_back_to_the_same_manifest() {
         let manifest = Manifest {
+            api: functory_core::manifest::HttpApi::default(),
             project_name: "shop".into(),
             targets: vec![Target::new("local", functory_core::AdapterKind::Local)],
             functions: vec![Function {
@@ -234,6 +271,8 @@ mod tests {
                     Trigger::Http {
                         method: "POST".into(),
                         path: "/orders".into(),
+                        auth: None,
+                        payload_version: None,
                     },
                     Trigger::Url {
                         auth: UrlAuth::None,

@@ -11,11 +11,16 @@ use functory_core::{
 };
 use functory_lint::parse::{Member, Node, Span};
 
-use crate::cfn::{Cfn, Stack, source_name};
+use crate::cfn::{Cfn, Stack, source_name, target_wildcards};
 use crate::manifest_text::manifest_toml;
 use crate::policy_templates;
 use crate::report::{ImportError, Imported};
+use crate::sam_api::{ApiKind, Apis, route_setting_note};
 use crate::source::{Reporter, parse_document, scalar_text};
+
+/// What a permission's report line adds when the stack's region and account became `*`.
+const TARGET_WILDCARDS_NOTE: &str =
+    " (the stack's region and account as `*`: the deploy target's, wherever it is)";
 
 /// The trigger kinds a report names when an event has none.
 pub(crate) const TRIGGER_KINDS: &str = "http, schedule, storage, queue, stream, url";
@@ -34,11 +39,29 @@ pub fn import_sam(text: &str, file: &str, default_project: &str) -> Result<Impor
                 .to_owned(),
         })?;
     let mut rep = Reporter::new(text, file);
-    let cfn = Cfn::new(root.get("Parameters"), Some(resources));
+    let project_name = root
+        .get("Metadata")
+        .and_then(|m| m.get("Functory"))
+        .and_then(|f| f.get("Project"))
+        .and_then(Node::as_str)
+        .unwrap_or(default_project)
+        .to_owned();
+    let cfn = Cfn::new(root.get("Parameters"), Some(resources)).for_project(&project_name);
+    let apis = Apis::read(
+        resources,
+        root.get("Globals"),
+        &mut Reading {
+            cfn,
+            rep: &mut rep,
+            stack: Vec::new(),
+            vars: None,
+        },
+    );
     let mut importer = SamImporter {
         cfn,
         globals: root.get("Globals").and_then(|g| g.get("Function")),
         functions: Vec::new(),
+        apis,
     };
 
     for section in root.as_object().unwrap_or_default() {
@@ -51,11 +74,12 @@ pub fn import_sam(text: &str, file: &str, default_project: &str) -> Result<Impor
             | "Metadata" => {}
             "Globals" => {
                 for global in section.value.as_object().unwrap_or_default() {
-                    if global.key != "Function" {
+                    // Globals.HttpApi and Globals.Api are reported with the APIs.
+                    if !["Function", "HttpApi", "Api"].contains(&global.key.as_str()) {
                         rep.not_mapped(
                             global.key_span,
                             &format!("Globals.{}", global.key),
-                            "only Globals.Function applies to functory.toml",
+                            "only Globals.Function, Globals.HttpApi and Globals.Api apply to functory.toml",
                         );
                     }
                 }
@@ -108,7 +132,11 @@ pub fn import_sam(text: &str, file: &str, default_project: &str) -> Result<Impor
             .unwrap_or_default();
         let subject = format!("Resources.{}", member.key);
         match kind {
-            "AWS::Serverless::Function" | "AWS::Lambda::Function" => {}
+            // APIs are reported as their routes' settings are merged, below.
+            "AWS::Serverless::Function"
+            | "AWS::Lambda::Function"
+            | "AWS::Serverless::HttpApi"
+            | "AWS::Serverless::Api" => {}
             "AWS::Lambda::EventSourceMapping" => importer.event_source_mapping(member, &mut rep),
             "AWS::Lambda::Url" => importer.lambda_url(member, &mut rep),
             "" => rep.not_mapped(member.key_span, &subject, "the resource has no Type"),
@@ -116,17 +144,17 @@ pub fn import_sam(text: &str, file: &str, default_project: &str) -> Result<Impor
         }
     }
 
-    let project_name = root
-        .get("Metadata")
-        .and_then(|m| m.get("Functory"))
-        .and_then(|f| f.get("Project"))
-        .and_then(Node::as_str)
-        .unwrap_or(default_project)
-        .to_owned();
+    let api = importer.apis.finish(&mut Reading {
+        cfn,
+        rep: &mut rep,
+        stack: Vec::new(),
+        vars: None,
+    });
     let manifest = Manifest {
-        project_name,
+        project_name: project_name.clone(),
         targets: vec![local_target()],
         functions: importer.functions.into_iter().map(|(_, f)| f).collect(),
+        api,
     };
     let toml = manifest_toml(
         &manifest,
@@ -162,9 +190,6 @@ fn resource_note(kind: &str) -> String {
         "AWS::Lambda::Permission" => {
             "invoke permissions follow from each function's triggers".to_owned()
         }
-        "AWS::Serverless::Api" | "AWS::Serverless::HttpApi" => format!(
-            "{kind} settings (stages, authorizers, domains) are not part of functory.toml; its routes come from the functions' events"
-        ),
         _ => format!("resource type {kind} has no place in functory.toml"),
     }
 }
@@ -204,6 +229,7 @@ struct SamImporter<'n> {
     globals: Option<&'n Node>,
     /// (logical id, function)
     functions: Vec<(String, Function)>,
+    apis: Apis<'n>,
 }
 
 /// What a function's properties are read through: its own, then `Globals.Function`.
@@ -295,6 +321,23 @@ impl Reading<'_, '_, '_> {
         number
     }
 
+    /// A resource a statement grants, with the stack's region and account as `*` (see
+    /// [`target_wildcards`]), and whether they were. What then still waits for deploy time is
+    /// reported; the region and account are not, since `*` stands for them.
+    pub fn granted_resource(&mut self, node: &Node, subject: &str) -> Option<(String, bool)> {
+        let before = self.rep.report.not_mapped.len();
+        let text = self.text(node, subject)?;
+        Some(match target_wildcards(&text) {
+            Some(arn) => {
+                if !arn.contains("${") {
+                    self.rep.report.not_mapped.truncate(before);
+                }
+                (arn, true)
+            }
+            None => (text, false),
+        })
+    }
+
     pub fn texts(&mut self, node: &Node, subject: &str) -> Vec<String> {
         node.items()
             .filter_map(|item| self.text(item, subject))
@@ -347,9 +390,19 @@ impl Reading<'_, '_, '_> {
                 .get("Action")
                 .map(|a| self.texts(a, &format!("{subject}.Action")))
                 .unwrap_or_default();
+            let mut widened = false;
             let resources = statement
                 .get("Resource")
-                .map(|r| self.texts(r, &format!("{subject}.Resource")))
+                .map(|r| {
+                    r.items()
+                        .filter_map(|item| {
+                            let (arn, w) =
+                                self.granted_resource(item, &format!("{subject}.Resource"))?;
+                            widened |= w;
+                            Some(arn)
+                        })
+                        .collect()
+                })
                 .unwrap_or_else(|| vec!["*".to_owned()]);
             if actions.is_empty() {
                 self.rep
@@ -359,7 +412,11 @@ impl Reading<'_, '_, '_> {
             self.rep.mapped(
                 statement.span,
                 &subject,
-                format!("permission {}", actions.join(", ")),
+                format!(
+                    "permission {}{}",
+                    actions.join(", "),
+                    if widened { TARGET_WILDCARDS_NOTE } else { "" }
+                ),
             );
             permissions.push(Permission {
                 effect,
@@ -443,13 +500,31 @@ impl Reading<'_, '_, '_> {
                 }
             };
             if let Some(Ok(statements)) = expanded {
+                let mut widened = false;
+                let statements: Vec<(Vec<String>, Vec<String>)> = statements
+                    .into_iter()
+                    .map(|(actions, resources)| {
+                        let resources = resources
+                            .into_iter()
+                            .map(|r| match target_wildcards(&r) {
+                                Some(arn) => {
+                                    widened = true;
+                                    arn
+                                }
+                                None => r,
+                            })
+                            .collect();
+                        (actions, resources)
+                    })
+                    .collect();
                 self.rep.mapped(
                     member.key_span,
                     &template_subject,
                     format!(
-                        "policy template {template} → {} permission{}",
+                        "policy template {template} → {} permission{}{}",
                         statements.len(),
-                        if statements.len() == 1 { "" } else { "s" }
+                        if statements.len() == 1 { "" } else { "s" },
+                        if widened { TARGET_WILDCARDS_NOTE } else { "" }
                     ),
                 );
                 permissions.extend(
@@ -664,7 +739,7 @@ impl<'n> SamImporter<'n> {
         if let Some(events) = props.own.and_then(|o| o.get("Events")) {
             for event in events.as_object().unwrap_or_default() {
                 let subject = format!("{subject}.Properties.Events.{}", event.key);
-                if let Some(trigger) = sam_event(&event.value, &subject, &mut r) {
+                if let Some(trigger) = sam_event(&event.value, &subject, &mut r, &mut self.apis) {
                     r.rep.mapped(event.key_span, &subject, describe(&trigger));
                     function.triggers.push(trigger);
                 }
@@ -923,7 +998,21 @@ pub(crate) fn normalize_dir(path: &str) -> String {
 /// A short description of a trigger for report lines.
 pub(crate) fn describe(trigger: &Trigger) -> String {
     match trigger {
-        Trigger::Http { method, path } => format!("http trigger {method} {path}"),
+        Trigger::Http {
+            method,
+            path,
+            auth,
+            payload_version,
+        } => {
+            let mut text = format!("http trigger {method} {path}");
+            if let Some(auth) = auth {
+                text.push_str(&format!(", auth {auth}"));
+            }
+            if let Some(version) = payload_version {
+                text.push_str(&format!(", payload {version}"));
+            }
+            text
+        }
         Trigger::Schedule {
             expression,
             timezone,
@@ -947,7 +1036,8 @@ pub(crate) fn describe(trigger: &Trigger) -> String {
 /// The properties each SAM event type has that the importer reads.
 fn known_event_properties(kind: &str) -> &'static [&'static str] {
     match kind {
-        "Api" | "HttpApi" => &["Path", "Method"],
+        "HttpApi" => &["Path", "Method", "ApiId", "Auth", "PayloadFormatVersion"],
+        "Api" => &["Path", "Method", "RestApiId", "Auth"],
         "Schedule" => &["Schedule", "Enabled", "Name", "Description"],
         "ScheduleV2" => &[
             "ScheduleExpression",
@@ -963,38 +1053,58 @@ fn known_event_properties(kind: &str) -> &'static [&'static str] {
     }
 }
 
-fn sam_event(event: &Node, subject: &str, r: &mut Reading<'_, '_, '_>) -> Option<Trigger> {
+fn sam_event(
+    event: &Node,
+    subject: &str,
+    r: &mut Reading<'_, '_, '_>,
+    apis: &mut Apis<'_>,
+) -> Option<Trigger> {
     let kind = event.get("Type").and_then(Node::as_str).unwrap_or_default();
     let empty = Node::new(functory_lint::parse::Value::Object(Vec::new()), event.span);
     let props = event.get("Properties").unwrap_or(&empty);
     let p = |key: &str| format!("{subject}.Properties.{key}");
     let known = known_event_properties(kind);
-    if !known.is_empty() {
+    if kind == "Api" || kind == "HttpApi" {
+        for property in props.as_object().unwrap_or_default() {
+            if !known.contains(&property.key.as_str()) {
+                r.rep.not_mapped(
+                    property.key_span,
+                    &format!("{subject}.Properties.{}", property.key),
+                    route_setting_note(&property.key),
+                );
+            }
+        }
+    } else if !known.is_empty() {
         report_unknown_properties(props, &format!("{subject}.Properties"), known, r.rep);
     }
     let trigger = match kind {
         "Api" | "HttpApi" => {
             let path = props.get("Path").and_then(|n| r.text(n, &p("Path")));
             let method = props.get("Method").and_then(|n| r.text(n, &p("Method")));
-            match (path, method) {
-                (Some(path), Some(method)) => Trigger::Http {
-                    method: method.to_ascii_uppercase(),
-                    path,
-                },
+            let (method, path) = match (path, method) {
+                (Some(path), Some(method)) => (method.to_ascii_uppercase(), path),
                 // An HTTP API event without a route is the API's catch-all `$default` route.
-                (None, None) if kind == "HttpApi" => Trigger::Http {
-                    method: "ANY".into(),
-                    path: "/{proxy+}".into(),
-                },
-                (path, _) => {
+                (None, None) if kind == "HttpApi" => ("ANY".into(), "/{proxy+}".into()),
+                _ => {
                     r.rep.not_mapped(
                         event.span,
                         subject,
                         format!("an {kind} event needs both Path and Method"),
                     );
-                    let _ = path;
                     return None;
                 }
+            };
+            let api_kind = if kind == "HttpApi" {
+                ApiKind::Http
+            } else {
+                ApiKind::Rest
+            };
+            let (auth, payload_version) = apis.route(api_kind, props, subject, r);
+            Trigger::Http {
+                method,
+                path,
+                auth,
+                payload_version,
             }
         }
         "Schedule" | "ScheduleV2" => {

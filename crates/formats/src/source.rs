@@ -66,7 +66,10 @@ impl<'a> Reporter<'a> {
 
     pub fn mapped(&mut self, span: Span, subject: &str, message: impl Into<String>) {
         let item = self.item(span, subject, message.into());
-        self.report.mapped.push(item);
+        // A Globals setting every API inherits is one line too.
+        if !self.report.mapped.contains(&item) {
+            self.report.mapped.push(item);
+        }
     }
 
     pub fn not_mapped(&mut self, span: Span, subject: &str, message: impl Into<String>) {

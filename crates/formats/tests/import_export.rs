@@ -2,6 +2,7 @@
 //! and importing the export: the manifest must come back the same, and everything that does
 //! not map must be reported with its line.
 
+use functory_core::manifest::JwtAuthorizer;
 use functory_core::{Manifest, ProjectFiles, Trigger, UrlAuth, parse_manifest};
 use functory_formats::{ImportError, Imported, export_sam, import_sam, import_serverless};
 
@@ -96,20 +97,27 @@ fn sam_template_maps_every_event_type() {
         "TOPIC",
         "arn:aws:sns:${AWS::Region}:${AWS::AccountId}:alerts-prod"
     )));
+    // The `Api` event is a REST API's: its Lambda proxy sends the 1.0 event.
     assert_eq!(
         orders.triggers,
         [
             Trigger::Http {
                 method: "GET".into(),
-                path: "/orders".into()
+                path: "/orders".into(),
+                auth: None,
+                payload_version: Some("1.0".into())
             },
             Trigger::Http {
                 method: "GET".into(),
-                path: "/orders/{id}".into()
+                path: "/orders/{id}".into(),
+                auth: None,
+                payload_version: None
             },
             Trigger::Http {
                 method: "ANY".into(),
-                path: "/{proxy+}".into()
+                path: "/{proxy+}".into(),
+                auth: None,
+                payload_version: None
             },
         ]
     );
@@ -121,10 +129,8 @@ fn sam_template_maps_every_event_type() {
             .contains(&"dynamodb:PutItem".to_owned())
     );
     assert_eq!(orders.permissions[1].actions, ["sqs:SendMessage*"]);
-    assert_eq!(
-        orders.permissions[1].resources,
-        ["arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:orders"]
-    );
+    // The stack's region and account are the deploy target's: `*` in functory.toml.
+    assert_eq!(orders.permissions[1].resources, ["arn:aws:sqs:*:*:orders"]);
     assert_eq!(orders.permissions[2].actions, ["ssm:GetParameter"]);
 
     let thumbnails = &m.functions[1];
@@ -178,6 +184,16 @@ fn sam_template_maps_every_event_type() {
                 timezone: Some("Europe/Paris".into()),
             },
         ]
+    );
+    // Globals.Api's `Cors: "'*'"` is the project's API's CORS; SAM answers a REST preflight
+    // with the methods of the path, `*` here.
+    let api_cors = m.api.cors.as_ref().expect("[api].cors");
+    assert_eq!(
+        (
+            api_cors.allow_origins.as_slice(),
+            api_cors.allow_methods.as_slice()
+        ),
+        (&["*".to_owned()][..], &["*".to_owned()][..])
     );
     let Trigger::Url {
         auth,
@@ -233,10 +249,275 @@ fn sam_report_lists_what_did_not_map_with_lines() {
 
 #[test]
 fn sam_round_trips() {
-    for name in ["sam-shop.yaml", "sam-lambda.json"] {
+    for name in [
+        "sam-shop.yaml",
+        "sam-lambda.json",
+        "sam-orders/template.yaml",
+    ] {
         let imported = sam(name);
         assert_eq!(round_trip(&imported.manifest), imported.manifest, "{name}");
     }
+    // A bucket the template leaves unnamed gets a name S3 accepts, which the export keeps.
+    let orders = sam("sam-orders/template.yaml");
+    let receipts = &orders.manifest.functions[2];
+    assert!(
+        matches!(&receipts.triggers[0], Trigger::Storage { bucket, .. } if bucket == "fallback-receipts"),
+        "{:?}",
+        receipts.triggers
+    );
+    assert!(export_sam(&orders.manifest).contains("BucketName: fallback-receipts"));
+    assert_eq!(line_of(&orders, "has no BucketName"), 59);
+}
+
+fn http(method: &str, path: &str, auth: Option<&str>, payload: Option<&str>) -> Trigger {
+    Trigger::Http {
+        method: method.into(),
+        path: path.into(),
+        auth: auth.map(Into::into),
+        payload_version: payload.map(Into::into),
+    }
+}
+
+/// The first trigger of function `name`.
+fn route(manifest: &Manifest, name: &str) -> Trigger {
+    manifest
+        .functions
+        .iter()
+        .find(|f| f.name == name)
+        .and_then(|f| f.triggers.first().cloned())
+        .unwrap_or_else(|| panic!("no trigger of {name}"))
+}
+
+/// Each subject has a report line, mapped or not: nothing is dropped silently.
+fn assert_reported(imported: &Imported, subjects: &[&str]) {
+    for subject in subjects {
+        assert!(
+            imported
+                .report
+                .mapped
+                .iter()
+                .chain(&imported.report.not_mapped)
+                .any(|i| i.subject == *subject),
+            "no report line for {subject}:\n{}",
+            imported.report
+        );
+    }
+}
+
+fn mapped_line(imported: &Imported, subject: &str) -> String {
+    imported
+        .report
+        .lines()
+        .into_iter()
+        .find(|l| l.contains(&format!(": mapped: {subject}: ")))
+        .unwrap_or_else(|| panic!("no mapped line for {subject}:\n{}", imported.report))
+}
+
+#[test]
+fn sam_http_api_maps_routes_cors_and_jwt_authorizers() {
+    let imported = sam("sam-http-api.yaml");
+    assert_toml_matches(&imported);
+    let m = &imported.manifest;
+    let cors = m.api.cors.as_ref().expect("Globals.HttpApi's CORS");
+    assert_eq!(cors.allow_origins, ["https://notes.example.com"]);
+    assert_eq!(cors.allow_methods, ["GET", "POST", "DELETE"]);
+    assert_eq!(cors.allow_headers, ["authorization", "content-type"]);
+    assert_eq!((cors.allow_credentials, cors.max_age), (false, Some(600)));
+    assert_eq!(
+        m.api.authorizers,
+        [
+            JwtAuthorizer {
+                name: "NotesUsers".into(),
+                // `!Sub` with the pool id parameter's default.
+                issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ab12Cd34E".into(),
+                audiences: vec!["6v7example0client0id0abcd".into()],
+                identity_source: "$request.header.Authorization".into(),
+            },
+            JwtAuthorizer {
+                // Authorizer names in functory.toml are identifiers.
+                name: "partner_feed".into(),
+                issuer: "https://auth.partner.example".into(),
+                audiences: vec!["notes-api".into()],
+                identity_source: "$request.header.Authorization".into(),
+            },
+        ]
+    );
+    // The API's DefaultAuthorizer guards routes that name none; NONE opens one; AWS_IAM is iam;
+    // an `ApiId` may name the API without `!Ref`; only a 1.0 payload is written.
+    assert_eq!(
+        route(m, "ListNotes"),
+        http("GET", "/notes", Some("NotesUsers"), None)
+    );
+    assert_eq!(
+        route(m, "CreateNote"),
+        http("POST", "/notes", Some("NotesUsers"), Some("1.0"))
+    );
+    assert_eq!(
+        route(m, "Health"),
+        http("GET", "/health", Some("none"), None)
+    );
+    assert_eq!(
+        route(m, "PartnerFeed"),
+        http("GET", "/partner/feed", Some("partner_feed"), None)
+    );
+    assert_eq!(
+        route(m, "AdminExport"),
+        http("POST", "/admin/export", Some("iam"), None)
+    );
+
+    assert_eq!(line_of(&imported, "NotesApi.Properties.StageName"), 37);
+    assert_eq!(line_of(&imported, "NotesApi.Properties.Domain"), 54);
+    // Scopes narrow who may call: dropping them is reported, on the authorizer and the route.
+    assert_eq!(line_of(&imported, "partner-feed.AuthorizationScopes"), 49);
+    assert_eq!(
+        line_of(&imported, "Feed.Properties.Auth.AuthorizationScopes"),
+        111
+    );
+    assert_eq!(line_of(&imported, "Export.Properties.TimeoutInMillis"), 125);
+    assert!(
+        mapped_line(&imported, "Resources.NotesApi.Properties.Auth.Authorizers.partner-feed")
+            .starts_with("sam-http-api.yaml:48:11: mapped: Resources.NotesApi.Properties.Auth.Authorizers.partner-feed: [api.authorizers.partner_feed] (renamed from `partner-feed`"),
+        "{}",
+        imported.report
+    );
+    assert!(
+        mapped_line(&imported, "Resources.CreateNote.Properties.Events.Create")
+            .ends_with("http trigger POST /notes, auth NotesUsers, payload 1.0"),
+        "{}",
+        imported.report
+    );
+    assert_reported(
+        &imported,
+        &[
+            "Globals.HttpApi.CorsConfiguration",
+            "Resources.NotesApi",
+            "Resources.NotesApi.Properties.Auth.EnableIamAuthorizer",
+            "Resources.NotesApi.Properties.Auth.DefaultAuthorizer",
+            "Resources.NotesApi.Properties.Auth.Authorizers.NotesUsers",
+        ],
+    );
+}
+
+#[test]
+fn several_apis_merge_what_agrees_and_report_what_conflicts() {
+    let imported = sam("sam-apis.yaml");
+    let m = &imported.manifest;
+    // The first API's CORS is the project's; the others' differ and are reported.
+    let cors = m.api.cors.as_ref().expect("PublicApi's CORS");
+    assert_eq!(cors.allow_origins, ["*"]);
+    assert!(cors.allow_methods.is_empty());
+    assert_eq!(
+        line_of(&imported, "AdminApi.Properties.CorsConfiguration"),
+        35
+    );
+    assert_eq!(line_of(&imported, "Globals.Api.Cors"), 13);
+    // Two authorizers named `Users` with different issuers stay two.
+    let names: Vec<(&str, &str)> = m
+        .api
+        .authorizers
+        .iter()
+        .map(|a| (a.name.as_str(), a.issuer.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Users", "https://login.shop.example"),
+            ("Users_AdminApi", "https://sso.corp.example"),
+        ]
+    );
+    let catalog = &m.functions[0].triggers;
+    assert_eq!(
+        catalog,
+        &[
+            http("GET", "/products", None, None),
+            http("PUT", "/basket", Some("Users"), None),
+        ]
+    );
+    let admin = &m.functions[1].triggers;
+    assert_eq!(
+        admin,
+        &[
+            // AdminApi's DefaultAuthorizer, under its new name.
+            http("GET", "/admin/orders", Some("Users_AdminApi"), None),
+            // A Lambda authorizer has no functory.toml form: the route stays closed.
+            http("POST", "/admin/refunds", Some("TokenCheck"), None),
+        ]
+    );
+    let legacy = &m.functions[2].triggers;
+    assert_eq!(
+        legacy,
+        &[
+            http("GET", "/orders", Some("ShopCognito"), Some("1.0")),
+            http("GET", "/status", Some("iam"), Some("1.0")),
+            // The implicit REST API of an event without RestApiId.
+            http("GET", "/ping", None, Some("1.0")),
+        ]
+    );
+    assert_eq!(line_of(&imported, "Authorizers.TokenCheck"), 46);
+    assert_eq!(line_of(&imported, "Events.Refund"), 106);
+    assert_eq!(line_of(&imported, "Authorizers.ShopCognito"), 60);
+    assert!(
+        imported
+            .report
+            .mentions_not_mapped("cognito-idp.REGION.amazonaws.com/POOL_ID")
+            .is_some()
+    );
+    assert_eq!(line_of(&imported, "Events.ListOrders"), 116);
+    assert_eq!(line_of(&imported, "Auth.ApiKeyRequired"), 58);
+    assert_eq!(
+        line_of(&imported, "LegacyApi.Properties.EndpointConfiguration"),
+        55
+    );
+    assert_eq!(line_of(&imported, "Resources.UnusedApi"), 63);
+    assert!(
+        mapped_line(
+            &imported,
+            "Resources.AdminApi.Properties.Auth.Authorizers.Users"
+        )
+        .contains("[api.authorizers.Users_AdminApi] (renamed from `Users`: another API"),
+        "{}",
+        imported.report
+    );
+    // `functory check` names exactly the routes whose authorizer functory.toml cannot declare.
+    let parsed = parse_manifest(&imported.toml, "functory.toml", &AnyFile);
+    let mut errors: Vec<String> = parsed
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == functory_core::Severity::Error)
+        .filter(|d| !d.message.contains("unknown runtime"))
+        .map(|d| d.message.clone())
+        .collect();
+    errors.sort();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(errors[0].starts_with("auth `ShopCognito`"), "{errors:#?}");
+    assert!(errors[1].starts_with("auth `TokenCheck`"), "{errors:#?}");
+}
+
+#[test]
+fn export_writes_the_http_api_sam_reads() {
+    let imported = sam("sam-http-api.yaml");
+    let template = export_sam(&imported.manifest);
+    for expected in [
+        "  HttpApi:\n    Type: AWS::Serverless::HttpApi",
+        "ApiId: !Ref HttpApi",
+        "PayloadFormatVersion: \"1.0\"",
+        "EnableIamAuthorizer: true",
+        // SAM takes `NONE` only with a DefaultAuthorizer.
+        "DefaultAuthorizer: NotesUsers",
+        "Authorizer: NONE",
+        "Authorizer: AWS_IAM",
+        "Authorizer: partner_feed",
+        "IdentitySource: $request.header.Authorization",
+        "issuer: https://auth.partner.example",
+        "AllowOrigins:\n          - https://notes.example.com",
+        "MaxAge: 600",
+    ] {
+        assert!(template.contains(expected), "{expected}\n{template}");
+    }
+    // Without [api] and auth, routes stay on SAM's implicit HTTP API.
+    let plain = export_sam(&serverless("serverless-legacy.yml").manifest);
+    assert!(!plain.contains("AWS::Serverless::HttpApi"), "{plain}");
+    assert!(!plain.contains("ApiId"), "{plain}");
 }
 
 #[test]
@@ -325,6 +606,8 @@ fn hostile_input_never_panics() {
         "\u{feff}{}",
         "Resources: {F: {Type: AWS::Serverless::Function, Properties: {Runtime: !Sub [], Handler: !GetAtt [], Events: {E: {Type: S3, Properties: {Bucket: !Join [1, 2]}}}}}}",
         "functions:\n  a:\n    handler: ${self:a\n",
+        "Globals: {HttpApi: 1, Api: [2]}\nResources: {A: {Type: AWS::Serverless::HttpApi, Properties: {Auth: {Authorizers: 3, DefaultAuthorizer: [x]}, CorsConfiguration: [1]}}, R: {Type: AWS::Serverless::Api, Properties: {Cors: {MaxAge: x, AllowOrigin: [1]}, Auth: {Authorizers: {C: 1}}}}, F: {Type: AWS::Serverless::Function, Properties: {Runtime: x, Handler: y, Events: {E: {Type: HttpApi, Properties: {ApiId: {Ref: [1]}, Auth: 5, PayloadFormatVersion: {}}}, G: {Type: Api, Properties: {Path: /, Method: get, RestApiId: R, Auth: {Authorizer: C}}}}}}}",
+        "provider: {httpApi: {cors: 7, authorizers: [1], payload: 3}}\nframeworkVersion: x\nfunctions: {a: {handler: h, runtime: r, events: [{httpApi: {method: GET, path: /, authorizer: {name: [1], scopes: 2}}}, {http: {method: get, path: x, authorizer: {}}}]}}",
     ] {
         let _ = import_sam(text, "t", "x");
         let _ = import_serverless(text, "t", "x");
@@ -351,24 +634,33 @@ fn serverless_service_maps_every_event_type() {
         ("nodejs20.x", 512, 10)
     );
     assert_eq!(create.handler, "src/orders.create");
+    // `http` events are a REST API's, whose Lambda proxy sends the 1.0 event.
     assert_eq!(
         create.triggers,
         [
             Trigger::Http {
                 method: "POST".into(),
-                path: "/orders".into()
+                path: "/orders".into(),
+                auth: None,
+                payload_version: Some("1.0".into())
             },
             Trigger::Http {
                 method: "GET".into(),
-                path: "/orders/{id}".into()
+                path: "/orders/{id}".into(),
+                auth: None,
+                payload_version: Some("1.0".into())
             },
             Trigger::Http {
                 method: "GET".into(),
-                path: "/health".into()
+                path: "/health".into(),
+                auth: None,
+                payload_version: None
             },
             Trigger::Http {
                 method: "DELETE".into(),
-                path: "/orders/{id}".into()
+                path: "/orders/{id}".into(),
+                auth: None,
+                payload_version: None
             },
         ]
     );
@@ -387,7 +679,7 @@ fn serverless_service_maps_every_event_type() {
     assert_eq!(create.permissions.len(), 2);
     assert_eq!(
         create.permissions[0].resources,
-        ["arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/orders-dev"]
+        ["arn:aws:dynamodb:*:*:table/orders-dev"]
     );
     assert_eq!(
         create.permissions[1].resources,
@@ -403,7 +695,9 @@ fn serverless_service_maps_every_event_type() {
         catch_all.triggers,
         [Trigger::Http {
             method: "ANY".into(),
-            path: "/{proxy+}".into()
+            path: "/{proxy+}".into(),
+            auth: None,
+            payload_version: None
         }]
     );
 
@@ -501,7 +795,9 @@ fn serverless_report_lists_what_did_not_map_with_lines() {
         hello.triggers,
         [Trigger::Http {
             method: "ANY".into(),
-            path: "/hello".into()
+            path: "/hello".into(),
+            auth: None,
+            payload_version: Some("1.0".into())
         }]
     );
     let cycle = legacy
@@ -515,8 +811,121 @@ fn serverless_report_lists_what_did_not_map_with_lines() {
 }
 
 #[test]
+fn serverless_http_api_maps_cors_jwt_authorizers_and_route_auth() {
+    let imported = serverless("serverless-http-api.yml");
+    let m = &imported.manifest;
+    let cors = m.api.cors.as_ref().expect("provider.httpApi.cors");
+    assert_eq!(cors.allow_origins, ["https://tasks.example.com"]);
+    assert_eq!(cors.allow_methods, ["GET", "POST", "PATCH"]);
+    assert_eq!(cors.allow_headers, ["Content-Type", "Authorization"]);
+    assert_eq!(cors.expose_headers, ["X-Request-Id"]);
+    assert_eq!((cors.allow_credentials, cors.max_age), (true, Some(3600)));
+    assert_eq!(
+        m.api.authorizers,
+        [
+            JwtAuthorizer {
+                name: "cognito".into(),
+                // `${aws:region}` is the provider's region; `${self:…}` resolves.
+                issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ab12Cd34E".into(),
+                audiences: vec!["3example0web0client0id".into()],
+                identity_source: "$request.header.Authorization".into(),
+            },
+            JwtAuthorizer {
+                name: "service_token".into(),
+                issuer: "https://issuer.internal.example".into(),
+                audiences: vec!["tasks-api".into()],
+                identity_source: "$request.header.X-Service-Token".into(),
+            },
+        ]
+    );
+    let triggers = |name: &str| {
+        m.functions
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.triggers.clone())
+            .unwrap_or_else(|| panic!("no function {name}"))
+    };
+    assert_eq!(
+        triggers("listTasks"),
+        [http("GET", "/tasks", Some("cognito"), None)]
+    );
+    assert_eq!(
+        triggers("sync"),
+        [
+            http("POST", "/internal/sync", Some("service_token"), None),
+            http("POST", "/internal/replay", Some("iam"), None),
+        ]
+    );
+    assert_eq!(triggers("health"), [http("GET", "/health", None, None)]);
+    assert_eq!(
+        triggers("legacyExport"),
+        [
+            http("GET", "/export/{format}", Some("iam"), Some("1.0")),
+            // A Lambda authorizer has no functory.toml form: the route stays closed.
+            http("GET", "/v2/export", Some("legacyCheck"), None),
+        ]
+    );
+    assert_eq!(
+        line_of(&imported, "provider.httpApi.authorizers.legacyCheck"),
+        39
+    );
+    assert_eq!(line_of(&imported, "provider.httpApi.metrics"), 42);
+    assert_eq!(line_of(&imported, "authorizer.scopes"), 53);
+    assert_eq!(
+        line_of(&imported, "legacyExport.events[1].httpApi.authorizer"),
+        91
+    );
+    assert_eq!(
+        line_of(&imported, "REST) routes answer with [api].cors"),
+        84
+    );
+    assert!(
+        mapped_line(&imported, "provider.httpApi.authorizers.service-token")
+            .contains("[api.authorizers.service_token] (renamed from `service-token`"),
+        "{}",
+        imported.report
+    );
+    assert!(
+        mapped_line(&imported, "provider.httpApi.payload").contains("(2.0)"),
+        "{}",
+        imported.report
+    );
+    // `functory check` names only the route whose authorizer functory.toml cannot declare.
+    let parsed = parse_manifest(&imported.toml, "functory.toml", &AnyFile);
+    let errors: Vec<String> = parsed
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == functory_core::Severity::Error)
+        .map(|d| d.message.clone())
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].starts_with("auth `legacyCheck`"), "{errors:#?}");
+
+    // Before v3 the Framework's httpApi routes got the 1.0 payload unless told otherwise.
+    let v2 = import_serverless(
+        "service: old\nframeworkVersion: '>=2.0.0 <3.0.0'\nprovider:\n  name: aws\n  runtime: nodejs18.x\nfunctions:\n  a:\n    handler: a.handler\n    events:\n      - httpApi: GET /a\n",
+        "serverless.yml",
+        "x",
+    )
+    .expect("imports");
+    assert_eq!(
+        v2.manifest.functions[0].triggers,
+        [http("GET", "/a", None, Some("1.0"))]
+    );
+    assert!(
+        mapped_line(&v2, "frameworkVersion").contains("the default of the Framework before v3"),
+        "{}",
+        v2.report
+    );
+}
+
+#[test]
 fn serverless_round_trips_through_sam() {
-    for name in ["serverless-api.yml", "serverless-legacy.yml"] {
+    for name in [
+        "serverless-api.yml",
+        "serverless-legacy.yml",
+        "serverless-http-api.yml",
+    ] {
         let imported = serverless(name);
         let back = round_trip(&imported.manifest);
         assert_eq!(back.project_name, imported.manifest.project_name, "{name}");

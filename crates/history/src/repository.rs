@@ -143,11 +143,7 @@ impl History {
             .map_err(|e| HistoryError::Io(format!("{}: {e}", project_root.display())))?;
         let repo = match Repository::discover(&root) {
             Ok(repo) if repo.workdir().is_some() => repo,
-            _ => {
-                let mut options = RepositoryInitOptions::new();
-                options.initial_head("main");
-                Repository::init_opts(&root, &options)?
-            }
+            _ => init_once(&root)?,
         };
         let workdir = repo
             .workdir()
@@ -655,5 +651,27 @@ impl History {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+}
+/// Creates the repository of a project that has none. Two commands of one app can get here
+/// at once (the History view asks for the status and the timeline together): they take turns,
+/// and the second finds the repository the first made. A second process racing this one makes
+/// git's lock files collide (`Locked`); the loser waits a moment and opens what the winner made.
+fn init_once(root: &Path) -> std::result::Result<Repository, git2::Error> {
+    static CREATING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = CREATING.lock().unwrap_or_else(|p| p.into_inner());
+    if let Ok(repo) = Repository::discover(root)
+        && repo.workdir().is_some()
+    {
+        return Ok(repo);
+    }
+    let mut options = RepositoryInitOptions::new();
+    options.initial_head("main");
+    match Repository::init_opts(root, &options) {
+        Err(error) if error.code() == git2::ErrorCode::Locked => {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            Repository::open(root)
+        }
+        other => other,
     }
 }

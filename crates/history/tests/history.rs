@@ -410,3 +410,25 @@ fn export_writes_the_project_as_it_was_at_a_commit() {
         Err(HistoryError::NotFound(_))
     ));
 }
+
+/// Two commands opening a project without a repository at the same moment (the History view
+/// asks for status and timeline together) both get the one repository, never git's "locked".
+#[test]
+fn opening_a_new_project_from_two_threads_makes_one_repository() {
+    for _ in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_owned();
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let root = root.clone();
+                std::thread::spawn(move || {
+                    functory_history::History::open_or_init(&root).map(|_| ())
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap().unwrap();
+        }
+        assert!(root.join(".git").is_dir());
+    }
+}

@@ -64,7 +64,9 @@ pub fn locate(report: &FileReport) -> Vec<LocatedFinding> {
         .collect()
 }
 
-fn locate_one(index: &LineIndex<'_>, path: &str, finding: &Finding) -> LocatedFinding {
+/// One finding placed with an index already built (a caller locating many findings of one
+/// big file builds the index once).
+pub fn locate_one(index: &LineIndex<'_>, path: &str, finding: &Finding) -> LocatedFinding {
     let (line, column) = index.position(finding.span.start);
     let (end_line, end_column) = index.position(finding.span.end);
     LocatedFinding {

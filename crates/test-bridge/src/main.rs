@@ -179,9 +179,15 @@ impl Bridge {
                         .drain(..)
                         .collect()
                 };
+                // Waiting is registered before the queue is read: a message sent (`notify_one`)
+                // or a close (`notify_waiters`, which wakes only registered waiters) between
+                // the read and the wait then still ends the wait.
+                let notified = queue.ready.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
                 let mut messages = drain(&queue);
-                if messages.is_empty() && !no_wait {
-                    let _ = tokio::time::timeout(POLL_WAIT, queue.ready.notified()).await;
+                if messages.is_empty() && !no_wait && !queue.closed.load(Ordering::SeqCst) {
+                    let _ = tokio::time::timeout(POLL_WAIT, notified).await;
                     messages = drain(&queue);
                 }
                 json_reply(

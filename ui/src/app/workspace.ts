@@ -33,6 +33,8 @@ import type { FunctionAnalysis } from '../bindings/FunctionAnalysis';
 import type { Permission } from '../bindings/Permission';
 import type { PermissionsPreview } from '../bindings/PermissionsPreview';
 import type { ProjectAnalysis } from '../bindings/ProjectAnalysis';
+import type { NewTarget } from '../bindings/NewTarget';
+import type { TargetIdentity } from '../bindings/TargetIdentity';
 import type { TargetLogSource } from '../bindings/TargetLogSource';
 import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
@@ -459,6 +461,20 @@ export class Workspace {
   }
 
   // ---- cloud targets (Deploy) --------------------------------------------------------------
+
+  /** Adds `[targets.NAME]` to functory.toml; a refusal names the field (`targets.dev.region: …`). */
+  addTarget(target: NewTarget): Promise<EditOutcome> {
+    return this.applyManifestEdits([{ kind: 'addTarget', target }]);
+  }
+
+  /** Removes `[targets.NAME]` from functory.toml (nothing in the cloud changes). */
+  removeTarget(target: string): Promise<EditOutcome> {
+    return this.applyManifestEdits([{ kind: 'removeTarget', target }]);
+  }
+
+  targetIdentity(target: string): Promise<Outcome<TargetIdentity>> {
+    return this.outcome(() => this.platform.targetIdentity(target));
+  }
 
   deployPlan(target: string, functions: string[]): Promise<Outcome<FunctionPlan[]>> {
     return this.outcome(() => this.platform.deployPlan(target, functions));

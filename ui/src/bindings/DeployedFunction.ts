@@ -15,4 +15,8 @@ uploaded: boolean,
 /**
  * The changing calls made, as the plan listed them.
  */
-calls: Array<string>, };
+calls: Array<string>, 
+/**
+ * Where it answers HTTP now: its routes on the project's HTTP API.
+ */
+endpoints: Array<string>, };

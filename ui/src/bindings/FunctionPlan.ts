@@ -8,4 +8,8 @@ export type FunctionPlan = { function: string, target: string, codeSha256: strin
 /**
  * Nothing would change.
  */
-noOp: boolean, };
+noOp: boolean, 
+/**
+ * Where the function answers HTTP (`GET https://…/users/{id}`), when already known.
+ */
+endpoints: Array<string>, };

@@ -5,7 +5,16 @@ import type { UrlAuth } from "./UrlAuth";
 /**
  * What makes a function run. Each kind carries the settings its local and cloud forms share.
  */
-export type Trigger = { "kind": "http", method: string, path: string, } | { "kind": "schedule", 
+export type Trigger = { "kind": "http", method: string, path: string, 
+/**
+ * Who may call the route: `none` (default), `iam` (signed requests) or the name of a
+ * JWT authorizer of `[api.authorizers]`.
+ */
+auth: string | null, 
+/**
+ * The Lambda proxy event's format: `2.0` (default) or `1.0` (REST API style).
+ */
+payload_version: string | null, } | { "kind": "schedule", 
 /**
  * `rate(5 minutes)` or a six-field `cron(...)` expression.
  */

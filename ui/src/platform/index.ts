@@ -38,6 +38,7 @@ import type { ProjectAnalysis } from '../bindings/ProjectAnalysis';
 import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
+import type { TargetIdentity } from '../bindings/TargetIdentity';
 import type { TargetLogSource } from '../bindings/TargetLogSource';
 import type { CanvasLayout } from '../bindings/CanvasLayout';
 import type { CanvasModel } from '../bindings/CanvasModel';
@@ -146,6 +147,8 @@ export interface Platform {
 
   // ---- cloud targets (Deploy) -----------------------------------------------------------------
   /** What deploying `functions` (all when empty) to `target` would change; changes nothing. */
+  /** Who a target acts as, asked of the cloud (AWS: STS GetCallerIdentity); others answer `not_supported`. */
+  targetIdentity(target: string): Promise<TargetIdentity>;
   deployPlan(target: string, functions: string[]): Promise<FunctionPlan[]>;
   /** Checkpoints, deploys and records; `onStep` gets each step as it starts. */
   deploy(target: string, functions: string[], onStep: (step: DeployStep) => void): Promise<DeployReport>;

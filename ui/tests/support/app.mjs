@@ -133,6 +133,8 @@ export async function openApp({
   const project = sample ? bridge.sample : open;
   return {
     page,
+    /** The browser context (e.g. to grant the page clipboard access). */
+    context,
     get bridge() {
       return current;
     },
@@ -178,9 +180,19 @@ export async function waitUntil(condition, what, timeoutMs = 10_000) {
   }
 }
 
-/** A copy of the bundled sample in a fresh folder, for tests that change it before opening. */
+/** Folders `copySample` made, removed when the test file's process ends. */
+const copies = [];
+process.on('exit', () => {
+  for (const dir of copies) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A copy of the bundled sample in a fresh folder, for tests that change it before opening.
+ * It is removed when the test file's process ends.
+ */
 export function copySample() {
   const dir = mkdtempSync(join(tmpdir(), 'functory-ui-project-'));
+  copies.push(dir);
   for (const relative of ['functory.toml', 'README.md', 'src/resize.mjs', 'src/report.py']) {
     mkdirSync(dirname(join(dir, relative)), { recursive: true });
     writeFileSync(join(dir, relative), readFileSync(join(SAMPLE, relative)));

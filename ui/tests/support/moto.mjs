@@ -109,3 +109,48 @@ export function awsConfigFiles({ config = '', credentials = '' } = {}) {
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+/**
+ * A loopback HTTP proxy in front of `target` (moto) that cuts the connection of every request
+ * `cut({ method, url })` picks, as a network failure would: no answer at all. Answers its URL,
+ * a setter for the predicate, the requests it cut, every request it saw (`method`, `url` and
+ * the `X-Amz-Target` of JSON APIs, e.g. `Logs_20140328.StartLiveTail`), and a stop function.
+ */
+export async function startCuttingProxy(target, cut = () => false) {
+  const { createServer: createHttpServer, request: forward } = await import('node:http');
+  let predicate = cut;
+  const cutRequests = [];
+  const seen = [];
+  const sockets = new Set();
+  const server = createHttpServer((req, res) => {
+    seen.push({ method: req.method, url: req.url, target: req.headers['x-amz-target'] ?? null });
+    if (predicate({ method: req.method, url: req.url })) {
+      cutRequests.push(`${req.method} ${req.url}`);
+      req.socket.destroy();
+      return;
+    }
+    const upstream = forward(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => req.socket.destroy());
+    req.pipe(upstream);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    cutRequests,
+    seen,
+    setCut: (next) => {
+      predicate = next;
+    },
+    stop: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}

@@ -19,16 +19,52 @@ use functory_adapter::{
     AdapterError, ChangeAction, DeployOptions, DeployOutcome, DeployPlan, DeployProgress,
     PlannedChange, ResourceKind, Result,
 };
-use functory_core::{Function, Trigger};
+use functory_core::Function;
 use serde_json::Value;
 
 use super::AwsAdapter;
+use super::http_api;
 use super::mappings::{self, SourceKind};
 use super::role::{ObservedRole, permissions_policy, role_name};
 use super::schedules::{self, ObservedSchedules};
 use super::storage::{self, ObservedBucket, WantedBucket};
 use super::url::{self, PUBLIC_INVOKE_SID, PUBLIC_URL_SID};
 use crate::package::{InputDigest, Package, input_digest, package_function};
+
+/// `GET https://ID.execute-api.REGION.amazonaws.com/users/{id}` for each route.
+fn route_endpoints(endpoint: &str, stage: &str, routes: &[http_api::WantedRoute]) -> Vec<String> {
+    let base = http_api::stage_url(endpoint, stage);
+    routes
+        .iter()
+        .map(|route| {
+            let (method, path) = route.key.split_once(' ').unwrap_or(("ANY", "/"));
+            format!("{method} {base}{}", path.trim_start_matches('/'))
+        })
+        .collect()
+}
+
+/// What a progress line says for an API step.
+fn api_step_label(step: &http_api::ApiStep) -> String {
+    use http_api::ApiStep;
+    match step {
+        ApiStep::CreateApi => "creating the HTTP API".to_owned(),
+        ApiStep::UpdateCors | ApiStep::DeleteCors => "updating the HTTP API's CORS".to_owned(),
+        ApiStep::CreateStage => "creating the HTTP API's stage".to_owned(),
+        ApiStep::UpdateStage => "updating the HTTP API stage's throttling".to_owned(),
+        ApiStep::CreateAuthorizer(name) | ApiStep::UpdateAuthorizer(_, name) => {
+            format!("configuring authorizer {name}")
+        }
+        ApiStep::CreateIntegration(payload) => {
+            format!("connecting the API to the stage (payload {payload})")
+        }
+        ApiStep::CreateRoute(route) => format!("creating route {}", route.key),
+        ApiStep::UpdateRoute(_, route) => format!("updating route {}", route.key),
+        ApiStep::DeleteRoute(_) => "removing a route".to_owned(),
+        ApiStep::DeleteIntegration(_) => "removing an unused integration".to_owned(),
+        ApiStep::AllowInvoke => "allowing the HTTP API to invoke the stage".to_owned(),
+        ApiStep::RevokeInvoke(_) => "removing the HTTP API's permission".to_owned(),
+    }
+}
 
 /// Lambda takes a zip of at most 50 MB in the request itself.
 pub const DIRECT_UPLOAD_LIMIT: usize = 50 * 1024 * 1024;
@@ -96,6 +132,8 @@ enum Step {
     /// Writes a bucket's notifications with this function's entries as the manifest wants.
     StoragePut(String),
     StorageRevoke(String),
+    /// A change to the project's HTTP API (routes, integrations, its shared settings).
+    Api(http_api::ApiStep),
 }
 
 /// A plan with what applying it needs.
@@ -118,6 +156,9 @@ struct Prepared {
     code_object: Option<(String, String)>,
     scheduler_role_arn: Option<String>,
     buckets_want: Vec<WantedBucket>,
+    api_settings: http_api::ApiSettings,
+    api_state: http_api::ApiState,
+    routes_want: Vec<http_api::WantedRoute>,
     buckets_have: Vec<ObservedBucket>,
 }
 
@@ -360,17 +401,6 @@ impl AwsAdapter {
             .project
             .clone()
             .unwrap_or_else(|| "functory".to_owned());
-        // Said before anything is read or changed, as the trait asks: a route the user expects
-        // to be served must not go missing silently.
-        if let Some(Trigger::Http { method, path }) = function
-            .triggers
-            .iter()
-            .find(|t| matches!(t, Trigger::Http { .. }))
-        {
-            return Err(AdapterError::invalid(format!(
-                "function `{name}`: its `http` trigger {method} {path} is not deployed to AWS (routes need API Gateway, which Functory does not manage); use a `url` trigger (the function's own HTTPS endpoint) for this target, or remove the route"
-            )));
-        }
         let root = options.project_root.clone();
         let cache = self.cache_dir(options);
         let digested_function = function.clone();
@@ -864,12 +894,64 @@ impl AwsAdapter {
         // Storage triggers: the buckets' notifications, and S3's permission to invoke.
         plan_storage(&buckets_want, &buckets_have, &mut changes, &mut steps);
 
+        // HTTP triggers: routes of the project's HTTP API on this target.
+        let api_settings = http_api::ApiSettings::new(
+            &project,
+            qualifier.unwrap_or("default"),
+            &options.api,
+            self.settings.api_stage.as_deref(),
+            self.settings.throttling,
+        );
+        let routes_want = http_api::wanted(function);
+        let api_observed = if !routes_want.is_empty()
+            || statements
+                .iter()
+                .any(|s| s.sid.starts_with("functory-apigw-"))
+        {
+            self.observe_api(&api_settings).await?
+        } else {
+            None
+        };
+        let alias_arn = function_arn.as_deref().map(|arn| match qualifier {
+            Some(stage) => format!("{arn}:{stage}"),
+            None => arn.to_owned(),
+        });
+        let others: BTreeMap<String, Vec<String>> = options
+            .app_functions
+            .iter()
+            .filter(|f| f.name != function.name)
+            .map(|f| {
+                (
+                    f.name.clone(),
+                    http_api::wanted(f).into_iter().map(|r| r.key).collect(),
+                )
+            })
+            .collect();
+        let (api_changes, api_steps) = http_api::plan(&http_api::ApiPlanInput {
+            settings: &api_settings,
+            function: name,
+            routes: &routes_want,
+            observed: api_observed.as_ref(),
+            alias_arn: alias_arn.as_deref(),
+            others: &others,
+            statements: &statements,
+        })?;
+        changes.extend(api_changes);
+        steps.extend(api_steps.into_iter().map(Step::Api));
+        let endpoints = api_observed
+            .as_ref()
+            .map(|api| route_endpoints(&api.endpoint, &api_settings.stage, &routes_want))
+            .unwrap_or_default();
+        let api_state =
+            http_api::ApiState::from_observed(api_observed.as_ref(), alias_arn.as_deref());
+
         let plan = DeployPlan {
             function: name.to_owned(),
             stage: options.stage.clone(),
             code_sha256: package.code_sha256.clone(),
             package_bytes: package.bytes as u64,
             changes,
+            endpoints,
         };
         Ok(Prepared {
             plan,
@@ -888,6 +970,9 @@ impl AwsAdapter {
             scheduler_role_arn,
             buckets_want,
             buckets_have,
+            api_settings,
+            api_state,
+            routes_want,
         })
     }
 
@@ -921,7 +1006,11 @@ impl AwsAdapter {
             mut scheduler_role_arn,
             buckets_want,
             buckets_have,
+            api_settings,
+            mut api_state,
+            routes_want,
         } = prepared;
+        let mut plan = plan;
         let function = &options.function;
         let name = function.name.as_str();
         let total = steps.len();
@@ -1226,6 +1315,23 @@ impl AwsAdapter {
                         self.put_notifications(bucket, configuration).await?;
                     }
                 }
+                Step::Api(api_step) => {
+                    report(n, api_step_label(api_step));
+                    let arn = function_arn.clone().unwrap_or_default();
+                    let alias_arn = match options.stage.as_deref() {
+                        Some(stage) => format!("{arn}:{stage}"),
+                        None => arn,
+                    };
+                    self.apply_api_step(
+                        api_step,
+                        &api_settings,
+                        &mut api_state,
+                        name,
+                        &alias_arn,
+                        options.stage.as_deref(),
+                    )
+                    .await?;
+                }
                 Step::StorageRevoke(bucket) => {
                     report(n, format!("removing S3 bucket {bucket}'s permission"));
                     self.remove_statement(
@@ -1238,6 +1344,9 @@ impl AwsAdapter {
             }
         }
         report(total, "done".to_owned());
+        if let Some(endpoint) = &api_state.endpoint {
+            plan.endpoints = route_endpoints(endpoint, &api_settings.stage, &routes_want);
+        }
         if version.is_empty() {
             version = "$LATEST".to_owned();
         }

@@ -4,6 +4,7 @@
 //! versions, rollback, and reading a function back for import.
 
 mod deploy;
+mod http_api;
 mod import;
 mod invoke;
 mod lifecycle;
@@ -58,6 +59,10 @@ pub struct AwsSettings {
     /// The S3 bucket packages over Lambda's 50 MB direct-upload limit go through (the
     /// target's `code_bucket`). Without one, such a package is a plan error.
     pub code_bucket: Option<String>,
+    /// The stage of the project's HTTP API (the target's `api_stage`; `$default` unless set).
+    pub api_stage: Option<String>,
+    /// The HTTP API stage's request limits (the target's `throttling`).
+    pub throttling: Option<functory_core::manifest::Throttling>,
 }
 
 impl Default for AwsSettings {
@@ -71,6 +76,8 @@ impl Default for AwsSettings {
             log_overlap: Duration::from_secs(30),
             cache_dir: None,
             code_bucket: None,
+            api_stage: None,
+            throttling: None,
         }
     }
 }
@@ -87,6 +94,8 @@ impl AwsSettings {
             log_overlap: Duration::from_secs(30),
             cache_dir: None,
             code_bucket: None,
+            api_stage: None,
+            throttling: None,
         }
     }
 }
@@ -100,7 +109,10 @@ pub struct AwsAdapter {
     pub(crate) logs: aws_sdk_cloudwatchlogs::Client,
     pub(crate) s3: aws_sdk_s3::Client,
     pub(crate) scheduler: aws_sdk_scheduler::Client,
+    pub(crate) apigateway: aws_sdk_apigatewayv2::Client,
     pub(crate) settings: AwsSettings,
+    /// The projects' HTTP APIs already found.
+    pub(crate) apis: http_api::ApiDirectory,
 }
 
 /// Builds an [`AwsAdapter`] from a signed-in session.
@@ -112,6 +124,7 @@ pub struct AwsAdapterBuilder {
     logs: aws_sdk_cloudwatchlogs::config::Builder,
     s3: aws_sdk_s3::config::Builder,
     scheduler: aws_sdk_scheduler::config::Builder,
+    apigateway: aws_sdk_apigatewayv2::config::Builder,
     settings: AwsSettings,
 }
 
@@ -139,6 +152,11 @@ impl AwsAdapterBuilder {
             ),
         );
         self.scheduler.push_interceptor(
+            aws_smithy_runtime_api::client::interceptors::SharedInterceptor::new(
+                interceptor.clone(),
+            ),
+        );
+        self.apigateway.push_interceptor(
             aws_smithy_runtime_api::client::interceptors::SharedInterceptor::new(interceptor),
         );
         self
@@ -157,7 +175,9 @@ impl AwsAdapterBuilder {
             logs: aws_sdk_cloudwatchlogs::Client::from_conf(self.logs.build()),
             s3: aws_sdk_s3::Client::from_conf(self.s3.build()),
             scheduler: aws_sdk_scheduler::Client::from_conf(self.scheduler.build()),
+            apigateway: aws_sdk_apigatewayv2::Client::from_conf(self.apigateway.build()),
             settings: self.settings,
+            apis: http_api::ApiDirectory::default(),
         }
     }
 }
@@ -188,6 +208,7 @@ impl AwsAdapter {
             // A custom endpoint (an emulator at 127.0.0.1) has no bucket subdomains.
             s3: aws_sdk_s3::config::Builder::from(config).force_path_style(custom_endpoint),
             scheduler: aws_sdk_scheduler::config::Builder::from(config),
+            apigateway: aws_sdk_apigatewayv2::config::Builder::from(config),
             settings: AwsSettings::default(),
         }
     }
@@ -212,6 +233,12 @@ impl AwsAdapter {
         let scheduler = aws_sdk_scheduler::Client::from_conf(
             aws_sdk_scheduler::Config::builder()
                 .behavior_version(aws_sdk_scheduler::config::BehaviorVersion::latest())
+                .region(region.clone())
+                .build(),
+        );
+        let apigateway = aws_sdk_apigatewayv2::Client::from_conf(
+            aws_sdk_apigatewayv2::Config::builder()
+                .behavior_version(aws_sdk_apigatewayv2::config::BehaviorVersion::latest())
                 .region(region)
                 .build(),
         );
@@ -226,8 +253,16 @@ impl AwsAdapter {
             logs,
             s3,
             scheduler,
+            apigateway,
             settings,
+            apis: http_api::ApiDirectory::default(),
         }
+    }
+
+    /// This adapter with another API Gateway v2 client (a mocked one in tests).
+    pub fn with_apigateway_client(mut self, apigateway: aws_sdk_apigatewayv2::Client) -> Self {
+        self.apigateway = apigateway;
+        self
     }
 
     /// This adapter with another S3 client (a mocked one in tests).
@@ -394,12 +429,14 @@ impl Adapter for AwsAdapter {
             aliases: true,
             async_invoke: true,
             live_logs: true,
-            // `url` triggers: the function's own HTTPS endpoint (API Gateway routes, the
-            // `http` kind, are not deployed; the plan says so).
+            // `http` routes on the project's HTTP API (API Gateway v2), `url` triggers as
+            // function URLs.
             http_trigger: true,
             schedule_trigger: true,
             storage_trigger: true,
             queue_trigger: true,
+            stream_trigger: true,
+            url_trigger: true,
             concurrency_limit: true,
             provisioned_concurrency: false,
         }

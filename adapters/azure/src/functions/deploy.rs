@@ -464,6 +464,7 @@ impl AzureAdapter {
                 code_sha256: package.sha256.clone(),
                 package_bytes: package.zip.len() as u64,
                 changes,
+                endpoints: Vec::new(),
             },
             steps,
             package,

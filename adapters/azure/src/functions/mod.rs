@@ -849,6 +849,9 @@ impl Adapter for AzureAdapter {
             schedule_trigger: true,
             storage_trigger: true,
             queue_trigger: true,
+            // Kinesis and DynamoDB streams have no counterpart there (the plan says so).
+            stream_trigger: false,
+            url_trigger: true,
             concurrency_limit: false,
             provisioned_concurrency: false,
         }

@@ -410,7 +410,7 @@ fn map_trigger(
     details: &mut Vec<String>,
 ) -> Result<(EntryKind, Vec<Value>), String> {
     match trigger {
-        Trigger::Http { method, path } => {
+        Trigger::Http { method, path, .. } => {
             let route =
                 http_route(path).map_err(|why| format!("trigger http {method} {path}: {why}"))?;
             let method_upper = method.to_ascii_uppercase();
@@ -705,6 +705,8 @@ mod tests {
                     Trigger::Http {
                         method: "get".into(),
                         path: "/items/{id}".into(),
+                        auth: None,
+                        payload_version: None,
                     },
                     Trigger::Schedule {
                         expression: "rate(5 minutes)".into(),
@@ -727,6 +729,8 @@ mod tests {
                     Trigger::Http {
                         method: "ANY".into(),
                         path: "/files/{proxy+}".into(),
+                        auth: None,
+                        payload_version: None,
                     },
                 ],
             ),
@@ -817,6 +821,8 @@ mod tests {
                 Trigger::Http {
                     method: "GET".into(),
                     path: "/".into(),
+                    auth: None,
+                    payload_version: None,
                 },
             ],
         );

@@ -70,6 +70,8 @@ pub struct HttpRoute {
     /// `/users/{id}`, `/files/{proxy+}`.
     pub path: String,
     pub function: String,
+    /// The route's own event format (its trigger's `payload_version`); the gateway's otherwise.
+    pub payload_version: Option<PayloadVersion>,
 }
 
 /// A route with its pattern, read by `functory_core::route` (the one route reader).
@@ -350,7 +352,11 @@ async fn route_request(
             return message_response(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
         }
     };
-    let event = match state.settings.payload_version {
+    let version = route
+        .route
+        .payload_version
+        .unwrap_or(state.settings.payload_version);
+    let event = match version {
         PayloadVersion::V2 => event_v2(&route.route, &head, &body, params, peer, &state.host),
         PayloadVersion::V1 => {
             event_v1(&route.route, &head, &body, params, peer, &state.host).to_string()
@@ -362,7 +368,7 @@ async fn route_request(
         .await;
     match invoked {
         Ok(invocation) if invocation.function_error.is_none() => {
-            response_from(&invocation.payload, state.settings.payload_version)
+            response_from(&invocation.payload, version)
         }
         Ok(_) => message_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
         Err(AdapterError::Throttled { .. }) => {
@@ -753,6 +759,7 @@ mod tests {
             method: method.into(),
             path: path.into(),
             function: "f".into(),
+            payload_version: None,
         })
         .unwrap()
     }
@@ -791,6 +798,7 @@ mod tests {
                 method: "GET".into(),
                 path: path.into(),
                 function: "f".into(),
+                payload_version: None,
             });
             assert!(result.is_err(), "{path}");
         }

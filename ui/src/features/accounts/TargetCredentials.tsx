@@ -1,5 +1,8 @@
 import { useState } from 'react';
 
+import type { ApiError } from '../../bindings/ApiError';
+import type { TargetIdentity } from '../../bindings/TargetIdentity';
+
 import type { AccountKind } from '../../bindings/AccountKind';
 import type { AccountSummary } from '../../bindings/AccountSummary';
 import type { AdapterKind } from '../../bindings/AdapterKind';
@@ -8,6 +11,9 @@ import type { Target } from '../../bindings/Target';
 import { useAppState, useWorkspace } from '../../app/context';
 import { MANIFEST_PATH } from '../../app/state';
 import { Icon } from '../../ui/Icon';
+import { AddTargetForm } from '../targets/AddTargetForm';
+import { AMBIENT_LABELS } from '../targets/draft';
+import { RemoveTargetButton } from '../targets/RemoveTargetButton';
 import { KIND_LABELS } from './fields';
 
 /** The account kind a cloud adapter signs in with; the local target may use any. */
@@ -37,6 +43,8 @@ export function TargetCredentials({
   const workspace = useWorkspace();
   const { project } = useAppState();
   const manifest = project?.manifest.manifest ?? null;
+  const [adding, setAdding] = useState(false);
+  const [message, setMessage] = useState<string | null>(null);
 
   return (
     <section className="view-section" data-testid="target-credentials" aria-labelledby="target-credentials-title">
@@ -54,7 +62,36 @@ export function TargetCredentials({
             <Icon name="file" size={13} /> Open functory.toml
           </button>
         )}
+        <span className="toolbar-spacer" />
+        {manifest && !adding && (
+          <button
+            type="button"
+            className="button button-small"
+            data-testid="target-add"
+            onClick={() => {
+              setAdding(true);
+              setMessage(null);
+            }}
+          >
+            <Icon name="plus" size={13} /> Add target
+          </button>
+        )}
       </header>
+      {message && (
+        <p className="view-status success" role="status" data-testid="target-status">
+          {message}
+        </p>
+      )}
+      {manifest && adding && (
+        <AddTargetForm
+          existing={manifest.targets.map((t) => t.name)}
+          onCancel={() => setAdding(false)}
+          onAdded={(name) => {
+            setAdding(false);
+            setMessage(`Added target ${name} to functory.toml.`);
+          }}
+        />
+      )}
       <p className="muted view-section-intro">
         Choose what each target signs in with. It is written to <code>functory.toml</code> as the account’s or profile’s
         name — never a secret.
@@ -74,6 +111,7 @@ export function TargetCredentials({
               accounts={accounts}
               profiles={profiles}
               keychainAvailable={keychainAvailable}
+              onRemoved={(name) => setMessage(`Removed target ${name} from functory.toml.`)}
             />
           ))}
         </ul>
@@ -87,11 +125,13 @@ function TargetRow({
   accounts,
   profiles,
   keychainAvailable,
+  onRemoved,
 }: {
   target: Target;
   accounts: AccountSummary[] | null;
   profiles: AwsProfile[];
   keychainAvailable: boolean;
+  onRemoved: (name: string) => void;
 }) {
   const workspace = useWorkspace();
   const [saving, setSaving] = useState(false);
@@ -145,7 +185,7 @@ function TargetRow({
             aria-describedby={status ? `${id}-status` : undefined}
             onChange={(e) => void choose(e.target.value)}
           >
-            <option value={NONE}>None</option>
+            <option value={NONE}>{target.adapter === 'local' ? 'None' : AMBIENT_LABELS[target.adapter].label}</option>
             {(usable.length > 0 || missingAccount !== null) && (
               <optgroup label="Keychain accounts">
                 {usable.map((a) => (
@@ -174,6 +214,7 @@ function TargetRow({
               </optgroup>
             )}
           </select>
+          <RemoveTargetButton target={target.name} testId={`target-remove-${target.name}`} onRemoved={onRemoved} />
         </div>
       </div>
       {wantedKind && (
@@ -196,6 +237,45 @@ function TargetRow({
           {status.message}
         </p>
       )}
+      {target.adapter !== 'local' && <WhoAmI target={target.name} />}
     </li>
+  );
+}
+
+type Identity = { kind: 'asking' } | { kind: 'known'; identity: TargetIdentity } | { kind: 'failed'; error: ApiError } | null;
+
+/** Asks the cloud who the target resolves to (AWS: STS GetCallerIdentity), on request. */
+function WhoAmI({ target }: { target: string }) {
+  const workspace = useWorkspace();
+  const [state, setState] = useState<Identity>(null);
+  const ask = async () => {
+    setState({ kind: 'asking' });
+    const outcome = await workspace.targetIdentity(target);
+    setState(outcome.ok ? { kind: 'known', identity: outcome.value } : { kind: 'failed', error: outcome.error });
+  };
+  return (
+    <div className="target-whoami">
+      <button
+        type="button"
+        className="link-button"
+        data-testid={`target-whoami-${target}`}
+        disabled={state?.kind === 'asking'}
+        onClick={() => void ask()}
+      >
+        {state?.kind === 'asking' ? 'Asking…' : 'Who does it act as?'}
+      </button>
+      {state?.kind === 'known' && (
+        <span className="small" data-testid={`target-identity-${target}`} role="status">
+          {' '}
+          <code className="mono">{state.identity.arn}</code> (account <span className="mono">{state.identity.account}</span>
+          {state.identity.region ? `, ${state.identity.region}` : ''}), signed in with {state.identity.source}
+        </span>
+      )}
+      {state?.kind === 'failed' && (
+        <p className={state.error.code === 'not_supported' ? 'field-hint' : 'field-error'} data-testid={`target-identity-error-${target}`} role="alert">
+          {state.error.message}
+        </p>
+      )}
+    </div>
   );
 }

@@ -10,8 +10,12 @@ import { useAppState, useWorkspace } from '../../app/context';
 import { isDirty } from '../../app/state';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { Icon } from '../../ui/Icon';
+import { AddTargetForm } from '../targets/AddTargetForm';
+import { RemoveTargetButton } from '../targets/RemoveTargetButton';
 import { DeployProgress, DeployResult } from './DeployProgress';
+import { Endpoints } from './Endpoints';
 import { ImportPanel } from './ImportPanel';
+import { TargetIdentityLine } from './TargetIdentityLine';
 
 const SIGN: Record<string, string> = { create: '+', update: '~', delete: '−', noOp: '=' };
 const ACTION: Record<string, string> = { create: 'create', update: 'update', delete: 'delete', noOp: 'no change' };
@@ -35,7 +39,7 @@ function ChangeRow({ change }: { change: PlanChange }) {
   );
 }
 
-function PlanView({ plans }: { plans: FunctionPlan[] }) {
+function PlanView({ plans, httpFunctions }: { plans: FunctionPlan[]; httpFunctions: Set<string> }) {
   const calls = plans.reduce((n, p) => n + p.changes.reduce((m, c) => m + c.calls.length, 0), 0);
   const changing = plans.filter((p) => !p.noOp).length;
   return (
@@ -64,6 +68,15 @@ function PlanView({ plans }: { plans: FunctionPlan[] }) {
               <ChangeRow key={`${change.kind}-${change.name}-${i}`} change={change} />
             ))}
           </ul>
+          {plan.endpoints.length > 0 ? (
+            <Endpoints endpoints={plan.endpoints} testId={`deploy-plan-endpoints-${plan.function}`} />
+          ) : (
+            httpFunctions.has(plan.function) && (
+              <p className="muted small" data-testid={`deploy-plan-no-endpoints-${plan.function}`}>
+                Its HTTP API does not exist on {plan.target} yet: the URL is shown once this deploy creates it.
+              </p>
+            )
+          )}
         </div>
       ))}
     </section>
@@ -165,6 +178,11 @@ export function DeployArea() {
   const manifest = project?.manifest.manifest ?? null;
   const cloudTargets = useMemo(() => (manifest?.targets ?? []).filter((t) => t.adapter !== 'local'), [manifest]);
   const functions = useMemo(() => (manifest?.functions ?? []).map((f) => f.name), [manifest]);
+  const httpFunctions = useMemo(
+    () => new Set((manifest?.functions ?? []).filter((f) => f.triggers.some((t) => t.kind === 'http')).map((f) => f.name)),
+    [manifest],
+  );
+  const [adding, setAdding] = useState(false);
   const [target, setTarget] = useState<string>('');
   const [chosen, setChosen] = useState<Set<string> | null>(null);
   const [plans, setPlans] = useState<FunctionPlan[] | null>(null);
@@ -177,7 +195,13 @@ export function DeployArea() {
   const [versionsKey, setVersionsKey] = useState(0);
 
   const selectedTarget = cloudTargets.some((t) => t.name === target) ? target : (cloudTargets[0]?.name ?? '');
-  const selectedAdapter = cloudTargets.find((t) => t.name === selectedTarget)?.adapter ?? null;
+  const selectedTargetEntry = cloudTargets.find((t) => t.name === selectedTarget) ?? null;
+  const selectedAdapter = selectedTargetEntry?.adapter ?? null;
+  const targetNames = (manifest?.targets ?? []).map((t) => t.name);
+  const added = (name: string) => {
+    setAdding(false);
+    setTarget(name);
+  };
   const selected = useMemo(() => (chosen ? functions.filter((f) => chosen.has(f)) : functions), [chosen, functions]);
   const dirty = buffers.filter(isDirty).map((b) => b.path);
 
@@ -245,32 +269,51 @@ export function DeployArea() {
         </header>
 
         {cloudTargets.length === 0 ? (
-          <section className="empty-state" data-testid="deploy-empty">
-            <h2 className="empty-state-title">No cloud target yet</h2>
-            <p className="empty-state-what">
-              Add one to functory.toml — for example <code>[targets.prod]</code> with <code>adapter = "aws"</code>,{' '}
-              <code>region = "eu-west-1"</code> and a <code>profile</code> or keychain <code>account</code> — then come back here.
-            </p>
-            <div className="empty-state-actions">
-              <button type="button" className="button" onClick={() => workspace.setArea('accounts')}>
-                <Icon name="accounts" size={14} /> Accounts
-              </button>
-            </div>
-          </section>
+          adding ? (
+            <AddTargetForm existing={targetNames} onAdded={added} onCancel={() => setAdding(false)} />
+          ) : (
+            <section className="empty-state" data-testid="deploy-empty">
+              <h2 className="empty-state-title">No cloud target yet</h2>
+              <p className="empty-state-what">
+                A target says where functions deploy — AWS Lambda in a region, an Azure function app or a Google Cloud project —
+                and how Functory signs in there: an AWS profile, a keychain account, or the credentials this machine already has.
+                It is written to functory.toml as <code>[targets.NAME]</code>.
+              </p>
+              <div className="empty-state-actions">
+                <button type="button" className="button button-primary" data-testid="deploy-empty-add-target" onClick={() => setAdding(true)}>
+                  <Icon name="plus" size={14} /> Add a target
+                </button>
+                <button type="button" className="button" onClick={() => workspace.setArea('accounts')}>
+                  <Icon name="accounts" size={14} /> Accounts
+                </button>
+              </div>
+            </section>
+          )
         ) : (
           <>
+            {adding && <AddTargetForm existing={targetNames} onAdded={added} onCancel={() => setAdding(false)} />}
             <form className="deploy-form" onSubmit={(e) => void plan(e)} aria-label="What to deploy">
-              <label className="field">
-                <span className="field-label">Target</span>
-                <select data-testid="deploy-target" value={selectedTarget} onChange={(e) => setTarget(e.target.value)}>
-                  {cloudTargets.map((t) => (
-                    <option key={t.name} value={t.name}>
-                      {t.name} ({t.adapter}
-                      {t.region ? `, ${t.region}` : ''})
-                    </option>
-                  ))}
-                </select>
-              </label>
+              <div className="field deploy-target-field">
+                <label className="field-label" htmlFor="deploy-target">
+                  Target
+                </label>
+                <div className="deploy-target-row">
+                  <select id="deploy-target" className="input" data-testid="deploy-target" value={selectedTarget} onChange={(e) => setTarget(e.target.value)}>
+                    {cloudTargets.map((t) => (
+                      <option key={t.name} value={t.name}>
+                        {t.name} ({t.adapter}
+                        {t.region ? `, ${t.region}` : ''})
+                      </option>
+                    ))}
+                  </select>
+                  {!adding && (
+                    <button type="button" className="button button-small button-ghost" data-testid="deploy-add-target" onClick={() => setAdding(true)}>
+                      <Icon name="plus" size={13} /> Add target
+                    </button>
+                  )}
+                  <RemoveTargetButton key={selectedTarget} target={selectedTarget} testId="deploy-remove-target" onRemoved={() => setTarget('')} />
+                </div>
+              </div>
               <fieldset className="field deploy-functions">
                 <legend className="field-label">Functions</legend>
                 {functions.map((f) => (
@@ -318,6 +361,8 @@ export function DeployArea() {
               )}
             </form>
 
+            {selectedTargetEntry && <TargetIdentityLine key={selectedTargetEntry.name} target={selectedTargetEntry} />}
+
             {error && (
               <section className="panel-card" role="alert" data-testid="deploy-error">
                 <div className="panel-card-body">
@@ -331,7 +376,7 @@ export function DeployArea() {
               </section>
             )}
 
-            {plans && <PlanView plans={plans} />}
+            {plans && <PlanView plans={plans} httpFunctions={httpFunctions} />}
             {(deploying || Object.keys(steps).length > 0) && !report && <DeployProgress steps={steps} running={deploying} />}
             {report && <DeployResult report={report} />}
 

@@ -1,5 +1,6 @@
 import type { DeployReport } from '../../bindings/DeployReport';
 import type { DeployStep } from '../../bindings/DeployStep';
+import { Endpoints } from './Endpoints';
 
 /** One bar per function: the current step, how many, and the time so far. */
 export function DeployProgress({ steps, running }: { steps: Record<string, DeployStep>; running: boolean }) {
@@ -30,10 +31,13 @@ export function DeployResult({ report }: { report: DeployReport }) {
   return (
     <section className="view-section" data-testid="deploy-result">
       {report.deployed.map((d) => (
-        <p key={d.function} className="view-status success" role="status" data-testid={`deploy-result-${d.function}`}>
-          {d.function} deployed to {report.target}: version {d.version}
-          {d.calls.length === 0 ? ' (no change)' : d.uploaded ? ' (code uploaded)' : ' (configuration only)'}
-        </p>
+        <div key={d.function}>
+          <p className="view-status success" role="status" data-testid={`deploy-result-${d.function}`}>
+            {d.function} deployed to {report.target}: version {d.version}
+            {d.calls.length === 0 ? ' (no change)' : d.uploaded ? ' (code uploaded)' : ' (configuration only)'}
+          </p>
+          {d.endpoints.length > 0 && <Endpoints endpoints={d.endpoints} testId={`deploy-result-endpoints-${d.function}`} />}
+        </div>
       ))}
       {report.failed && (
         <div className="panel-card" role="alert" data-testid="deploy-failure">

@@ -167,10 +167,15 @@ function Designer({ manifest }: { manifest: Manifest }) {
   // Each edge's needs and each function's destinations, from the Rust side (which asks the
   // analyzer what the code writes). Until it answers, edges draw without labels.
   const [canvas, setCanvas] = useState<CanvasModel | null>(null);
+  // The canvas is first drawn once the layout and the model have answered (or failed), so it
+  // fits its view to where the nodes end up instead of jumping after the first drawing.
+  const [modelAnswered, setModelAnswered] = useState(false);
   useEffect(() => {
     let current = true;
     void workspace.canvasModel().then((outcome) => {
-      if (current && outcome.ok) setCanvas(outcome.value);
+      if (!current) return;
+      if (outcome.ok) setCanvas(outcome.value);
+      setModelAnswered(true);
     });
     return () => {
       current = false;
@@ -549,55 +554,61 @@ function Designer({ manifest }: { manifest: Manifest }) {
       )}
       <div className="triggers-body">
         <div className="triggers-canvas" data-testid="triggers-canvas" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
-          <ReactFlow<CanvasNode, PermissionEdgeType | Edge>
-            nodes={nodes}
-            edges={model.edges}
-            nodeTypes={nodeTypes}
-            edgeTypes={edgeTypes}
-            onNodesChange={onNodesChange}
-            onBeforeDelete={onBeforeDelete}
-            onConnect={onConnect}
-            isValidConnection={(c) => (c.source === DRAFT_ID || c.source.startsWith('trigger:')) && c.target.startsWith('fn:')}
-            onSelectionChange={({ nodes: selected }) => {
-              // Tab to a node and press Enter (React Flow selects it): its form opens, as on a click.
-              const only = selected.length === 1 ? selected[0] : undefined;
-              if (only?.type === 'trigger' && !only.data.draft && only.data.fn !== null && only.data.index !== null && form?.nodeId !== only.id) {
-                const fn = manifest.functions.find((f) => f.name === only.data.fn);
-                if (fn) openTrigger(fn, only.data.index, only.id);
-              }
-            }}
-            onNodeClick={(_, node) => {
-              if (node.type === 'trigger' && !node.data.draft && node.data.fn !== null && node.data.index !== null) {
-                const fn = manifest.functions.find((f) => f.name === node.data.fn);
-                if (fn) openTrigger(fn, node.data.index, node.id);
-              } else if (node.type === 'function') {
-                workspace.selectFunction(node.data.fn.name);
-              }
-            }}
-            onNodeDragStop={(_, __, moved) => {
-              if (!layout) return;
-              const next = new Map(layout);
-              let draftMoved: Point | null = null;
-              for (const n of moved) {
-                if (n.id === DRAFT_ID) draftMoved = n.position;
-                else next.set(n.id, n.position);
-              }
-              if (draftMoved && draft) setDraft({ ...draft, position: draftMoved });
-              // Only nodes that still exist are remembered, so the file does not grow forever.
-              const live = new Set(nodes.map((n) => n.id));
-              for (const id of [...next.keys()]) if (!live.has(id)) next.delete(id);
-              persist(next);
-            }}
-            deleteKeyCode={['Delete', 'Backspace']}
-            colorMode={colorScheme}
-            fitView
-            fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
-            minZoom={0.2}
-            proOptions={{ hideAttribution: true }}
-          >
-            <Background gap={20} />
-            <Controls showInteractive={false} />
-          </ReactFlow>
+          {layout === null || !modelAnswered ? (
+            <p className="muted triggers-drawing" data-testid="triggers-drawing">
+              Drawing the triggers…
+            </p>
+          ) : (
+            <ReactFlow<CanvasNode, PermissionEdgeType | Edge>
+              nodes={nodes}
+              edges={model.edges}
+              nodeTypes={nodeTypes}
+              edgeTypes={edgeTypes}
+              onNodesChange={onNodesChange}
+              onBeforeDelete={onBeforeDelete}
+              onConnect={onConnect}
+              isValidConnection={(c) => (c.source === DRAFT_ID || c.source.startsWith('trigger:')) && c.target.startsWith('fn:')}
+              onSelectionChange={({ nodes: selected }) => {
+                // Tab to a node and press Enter (React Flow selects it): its form opens, as on a click.
+                const only = selected.length === 1 ? selected[0] : undefined;
+                if (only?.type === 'trigger' && !only.data.draft && only.data.fn !== null && only.data.index !== null && form?.nodeId !== only.id) {
+                  const fn = manifest.functions.find((f) => f.name === only.data.fn);
+                  if (fn) openTrigger(fn, only.data.index, only.id);
+                }
+              }}
+              onNodeClick={(_, node) => {
+                if (node.type === 'trigger' && !node.data.draft && node.data.fn !== null && node.data.index !== null) {
+                  const fn = manifest.functions.find((f) => f.name === node.data.fn);
+                  if (fn) openTrigger(fn, node.data.index, node.id);
+                } else if (node.type === 'function') {
+                  workspace.selectFunction(node.data.fn.name);
+                }
+              }}
+              onNodeDragStop={(_, __, moved) => {
+                if (!layout) return;
+                const next = new Map(layout);
+                let draftMoved: Point | null = null;
+                for (const n of moved) {
+                  if (n.id === DRAFT_ID) draftMoved = n.position;
+                  else next.set(n.id, n.position);
+                }
+                if (draftMoved && draft) setDraft({ ...draft, position: draftMoved });
+                // Only nodes that still exist are remembered, so the file does not grow forever.
+                const live = new Set(nodes.map((n) => n.id));
+                for (const id of [...next.keys()]) if (!live.has(id)) next.delete(id);
+                persist(next);
+              }}
+              deleteKeyCode={['Delete', 'Backspace']}
+              colorMode={colorScheme}
+              fitView
+              fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
+              minZoom={0.2}
+              proOptions={{ hideAttribution: true }}
+            >
+              <Background gap={20} />
+              <Controls showInteractive={false} />
+            </ReactFlow>
+          )}
         </div>
         {form && (
           <TriggerForm

@@ -34,7 +34,7 @@ export function kindLabel(kind: TriggerKind): string {
 export function defaultTrigger(kind: TriggerKind): Trigger {
   switch (kind) {
     case 'http':
-      return { kind, method: 'GET', path: '/new-route' };
+      return { kind, method: 'GET', path: '/new-route', auth: null, payload_version: null };
     case 'schedule':
       return { kind, expression: 'rate(5 minutes)', timezone: null };
     case 'storage':
