@@ -20,6 +20,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::bootstrap;
 use crate::instance::{InitFailure, Instance, InstanceOutcome, InvocationRequest, InvokeResult};
+use crate::interpreter::{self, Interpreter};
 use crate::logs::{LogStore, end_line, report_line, start_line};
 use crate::reload::CodeWatcher;
 use crate::settings::LocalSettings;
@@ -56,6 +57,8 @@ impl std::fmt::Debug for Engine {
 /// One deployed function: its configuration and its pool of instances.
 pub(crate) struct FunctionSlot {
     pub(crate) spec: Arc<FunctionSpec>,
+    /// The program its instances run, chosen for the declared runtime at deploy.
+    interpreter: Interpreter,
     permits: Arc<Semaphore>,
     idle: Mutex<Vec<Instance>>,
     /// Bumped when the code changes: instances of older generations are retired.
@@ -182,6 +185,7 @@ impl Engine {
         let generation = slot.generation.load(Ordering::Acquire);
         let launch = bootstrap::launch(
             &slot.spec,
+            &slot.interpreter,
             &self.settings,
             &self.settings.runtime_dir(),
             id,
@@ -190,8 +194,9 @@ impl Engine {
         slot.store.append(
             None,
             &format!(
-                "INIT_START Runtime Version: {} Instance: {id}",
-                slot.spec.runtime
+                "INIT_START Runtime Version: {} Instance: {id}{}",
+                slot.spec.runtime,
+                slot.interpreter.init_note.as_deref().unwrap_or("")
             ),
         );
         slot.starting.fetch_add(1, Ordering::AcqRel);
@@ -400,6 +405,7 @@ impl Engine {
             log_tail,
             metrics: Some(metrics),
             cold_start: Some(cold && init_duration.is_some()),
+            interpreter: slot.interpreter.notice.clone(),
         }
     }
 
@@ -441,6 +447,7 @@ impl Engine {
             log_tail: Some([init_report, start, end, report].join("\n")),
             metrics: Some(metrics),
             cold_start: Some(true),
+            interpreter: slot.interpreter.notice.clone(),
         }
     }
 
@@ -652,10 +659,12 @@ impl LocalRuntime {
                 log_tail: None,
                 metrics: None,
                 cold_start: None,
+                interpreter: slot.interpreter.notice.clone(),
             }),
             InvocationType::Event => {
                 let id = request_id.clone();
                 let version = slot.spec.version.clone();
+                let interpreter = slot.interpreter.notice.clone();
                 tokio::spawn(async move {
                     // Lambda queues events and waits for capacity rather than throttling.
                     if let Ok(permit) = engine.acquire(&slot, None).await {
@@ -680,6 +689,7 @@ impl LocalRuntime {
                     log_tail: None,
                     metrics: None,
                     cold_start: None,
+                    interpreter,
                 })
             }
             InvocationType::RequestResponse => {
@@ -766,10 +776,13 @@ impl Adapter for LocalRuntime {
                 message: "the local runtime is shutting down".into(),
             });
         }
-        let region = engine.settings.region.clone();
-        let account = engine.settings.account_id.clone();
-        let spec = tokio::task::spawn_blocking(move || {
-            FunctionSpec::from_options(&options, &region, &account)
+        let settings = engine.settings.clone();
+        // Choosing the interpreter may ask programs their version: off the async threads.
+        let (spec, interpreter) = tokio::task::spawn_blocking(move || {
+            let spec =
+                FunctionSpec::from_options(&options, &settings.region, &settings.account_id)?;
+            let interpreter = interpreter::choose(spec.declared, &settings);
+            Ok::<_, AdapterError>((spec, interpreter))
         })
         .await
         .map_err(|e| AdapterError::provider(AdapterKind::Local, e.to_string()))??;
@@ -785,6 +798,7 @@ impl Adapter for LocalRuntime {
         let task_root = spec.task_root.clone();
         let slot = Arc::new(FunctionSlot {
             spec: Arc::new(spec),
+            interpreter,
             permits: Arc::new(Semaphore::new(limit)),
             idle: Mutex::default(),
             generation: AtomicU64::new(0),

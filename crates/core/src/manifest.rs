@@ -826,11 +826,15 @@ fn validate_function(
     if runtime.is_none() {
         let unknown = raw.runtime.get_ref();
         let mut message = format!("unknown runtime `{unknown}`");
-        if let Some(suggestion) = Runtime::suggest(unknown) {
+        let today = crate::runtime::today();
+        if let Some(suggestion) = Runtime::suggest(unknown, today) {
             message.push_str(&format!("; did you mean `{suggestion}`?"));
         } else {
-            let known: Vec<_> = Runtime::names().collect();
-            message.push_str(&format!("; known runtimes: {}", known.join(", ")));
+            let supported: Vec<_> = Runtime::supported(today)
+                .into_iter()
+                .map(|r| r.name)
+                .collect();
+            message.push_str(&format!("; runtimes: {}", supported.join(", ")));
         }
         v.error(raw.runtime.span(), format!("{field}.runtime"), message);
     }
@@ -1293,7 +1297,12 @@ handler = "pkg.mod.handler"
         };
         let runtime = find("functions.a.runtime");
         assert_eq!((runtime.line, runtime.column), (5, 11));
-        assert!(runtime.message.contains("did you mean `nodejs20.x`"));
+        // nodejs20.x is deprecated: "did you mean" names the newest Node.js runtime instead.
+        assert!(
+            runtime.message.contains("did you mean `nodejs24.x`"),
+            "{}",
+            runtime.message
+        );
         let memory = find("functions.a.memory_mb");
         assert_eq!((memory.line, memory.column), (7, 13));
         assert!(memory.message.contains("between 128 and 10240"));
