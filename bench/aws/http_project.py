@@ -62,7 +62,7 @@ def project(root, functions):
                 f'JSON.stringify({{ fn: "{name}", id: event.pathParameters?.id }}) }});\n'
             )
         lines.append(
-            f'\n[functions.{name}]\nruntime = "nodejs20.x"\nhandler = "src/{name}.handler"\n'
+            f'\n[functions.{name}]\nruntime = "nodejs24.x"\nhandler = "src/{name}.handler"\n'
             f'\n[[functions.{name}.triggers]]\nkind = "http"\nmethod = "GET"\npath = "/{name}/{{id}}"\n'
         )
     with open(os.path.join(root, "functory.toml"), "w") as f:

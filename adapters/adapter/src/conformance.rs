@@ -26,7 +26,7 @@ name = "conformance"
 adapter = "local"
 
 [functions.echo]
-runtime = "nodejs20.x"
+runtime = "nodejs24.x"
 handler = "node/echo.handler"
 memory_mb = 128
 timeout_s = 10
@@ -38,7 +38,7 @@ handler = "python/echo.handler"
 timeout_s = 10
 
 [functions.fails]
-runtime = "nodejs20.x"
+runtime = "nodejs24.x"
 handler = "node/fails.handler"
 timeout_s = 10
 "#;
@@ -180,7 +180,7 @@ pub async fn deploy_creates_a_listed_function(adapter: &dyn Adapter, fixture: &F
         .iter()
         .find(|f| f.name == "echo")
         .unwrap_or_else(|| panic!("`echo` is not listed after deploy: {listed:?}"));
-    assert_eq!(echo.runtime, "nodejs20.x");
+    assert_eq!(echo.runtime, "nodejs24.x");
     assert_eq!(echo.memory_mb, 128);
     let filtered = adapter
         .list(ListOptions {

@@ -253,6 +253,10 @@ pub struct Invocation {
     pub metrics: Option<InvocationMetrics>,
     /// Whether this invoke started a new instance, when the provider says.
     pub cold_start: Option<bool>,
+    /// Which interpreter ran the handler, when it is not of the declared runtime's version
+    /// (the local runtime runs a `nodejs24.x` function on the machine's Node.js 20 when it
+    /// finds no Node.js 24). Clouds run the declared runtime: `None`.
+    pub interpreter: Option<String>,
 }
 
 impl Invocation {

@@ -157,7 +157,7 @@ async fn main() {
             dir.path(),
             Function {
                 name: format!("app-{run}"),
-                runtime: "nodejs20.x".into(),
+                runtime: "nodejs24.x".into(),
                 handler: "index.handler".into(),
                 code_dir: ".".into(),
                 handler_file: Some("index.js".into()),
@@ -195,7 +195,7 @@ async fn main() {
     let bytes = write_node_modules(big.path(), 50 * 1024 * 1024);
     let function = Function {
         name: "big".into(),
-        runtime: "nodejs20.x".into(),
+        runtime: "nodejs24.x".into(),
         handler: "index.handler".into(),
         code_dir: ".".into(),
         handler_file: Some("index.js".into()),

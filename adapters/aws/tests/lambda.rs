@@ -1601,6 +1601,81 @@ async fn a_route_two_functions_declare_is_refused_in_the_plan() {
     assert_eq!(recorder.changing_calls(), Vec::<String>::new());
 }
 
+/// python3.7: Lambda has refused to create functions on it since 2024-01-09 (updates until
+/// 2027-03-03). A function that does not exist yet is a plan error naming the manifest field,
+/// found by reads alone; deploying it changes nothing.
+#[tokio::test]
+async fn creating_a_function_on_a_runtime_past_block_create_is_refused_before_any_change() {
+    let setup = setup();
+    let recorder = CallRecorder::new();
+    let adapter = adapter_with(&setup, vec![Interceptor::Record(recorder.clone())]).await;
+    let mut options = options(&setup, "pyecho");
+    options.function.runtime = "python3.7".into();
+    let error = adapter.plan(&options).await.expect_err("not deployable");
+    let text = error.to_string();
+    assert!(
+        text.contains(
+            "functions.pyecho.runtime: AWS Lambda refuses to create functions on `python3.7` since 2024-01-09"
+        ) && text.contains("use `python3.14`"),
+        "{text}"
+    );
+    assert!(
+        matches!(error, AdapterError::InvalidRequest { .. }),
+        "{error:?}"
+    );
+    assert_eq!(recorder.changing_calls(), Vec::<String>::new());
+    let error = adapter
+        .deploy_function(&options)
+        .await
+        .expect_err("not deployed");
+    assert!(error.to_string().contains("refuses to create"), "{error}");
+    assert_eq!(recorder.changing_calls(), Vec::<String>::new());
+    let listed = adapter
+        .list(functory_adapter::ListOptions::default())
+        .await
+        .expect("list");
+    assert!(listed.iter().all(|f| f.name != "pyecho"), "{listed:?}");
+}
+
+/// nodejs12.x: neither created nor updated since 2023-04-30. Refused before any call at all.
+#[tokio::test]
+async fn a_runtime_past_block_update_is_refused_before_any_call() {
+    let setup = setup();
+    let recorder = CallRecorder::new();
+    let adapter = adapter_with(&setup, vec![Interceptor::Record(recorder.clone())]).await;
+    let mut options = options(&setup, "echo");
+    options.function.runtime = "nodejs12.x".into();
+    let error = adapter.plan(&options).await.expect_err("not deployable");
+    let text = error.to_string();
+    assert!(
+        text.contains(
+            "functions.echo.runtime: AWS Lambda refuses to create or update functions on `nodejs12.x` since 2023-04-30"
+        ) && text.contains("use `nodejs24.x`"),
+        "{text}"
+    );
+    assert_eq!(recorder.calls(), Vec::<String>::new());
+}
+
+/// A current runtime plans as before: the catalogue only refuses what Lambda refuses.
+#[tokio::test]
+async fn the_newest_runtimes_plan_and_deploy() {
+    let setup = setup();
+    let adapter = adapter_with(&setup, vec![]).await;
+    for (function, runtime) in [("echo", "nodejs24.x"), ("pyecho", "python3.14")] {
+        let mut options = options(&setup, function);
+        options.function.runtime = runtime.into();
+        adapter
+            .deploy_function(&options)
+            .await
+            .unwrap_or_else(|e| panic!("{runtime}: {e}"));
+        let described = adapter
+            .describe(functory_adapter::DescribeOptions::new(function))
+            .await
+            .expect("describe");
+        assert_eq!(described.summary.runtime, runtime);
+    }
+}
+
 /// ~`bytes` of data that deflate cannot shrink (xorshift), so the zip stays over the limit.
 fn incompressible(path: &std::path::Path, bytes: usize) {
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;

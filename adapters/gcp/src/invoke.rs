@@ -66,6 +66,7 @@ impl GcpAdapter {
                 log_tail: None,
                 metrics: None,
                 cold_start: None,
+                interpreter: None,
             }),
             (None, InvocationType::RequestResponse) => self.call(&function, &options).await,
             (None, InvocationType::Event) => Err(AdapterError::NotSupported {
@@ -192,6 +193,7 @@ impl GcpAdapter {
             executed_version: revision(function),
             log_tail,
             cold_start: None,
+            interpreter: None,
         })
     }
 
@@ -241,6 +243,7 @@ impl GcpAdapter {
             log_tail: None,
             metrics: None,
             cold_start: None,
+            interpreter: None,
         })
     }
 }

@@ -6,8 +6,10 @@
 //! Whatever has no Google form is collected into one error listing every problem, so the plan
 //! says it all at once and nothing deploys half-way.
 
+use chrono::NaiveDate;
 use functory_adapter::AdapterError;
-use functory_core::{Function, ScheduleExpression, Trigger, UrlAuth};
+use functory_core::runtime::{self, Change, Cloud};
+use functory_core::{Function, Runtime, RuntimeFamily, ScheduleExpression, Trigger, UrlAuth};
 use serde_json::{Value, json};
 
 /// An EventBridge schedule (`rate(5 minutes)`, `cron(0 12 ? * MON-FRI *)`) as the 5-field
@@ -38,44 +40,66 @@ impl Language {
     }
 }
 
-/// Lambda runtime names and the Cloud Functions runtimes they map to.
-const RUNTIMES: &[(&str, &str, Language)] = &[
-    ("nodejs18.x", "nodejs18", Language::Node),
-    ("nodejs20.x", "nodejs20", Language::Node),
-    ("nodejs22.x", "nodejs22", Language::Node),
-    ("python3.9", "python39", Language::Python),
-    ("python3.10", "python310", Language::Python),
-    ("python3.11", "python311", Language::Python),
-    ("python3.12", "python312", Language::Python),
-    ("python3.13", "python313", Language::Python),
-];
-
-/// The Cloud Functions runtime of a Lambda runtime name.
+/// The Cloud Functions runtime of a Lambda runtime name, judged today.
 pub(crate) fn runtime_for(lambda: &str) -> Result<(&'static str, Language), String> {
-    if let Some((_, google, language)) = RUNTIMES.iter().find(|(l, _, _)| *l == lambda) {
-        return Ok((google, *language));
-    }
-    if lambda.starts_with("provided") {
+    runtime_on(lambda, runtime::today())
+}
+
+/// The Cloud Functions runtime of a Lambda runtime name on `on`: the catalogue's Google
+/// runtime of the same language and version, unless Google has decommissioned it (from then
+/// it neither creates nor updates functions on it).
+pub(crate) fn runtime_on(lambda: &str, on: NaiveDate) -> Result<(&'static str, Language), String> {
+    let declared: Runtime = lambda
+        .parse()
+        .map_err(|()| format!("runtime `{lambda}` is not one Functory knows"))?;
+    let language = match declared.family {
+        RuntimeFamily::Node => Language::Node,
+        RuntimeFamily::Python => Language::Python,
+        RuntimeFamily::Provided => {
+            return Err(format!(
+                "runtime `{lambda}` is a custom runtime (a `bootstrap` executable): Cloud Functions runs only its own language runtimes; deploy this function to AWS, or rewrite it for Node.js or Python"
+            ));
+        }
+    };
+    let catalogue = runtime::catalogue();
+    let Some(google) = catalogue.equivalent(Cloud::Google, declared.lifecycle()) else {
         return Err(format!(
-            "runtime `{lambda}` is a custom runtime (a `bootstrap` executable): Cloud Functions runs only its own language runtimes; deploy this function to AWS, or rewrite it for Node.js or Python"
+            "runtime `{lambda}` has no Cloud Functions equivalent; use one of {}",
+            deployable(on).join(", ")
+        ));
+    };
+    if let Some(since) = google.blocked(Change::Create, on) {
+        let instead = catalogue
+            .successor(google, on)
+            .map(|next| lambda_runtime(&next.id))
+            .map(|next| format!("; use `{next}`"))
+            .unwrap_or_default();
+        return Err(format!(
+            "runtime `{lambda}`: Cloud Run functions decommissioned `{}` on {since} and neither creates nor updates functions on it{instead}",
+            google.id
         ));
     }
-    Err(format!(
-        "runtime `{lambda}` has no Cloud Functions equivalent; use one of {}",
-        RUNTIMES
-            .iter()
-            .map(|(l, _, _)| *l)
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))
+    Ok((google.id.as_str(), language))
+}
+
+/// The Lambda names of the runtimes Google supports on `on` (not deprecated), newest first.
+fn deployable(on: NaiveDate) -> Vec<String> {
+    let catalogue = runtime::catalogue();
+    [RuntimeFamily::Node, RuntimeFamily::Python]
+        .into_iter()
+        .flat_map(|family| catalogue.supported(Cloud::Google, family.catalogue_name(), on))
+        .filter_map(|google| catalogue.equivalent(Cloud::Aws, google))
+        .map(|aws| aws.id.clone())
+        .collect()
 }
 
 /// The Lambda name of a Cloud Functions runtime, for list and describe.
 pub(crate) fn lambda_runtime(google: &str) -> String {
-    RUNTIMES
-        .iter()
-        .find(|(_, g, _)| *g == google)
-        .map(|(l, _, _)| (*l).to_owned())
+    let catalogue = runtime::catalogue();
+    catalogue
+        .lookup(Cloud::Google, google)
+        .and_then(|entry| catalogue.equivalent(Cloud::Aws, entry))
+        .map(|aws| aws.id.clone())
         .unwrap_or_else(|| google.to_owned())
 }
 
@@ -577,6 +601,44 @@ pub(crate) fn cron_for(expression: &str) -> Result<(String, String), String> {
 
 #[cfg(test)]
 mod tests {
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn runtimes_map_through_the_catalogue_until_google_decommissions_them() {
+        let on = day("2026-12-07");
+        assert_eq!(
+            runtime_on("nodejs24.x", on),
+            Ok(("nodejs24", Language::Node))
+        );
+        assert_eq!(
+            runtime_on("python3.14", on),
+            Ok(("python314", Language::Python))
+        );
+        assert_eq!(
+            runtime_on("nodejs20.x", day("2026-10-29")),
+            Ok(("nodejs20", Language::Node))
+        );
+        assert_eq!(
+            runtime_on("nodejs20.x", on),
+            Err("runtime `nodejs20.x`: Cloud Run functions decommissioned `nodejs20` on 2026-10-30 and neither creates nor updates functions on it; use `nodejs24.x`".to_owned())
+        );
+        let none = runtime_on("python3.9", on).unwrap_err();
+        assert!(
+            none.starts_with("runtime `python3.9` has no Cloud Functions equivalent; use one of nodejs24.x, nodejs22.x, python3.14"),
+            "{none}"
+        );
+        assert!(
+            runtime_on("provided.al2023", on)
+                .unwrap_err()
+                .contains("custom runtime")
+        );
+        assert_eq!(lambda_runtime("python314"), "python3.14");
+        assert_eq!(lambda_runtime("ruby33"), "ruby33");
+    }
+
     use super::*;
 
     #[test]

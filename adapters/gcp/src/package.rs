@@ -327,7 +327,7 @@ mod tests {
             "module.exports = 1;",
         );
         write(root, "package-lock.json", "{}");
-        let f = function("src/app.handler", "nodejs20.x");
+        let f = function("src/app.handler", "nodejs24.x");
         let first = package(root, &f).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
         write(root, "src/app.js", "exports.handler = async () => 1;");
@@ -380,7 +380,7 @@ mod tests {
     fn a_missing_handler_module_is_named() {
         let project = tempfile::tempdir().unwrap();
         write(project.path(), "other.js", "x");
-        let error = package(project.path(), &function("app.handler", "nodejs20.x")).unwrap_err();
+        let error = package(project.path(), &function("app.handler", "nodejs24.x")).unwrap_err();
         assert!(error.to_string().contains("`app`"), "{error}");
     }
 }

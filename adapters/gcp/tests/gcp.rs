@@ -148,7 +148,7 @@ async fn deploy_create_no_change_and_change_make_exactly_the_planned_calls() {
 };
 "#,
     );
-    let mut f = function("hello", "nodejs20.x", "src/app.handler");
+    let mut f = function("hello", "nodejs24.x", "src/app.handler");
     f.environment = vec![EnvVar {
         key: "VERSION".into(),
         value: "1".into(),
@@ -181,7 +181,7 @@ async fn deploy_create_no_change_and_change_make_exactly_the_planned_calls() {
         ]
     );
     let text = plan.to_string();
-    assert!(text.contains("runtime nodejs20.x → nodejs20"), "{text}");
+    assert!(text.contains("runtime nodejs24.x → nodejs24"), "{text}");
     assert!(
         text.contains("memory 128 MB → 128Mi, with 0.083 vCPU"),
         "{text}"
@@ -670,7 +670,7 @@ async fn errors_name_the_sign_in_the_call_and_the_resource() {
     );
     let options = DeployOptions::new(
         dir.path(),
-        function("guarded", "nodejs20.x", "index.handler"),
+        function("guarded", "nodejs24.x", "index.handler"),
     );
 
     // A missing permission: which one, on what, for whom, and the role that grants it.
@@ -812,7 +812,7 @@ async fn the_private_key_and_tokens_never_show() {
         "index.js",
         "exports.handler = async () => process.env.API_KEY.length;\n",
     );
-    let mut f = function("canary", "nodejs20.x", "index.handler");
+    let mut f = function("canary", "nodejs24.x", "index.handler");
     f.environment = vec![EnvVar {
         key: "API_KEY".into(),
         value: "env-canary-value".into(),
@@ -981,7 +981,7 @@ async fn logs_are_polled_with_overlap_dedupe_pages_and_late_entries() {
     adapter
         .deploy_function(&DeployOptions::new(
             dir.path(),
-            function("chatty", "nodejs20.x", "index.handler"),
+            function("chatty", "nodejs24.x", "index.handler"),
         ))
         .await
         .expect("deploy");
@@ -1101,7 +1101,7 @@ async fn deploy_chatty(world: &World) -> tempfile::TempDir {
         .adapter
         .deploy_function(&DeployOptions::new(
             dir.path(),
-            function("chatty", "nodejs20.x", "index.handler"),
+            function("chatty", "nodejs24.x", "index.handler"),
         ))
         .await
         .expect("deploy");
@@ -1580,7 +1580,7 @@ async fn pubsub_and_storage_events_reach_the_handler_in_aws_shapes() {
         "storage.py",
         "def handler(event, context):\n    r = event['Records'][0]\n    print('object %s %s %s %d' % (r['eventSource'], r['s3']['bucket']['name'], r['s3']['object']['key'], r['s3']['object']['size']))\n",
     );
-    let mut queued = function("on-order", "nodejs20.x", "queue.handler");
+    let mut queued = function("on-order", "nodejs24.x", "queue.handler");
     queued.triggers = vec![Trigger::Queue {
         queue: "orders".into(),
         batch_size: None,
@@ -1696,7 +1696,7 @@ async fn list_follows_page_tokens_and_delete_removes_schedules() {
     let dir = tempfile::tempdir().expect("a project folder");
     write(dir.path(), "index.js", "exports.handler = async () => 1;\n");
     for name in ["alpha", "bravo", "charlie"] {
-        let mut f = function(name, "nodejs20.x", "index.handler");
+        let mut f = function(name, "nodejs24.x", "index.handler");
         if name == "bravo" {
             f.triggers = vec![Trigger::Schedule {
                 expression: "cron(0 9 ? * MON *)".into(),
@@ -1712,7 +1712,7 @@ async fn list_follows_page_tokens_and_delete_removes_schedules() {
     let listed = adapter.list(ListOptions::default()).await.expect("list");
     let names: Vec<&str> = listed.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["alpha", "bravo", "charlie"]);
-    assert_eq!(listed[0].runtime, "nodejs20.x");
+    assert_eq!(listed[0].runtime, "nodejs24.x");
     assert_eq!(
         fake.job("functory-bravo-schedule-1").expect("a job")["schedule"],
         "0 9 * * 1"
@@ -1770,7 +1770,7 @@ async fn real_google_project_round_trip() {
     );
     let options = DeployOptions::new(
         dir.path(),
-        function("functory-it-echo", "nodejs20.x", "index.handler"),
+        function("functory-it-echo", "nodejs24.x", "index.handler"),
     );
     adapter
         .deploy_function(&options)
@@ -1797,7 +1797,7 @@ async fn a_deploy_waits_for_an_operation_already_running() {
     let root = dir.path().to_owned();
     let code = |n: u32| format!("exports.handler = async () => ({{ build: {n} }});\n");
     write(&root, "index.js", &code(1));
-    let f = function("busy", "nodejs20.x", "index.handler");
+    let f = function("busy", "nodejs24.x", "index.handler");
     adapter
         .deploy_function(&DeployOptions::new(&root, f.clone()))
         .await

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use functory_core::RuntimeFamily;
 
 use crate::instance::Launch;
+use crate::interpreter::Interpreter;
 use crate::settings::LocalSettings;
 use crate::spec::FunctionSpec;
 
@@ -44,6 +45,7 @@ pub(crate) fn install(dir: &Path) -> std::io::Result<()> {
 /// How an instance of `spec` starts, without the Runtime API address (the instance adds it).
 pub(crate) fn launch(
     spec: &FunctionSpec,
+    interpreter: &Interpreter,
     settings: &LocalSettings,
     runtime_dir: &Path,
     instance_id: u64,
@@ -51,11 +53,11 @@ pub(crate) fn launch(
 ) -> Launch {
     let (program, args): (PathBuf, Vec<String>) = match spec.family {
         RuntimeFamily::Node => (
-            settings.node.clone(),
+            interpreter.program.clone(),
             vec![runtime_dir.join(NODE_FILE).display().to_string()],
         ),
         RuntimeFamily::Python => (
-            settings.python.clone(),
+            interpreter.program.clone(),
             vec![
                 "-u".to_owned(),
                 runtime_dir.join(PYTHON_FILE).display().to_string(),

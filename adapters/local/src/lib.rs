@@ -2,8 +2,10 @@
 //! with no Docker and no cloud account.
 //!
 //! [`LocalRuntime`] implements the [`functory_adapter::Adapter`] contract. Each function runs in
-//! instances — process groups of the machine's `node`, `python3` or the function's own
-//! `bootstrap` — that talk to a Lambda Runtime API served on 127.0.0.1, so the official AWS
+//! instances — process groups of an interpreter of the declared version (`node24`,
+//! `python3.14` or a configured path; else the machine's `node` or `python3`, and the invoke
+//! result says which version ran) or the function's own `bootstrap` — that talk to a Lambda
+//! Runtime API served on 127.0.0.1, so the official AWS
 //! runtime clients run unchanged. Around it: Lambda's semantics (cold and warm starts,
 //! concurrency, throttling, timeouts, memory limits), logs in Lambda's format stored per
 //! function, hot reload, and local triggers (HTTP gateway, schedules, bucket folders, queues)
@@ -20,6 +22,7 @@
 mod bootstrap;
 mod engine;
 mod instance;
+mod interpreter;
 pub mod logs;
 mod memory;
 mod project;

@@ -1,8 +1,12 @@
 //! How the local runtime behaves: where it keeps its data and the knobs of its Lambda
 //! semantics, with defaults that match Lambda where Lambda has one.
 
+use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
+
+use functory_core::Runtime;
 
 use crate::logs::LogLimits;
 
@@ -27,9 +31,16 @@ pub struct LocalSettings {
     /// they inherit (the default: cheaper per invocation); off, they use the HTTP
     /// Runtime API on loopback TCP, as every Lambda runtime client does.
     pub bootstrap_frames: bool,
-    /// The `node` and `python3` programs (found on `PATH` by default).
+    /// The `node` and `python3` programs (found on `PATH` by default): what runs a function
+    /// when no interpreter of its declared version is found.
     pub node: PathBuf,
     pub python: PathBuf,
+    /// Interpreters for particular runtimes (`nodejs24.x` → `/opt/node-24/bin/node`), from
+    /// `FUNCTORY_NODE_24`, `FUNCTORY_PYTHON_3_14`, … Without one, `node24`, `node-24` or
+    /// `python3.14` is looked for on `search_path`.
+    pub interpreters: BTreeMap<String, PathBuf>,
+    /// Where versioned interpreters are looked for; `None` is this process's `PATH`.
+    pub search_path: Option<OsString>,
 }
 
 impl LocalSettings {
@@ -51,6 +62,8 @@ impl LocalSettings {
             python: std::env::var_os("FUNCTORY_PYTHON")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("python3")),
+            interpreters: configured_interpreters(),
+            search_path: None,
         }
     }
 
@@ -70,4 +83,14 @@ impl LocalSettings {
     pub fn runtime_dir(&self) -> PathBuf {
         self.data_dir.join("runtime")
     }
+}
+
+/// The interpreters configured per runtime version in the environment.
+fn configured_interpreters() -> BTreeMap<String, PathBuf> {
+    Runtime::all()
+        .filter_map(|runtime| {
+            let program = std::env::var_os(crate::interpreter::variable(runtime)?)?;
+            Some((runtime.name.to_owned(), PathBuf::from(program)))
+        })
+        .collect()
 }

@@ -18,6 +18,8 @@ const DIGEST_CONTENT_LIMIT: u64 = 64 * 1024 * 1024;
 pub(crate) struct FunctionSpec {
     pub name: String,
     pub runtime: String,
+    /// The declared runtime, as the catalogue knows it.
+    pub declared: Runtime,
     pub family: RuntimeFamily,
     pub handler: String,
     pub task_root: PathBuf,
@@ -77,6 +79,7 @@ impl FunctionSpec {
         Ok(FunctionSpec {
             name: function.name.clone(),
             runtime: function.runtime.clone(),
+            declared: runtime,
             family: runtime.family,
             handler: function.handler.clone(),
             task_root,

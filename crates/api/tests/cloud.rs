@@ -23,7 +23,7 @@ region = "us-east-1"
 account = "ci"
 
 [functions.orders]
-runtime = "nodejs20.x"
+runtime = "nodejs24.x"
 handler = "orders/index.handler"
 memory_mb = 256
 environment = { TABLE = "orders" }
@@ -288,7 +288,7 @@ async fn deploy_checkpoints_records_redeploys_invokes_and_rolls_back() {
         serde_json::from_slice(&output.stdout).expect("JSON from the aws CLI")
     };
     let function = cli(&["lambda", "get-function", "--function-name", "orders"]);
-    assert_eq!(function["Configuration"]["Runtime"], "nodejs20.x");
+    assert_eq!(function["Configuration"]["Runtime"], "nodejs24.x");
     assert_eq!(function["Configuration"]["MemorySize"], 256);
     assert_eq!(function["Configuration"]["Handler"], "orders/index.handler");
     assert_eq!(
@@ -348,7 +348,7 @@ region = "us-east-1"
 account = "ci"
 
 [functions.orders]
-runtime = "nodejs20.x"
+runtime = "nodejs24.x"
 handler = "index.handler"
 code_dir = "orders"
 memory_mb = 256

@@ -94,6 +94,7 @@ fn run_inner(args: LintArgs) -> Result<ExitCode, String> {
             KindArg::Trust => PolicyKind::Trust,
         }),
         ignore: args.ignore.clone(),
+        today: None,
     };
     let roots = if args.paths.is_empty() {
         vec![PathBuf::from(".")]

@@ -273,6 +273,9 @@ pub(crate) fn print_invocation(invocation: &InvocationResult) {
             metrics.memory_size_mb
         );
     }
+    if let Some(interpreter) = &invocation.interpreter {
+        eprintln!("functory: {interpreter}");
+    }
 }
 
 pub fn invoke(args: InvokeArgs) -> ExitCode {
@@ -316,6 +319,7 @@ pub fn invoke(args: InvokeArgs) -> ExitCode {
             "functionError": invocation.function_error,
             "metrics": invocation.metrics,
             "coldStart": invocation.cold_start,
+            "interpreter": invocation.interpreter,
             "logs": invocation.logs.join("\n"),
         });
         outln!(

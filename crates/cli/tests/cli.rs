@@ -47,7 +47,7 @@ fn check_prints_one_line_per_problem_with_position_and_exits_1() {
     assert_eq!(lines.len(), 2, "{text}");
     assert!(
         lines[0].starts_with(
-            "./functory.toml:5:11: error: unknown runtime `nodejs20`; did you mean `nodejs20.x`?"
+            "./functory.toml:5:11: error: unknown runtime `nodejs20`; did you mean `nodejs24.x`?"
         ),
         "{text}"
     );
@@ -96,10 +96,11 @@ fn functions_lists_as_text_and_json() {
     let output = functory(&["functions", "p", "--json"], dir.path());
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json[0]["name"], "hello");
-    assert_eq!(json[0]["runtime"], "python3.12");
+    // Templates start on the newest Python the runtime catalogue lists.
+    assert_eq!(json[0]["runtime"], "python3.14");
     let text = stdout(&functory(&["functions", "p"], dir.path()));
     assert!(
-        text.starts_with("hello\tpython3.12\tsrc/hello.handler"),
+        text.starts_with("hello\tpython3.14\tsrc/hello.handler"),
         "{text}"
     );
 }

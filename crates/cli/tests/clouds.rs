@@ -235,7 +235,7 @@ async fn deploy_invoke_and_logs_on_a_google_target() {
     );
     fake.register_service_account(&key);
     let manifest = format!(
-        "[project]\nname = \"demo\"\n\n[targets.gc]\nadapter = \"gcp\"\nproject_id = \"{PROJECT}\"\nregion = \"{REGION}\"\n\n[functions.echo]\nruntime = \"nodejs20.x\"\nhandler = \"echo.handler\"\n\n[[functions.echo.triggers]]\nkind = \"http\"\nmethod = \"POST\"\npath = \"/echo\"\n",
+        "[project]\nname = \"demo\"\n\n[targets.gc]\nadapter = \"gcp\"\nproject_id = \"{PROJECT}\"\nregion = \"{REGION}\"\n\n[functions.echo]\nruntime = \"nodejs24.x\"\nhandler = \"echo.handler\"\n\n[[functions.echo.triggers]]\nkind = \"http\"\nmethod = \"POST\"\npath = \"/echo\"\n",
     );
     let dir = project(&manifest);
     let credentials = tempfile::tempdir().unwrap();

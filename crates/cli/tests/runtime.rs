@@ -301,3 +301,89 @@ fn logs_follow_prints_new_lines_as_they_are_written() {
     kill(Pid::from_raw(follower.id() as i32), Signal::SIGTERM).unwrap();
     assert!(follower.wait().unwrap().success());
 }
+
+/// `functory invoke` runs a runtime on an interpreter of its own version when `PATH` has one
+/// (here a `python3.14` script that marks its environment and execs this machine's Python),
+/// and otherwise on the machine's interpreter, saying which version ran; `functory logs`
+/// shows the same in the INIT_START line.
+#[cfg(unix)]
+#[test]
+fn invoke_runs_the_declared_version_when_installed_and_says_what_ran_when_not() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("functory.toml"),
+        "[project]\nname = \"versions\"\n\n[targets.local]\nadapter = \"local\"\n\n[functions.py]\nruntime = \"python3.14\"\nhandler = \"app.handler\"\n\n[functions.js]\nruntime = \"nodejs24.x\"\nhandler = \"index.handler\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("app.py"),
+        "import os\n\ndef handler(event, context):\n    return {\"fake\": os.environ.get(\"RAN_THROUGH_FAKE\")}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("index.js"),
+        "exports.handler = async () => ({ node: process.versions.node });\n",
+    )
+    .unwrap();
+    let bin = tempfile::tempdir().unwrap();
+    let fake = bin.path().join("python3.14");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\nRAN_THROUGH_FAKE=yes exec python3 \"$@\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = std::env::join_paths(
+        std::iter::once(bin.path().to_owned())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_functory"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("PATH", &path)
+            .output()
+            .unwrap()
+    };
+
+    let py = run(&["invoke", "py", "--json"]);
+    assert!(py.status.success(), "{}", text(&py.stderr));
+    let view: serde_json::Value = serde_json::from_slice(&py.stdout).unwrap();
+    assert_eq!(view["payload"]["fake"], "yes", "{view}");
+    let notice = view["interpreter"].as_str().unwrap();
+    assert!(
+        notice.starts_with("python3.14 ran on Python 3.")
+            && notice.contains(&format!("({})", fake.display())),
+        "{notice}"
+    );
+
+    let js = run(&["invoke", "js"]);
+    let stderr = text(&js.stderr);
+    assert!(js.status.success(), "{stderr}");
+    let machine = text(
+        &Command::new("node")
+            .arg("--version")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .trim()
+    .trim_start_matches('v')
+    .to_owned();
+    assert!(
+        stderr.contains(&format!(
+            "functory: nodejs24.x ran on Node.js {machine} (node): no Node.js 24 found"
+        )),
+        "{stderr}"
+    );
+    let logs = run(&["logs", "js"]);
+    let logs = text(&logs.stdout);
+    assert!(
+        logs.lines()
+            .any(|l| l.contains("INIT_START Runtime Version: nodejs24.x")
+                && l.ends_with(&format!("Interpreter: Node.js {machine} (node), not 24"))),
+        "{logs}"
+    );
+}

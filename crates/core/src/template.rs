@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::edit::ManifestEdit;
+use crate::runtime::{Runtime, RuntimeFamily};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
@@ -37,15 +38,16 @@ impl FunctionTemplate {
 
     /// The handler file and the manifest edit that registers it, for a function called `name`.
     pub fn instantiate(self, name: &str) -> (TemplateFile, ManifestEdit) {
+        // New code starts on the newest runtime of its family, as the catalogue lists it.
         let (path, runtime, contents) = match self {
             FunctionTemplate::NodeHttp => (
                 format!("src/{name}.mjs"),
-                "nodejs20.x",
+                Runtime::newest(RuntimeFamily::Node).name,
                 NODE_HTTP.replace("{{name}}", name),
             ),
             FunctionTemplate::PythonHttp => (
                 format!("src/{name}.py"),
-                "python3.12",
+                Runtime::newest(RuntimeFamily::Python).name,
                 PYTHON_HTTP.replace("{{name}}", name),
             ),
         };
@@ -128,5 +130,15 @@ mod tests {
             );
             assert_eq!(FunctionTemplate::from_id(template.id()), Some(template));
         }
+    }
+
+    #[test]
+    fn templates_start_on_the_newest_runtime_of_their_family() {
+        let runtime = |template: FunctionTemplate| match template.instantiate("hello").1 {
+            ManifestEdit::AddFunction { runtime, .. } => runtime,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(runtime(FunctionTemplate::NodeHttp), "nodejs24.x");
+        assert_eq!(runtime(FunctionTemplate::PythonHttp), "python3.14");
     }
 }

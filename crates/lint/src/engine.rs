@@ -14,6 +14,8 @@ pub struct LintOptions {
     pub kind: Option<PolicyKind>,
     /// Rule codes to skip.
     pub ignore: Vec<String>,
+    /// The day runtime lifecycles are judged on (LMB004); `None` is today.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 /// The result of linting one file.
@@ -138,6 +140,7 @@ fn check_tree(
             function,
             text,
             format,
+            today: options.today.unwrap_or_else(functory_core::runtime::today),
         };
         let start = findings.len();
         for rule in active() {

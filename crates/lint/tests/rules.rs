@@ -32,10 +32,19 @@ fn fixture(code: &str) -> (String, String) {
     (name, std::fs::read_to_string(&path).unwrap())
 }
 
+/// The day the fixtures are judged on: dated facts (LMB004's runtime lifecycles) would
+/// otherwise change the snapshots as time passes.
+fn fixture_options() -> LintOptions {
+    LintOptions {
+        today: Some(chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()),
+        ..LintOptions::default()
+    }
+}
+
 /// The findings of `code` in its fixture, one per line with position, severity, note and fix.
 fn snapshot_of(code: &str) -> String {
     let (name, text) = fixture(code);
-    let report = lint_text(&name, &text, &LintOptions::default());
+    let report = lint_text(&name, &text, &fixture_options());
     let located = locate(&report);
     let mut out = String::new();
     for f in located.iter().filter(|f| f.code == code) {
@@ -361,7 +370,7 @@ fn manifest_function_url_is_checked() {
 name = "x"
 
 [functions.api]
-runtime = "nodejs20.x"
+runtime = "nodejs24.x"
 handler = "index.handler"
 
 [[functions.api.triggers]]
@@ -379,4 +388,71 @@ cors = { allow_origins = ["*"], allow_credentials = true }
     assert_eq!(codes, vec![("LMB001", 10), ("LMB002", 11)]);
     let (fixed, _) = apply_fixes(text, &report.findings, Applicability::Unsafe);
     assert!(fixed.contains("auth = \"iam\""), "{fixed}");
+}
+
+/// LMB004 follows the catalogue's dates: nothing until 180 days before the deprecation, a
+/// warning until creates are blocked, an error after.
+#[test]
+fn a_runtime_is_flagged_180_days_before_its_deprecation_and_an_error_once_blocked() {
+    // python3.12 on Lambda: deprecated 2028-10-31, creates blocked 2028-11-30.
+    let text = "[project]\nname = \"x\"\n\n[functions.report]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\n";
+    let on = |day: &str| {
+        let options = LintOptions {
+            today: Some(day.parse().unwrap()),
+            ..LintOptions::default()
+        };
+        lint_text("functory.toml", text, &options)
+            .findings
+            .into_iter()
+            .filter(|f| f.code == "LMB004")
+            .map(|f| (f.severity.as_str(), f.message))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(on("2028-05-03"), vec![]);
+    assert_eq!(
+        on("2028-05-04"),
+        vec![("low", "function report uses python3.12: deprecated on 2028-10-31, in 180 days; AWS Lambda blocks creating functions on it from 2028-11-30 and updating them from 2029-01-10; use python3.14".to_owned())]
+    );
+    let deprecated = on("2028-10-31");
+    assert_eq!(deprecated.len(), 1);
+    assert_eq!(deprecated[0].0, "medium");
+    assert!(
+        deprecated[0].1.contains("deprecated since 2028-10-31"),
+        "{deprecated:?}"
+    );
+    let blocked = on("2028-11-30");
+    assert_eq!(blocked[0].0, "high", "{blocked:?}");
+    assert!(
+        blocked[0].1.contains("refuses to create functions on it since 2028-11-30 and will refuse updates from 2029-01-10"),
+        "{blocked:?}"
+    );
+    let frozen = on("2029-01-10");
+    assert!(
+        frozen[0]
+            .1
+            .contains("refuses to create or update functions on it since 2029-01-10"),
+        "{frozen:?}"
+    );
+}
+
+/// A SAM template's runtime is judged too, in every family Lambda has.
+#[test]
+fn templates_of_other_languages_are_judged_by_the_same_catalogue() {
+    let text = "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: dotnet6\n      Handler: a::b\n";
+    let options = LintOptions {
+        today: Some("2026-12-07".parse().unwrap()),
+        ..LintOptions::default()
+    };
+    let report = lint_text("template.yaml", text, &options);
+    let lmb004: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == "LMB004")
+        .collect();
+    assert_eq!(lmb004.len(), 1, "{:#?}", report.findings);
+    assert!(
+        lmb004[0].message.ends_with("; use dotnet10"),
+        "{}",
+        lmb004[0].message
+    );
 }

@@ -18,4 +18,9 @@ coldStart: boolean,
 /**
  * The invocation's log lines: START, the handler's output, END, REPORT.
  */
-logs: Array<string>, };
+logs: Array<string>, 
+/**
+ * Which interpreter ran the handler, when it is not of the declared runtime's version
+ * (no `node24` on this machine, so Node.js 20 ran a `nodejs24.x` function).
+ */
+interpreter: string | null, };

@@ -66,6 +66,7 @@ impl AwsAdapter {
             executed_version: output.executed_version().unwrap_or("$LATEST").to_owned(),
             log_tail,
             cold_start: None,
+            interpreter: None,
         })
     }
 }

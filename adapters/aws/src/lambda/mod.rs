@@ -7,6 +7,7 @@ mod deploy;
 mod http_api;
 mod import;
 mod invoke;
+mod lifecycle;
 mod live;
 mod logs;
 mod mappings;

@@ -311,6 +311,7 @@ fn invocation(
         log_tail: None,
         metrics: None,
         cold_start: None,
+        interpreter: None,
     }
 }
 

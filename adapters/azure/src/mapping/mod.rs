@@ -4,6 +4,7 @@
 //! exactly one). What has no Azure form is a problem, said in words, before anything deploys.
 
 use functory_core::route::{RoutePattern, RouteSegment};
+use functory_core::runtime::{self, Cloud};
 use functory_core::{Function, Runtime, RuntimeFamily, Trigger, UrlAuth};
 use serde_json::{Value, json};
 
@@ -168,27 +169,56 @@ pub struct MappedFunction {
     pub details: Vec<String>,
 }
 
+/// The app language a function needs, when Azure Functions runs its runtime: a Node.js or
+/// Python version the catalogue lists for Azure (past its end of support too: Azure still
+/// deploys those, without patches).
 pub fn language_of(function: &Function) -> Result<Language, String> {
-    match function.runtime.parse::<Runtime>().map(|r| r.family) {
-        Ok(RuntimeFamily::Node) => Ok(Language::Node),
-        Ok(RuntimeFamily::Python) => Ok(Language::Python),
-        Ok(RuntimeFamily::Provided) => Err(format!(
-            "runtime `{}` cannot run on Azure Functions: a custom runtime speaks Lambda's Runtime API, and Azure's custom handlers speak HTTP; deploy it to AWS or run it locally",
-            function.runtime
-        )),
-        Err(()) => Err(format!(
-            "runtime `{}` is not one Functory knows",
-            function.runtime
-        )),
+    let runtime = function
+        .runtime
+        .parse::<Runtime>()
+        .map_err(|()| format!("runtime `{}` is not one Functory knows", function.runtime))?;
+    let language = match runtime.family {
+        RuntimeFamily::Node => Language::Node,
+        RuntimeFamily::Python => Language::Python,
+        RuntimeFamily::Provided => {
+            return Err(format!(
+                "runtime `{}` cannot run on Azure Functions: a custom runtime speaks Lambda's Runtime API, and Azure's custom handlers speak HTTP; deploy it to AWS or run it locally",
+                function.runtime
+            ));
+        }
+    };
+    let catalogue = runtime::catalogue();
+    if catalogue
+        .equivalent(Cloud::Azure, runtime.lifecycle())
+        .is_none()
+    {
+        let versions: Vec<String> = catalogue
+            .supported(
+                Cloud::Azure,
+                runtime.family.catalogue_name(),
+                runtime::today(),
+            )
+            .iter()
+            .map(|azure| azure.version.clone())
+            .collect();
+        return Err(format!(
+            "runtime `{}`: Azure Functions has no {} (its {} versions: {})",
+            function.runtime,
+            runtime.label(),
+            runtime.family.language(),
+            versions.join(", ")
+        ));
     }
+    Ok(language)
 }
 
-/// `nodejs20.x` → `20`, `python3.12` → `3.12`.
+/// `nodejs20.x` → `20`, `python3.12` → `3.12`: the version an app's stack is set to.
 pub fn runtime_version(runtime: &str) -> Option<String> {
-    if let Some(rest) = runtime.strip_prefix("nodejs") {
-        return Some(rest.trim_end_matches(".x").to_owned());
-    }
-    runtime.strip_prefix("python").map(str::to_owned)
+    runtime
+        .parse::<Runtime>()
+        .ok()
+        .filter(|r| r.family != RuntimeFamily::Provided)
+        .map(|r| r.version.to_owned())
 }
 
 /// The app's language and version as a Lambda runtime name (`node`, `~20` → `nodejs20.x`).
@@ -892,5 +922,22 @@ mod tests {
             Some("python3.11")
         );
         assert_eq!(lambda_runtime(Language::Python, "3"), None);
+        assert_eq!(runtime_version("provided.al2023"), None);
+        assert_eq!(runtime_version("nodejs21.x"), None);
+    }
+
+    #[test]
+    fn the_languages_azure_runs_come_from_the_catalogue() {
+        let of = |runtime: &str| language_of(&function(runtime, Vec::new()));
+        assert_eq!(of("nodejs24.x"), Ok(Language::Node));
+        assert_eq!(of("python3.14"), Ok(Language::Python));
+        // Past Azure's end of support, still deployed (Azure blocks nothing).
+        assert_eq!(of("nodejs18.x"), Ok(Language::Node));
+        let old = of("python3.8").unwrap_err();
+        assert!(
+            old.starts_with("runtime `python3.8`: Azure Functions has no Python 3.8 (its Python versions: 3.14, 3.13"),
+            "{old}"
+        );
+        assert!(of("provided.al2").unwrap_err().contains("custom runtime"));
     }
 }

@@ -56,11 +56,13 @@ const RUNTIMES: &[&str] = &[
     "nodejs18",
     "nodejs20",
     "nodejs22",
+    "nodejs24",
     "python39",
     "python310",
     "python311",
     "python312",
     "python313",
+    "python314",
 ];
 const MEMORY: &[&str] = &[
     "128Mi", "256Mi", "512Mi", "1Gi", "2Gi", "4Gi", "8Gi", "16Gi", "32Gi",

@@ -25,6 +25,7 @@ impl Engine {
         let generation = slot.generation.load(Ordering::Acquire);
         let launch = bootstrap::launch(
             &slot.spec,
+            &slot.interpreter,
             &self.settings,
             &self.settings.runtime_dir(),
             id,
@@ -33,8 +34,9 @@ impl Engine {
         slot.store.append(
             None,
             &format!(
-                "INIT_START Runtime Version: {} Instance: {id}",
-                slot.spec.runtime
+                "INIT_START Runtime Version: {} Instance: {id}{}",
+                slot.spec.runtime,
+                slot.interpreter.init_note.as_deref().unwrap_or("")
             ),
         );
         slot.starting.fetch_add(1, Ordering::AcqRel);
@@ -243,6 +245,7 @@ impl Engine {
             log_tail,
             metrics: Some(metrics),
             cold_start: Some(cold && init_duration.is_some()),
+            interpreter: slot.interpreter.notice.clone(),
         }
     }
 
@@ -284,6 +287,7 @@ impl Engine {
             log_tail: Some([init_report, start, end, report].join("\n")),
             metrics: Some(metrics),
             cold_start: Some(true),
+            interpreter: slot.interpreter.notice.clone(),
         }
     }
 

@@ -22,6 +22,7 @@ use tokio::sync::Semaphore;
 
 use crate::bootstrap;
 use crate::instance::Instance;
+use crate::interpreter::{self, Interpreter};
 use crate::logs::LogStore;
 use crate::reload::CodeWatcher;
 use crate::settings::LocalSettings;
@@ -58,6 +59,8 @@ impl std::fmt::Debug for Engine {
 /// One deployed function: its configuration and its pool of instances.
 pub(crate) struct FunctionSlot {
     pub(crate) spec: Arc<FunctionSpec>,
+    /// The program its instances run, chosen for the declared runtime at deploy.
+    interpreter: Interpreter,
     permits: Arc<Semaphore>,
     idle: Mutex<Vec<Instance>>,
     /// Bumped when the code changes: instances of older generations are retired.
@@ -315,10 +318,12 @@ impl LocalRuntime {
                 log_tail: None,
                 metrics: None,
                 cold_start: None,
+                interpreter: slot.interpreter.notice.clone(),
             }),
             InvocationType::Event => {
                 let id = request_id.clone();
                 let version = slot.spec.version.clone();
+                let interpreter = slot.interpreter.notice.clone();
                 tokio::spawn(async move {
                     // Lambda queues events and waits for capacity rather than throttling.
                     if let Ok(permit) = engine.acquire(&slot, None).await {
@@ -343,6 +348,7 @@ impl LocalRuntime {
                     log_tail: None,
                     metrics: None,
                     cold_start: None,
+                    interpreter,
                 })
             }
             InvocationType::RequestResponse => {
@@ -429,10 +435,13 @@ impl Adapter for LocalRuntime {
                 message: "the local runtime is shutting down".into(),
             });
         }
-        let region = engine.settings.region.clone();
-        let account = engine.settings.account_id.clone();
-        let spec = tokio::task::spawn_blocking(move || {
-            FunctionSpec::from_options(&options, &region, &account)
+        let settings = engine.settings.clone();
+        // Choosing the interpreter may ask programs their version: off the async threads.
+        let (spec, interpreter) = tokio::task::spawn_blocking(move || {
+            let spec =
+                FunctionSpec::from_options(&options, &settings.region, &settings.account_id)?;
+            let interpreter = interpreter::choose(spec.declared, &settings);
+            Ok::<_, AdapterError>((spec, interpreter))
         })
         .await
         .map_err(|e| AdapterError::provider(AdapterKind::Local, e.to_string()))??;
@@ -448,6 +457,7 @@ impl Adapter for LocalRuntime {
         let task_root = spec.task_root.clone();
         let slot = Arc::new(FunctionSlot {
             spec: Arc::new(spec),
+            interpreter,
             permits: Arc::new(Semaphore::new(limit)),
             idle: Mutex::default(),
             generation: AtomicU64::new(0),

@@ -188,6 +188,9 @@ pub struct InvocationResult {
     pub cold_start: bool,
     /// The invocation's log lines: START, the handler's output, END, REPORT.
     pub logs: Vec<String>,
+    /// Which interpreter ran the handler, when it is not of the declared runtime's version
+    /// (no `node24` on this machine, so Node.js 20 ran a `nodejs24.x` function).
+    pub interpreter: Option<String>,
 }
 
 /// A handler's failure, as Lambda reports it.
@@ -401,6 +404,7 @@ impl From<Invocation> for InvocationResult {
                 .as_deref()
                 .map(|tail| tail.lines().map(str::to_owned).collect())
                 .unwrap_or_default(),
+            interpreter: invocation.interpreter,
         }
     }
 }

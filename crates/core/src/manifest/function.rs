@@ -22,11 +22,15 @@ pub(super) fn validate_function(
     if runtime.is_none() {
         let unknown = raw.runtime.get_ref();
         let mut message = format!("unknown runtime `{unknown}`");
-        if let Some(suggestion) = Runtime::suggest(unknown) {
+        let today = crate::runtime::today();
+        if let Some(suggestion) = Runtime::suggest(unknown, today) {
             message.push_str(&format!("; did you mean `{suggestion}`?"));
         } else {
-            let known: Vec<_> = Runtime::names().collect();
-            message.push_str(&format!("; known runtimes: {}", known.join(", ")));
+            let supported: Vec<_> = Runtime::supported(today)
+                .into_iter()
+                .map(|r| r.name)
+                .collect();
+            message.push_str(&format!("; runtimes: {}", supported.join(", ")));
         }
         v.error(raw.runtime.span(), format!("{field}.runtime"), message);
     }

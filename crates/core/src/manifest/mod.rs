@@ -691,7 +691,12 @@ handler = "pkg.mod.handler"
         };
         let runtime = find("functions.a.runtime");
         assert_eq!((runtime.line, runtime.column), (5, 11));
-        assert!(runtime.message.contains("did you mean `nodejs20.x`"));
+        // nodejs20.x is deprecated: "did you mean" names the newest Node.js runtime instead.
+        assert!(
+            runtime.message.contains("did you mean `nodejs24.x`"),
+            "{}",
+            runtime.message
+        );
         let memory = find("functions.a.memory_mb");
         assert_eq!((memory.line, memory.column), (7, 13));
         assert!(memory.message.contains("between 128 and 10240"));

@@ -587,7 +587,11 @@ pub(crate) fn check_runtime(
             subject,
             format!(
                 "runtime `{runtime}` is not one Functory runs ({}); kept, and `functory check` reports it",
-                functory_core::Runtime::names().collect::<Vec<_>>().join(", ")
+                functory_core::Runtime::supported(functory_core::runtime::today())
+                    .iter()
+                    .map(|r| r.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         );
     }

@@ -266,6 +266,8 @@ pub struct FunctionContext<'a, 'b> {
     pub function: &'b FunctionConfig<'a>,
     pub text: &'a str,
     pub format: SourceFormat,
+    /// The day dated facts (runtime lifecycles) are judged on.
+    pub today: chrono::NaiveDate,
 }
 
 /// Replacement text for a scalar at `span` that keeps the source's quoting style: JSON and

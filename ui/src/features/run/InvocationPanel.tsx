@@ -107,6 +107,12 @@ export function InvocationPanel({
         </dl>
       )}
 
+      {result.interpreter && (
+        <p className="muted small" data-testid="run-interpreter" title="Install an interpreter of the declared version, or configure its path, to run the function as the cloud will">
+          <Icon name="warning" size={12} /> {result.interpreter}
+        </p>
+      )}
+
       {error && (
         <div className="run-function-error" role="alert" data-testid="run-function-error" data-init={isInitError ? 'true' : 'false'}>
           <p className="run-function-error-title">

@@ -145,6 +145,7 @@ impl AwsAdapter {
     async fn prepare(&self, options: &DeployOptions) -> Result<Prepared> {
         let function = &options.function;
         let name = function.name.as_str();
+        super::lifecycle::refuse_blocked_runtime(function, None)?;
         let project = options
             .project
             .clone()
@@ -159,6 +160,7 @@ impl AwsAdapter {
             tokio::task::spawn_blocking(move || input_digest(&digest_root, &digested_function));
         let packaging = async {
             let observed = self.observe_function(name).await?;
+            super::lifecycle::refuse_blocked_runtime(function, Some(observed.is_some()))?;
             let digest = digesting.await.map_err(|e| {
                 AdapterError::invalid(format!("reading `{name}`'s files stopped: {e}"))
             })??;
