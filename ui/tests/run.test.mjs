@@ -234,7 +234,10 @@ test('malformed events, handler errors and init errors are shown clearly', async
   assert.equal(await page.getAttribute(tid('run-function-error'), 'data-init'), 'false');
   assert.equal(await page.textContent(tid('run-outcome')), ' Failed');
 
-  // A handler whose module is gone: Lambda's init error, named as Lambda names it.
+  // A handler whose module imports one that is gone: Lambda's init error, named as Lambda names
+  // it. (A handler file that is not there at all is a manifest error, and the function is not
+  // started: the CLI's tests show that message.)
+  writeFileSync(join(project, 'src', 'ghost.mjs'), 'import "./gone.mjs";\nexport const handler = async () => "never";\n');
   await page.click(tid('nav-functions'));
   await page.click(tid('tree-item-functory.toml'));
   await page.waitForSelector('[data-testid="editor"][data-path="functory.toml"] .cm-content');

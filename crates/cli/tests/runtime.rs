@@ -32,6 +32,10 @@ path = "/hello/{name}"
 [functions.broken]
 runtime = "python3.11"
 handler = "missing.handler"
+
+[functions.crashes]
+runtime = "python3.11"
+handler = "crashes.handler"
 "#;
 
 const HELLO: &str = r#"
@@ -45,6 +49,11 @@ fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("functory.toml"), MANIFEST).unwrap();
     std::fs::write(dir.path().join("hello.js"), HELLO).unwrap();
+    std::fs::write(
+        dir.path().join("crashes.py"),
+        "import nowhere\n\ndef handler(event, context):\n    return 1\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("event.json"), r#"{"who": "cli"}"#).unwrap();
     std::fs::write(dir.path().join("bad.json"), "{who: cli}").unwrap();
     dir
@@ -95,11 +104,25 @@ fn invoke_prints_the_response_and_the_log_lines_without_leaking_credentials() {
 #[test]
 fn invoke_reports_bad_input_clearly() {
     let dir = project();
+    // A handler file that is not there is a manifest error, named with its place, and the
+    // function is not started.
     let broken = functory(&["invoke", "broken"], dir.path());
     assert_eq!(broken.status.code(), Some(1));
     let stderr = text(&broken.stderr);
     assert!(
-        stderr.contains("functory: the function failed: Runtime.ImportModuleError: Unable to import module 'missing'"),
+        stderr.contains("`broken` does not run while functory.toml has errors in it:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("functory.toml:23:11: error: handler file not found: looked for missing.py [functions.broken.handler]"),
+        "{stderr}"
+    );
+    // A handler that is there but fails to import fails as Lambda fails it.
+    let crashes = functory(&["invoke", "crashes"], dir.path());
+    assert_eq!(crashes.status.code(), Some(1));
+    let stderr = text(&crashes.stderr);
+    assert!(
+        stderr.contains("functory: the function failed: Runtime.ImportModuleError: Unable to import module 'crashes': No module named 'nowhere'"),
         "{stderr}"
     );
     for (args, expected) in [
@@ -113,7 +136,7 @@ fn invoke_reports_bad_input_clearly() {
         ),
         (
             vec!["invoke", "nobody"],
-            "no function `nobody` in functory.toml; functions: hello, broken",
+            "no function `nobody` in functory.toml; functions: hello, broken, crashes",
         ),
         (
             vec!["invoke", "hello", "--target", "prod"],
