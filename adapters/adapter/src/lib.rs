@@ -4,9 +4,8 @@
 //! ([`AdapterError`]) that each provider's private errors convert into, and a [`Capabilities`]
 //! struct saying what a provider supports.
 //!
-//! Around the trait live the pieces every adapter shares: decorators that wrap any adapter for
-//! tests ([`decorators`]: recording, fault-injecting), and the [`conformance`] suite with one
-//! `pub async fn` per behaviour, which each adapter's tests run against its own backend.
+//! Around the trait live the pieces every adapter shares, among them the [`conformance`] suite
+//! with one `pub async fn` per behaviour, which each adapter's tests run against its own backend.
 //!
 //! This crate depends only on `functory-core`; it knows nothing about processes, HTTP or clouds.
 
@@ -16,7 +15,6 @@
 pub mod archive;
 mod cloud;
 pub mod conformance;
-pub mod decorators;
 mod error;
 pub mod oauth;
 mod operations;

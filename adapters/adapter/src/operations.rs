@@ -33,9 +33,12 @@ pub struct Capabilities {
     pub stream_trigger: bool,
     /// The function's own HTTPS endpoint (`url` triggers).
     pub url_trigger: bool,
-    /// Reserved concurrency is enforced and excess invokes are throttled.
+    /// A deploy sets [`DeployOptions::reserved_concurrency`], the provider enforces it (excess
+    /// invokes are throttled) and `describe` reports it. Without it the setting is refused or
+    /// visibly not applied (the plan says so).
     pub concurrency_limit: bool,
-    /// Pre-warmed (provisioned) instances.
+    /// A deploy starts [`DeployOptions::provisioned_concurrency`] pre-warmed instances and
+    /// `describe` reports them; without it, asking for them is refused or visibly not applied.
     pub provisioned_concurrency: bool,
 }
 
@@ -74,7 +77,7 @@ pub struct DeployOptions {
     pub project_root: PathBuf,
     pub function: Function,
     /// At most this many invocations run at once; more are queued briefly, then throttled.
-    /// `None` uses the provider's default.
+    /// `None` leaves the provider's setting as it is (a fresh local function has no limit).
     pub reserved_concurrency: Option<u32>,
     /// Instances started and initialised ahead of any invoke.
     pub provisioned_concurrency: u32,

@@ -104,6 +104,9 @@ async fn control_plane_conformance_on_moto() {
     conformance::deploy_creates_a_listed_function(&adapter, fixture).await;
     conformance::describe_reports_the_deployed_configuration(&adapter, fixture).await;
     conformance::redeploy_updates_configuration(&adapter, fixture).await;
+    conformance::concurrency_is_as_declared(&adapter, fixture).await;
+    conformance::versions_and_stages_are_as_declared(&adapter, fixture).await;
+    conformance::trigger_kinds_are_as_declared(&adapter, fixture).await;
     // `unknown_function_is_not_found` is not run: moto answers an invoke of a function that
     // does not exist with 200 and the echoed event, where AWS answers 404
     // ResourceNotFoundException (mocked in the unit tests). The other operations are checked

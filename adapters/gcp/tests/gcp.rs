@@ -128,6 +128,8 @@ async fn conformance_against_the_fake() {
     // Every behaviour applies. `asynchronous_and_dry_run_invokes` checks the dry run and then
     // stops, as the capabilities say: an HTTP function has no asynchronous invoke on Google.
     conformance::run_all(adapter, &fixture).await;
+    conformance::versions_and_stages_are_as_declared(&world.adapter, &fixture).await;
+    conformance::trigger_kinds_are_as_declared(&world.adapter, &fixture).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

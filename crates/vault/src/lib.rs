@@ -8,11 +8,9 @@
 //!
 //! Entries are namespaced per build ([`Namespace::for_this_build`]): a debug build never reads
 //! or writes the release build's accounts. When no keychain is reachable the error says what to
-//! install or unlock; there is no plaintext fallback. An [`EncryptedFileStore`] protected by a
-//! passphrase exists for users who explicitly choose it.
+//! install or unlock; there is no file fallback, plaintext or encrypted.
 
 mod account;
-mod encrypted_file;
 mod sensitive;
 mod store;
 
@@ -20,6 +18,5 @@ pub use account::{
     Account, AccountDetails, AccountKind, AccountSecrets, AccountSummary, AwsAccessKey,
     AzureServicePrincipal, GcpServiceAccount,
 };
-pub use encrypted_file::EncryptedFileStore;
 pub use sensitive::Sensitive;
 pub use store::{KeychainStore, Namespace, SecretStore, Vault, VaultError, VaultErrorCode};

@@ -5,6 +5,12 @@
 //! Functions panic with a message naming the behaviour when the adapter falls short, like
 //! `assert!` does, so a failing behaviour reads as a failing test.
 
+mod capabilities;
+
+pub use capabilities::{
+    concurrency_is_as_declared, trigger_kinds_are_as_declared, versions_and_stages_are_as_declared,
+};
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -134,7 +140,7 @@ async fn deploy(adapter: &dyn Adapter, fixture: &Fixture, name: &str) {
     }
 }
 
-fn unique_marker() -> String {
+pub(crate) fn unique_marker() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -437,6 +443,19 @@ pub async fn log_filters_select_events(adapter: &dyn Adapter, fixture: &Fixture)
 /// A following tail yields events written after it started.
 pub async fn follow_yields_new_events(adapter: &dyn Adapter, fixture: &Fixture) {
     deploy(adapter, fixture, "echo").await;
+    if !adapter.capabilities().live_logs {
+        let followed = adapter
+            .tail_logs(TailOptions {
+                follow: true,
+                ..TailOptions::new("echo")
+            })
+            .await;
+        assert!(
+            matches!(followed, Err(AdapterError::NotSupported { .. })),
+            "live_logs is not declared, yet following logs was not refused"
+        );
+        return;
+    }
     let marker = unique_marker();
     let mut stream = adapter
         .tail_logs(TailOptions {
@@ -472,6 +491,13 @@ pub async fn asynchronous_and_dry_run_invokes(adapter: &dyn Adapter, fixture: &F
         .expect("dry run");
     assert_eq!(dry.status_code, 204);
     if !adapter.capabilities().async_invoke {
+        let queued = adapter
+            .invoke(InvokeOptions::new("echo", "{}").with_type(InvocationType::Event))
+            .await;
+        assert!(
+            matches!(queued, Err(AdapterError::NotSupported { .. })),
+            "async_invoke is not declared, yet an Event invoke answered {queued:?}"
+        );
         return;
     }
     let marker = unique_marker();
@@ -528,5 +554,6 @@ pub async fn run_all(adapter: &dyn Adapter, fixture: &Fixture) {
     log_filters_select_events(adapter, fixture).await;
     follow_yields_new_events(adapter, fixture).await;
     asynchronous_and_dry_run_invokes(adapter, fixture).await;
+    concurrency_is_as_declared(adapter, fixture).await;
     delete_removes_the_function(adapter, fixture).await;
 }

@@ -36,6 +36,9 @@ async fn conformance_on_a_windows_consumption_node_app() {
     conformance::log_filters_select_events(&adapter, &fixture).await;
     conformance::follow_yields_new_events(&adapter, &fixture).await;
     conformance::asynchronous_and_dry_run_invokes(&adapter, &fixture).await;
+    conformance::concurrency_is_as_declared(&adapter, &fixture).await;
+    conformance::versions_and_stages_are_as_declared(&adapter, &fixture).await;
+    conformance::trigger_kinds_are_as_declared(&adapter, &fixture).await;
     conformance::delete_removes_the_function(&adapter, &fixture).await;
     // `python_handler_runs` needs a Python app: see the next test.
 }

@@ -245,6 +245,11 @@ impl GcpAdapter {
                 "target `{stage}`: Cloud Functions has no stages; the new revision takes all traffic once it is ready (the previous one serves until then)"
             ));
         }
+        if options.reserved_concurrency.is_some() || options.provisioned_concurrency > 0 {
+            config_notes.push(
+                "reserved and provisioned concurrency are not applied: Cloud Functions bounds a function by its instance counts (maxInstanceCount, minInstanceCount), which Functory leaves as they are".to_owned(),
+            );
+        }
         let code_details = {
             let mut details = vec![format!(
                 "{} files, {}, sha256 {}…",

@@ -205,6 +205,24 @@ impl AwsAdapter {
                     );
                     self.wait_until_ready(name).await?;
                 }
+                Step::PutConcurrency(reserved) => {
+                    report(n, format!("reserving {reserved} concurrent executions"));
+                    self.retry_conflicts(name, || async {
+                        self.lambda
+                            .put_function_concurrency()
+                            .function_name(name)
+                            .reserved_concurrent_executions(*reserved)
+                            .send()
+                            .await
+                            .map_err(|e| {
+                                self.failure(
+                                    &e,
+                                    &format!("Lambda PutFunctionConcurrency of `{name}`"),
+                                )
+                            })
+                    })
+                    .await?;
+                }
                 Step::TagFunction => {
                     report(n, "recording the commit and the code's source".to_owned());
                     let arn = function_arn.clone().unwrap_or_default();

@@ -52,6 +52,8 @@ struct ObservedFunction {
     timeout_s: i32,
     role: String,
     environment: BTreeMap<String, String>,
+    /// Reserved concurrent executions (`None`: the function draws on the unreserved pool).
+    reserved_concurrency: Option<i32>,
     tags: HashMap<String, String>,
 }
 
@@ -74,6 +76,8 @@ enum Step {
     CreateFunction,
     UpdateCode,
     UpdateConfiguration,
+    /// Reserves this many concurrent executions for the function (PutFunctionConcurrency).
+    PutConcurrency(i32),
     /// Records the commit and the package's source digest on `$LATEST`.
     TagFunction,
     PublishVersion,
@@ -389,6 +393,16 @@ impl AwsAdapter {
             }
         };
 
+        // Reserved concurrency belongs to the function, not to a version: it applies to every
+        // version and alias at once, so it changes beside `$LATEST`, before the new version.
+        plan_reserved_concurrency(
+            name,
+            options,
+            observed.as_ref().and_then(|o| o.reserved_concurrency),
+            &mut changes,
+            &mut steps,
+        )?;
+
         // The version.
         match &target {
             TargetVersion::New => {
@@ -572,6 +586,47 @@ impl AwsAdapter {
         let prepared = self.prepare(options).await?;
         self.apply(options, prepared, started).await
     }
+}
+
+/// Reserved concurrency as `options` asks; `None` leaves what the function has (set in the
+/// console, say) alone, since functory.toml has no say in it then. Provisioned concurrency is
+/// not managed on AWS: asking for it is refused here, before anything changes, not ignored.
+fn plan_reserved_concurrency(
+    name: &str,
+    options: &DeployOptions,
+    have: Option<i32>,
+    changes: &mut Vec<PlannedChange>,
+    steps: &mut Vec<Step>,
+) -> Result<()> {
+    if options.provisioned_concurrency > 0 {
+        return Err(AdapterError::NotSupported {
+            operation: "provisioned concurrency (Functory does not manage provisioned concurrency configurations on AWS: set it on the stage alias in the Lambda console or with PutProvisionedConcurrencyConfig)",
+            provider: functory_core::AdapterKind::Aws,
+        });
+    }
+    let Some(want) = options.reserved_concurrency else {
+        return Ok(());
+    };
+    let want = i32::try_from(want).map_err(|_| {
+        AdapterError::invalid(format!(
+            "function `{name}`: reserved concurrency {want} is more than Lambda accepts"
+        ))
+    })?;
+    if have == Some(want) {
+        return Ok(());
+    }
+    changes.push(change(
+        ResourceKind::Configuration,
+        name,
+        ChangeAction::Update,
+        vec![format!(
+            "reserved concurrency {} → {want}",
+            have.map_or_else(|| "unreserved".to_owned(), |n| n.to_string())
+        )],
+        &["PutFunctionConcurrency"],
+    ));
+    steps.push(Step::PutConcurrency(want));
+    Ok(())
 }
 
 /// `functory/<project>/<function>/<sha256 hex>.zip`: the same package always lands on the same

@@ -30,6 +30,9 @@ pub(super) fn observed_configuration(
             .and_then(|e| e.variables())
             .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default(),
+        // A setting of the function, not of a version: GetFunction reports it beside the
+        // configuration (see `observe_function`).
+        reserved_concurrency: None,
         tags,
     }
 }
@@ -153,10 +156,12 @@ impl AwsAdapter {
         let Some(config) = found.configuration() else {
             return Ok(None);
         };
-        Ok(Some(observed_configuration(
-            config,
-            found.tags().cloned().unwrap_or_default(),
-        )))
+        let mut observed =
+            observed_configuration(config, found.tags().cloned().unwrap_or_default());
+        observed.reserved_concurrency = found
+            .concurrency()
+            .and_then(|c| c.reserved_concurrent_executions());
+        Ok(Some(observed))
     }
 
     /// The configuration of the version the stage alias serves (`None`: no such stage).
@@ -246,6 +251,7 @@ mod tests {
             timeout_s: 3,
             role: String::new(),
             environment: BTreeMap::new(),
+            reserved_concurrency: None,
             tags: source
                 .map(|s| HashMap::from([(TAG_SOURCE.to_owned(), s.to_owned())]))
                 .unwrap_or_default(),
