@@ -31,10 +31,13 @@ streamTrigger: boolean,
  */
 urlTrigger: boolean, 
 /**
- * Reserved concurrency is enforced and excess invokes are throttled.
+ * A deploy sets [`DeployOptions::reserved_concurrency`], the provider enforces it (excess
+ * invokes are throttled) and `describe` reports it. Without it the setting is refused or
+ * visibly not applied (the plan says so).
  */
 concurrencyLimit: boolean, 
 /**
- * Pre-warmed (provisioned) instances.
+ * A deploy starts [`DeployOptions::provisioned_concurrency`] pre-warmed instances and
+ * `describe` reports them; without it, asking for them is refused or visibly not applied.
  */
 provisionedConcurrency: boolean, };
