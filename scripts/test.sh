@@ -18,6 +18,9 @@ cargo fmt --all -- --check
 say "Clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+say "The workspace compiles for Windows (the local runtime's Unix parts left out)"
+bash scripts/check-windows.sh
+
 say "Rust tests, with a real Secret Service (this also regenerates the TypeScript bindings)"
 with_secret_service cargo test --workspace --locked
 

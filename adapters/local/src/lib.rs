@@ -24,9 +24,12 @@ mod engine;
 mod instance;
 mod interpreter;
 pub mod logs;
+// Process memory and the pipe-served Runtime API belong to Unix process instances (`instance`).
+#[cfg(unix)]
 mod memory;
 mod project;
 mod reload;
+#[cfg(unix)]
 mod runtime_api;
 pub mod samples;
 mod settings;

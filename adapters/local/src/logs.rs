@@ -85,9 +85,22 @@ fn rotated_name(n: u32) -> String {
     format!("events.{n}.log")
 }
 
+/// What tells a log file from the one rotated into its place: its inode on Unix, its creation
+/// time elsewhere (a rotated-in file is always created after the one it replaces).
 fn file_id(metadata: &std::fs::Metadata) -> u64 {
-    use std::os::unix::fs::MetadataExt;
-    metadata.ino()
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        metadata.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        metadata
+            .created()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as u64)
+    }
 }
 
 impl LogStore {

@@ -115,19 +115,24 @@ pub(crate) fn project_dir(dir: Option<PathBuf>) -> PathBuf {
     dir.canonicalize().unwrap_or(dir)
 }
 
-/// Stops on Ctrl+C or SIGTERM.
+/// Stops on Ctrl+C or (on Unix) SIGTERM.
 pub(crate) async fn interrupted() {
-    let mut terminate =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = async {
-            match terminate.as_mut() {
-                Some(signal) => { signal.recv().await; }
-                None => std::future::pending::<()>().await,
-            }
-        } => {}
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async {
+                match terminate.as_mut() {
+                    Some(signal) => { signal.recv().await; }
+                    None => std::future::pending::<()>().await,
+                }
+            } => {}
+        }
     }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 pub(crate) fn format_line(line: &LogLine) -> String {

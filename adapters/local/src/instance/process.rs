@@ -1,5 +1,4 @@
-//! One instance of a function: a process group running the function's runtime against its own
-//! Runtime API endpoint, with its output routed into the function's log.
+//! A running instance: a Unix process group, with its Runtime API reached over inherited pipes.
 //!
 //! The instance's stdout and stderr share one pipe, read without blocking by a Tokio task. A
 //! handler prints before it answers, so when the answer arrives its lines are already in the
@@ -8,7 +7,6 @@
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::ExitStatusExt;
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -26,6 +24,8 @@ use crate::runtime_api::{
     Answer, FramePipes, InitSignal, PendingInvocation, RuntimeApi, RuntimeOutcome,
 };
 
+use super::{InitFailure, InstanceOutcome, InvocationRequest, InvokeResult, Launch};
+
 /// Most lines kept for one invocation's log tail.
 const CAPTURE_LINES: usize = 1000;
 const MEMORY_POLL: Duration = Duration::from_millis(15);
@@ -34,87 +34,6 @@ const MAX_LINE_BYTES: usize = 256 * 1024;
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// How to start an instance's process.
-#[derive(Debug, Clone)]
-pub(crate) struct Launch {
-    pub program: PathBuf,
-    pub args: Vec<String>,
-    pub working_dir: PathBuf,
-    /// The complete environment; nothing else of ours is inherited.
-    pub environment: Vec<(String, String)>,
-    /// Functory's own bootstraps also reach the Runtime API as frames over two pipes whose ends
-    /// the process inherits, named in `args` as `--runtime-api-fds=READ,WRITE`.
-    pub frames: bool,
-}
-
-/// Why an instance could not finish initialising.
-#[derive(Debug, Clone)]
-pub(crate) struct InitFailure {
-    pub error_type: String,
-    pub message: String,
-    /// The error document returned to the invoker.
-    pub document: Bytes,
-    pub init_duration: Duration,
-}
-
-impl InitFailure {
-    fn new(error_type: &str, message: String, init_duration: Duration) -> InitFailure {
-        let document = serde_json::json!({ "errorType": error_type, "errorMessage": message });
-        InitFailure {
-            error_type: error_type.to_owned(),
-            message,
-            document: Bytes::from(document.to_string()),
-            init_duration,
-        }
-    }
-}
-
-/// How one invocation on an instance ended.
-#[derive(Debug)]
-pub(crate) enum InstanceOutcome {
-    Response(Bytes),
-    HandlerError {
-        error_type: String,
-        document: Bytes,
-    },
-    TimedOut,
-    OutOfMemory,
-    /// The process exited mid-invocation; the text says how (`exit status 1`, `signal: killed`).
-    Exited(String),
-}
-
-impl InstanceOutcome {
-    /// Whether the instance can take another invocation after this one.
-    pub fn keeps_instance(&self) -> bool {
-        matches!(
-            self,
-            InstanceOutcome::Response(_) | InstanceOutcome::HandlerError { .. }
-        )
-    }
-}
-
-pub(crate) struct InvocationRequest {
-    pub request_id: String,
-    /// The invocation's `START` line, logged before its first output (see `Invocation::start`).
-    pub start_line: String,
-    pub payload: Bytes,
-    pub function_arn: String,
-    pub client_context: Option<String>,
-    pub timeout: Duration,
-    pub memory_limit_bytes: u64,
-}
-
-/// How an invocation ended on an instance.
-pub(crate) struct InvokeResult {
-    pub outcome: InstanceOutcome,
-    /// The lines the handler printed (up to `CAPTURE_LINES`), for the log tail.
-    pub captured: Vec<String>,
-    pub peak_bytes: u64,
-    /// The `START` line and its time when nothing wrote it yet: the caller writes it with the
-    /// closing lines.
-    pub unwritten_start: Option<(i64, String)>,
 }
 
 /// The instance's output pipe and where its lines go.
