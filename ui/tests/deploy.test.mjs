@@ -455,11 +455,14 @@ function_app = "media-fn"
   // Versions explain that Azure keeps none, and what to do instead.
   assert.match(await page.textContent(tid('deploy-no-versions')), /Azure Functions keeps no versions[\s\S]*Redeploy this/);
   assert.equal(await page.locator(tid('deploy-versions-report')).count(), 0);
-  // Run & Logs offers no $LATEST switch where there are no aliases.
+  // Run & Logs offers what Azure's capabilities declare: no $LATEST switch (no stage aliases),
+  // no asynchronous invoke, and no live tail switch in the log pane.
   await page.click(tid('nav-run'));
   await page.selectOption(tid('run-target'), 'media');
-  await page.waitForSelector(tid('run-cloud-panel'));
+  await page.waitForSelector('[data-testid="run-cloud-panel"][data-capabilities="known"]');
   assert.equal(await page.locator(tid('run-latest')).count(), 0);
+  assert.equal(await page.locator(tid('run-async')).count(), 0);
+  assert.equal(await page.locator(tid('run-logs-live')).count(), 0);
   assert.match(await page.textContent(tid('run-status')), /Target media: what is deployed on Azure Functions/);
 });
 

@@ -25,6 +25,10 @@ pub struct Capabilities {
     pub async_invoke: bool,
     /// Following logs as they are written.
     pub live_logs: bool,
+    /// A streamed tail session on request (AWS StartLiveTail, Google TailLogEntries): lines
+    /// within about a second instead of polled every few seconds. `functory_api`'s
+    /// `cloud::live_logs` refuses it for a target whose provider does not declare it.
+    pub live_tail: bool,
     pub http_trigger: bool,
     pub schedule_trigger: bool,
     pub storage_trigger: bool,

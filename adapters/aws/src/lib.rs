@@ -40,5 +40,5 @@ pub use credentials::{
 pub use identity::{CallerIdentity, caller_identity};
 pub use lambda::{
     AwsAdapter, AwsAdapterBuilder, AwsSettings, ImportNote, ImportedFunction, ImportedTrigger,
-    StreamHostPrefix, parse_log_message, role_name,
+    StreamHostPrefix, capabilities, parse_log_message, role_name,
 };

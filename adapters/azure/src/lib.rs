@@ -51,7 +51,7 @@ pub use device_code::{DeviceCodePrompt, DeviceCodeSignIn};
 pub use endpoints::AzureEndpoints;
 pub use functions::{
     AzureAdapter, AzureAdapterBuilder, MANAGED_SETTINGS, TAG_COMMIT, TAG_PACKAGE, TAG_PROJECT,
-    parse_log_stream_line, severity_level,
+    capabilities, parse_log_stream_line, severity_level,
 };
 pub use settings::AzureSettings;
 pub use token::{AccessToken, ClientCredentials, ServicePrincipal};

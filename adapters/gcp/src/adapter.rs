@@ -436,28 +436,34 @@ impl CloudAdapter for GcpAdapter {
     }
 }
 
+/// What Google Cloud Functions can do through this adapter (the same whatever the project).
+pub fn capabilities() -> Capabilities {
+    Capabilities {
+        kind: AdapterKind::Gcp,
+        versions: false,
+        aliases: false,
+        // Only Pub/Sub-triggered functions take queued events (by publishing to the topic).
+        async_invoke: false,
+        // Following polls entries:list by default (as AWS's polls FilterLogEvents), or
+        // streams TailLogEntries over gRPC with `LogFollowMode::Stream`.
+        live_logs: true,
+        live_tail: true,
+        http_trigger: true,
+        schedule_trigger: true,
+        storage_trigger: true,
+        queue_trigger: true,
+        // Kinesis and DynamoDB streams have no counterpart there (the plan says so).
+        stream_trigger: false,
+        url_trigger: true,
+        concurrency_limit: false,
+        provisioned_concurrency: false,
+    }
+}
+
 #[async_trait::async_trait]
 impl Adapter for GcpAdapter {
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            kind: AdapterKind::Gcp,
-            versions: false,
-            aliases: false,
-            // Only Pub/Sub-triggered functions take queued events (by publishing to the topic).
-            async_invoke: false,
-            // Following polls entries:list by default (as AWS's polls FilterLogEvents), or
-            // streams TailLogEntries over gRPC with `LogFollowMode::Stream`.
-            live_logs: true,
-            http_trigger: true,
-            schedule_trigger: true,
-            storage_trigger: true,
-            queue_trigger: true,
-            // Kinesis and DynamoDB streams have no counterpart there (the plan says so).
-            stream_trigger: false,
-            url_trigger: true,
-            concurrency_limit: false,
-            provisioned_concurrency: false,
-        }
+        capabilities()
     }
 
     async fn deploy(&self, options: DeployOptions) -> Result<Deployment> {

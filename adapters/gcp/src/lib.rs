@@ -59,7 +59,7 @@ pub mod mapping;
 pub mod package;
 pub mod token;
 
-pub use adapter::{GcpAdapter, GcpAdapterBuilder, GcpSettings, LogFollowMode};
+pub use adapter::{GcpAdapter, GcpAdapterBuilder, GcpSettings, LogFollowMode, capabilities};
 pub use client::GoogleEndpoints;
 pub use credentials::{CREDENTIALS_ENV, GCLOUD_CONFIG_ENV, GoogleCredentials, TokenCache};
 pub use token::{AccessToken, IdToken, JwtBearer, ServiceAccountKey};

@@ -636,3 +636,62 @@ async fn a_deployed_function_imports_back_into_an_empty_project_as_it_was_deploy
     assert_eq!(twice.code, ErrorCode::AlreadyExists);
     let _ = accounts.remove("ci");
 }
+
+/// A live tail is started only where the provider's capabilities declare one; elsewhere it is
+/// refused as not supported before anything is signed in to. (Where declared, connecting is
+/// what fails here: the targets name an account the keychain does not hold.)
+#[tokio::test]
+async fn live_tails_are_offered_where_the_provider_declares_them() {
+    let accounts = Accounts::in_namespace(Namespace::custom(format!(
+        "functory-api-live-tail-test-{}",
+        std::process::id()
+    )));
+    let dir = tempfile::tempdir().expect("a project folder");
+    std::fs::write(
+        dir.path().join("functory.toml"),
+        "[project]\nname = \"tails\"\n\n[targets.dev]\nadapter = \"local\"\n\n\
+         [targets.prod]\nadapter = \"aws\"\nregion = \"us-east-1\"\naccount = \"nobody\"\n\n\
+         [targets.az]\nadapter = \"azure\"\nsubscription_id = \"s\"\nresource_group = \"rg\"\nfunction_app = \"app\"\naccount = \"nobody\"\n\n\
+         [targets.gc]\nadapter = \"gcp\"\nproject_id = \"p\"\nregion = \"europe-west1\"\naccount = \"nobody\"\n\n\
+         [functions.echo]\nruntime = \"nodejs24.x\"\nhandler = \"echo.handler\"\n",
+    )
+    .expect("manifest");
+    std::fs::write(
+        dir.path().join("echo.js"),
+        "exports.handler = async () => 1;\n",
+    )
+    .expect("handler");
+    use functory_api::core::AdapterKind;
+    let mut declared = 0;
+    for (target, kind) in [
+        ("dev", AdapterKind::Local),
+        ("prod", AdapterKind::Aws),
+        ("az", AdapterKind::Azure),
+        ("gc", AdapterKind::Gcp),
+    ] {
+        let capabilities = cloud::capabilities_of(kind);
+        assert_eq!(
+            cloud::LiveTail::of(kind).is_some(),
+            capabilities.live_tail,
+            "the Run & Logs switch is offered for {kind} exactly when it declares a live tail"
+        );
+        let outcome = cloud::live_logs(
+            dir.path(),
+            target,
+            "echo",
+            &functory_api::local::LogQuery::default(),
+            &accounts,
+        )
+        .await;
+        let refused = matches!(&outcome, Err(e) if e.code == ErrorCode::NotSupported);
+        assert_eq!(
+            refused,
+            !capabilities.live_tail,
+            "target `{target}`: live_tail is declared {}, yet a live tail answered {:?}",
+            capabilities.live_tail,
+            outcome.err()
+        );
+        declared += usize::from(capabilities.live_tail);
+    }
+    assert_eq!(declared, 2, "AWS and Google declare a live tail");
+}

@@ -7,6 +7,7 @@ import type { AccountSummary } from '../bindings/AccountSummary';
 import type { ApiError } from '../bindings/ApiError';
 import type { AccountTestResult } from '../bindings/AccountTestResult';
 import type { AwsProfile } from '../bindings/AwsProfile';
+import type { Capabilities } from '../bindings/Capabilities';
 import type { Checkpoint } from '../bindings/Checkpoint';
 import type { FileContent } from '../bindings/FileContent';
 import type { FileDiff } from '../bindings/FileDiff';
@@ -472,6 +473,10 @@ export class Workspace {
   /** Removes `[targets.NAME]` from functory.toml (nothing in the cloud changes). */
   removeTarget(target: string): Promise<EditOutcome> {
     return this.applyManifestEdits([{ kind: 'removeTarget', target }]);
+  }
+
+  targetCapabilities(target: string): Promise<Outcome<Capabilities>> {
+    return this.outcome(() => this.platform.targetCapabilities(target));
   }
 
   targetIdentity(target: string): Promise<Outcome<TargetIdentity>> {

@@ -21,7 +21,13 @@ asyncInvoke: boolean,
 /**
  * Following logs as they are written.
  */
-liveLogs: boolean, httpTrigger: boolean, scheduleTrigger: boolean, storageTrigger: boolean, queueTrigger: boolean, 
+liveLogs: boolean, 
+/**
+ * A streamed tail session on request (AWS StartLiveTail, Google TailLogEntries): lines
+ * within about a second instead of polled every few seconds. `functory_api`'s
+ * `cloud::live_logs` refuses it for a target whose provider does not declare it.
+ */
+liveTail: boolean, httpTrigger: boolean, scheduleTrigger: boolean, storageTrigger: boolean, queueTrigger: boolean, 
 /**
  * Kinesis or DynamoDB stream triggers.
  */

@@ -123,6 +123,7 @@ export function createPlatform(transport: Transport): Platform {
     explainAccessDenied: (fn, text) => call('explain_access_denied', { function: fn, text }),
     outlineFile: (path) => call('outline_file', { path }),
 
+    targetCapabilities: (target) => call('target_capabilities', { target }),
     targetIdentity: (target) => call('target_identity', { target }),
     deployPlan: (target, functions) => call('deploy_plan', { target, functions }),
     deploy: (target, functions, onStep) => withProgress('deploy_functions', { target, functions }, onStep),

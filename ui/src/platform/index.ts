@@ -9,6 +9,7 @@ import type { AccountSummary } from '../bindings/AccountSummary';
 import type { AccountTestResult } from '../bindings/AccountTestResult';
 import type { ApiError } from '../bindings/ApiError';
 import type { AwsProfile } from '../bindings/AwsProfile';
+import type { Capabilities } from '../bindings/Capabilities';
 import type { Checkpoint } from '../bindings/Checkpoint';
 import type { FileContent } from '../bindings/FileContent';
 import type { FileDiff } from '../bindings/FileDiff';
@@ -148,9 +149,11 @@ export interface Platform {
   outlineFile(path: string): Promise<FileAnalysis>;
 
   // ---- cloud targets (Deploy) -----------------------------------------------------------------
-  /** What deploying `functions` (all when empty) to `target` would change; changes nothing. */
+  /** What a target's provider can do (versions, stages, queued invokes, live logs, trigger kinds); asks no cloud. */
+  targetCapabilities(target: string): Promise<Capabilities>;
   /** Who a target acts as, asked of the cloud (AWS: STS GetCallerIdentity); others answer `not_supported`. */
   targetIdentity(target: string): Promise<TargetIdentity>;
+  /** What deploying `functions` (all when empty) to `target` would change; changes nothing. */
   deployPlan(target: string, functions: string[]): Promise<FunctionPlan[]>;
   /** Checkpoints, deploys and records; `onStep` gets each step as it starts. */
   deploy(target: string, functions: string[], onStep: (step: DeployStep) => void): Promise<DeployReport>;

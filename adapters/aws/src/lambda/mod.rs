@@ -420,26 +420,32 @@ impl CloudAdapter for AwsAdapter {
     }
 }
 
+/// What AWS Lambda can do through this adapter (the same whatever the account).
+pub fn capabilities() -> Capabilities {
+    Capabilities {
+        kind: AdapterKind::Aws,
+        versions: true,
+        aliases: true,
+        async_invoke: true,
+        live_logs: true,
+        live_tail: true,
+        // `http` routes on the project's HTTP API (API Gateway v2), `url` triggers as
+        // function URLs.
+        http_trigger: true,
+        schedule_trigger: true,
+        storage_trigger: true,
+        queue_trigger: true,
+        stream_trigger: true,
+        url_trigger: true,
+        concurrency_limit: true,
+        provisioned_concurrency: false,
+    }
+}
+
 #[async_trait::async_trait]
 impl Adapter for AwsAdapter {
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            kind: AdapterKind::Aws,
-            versions: true,
-            aliases: true,
-            async_invoke: true,
-            live_logs: true,
-            // `http` routes on the project's HTTP API (API Gateway v2), `url` triggers as
-            // function URLs.
-            http_trigger: true,
-            schedule_trigger: true,
-            storage_trigger: true,
-            queue_trigger: true,
-            stream_trigger: true,
-            url_trigger: true,
-            concurrency_limit: true,
-            provisioned_concurrency: false,
-        }
+        capabilities()
     }
 
     async fn deploy(&self, options: DeployOptions) -> Result<Deployment> {

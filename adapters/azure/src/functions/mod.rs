@@ -169,26 +169,32 @@ impl CloudAdapter for AzureAdapter {
     }
 }
 
+/// What Azure Functions can do through this adapter (the same whatever the app).
+pub fn capabilities() -> Capabilities {
+    Capabilities {
+        kind: AdapterKind::Azure,
+        versions: false,
+        aliases: false,
+        // Only functions without an HTTP trigger can be queued (the admin endpoint).
+        async_invoke: false,
+        live_logs: true,
+        live_tail: false,
+        http_trigger: true,
+        schedule_trigger: true,
+        storage_trigger: true,
+        queue_trigger: true,
+        // Kinesis and DynamoDB streams have no counterpart there (the plan says so).
+        stream_trigger: false,
+        url_trigger: true,
+        concurrency_limit: false,
+        provisioned_concurrency: false,
+    }
+}
+
 #[async_trait::async_trait]
 impl Adapter for AzureAdapter {
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            kind: AdapterKind::Azure,
-            versions: false,
-            aliases: false,
-            // Only functions without an HTTP trigger can be queued (the admin endpoint).
-            async_invoke: false,
-            live_logs: true,
-            http_trigger: true,
-            schedule_trigger: true,
-            storage_trigger: true,
-            queue_trigger: true,
-            // Kinesis and DynamoDB streams have no counterpart there (the plan says so).
-            stream_trigger: false,
-            url_trigger: true,
-            concurrency_limit: false,
-            provisioned_concurrency: false,
-        }
+        capabilities()
     }
 
     async fn deploy(&self, options: DeployOptions) -> Result<Deployment> {

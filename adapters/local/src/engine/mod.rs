@@ -410,6 +410,7 @@ pub fn capabilities() -> Capabilities {
         aliases: false,
         async_invoke: true,
         live_logs: true,
+        live_tail: false,
         http_trigger: true,
         schedule_trigger: true,
         storage_trigger: true,

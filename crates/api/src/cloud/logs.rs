@@ -52,6 +52,7 @@ impl CloudTarget {
             target: self.target.name.clone(),
             description: source.description,
             expected_delay_ms: source.expected_delay_ms,
+            live_tail: super::LiveTail::of(self.target.adapter),
         })
     }
 }
@@ -109,11 +110,12 @@ pub async fn live_logs(
                 })
                 .await?
         }
+        // The providers whose capabilities declare no `live_tail`.
         other => {
             return Err(ApiError::new(
-                ErrorCode::InvalidInput,
+                ErrorCode::NotSupported,
                 format!(
-                    "target `{}` deploys to {other}: live tails are an AWS CloudWatch Logs and Google Cloud Logging feature; follow the logs without --live",
+                    "target `{}` deploys to {other}, which has no live tail session; follow the logs without --live",
                     target.name
                 ),
             ));

@@ -28,6 +28,17 @@ pub(crate) use connect::connect_aws;
 pub use connect::{ConnectOptions, connect, connect_with};
 pub use logs::{CloudLogLines, forward_cloud_logs, live_logs};
 
+/// What a provider can do, as its adapter declares it (the same whatever the account, so
+/// nothing is signed in to): what the UI offers for a target of that kind.
+pub fn capabilities_of(kind: AdapterKind) -> functory_adapter::Capabilities {
+    match kind {
+        AdapterKind::Local => functory_local::capabilities(),
+        AdapterKind::Aws => functory_aws::capabilities(),
+        AdapterKind::Azure => functory_azure::capabilities(),
+        AdapterKind::Gcp => functory_gcp::capabilities(),
+    }
+}
+
 /// One change of a deploy plan, for the Deploy view and `functory deploy --plan`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -192,6 +203,39 @@ pub struct TargetLogSource {
     /// How long after a line is written it typically shows up.
     #[ts(type = "number")]
     pub expected_delay_ms: u64,
+    /// The live tail session this target's provider offers instead of polling (see
+    /// [`live_logs`]), or none where its capabilities declare no `live_tail`.
+    pub live_tail: Option<LiveTail>,
+}
+
+/// A provider's live tail session, as the Run & Logs switch describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct LiveTail {
+    /// What the session reads and how fast lines come.
+    pub description: String,
+    /// The provider bills the session while it runs (AWS bills live tails by the minute), so
+    /// it is never on unless asked for and says so.
+    pub billed: bool,
+}
+
+impl LiveTail {
+    /// The live tail of a provider's logs: present exactly where its capabilities declare
+    /// `live_tail` (a test holds the two together).
+    pub fn of(kind: AdapterKind) -> Option<LiveTail> {
+        match kind {
+            AdapterKind::Aws => Some(LiveTail {
+                description: "a CloudWatch Logs live tail session — lines within about a second; AWS bills each minute the session runs, so it stops when you leave this view or switch it off".to_owned(),
+                billed: true,
+            }),
+            AdapterKind::Gcp => Some(LiveTail {
+                description: "Cloud Logging's TailLogEntries stream — new lines within a few seconds, while this view is open".to_owned(),
+                billed: false,
+            }),
+            AdapterKind::Local | AdapterKind::Azure => None,
+        }
+    }
 }
 
 /// A target of the manifest, signed in.

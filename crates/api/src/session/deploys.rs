@@ -16,18 +16,17 @@ impl Session {
     }
 
     /// What `target`'s provider can do (versions, live logs, queued invokes, trigger kinds), so
-    /// the UI offers only what works there. Nothing is called: a sign-in is only configured.
+    /// the UI offers only what works there. They belong to the provider, not to an account:
+    /// nothing is signed in to or called, so they answer before credentials are set up.
     pub async fn target_capabilities(
         &self,
         target: &str,
     ) -> Result<functory_adapter::Capabilities, ApiError> {
         let root = self.current()?.root().to_owned();
         let manifest = cloud::manifest_of(&root)?;
-        let found = cloud::find_target(&manifest, target)?;
-        if found.adapter == functory_core::AdapterKind::Local {
-            return Ok(functory_local::capabilities());
-        }
-        Ok(self.cloud_target(target).await?.adapter.capabilities())
+        Ok(cloud::capabilities_of(
+            cloud::find_target(&manifest, target)?.adapter,
+        ))
     }
 
     /// Who `target` acts as (its account and identity), asked of the cloud.

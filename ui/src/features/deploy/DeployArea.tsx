@@ -15,6 +15,8 @@ import { RemoveTargetButton } from '../targets/RemoveTargetButton';
 import { DeployProgress, DeployResult } from './DeployProgress';
 import { Endpoints } from './Endpoints';
 import { ImportPanel } from './ImportPanel';
+import { adapterLabel } from '../targets/draft';
+import { useTargetCapabilities } from '../targets/useTargetCapabilities';
 import { TargetIdentityLine } from './TargetIdentityLine';
 
 const SIGN: Record<string, string> = { create: '+', update: '~', delete: '−', noOp: '=' };
@@ -197,6 +199,7 @@ export function DeployArea() {
   const selectedTarget = cloudTargets.some((t) => t.name === target) ? target : (cloudTargets[0]?.name ?? '');
   const selectedTargetEntry = cloudTargets.find((t) => t.name === selectedTarget) ?? null;
   const selectedAdapter = selectedTargetEntry?.adapter ?? null;
+  const capabilities = useTargetCapabilities(selectedTarget || null);
   const targetNames = (manifest?.targets ?? []).map((t) => t.name);
   const added = (name: string) => {
     setAdding(false);
@@ -386,11 +389,11 @@ export function DeployArea() {
                   Versions and rollback
                 </h2>
               </header>
-              {selectedAdapter === 'azure' || selectedAdapter === 'gcp' ? (
+              {capabilities === null ? null : !capabilities.versions ? (
                 <p className="muted" data-testid="deploy-no-versions">
-                  {selectedAdapter === 'azure' ? 'Azure Functions' : 'Google Cloud Functions'} keeps no versions to roll back to: each
-                  deploy replaces what runs. To go back, open History and use “Redeploy this” on a recorded deploy — it ships that
-                  commit exactly as it was.
+                  {adapterLabel(capabilities.kind)} keeps no versions to roll back to: each deploy replaces
+                  what runs. To go back, open History and use “Redeploy this” on a recorded deploy — it ships that commit exactly as
+                  it was.
                 </p>
               ) : (
                 <>

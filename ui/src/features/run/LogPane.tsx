@@ -98,17 +98,11 @@ export function LogPane({
   requestFilter,
   target = null,
   defaultFunction = null,
-  live: liveKind = null,
 }: {
   functions: string[];
   requestFilter: LogFilterRequest | null;
   target?: string | null;
   defaultFunction?: string | null;
-  /**
-   * The target's live tail, if it has one: AWS StartLiveTail sessions (billed by the minute) or
-   * Google's TailLogEntries stream.
-   */
-  live?: 'aws' | 'gcp' | null;
 }) {
   const workspace = useWorkspace();
   const [scope, setScope] = useState<string>(target === null ? '' : (defaultFunction ?? functions[0] ?? ''));
@@ -260,17 +254,10 @@ export function LogPane({
         <label className="toggle" title="Keep showing new lines as they are written">
           <input type="checkbox" data-testid="run-logs-follow" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> Follow
         </label>
-        {target !== null && liveKind !== null && (
-          <label
-            className="toggle"
-            title={
-              liveKind === 'aws'
-                ? 'A live tail session: lines within about a second, billed by AWS for each minute it runs'
-                : "Cloud Logging's TailLogEntries stream: lines within a few seconds, instead of polling"
-            }
-          >
+        {target !== null && source?.liveTail && (
+          <label className="toggle" title={`Instead of polling: ${source.liveTail.description}`}>
             <input type="checkbox" data-testid="run-logs-live" checked={live} onChange={(e) => setLive(e.target.checked)} />{' '}
-            {liveKind === 'aws' ? 'Live (billed)' : 'Live (stream)'}
+            {source.liveTail.billed ? 'Live (billed)' : 'Live (stream)'}
           </label>
         )}
         <label className="toggle" title="Keep the newest line in view">
@@ -296,11 +283,9 @@ export function LogPane({
       {target !== null && source && (
         <p className="muted small run-logs-source" data-testid="run-logs-source">
           Target <span className="mono">{source.target}</span>:{' '}
-          {live && liveKind === 'aws'
-            ? 'a CloudWatch Logs live tail session — lines within about a second; AWS bills each minute the session runs, so it stops when you leave this view or switch it off.'
-            : live
-              ? "Cloud Logging's TailLogEntries stream — new lines within a few seconds, while this view is open."
-              : `${source.description}. Lines usually show up about ${Math.max(1, Math.round(source.expectedDelayMs / 1000))} s after they are written.`}
+          {live && source.liveTail
+            ? `${source.liveTail.description}.`
+            : `${source.description}. Lines usually show up about ${Math.max(1, Math.round(source.expectedDelayMs / 1000))} s after they are written.`}
         </p>
       )}
       {error && (

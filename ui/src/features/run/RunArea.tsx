@@ -13,6 +13,8 @@ import type { SavedEvent } from '../../bindings/SavedEvent';
 import { useAppState, useWorkspace } from '../../app/context';
 import { Icon } from '../../ui/Icon';
 import { useColorScheme } from '../theme/useColorScheme';
+import { adapterLabel } from '../targets/draft';
+import { useTargetCapabilities } from '../targets/useTargetCapabilities';
 import { InvocationPanel } from './InvocationPanel';
 import type { JsonErrorMark } from './JsonEditor';
 import { LogPane, type LogFilterRequest } from './LogPane';
@@ -31,12 +33,6 @@ const KIND_LABELS: Record<string, string> = {
   queue: 'Queue',
   stream: 'Stream',
   url: 'Function URL',
-};
-
-const ADAPTER_LABELS: Record<string, string> = {
-  aws: 'AWS Lambda',
-  azure: 'Azure Functions',
-  gcp: 'Google Cloud Functions',
 };
 
 /** "line 3, column 5" in the host's message about malformed JSON. */
@@ -83,6 +79,10 @@ export function RunArea({ visible }: { visible: boolean }) {
   const [asynchronous, setAsynchronous] = useState(false);
   const cloudTargets = useMemo(() => (project?.manifest.manifest?.targets ?? []).filter((t) => t.adapter !== 'local'), [project]);
   const cloudTarget = cloudTargets.find((t) => t.name === where) ?? null;
+  const capabilities = useTargetCapabilities(cloudTarget?.name ?? null);
+  // A switch the target does not offer is off, whatever it was set to for another target.
+  const invokeLatest = latest && capabilities?.aliases === true;
+  const invokeQueued = asynchronous && capabilities?.asyncInvoke === true;
 
   const eventText = fn !== null ? (events[fn] ?? '{}') : '{}';
 
@@ -197,7 +197,7 @@ export function RunArea({ visible }: { visible: boolean }) {
     }
     setInvoking(true);
     if (cloudTarget) {
-      const outcome = await workspace.invokeOnTarget(cloudTarget.name, fn, eventText, latest, asynchronous);
+      const outcome = await workspace.invokeOnTarget(cloudTarget.name, fn, eventText, invokeLatest, invokeQueued);
       setInvoking(false);
       if (outcome.ok) setResult({ fn, value: outcome.value, target: cloudTarget.name });
       else if (isEventError(outcome.error)) setEventError(outcome.error);
@@ -284,9 +284,9 @@ export function RunArea({ visible }: { visible: boolean }) {
         <span className={`run-state ${running ? 'is-running' : 'is-stopped'}`} data-testid="run-status" data-running={running ? 'true' : 'false'}>
           <span className="run-state-dot" aria-hidden="true" />
           {cloudTarget
-            ? cloudTarget.adapter === 'aws'
-              ? `Target ${cloudTarget.name}: ${latest ? '$LATEST' : `the ${cloudTarget.name} stage`} on ${ADAPTER_LABELS.aws}`
-              : `Target ${cloudTarget.name}: what is deployed on ${ADAPTER_LABELS[cloudTarget.adapter] ?? cloudTarget.adapter}`
+            ? capabilities?.aliases
+              ? `Target ${cloudTarget.name}: ${invokeLatest ? '$LATEST' : `the ${cloudTarget.name} stage`} on ${adapterLabel(cloudTarget.adapter)}`
+              : `Target ${cloudTarget.name}: what is deployed on ${adapterLabel(cloudTarget.adapter)}`
             : runBusy === 'starting'
             ? 'Starting…'
             : runBusy === 'stopping'
@@ -313,7 +313,7 @@ export function RunArea({ visible }: { visible: boolean }) {
               <option value="">Local runtime</option>
               {cloudTargets.map((t) => (
                 <option key={t.name} value={t.name}>
-                  {t.name} ({ADAPTER_LABELS[t.adapter] ?? t.adapter})
+                  {t.name} ({adapterLabel(t.adapter)})
                 </option>
               ))}
             </select>
@@ -321,14 +321,16 @@ export function RunArea({ visible }: { visible: boolean }) {
         )}
         {cloudTarget ? (
           <>
-            {cloudTarget.adapter === 'aws' && (
+            {capabilities?.aliases && (
               <label className="toggle" title="Invoke the latest deployed code instead of what the target's stage serves">
                 <input type="checkbox" data-testid="run-latest" checked={latest} onChange={(e) => setLatest(e.target.checked)} /> $LATEST
               </label>
             )}
-            <label className="toggle" title="Queue the event and return at once (an asynchronous invoke)">
-              <input type="checkbox" data-testid="run-async" checked={asynchronous} onChange={(e) => setAsynchronous(e.target.checked)} /> Asynchronous
-            </label>
+            {capabilities?.asyncInvoke && (
+              <label className="toggle" title="Queue the event and return at once (an asynchronous invoke)">
+                <input type="checkbox" data-testid="run-async" checked={asynchronous} onChange={(e) => setAsynchronous(e.target.checked)} /> Asynchronous
+              </label>
+            )}
           </>
         ) : (
           <>
@@ -515,10 +517,10 @@ export function RunArea({ visible }: { visible: boolean }) {
 
         <aside className="run-side" aria-label="What the run serves">
           {cloudTarget ? (
-            <div className="run-panel" data-testid="run-cloud-panel">
+            <div className="run-panel" data-testid="run-cloud-panel" data-capabilities={capabilities ? 'known' : 'asking'}>
               <h2 className="section-title">Target {cloudTarget.name}</h2>
               <p className="muted small">
-                Invokes go to the function deployed on {ADAPTER_LABELS[cloudTarget.adapter] ?? cloudTarget.adapter}
+                Invokes go to the function deployed on {adapterLabel(cloudTarget.adapter)}
                 {cloudTarget.region ? ` in ${cloudTarget.region}` : ''} — deploy from the Deploy area first. The event is sent as it is;
                 the logs below are read from the cloud and arrive later than local ones.
               </p>
@@ -535,7 +537,6 @@ export function RunArea({ visible }: { visible: boolean }) {
         requestFilter={requestFilter}
         target={cloudTarget?.name ?? null}
         defaultFunction={fn}
-        live={cloudTarget?.adapter === 'aws' || cloudTarget?.adapter === 'gcp' ? cloudTarget.adapter : null}
       />
     </section>
   );

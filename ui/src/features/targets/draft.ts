@@ -45,6 +45,11 @@ export const ADAPTER_LABELS: Record<CloudAdapter, string> = {
   gcp: 'Google Cloud Functions',
 };
 
+/** The product name of a target's adapter kind, for sentences ("deployed on AWS Lambda"). */
+export function adapterLabel(kind: string): string {
+  return kind === 'local' ? 'the local runtime' : ((ADAPTER_LABELS as Record<string, string>)[kind] ?? kind);
+}
+
 /** The keychain account kind each cloud signs in with. */
 export const ACCOUNT_KIND: Record<CloudAdapter, AccountKind> = {
   aws: 'aws-access-key',
