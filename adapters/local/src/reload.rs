@@ -107,6 +107,7 @@ impl CodeWatcher {
             let Some(engine) = engine.upgrade() else {
                 return;
             };
+            engine.forget_code_digests();
             // Provisioned instances are restarted from a Tokio task.
             let _entered = handle.enter();
             let mut reloaded = HashSet::new();

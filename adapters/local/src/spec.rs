@@ -35,10 +35,12 @@ pub(crate) struct FunctionSpec {
 }
 
 impl FunctionSpec {
+    /// The function `options` deploy, checked; `digest` gives its code folder's digest.
     pub fn from_options(
         options: &DeployOptions,
         region: &str,
         account_id: &str,
+        digest: impl FnOnce(&Path) -> String,
     ) -> Result<FunctionSpec, AdapterError> {
         let function = &options.function;
         if !functory_core::manifest::is_valid_function_name(&function.name) {
@@ -75,7 +77,7 @@ impl FunctionSpec {
                 "a reserved concurrency of 0 would throttle every invoke",
             ));
         }
-        let code_sha256 = code_digest(&task_root);
+        let code_sha256 = digest(&task_root);
         Ok(FunctionSpec {
             name: function.name.clone(),
             runtime: function.runtime.clone(),

@@ -945,3 +945,33 @@ exports.handler = async (event) => {
         );
     }
 }
+
+/// The functions of a project share its code folder, whose digest is read once for all of
+/// them while the code watcher runs, and read again after a file in it changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn functions_sharing_a_folder_report_its_digest_as_the_code_is_now() {
+    let project = TestProject::new(|_| {});
+    project.write("a.js", "exports.handler = async () => 1;\n");
+    let deploy = |name: &'static str| {
+        let options = functory_adapter::DeployOptions::new(
+            project.root(),
+            function(name, "nodejs20.x", "a.handler"),
+        );
+        let runtime = &project.runtime;
+        async move { runtime.deploy(options).await.unwrap().code_sha256 }
+    };
+    let first = deploy("one").await;
+    assert_eq!(deploy("two").await, first, "one folder, one digest");
+    let before = project.runtime.instances()[0].code_generation;
+    project.write("a.js", "exports.handler = async () => 2;\n");
+    assert!(
+        eventually(Duration::from_secs(2), || {
+            project.runtime.instances()[0].code_generation > before
+        })
+        .await,
+        "the watcher saw no change"
+    );
+    let after = deploy("three").await;
+    assert_ne!(after, first, "the digest after a change is the old one");
+    assert_eq!(deploy("one").await, after);
+}

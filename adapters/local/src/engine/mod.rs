@@ -6,6 +6,7 @@
 mod invocation;
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
@@ -45,7 +46,34 @@ pub(crate) struct Engine {
     stores: Mutex<HashMap<String, Arc<LogStore>>>,
     next_instance: AtomicU64,
     watcher: Mutex<Option<CodeWatcher>>,
+    /// Code folder → digest of its files, kept while the code watcher runs (it forgets them
+    /// all on any change): the functions of a project mostly share one folder, and digesting
+    /// it once per function made starting a run quadratic in the number of functions.
+    code_digests: Mutex<HashMap<PathBuf, String>>,
     shut_down: AtomicBool,
+}
+
+impl Engine {
+    /// The digest of the code folder `root`: remembered while a code watcher would forget it
+    /// on a change; without one (hot reload off), read every time. (A change landing while
+    /// the folder is being read can leave that digest stale until the next change: it is
+    /// reported, never acted on.)
+    pub(crate) fn code_digest(&self, root: &Path) -> String {
+        if lock(&self.watcher).is_none() {
+            return code_digest(root);
+        }
+        if let Some(known) = lock(&self.code_digests).get(root) {
+            return known.clone();
+        }
+        let digest = code_digest(root);
+        lock(&self.code_digests).insert(root.to_owned(), digest.clone());
+        digest
+    }
+
+    /// Called by the code watcher when a file changes in a code folder.
+    pub(crate) fn forget_code_digests(&self) {
+        lock(&self.code_digests).clear();
+    }
 }
 
 impl std::fmt::Debug for Engine {
@@ -202,6 +230,7 @@ impl LocalRuntime {
             stores: Mutex::default(),
             next_instance: AtomicU64::new(1),
             watcher: Mutex::new(None),
+            code_digests: Mutex::default(),
             shut_down: AtomicBool::new(false),
         });
         if hot_reload {
@@ -436,12 +465,18 @@ impl Adapter for LocalRuntime {
                 message: "the local runtime is shutting down".into(),
             });
         }
-        let settings = engine.settings.clone();
-        // Choosing the interpreter may ask programs their version: off the async threads.
+        let shared = engine.clone();
+        // Choosing the interpreter may ask programs their version, and the code's digest reads
+        // its files: off the async threads.
         let (spec, interpreter) = tokio::task::spawn_blocking(move || {
-            let spec =
-                FunctionSpec::from_options(&options, &settings.region, &settings.account_id)?;
-            let interpreter = interpreter::choose(spec.declared, &settings);
+            let settings = &shared.settings;
+            let spec = FunctionSpec::from_options(
+                &options,
+                &settings.region,
+                &settings.account_id,
+                |root| shared.code_digest(root),
+            )?;
+            let interpreter = interpreter::choose(spec.declared, settings);
             Ok::<_, AdapterError>((spec, interpreter))
         })
         .await
