@@ -13,7 +13,10 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-target=${CARGO_TARGET_DIR:-$root/target}
+# shellcheck source=../../scripts/lib.sh
+source "$root/scripts/lib.sh"  # sets CARGO_TARGET_DIR as the other scripts do
+ensure_system_packages wrk curl
+target=$CARGO_TARGET_DIR
 out=$here/results
 mkdir -p "$out"
 duration=${BENCH_DURATION:-10s}
