@@ -382,6 +382,18 @@ kind = "schedule"
 expression = "cron(0 18 ? * MON-FRI *)"
 timezone = "Europe/Paris"
 
+[[functions.orders.triggers]]
+kind = "http"
+method = "GET"
+path = "/orders/{id}"
+
+[[functions.orders.triggers]]
+kind = "http"
+method = "POST"
+path = "/orders"
+auth = "iam"
+payload_version = "1.0"
+
 [[functions.orders.permissions]]
 actions = ["dynamodb:PutItem", "dynamodb:GetItem"]
 resources = ["arn:aws:dynamodb:us-east-1:123456789012:table/orders"]
@@ -579,6 +591,8 @@ async fn a_deployed_function_imports_back_into_an_empty_project_as_it_was_deploy
         "imported: trigger schedule cron(0 18 ? * MON-FRI *): EventBridge Scheduler schedule functory-shop-orders-1",
         "imported: trigger storage uploads: notification functory-shop-orders-1 of bucket uploads",
         "imported: trigger url: public function URL (auth NONE)",
+        "route GET /orders/{id} of HTTP API",
+        "route POST /orders of HTTP API",
         "not imported: policy AWSLambdaBasicExecutionRole: arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole is managed by AWS",
         "not imported: inline policy functory-permissions statement FunctoryLogs: Functory's own statement",
         "imported: managed policy orders-receipts statement 1: permission sqs:SendMessage",

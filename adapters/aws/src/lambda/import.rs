@@ -99,6 +99,28 @@ fn source_name(source_arn: &str, function_arn: &str) -> String {
     }
 }
 
+/// The API id of an `execute-api` ARN (`arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/…`).
+fn execute_api_id(source_arn: &str) -> Option<String> {
+    let mut parts = source_arn.splitn(6, ':');
+    let (arn, _, service) = (parts.next()?, parts.next()?, parts.next()?);
+    if arn != "arn" || service != "execute-api" {
+        return None;
+    }
+    let resource = parts.nth(2)?;
+    let id = resource.split('/').next()?;
+    (!id.is_empty()).then(|| id.to_owned())
+}
+
+/// Whether an integration's URI invokes function `name`: the function's ARN (or an alias's),
+/// or the `arn:aws:apigateway:REGION:lambda:path/…/functions/ARN/invocations` form.
+fn integration_invokes(uri: &str, name: &str) -> bool {
+    let arn = match uri.find("/functions/") {
+        Some(at) => uri[at + "/functions/".len()..].trim_end_matches("/invocations"),
+        None => uri,
+    };
+    arn_names_function(arn, name)
+}
+
 /// The statements of a policy document as manifest permissions; what cannot be one is `Err`
 /// with the reason.
 fn permissions_of(
@@ -456,6 +478,23 @@ impl AwsAdapter {
             );
         }
 
+        // HTTP APIs whose routes invoke it, from the statements that let API Gateway call it.
+        let mut apis: Vec<String> = Vec::new();
+        for s in statements
+            .iter()
+            .filter(|s| s.principal == "apigateway.amazonaws.com")
+        {
+            if let Some(api) = s.source_arn.as_deref().and_then(execute_api_id)
+                && !apis.contains(&api)
+            {
+                accounted.push(s.sid.clone());
+                apis.push(api);
+            }
+        }
+        for api in apis {
+            self.read_api_routes(&api, name, &mut imported).await?;
+        }
+
         // What else may invoke it: reported, not imported.
         for s in statements.iter().filter(|s| !accounted.contains(&s.sid)) {
             let subject = format!("resource policy statement {}", s.sid);
@@ -465,8 +504,8 @@ impl AwsAdapter {
                     s.source_arn.as_deref().unwrap_or("(any)")
                 ),
                 "apigateway.amazonaws.com" => format!(
-                    "API Gateway {} invokes the function; Functory does not manage API Gateway (a `url` trigger gives the function its own endpoint)",
-                    s.source_arn.as_deref().unwrap_or("(any)")
+                    "API Gateway may invoke the function from {}, which names no API whose routes could be read; add `http` triggers for its routes",
+                    s.source_arn.as_deref().unwrap_or("any API")
                 ),
                 principal => format!(
                     "{principal} may call {} (functory.toml has no resource-policy statements)",
@@ -484,6 +523,142 @@ impl AwsAdapter {
                 .await?;
         }
         Ok(imported)
+    }
+
+    /// The routes of API Gateway API `api` whose integration invokes function `name`, as
+    /// `http` triggers: method and path from the route key, the payload format from the
+    /// integration, who may call from the route's authorization (a JWT authorizer by its name,
+    /// with a note of what to declare under `[api.authorizers]`). An API that is not an HTTP
+    /// API (a REST or WebSocket API) is a note.
+    async fn read_api_routes(
+        &self,
+        api: &str,
+        name: &str,
+        imported: &mut ImportedFunction,
+    ) -> Result<()> {
+        let found = match self.apigateway.get_api().api_id(api).send().await {
+            Ok(found) => found,
+            Err(error) => {
+                let why = self.api_failure(&error, &format!("API Gateway GetApi `{api}`"));
+                if !matches!(why, AdapterError::NotFound { .. }) {
+                    return Err(why);
+                }
+                imported.note(
+                    format!("API Gateway {api}"),
+                    "invokes the function but is not an HTTP API (API Gateway v2): a REST API's routes are not imported; add `http` triggers for them, which Functory deploys as an HTTP API",
+                    false,
+                );
+                return Ok(());
+            }
+        };
+        let api_name = found.name().unwrap_or(api).to_owned();
+        if found.protocol_type().map(|p| p.as_str()) != Some("HTTP") {
+            imported.note(
+                format!("API Gateway {api_name}"),
+                "invokes the function but is a WebSocket API, which functory.toml has no trigger for",
+                false,
+            );
+            return Ok(());
+        }
+        let (integrations, routes) =
+            tokio::try_join!(self.api_integrations(api), self.api_routes(api))?;
+        let ours: Vec<&super::http_api::ObservedIntegration> = integrations
+            .iter()
+            .filter(|i| integration_invokes(&i.uri, name))
+            .collect();
+        let mut keys: Vec<&super::http_api::ObservedRoute> = routes
+            .iter()
+            .filter(|r| {
+                r.integration
+                    .as_deref()
+                    .is_some_and(|id| ours.iter().any(|i| i.id == id))
+            })
+            .collect();
+        keys.sort_by(|a, b| a.key.cmp(&b.key));
+        for route in keys {
+            let (method, path) = match route.key.split_once(' ') {
+                Some((method, path)) => (method.to_owned(), path.to_owned()),
+                // `$default` catches every request no other route matches.
+                None => ("ANY".to_owned(), "/{proxy+}".to_owned()),
+            };
+            let payload = ours
+                .iter()
+                .find(|i| Some(i.id.as_str()) == route.integration.as_deref())
+                .map(|i| i.payload.clone())
+                .filter(|p| p != "2.0");
+            let auth = match route.auth_type.as_str() {
+                "AWS_IAM" => Some("iam".to_owned()),
+                "JWT" => Some(self.jwt_authorizer_for_import(api, route, imported).await?),
+                "NONE" => None,
+                other => {
+                    imported.note(
+                        format!("route {} of API Gateway {api_name}", route.key),
+                        format!("uses {other} authorization, which functory.toml cannot declare: imported with signed requests (`iam`) instead, so it does not become public; change `auth` to what it should be"),
+                        false,
+                    );
+                    Some("iam".to_owned())
+                }
+            };
+            imported.trigger(
+                Trigger::Http {
+                    method,
+                    path,
+                    auth,
+                    payload_version: payload,
+                },
+                format!("route {} of HTTP API {api_name}", route.key),
+            );
+        }
+        if found.cors_configuration().is_some() {
+            imported.note(
+                format!("CORS of HTTP API {api_name}"),
+                "an HTTP API's CORS belongs to the project: set it under [api.cors]",
+                false,
+            );
+        }
+        Ok(())
+    }
+
+    /// The name a JWT-authorized route's authorizer is imported as, with a note of the
+    /// `[api.authorizers.NAME]` entry to declare (its issuer and audiences); until declared,
+    /// `functory check` refuses the route, so it never deploys without its authorizer.
+    async fn jwt_authorizer_for_import(
+        &self,
+        api: &str,
+        route: &super::http_api::ObservedRoute,
+        imported: &mut ImportedFunction,
+    ) -> Result<String> {
+        let Some(id) = route.authorizer_id.as_deref() else {
+            return Ok("jwt".to_owned());
+        };
+        let found = self
+            .apigateway
+            .get_authorizer()
+            .api_id(api)
+            .authorizer_id(id)
+            .send()
+            .await
+            .map_err(|e| self.api_failure(&e, &format!("API Gateway GetAuthorizer `{id}`")))?;
+        let name = found.name().unwrap_or(id).to_owned();
+        let jwt = found.jwt_configuration();
+        imported.note(
+            format!("authorizer {name}"),
+            format!(
+                "route {} checks JWTs: declare [api.authorizers.{name}] with issuer = \"{}\" and audiences = [{}]",
+                route.key,
+                jwt.and_then(|j| j.issuer()).unwrap_or_default(),
+                jwt.map(|j| {
+                    j.audience()
+                        .iter()
+                        .map(|a| format!("\"{a}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default()
+            ),
+            false,
+        );
+        Ok(name)
     }
 
     /// Every event source mapping of the function or stage, whatever its source.
@@ -781,6 +956,41 @@ impl super::url::NormalCors {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn an_execute_api_arn_names_its_api() {
+        for (arn, api) in [
+            (
+                "arn:aws:execute-api:us-east-1:123456789012:a1b2c3/*/*",
+                Some("a1b2c3"),
+            ),
+            (
+                "arn:aws:execute-api:eu-west-1:123456789012:xyz/prod/GET/orders/{id}",
+                Some("xyz"),
+            ),
+            (
+                "arn:aws-cn:execute-api:cn-north-1:123456789012:k9/*",
+                Some("k9"),
+            ),
+            ("arn:aws:execute-api:us-east-1:123456789012:", None),
+            ("arn:aws:s3:::uploads", None),
+            ("not an arn", None),
+        ] {
+            assert_eq!(execute_api_id(arn).as_deref(), api, "{arn}");
+        }
+    }
+
+    #[test]
+    fn an_integration_invokes_the_function_its_uri_names() {
+        let plain = "arn:aws:lambda:us-east-1:123456789012:function:orders";
+        let alias = "arn:aws:lambda:us-east-1:123456789012:function:orders:prod";
+        let path = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:orders:prod/invocations";
+        for uri in [plain, alias, path] {
+            assert!(integration_invokes(uri, "orders"), "{uri}");
+            assert!(!integration_invokes(uri, "order"), "{uri}");
+        }
+        assert!(!integration_invokes("https://example.com/orders", "orders"));
+    }
 
     #[test]
     fn sources_in_the_same_place_go_by_name() {

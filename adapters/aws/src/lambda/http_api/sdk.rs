@@ -15,7 +15,7 @@ use super::{TAG_AUTHORIZER, TAG_PROJECT, TAG_TARGET, core_cors, invoke_sid, sdk_
 use crate::lambda::AwsAdapter;
 
 impl AwsAdapter {
-    fn api_failure<E>(
+    pub(crate) fn api_failure<E>(
         &self,
         error: &aws_sdk_apigatewayv2::error::SdkError<
             E,
@@ -110,64 +110,8 @@ impl AwsAdapter {
                 },
             }
         };
-        let integrations = async {
-            let mut out = Vec::new();
-            let mut token = None;
-            loop {
-                let page = self
-                    .apigateway
-                    .get_integrations()
-                    .api_id(&id)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| self.api_failure(&e, "API Gateway GetIntegrations"))?;
-                for i in page.items() {
-                    out.push(ObservedIntegration {
-                        id: i.integration_id().unwrap_or_default().to_owned(),
-                        uri: i.integration_uri().unwrap_or_default().to_owned(),
-                        payload: i.payload_format_version().unwrap_or("2.0").to_owned(),
-                    });
-                }
-                token = page.next_token().map(str::to_owned);
-                if token.is_none() {
-                    return Ok::<_, AdapterError>(out);
-                }
-            }
-        };
-        let routes = async {
-            let mut out = Vec::new();
-            let mut token = None;
-            loop {
-                let page = self
-                    .apigateway
-                    .get_routes()
-                    .api_id(&id)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| self.api_failure(&e, "API Gateway GetRoutes"))?;
-                for r in page.items() {
-                    out.push(ObservedRoute {
-                        id: r.route_id().unwrap_or_default().to_owned(),
-                        key: r.route_key().unwrap_or_default().to_owned(),
-                        integration: r
-                            .target()
-                            .and_then(|t| t.strip_prefix("integrations/"))
-                            .map(str::to_owned),
-                        auth_type: r
-                            .authorization_type()
-                            .map_or("NONE", |a| a.as_str())
-                            .to_owned(),
-                        authorizer_id: r.authorizer_id().map(str::to_owned),
-                    });
-                }
-                token = page.next_token().map(str::to_owned);
-                if token.is_none() {
-                    return Ok::<_, AdapterError>(out);
-                }
-            }
-        };
+        let integrations = self.api_integrations(&id);
+        let routes = self.api_routes(&id);
         let (api, stage, integrations, routes) =
             tokio::try_join!(api, stage, integrations, routes)?;
         // The authorizers Functory made, by the API's tags (`functory:authorizer:NAME` = id),
@@ -233,6 +177,68 @@ impl AwsAdapter {
         self.apis
             .remember(&settings.project, &settings.target, &observed);
         Ok(Some(observed))
+    }
+
+    /// Every integration of HTTP API `id`.
+    pub(crate) async fn api_integrations(&self, id: &str) -> Result<Vec<ObservedIntegration>> {
+        let mut out = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .apigateway
+                .get_integrations()
+                .api_id(id)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| self.api_failure(&e, "API Gateway GetIntegrations"))?;
+            for i in page.items() {
+                out.push(ObservedIntegration {
+                    id: i.integration_id().unwrap_or_default().to_owned(),
+                    uri: i.integration_uri().unwrap_or_default().to_owned(),
+                    payload: i.payload_format_version().unwrap_or("2.0").to_owned(),
+                });
+            }
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Every route of HTTP API `id`.
+    pub(crate) async fn api_routes(&self, id: &str) -> Result<Vec<ObservedRoute>> {
+        let mut out = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .apigateway
+                .get_routes()
+                .api_id(id)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| self.api_failure(&e, "API Gateway GetRoutes"))?;
+            for r in page.items() {
+                out.push(ObservedRoute {
+                    id: r.route_id().unwrap_or_default().to_owned(),
+                    key: r.route_key().unwrap_or_default().to_owned(),
+                    integration: r
+                        .target()
+                        .and_then(|t| t.strip_prefix("integrations/"))
+                        .map(str::to_owned),
+                    auth_type: r
+                        .authorization_type()
+                        .map_or("NONE", |a| a.as_str())
+                        .to_owned(),
+                    authorizer_id: r.authorizer_id().map(str::to_owned),
+                });
+            }
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                return Ok(out);
+            }
+        }
     }
 
     /// Applies one step; `state` carries the ids earlier steps made.
