@@ -1,7 +1,7 @@
 //! What moto never shows, with the answers real Lambda gives (HTTP status, `x-amzn-errortype`,
 //! JSON body), replayed by `aws-smithy-mocks`: functions Pending then Active, updates
 //! InProgress, 409 conflicts, a new role that cannot be assumed yet, throttling, a 404 invoke,
-//! and a handler error with its log tail.
+//! a handler error with its log tail, and an HTTP API stage update (moto keeps no route settings).
 
 use aws_sdk_lambda::operation::create_function::CreateFunctionOutput;
 use aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput;
@@ -519,4 +519,81 @@ fn a_zip_with_an_entry_outside_its_folder_is_refused_before_anything_is_written(
     assert!(error.to_string().contains("`../escape.js`"), "{error}");
     assert!(!folder.exists());
     assert!(!dir.path().join("escape.js").exists());
+}
+
+/// moto accepts UpdateStage but keeps no route settings, so what the call sends is checked
+/// here: a changed throttling goes out as the stage's default route settings of the API the
+/// deploy found, and a stage deleted meanwhile fails naming the stage.
+#[tokio::test]
+async fn a_throttling_change_updates_the_stage_default_route_settings() {
+    use aws_sdk_apigatewayv2::operation::update_stage::UpdateStageOutput;
+
+    use super::http_api::{ApiSettings, ApiState, ApiStep};
+
+    let updated = mock!(aws_sdk_apigatewayv2::Client::update_stage)
+        .match_requests(|r| {
+            let settings = r.default_route_settings();
+            r.api_id() == Some("a1b2c3")
+                && r.stage_name() == Some("$default")
+                && settings.and_then(|s| s.throttling_burst_limit()) == Some(20)
+                && settings.and_then(|s| s.throttling_rate_limit()) == Some(5.0)
+        })
+        .then_output(|| UpdateStageOutput::builder().stage_name("$default").build());
+    // API Gateway's error answers have the same shape as Lambda's.
+    let gone = mock!(aws_sdk_apigatewayv2::Client::update_stage).then_http_response(|| {
+        lambda_error(
+            404,
+            "NotFoundException",
+            "Invalid stage identifier specified",
+        )
+    });
+    let settings = ApiSettings::new(
+        "shop",
+        "prod",
+        &functory_core::manifest::HttpApi::default(),
+        None,
+        Some(functory_core::manifest::Throttling {
+            burst_limit: 20,
+            rate_limit: 5,
+        }),
+    );
+    let mut state = ApiState {
+        id: Some("a1b2c3".to_owned()),
+        ..ApiState::default()
+    };
+    let alias = "arn:aws:lambda:us-east-1:123456789012:function:orders:prod";
+
+    let mut adapter = adapter(&[]);
+    adapter.apigateway = mock_client!(aws_sdk_apigatewayv2, RuleMode::Sequential, &[&updated]);
+    adapter
+        .apply_api_step(
+            &ApiStep::UpdateStage,
+            &settings,
+            &mut state,
+            "orders",
+            alias,
+            Some("prod"),
+        )
+        .await
+        .expect("the stage is updated");
+    assert_eq!(updated.num_calls(), 1);
+
+    adapter.apigateway = mock_client!(aws_sdk_apigatewayv2, RuleMode::Sequential, &[&gone]);
+    let error = adapter
+        .apply_api_step(
+            &ApiStep::UpdateStage,
+            &settings,
+            &mut state,
+            "orders",
+            alias,
+            Some("prod"),
+        )
+        .await
+        .expect_err("the stage is gone");
+    assert!(
+        error
+            .to_string()
+            .contains("API Gateway UpdateStage `$default`"),
+        "{error}"
+    );
 }
