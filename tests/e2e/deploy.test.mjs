@@ -145,7 +145,7 @@ test("real app: add a target, plan, deploy with progress, the API URL, versions,
   assert.deepEqual(inMoto(moto, "report"), { alias: "2", served: 512, versions: ["$LATEST", "1", "2"] });
 
   // --- versions, and a rollback after confirming -----------------------------------------------
-  await (await session.find("deploy-versions-report")).click();
+  await (await session.waitFor("deploy-versions-report")).click();
   await waitForText(session, '[data-testid="deploy-version-2"]', /serving dev/);
   await (await session.waitFor("deploy-rollback-1")).click();
   await (await session.waitFor("rollback-confirm")).click();

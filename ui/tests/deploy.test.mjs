@@ -368,7 +368,8 @@ test('Run & Logs on a cloud target: invoke the stage or $LATEST, and tail the fu
   // The local runtime is the default; choosing the target hides the local run's controls.
   assert.equal(await page.inputValue(tid('run-target')), '');
   await page.selectOption(tid('run-target'), 'dev');
-  await page.waitForSelector(tid('run-cloud-panel'));
+  // What the target offers comes from its capabilities, asked of the host.
+  await page.waitForSelector('[data-testid="run-cloud-panel"][data-capabilities="known"]');
   assert.equal(await page.locator(tid('run-port')).count(), 0);
   assert.match(await page.textContent(tid('run-status')), /Target dev: the dev stage on AWS Lambda/);
   // Its logs are read one function at a time, and the pane says from where and how late.

@@ -284,7 +284,9 @@ export function RunArea({ visible }: { visible: boolean }) {
         <span className={`run-state ${running ? 'is-running' : 'is-stopped'}`} data-testid="run-status" data-running={running ? 'true' : 'false'}>
           <span className="run-state-dot" aria-hidden="true" />
           {cloudTarget
-            ? capabilities?.aliases
+            ? capabilities === null
+              ? `Target ${cloudTarget.name} on ${adapterLabel(cloudTarget.adapter)}`
+              : capabilities.aliases
               ? `Target ${cloudTarget.name}: ${invokeLatest ? '$LATEST' : `the ${cloudTarget.name} stage`} on ${adapterLabel(cloudTarget.adapter)}`
               : `Target ${cloudTarget.name}: what is deployed on ${adapterLabel(cloudTarget.adapter)}`
             : runBusy === 'starting'
