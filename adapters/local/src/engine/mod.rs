@@ -47,8 +47,11 @@ pub(crate) struct Engine {
     next_instance: AtomicU64,
     watcher: Mutex<Option<CodeWatcher>>,
     /// Code folder → digest of its files, kept while the code watcher runs (it forgets them
-    /// all on any change): the functions of a project mostly share one folder, and digesting
-    /// it once per function made starting a run quadratic in the number of functions.
+    /// all on any change it sees): the functions of a project mostly share one folder, and
+    /// digesting it once per function made starting a run quadratic in the number of
+    /// functions. The watcher skips `node_modules` and virtualenvs, so a package installed
+    /// during a run shows in `describe` (which digests afresh) but not in a redeploy's digest
+    /// until the runtime restarts — as it does not reload instances either.
     code_digests: Mutex<HashMap<PathBuf, String>>,
     shut_down: AtomicBool,
 }
