@@ -199,7 +199,7 @@ export function DeployArea() {
   const selectedTarget = cloudTargets.some((t) => t.name === target) ? target : (cloudTargets[0]?.name ?? '');
   const selectedTargetEntry = cloudTargets.find((t) => t.name === selectedTarget) ?? null;
   const selectedAdapter = selectedTargetEntry?.adapter ?? null;
-  const capabilities = useTargetCapabilities(selectedTarget || null);
+  const capabilities = useTargetCapabilities(selectedTarget || null, selectedAdapter);
   const targetNames = (manifest?.targets ?? []).map((t) => t.name);
   const added = (name: string) => {
     setAdding(false);

@@ -79,7 +79,7 @@ export function RunArea({ visible }: { visible: boolean }) {
   const [asynchronous, setAsynchronous] = useState(false);
   const cloudTargets = useMemo(() => (project?.manifest.manifest?.targets ?? []).filter((t) => t.adapter !== 'local'), [project]);
   const cloudTarget = cloudTargets.find((t) => t.name === where) ?? null;
-  const capabilities = useTargetCapabilities(cloudTarget?.name ?? null);
+  const capabilities = useTargetCapabilities(cloudTarget?.name ?? null, cloudTarget?.adapter ?? null);
   // A switch the target does not offer is off, whatever it was set to for another target.
   const invokeLatest = latest && capabilities?.aliases === true;
   const invokeQueued = asynchronous && capabilities?.asyncInvoke === true;

@@ -9,21 +9,23 @@ import { useWorkspace } from '../../app/context';
  * `null` while asking, for no target, or when the host could not answer (the view then offers
  * nothing that depends on it).
  */
-export function useTargetCapabilities(target: string | null): Capabilities | null {
+export function useTargetCapabilities(target: string | null, adapter: string | null): Capabilities | null {
   const workspace = useWorkspace();
-  const [answer, setAnswer] = useState<{ target: string; capabilities: Capabilities } | null>(null);
+  const [answer, setAnswer] = useState<{ key: string; capabilities: Capabilities } | null>(null);
+  // The answer depends on the target's provider too: functory.toml may change it under the same name.
+  const key = target ? `${target}\u0000${adapter ?? ''}` : null;
 
   useEffect(() => {
-    if (!target) return;
+    if (!key || !target) return;
     let live = true;
     void workspace.targetCapabilities(target).then((outcome) => {
-      if (live && outcome.ok) setAnswer({ target, capabilities: outcome.value });
+      if (live && outcome.ok) setAnswer({ key, capabilities: outcome.value });
     });
     return () => {
       live = false;
     };
-  }, [workspace, target]);
+  }, [workspace, key, target]);
 
   // An answer about the target chosen before is no answer about this one.
-  return target && answer?.target === target ? answer.capabilities : null;
+  return key && answer?.key === key ? answer.capabilities : null;
 }
