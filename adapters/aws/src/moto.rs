@@ -46,10 +46,10 @@ impl MotoServer {
                 binary.display()
             ));
         }
-        // Another process may take the port between this probe and moto's bind; one retry on
-        // a fresh port covers that race.
+        // Another process (often another test's moto) may take the port between this probe and
+        // moto's bind; moto then exits, and a retry on a fresh port covers that race.
         let mut last_error = String::new();
-        for _ in 0..2 {
+        for _ in 0..3 {
             let port = free_port().map_err(|e| format!("no free loopback port: {e}"))?;
             let child = Command::new(&binary)
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -78,7 +78,12 @@ impl MotoServer {
                     self.port
                 ));
             }
-            if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+            // A connection alone does not prove it is this moto that answers: another
+            // process may have bound the port first, and this one will exit on its failed
+            // bind. So the listening socket must be one of this child's.
+            if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok()
+                && child_listens_on(self.child.id(), self.port)
+            {
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -135,6 +140,44 @@ impl Drop for MotoServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Whether process `pid` holds a socket listening on TCP `port` (IPv4), read from
+/// `/proc/net/tcp` and the process's file descriptors.
+#[cfg(target_os = "linux")]
+fn child_listens_on(pid: u32, port: u16) -> bool {
+    const LISTEN: &str = "0A";
+    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else {
+        return true; // no procfs: the connection has to do
+    };
+    let listening_inodes: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let local_port = fields.get(1)?.rsplit(':').next()?;
+            let listens =
+                u16::from_str_radix(local_port, 16).ok()? == port && fields.get(3)? == &LISTEN;
+            listens.then(|| fields.get(9).copied()).flatten()
+        })
+        .collect();
+    let Ok(descriptors) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    descriptors.flatten().any(|entry| {
+        std::fs::read_link(entry.path()).is_ok_and(|target| {
+            let target = target.to_string_lossy();
+            target
+                .strip_prefix("socket:[")
+                .and_then(|rest| rest.strip_suffix(']'))
+                .is_some_and(|inode| listening_inodes.contains(&inode))
+        })
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn child_listens_on(_pid: u32, _port: u16) -> bool {
+    true
 }
 
 fn free_port() -> std::io::Result<u16> {
