@@ -71,15 +71,15 @@ impl<'a> FileContext<'a> {
             Ok(mapped) => {
                 let mut resources = Vec::new();
                 for action in &mapped.actions {
-                    resources.push(resources_for(prefix, action, params));
+                    resources.push(resources_for(&mapped.prefix, action, params));
                 }
                 let location = self.location(node);
                 let code = self.snippet(node);
                 self.calls.push(crate::model::SdkCall {
                     location,
                     flavor,
-                    service: prefix.to_owned(),
-                    operation: operation.to_owned(),
+                    service: mapped.prefix,
+                    operation: mapped.operation,
                     code,
                     actions: mapped.actions,
                     resources,
@@ -122,12 +122,11 @@ impl<'a> FileContext<'a> {
         let name = crate::mapping::pascal_case(waiter);
         match mapping().waiter_operation(prefix, &name) {
             Some(operation) => {
-                let operation = operation.to_owned();
                 self.record(node, flavor, prefix, &operation, params);
             }
             None => self.not_understood(
                 node,
-                format!("the {prefix} waiter `{waiter}` is not in the mapping"),
+                format!("the {prefix} waiter `{waiter}` is not in the SDK catalogue"),
             ),
         }
     }

@@ -12,6 +12,7 @@ use tree_sitter::Node;
 use crate::context::FileContext;
 use crate::mapping::{mapping, pascal_case};
 use crate::model::SdkFlavor;
+use crate::sdk_catalogue::SdkCatalogue;
 use crate::value::Resolved;
 
 #[derive(Debug, Clone)]
@@ -88,7 +89,7 @@ fn module_sym<'t>(source: &str) -> Option<Sym<'t>> {
         return match package {
             "lib-dynamodb" => Some(Sym::DocModule),
             "lib-storage" => Some(Sym::StorageModule),
-            _ => mapping().prefix_of_js_v3(package).map(Sym::V3Module),
+            _ => mapping().service_of_js_v3(package).map(Sym::V3Module),
         };
     }
     if source == "aws-sdk" || source == "aws-sdk/global" {
@@ -96,14 +97,10 @@ fn module_sym<'t>(source: &str) -> Option<Sym<'t>> {
     }
     if let Some(client) = source.strip_prefix("aws-sdk/clients/") {
         // `aws-sdk/clients/s3` exports the S3 class itself.
-        let mapping = mapping();
-        let prefix = mapping
-            .services
-            .values()
-            .find(|s| s.js_v2.eq_ignore_ascii_case(client))
-            .map(|s| s.prefix.clone())
+        let service = mapping()
+            .service_of_js_v2(client)
             .unwrap_or_else(|| client.to_owned());
-        return Some(Sym::V2Class(prefix));
+        return Some(Sym::V2Class(service));
     }
     None
 }
@@ -122,7 +119,10 @@ fn member<'t>(object: &Sym<'t>, name: &str) -> Sym<'t> {
                 .or_else(|| name.strip_prefix("waitFor"))
             {
                 Sym::Waiter(prefix.clone(), w.to_owned())
-            } else if mapping().service(prefix).is_some_and(|s| s.js_v2 == name) {
+            } else if SdkCatalogue::get()
+                .service(prefix)
+                .is_some_and(|s| s.v3_class == name)
+            {
                 Sym::V3AggClass(prefix.clone())
             } else {
                 Sym::Other
@@ -142,7 +142,7 @@ fn member<'t>(object: &Sym<'t>, name: &str) -> Sym<'t> {
             }
         },
         Sym::StorageModule if name == "Upload" => Sym::UploadClass,
-        Sym::V2Root => match mapping().prefix_of_js_v2(name) {
+        Sym::V2Root => match mapping().service_of_js_v2(name) {
             Some(prefix) => Sym::V2Class(prefix),
             None => Sym::Other,
         },

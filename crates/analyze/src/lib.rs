@@ -2,8 +2,9 @@
 //!
 //! Reads a function's handler (JavaScript, TypeScript, Python) with tree-sitter, finds the
 //! cloud SDK calls it makes (AWS SDK for JavaScript v3 and v2, boto3 clients and resources,
-//! paginators, waiters), maps them to IAM actions and resources with a mapping kept as data
-//! (`data/mapping.toml`), and derives the least-privilege policy. The policy is compared with
+//! paginators, waiters), maps them to IAM actions and resources with data (the generated SDK
+//! catalogue, `data/sdk-catalogue.json`, and the documented exceptions of `data/mapping.toml`),
+//! and derives the least-privilege policy. The policy is compared with
 //! what the manifest grants: *missing* permissions fail with AccessDenied at run time,
 //! *granted but unused* ones are over-privilege. Both are lint findings ([`findings`]).
 //! [`explain`] turns an AccessDenied message into the exact manifest change.
@@ -24,6 +25,7 @@ pub mod model;
 mod outline;
 pub mod policy;
 mod python;
+pub mod sdk_catalogue;
 mod value;
 
 use std::collections::BTreeMap;

@@ -8,16 +8,15 @@ use functory_lint::Catalogue;
 use serde::Deserialize;
 
 use crate::model::ResourceGuess;
+use crate::sdk_catalogue::{SdkCatalogue, fold};
 use crate::value::Resolved;
 
 const MAPPING_TOML: &str = include_str!("../data/mapping.toml");
 
+/// How the resources of one IAM service are named in calls, for ARNs (keyed by IAM prefix).
 #[derive(Debug, Deserialize)]
 pub struct ServiceConfig {
     pub prefix: String,
-    pub js_v3: String,
-    pub js_v2: String,
-    pub boto3: String,
     pub param: Vec<String>,
     pub arn: String,
 }
@@ -28,17 +27,21 @@ pub struct OperationConfig {
     pub note: Option<String>,
 }
 
+/// The hand-kept part of the mapping: the documented exceptions to what the SDK catalogue
+/// (`data/sdk-catalogue.json`) and the IAM catalogue give.
 #[derive(Debug, Deserialize)]
 pub struct Mapping {
     pub services: BTreeMap<String, ServiceConfig>,
+    /// SDK service → operation (or SDK helper such as `UploadFile`) → its actions.
     #[serde(default)]
     pub operations: BTreeMap<String, BTreeMap<String, OperationConfig>>,
     #[serde(default)]
     pub document_client: BTreeMap<String, String>,
-    /// service → resource kind (`Bucket`) → method (`objects.all`) → operation.
+    /// SDK service → boto3 resource kind → method boto3 adds to the resource model itself
+    /// (`upload_file`, `batch_writer`) → operation.
     #[serde(default)]
     pub resources: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
-    /// service → waiter (`ObjectExists`) → the operation it polls.
+    /// SDK service → waiter the SDK catalogue lacks → the operation it polls.
     #[serde(default)]
     pub waiters: BTreeMap<String, BTreeMap<String, String>>,
 }
@@ -63,45 +66,53 @@ pub fn parse_mapping() -> Result<Mapping, String> {
 }
 
 impl Mapping {
+    /// The resource naming of the IAM service `prefix`.
     pub fn service(&self, prefix: &str) -> Option<&ServiceConfig> {
         self.services.values().find(|s| s.prefix == prefix)
     }
 
-    /// `client-s3` → `s3`. Packages not in the mapping become the package name without dashes
-    /// (`client-rekognition` → `rekognition`), checked against the catalogue later.
-    pub fn prefix_of_js_v3(&self, package: &str) -> Option<String> {
-        if let Some(s) = self.services.values().find(|s| s.js_v3 == package) {
-            return Some(s.prefix.clone());
+    /// `client-s3` → `s3`. A package the catalogue does not know keeps its own name
+    /// (`client-newservice` → `newservice`), so its calls are reported as not understood.
+    pub fn service_of_js_v3(&self, package: &str) -> Option<String> {
+        if let Some(service) = SdkCatalogue::get().by_v3_package(package) {
+            return Some(service.to_owned());
         }
-        let name = package.strip_prefix("client-")?;
-        Some(name.replace('-', ""))
+        package.strip_prefix("client-").map(str::to_owned)
     }
 
-    pub fn prefix_of_js_v2(&self, class: &str) -> Option<String> {
-        if let Some(s) = self.services.values().find(|s| s.js_v2 == class) {
-            return Some(s.prefix.clone());
+    /// `S3`, `StepFunctions`, `stepfunctions` (from `aws-sdk/clients/…`) → the service.
+    pub fn service_of_js_v2(&self, class: &str) -> Option<String> {
+        SdkCatalogue::get().by_v2_class(class).map(str::to_owned)
+    }
+
+    pub fn service_of_boto3(&self, name: &str) -> Option<String> {
+        SdkCatalogue::get().by_boto3_name(name).map(str::to_owned)
+    }
+
+    pub fn waiter_operation(&self, service: &str, waiter: &str) -> Option<String> {
+        if let Some(op) = SdkCatalogue::get().waiter_operation(service, waiter) {
+            return Some(op.to_owned());
         }
-        let lower = class.to_ascii_lowercase();
-        Catalogue::get().service(&lower).map(|s| s.prefix.clone())
+        let folded = fold(waiter);
+        self.waiters
+            .get(service)?
+            .iter()
+            .find(|(name, _)| fold(name) == folded)
+            .map(|(_, op)| op.clone())
     }
 
-    pub fn prefix_of_boto3(&self, name: &str) -> Option<String> {
-        if let Some(s) = self.services.values().find(|s| s.boto3 == name) {
-            return Some(s.prefix.clone());
+    pub fn resource_operation(&self, service: &str, kind: &str, method: &str) -> Option<String> {
+        if let Some(op) = self
+            .resources
+            .get(service)
+            .and_then(|kinds| kinds.get(kind))
+            .and_then(|methods| methods.get(method))
+        {
+            return Some(op.clone());
         }
-        Catalogue::get().service(name).map(|s| s.prefix.clone())
-    }
-
-    pub fn waiter_operation(&self, prefix: &str, waiter: &str) -> Option<&str> {
-        self.waiters.get(prefix)?.get(waiter).map(String::as_str)
-    }
-
-    pub fn resource_operation(&self, prefix: &str, kind: &str, method: &str) -> Option<&str> {
-        self.resources
-            .get(prefix)?
-            .get(kind)?
-            .get(method)
-            .map(String::as_str)
+        SdkCatalogue::get()
+            .resource_operation(service, kind, method)
+            .map(str::to_owned)
     }
 }
 
@@ -127,33 +138,67 @@ pub fn pascal_case(name: &str) -> String {
 /// The actions an operation needs, or why there are none.
 #[derive(Debug)]
 pub struct Mapped {
+    /// The operation as its API names it (`DescribeDBInstances` for `describe_db_instances`).
+    pub operation: String,
+    /// The IAM prefix of the service called.
+    pub prefix: String,
     pub actions: Vec<String>,
     pub note: Option<String>,
 }
 
-pub fn actions_for(prefix: &str, operation: &str) -> Result<Mapped, String> {
-    let mapping = mapping();
-    if let Some(config) = mapping
+/// The IAM actions that authorize `operation` of the SDK service `service`: a documented
+/// exception, else the service reference's, else `<prefix>:<Operation>` when IAM has it.
+pub fn actions_for(service: &str, operation: &str) -> Result<Mapped, String> {
+    let sdk = SdkCatalogue::get();
+    let known = sdk.operation(service, operation);
+    let name = known.map_or_else(|| pascal_case(operation), str::to_owned);
+    let entry = sdk.service(service);
+    let prefix = entry.map_or(service, |e| e.prefix.as_str()).to_owned();
+    if let Some(config) = mapping()
         .operations
-        .get(prefix)
-        .and_then(|ops| ops.get(operation))
+        .get(service)
+        .and_then(|ops| ops.get(&name))
     {
         return Ok(Mapped {
+            operation: name,
+            prefix,
             actions: config.actions.clone(),
             note: config.note.clone(),
         });
     }
-    let catalogue = Catalogue::get();
-    let Some(service) = catalogue.service(prefix) else {
-        return Err(format!("`{prefix}` is not a service in the IAM catalogue"));
+    let Some(entry) = entry else {
+        return Err(format!(
+            "`{service}` is not a service in the AWS SDK catalogue"
+        ));
     };
-    match service.action(operation) {
+    if known.is_none() {
+        return Err(format!(
+            "`{operation}` is not an operation of the {} API",
+            entry.id
+        ));
+    }
+    if let Some(actions) = entry.actions.get(&name) {
+        return Ok(Mapped {
+            operation: name,
+            prefix,
+            actions: actions.clone(),
+            note: None,
+        });
+    }
+    let catalogue = Catalogue::get();
+    match catalogue
+        .service(&prefix)
+        .and_then(|s| s.action(&name).map(|a| format!("{}:{}", s.prefix, a.name)))
+    {
         Some(action) => Ok(Mapped {
-            actions: vec![format!("{}:{}", service.prefix, action.name)],
+            operation: name,
+            prefix,
+            actions: vec![action],
             note: None,
         }),
         None => Err(format!(
-            "{prefix}:{operation} is not an IAM action and the mapping has no entry for {operation}"
+            "{} {name} has no IAM action of that name ({prefix}:{name}) and the mapping has no entry for it",
+            entry.id
         )),
     }
 }

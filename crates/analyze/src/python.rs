@@ -198,7 +198,7 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
         let node =
             Self::positional(arguments, 0).or_else(|| self.keyword(arguments, "service_name"))?;
         match self.eval_str(node) {
-            Resolved::Known { value, .. } => mapping().prefix_of_boto3(&value),
+            Resolved::Known { value, .. } => mapping().service_of_boto3(&value),
             _ => None,
         }
     }
@@ -664,7 +664,6 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
             );
             return;
         };
-        let operation = operation.to_owned();
         let mut params = self.params(arguments);
         // The resource's identifier stands for the parameter the operation would take.
         let param = match (prefix, kind) {
