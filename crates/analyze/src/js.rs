@@ -511,18 +511,36 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
     }
 
     /// The request parameters of an argument: an object literal, or a name bound to one.
+    /// Nested objects add dotted keys (`Document.S3Object.Bucket`), as far as three levels.
     fn params(&self, argument: Option<Node<'t>>) -> BTreeMap<String, Resolved> {
         let mut out = BTreeMap::new();
-        let Some(mut node) = argument else { return out };
+        if let Some(node) = argument {
+            self.object_params(node, "", 0, &mut out);
+        }
+        out
+    }
+
+    /// `node` as an object literal, following names bound to one.
+    fn object_literal(&self, mut node: Node<'t>) -> Option<Node<'t>> {
         for _ in 0..4 {
             match self.eval(node) {
                 Sym::Object(object) if object != node => node = object,
                 _ => break,
             }
         }
-        if node.kind() != "object" {
-            return out;
-        }
+        (node.kind() == "object").then_some(node)
+    }
+
+    fn object_params(
+        &self,
+        node: Node<'t>,
+        prefix: &str,
+        depth: u32,
+        out: &mut BTreeMap<String, Resolved>,
+    ) {
+        let Some(node) = self.object_literal(node) else {
+            return;
+        };
         let mut cursor = node.walk();
         for entry in node.named_children(&mut cursor) {
             match entry.kind() {
@@ -537,6 +555,10 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
                         "string" => string_content(self.ctx, key),
                         _ => self.text(key).to_owned(),
                     };
+                    let key = format!("{prefix}{key}");
+                    if depth < 3 && self.object_literal(value).is_some() {
+                        self.object_params(value, &format!("{key}."), depth + 1, out);
+                    }
                     out.insert(key, self.eval_str(value));
                 }
                 "shorthand_property_identifier" => {
@@ -547,12 +569,11 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
                             "comes from `{name}`, known only at run time"
                         )),
                     };
-                    out.insert(name, resolved);
+                    out.insert(format!("{prefix}{name}"), resolved);
                 }
                 _ => {}
             }
         }
-        out
     }
 
     fn argument(node: Node<'t>, i: usize) -> Option<Node<'t>> {

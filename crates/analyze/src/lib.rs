@@ -16,6 +16,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod context;
+mod dependents;
 pub mod explain;
 pub mod findings;
 mod js;

