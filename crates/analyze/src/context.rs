@@ -10,11 +10,37 @@ use crate::mapping::{actions_for, mapping, resources_for};
 use crate::model::{Location, ParseProblem, SdkCall, SdkFlavor, UnknownCall};
 use crate::value::{Environment, Resolved};
 
+/// A function of the project that returns an SDK client (`def get_client(name): return
+/// boto3.client(name)`), so a call of it elsewhere is that client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientFactory {
+    /// `true` for `boto3.resource`, `false` for `boto3.client`.
+    pub resource: bool,
+    pub returns: FactoryReturns,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FactoryReturns {
+    /// Always the same service.
+    Service(String),
+    /// The service named by a parameter: its position (after `self`) and name.
+    Parameter { index: usize, name: String },
+}
+
+/// What the files of a project tell each other: the client factories each defines.
+#[derive(Debug, Default, Clone)]
+pub struct ProjectHints {
+    pub factories: BTreeMap<String, ClientFactory>,
+}
+
 pub struct FileContext<'a> {
     pub path: &'a str,
     pub text: &'a str,
     pub index: LineIndex<'a>,
     pub env: &'a Environment,
+    pub hints: &'a ProjectHints,
+    /// Client factories this file defines.
+    pub factories: BTreeMap<String, ClientFactory>,
     pub calls: Vec<SdkCall>,
     pub unknown: Vec<UnknownCall>,
     /// Module specifiers of local imports, as written (`./lib/clients`, `.helpers`).
@@ -22,12 +48,19 @@ pub struct FileContext<'a> {
 }
 
 impl<'a> FileContext<'a> {
-    pub fn new(path: &'a str, text: &'a str, env: &'a Environment) -> Self {
+    pub fn new(
+        path: &'a str,
+        text: &'a str,
+        env: &'a Environment,
+        hints: &'a ProjectHints,
+    ) -> Self {
         Self {
             path,
             text,
             index: LineIndex::new(text),
             env,
+            hints,
+            factories: BTreeMap::new(),
             calls: Vec::new(),
             unknown: Vec::new(),
             local_imports: Vec::new(),

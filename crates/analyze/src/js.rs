@@ -151,6 +151,18 @@ fn member<'t>(object: &Sym<'t>, name: &str) -> Sym<'t> {
     }
 }
 
+/// An instance of an SDK class: `new S3Client()` or a value typed `S3Client`.
+fn instance_of(class: Sym<'_>) -> Sym<'_> {
+    match class {
+        Sym::V3ClientClass => Sym::Client(ClientKind::Send),
+        Sym::V3AggClass(p) => Sym::Client(ClientKind::Methods(p, SdkFlavor::JsV3)),
+        Sym::V2Class(p) => Sym::Client(ClientKind::Methods(p, SdkFlavor::JsV2)),
+        Sym::V2DocClass => Sym::Client(ClientKind::DocMethods(SdkFlavor::JsV2)),
+        Sym::V3DocClass => Sym::Client(ClientKind::DocSend),
+        _ => Sym::Other,
+    }
+}
+
 /// The first named child: the expression inside `await x`, `(x)`, `x as T`, `x!`.
 fn inner(node: Node<'_>) -> Option<Node<'_>> {
     node.named_child(0)
@@ -228,6 +240,51 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
     }
 
     fn binding(&mut self, node: Node<'t>) {
+        match node.kind() {
+            // `constructor(private readonly s3: S3Client)`, `function put(client: S3Client)`:
+            // the type says which client the parameter holds.
+            "required_parameter" | "optional_parameter" => {
+                let Some(pattern) = node
+                    .child_by_field_name("pattern")
+                    .filter(|p| p.kind() == "identifier")
+                else {
+                    return;
+                };
+                let sym = node
+                    .child_by_field_name("type")
+                    .map_or(Sym::Other, |t| self.instance_of_type(t));
+                if matches!(sym, Sym::Other) {
+                    return;
+                }
+                let name = self.text(pattern).to_owned();
+                let mut cursor = node.walk();
+                let is_property = node
+                    .children(&mut cursor)
+                    .any(|c| matches!(c.kind(), "accessibility_modifier" | "readonly"));
+                if is_property {
+                    self.bindings.insert(format!("this.{name}"), sym.clone());
+                }
+                self.bindings.insert(name, sym);
+                return;
+            }
+            // Class fields: `private s3 = new S3Client()`, `s3: S3Client;`, `s3 = new S3()`.
+            "public_field_definition" | "field_definition" => {
+                let name = node
+                    .child_by_field_name("name")
+                    .or_else(|| node.child_by_field_name("property"));
+                let Some(name) = name else { return };
+                let sym = match node.child_by_field_name("value") {
+                    Some(value) => self.eval_binding(value),
+                    None => node
+                        .child_by_field_name("type")
+                        .map_or(Sym::Other, |t| self.instance_of_type(t)),
+                };
+                let key = format!("this.{}", self.text(name));
+                self.bindings.insert(key, sym);
+                return;
+            }
+            _ => {}
+        }
         let (target, value) = match node.kind() {
             "variable_declarator" => (
                 node.child_by_field_name("name"),
@@ -247,17 +304,49 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
                 let name = self.text(target).to_owned();
                 self.bindings.insert(name, sym);
             }
-            // `this.s3 = new S3Client()` in a class: remembered under its text.
+            // `this.s3 = new S3Client()` in a class, `exports.firehose = new AWS.Firehose()`:
+            // remembered under its text, read back where that text is used.
             "member_expression" => {
-                let key = self.text(target).to_owned();
-                if key.starts_with("this.") {
-                    let sym = self.eval_binding(value);
+                let key: String = self
+                    .text(target)
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect();
+                let sym = self.eval_binding(value);
+                if !matches!(sym, Sym::Other | Sym::Str(Resolved::Unknown { .. })) {
                     self.bindings.insert(key, sym);
                 }
             }
             "object_pattern" => self.destructure(target, value),
             _ => {}
         }
+    }
+
+    /// What a value of the type annotation `annotation` is: a client when the type is an SDK
+    /// client class (`S3Client`, `S3`, `AWS.S3`, `DynamoDB.DocumentClient`).
+    fn instance_of_type(&self, annotation: Node<'t>) -> Sym<'t> {
+        let Some(ty) = annotation.named_child(0) else {
+            return Sym::Other;
+        };
+        let class = match ty.kind() {
+            "type_identifier" => self
+                .bindings
+                .get(self.text(ty))
+                .cloned()
+                .unwrap_or(Sym::Other),
+            "nested_type_identifier" => {
+                let text = self.text(ty);
+                let mut parts = text.split('.').map(str::trim);
+                let first = parts.next().unwrap_or_default();
+                let mut sym = self.bindings.get(first).cloned().unwrap_or(Sym::Other);
+                for part in parts {
+                    sym = member(&sym, part);
+                }
+                sym
+            }
+            _ => Sym::Other,
+        };
+        instance_of(class)
     }
 
     fn eval_binding(&mut self, value: Node<'t>) -> Sym<'t> {
@@ -333,6 +422,9 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
                 if key.starts_with("this.") {
                     return self.bindings.get(key).cloned().unwrap_or(Sym::Other);
                 }
+                if let Some(sym) = self.bindings.get(key) {
+                    return sym.clone();
+                }
                 let (Some(object), Some(property)) = (
                     node.child_by_field_name("object"),
                     node.child_by_field_name("property"),
@@ -346,13 +438,8 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
                     return Sym::Other;
                 };
                 match self.eval(constructor) {
-                    Sym::V3ClientClass => Sym::Client(ClientKind::Send),
-                    Sym::V3AggClass(p) => Sym::Client(ClientKind::Methods(p, SdkFlavor::JsV3)),
-                    Sym::V2Class(p) => Sym::Client(ClientKind::Methods(p, SdkFlavor::JsV2)),
-                    Sym::V2DocClass => Sym::Client(ClientKind::DocMethods(SdkFlavor::JsV2)),
-                    Sym::V3DocClass => Sym::Client(ClientKind::DocSend),
                     Sym::CommandClass(..) | Sym::DocCommandClass(_) => Sym::Command,
-                    _ => Sym::Other,
+                    class => instance_of(class),
                 }
             }
             "call_expression" => {
@@ -620,6 +707,21 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
         let Some(function) = node.child_by_field_name("function") else {
             return;
         };
+        // CommonJS `require('./lib/x')` and dynamic `import('./x')` bring in local modules
+        // as `import` statements do.
+        if matches!(function.kind(), "identifier" | "import")
+            && matches!(self.text(function), "require" | "import")
+            && let Some(source) = node
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0))
+                .filter(|a| a.kind() == "string")
+        {
+            let source = string_content(self.ctx, source);
+            if source.starts_with('.') && !self.ctx.local_imports.contains(&source) {
+                self.ctx.local_imports.push(source);
+            }
+            return;
+        }
         match function.kind() {
             "member_expression" => {
                 let (Some(object), Some(property)) = (

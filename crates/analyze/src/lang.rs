@@ -69,11 +69,10 @@ pub const QUERIES: &[(Lang, QueryKind, &str)] = &[
         QueryKind::Outline,
         include_str!("../queries/typescript/outline.scm"),
     ),
-    // TypeScript's grammar extends JavaScript's and keeps these node names.
     (
         Lang::TypeScript,
         QueryKind::Sdk,
-        include_str!("../queries/javascript/sdk.scm"),
+        include_str!("../queries/typescript/sdk.scm"),
     ),
     (
         Lang::Python,

@@ -111,6 +111,8 @@ pub fn analyze_function(
         (Some(start), _) => {
             let mut queue = vec![start.clone()];
             let mut seen = vec![start.clone()];
+            let mut hints = context::ProjectHints::default();
+            let mut read: Vec<(String, String, bool)> = Vec::new();
             while let Some(path) = queue.pop() {
                 if files.len() >= MAX_FILES {
                     break;
@@ -151,9 +153,25 @@ pub fn analyze_function(
                         }
                     }
                 }
+                hints.factories.extend(result.factories);
+                read.push((path, text, is_handler));
                 files.push(result.file);
                 calls.extend(result.calls);
                 not_understood.extend(result.unknown);
+            }
+            // A client made by a factory in another file (`helper.get_client('textract')`)
+            // is known only once every file has been read: read them again knowing the
+            // factories. Projects without factories pay nothing.
+            if !hints.factories.is_empty() {
+                calls.clear();
+                not_understood.clear();
+                for (path, text, is_handler) in &read {
+                    let export = is_handler.then_some(export.as_str());
+                    if let Some(result) = analyze_file_with(path, text, &env, export, &hints) {
+                        calls.extend(result.calls);
+                        not_understood.extend(result.unknown);
+                    }
+                }
             }
         }
     }
@@ -247,6 +265,8 @@ pub struct FileResult {
     pub calls: Vec<SdkCall>,
     pub unknown: Vec<UnknownCall>,
     pub local_imports: Vec<String>,
+    /// Functions of this file that return SDK clients.
+    pub factories: BTreeMap<String, context::ClientFactory>,
     pub handler: Option<(Option<Location>, Vec<HandlerProblem>)>,
 }
 
@@ -258,8 +278,25 @@ pub fn analyze_file(
     env_values: &Environment,
     export: Option<&str>,
 ) -> Option<FileResult> {
+    analyze_file_with(
+        path,
+        text,
+        env_values,
+        export,
+        &context::ProjectHints::default(),
+    )
+}
+
+/// [`analyze_file`], knowing the client factories the project's other files define.
+fn analyze_file_with(
+    path: &str,
+    text: &str,
+    env_values: &Environment,
+    export: Option<&str>,
+    hints: &context::ProjectHints,
+) -> Option<FileResult> {
     let lang = Lang::of_path(path)?;
-    let mut ctx = FileContext::new(path, text, env_values);
+    let mut ctx = FileContext::new(path, text, env_values, hints);
     if text.len() > MAX_FILE_BYTES {
         let location = context::location_of(&ctx.index, path, 0, 0);
         return Some(FileResult {
@@ -278,6 +315,7 @@ pub fn analyze_file(
             calls: Vec::new(),
             unknown: Vec::new(),
             local_imports: Vec::new(),
+            factories: BTreeMap::new(),
             handler: None,
         });
     }
@@ -295,6 +333,7 @@ pub fn analyze_file(
                 calls: Vec::new(),
                 unknown: Vec::new(),
                 local_imports: Vec::new(),
+                factories: BTreeMap::new(),
                 handler: None,
             });
         }
@@ -327,6 +366,7 @@ pub fn analyze_file(
         calls: ctx.calls,
         unknown: ctx.unknown,
         local_imports: ctx.local_imports,
+        factories: ctx.factories,
         handler,
     })
 }

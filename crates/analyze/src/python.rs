@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use tree_sitter::Node;
 
-use crate::context::FileContext;
+use crate::context::{ClientFactory, FactoryReturns, FileContext};
 use crate::mapping::{mapping, pascal_case};
 use crate::model::SdkFlavor;
 use crate::sdk_catalogue::SdkCatalogue;
@@ -43,6 +43,8 @@ enum Sym<'t> {
 struct Pass<'c, 'a, 't> {
     ctx: &'c mut FileContext<'a>,
     bindings: HashMap<String, Sym<'t>>,
+    /// The functions this file defines: name → parameter names, `self`/`cls` left out.
+    defs: HashMap<String, Vec<String>>,
     /// How deep `eval`/`eval_str` recurse: generated code can nest expressions thousands deep,
     /// and a stack overflow would abort the app.
     depth: std::cell::Cell<u32>,
@@ -55,13 +57,24 @@ pub fn analyze<'t>(ctx: &mut FileContext<'_>, captures: &[(&'static str, Node<'t
     let mut pass = Pass {
         ctx,
         bindings: HashMap::new(),
+        defs: HashMap::new(),
         depth: std::cell::Cell::new(0),
     };
     for (name, node) in captures {
         match *name {
             "import" => pass.import(*node),
+            "binding" if node.kind() == "function_definition" => pass.function_definition(*node),
             "binding" => pass.assignment(*node),
             _ => {}
+        }
+    }
+    // A client handed to a function of this file (`post(apigw_client, ...)`) is what that
+    // function's parameter holds; twice, so a client handed on once more is found too.
+    for _ in 0..2 {
+        for (name, node) in captures {
+            if *name == "call" {
+                pass.bind_parameters(*node);
+            }
         }
     }
     for (name, node) in captures {
@@ -177,6 +190,194 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
         self.bindings.insert(key, sym);
     }
 
+    /// Remembers a function's parameters, and whether it returns an SDK client: a client
+    /// factory, whose calls anywhere in the project are that client.
+    fn function_definition(&mut self, node: Node<'t>) {
+        let (Some(name), Some(parameters), Some(body)) = (
+            node.child_by_field_name("name"),
+            node.child_by_field_name("parameters"),
+            node.child_by_field_name("body"),
+        ) else {
+            return;
+        };
+        let mut params = Vec::new();
+        let mut cursor = parameters.walk();
+        for parameter in parameters.named_children(&mut cursor) {
+            let id = match parameter.kind() {
+                "identifier" => Some(parameter),
+                "default_parameter" | "typed_default_parameter" => {
+                    parameter.child_by_field_name("name")
+                }
+                "typed_parameter" => parameter.named_child(0),
+                _ => None,
+            };
+            if let Some(id) = id.filter(|i| i.kind() == "identifier") {
+                params.push(self.text(id).to_owned());
+            }
+        }
+        if params.first().is_some_and(|p| p == "self" || p == "cls") {
+            params.remove(0);
+        }
+        let name = self.text(name).to_owned();
+        if let Some(factory) = self.factory_of(body, &params) {
+            self.ctx.factories.insert(name.clone(), factory);
+        }
+        self.defs.insert(name, params);
+    }
+
+    /// What a function body returns, when it is an SDK client.
+    fn factory_of(&self, body: Node<'t>, params: &[String]) -> Option<ClientFactory> {
+        let mut stack = vec![body];
+        while let Some(node) = stack.pop() {
+            if node.kind() == "return_statement"
+                && let Some(value) = node.named_child(0)
+                && let Some(factory) = self.returned_client(value, params)
+            {
+                return Some(factory);
+            }
+            // Nested functions and classes return for themselves.
+            if matches!(node.kind(), "function_definition" | "class_definition") && node != body {
+                continue;
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        None
+    }
+
+    fn returned_client(&self, value: Node<'t>, params: &[String]) -> Option<ClientFactory> {
+        if value.kind() == "call"
+            && let (Some(function), Some(arguments)) = (
+                value.child_by_field_name("function"),
+                value.child_by_field_name("arguments"),
+            )
+            && let Sym::Boto3Fn(kind @ ("client" | "resource")) = self.eval(function)
+        {
+            let resource = kind == "resource";
+            let argument = Self::positional(arguments, 0)
+                .or_else(|| self.keyword(arguments, "service_name"))?;
+            let text = self.text(argument);
+            if argument.kind() == "identifier"
+                && let Some(index) = params.iter().position(|p| p == text)
+            {
+                return Some(ClientFactory {
+                    resource,
+                    returns: FactoryReturns::Parameter {
+                        index,
+                        name: text.to_owned(),
+                    },
+                });
+            }
+            let service = self.service_argument(arguments)?;
+            return Some(ClientFactory {
+                resource,
+                returns: FactoryReturns::Service(service),
+            });
+        }
+        match self.eval(value) {
+            Sym::Client(service) => Some(ClientFactory {
+                resource: false,
+                returns: FactoryReturns::Service(service),
+            }),
+            Sym::Resource(service) => Some(ClientFactory {
+                resource: true,
+                returns: FactoryReturns::Service(service),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The client a call of a factory makes (`helper.get_client('textract')`).
+    fn factory_call(&self, function: Node<'t>, arguments: Node<'t>) -> Option<Sym<'t>> {
+        let name = match function.kind() {
+            "identifier" => self.text(function),
+            "attribute" => self.text(function.child_by_field_name("attribute")?),
+            _ => return None,
+        };
+        let factory = self
+            .ctx
+            .factories
+            .get(name)
+            .or_else(|| self.ctx.hints.factories.get(name))?;
+        let service = match &factory.returns {
+            FactoryReturns::Service(service) => service.clone(),
+            FactoryReturns::Parameter { index, name } => {
+                let argument = self
+                    .keyword(arguments, name)
+                    .or_else(|| Self::positional(arguments, *index))?;
+                match self.eval_str(argument) {
+                    Resolved::Known { value, .. } => mapping().service_of_boto3(&value)?,
+                    _ => return None,
+                }
+            }
+        };
+        Some(if factory.resource {
+            Sym::Resource(service)
+        } else {
+            Sym::Client(service)
+        })
+    }
+
+    /// Binds the parameters of a function of this file to the clients a call hands it.
+    fn bind_parameters(&mut self, node: Node<'t>) {
+        let (Some(function), Some(arguments)) = (
+            node.child_by_field_name("function"),
+            node.child_by_field_name("arguments"),
+        ) else {
+            return;
+        };
+        let name = match function.kind() {
+            "identifier" => self.text(function),
+            "attribute" => match function.child_by_field_name("attribute") {
+                Some(attribute) => self.text(attribute),
+                None => return,
+            },
+            _ => return,
+        };
+        let Some(params) = self.defs.get(name).cloned() else {
+            return;
+        };
+        let mut handed: Vec<(String, Sym<'t>)> = Vec::new();
+        let mut position = 0;
+        let mut cursor = arguments.walk();
+        for argument in arguments.named_children(&mut cursor) {
+            let (param, value) = match argument.kind() {
+                "keyword_argument" => (
+                    argument
+                        .child_by_field_name("name")
+                        .map(|n| self.text(n).to_owned()),
+                    argument.child_by_field_name("value"),
+                ),
+                "comment" | "list_splat" | "dictionary_splat" => continue,
+                _ => {
+                    position += 1;
+                    (params.get(position - 1).cloned(), Some(argument))
+                }
+            };
+            let (Some(param), Some(value)) = (param, value) else {
+                continue;
+            };
+            let sym = self.eval(value);
+            if matches!(
+                sym,
+                Sym::Client(_) | Sym::Resource(_) | Sym::ResourceObject { .. }
+            ) {
+                handed.push((param, sym));
+            }
+        }
+        for (param, sym) in handed {
+            let known = self.bindings.get(&param).is_some_and(|s| {
+                matches!(
+                    s,
+                    Sym::Client(_) | Sym::Resource(_) | Sym::ResourceObject { .. }
+                )
+            });
+            if !known {
+                self.bindings.insert(param, sym);
+            }
+        }
+    }
+
     fn keyword(&self, arguments: Node<'t>, name: &str) -> Option<Node<'t>> {
         let mut cursor = arguments.walk();
         let found = arguments.named_children(&mut cursor).find(|a| {
@@ -283,7 +484,9 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
                         .service_argument(arguments)
                         .map_or(Sym::Other, Sym::Resource),
                     Sym::Boto3Fn("Session") => Sym::Session,
-                    _ => self.eval_method_result(function, arguments),
+                    _ => self
+                        .factory_call(function, arguments)
+                        .unwrap_or_else(|| self.eval_method_result(function, arguments)),
                 }
             }
             "parenthesized_expression" | "await" => {

@@ -106,6 +106,25 @@ fn run(case: &Path) -> CaseResult {
         .unwrap_or_else(|| panic!("{name}: functory.toml does not parse"));
     let function = manifest.functions.first().expect("a function");
     let analysis = analyze_function(function, None, &dir);
+    // `CORPUS_CASE=js/18 cargo test --test corpus -- --nocapture` shows what one case saw.
+    if std::env::var("CORPUS_CASE").is_ok_and(|c| !c.is_empty() && name.starts_with(&c)) {
+        println!(
+            "{name}: files {:?}",
+            analysis.files.iter().map(|f| &f.path).collect::<Vec<_>>()
+        );
+        for call in &analysis.calls {
+            println!(
+                "  call {}:{} {} {:?}",
+                call.location.file, call.location.line, call.code, call.actions
+            );
+        }
+        for unknown in &analysis.not_understood {
+            println!(
+                "  not understood {}: {} ({})",
+                unknown.location, unknown.code, unknown.reason
+            );
+        }
+    }
     assert!(
         analysis.handler.file.is_some(),
         "{name}: the handler file is not found: {:?}",
