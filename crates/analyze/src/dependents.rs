@@ -77,6 +77,13 @@ pub fn dependencies_of(
                 .map(Some)
         };
         let Some(matched) = matched else { continue };
+        let why = match (&rule.equals, matched) {
+            (Some(wanted), Some(Resolved::Unknown { .. } | Resolved::Prefix { .. })) => format!(
+                "{} (the value is known only at run time: needed when it is `{wanted}`)",
+                rule.why
+            ),
+            _ => rule.why.clone(),
+        };
         for action in &rule.actions {
             let resource = match rule.resource.as_str() {
                 "call" => resources_for(&mapped.prefix, action, params),
@@ -87,7 +94,7 @@ pub fn dependencies_of(
             add(Dependency {
                 action: action.clone(),
                 resource,
-                why: rule.why.clone(),
+                why: why.clone(),
             });
         }
     }
@@ -95,7 +102,7 @@ pub fn dependencies_of(
     // passes, which the rule below finds in the request.
     for action in &mapped.actions {
         for dependent in SdkCatalogue::get().dependents(action) {
-            if dependent == "iam:PassRole" {
+            if dependent == "iam:PassRole" || !applies(dependent, &mapped.prefix, params) {
                 continue;
             }
             let resource = if dependent.starts_with("s3:") && !mapped.prefix.eq("s3") {
@@ -128,6 +135,37 @@ pub fn dependencies_of(
         }
     }
     out
+}
+
+/// Whether a dependent action of the IAM reference applies to this request. The reference
+/// lists what a call may need; a request needs a tagging action only when it passes tags, and
+/// an action on another service only when it involves that service's resources: a parameter
+/// named after the service (`Document.S3Object`, `KmsKeyId`) or a value that is one of its
+/// ARNs, URIs or references (`arn:aws:ssm:…`, `s3://…`, `resolve:ssm:…`).
+fn applies(dependent: &str, prefix: &str, params: &BTreeMap<String, Resolved>) -> bool {
+    let (service, name) = dependent.split_once(':').unwrap_or((dependent, ""));
+    if name.contains("Tag")
+        && !params
+            .keys()
+            .any(|k| k.to_ascii_lowercase().contains("tag"))
+    {
+        return false;
+    }
+    if service == prefix {
+        return true;
+    }
+    let service = service.to_ascii_lowercase();
+    params.iter().any(|(key, value)| {
+        key.to_ascii_lowercase().contains(&service)
+            || match value {
+                Resolved::Known { value, .. } | Resolved::Prefix { prefix: value, .. } => {
+                    value.starts_with(&format!("arn:aws:{service}:"))
+                        || value.starts_with(&format!("{service}://"))
+                        || value.starts_with(&format!("resolve:{service}:"))
+                }
+                Resolved::Unknown { .. } => false,
+            }
+    })
 }
 
 fn looks_like_role(value: &Resolved) -> bool {
@@ -350,6 +388,21 @@ mod tests {
                 "s3:GetObject on arn:aws:s3:::audio/talk.mp3"
             ]
         );
+    }
+
+    #[test]
+    fn reference_dependents_apply_only_to_requests_that_involve_them() {
+        // Textract reads S3 only when the document is in S3, not when its bytes are sent.
+        assert!(
+            needs(
+                "textract",
+                "DetectDocumentText",
+                &[("Document.Bytes", Resolved::unknown("run time"))]
+            )
+            .is_empty()
+        );
+        // A key pair imported without tags needs no tagging action.
+        assert!(needs("ec2", "ImportKeyPair", &[("KeyName", known("k"))]).is_empty());
     }
 
     #[test]

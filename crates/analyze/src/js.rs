@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use tree_sitter::Node;
 
 use crate::context::FileContext;
+use crate::library;
 use crate::mapping::{mapping, pascal_case};
 use crate::model::SdkFlavor;
 use crate::sdk_catalogue::SdkCatalogue;
@@ -48,6 +49,10 @@ enum Sym<'t> {
     Command,
     Str(Resolved),
     Object(Node<'t>),
+    /// Something a library that calls AWS exports (`@aws-lambda-powertools/parameters/ssm`).
+    Library(String),
+    /// `new SSMProvider(...)`: an instance of a library class, with its constructor call.
+    LibraryObject(String, Node<'t>),
     Other,
 }
 
@@ -92,6 +97,9 @@ fn module_sym<'t>(source: &str) -> Option<Sym<'t>> {
             _ => mapping().service_of_js_v3(package).map(Sym::V3Module),
         };
     }
+    if library::is_library_module("js", source) {
+        return Some(Sym::Library(source.to_owned()));
+    }
     if source == "aws-sdk" || source == "aws-sdk/global" {
         return Some(Sym::V2Root);
     }
@@ -107,6 +115,14 @@ fn module_sym<'t>(source: &str) -> Option<Sym<'t>> {
 
 fn member<'t>(object: &Sym<'t>, name: &str) -> Sym<'t> {
     match object {
+        Sym::Library(path) => {
+            let path = format!("{path}.{name}");
+            if library::is_library_path("js", &path) {
+                Sym::Library(path)
+            } else {
+                Sym::Other
+            }
+        }
         Sym::V3Module(prefix) => {
             if let Some(stem) = name.strip_suffix("Command") {
                 Sym::CommandClass(prefix.clone(), stem.to_owned())
@@ -193,7 +209,7 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
             return;
         };
         let source = string_content(self.ctx, source);
-        if source.starts_with('.') {
+        if source.starts_with('.') || source.starts_with('#') {
             self.ctx.local_imports.push(source.clone());
         }
         let Some(module) = module_sym(&source) else {
@@ -439,6 +455,7 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
                 };
                 match self.eval(constructor) {
                     Sym::CommandClass(..) | Sym::DocCommandClass(_) => Sym::Command,
+                    Sym::Library(path) => Sym::LibraryObject(path, node),
                     class => instance_of(class),
                 }
             }
@@ -667,11 +684,42 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
         node.child_by_field_name("arguments")?.named_child(i)
     }
 
+    /// A use of a library that calls AWS (Powertools): `path` used as `on`, with the call's
+    /// node, and the constructor's node for an instance's method.
+    fn library_use(&mut self, node: Node<'t>, path: &str, on: &str, ctor: Option<Node<'t>>) {
+        for entry in library::entries("js", path, on) {
+            let mut params = BTreeMap::new();
+            for (param, sources) in &entry.params {
+                let value = sources.iter().find_map(|source| {
+                    let (call, source) = match source.strip_prefix("new.") {
+                        Some(rest) => (ctor?, rest),
+                        None => (node, source.as_str()),
+                    };
+                    let (index, key) = source.split_once('.').unwrap_or((source, ""));
+                    let argument = Self::argument(call, index.parse().ok()?)?;
+                    if key.is_empty() {
+                        Some(self.eval_str(argument))
+                    } else {
+                        self.params(Some(argument)).remove(key)
+                    }
+                });
+                if let Some(value) = value {
+                    params.insert(param.clone(), value);
+                }
+            }
+            for operation in &entry.operations {
+                self.ctx
+                    .record(node, SdkFlavor::Library, &entry.service, operation, &params);
+            }
+        }
+    }
+
     fn new_expression(&mut self, node: Node<'t>) {
         let Some(constructor) = node.child_by_field_name("constructor") else {
             return;
         };
         match self.eval(constructor) {
+            Sym::Library(path) => self.library_use(node, &path, "new", None),
             Sym::CommandClass(prefix, stem) => {
                 let params = self.params(Self::argument(node, 0));
                 self.ctx
@@ -717,7 +765,9 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
                 .filter(|a| a.kind() == "string")
         {
             let source = string_content(self.ctx, source);
-            if source.starts_with('.') && !self.ctx.local_imports.contains(&source) {
+            if (source.starts_with('.') || source.starts_with('#'))
+                && !self.ctx.local_imports.contains(&source)
+            {
                 self.ctx.local_imports.push(source);
             }
             return;
@@ -757,10 +807,18 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
                         let params = self.params(Self::argument(node, 0));
                         self.ctx.record_document(node, flavor, &method, &params);
                     }
+                    Sym::LibraryObject(path, ctor) => {
+                        self.library_use(node, &path, &format!(".{method}"), Some(ctor));
+                    }
+                    Sym::Library(path) => {
+                        let path = format!("{path}.{method}");
+                        self.library_use(node, &path, "call", None);
+                    }
                     _ => {}
                 }
             }
             _ => match self.eval(function) {
+                Sym::Library(path) => self.library_use(node, &path, "call", None),
                 Sym::Paginate(prefix, operation) => {
                     let params = self.params(Self::argument(node, 1));
                     self.ctx

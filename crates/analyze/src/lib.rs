@@ -21,6 +21,7 @@ pub mod explain;
 pub mod findings;
 mod js;
 pub mod lang;
+mod library;
 pub mod mapping;
 pub mod model;
 mod outline;
@@ -140,8 +141,16 @@ pub fn analyze_function(
                     handler.problems.extend(problems);
                 }
                 for import in &result.local_imports {
+                    // `#helpers/x`: a Node.js subpath import, mapped by package.json.
+                    let (from, import) = match import.strip_prefix('#') {
+                        Some(_) => match subpath_import(reader, &path, import) {
+                            Some(resolved) => resolved,
+                            None => continue,
+                        },
+                        None => (path.clone(), import.clone()),
+                    };
                     for candidate in
-                        local_candidates(&path, import, result.file.language, &function.code_dir)
+                        local_candidates(&from, &import, result.file.language, &function.code_dir)
                     {
                         if seen.contains(&candidate) {
                             break;
@@ -419,6 +428,48 @@ fn local_candidates(from: &str, import: &str, lang: Lang, code_dir: &str) -> Vec
             }
             out
         }
+    }
+}
+
+/// A Node.js subpath import (`#helpers/db`) resolved through the `imports` of the nearest
+/// package.json above `from`: that package.json and the target relative to it (`./x.js`).
+fn subpath_import(reader: &dyn SourceReader, from: &str, import: &str) -> Option<(String, String)> {
+    let mut dir = from.rsplit_once('/').map_or("", |(d, _)| d).to_owned();
+    loop {
+        let manifest = if dir.is_empty() {
+            "package.json".to_owned()
+        } else {
+            format!("{dir}/package.json")
+        };
+        if let Some(text) = reader.read(&manifest) {
+            let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+            let imports = json.get("imports")?.as_object()?;
+            let target = imports.iter().find_map(|(pattern, target)| {
+                let target = condition_target(target)?;
+                if pattern == import {
+                    return Some(target.to_owned());
+                }
+                let (head, tail) = pattern.split_once('*')?;
+                let middle = import.strip_prefix(head)?.strip_suffix(tail)?;
+                Some(target.replace('*', middle))
+            })?;
+            return target.starts_with("./").then_some((manifest, target));
+        }
+        if dir.is_empty() {
+            return None;
+        }
+        dir = dir.rsplit_once('/').map_or("", |(d, _)| d).to_owned();
+    }
+}
+
+/// A package.json target: a path, or conditions whose first path for Node.js is taken.
+fn condition_target(target: &serde_json::Value) -> Option<&str> {
+    match target {
+        serde_json::Value::String(path) => Some(path),
+        serde_json::Value::Object(conditions) => ["node", "import", "require", "default"]
+            .iter()
+            .find_map(|c| conditions.get(*c).and_then(condition_target)),
+        _ => None,
     }
 }
 

@@ -47,6 +47,9 @@ pub struct Mapping {
     /// Actions calls need besides their own, by parameter or service behaviour.
     #[serde(default)]
     pub dependent: Vec<crate::dependents::DependentRule>,
+    /// Library functions, classes and methods that make SDK calls for the handler.
+    #[serde(default)]
+    pub library: Vec<crate::library::LibraryEntry>,
 }
 
 /// The mapping, parsed once. An unparsable mapping is a bug a unit test catches; at run time
@@ -61,6 +64,7 @@ pub fn mapping() -> &'static Mapping {
             resources: BTreeMap::new(),
             waiters: BTreeMap::new(),
             dependent: Vec::new(),
+            library: Vec::new(),
         })
     })
 }

@@ -42,6 +42,8 @@ pub enum SdkFlavor {
     Boto3Resource,
     /// Not a call: a trigger of the manifest whose event source reads with the function's role.
     Trigger,
+    /// A library that makes SDK calls for the handler (Powertools' parameters, idempotency).
+    Library,
 }
 
 /// A resource an action is needed on, and how it was found.

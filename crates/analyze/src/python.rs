@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use tree_sitter::Node;
 
 use crate::context::{ClientFactory, FactoryReturns, FileContext};
+use crate::library;
 use crate::mapping::{mapping, pascal_case};
 use crate::model::SdkFlavor;
 use crate::sdk_catalogue::SdkCatalogue;
@@ -37,6 +38,13 @@ enum Sym<'t> {
     Getenv,
     Str(Resolved),
     Dict(Node<'t>),
+    /// Something a library that calls AWS exports (`aws_lambda_powertools...parameters`).
+    Library(String),
+    /// An instance of a library class, with its constructor's arguments.
+    LibraryObject {
+        path: String,
+        ctor: BTreeMap<String, Resolved>,
+    },
     Other,
 }
 
@@ -120,6 +128,19 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
                     _ => (Some(self.text(name)), None),
                 };
                 let Some(module) = module else { continue };
+                if library::is_library_path("python", module) {
+                    // `import a.b.c` binds `a`; `import a.b.c as x` binds `x` to the module.
+                    let (local, path) = match alias {
+                        Some(alias) => (alias, module),
+                        None => {
+                            let first = module.split('.').next().unwrap_or(module);
+                            (first, first)
+                        }
+                    };
+                    self.bindings
+                        .insert(local.to_owned(), Sym::Library(path.to_owned()));
+                    continue;
+                }
                 let sym = match module {
                     "boto3" => Sym::Boto3,
                     "os" => Sym::OsModule,
@@ -156,6 +177,12 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
                     "{module}{}{imported}",
                     if module.ends_with('.') { "" } else { "." }
                 ));
+            }
+            let path = format!("{module}.{imported}");
+            if library::is_library_path("python", &path) {
+                self.bindings
+                    .insert(alias.unwrap_or(imported).to_owned(), Sym::Library(path));
+                continue;
             }
             let sym = match (module.as_str(), imported) {
                 ("boto3", "client") => Sym::Boto3Fn("client"),
@@ -318,6 +345,57 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
         })
     }
 
+    /// A use of a library that calls AWS (Powertools): its SDK calls are recorded here.
+    fn library_call(&mut self, node: Node<'t>, function: Node<'t>, arguments: Node<'t>) -> bool {
+        let (path, on, ctor) = match self.eval(function) {
+            Sym::Library(path) => {
+                let constructs = library::entries("python", &path, "new").next().is_some();
+                (
+                    path,
+                    if constructs { "new" } else { "call" }.to_owned(),
+                    None,
+                )
+            }
+            _ => {
+                let object = function
+                    .child_by_field_name("object")
+                    .filter(|_| function.kind() == "attribute");
+                let method = function.child_by_field_name("attribute");
+                match (object.map(|o| self.eval(o)), method) {
+                    (Some(Sym::LibraryObject { path, ctor }), Some(method)) => {
+                        (path, format!(".{}", self.text(method)), Some(ctor))
+                    }
+                    _ => return false,
+                }
+            }
+        };
+        let mut any = false;
+        for entry in library::entries("python", &path, &on) {
+            any = true;
+            let mut params = BTreeMap::new();
+            for (param, sources) in &entry.params {
+                let value = sources.iter().find_map(|source| {
+                    if let Some(key) = source.strip_prefix("new.") {
+                        return ctor.as_ref()?.get(key).cloned();
+                    }
+                    let argument = match source.parse::<usize>() {
+                        Ok(i) => Self::positional(arguments, i),
+                        Err(_) => self.keyword(arguments, source),
+                    }?;
+                    Some(self.eval_str(argument))
+                });
+                if let Some(value) = value {
+                    params.insert(param.clone(), value);
+                }
+            }
+            for operation in &entry.operations {
+                self.ctx
+                    .record(node, SdkFlavor::Library, &entry.service, operation, &params);
+            }
+        }
+        any
+    }
+
     /// Binds the parameters of a function of this file to the clients a call hands it.
     fn bind_parameters(&mut self, node: Node<'t>) {
         let (Some(function), Some(arguments)) = (
@@ -446,6 +524,14 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
                     (Sym::Session, "resource") => Sym::Boto3Fn("resource"),
                     (Sym::OsModule, "environ") => Sym::Environ,
                     (Sym::OsModule, "getenv") => Sym::Getenv,
+                    (Sym::Library(path), name) => {
+                        let path = format!("{path}.{name}");
+                        if library::is_library_path("python", &path) {
+                            Sym::Library(path)
+                        } else {
+                            Sym::Other
+                        }
+                    }
                     // `resource.meta.client` is the service's client.
                     (Sym::Resource(prefix), "meta") => Sym::Resource(prefix),
                     (Sym::Resource(prefix), "client") => Sym::Client(prefix),
@@ -484,6 +570,21 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
                         .service_argument(arguments)
                         .map_or(Sym::Other, Sym::Resource),
                     Sym::Boto3Fn("Session") => Sym::Session,
+                    // `parameters.SSMProvider()`: an instance, remembered with its arguments.
+                    Sym::Library(path)
+                        if path
+                            .rsplit('.')
+                            .next()
+                            .is_some_and(|n| n.starts_with(char::is_uppercase)) =>
+                    {
+                        let mut ctor = self.params(arguments);
+                        let mut i = 0;
+                        while let Some(argument) = Self::positional(arguments, i) {
+                            ctor.insert(i.to_string(), self.eval_str(argument));
+                            i += 1;
+                        }
+                        Sym::LibraryObject { path, ctor }
+                    }
                     _ => self
                         .factory_call(function, arguments)
                         .unwrap_or_else(|| self.eval_method_result(function, arguments)),
@@ -789,6 +890,9 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
         ) else {
             return;
         };
+        if self.library_call(node, function, arguments) {
+            return;
+        }
         if function.kind() != "attribute" {
             return;
         }
