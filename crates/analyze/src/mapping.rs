@@ -236,9 +236,9 @@ pub fn resources_for(
         ));
     }
     let Some(config) = mapping().service(action_prefix) else {
-        return any(format!(
-            "Functory does not infer {action_prefix} resources yet"
-        ));
+        let types: Vec<&functory_lint::catalogue::ResourceType> =
+            service.resource_types_of(entry).collect();
+        return from_arn_formats(action_prefix, &types, params);
     };
     let Some((param, value)) = config
         .param
@@ -323,6 +323,108 @@ pub fn resources_for(
     }
 }
 
+/// The resource of a call to a service without naming rules of its own, from the IAM
+/// catalogue's ARN formats: an ARN of that service the call passes; else the format filled
+/// with the one name it needs when a parameter of that name is known (`FunctionName` for
+/// `${FunctionName}`); else the format with `*` for what is known only at run time, which is
+/// narrower than `*` and says so.
+fn from_arn_formats(
+    prefix: &str,
+    types: &[&functory_lint::catalogue::ResourceType],
+    params: &BTreeMap<String, Resolved>,
+) -> ResourceGuess {
+    let arn_start = format!("arn:aws:{prefix}:");
+    for (param, value) in params {
+        match value {
+            Resolved::Known { value, how } if value.starts_with(&arn_start) => {
+                return ResourceGuess {
+                    arn: value.clone(),
+                    reason: format!("`{param}` ({how})"),
+                };
+            }
+            Resolved::Prefix { prefix: start, how } if start.starts_with(&arn_start) => {
+                return ResourceGuess {
+                    arn: format!("{start}*"),
+                    reason: format!("`{param}` ({how}), completed at run time"),
+                };
+            }
+            _ => {}
+        }
+    }
+    let Some(first) = types.first() else {
+        return ResourceGuess {
+            arn: "*".to_owned(),
+            reason: format!("{prefix} names no resource type for this action"),
+        };
+    };
+    // `${Partition}`, `${Region}` and `${Account}` stay open so the policy works wherever the
+    // function is deployed; the one other variable may come from a parameter of its name.
+    let fixed = |name: &str| matches!(name, "Partition" | "Region" | "Account");
+    for resource_type in types {
+        let variables = arn_variables(&resource_type.arn_format);
+        let open: Vec<&str> = variables.iter().copied().filter(|v| !fixed(v)).collect();
+        if let [variable] = open.as_slice()
+            && let Some((param, Resolved::Known { value, how })) = params
+                .iter()
+                .find(|(param, _)| fold(param) == fold(variable))
+        {
+            return ResourceGuess {
+                arn: fill_arn(&resource_type.arn_format, |v| {
+                    if v == *variable {
+                        value.clone()
+                    } else {
+                        "*".to_owned()
+                    }
+                }),
+                reason: format!("`{param}` ({how})"),
+            };
+        }
+    }
+    ResourceGuess {
+        arn: fill_arn(&first.arn_format, |_| "*".to_owned()),
+        reason: format!(
+            "which {} the call works on is known only at run time: any {} (narrow it to yours)",
+            first.name, first.name
+        ),
+    }
+}
+
+/// The `${Name}` variables of an ARN format, in order.
+fn arn_variables(format: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = format;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { break };
+        out.push(&after[..end]);
+        rest = &after[end + 1..];
+    }
+    out
+}
+
+/// The format with each `${Name}` replaced (`${Partition}` is always `aws`).
+fn fill_arn(format: &str, mut value: impl FnMut(&str) -> String) -> String {
+    let mut out = String::with_capacity(format.len());
+    let mut rest = format;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let name = &after[..end];
+        out.push_str(&if name == "Partition" {
+            "aws".to_owned()
+        } else {
+            value(name)
+        });
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,6 +450,38 @@ mod tests {
                 service.prefix
             );
         }
+    }
+
+    #[test]
+    fn resources_come_from_the_catalogue_arn_formats() {
+        let known = |v: &str| Resolved::Known {
+            value: v.to_owned(),
+            how: "literal".to_owned(),
+        };
+        let params = BTreeMap::from([("ParameterName".to_owned(), known("x"))]);
+        // An ARN the call passes is the resource.
+        let arn = "arn:aws:iot:eu-west-1:123456789012:thing/sensor";
+        let guess = resources_for(
+            "iot",
+            "iot:DescribeThing",
+            &BTreeMap::from([("thingArn".to_owned(), known(arn))]),
+        );
+        assert_eq!(guess.arn, arn);
+        // A known name fills the format's one open variable.
+        let guess = resources_for(
+            "iot",
+            "iot:DescribeThing",
+            &BTreeMap::from([("thingName".to_owned(), known("sensor"))]),
+        );
+        assert_eq!(guess.arn, "arn:aws:iot:*:*:thing/sensor");
+        // Otherwise the narrowest pattern, saying so.
+        let guess = resources_for("iot", "iot:DescribeThing", &params);
+        assert_eq!(guess.arn, "arn:aws:iot:*:*:thing/*");
+        assert!(
+            guess.reason.contains("known only at run time"),
+            "{}",
+            guess.reason
+        );
     }
 
     #[test]

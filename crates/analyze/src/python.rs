@@ -345,6 +345,21 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
         })
     }
 
+    /// Whether `node` is inside a client factory this file defines (whose callers name the
+    /// service).
+    fn inside_factory(&self, node: Node<'t>) -> bool {
+        let mut parent = node.parent();
+        while let Some(n) = parent {
+            if n.kind() == "function_definition" {
+                return n
+                    .child_by_field_name("name")
+                    .is_some_and(|name| self.ctx.factories.contains_key(self.text(name)));
+            }
+            parent = n.parent();
+        }
+        false
+    }
+
     /// A use of a library that calls AWS (Powertools): its SDK calls are recorded here.
     fn library_call(&mut self, node: Node<'t>, function: Node<'t>, arguments: Node<'t>) -> bool {
         let (path, on, ctor) = match self.eval(function) {
@@ -891,6 +906,22 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
             return;
         };
         if self.library_call(node, function, arguments) {
+            return;
+        }
+        if let Sym::Boto3Fn(kind @ ("client" | "resource")) = self.eval(function)
+            && self.service_argument(arguments).is_none()
+            && !self.inside_factory(node)
+        {
+            let reason = match Self::positional(arguments, 0)
+                .or_else(|| self.keyword(arguments, "service_name"))
+            {
+                Some(name) => format!(
+                    "the {kind}'s service `{}` is known only at run time: its calls are not checked",
+                    self.text(name)
+                ),
+                None => format!("the {kind} names no service"),
+            };
+            self.ctx.not_understood(node, reason);
             return;
         }
         if function.kind() != "attribute" {
