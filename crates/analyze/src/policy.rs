@@ -214,6 +214,12 @@ pub fn compare(
 ) -> Comparison {
     let mut missing = Vec::new();
     for need in required {
+        // A dependency says why the call needs it besides its own action.
+        let because = need
+            .because
+            .as_ref()
+            .map(|b| format!("; the call needs it because {b}"))
+            .unwrap_or_default();
         let matches_action =
             |p: &Permission| p.actions.iter().any(|a| action_matches(a, &need.action));
         let denied = granted.iter().find(|p| {
@@ -229,7 +235,7 @@ pub fn compare(
                 resource: need.resource.clone(),
                 locations: need.locations.clone(),
                 why: format!(
-                    "denied by the Deny statement on {}",
+                    "denied by the Deny statement on {}{because}",
                     deny.resources.join(", ")
                 ),
             });
@@ -244,7 +250,7 @@ pub fn compare(
                 action: need.action.clone(),
                 resource: need.resource.clone(),
                 locations: need.locations.clone(),
-                why: format!("no statement grants {}", need.action),
+                why: format!("no statement grants {}{because}", need.action),
             });
         } else if !allows.iter().any(|p| {
             p.resources
@@ -260,7 +266,7 @@ pub fn compare(
                 resource: need.resource.clone(),
                 locations: need.locations.clone(),
                 why: format!(
-                    "{} is granted only on {}, not on {}",
+                    "{} is granted only on {}, not on {}{because}",
                     need.action,
                     on.join(", "),
                     need.resource

@@ -188,3 +188,26 @@ fn powertools_helpers_are_the_calls_they_make() {
         ["secretsmanager:GetSecretValue on arn:aws:secretsmanager:*:*:secret:db-password-*"]
     );
 }
+
+#[test]
+fn a_missing_dependency_says_why_the_call_needs_it() {
+    let project = Project(
+        [
+            (
+                "app.py",
+                "import boto3\ns3 = boto3.client('s3')\n\ndef handler(event, context):\n    s3.put_object(Bucket='media', Key='a.png', Body=b'', ACL='public-read')\n",
+            ),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    let manifest = "[project]\nname = \"acl\"\n\n[functions.fn]\nruntime = \"python3.12\"\nhandler = \"app.handler\"\n\n[[functions.fn.permissions]]\nactions = [\"s3:PutObject\"]\nresources = [\"arn:aws:s3:::media/*\"]\n";
+    let parsed = parse_manifest(manifest, "functory.toml", &project);
+    let manifest = parsed.manifest.expect("the manifest parses");
+    let analysis = analyze_function(&manifest.functions[0], None, &project);
+    let [missing] = analysis.comparison.missing.as_slice() else {
+        panic!("{:?}", analysis.comparison.missing);
+    };
+    assert_eq!(missing.action, "s3:PutObjectAcl");
+    assert!(missing.why.contains("sets the object's ACL"), "{}", missing.why);
+}

@@ -239,6 +239,12 @@ export function LeastPrivilegePanel() {
                       </div>
                     ))}
                     {c.note && <div className="muted small">{c.note}</div>}
+                    {c.dependencies.map((d, j) => (
+                      <div key={`d${j}`} className="small" data-testid="lp-dependency">
+                        also <span className="mono">{d.action}</span> on <span className="mono">{d.resource.arn}</span>:{' '}
+                        <span className="muted">{d.why}</span>
+                      </div>
+                    ))}
                   </li>
                 ))}
               </ul>
