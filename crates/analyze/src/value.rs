@@ -96,6 +96,31 @@ impl Resolved {
     }
 }
 
+/// A value written with CloudFormation references (an imported template's
+/// `arn:${AWS::Partition}:s3:::${AWS::AccountId}-uploads`): the partition is `aws`, the URL
+/// suffix `amazonaws.com`, and what a deploy decides (region, account, stack, other
+/// references) is `*`, so the ARN matches wherever it is deployed.
+fn pseudo_parameters(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        out.push_str(match &after[..end] {
+            "AWS::Partition" => "aws",
+            "AWS::URLSuffix" => "amazonaws.com",
+            _ => "*",
+        });
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The function's environment as the manifest sets it.
 #[derive(Debug, Clone, Default)]
 pub struct Environment(pub BTreeMap<String, String>);
@@ -103,6 +128,12 @@ pub struct Environment(pub BTreeMap<String, String>);
 impl Environment {
     pub fn lookup(&self, key: &str) -> Resolved {
         match self.0.get(key) {
+            Some(value) if value.contains("${") => Resolved::Known {
+                value: pseudo_parameters(value),
+                how: format!(
+                    "environment {key} = {value}, its template references read as any value"
+                ),
+            },
             Some(value) => Resolved::Known {
                 value: value.clone(),
                 how: format!("environment {key} = {value}"),
@@ -124,6 +155,23 @@ impl Environment {
                 ),
             },
             (None, _) => self.lookup(key),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_references_in_the_environment_read_as_any_value() {
+        let env = Environment(BTreeMap::from([(
+            "BUCKET_ARN".to_owned(),
+            "arn:${AWS::Partition}:s3:::${AWS::AccountId}-${Stage}-uploads".to_owned(),
+        )]));
+        match env.lookup("BUCKET_ARN") {
+            Resolved::Known { value, .. } => assert_eq!(value, "arn:aws:s3:::*-*-uploads"),
+            other => panic!("{other:?}"),
         }
     }
 }

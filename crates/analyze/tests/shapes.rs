@@ -209,5 +209,9 @@ fn a_missing_dependency_says_why_the_call_needs_it() {
         panic!("{:?}", analysis.comparison.missing);
     };
     assert_eq!(missing.action, "s3:PutObjectAcl");
-    assert!(missing.why.contains("sets the object's ACL"), "{}", missing.why);
+    assert!(
+        missing.why.contains("sets the object's ACL"),
+        "{}",
+        missing.why
+    );
 }
