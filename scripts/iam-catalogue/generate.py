@@ -72,6 +72,9 @@ GLOBAL_CONDITION_KEYS = {
     "aws:SecureTransport": "Bool",
     "aws:SourceAccount": "String",
     "aws:SourceArn": "ARN",
+    # Older than aws:SourceAccount and still what SNS's and SES's guides show for topic
+    # policies that let S3 or SES publish ("AWS:SourceOwner").
+    "aws:SourceOwner": "String",
     "aws:SourceOrgID": "String",
     "aws:SourceOrgPaths": "ArrayOfString",
     "aws:UserAgent": "String",

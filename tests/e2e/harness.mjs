@@ -77,7 +77,9 @@ export async function launch(t, { args = [], env = {}, project = null, name = "e
   let session = null;
   t.after(async () => {
     if (session && t.passed === false) await shot(session, `${name}-failure`).catch(() => {});
-    const pids = appPids();
+    // The app and its WebKit helpers (web and network processes, which write the GL shader
+    // cache under XDG_CACHE_HOME until they exit): all started by this test, below its driver.
+    const pids = [...new Set([...appPids(), ...descendants(driver.pid)])];
     await session?.end();
     for (const pid of pids) {
       try {
@@ -87,8 +89,9 @@ export async function launch(t, { args = [], env = {}, project = null, name = "e
       }
     }
     await driver.stop();
-    rmSync(home, { recursive: true, force: true });
-    if (project) rmSync(project, { recursive: true, force: true });
+    // A helper killed a moment ago may still be closing a cache file: retry briefly.
+    rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    if (project) rmSync(project, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
   session = await Session.start(driver.url, binary, args);
   return { session, home, dataDir: join(xdg.XDG_DATA_HOME, "dev.functory.app"), appPids };

@@ -332,8 +332,13 @@ fn format_tokens(format: &str) -> Vec<FormatToken> {
             let path_like = ["Path", "Object", "Key", "Prefix"]
                 .iter()
                 .any(|p| name.contains(p));
+            // A name followed by `:` may hold slashes (log groups are `/aws/lambda/fn`); one
+            // followed by `/` ends at the slash (`table/${TableName}/index/…`).
+            let next_is_slash = bytes.get(end) == Some(&b'/');
             tokens.push(FormatToken::Placeholder {
-                crosses_slash: path_like || (last && name != "BucketName"),
+                crosses_slash: path_like
+                    || (last && name != "BucketName")
+                    || (!last && !next_is_slash && name != "BucketName"),
                 crosses_colon: last && name != "BucketName",
             });
             i = end;
@@ -740,6 +745,12 @@ mod tests {
         let (ssm, get_parameter) = catalogue.action("ssm:GetParameter").unwrap();
         assert!(ssm.resource_types_of(get_parameter).any(|t| {
             t.could_match("arn:aws:ssm:eu-west-1:123456789012:parameter/app/db/password")
+        }));
+        // Log group names hold slashes; the console's Lambda logging policy names the
+        // group's streams with `:*`.
+        let (logs, put_events) = catalogue.action("logs:PutLogEvents").unwrap();
+        assert!(logs.resource_types_of(put_events).any(|t| {
+            t.could_match("arn:aws:logs:us-east-1:111122223333:log-group:/aws/lambda/fn:*")
         }));
         let (_, pass_role) = catalogue.action("iam:PassRole").unwrap();
         assert_eq!(pass_role.access_level, AccessLevel::Write);

@@ -76,6 +76,11 @@ fn snapshot_of(code: &str) -> String {
     out
 }
 
+/// The findings of a policy given as JSON text, located.
+fn lint_json(text: &str) -> Vec<functory_lint::LocatedFinding> {
+    locate(&lint_text("policy.json", text, &fixture_options()))
+}
+
 macro_rules! rule_snapshots {
     ($($test:ident => $code:literal),* $(,)?) => {
         $(
@@ -352,14 +357,57 @@ fn every_sensitive_action_list_names_real_actions() {
             );
         }
     }
-    for (method, actions) in functory_lint::rules::iam206_privilege_escalation::METHODS {
-        for action in *actions {
+    let paths = functory_lint::rules::iam206_privilege_escalation::paths();
+    assert!(paths.len() >= 65, "pathfinding.cloud's catalogue is loaded");
+    for path in paths {
+        for action in &path.required {
             assert!(
                 catalogue.action(action).is_some(),
-                "IAM206 {method}: {action} is not in the catalogue"
+                "IAM206 {}: {action} is not in the catalogue",
+                path.id
             );
         }
     }
+    // Functory's own methods add what the catalogue lacks: none of them contains, or is
+    // contained in, one of the catalogue's paths.
+    for (method, actions) in functory_lint::rules::iam206_privilege_escalation::METHODS {
+        for path in paths.iter().filter(|p| p.id != *method) {
+            let ours: std::collections::BTreeSet<&str> = actions.iter().copied().collect();
+            let theirs: std::collections::BTreeSet<&str> =
+                path.required.iter().map(String::as_str).collect();
+            assert!(
+                !ours.is_subset(&theirs) && !theirs.is_subset(&ours),
+                "IAM206 {method} overlaps {}",
+                path.id
+            );
+        }
+    }
+}
+
+/// Every path of pathfinding.cloud's catalogue is found, named by its id, in a policy that
+/// allows exactly its actions; and a path through AWS-managed policies only is not one.
+#[test]
+fn every_catalogued_escalation_path_is_found_by_its_id() {
+    for path in functory_lint::rules::iam206_privilege_escalation::paths() {
+        let actions: Vec<String> = path.required.iter().map(|a| format!("\"{a}\"")).collect();
+        let policy = format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": [{}], "Resource": "*"}}]}}"#,
+            actions.join(", ")
+        );
+        let findings = lint_json(&policy);
+        let escalation = findings
+            .iter()
+            .find(|f| f.code == "IAM206")
+            .unwrap_or_else(|| panic!("{}: no IAM206 for {policy}", path.id));
+        assert!(
+            escalation.message.contains(&path.id),
+            "{}: {}",
+            path.id,
+            escalation.message
+        );
+    }
+    let managed = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:CreatePolicyVersion", "Resource": "arn:aws:iam::aws:policy/ReadOnlyAccess"}]}"#;
+    assert!(lint_json(managed).iter().all(|f| f.code != "IAM206"));
 }
 
 /// The manifest's `url` trigger is checked like a template's `FunctionUrlConfig`, and the
@@ -455,4 +503,41 @@ fn templates_of_other_languages_are_judged_by_the_same_catalogue() {
         "{}",
         lmb004[0].message
     );
+}
+
+/// Policies of the shapes AWS's guides give for common, safe setups (CloudFront origin access,
+/// VPC endpoints, organization-only access by a Deny, S3 and SNS publishing with source
+/// conditions, KMS key policies, OIDC and service trust, Lambda logging, CloudTrail and ELB
+/// log buckets, external ids, TLS-only denies): nothing of high severity or worse, and nothing
+/// from the exposure rules.
+#[test]
+fn benign_policies_of_documented_shapes_raise_no_exposure_finding() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/benign");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 15);
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let findings = locate(&lint_text(&name, &text, &fixture_options()));
+        assert!(findings.is_empty(), "{name}: {findings:#?}");
+    }
+}
+
+/// A condition any value satisfies narrows nothing, and a public website bucket is public.
+#[test]
+fn risky_policies_stay_flagged() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/risky");
+    for name in ["p7-always-true.json", "q7-public-website.json"] {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        let findings = locate(&lint_text(name, &text, &fixture_options()));
+        assert!(
+            findings.iter().any(|f| f.code == "RES001"),
+            "{name}: {findings:#?}"
+        );
+    }
 }

@@ -52,8 +52,10 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
                 ));
                 continue;
             };
+            // Condition keys are case-insensitive: `AWS:SourceArn` is `aws:SourceArn`.
+            let global = prefix.eq_ignore_ascii_case("aws");
             // Keys of a service the catalogue does not know are IAM101's business, once.
-            if prefix != "aws" && ctx.catalogue.service(prefix).is_none() {
+            if !global && ctx.catalogue.service(prefix).is_none() {
                 out.push(RULE.finding(
                     clause.key.key_span,
                     format!("`{key}`: `{prefix}` is not a service prefix"),
@@ -64,7 +66,7 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
                 clause.key.key_span,
                 format!(
                     "`{key}` is not a condition key of {}",
-                    if prefix == "aws" {
+                    if global {
                         "the global context".to_owned()
                     } else {
                         format!("`{prefix}`")

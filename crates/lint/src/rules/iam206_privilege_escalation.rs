@@ -4,15 +4,17 @@ use crate::rules::{Check, PolicyContext};
 
 declare_rule! {
     /// ## What it checks
-    /// Identity policies that allow a known combination of actions by which a principal can
-    /// gain more permissions than the policy grants: the 21 classic IAM methods (new policy
-    /// versions, access keys, login profiles, attaching or writing policies, joining groups,
-    /// editing trust policies, passing a role to new Lambda functions, EC2 instances, Glue dev
-    /// endpoints, CloudFormation stacks, Data Pipeline) and the compute-service methods
-    /// documented since (CodeBuild projects and buildspec overrides, ECS tasks and exec,
-    /// SageMaker notebooks and jobs, Glue jobs, App Runner, Auto Scaling launch
-    /// configurations, EC2 user data, SSM commands and sessions, EC2 Instance Connect, Lambda
-    /// code and layer updates, CloudFormation stack updates, removing permissions boundaries).
+    /// Identity policies that allow every action of a known privilege-escalation path: each
+    /// path of pathfinding.cloud's public catalogue (named by its id, such as `iam-001` for
+    /// `iam:CreatePolicyVersion` or `lambda-001` for `iam:PassRole` + `lambda:CreateFunction`
+    /// + `lambda:InvokeFunction`: new policy versions, access keys, login profiles, attaching
+    /// or writing policies, trust policy edits, passing roles to new Lambda functions, EC2
+    /// instances, ECS tasks, Glue, SageMaker, CodeBuild, CloudFormation, App Runner, Bedrock
+    /// AgentCore, Data Pipeline; code updates; SSM sessions and commands), and a few methods
+    /// the catalogue lacks (default policy versions, Lambda layers, ECS exec, Auto Scaling
+    /// launch configurations, removing permissions boundaries). A path whose actions are
+    /// granted only on AWS-managed policies (`arn:aws:iam::aws:policy/…`) is not one: no one
+    /// but AWS can change those.
     ///
     /// ## Why it matters
     /// The policy looks limited, but its holder can turn it into administrator access, for
@@ -33,6 +35,7 @@ declare_rule! {
     /// an unconditional Deny of one action removes it.
     ///
     /// ## References
+    /// - pathfinding.cloud (DataDog): the catalogue of AWS privilege-escalation paths
     /// - Rhino Security Labs: AWS IAM Privilege Escalation – Methods and Mitigation
     /// - Bishop Fox: iam-vulnerable (privilege escalation paths)
     /// - AWS IAM User Guide: Security best practices in IAM
@@ -46,171 +49,25 @@ declare_rule! {
     };
 }
 
-/// (method, actions that together allow it). Every action is checked against the catalogue by
-/// a test.
+/// Escalation paths Functory checks beyond pathfinding.cloud's catalogue, each named here as
+/// the catalogue names its own: (name, actions that together allow it). A test keeps them
+/// apart from the catalogue's paths (none contains or is contained in one of them).
 pub const METHODS: &[(&str, &[&str])] = &[
-    ("CreateNewPolicyVersion", &["iam:CreatePolicyVersion"]),
     (
         "SetExistingDefaultPolicyVersion",
         &["iam:SetDefaultPolicyVersion"],
     ),
     (
-        "CreateEC2WithExistingInstanceProfile",
-        &["iam:PassRole", "ec2:RunInstances"],
-    ),
-    ("CreateAccessKey", &["iam:CreateAccessKey"]),
-    ("CreateLoginProfile", &["iam:CreateLoginProfile"]),
-    ("UpdateLoginProfile", &["iam:UpdateLoginProfile"]),
-    ("AttachUserPolicy", &["iam:AttachUserPolicy"]),
-    ("AttachGroupPolicy", &["iam:AttachGroupPolicy"]),
-    (
-        "AttachRolePolicy",
-        &["iam:AttachRolePolicy", "sts:AssumeRole"],
-    ),
-    ("PutUserPolicy", &["iam:PutUserPolicy"]),
-    ("PutGroupPolicy", &["iam:PutGroupPolicy"]),
-    ("PutRolePolicy", &["iam:PutRolePolicy", "sts:AssumeRole"]),
-    ("AddUserToGroup", &["iam:AddUserToGroup"]),
-    (
-        "UpdateRolePolicyToAssumeIt",
-        &["iam:UpdateAssumeRolePolicy", "sts:AssumeRole"],
-    ),
-    (
-        "PassExistingRoleToNewLambdaThenInvoke",
-        &[
-            "iam:PassRole",
-            "lambda:CreateFunction",
-            "lambda:InvokeFunction",
-        ],
-    ),
-    (
-        "PassExistingRoleToNewLambdaThenTriggerWithNewDynamo",
-        &[
-            "iam:PassRole",
-            "lambda:CreateFunction",
-            "lambda:CreateEventSourceMapping",
-            "dynamodb:CreateTable",
-            "dynamodb:PutItem",
-        ],
-    ),
-    (
-        "PassExistingRoleToNewLambdaThenTriggerWithExistingDynamo",
-        &[
-            "iam:PassRole",
-            "lambda:CreateFunction",
-            "lambda:CreateEventSourceMapping",
-        ],
-    ),
-    (
-        "PassExistingRoleToNewGlueDevEndpoint",
-        &["iam:PassRole", "glue:CreateDevEndpoint"],
-    ),
-    ("UpdateExistingGlueDevEndpoint", &["glue:UpdateDevEndpoint"]),
-    (
-        "PassExistingRoleToCloudFormation",
-        &["iam:PassRole", "cloudformation:CreateStack"],
-    ),
-    (
-        "PassExistingRoleToNewDataPipeline",
-        &[
-            "iam:PassRole",
-            "datapipeline:CreatePipeline",
-            "datapipeline:PutPipelineDefinition",
-        ],
-    ),
-    (
-        "EditExistingLambdaFunctionWithRole",
-        &["lambda:UpdateFunctionCode"],
-    ),
-    (
         "AddMaliciousLayerToExistingLambda",
         &["lambda:UpdateFunctionConfiguration"],
     ),
-    (
-        "PassRoleToNewCodeBuildProject",
-        &[
-            "iam:PassRole",
-            "codebuild:CreateProject",
-            "codebuild:StartBuild",
-        ],
-    ),
-    (
-        "UpdateExistingCodeBuildProject",
-        &["codebuild:UpdateProject", "codebuild:StartBuild"],
-    ),
-    (
-        "StartCodeBuildWithBuildspecOverride",
-        &["codebuild:StartBuild"],
-    ),
-    (
-        "PassRoleToNewEcsTask",
-        &["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"],
-    ),
     ("ExecuteCommandInEcsTask", &["ecs:ExecuteCommand"]),
-    (
-        "PassRoleToNewSageMakerNotebook",
-        &[
-            "iam:PassRole",
-            "sagemaker:CreateNotebookInstance",
-            "sagemaker:CreatePresignedNotebookInstanceUrl",
-        ],
-    ),
-    (
-        "OpenExistingSageMakerNotebook",
-        &["sagemaker:CreatePresignedNotebookInstanceUrl"],
-    ),
-    (
-        "PassRoleToNewSageMakerTrainingJob",
-        &["iam:PassRole", "sagemaker:CreateTrainingJob"],
-    ),
-    (
-        "PassRoleToNewSageMakerProcessingJob",
-        &["iam:PassRole", "sagemaker:CreateProcessingJob"],
-    ),
-    (
-        "PassRoleToNewGlueJob",
-        &["iam:PassRole", "glue:CreateJob", "glue:StartJobRun"],
-    ),
-    (
-        "UpdateExistingGlueJob",
-        &["iam:PassRole", "glue:UpdateJob", "glue:StartJobRun"],
-    ),
-    (
-        "PassRoleToNewAppRunnerService",
-        &["iam:PassRole", "apprunner:CreateService"],
-    ),
     (
         "PassRoleToNewAutoScalingLaunchConfiguration",
         &[
             "iam:PassRole",
             "autoscaling:CreateLaunchConfiguration",
             "autoscaling:CreateAutoScalingGroup",
-        ],
-    ),
-    (
-        "ModifyEc2UserData",
-        &[
-            "ec2:ModifyInstanceAttribute",
-            "ec2:StopInstances",
-            "ec2:StartInstances",
-        ],
-    ),
-    ("SendSsmCommandToInstance", &["ssm:SendCommand"]),
-    ("StartSsmSession", &["ssm:StartSession"]),
-    (
-        "SendSshKeyWithInstanceConnect",
-        &["ec2-instance-connect:SendSSHPublicKey"],
-    ),
-    (
-        "PassRoleToUpdatedCloudFormationStack",
-        &["iam:PassRole", "cloudformation:UpdateStack"],
-    ),
-    (
-        "PassRoleToCloudFormationChangeSet",
-        &[
-            "iam:PassRole",
-            "cloudformation:CreateChangeSet",
-            "cloudformation:ExecuteChangeSet",
         ],
     ),
     (
@@ -222,6 +79,66 @@ pub const METHODS: &[(&str, &[&str])] = &[
         &["iam:DeleteUserPermissionsBoundary"],
     ),
 ];
+
+/// One privilege-escalation path: its id (`iam-001`, or a Functory method's name) and the
+/// actions that together allow it.
+#[derive(Debug)]
+pub struct EscalationPath {
+    pub id: String,
+    pub required: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct CataloguePaths {
+    paths: Vec<CataloguePath>,
+}
+
+#[derive(serde::Deserialize)]
+struct CataloguePath {
+    id: String,
+    required: Vec<String>,
+}
+
+const ESCALATION_PATHS_JSON: &str = include_str!("../../data/escalation-paths.json");
+pub const ESCALATION_PATHS_LICENCE: &str = include_str!("../../data/escalation-paths.LICENSE.txt");
+
+/// pathfinding.cloud's paths (`data/escalation-paths.json`, generated by
+/// `scripts/escalation-paths/generate.sh`), then Functory's additions.
+pub fn paths() -> &'static [EscalationPath] {
+    static PATHS: std::sync::OnceLock<Vec<EscalationPath>> = std::sync::OnceLock::new();
+    PATHS.get_or_init(|| {
+        let catalogue: Vec<EscalationPath> =
+            serde_json::from_str::<CataloguePaths>(ESCALATION_PATHS_JSON)
+                .map(|c| {
+                    c.paths
+                        .into_iter()
+                        .map(|p| EscalationPath {
+                            id: p.id,
+                            required: p.required,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+        catalogue
+            .into_iter()
+            .chain(METHODS.iter().map(|(name, actions)| EscalationPath {
+                id: (*name).to_owned(),
+                required: actions.iter().map(|a| (*a).to_owned()).collect(),
+            }))
+            .collect()
+    })
+}
+
+/// Whether every resource a statement grants is in the AWS-managed namespace
+/// (`arn:aws:iam::aws:policy/…`): AWS owns those, so no one can change them through it.
+fn only_aws_managed(statement: &Statement<'_>) -> bool {
+    let resources = statement.resources();
+    statement.resource.is_some_and(|r| !r.negated)
+        && !resources.is_empty()
+        && resources.iter().all(|(r, _)| {
+            r.split(':').nth(4) == Some("aws") && r.starts_with("arn:") && !r.contains("::*")
+        })
+}
 
 fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
     let document = ctx.document;
@@ -237,14 +154,19 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
     if full_admin {
         return;
     }
-    let mut found: Vec<&str> = Vec::new();
+    let mut found: Vec<&EscalationPath> = Vec::new();
     let mut anchor: Option<&Statement<'_>> = None;
     let mut limited = true;
     let mut conditioned = true;
-    for (method, actions) in METHODS {
-        let grants: Option<Vec<&Statement<'_>>> = actions.iter().map(|a| ctx.granting(a)).collect();
+    for path in paths() {
+        let grants: Option<Vec<&Statement<'_>>> =
+            path.required.iter().map(|a| ctx.granting(a)).collect();
         let Some(grants) = grants else { continue };
-        found.push(method);
+        // A path through a resource no one but AWS controls cannot be taken.
+        if grants.iter().any(|s| only_aws_managed(s)) {
+            continue;
+        }
+        found.push(path);
         anchor.get_or_insert(grants[0]);
         limited &= grants.iter().any(|s| !s.applies_to_all_resources());
         conditioned &= grants
@@ -252,16 +174,17 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
             .any(|s| !s.restricting_condition_keys().is_empty());
     }
     let Some(anchor) = anchor else { return };
-    let first_method_action = METHODS
-        .iter()
-        .find(|(m, _)| *m == found[0])
-        .map_or("", |(_, a)| a[0]);
+    let first_action = found[0].required.first().map_or("", String::as_str);
     let span = anchor
         .actions()
         .into_iter()
-        .find(|(p, _)| wildcard_match(p, first_method_action))
+        .find(|(p, _)| wildcard_match(p, first_action))
         .map_or(anchor.node.span, |(_, n)| n.span);
-    let shown: Vec<&str> = found.iter().take(4).copied().collect();
+    let shown: Vec<String> = found
+        .iter()
+        .take(4)
+        .map(|p| format!("{} ({})", p.id, p.required.join(" + ")))
+        .collect();
     let more = if found.len() > 4 {
         format!(" and {} more", found.len() - 4)
     } else {

@@ -1,5 +1,7 @@
 use crate::finding::{Finding, Severity};
-use crate::policy::{PolicyKind, PrincipalKind, PrincipalValue};
+use crate::policy::{
+    Operator, PolicyDocument, PolicyKind, PrincipalKind, PrincipalValue, Statement, wildcard_match,
+};
 use crate::rules::{Check, PolicyContext};
 
 declare_rule! {
@@ -9,8 +11,10 @@ declare_rule! {
     /// `arn:aws:iam::*:root`, or a Lambda permission with `Principal: "*"`, unless a condition
     /// narrows the caller to an organization, account, principal or source
     /// (`aws:PrincipalOrgID`, `aws:PrincipalAccount`, `aws:PrincipalArn`, `aws:SourceArn`,
-    /// `aws:SourceAccount`, …). Network-only conditions (`aws:SourceIp`, `aws:SourceVpce`)
-    /// lower the finding.
+    /// `aws:SourceAccount`, `aws:SourceVpc`/`aws:SourceVpce`, …), or a Deny of the same
+    /// policy refuses everyone outside them (`StringNotEquals aws:PrincipalOrgID`). A
+    /// condition any value satisfies (`StringLike aws:PrincipalOrgID "*"`) narrows nothing. IP
+    /// conditions (`aws:SourceIp`) lower the finding.
     ///
     /// ## Why it matters
     /// Any AWS account, or anyone on the internet, can use the resource: read the bucket,
@@ -55,20 +59,77 @@ pub(crate) const PRINCIPAL_KEYS: &[&str] = &[
     "aws:sourceorgid",
     "aws:sourceorgpaths",
     "aws:resourceorgid",
+    // A VPC or VPC endpoint: only requests from that private network, never the internet.
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:vpceaccount",
+    "aws:vpceorgid",
+    "aws:vpceorgpaths",
     "lambda:eventsourcetoken",
     "kms:calleraccount",
     "sns:endpoint",
 ];
 
-/// Conditions that limit where a request comes from, not who makes it.
-pub(crate) const NETWORK_KEYS: &[&str] = &[
-    "aws:sourceip",
-    "aws:sourcevpc",
-    "aws:sourcevpce",
-    "aws:vpcsourceip",
-    "aws:vpceaccount",
-    "aws:vpceorgid",
-];
+/// Conditions that limit the addresses a request comes from, not who makes it: public IP
+/// ranges are shared, spoofable at the network edge and change hands.
+pub(crate) const NETWORK_KEYS: &[&str] = &["aws:sourceip", "aws:vpcsourceip"];
+
+/// The key by which a Deny statement of the same policy turns a public Allow into a
+/// restricted one: a Deny of the Allow's actions on its resources to anyone *not* in an
+/// organization, account, source or VPC endpoint (`StringNotEquals aws:PrincipalOrgID`),
+/// with no other condition.
+pub(crate) fn denied_to_others(
+    document: &PolicyDocument<'_>,
+    allow: &Statement<'_>,
+) -> Option<String> {
+    document
+        .statements
+        .iter()
+        .filter(|s| s.is_deny())
+        .find_map(|deny| {
+            if deny.principal.is_some_and(|p| p.negated)
+                || !deny.principals().iter().any(is_anyone)
+                || deny.action.is_none_or(|a| a.negated)
+            {
+                return None;
+            }
+            let deny_actions: Vec<&str> = deny.actions().into_iter().map(|(a, _)| a).collect();
+            let covers_actions = allow.actions().iter().all(|(action, _)| {
+                deny_actions
+                    .iter()
+                    .any(|pattern| wildcard_match(pattern, action))
+            });
+            let deny_resources: Vec<&str> = deny.resources().into_iter().map(|(r, _)| r).collect();
+            let covers_resources = deny.applies_to_all_resources()
+                || allow.resources().iter().all(|(resource, _)| {
+                    deny_resources
+                        .iter()
+                        .any(|pattern| wildcard_match(pattern, resource))
+                });
+            if !covers_actions || !covers_resources {
+                return None;
+            }
+            let clauses = deny.conditions();
+            let mut restricting = None;
+            for clause in &clauses {
+                let operator = Operator::parse(&clause.operator.key);
+                let key = clause.key.key.to_ascii_lowercase();
+                let negated = !operator.is_positive() && operator.base != "Null";
+                let meaningful = clause
+                    .values
+                    .iter()
+                    .any(|v| v.as_str().is_some_and(|s| !s.chars().all(|c| c == '*')));
+                if !negated
+                    || !meaningful
+                    || !PRINCIPAL_KEYS.iter().any(|k| wildcard_match(k, &key))
+                {
+                    return None;
+                }
+                restricting.get_or_insert(clause.key.key.clone());
+            }
+            restricting
+        })
+}
 
 /// `*`, or an AWS principal ARN whose account is a wildcard.
 pub(crate) fn is_anyone(principal: &PrincipalValue<'_>) -> bool {
@@ -94,7 +155,9 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
         let Some(anyone) = statement.principals().into_iter().find(is_anyone) else {
             continue;
         };
-        if statement.restricted_by(PRINCIPAL_KEYS).is_some() {
+        if statement.restricted_by(PRINCIPAL_KEYS).is_some()
+            || denied_to_others(ctx.document, statement).is_some()
+        {
             continue;
         }
         let actions: Vec<&str> = statement.actions().into_iter().map(|(a, _)| a).collect();
