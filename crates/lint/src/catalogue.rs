@@ -336,9 +336,7 @@ fn format_tokens(format: &str) -> Vec<FormatToken> {
             // followed by `/` ends at the slash (`table/${TableName}/index/…`).
             let next_is_slash = bytes.get(end) == Some(&b'/');
             tokens.push(FormatToken::Placeholder {
-                crosses_slash: path_like
-                    || (last && name != "BucketName")
-                    || (!last && !next_is_slash && name != "BucketName"),
+                crosses_slash: path_like || (name != "BucketName" && (last || !next_is_slash)),
                 crosses_colon: last && name != "BucketName",
             });
             i = end;
