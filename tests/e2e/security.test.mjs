@@ -29,7 +29,7 @@ const POLICY_TEXT = `{
       "Sid": "ReadUploads",
       "Effect": "allow",
       "Action": "s3:GetObject",
-      "Resource": "arn:aws:s3:::uploads/*"
+      "Resource": "arn:aws:s3:::uploads/\${aws:username}/*"
     }
   ]
 }

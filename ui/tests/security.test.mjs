@@ -4,7 +4,7 @@
 //
 // Each test opens a copy of the sample with a policy file added, policies/report-role.json,
 // on which the real linter finds three problems:
-//   IAM002 low, unsafe fix ("Version": "2008-10-17", line 2)
+//   IAM002 medium, unsafe fix ("Version": "2008-10-17", line 2, with a policy variable in line 8)
 //   IAM004 high, safe fix ("Effect": "allow", line 6)
 //   IAM202 low (lowered: limited to the listed resources), no fix ("Action": "s3:*", line 13)
 // and the analyzer finds that the sample's resize is granted two S3 actions its code never
@@ -25,7 +25,7 @@ const POLICY_TEXT = `{
       "Sid": "ReadUploads",
       "Effect": "allow",
       "Action": "s3:GetObject",
-      "Resource": "arn:aws:s3:::uploads/*"
+      "Resource": "arn:aws:s3:::uploads/\${aws:username}/*"
     },
     {
       "Sid": "WriteReports",
@@ -151,7 +151,7 @@ test('clicking a finding opens the file at its line, underlined', async (t) => {
     page.locator(`[data-testid="editor"] .cm-lintRange-${kind}`).evaluateAll((els) => els.map((e) => e.closest('.cm-line').textContent.trim()));
   await page.locator('[data-testid="editor"] .cm-lintRange-error').first().waitFor();
   assert.deepEqual(await underlined('error'), ['"Effect": "allow",'], 'IAM004 (high) as an error');
-  assert.deepEqual((await underlined('warning')).sort(), ['"Action": "s3:*",', '"Version": "2008-10-17",'], 'IAM002 and IAM202 (low) as warnings');
+  assert.deepEqual((await underlined('warning')).sort(), ['"Action": "s3:*",', '"Version": "2008-10-17",'], 'IAM002 (medium) and IAM202 (low) as warnings');
 });
 
 test('the rule documentation is browsable', async (t) => {

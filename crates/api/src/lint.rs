@@ -359,7 +359,7 @@ mod tests {
 mod session_tests {
     use crate::session::{LaunchRequest, Session};
 
-    const POLICY: &str = "{\n  \"Version\": \"2008-10-17\",\n  \"Statement\": [\n    {\"Effect\": \"allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b/*\"}\n  ]\n}\n";
+    const POLICY: &str = "{\n  \"Version\": \"2008-10-17\",\n  \"Statement\": [\n    {\"Effect\": \"allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b/${aws:username}/*\"}\n  ]\n}\n";
 
     fn session_with_policy() -> (tempfile::TempDir, Session) {
         let dir = tempfile::tempdir().expect("tempdir");

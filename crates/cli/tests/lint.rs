@@ -173,7 +173,7 @@ fn manifest_suppressions_need_a_reason_and_silence_matching_findings() {
 fn fix_rewrites_files_safely_and_unsafe_fixes_need_the_flag() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.json");
-    std::fs::write(&path, "{\"Version\": \"2008-10-17\", \"Statement\": [{\"Effect\": \"allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b/*\"}]}\n").unwrap();
+    std::fs::write(&path, "{\"Version\": \"2008-10-17\", \"Statement\": [{\"Effect\": \"allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b/${aws:username}/*\"}]}\n").unwrap();
     let output = functory(&["lint", "--fix", "p.json"], dir.path());
     assert!(
         stdout(&output).contains("fixed 1 finding"),

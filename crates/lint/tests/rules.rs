@@ -506,10 +506,10 @@ fn templates_of_other_languages_are_judged_by_the_same_catalogue() {
 }
 
 /// Policies of the shapes AWS's guides give for common, safe setups (CloudFront origin access,
-/// VPC endpoints, organization-only access by a Deny, S3 and SNS publishing with source
-/// conditions, KMS key policies, OIDC and service trust, Lambda logging, CloudTrail and ELB
-/// log buckets, external ids, TLS-only denies): nothing of high severity or worse, and nothing
-/// from the exposure rules.
+/// VPC endpoints, organization-only access by a Deny, S3, SNS, EventBridge and Route 53 with
+/// source conditions, SNS's default topic policy, KMS key policies, OIDC and service trust,
+/// Lambda logging and invoke permissions, ECR for Lambda, CloudTrail and ELB log buckets,
+/// external ids, TLS-only and MFA denies, per-user DynamoDB keys): no finding at all.
 #[test]
 fn benign_policies_of_documented_shapes_raise_no_exposure_finding() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/benign");
@@ -519,13 +519,26 @@ fn benign_policies_of_documented_shapes_raise_no_exposure_finding() {
         .map(|e| e.path())
         .collect();
     files.sort();
-    assert!(files.len() >= 15);
+    assert!(files.len() >= 23);
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         let findings = locate(&lint_text(&name, &text, &fixture_options()));
         assert!(findings.is_empty(), "{name}: {findings:#?}");
     }
+}
+
+/// A public API limited to an IP range by a Deny is still public, lowered.
+#[test]
+fn a_deny_outside_an_ip_range_lowers_a_public_allow() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/risky");
+    let text = std::fs::read_to_string(dir.join("r7-apigw-ip.json")).unwrap();
+    let findings = locate(&lint_text("r7-apigw-ip.json", &text, &fixture_options()));
+    let [public] = findings.as_slice() else {
+        panic!("{findings:#?}");
+    };
+    assert_eq!(public.code, "RES001");
+    assert!(public.note.as_deref().is_some_and(|n| n.contains("aws:SourceIp")));
 }
 
 /// A condition any value satisfies narrows nothing, and a public website bucket is public.

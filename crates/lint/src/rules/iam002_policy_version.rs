@@ -6,7 +6,8 @@ use crate::rules::{Check, PolicyContext, scalar_text};
 declare_rule! {
     /// ## What it checks
     /// The policy's `Version`: missing, not one of the two versions IAM knows, or the old
-    /// `2008-10-17`.
+    /// `2008-10-17` when the policy uses policy variables (without them both versions read a
+    /// policy alike).
     ///
     /// ## Why it matters
     /// Without `"Version": "2012-10-17"` IAM reads the document with the 2008 language, in which
@@ -95,16 +96,16 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<crate::finding::Finding>) {
             );
             match &node.value {
                 Value::String(v) if v == CURRENT => {}
-                Value::String(v) if v == "2008-10-17" => {
-                    let mut finding = RULE.finding(
+                // Without policy variables the two versions read a policy alike; AWS services
+                // still write 2008-10-17 in the policies they generate (SNS and SQS defaults).
+                Value::String(v) if v == "2008-10-17" && uses_policy_variables(ctx) => {
+                    let finding = RULE.finding(
                         node.span,
                         format!("Version 2008-10-17 treats policy variables as plain text; use {CURRENT}"),
                     );
-                    if !uses_policy_variables(ctx) {
-                        finding = finding.with_severity(Severity::Low);
-                    }
                     out.push(finding.with_fix(fix));
                 }
+                Value::String(v) if v == "2008-10-17" => {}
                 _ => out.push(
                     RULE.finding(
                         node.span,

@@ -52,7 +52,8 @@ fn is_variable_or_wildcard(part: &str) -> bool {
 
 /// Why `arn` is not a valid ARN, or `None` when it is.
 pub(crate) fn arn_problem(arn: &str) -> Option<String> {
-    if arn == "*" || arn.starts_with("${") {
+    // `execute-api:/stage/GET/path`: API Gateway's own shorthand in its resource policies.
+    if arn == "*" || arn.starts_with("${") || arn.starts_with("execute-api:/") {
         return None;
     }
     let Some(rest) = arn.strip_prefix("arn:") else {

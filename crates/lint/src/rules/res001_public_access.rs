@@ -75,12 +75,13 @@ pub(crate) const PRINCIPAL_KEYS: &[&str] = &[
 pub(crate) const NETWORK_KEYS: &[&str] = &["aws:sourceip", "aws:vpcsourceip"];
 
 /// The key by which a Deny statement of the same policy turns a public Allow into a
-/// restricted one: a Deny of the Allow's actions on its resources to anyone *not* in an
-/// organization, account, source or VPC endpoint (`StringNotEquals aws:PrincipalOrgID`),
-/// with no other condition.
+/// restricted one: a Deny of the Allow's actions on its resources to anyone *not* matching
+/// one of `keys` (`StringNotEquals aws:PrincipalOrgID`, `NotIpAddress aws:SourceIp`), with no
+/// other condition.
 pub(crate) fn denied_to_others(
     document: &PolicyDocument<'_>,
     allow: &Statement<'_>,
+    keys: &[&str],
 ) -> Option<String> {
     document
         .statements
@@ -119,10 +120,7 @@ pub(crate) fn denied_to_others(
                     .values
                     .iter()
                     .any(|v| v.as_str().is_some_and(|s| !s.chars().all(|c| c == '*')));
-                if !negated
-                    || !meaningful
-                    || !PRINCIPAL_KEYS.iter().any(|k| wildcard_match(k, &key))
-                {
+                if !negated || !meaningful || !keys.iter().any(|k| wildcard_match(k, &key)) {
                     return None;
                 }
                 restricting.get_or_insert(clause.key.key.clone());
@@ -156,7 +154,7 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
             continue;
         };
         if statement.restricted_by(PRINCIPAL_KEYS).is_some()
-            || denied_to_others(ctx.document, statement).is_some()
+            || denied_to_others(ctx.document, statement, PRINCIPAL_KEYS).is_some()
         {
             continue;
         }
@@ -174,7 +172,10 @@ fn check(ctx: &PolicyContext<'_, '_>, out: &mut Vec<Finding>) {
                 }
             ),
         );
-        if let Some(key) = statement.restricted_by(NETWORK_KEYS) {
+        if let Some(key) = statement
+            .restricted_by(NETWORK_KEYS)
+            .or_else(|| denied_to_others(ctx.document, statement, NETWORK_KEYS))
+        {
             finding = finding.lowered(format!(
                 "lowered: limited by the network condition `{key}`, not by caller identity"
             ));
