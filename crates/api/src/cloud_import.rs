@@ -95,7 +95,10 @@ pub struct ImportOptions {
 /// The manifest's model even when it has errors (an imported function whose code could not
 /// be downloaded points at a missing handler): importing deploys nothing, so only the shape
 /// and the target matter.
-fn manifest_with_target(root: &Path, target: &str) -> Result<(Manifest, Target), ApiError> {
+pub(crate) fn manifest_with_target(
+    root: &Path,
+    target: &str,
+) -> Result<(Manifest, Target), ApiError> {
     let parsed = Project::open(root)?.parse()?;
     let Some(manifest) = parsed.manifest else {
         return Err(ApiError::new(

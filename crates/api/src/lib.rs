@@ -13,6 +13,7 @@
 pub mod account_test;
 pub mod accounts;
 pub mod analyze;
+pub mod audit;
 pub mod cloud;
 pub mod cloud_import;
 mod error;

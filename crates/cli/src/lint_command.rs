@@ -61,7 +61,7 @@ pub enum FailOn {
     At(Severity),
 }
 
-fn parse_fail_on(text: &str) -> Result<FailOn, String> {
+pub(crate) fn parse_fail_on(text: &str) -> Result<FailOn, String> {
     if text.eq_ignore_ascii_case("never") {
         return Ok(FailOn::Never);
     }

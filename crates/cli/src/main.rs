@@ -5,6 +5,7 @@
 mod output;
 mod accounts_command;
 mod analyze_command;
+mod audit_command;
 mod cloud_commands;
 mod events_command;
 mod export_command;
@@ -96,6 +97,10 @@ enum Command {
     Versions(cloud_commands::VersionsArgs),
     /// Point a cloud target's stage back at an earlier published version.
     Rollback(cloud_commands::RollbackArgs),
+    /// Audit every Lambda function deployed in an AWS account's regions: configuration,
+    /// function URLs, secrets in environment variables, execution roles' policies, with the
+    /// rules `functory lint` runs; text, JSON, SARIF or a self-contained HTML report.
+    Audit(audit_command::AuditArgs),
     /// Read a function's code: its SDK calls, the IAM actions they need, the generated
     /// least-privilege policy and what functory.toml grants beyond or short of it.
     Analyze(analyze_command::AnalyzeArgs),
@@ -132,6 +137,7 @@ fn run(command: Command) -> Result<ExitCode, ApiError> {
         Command::Export(args) => Ok(export_command::run(args)),
         Command::Events(args) => Ok(events_command::run(args)),
         Command::Analyze(args) => analyze_command::run(args),
+        Command::Audit(args) => Ok(audit_command::run(args)),
         Command::New {
             dir,
             template,
