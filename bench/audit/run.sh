@@ -50,9 +50,44 @@ if [ -x "$prowler" ]; then
       --output-formats json-ocsf --output-directory "$work/prowler" --no-banner >"$work/prowler.log" 2>&1)
   status=$?
   set -e
-  echo "prowler $("$prowler" --version 2>/dev/null | tail -1): exit $status in $(( ($(date +%s%N) - start) / 1000000 )) ms"
-  tail -5 "$work/prowler.log"
-  ls "$work/prowler" 2>/dev/null | head
+  echo "prowler $("$prowler" --version 2>/dev/null | tail -1): exit $status (3: some checks failed) in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+  # What Prowler failed, per check, and per fixture function (roles are role-NNNN, functions
+  # fn-NNNN-kind), beside what functory audit reported for the same function.
+  python3 - "$work/expected.json" "$work/report.json" "$work"/prowler/*.ocsf.json <<'PY'
+import collections, json, re, sys
+planted = json.load(open(sys.argv[1]))["expected"]
+report = json.load(open(sys.argv[2]))
+ours = {f["name"]: sorted({x["code"] for x in f["findings"]}) for f in report["functions"]}
+findings = json.load(open(sys.argv[3]))
+by_check = collections.Counter()
+theirs = collections.defaultdict(set)
+for finding in findings:
+    if finding.get("status_code") != "FAIL":
+        continue
+    check = finding.get("metadata", {}).get("event_code", "?")
+    by_check[check] += 1
+    for resource in finding.get("resources", []):
+        text = f"{resource.get('uid', '')} {resource.get('name', '')}"
+        for index in set(re.findall(r"(?:role|fn)-(\d{4})", text)):
+            theirs[index].add(check)
+print("prowler FAIL findings by check:")
+for check, n in sorted(by_check.items(), key=lambda kv: (-kv[1], kv[0])):
+    print(f"  {n:5d} {check}")
+kinds = collections.defaultdict(lambda: [0, 0, set(), set()])
+for name, expected in planted.items():
+    index, kind = name[3:7], name[8:]
+    entry = kinds[kind]
+    entry[0] += 1
+    entry[1] += bool(ours.get(name))
+    entry[2].update(ours.get(name, []))
+    entry[3].update(theirs.get(index, set()))
+print("per planted kind: functions, flagged by functory, functory codes | prowler FAIL checks")
+for kind, (n, flagged, codes, checks) in sorted(kinds.items()):
+    print(f"  {kind:12s} {n:4d} {flagged:4d} {','.join(sorted(codes)) or '-'} | {','.join(sorted(checks)) or '-'}")
+missed_by_us = [n for n in planted if theirs.get(n[3:7]) and not ours.get(n)]
+print(f"functions prowler flags and functory does not: {len(missed_by_us)}"
+      + (f" (e.g. {missed_by_us[:3]}: {sorted(theirs[missed_by_us[0][3:7]])})" if missed_by_us else ""))
+PY
 else
   echo "prowler: not installed (pip install prowler into $HOME/.cache/functory/prowler-venv)"
 fi
