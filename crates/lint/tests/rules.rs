@@ -538,7 +538,12 @@ fn a_deny_outside_an_ip_range_lowers_a_public_allow() {
         panic!("{findings:#?}");
     };
     assert_eq!(public.code, "RES001");
-    assert!(public.note.as_deref().is_some_and(|n| n.contains("aws:SourceIp")));
+    assert!(
+        public
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("aws:SourceIp"))
+    );
 }
 
 /// A condition any value satisfies narrows nothing, and a public website bucket is public.
