@@ -41,7 +41,7 @@ fn the_linter_and_least_privilege_answer_as_the_ui_expects() {
         "write_file",
         json!({
             "path": "policies/read.json",
-            "text": "{\"Version\": \"2008-10-17\", \"Statement\": [{\"Effect\": \"allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b/*\"}]}\n"
+            "text": "{\"Version\": \"2008-10-17\", \"Statement\": [{\"Effect\": \"allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b/${aws:username}/*\"}]}\n"
         }),
     )
     .unwrap();
