@@ -53,6 +53,9 @@ enum Sym<'t> {
     Library(String),
     /// `new SSMProvider(...)`: an instance of a library class, with its constructor call.
     LibraryObject(String, Node<'t>),
+    /// A function of this file that returns a client (`const db = () => new DynamoDBClient()`):
+    /// calling it is that client.
+    Factory(Box<Sym<'t>>),
     Other,
 }
 
@@ -283,6 +286,16 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
                 self.bindings.insert(name, sym);
                 return;
             }
+            // `function client() { return new S3Client(); }`: a client factory.
+            "function_declaration" => {
+                if let (Some(name), Some(sym)) =
+                    (node.child_by_field_name("name"), self.returned_client(node))
+                {
+                    let name = self.text(name).to_owned();
+                    self.bindings.insert(name, Sym::Factory(Box::new(sym)));
+                }
+                return;
+            }
             // Class fields: `private s3 = new S3Client()`, `s3: S3Client;`, `s3 = new S3()`.
             "public_field_definition" | "field_definition" => {
                 let name = node
@@ -365,7 +378,49 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
         instance_of(class)
     }
 
+    /// The client a function returns, when every path we can see returns one: an arrow
+    /// function's expression body, or a `return` of its own (nested functions return for
+    /// themselves).
+    fn returned_client(&self, function: Node<'t>) -> Option<Sym<'t>> {
+        let body = function.child_by_field_name("body")?;
+        let is_client = |sym: &Sym<'t>| matches!(sym, Sym::Client(_));
+        if body.kind() != "statement_block" {
+            return Some(self.eval(body)).filter(is_client);
+        }
+        let mut stack = vec![body];
+        while let Some(node) = stack.pop() {
+            if node.kind() == "return_statement" {
+                let sym = node.named_child(0).map(|v| self.eval(v))?;
+                return Some(sym).filter(is_client);
+            }
+            if node != body
+                && matches!(
+                    node.kind(),
+                    "function_declaration"
+                        | "function_expression"
+                        | "arrow_function"
+                        | "method_definition"
+                        | "class_declaration"
+                )
+            {
+                continue;
+            }
+            let mut cursor = node.walk();
+            let children: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
+            stack.extend(children.into_iter().rev());
+        }
+        None
+    }
+
     fn eval_binding(&mut self, value: Node<'t>) -> Sym<'t> {
+        if matches!(
+            value.kind(),
+            "arrow_function" | "function_expression" | "function"
+        ) {
+            return self
+                .returned_client(value)
+                .map_or(Sym::Other, |sym| Sym::Factory(Box::new(sym)));
+        }
         match self.eval(value) {
             Sym::Other => Sym::Str(self.eval_str(value)),
             sym => sym,
@@ -470,6 +525,10 @@ impl<'c, 'a, 't> Pass<'c, 'a, 't> {
                         .filter(|a| a.kind() == "string")
                         .map(|a| string_content(self.ctx, a));
                     return source.and_then(|s| module_sym(&s)).unwrap_or(Sym::Other);
+                }
+                // `getClient()`, `await clients.db()`: a factory's client.
+                if let Sym::Factory(client) = self.eval(function) {
+                    return *client;
                 }
                 if function.kind() == "member_expression" {
                     let object = function.child_by_field_name("object");

@@ -215,3 +215,22 @@ fn a_missing_dependency_says_why_the_call_needs_it() {
         missing.why
     );
 }
+
+#[test]
+fn a_javascript_function_returning_a_client_is_that_client() {
+    let analysis = analyse(
+        "nodejs20.x",
+        "index.handler",
+        &[(
+            "index.js",
+            "const AWS = require('aws-sdk');\n\nconst s3 = () => new AWS.S3();\nfunction documents() {\n  if (process.env.LOCAL) {\n    const inner = () => 42;\n  }\n  return new AWS.DynamoDB.DocumentClient();\n}\n\nexports.handler = async () => {\n  await s3().putObject({ Bucket: 'media', Key: 'a.png', Body: '' }).promise();\n  await documents().get({ TableName: 'orders', Key: { id: 1 } }).promise();\n};\n",
+        )],
+    );
+    assert_eq!(
+        needs(&analysis),
+        [
+            "dynamodb:GetItem on arn:aws:dynamodb:*:*:table/orders",
+            "s3:PutObject on arn:aws:s3:::media/a.png"
+        ]
+    );
+}

@@ -5,6 +5,7 @@
 ; reads these lines as a table for a plain cursor walk, which selects the same nodes faster.
 (import_statement) @import
 (variable_declarator) @binding
+(function_declaration) @binding
 (assignment_expression) @binding
 (field_definition) @binding
 (new_expression) @new

@@ -4,6 +4,7 @@
 ; Keep to one `(node_kind) @capture` per line (see the JavaScript file).
 (import_statement) @import
 (variable_declarator) @binding
+(function_declaration) @binding
 (assignment_expression) @binding
 (public_field_definition) @binding
 (required_parameter) @binding
