@@ -47,6 +47,8 @@ struct CaseResult {
     found: BTreeSet<String>,
     /// Actions found beyond the expectations, with the analyzer's reason for each.
     extras: BTreeMap<String, String>,
+    /// Extras with neither a dependency's reason nor a call that needs them.
+    unjustified: Vec<String>,
     not_understood: Vec<String>,
 }
 
@@ -134,13 +136,19 @@ fn run(case: &Path) -> CaseResult {
         expected.expect.iter().map(|e| lower(&e.action)).collect();
     let found: BTreeSet<String> = analysis.required.iter().map(|r| lower(&r.action)).collect();
     let mut extras = BTreeMap::new();
+    let mut unjustified = Vec::new();
     for required in &analysis.required {
         let action = lower(&required.action);
         if expected_actions.contains(&action) {
             continue;
         }
         let reason = match &required.because {
-            Some(because) => format!("dependency: {because}"),
+            Some(because) => {
+                if because.trim().is_empty() {
+                    unjustified.push(required.action.clone());
+                }
+                format!("dependency: {because}")
+            }
             None => {
                 let calls: Vec<String> = analysis
                     .calls
@@ -159,6 +167,9 @@ fn run(case: &Path) -> CaseResult {
                         )
                     })
                     .collect();
+                if calls.is_empty() {
+                    unjustified.push(required.action.clone());
+                }
                 format!("call: {}", calls.join("; "))
             }
         };
@@ -169,6 +180,7 @@ fn run(case: &Path) -> CaseResult {
         expected: expected_actions,
         found,
         extras,
+        unjustified,
         not_understood: analysis
             .not_understood
             .iter()
@@ -201,9 +213,9 @@ fn real_handlers_get_the_actions_a_careful_reader_expects() {
             }
             for (action, reason) in &result.extras {
                 report.push_str(&format!("\n  extra  {action}: {reason}"));
-                if reason == "call: " {
-                    unexplained.push(format!("{}: {action}", result.name));
-                }
+            }
+            for action in &result.unjustified {
+                unexplained.push(format!("{}: {action}", result.name));
             }
             for unknown in &result.not_understood {
                 report.push_str(&format!("\n  not understood {unknown}"));

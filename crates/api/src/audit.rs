@@ -303,25 +303,9 @@ fn manifest_of(name: &str, remote: &functory_aws::ImportedFunction) -> Result<St
     Ok(text)
 }
 
-/// Findings and functions by severity, most severe first.
-fn severities() -> [Severity; 5] {
-    [
-        Severity::Critical,
-        Severity::High,
-        Severity::Medium,
-        Severity::Low,
-        Severity::Info,
-    ]
-}
-
-fn severity_name(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Critical => "critical",
-        Severity::High => "high",
-        Severity::Medium => "medium",
-        Severity::Low => "low",
-        Severity::Info => "info",
-    }
+/// Severities, most severe first.
+fn severities() -> impl Iterator<Item = Severity> {
+    Severity::ALL.into_iter().rev()
 }
 
 /// One line per finding (`region/function: CODE [severity] message`), then what was not read.
@@ -333,7 +317,7 @@ pub fn render_text(report: &AuditReport) -> String {
             function.region,
             function.name,
             finding.code,
-            severity_name(finding.severity),
+            Severity::as_str(finding.severity),
             finding.message
         ));
         if let Some(note) = &finding.note {
@@ -392,11 +376,7 @@ pub fn render_sarif(report: &AuditReport) -> String {
     let results: Vec<serde_json::Value> = report
         .findings()
         .map(|(function, finding)| {
-            let level = match finding.severity {
-                Severity::Critical | Severity::High => "error",
-                Severity::Medium | Severity::Low => "warning",
-                Severity::Info => "note",
-            };
+            let level = functory_lint::sarif_level(finding.severity);
             serde_json::json!({
                 "ruleId": finding.code,
                 "level": level,
@@ -406,7 +386,7 @@ pub fn render_sarif(report: &AuditReport) -> String {
                     "name": function.name,
                     "fullyQualifiedName": format!("{}/{}", function.region, function.name),
                 }]}],
-                "properties": {"severity": severity_name(finding.severity)},
+                "properties": {"severity": Severity::as_str(finding.severity)},
             })
         })
         .collect();
@@ -474,12 +454,11 @@ fn colour(severity: Severity) -> &'static str {
 /// rule, a section per function with its findings, what was not read; prints on paper.
 pub fn render_html(report: &AuditReport, generated_at: &str) -> String {
     let by_severity: Vec<(String, usize, &str)> = severities()
-        .iter()
         .map(|s| {
             (
-                severity_name(*s).to_owned(),
-                report.findings().filter(|(_, f)| f.severity == *s).count(),
-                colour(*s),
+                s.as_str().to_owned(),
+                report.findings().filter(|(_, f)| f.severity == s).count(),
+                colour(s),
             )
         })
         .collect();
@@ -537,7 +516,7 @@ pub fn render_html(report: &AuditReport, generated_at: &str) -> String {
         "<h2>Functions</h2><table><thead><tr><th>Function</th><th>Region</th><th>Runtime</th>",
     );
     for severity in severities() {
-        html.push_str(&format!("<th>{}</th>", severity_name(severity)));
+        html.push_str(&format!("<th>{}</th>", Severity::as_str(severity)));
     }
     html.push_str("</tr></thead><tbody>");
     for function in &report.functions {
@@ -577,8 +556,8 @@ pub fn render_html(report: &AuditReport, generated_at: &str) -> String {
             let rule = functory_lint::RULES.iter().find(|r| r.code == finding.code);
             html.push_str(&format!(
                 "<h3><span class=\"sev {}\">{}</span> {} <span class=\"muted\">{}</span></h3><p>{}</p>",
-                severity_name(finding.severity),
-                severity_name(finding.severity),
+                Severity::as_str(finding.severity),
+                Severity::as_str(finding.severity),
                 escape(&finding.code),
                 escape(rule.map_or("", |r| r.name)),
                 escape(&finding.message)

@@ -33,6 +33,7 @@ pub use finding::{Applicability, Edit, Finding, Fix, Severity};
 pub use policy::PolicyKind;
 pub use report::{
     LocatedFinding, locate, locate_one, render_json, render_sarif, render_summary, render_text,
+    sarif_level,
 };
 pub use rules::{RULES, Rule, RuleDoc, rule, rule_docs};
 pub use suppress::Suppression;

@@ -182,7 +182,7 @@ pub fn render_json(findings: &[LocatedFinding]) -> String {
 }
 
 /// SARIF's three levels; GitHub reads the finer `security-severity` property for ranking.
-fn sarif_level(severity: Severity) -> &'static str {
+pub fn sarif_level(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical | Severity::High => "error",
         Severity::Medium | Severity::Low => "warning",
