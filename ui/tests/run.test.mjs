@@ -313,6 +313,10 @@ test('schedules show their next fire times and fire now; buckets show their fold
 test('sample events per trigger kind, and saved events per function', async (t) => {
   const app = await openRun(t);
   const { page, calls } = app;
+  // The samples come from the host after the view opens; wait for the last built-in one.
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('[data-testid="run-event-picker"] option')].some((o) => o.textContent.startsWith('Storage —')),
+  );
   const labels = await page.locator(`${tid('run-event-picker')} option`).allTextContents();
   assert.deepEqual(labels.slice(0, 4), ['Choose a sample or saved event…', 'Direct — empty event', 'HTTP — GET /resize', 'Storage — upload to uploads']);
   // Then the other shapes, in their own group, built from the function's trigger settings.
