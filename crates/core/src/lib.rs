@@ -24,7 +24,8 @@ pub use diagnostic::{Diagnostic, Severity};
 pub use edit::{EditError, ManifestEdit, apply_edit};
 pub use manifest::{
     AdapterKind, Cors, Function, MANIFEST_FILE_NAME, Manifest, ParsedManifest, Permission,
-    PermissionEffect, ProjectFiles, Target, Trigger, UrlAuth, parse_manifest,
+    PermissionEffect, ProjectFiles, Resource, ResourceKind, Target, Trigger, UrlAuth,
+    parse_manifest,
 };
 pub use runtime::{Runtime, RuntimeFamily};
 pub use schedule::{Schedule, ScheduleError, ScheduleExpression};

@@ -253,6 +253,7 @@ mod tests {
     fn text_parses_back_to_the_same_manifest() {
         let manifest = Manifest {
             api: functory_core::manifest::HttpApi::default(),
+            resources: Vec::new(),
             project_name: "shop".into(),
             targets: vec![Target::new("local", functory_core::AdapterKind::Local)],
             functions: vec![Function {

@@ -4,9 +4,11 @@
 use serde_spanned::Spanned;
 
 use super::raw::RawFunction;
+use super::resource::TriggerReference;
 use super::{
     DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, EnvVar, Function, MEMORY_MB_RANGE, ProjectFiles,
-    RESERVED_ENVIRONMENT, TIMEOUT_S_RANGE, Trigger, Validator, is_identifier, is_valid_env_key,
+    RESERVED_ENVIRONMENT, ResourceKind, TIMEOUT_S_RANGE, Trigger, Validator, is_identifier,
+    is_valid_env_key,
 };
 use crate::diagnostic::Severity;
 use crate::runtime::{Runtime, RuntimeFamily};
@@ -255,6 +257,20 @@ fn check_trigger(trigger: &Spanned<Trigger>, field: &str, v: &mut Validator<'_>)
             Severity::Error => v.error(trigger.span(), key, problem.message),
             _ => v.warning(trigger.span(), key, problem.message),
         }
+    }
+    let named = match trigger.get_ref() {
+        Trigger::Storage { bucket, .. } => Some(("bucket", bucket, ResourceKind::Bucket)),
+        Trigger::Queue { queue, .. } => Some(("queue", queue, ResourceKind::Queue)),
+        Trigger::Stream { stream, .. } => Some(("stream", stream, ResourceKind::Table)),
+        _ => None,
+    };
+    if let Some((key, name, expects)) = named {
+        v.resource_references.push(TriggerReference {
+            field: format!("{field}.{key}"),
+            span: trigger.span(),
+            name: name.clone(),
+            expects,
+        });
     }
     if let Trigger::Http {
         method, path, auth, ..

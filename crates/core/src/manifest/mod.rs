@@ -7,6 +7,7 @@
 mod api;
 mod function;
 mod raw;
+mod resource;
 mod target;
 
 use std::ops::Range;
@@ -20,6 +21,10 @@ use api::{check_route_authorizers, check_route_conflicts, validate_api};
 pub use function::handler_candidates;
 use function::validate_function;
 use raw::RawManifest;
+pub use resource::{
+    Billing, KeyAttribute, KeyType, Resource, ResourceKind, ResourcePlace, StreamView,
+};
+use resource::{TriggerReference, check_trigger_references, validate_resources};
 use target::validate_target;
 
 pub const MANIFEST_FILE_NAME: &str = "functory.toml";
@@ -87,6 +92,15 @@ pub struct Manifest {
     pub functions: Vec<Function>,
     /// The project's HTTP API: settings its `http` routes share on every target.
     pub api: HttpApi,
+    /// `[resources.NAME]`: buckets, queues, tables, topics and buses, in file order.
+    pub resources: Vec<Resource>,
+}
+
+impl Manifest {
+    /// The declared resource called `name`.
+    pub fn resource(&self, name: &str) -> Option<&Resource> {
+        self.resources.iter().find(|r| r.name == name)
+    }
 }
 
 /// `[api]`: what a project's HTTP API (API Gateway's HTTP API on AWS, the local gateway) has
@@ -348,6 +362,8 @@ struct Validator<'a> {
     routes: Vec<(String, Range<usize>, crate::route::RoutePattern)>,
     /// Every route's `auth` other than absent (field, span, value), checked against `[api]`.
     route_auth: Vec<(String, Range<usize>, String)>,
+    /// Every trigger's bucket, queue or stream name, checked against `[resources]`.
+    resource_references: Vec<TriggerReference>,
 }
 
 impl Validator<'_> {
@@ -388,6 +404,7 @@ pub fn parse_manifest(text: &str, file: &str, files: &dyn ProjectFiles) -> Parse
         diagnostics: Vec::new(),
         routes: Vec::new(),
         route_auth: Vec::new(),
+        resource_references: Vec::new(),
     };
     let raw: RawManifest = match toml::from_str(text) {
         Ok(raw) => raw,
@@ -434,6 +451,7 @@ fn validate(raw: RawManifest, v: &mut Validator<'_>, files: &dyn ProjectFiles) -
     }
 
     let api = validate_api(raw.api, v);
+    let resources = validate_resources(raw.resources, v);
 
     let mut functions: Vec<Function> = Vec::new();
     let mut seen_lowercase: std::collections::HashMap<String, String> =
@@ -472,12 +490,14 @@ fn validate(raw: RawManifest, v: &mut Validator<'_>, files: &dyn ProjectFiles) -
 
     check_route_conflicts(v);
     check_route_authorizers(&api, v);
+    check_trigger_references(&resources, v);
 
     Manifest {
         project_name: project.name.into_inner(),
         targets,
         functions,
         api,
+        resources,
     }
 }
 

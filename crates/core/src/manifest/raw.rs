@@ -17,6 +17,8 @@ pub(super) struct RawManifest {
     pub(super) functions: IndexMap<Spanned<String>, Spanned<RawFunction>>,
     #[serde(default)]
     pub(super) api: Option<Spanned<RawApi>>,
+    #[serde(default)]
+    pub(super) resources: IndexMap<Spanned<String>, Spanned<super::resource::RawResource>>,
     /// `[lint]` (`[[lint.suppress]]` entries) belongs to functory-lint, which reads and
     /// validates it with positions; the manifest model only has to accept it.
     #[serde(default, rename = "lint")]

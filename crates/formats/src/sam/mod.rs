@@ -154,6 +154,8 @@ pub fn import_sam(text: &str, file: &str, default_project: &str) -> Result<Impor
         targets: vec![local_target()],
         functions: importer.functions.into_iter().map(|(_, f)| f).collect(),
         api,
+        // The template's buckets, queues and tables are reported as not mapped for now.
+        resources: Vec::new(),
     };
     let toml = manifest_toml(
         &manifest,

@@ -186,6 +186,8 @@ pub fn import_serverless(
         targets,
         functions: imported,
         api,
+        // The service's `resources:` are reported as not mapped for now.
+        resources: Vec::new(),
     };
     let toml = manifest_toml(
         &manifest,

@@ -1,0 +1,346 @@
+//! `[resources.NAME]` as users write them: what is accepted, the model it becomes, its names
+//! and ARNs, and every refusal at its line and field.
+
+use functory_core::manifest::{Billing, KeyType, ResourcePlace, StreamView};
+use functory_core::{ParsedManifest, ProjectFiles, ResourceKind, Severity, parse_manifest};
+
+struct NoFiles;
+
+impl ProjectFiles for NoFiles {
+    fn is_file(&self, _: &str) -> bool {
+        true
+    }
+}
+
+fn parse(text: &str) -> ParsedManifest {
+    parse_manifest(text, "functory.toml", &NoFiles)
+}
+
+/// Every error as `line field: message`.
+fn errors(text: &str) -> Vec<String> {
+    parse(text)
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| {
+            format!(
+                "{} {}: {}",
+                d.line,
+                d.field.as_deref().unwrap_or("-"),
+                d.message
+            )
+        })
+        .collect()
+}
+
+const PLACE: ResourcePlace<'static> = ResourcePlace {
+    partition: "aws",
+    region: "eu-west-1",
+    account: "111122223333",
+};
+
+const PROJECT: &str = r#"[project]
+name = "shop"
+
+[resources.uploads]
+kind = "bucket"
+
+[resources.jobs]
+kind = "queue"
+visibility_timeout_s = 60
+dead_letter = "jobs-failed"
+max_receives = 3
+
+[resources.jobs-failed]
+kind = "queue"
+
+[resources.orders]
+kind = "table"
+partition_key = "id"
+sort_key = "created"
+sort_key_type = "number"
+stream = "new_and_old_images"
+
+[resources.events]
+kind = "topic"
+fifo = true
+
+[resources.bus]
+kind = "bus"
+
+[resources.legacy]
+kind = "table"
+existing = "arn:aws:dynamodb:us-east-1:444455556666:table/Legacy"
+
+[functions.resize]
+runtime = "nodejs22.x"
+handler = "index.handler"
+
+[[functions.resize.triggers]]
+kind = "storage"
+bucket = "uploads"
+
+[[functions.resize.triggers]]
+kind = "queue"
+queue = "jobs"
+
+[[functions.resize.triggers]]
+kind = "stream"
+stream = "orders"
+"#;
+
+#[test]
+fn a_project_with_every_kind_parses_into_the_model() {
+    let parsed = parse(PROJECT);
+    assert!(parsed.diagnostics.is_empty(), "{:#?}", parsed.diagnostics);
+    let manifest = parsed.manifest.unwrap();
+    let kinds: Vec<(&str, ResourceKind)> = manifest
+        .resources
+        .iter()
+        .map(|r| (r.name.as_str(), r.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("uploads", ResourceKind::Bucket),
+            ("jobs", ResourceKind::Queue),
+            ("jobs-failed", ResourceKind::Queue),
+            ("orders", ResourceKind::Table),
+            ("events", ResourceKind::Topic),
+            ("bus", ResourceKind::Bus),
+            ("legacy", ResourceKind::Table),
+        ]
+    );
+    let jobs = manifest.resource("jobs").unwrap();
+    assert_eq!(jobs.visibility_timeout_s, Some(60));
+    assert_eq!(jobs.dead_letter.as_deref(), Some("jobs-failed"));
+    assert_eq!(jobs.max_receives, Some(3));
+    let orders = manifest.resource("orders").unwrap();
+    let partition = orders.partition_key.as_ref().unwrap();
+    assert_eq!(
+        (partition.name.as_str(), partition.key_type),
+        ("id", KeyType::String)
+    );
+    let sort = orders.sort_key.as_ref().unwrap();
+    assert_eq!(
+        (sort.name.as_str(), sort.key_type),
+        ("created", KeyType::Number)
+    );
+    assert_eq!(orders.billing, Billing::PayPerRequest);
+    assert_eq!(orders.stream, Some(StreamView::NewAndOldImages));
+}
+
+#[test]
+fn names_and_arns_per_place() {
+    let manifest = parse(PROJECT).manifest.unwrap();
+    let arn = |name: &str| manifest.resource(name).unwrap().arn(PLACE);
+    assert_eq!(arn("uploads"), "arn:aws:s3:::uploads");
+    assert_eq!(arn("jobs"), "arn:aws:sqs:eu-west-1:111122223333:jobs");
+    assert_eq!(
+        arn("orders"),
+        "arn:aws:dynamodb:eu-west-1:111122223333:table/orders"
+    );
+    // SNS requires the `.fifo` ending of a FIFO topic; the declared name stays short.
+    assert_eq!(
+        manifest.resource("events").unwrap().physical_name(),
+        "events.fifo"
+    );
+    assert_eq!(
+        arn("events"),
+        "arn:aws:sns:eu-west-1:111122223333:events.fifo"
+    );
+    assert_eq!(
+        arn("bus"),
+        "arn:aws:events:eu-west-1:111122223333:event-bus/bus"
+    );
+    // An existing resource is referenced as written, wherever it is.
+    assert_eq!(
+        arn("legacy"),
+        "arn:aws:dynamodb:us-east-1:444455556666:table/Legacy"
+    );
+    assert_eq!(
+        manifest.resource("legacy").unwrap().physical_name(),
+        "Legacy"
+    );
+    assert!(!manifest.resource("legacy").unwrap().is_declared_here());
+}
+
+#[test]
+fn a_table_without_a_key_is_refused_at_its_line() {
+    let text = "[project]\nname = \"p\"\n\n[resources.orders]\nkind = \"table\"\n";
+    assert_eq!(
+        errors(text),
+        [
+            "4 resources.orders.partition_key: table `orders` needs a key: add partition_key = \"id\" (and sort_key for a composite key)"
+        ]
+    );
+    // An existing table needs none: it has its own.
+    let existing =
+        "[project]\nname = \"p\"\n\n[resources.orders]\nkind = \"table\"\nexisting = \"Orders\"\n";
+    assert_eq!(errors(existing), Vec::<String>::new());
+}
+
+#[test]
+fn names_the_services_refuse() {
+    let bucket = "[project]\nname = \"p\"\n\n[resources.My_Uploads]\nkind = \"bucket\"\n";
+    assert_eq!(
+        errors(bucket),
+        [
+            "4 resources.My_Uploads: `My_Uploads` cannot be a bucket's name: bucket names are lowercase letters, digits, `-` and `.`"
+        ]
+    );
+    let short =
+        "[project]\nname = \"p\"\n\n[resources.ab]\nkind = \"table\"\npartition_key = \"id\"\n";
+    assert_eq!(
+        errors(short),
+        ["4 resources.ab: `ab` cannot be a table's name: table names are 3 to 255 characters"]
+    );
+    let fifo = "[project]\nname = \"p\"\n\n[resources.\"jobs.fifo\"]\nkind = \"queue\"\n";
+    assert_eq!(
+        errors(fifo),
+        [
+            "4 resources.jobs.fifo: `jobs.fifo` cannot be a queue's name: a name ending in `.fifo` is a FIFO queue: add fifo = true"
+        ]
+    );
+}
+
+#[test]
+fn settings_of_another_kind_and_bad_values() {
+    let text = r#"[project]
+name = "p"
+
+[resources.uploads]
+kind = "bucket"
+fifo = true
+
+[resources.jobs]
+kind = "queue"
+visibility_timeout_s = 50000
+max_receives = 0
+
+[resources.things]
+kind = "table"
+partition_key = "id"
+sort_key = "id"
+"#;
+    assert_eq!(
+        errors(text),
+        [
+            "6 resources.uploads.fifo: `fifo` is not a setting of a bucket",
+            "10 resources.jobs.visibility_timeout_s: visibility_timeout_s 50000 is out of range 0..=43200 (SQS allows up to 12 hours)",
+            "11 resources.jobs.max_receives: max_receives 0 is out of range 1..=1000",
+            "13 resources.things.sort_key: the sort key `id` is the partition key too",
+        ]
+    );
+    // An unknown kind is the TOML reader's error, at the value.
+    let unknown = "[project]\nname = \"p\"\n\n[resources.x]\nkind = \"database\"\n";
+    let found = errors(unknown);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("5 "), "{found:?}");
+    assert!(found[0].contains("unknown variant `database`"), "{found:?}");
+}
+
+#[test]
+fn dead_letter_queues_are_declared_queues_of_the_same_type() {
+    let text = r#"[project]
+name = "p"
+
+[resources.jobs]
+kind = "queue"
+dead_letter = "missing"
+max_receives = 3
+
+[resources.orders]
+kind = "queue"
+fifo = true
+dead_letter = "jobs"
+max_receives = 3
+
+[resources.self]
+kind = "queue"
+dead_letter = "self"
+max_receives = 3
+
+[resources.uploads]
+kind = "bucket"
+
+[resources.odd]
+kind = "queue"
+dead_letter = "uploads"
+
+[resources.lonely]
+kind = "queue"
+max_receives = 2
+"#;
+    assert_eq!(
+        errors(text),
+        [
+            "6 resources.jobs.dead_letter: `missing` is not a declared resource: declare [resources.missing] with kind = \"queue\"",
+            "12 resources.orders.dead_letter: `jobs` must be FIFO like the queue it serves: SQS requires both FIFO or both standard",
+            "17 resources.self.dead_letter: a queue cannot be its own dead-letter queue",
+            "25 resources.odd.max_receives: a dead-letter queue needs `max_receives`: how many receives a message gets before it moves there",
+            "25 resources.odd.dead_letter: `uploads` is a bucket, not a queue",
+            "27 resources.lonely.dead_letter: `max_receives` needs `dead_letter`: the queue resource messages move to",
+        ]
+    );
+}
+
+#[test]
+fn triggers_name_resources_of_their_kind() {
+    let text = r#"[project]
+name = "p"
+
+[resources.orders]
+kind = "table"
+partition_key = "id"
+
+[resources.uploads]
+kind = "bucket"
+
+[functions.f]
+runtime = "python3.13"
+handler = "app.handler"
+
+[[functions.f.triggers]]
+kind = "queue"
+queue = "uploads"
+
+[[functions.f.triggers]]
+kind = "stream"
+stream = "orders"
+
+[[functions.f.triggers]]
+kind = "storage"
+bucket = "not-declared-so-existing"
+"#;
+    assert_eq!(
+        errors(text),
+        [
+            "15 functions.f.triggers[0].queue: `uploads` is a bucket resource, not a queue",
+            "19 functions.f.triggers[1].stream: table `orders` has no stream: set stream = \"new_and_old_images\" (or keys_only, new_image, old_image) in [resources.orders]",
+        ]
+    );
+}
+
+#[test]
+fn an_existing_arn_of_another_service_is_refused() {
+    let text = "[project]\nname = \"p\"\n\n[resources.orders]\nkind = \"table\"\nexisting = \"arn:aws:s3:::orders\"\n";
+    assert_eq!(
+        errors(text),
+        [
+            "6 resources.orders.existing: `arn:aws:s3:::orders` is not the ARN of a table (it starts with arn:aws:dynamodb:)"
+        ]
+    );
+    let settings = "[project]\nname = \"p\"\n\n[resources.orders]\nkind = \"table\"\nexisting = \"Orders\"\nstream = \"keys_only\"\n";
+    let warnings: Vec<String> = parse(settings)
+        .diagnostics
+        .iter()
+        .map(|d| format!("{} {:?}: {}", d.line, d.severity, d.message))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "7 Warning: `stream` is not applied: `orders` is an existing table, which Functory never changes"
+        ]
+    );
+}
