@@ -11,6 +11,7 @@ ensure_system_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 ensure_npm_packages
 [ "$(uname -s)" = Linux ] && ensure_tauri_driver
 bash scripts/python-venv.sh  # moto (the AWS emulator the AWS tests start), awscli, and cfn-lint (checks exported SAM templates)
+bash scripts/local-aws.sh  # MiniStack (the local run's AWS services) and the AWS SDKs Lambda provides
 
 say "Rust formatting"
 cargo fmt --all -- --check

@@ -16,6 +16,7 @@ pub mod archive;
 mod cloud;
 pub mod conformance;
 mod error;
+pub mod listening;
 pub mod oauth;
 mod operations;
 pub mod plan;

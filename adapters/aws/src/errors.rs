@@ -18,6 +18,8 @@ pub(crate) enum SignedInAs {
     Account(String),
     /// The standard credential chain (environment, web identity, `AWS_PROFILE`, …).
     DefaultChain,
+    /// The local run's AWS emulator, with the keys Functory gave it.
+    LocalServices,
 }
 
 impl fmt::Display for SignedInAs {
@@ -25,6 +27,7 @@ impl fmt::Display for SignedInAs {
         match self {
             SignedInAs::Profile(name) => write!(f, "AWS profile `{name}`"),
             SignedInAs::Account(name) => write!(f, "account `{name}`"),
+            SignedInAs::LocalServices => f.write_str("the local AWS services"),
             SignedInAs::DefaultChain => f.write_str(
                 "the AWS credentials of the environment (AWS_ACCESS_KEY_ID, a web identity token, AWS_PROFILE, container or instance credentials)",
             ),
@@ -285,6 +288,7 @@ fn service_failure(code: &str, said: &str, call: &str, context: &CallContext) ->
         SignedInAs::Profile(name) => format!("run `aws sso login --profile {name}` (SSO) or refresh the profile's keys"),
         SignedInAs::Account(_) => "store fresh keys in the account (a session token expires; long-term access keys do not)".to_owned(),
         SignedInAs::DefaultChain => "refresh the credentials the environment provides (a new session token, `aws sso login`, or the CI job's OIDC role)".to_owned(),
+        SignedInAs::LocalServices => "reset the local data (`functory run --reset`) so the local services trust Functory's keys again".to_owned(),
     };
     let rekey = match who {
         SignedInAs::Profile(name) => format!("fix the keys with `aws configure --profile {name}`"),
@@ -292,6 +296,7 @@ fn service_failure(code: &str, said: &str, call: &str, context: &CallContext) ->
             "create a new access key in IAM and update account `{name}` (`functory accounts add-aws` or the Accounts view)"
         ),
         SignedInAs::DefaultChain => "fix the keys the environment provides, or name a profile (`profile = \"NAME\"`) or a keychain account (`account = \"NAME\"`) in the target".to_owned(),
+        SignedInAs::LocalServices => "reset the local data (`functory run --reset`) so the local services trust Functory's keys again".to_owned(),
     };
     match code {
         "InvalidClientTokenId" | "UnrecognizedClientException" => AdapterError::Unauthenticated {

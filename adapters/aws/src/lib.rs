@@ -31,6 +31,7 @@ mod lambda;
 #[cfg(feature = "test-support")]
 pub mod moto;
 pub mod package;
+pub mod resources;
 
 #[cfg(feature = "test-support")]
 pub use calls::{CallRecorder, FailCall, is_read};

@@ -82,7 +82,7 @@ impl MotoServer {
             // process may have bound the port first, and this one will exit on its failed
             // bind. So the listening socket must be one of this child's.
             if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok()
-                && child_listens_on(self.child.id(), self.port)
+                && functory_adapter::listening::process_listens_on(self.child.id(), self.port)
             {
                 return Ok(());
             }
@@ -140,44 +140,6 @@ impl Drop for MotoServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// Whether process `pid` holds a socket listening on TCP `port` (IPv4), read from
-/// `/proc/net/tcp` and the process's file descriptors.
-#[cfg(target_os = "linux")]
-fn child_listens_on(pid: u32, port: u16) -> bool {
-    const LISTEN: &str = "0A";
-    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else {
-        return true; // no procfs: the connection has to do
-    };
-    let listening_inodes: Vec<&str> = table
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            let local_port = fields.get(1)?.rsplit(':').next()?;
-            let listens =
-                u16::from_str_radix(local_port, 16).ok()? == port && fields.get(3)? == &LISTEN;
-            listens.then(|| fields.get(9).copied()).flatten()
-        })
-        .collect();
-    let Ok(descriptors) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
-        return false;
-    };
-    descriptors.flatten().any(|entry| {
-        std::fs::read_link(entry.path()).is_ok_and(|target| {
-            let target = target.to_string_lossy();
-            target
-                .strip_prefix("socket:[")
-                .and_then(|rest| rest.strip_suffix(']'))
-                .is_some_and(|inode| listening_inodes.contains(&inode))
-        })
-    })
-}
-
-#[cfg(not(target_os = "linux"))]
-fn child_listens_on(_pid: u32, _port: u16) -> bool {
-    true
 }
 
 fn free_port() -> std::io::Result<u16> {

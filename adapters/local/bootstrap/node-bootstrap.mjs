@@ -5,6 +5,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import util from "node:util";
+import module from "node:module";
 import { pathToFileURL } from "node:url";
 
 const [apiHost, apiPort] = process.env.AWS_LAMBDA_RUNTIME_API.split(":");
@@ -274,6 +275,7 @@ async function loadHandler() {
   if (!file) {
     throw new InitError("Runtime.ImportModuleError", `Error: Cannot find module '${moduleName}'`);
   }
+  resolveSdkFromLambdaFolder();
   let loaded;
   try {
     loaded = await import(pathToFileURL(file).href);
@@ -449,3 +451,39 @@ main().catch((error) => {
   fs.writeSync(2, `bootstrap failed: ${error && error.stack ? error.stack : error}\n`);
   process.exit(1);
 });
+
+// The AWS SDK Lambda provides lives outside the task root (FUNCTORY_SDK_NODE_MODULES, also on
+// NODE_PATH for `require`). ES module imports ignore NODE_PATH, so a bare specifier that the
+// function's own folders cannot resolve is resolved once more from that folder: the function's
+// own packages win, as on Lambda.
+function resolveSdkFromLambdaFolder() {
+  const folder = process.env.FUNCTORY_SDK_NODE_MODULES;
+  if (!folder) return;
+  const parentURL = pathToFileURL(path.join(path.dirname(folder), "resolve-from-here.mjs")).href;
+  const bare = (specifier) => !/^(\.|\/|file:|node:|data:)/.test(specifier);
+  if (typeof module.registerHooks === "function") {
+    // Node.js 22.15+: synchronous hooks in this thread, for `import` and `require` alike.
+    module.registerHooks({
+      resolve(specifier, context, nextResolve) {
+        try {
+          return nextResolve(specifier, context);
+        } catch (error) {
+          if (error?.code !== "ERR_MODULE_NOT_FOUND" || !bare(specifier)) throw error;
+          return nextResolve(specifier, { ...context, parentURL });
+        }
+      },
+    });
+    return;
+  }
+  const hooks = `let parentURL;
+export function initialize(data) { parentURL = data.parentURL; }
+export async function resolve(specifier, context, nextResolve) {
+  try {
+    return await nextResolve(specifier, context);
+  } catch (error) {
+    if (error?.code !== "ERR_MODULE_NOT_FOUND" || /^(\\.|\\/|file:|node:|data:)/.test(specifier)) throw error;
+    return nextResolve(specifier, { ...context, parentURL });
+  }
+}`;
+  module.register(`data:text/javascript,${encodeURIComponent(hooks)}`, { data: { parentURL } });
+}

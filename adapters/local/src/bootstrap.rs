@@ -132,6 +132,40 @@ fn environment(
         set("PYTHONUNBUFFERED", "1".to_owned());
         set("PYTHONDONTWRITEBYTECODE", "1".to_owned());
     }
+    // The SDK Lambda provides, after the function's own packages as on Lambda (the task root
+    // comes first on the module path, so a bundled SDK wins).
+    let sdks = &settings.lambda_sdks;
+    match spec.family {
+        RuntimeFamily::Python => {
+            if let Some(python) = &sdks.python {
+                set("PYTHONPATH", python.display().to_string());
+            }
+        }
+        RuntimeFamily::Node => {
+            if let Some(node_modules) = &sdks.node_modules {
+                // `require` reads NODE_PATH; ES module imports do not, so the bootstrap adds a
+                // resolve hook that falls back to the same folder.
+                set("NODE_PATH", node_modules.display().to_string());
+                set(
+                    "FUNCTORY_SDK_NODE_MODULES",
+                    node_modules.display().to_string(),
+                );
+            }
+        }
+        RuntimeFamily::Provided => {}
+    }
+    if let Some(aws) = &settings.aws {
+        // The local AWS services, with the function's own keys; the user's cloud credentials
+        // never reach a handler that talks to them.
+        env.retain(|(key, _)| !CREDENTIALS.contains(&key.as_str()));
+        env.push(("AWS_ENDPOINT_URL".to_owned(), aws.endpoint.clone()));
+        env.push(("AWS_ACCESS_KEY_ID".to_owned(), aws.access_key_id.clone()));
+        env.push((
+            "AWS_SECRET_ACCESS_KEY".to_owned(),
+            aws.secret_access_key.clone(),
+        ));
+    }
+    let mut set = |key: &str, value: String| env.push((key.to_owned(), value));
     for (key, value) in &spec.environment {
         set(key, value.clone());
     }

@@ -16,6 +16,9 @@
 //! it knows nothing of the GUI or the CLI, which call it through the adapter trait and the
 //! few public types below.
 
+//! [`services`] starts the local AWS services (a real emulator on loopback) that a run's
+//! handlers reach with unmodified SDK code, and finds the SDKs Lambda provides.
+
 // Tests may unwrap: a panic there is the failure report.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
@@ -32,6 +35,7 @@ mod reload;
 #[cfg(unix)]
 mod runtime_api;
 pub mod samples;
+pub mod services;
 mod settings;
 mod spec;
 pub mod triggers;
@@ -43,4 +47,5 @@ pub use project::{
     BucketView, HttpRouteView, ProjectRun, QueueView, RunError, RunOptions, ScheduleView,
     load_manifest,
 };
+pub use services::{AwsAccess, AwsServicesSettings, LambdaSdks, LocalAwsServices, ServicesError};
 pub use settings::LocalSettings;

@@ -187,7 +187,19 @@ impl ProjectRun {
                 path: project_root.to_owned(),
                 source,
             })?;
-        let (manifest, diagnostics) = load_manifest(&root)?;
+        let loaded = load_manifest(&root)?;
+        Self::start_loaded(&root, loaded, options).await
+    }
+
+    /// [`ProjectRun::start`] with the manifest already read by [`load_manifest`] (the caller
+    /// needed it first, e.g. to start the local AWS services it declares). `root` is
+    /// canonical.
+    pub async fn start_loaded(
+        root: &Path,
+        (manifest, diagnostics): (Manifest, Vec<Diagnostic>),
+        options: RunOptions,
+    ) -> Result<ProjectRun, RunError> {
+        let root = root.to_owned();
         let mut problems: Vec<String> = diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Error)
@@ -406,6 +418,12 @@ impl ProjectRun {
     /// What did not start, one sentence each.
     pub fn problems(&self) -> &[String] {
         &self.problems
+    }
+
+    /// Records a problem found around the run (the local AWS services not starting), which
+    /// the run's status lists with its own.
+    pub fn add_problem(&mut self, problem: String) {
+        self.problems.push(problem);
     }
 
     pub fn gateway_url(&self) -> String {

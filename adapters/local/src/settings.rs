@@ -9,6 +9,7 @@ use std::time::Duration;
 use functory_core::Runtime;
 
 use crate::logs::LogLimits;
+use crate::services::{AwsAccess, LambdaSdks};
 
 #[derive(Debug, Clone)]
 pub struct LocalSettings {
@@ -41,6 +42,11 @@ pub struct LocalSettings {
     pub interpreters: BTreeMap<String, PathBuf>,
     /// Where versioned interpreters are looked for; `None` is this process's `PATH`.
     pub search_path: Option<OsString>,
+    /// The local AWS services handlers reach (`AWS_ENDPOINT_URL` and their credentials);
+    /// `None` leaves handlers without an endpoint or credentials, as before a run starts them.
+    pub aws: Option<AwsAccess>,
+    /// The AWS SDKs Lambda provides, put on every handler's module path when installed.
+    pub lambda_sdks: LambdaSdks,
 }
 
 impl LocalSettings {
@@ -64,6 +70,8 @@ impl LocalSettings {
                 .unwrap_or_else(|| PathBuf::from("python3")),
             interpreters: configured_interpreters(),
             search_path: None,
+            aws: None,
+            lambda_sdks: crate::services::lambda_sdks(&crate::services::lambda_sdks_dir()),
         }
     }
 

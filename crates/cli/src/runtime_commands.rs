@@ -29,6 +29,13 @@ pub struct RunArgs {
     /// Do not print the functions' log lines.
     #[arg(long)]
     quiet: bool,
+    /// Start the local AWS services (an emulator handlers' AWS SDK calls reach) even when
+    /// functory.toml declares no resources.
+    #[arg(long, conflicts_with = "no_aws_services")]
+    aws_services: bool,
+    /// Do not start the local AWS services, even for declared resources.
+    #[arg(long)]
+    no_aws_services: bool,
 }
 
 #[derive(Debug, Args)]
@@ -153,6 +160,12 @@ pub fn run(args: RunArgs) -> ExitCode {
             port: args.port,
             payload_v1: args.payload_v1,
             cors_origins: args.cors_origins,
+            aws_services: match (args.aws_services, args.no_aws_services) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
+            emulator_venv: None,
         };
         let run = match LocalRun::start(&dir, &settings).await {
             Ok(run) => run,
@@ -196,6 +209,23 @@ pub fn run(args: RunArgs) -> ExitCode {
                 queue.send_url,
                 queue.function
             );
+        }
+        if let Some(aws) = &status.aws {
+            outln!(
+                "  aws       {} (AWS_ENDPOINT_URL of every handler; region {}, account {})",
+                aws.endpoint,
+                aws.region,
+                aws.account_id
+            );
+            for resource in &aws.resources {
+                outln!(
+                    "  {:<9} {} ({}){}",
+                    resource.kind.as_str(),
+                    resource.name,
+                    resource.arn,
+                    if resource.created { ", created" } else { "" }
+                );
+            }
         }
         for problem in &status.problems {
             eprintln!("functory: warning: {problem}");

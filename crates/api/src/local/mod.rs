@@ -28,6 +28,8 @@ pub(crate) use logs::log_filter;
 pub use logs::{LogLines, forward_in_batches, tail_logs};
 pub use run::LocalRun;
 
+mod aws_services;
+
 /// The port the app serves HTTP triggers on unless the user picks another (the CLI's default).
 pub const DEFAULT_PORT: u16 = 8787;
 
@@ -40,6 +42,11 @@ pub struct RunSettings {
     pub payload_v1: bool,
     /// Origins allowed to call the HTTP routes from a browser (`*` for any); empty: no CORS.
     pub cors_origins: Vec<String>,
+    /// Start the local AWS services (an emulator with the project's resources, reached by
+    /// handlers' SDK calls): `None` does when functory.toml declares resources.
+    pub aws_services: Option<bool>,
+    /// The venv holding the emulator, instead of `FUNCTORY_LOCAL_AWS_VENV` or the default.
+    pub emulator_venv: Option<std::path::PathBuf>,
 }
 
 impl Default for RunSettings {
@@ -48,6 +55,8 @@ impl Default for RunSettings {
             port: DEFAULT_PORT,
             payload_v1: false,
             cors_origins: Vec::new(),
+            aws_services: None,
+            emulator_venv: None,
         }
     }
 }
@@ -68,6 +77,8 @@ pub struct RunStatus {
     pub buckets: Vec<BucketInfo>,
     pub queues: Vec<QueueInfo>,
     pub instances: Vec<FunctionInstancesInfo>,
+    /// The local AWS services handlers reach, when the run started them.
+    pub aws: Option<AwsServicesInfo>,
     /// What did not start (an invalid cron, a function that could not be deployed), one
     /// sentence each; the rest of the project still runs.
     pub problems: Vec<String>,
@@ -86,10 +97,42 @@ impl RunStatus {
             buckets: Vec::new(),
             queues: Vec::new(),
             instances: Vec::new(),
+            aws: None,
             problems: Vec::new(),
             manifest_changed: false,
         }
     }
+}
+
+/// The local AWS services of a run: where handlers' SDK calls go, and the declared resources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AwsServicesInfo {
+    /// `http://127.0.0.1:PORT`, which handlers get as `AWS_ENDPOINT_URL` (and which
+    /// `aws --endpoint-url` or an SDK client can use too).
+    pub endpoint: String,
+    /// The region and account the services act as.
+    pub region: String,
+    pub account_id: String,
+    pub resources: Vec<LocalResourceInfo>,
+}
+
+/// A declared resource in the local AWS services.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct LocalResourceInfo {
+    pub name: String,
+    pub kind: functory_core::ResourceKind,
+    /// The name the service knows it by.
+    pub physical_name: String,
+    /// Its ARN in the local account.
+    pub arn: String,
+    /// A queue's URL, a topic's or bus's ARN, a bucket's or table's name: what SDK calls use.
+    pub address: String,
+    /// Created by this run, or found from an earlier one.
+    pub created: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

@@ -20,6 +20,10 @@ pub struct LocalRun {
     root: PathBuf,
     run: ProjectRun,
     manifest_text: String,
+    /// The local AWS services, when the run started them; after `run` so instances stop
+    /// before the services they call.
+    services: std::sync::Mutex<Option<functory_local::LocalAwsServices>>,
+    aws: Option<super::AwsServicesInfo>,
 }
 
 impl LocalRun {
@@ -42,12 +46,52 @@ impl LocalRun {
                 ..CorsConfig::default()
             });
         }
-        let run = ProjectRun::start(&root, options).await?;
+        let loaded = functory_local::load_manifest(&root)?;
+        let manifest = &loaded.0;
+        let wanted = settings
+            .aws_services
+            .unwrap_or(!manifest.resources.is_empty());
+        let mut services = None;
+        let mut aws = None;
+        let mut problem = None;
+        if wanted {
+            let local = &options.settings;
+            match super::aws_services::start(
+                &local.data_dir,
+                manifest,
+                &local.region,
+                &local.account_id,
+                settings.emulator_venv.as_deref(),
+            )
+            .await
+            {
+                Ok(started) => {
+                    options.settings.aws = Some(started.access);
+                    aws = Some(started.info);
+                    services = Some(started.services);
+                }
+                Err(error) => problem = Some(error),
+            }
+        }
+        let mut run = ProjectRun::start_loaded(&root, loaded, options).await?;
+        if let Some(problem) = problem {
+            run.add_problem(format!(
+                "{problem}; the run started without them, so handlers' AWS SDK calls have no local endpoint"
+            ));
+        }
+        let missing_sdks = &run.runtime().settings().lambda_sdks.missing;
+        if wanted {
+            for missing in missing_sdks.clone() {
+                run.add_problem(missing);
+            }
+        }
         tracing::info!(root = %root.display(), url = %run.gateway_url(), "local run started");
         Ok(LocalRun {
             root,
             run,
             manifest_text,
+            services: std::sync::Mutex::new(services),
+            aws,
         })
     }
 
@@ -148,6 +192,7 @@ impl LocalRun {
                     function: f.function,
                 })
                 .collect(),
+            aws: self.aws.clone(),
             problems: run.problems().to_vec(),
             manifest_changed: manifest_text(&self.root) != self.manifest_text,
         }
@@ -211,6 +256,9 @@ impl LocalRun {
     /// Stops every trigger and instance now, even while an invoke still holds the run.
     pub fn stop(&self) {
         self.run.runtime().shutdown();
+        if let Ok(mut services) = self.services.lock() {
+            services.take();
+        }
         tracing::info!(root = %self.root.display(), "local run stopped");
     }
 }

@@ -1,0 +1,232 @@
+//! The local AWS services as a user meets them: a project declares a table and a bucket,
+//! `functory run` starts a real emulator (MiniStack) with them, and unmodified handlers —
+//! boto3 in Python, the AWS SDK for JavaScript v3 in an ES module and through `require` —
+//! write and read them with real `python3` and `node`. State outlives the run.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+
+use functory_api::local::{LocalRun, RunSettings};
+
+const MANIFEST: &str = r#"[project]
+name = "shop"
+
+[resources.orders]
+kind = "table"
+partition_key = "id"
+
+[resources.receipts]
+kind = "bucket"
+
+[functions.save]
+runtime = "python3.12"
+handler = "app.handler"
+code_dir = "save"
+
+[functions.save.environment]
+TABLE = "orders"
+
+[functions.read]
+runtime = "nodejs22.x"
+handler = "index.handler"
+code_dir = "read"
+
+[functions.count]
+runtime = "nodejs22.x"
+handler = "count.handler"
+code_dir = "count"
+"#;
+
+const SAVE: &str = r#"import os
+
+import boto3
+
+table = boto3.resource("dynamodb").Table(os.environ["TABLE"])
+s3 = boto3.client("s3")
+
+
+def handler(event, context):
+    table.put_item(Item={"id": event["id"], "total": event["total"]})
+    s3.put_object(Bucket="receipts", Key=f"{event['id']}.txt", Body=b"paid")
+    return {"saved": event["id"], "boto3": boto3.__version__, "file": boto3.__file__}
+"#;
+
+const READ: &str = r#"import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+
+const db = new DynamoDBClient({});
+const s3 = new S3Client({});
+
+export const handler = async (event) => {
+  const item = await db.send(new GetItemCommand({ TableName: "orders", Key: { id: { S: event.id } } }));
+  const object = await s3.send(new GetObjectCommand({ Bucket: "receipts", Key: `${event.id}.txt` }));
+  return { total: Number(item.Item.total.N), receipt: await object.Body.transformToString() };
+};
+"#;
+
+const COUNT: &str = r#"const { S3Client, ListObjectsV2Command } = require("@aws-sdk/client-s3");
+
+const s3 = new S3Client({});
+
+exports.handler = async () => {
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: "receipts" }));
+  return { keys: (listed.Contents || []).map((o) => o.Key) };
+};
+"#;
+
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("functory.toml"), MANIFEST).unwrap();
+    for (folder, file, text) in [
+        ("save", "app.py", SAVE),
+        ("read", "index.mjs", READ),
+        ("count", "count.js", COUNT),
+    ] {
+        std::fs::create_dir_all(root.join(folder)).unwrap();
+        std::fs::write(root.join(folder).join(file), text).unwrap();
+    }
+    dir
+}
+
+fn settings() -> RunSettings {
+    RunSettings {
+        port: 0,
+        ..RunSettings::default()
+    }
+}
+
+async fn invoke(run: &LocalRun, function: &str, event: &str) -> serde_json::Value {
+    let result = run.invoke(function, event).await.unwrap();
+    assert!(
+        result.function_error.is_none(),
+        "{function} failed: {}\n{}",
+        result.payload,
+        result.logs.join("\n")
+    );
+    serde_json::from_str(&result.payload).unwrap()
+}
+
+async fn start(root: &Path) -> LocalRun {
+    let run = LocalRun::start(root, &settings()).await.unwrap();
+    let status = run.status();
+    assert!(status.problems.is_empty(), "{:#?}", status.problems);
+    run
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn handlers_use_declared_resources_through_unmodified_sdks_and_state_outlives_the_run() {
+    let project = project();
+    let run = start(project.path()).await;
+    let aws = run
+        .status()
+        .aws
+        .expect("the run started the local AWS services");
+    assert!(
+        aws.endpoint.starts_with("http://127.0.0.1:"),
+        "{}",
+        aws.endpoint
+    );
+    let made: Vec<(String, String, bool)> = aws
+        .resources
+        .iter()
+        .map(|r| (r.name.clone(), r.arn.clone(), r.created))
+        .collect();
+    assert_eq!(
+        made,
+        [
+            (
+                "orders".to_owned(),
+                "arn:aws:dynamodb:us-east-1:123456789012:table/orders".to_owned(),
+                true
+            ),
+            (
+                "receipts".to_owned(),
+                "arn:aws:s3:::receipts".to_owned(),
+                true
+            ),
+        ]
+    );
+
+    let saved = invoke(&run, "save", r#"{"id": "o-1", "total": 42}"#).await;
+    assert_eq!(saved["saved"], "o-1");
+    // The boto3 Lambda provides (the pinned one, from the SDK cache), not the machine's.
+    assert_eq!(saved["boto3"], "1.44.18");
+    assert!(
+        saved["file"].as_str().unwrap().contains("lambda-sdks"),
+        "{saved}"
+    );
+
+    let read = invoke(&run, "read", r#"{"id": "o-1"}"#).await;
+    assert_eq!(read, serde_json::json!({"total": 42, "receipt": "paid"}));
+    let counted = invoke(&run, "count", "{}").await;
+    assert_eq!(counted, serde_json::json!({"keys": ["o-1.txt"]}));
+
+    // Stopped and started again: the resources are found, with what the handlers wrote.
+    run.stop();
+    drop(run);
+    let again = start(project.path()).await;
+    let aws = again.status().aws.unwrap();
+    assert!(
+        aws.resources.iter().all(|r| !r.created),
+        "{:#?}",
+        aws.resources
+    );
+    let read = invoke(&again, "read", r#"{"id": "o-1"}"#).await;
+    assert_eq!(read, serde_json::json!({"total": 42, "receipt": "paid"}));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_project_without_resources_runs_without_the_services_unless_asked() {
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("functory.toml"),
+        "[project]\nname = \"plain\"\n",
+    )
+    .unwrap();
+    let run = LocalRun::start(project.path(), &settings()).await.unwrap();
+    assert_eq!(run.status().aws, None);
+    run.stop();
+    let asked = RunSettings {
+        aws_services: Some(true),
+        ..settings()
+    };
+    let run = LocalRun::start(project.path(), &asked).await.unwrap();
+    let aws = run.status().aws.expect("asked for");
+    assert!(aws.resources.is_empty());
+    run.stop();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_emulator_is_a_problem_with_its_fix_and_the_rest_runs() {
+    let project = project();
+    std::fs::create_dir_all(project.path().join("hello")).unwrap();
+    std::fs::write(
+        project.path().join("hello/hello.py"),
+        "def handler(event, context):\n    return {\"hello\": event[\"name\"]}\n",
+    )
+    .unwrap();
+    let manifest = format!(
+        "{MANIFEST}\n[functions.hello]\nruntime = \"python3.12\"\nhandler = \"hello.handler\"\ncode_dir = \"hello\"\n"
+    );
+    std::fs::write(project.path().join("functory.toml"), manifest).unwrap();
+    let nothing_here = tempfile::tempdir().unwrap();
+    let settings = RunSettings {
+        emulator_venv: Some(nothing_here.path().to_owned()),
+        ..settings()
+    };
+    let run = LocalRun::start(project.path(), &settings).await.unwrap();
+    let status = run.status();
+    assert_eq!(status.aws, None);
+    assert_eq!(status.problems.len(), 1, "{:#?}", status.problems);
+    assert!(
+        status.problems[0].contains("bash scripts/local-aws.sh")
+            && status.problems[0].contains("the run started without them"),
+        "{}",
+        status.problems[0]
+    );
+    // The rest of the run serves.
+    let hello = invoke(&run, "hello", r#"{"name": "ada"}"#).await;
+    assert_eq!(hello, serde_json::json!({"hello": "ada"}));
+    run.stop();
+}
