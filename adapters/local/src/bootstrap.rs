@@ -159,11 +159,10 @@ fn environment(
         // never reach a handler that talks to them.
         env.retain(|(key, _)| !CREDENTIALS.contains(&key.as_str()));
         env.push(("AWS_ENDPOINT_URL".to_owned(), aws.endpoint.clone()));
-        env.push(("AWS_ACCESS_KEY_ID".to_owned(), aws.access_key_id.clone()));
-        env.push((
-            "AWS_SECRET_ACCESS_KEY".to_owned(),
-            aws.secret_access_key.clone(),
-        ));
+        if let Some((key_id, secret)) = aws.keys_for(&spec.name) {
+            env.push(("AWS_ACCESS_KEY_ID".to_owned(), key_id.clone()));
+            env.push(("AWS_SECRET_ACCESS_KEY".to_owned(), secret.clone()));
+        }
     }
     let mut set = |key: &str, value: String| env.push((key.to_owned(), value));
     for (key, value) in &spec.environment {

@@ -35,6 +35,8 @@ pub struct AwsServicesSettings {
     /// The region and account the services act as (the local runtime's).
     pub region: String,
     pub account_id: String,
+    /// Check every call against the caller's IAM policies (`AUTH=true`).
+    pub enforce_permissions: bool,
 }
 
 impl AwsServicesSettings {
@@ -46,6 +48,7 @@ impl AwsServicesSettings {
             port: 0,
             region: region.to_owned(),
             account_id: account_id.to_owned(),
+            enforce_permissions: true,
         }
     }
 
@@ -149,6 +152,14 @@ impl LocalAwsServices {
                 // Its pid file goes to TMPDIR.
                 .env("TMPDIR", &scratch)
                 .env("LOG_LEVEL", "WARNING")
+                .env(
+                    "AUTH",
+                    if settings.enforce_permissions {
+                        "true"
+                    } else {
+                        "false"
+                    },
+                )
                 .stdin(Stdio::null())
                 .stdout(output)
                 .stderr(errors);
@@ -258,19 +269,38 @@ fn free_port() -> std::io::Result<u16> {
         .port())
 }
 
-/// What a handler gets to reach the local AWS services.
+/// What handlers get to reach the local AWS services.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AwsAccess {
     pub endpoint: String,
-    pub access_key_id: String,
-    pub secret_access_key: String,
+    /// Permissions are enforced: each function signs with its own identity's keys, which act
+    /// with its declared permissions only.
+    pub enforced: bool,
+    /// Each function's keys (enforced runs).
+    pub function_keys: std::collections::BTreeMap<String, (String, String)>,
+    /// The local account's own keys, which every function gets when nothing is enforced.
+    pub account_keys: (String, String),
+}
+
+impl AwsAccess {
+    /// The keys `function` signs with: its own when permissions are enforced (none if it has no
+    /// identity, so it is refused rather than let through), else the account's.
+    pub fn keys_for(&self, function: &str) -> Option<&(String, String)> {
+        if self.enforced {
+            self.function_keys.get(function)
+        } else {
+            Some(&self.account_keys)
+        }
+    }
 }
 
 impl std::fmt::Debug for AwsAccess {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Key ids identify; secrets never print.
         f.debug_struct("AwsAccess")
             .field("endpoint", &self.endpoint)
-            .field("access_key_id", &self.access_key_id)
+            .field("enforced", &self.enforced)
+            .field("functions", &self.function_keys.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
 }

@@ -1,11 +1,13 @@
 //! The local AWS services as a user meets them: a project declares a table and a bucket,
 //! `functory run` starts a real emulator (MiniStack) with them, and unmodified handlers —
 //! boto3 in Python, the AWS SDK for JavaScript v3 in an ES module and through `require` —
-//! write and read them with real `python3` and `node`. State outlives the run.
+//! write and read them with real `python3` and `node`, each with its declared permissions
+//! only. State outlives the run. A refused call is explained and fixed as a user does it.
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 
+use functory_api::Project;
 use functory_api::local::{LocalRun, RunSettings};
 
 const MANIFEST: &str = r#"[project]
@@ -26,15 +28,31 @@ code_dir = "save"
 [functions.save.environment]
 TABLE = "orders"
 
+[[functions.save.permissions]]
+actions = ["dynamodb:PutItem"]
+resources = ["arn:aws:dynamodb:eu-west-1:111122223333:table/orders"]
+
+[[functions.save.permissions]]
+actions = ["s3:PutObject"]
+resources = ["arn:aws:s3:::receipts/*"]
+
 [functions.read]
 runtime = "nodejs22.x"
 handler = "index.handler"
 code_dir = "read"
 
+[[functions.read.permissions]]
+actions = ["dynamodb:GetItem", "s3:GetObject"]
+resources = ["arn:aws:dynamodb:*:*:table/orders", "arn:aws:s3:::receipts/*"]
+
 [functions.count]
 runtime = "nodejs22.x"
 handler = "count.handler"
 code_dir = "count"
+
+[[functions.count.permissions]]
+actions = ["s3:ListBucket"]
+resources = ["arn:aws:s3:::receipts"]
 "#;
 
 const SAVE: &str = r#"import os
@@ -228,5 +246,71 @@ async fn a_missing_emulator_is_a_problem_with_its_fix_and_the_rest_runs() {
     // The rest of the run serves.
     let hello = invoke(&run, "hello", r#"{"name": "ada"}"#).await;
     assert_eq!(hello, serde_json::json!({"hello": "ada"}));
+    run.stop();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_the_permissions_do_not_grant_is_refused_explained_fixed_and_then_succeeds() {
+    let project = project();
+    let root = project.path();
+    // `save` loses its DynamoDB permission: its PutItem must now be refused.
+    let manifest = MANIFEST.replace(
+        "actions = [\"dynamodb:PutItem\"]\nresources = [\"arn:aws:dynamodb:eu-west-1:111122223333:table/orders\"]\n\n[[functions.save.permissions]]\n",
+        "",
+    );
+    assert_ne!(manifest, MANIFEST);
+    std::fs::write(root.join("functory.toml"), &manifest).unwrap();
+
+    let run = start(root).await;
+    assert!(run.status().aws.unwrap().permissions_enforced);
+    let refused = run
+        .invoke("save", r#"{"id": "o-9", "total": 1}"#)
+        .await
+        .unwrap();
+    let error = refused.function_error.expect("PutItem is not granted");
+    assert!(
+        refused.payload.contains("AccessDenied")
+            && refused
+                .payload
+                .contains("is not authorized to perform: dynamodb:PutItem"),
+        "{} / {error:?}",
+        refused.payload
+    );
+    run.stop();
+    drop(run);
+
+    // Explain, as the Run view's button does with the refusal's text, and apply its change.
+    let opened = Project::open(root).unwrap();
+    let help =
+        functory_api::analyze::explain_access_denied(&opened, "save", &refused.payload).unwrap();
+    let proposed = help
+        .explanation
+        .proposed
+        .clone()
+        .expect("an exact change is proposed");
+    assert!(
+        proposed
+            .iter()
+            .any(|p| p.actions.iter().any(|a| a == "dynamodb:PutItem")
+                && p.resources.iter().any(|r| r.ends_with(":table/orders"))),
+        "{proposed:#?}"
+    );
+    functory_api::analyze::set_permissions(&opened, "save", proposed).unwrap();
+
+    let run = start(root).await;
+    let saved = invoke(&run, "save", r#"{"id": "o-9", "total": 1}"#).await;
+    assert_eq!(saved["saved"], "o-9");
+    run.stop();
+
+    // With enforcement off the same refusal does not happen, and the run says so.
+    std::fs::write(root.join("functory.toml"), &manifest).unwrap();
+    let open = RunSettings {
+        enforce_permissions: false,
+        ..settings()
+    };
+    let run = LocalRun::start(root, &open).await.unwrap();
+    assert!(!run.status().aws.unwrap().permissions_enforced);
+    let saved = invoke(&run, "save", r#"{"id": "o-10", "total": 2}"#).await;
+    assert_eq!(saved["saved"], "o-10");
     run.stop();
 }

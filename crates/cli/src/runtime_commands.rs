@@ -36,6 +36,10 @@ pub struct RunArgs {
     /// Do not start the local AWS services, even for declared resources.
     #[arg(long)]
     no_aws_services: bool,
+    /// Let every function's AWS SDK calls through, whatever its declared permissions allow
+    /// (by default a call they do not grant fails with AWS's AccessDenied).
+    #[arg(long)]
+    no_enforce_permissions: bool,
 }
 
 #[derive(Debug, Args)]
@@ -166,6 +170,7 @@ pub fn run(args: RunArgs) -> ExitCode {
                 _ => None,
             },
             emulator_venv: None,
+            enforce_permissions: !args.no_enforce_permissions,
         };
         let run = match LocalRun::start(&dir, &settings).await {
             Ok(run) => run,
@@ -217,6 +222,11 @@ pub fn run(args: RunArgs) -> ExitCode {
                 aws.region,
                 aws.account_id
             );
+            if !aws.permissions_enforced {
+                outln!(
+                    "  aws       permissions are NOT enforced: every function may make any AWS call (--no-enforce-permissions)"
+                );
+            }
             for resource in &aws.resources {
                 outln!(
                     "  {:<9} {} ({}){}",

@@ -14,7 +14,7 @@ mod mappings;
 #[cfg(test)]
 mod mock_tests;
 mod resource_policy;
-mod role;
+pub(crate) mod role;
 mod schedules;
 mod storage;
 mod url;

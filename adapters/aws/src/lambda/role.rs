@@ -3,7 +3,7 @@
 
 use functory_adapter::{AdapterError, Result};
 use functory_core::trigger_needs::{ArnScope, role_statements};
-use functory_core::{Function, PermissionEffect};
+use functory_core::{Function, Permission, PermissionEffect};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -81,17 +81,25 @@ pub(crate) fn permissions_policy(function: &Function) -> Value {
             "Resource": resources,
         }));
     }
-    for permission in &function.permissions {
-        statements.push(json!({
-            "Effect": match permission.effect {
-                PermissionEffect::Allow => "Allow",
-                PermissionEffect::Deny => "Deny",
-            },
-            "Action": permission.actions,
-            "Resource": permission.resources,
-        }));
-    }
+    statements.extend(permission_statements(&function.permissions));
     json!({ "Version": "2012-10-17", "Statement": statements })
+}
+
+/// The manifest's permissions as IAM policy statements, one each, in order.
+pub(crate) fn permission_statements(permissions: &[Permission]) -> Vec<Value> {
+    permissions
+        .iter()
+        .map(|permission| {
+            json!({
+                "Effect": match permission.effect {
+                    PermissionEffect::Allow => "Allow",
+                    PermissionEffect::Deny => "Deny",
+                },
+                "Action": permission.actions,
+                "Resource": permission.resources,
+            })
+        })
+        .collect()
 }
 
 /// IAM answers policy documents URL-encoded; this reads either form.

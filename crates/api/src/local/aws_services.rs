@@ -4,18 +4,23 @@
 
 use std::path::Path;
 
-use functory_aws::resources::{ResourceState, endpoint_config, ensure_resources};
+use functory_aws::resources::{
+    ResourceState, endpoint_config, ensure_identity, ensure_resources, local_identity_policy,
+};
 use functory_core::Manifest;
 use functory_core::manifest::ResourcePlace;
 use functory_local::{AwsAccess, AwsServicesSettings, LocalAwsServices};
+use futures_util::{StreamExt, TryStreamExt};
 
 use super::{AwsServicesInfo, LocalResourceInfo};
 
-/// The keys handlers and Functory sign their calls to the local services with. The emulator
-/// listens on loopback only and holds nothing but local test data, so a fixed pair serves
-/// (shaped like an access key so SDKs that check the shape accept it).
-const LOCAL_ACCESS_KEY_ID: &str = "AKIAFUNCTORYLOCAL000";
-const LOCAL_SECRET_ACCESS_KEY: &str = "functory-local-services-secret-key-0000";
+/// The secret Functory signs with as the local account's root (MiniStack takes the account id
+/// as a root access key id and does not check a root's secret). The emulator listens on
+/// loopback only and holds nothing but local data.
+const ACCOUNT_SECRET: &str = "functory-local-account";
+
+/// Functions whose identities are set up at once.
+const IDENTITY_CONCURRENCY: usize = 16;
 
 pub(super) struct StartedServices {
     pub services: LocalAwsServices,
@@ -32,22 +37,19 @@ pub(super) async fn start(
     region: &str,
     account_id: &str,
     venv: Option<&Path>,
+    enforce_permissions: bool,
 ) -> Result<StartedServices, String> {
     let mut settings = AwsServicesSettings::new(data_dir, region, account_id);
     if let Some(venv) = venv {
         settings.venv = venv.to_owned();
     }
+    settings.enforce_permissions = enforce_permissions;
     let services = tokio::task::spawn_blocking(move || LocalAwsServices::start(&settings))
         .await
         .map_err(|e| format!("the local AWS services could not start: {e}"))?
         .map_err(|e| e.to_string())?;
     let endpoint = services.endpoint();
-    let config = endpoint_config(
-        &endpoint,
-        region,
-        LOCAL_ACCESS_KEY_ID,
-        LOCAL_SECRET_ACCESS_KEY,
-    );
+    let config = endpoint_config(&endpoint, region, account_id, ACCOUNT_SECRET);
     let outcomes = ensure_resources(&config, &manifest.project_name, &manifest.resources)
         .await
         .map_err(|e| {
@@ -73,17 +75,41 @@ pub(super) async fn start(
             created: outcome.state == ResourceState::Created,
         })
         .collect();
-    tracing::info!(endpoint = %endpoint, pid = services.pid(), "local AWS services started");
+    // Each function acts as an IAM user of its own with its declared permissions, so a call
+    // they do not grant is refused as AWS refuses it.
+    let function_keys = if enforce_permissions {
+        futures_util::stream::iter(&manifest.functions)
+            .map(|function| {
+                let config = &config;
+                async move {
+                    let policy = local_identity_policy(function);
+                    ensure_identity(config, &function.name, policy.as_ref())
+                        .await
+                        .map(|keys| (function.name.clone(), keys))
+                }
+            })
+            .buffer_unordered(IDENTITY_CONCURRENCY)
+            .try_collect()
+            .await
+            .map_err(|e| {
+                format!("the local AWS services started, but the functions' identities could not be made: {e}")
+            })?
+    } else {
+        Default::default()
+    };
+    tracing::info!(endpoint = %endpoint, pid = services.pid(), enforce_permissions, "local AWS services started");
     Ok(StartedServices {
         access: AwsAccess {
             endpoint: endpoint.clone(),
-            access_key_id: LOCAL_ACCESS_KEY_ID.to_owned(),
-            secret_access_key: LOCAL_SECRET_ACCESS_KEY.to_owned(),
+            enforced: enforce_permissions,
+            function_keys,
+            account_keys: (account_id.to_owned(), ACCOUNT_SECRET.to_owned()),
         },
         info: AwsServicesInfo {
             endpoint,
             region: region.to_owned(),
             account_id: account_id.to_owned(),
+            permissions_enforced: enforce_permissions,
             resources,
         },
         services,

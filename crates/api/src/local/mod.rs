@@ -47,6 +47,9 @@ pub struct RunSettings {
     pub aws_services: Option<bool>,
     /// The venv holding the emulator, instead of `FUNCTORY_LOCAL_AWS_VENV` or the default.
     pub emulator_venv: Option<std::path::PathBuf>,
+    /// Each function's AWS SDK calls are checked against its declared permissions (a call they
+    /// do not grant fails with AWS's AccessDenied); off, every call is allowed.
+    pub enforce_permissions: bool,
 }
 
 impl Default for RunSettings {
@@ -57,6 +60,7 @@ impl Default for RunSettings {
             cors_origins: Vec::new(),
             aws_services: None,
             emulator_venv: None,
+            enforce_permissions: true,
         }
     }
 }
@@ -115,6 +119,9 @@ pub struct AwsServicesInfo {
     /// The region and account the services act as.
     pub region: String,
     pub account_id: String,
+    /// Each function's calls are checked against its declared permissions; when false the run
+    /// says that every call is allowed.
+    pub permissions_enforced: bool,
     pub resources: Vec<LocalResourceInfo>,
 }
 

@@ -62,6 +62,7 @@ impl LocalRun {
                 &local.region,
                 &local.account_id,
                 settings.emulator_venv.as_deref(),
+                settings.enforce_permissions,
             )
             .await
             {
