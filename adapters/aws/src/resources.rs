@@ -612,6 +612,55 @@ pub async fn ensure_identity(
     Ok((key.access_key_id, key.secret_access_key))
 }
 
+/// Replaces the permissions `user` acts with (none: nothing allowed), keeping its keys: a
+/// running function's next call is checked against the new policy.
+pub async fn set_identity_policy(
+    config: &SdkConfig,
+    user: &str,
+    policy: Option<&serde_json::Value>,
+) -> Result<(), AdapterError> {
+    let context = CallContext {
+        who: SignedInAs::LocalServices,
+        region: config.region().map(|r| r.to_string()),
+        endpoint: config.endpoint_url().map(str::to_owned),
+    };
+    let iam = aws_sdk_iam::Client::new(config);
+    match policy {
+        Some(policy) => {
+            iam.put_user_policy()
+                .user_name(user)
+                .policy_name(IDENTITY_POLICY)
+                .policy_document(policy.to_string())
+                .send()
+                .await
+                .map_err(|e| {
+                    sdk_failure(&e, &format!("IAM PutUserPolicy of `{user}`"), &context)
+                })?;
+        }
+        None => match iam
+            .delete_user_policy()
+            .user_name(user)
+            .policy_name(IDENTITY_POLICY)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_no_such_entity_exception()) => {}
+            Err(error) => {
+                return Err(sdk_failure(
+                    &error,
+                    &format!("IAM DeleteUserPolicy of `{user}`"),
+                    &context,
+                ));
+            }
+        },
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -310,8 +310,8 @@ ipc_commands! {
     blocking analyze_function(function: String) -> FunctionAnalysis = |s| s.analyze_function(&function);
     blocking preview_generated_policy(function: String) -> PermissionsPreview
         = |s| s.preview_generated_policy(&function);
-    blocking set_permissions(function: String, permissions: Vec<Permission>) -> ProjectView
-        = |s| s.set_permissions(&function, permissions);
+    future set_permissions(function: String, permissions: Vec<Permission>) -> ProjectView
+        = |s| s.set_permissions(&function, permissions).await;
     blocking explain_access_denied(function: String, text: String) -> AccessDeniedHelp
         = |s| s.explain_access_denied(&function, &text);
     blocking outline_file(path: String) -> FileAnalysis = |s| s.outline_file(&path);

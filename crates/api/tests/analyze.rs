@@ -170,8 +170,8 @@ fn outlines_a_file() {
     );
 }
 
-#[test]
-fn the_session_offers_the_analysis_of_the_open_project() {
+#[tokio::test]
+async fn the_session_offers_the_analysis_of_the_open_project() {
     use functory_api::session::{LaunchRequest, Session};
 
     let data = tempfile::tempdir().expect("tempdir");
@@ -187,6 +187,7 @@ fn the_session_offers_the_analysis_of_the_open_project() {
     let preview = session.preview_generated_policy("worker").expect("preview");
     let view = session
         .set_permissions("worker", preview.permissions.clone())
+        .await
         .expect("set");
     let worker = view
         .manifest

@@ -314,3 +314,53 @@ async fn a_call_the_permissions_do_not_grant_is_refused_explained_fixed_and_then
     assert_eq!(saved["saved"], "o-10");
     run.stop();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_the_app_an_applied_fix_takes_effect_on_the_next_invoke_without_a_restart() {
+    use functory_api::session::{LaunchRequest, Session};
+
+    let project = project();
+    let root = project.path();
+    let manifest = MANIFEST.replace(
+        "actions = [\"dynamodb:GetItem\", \"s3:GetObject\"]",
+        "actions = [\"s3:GetObject\"]",
+    );
+    assert_ne!(manifest, MANIFEST);
+    std::fs::write(root.join("functory.toml"), &manifest).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let session = Session::new(data.path(), LaunchRequest::Nothing);
+    session.open_project(&root.display().to_string()).unwrap();
+    session.start_run(Some(0)).await.unwrap();
+
+    let refused = session
+        .invoke_function("read", r#"{"id": "o-1"}"#)
+        .await
+        .unwrap();
+    assert!(
+        refused.function_error.is_some()
+            && refused
+                .payload
+                .contains("is not authorized to perform: dynamodb:GetItem"),
+        "{}",
+        refused.payload
+    );
+    let help = session
+        .explain_access_denied("read", &refused.payload)
+        .unwrap();
+    let proposed = help.preview.expect("a change to review").permissions;
+    session.set_permissions("read", proposed).await.unwrap();
+
+    // Same run, same instance: GetItem is allowed now, and the handler goes on to the receipt,
+    // which nobody saved — S3's NoSuchKey, not a refusal.
+    let again = session
+        .invoke_function("read", r#"{"id": "o-1"}"#)
+        .await
+        .unwrap();
+    assert!(
+        !again.payload.contains("not authorized"),
+        "the fix did not reach the running services: {}",
+        again.payload
+    );
+    assert!(again.payload.contains("NoSuchKey"), "{}", again.payload);
+    session.stop_run();
+}

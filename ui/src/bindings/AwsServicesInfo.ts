@@ -13,4 +13,9 @@ endpoint: string,
 /**
  * The region and account the services act as.
  */
-region: string, accountId: string, resources: Array<LocalResourceInfo>, };
+region: string, accountId: string, 
+/**
+ * Each function's calls are checked against its declared permissions; when false the run
+ * says that every call is allowed.
+ */
+permissionsEnforced: boolean, resources: Array<LocalResourceInfo>, };

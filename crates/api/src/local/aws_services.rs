@@ -6,6 +6,7 @@ use std::path::Path;
 
 use functory_aws::resources::{
     ResourceState, endpoint_config, ensure_identity, ensure_resources, local_identity_policy,
+    set_identity_policy,
 };
 use functory_core::Manifest;
 use functory_core::manifest::ResourcePlace;
@@ -78,14 +79,20 @@ pub(super) async fn start(
     // Each function acts as an IAM user of its own with its declared permissions, so a call
     // they do not grant is refused as AWS refuses it.
     let function_keys = if enforce_permissions {
-        futures_util::stream::iter(&manifest.functions)
-            .map(|function| {
-                let config = &config;
+        // Owned inputs: a future borrowing the manifest would not be `Send` for every
+        // lifetime, which the app's async commands need.
+        let wanted: Vec<(String, Option<serde_json::Value>)> = manifest
+            .functions
+            .iter()
+            .map(|f| (f.name.clone(), local_identity_policy(f)))
+            .collect();
+        futures_util::stream::iter(wanted)
+            .map(|(name, policy)| {
+                let config = config.clone();
                 async move {
-                    let policy = local_identity_policy(function);
-                    ensure_identity(config, &function.name, policy.as_ref())
+                    ensure_identity(&config, &name, policy.as_ref())
                         .await
-                        .map(|keys| (function.name.clone(), keys))
+                        .map(|keys| (name, keys))
                 }
             })
             .buffer_unordered(IDENTITY_CONCURRENCY)
@@ -114,4 +121,33 @@ pub(super) async fn start(
         },
         services,
     })
+}
+
+/// Gives every function of `manifest` the permissions it declares now, in running services
+/// (`info`'s), without new keys: the next call of a running function is checked against them.
+pub(super) async fn refresh_permissions(
+    info: &AwsServicesInfo,
+    manifest: &Manifest,
+) -> Result<(), String> {
+    let config = endpoint_config(
+        &info.endpoint,
+        &info.region,
+        &info.account_id,
+        ACCOUNT_SECRET,
+    );
+    let wanted: Vec<(String, Option<serde_json::Value>)> = manifest
+        .functions
+        .iter()
+        .map(|f| (f.name.clone(), local_identity_policy(f)))
+        .collect();
+    futures_util::stream::iter(wanted)
+        .map(|(name, policy)| {
+            let config = config.clone();
+            async move { set_identity_policy(&config, &name, policy.as_ref()).await }
+        })
+        .buffer_unordered(IDENTITY_CONCURRENCY)
+        .try_collect::<Vec<()>>()
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("the local permissions could not be updated: {e}"))
 }

@@ -254,6 +254,19 @@ impl LocalRun {
         ))
     }
 
+    /// Applies the permissions functory.toml declares now to the running local AWS services
+    /// (when they enforce them), so the next call of each function is checked against them
+    /// without a restart. Functions added since the run started still need one.
+    pub async fn refresh_permissions(&self) -> Result<(), ApiError> {
+        let Some(info) = self.aws.as_ref().filter(|a| a.permissions_enforced) else {
+            return Ok(());
+        };
+        let (manifest, _) = functory_local::load_manifest(&self.root)?;
+        super::aws_services::refresh_permissions(info, &manifest)
+            .await
+            .map_err(|message| ApiError::new(ErrorCode::RuntimeError, message))
+    }
+
     /// Stops every trigger and instance now, even while an invoke still holds the run.
     pub fn stop(&self) {
         self.run.runtime().shutdown();

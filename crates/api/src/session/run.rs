@@ -14,7 +14,7 @@ use crate::local::{
 };
 
 impl Session {
-    fn current_run(&self) -> Option<Arc<LocalRun>> {
+    pub(super) fn current_run(&self) -> Option<Arc<LocalRun>> {
         lock(&self.run).clone()
     }
 

@@ -55,7 +55,8 @@ impl Session {
 
     /// Replaces the function's permissions with the previewed ones (the generated policy, or an
     /// AccessDenied explanation's proposal).
-    pub fn set_permissions(
+    /// A running local run that enforces permissions uses the new ones from its next call on.
+    pub async fn set_permissions(
         &self,
         function: &str,
         permissions: Vec<Permission>,
@@ -63,6 +64,9 @@ impl Session {
         tracing::debug!(function, "set_permissions");
         let project = self.current()?;
         analyze::set_permissions(&project, function, permissions)?;
+        if let Some(run) = self.current_run() {
+            run.refresh_permissions().await?;
+        }
         project.view()
     }
 
