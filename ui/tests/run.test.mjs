@@ -47,41 +47,19 @@ export const handler = async ({ bursts = 1, lines = 1, every_ms = 0, text = "lin
 }
 
 /**
- * For the AccessDenied test: `resize` lists the uploads bucket with the AWS SDK when an event
- * asks (`{"list": true}`), which its permissions do not grant. The SDK is a stand-in package in
- * the project's node_modules (no network here) whose S3 client refuses every call as S3 refuses
- * a role without the permission: an `AccessDenied` error with IAM's message.
+ * For the AccessDenied test: `resize` lists the uploads bucket with the AWS SDK for JavaScript
+ * v3 (the one Lambda provides, from the SDK cache) when an event asks (`{"list": true}`), and
+ * functory.toml declares the bucket as a resource, so the run starts the local AWS services
+ * (a real emulator) with it. resize's permissions do not grant s3:ListBucket.
  */
 function writeListingCode(dir) {
-  const sdk = join(dir, 'node_modules', '@aws-sdk', 'client-s3');
-  mkdirSync(sdk, { recursive: true });
-  writeFileSync(join(sdk, 'package.json'), JSON.stringify({ name: '@aws-sdk/client-s3', type: 'module', exports: './index.js' }));
-  writeFileSync(
-    join(sdk, 'index.js'),
-    `// A stand-in for the AWS SDK's S3 client that is refused like a role without the permission.
-const ACTIONS = { ListObjectsV2Command: ["s3:ListBucket", (input) => \`arn:aws:s3:::\${input.Bucket}\`] };
-class Command {
-  constructor(input) { this.input = input; }
-}
-export class ListObjectsV2Command extends Command {}
-export class S3Client {
-  async send(command) {
-    const [action, resource] = ACTIONS[command.constructor.name];
-    const error = new Error(
-      \`User: arn:aws:sts::123456789012:assumed-role/thumbnails-resize/resize is not authorized to perform: \${action} on resource: "\${resource(command.input)}" because no identity-based policy allows the \${action} action\`,
-    );
-    error.name = "AccessDenied";
-    throw error;
-  }
-}
-`,
-  );
+  writeFileSync(join(dir, 'functory.toml'), `${readFileSync(join(dir, 'functory.toml'), 'utf8')}\n[resources.uploads]\nkind = "bucket"\n`);
   const resize = join(dir, 'src', 'resize.mjs');
   writeFileSync(
     resize,
     `import { S3Client, ListObjectsV2Command } from "@aws-sdk/client-s3";\n\nconst s3 = new S3Client({});\n${readFileSync(resize, 'utf8').replace(
       'export const handler = async (event, context) => {\n',
-      'export const handler = async (event, context) => {\n  if (event.list) return (await s3.send(new ListObjectsV2Command({ Bucket: "uploads" }))).Contents;\n',
+      'export const handler = async (event, context) => {\n  if (event.list) return { keys: ((await s3.send(new ListObjectsV2Command({ Bucket: "uploads" }))).Contents ?? []).map((o) => o.Key) };\n',
     )}`,
   );
 }
@@ -531,15 +509,22 @@ test('the view and its state survive a visit to another area; closing the projec
 });
 
 test('an AccessDenied in a result or a log line is explained, with the exact change after its diff', async (t) => {
-  // resize's code lists the uploads bucket, which its permissions do not grant.
+  // resize's code lists the uploads bucket in the local AWS services, which its permissions do
+  // not grant: the real SDK gets the real refusal.
   const app = await openRun(t, { listsUploads: true });
   const { page, calls, readFile } = app;
   await page.fill(tid('run-port'), '0');
   await typeEvent(page, '{"list": true}');
   await page.click(tid('run-invoke'));
-  await page.waitForSelector(tid('run-function-error'));
+  await page.waitForSelector(tid('run-function-error'), { timeout: 30_000 });
   assert.equal(await page.textContent(tid('run-error-type')), 'AccessDenied');
-  assert.match(await page.textContent(tid('run-error-message')), /is not authorized to perform: s3:ListBucket on resource: "arn:aws:s3:::uploads"/);
+  assert.match(await page.textContent(tid('run-error-message')), /user\/resize is not authorized to perform: s3:ListBucket/);
+
+  // The run shows its AWS services: the endpoint, that permissions are enforced, the bucket.
+  await page.waitForSelector(tid('run-aws'));
+  assert.match(await page.textContent(tid('run-aws-endpoint')), /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.equal(await page.getAttribute(tid('run-aws-enforced'), 'data-enforced'), 'true');
+  assert.match(await page.textContent(tid('run-aws-resource-uploads')), /bucket\s*uploads[\s\S]*arn:aws:s3:::uploads/);
 
   // Next to the error: the refused action, the call that makes it, and the change.
   await page.click(tid('explain-denied-button'));
@@ -556,6 +541,11 @@ test('an AccessDenied in a result or a log line is explained, with the exact cha
   assert.match(manifest, /actions = \["s3:ListBucket"\]\nresources = \["arn:aws:s3:::uploads"\]/);
   assert.equal(calls('set_permissions').length, 1);
   assert.match(manifest, /actions = \["s3:GetObject"\]/, 'the other grants stay');
+
+  // Invoked again, without restarting the run: the call is allowed now.
+  await page.click(tid('run-invoke'));
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-response"]')?.textContent.includes('keys'));
+  assert.deepEqual(JSON.parse(await page.textContent(tid('run-response'))), { keys: [] });
 
   // The same refusal in the live log pane has its own Explain.
   await page.locator(tid('run-log-explain')).first().click();

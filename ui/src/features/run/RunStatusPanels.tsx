@@ -90,6 +90,55 @@ export function RunStatusPanels({
         )}
       </section>
 
+      {status.aws && (
+        <section className="run-panel" data-testid="run-aws">
+          <h3 className="run-panel-title">AWS services</h3>
+          <p className="small">
+            Handlers’ AWS SDK calls go to{' '}
+            <span className="mono" data-testid="run-aws-endpoint">
+              {status.aws.endpoint}
+            </span>{' '}
+            <button
+              type="button"
+              className="icon-button"
+              aria-label={`Copy ${status.aws.endpoint}`}
+              title="Copy the endpoint (for aws --endpoint-url or an SDK client)"
+              onClick={() => void copy(status.aws!.endpoint)}
+            >
+              <Icon name={copied === status.aws.endpoint ? 'checkpoint' : 'file'} size={13} />
+            </button>
+            <span className="muted">
+              {' '}
+              · {status.aws.region} · account {status.aws.accountId}
+            </span>
+          </p>
+          {status.aws.permissionsEnforced ? (
+            <p className="small muted" data-testid="run-aws-enforced" data-enforced="true">
+              Each function acts with its declared permissions only: a call they do not grant fails with AWS’s AccessDenied.
+            </p>
+          ) : (
+            <p className="small warning-text" data-testid="run-aws-enforced" data-enforced="false">
+              <Icon name="warning" size={13} /> Permissions are not enforced: every function may make any AWS call.
+            </p>
+          )}
+          {status.aws.resources.length === 0 ? (
+            <p className="muted small">No resources declared: add [resources.NAME] to functory.toml (a bucket, queue, table, topic or bus).</p>
+          ) : (
+            <ul className="plain-list" data-testid="run-aws-resources">
+              {status.aws.resources.map((r) => (
+                <li key={r.name} className="small" data-testid={`run-aws-resource-${r.name}`}>
+                  <span className="kind-badge">{r.kind}</span> <strong>{r.name}</strong>
+                  {r.created && <span className="muted"> · created by this run</span>}
+                  <div className="mono faint" title={r.address}>
+                    {r.arn}
+                  </div>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      )}
+
       {status.schedules.length > 0 && (
         <section className="run-panel" data-testid="run-schedules">
           <h3 className="run-panel-title">Schedules</h3>
