@@ -159,6 +159,10 @@ fn environment(
         // never reach a handler that talks to them.
         env.retain(|(key, _)| !CREDENTIALS.contains(&key.as_str()));
         env.push(("AWS_ENDPOINT_URL".to_owned(), aws.endpoint.clone()));
+        // Lambda calls (a handler invoking another function) go to the run's own Invoke API.
+        if let Some(lambda) = settings.lambda_api.get() {
+            env.push(("AWS_ENDPOINT_URL_LAMBDA".to_owned(), lambda.clone()));
+        }
         if let Some((key_id, secret)) = aws.keys_for(&spec.name) {
             env.push(("AWS_ACCESS_KEY_ID".to_owned(), key_id.clone()));
             env.push(("AWS_SECRET_ACCESS_KEY".to_owned(), secret.clone()));

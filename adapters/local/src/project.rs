@@ -142,6 +142,28 @@ impl ProjectFiles for DiskFiles<'_> {
     }
 }
 
+/// Which function signs with which local key, with its permissions: what the Invoke API
+/// checks a handler's `lambda:InvokeFunction` against when permissions are enforced.
+fn invoke_callers(
+    settings: &LocalSettings,
+    manifest: &Manifest,
+) -> Option<crate::triggers::lambda_api::InvokeCallers> {
+    let aws = settings.aws.as_ref().filter(|a| a.enforced)?;
+    let by_key = manifest
+        .functions
+        .iter()
+        .filter_map(|f| {
+            let (key, _) = aws.function_keys.get(&f.name)?;
+            Some((key.clone(), (f.name.clone(), f.permissions.clone())))
+        })
+        .collect();
+    Some(crate::triggers::lambda_api::InvokeCallers {
+        by_key,
+        region: settings.region.clone(),
+        account_id: settings.account_id.clone(),
+    })
+}
+
 /// The errors functory.toml has in function `name`'s own settings: a function with any is not
 /// started, so it never runs with a value the manifest refuses (a reserved environment
 /// variable, a bad trigger).
@@ -316,6 +338,7 @@ impl ProjectRun {
                         allow_credentials: cors.allow_credentials,
                     })
                 }),
+                invoke_callers: invoke_callers(&options.settings, &manifest),
             },
             queues.clone(),
         )
@@ -327,6 +350,8 @@ impl ProjectRun {
                 return Err(error.into());
             }
         };
+        // Instances start on their first invoke, after this: they all see it.
+        let _ = options.settings.lambda_api.set(gateway.base_url());
         let schedules = schedules
             .into_iter()
             .map(|(function, schedule)| ScheduledTrigger {

@@ -47,6 +47,9 @@ pub struct LocalSettings {
     pub aws: Option<AwsAccess>,
     /// The AWS SDKs Lambda provides, put on every handler's module path when installed.
     pub lambda_sdks: LambdaSdks,
+    /// The run's Lambda Invoke API (its gateway), set once the gateway listens: handlers of a
+    /// run with AWS services get it as `AWS_ENDPOINT_URL_LAMBDA`.
+    pub lambda_api: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 impl LocalSettings {
@@ -72,6 +75,7 @@ impl LocalSettings {
             search_path: None,
             aws: None,
             lambda_sdks: crate::services::lambda_sdks(&crate::services::lambda_sdks_dir()),
+            lambda_api: Default::default(),
         }
     }
 

@@ -364,3 +364,107 @@ async fn in_the_app_an_applied_fix_takes_effect_on_the_next_invoke_without_a_res
     assert!(again.payload.contains("NoSuchKey"), "{}", again.payload);
     session.stop_run();
 }
+
+const CALLER: &str = r#"import json
+
+import boto3
+
+lam = boto3.client("lambda")
+
+
+def handler(event, context):
+    answer = lam.invoke(FunctionName=event["target"], Payload=json.dumps({"name": "from " + context.function_name}))
+    return {"status": answer["StatusCode"], "payload": json.loads(answer["Payload"].read())}
+"#;
+
+const GREET: &str = r#"def handler(event, context):
+    return {"hello": event["name"]}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn handlers_invoke_other_functions_through_the_local_invoke_api_within_their_permissions() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("functory.toml"),
+        r#"[project]
+name = "chain"
+
+[resources.audit]
+kind = "bucket"
+
+[functions.caller]
+runtime = "python3.12"
+handler = "caller.handler"
+code_dir = "caller"
+
+[[functions.caller.permissions]]
+actions = ["lambda:InvokeFunction"]
+resources = ["arn:aws:lambda:eu-west-1:111122223333:function:greet"]
+
+[functions.greet]
+runtime = "python3.12"
+handler = "greet.handler"
+code_dir = "greet"
+
+[functions.secret]
+runtime = "python3.12"
+handler = "greet.handler"
+code_dir = "greet"
+"#,
+    )
+    .unwrap();
+    for (folder, file, text) in [
+        ("caller", "caller.py", CALLER),
+        ("greet", "greet.py", GREET),
+    ] {
+        std::fs::create_dir_all(root.join(folder)).unwrap();
+        std::fs::write(root.join(folder).join(file), text).unwrap();
+    }
+    let run = start(root).await;
+
+    let allowed = invoke(&run, "caller", r#"{"target": "greet"}"#).await;
+    assert_eq!(
+        allowed,
+        serde_json::json!({"status": 200, "payload": {"hello": "from caller"}})
+    );
+    let refused = run
+        .invoke("caller", r#"{"target": "secret"}"#)
+        .await
+        .unwrap();
+    assert!(
+        refused.payload.contains("AccessDeniedException")
+            && refused.payload.contains(
+                "user/caller is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:123456789012:function:secret"
+            ),
+        "{}",
+        refused.payload
+    );
+
+    // From outside the run (a terminal's `aws lambda invoke --endpoint-url`), unsigned.
+    let gateway = run.gateway_url();
+    let address = gateway.trim_start_matches("http://").to_owned();
+    let answer = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        let body = r#"{"name": "terminal"}"#;
+        write!(
+            stream,
+            "POST /2015-03-31/functions/greet/invocations HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nX-Amz-Log-Type: Tail\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut text = String::new();
+        stream.read_to_string(&mut text).unwrap();
+        text
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("x-amz-log-result:"),
+        "{answer}"
+    );
+    assert!(answer.ends_with(r#"{"hello": "terminal"}"#), "{answer}");
+    run.stop();
+}

@@ -59,6 +59,8 @@ pub struct GatewaySettings {
     pub port: u16,
     pub payload_version: PayloadVersion,
     pub cors: Option<CorsConfig>,
+    /// Who may invoke what through the Lambda Invoke API, when permissions are enforced.
+    pub invoke_callers: Option<crate::triggers::lambda_api::InvokeCallers>,
 }
 
 /// One route of the gateway.
@@ -334,6 +336,15 @@ async fn route_request(
     let path = request.uri().path().to_owned();
     if let Some(queue) = path.strip_prefix("/_functory/queues/") {
         return send_to_queue(state, queue, request).await;
+    }
+    if let Some(function) = crate::triggers::lambda_api::function_of(&path) {
+        return crate::triggers::lambda_api::invoke(
+            &state.runtime,
+            state.settings.invoke_callers.as_ref(),
+            &function,
+            request,
+        )
+        .await;
     }
     let method = request.method().as_str().to_owned();
     let parts: Vec<&str> = path[1..].split('/').filter(|s| !s.is_empty()).collect();
