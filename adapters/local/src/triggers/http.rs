@@ -453,7 +453,7 @@ fn body_field(head: &hyper::http::request::Parts, body: &Bytes) -> (Value, bool)
     }
 }
 
-fn query_pairs(query: &str) -> Vec<(String, String)> {
+pub(crate) fn query_pairs(query: &str) -> Vec<(String, String)> {
     query
         .split('&')
         .filter(|p| !p.is_empty())

@@ -101,7 +101,7 @@ pub(crate) async fn invoke(
     }
     let (name, mut qualifier) = name_and_qualifier(identifier);
     if let Some(query) = request.uri().query() {
-        for (key, value) in url_pairs(query) {
+        for (key, value) in crate::triggers::http::query_pairs(query) {
             if key == "Qualifier" {
                 qualifier = Some(value);
             }
@@ -227,21 +227,6 @@ pub(crate) async fn invoke(
             &error.to_string(),
         ),
     }
-}
-
-fn url_pairs(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter_map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let decode = |s: &str| {
-                percent_encoding::percent_decode_str(s)
-                    .decode_utf8_lossy()
-                    .into_owned()
-            };
-            Some((decode(key), decode(value)))
-        })
-        .collect()
 }
 
 #[cfg(test)]
