@@ -31,6 +31,9 @@ pub struct RunOptions {
     /// Batch window, visibility timeout and receive limit of every queue trigger; the batch
     /// size comes from each trigger when it sets one.
     pub queue: QueueSettings,
+    /// Queues served elsewhere (declared resources in the local AWS services, polled by the
+    /// caller): their triggers get no local queue here.
+    pub queues_elsewhere: std::collections::HashSet<String>,
 }
 
 impl RunOptions {
@@ -41,6 +44,7 @@ impl RunOptions {
             payload_version: PayloadVersion::V2,
             cors: None,
             queue: QueueSettings::default(),
+            queues_elsewhere: Default::default(),
         }
     }
 }
@@ -292,7 +296,9 @@ impl ProjectRun {
                         events: events.clone(),
                     }),
                     Trigger::Queue { queue, batch_size } => {
-                        queue_triggers.push((queue.clone(), function.name.clone(), *batch_size));
+                        if !options.queues_elsewhere.contains(queue) {
+                            queue_triggers.push((queue.clone(), function.name.clone(), *batch_size));
+                        }
                     }
                     // A function URL answers every method and path, so locally it owns
                     // everything under `/<function>`. Its auth and CORS settings are the

@@ -468,3 +468,137 @@ code_dir = "greet"
     assert!(answer.ends_with(r#"{"hello": "terminal"}"#), "{answer}");
     run.stop();
 }
+
+const SEND: &str = r#"import { SQSClient, GetQueueUrlCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+
+const sqs = new SQSClient({});
+
+export const handler = async (event) => {
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: "jobs" }));
+  for (const body of event.bodies) await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body }));
+  return { sent: event.bodies.length };
+};
+"#;
+
+const WORK: &str = r#"import boto3
+
+table = boto3.resource("dynamodb").Table("done")
+
+
+def handler(event, context):
+    failures = []
+    for record in event["Records"]:
+        if record["body"] == "fail":
+            failures.append({"itemIdentifier": record["messageId"]})
+        else:
+            table.put_item(Item={"id": record["body"], "source": record["eventSourceARN"]})
+    return {"batchItemFailures": failures}
+"#;
+
+const PEEK: &str = r#"import boto3
+
+table = boto3.resource("dynamodb").Table("done")
+sqs = boto3.client("sqs")
+
+
+def handler(event, context):
+    url = sqs.get_queue_url(QueueName="jobs-failed")["QueueUrl"]
+    dead = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+    items = table.scan()["Items"]
+    return {"done": sorted(i["id"] for i in items), "sources": sorted({i["source"] for i in items}), "dead": [m["Body"] for m in dead]}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_any_sdk_sends_to_a_declared_queue_triggers_its_function_with_lambdas_semantics()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("functory.toml"),
+        r#"[project]
+name = "jobs"
+
+[resources.jobs]
+kind = "queue"
+visibility_timeout_s = 1
+dead_letter = "jobs-failed"
+max_receives = 2
+
+[resources.jobs-failed]
+kind = "queue"
+
+[resources.done]
+kind = "table"
+partition_key = "id"
+
+[functions.send]
+runtime = "nodejs22.x"
+handler = "send.handler"
+code_dir = "send"
+
+[[functions.send.permissions]]
+actions = ["sqs:GetQueueUrl", "sqs:SendMessage"]
+resources = ["arn:aws:sqs:*:*:jobs"]
+
+[functions.work]
+runtime = "python3.12"
+handler = "work.handler"
+code_dir = "work"
+
+[[functions.work.triggers]]
+kind = "queue"
+queue = "jobs"
+batch_size = 5
+
+[[functions.work.permissions]]
+actions = ["dynamodb:PutItem"]
+resources = ["arn:aws:dynamodb:*:*:table/done"]
+
+[functions.peek]
+runtime = "python3.12"
+handler = "peek.handler"
+code_dir = "peek"
+
+[[functions.peek.permissions]]
+actions = ["dynamodb:Scan", "sqs:GetQueueUrl", "sqs:ReceiveMessage"]
+resources = ["arn:aws:dynamodb:*:*:table/done", "arn:aws:sqs:*:*:jobs-failed"]
+"#,
+    )
+    .unwrap();
+    for (folder, file, text) in [
+        ("send", "send.mjs", SEND),
+        ("work", "work.py", WORK),
+        ("peek", "peek.py", PEEK),
+    ] {
+        std::fs::create_dir_all(root.join(folder)).unwrap();
+        std::fs::write(root.join(folder).join(file), text).unwrap();
+    }
+    let run = start(root).await;
+    // The queue is the emulator's, not a Functory queue of the run.
+    assert!(run.status().queues.is_empty(), "{:#?}", run.status().queues);
+
+    let sent = invoke(&run, "send", r#"{"bodies": ["a", "b", "fail"]}"#).await;
+    assert_eq!(sent["sent"], 3);
+
+    // Delivered in batches; `fail` is reported as a batch item failure, received once more
+    // after its 1 s visibility timeout, then moved to the dead-letter queue by the queue's own
+    // redrive policy.
+    let started = std::time::Instant::now();
+    loop {
+        let seen = invoke(&run, "peek", "{}").await;
+        if seen["dead"] == serde_json::json!(["fail"]) {
+            assert_eq!(seen["done"], serde_json::json!(["a", "b"]));
+            assert_eq!(
+                seen["sources"],
+                serde_json::json!(["arn:aws:sqs:us-east-1:123456789012:jobs"])
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "not delivered as expected: {seen}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    run.stop();
+}

@@ -230,8 +230,9 @@ pub fn sqs_event(queue: &str, region: &str, account: &str, batch: &[QueueMessage
     functory_formats::events::sqs_event(queue, region, account, &messages)
 }
 
-/// Which messages of a batch failed, from the invocation's outcome. `None` is "all of them".
-fn failed_ids(response: &Value, batch: &[QueueMessage]) -> Option<Vec<String>> {
+/// Which messages of a batch failed, from the invocation's outcome (`batchItemFailures`, as
+/// Lambda reads it for queues and streams). `None` is "all of them".
+pub fn failed_ids(response: &Value, batch_ids: &[&str]) -> Option<Vec<String>> {
     let Some(failures) = response.get("batchItemFailures") else {
         return Some(Vec::new());
     };
@@ -240,7 +241,7 @@ fn failed_ids(response: &Value, batch: &[QueueMessage]) -> Option<Vec<String>> {
     for failure in failures {
         let id = failure.get("itemIdentifier").and_then(Value::as_str)?;
         // An identifier that is not in the batch fails the whole batch, as Lambda does.
-        if !batch.iter().any(|m| m.id == id) {
+        if !batch_ids.contains(&id) {
             return None;
         }
         ids.push(id.to_owned());
@@ -305,7 +306,8 @@ impl QueuePoller {
                         let response = invocation.payload_json().unwrap_or(Value::Null);
                         // `None`: a malformed report fails the whole batch, which then
                         // comes back after its visibility timeout.
-                        if let Some(failed) = failed_ids(&response, &batch) {
+                        let batch_ids: Vec<&str> = batch.iter().map(|m| m.id.as_str()).collect();
+                        if let Some(failed) = failed_ids(&response, &batch_ids) {
                             let done: Vec<String> =
                                 ids.into_iter().filter(|id| !failed.contains(id)).collect();
                             queue.delete(&done);
@@ -362,19 +364,20 @@ mod tests {
         queue.send("y".into());
         let batch = queue.receive(10, Duration::ZERO, 5);
         let id = batch[1].id.clone();
-        assert_eq!(failed_ids(&json!({}), &batch), Some(vec![]));
-        assert_eq!(failed_ids(&json!(null), &batch), Some(vec![]));
+        let ids: Vec<&str> = batch.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(failed_ids(&json!({}), &ids), Some(vec![]));
+        assert_eq!(failed_ids(&json!(null), &ids), Some(vec![]));
         assert_eq!(
             failed_ids(
                 &json!({"batchItemFailures": [{"itemIdentifier": id}]}),
-                &batch
+                &ids
             ),
             Some(vec![id])
         );
         assert_eq!(
             failed_ids(
                 &json!({"batchItemFailures": [{"itemIdentifier": "nope"}]}),
-                &batch
+                &ids
             ),
             None
         );

@@ -27,6 +27,38 @@ pub(super) struct StartedServices {
     pub services: LocalAwsServices,
     pub access: AwsAccess,
     pub info: AwsServicesInfo,
+    /// Signed as the local account: what Functory's own pollers use.
+    pub config: aws_config::SdkConfig,
+}
+
+impl StartedServices {
+    /// The functions' `queue` triggers on declared queues, with each queue's URL.
+    pub fn queue_mappings(&self, manifest: &Manifest) -> Vec<super::aws_triggers::QueueMapping> {
+        let mut mappings = Vec::new();
+        for function in &manifest.functions {
+            for trigger in &function.triggers {
+                let functory_core::Trigger::Queue { queue, batch_size } = trigger else {
+                    continue;
+                };
+                let Some(resource) = self
+                    .info
+                    .resources
+                    .iter()
+                    .find(|r| &r.name == queue && r.kind == functory_core::ResourceKind::Queue)
+                else {
+                    continue;
+                };
+                mappings.push(super::aws_triggers::QueueMapping {
+                    function: function.name.clone(),
+                    queue: resource.physical_name.clone(),
+                    url: resource.address.clone(),
+                    // Lambda's default for SQS.
+                    batch_size: batch_size.unwrap_or(10),
+                });
+            }
+        }
+        mappings
+    }
 }
 
 /// Starts the emulator for `manifest`'s run and creates its resources. The emulator failing
@@ -120,6 +152,7 @@ pub(super) async fn start(
             resources,
         },
         services,
+        config,
     })
 }
 

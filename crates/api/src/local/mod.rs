@@ -29,6 +29,7 @@ pub use logs::{LogLines, forward_in_batches, tail_logs};
 pub use run::LocalRun;
 
 mod aws_services;
+mod aws_triggers;
 
 /// The port the app serves HTTP triggers on unless the user picks another (the CLI's default).
 pub const DEFAULT_PORT: u16 = 8787;

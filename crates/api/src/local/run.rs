@@ -17,6 +17,9 @@ use crate::error::{ApiError, ErrorCode};
 /// [`LocalRun::stop`] or drop.
 #[derive(Debug)]
 pub struct LocalRun {
+    /// The queue triggers on declared queues, polling the local AWS services; first, so they
+    /// stop before the run they invoke.
+    pollers: std::sync::Mutex<Option<super::aws_triggers::Pollers>>,
     root: PathBuf,
     run: ProjectRun,
     manifest_text: String,
@@ -54,6 +57,8 @@ impl LocalRun {
         let mut services = None;
         let mut aws = None;
         let mut problem = None;
+        let mut mappings = Vec::new();
+        let mut services_config = None;
         if wanted {
             let local = &options.settings;
             match super::aws_services::start(
@@ -67,9 +72,18 @@ impl LocalRun {
             .await
             {
                 Ok(started) => {
+                    mappings = started.queue_mappings(manifest);
+                    options.queues_elsewhere = started
+                        .info
+                        .resources
+                        .iter()
+                        .filter(|r| r.kind == functory_core::ResourceKind::Queue)
+                        .map(|r| r.name.clone())
+                        .collect();
                     options.settings.aws = Some(started.access);
                     aws = Some(started.info);
                     services = Some(started.services);
+                    services_config = Some(started.config);
                 }
                 Err(error) => problem = Some(error),
             }
@@ -80,6 +94,9 @@ impl LocalRun {
                 "{problem}; the run started without them, so handlers' AWS SDK calls have no local endpoint"
             ));
         }
+        let pollers = services_config
+            .map(|config| super::aws_triggers::start(run.runtime(), &config, mappings))
+            .unwrap_or_default();
         let missing_sdks = &run.runtime().settings().lambda_sdks.missing;
         if wanted {
             for missing in missing_sdks.clone() {
@@ -93,6 +110,7 @@ impl LocalRun {
             manifest_text,
             services: std::sync::Mutex::new(services),
             aws,
+            pollers: std::sync::Mutex::new(Some(pollers)),
         })
     }
 
@@ -269,6 +287,9 @@ impl LocalRun {
 
     /// Stops every trigger and instance now, even while an invoke still holds the run.
     pub fn stop(&self) {
+        if let Ok(mut pollers) = self.pollers.lock() {
+            pollers.take();
+        }
         self.run.runtime().shutdown();
         if let Ok(mut services) = self.services.lock() {
             services.take();
