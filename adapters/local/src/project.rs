@@ -34,6 +34,9 @@ pub struct RunOptions {
     /// Queues served elsewhere (declared resources in the local AWS services, polled by the
     /// caller): their triggers get no local queue here.
     pub queues_elsewhere: std::collections::HashSet<String>,
+    /// Buckets served elsewhere (declared resources in the local AWS services, whose
+    /// notifications the caller delivers): their triggers get no bucket folder here.
+    pub buckets_elsewhere: std::collections::HashSet<String>,
 }
 
 impl RunOptions {
@@ -45,6 +48,7 @@ impl RunOptions {
             cors: None,
             queue: QueueSettings::default(),
             queues_elsewhere: Default::default(),
+            buckets_elsewhere: Default::default(),
         }
     }
 }
@@ -288,13 +292,17 @@ impl ProjectRun {
                         prefix,
                         suffix,
                         events,
-                    } => subscriptions.push(BucketSubscription {
-                        bucket: bucket.clone(),
-                        function: function.name.clone(),
-                        prefix: prefix.clone(),
-                        suffix: suffix.clone(),
-                        events: events.clone(),
-                    }),
+                    } => {
+                        if !options.buckets_elsewhere.contains(bucket) {
+                            subscriptions.push(BucketSubscription {
+                                bucket: bucket.clone(),
+                                function: function.name.clone(),
+                                prefix: prefix.clone(),
+                                suffix: suffix.clone(),
+                                events: events.clone(),
+                            });
+                        }
+                    }
                     Trigger::Queue { queue, batch_size } => {
                         if !options.queues_elsewhere.contains(queue) {
                             queue_triggers.push((queue.clone(), function.name.clone(), *batch_size));

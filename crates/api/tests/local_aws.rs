@@ -602,3 +602,129 @@ resources = ["arn:aws:dynamodb:*:*:table/done", "arn:aws:sqs:*:*:jobs-failed"]
     }
     run.stop();
 }
+
+const UPLOAD: &str = r#"import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+
+const s3 = new S3Client({});
+
+export const handler = async (event) => {
+  for (const key of event.keys) await s3.send(new PutObjectCommand({ Bucket: "photos", Key: key, Body: "pixels" }));
+  return { uploaded: event.keys.length };
+};
+"#;
+
+const THUMB: &str = r#"import boto3
+
+table = boto3.resource("dynamodb").Table("seen")
+s3 = boto3.client("s3")
+
+
+def handler(event, context):
+    for record in event["Records"]:
+        key = record["s3"]["object"]["key"]
+        body = s3.get_object(Bucket=record["s3"]["bucket"]["name"], Key=key)["Body"].read().decode()
+        table.put_item(Item={"id": key, "event": record["eventName"], "body": body})
+"#;
+
+const SEEN: &str = r#"import boto3
+
+
+def handler(event, context):
+    items = boto3.resource("dynamodb").Table("seen").scan()["Items"]
+    return sorted([i["id"], i["event"], i["body"]] for i in items)
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_object_any_sdk_puts_in_a_declared_bucket_triggers_its_storage_functions() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("functory.toml"),
+        r#"[project]
+name = "photos"
+
+[resources.photos]
+kind = "bucket"
+
+[resources.seen]
+kind = "table"
+partition_key = "id"
+
+[functions.upload]
+runtime = "nodejs22.x"
+handler = "upload.handler"
+code_dir = "upload"
+
+[[functions.upload.permissions]]
+actions = ["s3:PutObject"]
+resources = ["arn:aws:s3:::photos/*"]
+
+[functions.thumb]
+runtime = "python3.12"
+handler = "thumb.handler"
+code_dir = "thumb"
+
+[[functions.thumb.triggers]]
+kind = "storage"
+bucket = "photos"
+suffix = ".jpg"
+
+[[functions.thumb.permissions]]
+actions = ["s3:GetObject", "dynamodb:PutItem"]
+resources = ["arn:aws:s3:::photos/*", "arn:aws:dynamodb:*:*:table/seen"]
+
+[functions.seen]
+runtime = "python3.12"
+handler = "seen.handler"
+code_dir = "seen"
+
+[[functions.seen.permissions]]
+actions = ["dynamodb:Scan"]
+resources = ["arn:aws:dynamodb:*:*:table/seen"]
+"#,
+    )
+    .unwrap();
+    for (folder, file, text) in [
+        ("upload", "upload.mjs", UPLOAD),
+        ("thumb", "thumb.py", THUMB),
+        ("seen", "seen.py", SEEN),
+    ] {
+        std::fs::create_dir_all(root.join(folder)).unwrap();
+        std::fs::write(root.join(folder).join(file), text).unwrap();
+    }
+    let run = start(root).await;
+    // No bucket folder for a declared bucket: the emulator's S3 is the bucket.
+    assert!(
+        run.status().buckets.is_empty(),
+        "{:#?}",
+        run.status().buckets
+    );
+
+    let uploaded = invoke(
+        &run,
+        "upload",
+        r#"{"keys": ["cat.jpg", "notes.txt", "dir/dog.jpg"]}"#,
+    )
+    .await;
+    assert_eq!(uploaded["uploaded"], 3);
+    let started = std::time::Instant::now();
+    loop {
+        let seen = invoke(&run, "seen", "{}").await;
+        if seen.as_array().is_some_and(|s| s.len() == 2) {
+            assert_eq!(
+                seen,
+                serde_json::json!([
+                    ["cat.jpg", "ObjectCreated:Put", "pixels"],
+                    ["dir/dog.jpg", "ObjectCreated:Put", "pixels"]
+                ])
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "the storage trigger did not run as expected: {seen}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    run.stop();
+}

@@ -20,4 +20,8 @@ address: string,
 /**
  * Created by this run, or found from an earlier one.
  */
-created: boolean, };
+created: boolean, 
+/**
+ * An `existing` resource: named in functory.toml, not held by the local services.
+ */
+existing: boolean, };

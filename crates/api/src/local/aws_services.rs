@@ -40,11 +40,7 @@ impl StartedServices {
                 let functory_core::Trigger::Queue { queue, batch_size } = trigger else {
                     continue;
                 };
-                let Some(resource) = self
-                    .info
-                    .resources
-                    .iter()
-                    .find(|r| &r.name == queue && r.kind == functory_core::ResourceKind::Queue)
+                let Some(resource) = self.declared(queue, functory_core::ResourceKind::Queue)
                 else {
                     continue;
                 };
@@ -58,6 +54,67 @@ impl StartedServices {
             }
         }
         mappings
+    }
+
+    /// The functions' `storage` triggers on declared buckets.
+    pub fn storage_mappings(
+        &self,
+        manifest: &Manifest,
+    ) -> Vec<super::aws_triggers::StorageMapping> {
+        let mut mappings = Vec::new();
+        for function in &manifest.functions {
+            for trigger in &function.triggers {
+                let functory_core::Trigger::Storage {
+                    bucket,
+                    prefix,
+                    suffix,
+                    events,
+                } = trigger
+                else {
+                    continue;
+                };
+                let Some(resource) = self.declared(bucket, functory_core::ResourceKind::Bucket)
+                else {
+                    continue;
+                };
+                mappings.push(super::aws_triggers::StorageMapping {
+                    function: function.name.clone(),
+                    bucket: resource.physical_name.clone(),
+                    prefix: prefix.clone(),
+                    suffix: suffix.clone(),
+                    events: events
+                        .clone()
+                        .unwrap_or_else(|| vec!["s3:ObjectCreated:*".to_owned()]),
+                });
+            }
+        }
+        mappings
+    }
+
+    /// A resource of `kind` this run made (not an `existing` one, which the local services do
+    /// not hold).
+    fn declared(
+        &self,
+        name: &str,
+        kind: functory_core::ResourceKind,
+    ) -> Option<&LocalResourceInfo> {
+        self.info
+            .resources
+            .iter()
+            .find(|r| r.name == name && r.kind == kind && !r.existing)
+    }
+
+    /// The names of the declared resources of `kind`.
+    pub fn declared_names(
+        &self,
+        kind: functory_core::ResourceKind,
+    ) -> std::collections::HashSet<String> {
+        self.info
+            .resources
+            .iter()
+            .filter(|r| r.kind == kind && !r.existing)
+            .map(|r| r.name.clone())
+            .collect()
     }
 }
 
@@ -106,6 +163,7 @@ pub(super) async fn start(
             arn: resource.arn(place),
             address: outcome.address,
             created: outcome.state == ResourceState::Created,
+            existing: outcome.state == ResourceState::Referenced,
         })
         .collect();
     // Each function acts as an IAM user of its own with its declared permissions, so a call

@@ -29,6 +29,14 @@ pub(super) struct QueueMapping {
 #[derive(Debug, Default)]
 pub(super) struct Pollers(Vec<JoinHandle<()>>);
 
+impl Pollers {
+    /// These pollers and `more`.
+    pub fn with(mut self, mut more: Pollers) -> Pollers {
+        self.0.append(&mut more.0);
+        self
+    }
+}
+
 impl Drop for Pollers {
     fn drop(&mut self) {
         for task in &self.0 {
@@ -168,6 +176,238 @@ async fn poll(runtime: LocalRuntime, sqs: aws_sdk_sqs::Client, mapping: QueueMap
             .await
         {
             tracing::warn!(queue = %mapping.queue, error = %error, "deleting delivered messages failed; they will be delivered again");
+        }
+    }
+}
+
+// ---- storage triggers: S3 notifications ------------------------------------------------------
+
+/// A `storage` trigger on a declared bucket.
+#[derive(Debug, Clone)]
+pub(super) struct StorageMapping {
+    pub function: String,
+    /// The bucket's physical name.
+    pub bucket: String,
+    pub prefix: Option<String>,
+    pub suffix: Option<String>,
+    /// S3 event names (`s3:ObjectCreated:*` unless the trigger names others).
+    pub events: Vec<String>,
+}
+
+/// How often a notification whose function keeps failing is delivered: once and then twice
+/// more, as Lambda retries an asynchronous invocation.
+const NOTIFICATION_ATTEMPTS: i64 = 3;
+
+/// Makes each storage trigger a notification of its bucket into a queue of its own (the
+/// emulator's S3 writes S3's own event there), and polls those queues: the function gets the
+/// event as S3 sends it to Lambda. Every bucket's notification configuration is replaced by the
+/// triggers' (the local buckets have no other notifications).
+pub(super) async fn start_storage(
+    runtime: &LocalRuntime,
+    config: &aws_config::SdkConfig,
+    mappings: Vec<StorageMapping>,
+) -> Result<Pollers, String> {
+    use aws_sdk_s3::types::{
+        Event, FilterRule, FilterRuleName, NotificationConfiguration,
+        NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
+    };
+    use aws_sdk_sqs::types::QueueAttributeName;
+
+    if mappings.is_empty() {
+        return Ok(Pollers::default());
+    }
+    let sqs = aws_sdk_sqs::Client::new(config);
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(true)
+            .build(),
+    );
+    let mut per_bucket: std::collections::BTreeMap<String, Vec<QueueConfiguration>> =
+        Default::default();
+    let mut queues = Vec::new();
+    for (n, mapping) in mappings.iter().enumerate() {
+        let name = format!("functory-s3-{n}-{}", mapping.function);
+        let name: String = name.chars().take(80).collect();
+        let url = sqs
+            .create_queue()
+            .queue_name(&name)
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "the storage trigger of `{}` could not get its queue: {}",
+                    mapping.function,
+                    said(&e)
+                )
+            })?
+            .queue_url
+            .unwrap_or_default();
+        let arn = sqs
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .ok()
+            .and_then(|a| a.attributes)
+            .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+            .ok_or_else(|| {
+                format!(
+                    "the storage trigger of `{}` has no queue ARN",
+                    mapping.function
+                )
+            })?;
+        // S3 delivers only where the queue's policy lets it, as on AWS.
+        let policy = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": { "Service": "s3.amazonaws.com" },
+                "Action": "sqs:SendMessage",
+                "Resource": arn,
+                "Condition": { "ArnLike": { "aws:SourceArn": format!("arn:aws:s3:::{}", mapping.bucket) } },
+            }],
+        });
+        sqs.set_queue_attributes()
+            .queue_url(&url)
+            .attributes(QueueAttributeName::Policy, policy.to_string())
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "the storage trigger of `{}` could not open its queue to S3: {}",
+                    mapping.function,
+                    said(&e)
+                )
+            })?;
+        let mut rules = Vec::new();
+        for (name, value) in [
+            (FilterRuleName::Prefix, &mapping.prefix),
+            (FilterRuleName::Suffix, &mapping.suffix),
+        ] {
+            if let Some(value) = value {
+                rules.push(FilterRule::builder().name(name).value(value).build());
+            }
+        }
+        let mut entry = QueueConfiguration::builder()
+            .id(format!("functory-{}-{n}", mapping.function))
+            .queue_arn(arn)
+            .set_events(Some(
+                mapping
+                    .events
+                    .iter()
+                    .map(|e| Event::from(e.as_str()))
+                    .collect(),
+            ));
+        if !rules.is_empty() {
+            entry = entry.filter(
+                NotificationConfigurationFilter::builder()
+                    .key(S3KeyFilter::builder().set_filter_rules(Some(rules)).build())
+                    .build(),
+            );
+        }
+        per_bucket
+            .entry(mapping.bucket.clone())
+            .or_default()
+            .push(entry.build().map_err(|e| e.to_string())?);
+        queues.push((mapping.function.clone(), url));
+    }
+    for (bucket, entries) in per_bucket {
+        s3.put_bucket_notification_configuration()
+            .bucket(&bucket)
+            .notification_configuration(
+                NotificationConfiguration::builder()
+                    .set_queue_configurations(Some(entries))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| format!("bucket `{bucket}` refused its notifications: {}", said(&e)))?;
+    }
+    Ok(Pollers(
+        queues
+            .into_iter()
+            .map(|(function, url)| {
+                tokio::spawn(poll_notifications(
+                    runtime.clone(),
+                    sqs.clone(),
+                    function,
+                    url,
+                ))
+            })
+            .collect(),
+    ))
+}
+
+/// What the service said: its error code and message, or the failure's own text.
+fn said<E, R>(error: &aws_sdk_sqs::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_sqs::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match error.as_service_error() {
+        Some(service) => format!(
+            "{}: {}",
+            service.code().unwrap_or("error"),
+            service.message().unwrap_or_default()
+        ),
+        None => aws_sdk_sqs::error::DisplayErrorContext(error).to_string(),
+    }
+}
+
+async fn poll_notifications(
+    runtime: LocalRuntime,
+    sqs: aws_sdk_sqs::Client,
+    function: String,
+    url: String,
+) {
+    loop {
+        let received = sqs
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(WAIT_SECONDS)
+            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .send()
+            .await;
+        let messages = match received {
+            Ok(output) => output.messages.unwrap_or_default(),
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+        };
+        for message in messages {
+            let body = message.body.clone().unwrap_or_default();
+            let event: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+            // S3's test message when a configuration is written carries no records.
+            let delivered = if event.get("Records").is_some() {
+                match runtime
+                    .invoke(InvokeOptions::new(&function, body.clone()))
+                    .await
+                {
+                    Ok(invocation) => invocation.function_error.is_none(),
+                    Err(AdapterError::NotFound { .. }) => return,
+                    Err(_) => false,
+                }
+            } else {
+                true
+            };
+            let attempts = attribute(
+                &message,
+                MessageSystemAttributeName::ApproximateReceiveCount,
+            )
+            .unwrap_or(1);
+            if (delivered || attempts >= NOTIFICATION_ATTEMPTS)
+                && let Some(handle) = &message.receipt_handle
+            {
+                let _ = sqs
+                    .delete_message()
+                    .queue_url(&url)
+                    .receipt_handle(handle)
+                    .send()
+                    .await;
+            }
         }
     }
 }

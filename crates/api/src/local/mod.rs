@@ -141,6 +141,8 @@ pub struct LocalResourceInfo {
     pub address: String,
     /// Created by this run, or found from an earlier one.
     pub created: bool,
+    /// An `existing` resource: named in functory.toml, not held by the local services.
+    pub existing: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

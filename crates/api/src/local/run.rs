@@ -58,6 +58,7 @@ impl LocalRun {
         let mut aws = None;
         let mut problem = None;
         let mut mappings = Vec::new();
+        let mut storage = Vec::new();
         let mut services_config = None;
         if wanted {
             let local = &options.settings;
@@ -73,13 +74,11 @@ impl LocalRun {
             {
                 Ok(started) => {
                     mappings = started.queue_mappings(manifest);
-                    options.queues_elsewhere = started
-                        .info
-                        .resources
-                        .iter()
-                        .filter(|r| r.kind == functory_core::ResourceKind::Queue)
-                        .map(|r| r.name.clone())
-                        .collect();
+                    storage = started.storage_mappings(manifest);
+                    options.queues_elsewhere =
+                        started.declared_names(functory_core::ResourceKind::Queue);
+                    options.buckets_elsewhere =
+                        started.declared_names(functory_core::ResourceKind::Bucket);
                     options.settings.aws = Some(started.access);
                     aws = Some(started.info);
                     services = Some(started.services);
@@ -94,9 +93,16 @@ impl LocalRun {
                 "{problem}; the run started without them, so handlers' AWS SDK calls have no local endpoint"
             ));
         }
-        let pollers = services_config
-            .map(|config| super::aws_triggers::start(run.runtime(), &config, mappings))
-            .unwrap_or_default();
+        let mut pollers = super::aws_triggers::Pollers::default();
+        if let Some(config) = services_config {
+            pollers = super::aws_triggers::start(run.runtime(), &config, mappings);
+            match super::aws_triggers::start_storage(run.runtime(), &config, storage).await {
+                Ok(more) => pollers = pollers.with(more),
+                Err(problem) => run.add_problem(format!(
+                    "{problem}; storage triggers on declared buckets do not run"
+                )),
+            }
+        }
         let missing_sdks = &run.runtime().settings().lambda_sdks.missing;
         if wanted {
             for missing in missing_sdks.clone() {
