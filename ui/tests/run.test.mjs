@@ -4,7 +4,7 @@
 // program holds, schedules, the live log pane's filters, and a function logging a flood of
 // lines that must not freeze the window.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -546,6 +546,13 @@ test('an AccessDenied in a result or a log line is explained, with the exact cha
   await page.click(tid('run-invoke'));
   await page.waitForFunction(() => document.querySelector('[data-testid="run-response"]')?.textContent.includes('keys'));
   assert.deepEqual(JSON.parse(await page.textContent(tid('run-response'))), { keys: [] });
+
+  // "Reset local data": asked first, then the run stops and the services' state is gone.
+  await page.click(tid('run-aws-reset'));
+  await page.click(tid('run-aws-reset-confirm'));
+  await page.waitForSelector(tid('run-side-stopped'));
+  assert.equal(calls('reset_local_data').length, 1);
+  assert.equal(existsSync(join(app.project, '.functory', 'local', 'aws')), false);
 
   // The same refusal in the live log pane has its own Explain.
   await page.locator(tid('run-log-explain')).first().click();

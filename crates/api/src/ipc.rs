@@ -282,6 +282,7 @@ ipc_commands! {
     blocking close_project() -> () = |s| { s.close_project(); Ok(()) };
     future start_run(port: Option<u16>) -> RunStatus = |s| s.start_run(port).await;
     blocking stop_run() -> RunStatus = |s| Ok(s.stop_run());
+    blocking reset_local_data() -> RunStatus = |s| s.reset_local_data();
     blocking run_status() -> RunStatus = |s| Ok(s.run_status());
     future invoke_function(function: String, event: String) -> InvocationResult
         = |s| s.invoke_function(&function, &event).await;

@@ -40,6 +40,10 @@ pub struct RunArgs {
     /// (by default a call they do not grant fails with AWS's AccessDenied).
     #[arg(long)]
     no_enforce_permissions: bool,
+    /// Reset local data first: the local AWS services start from the declared resources alone
+    /// (their objects, messages and items of earlier runs are removed).
+    #[arg(long)]
+    reset: bool,
 }
 
 #[derive(Debug, Args)]
@@ -172,6 +176,12 @@ pub fn run(args: RunArgs) -> ExitCode {
             emulator_venv: None,
             enforce_permissions: !args.no_enforce_permissions,
         };
+        if args.reset {
+            if let Err(error) = local::reset_local_data(&dir) {
+                return fail(error);
+            }
+            outln!("functory: local data reset");
+        }
         let run = match LocalRun::start(&dir, &settings).await {
             Ok(run) => run,
             Err(error) => return fail(error),

@@ -22,6 +22,7 @@ pub const COMMANDS: &[&str] = &[
     "fire_schedule",
     "unsubscribe_logs",
     "stop_run",
+    "reset_local_data",
     "close_project",
 ];
 
@@ -171,6 +172,18 @@ fn the_local_run_answers_as_the_ui_expects() {
         call("fire_schedule", json!({ "function": "report" })).unwrap_err()["code"],
         "not_running"
     );
+    // "Reset local data": the local AWS services' state goes; the run stays stopped.
+    let aws_state = h
+        .data
+        .path()
+        .join("samples/thumbnails/.functory/local/aws/state");
+    std::fs::create_dir_all(&aws_state).unwrap();
+    std::fs::write(aws_state.join("dynamodb.json"), "{}").unwrap();
+    assert_eq!(
+        call("reset_local_data", json!({})).unwrap()["running"],
+        false
+    );
+    assert!(!aws_state.exists());
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let busy = call(
         "start_run",

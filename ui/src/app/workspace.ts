@@ -398,6 +398,10 @@ export class Workspace {
     return this.outcome(() => this.platform.stopRun());
   }
 
+  resetLocalData(): Promise<Outcome<RunStatus>> {
+    return this.outcome(() => this.platform.resetLocalData());
+  }
+
   runStatus(): Promise<Outcome<RunStatus>> {
     return this.outcome(() => this.platform.runStatus());
   }

@@ -80,6 +80,7 @@ export interface Commands {
   close_project: { args: Record<string, never>; returns: null };
   start_run: { args: { port: number | null }; returns: RunStatus };
   stop_run: { args: Record<string, never>; returns: RunStatus };
+  reset_local_data: { args: Record<string, never>; returns: RunStatus };
   run_status: { args: Record<string, never>; returns: RunStatus };
   invoke_function: { args: { function: string; event: string }; returns: InvocationResult };
   fire_schedule: { args: { function: string }; returns: InvocationResult };

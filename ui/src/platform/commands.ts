@@ -102,6 +102,7 @@ export function createPlatform(transport: Transport): Platform {
     },
     startRun: (port) => call('start_run', { port }),
     stopRun: () => call('stop_run', none),
+    resetLocalData: () => call('reset_local_data', none),
     runStatus: () => call('run_status', none),
     invokeFunction: (fn, event) => call('invoke_function', { function: fn, event }),
     fireSchedule: (fn) => call('fire_schedule', { function: fn }),

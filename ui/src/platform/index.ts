@@ -111,6 +111,8 @@ export interface Platform {
   /** Serves the open project; `port` 0 picks a free port, null reuses the last one (8787 at first). */
   startRun(port: number | null): Promise<RunStatus>;
   stopRun(): Promise<RunStatus>;
+  /** Stops the run and removes what the local AWS services hold (the next run starts from the declared resources). */
+  resetLocalData(): Promise<RunStatus>;
   runStatus(): Promise<RunStatus>;
   /** Invokes with an event given as JSON text; starts the local run first when it is stopped. */
   invokeFunction(fn: string, event: string): Promise<InvocationResult>;

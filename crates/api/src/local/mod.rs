@@ -28,6 +28,22 @@ pub(crate) use logs::log_filter;
 pub use logs::{LogLines, forward_in_batches, tail_logs};
 pub use run::LocalRun;
 
+/// "Reset local data": removes everything the local AWS services hold for the project under
+/// `root` (objects, messages, items, topics, buses, identities: `.functory/local/aws`), so the
+/// next run starts from the declared resources alone. The caller stops the project's run
+/// first: a running emulator writes its state back when it stops. Bucket folders of
+/// undeclared buckets, logs and saved events are kept.
+pub fn reset_local_data(root: &std::path::Path) -> Result<(), ApiError> {
+    let dir = functory_local::LocalSettings::for_project(root)
+        .data_dir
+        .join("aws");
+    match std::fs::remove_dir_all(&dir) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(ApiError::io("remove", &dir, error)),
+    }
+}
+
 mod aws_services;
 mod aws_triggers;
 

@@ -76,6 +76,15 @@ impl Session {
         RunStatus::stopped()
     }
 
+    /// "Reset local data" of the open project: stops its run (which writes the services' state
+    /// back), then removes that state.
+    pub fn reset_local_data(&self) -> Result<RunStatus, ApiError> {
+        let project = self.current()?;
+        let stopped = self.stop_run();
+        local::reset_local_data(project.root())?;
+        Ok(stopped)
+    }
+
     pub fn run_status(&self) -> RunStatus {
         self.current_run()
             .map(|run| run.status())

@@ -11,6 +11,7 @@ import type { RunStatus } from '../../bindings/RunStatus';
 import type { SampleEvent } from '../../bindings/SampleEvent';
 import type { SavedEvent } from '../../bindings/SavedEvent';
 import { useAppState, useWorkspace } from '../../app/context';
+import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { Icon } from '../../ui/Icon';
 import { useColorScheme } from '../theme/useColorScheme';
 import { adapterLabel } from '../targets/draft';
@@ -173,6 +174,16 @@ export function RunArea({ visible }: { visible: boolean }) {
   const stop = async () => {
     setRunBusy('stopping');
     const outcome = await workspace.stopRun();
+    setRunBusy(null);
+    if (outcome.ok) setStatus(outcome.value);
+    else setRunError(outcome.error);
+  };
+
+  const [confirmingReset, setConfirmingReset] = useState(false);
+  const resetLocalData = async () => {
+    setConfirmingReset(false);
+    setRunBusy('stopping');
+    const outcome = await workspace.resetLocalData();
     setRunBusy(null);
     if (outcome.ok) setStatus(outcome.value);
     else setRunError(outcome.error);
@@ -528,7 +539,9 @@ export function RunArea({ visible }: { visible: boolean }) {
               </p>
             </div>
           ) : (
-            status && <RunStatusPanels status={status} firing={firing} onFire={(name) => void fire(name)} />
+            status && (
+              <RunStatusPanels status={status} firing={firing} onFire={(name) => void fire(name)} onResetLocalData={() => setConfirmingReset(true)} />
+            )
           )}
         </aside>
       </div>
@@ -540,6 +553,14 @@ export function RunArea({ visible }: { visible: boolean }) {
         target={cloudTarget?.name ?? null}
         defaultFunction={fn}
       />
+      {confirmingReset && (
+        <ConfirmDialog
+          title="Reset local data?"
+          message="The run stops, and the local AWS services forget every object, message and item of earlier runs. The next run starts from the resources functory.toml declares. Logs, saved events and bucket folders stay."
+          actions={[{ label: 'Reset local data', testId: 'run-aws-reset-confirm', kind: 'danger', onSelect: () => void resetLocalData() }]}
+          onCancel={() => setConfirmingReset(false)}
+        />
+      )}
     </section>
   );
 }

@@ -16,10 +16,13 @@ export function RunStatusPanels({
   status,
   firing,
   onFire,
+  onResetLocalData,
 }: {
   status: RunStatus;
   firing: string | null;
   onFire: (fn: string) => void;
+  /** "Reset local data…": asks first, then stops the run and empties the AWS services. */
+  onResetLocalData: () => void;
 }) {
   const [copied, setCopied] = useState<string | null>(null);
 
@@ -121,6 +124,9 @@ export function RunStatusPanels({
               <Icon name="warning" size={13} /> Permissions are not enforced: every function may make any AWS call.
             </p>
           )}
+          <button type="button" className="button button-small" data-testid="run-aws-reset" onClick={onResetLocalData}>
+            Reset local data…
+          </button>
           {status.aws.resources.length === 0 ? (
             <p className="muted small">No resources declared: add [resources.NAME] to functory.toml (a bucket, queue, table, topic or bus).</p>
           ) : (
