@@ -37,6 +37,9 @@ pub struct RunOptions {
     /// Buckets served elsewhere (declared resources in the local AWS services, whose
     /// notifications the caller delivers): their triggers get no bucket folder here.
     pub buckets_elsewhere: std::collections::HashSet<String>,
+    /// Tables whose streams are polled elsewhere (declared resources in the local AWS
+    /// services): their `stream` triggers are not reported as not running.
+    pub streams_elsewhere: std::collections::HashSet<String>,
 }
 
 impl RunOptions {
@@ -49,6 +52,7 @@ impl RunOptions {
             queue: QueueSettings::default(),
             queues_elsewhere: Default::default(),
             buckets_elsewhere: Default::default(),
+            streams_elsewhere: Default::default(),
         }
     }
 }
@@ -285,7 +289,9 @@ impl ProjectRun {
                         timezone,
                     } => match Schedule::parse(expression, timezone.as_deref()) {
                         Ok(schedule) => schedules.push((function.name.clone(), schedule)),
-                        Err(error) => problems.push(format!("function `{}`: {error}", function.name)),
+                        Err(error) => {
+                            problems.push(format!("function `{}`: {error}", function.name))
+                        }
                     },
                     Trigger::Storage {
                         bucket,
@@ -305,7 +311,11 @@ impl ProjectRun {
                     }
                     Trigger::Queue { queue, batch_size } => {
                         if !options.queues_elsewhere.contains(queue) {
-                            queue_triggers.push((queue.clone(), function.name.clone(), *batch_size));
+                            queue_triggers.push((
+                                queue.clone(),
+                                function.name.clone(),
+                                *batch_size,
+                            ));
                         }
                     }
                     // A function URL answers every method and path, so locally it owns
@@ -325,10 +335,14 @@ impl ProjectRun {
                             });
                         }
                     }
-                    Trigger::Stream { stream, .. } => problems.push(format!(
-                        "function `{}`: stream `{stream}` triggers do not run locally; invoke the function with a sample stream event instead",
-                        function.name
-                    )),
+                    Trigger::Stream { stream, .. } => {
+                        if !options.streams_elsewhere.contains(stream) {
+                            problems.push(format!(
+                                "function `{}`: stream `{stream}` triggers run locally on a declared table's stream ([resources.{stream}] with kind = \"table\" and a stream); invoke the function with a sample stream event instead",
+                                function.name
+                            ));
+                        }
+                    }
                 }
             }
         }

@@ -728,3 +728,84 @@ resources = ["arn:aws:dynamodb:*:*:table/seen"]
     }
     run.stop();
 }
+
+const REACT: &str = r#"import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+
+const s3 = new S3Client({});
+
+export const handler = async (event) => {
+  for (const record of event.Records) {
+    if (record.eventName !== "INSERT") continue;
+    const image = record.dynamodb.NewImage;
+    await s3.send(new PutObjectCommand({ Bucket: "receipts", Key: `${image.id.S}.txt`, Body: `total ${image.total.N} via ${record.eventSource}` }));
+  }
+};
+"#;
+
+const RECEIPTS: &str = r#"import boto3
+
+s3 = boto3.client("s3")
+
+
+def handler(event, context):
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="receipts").get("Contents", [])]
+    return {k: s3.get_object(Bucket="receipts", Key=k)["Body"].read().decode() for k in keys}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_item_written_to_a_declared_table_reaches_its_stream_function() {
+    let project = project();
+    let root = project.path();
+    let manifest = MANIFEST.replace(
+        "[resources.orders]\nkind = \"table\"\npartition_key = \"id\"\n",
+        "[resources.orders]\nkind = \"table\"\npartition_key = \"id\"\nstream = \"new_image\"\n",
+    ) + r#"
+[functions.react]
+runtime = "nodejs22.x"
+handler = "react.handler"
+code_dir = "react"
+
+[[functions.react.triggers]]
+kind = "stream"
+stream = "orders"
+starting_position = "TRIM_HORIZON"
+
+[[functions.react.permissions]]
+actions = ["s3:PutObject"]
+resources = ["arn:aws:s3:::receipts/*"]
+
+[functions.receipts]
+runtime = "python3.12"
+handler = "receipts.handler"
+code_dir = "receipts"
+
+[[functions.receipts.permissions]]
+actions = ["s3:ListBucket", "s3:GetObject"]
+resources = ["arn:aws:s3:::receipts", "arn:aws:s3:::receipts/*"]
+"#;
+    std::fs::write(root.join("functory.toml"), &manifest).unwrap();
+    for (folder, file, text) in [
+        ("react", "react.mjs", REACT),
+        ("receipts", "receipts.py", RECEIPTS),
+    ] {
+        std::fs::create_dir_all(root.join(folder)).unwrap();
+        std::fs::write(root.join(folder).join(file), text).unwrap();
+    }
+    let run = start(root).await;
+    // `save` writes the item (and its own receipt, o-5.txt = "paid"); the stream function adds
+    // o-5-like receipts from the table's stream: here it overwrites o-5.txt with the total.
+    invoke(&run, "save", r#"{"id": "o-5", "total": 7}"#).await;
+    let started = std::time::Instant::now();
+    loop {
+        let receipts = invoke(&run, "receipts", "{}").await;
+        if receipts["o-5.txt"] == "total 7 via aws:dynamodb" {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "the stream function did not run: {receipts}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    run.stop();
+}

@@ -91,6 +91,40 @@ impl StartedServices {
         mappings
     }
 
+    /// The functions' `stream` triggers on declared tables with a stream.
+    pub fn stream_mappings(&self, manifest: &Manifest) -> Vec<super::aws_triggers::StreamMapping> {
+        let mut mappings = Vec::new();
+        for function in &manifest.functions {
+            for trigger in &function.triggers {
+                let functory_core::Trigger::Stream {
+                    stream,
+                    batch_size,
+                    starting_position,
+                } = trigger
+                else {
+                    continue;
+                };
+                let Some(resource) = self.declared(stream, functory_core::ResourceKind::Table)
+                else {
+                    continue;
+                };
+                if manifest.resource(stream).is_none_or(|r| r.stream.is_none()) {
+                    continue;
+                }
+                mappings.push(super::aws_triggers::StreamMapping {
+                    function: function.name.clone(),
+                    table: resource.physical_name.clone(),
+                    // Lambda's default for DynamoDB streams.
+                    batch_size: batch_size.unwrap_or(100),
+                    starting_position: starting_position
+                        .clone()
+                        .unwrap_or_else(|| "LATEST".to_owned()),
+                });
+            }
+        }
+        mappings
+    }
+
     /// A resource of `kind` this run made (not an `existing` one, which the local services do
     /// not hold).
     fn declared(

@@ -411,3 +411,275 @@ async fn poll_notifications(
         }
     }
 }
+
+// ---- stream triggers: a table's stream --------------------------------------------------------
+
+/// A `stream` trigger on a declared table with a stream.
+#[derive(Debug, Clone)]
+pub(super) struct StreamMapping {
+    pub function: String,
+    /// The table's physical name.
+    pub table: String,
+    pub batch_size: u32,
+    /// `TRIM_HORIZON` or `LATEST` (Lambda's choices for DynamoDB streams).
+    pub starting_position: String,
+}
+
+/// Attempts of a failing batch before the poller moves past it (Lambda retries a stream batch
+/// until its records expire or a retry limit is met; locally, after this many).
+const STREAM_ATTEMPTS: u32 = 3;
+
+/// Polls each mapping's table stream, shard by shard, and invokes its function with batches in
+/// the DynamoDB stream event's shape; `batchItemFailures` (sequence numbers) resume the batch
+/// from the first failed record.
+pub(super) async fn start_streams(
+    runtime: &LocalRuntime,
+    config: &aws_config::SdkConfig,
+    mappings: Vec<StreamMapping>,
+) -> Result<Pollers, String> {
+    let dynamodb = aws_sdk_dynamodb::Client::new(config);
+    let streams = aws_sdk_dynamodbstreams::Client::new(config);
+    let mut tasks = Vec::new();
+    for mapping in mappings {
+        let table = dynamodb
+            .describe_table()
+            .table_name(&mapping.table)
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "the stream trigger of `{}`: {}",
+                    mapping.function,
+                    said_dynamodb(&e)
+                )
+            })?;
+        let Some(arn) = table.table.and_then(|t| t.latest_stream_arn) else {
+            return Err(format!(
+                "the stream trigger of `{}`: table `{}` has no stream",
+                mapping.function, mapping.table
+            ));
+        };
+        tasks.push(tokio::spawn(poll_stream(
+            runtime.clone(),
+            streams.clone(),
+            mapping,
+            arn,
+        )));
+    }
+    Ok(Pollers(tasks))
+}
+
+fn said_dynamodb<E, R>(error: &aws_sdk_dynamodb::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match error.as_service_error() {
+        Some(service) => format!(
+            "{}: {}",
+            service.code().unwrap_or("error"),
+            service.message().unwrap_or_default()
+        ),
+        None => aws_sdk_dynamodb::error::DisplayErrorContext(error).to_string(),
+    }
+}
+
+/// An attribute value as Lambda's stream event writes it (`{"S": "…"}`, `{"N": "1"}`, …).
+fn attribute_json(value: &aws_sdk_dynamodbstreams::types::AttributeValue) -> Value {
+    use aws_sdk_dynamodbstreams::types::AttributeValue as A;
+    use base64::Engine as _;
+    let b64 = |b: &aws_sdk_dynamodbstreams::primitives::Blob| {
+        Value::from(base64::engine::general_purpose::STANDARD.encode(b.as_ref()))
+    };
+    match value {
+        A::S(s) => serde_json::json!({ "S": s }),
+        A::N(n) => serde_json::json!({ "N": n }),
+        A::B(b) => serde_json::json!({ "B": b64(b) }),
+        A::Ss(v) => serde_json::json!({ "SS": v }),
+        A::Ns(v) => serde_json::json!({ "NS": v }),
+        A::Bs(v) => serde_json::json!({ "BS": v.iter().map(b64).collect::<Vec<_>>() }),
+        A::Bool(b) => serde_json::json!({ "BOOL": b }),
+        A::Null(_) => serde_json::json!({ "NULL": true }),
+        A::L(items) => {
+            serde_json::json!({ "L": items.iter().map(attribute_json).collect::<Vec<_>>() })
+        }
+        A::M(map) => serde_json::json!({ "M": item_json(map) }),
+        _ => Value::Null,
+    }
+}
+
+fn item_json(
+    item: &std::collections::HashMap<String, aws_sdk_dynamodbstreams::types::AttributeValue>,
+) -> serde_json::Map<String, Value> {
+    item.iter()
+        .map(|(k, v)| (k.clone(), attribute_json(v)))
+        .collect()
+}
+
+fn stream_record_json(
+    record: &aws_sdk_dynamodbstreams::types::Record,
+    stream_arn: &str,
+    region: &str,
+) -> Value {
+    let mut dynamodb = serde_json::Map::new();
+    if let Some(r) = &record.dynamodb {
+        if let Some(at) = r.approximate_creation_date_time {
+            dynamodb.insert("ApproximateCreationDateTime".into(), Value::from(at.secs()));
+        }
+        for (name, item) in [
+            ("Keys", &r.keys),
+            ("NewImage", &r.new_image),
+            ("OldImage", &r.old_image),
+        ] {
+            if let Some(item) = item {
+                dynamodb.insert(name.into(), Value::Object(item_json(item)));
+            }
+        }
+        if let Some(sequence) = &r.sequence_number {
+            dynamodb.insert("SequenceNumber".into(), Value::from(sequence.clone()));
+        }
+        if let Some(size) = r.size_bytes {
+            dynamodb.insert("SizeBytes".into(), Value::from(size));
+        }
+        if let Some(view) = &r.stream_view_type {
+            dynamodb.insert("StreamViewType".into(), Value::from(view.as_str()));
+        }
+    }
+    serde_json::json!({
+        "eventID": record.event_id,
+        "eventName": record.event_name.as_ref().map(|n| n.as_str()),
+        "eventVersion": record.event_version.clone().unwrap_or_else(|| "1.1".to_owned()),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": record.aws_region.clone().unwrap_or_else(|| region.to_owned()),
+        "dynamodb": dynamodb,
+        "eventSourceARN": stream_arn,
+    })
+}
+
+async fn poll_stream(
+    runtime: LocalRuntime,
+    streams: aws_sdk_dynamodbstreams::Client,
+    mapping: StreamMapping,
+    stream_arn: String,
+) {
+    use aws_sdk_dynamodbstreams::types::ShardIteratorType;
+    let position = if mapping.starting_position == "TRIM_HORIZON" {
+        ShardIteratorType::TrimHorizon
+    } else {
+        ShardIteratorType::Latest
+    };
+    let batch_size = mapping.batch_size.clamp(1, 1000) as i32;
+    // Shard id → its next iterator.
+    let mut iterators: std::collections::BTreeMap<String, String> = Default::default();
+    let mut pending: Vec<aws_sdk_dynamodbstreams::types::Record> = Vec::new();
+    let mut attempts = 0u32;
+    loop {
+        if iterators.is_empty() {
+            let Ok(described) = streams
+                .describe_stream()
+                .stream_arn(&stream_arn)
+                .send()
+                .await
+            else {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            };
+            for shard in described
+                .stream_description
+                .and_then(|d| d.shards)
+                .unwrap_or_default()
+            {
+                let Some(id) = shard.shard_id else { continue };
+                if let Ok(iterator) = streams
+                    .get_shard_iterator()
+                    .stream_arn(&stream_arn)
+                    .shard_id(&id)
+                    .shard_iterator_type(position.clone())
+                    .send()
+                    .await
+                    && let Some(iterator) = iterator.shard_iterator
+                {
+                    iterators.insert(id, iterator);
+                }
+            }
+            if iterators.is_empty() {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+        }
+        if pending.is_empty() {
+            let shards: Vec<(String, String)> = iterators
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            for (shard, iterator) in shards {
+                match streams
+                    .get_records()
+                    .shard_iterator(&iterator)
+                    .limit(batch_size)
+                    .send()
+                    .await
+                {
+                    Ok(output) => {
+                        match output.next_shard_iterator {
+                            Some(next) => iterators.insert(shard, next),
+                            None => iterators.remove(&shard),
+                        };
+                        pending.extend(output.records.unwrap_or_default());
+                    }
+                    Err(_) => {
+                        iterators.remove(&shard);
+                    }
+                }
+            }
+            if pending.is_empty() {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
+            attempts = 0;
+        }
+        let settings = runtime.settings();
+        let records: Vec<Value> = pending
+            .iter()
+            .map(|r| stream_record_json(r, &stream_arn, &settings.region))
+            .collect();
+        let event = serde_json::json!({ "Records": records });
+        let invoked = runtime
+            .invoke(InvokeOptions::new(&mapping.function, event.to_string()))
+            .await;
+        attempts += 1;
+        let sequences: Vec<&str> = pending
+            .iter()
+            .filter_map(|r| r.dynamodb.as_ref()?.sequence_number.as_deref())
+            .collect();
+        let failed_from = match invoked {
+            Ok(invocation) if invocation.function_error.is_none() => {
+                let response = invocation.payload_json().unwrap_or(Value::Null);
+                match failed_ids(&response, &sequences) {
+                    // Resume at the first failed record, as Lambda does for streams.
+                    Some(failed) => failed
+                        .iter()
+                        .filter_map(|f| sequences.iter().position(|s| s == f))
+                        .min(),
+                    None => Some(0),
+                }
+            }
+            Ok(_) => Some(0),
+            Err(AdapterError::NotFound { .. }) => return,
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
+        };
+        match failed_from {
+            None => pending.clear(),
+            Some(_) if attempts >= STREAM_ATTEMPTS => {
+                tracing::warn!(function = %mapping.function, records = pending.len(), "a stream batch kept failing and was skipped");
+                pending.clear();
+            }
+            Some(index) => {
+                pending.drain(..index);
+            }
+        }
+    }
+}

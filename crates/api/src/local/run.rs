@@ -59,6 +59,7 @@ impl LocalRun {
         let mut problem = None;
         let mut mappings = Vec::new();
         let mut storage = Vec::new();
+        let mut streams = Vec::new();
         let mut services_config = None;
         if wanted {
             let local = &options.settings;
@@ -75,6 +76,17 @@ impl LocalRun {
                 Ok(started) => {
                     mappings = started.queue_mappings(manifest);
                     storage = started.storage_mappings(manifest);
+                    streams = started.stream_mappings(manifest);
+                    options.streams_elsewhere = streams
+                        .iter()
+                        .filter_map(|m| {
+                            manifest
+                                .resources
+                                .iter()
+                                .find(|r| r.physical_name() == m.table)
+                                .map(|r| r.name.clone())
+                        })
+                        .collect();
                     options.queues_elsewhere =
                         started.declared_names(functory_core::ResourceKind::Queue);
                     options.buckets_elsewhere =
@@ -100,6 +112,12 @@ impl LocalRun {
                 Ok(more) => pollers = pollers.with(more),
                 Err(problem) => run.add_problem(format!(
                     "{problem}; storage triggers on declared buckets do not run"
+                )),
+            }
+            match super::aws_triggers::start_streams(run.runtime(), &config, streams).await {
+                Ok(more) => pollers = pollers.with(more),
+                Err(problem) => run.add_problem(format!(
+                    "{problem}; stream triggers on declared tables do not run"
                 )),
             }
         }
