@@ -56,6 +56,19 @@ ECHO_HANDLER = """def handler(event, context):
     return {"echo": event}
 """
 
+# Started by an S3 notification: records when it started, for the object's key.
+DROP_HANDLER = """import time
+import boto3
+
+started = boto3.client("dynamodb")
+
+
+def handler(event, context):
+    now = time.time() * 1000
+    for record in event["Records"]:
+        started.put_item(TableName="items", Item={"id": {"S": "drop:" + record["s3"]["object"]["key"]}, "n": {"N": repr(now)}})
+"""
+
 MANIFEST = """[project]
 name = "bench-aws"
 
@@ -76,6 +89,21 @@ resources = ["arn:aws:dynamodb:*:*:table/items"]
 [functions.echo]
 runtime = "python3.12"
 handler = "echo.handler"
+
+[resources.drops]
+kind = "bucket"
+
+[functions.drop]
+runtime = "python3.12"
+handler = "drop.handler"
+
+[[functions.drop.triggers]]
+kind = "storage"
+bucket = "drops"
+
+[[functions.drop.permissions]]
+actions = ["dynamodb:PutItem"]
+resources = ["arn:aws:dynamodb:*:*:table/items"]
 """
 
 
@@ -87,13 +115,15 @@ def percentiles(values):
 
 def project(with_resources=True):
     root = tempfile.mkdtemp(prefix="bench-aws-")
-    text = MANIFEST if with_resources else re.sub(r"\[resources\.items\][^\[]*", "", MANIFEST)
+    text = MANIFEST if with_resources else MANIFEST.split("[resources.items]")[0] + MANIFEST.split("[functions.put]")[1].split("[resources.drops]")[0].join(["[functions.put]", ""])
     with open(os.path.join(root, "functory.toml"), "w") as f:
         f.write(text)
     with open(os.path.join(root, "put.py"), "w") as f:
         f.write(PUT_HANDLER)
     with open(os.path.join(root, "echo.py"), "w") as f:
         f.write(ECHO_HANDLER)
+    with open(os.path.join(root, "drop.py"), "w") as f:
+        f.write(DROP_HANDLER)
     return root
 
 
@@ -211,6 +241,25 @@ def main():
         report("PutItem from a plain boto3 client (baseline)", **percentiles(baseline))
         if pid:
             report("emulator memory after the calls", rss_mb=rss_mb(pid))
+
+        # S3 PutObject → the start of the storage-triggered function's handler.
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="123456789012", aws_secret_access_key="bench")
+        put_at = {}
+        for i in range(30):
+            key = f"drop-{i}.txt"
+            put_at[key] = time.time() * 1000
+            s3.put_object(Bucket="drops", Key=key, Body=b"x")
+            time.sleep(0.3)
+        delays = []
+        deadline = time.time() + 30
+        while time.time() < deadline and len(delays) < len(put_at):
+            delays = []
+            for key, at in put_at.items():
+                item = client.get_item(TableName="items", Key={"id": {"S": "drop:" + key}}).get("Item")
+                if item:
+                    delays.append(float(item["n"]["N"]) - at)
+            time.sleep(0.2)
+        report("S3 PutObject to the storage-triggered handler's start", **percentiles(delays[1:] or delays), cold_first_ms=round(delays[0], 1) if delays else None)
 
         # 3. The same handler through Functory's Invoke API and MiniStack's own Lambda.
         lam = boto3.client(
