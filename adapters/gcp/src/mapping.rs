@@ -438,6 +438,12 @@ pub(crate) fn map_function(function: &Function, project: &str) -> Result<Mapping
             Trigger::Stream { stream, .. } => problems.push(format!(
                 "stream trigger `{stream}`: Cloud Functions has no Kinesis or DynamoDB streams; publish the records to a Pub/Sub topic and use a `queue` trigger"
             )),
+            Trigger::Topic { topic, .. } => problems.push(format!(
+                "topic trigger `{topic}`: SNS topics do not exist on Google Cloud; a Pub/Sub topic is a `queue` trigger there"
+            )),
+            Trigger::Event { .. } => problems.push(
+                "event trigger: EventBridge rules do not exist on Google Cloud; Eventarc triggers are not mapped by Functory yet".to_owned(),
+            ),
         }
     }
     if http_routes.len() > 1 {

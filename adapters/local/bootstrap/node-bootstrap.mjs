@@ -237,10 +237,28 @@ function patchConsole() {
   for (const [method, level] of Object.entries(levels)) {
     console[method] = (...args) => {
       const text = util.format(...args).replace(/\n/g, "\r");
-      fs.writeSync(1, `${new Date().toISOString()}\t${currentRequestId}\t${level}\t${text}\n`);
+      writeAll(1, `${new Date().toISOString()}\t${currentRequestId}\t${level}\t${text}\n`);
     };
   }
   console.fatal = (...args) => console.error(...args);
+}
+
+// Writes all of `text` to `fd`, synchronously. The runtime reads stdout through a pipe, which
+// may be non-blocking and full when a handler logs faster than it is read: then writeSync
+// throws EAGAIN or writes part of the text, and the rest is written once there is room (a log
+// call never fails the invocation, as on Lambda).
+const pause = new Int32Array(new SharedArrayBuffer(4));
+function writeAll(fd, text) {
+  let bytes = Buffer.from(text, "utf8");
+  while (bytes.length > 0) {
+    try {
+      const written = fs.writeSync(fd, bytes);
+      bytes = bytes.subarray(written);
+    } catch (error) {
+      if (error?.code !== "EAGAIN") throw error;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
 }
 
 function errorDocument(error) {

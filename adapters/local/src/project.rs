@@ -40,6 +40,9 @@ pub struct RunOptions {
     /// Tables whose streams are polled elsewhere (declared resources in the local AWS
     /// services): their `stream` triggers are not reported as not running.
     pub streams_elsewhere: std::collections::HashSet<String>,
+    /// The local AWS services run beside this run and serve its `topic` and `event` triggers
+    /// (which have no Functory-only form).
+    pub aws_services: bool,
 }
 
 impl RunOptions {
@@ -53,6 +56,7 @@ impl RunOptions {
             queues_elsewhere: Default::default(),
             buckets_elsewhere: Default::default(),
             streams_elsewhere: Default::default(),
+            aws_services: false,
         }
     }
 }
@@ -333,6 +337,14 @@ impl ProjectRun {
                                 // Function URLs send the 2.0 event whatever the gateway's option.
                                 payload_version: Some(PayloadVersion::V2),
                             });
+                        }
+                    }
+                    Trigger::Topic { .. } | Trigger::Event { .. } => {
+                        if !options.aws_services {
+                            problems.push(format!(
+                                "function `{}`: topic and event triggers run on the local AWS services, which this run did not start (declare the topic or bus as a resource, or start the run with them)",
+                                function.name
+                            ));
                         }
                     }
                     Trigger::Stream { stream, .. } => {

@@ -228,6 +228,8 @@ fn describe(trigger: &functory_core::Trigger) -> String {
         Trigger::Storage { bucket, .. } => format!("storage {bucket}"),
         Trigger::Queue { queue, .. } => format!("queue {queue}"),
         Trigger::Stream { stream, .. } => format!("stream {stream}"),
+        Trigger::Topic { topic, .. } => format!("topic {topic}"),
+        Trigger::Event { bus, .. } => format!("event on {}", bus.as_deref().unwrap_or("default")),
         Trigger::Url { .. } => "url".to_owned(),
     }
 }

@@ -454,6 +454,8 @@ pub fn check_trigger(
                 }
             }
         }
+        // Their own checks (valid JSON patterns and policies) are `trigger_check`'s, above.
+        Trigger::Topic { .. } | Trigger::Event { .. } => {}
         Trigger::Stream { batch_size, .. } => {
             if batch_size.is_some_and(|size| !(1..=10_000).contains(&size)) {
                 check

@@ -809,3 +809,264 @@ resources = ["arn:aws:s3:::receipts", "arn:aws:s3:::receipts/*"]
     }
     run.stop();
 }
+
+/// The README's chain: an HTTP handler writes an item to a table, a stream function reacts and
+/// publishes to a topic, a subscriber writes a file to a bucket, and a storage-triggered
+/// function reads it — with an EventBridge rule beside it. Unmodified SDK code, real node and
+/// python, nothing but `functory run`.
+const CHAIN_MANIFEST: &str = r#"[project]
+name = "orders-chain"
+
+[resources.orders]
+kind = "table"
+partition_key = "id"
+stream = "new_image"
+
+[resources.order-events]
+kind = "topic"
+
+[resources.receipts]
+kind = "bucket"
+
+[resources.log]
+kind = "table"
+partition_key = "id"
+
+[resources.shop]
+kind = "bus"
+
+[functions.create]
+runtime = "python3.12"
+handler = "create.handler"
+code_dir = "create"
+
+[[functions.create.triggers]]
+kind = "http"
+method = "POST"
+path = "/orders"
+
+[[functions.create.permissions]]
+actions = ["dynamodb:PutItem"]
+resources = ["arn:aws:dynamodb:*:*:table/orders"]
+
+[functions.announce]
+runtime = "nodejs22.x"
+handler = "announce.handler"
+code_dir = "announce"
+
+[[functions.announce.triggers]]
+kind = "stream"
+stream = "orders"
+starting_position = "TRIM_HORIZON"
+
+[[functions.announce.permissions]]
+actions = ["sns:Publish", "events:PutEvents"]
+resources = ["arn:aws:sns:*:*:order-events", "arn:aws:events:*:*:event-bus/shop"]
+
+[functions.receipt]
+runtime = "python3.12"
+handler = "receipt.handler"
+code_dir = "receipt"
+
+[[functions.receipt.triggers]]
+kind = "topic"
+topic = "order-events"
+filter_policy = '{"kind": ["created"]}'
+
+[[functions.receipt.permissions]]
+actions = ["s3:PutObject"]
+resources = ["arn:aws:s3:::receipts/*"]
+
+[functions.archive]
+runtime = "nodejs22.x"
+handler = "archive.handler"
+code_dir = "archive"
+
+[[functions.archive.triggers]]
+kind = "storage"
+bucket = "receipts"
+
+[[functions.archive.permissions]]
+actions = ["s3:GetObject", "dynamodb:PutItem"]
+resources = ["arn:aws:s3:::receipts/*", "arn:aws:dynamodb:*:*:table/log"]
+
+[functions.audit]
+runtime = "python3.12"
+handler = "audit.handler"
+code_dir = "audit"
+
+[[functions.audit.triggers]]
+kind = "event"
+bus = "shop"
+pattern = '{"source": ["shop.orders"], "detail-type": ["OrderCreated"]}'
+
+[[functions.audit.permissions]]
+actions = ["dynamodb:PutItem"]
+resources = ["arn:aws:dynamodb:*:*:table/log"]
+
+[functions.read-log]
+runtime = "python3.12"
+handler = "read_log.handler"
+code_dir = "read-log"
+
+[[functions.read-log.permissions]]
+actions = ["dynamodb:Scan"]
+resources = ["arn:aws:dynamodb:*:*:table/log"]
+"#;
+
+const CREATE: &str = r#"import json
+
+import boto3
+
+orders = boto3.resource("dynamodb").Table("orders")
+
+
+def handler(event, context):
+    order = json.loads(event["body"])
+    orders.put_item(Item={"id": order["id"], "total": order["total"]})
+    return {"statusCode": 201, "body": json.dumps({"created": order["id"]})}
+"#;
+
+const ANNOUNCE: &str = r#"import { SNSClient, ListTopicsCommand, PublishCommand } from "@aws-sdk/client-sns";
+import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+
+const sns = new SNSClient({});
+const events = new EventBridgeClient({});
+const topicArn = `arn:aws:sns:${process.env.AWS_REGION}:123456789012:order-events`;
+
+export const handler = async (event) => {
+  for (const record of event.Records) {
+    const id = record.dynamodb.NewImage.id.S;
+    const total = record.dynamodb.NewImage.total.N;
+    await sns.send(new PublishCommand({
+      TopicArn: topicArn,
+      Message: JSON.stringify({ id, total }),
+      MessageAttributes: { kind: { DataType: "String", StringValue: "created" } },
+    }));
+    // Filtered out by the subscription's policy: never reaches `receipt`.
+    await sns.send(new PublishCommand({
+      TopicArn: topicArn,
+      Message: JSON.stringify({ id: `${id}-ignored` }),
+      MessageAttributes: { kind: { DataType: "String", StringValue: "updated" } },
+    }));
+    await events.send(new PutEventsCommand({ Entries: [
+      { EventBusName: "shop", Source: "shop.orders", DetailType: "OrderCreated", Detail: JSON.stringify({ id }) },
+      { EventBusName: "shop", Source: "shop.other", DetailType: "OrderCreated", Detail: JSON.stringify({ id: "no" }) },
+    ] }));
+  }
+};
+"#;
+
+const RECEIPT: &str = r#"import json
+
+import boto3
+
+s3 = boto3.client("s3")
+
+
+def handler(event, context):
+    for record in event["Records"]:
+        order = json.loads(record["Sns"]["Message"])
+        s3.put_object(Bucket="receipts", Key=f"{order['id']}.json", Body=json.dumps({"total": order["total"], "topic": record["Sns"]["TopicArn"]}))
+"#;
+
+const ARCHIVE: &str = r#"import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+
+const s3 = new S3Client({});
+const db = new DynamoDBClient({});
+
+export const handler = async (event) => {
+  for (const record of event.Records) {
+    const key = record.s3.object.key;
+    const body = await (await s3.send(new GetObjectCommand({ Bucket: "receipts", Key: key }))).Body.transformToString();
+    await db.send(new PutItemCommand({ TableName: "log", Item: { id: { S: `archived:${key}` }, body: { S: body } } }));
+  }
+};
+"#;
+
+const AUDIT: &str = r#"import json
+
+import boto3
+
+log = boto3.resource("dynamodb").Table("log")
+
+
+def handler(event, context):
+    log.put_item(Item={"id": "audited:" + event["detail"]["id"], "source": event["source"], "body": json.dumps(event["detail"])})
+"#;
+
+const READ_LOG: &str = r#"import boto3
+
+
+def handler(event, context):
+    items = boto3.resource("dynamodb").Table("log").scan()["Items"]
+    return {i["id"]: i.get("body") for i in items}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_order_flows_from_http_through_table_stream_topic_bucket_and_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("functory.toml"), CHAIN_MANIFEST).unwrap();
+    for (folder, file, text) in [
+        ("create", "create.py", CREATE),
+        ("announce", "announce.mjs", ANNOUNCE),
+        ("receipt", "receipt.py", RECEIPT),
+        ("archive", "archive.mjs", ARCHIVE),
+        ("audit", "audit.py", AUDIT),
+        ("read-log", "read_log.py", READ_LOG),
+    ] {
+        std::fs::create_dir_all(root.join(folder)).unwrap();
+        std::fs::write(root.join(folder).join(file), text).unwrap();
+    }
+    let run = start(root).await;
+    let url = format!("{}/orders", run.gateway_url());
+    let address = run.gateway_url().trim_start_matches("http://").to_owned();
+    let answer = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        let body = r#"{"id": "o-42", "total": 99}"#;
+        write!(
+            stream,
+            "POST /orders HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut text = String::new();
+        stream.read_to_string(&mut text).unwrap();
+        text
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "POST {url}: {answer}");
+
+    let started = std::time::Instant::now();
+    loop {
+        let log = invoke(&run, "read-log", "{}").await;
+        let archived = log["archived:o-42.json"]
+            .as_str()
+            .map(|b| serde_json::from_str::<serde_json::Value>(b).unwrap());
+        let audited = log["audited:o-42"]
+            .as_str()
+            .map(|b| serde_json::from_str::<serde_json::Value>(b).unwrap());
+        if let (Some(archived), Some(audited)) = (archived, audited) {
+            assert_eq!(archived["total"], "99");
+            assert_eq!(
+                archived["topic"],
+                "arn:aws:sns:us-east-1:123456789012:order-events"
+            );
+            assert_eq!(audited, serde_json::json!({"id": "o-42"}));
+            // What the filter policy and the pattern leave out never arrives.
+            assert!(log.get("archived:o-42-ignored.json").is_none(), "{log}");
+            assert!(log.get("audited:no").is_none(), "{log}");
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(25),
+            "the chain did not complete: {log}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    run.stop();
+}

@@ -74,6 +74,39 @@ pub fn trigger_problems(trigger: &Trigger) -> Vec<TriggerProblem> {
         Trigger::Stream { stream, .. } if stream.trim().is_empty() => {
             problems.push(error("stream", "the stream name is empty".to_owned()));
         }
+        Trigger::Topic {
+            topic,
+            filter_policy,
+            filter_policy_scope,
+        } => {
+            if topic.trim().is_empty() {
+                problems.push(error("topic", "the topic name is empty".to_owned()));
+            }
+            if let Some(policy) = filter_policy
+                && let Some(problem) = json_object_problem(policy, "filter policy")
+            {
+                problems.push(error("filter_policy", problem));
+            }
+            if let Some(scope) = filter_policy_scope
+                && !["MessageAttributes", "MessageBody"].contains(&scope.as_str())
+            {
+                problems.push(error(
+                    "filter_policy_scope",
+                    format!("`{scope}` is not MessageAttributes or MessageBody"),
+                ));
+            }
+        }
+        Trigger::Event { bus, pattern } => {
+            if bus.as_deref().is_some_and(|b| b.trim().is_empty()) {
+                problems.push(error(
+                    "bus",
+                    "the bus name is empty (leave `bus` out for the default bus)".to_owned(),
+                ));
+            }
+            if let Some(problem) = json_object_problem(pattern, "event pattern") {
+                problems.push(error("pattern", problem));
+            }
+        }
         Trigger::Url {
             cors: Some(cors), ..
         } => problems.extend(cors_problems(cors)),
@@ -112,6 +145,20 @@ pub fn cors_problems(cors: &Cors) -> Vec<TriggerProblem> {
         });
     }
     problems
+}
+
+/// Why `text` is not a non-empty JSON object (an SNS filter policy, an EventBridge pattern).
+fn json_object_problem(text: &str, what: &str) -> Option<String> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Err(error) => Some(format!("the {what} is not valid JSON: {error}")),
+        Ok(serde_json::Value::Object(map)) if map.is_empty() => Some(format!(
+            "the {what} is an empty object: it needs at least one field to match"
+        )),
+        Ok(serde_json::Value::Object(_)) => None,
+        Ok(_) => Some(format!(
+            "the {what} must be a JSON object (`{{\"field\": [values]}}`)"
+        )),
+    }
 }
 
 #[cfg(test)]

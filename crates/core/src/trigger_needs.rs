@@ -46,6 +46,33 @@ impl ArnScope {
         self.account.as_deref().unwrap_or("*")
     }
 
+    /// A topic's ARN from its name or ARN.
+    pub fn topic_arn(&self, topic: &str) -> String {
+        if topic.starts_with("arn:") {
+            return topic.to_owned();
+        }
+        format!(
+            "arn:{}:sns:{}:{}:{topic}",
+            self.partition,
+            self.region(),
+            self.account()
+        )
+    }
+
+    /// The ARN pattern of the rules Functory makes for a function's `event` triggers on `bus`.
+    pub fn rule_arn(&self, bus: Option<&str>, function: &str) -> String {
+        let bus = bus
+            .map(|b| b.rsplit('/').next().unwrap_or(b))
+            .filter(|b| *b != "default");
+        format!(
+            "arn:{}:events:{}:{}:rule/{}functory-{function}-*",
+            self.partition,
+            self.region(),
+            self.account(),
+            bus.map(|b| format!("{b}/")).unwrap_or_default()
+        )
+    }
+
     /// A queue's ARN from its name or ARN.
     pub fn queue_arn(&self, queue: &str) -> String {
         if queue.starts_with("arn:") {
@@ -265,6 +292,30 @@ pub fn trigger_needs(function: &str, trigger: &Trigger, scope: &ArnScope) -> Tri
             role: None,
             warning: None,
         },
+        Trigger::Topic { topic, .. } => {
+            let source = scope.topic_arn(topic);
+            TriggerNeeds {
+                label: "sns.amazonaws.com may invoke".to_owned(),
+                detail: format!(
+                    "The function's resource policy lets sns.amazonaws.com call lambda:InvokeFunction for {source}, with the function subscribed to the topic."
+                ),
+                invoke: Some(resource_policy("sns.amazonaws.com", Some(source))),
+                role: None,
+                warning: None,
+            }
+        }
+        Trigger::Event { bus, .. } => {
+            let source = scope.rule_arn(bus.as_deref(), function);
+            TriggerNeeds {
+                label: "events.amazonaws.com may invoke".to_owned(),
+                detail: format!(
+                    "The function's resource policy lets events.amazonaws.com call lambda:InvokeFunction for the rule matching the pattern ({source}), with the function as the rule's target."
+                ),
+                invoke: Some(resource_policy("events.amazonaws.com", Some(source))),
+                role: None,
+                warning: None,
+            }
+        }
         Trigger::Queue { queue, .. } => {
             let arn = scope.queue_arn(queue);
             TriggerNeeds {

@@ -344,3 +344,63 @@ fn an_existing_arn_of_another_service_is_refused() {
         ]
     );
 }
+
+#[test]
+fn topic_and_event_triggers_check_their_json_and_what_they_name() {
+    let text = r#"[project]
+name = "p"
+
+[resources.orders]
+kind = "table"
+partition_key = "id"
+
+[resources.events]
+kind = "topic"
+
+[functions.f]
+runtime = "python3.13"
+handler = "app.handler"
+
+[[functions.f.triggers]]
+kind = "topic"
+topic = "events"
+filter_policy = '{"type": ["order"]'
+
+[[functions.f.triggers]]
+kind = "topic"
+topic = "orders"
+
+[[functions.f.triggers]]
+kind = "event"
+pattern = '["shop.orders"]'
+
+[[functions.f.triggers]]
+kind = "event"
+bus = "events"
+pattern = '{"source": ["shop.orders"]}'
+
+[[functions.f.triggers]]
+kind = "topic"
+topic = "events"
+filter_policy = '{"type": ["order"]}'
+filter_policy_scope = "MessageBody"
+"#;
+    assert_eq!(
+        errors(text),
+        [
+            "15 functions.f.triggers[0].filter_policy: the filter policy is not valid JSON: EOF while parsing an object at line 1 column 18",
+            "20 functions.f.triggers[1].topic: `orders` is a table resource, not a topic",
+            "24 functions.f.triggers[2].pattern: the event pattern must be a JSON object (`{\"field\": [values]}`)",
+            "28 functions.f.triggers[3].bus: `events` is a topic resource, not a bus",
+        ]
+    );
+    let parsed = parse(text).manifest.unwrap();
+    assert_eq!(
+        parsed.functions[0].triggers[4],
+        functory_core::Trigger::Topic {
+            topic: "events".into(),
+            filter_policy: Some(r#"{"type": ["order"]}"#.into()),
+            filter_policy_scope: Some("MessageBody".into()),
+        }
+    );
+}

@@ -214,6 +214,40 @@ pub fn export_sam(manifest: &Manifest) -> String {
                     }
                     events.push((format!("Stream{n}"), event(kind, properties)));
                 }
+                Trigger::Topic {
+                    topic,
+                    filter_policy,
+                    filter_policy_scope,
+                } => {
+                    let arn = if topic.starts_with("arn:") {
+                        text(topic)
+                    } else {
+                        Yaml::Tag(
+                            "!Sub",
+                            format!(
+                                "arn:${{AWS::Partition}}:sns:${{AWS::Region}}:${{AWS::AccountId}}:{topic}"
+                            ),
+                        )
+                    };
+                    let mut properties = vec![("Topic".into(), arn)];
+                    if let Some(policy) = filter_policy.as_deref().and_then(json_yaml) {
+                        properties.push(("FilterPolicy".into(), policy));
+                    }
+                    if let Some(scope) = filter_policy_scope {
+                        properties.push(("FilterPolicyScope".into(), Yaml::str(scope.clone())));
+                    }
+                    events.push((format!("Topic{n}"), event("SNS", properties)));
+                }
+                Trigger::Event { bus, pattern } => {
+                    let mut properties = Vec::new();
+                    if let Some(pattern) = json_yaml(pattern) {
+                        properties.push(("Pattern".into(), pattern));
+                    }
+                    if let Some(bus) = bus.as_deref().filter(|b| *b != "default") {
+                        properties.push(("EventBusName".into(), text(bus)));
+                    }
+                    events.push((format!("Event{n}"), event("EventBridgeRule", properties)));
+                }
                 Trigger::Url { auth, cors } => {
                     let mut config = vec![(
                         "AuthType".into(),
@@ -499,6 +533,27 @@ fn resource(kind: &str, properties: Vec<(String, Yaml)>) -> Yaml {
 /// A manifest string as a template value. `${AWS::…}` placeholders become `!Sub` references;
 /// any other `${…}` (a parameter or attribute of the template it came from, a Serverless
 /// variable) would be an unknown reference here, so it is escaped to stay literal text.
+/// JSON text (a filter policy, an event pattern) as the YAML mapping SAM takes; `None` when it
+/// does not parse (`functory check` refuses such a manifest first).
+fn json_yaml(json: &str) -> Option<Yaml> {
+    fn convert(value: &serde_json::Value) -> Yaml {
+        match value {
+            serde_json::Value::Null => Yaml::str("null"),
+            serde_json::Value::Bool(b) => Yaml::Bool(*b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Yaml::Int(i),
+                None => Yaml::str(n.to_string()),
+            },
+            serde_json::Value::String(s) => Yaml::str(s.clone()),
+            serde_json::Value::Array(items) => Yaml::Seq(items.iter().map(convert).collect()),
+            serde_json::Value::Object(map) => {
+                Yaml::Map(map.iter().map(|(k, v)| (k.clone(), convert(v))).collect())
+            }
+        }
+    }
+    serde_json::from_str(json).ok().map(|v| convert(&v))
+}
+
 fn text(value: &str) -> Yaml {
     if !value.contains("${") {
         return Yaml::str(value);

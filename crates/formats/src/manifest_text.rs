@@ -201,6 +201,21 @@ fn trigger_table(trigger: &Trigger) -> Table {
             }
             set_opt(&mut t, "starting_position", starting_position);
         }
+        Trigger::Topic {
+            topic,
+            filter_policy,
+            filter_policy_scope,
+        } => {
+            t["kind"] = value("topic");
+            t["topic"] = value(topic.as_str());
+            set_opt(&mut t, "filter_policy", filter_policy);
+            set_opt(&mut t, "filter_policy_scope", filter_policy_scope);
+        }
+        Trigger::Event { bus, pattern } => {
+            t["kind"] = value("event");
+            set_opt(&mut t, "bus", bus);
+            t["pattern"] = value(pattern.as_str());
+        }
         Trigger::Url { auth, cors } => {
             t["kind"] = value("url");
             t["auth"] = value(match auth {

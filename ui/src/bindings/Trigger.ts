@@ -18,4 +18,24 @@ payload_version: string | null, } | { "kind": "schedule",
 /**
  * `rate(5 minutes)` or a six-field `cron(...)` expression.
  */
-expression: string, timezone: string | null, } | { "kind": "storage", bucket: string, prefix: string | null, suffix: string | null, events: Array<string> | null, } | { "kind": "queue", queue: string, batch_size: number | null, } | { "kind": "stream", stream: string, batch_size: number | null, starting_position: string | null, } | { "kind": "url", auth: UrlAuth, cors: Cors | null, };
+expression: string, timezone: string | null, } | { "kind": "storage", bucket: string, prefix: string | null, suffix: string | null, events: Array<string> | null, } | { "kind": "queue", queue: string, batch_size: number | null, } | { "kind": "stream", stream: string, batch_size: number | null, starting_position: string | null, } | { "kind": "topic", 
+/**
+ * A declared topic (`[resources.NAME]` with kind = "topic") or a topic's ARN.
+ */
+topic: string, 
+/**
+ * An SNS subscription filter policy, as JSON text.
+ */
+filter_policy: string | null, 
+/**
+ * What the filter policy reads: `MessageAttributes` (SNS's default) or `MessageBody`.
+ */
+filter_policy_scope: string | null, } | { "kind": "event", 
+/**
+ * A declared bus, a bus's ARN, or `default` (the account's default bus) when unset.
+ */
+bus: string | null, 
+/**
+ * The rule's event pattern, as JSON text.
+ */
+pattern: string, } | { "kind": "url", auth: UrlAuth, cors: Cors | null, };

@@ -597,3 +597,45 @@ async fn a_throttling_change_updates_the_stage_default_route_settings() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn topic_and_event_triggers_are_refused_before_any_call() {
+    // No rule at all: any SDK call would fail the test with an unmatched request.
+    let mut function = functory_core::Function {
+        name: "notify".into(),
+        runtime: "python3.13".into(),
+        handler: "app.handler".into(),
+        code_dir: ".".into(),
+        handler_file: None,
+        memory_mb: 128,
+        timeout_s: 3,
+        environment: vec![],
+        triggers: vec![functory_core::Trigger::Topic {
+            topic: "orders".into(),
+            filter_policy: None,
+            filter_policy_scope: None,
+        }],
+        permissions: vec![],
+    };
+    let root = tempfile::tempdir().unwrap();
+    for trigger in [
+        function.triggers[0].clone(),
+        functory_core::Trigger::Event {
+            bus: None,
+            pattern: r#"{"source": ["shop"]}"#.into(),
+        },
+    ] {
+        function.triggers = vec![trigger];
+        let error = adapter(&[])
+            .plan(&functory_adapter::DeployOptions::new(
+                root.path(),
+                function.clone(),
+            ))
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(&error, AdapterError::NotSupported { operation, .. } if operation.starts_with("topic and event triggers")),
+            "{error:?}"
+        );
+    }
+}

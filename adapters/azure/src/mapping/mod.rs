@@ -398,6 +398,8 @@ fn trigger_kind(trigger: &Trigger) -> &'static str {
         Trigger::Storage { .. } => "storage",
         Trigger::Queue { .. } => "queue",
         Trigger::Stream { .. } => "stream",
+        Trigger::Topic { .. } => "topic",
+        Trigger::Event { .. } => "event",
     }
 }
 
@@ -586,6 +588,12 @@ fn map_trigger(
         Trigger::Stream { stream, .. } => Err(format!(
             "trigger stream {stream}: Kinesis and DynamoDB streams have no Azure Functions mapping in Functory; the Azure equivalent is an Event Hubs trigger on an event hub you create"
         )),
+        Trigger::Topic { topic, .. } => Err(format!(
+            "trigger topic {topic}: SNS topics have no Azure Functions mapping in Functory yet; the Azure equivalent is a Service Bus topic subscription trigger"
+        )),
+        Trigger::Event { .. } => Err(
+            "trigger event: EventBridge rules have no Azure Functions mapping in Functory yet; the Azure equivalent is an Event Grid trigger".to_owned(),
+        ),
     }
 }
 

@@ -125,6 +125,76 @@ impl StartedServices {
         mappings
     }
 
+    /// The functions' `topic` triggers, each with its topic's ARN (a declared topic's in the
+    /// local services, or the ARN the trigger gives), and the `event` triggers with their bus
+    /// (`default` unless set). Triggers naming neither a declared resource nor an ARN are
+    /// problems, one sentence each.
+    pub fn notification_mappings(
+        &self,
+        manifest: &Manifest,
+    ) -> (
+        Vec<super::aws_triggers::TopicMapping>,
+        Vec<super::aws_triggers::EventMapping>,
+        Vec<String>,
+    ) {
+        let (mut topics, mut events, mut problems) = (Vec::new(), Vec::new(), Vec::new());
+        for function in &manifest.functions {
+            for trigger in &function.triggers {
+                match trigger {
+                    functory_core::Trigger::Topic {
+                        topic,
+                        filter_policy,
+                        filter_policy_scope,
+                    } => {
+                        let topic_arn = match self
+                            .declared(topic, functory_core::ResourceKind::Topic)
+                        {
+                            Some(resource) => resource.address.clone(),
+                            None if topic.starts_with("arn:") => topic.clone(),
+                            None => {
+                                problems.push(format!(
+                                    "function `{}`: topic `{topic}` is not declared: add [resources.{topic}] with kind = \"topic\"",
+                                    function.name
+                                ));
+                                continue;
+                            }
+                        };
+                        topics.push(super::aws_triggers::TopicMapping {
+                            function: function.name.clone(),
+                            topic_arn,
+                            filter_policy: filter_policy.clone(),
+                            filter_policy_scope: filter_policy_scope.clone(),
+                        });
+                    }
+                    functory_core::Trigger::Event { bus, pattern } => {
+                        let bus = match bus.as_deref() {
+                            None | Some("default") => "default".to_owned(),
+                            Some(name) => {
+                                match self.declared(name, functory_core::ResourceKind::Bus) {
+                                    Some(resource) => resource.physical_name.clone(),
+                                    None => {
+                                        problems.push(format!(
+                                            "function `{}`: bus `{name}` is not declared: add [resources.{name}] with kind = \"bus\"",
+                                            function.name
+                                        ));
+                                        continue;
+                                    }
+                                }
+                            }
+                        };
+                        events.push(super::aws_triggers::EventMapping {
+                            function: function.name.clone(),
+                            bus,
+                            pattern: pattern.clone(),
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        }
+        (topics, events, problems)
+    }
+
     /// A resource of `kind` this run made (not an `existing` one, which the local services do
     /// not hold).
     fn declared(

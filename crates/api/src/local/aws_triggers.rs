@@ -211,7 +211,6 @@ pub(super) async fn start_storage(
         Event, FilterRule, FilterRuleName, NotificationConfiguration,
         NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
     };
-    use aws_sdk_sqs::types::QueueAttributeName;
 
     if mappings.is_empty() {
         return Ok(Pollers::default());
@@ -226,60 +225,14 @@ pub(super) async fn start_storage(
         Default::default();
     let mut queues = Vec::new();
     for (n, mapping) in mappings.iter().enumerate() {
-        let name = format!("functory-s3-{n}-{}", mapping.function);
-        let name: String = name.chars().take(80).collect();
-        let url = sqs
-            .create_queue()
-            .queue_name(&name)
-            .send()
-            .await
-            .map_err(|e| {
-                format!(
-                    "the storage trigger of `{}` could not get its queue: {}",
-                    mapping.function,
-                    said(&e)
-                )
-            })?
-            .queue_url
-            .unwrap_or_default();
-        let arn = sqs
-            .get_queue_attributes()
-            .queue_url(&url)
-            .attribute_names(QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .ok()
-            .and_then(|a| a.attributes)
-            .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
-            .ok_or_else(|| {
-                format!(
-                    "the storage trigger of `{}` has no queue ARN",
-                    mapping.function
-                )
-            })?;
-        // S3 delivers only where the queue's policy lets it, as on AWS.
-        let policy = serde_json::json!({
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow",
-                "Principal": { "Service": "s3.amazonaws.com" },
-                "Action": "sqs:SendMessage",
-                "Resource": arn,
-                "Condition": { "ArnLike": { "aws:SourceArn": format!("arn:aws:s3:::{}", mapping.bucket) } },
-            }],
-        });
-        sqs.set_queue_attributes()
-            .queue_url(&url)
-            .attributes(QueueAttributeName::Policy, policy.to_string())
-            .send()
-            .await
-            .map_err(|e| {
-                format!(
-                    "the storage trigger of `{}` could not open its queue to S3: {}",
-                    mapping.function,
-                    said(&e)
-                )
-            })?;
+        let (url, arn) = delivery_queue(
+            &sqs,
+            &format!("functory-s3-{n}-{}", mapping.function),
+            "s3.amazonaws.com",
+            &format!("arn:aws:s3:::{}", mapping.bucket),
+        )
+        .await
+        .map_err(|e| format!("the storage trigger of `{}`: {e}", mapping.function))?;
         let mut rules = Vec::new();
         for (name, value) in [
             (FilterRuleName::Prefix, &mapping.prefix),
@@ -333,16 +286,70 @@ pub(super) async fn start_storage(
                     sqs.clone(),
                     function,
                     url,
+                    Delivery::S3,
                 ))
             })
             .collect(),
     ))
 }
 
-/// What the service said: its error code and message, or the failure's own text.
-fn said<E, R>(error: &aws_sdk_sqs::error::SdkError<E, R>) -> String
+/// A queue that `principal` (a service) may send `source`'s notifications to, as AWS requires
+/// of a notification's destination: its URL and ARN.
+async fn delivery_queue(
+    sqs: &aws_sdk_sqs::Client,
+    name: &str,
+    principal: &str,
+    source: &str,
+) -> Result<(String, String), String> {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let name: String = name.chars().take(80).collect();
+    let url = sqs
+        .create_queue()
+        .queue_name(&name)
+        .send()
+        .await
+        .map_err(|e| format!("its delivery queue could not be made: {}", said(&e)))?
+        .queue_url
+        .unwrap_or_default();
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .ok()
+        .and_then(|a| a.attributes)
+        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+        .ok_or("its delivery queue has no ARN")?;
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": { "Service": principal },
+            "Action": "sqs:SendMessage",
+            "Resource": arn,
+            "Condition": { "ArnLike": { "aws:SourceArn": source } },
+        }],
+    });
+    sqs.set_queue_attributes()
+        .queue_url(&url)
+        .attributes(QueueAttributeName::Policy, policy.to_string())
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "its delivery queue could not be opened to {principal}: {}",
+                said(&e)
+            )
+        })?;
+    Ok((url, arn))
+}
+
+/// What the service said: its error code and message, or the failure's own text. (Every AWS
+/// SDK crate shares these smithy types.)
+fn said<E, R>(error: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
 where
-    E: aws_sdk_sqs::error::ProvideErrorMetadata + std::error::Error + 'static,
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
     match error.as_service_error() {
@@ -351,7 +358,55 @@ where
             service.code().unwrap_or("error"),
             service.message().unwrap_or_default()
         ),
-        None => aws_sdk_sqs::error::DisplayErrorContext(error).to_string(),
+        None => aws_smithy_types::error::display::DisplayErrorContext(error).to_string(),
+    }
+}
+
+/// What arrives on a notification queue, and how it becomes the function's event.
+#[derive(Debug, Clone)]
+enum Delivery {
+    /// S3's event as S3 sends it to Lambda (its test message on configuration is skipped).
+    S3,
+    /// SNS's envelope, wrapped in the SNS event Lambda gets for the subscription.
+    Sns { subscription_arn: String },
+    /// An EventBridge event, as the rule's target gets it.
+    Event,
+}
+
+impl Delivery {
+    /// The function's event for a message `body`; `None` to skip it.
+    fn event(&self, body: &str) -> Option<String> {
+        let value: Value = serde_json::from_str(body).ok()?;
+        match self {
+            Delivery::S3 => value.get("Records").is_some().then(|| body.to_owned()),
+            Delivery::Event => Some(body.to_owned()),
+            Delivery::Sns { subscription_arn } => {
+                let mut envelope = value.as_object()?.clone();
+                // SQS deliveries spell these URL; Lambda's SNS event spells them Url.
+                for (from, to) in [
+                    ("SigningCertURL", "SigningCertUrl"),
+                    ("UnsubscribeURL", "UnsubscribeUrl"),
+                ] {
+                    if let Some(v) = envelope.remove(from) {
+                        envelope.insert(to.to_owned(), v);
+                    }
+                }
+                envelope
+                    .entry("MessageAttributes")
+                    .or_insert_with(|| Value::Object(Default::default()));
+                Some(
+                    serde_json::json!({
+                        "Records": [{
+                            "EventSource": "aws:sns",
+                            "EventVersion": "1.0",
+                            "EventSubscriptionArn": subscription_arn,
+                            "Sns": envelope,
+                        }]
+                    })
+                    .to_string(),
+                )
+            }
+        }
     }
 }
 
@@ -360,6 +415,7 @@ async fn poll_notifications(
     sqs: aws_sdk_sqs::Client,
     function: String,
     url: String,
+    delivery: Delivery,
 ) {
     loop {
         let received = sqs
@@ -379,19 +435,13 @@ async fn poll_notifications(
         };
         for message in messages {
             let body = message.body.clone().unwrap_or_default();
-            let event: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-            // S3's test message when a configuration is written carries no records.
-            let delivered = if event.get("Records").is_some() {
-                match runtime
-                    .invoke(InvokeOptions::new(&function, body.clone()))
-                    .await
-                {
+            let delivered = match delivery.event(&body) {
+                Some(event) => match runtime.invoke(InvokeOptions::new(&function, event)).await {
                     Ok(invocation) => invocation.function_error.is_none(),
                     Err(AdapterError::NotFound { .. }) => return,
                     Err(_) => false,
-                }
-            } else {
-                true
+                },
+                None => true,
             };
             let attempts = attribute(
                 &message,
@@ -446,13 +496,7 @@ pub(super) async fn start_streams(
             .table_name(&mapping.table)
             .send()
             .await
-            .map_err(|e| {
-                format!(
-                    "the stream trigger of `{}`: {}",
-                    mapping.function,
-                    said_dynamodb(&e)
-                )
-            })?;
+            .map_err(|e| format!("the stream trigger of `{}`: {}", mapping.function, said(&e)))?;
         let Some(arn) = table.table.and_then(|t| t.latest_stream_arn) else {
             return Err(format!(
                 "the stream trigger of `{}`: table `{}` has no stream",
@@ -467,21 +511,6 @@ pub(super) async fn start_streams(
         )));
     }
     Ok(Pollers(tasks))
-}
-
-fn said_dynamodb<E, R>(error: &aws_sdk_dynamodb::error::SdkError<E, R>) -> String
-where
-    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    match error.as_service_error() {
-        Some(service) => format!(
-            "{}: {}",
-            service.code().unwrap_or("error"),
-            service.message().unwrap_or_default()
-        ),
-        None => aws_sdk_dynamodb::error::DisplayErrorContext(error).to_string(),
-    }
 }
 
 /// An attribute value as Lambda's stream event writes it (`{"S": "…"}`, `{"N": "1"}`, …).
@@ -682,4 +711,145 @@ async fn poll_stream(
             }
         }
     }
+}
+
+// ---- topic and event triggers: SNS subscriptions and EventBridge rules ----------------------
+
+/// A `topic` trigger: the function subscribed to a topic of the local services.
+#[derive(Debug, Clone)]
+pub(super) struct TopicMapping {
+    pub function: String,
+    pub topic_arn: String,
+    pub filter_policy: Option<String>,
+    pub filter_policy_scope: Option<String>,
+}
+
+/// An `event` trigger: a rule on a bus of the local services with the function as target.
+#[derive(Debug, Clone)]
+pub(super) struct EventMapping {
+    pub function: String,
+    /// The bus's name (`default` for the account's own).
+    pub bus: String,
+    pub pattern: String,
+}
+
+/// Subscribes each topic trigger (with its filter policy) and makes each event trigger a rule
+/// (with its pattern), both delivering to a queue of the trigger's own that the local run
+/// polls; the function gets SNS's or EventBridge's event as Lambda does.
+pub(super) async fn start_topics_and_events(
+    runtime: &LocalRuntime,
+    config: &aws_config::SdkConfig,
+    topics: Vec<TopicMapping>,
+    events: Vec<EventMapping>,
+) -> Result<Pollers, String> {
+    if topics.is_empty() && events.is_empty() {
+        return Ok(Pollers::default());
+    }
+    let sqs = aws_sdk_sqs::Client::new(config);
+    let mut tasks = Vec::new();
+    if !topics.is_empty() {
+        let sns = aws_sdk_sns::Client::new(config);
+        for (n, mapping) in topics.into_iter().enumerate() {
+            let (url, queue_arn) = delivery_queue(
+                &sqs,
+                &format!("functory-sns-{n}-{}", mapping.function),
+                "sns.amazonaws.com",
+                &mapping.topic_arn,
+            )
+            .await
+            .map_err(|e| format!("the topic trigger of `{}`: {e}", mapping.function))?;
+            let mut subscribe = sns
+                .subscribe()
+                .topic_arn(&mapping.topic_arn)
+                .protocol("sqs")
+                .endpoint(&queue_arn)
+                .return_subscription_arn(true);
+            if let Some(policy) = &mapping.filter_policy {
+                subscribe = subscribe.attributes("FilterPolicy", policy);
+            }
+            if let Some(scope) = &mapping.filter_policy_scope {
+                subscribe = subscribe.attributes("FilterPolicyScope", scope);
+            }
+            let subscription_arn = subscribe
+                .send()
+                .await
+                .map_err(|e| {
+                    format!(
+                        "the topic trigger of `{}` could not subscribe to {}: {}",
+                        mapping.function,
+                        mapping.topic_arn,
+                        said(&e)
+                    )
+                })?
+                .subscription_arn
+                .unwrap_or_default();
+            tasks.push(tokio::spawn(poll_notifications(
+                runtime.clone(),
+                sqs.clone(),
+                mapping.function,
+                url,
+                Delivery::Sns { subscription_arn },
+            )));
+        }
+    }
+    if !events.is_empty() {
+        let bridge = aws_sdk_eventbridge::Client::new(config);
+        for (n, mapping) in events.into_iter().enumerate() {
+            let rule = format!("functory-{}-{n}", mapping.function);
+            let rule: String = rule.chars().take(64).collect();
+            let rule_arn = bridge
+                .put_rule()
+                .name(&rule)
+                .event_bus_name(&mapping.bus)
+                .event_pattern(&mapping.pattern)
+                .state(aws_sdk_eventbridge::types::RuleState::Enabled)
+                .send()
+                .await
+                .map_err(|e| {
+                    format!(
+                        "the event trigger of `{}`: bus `{}` refused its rule: {}",
+                        mapping.function,
+                        mapping.bus,
+                        said(&e)
+                    )
+                })?
+                .rule_arn
+                .unwrap_or_default();
+            let (url, queue_arn) = delivery_queue(
+                &sqs,
+                &format!("functory-events-{n}-{}", mapping.function),
+                "events.amazonaws.com",
+                &rule_arn,
+            )
+            .await
+            .map_err(|e| format!("the event trigger of `{}`: {e}", mapping.function))?;
+            let target = aws_sdk_eventbridge::types::Target::builder()
+                .id("functory")
+                .arn(queue_arn)
+                .build()
+                .map_err(|e| e.to_string())?;
+            bridge
+                .put_targets()
+                .rule(&rule)
+                .event_bus_name(&mapping.bus)
+                .targets(target)
+                .send()
+                .await
+                .map_err(|e| {
+                    format!(
+                        "the event trigger of `{}`: its rule's target: {}",
+                        mapping.function,
+                        said(&e)
+                    )
+                })?;
+            tasks.push(tokio::spawn(poll_notifications(
+                runtime.clone(),
+                sqs.clone(),
+                mapping.function,
+                url,
+                Delivery::Event,
+            )));
+        }
+    }
+    Ok(Pollers(tasks))
 }

@@ -60,6 +60,7 @@ impl LocalRun {
         let mut mappings = Vec::new();
         let mut storage = Vec::new();
         let mut streams = Vec::new();
+        let mut notifications = (Vec::new(), Vec::new(), Vec::new());
         let mut services_config = None;
         if wanted {
             let local = &options.settings;
@@ -77,6 +78,8 @@ impl LocalRun {
                     mappings = started.queue_mappings(manifest);
                     storage = started.storage_mappings(manifest);
                     streams = started.stream_mappings(manifest);
+                    notifications = started.notification_mappings(manifest);
+                    options.aws_services = true;
                     options.streams_elsewhere = streams
                         .iter()
                         .filter_map(|m| {
@@ -119,6 +122,23 @@ impl LocalRun {
                 Err(problem) => run.add_problem(format!(
                     "{problem}; stream triggers on declared tables do not run"
                 )),
+            }
+            let (topics, events, problems) = notifications;
+            for problem in problems {
+                run.add_problem(problem);
+            }
+            match super::aws_triggers::start_topics_and_events(
+                run.runtime(),
+                &config,
+                topics,
+                events,
+            )
+            .await
+            {
+                Ok(more) => pollers = pollers.with(more),
+                Err(problem) => {
+                    run.add_problem(format!("{problem}; topic and event triggers do not run"))
+                }
             }
         }
         let missing_sdks = &run.runtime().settings().lambda_sdks.missing;

@@ -103,6 +103,27 @@ pub(super) fn trigger_entries(trigger: &Trigger) -> Vec<(&'static str, Value)> {
                 e.push(("starting_position", Value::from(position)));
             }
         }
+        Trigger::Topic {
+            topic,
+            filter_policy,
+            filter_policy_scope,
+        } => {
+            text(e, "kind", "topic");
+            text(e, "topic", topic);
+            if let Some(policy) = filter_policy.as_deref().filter(|p| !p.is_empty()) {
+                text(e, "filter_policy", policy);
+            }
+            if let Some(scope) = filter_policy_scope.as_deref().filter(|s| !s.is_empty()) {
+                text(e, "filter_policy_scope", scope);
+            }
+        }
+        Trigger::Event { bus, pattern } => {
+            text(e, "kind", "event");
+            if let Some(bus) = bus.as_deref().filter(|b| !b.is_empty()) {
+                text(e, "bus", bus);
+            }
+            text(e, "pattern", pattern);
+        }
         Trigger::Url { auth, cors } => {
             text(e, "kind", "url");
             text(

@@ -262,6 +262,8 @@ fn check_trigger(trigger: &Spanned<Trigger>, field: &str, v: &mut Validator<'_>)
         Trigger::Storage { bucket, .. } => Some(("bucket", bucket, ResourceKind::Bucket)),
         Trigger::Queue { queue, .. } => Some(("queue", queue, ResourceKind::Queue)),
         Trigger::Stream { stream, .. } => Some(("stream", stream, ResourceKind::Table)),
+        Trigger::Topic { topic, .. } => Some(("topic", topic, ResourceKind::Topic)),
+        Trigger::Event { bus: Some(bus), .. } => Some(("bus", bus, ResourceKind::Bus)),
         _ => None,
     };
     if let Some((key, name, expects)) = named {

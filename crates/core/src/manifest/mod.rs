@@ -263,6 +263,25 @@ pub enum Trigger {
         #[serde(default)]
         starting_position: Option<String>,
     },
+    /// Messages published to an SNS topic (a subscription), optionally filtered.
+    Topic {
+        /// A declared topic (`[resources.NAME]` with kind = "topic") or a topic's ARN.
+        topic: String,
+        /// An SNS subscription filter policy, as JSON text.
+        #[serde(default)]
+        filter_policy: Option<String>,
+        /// What the filter policy reads: `MessageAttributes` (SNS's default) or `MessageBody`.
+        #[serde(default)]
+        filter_policy_scope: Option<String>,
+    },
+    /// Events on an EventBridge bus that match a pattern (a rule with the function as target).
+    Event {
+        /// A declared bus, a bus's ARN, or `default` (the account's default bus) when unset.
+        #[serde(default)]
+        bus: Option<String>,
+        /// The rule's event pattern, as JSON text.
+        pattern: String,
+    },
     /// The function's own HTTPS endpoint (a Lambda function URL; locally, every path under
     /// `/<function>` on the gateway). Unlike `http` it has no routes: the handler sees every
     /// method and path.

@@ -597,6 +597,7 @@ pub(super) struct TriggerReference {
 /// A `stream` trigger naming a table needs that table's stream.
 pub(super) fn check_trigger_references(resources: &[Resource], v: &mut Validator<'_>) {
     let references = std::mem::take(&mut v.resource_references);
+    let before = v.diagnostics.len();
     for reference in references {
         let Some(resource) = resources.iter().find(|r| r.name == reference.name) else {
             continue;
@@ -623,5 +624,9 @@ pub(super) fn check_trigger_references(resources: &[Resource], v: &mut Validator
                 ),
             );
         }
+    }
+    // Found after every function was read: back into the file's order, as route conflicts are.
+    if v.diagnostics.len() > before {
+        v.diagnostics.sort_by_key(|d| d.line);
     }
 }

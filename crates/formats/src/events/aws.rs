@@ -250,6 +250,44 @@ pub fn scheduled_event(
     })
 }
 
+/// An EventBridge event that a rule's `pattern` (JSON text) matches: its `source` and
+/// `detail-type` are the pattern's first values, and its `detail` holds the pattern's first
+/// value for each plain `detail` field it names. (An event carries no bus name: the rule on
+/// the bus is what delivered it.)
+pub(super) fn pattern_event(pattern: &str, at: DateTime<Utc>) -> Value {
+    let pattern: Value = serde_json::from_str(pattern).unwrap_or(Value::Null);
+    let first = |field: &str, fallback: &str| -> Value {
+        pattern
+            .get(field)
+            .and_then(Value::as_array)
+            .and_then(|values| values.iter().find(|v| v.is_string()))
+            .cloned()
+            .unwrap_or_else(|| Value::from(fallback))
+    };
+    let mut detail = serde_json::Map::new();
+    if let Some(fields) = pattern.get("detail").and_then(Value::as_object) {
+        for (name, values) in fields {
+            if let Some(value) = values
+                .as_array()
+                .and_then(|v| v.iter().find(|v| !v.is_object()))
+            {
+                detail.insert(name.clone(), value.clone());
+            }
+        }
+    }
+    json!({
+        "version": "0",
+        "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+        "detail-type": first("detail-type", "Example"),
+        "source": first("source", "example.app"),
+        "account": ACCOUNT,
+        "time": at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "region": REGION,
+        "resources": [],
+        "detail": detail,
+    })
+}
+
 pub(super) fn sns_event(topic: &str, at: DateTime<Utc>) -> Value {
     let topic_arn = format!("arn:aws:sns:{REGION}:{ACCOUNT}:{topic}");
     json!({

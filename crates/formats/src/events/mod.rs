@@ -16,7 +16,10 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 pub use aws::{S3Notification, SqsMessage, s3_event, scheduled_event, sqs_event};
-use aws::{api_gateway_rest, dynamodb_event, function_url, http_api, kinesis_event, sns_event};
+use aws::{
+    api_gateway_rest, dynamodb_event, function_url, http_api, kinesis_event, pattern_event,
+    sns_event,
+};
 use azure::{azure_blob, azure_http, azure_timer};
 use google::{gcp_pubsub, gcp_storage};
 
@@ -40,6 +43,7 @@ pub enum EventKind {
     Sqs,
     Sns,
     EventBridgeSchedule,
+    EventBridgeEvent,
     DynamoDbStream,
     Kinesis,
     GcpStorage,
@@ -50,7 +54,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 15] = [
+    pub const ALL: [EventKind; 16] = [
         EventKind::ApiGatewayRest,
         EventKind::ApiGatewayHttp,
         EventKind::FunctionUrl,
@@ -59,6 +63,7 @@ impl EventKind {
         EventKind::Sqs,
         EventKind::Sns,
         EventKind::EventBridgeSchedule,
+        EventKind::EventBridgeEvent,
         EventKind::DynamoDbStream,
         EventKind::Kinesis,
         EventKind::GcpStorage,
@@ -79,6 +84,7 @@ impl EventKind {
             EventKind::Sqs => "sqs",
             EventKind::Sns => "sns",
             EventKind::EventBridgeSchedule => "eventbridge-schedule",
+            EventKind::EventBridgeEvent => "eventbridge-event",
             EventKind::DynamoDbStream => "dynamodb-stream",
             EventKind::Kinesis => "kinesis",
             EventKind::GcpStorage => "gcp-storage",
@@ -99,6 +105,7 @@ impl EventKind {
             EventKind::Sqs => "SQS message batch",
             EventKind::Sns => "SNS notification",
             EventKind::EventBridgeSchedule => "EventBridge scheduled event",
+            EventKind::EventBridgeEvent => "EventBridge event matching a rule's pattern",
             EventKind::DynamoDbStream => "DynamoDB stream record (INSERT)",
             EventKind::Kinesis => "Kinesis stream record",
             EventKind::GcpStorage => "Google Cloud Storage object finalized (CloudEvent)",
@@ -118,7 +125,9 @@ impl EventKind {
             | EventKind::S3Delete
             | EventKind::GcpStorage
             | EventKind::AzureBlob => "storage",
-            EventKind::Sqs | EventKind::Sns | EventKind::GcpPubSub => "queue",
+            EventKind::Sqs | EventKind::GcpPubSub => "queue",
+            EventKind::Sns => "topic",
+            EventKind::EventBridgeEvent => "event",
             EventKind::EventBridgeSchedule | EventKind::AzureTimer => "schedule",
             EventKind::DynamoDbStream | EventKind::Kinesis => "stream",
         }
@@ -137,6 +146,8 @@ pub fn trigger_kind(trigger: &Trigger) -> &'static str {
         Trigger::Storage { .. } => "storage",
         Trigger::Queue { .. } => "queue",
         Trigger::Stream { .. } => "stream",
+        Trigger::Topic { .. } => "topic",
+        Trigger::Event { .. } => "event",
         Trigger::Url { .. } => "url",
     }
 }
@@ -155,6 +166,8 @@ pub struct EventInput {
     /// A Kinesis stream name or a DynamoDB stream ARN.
     pub stream: String,
     pub schedule: String,
+    /// An EventBridge rule's event pattern (JSON text), which an event sample matches.
+    pub pattern: String,
 }
 
 impl EventInput {
@@ -168,6 +181,7 @@ impl EventInput {
             queue: "example-queue".into(),
             stream: "example-stream".into(),
             schedule: "rate(5 minutes)".into(),
+            pattern: r#"{"source": ["example.app"], "detail-type": ["Example"]}"#.into(),
         }
     }
 
@@ -194,6 +208,8 @@ impl EventInput {
                 );
             }
             Trigger::Queue { queue, .. } => input.queue = queue.clone(),
+            Trigger::Topic { topic, .. } => input.queue = topic.clone(),
+            Trigger::Event { pattern, .. } => input.pattern = pattern.clone(),
             Trigger::Stream { stream, .. } => input.stream = stream.clone(),
             Trigger::Url { .. } => {}
         }
@@ -230,6 +246,11 @@ pub fn sample_events(function: &Function) -> Vec<SampleEvent> {
             }
             Trigger::Storage { bucket, .. } => (EventKind::S3Put, format!("upload to {bucket}")),
             Trigger::Queue { queue, .. } => (EventKind::Sqs, format!("message on {queue}")),
+            Trigger::Topic { topic, .. } => (EventKind::Sns, format!("message on {topic}")),
+            Trigger::Event { bus, .. } => (
+                EventKind::EventBridgeEvent,
+                format!("event on {}", bus.as_deref().unwrap_or("default")),
+            ),
             Trigger::Url { .. } => (EventKind::FunctionUrl, "function URL request".to_owned()),
             Trigger::Stream { stream, .. } => (
                 if stream.contains(":dynamodb:") {
@@ -263,6 +284,8 @@ pub fn other_shapes(function: &Function) -> Vec<SampleEvent> {
             Trigger::Schedule { .. } => EventKind::EventBridgeSchedule,
             Trigger::Storage { .. } => EventKind::S3Put,
             Trigger::Queue { .. } => EventKind::Sqs,
+            Trigger::Topic { .. } => EventKind::Sns,
+            Trigger::Event { .. } => EventKind::EventBridgeEvent,
             Trigger::Url { .. } => EventKind::FunctionUrl,
             Trigger::Stream { stream, .. } if stream.contains(":dynamodb:") => {
                 EventKind::DynamoDbStream
@@ -335,6 +358,7 @@ pub fn generate(kind: EventKind, input: &EventInput) -> Value {
             at,
             "cdc73f9d-aea9-11e3-9d5a-835b769c0d9c",
         ),
+        EventKind::EventBridgeEvent => pattern_event(&input.pattern, at),
         EventKind::DynamoDbStream => dynamodb_event(&input.stream),
         EventKind::Kinesis => kinesis_event(&input.stream),
         EventKind::GcpStorage => gcp_storage(&input.bucket, &input.key, at),

@@ -35,6 +35,11 @@ pub(crate) fn describe(trigger: &Trigger) -> String {
         Trigger::Storage { bucket, .. } => format!("storage trigger on bucket `{bucket}`"),
         Trigger::Queue { queue, .. } => format!("queue trigger on `{queue}`"),
         Trigger::Stream { stream, .. } => format!("stream trigger on `{stream}`"),
+        Trigger::Topic { topic, .. } => format!("topic trigger on `{topic}`"),
+        Trigger::Event { bus, .. } => format!(
+            "event trigger on bus `{}`",
+            bus.as_deref().unwrap_or("default")
+        ),
         Trigger::Url { auth, .. } => format!(
             "url trigger (auth {})",
             match auth {

@@ -249,6 +249,41 @@ export function TriggerForm({
             {text('batch_size', 'Batch size', trigger.batch_size?.toString() ?? '', (v) => update({ ...trigger, batch_size: optionalNumber(v) }))}
           </>
         );
+      case 'topic':
+        return (
+          <>
+            {text('topic', 'Topic', trigger.topic, (topic) => update({ ...trigger, topic }), 'A declared topic, or a topic ARN')}
+            {text(
+              'filter_policy',
+              'Filter policy (JSON)',
+              trigger.filter_policy ?? '',
+              (v) => update({ ...trigger, filter_policy: optionalText(v) }),
+              'e.g. {"kind": ["created"]}',
+            )}
+            <div className="field">
+              <label className="field-label" htmlFor={`${ids}-scope`}>
+                Filter policy reads
+              </label>
+              <select
+                id={`${ids}-scope`}
+                className="input"
+                data-testid="trigger-field-filter_policy_scope"
+                value={trigger.filter_policy_scope ?? ''}
+                onChange={(e) => update({ ...trigger, filter_policy_scope: optionalText(e.target.value) })}
+              >
+                <option value="">message attributes (default)</option>
+                <option value="MessageBody">the message body</option>
+              </select>
+            </div>
+          </>
+        );
+      case 'event':
+        return (
+          <>
+            {text('bus', 'Event bus', trigger.bus ?? '', (v) => update({ ...trigger, bus: optionalText(v) }), 'A declared bus; the default bus when empty')}
+            {text('pattern', 'Event pattern (JSON)', trigger.pattern, (pattern) => update({ ...trigger, pattern }), 'e.g. {"source": ["my.app"]}')}
+          </>
+        );
       case 'stream':
         return (
           <>
@@ -449,6 +484,10 @@ function fieldsOf(kind: TriggerKind): string[] {
       return ['queue', 'batch_size'];
     case 'stream':
       return ['stream', 'batch_size', 'starting_position'];
+    case 'topic':
+      return ['topic', 'filter_policy', 'filter_policy_scope'];
+    case 'event':
+      return ['bus', 'pattern'];
     case 'url':
       return ['auth', 'cors'];
   }

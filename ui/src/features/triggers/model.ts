@@ -23,6 +23,8 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'storage', label: 'Storage upload', hint: 'Objects created in a bucket' },
   { kind: 'queue', label: 'Queue', hint: 'Messages from an SQS queue' },
   { kind: 'stream', label: 'Stream', hint: 'Records from Kinesis or a DynamoDB stream' },
+  { kind: 'topic', label: 'Topic', hint: 'Messages published to an SNS topic' },
+  { kind: 'event', label: 'Event rule', hint: 'EventBridge events matching a pattern' },
   { kind: 'url', label: 'Function URL', hint: "The function's own HTTPS endpoint" },
 ];
 
@@ -43,6 +45,10 @@ export function defaultTrigger(kind: TriggerKind): Trigger {
       return { kind, queue: 'jobs', batch_size: null };
     case 'stream':
       return { kind, stream: 'events', batch_size: null, starting_position: null };
+    case 'topic':
+      return { kind, topic: 'notifications', filter_policy: null, filter_policy_scope: null };
+    case 'event':
+      return { kind, bus: null, pattern: '{"source": ["my.app"]}' };
     case 'url':
       return { kind, auth: 'iam', cors: null };
   }
@@ -61,6 +67,10 @@ export function describeTrigger(t: Trigger): string {
       return t.queue;
     case 'stream':
       return t.stream;
+    case 'topic':
+      return t.filter_policy ? `${t.topic} · filtered` : t.topic;
+    case 'event':
+      return `${t.bus ?? 'default'} · ${t.pattern}`;
     case 'url':
       return t.auth === 'none' ? 'public (auth none)' : 'signed requests (IAM)';
   }
@@ -82,6 +92,10 @@ export function triggerKey(t: Trigger): string {
       return `queue:${t.queue}`;
     case 'stream':
       return `stream:${t.stream}`;
+    case 'topic':
+      return `topic:${t.topic}`;
+    case 'event':
+      return `event:${t.bus ?? 'default'}:${t.pattern}`;
     case 'url':
       return 'url';
   }

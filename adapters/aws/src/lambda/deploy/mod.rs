@@ -150,6 +150,18 @@ impl AwsAdapter {
         let function = &options.function;
         let name = function.name.as_str();
         super::lifecycle::refuse_blocked_runtime(function, None)?;
+        // Refused before anything changes rather than left out of the deploy.
+        if function.triggers.iter().any(|t| {
+            matches!(
+                t,
+                functory_core::Trigger::Topic { .. } | functory_core::Trigger::Event { .. }
+            )
+        }) {
+            return Err(AdapterError::NotSupported {
+                operation: "topic and event triggers (Functory does not deploy SNS subscriptions or EventBridge rules to AWS yet; they run on the local target's AWS services)",
+                provider: functory_core::AdapterKind::Aws,
+            });
+        }
         let project = options
             .project
             .clone()
