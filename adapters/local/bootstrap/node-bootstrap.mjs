@@ -9,6 +9,12 @@ import module from "node:module";
 import { pathToFileURL } from "node:url";
 
 const [apiHost, apiPort] = process.env.AWS_LAMBDA_RUNTIME_API.split(":");
+
+// The second import tags every module of the function's own folder it loads with this query,
+// so a helper module whose first load failed on the SDK is loaded afresh too.
+const RETRY = "functory-sdk";
+
+let sdkHookRegistered = false;
 // Functory also serves the API as frames to its own bootstraps, over two pipes whose ends this
 // process inherits as descriptors R and W (`--runtime-api-fds=R,W`): cheaper per invocation than
 // HTTP over loopback TCP. The argument is taken out of process.argv before the handler loads, so
@@ -293,10 +299,9 @@ async function loadHandler() {
   if (!file) {
     throw new InitError("Runtime.ImportModuleError", `Error: Cannot find module '${moduleName}'`);
   }
-  resolveSdkFromLambdaFolder();
   let loaded;
   try {
-    loaded = await import(pathToFileURL(file).href);
+    loaded = await importHandler(pathToFileURL(file).href);
   } catch (error) {
     if (error instanceof SyntaxError) {
       throw new InitError("Runtime.UserCodeSyntaxError", `${error.name}: ${error.message}`);
@@ -470,38 +475,57 @@ main().catch((error) => {
   process.exit(1);
 });
 
-// The AWS SDK Lambda provides lives outside the task root (FUNCTORY_SDK_NODE_MODULES, also on
-// NODE_PATH for `require`). ES module imports ignore NODE_PATH, so a bare specifier that the
-// function's own folders cannot resolve is resolved once more from that folder: the function's
-// own packages win, as on Lambda.
+// Imports the handler's module. The AWS SDK Lambda provides lives outside the task root
+// (FUNCTORY_SDK_NODE_MODULES, also on NODE_PATH for `require`); ES module imports ignore
+// NODE_PATH. So when an import fails on a bare specifier the function's own folders cannot
+// resolve, a resolve hook that retries such specifiers from that folder is registered and the
+// module is imported again (under a fresh URL: the failed load is cached under the first one).
+// The function's own packages win, as on Lambda; handlers that need no such package never pay
+// for the hook (on Node.js 20 it runs in a loader thread of its own).
+async function importHandler(url) {
+  try {
+    return await import(url);
+  } catch (error) {
+    const bare = /^Cannot find (?:package|module) '([^'./][^']*)'/.exec(error?.message ?? "");
+    if (error?.code !== "ERR_MODULE_NOT_FOUND" || !bare || !resolveSdkFromLambdaFolder()) throw error;
+    return import(`${url}?${RETRY}`);
+  }
+}
+
 function resolveSdkFromLambdaFolder() {
   const folder = process.env.FUNCTORY_SDK_NODE_MODULES;
-  if (!folder) return;
-  const parentURL = pathToFileURL(path.join(path.dirname(folder), "resolve-from-here.mjs")).href;
-  const bare = (specifier) => !/^(\.|\/|file:|node:|data:)/.test(specifier);
+  if (!folder || sdkHookRegistered) return false;
+  sdkHookRegistered = true;
+  const data = {
+    parentURL: pathToFileURL(path.join(path.dirname(folder), "resolve-from-here.mjs")).href,
+    taskRoot: pathToFileURL(path.resolve(process.env.LAMBDA_TASK_ROOT || ".")).href + "/",
+    retry: RETRY,
+  };
+  // One body for both kinds of hook: `next` is nextResolve, `settle` awaits or not.
+  const body = (settle) => `
+    const bare = !/^(\\.|\\/|file:|node:|data:)/.test(specifier);
+    const retrying = context.parentURL?.includes("?" + data.retry);
+    let resolved;
+    try {
+      resolved = ${settle}nextResolve(specifier, context);
+    } catch (error) {
+      if (error?.code !== "ERR_MODULE_NOT_FOUND" || !bare) throw error;
+      resolved = ${settle}nextResolve(specifier, { ...context, parentURL: data.parentURL });
+    }
+    if (retrying && resolved.url.startsWith(data.taskRoot) && !resolved.url.includes("?")) {
+      return { ...resolved, url: resolved.url + "?" + data.retry };
+    }
+    return resolved;`;
   if (typeof module.registerHooks === "function") {
     // Node.js 22.15+: synchronous hooks in this thread, for `import` and `require` alike.
-    module.registerHooks({
-      resolve(specifier, context, nextResolve) {
-        try {
-          return nextResolve(specifier, context);
-        } catch (error) {
-          if (error?.code !== "ERR_MODULE_NOT_FOUND" || !bare(specifier)) throw error;
-          return nextResolve(specifier, { ...context, parentURL });
-        }
-      },
-    });
-    return;
+    const resolve = new Function("data", `return function resolve(specifier, context, nextResolve) {${body("")}}`)(data);
+    module.registerHooks({ resolve });
+    return true;
   }
-  const hooks = `let parentURL;
-export function initialize(data) { parentURL = data.parentURL; }
-export async function resolve(specifier, context, nextResolve) {
-  try {
-    return await nextResolve(specifier, context);
-  } catch (error) {
-    if (error?.code !== "ERR_MODULE_NOT_FOUND" || /^(\\.|\\/|file:|node:|data:)/.test(specifier)) throw error;
-    return nextResolve(specifier, { ...context, parentURL });
-  }
-}`;
-  module.register(`data:text/javascript,${encodeURIComponent(hooks)}`, { data: { parentURL } });
+  // Node.js 20: asynchronous hooks, in a loader thread.
+  const hooks = `let data;
+export function initialize(given) { data = given; }
+export async function resolve(specifier, context, nextResolve) {${body("await ")}}`;
+  module.register(`data:text/javascript,${encodeURIComponent(hooks)}`, { data });
+  return true;
 }

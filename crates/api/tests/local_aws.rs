@@ -69,10 +69,11 @@ def handler(event, context):
     return {"saved": event["id"], "boto3": boto3.__version__, "file": boto3.__file__}
 "#;
 
-const READ: &str = r#"import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+const READ: &str = r#"import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 
-const db = new DynamoDBClient({});
+import { db } from "./db.mjs";
+
 const s3 = new S3Client({});
 
 export const handler = async (event) => {
@@ -80,6 +81,12 @@ export const handler = async (event) => {
   const object = await s3.send(new GetObjectCommand({ Bucket: "receipts", Key: `${event.id}.txt` }));
   return { total: Number(item.Item.total.N), receipt: await object.Body.transformToString() };
 };
+"#;
+
+/// A helper module of `read` that imports the SDK itself (ES modules resolve it per importer).
+const READ_DB: &str = r#"import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+
+export const db = new DynamoDBClient({});
 "#;
 
 const COUNT: &str = r#"const { S3Client, ListObjectsV2Command } = require("@aws-sdk/client-s3");
@@ -99,6 +106,7 @@ fn project() -> tempfile::TempDir {
     for (folder, file, text) in [
         ("save", "app.py", SAVE),
         ("read", "index.mjs", READ),
+        ("read", "db.mjs", READ_DB),
         ("count", "count.js", COUNT),
     ] {
         std::fs::create_dir_all(root.join(folder)).unwrap();
