@@ -106,9 +106,18 @@ pub enum EdgeStatus {
     Denied,
 }
 
-/// What a trigger → function edge is, for `function` (its permissions decide `denied`).
-pub fn trigger_edge(function: &Function, trigger: &Trigger) -> TriggerEdge {
-    let needs = trigger_needs(&function.name, trigger, &ArnScope::default());
+/// What a trigger → function edge is, for `function` (its permissions decide `denied`), with
+/// the project's declared resources resolving what the trigger names.
+pub fn trigger_edge(
+    function: &Function,
+    trigger: &Trigger,
+    resources: &[functory_core::Resource],
+) -> TriggerEdge {
+    let needs = trigger_needs(
+        &function.name,
+        trigger,
+        &ArnScope::with_resources(resources),
+    );
     let denied_by = needs.role.as_ref().and_then(|role| {
         role.actions.iter().find_map(|action| {
             match iam::evaluate(&function.permissions, action, &role.resource) {
@@ -323,7 +332,7 @@ pub fn canvas_model(
                 edges: function
                     .triggers
                     .iter()
-                    .map(|t| trigger_edge(function, t))
+                    .map(|t| trigger_edge(function, t, &manifest.resources))
                     .collect(),
                 destinations: destinations_of(
                     function,
@@ -391,7 +400,7 @@ pub fn check_trigger(
         problems: Vec::new(),
         next_fires: Vec::new(),
         timezone: None,
-        edge: owner.map(|f| trigger_edge(f, trigger)),
+        edge: owner.map(|f| trigger_edge(f, trigger, &manifest.resources)),
     };
     if owner.is_none() {
         check

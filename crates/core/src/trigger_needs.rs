@@ -25,6 +25,9 @@ pub struct ArnScope {
     pub partition: String,
     pub region: Option<String>,
     pub account: Option<String>,
+    /// The project's declared resources: a trigger naming one reads as that resource (a
+    /// `stream` naming a table is its DynamoDB stream, a FIFO queue's name ends in `.fifo`).
+    pub resources: Vec<crate::Resource>,
 }
 
 impl Default for ArnScope {
@@ -33,11 +36,42 @@ impl Default for ArnScope {
             partition: "aws".to_owned(),
             region: None,
             account: None,
+            resources: Vec::new(),
         }
     }
 }
 
 impl ArnScope {
+    /// Region and account not known yet, with the project's declared resources.
+    pub fn with_resources(resources: &[crate::Resource]) -> ArnScope {
+        ArnScope {
+            resources: resources.to_vec(),
+            ..ArnScope::default()
+        }
+    }
+
+    /// The declared resource of `kind` called `name` (not an `existing` ARN's own name).
+    fn declared(&self, name: &str, kind: crate::ResourceKind) -> Option<&crate::Resource> {
+        self.resources
+            .iter()
+            .find(|r| r.name == name && r.kind == kind)
+    }
+
+    /// The ARN of a declared resource, in this scope.
+    fn declared_arn(&self, resource: &crate::Resource) -> String {
+        resource.arn(crate::manifest::ResourcePlace {
+            partition: &self.partition,
+            region: self.region(),
+            account: self.account(),
+        })
+    }
+
+    /// Whether `stream` is a DynamoDB table's stream: a stream ARN of DynamoDB, or a declared
+    /// table's name.
+    pub fn is_dynamodb_stream(&self, stream: &str) -> bool {
+        is_dynamodb_stream(stream) || self.declared(stream, crate::ResourceKind::Table).is_some()
+    }
+
     fn region(&self) -> &str {
         self.region.as_deref().unwrap_or("*")
     }
@@ -50,6 +84,9 @@ impl ArnScope {
     pub fn topic_arn(&self, topic: &str) -> String {
         if topic.starts_with("arn:") {
             return topic.to_owned();
+        }
+        if let Some(resource) = self.declared(topic, crate::ResourceKind::Topic) {
+            return self.declared_arn(resource);
         }
         format!(
             "arn:{}:sns:{}:{}:{topic}",
@@ -78,6 +115,9 @@ impl ArnScope {
         if queue.starts_with("arn:") {
             return queue.to_owned();
         }
+        if let Some(resource) = self.declared(queue, crate::ResourceKind::Queue) {
+            return self.declared_arn(resource);
+        }
         // A queue URL (`https://sqs.…/123456789012/orders`) names the queue last.
         let name = queue
             .trim_end_matches('/')
@@ -97,6 +137,10 @@ impl ArnScope {
         if stream.starts_with("arn:") {
             return stream.to_owned();
         }
+        if let Some(table) = self.declared(stream, crate::ResourceKind::Table) {
+            // The stream's label is known only once the table exists.
+            return format!("{}/stream/*", self.declared_arn(table));
+        }
         format!(
             "arn:{}:kinesis:{}:{}:stream/{stream}",
             self.partition,
@@ -106,6 +150,9 @@ impl ArnScope {
     }
 
     pub fn bucket_arn(&self, bucket: &str) -> String {
+        if let Some(resource) = self.declared(bucket, crate::ResourceKind::Bucket) {
+            return self.declared_arn(resource);
+        }
         format!("arn:{}:s3:::{bucket}", self.partition)
     }
 }
@@ -335,7 +382,7 @@ pub fn trigger_needs(function: &str, trigger: &Trigger, scope: &ArnScope) -> Tri
         }
         Trigger::Stream { stream, .. } => {
             let arn = scope.stream_arn(stream);
-            let (sid, actions) = if is_dynamodb_stream(stream) {
+            let (sid, actions) = if scope.is_dynamodb_stream(stream) {
                 (
                     "FunctoryDynamoDbStreamTriggers",
                     DYNAMODB_STREAM_READ_ACTIONS,
@@ -408,6 +455,7 @@ mod tests {
             partition: "aws".into(),
             region: Some("eu-west-1".into()),
             account: Some("111122223333".into()),
+            resources: Vec::new(),
         };
         let triggers = [
             Trigger::Queue {

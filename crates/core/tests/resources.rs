@@ -404,3 +404,34 @@ filter_policy_scope = "MessageBody"
         }
     );
 }
+
+#[test]
+fn what_a_trigger_needs_reads_declared_resources() {
+    use functory_core::trigger_needs::{ArnScope, trigger_needs};
+    let manifest = parse(PROJECT).manifest.unwrap();
+    let scope = ArnScope::with_resources(&manifest.resources);
+    let resize = &manifest.functions[0];
+    // `stream = "orders"` names the declared table: its DynamoDB stream, read with DynamoDB's
+    // stream actions, not a Kinesis stream of that name.
+    let stream = trigger_needs(&resize.name, &resize.triggers[2], &scope)
+        .role
+        .unwrap();
+    assert_eq!(
+        stream.resource,
+        "arn:aws:dynamodb:*:*:table/orders/stream/*"
+    );
+    assert!(
+        stream.actions.iter().all(|a| a.starts_with("dynamodb:")),
+        "{:?}",
+        stream.actions
+    );
+    let queue = trigger_needs(&resize.name, &resize.triggers[1], &scope)
+        .role
+        .unwrap();
+    assert_eq!(queue.resource, "arn:aws:sqs:*:*:jobs");
+    // Without the declarations, the same name is read as before (a Kinesis stream).
+    let bare = trigger_needs(&resize.name, &resize.triggers[2], &ArnScope::default())
+        .role
+        .unwrap();
+    assert!(bare.resource.contains(":kinesis:"), "{}", bare.resource);
+}
