@@ -299,7 +299,10 @@ async fn init_errors_are_reported_as_lambda_reports_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_handler_styles_and_python_context() {
-    let project = TestProject::new(|_| {});
+    // Every function here shares one folder that the test keeps writing handlers into: with hot
+    // reload on, a watcher event delayed on a loaded machine retires the instance that a warm
+    // invoke expects (reload has its own test).
+    let project = TestProject::new(|settings| settings.hot_reload = false);
     project.write(
         "esm.mjs",
         "export const handler = async (event) => ({ style: 'esm', n: event.n + 1 });\n",
@@ -438,6 +441,18 @@ async fn node_handler_styles_and_python_context() {
     assert_eq!(
         json(&project.invoke("thaw", r#"{"arm": true}"#).await),
         "armed"
+    );
+    // Back in the idle pool once its bootstrap asked for the next invocation (a loaded machine
+    // may take longer than the timer's 1 ms), so the next invoke thaws this same instance.
+    assert!(
+        eventually(Duration::from_secs(5), || project
+            .runtime
+            .instances()
+            .iter()
+            .any(|f| f.function == "thaw" && f.idle.len() == 1))
+        .await,
+        "the instance did not become idle: {:#?}",
+        project.runtime.instances()
     );
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     let thawed = project.invoke("thaw", "{}").await;
