@@ -75,11 +75,7 @@ pub async fn ensure_resources(
     project: &str,
     resources: &[Resource],
 ) -> Result<Vec<ResourceOutcome>, AdapterError> {
-    let context = CallContext {
-        who: SignedInAs::LocalServices,
-        region: config.region().map(|r| r.to_string()),
-        endpoint: config.endpoint_url().map(str::to_owned),
-    };
+    let context = local_context(config);
     let clients = Clients::new(config);
     // Queues a redrive policy names must exist first, so their ARNs can be read.
     let mut ordered: Vec<&Resource> = resources.iter().collect();
@@ -514,6 +510,15 @@ fn any_region_and_account(arn: &str) -> String {
     )
 }
 
+/// Where calls to the local services go, for failure messages.
+fn local_context(config: &SdkConfig) -> CallContext {
+    CallContext {
+        who: SignedInAs::LocalServices,
+        region: config.region().map(|r| r.to_string()),
+        endpoint: config.endpoint_url().map(str::to_owned),
+    }
+}
+
 /// The policy name every local identity's permissions go under.
 const IDENTITY_POLICY: &str = "functory-permissions";
 
@@ -524,11 +529,7 @@ pub async fn ensure_identity(
     user: &str,
     policy: Option<&serde_json::Value>,
 ) -> Result<(String, String), AdapterError> {
-    let context = CallContext {
-        who: SignedInAs::LocalServices,
-        region: config.region().map(|r| r.to_string()),
-        endpoint: config.endpoint_url().map(str::to_owned),
-    };
+    let context = local_context(config);
     let iam = aws_sdk_iam::Client::new(config);
     match iam.get_user().user_name(user).send().await {
         Ok(_) => {
@@ -552,26 +553,6 @@ pub async fn ensure_identity(
                         })?;
                 }
             }
-            match iam
-                .delete_user_policy()
-                .user_name(user)
-                .policy_name(IDENTITY_POLICY)
-                .send()
-                .await
-            {
-                Ok(_) => {}
-                Err(error)
-                    if error
-                        .as_service_error()
-                        .is_some_and(|e| e.is_no_such_entity_exception()) => {}
-                Err(error) => {
-                    return Err(sdk_failure(
-                        &error,
-                        &format!("IAM DeleteUserPolicy of `{user}`"),
-                        &context,
-                    ));
-                }
-            }
         }
         Err(error)
             if error
@@ -592,15 +573,7 @@ pub async fn ensure_identity(
             ));
         }
     }
-    if let Some(policy) = policy {
-        iam.put_user_policy()
-            .user_name(user)
-            .policy_name(IDENTITY_POLICY)
-            .policy_document(policy.to_string())
-            .send()
-            .await
-            .map_err(|e| sdk_failure(&e, &format!("IAM PutUserPolicy of `{user}`"), &context))?;
-    }
+    set_identity_policy(config, user, policy).await?;
     let key = iam
         .create_access_key()
         .user_name(user)
@@ -619,11 +592,7 @@ pub async fn set_identity_policy(
     user: &str,
     policy: Option<&serde_json::Value>,
 ) -> Result<(), AdapterError> {
-    let context = CallContext {
-        who: SignedInAs::LocalServices,
-        region: config.region().map(|r| r.to_string()),
-        endpoint: config.endpoint_url().map(str::to_owned),
-    };
+    let context = local_context(config);
     let iam = aws_sdk_iam::Client::new(config);
     match policy {
         Some(policy) => {

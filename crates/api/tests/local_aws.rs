@@ -133,6 +133,26 @@ async fn invoke(run: &LocalRun, function: &str, event: &str) -> serde_json::Valu
     serde_json::from_str(&result.payload).unwrap()
 }
 
+/// A raw HTTP/1.1 POST to `base` (`http://127.0.0.1:PORT`), as curl sends it; the whole
+/// answer, head and body.
+async fn post(base: &str, path: &str, headers: &str, body: &str) -> String {
+    let address = base.trim_start_matches("http://").to_owned();
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut text = String::new();
+        stream.read_to_string(&mut text).unwrap();
+        text
+    })
+    .await
+    .unwrap()
+}
+
 async fn start(root: &Path) -> LocalRun {
     let run = LocalRun::start(root, &settings()).await.unwrap();
     let status = run.status();
@@ -450,24 +470,13 @@ code_dir = "greet"
     );
 
     // From outside the run (a terminal's `aws lambda invoke --endpoint-url`), unsigned.
-    let gateway = run.gateway_url();
-    let address = gateway.trim_start_matches("http://").to_owned();
-    let answer = tokio::task::spawn_blocking(move || {
-        use std::io::{Read, Write};
-        let mut stream = std::net::TcpStream::connect(&address).unwrap();
-        let body = r#"{"name": "terminal"}"#;
-        write!(
-            stream,
-            "POST /2015-03-31/functions/greet/invocations HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nX-Amz-Log-Type: Tail\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut text = String::new();
-        stream.read_to_string(&mut text).unwrap();
-        text
-    })
-    .await
-    .unwrap();
+    let answer = post(
+        &run.gateway_url(),
+        "/2015-03-31/functions/greet/invocations",
+        "X-Amz-Log-Type: Tail\r\n",
+        r#"{"name": "terminal"}"#,
+    )
+    .await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(
         answer.to_ascii_lowercase().contains("x-amz-log-result:"),
@@ -1029,25 +1038,14 @@ async fn an_order_flows_from_http_through_table_stream_topic_bucket_and_events()
         std::fs::write(root.join(folder).join(file), text).unwrap();
     }
     let run = start(root).await;
-    let url = format!("{}/orders", run.gateway_url());
-    let address = run.gateway_url().trim_start_matches("http://").to_owned();
-    let answer = tokio::task::spawn_blocking(move || {
-        use std::io::{Read, Write};
-        let mut stream = std::net::TcpStream::connect(&address).unwrap();
-        let body = r#"{"id": "o-42", "total": 99}"#;
-        write!(
-            stream,
-            "POST /orders HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut text = String::new();
-        stream.read_to_string(&mut text).unwrap();
-        text
-    })
-    .await
-    .unwrap();
-    assert!(answer.starts_with("HTTP/1.1 201"), "POST {url}: {answer}");
+    let answer = post(
+        &run.gateway_url(),
+        "/orders",
+        "Content-Type: application/json\r\n",
+        r#"{"id": "o-42", "total": 99}"#,
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 201"), "POST /orders: {answer}");
 
     let started = std::time::Instant::now();
     loop {
