@@ -866,7 +866,7 @@ async fn schedule_triggers_become_scheduler_schedules_with_their_time_zone_and_g
             "scheduler",
             "get-schedule",
             "--name",
-            "functory-conformance-echo-2",
+            "functory-conformance-prod-echo-2",
         ],
     );
     assert_eq!(paris["ScheduleExpression"], "cron(0 18 ? * MON-FRI *)");
@@ -879,7 +879,7 @@ async fn schedule_triggers_become_scheduler_schedules_with_their_time_zone_and_g
             "iam",
             "get-role",
             "--role-name",
-            "functory-conformance-echo-scheduler",
+            "functory-conformance-prod-echo-scheduler",
         ],
     );
     assert_eq!(paris["Target"]["RoleArn"], role["Role"]["Arn"]);
@@ -893,7 +893,7 @@ async fn schedule_triggers_become_scheduler_schedules_with_their_time_zone_and_g
             "iam",
             "get-role-policy",
             "--role-name",
-            "functory-conformance-echo-scheduler",
+            "functory-conformance-prod-echo-scheduler",
             "--policy-name",
             "functory-invoke",
         ],
@@ -908,7 +908,7 @@ async fn schedule_triggers_become_scheduler_schedules_with_their_time_zone_and_g
             "scheduler",
             "get-schedule",
             "--name",
-            "functory-conformance-echo-1",
+            "functory-conformance-prod-echo-1",
         ],
     );
     assert_eq!(five["ScheduleExpressionTimezone"], "UTC");
@@ -951,7 +951,7 @@ async fn schedule_triggers_become_scheduler_schedules_with_their_time_zone_and_g
             "scheduler",
             "get-schedule",
             "--name",
-            "functory-conformance-echo-1",
+            "functory-conformance-prod-echo-1",
         ],
     );
     assert_eq!(five["ScheduleExpression"], "rate(10 minutes)");
@@ -1082,7 +1082,7 @@ async fn storage_triggers_merge_into_the_bucket_notifications_and_leave_the_othe
                 "arn:aws:lambda:us-east-1:123456789012:function:thumbnailer".to_owned()
             ),
             (
-                "functory-conformance-echo-1".to_owned(),
+                "functory-conformance-prod-echo-1".to_owned(),
                 format!("{function_arn}:prod")
             )
         ]
@@ -1302,7 +1302,7 @@ async fn stream_triggers_become_kinesis_mappings_and_a_new_starting_position_rec
             "iam",
             "get-role-policy",
             "--role-name",
-            "functory-conformance-echo",
+            "functory-conformance-prod-echo",
             "--policy-name",
             "functory-permissions",
         ],
@@ -1888,4 +1888,241 @@ async fn live_tail_reads_the_log_group_through_start_live_tail_on_moto() {
     assert!(events.iter().all(|e| e.request_id.as_deref() == Some(id)));
     assert_eq!(events[1].message, "a bare print");
     assert_eq!(events[2].level, Some(functory_adapter::LogLevel::Error));
+}
+
+#[tokio::test]
+async fn two_targets_in_one_account_keep_their_own_roles_schedules_and_notifications() {
+    use functory_core::Trigger;
+    let setup = setup();
+    aws(&setup, &["s3api", "create-bucket", "--bucket", "inbox"]);
+    let adapter = adapter_with(&setup, vec![]).await;
+    let mut prod = options(&setup, "echo");
+    prod.function.triggers = vec![
+        Trigger::Schedule {
+            expression: "rate(5 minutes)".into(),
+            timezone: None,
+        },
+        Trigger::Storage {
+            bucket: "inbox".into(),
+            prefix: Some("in/".into()),
+            suffix: None,
+            events: None,
+        },
+    ];
+    // One queue per target: a queue feeds one consumer, but each target's mapping is its own.
+    aws(
+        &setup,
+        &["sqs", "create-queue", "--queue-name", "jobs-prod"],
+    );
+    aws(&setup, &["sqs", "create-queue", "--queue-name", "jobs-dev"]);
+    prod.function.triggers.push(Trigger::Queue {
+        queue: "jobs-prod".into(),
+        batch_size: None,
+    });
+    let mut dev = prod.clone();
+    dev.stage = Some("dev".into());
+    dev.function.triggers[2] = Trigger::Queue {
+        queue: "jobs-dev".into(),
+        batch_size: None,
+    };
+    let deployed = adapter.deploy_function(&prod).await.expect("deploy prod");
+    let function_arn = deployed.resource_id.clone();
+    adapter.deploy_function(&dev).await.expect("deploy dev");
+
+    // Each target has its own execution role and scheduler role, and its stage's version runs
+    // as its own role.
+    for stage in ["prod", "dev"] {
+        let role = aws(
+            &setup,
+            &[
+                "iam",
+                "get-role",
+                "--role-name",
+                &format!("functory-conformance-{stage}-echo"),
+            ],
+        );
+        let alias = aws(
+            &setup,
+            &[
+                "lambda",
+                "get-function-configuration",
+                "--function-name",
+                "echo",
+                "--qualifier",
+                stage,
+            ],
+        );
+        assert_eq!(alias["Role"], role["Role"]["Arn"], "{stage}");
+        let schedule = aws(
+            &setup,
+            &[
+                "scheduler",
+                "get-schedule",
+                "--name",
+                &format!("functory-conformance-{stage}-echo-1"),
+            ],
+        );
+        assert_eq!(schedule["Target"]["Arn"], format!("{function_arn}:{stage}"));
+        let scheduler_role = aws(
+            &setup,
+            &[
+                "iam",
+                "get-role",
+                "--role-name",
+                &format!("functory-conformance-{stage}-echo-scheduler"),
+            ],
+        );
+        assert_eq!(schedule["Target"]["RoleArn"], scheduler_role["Role"]["Arn"]);
+    }
+    let notifications = || -> Vec<(String, String)> {
+        let config = aws(
+            &setup,
+            &[
+                "s3api",
+                "get-bucket-notification-configuration",
+                "--bucket",
+                "inbox",
+            ],
+        );
+        let mut entries: Vec<(String, String)> = config["LambdaFunctionConfigurations"]
+            .as_array()
+            .expect("the bucket's Lambda entries")
+            .iter()
+            .map(|c| {
+                (
+                    c["Id"].as_str().unwrap_or_default().to_owned(),
+                    c["LambdaFunctionArn"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                )
+            })
+            .collect();
+        entries.sort();
+        entries
+    };
+    assert_eq!(
+        notifications(),
+        [
+            (
+                "functory-conformance-dev-echo-1".to_owned(),
+                format!("{function_arn}:dev")
+            ),
+            (
+                "functory-conformance-prod-echo-1".to_owned(),
+                format!("{function_arn}:prod")
+            ),
+        ]
+    );
+    for stage in ["prod", "dev"] {
+        let mappings = aws(
+            &setup,
+            &[
+                "lambda",
+                "list-event-source-mappings",
+                "--function-name",
+                &format!("echo:{stage}"),
+            ],
+        );
+        let sources: Vec<&str> = mappings["EventSourceMappings"]
+            .as_array()
+            .expect("mappings")
+            .iter()
+            .filter_map(|m| m["EventSourceArn"].as_str())
+            .collect();
+        assert_eq!(
+            sources,
+            [format!("arn:aws:sqs:us-east-1:123456789012:jobs-{stage}")],
+            "{stage}"
+        );
+    }
+    // Neither deploy undid the other.
+    for (stage, options) in [("prod", &prod), ("dev", &dev)] {
+        let plan = adapter.plan(options).await.expect("plan");
+        assert!(plan.is_no_op(), "{stage}: {plan}");
+    }
+
+    // Dev drops its triggers: only dev's schedule, scheduler role and entry go.
+    dev.function.triggers.clear();
+    adapter.deploy_function(&dev).await.expect("deploy dev");
+    let schedules = aws(&setup, &["scheduler", "list-schedules"]);
+    let names: Vec<&str> = schedules["Schedules"]
+        .as_array()
+        .expect("schedules")
+        .iter()
+        .filter_map(|s| s["Name"].as_str())
+        .collect();
+    assert_eq!(names, ["functory-conformance-prod-echo-1"]);
+    assert_eq!(
+        notifications(),
+        [(
+            "functory-conformance-prod-echo-1".to_owned(),
+            format!("{function_arn}:prod")
+        )]
+    );
+    let plan = adapter.plan(&prod).await.expect("plan prod");
+    assert!(plan.is_no_op(), "{plan}");
+}
+
+#[tokio::test]
+async fn a_deploy_takes_over_its_stage_s_schedules_named_before_names_carried_the_target() {
+    use functory_core::Trigger;
+    let setup = setup();
+    let adapter = adapter_with(&setup, vec![]).await;
+    let mut prod = options(&setup, "echo");
+    let deployed = adapter.deploy_function(&prod).await.expect("deploy");
+    let function_arn = deployed.resource_id.clone();
+    // What an earlier Functory left: schedules named after the project alone, one invoking
+    // this stage and one invoking another target's.
+    for (name, stage) in [
+        ("functory-conformance-echo-1", "prod"),
+        ("functory-conformance-echo-2", "dev"),
+    ] {
+        aws(
+            &setup,
+            &[
+                "scheduler",
+                "create-schedule",
+                "--name",
+                name,
+                "--schedule-expression",
+                "rate(5 minutes)",
+                "--flexible-time-window",
+                "Mode=OFF",
+                "--target",
+                &format!(
+                    "Arn={function_arn}:{stage},RoleArn=arn:aws:iam::123456789012:role/functory-conformance-echo-scheduler"
+                ),
+            ],
+        );
+    }
+    prod.function.triggers = vec![Trigger::Schedule {
+        expression: "rate(5 minutes)".into(),
+        timezone: None,
+    }];
+    let plan = adapter.plan(&prod).await.expect("plan");
+    let calls = plan.calls();
+    assert!(
+        calls.contains(&"CreateSchedule".to_owned())
+            && calls.contains(&"DeleteSchedule".to_owned()),
+        "{plan}"
+    );
+    adapter.deploy_function(&prod).await.expect("deploy");
+    let schedules = aws(&setup, &["scheduler", "list-schedules"]);
+    let mut names: Vec<&str> = schedules["Schedules"]
+        .as_array()
+        .expect("schedules")
+        .iter()
+        .filter_map(|s| s["Name"].as_str())
+        .collect();
+    names.sort_unstable();
+    // Prod's earlier schedule became the new name; dev's is left for dev's deploy.
+    assert_eq!(
+        names,
+        [
+            "functory-conformance-echo-2",
+            "functory-conformance-prod-echo-1"
+        ]
+    );
+    assert!(adapter.plan(&prod).await.expect("plan").is_no_op());
 }

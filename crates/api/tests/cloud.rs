@@ -314,7 +314,7 @@ async fn deploy_checkpoints_records_redeploys_invokes_and_rolls_back() {
         "iam",
         "get-role-policy",
         "--role-name",
-        "functory-shop-orders",
+        "functory-shop-prod-orders",
         "--policy-name",
         "functory-permissions",
     ]);
@@ -327,7 +327,12 @@ async fn deploy_checkpoints_records_redeploys_invokes_and_rolls_back() {
             .any(|s| s["Action"] == serde_json::json!(["dynamodb:PutItem"])),
         "{policy}"
     );
-    let role = cli(&["iam", "get-role", "--role-name", "functory-shop-orders"]);
+    let role = cli(&[
+        "iam",
+        "get-role",
+        "--role-name",
+        "functory-shop-prod-orders",
+    ]);
     assert_eq!(
         role["Role"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"],
         "lambda.amazonaws.com"
@@ -525,7 +530,7 @@ async fn a_deployed_function_imports_back_into_an_empty_project_as_it_was_deploy
             "iam",
             "attach-role-policy",
             "--role-name",
-            "functory-shop-orders",
+            "functory-shop-prod-orders",
             "--policy-arn",
             arn,
         ]);
@@ -588,8 +593,8 @@ async fn a_deployed_function_imports_back_into_an_empty_project_as_it_was_deploy
         "not imported: environment API_TOKEN: left out: it is named like a secret",
         "imported: environment TABLE: variable",
         "not imported: code: not downloaded: the code is stored at awslambda-us-east-1-tasks.s3.us-east-1.amazonaws.com, outside the endpoint",
-        "imported: trigger schedule cron(0 18 ? * MON-FRI *): EventBridge Scheduler schedule functory-shop-orders-1",
-        "imported: trigger storage uploads: notification functory-shop-orders-1 of bucket uploads",
+        "imported: trigger schedule cron(0 18 ? * MON-FRI *): EventBridge Scheduler schedule functory-shop-prod-orders-1",
+        "imported: trigger storage uploads: notification functory-shop-prod-orders-1 of bucket uploads",
         "imported: trigger url: public function URL (auth NONE)",
         "route GET /orders/{id} of HTTP API",
         "route POST /orders of HTTP API",

@@ -113,7 +113,7 @@ fn plan_deploy_redeploy_invoke_versions_and_rollback() {
     let plan = ok(&env.run(&["deploy", "--target", "prod", "--plan"], ""));
     assert!(plan.contains("orders → prod (changes"), "{plan}");
     assert!(
-        plan.contains("+ role functory-shop-orders: create"),
+        plan.contains("+ role functory-shop-prod-orders: create"),
         "{plan}"
     );
     assert!(
@@ -145,7 +145,7 @@ fn plan_deploy_redeploy_invoke_versions_and_rollback() {
     let progress = text(&deployed.stderr);
     assert!(progress.contains("5/5 orders: done"), "{progress}");
     assert!(
-        progress.contains("1/5 orders: creating role functory-shop-orders"),
+        progress.contains("1/5 orders: creating role functory-shop-prod-orders"),
         "{progress}"
     );
 
@@ -280,7 +280,7 @@ fn import_aws_brings_a_deployed_function_into_another_project() {
     );
     assert!(
         out.contains(
-            "imported: trigger schedule rate(1 hour): EventBridge Scheduler schedule functory-shop-orders-1"
+            "imported: trigger schedule rate(1 hour): EventBridge Scheduler schedule functory-shop-prod-orders-1"
         ),
         "{out}"
     );

@@ -13,6 +13,7 @@ mod logs;
 mod mappings;
 #[cfg(test)]
 mod mock_tests;
+pub(crate) mod names;
 mod resource_policy;
 pub(crate) mod role;
 mod schedules;

@@ -13,15 +13,15 @@ use crate::package::hex;
 /// The inline policy Functory owns on each role it creates.
 pub(crate) const POLICY_NAME: &str = "functory-permissions";
 
-/// `functory-<project>-<function>`, kept within IAM's 64 characters of `[\w+=,.@-]`: a long
-/// name is cut and given a short hash so two long names never collide.
-pub fn role_name(project: &str, function: &str) -> String {
-    bounded_name(&format!("functory-{project}-{function}"), "", 64)
+/// `functory-<scope>-<function>` (see [`super::names::naming_scope`]), kept within IAM's 64 characters of
+/// `[\w+=,.@-]`: a long name is cut and given a short hash so two long names never collide.
+pub fn role_name(scope: &str, function: &str) -> String {
+    bounded_name(&format!("functory-{scope}-{function}"), "", 64)
 }
 
 /// The role EventBridge Scheduler assumes to invoke a function's schedules.
-pub(crate) fn scheduler_role_name(project: &str, function: &str) -> String {
-    bounded_name(&format!("functory-{project}-{function}"), "-scheduler", 64)
+pub(crate) fn scheduler_role_name(scope: &str, function: &str) -> String {
+    bounded_name(&format!("functory-{scope}-{function}"), "-scheduler", 64)
 }
 
 /// `base` (characters outside `[\w+=,.@-]` made `-`) then `suffix`, at most `max` long: a base
@@ -203,6 +203,24 @@ mod tests {
         let long = role_name(&"p".repeat(40), &"f".repeat(40));
         assert_eq!(long.len(), 64);
         assert_ne!(long, role_name(&"p".repeat(40), &"g".repeat(40)));
+    }
+
+    #[test]
+    fn two_targets_of_a_project_name_their_roles_apart() {
+        use crate::lambda::names::naming_scope;
+        let dev = role_name(&naming_scope("shop", Some("dev")), "orders");
+        let prod = role_name(&naming_scope("shop", Some("prod")), "orders");
+        assert_eq!(dev, "functory-shop-dev-orders");
+        assert_eq!(prod, "functory-shop-prod-orders");
+        assert_eq!(
+            scheduler_role_name(&naming_scope("shop", Some("dev")), "orders"),
+            "functory-shop-dev-orders-scheduler"
+        );
+        // A deploy that moves no stage keeps the project-only names.
+        assert_eq!(
+            role_name(&naming_scope("shop", None), "orders"),
+            "functory-shop-orders"
+        );
     }
 
     #[test]

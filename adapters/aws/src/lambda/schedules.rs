@@ -3,13 +3,14 @@
 //! Scheduler rather than EventBridge rules: a schedule carries its own time zone
 //! (`ScheduleExpressionTimezone`), which the manifest's `timezone` needs and rules lack (their
 //! cron runs in UTC). A schedule invokes its target as an IAM role, so each function with
-//! schedules gets one more role, `functory-<project>-<function>-scheduler`, trusted by
+//! schedules gets one more role, `functory-<project>-<target>-<function>-scheduler`, trusted by
 //! scheduler.amazonaws.com for this account only, allowed `lambda:InvokeFunction` on the stage.
 //!
-//! Schedules are named `functory-<project>-<function>-<n>` (n = the trigger's place among the
-//! function's schedules) in the default group: Functory lists its own by that prefix, keeps
-//! only those that invoke this function, updates them in place when the expression changes,
-//! and deletes those the manifest no longer has. Other schedules are never touched.
+//! Schedules are named `functory-<project>-<target>-<function>-<n>` (n = the trigger's place
+//! among the function's schedules) in the default group: Functory lists its own by that prefix
+//! (and the target-less names of earlier deploys that invoke this stage, see [`super::names`]),
+//! keeps only those that invoke this function, updates them in place when the expression
+//! changes, and deletes those the manifest no longer has. Other schedules are never touched.
 
 use aws_sdk_scheduler::types::{FlexibleTimeWindow, FlexibleTimeWindowMode, Target};
 use functory_adapter::{AdapterError, Result};
@@ -17,6 +18,7 @@ use functory_core::{Function, Trigger};
 use serde_json::{Value, json};
 
 use super::AwsAdapter;
+use super::names::{OwnedNames, naming_scope};
 use super::role::{bounded_name, scheduler_role_name};
 
 /// The inline policy on the scheduler role.
@@ -56,7 +58,7 @@ pub(crate) struct ObservedSchedules {
 }
 
 /// Schedule names allow `[0-9a-zA-Z-_.]`, at most 64 characters; `-<n>` follows this prefix.
-pub(crate) fn schedule_prefix(project: &str, function: &str) -> String {
+pub(crate) fn schedule_prefix(scope: &str, function: &str) -> String {
     let clean = |s: &str| -> String {
         s.chars()
             .map(|c| {
@@ -70,15 +72,15 @@ pub(crate) fn schedule_prefix(project: &str, function: &str) -> String {
     };
     // Room for `-` and up to four digits.
     bounded_name(
-        &format!("functory-{}-{}", clean(project), clean(function)),
+        &format!("functory-{}-{}", clean(scope), clean(function)),
         "",
         59,
     )
 }
 
-/// The function's schedule triggers, named.
-pub(crate) fn wanted(project: &str, function: &Function) -> Vec<WantedSchedule> {
-    let prefix = schedule_prefix(project, &function.name);
+/// The function's schedule triggers, named in `scope` (see [`super::names::naming_scope`]).
+pub(crate) fn wanted(scope: &str, function: &Function) -> Vec<WantedSchedule> {
+    let prefix = schedule_prefix(scope, &function.name);
     function
         .triggers
         .iter()
@@ -167,23 +169,26 @@ impl WantedSchedule {
 }
 
 impl AwsAdapter {
-    /// Functory's schedules of `function` (by name prefix and target) and its scheduler role.
-    /// The role is read when `want_role` or when schedules were found.
+    /// Functory's schedules of `function` for the stage (by name prefix and target) and its
+    /// scheduler role. The role is read when `want_role` or when schedules were found.
     pub(crate) async fn observe_schedules(
         &self,
         project: &str,
+        stage: Option<&str>,
         function: &str,
         want_role: bool,
     ) -> Result<ObservedSchedules> {
-        let role_name = scheduler_role_name(project, function);
-        let (schedules, role) =
-            tokio::try_join!(self.list_own_schedules(project, function), async {
-                if want_role {
-                    self.observe_scheduler_role(&role_name).await
-                } else {
-                    Ok(None)
-                }
-            })?;
+        let role_name = scheduler_role_name(&naming_scope(project, stage), function);
+        let owned = OwnedNames::new(project, stage, function, |scope| {
+            schedule_prefix(scope, function)
+        });
+        let (schedules, role) = tokio::try_join!(self.list_own_schedules(&owned), async {
+            if want_role {
+                self.observe_scheduler_role(&role_name).await
+            } else {
+                Ok(None)
+            }
+        })?;
         let role = match role {
             None if !want_role && !schedules.is_empty() => {
                 self.observe_scheduler_role(&role_name).await?
@@ -193,38 +198,35 @@ impl AwsAdapter {
         Ok(ObservedSchedules { schedules, role })
     }
 
-    async fn list_own_schedules(
-        &self,
-        project: &str,
-        function: &str,
-    ) -> Result<Vec<ObservedSchedule>> {
-        let prefix = format!("{}-", schedule_prefix(project, function));
+    async fn list_own_schedules(&self, owned: &OwnedNames) -> Result<Vec<ObservedSchedule>> {
         let mut names = Vec::new();
-        let mut token = None;
-        loop {
-            let page = self
-                .scheduler
-                .list_schedules()
-                .name_prefix(&prefix)
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(|e| self.failure(&e, &format!("Scheduler ListSchedules `{prefix}*`")))?;
-            for summary in page.schedules() {
-                let Some(name) = summary.name() else { continue };
-                let ours = name
-                    .strip_prefix(&prefix)
-                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-                let targets_function = summary
-                    .target()
-                    .is_some_and(|t| arn_names_function(t.arn(), function));
-                if ours && targets_function && summary.group_name().is_none_or(|g| g == "default") {
-                    names.push(name.to_owned());
+        for prefix in owned.prefixes() {
+            let mut token = None;
+            loop {
+                let page = self
+                    .scheduler
+                    .list_schedules()
+                    .name_prefix(prefix)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        self.failure(&e, &format!("Scheduler ListSchedules `{prefix}*`"))
+                    })?;
+                for summary in page.schedules() {
+                    let Some(name) = summary.name() else { continue };
+                    let ours = summary.target().is_some_and(|t| owned.owns(name, t.arn()));
+                    if ours
+                        && summary.group_name().is_none_or(|g| g == "default")
+                        && !names.iter().any(|n| n == name)
+                    {
+                        names.push(name.to_owned());
+                    }
                 }
-            }
-            token = page.next_token().map(str::to_owned);
-            if token.is_none() {
-                break;
+                token = page.next_token().map(str::to_owned);
+                if token.is_none() {
+                    break;
+                }
             }
         }
         let mut found = Vec::new();
@@ -275,14 +277,16 @@ impl AwsAdapter {
         Ok(Some(ObservedSchedulerRole { arn, policy }))
     }
 
-    /// Creates the scheduler role for `function_arn`'s account; answers its ARN.
+    /// Creates the scheduler role (named in `scope`) for `function_arn`'s account, tagged with
+    /// the project; answers its ARN.
     pub(crate) async fn create_scheduler_role(
         &self,
         project: &str,
+        scope: &str,
         function: &str,
         function_arn: &str,
     ) -> Result<String> {
-        let name = scheduler_role_name(project, function);
+        let name = scheduler_role_name(scope, function);
         let (account, _) = account_of(function_arn);
         let created = self
             .iam
@@ -309,11 +313,11 @@ impl AwsAdapter {
 
     pub(crate) async fn put_scheduler_policy(
         &self,
-        project: &str,
+        scope: &str,
         function: &str,
         target: &str,
     ) -> Result<()> {
-        let name = scheduler_role_name(project, function);
+        let name = scheduler_role_name(scope, function);
         self.iam
             .put_role_policy()
             .role_name(&name)
@@ -326,8 +330,8 @@ impl AwsAdapter {
     }
 
     /// Removes the scheduler role once no schedule uses it.
-    pub(crate) async fn delete_scheduler_role(&self, project: &str, function: &str) -> Result<()> {
-        let name = scheduler_role_name(project, function);
+    pub(crate) async fn delete_scheduler_role(&self, scope: &str, function: &str) -> Result<()> {
+        let name = scheduler_role_name(scope, function);
         match self
             .iam
             .delete_role_policy()

@@ -3,7 +3,8 @@
 //! PutBucketNotificationConfiguration replaces a bucket's whole notification configuration, so
 //! a deploy reads it, keeps every entry that is not Functory's for this function (queues,
 //! topics, EventBridge, other functions' Lambda entries) exactly as it is, puts this function's
-//! entries in, and writes it back. Functory's entries have ids `functory-<project>-<function>-<n>`;
+//! entries in, and writes it back. Functory's entries have ids
+//! `functory-<project>-<target>-<function>-<n>` (see [`super::names`]);
 //! S3 may only invoke the function with a resource-policy statement for the bucket
 //! (`functory-s3-<bucket>`: principal s3.amazonaws.com, the bucket as source, the account as
 //! source account), added before the notification (S3 checks it) and removed after the
@@ -20,9 +21,10 @@ use functory_adapter::{AdapterError, Result};
 use functory_core::{Function, Trigger};
 
 use super::AwsAdapter;
+use super::names::{OwnedNames, arn_qualifier};
 use super::resource_policy::ResourceStatement;
 use super::role::bounded_name;
-use super::schedules::{account_of, arn_names_function};
+use super::schedules::account_of;
 
 /// What a storage trigger without `events` listens to.
 pub(crate) const DEFAULT_EVENTS: &str = "s3:ObjectCreated:*";
@@ -74,16 +76,15 @@ pub(crate) struct ObservedBucket {
     pub allowed: bool,
 }
 
-pub(crate) fn id_prefix(project: &str, function: &str) -> String {
-    format!(
-        "{}-",
-        bounded_name(&format!("functory-{project}-{function}"), "", 200)
-    )
+/// The base of the ids of a function's entries in `scope` (see [`super::names::naming_scope`]);
+/// `-<n>` follows it.
+fn id_base(scope: &str, function: &str) -> String {
+    bounded_name(&format!("functory-{scope}-{function}"), "", 200)
 }
 
-/// The function's storage triggers, grouped by bucket in manifest order.
-pub(crate) fn wanted(project: &str, function: &Function) -> Vec<WantedBucket> {
-    let prefix = id_prefix(project, &function.name);
+/// The function's storage triggers, grouped by bucket in manifest order, with ids in `scope`.
+pub(crate) fn wanted(scope: &str, function: &Function) -> Vec<WantedBucket> {
+    let prefix = format!("{}-", id_base(scope, &function.name));
     let mut buckets: Vec<WantedBucket> = Vec::new();
     let mut n = 0;
     for trigger in &function.triggers {
@@ -224,8 +225,8 @@ impl AwsAdapter {
                 buckets.push(bucket);
             }
         }
-        let prefix = id_prefix(project, function);
-        let prefix = &prefix;
+        let owned = OwnedNames::new(project, stage, function, |scope| id_base(scope, function));
+        let owned = &owned;
         let reads = buckets.iter().map(|bucket| async move {
             let wanted_here = wanted.iter().any(|w| &w.bucket == bucket);
             let config = match self.bucket_notifications(bucket).await {
@@ -246,13 +247,11 @@ impl AwsAdapter {
             let mut ours_on_target = true;
             let mut others = Vec::new();
             for entry in config.lambda_function_configurations() {
-                let own = entry.id().is_some_and(|id| {
-                    id.strip_prefix(prefix.as_str())
-                        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-                }) && arn_names_function(entry.lambda_function_arn(), function);
+                let own = entry
+                    .id()
+                    .is_some_and(|id| owned.owns(id, entry.lambda_function_arn()));
                 if own {
-                    let qualifier = entry.lambda_function_arn().split(':').nth(7);
-                    ours_on_target &= qualifier == stage;
+                    ours_on_target &= arn_qualifier(entry.lambda_function_arn()) == stage;
                     ours.push(read_notification(entry));
                 } else {
                     others.push(entry.clone());

@@ -57,6 +57,7 @@ impl AwsAdapter {
             mut role_arn,
             policy,
             project,
+            scope,
             target,
             mut function_arn,
             url_want,
@@ -337,14 +338,16 @@ impl AwsAdapter {
                 Step::SchedulerRoleCreate => {
                     report(n, "creating the scheduler role".to_owned());
                     let arn = function_arn.clone().unwrap_or_default();
-                    scheduler_role_arn =
-                        Some(self.create_scheduler_role(&project, name, &arn).await?);
+                    scheduler_role_arn = Some(
+                        self.create_scheduler_role(&project, &scope, name, &arn)
+                            .await?,
+                    );
                 }
                 Step::SchedulerRolePolicy => {
                     report(n, "allowing the scheduler to invoke the stage".to_owned());
                     let arn = function_arn.clone().unwrap_or_default();
                     let target = schedules::target_arn(&arn, options.stage.as_deref());
-                    self.put_scheduler_policy(&project, name, &target).await?;
+                    self.put_scheduler_policy(&scope, name, &target).await?;
                 }
                 Step::ScheduleCreate(schedule) | Step::ScheduleUpdate(schedule) => {
                     let create = matches!(step, Step::ScheduleCreate(_));
@@ -367,7 +370,7 @@ impl AwsAdapter {
                 }
                 Step::SchedulerRoleDelete => {
                     report(n, "removing the scheduler role".to_owned());
-                    self.delete_scheduler_role(&project, name).await?;
+                    self.delete_scheduler_role(&scope, name).await?;
                 }
                 Step::StorageAllow(bucket) => {
                     report(

@@ -24,6 +24,7 @@ use serde_json::Value;
 use super::AwsAdapter;
 use super::http_api;
 use super::mappings;
+use super::names::naming_scope;
 use super::role::{ObservedRole, permissions_policy, role_name};
 use super::schedules;
 use super::storage::{self, ObservedBucket, WantedBucket};
@@ -117,6 +118,8 @@ struct Prepared {
     role_arn: Option<String>,
     policy: Value,
     project: String,
+    /// What the names of the function's roles, schedules and notifications carry.
+    scope: String,
     target: TargetVersion,
     function_arn: Option<String>,
     /// The function URL the manifest asks for, and Functory's public statements already there.
@@ -196,10 +199,11 @@ impl AwsAdapter {
         // Everything that exists, looked up at once: these reads are all a no-change redeploy
         // does, so they go out together rather than one after another. For a function that
         // does not exist yet they answer "not found", which each lookup turns into "nothing".
-        let role_name = role_name(&project, name);
         let qualifier = options.stage.as_deref();
-        let schedules_want = schedules::wanted(&project, function);
-        let buckets_want = storage::wanted(&project, function);
+        let scope = naming_scope(&project, qualifier);
+        let role_name = role_name(&scope, name);
+        let schedules_want = schedules::wanted(&scope, function);
+        let buckets_want = storage::wanted(&scope, function);
         let (
             (observed, package, digest),
             role,
@@ -220,7 +224,7 @@ impl AwsAdapter {
             self.observe_url(name, qualifier),
             self.observe_resource_policy(name, qualifier),
             self.observe_mappings(name, qualifier),
-            self.observe_schedules(&project, name, !schedules_want.is_empty()),
+            self.observe_schedules(&project, qualifier, name, !schedules_want.is_empty()),
         )?;
         let alias_now = stage_config
             .as_ref()
@@ -578,6 +582,7 @@ impl AwsAdapter {
             role_arn,
             policy,
             project,
+            scope,
             target,
             function_arn,
             url_want,
