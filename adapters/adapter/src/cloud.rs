@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use crate::{Adapter, DeployOptions, DeployPlan, Result};
+use crate::{Adapter, DeployOptions, DeployPlan, PlannedChange, Result};
 
 /// What a deploy did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -69,4 +69,35 @@ pub trait CloudAdapter: Adapter {
 
     /// Where [`Adapter::tail_logs`] reads from for `function`, and how late lines arrive.
     async fn log_source(&self, function: &str) -> Result<LogSource>;
+
+    /// What deploying the project's declared resources (`[resources.NAME]`) would change, read
+    /// without changing anything. An adapter that does not create them lists each as one the
+    /// project expects to exist already.
+    async fn plan_resources(
+        &self,
+        _project: &str,
+        resources: &[functory_core::Resource],
+    ) -> Result<Vec<PlannedChange>> {
+        Ok(resources
+            .iter()
+            .map(|r| {
+                let mut change = PlannedChange::no_op(r.kind.into(), r.physical_name());
+                change.details = vec![format!(
+                    "not created by this target's adapter: it must exist ([resources.{}])",
+                    r.name
+                )];
+                change
+            })
+            .collect())
+    }
+
+    /// Creates the declared resources that are missing (what [`CloudAdapter::plan_resources`]
+    /// planned); answers the changes made.
+    async fn create_resources(
+        &self,
+        _project: &str,
+        _resources: &[functory_core::Resource],
+    ) -> Result<Vec<PlannedChange>> {
+        Ok(Vec::new())
+    }
 }

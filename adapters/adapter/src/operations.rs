@@ -104,6 +104,9 @@ pub struct DeployOptions {
     /// functions (an Azure function app is one package) deploys them together, so deploying
     /// one never removes the others. Empty means just `function`.
     pub app_functions: Vec<Function>,
+    /// The project's declared resources (`[resources.NAME]`): a trigger naming one addresses
+    /// the resource by its physical name, or its `existing` ARN.
+    pub resources: Vec<functory_core::Resource>,
 }
 
 impl DeployOptions {
@@ -120,6 +123,7 @@ impl DeployOptions {
             progress: None,
             api: functory_core::manifest::HttpApi::default(),
             app_functions: Vec::new(),
+            resources: Vec::new(),
         }
     }
 }

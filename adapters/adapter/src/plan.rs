@@ -45,6 +45,24 @@ pub enum ResourceKind {
     Trigger,
     /// An HTTP API and what it shares between functions (stage, authorizers, integrations).
     Api,
+    /// A declared resource (`[resources.NAME]`) of the project.
+    Bucket,
+    Queue,
+    Table,
+    Topic,
+    Bus,
+}
+
+impl From<functory_core::ResourceKind> for ResourceKind {
+    fn from(kind: functory_core::ResourceKind) -> Self {
+        match kind {
+            functory_core::ResourceKind::Bucket => ResourceKind::Bucket,
+            functory_core::ResourceKind::Queue => ResourceKind::Queue,
+            functory_core::ResourceKind::Table => ResourceKind::Table,
+            functory_core::ResourceKind::Topic => ResourceKind::Topic,
+            functory_core::ResourceKind::Bus => ResourceKind::Bus,
+        }
+    }
 }
 
 impl fmt::Display for ResourceKind {
@@ -59,6 +77,11 @@ impl fmt::Display for ResourceKind {
             ResourceKind::Alias => "alias",
             ResourceKind::Trigger => "trigger",
             ResourceKind::Api => "api",
+            ResourceKind::Bucket => "bucket",
+            ResourceKind::Queue => "queue",
+            ResourceKind::Table => "table",
+            ResourceKind::Topic => "topic",
+            ResourceKind::Bus => "bus",
         })
     }
 }

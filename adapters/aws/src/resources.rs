@@ -67,15 +67,26 @@ pub fn endpoint_config(endpoint: &str, region: &str, key_id: &str, secret: &str)
         .build()
 }
 
-/// Makes every declared resource exist at `config`'s endpoint. Each failure names the resource
-/// and the call; the resources before it stay created (creation is idempotent, so the next run
-/// carries on where this one stopped).
+/// Makes every declared resource exist at `config`'s endpoint (the local services). Each
+/// failure names the resource and the call; the resources before it stay created (creation is
+/// idempotent, so the next run carries on where this one stopped).
 pub async fn ensure_resources(
     config: &SdkConfig,
     project: &str,
     resources: &[Resource],
 ) -> Result<Vec<ResourceOutcome>, AdapterError> {
-    let context = local_context(config);
+    ensure_resources_as(config, &local_context(config), project, resources).await
+}
+
+/// [`ensure_resources`] with failures naming `context`'s sign-in (a cloud target's profile or
+/// account).
+pub(crate) async fn ensure_resources_as(
+    config: &SdkConfig,
+    context: &CallContext,
+    project: &str,
+    resources: &[Resource],
+) -> Result<Vec<ResourceOutcome>, AdapterError> {
+    let context = context.clone();
     let clients = Clients::new(config);
     // Queues a redrive policy names must exist first, so their ARNs can be read.
     let mut ordered: Vec<&Resource> = resources.iter().collect();
@@ -154,6 +165,266 @@ fn outcome(resource: &Resource, address: String, state: ResourceState) -> Resour
         address,
         state,
     }
+}
+
+/// A declared resource as the account has it, looked up without changing anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResourceLook {
+    Missing,
+    /// It exists; `owner` is its `functory:project` tag (`None`: not made by Functory).
+    Found {
+        owner: Option<String>,
+    },
+    /// An `existing` resource: referenced, never looked at or touched.
+    Referenced,
+}
+
+/// Looks every declared resource up (reads only, at once): what a plan shows.
+pub(crate) async fn look_up_resources(
+    config: &SdkConfig,
+    context: &CallContext,
+    resources: &[Resource],
+) -> Result<Vec<ResourceLook>, AdapterError> {
+    let clients = Clients::new(config);
+    let looks = resources.iter().map(|resource| {
+        let clients = &clients;
+        async move {
+            if !resource.is_declared_here() {
+                return Ok(ResourceLook::Referenced);
+            }
+            let name = resource.physical_name();
+            let tags: Option<Vec<(String, String)>> = match resource.kind {
+                ResourceKind::Bucket => look_up_bucket(clients, context, &name).await?,
+                ResourceKind::Queue => look_up_queue(clients, context, &name).await?,
+                ResourceKind::Table => look_up_table(clients, context, &name).await?,
+                ResourceKind::Topic => look_up_topic(clients, context, &name).await?,
+                ResourceKind::Bus => look_up_bus(clients, context, &name).await?,
+            };
+            Ok(match tags {
+                None => ResourceLook::Missing,
+                Some(tags) => ResourceLook::Found {
+                    owner: tags
+                        .into_iter()
+                        .find(|(key, _)| key == PROJECT_TAG)
+                        .map(|(_, value)| value),
+                },
+            })
+        }
+    });
+    futures_util::future::try_join_all(looks).await
+}
+
+type Tags = Option<Vec<(String, String)>>;
+
+async fn look_up_bucket(
+    clients: &Clients,
+    context: &CallContext,
+    name: &str,
+) -> Result<Tags, AdapterError> {
+    match clients.s3.head_bucket().bucket(name).send().await {
+        Ok(_) => {}
+        Err(error) if error.as_service_error().is_some_and(|e| e.is_not_found()) => {
+            return Ok(None);
+        }
+        Err(error) => {
+            return Err(sdk_failure(
+                &error,
+                &format!("S3 HeadBucket of `{name}`"),
+                context,
+            ));
+        }
+    }
+    match clients.s3.get_bucket_tagging().bucket(name).send().await {
+        Ok(tagging) => Ok(Some(
+            tagging
+                .tag_set()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect(),
+        )),
+        // A bucket without tags answers NoSuchTagSet.
+        Err(error)
+            if error
+                .as_service_error()
+                .and_then(aws_smithy_types::error::metadata::ProvideErrorMetadata::code)
+                == Some("NoSuchTagSet") =>
+        {
+            Ok(Some(Vec::new()))
+        }
+        Err(error) => Err(sdk_failure(
+            &error,
+            &format!("S3 GetBucketTagging of `{name}`"),
+            context,
+        )),
+    }
+}
+
+async fn look_up_queue(
+    clients: &Clients,
+    context: &CallContext,
+    name: &str,
+) -> Result<Tags, AdapterError> {
+    let url = match clients.sqs.get_queue_url().queue_name(name).send().await {
+        Ok(found) => found.queue_url.unwrap_or_default(),
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_queue_does_not_exist()) =>
+        {
+            return Ok(None);
+        }
+        Err(error) => {
+            return Err(sdk_failure(
+                &error,
+                &format!("SQS GetQueueUrl of `{name}`"),
+                context,
+            ));
+        }
+    };
+    let tags = clients
+        .sqs
+        .list_queue_tags()
+        .queue_url(&url)
+        .send()
+        .await
+        .map_err(|e| sdk_failure(&e, &format!("SQS ListQueueTags of `{name}`"), context))?;
+    Ok(Some(tags.tags.unwrap_or_default().into_iter().collect()))
+}
+
+async fn look_up_table(
+    clients: &Clients,
+    context: &CallContext,
+    name: &str,
+) -> Result<Tags, AdapterError> {
+    let arn = match clients
+        .dynamodb
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+    {
+        Ok(found) => found.table.and_then(|t| t.table_arn).unwrap_or_default(),
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()) =>
+        {
+            return Ok(None);
+        }
+        Err(error) => {
+            return Err(sdk_failure(
+                &error,
+                &format!("DynamoDB DescribeTable of `{name}`"),
+                context,
+            ));
+        }
+    };
+    let tags = clients
+        .dynamodb
+        .list_tags_of_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .map_err(|e| {
+            sdk_failure(
+                &e,
+                &format!("DynamoDB ListTagsOfResource of `{name}`"),
+                context,
+            )
+        })?;
+    Ok(Some(
+        tags.tags()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect(),
+    ))
+}
+
+async fn look_up_topic(
+    clients: &Clients,
+    context: &CallContext,
+    name: &str,
+) -> Result<Tags, AdapterError> {
+    // SNS looks topics up by ARN only; the account's list is read (100 a page).
+    let suffix = format!(":{name}");
+    let mut token = None;
+    let arn = loop {
+        let page = clients
+            .sns
+            .list_topics()
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| sdk_failure(&e, "SNS ListTopics", context))?;
+        if let Some(arn) = page
+            .topics()
+            .iter()
+            .filter_map(|t| t.topic_arn())
+            .find(|arn| arn.ends_with(&suffix))
+        {
+            break arn.to_owned();
+        }
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            return Ok(None);
+        }
+    };
+    let tags = clients
+        .sns
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .map_err(|e| sdk_failure(&e, &format!("SNS ListTagsForResource of `{name}`"), context))?;
+    Ok(Some(
+        tags.tags()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect(),
+    ))
+}
+
+async fn look_up_bus(
+    clients: &Clients,
+    context: &CallContext,
+    name: &str,
+) -> Result<Tags, AdapterError> {
+    let arn = match clients.events.describe_event_bus().name(name).send().await {
+        Ok(found) => found.arn.unwrap_or_default(),
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()) =>
+        {
+            return Ok(None);
+        }
+        Err(error) => {
+            return Err(sdk_failure(
+                &error,
+                &format!("EventBridge DescribeEventBus of `{name}`"),
+                context,
+            ));
+        }
+    };
+    let tags = clients
+        .events
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .map_err(|e| {
+            sdk_failure(
+                &e,
+                &format!("EventBridge ListTagsForResource of `{name}`"),
+                context,
+            )
+        })?;
+    Ok(Some(
+        tags.tags()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect(),
+    ))
 }
 
 async fn ensure_bucket(

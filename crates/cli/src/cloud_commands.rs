@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use clap::Args;
 use functory_api::accounts::Accounts;
-use functory_api::cloud::{self, CloudTarget, DeployReport, DeployStep, FunctionPlan};
+use functory_api::cloud::{
+    self, CloudTarget, DeployReport, DeployStep, FunctionPlan, PlanChange, ResourcePlan,
+};
 use functory_api::local::{LogLine, LogQuery};
 use futures_util::StreamExt;
 
@@ -132,6 +134,37 @@ where
     })
 }
 
+fn print_change(change: &PlanChange) {
+    let sign = match change.action.as_str() {
+        "create" => "+",
+        "update" => "~",
+        "delete" => "-",
+        _ => "=",
+    };
+    let action = if change.action == "noOp" {
+        "no change"
+    } else {
+        change.action.as_str()
+    };
+    let mut line = format!("  {sign} {} {}: {action}", change.kind, change.name);
+    if !change.details.is_empty() {
+        line.push_str(&format!(" ({})", change.details.join("; ")));
+    }
+    if !change.calls.is_empty() {
+        line.push_str(&format!(" [{}]", change.calls.join(", ")));
+    }
+    outln!("{line}");
+}
+
+fn print_resource_plan(plan: Option<&ResourcePlan>) {
+    let Some(plan) = plan else { return };
+    let state = if plan.no_op { "no change" } else { "changes" };
+    outln!("resources → {} ({state}):", plan.target);
+    for change in &plan.changes {
+        print_change(change);
+    }
+}
+
 fn print_plans(plans: &[FunctionPlan]) {
     for plan in plans {
         let state = if plan.no_op { "no change" } else { "changes" };
@@ -142,25 +175,7 @@ fn print_plans(plans: &[FunctionPlan]) {
             plan.package_bytes as f64 / (1024.0 * 1024.0)
         );
         for change in &plan.changes {
-            let sign = match change.action.as_str() {
-                "create" => "+",
-                "update" => "~",
-                "delete" => "-",
-                _ => "=",
-            };
-            let action = if change.action == "noOp" {
-                "no change"
-            } else {
-                change.action.as_str()
-            };
-            let mut line = format!("  {sign} {} {}: {action}", change.kind, change.name);
-            if !change.details.is_empty() {
-                line.push_str(&format!(" ({})", change.details.join("; ")));
-            }
-            if !change.calls.is_empty() {
-                line.push_str(&format!(" [{}]", change.calls.join(", ")));
-            }
-            outln!("{line}");
+            print_change(change);
         }
         for endpoint in &plan.endpoints {
             outln!("  at {endpoint}");
@@ -216,6 +231,9 @@ fn show_step(step: &DeployStep, terminal: bool) {
 }
 
 fn print_report(report: &DeployReport) {
+    for made in &report.resources {
+        outln!("created {} {} in {}", made.kind, made.name, report.target);
+    }
     for deployed in &report.deployed {
         let what = if deployed.calls.is_empty() {
             "no change".to_owned()
@@ -261,6 +279,10 @@ pub fn deploy(args: DeployArgs) -> ExitCode {
             Err(error) if error.code == functory_api::ErrorCode::NotSupported => {}
             Err(error) => return fail(error),
         }
+        let resources = match target.plan_resources().await {
+            Ok(resources) => resources,
+            Err(error) => return fail(error),
+        };
         let plans = match target.plan(&args.functions).await {
             Ok(plans) => plans,
             Err(error) => return fail(error),
@@ -272,15 +294,18 @@ pub fn deploy(args: DeployArgs) -> ExitCode {
                     serde_json::to_string_pretty(&plans).unwrap_or_default()
                 );
             } else {
+                print_resource_plan(resources.as_ref());
                 print_plans(&plans);
             }
             return ExitCode::SUCCESS;
         }
         if !args.json {
+            print_resource_plan(resources.as_ref());
             print_plans(&plans);
         }
         if !args.yes {
-            let changes = plans.iter().any(|p| !p.no_op);
+            let changes =
+                plans.iter().any(|p| !p.no_op) || resources.as_ref().is_some_and(|r| !r.no_op);
             let question = if changes {
                 format!("Deploy to {}?", args.target)
             } else {

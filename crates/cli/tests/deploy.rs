@@ -225,6 +225,34 @@ fn bad_input_is_named() {
 }
 
 impl Env {
+    /// The `aws` CLI's JSON answer, at this test's moto with the profile's keys.
+    fn aws_json(&self, args: &[&str]) -> serde_json::Value {
+        let binary = functory_api::aws::moto::venv_dir().join("bin/aws");
+        let output = Command::new(&binary)
+            .args(args)
+            .args([
+                "--endpoint-url",
+                &self.moto.endpoint_url(),
+                "--region",
+                "eu-west-1",
+                "--output",
+                "json",
+            ])
+            .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+            .env("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap_or_else(|e| panic!("{} does not run ({e})", binary.display()));
+        assert!(
+            output.status.success(),
+            "aws {args:?}: {}",
+            text(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("JSON from the aws CLI")
+    }
+}
+
+impl Env {
     /// The `aws` CLI of the moto venv, at this test's moto, with the profile's keys.
     fn aws(&self, args: &[&str]) {
         let binary = functory_api::aws::moto::venv_dir().join("bin/aws");
@@ -521,5 +549,155 @@ fn a_new_http_project_deploys_to_aws_with_the_environments_credentials() {
         report["deployed"][0]["calls"],
         serde_json::json!([]),
         "a no-change redeploy writes nothing"
+    );
+}
+
+/// `[resources]` on AWS: the deploy creates what the triggers name before the function is wired
+/// to it, tags each as the project's, and a second deploy changes nothing; a bucket another
+/// Functory project made is refused before anything changes.
+#[test]
+fn declared_resources_are_created_once_tagged_and_wired_to_their_triggers() {
+    let env = Env::new();
+    let manifest = format!(
+        "{MANIFEST}\n[[functions.orders.triggers]]\nkind = \"queue\"\nqueue = \"jobs\"\n\n\
+         [[functions.orders.triggers]]\nkind = \"stream\"\nstream = \"orders\"\n\n\
+         [[functions.orders.triggers]]\nkind = \"storage\"\nbucket = \"shop-uploads-test\"\n\n\
+         [resources.shop-uploads-test]\nkind = \"bucket\"\n\n\
+         [resources.jobs]\nkind = \"queue\"\nvisibility_timeout_s = 60\ndead_letter = \"jobs-failed\"\nmax_receives = 3\n\n\
+         [resources.jobs-failed]\nkind = \"queue\"\n\n\
+         [resources.orders]\nkind = \"table\"\npartition_key = \"id\"\nstream = \"new_image\"\n\n\
+         [resources.receipts]\nkind = \"topic\"\n\n\
+         [resources.shop-bus]\nkind = \"bus\"\n"
+    );
+    std::fs::write(env.root().join("functory.toml"), manifest).expect("manifest");
+
+    let plan = ok(&env.run(&["deploy", "--target", "prod", "--plan"], ""));
+    for line in [
+        "resources → prod (changes):",
+        "+ bucket shop-uploads-test: create [CreateBucket, PutBucketTagging]",
+        "+ queue jobs: create (visibility timeout 60 s; dead-letter queue jobs-failed after 3 receives) [CreateQueue]",
+        "+ queue jobs-failed: create [CreateQueue]",
+        "+ table orders: create (key id (S); stream NEW_IMAGE) [CreateTable]",
+        "+ topic receipts: create [CreateTopic]",
+        "+ bus shop-bus: create [CreateEventBus]",
+    ] {
+        assert!(plan.contains(line), "{line} in\n{plan}");
+    }
+    let out = ok(&env.run(&["deploy", "--target", "prod", "--yes"], ""));
+    assert!(out.contains("created table orders in prod"), "{out}");
+
+    // What the account holds, through the aws CLI.
+    let tags = env.aws_json(&[
+        "s3api",
+        "get-bucket-tagging",
+        "--bucket",
+        "shop-uploads-test",
+    ]);
+    assert_eq!(
+        tags["TagSet"],
+        serde_json::json!([{"Key": "functory:project", "Value": "shop"}])
+    );
+    let queue = env.aws_json(&["sqs", "get-queue-url", "--queue-name", "jobs"]);
+    let url = queue["QueueUrl"].as_str().expect("the queue's URL");
+    let attributes = env.aws_json(&[
+        "sqs",
+        "get-queue-attributes",
+        "--queue-url",
+        url,
+        "--attribute-names",
+        "All",
+    ]);
+    let redrive: serde_json::Value = serde_json::from_str(
+        attributes["Attributes"]["RedrivePolicy"]
+            .as_str()
+            .expect("a redrive policy"),
+    )
+    .expect("JSON");
+    assert!(
+        redrive["deadLetterTargetArn"]
+            .as_str()
+            .is_some_and(|arn| arn.ends_with(":jobs-failed")),
+        "{redrive}"
+    );
+    let table = env.aws_json(&["dynamodb", "describe-table", "--table-name", "orders"]);
+    let stream_arn = table["Table"]["LatestStreamArn"]
+        .as_str()
+        .expect("the table's stream");
+    let mappings = env.aws_json(&[
+        "lambda",
+        "list-event-source-mappings",
+        "--function-name",
+        "orders:prod",
+    ]);
+    let mut sources: Vec<String> = mappings["EventSourceMappings"]
+        .as_array()
+        .expect("mappings")
+        .iter()
+        .filter_map(|m| m["EventSourceArn"].as_str().map(str::to_owned))
+        .collect();
+    sources.sort();
+    assert_eq!(
+        sources,
+        [
+            stream_arn.to_owned(),
+            "arn:aws:sqs:eu-west-1:123456789012:jobs".to_owned()
+        ]
+    );
+    // The role may read the table's stream and the queue: the declared names resolved.
+    let policy = env.aws_json(&[
+        "iam",
+        "get-role-policy",
+        "--role-name",
+        "functory-shop-prod-orders",
+        "--policy-name",
+        "functory-permissions",
+    ]);
+    let document = policy["PolicyDocument"].to_string();
+    assert!(document.contains("table/orders/stream/*"), "{document}");
+    let notifications = env.aws_json(&[
+        "s3api",
+        "get-bucket-notification-configuration",
+        "--bucket",
+        "shop-uploads-test",
+    ]);
+    assert_eq!(
+        notifications["LambdaFunctionConfigurations"][0]["Id"],
+        "functory-shop-prod-orders-1"
+    );
+
+    // Again: nothing to create, nothing to change.
+    let again = ok(&env.run(&["deploy", "--target", "prod", "--plan"], ""));
+    assert!(again.contains("resources → prod (no change):"), "{again}");
+    assert!(again.contains("orders → prod (no change"), "{again}");
+
+    // A bucket of another Functory project is not taken over.
+    env.aws(&[
+        "s3api",
+        "create-bucket",
+        "--bucket",
+        "theirs-bucket-test",
+        "--create-bucket-configuration",
+        "LocationConstraint=eu-west-1",
+    ]);
+    env.aws(&[
+        "s3api",
+        "put-bucket-tagging",
+        "--bucket",
+        "theirs-bucket-test",
+        "--tagging",
+        "TagSet=[{Key=functory:project,Value=billing}]",
+    ]);
+    let text_now = std::fs::read_to_string(env.root().join("functory.toml")).expect("manifest");
+    std::fs::write(
+        env.root().join("functory.toml"),
+        format!("{text_now}\n[resources.theirs-bucket-test]\nkind = \"bucket\"\n"),
+    )
+    .expect("manifest");
+    let refused = env.run(&["deploy", "--target", "prod", "--yes"], "");
+    assert!(!refused.status.success());
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("bucket `theirs-bucket-test` of [resources.theirs-bucket-test] belongs to Functory project `billing`, not `shop`"),
+        "{stderr}"
     );
 }

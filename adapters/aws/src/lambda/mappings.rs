@@ -7,7 +7,7 @@
 //! sources (Kafka, MQ, DocumentDB) are left alone.
 
 use functory_adapter::Result;
-use functory_core::{Function, Trigger};
+use functory_core::{Function, Resource, ResourceKind, Trigger};
 
 use super::AwsAdapter;
 
@@ -32,6 +32,9 @@ pub(crate) struct WantedMapping {
     pub name: String,
     /// The ARN when the manifest gives one.
     pub arn: Option<String>,
+    /// The source is the stream of DynamoDB table `name` (a declared table): its ARN carries
+    /// a label DynamoDB chose, read when the mapping is created.
+    pub table_stream: bool,
     pub batch_size: i32,
     /// Streams only: `LATEST`, `TRIM_HORIZON` or `AT_TIMESTAMP`.
     pub starting_position: Option<String>,
@@ -63,6 +66,11 @@ impl WantedMapping {
         }
         if let Some(arn) = &self.arn {
             return &m.source_arn == arn;
+        }
+        if self.table_stream {
+            return m.source_arn.contains(":dynamodb:")
+                && m.source_arn
+                    .contains(&format!(":table/{}/stream/", self.name));
         }
         match self.kind {
             SourceKind::Queue => m.source_arn.rsplit(':').next() == Some(self.name.as_str()),
@@ -117,17 +125,32 @@ impl Mapped {
     }
 }
 
-pub(crate) fn wanted(function: &Function) -> Vec<WantedMapping> {
+/// The function's queue and stream triggers; a trigger naming a declared resource reads that
+/// resource (its physical name, or the ARN it was declared `existing` with).
+pub(crate) fn wanted(function: &Function, resources: &[Resource]) -> Vec<WantedMapping> {
+    let declared = |name: &str, kind: ResourceKind| {
+        resources.iter().find(|r| r.name == name && r.kind == kind)
+    };
     function
         .triggers
         .iter()
         .filter_map(|t| match t {
             Trigger::Queue { queue, batch_size } => {
-                let arn = queue.starts_with("arn:").then(|| queue.clone());
+                let (name, arn) = match declared(queue, ResourceKind::Queue) {
+                    Some(resource) => (
+                        resource.physical_name(),
+                        resource.existing.clone().filter(|e| e.starts_with("arn:")),
+                    ),
+                    None => (
+                        queue.rsplit(':').next().unwrap_or(queue).to_owned(),
+                        queue.starts_with("arn:").then(|| queue.clone()),
+                    ),
+                };
                 Some(WantedMapping {
                     kind: SourceKind::Queue,
-                    name: queue.rsplit(':').next().unwrap_or(queue).to_owned(),
+                    name,
                     arn,
+                    table_stream: false,
                     batch_size: batch_size
                         .and_then(|b| i32::try_from(b).ok())
                         .unwrap_or(DEFAULT_QUEUE_BATCH_SIZE),
@@ -140,8 +163,11 @@ pub(crate) fn wanted(function: &Function) -> Vec<WantedMapping> {
                 starting_position,
             } => Some(WantedMapping {
                 kind: SourceKind::Stream,
-                name: stream.clone(),
+                name: declared(stream, ResourceKind::Table)
+                    .map(Resource::physical_name)
+                    .unwrap_or_else(|| stream.clone()),
                 arn: stream.starts_with("arn:").then(|| stream.clone()),
+                table_stream: declared(stream, ResourceKind::Table).is_some(),
                 batch_size: batch_size
                     .and_then(|b| i32::try_from(b).ok())
                     .unwrap_or(DEFAULT_STREAM_BATCH_SIZE),
@@ -241,10 +267,15 @@ impl AwsAdapter {
         function_arn: &str,
     ) -> Result<()> {
         let target = mapping_target(name, stage);
+        let source_arn = if source.table_stream && source.arn.is_none() {
+            self.table_stream_arn(&source.name).await?
+        } else {
+            source.source_arn(function_arn)
+        };
         self.lambda
             .create_event_source_mapping()
             .function_name(&target)
-            .event_source_arn(source.source_arn(function_arn))
+            .event_source_arn(source_arn)
             .batch_size(source.batch_size)
             .set_starting_position(
                 source
@@ -265,6 +296,25 @@ impl AwsAdapter {
                 )
             })?;
         Ok(())
+    }
+
+    /// The ARN of DynamoDB table `table`'s stream (its label is DynamoDB's choice).
+    async fn table_stream_arn(&self, table: &str) -> Result<String> {
+        let dynamodb = aws_sdk_dynamodb::Client::new(&self.sdk);
+        let described = dynamodb
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .map_err(|e| self.failure(&e, &format!("DynamoDB DescribeTable of `{table}`")))?;
+        described
+            .table
+            .and_then(|t| t.latest_stream_arn)
+            .ok_or_else(|| {
+                functory_adapter::AdapterError::invalid(format!(
+                    "table `{table}` has no stream: declare `stream = \"new_and_old_images\"` (or another view) on it"
+                ))
+            })
     }
 
     pub(crate) async fn update_mapping(&self, uuid: &str, batch_size: i32) -> Result<()> {
@@ -295,6 +345,7 @@ mod tests {
 
     fn queue(name: &str, arn: Option<&str>) -> WantedMapping {
         WantedMapping {
+            table_stream: false,
             kind: SourceKind::Queue,
             name: name.into(),
             arn: arn.map(str::to_owned),
@@ -315,6 +366,7 @@ mod tests {
             "arn:aws-cn:sqs:cn-north-1:1:orders"
         );
         let stream = WantedMapping {
+            table_stream: false,
             kind: SourceKind::Stream,
             name: "clicks".into(),
             arn: None,

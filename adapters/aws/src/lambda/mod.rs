@@ -3,6 +3,7 @@
 //! logs (FilterLogEvents polling, or StartLiveTail on request), list, describe, delete,
 //! versions, rollback, and reading a function back for import.
 
+mod declared;
 mod deploy;
 mod http_api;
 mod import;
@@ -111,6 +112,8 @@ pub struct AwsAdapter {
     pub(crate) s3: aws_sdk_s3::Client,
     pub(crate) scheduler: aws_sdk_scheduler::Client,
     pub(crate) apigateway: aws_sdk_apigatewayv2::Client,
+    /// The signed-in configuration, for the clients of the project's declared resources.
+    pub(crate) sdk: aws_config::SdkConfig,
     pub(crate) settings: AwsSettings,
     /// The projects' HTTP APIs already found.
     pub(crate) apis: http_api::ApiDirectory,
@@ -177,6 +180,7 @@ impl AwsAdapterBuilder {
             s3: aws_sdk_s3::Client::from_conf(self.s3.build()),
             scheduler: aws_sdk_scheduler::Client::from_conf(self.scheduler.build()),
             apigateway: aws_sdk_apigatewayv2::Client::from_conf(self.apigateway.build()),
+            sdk: self.session.sdk_config().clone(),
             settings: self.settings,
             apis: http_api::ApiDirectory::default(),
         }
@@ -243,6 +247,12 @@ impl AwsAdapter {
                 .region(region)
                 .build(),
         );
+        // Ready-made clients come with no session: the declared resources' clients get the
+        // Lambda client's region and no credentials (mocked tests make no such call).
+        let sdk = aws_config::SdkConfig::builder()
+            .region(lambda.config().region().cloned())
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
         AwsAdapter {
             context: CallContext {
                 who: SignedInAs::Account(who.to_owned()),
@@ -255,6 +265,7 @@ impl AwsAdapter {
             s3,
             scheduler,
             apigateway,
+            sdk,
             settings,
             apis: http_api::ApiDirectory::default(),
         }
@@ -418,6 +429,22 @@ impl CloudAdapter for AwsAdapter {
             // CloudWatch usually shows a line a few seconds after it is written.
             expected_delay_ms: 5_000 + self.settings.log_poll_interval.as_millis() as u64,
         })
+    }
+
+    async fn plan_resources(
+        &self,
+        project: &str,
+        resources: &[functory_core::Resource],
+    ) -> Result<Vec<functory_adapter::PlannedChange>> {
+        declared::plan(self, project, resources).await
+    }
+
+    async fn create_resources(
+        &self,
+        project: &str,
+        resources: &[functory_core::Resource],
+    ) -> Result<Vec<functory_adapter::PlannedChange>> {
+        declared::create(self, project, resources).await
     }
 }
 

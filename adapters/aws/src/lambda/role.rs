@@ -3,7 +3,7 @@
 
 use functory_adapter::{AdapterError, Result};
 use functory_core::trigger_needs::{ArnScope, role_statements};
-use functory_core::{Function, Permission, PermissionEffect};
+use functory_core::{Function, Permission, PermissionEffect, Resource};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -57,9 +57,10 @@ pub(crate) fn trust_policy() -> Value {
     })
 }
 
-/// The role's inline policy: logging for this function's log group, then each manifest
+/// The role's inline policy: logging for this function's log group, what its triggers need
+/// (a trigger naming a declared resource reads as that resource), then each manifest
 /// permission as one statement.
-pub(crate) fn permissions_policy(function: &Function) -> Value {
+pub(crate) fn permissions_policy(function: &Function, resources: &[Resource]) -> Value {
     let mut statements = vec![json!({
         "Sid": "FunctoryLogs",
         "Effect": "Allow",
@@ -71,9 +72,11 @@ pub(crate) fn permissions_policy(function: &Function) -> Value {
     })];
     // What Lambda needs to poll the queues and read the streams of the function's triggers
     // (`functory_core::trigger_needs`, the one answer the analyzer and the canvas give too).
-    for (sid, actions, resources) in
-        role_statements(&function.name, &function.triggers, &ArnScope::default())
-    {
+    for (sid, actions, resources) in role_statements(
+        &function.name,
+        &function.triggers,
+        &ArnScope::with_resources(resources),
+    ) {
         statements.push(json!({
             "Sid": sid,
             "Effect": "Allow",

@@ -18,7 +18,7 @@ use aws_sdk_s3::types::{
     NotificationConfigurationFilter, S3KeyFilter,
 };
 use functory_adapter::{AdapterError, Result};
-use functory_core::{Function, Trigger};
+use functory_core::{Function, Resource, ResourceKind, Trigger};
 
 use super::AwsAdapter;
 use super::names::{OwnedNames, arn_qualifier};
@@ -62,6 +62,9 @@ pub(crate) struct Notification {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct WantedBucket {
     pub bucket: String,
+    /// A bucket declared in `[resources]` (not `existing`): the deploy creates it before the
+    /// function, so a plan made before it exists finds it missing, not wrong.
+    pub declared: bool,
     pub notifications: Vec<Notification>,
 }
 
@@ -82,8 +85,13 @@ fn id_base(scope: &str, function: &str) -> String {
     bounded_name(&format!("functory-{scope}-{function}"), "", 200)
 }
 
-/// The function's storage triggers, grouped by bucket in manifest order, with ids in `scope`.
-pub(crate) fn wanted(scope: &str, function: &Function) -> Vec<WantedBucket> {
+/// The function's storage triggers, grouped by bucket in manifest order, with ids in `scope`;
+/// a declared bucket goes by its physical name.
+pub(crate) fn wanted(
+    scope: &str,
+    function: &Function,
+    resources: &[Resource],
+) -> Vec<WantedBucket> {
     let prefix = format!("{}-", id_base(scope, &function.name));
     let mut buckets: Vec<WantedBucket> = Vec::new();
     let mut n = 0;
@@ -98,6 +106,11 @@ pub(crate) fn wanted(scope: &str, function: &Function) -> Vec<WantedBucket> {
             continue;
         };
         n += 1;
+        let resource = resources
+            .iter()
+            .find(|r| &r.name == bucket && r.kind == ResourceKind::Bucket);
+        let declared = resource.is_some_and(Resource::is_declared_here);
+        let bucket = &resource.map_or_else(|| bucket.clone(), Resource::physical_name);
         let mut events = events
             .clone()
             .filter(|e| !e.is_empty())
@@ -114,6 +127,7 @@ pub(crate) fn wanted(scope: &str, function: &Function) -> Vec<WantedBucket> {
             Some(wanted) => wanted.notifications.push(notification),
             None => buckets.push(WantedBucket {
                 bucket: bucket.clone(),
+                declared,
                 notifications: vec![notification],
             }),
         }
@@ -228,12 +242,15 @@ impl AwsAdapter {
         let owned = OwnedNames::new(project, stage, function, |scope| id_base(scope, function));
         let owned = &owned;
         let reads = buckets.iter().map(|bucket| async move {
-            let wanted_here = wanted.iter().any(|w| &w.bucket == bucket);
+            let wanted_here = wanted.iter().find(|w| &w.bucket == bucket);
             let config = match self.bucket_notifications(bucket).await {
                 Ok(config) => config,
                 // A bucket deleted since its trigger left the manifest holds no notification;
-                // only S3's permission is left to remove.
-                Err(AdapterError::NotFound { .. }) if !wanted_here => {
+                // only S3's permission is left to remove. A declared bucket not made yet has
+                // none either.
+                Err(AdapterError::NotFound { .. })
+                    if wanted_here.is_none_or(|w| w.declared) =>
+                {
                     GetBucketNotificationConfigurationOutput::builder().build()
                 }
                 Err(AdapterError::NotFound { .. }) => {
@@ -405,6 +422,7 @@ mod tests {
                     events: Some(vec![]),
                 },
             ]),
+            &[],
         );
         assert_eq!(wanted.len(), 2);
         assert_eq!(wanted[0].bucket, "uploads");

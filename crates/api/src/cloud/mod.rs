@@ -54,6 +54,36 @@ pub struct PlanChange {
     pub calls: Vec<String>,
 }
 
+impl From<&functory_adapter::PlannedChange> for PlanChange {
+    fn from(c: &functory_adapter::PlannedChange) -> Self {
+        PlanChange {
+            kind: c.kind.to_string(),
+            name: c.name.clone(),
+            action: match c.action {
+                functory_adapter::ChangeAction::Create => "create",
+                functory_adapter::ChangeAction::Update => "update",
+                functory_adapter::ChangeAction::Delete => "delete",
+                functory_adapter::ChangeAction::NoOp => "noOp",
+            }
+            .to_owned(),
+            details: c.details.clone(),
+            calls: c.calls.clone(),
+        }
+    }
+}
+
+/// What deploying the project's declared resources (`[resources.NAME]`) to a target would
+/// change: made before any function, never deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ResourcePlan {
+    pub target: String,
+    pub changes: Vec<PlanChange>,
+    /// Nothing would change.
+    pub no_op: bool,
+}
+
 /// What deploying one function to a target would change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -80,23 +110,7 @@ impl FunctionPlan {
             package_bytes: plan.package_bytes,
             no_op: plan.is_no_op(),
             endpoints: plan.endpoints.clone(),
-            changes: plan
-                .changes
-                .iter()
-                .map(|c| PlanChange {
-                    kind: c.kind.to_string(),
-                    name: c.name.clone(),
-                    action: match c.action {
-                        functory_adapter::ChangeAction::Create => "create",
-                        functory_adapter::ChangeAction::Update => "update",
-                        functory_adapter::ChangeAction::Delete => "delete",
-                        functory_adapter::ChangeAction::NoOp => "noOp",
-                    }
-                    .to_owned(),
-                    details: c.details.clone(),
-                    calls: c.calls.clone(),
-                })
-                .collect(),
+            changes: plan.changes.iter().map(PlanChange::from).collect(),
         }
     }
 
@@ -108,6 +122,9 @@ impl FunctionPlan {
             .collect()
     }
 }
+
+/// The `function` of the deploy steps that create the declared resources.
+pub const RESOURCES_STEP: &str = "[resources]";
 
 /// A step of a deploy in progress.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -162,6 +179,8 @@ pub struct DeployReport {
     pub commit: String,
     /// Whether the checkpoint made a new commit (false: nothing had changed since the last).
     pub checkpoint_created: bool,
+    /// The declared resources the deploy created (before any function).
+    pub resources: Vec<PlanChange>,
     pub deployed: Vec<DeployedFunction>,
     /// Set when a function failed; the functions after it were not deployed.
     pub failed: Option<DeployFailure>,
@@ -334,7 +353,27 @@ impl CloudTarget {
         options.commit = commit;
         options.app_functions = self.manifest.functions.clone();
         options.api = self.manifest.api.clone();
+        options.resources = self.manifest.resources.clone();
         options
+    }
+
+    /// What deploying the project's declared resources would change (`None`: it declares
+    /// none). Changes nothing.
+    pub async fn plan_resources(&self) -> Result<Option<ResourcePlan>, ApiError> {
+        if self.manifest.resources.is_empty() {
+            return Ok(None);
+        }
+        let changes = self
+            .adapter
+            .plan_resources(&self.manifest.project_name, &self.manifest.resources)
+            .await?;
+        Ok(Some(ResourcePlan {
+            target: self.target.name.clone(),
+            no_op: changes
+                .iter()
+                .all(|c| c.action == functory_adapter::ChangeAction::NoOp),
+            changes: changes.iter().map(PlanChange::from).collect(),
+        }))
     }
 
     /// What deploying `functions` (all when empty) would change. Changes nothing.
@@ -376,9 +415,42 @@ impl CloudTarget {
             target: self.target.name.clone(),
             commit: checkpoint.commit.clone(),
             checkpoint_created: checkpoint.created,
+            resources: Vec::new(),
             deployed: Vec::new(),
             failed: None,
         };
+        // The resources triggers and handlers name exist before any function is wired to them.
+        if let Some(plan) = self.plan_resources().await?
+            && !plan.no_op
+        {
+            let made: Vec<&PlanChange> =
+                plan.changes.iter().filter(|c| c.action != "noOp").collect();
+            progress(DeployStep {
+                function: RESOURCES_STEP.to_owned(),
+                step: 1,
+                steps: 2,
+                label: format!(
+                    "creating {}",
+                    made.iter()
+                        .map(|c| format!("{} {}", c.kind, c.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                elapsed_ms: 0,
+            });
+            let started = std::time::Instant::now();
+            self.adapter
+                .create_resources(&self.manifest.project_name, &self.manifest.resources)
+                .await?;
+            progress(DeployStep {
+                function: RESOURCES_STEP.to_owned(),
+                step: 2,
+                steps: 2,
+                label: "done".to_owned(),
+                elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            });
+            report.resources = made.into_iter().cloned().collect();
+        }
         for function in selected {
             let name = function.name.clone();
             let mut options = self.deploy_options(function, Some(checkpoint.commit.clone()));
@@ -451,6 +523,7 @@ impl CloudTarget {
             let mut options = DeployOptions::new(&dir, old_function);
             options.app_functions = old.functions.clone();
             options.api = old.api.clone();
+            options.resources = old.resources.clone();
             options.project = Some(self.manifest.project_name.clone());
             options.stage = Some(self.target.name.clone());
             options.commit = Some(full.clone());
@@ -465,6 +538,7 @@ impl CloudTarget {
             target: self.target.name.clone(),
             commit: full.clone(),
             checkpoint_created: false,
+            resources: Vec::new(),
             deployed: Vec::new(),
             failed: None,
         };

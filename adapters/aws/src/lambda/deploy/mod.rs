@@ -203,7 +203,7 @@ impl AwsAdapter {
         let scope = naming_scope(&project, qualifier);
         let role_name = role_name(&scope, name);
         let schedules_want = schedules::wanted(&scope, function);
-        let buckets_want = storage::wanted(&scope, function);
+        let buckets_want = storage::wanted(&scope, function, &options.resources);
         let (
             (observed, package, digest),
             role,
@@ -259,7 +259,7 @@ impl AwsAdapter {
         let mut steps = Vec::new();
 
         // The role.
-        let policy = permissions_policy(function);
+        let policy = permissions_policy(function, &options.resources);
         let role_arn = role.as_ref().map(|r| r.arn.clone());
         match &role {
             None => {
@@ -498,7 +498,13 @@ impl AwsAdapter {
         );
 
         // Queue and stream triggers: event source mappings to the stage.
-        triggers::plan_mappings(function, &mapped, &mut changes, &mut steps);
+        triggers::plan_mappings(
+            function,
+            &options.resources,
+            &mapped,
+            &mut changes,
+            &mut steps,
+        );
 
         // Schedule triggers: EventBridge Scheduler schedules, invoking the stage as their role.
         let scheduler_role_arn = plan_schedules(

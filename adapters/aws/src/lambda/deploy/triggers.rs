@@ -138,12 +138,13 @@ pub(super) fn plan_url(
 /// Plans queue and stream triggers: event source mappings to the stage.
 pub(super) fn plan_mappings(
     function: &Function,
+    resources: &[functory_core::Resource],
     mapped: &[Mapped],
     changes: &mut Vec<PlannedChange>,
     steps: &mut Vec<Step>,
 ) {
     let mut kept = Vec::new();
-    for source in mappings::wanted(function) {
+    for source in mappings::wanted(function, resources) {
         let label = source.label();
         let existing = mapped
             .iter()
