@@ -643,6 +643,21 @@ fn declared_resources_are_created_once_tagged_and_wired_to_their_triggers() {
             "arn:aws:sqs:eu-west-1:123456789012:jobs".to_owned()
         ]
     );
+    // The queue's mapping takes the handler's batchItemFailures, as the local run does.
+    let queue_mapping = mappings["EventSourceMappings"]
+        .as_array()
+        .expect("mappings")
+        .iter()
+        .find(|m| {
+            m["EventSourceArn"]
+                .as_str()
+                .is_some_and(|a| a.contains(":sqs:"))
+        })
+        .expect("the queue's mapping");
+    assert_eq!(
+        queue_mapping["FunctionResponseTypes"],
+        serde_json::json!(["ReportBatchItemFailures"])
+    );
     // The role may read the table's stream and the queue: the declared names resolved.
     let policy = env.aws_json(&[
         "iam",

@@ -48,7 +48,14 @@ pub(crate) struct Mapped {
     pub source_arn: String,
     pub batch_size: i32,
     pub starting_position: Option<String>,
+    /// The function may answer `batchItemFailures` (FunctionResponseTypes).
+    pub reports_item_failures: bool,
 }
+
+/// Queue mappings take the handler's `batchItemFailures` answer, as the local run does: only
+/// the messages it names return to the queue. A handler that answers nothing (or no list)
+/// succeeds for the whole batch, exactly as without the setting, so it is always on.
+pub(crate) const REPORT_ITEM_FAILURES: &str = "ReportBatchItemFailures";
 
 impl WantedMapping {
     /// `queue orders`, `stream clicks`: the plan's name for this trigger.
@@ -240,7 +247,12 @@ impl AwsAdapter {
                     continue;
                 };
                 let Some(kind) = kind_of(arn) else { continue };
+                let reports_item_failures = mapping
+                    .function_response_types()
+                    .iter()
+                    .any(|t| t.as_str() == REPORT_ITEM_FAILURES);
                 found.push(Mapped {
+                    reports_item_failures,
                     uuid: mapping.uuid().unwrap_or_default().to_owned(),
                     kind,
                     source_arn: arn.to_owned(),
@@ -283,6 +295,9 @@ impl AwsAdapter {
                     .as_deref()
                     .map(aws_sdk_lambda::types::EventSourcePosition::from),
             )
+            .set_function_response_types(
+                (source.kind == SourceKind::Queue).then(|| vec![REPORT_ITEM_FAILURES.into()]),
+            )
             .enabled(true)
             .send()
             .await
@@ -317,11 +332,19 @@ impl AwsAdapter {
             })
     }
 
-    pub(crate) async fn update_mapping(&self, uuid: &str, batch_size: i32) -> Result<()> {
+    pub(crate) async fn update_mapping(
+        &self,
+        uuid: &str,
+        kind: SourceKind,
+        batch_size: i32,
+    ) -> Result<()> {
         self.lambda
             .update_event_source_mapping()
             .uuid(uuid)
             .batch_size(batch_size)
+            .set_function_response_types(
+                (kind == SourceKind::Queue).then(|| vec![REPORT_ITEM_FAILURES.into()]),
+            )
             .send()
             .await
             .map_err(|e| self.failure(&e, &format!("Lambda UpdateEventSourceMapping {uuid}")))?;
@@ -381,6 +404,7 @@ mod tests {
             source_arn: arn,
             batch_size: 100,
             starting_position: Some("LATEST".into()),
+            reports_item_failures: false,
         };
         assert!(stream.reads(&mapped));
         assert_eq!(mapped.label(), "stream clicks");

@@ -327,9 +327,9 @@ impl AwsAdapter {
                     self.create_mapping(name, options.stage.as_deref(), source, &arn)
                         .await?;
                 }
-                Step::MappingUpdate(uuid, batch_size) => {
+                Step::MappingUpdate(uuid, kind, batch_size) => {
                     report(n, "updating an event source mapping".to_owned());
-                    self.update_mapping(uuid, *batch_size).await?;
+                    self.update_mapping(uuid, *kind, *batch_size).await?;
                 }
                 Step::MappingDelete(uuid) => {
                     report(n, "removing an event source mapping".to_owned());

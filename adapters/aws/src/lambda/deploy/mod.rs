@@ -90,7 +90,8 @@ enum Step {
     UrlRevokePublic,
     UrlDelete,
     MappingCreate(mappings::WantedMapping),
-    MappingUpdate(String, i32),
+    /// A mapping's batch size (and, for a queue, its `batchItemFailures` answer).
+    MappingUpdate(String, mappings::SourceKind, i32),
     MappingDelete(String),
     SchedulerRoleCreate,
     SchedulerRolePolicy,

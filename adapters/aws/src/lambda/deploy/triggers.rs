@@ -183,19 +183,33 @@ pub(super) fn plan_mappings(
                 steps.push(Step::MappingDelete(m.uuid.clone()));
                 steps.push(Step::MappingCreate(source));
             }
-            Some(m) if m.batch_size != source.batch_size => {
+            Some(m)
+                if m.batch_size != source.batch_size
+                    || (source.kind == SourceKind::Queue && !m.reports_item_failures) =>
+            {
                 kept.push(m.uuid.clone());
+                let mut details = Vec::new();
+                if m.batch_size != source.batch_size {
+                    details.push(format!(
+                        "batch size {} → {}",
+                        m.batch_size, source.batch_size
+                    ));
+                }
+                if source.kind == SourceKind::Queue && !m.reports_item_failures {
+                    details.push("report batch item failures".to_owned());
+                }
                 changes.push(change(
                     ResourceKind::Trigger,
                     &label,
                     ChangeAction::Update,
-                    vec![format!(
-                        "batch size {} → {}",
-                        m.batch_size, source.batch_size
-                    )],
+                    details,
                     &["UpdateEventSourceMapping"],
                 ));
-                steps.push(Step::MappingUpdate(m.uuid.clone(), source.batch_size));
+                steps.push(Step::MappingUpdate(
+                    m.uuid.clone(),
+                    source.kind,
+                    source.batch_size,
+                ));
             }
             Some(m) => {
                 kept.push(m.uuid.clone());
