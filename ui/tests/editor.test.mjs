@@ -180,14 +180,18 @@ test('a new project from a template opens with its first function', async (t) =>
   await page.waitForSelector(tid('welcome'));
   await page.fill(tid('new-project-name'), 'greetings');
   await page.fill(tid('new-project-path'), folder);
-  await page.selectOption(tid('new-project-template'), 'python-http');
+  await page.selectOption(tid('new-project-template'), 'python-queue-worker');
   await page.press(tid('new-project-path'), 'Enter');
   await page.waitForSelector(tid('function-hello'));
   assert.equal(await page.textContent(tid('project-name')), 'greetings');
   assert.equal(await page.locator(tid('tree-item-src/hello.py')).count(), 1);
-  assert.deepEqual(calls('create_project'), [`create_project ${JSON.stringify({ path: folder, name: 'greetings', template: 'python-http' })}`]);
-  // The project is on disk: its manifest names the function and its handler file exists.
-  assert.match(readFileSync(join(folder, 'functory.toml'), 'utf8'), /^\[functions\.hello\]$/m);
+  assert.deepEqual(calls('create_project'), [`create_project ${JSON.stringify({ path: folder, name: 'greetings', template: 'python-queue-worker' })}`]);
+  // The project is on disk: its manifest names the function and the queues it works from, and
+  // its handler file exists.
+  const manifest = readFileSync(join(folder, 'functory.toml'), 'utf8');
+  assert.match(manifest, /^\[functions\.hello\]$/m);
+  assert.match(manifest, /^\[resources\.hello-jobs\]\nkind = "queue"$/m);
+  assert.match(manifest, /^dead_letter = "hello-jobs-dead"$/m);
   assert.ok(existsSync(join(folder, 'src', 'hello.py')));
 
   // A second project in the same, now non-empty, folder is refused next to the form.

@@ -107,9 +107,19 @@ impl MotoServer {
     /// and writes no logs). Must come before the first function is created: moto picks its
     /// Lambda backend then.
     pub fn lambda_without_docker(&self) -> Result<(), String> {
-        let body = r#"{"lambda":{"use_docker":false}}"#;
+        self.post_moto_api("config", r#"{"lambda":{"use_docker":false}}"#)
+            .map_err(|e| format!("moto refused its Lambda configuration: {e}"))
+    }
+
+    /// Forgets every resource (a fresh account), keeping the configuration.
+    pub fn reset(&self) -> Result<(), String> {
+        self.post_moto_api("reset", "")
+            .map_err(|e| format!("moto did not reset: {e}"))
+    }
+
+    fn post_moto_api(&self, path: &str, body: &str) -> Result<(), String> {
         let request = format!(
-            "POST /moto-api/config HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "POST /moto-api/{path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             self.port,
             body.len()
         );
@@ -117,19 +127,16 @@ impl MotoServer {
             .map_err(|e| format!("moto on port {} is not reachable: {e}", self.port))?;
         stream
             .write_all(request.as_bytes())
-            .map_err(|e| format!("configuring moto failed: {e}"))?;
+            .map_err(|e| e.to_string())?;
         let mut answer = String::new();
         stream
             .read_to_string(&mut answer)
-            .map_err(|e| format!("configuring moto failed: {e}"))?;
+            .map_err(|e| e.to_string())?;
         let status = answer.split_whitespace().nth(1).unwrap_or_default();
         if status.starts_with('2') {
             Ok(())
         } else {
-            Err(format!(
-                "moto refused its Lambda configuration: {}",
-                answer.lines().next().unwrap_or_default()
-            ))
+            Err(answer.lines().next().unwrap_or_default().to_owned())
         }
     }
 }

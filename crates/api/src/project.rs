@@ -4,7 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use functory_core::manifest::ProjectFiles;
-use functory_core::template::{FunctionTemplate, new_manifest};
+use functory_core::template::{FunctionTemplate, new_manifest, unique_suffix};
 use functory_core::{MANIFEST_FILE_NAME, ManifestEdit, ParsedManifest, apply_edit, parse_manifest};
 use serde::Serialize;
 use ts_rs::TS;
@@ -203,21 +203,26 @@ impl Project {
         files::write_atomically(&self.manifest_path(), edited.as_bytes())
     }
 
-    /// Writes a template's handler file and registers the function in the manifest. The file
-    /// is written only after the manifest edit is known to apply, and an existing file is never
-    /// overwritten.
+    /// Writes a template's handler file and registers the function (and the resources it
+    /// uses) in the manifest. The files are written only after the manifest change is known to
+    /// apply, and an existing file is never overwritten.
     pub fn create_function(&self, name: &str, template: FunctionTemplate) -> Result<(), ApiError> {
-        let (file, edit) = template.instantiate(name);
         let text = self.manifest_text()?;
-        let edited = apply_edit(&text, &edit)?;
-        let path = files::resolve(&self.root, &file.path)?;
-        if path.exists() {
-            return Err(ApiError::new(
-                ErrorCode::AlreadyExists,
-                format!("{} already exists; choose another function name", file.path),
-            ));
+        let applied = template.apply(&text, name, &unique_suffix())?;
+        let mut paths = Vec::new();
+        for file in &applied.files {
+            let path = files::resolve(&self.root, &file.path)?;
+            if path.exists() {
+                return Err(ApiError::new(
+                    ErrorCode::AlreadyExists,
+                    format!("{} already exists; choose another function name", file.path),
+                ));
+            }
+            paths.push(path);
         }
-        files::write_atomically(&path, file.contents.as_bytes())?;
-        files::write_atomically(&self.manifest_path(), edited.as_bytes())
+        for (path, file) in paths.iter().zip(&applied.files) {
+            files::write_atomically(path, file.contents.as_bytes())?;
+        }
+        files::write_atomically(&self.manifest_path(), applied.manifest.as_bytes())
     }
 }

@@ -1076,3 +1076,171 @@ async fn an_order_flows_from_http_through_table_stream_topic_bucket_and_events()
     }
     run.stop();
 }
+
+/// A raw HTTP/1.1 GET, the whole answer.
+async fn get(base: &str, path: &str) -> String {
+    let address = base.trim_start_matches("http://").to_owned();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut text = String::new();
+        stream.read_to_string(&mut text).unwrap();
+        text
+    })
+    .await
+    .unwrap()
+}
+
+/// The body of an HTTP answer, as JSON.
+fn body_json(answer: &str) -> serde_json::Value {
+    let body = answer.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer}"))
+}
+
+/// Puts a file into a bucket and reads one back, as a user's other code would.
+const FILES: &str = r#"import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+
+const s3 = new S3Client({});
+
+export const handler = async (event) => {
+  if (event.put) {
+    await s3.send(new PutObjectCommand({ Bucket: event.bucket, Key: event.key, Body: event.put }));
+    return { put: event.key };
+  }
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: event.bucket, Key: event.key }));
+    return { text: await object.Body.transformToString() };
+  } catch (error) {
+    return { missing: error.name };
+  }
+};
+"#;
+
+/// Every template that `functory new` offers, in both languages, runs locally with no edit:
+/// its routes answer through the gateway and write the declared table, its upload trigger
+/// fires on a real S3 put and writes the other bucket, the schedule handler runs, and the
+/// queue worker answers the failed job alone in `batchItemFailures`.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_template_runs_locally_as_created() {
+    use functory_api::core::template::FunctionTemplate;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("templates");
+    let project = Project::create(&root, "templates", None).unwrap();
+    for template in FunctionTemplate::ALL {
+        project
+            .create_function(&template.id().replace("-http-api", "-api"), template)
+            .unwrap_or_else(|e| panic!("{}: {e:?}", template.id()));
+    }
+    // A helper that puts and gets files, with just those permissions on every bucket.
+    let manifest = std::fs::read_to_string(root.join("functory.toml")).unwrap();
+    std::fs::write(
+        root.join("functory.toml"),
+        format!(
+            "{manifest}\n[functions.files]\nruntime = \"nodejs24.x\"\nhandler = \"files.handler\"\ncode_dir = \"helper\"\n\n\
+             [[functions.files.permissions]]\nactions = [\"s3:PutObject\", \"s3:GetObject\"]\nresources = [\"arn:aws:s3:::*/*\"]\n"
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("helper")).unwrap();
+    std::fs::write(root.join("helper/files.mjs"), FILES).unwrap();
+    let manifest = std::fs::read_to_string(root.join("functory.toml")).unwrap();
+    let bucket = |function: &str, role: &str| -> String {
+        manifest
+            .lines()
+            .filter_map(|l| l.strip_prefix("[resources."))
+            .map(|l| l.trim_end_matches(']').to_owned())
+            .find(|b| b.starts_with(&format!("{function}-{role}-")))
+            .unwrap_or_else(|| panic!("no {role} bucket of {function} in\n{manifest}"))
+    };
+
+    let run = start(&root).await;
+    let base = run.gateway_url();
+    for api in ["node-api", "python-api"] {
+        let created = post(
+            &base,
+            &format!("/{api}"),
+            "Content-Type: application/json\r\n",
+            r#"{"title": "first"}"#,
+        )
+        .await;
+        assert!(
+            created.starts_with("HTTP/1.1 201"),
+            "POST /{api}: {created}"
+        );
+        let item = body_json(&created);
+        let id = item["id"].as_str().expect("an id").to_owned();
+        let read = get(&base, &format!("/{api}/{id}")).await;
+        assert!(read.starts_with("HTTP/1.1 200"), "GET /{api}/{id}: {read}");
+        assert_eq!(body_json(&read)["title"], "first");
+        let listed = body_json(&get(&base, &format!("/{api}")).await);
+        assert_eq!(
+            listed["items"].as_array().map(Vec::len),
+            Some(1),
+            "{listed}"
+        );
+        let missing = get(&base, &format!("/{api}/nope")).await;
+        assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
+    }
+
+    for upload in ["node-upload", "python-upload"] {
+        let uploads = bucket(upload, "uploads");
+        let results = bucket(upload, "results");
+        invoke(
+            &run,
+            "files",
+            &serde_json::json!({"bucket": uploads, "key": "notes/day one.txt", "put": "one two\nthree\n"})
+                .to_string(),
+        )
+        .await;
+        let started = std::time::Instant::now();
+        loop {
+            let got = invoke(
+                &run,
+                "files",
+                &serde_json::json!({"bucket": results, "key": "notes/day one.txt.summary.json"})
+                    .to_string(),
+            )
+            .await;
+            if let Some(text) = got["text"].as_str() {
+                let summary: serde_json::Value = serde_json::from_str(text).unwrap();
+                assert_eq!(summary["words"], 3, "{upload}: {summary}");
+                assert_eq!(summary["bytes"], 14, "{upload}: {summary}");
+                assert_eq!(
+                    summary["source"],
+                    format!("s3://{uploads}/notes/day one.txt"),
+                    "{upload}"
+                );
+                break;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "{upload} wrote no summary: {got}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+    }
+
+    for cron in ["node-cron", "python-cron"] {
+        let ran = invoke(&run, cron, r#"{"time": "2026-12-07T09:00:00Z"}"#).await;
+        assert_eq!(ran["ranFor"], "2026-12-07T09:00:00Z", "{cron}");
+    }
+
+    let batch = serde_json::json!({"Records": [
+        {"messageId": "m-good", "body": "{\"task\": \"welcome-email\"}", "eventSource": "aws:sqs"},
+        {"messageId": "m-bad", "body": "not json", "eventSource": "aws:sqs"},
+        {"messageId": "m-no-task", "body": "{\"user\": 7}", "eventSource": "aws:sqs"}
+    ]});
+    for worker in ["node-queue-worker", "python-queue-worker"] {
+        let answer = invoke(&run, worker, &batch.to_string()).await;
+        assert_eq!(
+            answer,
+            serde_json::json!({"batchItemFailures": [
+                {"itemIdentifier": "m-bad"}, {"itemIdentifier": "m-no-task"}
+            ]}),
+            "{worker}"
+        );
+    }
+    run.stop();
+}

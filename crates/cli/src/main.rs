@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 mod runtime_commands;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use functory_api::core::Severity;
 use functory_api::core::template::FunctionTemplate;
 use functory_api::{ApiError, Project};
@@ -42,9 +42,9 @@ enum Command {
     New {
         /// The folder to create (must not exist, or be empty).
         dir: PathBuf,
-        /// The first function's template.
-        #[arg(long, value_enum, default_value_t = Template::NodeHttp)]
-        template: Template,
+        /// The first function's template (`none`: only the manifest).
+        #[arg(long, default_value = "node-http", value_parser = template_ids())]
+        template: String,
         /// The project's name (default: the folder's name).
         #[arg(long)]
         name: Option<String>,
@@ -106,12 +106,14 @@ enum Command {
     Analyze(analyze_command::AnalyzeArgs),
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Template {
-    NodeHttp,
-    PythonHttp,
-    /// No function, only the manifest.
-    None,
+/// `functory new --template`: every template's id with what it makes, and `none`.
+fn template_ids() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        FunctionTemplate::ALL
+            .into_iter()
+            .map(|t| clap::builder::PossibleValue::new(t.id()).help(t.summary()))
+            .chain([clap::builder::PossibleValue::new("none").help("only the manifest")]),
+    )
 }
 
 // `functory run` serves every request through several short-lived allocations (events, frames,
@@ -149,11 +151,8 @@ fn run(command: Command) -> Result<ExitCode, ApiError> {
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_else(|| "project".into())
             });
-            let template = match template {
-                Template::NodeHttp => Some(FunctionTemplate::NodeHttp),
-                Template::PythonHttp => Some(FunctionTemplate::PythonHttp),
-                Template::None => None,
-            };
+            // The parser only lets through the ids it lists.
+            let template = FunctionTemplate::from_id(&template);
             let project = Project::create(&dir, &name, template)?;
             let view = project.view()?;
             if json {

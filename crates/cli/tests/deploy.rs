@@ -716,3 +716,99 @@ fn declared_resources_are_created_once_tagged_and_wired_to_their_triggers() {
         "{stderr}"
     );
 }
+
+/// Every template of `functory new`, in both languages, as a developer uses it: created, no
+/// least-privilege finding (its permissions are what its code calls), a target added, deployed
+/// to AWS (moto) with the resources it declares and nothing but the environment's credentials,
+/// and deployed again with zero write calls.
+#[test]
+fn every_template_deploys_to_aws_as_created_and_redeploys_without_a_write() {
+    let moto = MotoServer::start().unwrap_or_else(|e| panic!("{e}"));
+    moto.lambda_without_docker()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let parent = tempfile::tempdir().expect("a folder");
+    let endpoint = moto.endpoint_url();
+    let env: Vec<(&str, &str)> = vec![
+        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY",
+        ),
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_CONFIG_FILE", "/nonexistent/functory-test-config"),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/functory-test-credentials",
+        ),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_PROFILE", ""),
+        ("GIT_AUTHOR_NAME", "CI"),
+        ("GIT_AUTHOR_EMAIL", "ci@example.com"),
+        ("GIT_COMMITTER_NAME", "CI"),
+        ("GIT_COMMITTER_EMAIL", "ci@example.com"),
+    ];
+    let run = |args: &[&str], cwd: &Path| {
+        functory_with(
+            args,
+            Some(cwd),
+            &env,
+            "functory-cli-template-deploy-test",
+            "",
+        )
+    };
+    for template in functory_api::core::template::FunctionTemplate::ALL {
+        // Every template's function is `hello`: each deploys into a fresh account.
+        moto.reset().unwrap_or_else(|e| panic!("{e}"));
+        moto.lambda_without_docker()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let id = template.id();
+        let root = parent.path().join(id);
+        ok(&run(
+            &["new", root.to_str().expect("UTF-8"), "--template", id],
+            parent.path(),
+        ));
+        let lint = ok(&run(&["lint", "."], &root));
+        assert!(lint.contains("0 findings"), "{id}: {lint}");
+        let analysis = ok(&run(&["analyze", "hello"], &root));
+        assert!(
+            analysis.contains("the granted permissions match what the code needs"),
+            "{id}: {analysis}"
+        );
+        ok(&run(
+            &[
+                "target",
+                "add",
+                "dev",
+                "--adapter",
+                "aws",
+                "--region",
+                "us-east-1",
+            ],
+            &root,
+        ));
+        let first = run(&["deploy", "--target", "dev", "--yes", "--json"], &root);
+        let report: serde_json::Value = serde_json::from_str(&ok(&first)).expect("a JSON report");
+        assert!(
+            report["deployed"][0]["calls"]
+                .as_array()
+                .is_some_and(|c| c.iter().any(|c| c == "CreateFunction")),
+            "{id}: {report}"
+        );
+        let declared = std::fs::read_to_string(root.join("functory.toml"))
+            .expect("manifest")
+            .matches("[resources.")
+            .count();
+        assert_eq!(
+            report["resources"].as_array().map(Vec::len),
+            Some(declared),
+            "{id}: every declared resource is created: {report}"
+        );
+        let second = run(&["deploy", "--target", "dev", "--yes", "--json"], &root);
+        let again: serde_json::Value = serde_json::from_str(&ok(&second)).expect("a JSON report");
+        assert_eq!(
+            (&again["resources"], &again["deployed"][0]["calls"]),
+            (&serde_json::json!([]), &serde_json::json!([])),
+            "{id}: a no-change redeploy writes nothing"
+        );
+    }
+}

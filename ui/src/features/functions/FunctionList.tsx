@@ -8,6 +8,7 @@ import type { ParsedManifest } from '../../bindings/ParsedManifest';
 import { useWorkspace } from '../../app/context';
 import { MANIFEST_PATH } from '../../app/state';
 import { Icon } from '../../ui/Icon';
+import { TemplateOptions } from './TemplateOptions';
 
 function triggerSummary(fn: FunctionModel): string {
   if (fn.triggers.length === 0) return 'no triggers';
@@ -147,8 +148,7 @@ function NewFunctionForm() {
         value={template}
         onChange={(e) => setTemplate(e.target.value as FunctionTemplate)}
       >
-        <option value="node-http">node-http — Node.js HTTP handler</option>
-        <option value="python-http">python-http — Python HTTP handler</option>
+        <TemplateOptions />
       </select>
       {error && (
         <p className="field-error" role="alert" data-testid="new-function-error">

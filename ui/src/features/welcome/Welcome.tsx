@@ -4,6 +4,7 @@ import type { ApiError } from '../../bindings/ApiError';
 import type { FunctionTemplate } from '../../bindings/FunctionTemplate';
 import { useWorkspace } from '../../app/context';
 import { Icon } from '../../ui/Icon';
+import { TemplateOptions } from '../functions/TemplateOptions';
 
 type TemplateChoice = FunctionTemplate | 'none';
 
@@ -183,8 +184,7 @@ export function Welcome() {
                 value={template}
                 onChange={(e) => setTemplate(e.target.value as TemplateChoice)}
               >
-                <option value="node-http">node-http — Node.js HTTP handler</option>
-                <option value="python-http">python-http — Python HTTP handler</option>
+                <TemplateOptions />
                 <option value="none">none — just the manifest</option>
               </select>
               {createError && (

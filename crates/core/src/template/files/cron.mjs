@@ -1,0 +1,8 @@
+// {{name}}: runs on a schedule. The event is an EventBridge Scheduler event; `time` is when
+// this run was due, which is what a job that catches up after a delay should go by.
+export const handler = async (event) => {
+  const due = event.time ?? new Date().toISOString();
+  console.log(`{{name}}: the run due at ${due}`);
+  // Put the periodic work here: a report, a clean-up, a sync.
+  return { ranFor: due };
+};
