@@ -144,6 +144,9 @@ pub struct DeployPlan {
     pub changes: Vec<PlannedChange>,
     /// Where the function answers HTTP once deployed (its HTTP API's routes), when known.
     pub endpoints: Vec<String>,
+    /// The version the stage serves now, when the adapter read it: a plan with no change and
+    /// this version needs no deploy call at all, the stage already serves what it would.
+    pub serving: Option<String>,
 }
 
 impl DeployPlan {
@@ -257,6 +260,7 @@ mod tests {
                 },
             ],
             endpoints: Vec::new(),
+            serving: None,
         };
         assert_eq!(
             plan.calls(),

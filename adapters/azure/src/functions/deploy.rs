@@ -465,6 +465,7 @@ impl AzureAdapter {
                 package_bytes: package.zip.len() as u64,
                 changes,
                 endpoints: Vec::new(),
+                serving: None,
             },
             steps,
             package,

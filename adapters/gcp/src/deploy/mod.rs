@@ -401,6 +401,7 @@ impl GcpAdapter {
             package_bytes: package.zip.len() as u64,
             changes,
             endpoints: Vec::new(),
+            serving: None,
         };
         Ok(Prepared {
             plan,

@@ -579,6 +579,7 @@ impl AwsAdapter {
             package_bytes: package.bytes as u64,
             changes,
             endpoints,
+            serving: alias_now,
         };
         Ok(Prepared {
             plan,
