@@ -326,7 +326,8 @@ pub fn deploy(args: DeployArgs) -> ExitCode {
         let terminal = std::io::stderr().is_terminal() && !args.json;
         let last_step = std::sync::Arc::new(std::sync::Mutex::new(None::<DeployStep>));
         let seen = last_step.clone();
-        let deploying = target.deploy(&args.functions, move |step| {
+        // The plans just shown: a function they found unchanged is not planned again.
+        let deploying = target.deploy_planned(&plans, move |step| {
             show_step(&step, terminal);
             if let Ok(mut last) = seen.lock() {
                 *last = Some(step);

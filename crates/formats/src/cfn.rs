@@ -96,6 +96,20 @@ impl<'n> Cfn<'n> {
         })
     }
 
+    /// The physical name of the template's own resource `logical` — what `!Ref` (or the
+    /// `attribute` given) of it reads as in functory.toml —, reported as such a reference is
+    /// when the template leaves the name to AWS.
+    pub fn own_name(
+        &self,
+        logical: &str,
+        attribute: Option<&str>,
+        span: Span,
+        rep: &mut Reporter<'_>,
+    ) -> String {
+        let subject = format!("Resources.{logical}");
+        self.reference(logical, attribute, span, &subject, &mut Vec::new(), rep)
+    }
+
     fn reference(
         &self,
         name: &str,
@@ -351,6 +365,11 @@ fn physical_name(kind: &str, attribute: Option<&str>) -> Option<(&'static str, &
             "arn:aws:sns:${AWS::Region}:${AWS::AccountId}:{}",
         ),
         ("AWS::SNS::Topic", Some("TopicName")) => ("TopicName", "{}"),
+        ("AWS::Events::EventBus", None | Some("Name")) => ("Name", "{}"),
+        ("AWS::Events::EventBus", Some("Arn")) => (
+            "Name",
+            "arn:aws:events:${AWS::Region}:${AWS::AccountId}:event-bus/{}",
+        ),
         ("AWS::Serverless::Function" | "AWS::Lambda::Function", None) => ("FunctionName", "{}"),
         ("AWS::Serverless::Function" | "AWS::Lambda::Function", Some("Arn")) => (
             "FunctionName",

@@ -6,13 +6,15 @@
 //! authorizers) and routes with IAM auth make an `AWS::Serverless::HttpApi` that every HttpApi
 //! event names with `ApiId`. SAM requires an S3 event's bucket to be declared in the same
 //! template, so buckets are (named when S3 accepts the name); queues and Kinesis streams named
-//! by the manifest are too, so the template is whole. The project and function names ride along in `Metadata.Functory`,
+//! by the manifest are too, so the template is whole. Declared resources (`[resources]`) become
+//! their CloudFormation resources with their settings, and the triggers naming them refer to
+//! them. The project and function names ride along in `Metadata.Functory`,
 //! which deploys ignore and the importer reads, so import → export → import is exact.
 
 use std::collections::BTreeSet;
 
 use functory_core::manifest::HttpApi;
-use functory_core::{Cors, Manifest, PermissionEffect, Trigger, UrlAuth};
+use functory_core::{Cors, Manifest, PermissionEffect, Resource, ResourceKind, Trigger, UrlAuth};
 
 use crate::cfn::is_valid_bucket_name;
 use crate::yaml_out::{Yaml, to_yaml};
@@ -34,6 +36,32 @@ pub fn export_sam(manifest: &Manifest) -> String {
         .collect();
     let http = HttpSettings::of(manifest);
     let api_id = http.needs_resource.then(|| ids.claim("HttpApi"));
+    // The declared resources (not `existing` ones, which the template only refers to), each
+    // with its logical id; triggers naming one refer to it by `!Ref`/`!GetAtt`.
+    let declared: Vec<(&Resource, String)> = manifest
+        .resources
+        .iter()
+        .filter(|r| r.is_declared_here())
+        .map(|r| {
+            let suffix = match r.kind {
+                ResourceKind::Bucket => "Bucket",
+                ResourceKind::Queue => "Queue",
+                ResourceKind::Table => "Table",
+                ResourceKind::Topic => "Topic",
+                ResourceKind::Bus => "Bus",
+            };
+            (r, ids.claim(&format!("{}{suffix}", pascal(&r.name))))
+        })
+        .collect();
+    let declared_id = |name: &str, kind: ResourceKind| {
+        declared
+            .iter()
+            .find(|(r, _)| r.name == name && r.kind == kind)
+            .map(|(_, id)| id.clone())
+    };
+    // The longest timeout of a function each declared queue triggers (its visibility timeout
+    // must be at least that).
+    let mut declared_queue_timeouts: Vec<(String, u32)> = Vec::new();
 
     for (function, logical) in manifest.functions.iter().zip(&function_ids) {
         let mut props: Vec<(String, Yaml)> = vec![
@@ -123,6 +151,9 @@ pub fn export_sam(manifest: &Manifest) -> String {
                     events: kinds,
                 } => {
                     let bucket_id = match buckets.iter().find(|(b, _)| b == bucket) {
+                        _ if declared_id(bucket, ResourceKind::Bucket).is_some() => {
+                            declared_id(bucket, ResourceKind::Bucket).unwrap_or_default()
+                        }
                         Some((_, id)) => id.clone(),
                         None => {
                             let id = ids.claim(&format!("{}Bucket", pascal(bucket)));
@@ -160,6 +191,14 @@ pub fn export_sam(manifest: &Manifest) -> String {
                 Trigger::Queue { queue, batch_size } => {
                     let arn = if queue.starts_with("arn:") {
                         text(queue)
+                    } else if let Some(id) = declared_id(queue, ResourceKind::Queue) {
+                        match declared_queue_timeouts.iter_mut().find(|(q, _)| q == queue) {
+                            Some((_, timeout)) => *timeout = (*timeout).max(function.timeout_s),
+                            None => {
+                                declared_queue_timeouts.push((queue.clone(), function.timeout_s))
+                            }
+                        }
+                        Yaml::Tag("!GetAtt", format!("{id}.Arn"))
                     } else {
                         let id = match queues.iter_mut().find(|(q, _, _)| q == queue) {
                             Some((_, id, timeout)) => {
@@ -185,22 +224,24 @@ pub fn export_sam(manifest: &Manifest) -> String {
                     batch_size,
                     starting_position,
                 } => {
-                    let (kind, source) =
-                        if stream.starts_with("arn:") && stream.contains(":dynamodb:") {
-                            ("DynamoDB", text(stream))
-                        } else if stream.starts_with("arn:") {
-                            ("Kinesis", text(stream))
-                        } else {
-                            let id = match streams.iter().find(|(s, _)| s == stream) {
-                                Some((_, id)) => id.clone(),
-                                None => {
-                                    let id = ids.claim(&format!("{}Stream", pascal(stream)));
-                                    streams.push((stream.clone(), id.clone()));
-                                    id
-                                }
-                            };
-                            ("Kinesis", Yaml::Tag("!GetAtt", format!("{id}.Arn")))
+                    let (kind, source) = if let Some(id) = declared_id(stream, ResourceKind::Table)
+                    {
+                        ("DynamoDB", Yaml::Tag("!GetAtt", format!("{id}.StreamArn")))
+                    } else if stream.starts_with("arn:") && stream.contains(":dynamodb:") {
+                        ("DynamoDB", text(stream))
+                    } else if stream.starts_with("arn:") {
+                        ("Kinesis", text(stream))
+                    } else {
+                        let id = match streams.iter().find(|(s, _)| s == stream) {
+                            Some((_, id)) => id.clone(),
+                            None => {
+                                let id = ids.claim(&format!("{}Stream", pascal(stream)));
+                                streams.push((stream.clone(), id.clone()));
+                                id
+                            }
                         };
+                        ("Kinesis", Yaml::Tag("!GetAtt", format!("{id}.Arn")))
+                    };
                     let mut properties = vec![
                         ("Stream".into(), source),
                         (
@@ -221,6 +262,9 @@ pub fn export_sam(manifest: &Manifest) -> String {
                 } => {
                     let arn = if topic.starts_with("arn:") {
                         text(topic)
+                    } else if let Some(id) = declared_id(topic, ResourceKind::Topic) {
+                        // `!Ref` of a topic is its ARN.
+                        Yaml::Tag("!Ref", id)
                     } else {
                         Yaml::Tag(
                             "!Sub",
@@ -244,7 +288,12 @@ pub fn export_sam(manifest: &Manifest) -> String {
                         properties.push(("Pattern".into(), pattern));
                     }
                     if let Some(bus) = bus.as_deref().filter(|b| *b != "default") {
-                        properties.push(("EventBusName".into(), text(bus)));
+                        let name = match declared_id(bus, ResourceKind::Bus) {
+                            // `!Ref` of an event bus is its name.
+                            Some(id) => Yaml::Tag("!Ref", id),
+                            None => text(bus),
+                        };
+                        properties.push(("EventBusName".into(), name));
                     }
                     events.push((format!("Event{n}"), event("EventBridgeRule", properties)));
                 }
@@ -315,6 +364,18 @@ pub fn export_sam(manifest: &Manifest) -> String {
     if let Some(id) = api_id {
         resources.push((id, http.resource(&manifest.api)));
     }
+    for (resource, id) in &declared {
+        let timeout = declared_queue_timeouts
+            .iter()
+            .find(|(q, _)| *q == resource.name)
+            .map(|(_, t)| *t);
+        resources.push((
+            id.clone(),
+            declared_resource(resource, timeout, |name| {
+                declared_id(name, ResourceKind::Queue)
+            }),
+        ));
+    }
     for (bucket, id) in buckets {
         // A name S3 would refuse (a logical id, a parameter only the original template had)
         // is left to CloudFormation, which names the bucket; the events refer to it by `!Ref`.
@@ -326,7 +387,7 @@ pub fn export_sam(manifest: &Manifest) -> String {
         } else {
             Yaml::Map(vec![("Type".into(), Yaml::str("AWS::S3::Bucket"))])
         };
-        resources.push((id, bucket));
+        resources.push((id, implied(bucket)));
     }
     for (queue, id, timeout) in queues {
         // Lambda refuses a queue whose visibility timeout is shorter than the function's
@@ -334,13 +395,13 @@ pub fn export_sam(manifest: &Manifest) -> String {
         let visibility = (u64::from(timeout) * 6).clamp(30, 43_200);
         resources.push((
             id,
-            resource(
+            implied(resource(
                 "AWS::SQS::Queue",
                 vec![
                     ("QueueName".into(), text(&queue)),
                     ("VisibilityTimeout".into(), Yaml::Int(visibility as i64)),
                 ],
-            ),
+            )),
         ));
     }
     for (stream, id) in streams {
@@ -385,6 +446,144 @@ pub fn export_sam(manifest: &Manifest) -> String {
         "# Exported by `functory export sam` from functory.toml; functory.toml stays the source of truth.\n{}",
         to_yaml(&root)
     )
+}
+
+/// A resource the template has only because SAM needs what a trigger names, marked so an
+/// import does not take it for a declaration (import → export → import stays exact).
+fn implied(resource: Yaml) -> Yaml {
+    match resource {
+        Yaml::Map(mut entries) => {
+            entries.insert(
+                1,
+                (
+                    "Metadata".into(),
+                    Yaml::Map(vec![(
+                        "Functory".into(),
+                        Yaml::Map(vec![("Implied".into(), Yaml::Bool(true))]),
+                    )]),
+                ),
+            );
+            Yaml::Map(entries)
+        }
+        other => other,
+    }
+}
+
+/// A declared resource as the CloudFormation resource a deploy would make. `queue_timeout` is
+/// the longest timeout of a function the queue triggers; `queue_id` finds a dead-letter queue's
+/// logical id.
+fn declared_resource(
+    resource: &Resource,
+    queue_timeout: Option<u32>,
+    queue_id: impl Fn(&str) -> Option<String>,
+) -> Yaml {
+    let name = resource.physical_name();
+    match resource.kind {
+        ResourceKind::Bucket if is_valid_bucket_name(&name) => {
+            self::resource("AWS::S3::Bucket", vec![("BucketName".into(), text(&name))])
+        }
+        ResourceKind::Bucket => Yaml::Map(vec![("Type".into(), Yaml::str("AWS::S3::Bucket"))]),
+        ResourceKind::Queue => {
+            let mut props = vec![("QueueName".into(), text(&name))];
+            if resource.fifo {
+                props.push(("FifoQueue".into(), Yaml::Bool(true)));
+            }
+            // Lambda refuses a queue whose visibility timeout is shorter than the function's
+            // timeout; AWS recommends six times it when the manifest does not say.
+            let visibility = resource
+                .visibility_timeout_s
+                .map(u64::from)
+                .or_else(|| queue_timeout.map(|t| (u64::from(t) * 6).clamp(30, 43_200)));
+            if let Some(visibility) = visibility {
+                props.push(("VisibilityTimeout".into(), Yaml::Int(visibility as i64)));
+            }
+            if let Some(target) = resource.dead_letter.as_deref().and_then(&queue_id) {
+                props.push((
+                    "RedrivePolicy".into(),
+                    Yaml::Map(vec![
+                        (
+                            "deadLetterTargetArn".into(),
+                            Yaml::Tag("!GetAtt", format!("{target}.Arn")),
+                        ),
+                        (
+                            "maxReceiveCount".into(),
+                            Yaml::Int(i64::from(resource.max_receives.unwrap_or(3))),
+                        ),
+                    ]),
+                ));
+            }
+            self::resource("AWS::SQS::Queue", props)
+        }
+        ResourceKind::Table => {
+            let keys: Vec<(&functory_core::manifest::KeyAttribute, &str)> = resource
+                .partition_key
+                .iter()
+                .map(|k| (k, "HASH"))
+                .chain(resource.sort_key.iter().map(|k| (k, "RANGE")))
+                .collect();
+            let mut props = vec![
+                ("TableName".into(), text(&name)),
+                (
+                    "AttributeDefinitions".into(),
+                    Yaml::Seq(
+                        keys.iter()
+                            .map(|(k, _)| {
+                                Yaml::Map(vec![
+                                    ("AttributeName".into(), Yaml::str(k.name.clone())),
+                                    ("AttributeType".into(), Yaml::str(k.key_type.letter())),
+                                ])
+                            })
+                            .collect(),
+                    ),
+                ),
+                (
+                    "KeySchema".into(),
+                    Yaml::Seq(
+                        keys.iter()
+                            .map(|(k, role)| {
+                                Yaml::Map(vec![
+                                    ("AttributeName".into(), Yaml::str(k.name.clone())),
+                                    ("KeyType".into(), Yaml::str(*role)),
+                                ])
+                            })
+                            .collect(),
+                    ),
+                ),
+            ];
+            match resource.billing {
+                functory_core::manifest::Billing::PayPerRequest => {
+                    props.push(("BillingMode".into(), Yaml::str("PAY_PER_REQUEST")));
+                }
+                functory_core::manifest::Billing::Provisioned => {
+                    props.push(("BillingMode".into(), Yaml::str("PROVISIONED")));
+                    props.push((
+                        "ProvisionedThroughput".into(),
+                        Yaml::Map(vec![
+                            ("ReadCapacityUnits".into(), Yaml::Int(5)),
+                            ("WriteCapacityUnits".into(), Yaml::Int(5)),
+                        ]),
+                    ));
+                }
+            }
+            if let Some(view) = resource.stream {
+                props.push((
+                    "StreamSpecification".into(),
+                    Yaml::Map(vec![("StreamViewType".into(), Yaml::str(view.aws_name()))]),
+                ));
+            }
+            self::resource("AWS::DynamoDB::Table", props)
+        }
+        ResourceKind::Topic => {
+            let mut props = vec![("TopicName".into(), text(&name))];
+            if resource.fifo {
+                props.push(("FifoTopic".into(), Yaml::Bool(true)));
+            }
+            self::resource("AWS::SNS::Topic", props)
+        }
+        ResourceKind::Bus => {
+            self::resource("AWS::Events::EventBus", vec![("Name".into(), text(&name))])
+        }
+    }
 }
 
 /// What the manifest's HTTP API needs of a SAM template: whether an

@@ -162,6 +162,14 @@ fn cfn_lint_accepts_exported_templates() {
                 .manifest,
         ),
         ("api-edges", api_edges()),
+        // Declared buckets, queues with a dead-letter queue, tables with a stream, a topic, a
+        // bus, and the triggers on them.
+        (
+            "sam-resources",
+            import_sam(&fixture("sam-resources.yaml"), "t", "orders")
+                .expect("imports")
+                .manifest,
+        ),
     ];
     let dir = tempfile::tempdir().expect("a temporary folder");
     let mut paths = Vec::new();

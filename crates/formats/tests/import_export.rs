@@ -957,3 +957,110 @@ fn export_declares_what_sam_needs() {
         assert!(template.contains(expected), "{expected}\n{template}");
     }
 }
+
+/// A template's buckets, queues (with a dead-letter queue, FIFO), tables (with a stream, and a
+/// SimpleTable), topics and buses become `[resources]` under the names the triggers use; what
+/// functory.toml has no setting for is reported with its line; the manifest checks clean and
+/// comes back the same through export and import.
+#[test]
+fn sam_resources_are_declared_under_the_names_their_triggers_use() {
+    let imported = import_sam(
+        &std::fs::read_to_string(format!(
+            "{}/tests/fixtures/sam-resources.yaml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+        "template.yaml",
+        "orders",
+    )
+    .expect("imports");
+    let declared: Vec<String> = imported
+        .manifest
+        .resources
+        .iter()
+        .map(|r| format!("{} {}", r.kind.as_str(), r.name))
+        .collect();
+    assert_eq!(
+        declared,
+        [
+            "table orders",
+            "table Customers",
+            "bucket orders-invoices-example",
+            "bucket orders-scratch",
+            "queue order-jobs",
+            "queue order-jobs-dead",
+            "queue ledger.fifo",
+            "topic order-placed",
+            "bus orders-bus",
+        ]
+    );
+    let orders = &imported.manifest.resources[0];
+    assert_eq!(
+        orders.partition_key.as_ref().map(|k| k.name.as_str()),
+        Some("pk")
+    );
+    assert_eq!(
+        orders
+            .sort_key
+            .as_ref()
+            .map(|k| (k.name.as_str(), k.key_type)),
+        Some(("placed", functory_core::manifest::KeyType::Number))
+    );
+    assert_eq!(
+        orders.stream,
+        Some(functory_core::manifest::StreamView::NewAndOldImages)
+    );
+    let jobs = &imported.manifest.resources[4];
+    assert_eq!(
+        (
+            jobs.visibility_timeout_s,
+            jobs.dead_letter.as_deref(),
+            jobs.max_receives
+        ),
+        (Some(120), Some("order-jobs-dead"), Some(5))
+    );
+    let ledger = &imported.manifest.resources[6];
+    assert!(ledger.fifo);
+    assert_eq!(ledger.physical_name(), "ledger.fifo");
+    // The stream trigger names the table whose stream it reads.
+    let project = &imported.manifest.functions[0];
+    assert!(
+        matches!(&project.triggers[0], functory_core::Trigger::Stream { stream, .. } if stream == "orders"),
+        "{:?}",
+        project.triggers
+    );
+    let lines: Vec<String> = imported
+        .report
+        .not_mapped
+        .iter()
+        .map(|i| format!("{}:{} {}: {}", i.file, i.line, i.subject, i.message))
+        .collect();
+    for expected in [
+        "template.yaml:23 Resources.OrdersTable.Properties.PointInTimeRecoverySpecification: not mapped: functory.toml has no such setting for a resource",
+        "template.yaml:37 Resources.Invoices.Properties.VersioningConfiguration: not mapped: functory.toml has no such setting for a resource",
+        "template.yaml:56 Resources.JobsDead.Properties.MessageRetentionPeriod: not mapped: functory.toml has no such setting for a resource",
+    ] {
+        assert!(
+            lines.iter().any(|l| l == expected),
+            "{expected}\nin\n{}",
+            lines.join("\n")
+        );
+    }
+    // The text written checks clean: every trigger names a declared resource of its kind.
+    let parsed = functory_core::parse_manifest(&imported.toml, "functory.toml", &AnyFile);
+    let errors: Vec<String> = parsed
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == functory_core::Severity::Error)
+        .map(|d| d.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}\n{}", imported.toml);
+    assert_eq!(
+        parsed.manifest.unwrap().resources,
+        imported.manifest.resources
+    );
+    // Export and import again: the same declarations.
+    let again = import_sam(&export_sam(&imported.manifest), "t", "x").expect("re-imports");
+    assert_eq!(again.manifest.resources, imported.manifest.resources);
+    assert_eq!(again.manifest.functions[0].triggers, project.triggers);
+}

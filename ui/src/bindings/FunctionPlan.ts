@@ -12,4 +12,8 @@ noOp: boolean,
 /**
  * Where the function answers HTTP (`GET https://…/users/{id}`), when already known.
  */
-endpoints: Array<string>, };
+endpoints: Array<string>, 
+/**
+ * The version the target's stage serves now, when the adapter read it.
+ */
+serving: string | null, };

@@ -99,6 +99,8 @@ pub struct FunctionPlan {
     pub no_op: bool,
     /// Where the function answers HTTP (`GET https://…/users/{id}`), when already known.
     pub endpoints: Vec<String>,
+    /// The version the target's stage serves now, when the adapter read it.
+    pub serving: Option<String>,
 }
 
 impl FunctionPlan {
@@ -110,6 +112,7 @@ impl FunctionPlan {
             package_bytes: plan.package_bytes,
             no_op: plan.is_no_op(),
             endpoints: plan.endpoints.clone(),
+            serving: plan.serving.clone(),
             changes: plan.changes.iter().map(PlanChange::from).collect(),
         }
     }
@@ -419,6 +422,26 @@ impl CloudTarget {
         functions: &[String],
         progress: impl Fn(DeployStep) + Send + Sync + 'static,
     ) -> Result<DeployReport, ApiError> {
+        self.deploy_with(functions, None, progress).await
+    }
+
+    /// [`CloudTarget::deploy`] of the functions of `plans`, plans the caller has just made and
+    /// shown: a function whose plan changed nothing is recorded without planning it again.
+    pub async fn deploy_planned(
+        &self,
+        plans: &[FunctionPlan],
+        progress: impl Fn(DeployStep) + Send + Sync + 'static,
+    ) -> Result<DeployReport, ApiError> {
+        let functions: Vec<String> = plans.iter().map(|p| p.function.clone()).collect();
+        self.deploy_with(&functions, Some(plans), progress).await
+    }
+
+    async fn deploy_with(
+        &self,
+        functions: &[String],
+        planned: Option<&[FunctionPlan]>,
+        progress: impl Fn(DeployStep) + Send + Sync + 'static,
+    ) -> Result<DeployReport, ApiError> {
         let selected = self.functions(functions)?;
         let names: Vec<&str> = selected.iter().map(|f| f.name.as_str()).collect();
         // The repository handle is not thread-safe: each history step opens its own, so no
@@ -476,10 +499,18 @@ impl CloudTarget {
         // A function whose plan changes nothing and whose stage already serves a version is
         // not deployed again: the stage serves what a deploy would leave it on, and the deploy
         // is recorded at once. Planning is what a no-change redeploy costs, done at once.
-        let plans = self.adapter_plans(&selected).await?;
+        let plans: Vec<FunctionPlan> = match planned {
+            Some(plans) => plans.to_vec(),
+            None => self
+                .adapter_plans(&selected)
+                .await?
+                .iter()
+                .map(|plan| FunctionPlan::new(&self.target.name, plan))
+                .collect(),
+        };
         for (function, plan) in selected.into_iter().zip(plans) {
             let name = function.name.clone();
-            if let (true, Some(version)) = (plan.is_no_op(), plan.serving.clone()) {
+            if let (true, Some(version)) = (plan.no_op, plan.serving.clone()) {
                 self.record(&DeployRecord {
                     target: self.target.name.clone(),
                     function: name.clone(),

@@ -79,6 +79,25 @@ impl KeyType {
             KeyType::Binary => "B",
         }
     }
+
+    /// From DynamoDB's letter (`S`, `N`, `B`) or SAM's word (`String`, `Number`, `Binary`).
+    pub fn from_aws(text: &str) -> Option<KeyType> {
+        match text {
+            "S" | "String" => Some(KeyType::String),
+            "N" | "Number" => Some(KeyType::Number),
+            "B" | "Binary" => Some(KeyType::Binary),
+            _ => None,
+        }
+    }
+
+    /// As functory.toml writes it.
+    pub fn manifest_name(self) -> &'static str {
+        match self {
+            KeyType::String => "string",
+            KeyType::Number => "number",
+            KeyType::Binary => "binary",
+        }
+    }
 }
 
 /// A table's key attribute.
@@ -119,6 +138,33 @@ impl StreamView {
             StreamView::NewImage => "NEW_IMAGE",
             StreamView::OldImage => "OLD_IMAGE",
             StreamView::NewAndOldImages => "NEW_AND_OLD_IMAGES",
+        }
+    }
+
+    pub const ALL: [StreamView; 4] = [
+        StreamView::KeysOnly,
+        StreamView::NewImage,
+        StreamView::OldImage,
+        StreamView::NewAndOldImages,
+    ];
+
+    /// From DynamoDB's name (`NEW_AND_OLD_IMAGES`).
+    pub fn from_aws(text: &str) -> Option<StreamView> {
+        Self::ALL.into_iter().find(|v| v.aws_name() == text)
+    }
+
+    /// As functory.toml writes it (`new_and_old_images`).
+    pub fn manifest_name(self) -> String {
+        self.aws_name().to_ascii_lowercase()
+    }
+}
+
+impl Billing {
+    /// As functory.toml writes it.
+    pub fn manifest_name(self) -> &'static str {
+        match self {
+            Billing::PayPerRequest => "pay_per_request",
+            Billing::Provisioned => "provisioned",
         }
     }
 }

@@ -6,6 +6,7 @@
 //! line: Functory's manifest is smaller than CloudFormation on purpose.
 
 mod reading;
+mod resources;
 mod triggers;
 
 use functory_core::{AdapterKind, Function, Manifest, Target, Trigger};
@@ -18,6 +19,9 @@ use crate::sam_api::Apis;
 use crate::source::{Reporter, parse_document};
 
 pub(crate) use reading::Reading;
+pub(crate) use resources::{
+    declared as declared_resource, resource_kind, settle as settle_resources,
+};
 use triggers::sam_event;
 pub(crate) use triggers::{describe, storage_events};
 
@@ -123,6 +127,7 @@ pub fn import_sam(text: &str, file: &str, default_project: &str) -> Result<Impor
             _ => {}
         }
     }
+    let mut declared = Vec::new();
     for member in resource_members {
         let kind = member
             .value
@@ -130,6 +135,16 @@ pub fn import_sam(text: &str, file: &str, default_project: &str) -> Result<Impor
             .and_then(Node::as_str)
             .unwrap_or_default();
         let subject = format!("Resources.{}", member.key);
+        if resources::resource_kind(kind).is_some() {
+            let mut reading = Reading {
+                cfn,
+                rep: &mut rep,
+                stack: Vec::new(),
+                vars: None,
+            };
+            declared.extend(resources::declared(member, kind, &mut reading));
+            continue;
+        }
         match kind {
             // APIs are reported as their routes' settings are merged, below.
             "AWS::Serverless::Function"
@@ -149,13 +164,14 @@ pub fn import_sam(text: &str, file: &str, default_project: &str) -> Result<Impor
         stack: Vec::new(),
         vars: None,
     });
+    let mut functions: Vec<Function> = importer.functions.into_iter().map(|(_, f)| f).collect();
+    let resources = resources::settle(declared, &mut functions, &mut rep);
     let manifest = Manifest {
         project_name: project_name.clone(),
         targets: vec![local_target()],
-        functions: importer.functions.into_iter().map(|(_, f)| f).collect(),
+        functions,
         api,
-        // The template's buckets, queues and tables are reported as not mapped for now.
-        resources: Vec::new(),
+        resources,
     };
     let toml = manifest_toml(
         &manifest,
@@ -177,12 +193,7 @@ pub(crate) fn local_target() -> Target {
 /// Why a resource that is not a function is not in the manifest.
 fn resource_note(kind: &str) -> String {
     match kind {
-        "AWS::S3::Bucket"
-        | "AWS::SQS::Queue"
-        | "AWS::DynamoDB::Table"
-        | "AWS::Serverless::SimpleTable"
-        | "AWS::Kinesis::Stream"
-        | "AWS::SNS::Topic" => format!(
+        "AWS::Kinesis::Stream" => format!(
             "{kind} is not declared in functory.toml: triggers and permissions refer to it by name"
         ),
         "AWS::IAM::Role" | "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => format!(

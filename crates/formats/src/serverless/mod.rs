@@ -78,13 +78,17 @@ pub fn import_serverless(
 
     for section in root.as_object().unwrap_or_default() {
         match section.key.as_str() {
-            "service" | "provider" | "functions" | "custom" | "frameworkVersion"
-            | "configValidationMode" | "variablesResolutionMode" | "useDotenv" => {}
-            "resources" => rep.not_mapped(
-                section.key_span,
-                "resources",
-                "CloudFormation resources are not declared in functory.toml; events and statements that refer to them are resolved",
-            ),
+            "service"
+            | "provider"
+            | "functions"
+            | "custom"
+            | "frameworkVersion"
+            | "configValidationMode"
+            | "variablesResolutionMode"
+            | "useDotenv" => {}
+            // Its buckets, queues, tables, topics and buses are declared below; the rest is
+            // reported there, each with its line.
+            "resources" => {}
             other => rep.not_mapped(
                 section.key_span,
                 other,
@@ -181,13 +185,35 @@ pub fn import_serverless(
         });
     }
     let api = service.http_api.finish(&mut r);
+    let mut declared = Vec::new();
+    for member in root
+        .get("resources")
+        .and_then(|r| r.get("Resources"))
+        .and_then(Node::as_object)
+        .unwrap_or_default()
+    {
+        let kind = member
+            .value
+            .get("Type")
+            .and_then(Node::as_str)
+            .unwrap_or_default();
+        match crate::sam::declared_resource(member, kind, &mut r) {
+            Some(resource) => declared.push(resource),
+            None if crate::sam::resource_kind(kind).is_some() => {}
+            None => r.rep.not_mapped(
+                member.key_span,
+                &format!("resources.Resources.{}", member.key),
+                format!("resource type {kind} has no place in functory.toml"),
+            ),
+        }
+    }
+    let resources = crate::sam::settle_resources(declared, &mut imported, r.rep);
     let manifest = Manifest {
         project_name: project_name.clone(),
         targets,
         functions: imported,
         api,
-        // The service's `resources:` are reported as not mapped for now.
-        resources: Vec::new(),
+        resources,
     };
     let toml = manifest_toml(
         &manifest,
