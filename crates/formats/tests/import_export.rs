@@ -743,10 +743,9 @@ fn serverless_service_maps_every_event_type() {
                 queue: "shop-api-jobs".into(),
                 batch_size: Some(5)
             },
+            // The service's own table, declared from `resources:`: its stream by its name.
             Trigger::Stream {
-                stream:
-                    "arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/orders-dev/stream/*"
-                        .into(),
+                stream: "orders-dev".into(),
                 batch_size: Some(50),
                 starting_position: Some("LATEST".into()),
             },
@@ -754,6 +753,11 @@ fn serverless_service_maps_every_event_type() {
                 stream: "clicks".into(),
                 batch_size: None,
                 starting_position: Some("TRIM_HORIZON".into()),
+            },
+            Trigger::Topic {
+                topic: "alerts".into(),
+                filter_policy: None,
+                filter_policy_scope: None,
             },
         ]
     );
@@ -774,7 +778,6 @@ fn serverless_service_maps_every_event_type() {
 #[test]
 fn serverless_report_lists_what_did_not_map_with_lines() {
     let imported = serverless("serverless-api.yml");
-    assert_eq!(line_of(&imported, "event type `sns`"), 103);
     assert_eq!(line_of(&imported, "event type `alexaSkill`"), 104);
     assert_eq!(line_of(&imported, "provider.tracing"), 16);
     assert_eq!(line_of(&imported, "${env:API_KEY}"), 20);
@@ -1029,6 +1032,25 @@ fn sam_resources_are_declared_under_the_names_their_triggers_use() {
         "{:?}",
         project.triggers
     );
+    // SNS and EventBridge events on the declared topic and bus, with the filter and pattern.
+    let notify = &imported.manifest.functions[2];
+    assert_eq!(
+        notify.triggers,
+        [
+            functory_core::Trigger::Topic {
+                topic: "order-placed".into(),
+                filter_policy: Some(
+                    r#"{"country":["FR","DE"],"total":[{"numeric":[">=",100]}]}"#.into()
+                ),
+                filter_policy_scope: None,
+            },
+            functory_core::Trigger::Event {
+                bus: Some("orders-bus".into()),
+                // As JSON with sorted keys.
+                pattern: r#"{"detail-type":["Shipped"],"source":["orders.shipping"]}"#.into(),
+            },
+        ]
+    );
     let lines: Vec<String> = imported
         .report
         .not_mapped
@@ -1063,4 +1085,87 @@ fn sam_resources_are_declared_under_the_names_their_triggers_use() {
     let again = import_sam(&export_sam(&imported.manifest), "t", "x").expect("re-imports");
     assert_eq!(again.manifest.resources, imported.manifest.resources);
     assert_eq!(again.manifest.functions[0].triggers, project.triggers);
+    assert_eq!(again.manifest.functions[2].triggers, notify.triggers);
+}
+
+/// Serverless `sns` and `eventBridge` events, and the service's CloudFormation resources.
+#[test]
+fn serverless_topics_buses_and_resources_map() {
+    let yaml = r#"service: shipping
+provider:
+  name: aws
+  runtime: nodejs24.x
+functions:
+  notify:
+    handler: notify.handler
+    events:
+      - sns: order-placed
+      - sns:
+          arn: !Ref Alerts
+          filterPolicy:
+            severity: [high]
+          filterPolicyScope: MessageAttributes
+      - eventBridge:
+          eventBus: !GetAtt Bus.Arn
+          pattern:
+            source: [orders]
+      - eventBridge:
+          schedule: rate(1 hour)
+resources:
+  Resources:
+    Alerts:
+      Type: AWS::SNS::Topic
+      Properties:
+        TopicName: alerts
+    Bus:
+      Type: AWS::Events::EventBus
+      Properties:
+        Name: shipping-bus
+    Role:
+      Type: AWS::IAM::Role
+"#;
+    let imported = import_serverless(yaml, "serverless.yml", "x").expect("imports");
+    let notify = &imported.manifest.functions[0];
+    assert_eq!(
+        notify.triggers,
+        [
+            Trigger::Topic {
+                topic: "order-placed".into(),
+                filter_policy: None,
+                filter_policy_scope: None,
+            },
+            Trigger::Topic {
+                topic: "alerts".into(),
+                filter_policy: Some(r#"{"severity":["high"]}"#.into()),
+                filter_policy_scope: Some("MessageAttributes".into()),
+            },
+            Trigger::Event {
+                bus: Some("shipping-bus".into()),
+                pattern: r#"{"source":["orders"]}"#.into(),
+            },
+        ]
+    );
+    let declared: Vec<String> = imported
+        .manifest
+        .resources
+        .iter()
+        .map(|r| format!("{} {}", r.kind.as_str(), r.name))
+        .collect();
+    assert_eq!(declared, ["topic alerts", "bus shipping-bus"]);
+    let lines: Vec<String> = imported
+        .report
+        .not_mapped
+        .iter()
+        .map(|i| format!("{}:{} {}", i.file, i.line, i.subject))
+        .collect();
+    for expected in [
+        "serverless.yml:20 functions.notify.events[3].eventBridge",
+        "serverless.yml:31 resources.Resources.Role",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(expected)),
+            "{expected} in {lines:#?}"
+        );
+    }
+    assert_toml_matches(&imported);
 }

@@ -23,10 +23,10 @@ pub(crate) use resources::{
     declared as declared_resource, resource_kind, settle as settle_resources,
 };
 use triggers::sam_event;
-pub(crate) use triggers::{describe, storage_events};
+pub(crate) use triggers::{describe, node_json, storage_events};
 
 /// The trigger kinds a report names when an event has none.
-pub(crate) const TRIGGER_KINDS: &str = "http, schedule, storage, queue, stream, url";
+pub(crate) const TRIGGER_KINDS: &str = "http, schedule, storage, queue, stream, topic, event, url";
 
 /// Imports a SAM template. `file` names it in the report and the header; `default_project` is
 /// the project name unless the template carries one (`Metadata.Functory.Project`, which

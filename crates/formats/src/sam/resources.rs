@@ -91,6 +91,11 @@ pub(crate) fn declared(
     let name = r
         .cfn
         .own_name(&member.key, name_attribute, member.key_span, r.rep);
+    // A Serverless service's names may hold its variables (`${self:custom.table}`).
+    let name = match r.vars {
+        Some(vars) => vars.resolve(&name, member.key_span, &subject, r.rep),
+        None => name,
+    };
     if name.contains("${") {
         r.rep.not_mapped(
             member.key_span,

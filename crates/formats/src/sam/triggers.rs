@@ -66,7 +66,40 @@ fn known_event_properties(kind: &str) -> &'static [&'static str] {
         "S3" => &["Bucket", "Events", "Filter"],
         "SQS" => &["Queue", "BatchSize"],
         "Kinesis" | "DynamoDB" => &["Stream", "StartingPosition", "BatchSize"],
+        "SNS" => &["Topic", "FilterPolicy", "FilterPolicyScope"],
+        "EventBridgeRule" | "CloudWatchEvent" => &["Pattern", "EventBusName"],
         _ => &[],
+    }
+}
+
+/// A YAML value as JSON (an event pattern, a filter policy); intrinsics inside resolve to text.
+pub(crate) fn node_json(
+    node: &Node,
+    subject: &str,
+    r: &mut Reading<'_, '_, '_>,
+) -> serde_json::Value {
+    use functory_lint::parse::Value;
+    if node.is_intrinsic() {
+        return r
+            .text(node, subject)
+            .map_or(serde_json::Value::Null, serde_json::Value::String);
+    }
+    match &node.value {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => serde_json::Value::Bool(*b),
+        Value::Number(n) => {
+            serde_json::from_str(n).unwrap_or_else(|_| serde_json::Value::String(n.clone()))
+        }
+        Value::String(s) => serde_json::Value::String(s.clone()),
+        Value::Array(items) => {
+            serde_json::Value::Array(items.iter().map(|i| node_json(i, subject, r)).collect())
+        }
+        Value::Object(members) => serde_json::Value::Object(
+            members
+                .iter()
+                .map(|m| (m.key.clone(), node_json(&m.value, subject, r)))
+                .collect(),
+        ),
     }
 }
 
@@ -239,6 +272,49 @@ pub(super) fn sam_event(
                 starting_position: props
                     .get("StartingPosition")
                     .and_then(|n| r.text(n, &p("StartingPosition"))),
+            }
+        }
+        "SNS" => {
+            let Some(topic) = props
+                .get("Topic")
+                .and_then(|n| r.source(n, &p("Topic")))
+                .map(|(_, name)| name)
+            else {
+                r.rep
+                    .not_mapped(event.span, subject, "an SNS event without Topic");
+                return None;
+            };
+            Trigger::Topic {
+                topic,
+                filter_policy: props
+                    .get("FilterPolicy")
+                    .map(|n| node_json(n, &p("FilterPolicy"), r).to_string()),
+                filter_policy_scope: props
+                    .get("FilterPolicyScope")
+                    .and_then(|n| r.text(n, &p("FilterPolicyScope"))),
+            }
+        }
+        "EventBridgeRule" | "CloudWatchEvent" => {
+            let Some(pattern) = props.get("Pattern") else {
+                r.rep.not_mapped(
+                    event.span,
+                    subject,
+                    format!("an {kind} event without Pattern"),
+                );
+                return None;
+            };
+            let bus = props
+                .get("EventBusName")
+                .and_then(|n| r.source(n, &p("EventBusName")))
+                .map(|(_, name)| {
+                    name.strip_prefix("event-bus/")
+                        .map(str::to_owned)
+                        .unwrap_or(name)
+                })
+                .filter(|b| b != "default");
+            Trigger::Event {
+                bus,
+                pattern: node_json(pattern, &p("Pattern"), r).to_string(),
             }
         }
         "" => {

@@ -173,6 +173,72 @@ pub(super) fn serverless_event(
                 starting_position: starting_position.or_else(|| Some("TRIM_HORIZON".to_owned())),
             }]
         }
+        "sns" => {
+            // A topic name (the Framework creates the topic), an ARN, or `{ arn | topicName,
+            // filterPolicy, filterPolicyScope }`.
+            let is_map = value.as_object().is_some() && !value.is_intrinsic();
+            if is_map {
+                report_extra(
+                    r,
+                    &["arn", "topicName", "filterPolicy", "filterPolicyScope"],
+                );
+            }
+            let topic = if is_map {
+                value
+                    .get("arn")
+                    .and_then(|n| r.source(n, &format!("{subject}.arn")))
+                    .map(|(_, name)| name)
+                    .or_else(|| get(r, "topicName"))
+            } else {
+                r.source(value, &subject).map(|(_, name)| name)
+            };
+            let Some(topic) = topic else {
+                r.rep
+                    .not_mapped(value.span, &subject, "the event names no topic");
+                return Vec::new();
+            };
+            let filter_policy = is_map
+                .then(|| value.get("filterPolicy"))
+                .flatten()
+                .map(|n| {
+                    crate::sam::node_json(n, &format!("{subject}.filterPolicy"), r).to_string()
+                });
+            let filter_policy_scope = if is_map {
+                get(r, "filterPolicyScope")
+            } else {
+                None
+            };
+            vec![Trigger::Topic {
+                topic,
+                filter_policy,
+                filter_policy_scope,
+            }]
+        }
+        "eventBridge" => {
+            report_extra(r, &["eventBus", "pattern"]);
+            let Some(pattern) = value.get("pattern") else {
+                r.rep.not_mapped(
+                    value.span,
+                    &subject,
+                    "an eventBridge event without `pattern` (a schedule there is not mapped; use a `schedule` event)",
+                );
+                return Vec::new();
+            };
+            let bus = value
+                .get("eventBus")
+                .and_then(|n| r.source(n, &format!("{subject}.eventBus")))
+                .map(|(_, name)| {
+                    name.strip_prefix("event-bus/")
+                        .map(str::to_owned)
+                        .unwrap_or(name)
+                })
+                .filter(|b| b != "default");
+            vec![Trigger::Event {
+                bus,
+                pattern: crate::sam::node_json(pattern, &format!("{subject}.pattern"), r)
+                    .to_string(),
+            }]
+        }
         other => {
             r.rep.not_mapped(
                 member.key_span,
