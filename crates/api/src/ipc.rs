@@ -18,8 +18,8 @@ use crate::account_test::AccountTestResult;
 use crate::accounts::{AccountInput, AwsProfile};
 use crate::analyze::{AccessDeniedHelp, FunctionAnalysis, PermissionsPreview, ProjectAnalysis};
 use crate::cloud::{
-    DeployReport, DeployStep, FunctionPlan, FunctionVersion, RemoteFunction, TargetIdentity,
-    TargetLogSource,
+    DeployReport, DeployStep, FunctionPlan, FunctionVersion, RemoteFunction, ResourcePlan,
+    TargetIdentity, TargetLogSource,
 };
 use crate::cloud_import::CloudImport;
 use crate::error::{ApiError, ErrorCode};
@@ -324,6 +324,9 @@ ipc_commands! {
     future target_identity(target: String) -> TargetIdentity = |s| s.target_identity(&target).await;
     future deploy_plan(target: String, functions: Vec<String>) -> Vec<FunctionPlan>
         = |s| s.deploy_plan(&target, &functions).await;
+    /// What a deploy would create of the project's declared resources (null: none declared).
+    future deploy_resource_plan(target: String) -> Option<ResourcePlan>
+        = |s| s.deploy_resource_plan(&target).await;
     /// Deploys, sending each step as it starts (the progress bar).
     stream deploy_functions(target: String, functions: Vec<String>) -> DeployReport, sends DeployStep
         = |s, sink| s.deploy(&target, &functions, move |step| { sink(step); }).await;

@@ -34,6 +34,7 @@ import type { PermissionsPreview } from './PermissionsPreview';
 import type { ProjectAnalysis } from './ProjectAnalysis';
 import type { ProjectView } from './ProjectView';
 import type { RemoteFunction } from './RemoteFunction';
+import type { ResourcePlan } from './ResourcePlan';
 import type { RunStatus } from './RunStatus';
 import type { SampleEvent } from './SampleEvent';
 import type { SavedEvent } from './SavedEvent';
@@ -103,6 +104,7 @@ export interface Commands {
   target_capabilities: { args: { target: string }; returns: Capabilities };
   target_identity: { args: { target: string }; returns: TargetIdentity };
   deploy_plan: { args: { target: string; functions: Array<string> }; returns: Array<FunctionPlan> };
+  deploy_resource_plan: { args: { target: string }; returns: ResourcePlan | null };
   deploy_functions: { args: { target: string; functions: Array<string> }; returns: DeployReport; sends: DeployStep };
   redeploy_function: { args: { target: string; function: string; commit: string }; returns: DeployReport; sends: DeployStep };
   function_versions: { args: { target: string; function: string }; returns: Array<FunctionVersion> };

@@ -126,6 +126,17 @@ impl FunctionPlan {
     }
 }
 
+/// How many functions are planned at once: 8 overlaps a cloud's network waits without
+/// tripping its rate limits; `FUNCTORY_PLAN_CONCURRENCY` (1–64) changes it (1 plans one after
+/// another, which a single-process emulator may serve faster).
+fn plans_at_once() -> usize {
+    std::env::var("FUNCTORY_PLAN_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| (1..=64).contains(n))
+        .unwrap_or(8)
+}
+
 /// The `function` of the deploy steps that create the declared resources.
 pub const RESOURCES_STEP: &str = "[resources]";
 
@@ -397,15 +408,14 @@ impl CloudTarget {
         functions: &[Function],
     ) -> Result<Vec<functory_adapter::DeployPlan>, ApiError> {
         use futures_util::StreamExt;
-        /// Enough to overlap the network waits without tripping the providers' rate limits.
-        const PLANS_AT_ONCE: usize = 8;
+        let plans_at_once = plans_at_once();
         let plans: Vec<_> = futures_util::stream::iter(functions.iter().cloned())
             .map(|function| async move {
                 self.adapter
                     .plan(&self.deploy_options(function, None))
                     .await
             })
-            .buffered(PLANS_AT_ONCE)
+            .buffered(plans_at_once)
             .collect()
             .await;
         plans

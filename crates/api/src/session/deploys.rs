@@ -44,6 +44,15 @@ impl Session {
         self.cloud_target(target).await?.plan(functions).await
     }
 
+    /// What deploying the project's declared resources to `target` would create (`None`: the
+    /// project declares none).
+    pub async fn deploy_resource_plan(
+        &self,
+        target: &str,
+    ) -> Result<Option<cloud::ResourcePlan>, ApiError> {
+        self.cloud_target(target).await?.plan_resources().await
+    }
+
     /// Checkpoints, deploys and records; `progress` gets every step.
     pub async fn deploy(
         &self,
