@@ -164,6 +164,46 @@ test('plan, confirm, progress and report; then nothing changes', async (t) => {
   assert.deepEqual(inMoto(moto).versions, ['$LATEST', '1'], 'no new version');
 });
 
+test('declared resources are planned, created before the functions, and then found', async (t) => {
+  // The buckets resize's trigger and permissions name, declared: the deploy makes them.
+  const { page, moto } = await openDeploy(t, {
+    prepare: (_moto, project) =>
+      writeFileSync(
+        join(project, 'functory.toml'),
+        readFileSync(join(project, 'functory.toml'), 'utf8') + '\n[resources.uploads]\nkind = "bucket"\n\n[resources.thumbs]\nkind = "bucket"\n',
+      ),
+  });
+  await page.click(tid('deploy-plan-button'));
+  await page.waitForSelector(tid('deploy-plan-resources'));
+  const rows = await page
+    .locator(`${tid('deploy-plan-resources')} ${tid('deploy-change')}`)
+    .evaluateAll((items) => items.map((r) => `${r.dataset.kind}:${r.dataset.action}`));
+  assert.deepEqual(rows, ['bucket:create', 'bucket:create']);
+  assert.match(await page.textContent(tid('deploy-plan-resources-summary')), /2 to create before the functions/);
+  assert.match(await page.textContent(tid('deploy-plan-summary')), /2 of 2 functions change · resources to create/);
+  assert.match(moto.python('import boto3; print([b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]])'), /^\[\]$/m, 'planning creates nothing');
+
+  await page.click(tid('deploy-confirm'));
+  await page.waitForSelector(tid('deploy-result-resize'));
+  assert.match(await page.textContent(tid('deploy-result-resize')), /resize deployed to dev: version 1/);
+  const buckets = JSON.parse(
+    moto.python(`
+import boto3, json
+s3 = boto3.client("s3")
+print(json.dumps({b["Name"]: s3.get_bucket_tagging(Bucket=b["Name"])["TagSet"] for b in s3.list_buckets()["Buckets"]}))
+`),
+  );
+  assert.deepEqual(buckets, {
+    thumbs: [{ Key: 'functory:project', Value: 'thumbnails' }],
+    uploads: [{ Key: 'functory:project', Value: 'thumbnails' }],
+  });
+
+  // Planned again: the buckets are found.
+  await page.click(tid('deploy-plan-button'));
+  await page.waitForSelector(tid('deploy-plan-resources'));
+  assert.match(await page.textContent(tid('deploy-plan-resources-summary')), /all exist/);
+});
+
 test('a changed setting is a new version; rollback moves the stage back', async (t) => {
   const { page, moto } = await openDeploy(t);
   await deployReport(page);

@@ -39,6 +39,7 @@ import type { TargetIdentity } from '../bindings/TargetIdentity';
 import type { TargetLogSource } from '../bindings/TargetLogSource';
 import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
+import type { ResourcePlan } from '../bindings/ResourcePlan';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
 import type { CanvasLayout } from '../bindings/CanvasLayout';
 import type { CanvasModel } from '../bindings/CanvasModel';
@@ -489,6 +490,10 @@ export class Workspace {
 
   deployPlan(target: string, functions: string[]): Promise<Outcome<FunctionPlan[]>> {
     return this.outcome(() => this.platform.deployPlan(target, functions));
+  }
+
+  deployResourcePlan(target: string): Promise<Outcome<ResourcePlan | null>> {
+    return this.outcome(() => this.platform.deployResourcePlan(target));
   }
 
   deploy(target: string, functions: string[], onStep: (step: DeployStep) => void): Promise<Outcome<DeployReport>> {

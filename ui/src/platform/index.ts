@@ -38,6 +38,7 @@ import type { PermissionsPreview } from '../bindings/PermissionsPreview';
 import type { ProjectAnalysis } from '../bindings/ProjectAnalysis';
 import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
+import type { ResourcePlan } from '../bindings/ResourcePlan';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
 import type { TargetIdentity } from '../bindings/TargetIdentity';
 import type { TargetLogSource } from '../bindings/TargetLogSource';
@@ -157,6 +158,8 @@ export interface Platform {
   targetIdentity(target: string): Promise<TargetIdentity>;
   /** What deploying `functions` (all when empty) to `target` would change; changes nothing. */
   deployPlan(target: string, functions: string[]): Promise<FunctionPlan[]>;
+  /** What a deploy to `target` would create of the declared resources (`null`: none declared); changes nothing. */
+  deployResourcePlan(target: string): Promise<ResourcePlan | null>;
   /** Checkpoints, deploys and records; `onStep` gets each step as it starts. */
   deploy(target: string, functions: string[], onStep: (step: DeployStep) => void): Promise<DeployReport>;
   /** Deploys `fn` exactly as it was at `commit` (a recorded deploy in History). */

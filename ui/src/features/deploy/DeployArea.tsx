@@ -4,6 +4,7 @@ import type { ApiError } from '../../bindings/ApiError';
 import type { DeployReport } from '../../bindings/DeployReport';
 import type { DeployStep } from '../../bindings/DeployStep';
 import type { FunctionPlan } from '../../bindings/FunctionPlan';
+import type { ResourcePlan } from '../../bindings/ResourcePlan';
 import type { FunctionVersion } from '../../bindings/FunctionVersion';
 import type { PlanChange } from '../../bindings/PlanChange';
 import { useAppState, useWorkspace } from '../../app/context';
@@ -41,9 +42,41 @@ function ChangeRow({ change }: { change: PlanChange }) {
   );
 }
 
-function PlanView({ plans, httpFunctions }: { plans: FunctionPlan[]; httpFunctions: Set<string> }) {
-  const calls = plans.reduce((n, p) => n + p.changes.reduce((m, c) => m + c.calls.length, 0), 0);
+/** The declared resources (`[resources]`) a deploy creates before any function, or finds. */
+function ResourcePlanView({ plan }: { plan: ResourcePlan }) {
+  const creating = plan.changes.filter((c) => c.action !== 'noOp').length;
+  return (
+    <div className="plan-function" data-testid="deploy-plan-resources">
+      <h3 className="plan-function-title">
+        <Icon name="folder" size={14} /> Resources
+        <span className="muted small" data-testid="deploy-plan-resources-summary">
+          {' '}
+          · {creating === 0 ? 'all exist' : `${creating} to create before the functions`}
+        </span>
+      </h3>
+      <ul className="plan-changes">
+        {plan.changes.map((change, i) => (
+          <ChangeRow key={`${change.kind}-${change.name}-${i}`} change={change} />
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function PlanView({
+  plans,
+  resources,
+  httpFunctions,
+}: {
+  plans: FunctionPlan[];
+  resources: ResourcePlan | null;
+  httpFunctions: Set<string>;
+}) {
+  const calls =
+    plans.reduce((n, p) => n + p.changes.reduce((m, c) => m + c.calls.length, 0), 0) +
+    (resources?.changes.reduce((m, c) => m + c.calls.length, 0) ?? 0);
   const changing = plans.filter((p) => !p.noOp).length;
+  const resourcesChange = resources !== null && !resources.noOp;
   return (
     <section className="view-section" aria-labelledby="deploy-plan-title" data-testid="deploy-plan">
       <header className="view-section-header">
@@ -51,11 +84,12 @@ function PlanView({ plans, httpFunctions }: { plans: FunctionPlan[]; httpFunctio
           Plan
         </h2>
         <span className="muted" data-testid="deploy-plan-summary">
-          {changing === 0
+          {changing === 0 && !resourcesChange
             ? 'Nothing changes: every function is deployed as it is.'
-            : `${changing} of ${plans.length} function${plans.length === 1 ? '' : 's'} change · ${calls} API call${calls === 1 ? '' : 's'}`}
+            : `${changing} of ${plans.length} function${plans.length === 1 ? '' : 's'} change${resourcesChange ? ' · resources to create' : ''} · ${calls} API call${calls === 1 ? '' : 's'}`}
         </span>
       </header>
+      {resources && <ResourcePlanView plan={resources} />}
       {plans.map((plan) => (
         <div key={plan.function} className="plan-function" data-testid={`deploy-plan-${plan.function}`}>
           <h3 className="plan-function-title">
@@ -188,6 +222,7 @@ export function DeployArea() {
   const [target, setTarget] = useState<string>('');
   const [chosen, setChosen] = useState<Set<string> | null>(null);
   const [plans, setPlans] = useState<FunctionPlan[] | null>(null);
+  const [resourcePlan, setResourcePlan] = useState<ResourcePlan | null>(null);
   const [planning, setPlanning] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [steps, setSteps] = useState<Record<string, DeployStep>>({});
@@ -220,12 +255,18 @@ export function DeployArea() {
     setPlanning(true);
     setError(null);
     setReport(null);
-    const outcome = await workspace.deployPlan(selectedTarget, selected.length === functions.length ? [] : selected);
+    const [outcome, resources] = await Promise.all([
+      workspace.deployPlan(selectedTarget, selected.length === functions.length ? [] : selected),
+      workspace.deployResourcePlan(selectedTarget),
+    ]);
     setPlanning(false);
-    if (outcome.ok) setPlans(outcome.value);
-    else {
+    if (outcome.ok && resources.ok) {
+      setPlans(outcome.value);
+      setResourcePlan(resources.value);
+    } else {
       setPlans(null);
-      setError(outcome.error);
+      setResourcePlan(null);
+      setError(outcome.ok ? (resources.ok ? null : resources.error) : outcome.error);
     }
   };
 
@@ -379,7 +420,7 @@ export function DeployArea() {
               </section>
             )}
 
-            {plans && <PlanView plans={plans} httpFunctions={httpFunctions} />}
+            {plans && <PlanView plans={plans} resources={resourcePlan} httpFunctions={httpFunctions} />}
             {(deploying || Object.keys(steps).length > 0) && !report && <DeployProgress steps={steps} running={deploying} />}
             {report && <DeployResult report={report} />}
 
