@@ -17,6 +17,7 @@ pub const COMMANDS: &[&str] = &[
     "target_identity",
     "target_capabilities",
     "deploy_plan",
+    "deploy_resource_plan",
     "apply_manifest_edit",
     "deploy_functions",
     "redeploy_function",
@@ -80,6 +81,11 @@ fn cloud_deploys_answer_as_the_ui_expects() {
         ),
         (Some(false), Some(false)),
         "{local}"
+    );
+    // The sample declares no resources: nothing of them to plan.
+    assert_eq!(
+        call("deploy_resource_plan", json!({ "target": "prod" })).unwrap(),
+        Value::Null
     );
     // The sample's HTTP route plans as a route of the project's HTTP API (its upload bucket
     // exists in moto).
@@ -217,7 +223,7 @@ fn cloud_deploys_answer_as_the_ui_expects() {
             "--handler",
             "app.handler",
             "--role",
-            "arn:aws:iam::123456789012:role/functory-thumbnails-resize",
+            "arn:aws:iam::123456789012:role/functory-thumbnails-prod-resize",
             "--zip-file",
             &format!("fileb://{}", zip.display()),
         ],
