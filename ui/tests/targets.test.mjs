@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { copySample, openApp, SAMPLE, screenshot, tid } from './support/app.mjs';
+import { copySample, openApp, SAMPLE, screenshot, tid, waitUntil } from './support/app.mjs';
 import { awsConfigFiles, startMoto } from './support/moto.mjs';
 
 const SAMPLE_MANIFEST = readFileSync(join(SAMPLE, 'functory.toml'), 'utf8');
@@ -174,6 +174,17 @@ print(json.dumps({"names": [a["Name"] for a in apis], "endpoint": apis[0]["ApiEn
   await page.waitForSelector(tid('deploy-plan'));
   assert.match(await page.textContent(tid('deploy-plan-summary')), /Nothing changes/);
   assert.equal(await page.getAttribute(`${tid('deploy-plan-endpoints-resize')} ${tid('deploy-endpoint')}`, 'data-url'), url);
+
+  // Run & Logs on the target says where the function answers there.
+  await page.click(tid('nav-run'));
+  await page.waitForSelector(tid('run-view'));
+  await page.selectOption(tid('run-target'), 'dev');
+  await page.selectOption(tid('run-function'), 'resize');
+  await page.waitForSelector(tid('run-target-endpoints'));
+  assert.equal(await page.getAttribute(`${tid('run-target-endpoints')} ${tid('deploy-endpoint')}`, 'data-url'), url);
+  // report has no HTTP route: nothing is said of an API.
+  await page.selectOption(tid('run-function'), 'report');
+  await waitUntil(async () => (await page.locator(tid('run-target-api')).count()) === 0, 'no API shown for report');
 });
 
 test('Deploy: a target whose sign-in fails says why, with the way to Accounts', async (t) => {

@@ -2126,3 +2126,178 @@ async fn a_deploy_takes_over_its_stage_s_schedules_named_before_names_carried_th
     );
     assert!(adapter.plan(&prod).await.expect("plan").is_no_op());
 }
+
+#[tokio::test]
+async fn topic_and_event_triggers_become_subscriptions_and_rules_on_the_stage_and_go_with_the_manifest()
+ {
+    use functory_core::Trigger;
+    let setup = setup();
+    let topic = aws(&setup, &["sns", "create-topic", "--name", "orders-placed"]);
+    let topic_arn = topic["TopicArn"].as_str().expect("a topic").to_owned();
+    aws(
+        &setup,
+        &["events", "create-event-bus", "--name", "shop-bus"],
+    );
+    let recorder = CallRecorder::new();
+    let adapter = adapter_with(&setup, vec![Interceptor::Record(recorder.clone())]).await;
+    let mut options = options(&setup, "echo");
+    options.function.triggers = vec![
+        Trigger::Topic {
+            topic: "orders-placed".into(),
+            filter_policy: Some(r#"{"country": ["FR"]}"#.into()),
+            filter_policy_scope: None,
+        },
+        Trigger::Event {
+            bus: Some("shop-bus".into()),
+            pattern: r#"{"source": ["shop"]}"#.into(),
+        },
+        Trigger::Event {
+            bus: None,
+            pattern: r#"{"detail-type": ["Tick"]}"#.into(),
+        },
+    ];
+    let first = adapter
+        .deploy_function(&options)
+        .await
+        .expect("deploy with a topic and rules");
+    assert_eq!(recorder.changing_calls(), first.plan.calls());
+    let target = format!("{}:prod", first.resource_id);
+
+    // What SNS and EventBridge hold, read with the aws CLI.
+    let subscriptions = aws(
+        &setup,
+        &[
+            "sns",
+            "list-subscriptions-by-topic",
+            "--topic-arn",
+            &topic_arn,
+        ],
+    );
+    let ours: Vec<&serde_json::Value> = subscriptions["Subscriptions"]
+        .as_array()
+        .expect("subscriptions")
+        .iter()
+        .filter(|s| s["Protocol"] == "lambda" && s["Endpoint"] == target.as_str())
+        .collect();
+    assert_eq!(ours.len(), 1, "{subscriptions}");
+    let attributes = aws(
+        &setup,
+        &[
+            "sns",
+            "get-subscription-attributes",
+            "--subscription-arn",
+            ours[0]["SubscriptionArn"].as_str().expect("an ARN"),
+        ],
+    );
+    let policy: serde_json::Value = serde_json::from_str(
+        attributes["Attributes"]["FilterPolicy"]
+            .as_str()
+            .expect("a filter policy"),
+    )
+    .expect("JSON");
+    assert_eq!(policy, serde_json::json!({"country": ["FR"]}));
+    for (bus, name, pattern) in [
+        (
+            "shop-bus",
+            "functory-conformance-prod-echo-1",
+            serde_json::json!({"source": ["shop"]}),
+        ),
+        (
+            "default",
+            "functory-conformance-prod-echo-2",
+            serde_json::json!({"detail-type": ["Tick"]}),
+        ),
+    ] {
+        let rule = aws(
+            &setup,
+            &[
+                "events",
+                "describe-rule",
+                "--name",
+                name,
+                "--event-bus-name",
+                bus,
+            ],
+        );
+        let written: serde_json::Value =
+            serde_json::from_str(rule["EventPattern"].as_str().expect("a pattern")).expect("JSON");
+        assert_eq!(written, pattern, "{name}");
+        let targets = aws(
+            &setup,
+            &[
+                "events",
+                "list-targets-by-rule",
+                "--rule",
+                name,
+                "--event-bus-name",
+                bus,
+            ],
+        );
+        assert_eq!(targets["Targets"][0]["Arn"], target.as_str(), "{name}");
+    }
+    let statements = aws(
+        &setup,
+        &[
+            "lambda",
+            "get-policy",
+            "--function-name",
+            "echo",
+            "--qualifier",
+            "prod",
+        ],
+    );
+    let document = statements["Policy"].as_str().expect("a policy");
+    for principal in ["sns.amazonaws.com", "events.amazonaws.com"] {
+        assert!(document.contains(principal), "{document}");
+    }
+
+    // Nothing changed: nothing to do.
+    let again = adapter.plan(&options).await.expect("plan");
+    assert!(again.is_no_op(), "{again}");
+
+    // A changed filter policy is set in place.
+    options.function.triggers[0] = Trigger::Topic {
+        topic: "orders-placed".into(),
+        filter_policy: Some(r#"{"country": ["DE"]}"#.into()),
+        filter_policy_scope: Some("MessageBody".into()),
+    };
+    recorder.clear();
+    let changed = adapter.deploy_function(&options).await.expect("change");
+    assert_eq!(
+        changed.plan.calls(),
+        ["SetSubscriptionAttributes", "SetSubscriptionAttributes"]
+    );
+    assert_eq!(recorder.changing_calls(), changed.plan.calls());
+    assert!(adapter.plan(&options).await.expect("plan").is_no_op());
+
+    // Gone from the manifest: the subscription, the rules and their permissions go.
+    options.function.triggers.clear();
+    recorder.clear();
+    let removed = adapter.deploy_function(&options).await.expect("remove");
+    assert_eq!(recorder.changing_calls(), removed.plan.calls());
+    let calls = removed.plan.calls();
+    for call in [
+        "Unsubscribe",
+        "DeleteRule",
+        "RemoveTargets",
+        "RemovePermission",
+    ] {
+        assert!(calls.iter().any(|c| c == call), "{call} in {calls:?}");
+    }
+    let left = aws(
+        &setup,
+        &[
+            "sns",
+            "list-subscriptions-by-topic",
+            "--topic-arn",
+            &topic_arn,
+        ],
+    );
+    assert_eq!(left["Subscriptions"], serde_json::json!([]));
+    let rules = aws(
+        &setup,
+        &["events", "list-rules", "--event-bus-name", "shop-bus"],
+    );
+    assert_eq!(rules["Rules"], serde_json::json!([]));
+    assert!(adapter.plan(&options).await.expect("plan").is_no_op());
+}

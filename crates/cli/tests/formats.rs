@@ -120,7 +120,7 @@ fn import_serverless_then_export_sam() {
     assert!(output.status.success(), "{output:?}");
     let out = text(&output.stdout);
     assert!(
-        out.contains("serverless.yml:103:9: not mapped: functions.worker.events[3].sns"),
+        out.contains("serverless.yml:104:9: not mapped: functions.worker.events[4].alexaSkill"),
         "{out}"
     );
 

@@ -435,3 +435,44 @@ fn what_a_trigger_needs_reads_declared_resources() {
         .unwrap();
     assert!(bare.resource.contains(":kinesis:"), "{}", bare.resource);
 }
+
+#[test]
+fn a_queue_must_hide_a_message_as_long_as_its_function_may_run() {
+    let text = r#"[project]
+name = "jobs"
+
+[resources.slow]
+kind = "queue"
+
+[resources.roomy]
+kind = "queue"
+visibility_timeout_s = 360
+
+[resources.tight]
+kind = "queue"
+visibility_timeout_s = 45
+
+[resources.theirs]
+kind = "queue"
+existing = "arn:aws:sqs:eu-west-1:111122223333:theirs"
+
+[functions.work]
+runtime = "python3.13"
+handler = "work.handler"
+timeout_s = 60
+triggers = [
+  { kind = "queue", queue = "slow" },
+  { kind = "queue", queue = "roomy" },
+  { kind = "queue", queue = "tight" },
+  { kind = "queue", queue = "theirs" },
+  { kind = "queue", queue = "undeclared" },
+]
+"#;
+    assert_eq!(
+        errors(text),
+        [
+            "24 functions.work.triggers[0].queue: queue `slow` hides a received message for 30 s (SQS's default), less than `work`'s timeout of 60 s: Lambda refuses to map it; set visibility_timeout_s = 360 in [resources.slow] (six times the timeout, as AWS advises)",
+            "26 functions.work.triggers[2].queue: queue `tight` hides a received message for 45 s, less than `work`'s timeout of 60 s: Lambda refuses to map it; set visibility_timeout_s = 360 in [resources.tight] (six times the timeout, as AWS advises)",
+        ]
+    );
+}

@@ -5,6 +5,7 @@
 
 mod declared;
 mod deploy;
+mod fanout;
 mod http_api;
 mod import;
 mod invoke;
@@ -112,8 +113,13 @@ pub struct AwsAdapter {
     pub(crate) s3: aws_sdk_s3::Client,
     pub(crate) scheduler: aws_sdk_scheduler::Client,
     pub(crate) apigateway: aws_sdk_apigatewayv2::Client,
+    /// `topic` triggers' subscriptions and `event` triggers' rules.
+    pub(crate) sns: aws_sdk_sns::Client,
+    pub(crate) events: aws_sdk_eventbridge::Client,
     /// The signed-in configuration, for the clients of the project's declared resources.
     pub(crate) sdk: aws_config::SdkConfig,
+    /// The account the sign-in acts in, asked of STS the first time an ARN needs it.
+    pub(crate) account: std::sync::Arc<tokio::sync::OnceCell<String>>,
     pub(crate) settings: AwsSettings,
     /// The projects' HTTP APIs already found.
     pub(crate) apis: http_api::ApiDirectory,
@@ -129,6 +135,8 @@ pub struct AwsAdapterBuilder {
     s3: aws_sdk_s3::config::Builder,
     scheduler: aws_sdk_scheduler::config::Builder,
     apigateway: aws_sdk_apigatewayv2::config::Builder,
+    sns: aws_sdk_sns::config::Builder,
+    events: aws_sdk_eventbridge::config::Builder,
     settings: AwsSettings,
 }
 
@@ -161,6 +169,16 @@ impl AwsAdapterBuilder {
             ),
         );
         self.apigateway.push_interceptor(
+            aws_smithy_runtime_api::client::interceptors::SharedInterceptor::new(
+                interceptor.clone(),
+            ),
+        );
+        self.sns.push_interceptor(
+            aws_smithy_runtime_api::client::interceptors::SharedInterceptor::new(
+                interceptor.clone(),
+            ),
+        );
+        self.events.push_interceptor(
             aws_smithy_runtime_api::client::interceptors::SharedInterceptor::new(interceptor),
         );
         self
@@ -180,7 +198,10 @@ impl AwsAdapterBuilder {
             s3: aws_sdk_s3::Client::from_conf(self.s3.build()),
             scheduler: aws_sdk_scheduler::Client::from_conf(self.scheduler.build()),
             apigateway: aws_sdk_apigatewayv2::Client::from_conf(self.apigateway.build()),
+            sns: aws_sdk_sns::Client::from_conf(self.sns.build()),
+            events: aws_sdk_eventbridge::Client::from_conf(self.events.build()),
             sdk: self.session.sdk_config().clone(),
+            account: std::sync::Arc::default(),
             settings: self.settings,
             apis: http_api::ApiDirectory::default(),
         }
@@ -214,6 +235,8 @@ impl AwsAdapter {
             s3: aws_sdk_s3::config::Builder::from(config).force_path_style(custom_endpoint),
             scheduler: aws_sdk_scheduler::config::Builder::from(config),
             apigateway: aws_sdk_apigatewayv2::config::Builder::from(config),
+            sns: aws_sdk_sns::config::Builder::from(config),
+            events: aws_sdk_eventbridge::config::Builder::from(config),
             settings: AwsSettings::default(),
         }
     }
@@ -244,6 +267,18 @@ impl AwsAdapter {
         let apigateway = aws_sdk_apigatewayv2::Client::from_conf(
             aws_sdk_apigatewayv2::Config::builder()
                 .behavior_version(aws_sdk_apigatewayv2::config::BehaviorVersion::latest())
+                .region(region.clone())
+                .build(),
+        );
+        let sns = aws_sdk_sns::Client::from_conf(
+            aws_sdk_sns::Config::builder()
+                .behavior_version(aws_sdk_sns::config::BehaviorVersion::latest())
+                .region(region.clone())
+                .build(),
+        );
+        let events = aws_sdk_eventbridge::Client::from_conf(
+            aws_sdk_eventbridge::Config::builder()
+                .behavior_version(aws_sdk_eventbridge::config::BehaviorVersion::latest())
                 .region(region)
                 .build(),
         );
@@ -265,7 +300,10 @@ impl AwsAdapter {
             s3,
             scheduler,
             apigateway,
+            sns,
+            events,
             sdk,
+            account: std::sync::Arc::default(),
             settings,
             apis: http_api::ApiDirectory::default(),
         }

@@ -105,7 +105,7 @@ pub(super) fn validate_function(
     let mut has_url = false;
     for (i, trigger) in raw.triggers.into_iter().enumerate() {
         let trigger_field = format!("{field}.triggers[{i}]");
-        check_trigger(&trigger, &trigger_field, v);
+        check_trigger(&trigger, &trigger_field, &name, timeout_s, v);
         if matches!(trigger.get_ref(), Trigger::Url { .. }) {
             // A function has one URL; two `url` triggers could only disagree.
             if has_url {
@@ -250,7 +250,13 @@ fn check_range(
     n as u32
 }
 
-fn check_trigger(trigger: &Spanned<Trigger>, field: &str, v: &mut Validator<'_>) {
+fn check_trigger(
+    trigger: &Spanned<Trigger>,
+    field: &str,
+    function: &str,
+    timeout_s: u32,
+    v: &mut Validator<'_>,
+) {
     for problem in crate::trigger_check::trigger_problems(trigger.get_ref()) {
         let key = format!("{field}.{}", problem.key);
         match problem.severity {
@@ -272,6 +278,8 @@ fn check_trigger(trigger: &Spanned<Trigger>, field: &str, v: &mut Validator<'_>)
             span: trigger.span(),
             name: name.clone(),
             expects,
+            function: function.to_owned(),
+            timeout_s,
         });
     }
     if let Trigger::Http {

@@ -636,11 +636,19 @@ pub(super) struct TriggerReference {
     pub span: Range<usize>,
     pub name: String,
     pub expects: ResourceKind,
+    /// The function the trigger invokes, and its timeout.
+    pub function: String,
+    pub timeout_s: u32,
 }
+
+/// What SQS hides a received message for when the queue does not say.
+const SQS_DEFAULT_VISIBILITY_S: u32 = 30;
 
 /// A trigger that names a declared resource must name one of the right kind; a name that is
 /// not declared stays what it was before resources existed (a resource that exists already).
-/// A `stream` trigger naming a table needs that table's stream.
+/// A `stream` trigger naming a table needs that table's stream, and a `queue` trigger a queue
+/// that hides a message at least as long as the function may run (Lambda refuses to map a
+/// queue whose visibility timeout is shorter than the function's timeout).
 pub(super) fn check_trigger_references(resources: &[Resource], v: &mut Validator<'_>) {
     let references = std::mem::take(&mut v.resource_references);
     let before = v.diagnostics.len();
@@ -669,6 +677,29 @@ pub(super) fn check_trigger_references(resources: &[Resource], v: &mut Validator
                     reference.name, reference.name
                 ),
             );
+        } else if reference.expects == ResourceKind::Queue && resource.existing.is_none() {
+            let visibility = resource
+                .visibility_timeout_s
+                .unwrap_or(SQS_DEFAULT_VISIBILITY_S);
+            if visibility < reference.timeout_s {
+                let advised = (reference.timeout_s * 6).min(43_200);
+                v.error(
+                    reference.span,
+                    reference.field,
+                    format!(
+                        "queue `{}` hides a received message for {visibility} s{}, less than `{}`'s timeout of {} s: Lambda refuses to map it; set visibility_timeout_s = {advised} in [resources.{}] (six times the timeout, as AWS advises)",
+                        reference.name,
+                        if resource.visibility_timeout_s.is_none() {
+                            " (SQS's default)"
+                        } else {
+                            ""
+                        },
+                        reference.function,
+                        reference.timeout_s,
+                        reference.name
+                    ),
+                );
+            }
         }
     }
     // Found after every function was read: back into the file's order, as route conflicts are.

@@ -14,6 +14,7 @@ import { useAppState, useWorkspace } from '../../app/context';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { Icon } from '../../ui/Icon';
 import { useColorScheme } from '../theme/useColorScheme';
+import { Endpoints } from '../deploy/Endpoints';
 import { adapterLabel } from '../targets/draft';
 import { useTargetCapabilities } from '../targets/useTargetCapabilities';
 import { InvocationPanel } from './InvocationPanel';
@@ -86,6 +87,29 @@ export function RunArea({ visible }: { visible: boolean }) {
   const invokeQueued = asynchronous && capabilities?.asyncInvoke === true;
 
   const eventText = fn !== null ? (events[fn] ?? '{}') : '{}';
+
+  // On a cloud target, where the function's HTTP routes answer (its HTTP API there), read from
+  // the target as a plan reads it; `[]` while the API does not exist there yet.
+  const hasHttp = useMemo(
+    () =>
+      (project?.manifest.manifest?.functions ?? [])
+        .find((f) => f.name === fn)
+        ?.triggers.some((t) => t.kind === 'http') ?? false,
+    [project, fn],
+  );
+  const [targetEndpoints, setTargetEndpoints] = useState<string[] | null>(null);
+  const cloudTargetName = cloudTarget?.name ?? null;
+  useEffect(() => {
+    setTargetEndpoints(null);
+    if (cloudTargetName === null || fn === null || !hasHttp) return;
+    let live = true;
+    void workspace.deployPlan(cloudTargetName, [fn]).then((outcome) => {
+      if (live && outcome.ok) setTargetEndpoints(outcome.value[0]?.endpoints ?? []);
+    });
+    return () => {
+      live = false;
+    };
+  }, [workspace, cloudTargetName, fn, hasHttp]);
 
   // A function removed from functory.toml: fall back to the first one.
   useEffect(() => {
@@ -401,6 +425,23 @@ export function RunArea({ visible }: { visible: boolean }) {
         </div>
       )}
 
+      {cloudTarget && targetEndpoints !== null && (
+        <div className="run-notice" role="status" data-testid="run-target-api">
+          <Icon name="info" size={14} />
+          {targetEndpoints.length > 0 ? (
+            <>
+              <span>
+                {fn} answers HTTP on {cloudTarget.name} at:
+              </span>
+              <Endpoints endpoints={targetEndpoints} testId="run-target-endpoints" />
+            </>
+          ) : (
+            <span data-testid="run-target-no-api">
+              {fn}&apos;s HTTP API does not exist on {cloudTarget.name} yet: deploy it from Deploy to get its URL.
+            </span>
+          )}
+        </div>
+      )}
       <div className="run-main">
         <div className="run-invoke-pane">
           <div className="run-invoke-toolbar">

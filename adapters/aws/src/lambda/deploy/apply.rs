@@ -41,6 +41,23 @@ fn api_step_label(step: &http_api::ApiStep) -> String {
     }
 }
 
+/// What a subscription or rule step says in the progress line.
+fn fanout_label(step: &super::fanout::FanoutStep) -> String {
+    use super::fanout::FanoutStep;
+    match step {
+        FanoutStep::TopicAllow(topic) => format!("allowing topic {topic} to invoke the stage"),
+        FanoutStep::Subscribe(s) => format!("subscribing the stage to {}", s.topic_arn),
+        FanoutStep::SetFilter(_, s) => format!("setting the filter of {}", s.topic_arn),
+        FanoutStep::Unsubscribe(arn) => format!("unsubscribing {arn}"),
+        FanoutStep::TopicRevoke(topic) => format!("removing topic {topic}'s permission"),
+        FanoutStep::RuleAllow(rule) => format!("allowing rule {} to invoke the stage", rule.name),
+        FanoutStep::RulePut(rule) => format!("writing rule {}", rule.name),
+        FanoutStep::RuleTarget(rule) => format!("pointing rule {} at the stage", rule.name),
+        FanoutStep::RuleDelete { name, .. } => format!("deleting rule {name}"),
+        FanoutStep::RuleRevoke(name) => format!("removing rule {name}'s permission"),
+    }
+}
+
 impl AwsAdapter {
     pub(super) async fn apply(
         &self,
@@ -371,6 +388,13 @@ impl AwsAdapter {
                 Step::SchedulerRoleDelete => {
                     report(n, "removing the scheduler role".to_owned());
                     self.delete_scheduler_role(&scope, name).await?;
+                }
+                Step::Fanout(fan) => {
+                    report(n, fanout_label(fan));
+                    let arn = function_arn.clone().unwrap_or_default();
+                    let target = schedules::target_arn(&arn, options.stage.as_deref());
+                    self.apply_fanout(fan, name, options.stage.as_deref(), &target)
+                        .await?;
                 }
                 Step::StorageAllow(bucket) => {
                     report(

@@ -22,6 +22,7 @@ use functory_adapter::{
 use serde_json::Value;
 
 use super::AwsAdapter;
+use super::fanout;
 use super::http_api;
 use super::mappings;
 use super::names::naming_scope;
@@ -106,6 +107,8 @@ enum Step {
     StorageRevoke(String),
     /// A change to the project's HTTP API (routes, integrations, its shared settings).
     Api(http_api::ApiStep),
+    /// A topic trigger's subscription or an event trigger's rule.
+    Fanout(fanout::FanoutStep),
 }
 
 /// A plan with what applying it needs.
@@ -154,18 +157,6 @@ impl AwsAdapter {
         let function = &options.function;
         let name = function.name.as_str();
         super::lifecycle::refuse_blocked_runtime(function, None)?;
-        // Refused before anything changes rather than left out of the deploy.
-        if function.triggers.iter().any(|t| {
-            matches!(
-                t,
-                functory_core::Trigger::Topic { .. } | functory_core::Trigger::Event { .. }
-            )
-        }) {
-            return Err(AdapterError::NotSupported {
-                operation: "topic and event triggers (Functory does not deploy SNS subscriptions or EventBridge rules to AWS yet; they run on the local target's AWS services)",
-                provider: functory_core::AdapterKind::Aws,
-            });
-        }
         let project = options
             .project
             .clone()
@@ -238,6 +229,39 @@ impl AwsAdapter {
         let buckets_have = self
             .observe_buckets(&project, name, qualifier, &buckets_want, &statements)
             .await?;
+        // Topics and rules: those of the manifest, and those Functory's statements name. The
+        // account is asked (once) only when some trigger or statement needs an ARN.
+        let fans_out = function.triggers.iter().any(|t| {
+            matches!(
+                t,
+                functory_core::Trigger::Topic { .. } | functory_core::Trigger::Event { .. }
+            )
+        }) || statements
+            .iter()
+            .any(|s| s.sid.starts_with("functory-sns-") || s.sid.starts_with("functory-events-"));
+        let mut fanout_steps = Vec::new();
+        let mut fanout_changes = Vec::new();
+        if fans_out {
+            let place = self.place().await?;
+            let (topics_want, rules_want) =
+                fanout::wanted(&scope, function, &options.resources, &place);
+            let target = observed
+                .as_ref()
+                .map(|o| schedules::target_arn(&o.arn, qualifier));
+            let owned_prefix = format!("{}-", schedules::schedule_prefix(&scope, name));
+            let (topics_have, rules_have) = tokio::try_join!(
+                self.observe_topics(&topics_want, &statements, target.as_deref()),
+                self.observe_rules(&rules_want, &statements, &owned_prefix, target.as_deref()),
+            )?;
+            fanout::plan(
+                &topics_want,
+                &topics_have,
+                &rules_want,
+                &rules_have,
+                &mut fanout_changes,
+                &mut fanout_steps,
+            );
+        }
         let code_object = if package.bytes > DIRECT_UPLOAD_LIMIT {
             let Some(bucket) = &self.settings.code_bucket else {
                 return Err(AdapterError::invalid(format!(
@@ -520,6 +544,8 @@ impl AwsAdapter {
 
         // Storage triggers: the buckets' notifications, and S3's permission to invoke.
         plan_storage(&buckets_want, &buckets_have, &mut changes, &mut steps);
+        changes.extend(fanout_changes);
+        steps.extend(fanout_steps.into_iter().map(Step::Fanout));
 
         // HTTP triggers: routes of the project's HTTP API on this target.
         let api_settings = http_api::ApiSettings::new(
