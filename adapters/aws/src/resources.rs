@@ -216,23 +216,107 @@ pub(crate) async fn look_up_resources(
 
 type Tags = Option<Vec<(String, String)>>;
 
+/// Whether bucket `name` exists (HeadBucket).
+async fn find_bucket(
+    clients: &Clients,
+    context: &CallContext,
+    name: &str,
+) -> Result<bool, AdapterError> {
+    match clients.s3.head_bucket().bucket(name).send().await {
+        Ok(_) => Ok(true),
+        Err(error) if error.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(false),
+        Err(error) => Err(sdk_failure(
+            &error,
+            &format!("S3 HeadBucket of `{name}`"),
+            context,
+        )),
+    }
+}
+
+/// Queue `name`'s URL, if it exists.
+async fn find_queue(
+    clients: &Clients,
+    context: &CallContext,
+    name: &str,
+) -> Result<Option<String>, AdapterError> {
+    match clients.sqs.get_queue_url().queue_name(name).send().await {
+        Ok(found) => Ok(Some(found.queue_url.unwrap_or_default())),
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_queue_does_not_exist()) =>
+        {
+            Ok(None)
+        }
+        Err(error) => Err(sdk_failure(
+            &error,
+            &format!("SQS GetQueueUrl of `{name}`"),
+            context,
+        )),
+    }
+}
+
+/// Table `name`'s ARN, if it exists.
+async fn find_table(
+    clients: &Clients,
+    context: &CallContext,
+    name: &str,
+) -> Result<Option<String>, AdapterError> {
+    match clients
+        .dynamodb
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+    {
+        Ok(found) => Ok(Some(
+            found.table.and_then(|t| t.table_arn).unwrap_or_default(),
+        )),
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()) =>
+        {
+            Ok(None)
+        }
+        Err(error) => Err(sdk_failure(
+            &error,
+            &format!("DynamoDB DescribeTable of `{name}`"),
+            context,
+        )),
+    }
+}
+
+/// Event bus `name`'s ARN, if it exists.
+async fn find_bus(
+    clients: &Clients,
+    context: &CallContext,
+    name: &str,
+) -> Result<Option<String>, AdapterError> {
+    match clients.events.describe_event_bus().name(name).send().await {
+        Ok(found) => Ok(Some(found.arn.unwrap_or_default())),
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()) =>
+        {
+            Ok(None)
+        }
+        Err(error) => Err(sdk_failure(
+            &error,
+            &format!("EventBridge DescribeEventBus of `{name}`"),
+            context,
+        )),
+    }
+}
+
 async fn look_up_bucket(
     clients: &Clients,
     context: &CallContext,
     name: &str,
 ) -> Result<Tags, AdapterError> {
-    match clients.s3.head_bucket().bucket(name).send().await {
-        Ok(_) => {}
-        Err(error) if error.as_service_error().is_some_and(|e| e.is_not_found()) => {
-            return Ok(None);
-        }
-        Err(error) => {
-            return Err(sdk_failure(
-                &error,
-                &format!("S3 HeadBucket of `{name}`"),
-                context,
-            ));
-        }
+    if !find_bucket(clients, context, name).await? {
+        return Ok(None);
     }
     match clients.s3.get_bucket_tagging().bucket(name).send().await {
         Ok(tagging) => Ok(Some(
@@ -264,22 +348,8 @@ async fn look_up_queue(
     context: &CallContext,
     name: &str,
 ) -> Result<Tags, AdapterError> {
-    let url = match clients.sqs.get_queue_url().queue_name(name).send().await {
-        Ok(found) => found.queue_url.unwrap_or_default(),
-        Err(error)
-            if error
-                .as_service_error()
-                .is_some_and(|e| e.is_queue_does_not_exist()) =>
-        {
-            return Ok(None);
-        }
-        Err(error) => {
-            return Err(sdk_failure(
-                &error,
-                &format!("SQS GetQueueUrl of `{name}`"),
-                context,
-            ));
-        }
+    let Some(url) = find_queue(clients, context, name).await? else {
+        return Ok(None);
     };
     let tags = clients
         .sqs
@@ -296,28 +366,8 @@ async fn look_up_table(
     context: &CallContext,
     name: &str,
 ) -> Result<Tags, AdapterError> {
-    let arn = match clients
-        .dynamodb
-        .describe_table()
-        .table_name(name)
-        .send()
-        .await
-    {
-        Ok(found) => found.table.and_then(|t| t.table_arn).unwrap_or_default(),
-        Err(error)
-            if error
-                .as_service_error()
-                .is_some_and(|e| e.is_resource_not_found_exception()) =>
-        {
-            return Ok(None);
-        }
-        Err(error) => {
-            return Err(sdk_failure(
-                &error,
-                &format!("DynamoDB DescribeTable of `{name}`"),
-                context,
-            ));
-        }
+    let Some(arn) = find_table(clients, context, name).await? else {
+        return Ok(None);
     };
     let tags = clients
         .dynamodb
@@ -389,22 +439,8 @@ async fn look_up_bus(
     context: &CallContext,
     name: &str,
 ) -> Result<Tags, AdapterError> {
-    let arn = match clients.events.describe_event_bus().name(name).send().await {
-        Ok(found) => found.arn.unwrap_or_default(),
-        Err(error)
-            if error
-                .as_service_error()
-                .is_some_and(|e| e.is_resource_not_found_exception()) =>
-        {
-            return Ok(None);
-        }
-        Err(error) => {
-            return Err(sdk_failure(
-                &error,
-                &format!("EventBridge DescribeEventBus of `{name}`"),
-                context,
-            ));
-        }
+    let Some(arn) = find_bus(clients, context, name).await? else {
+        return Ok(None);
     };
     let tags = clients
         .events
@@ -434,16 +470,8 @@ async fn ensure_bucket(
     resource: &Resource,
 ) -> Result<ResourceOutcome, AdapterError> {
     let name = resource.physical_name();
-    match clients.s3.head_bucket().bucket(&name).send().await {
-        Ok(_) => return Ok(outcome(resource, name, ResourceState::Found)),
-        Err(error) if error.as_service_error().is_some_and(|e| e.is_not_found()) => {}
-        Err(error) => {
-            return Err(sdk_failure(
-                &error,
-                &format!("S3 HeadBucket of `{name}`"),
-                context,
-            ));
-        }
+    if find_bucket(clients, context, &name).await? {
+        return Ok(outcome(resource, name, ResourceState::Found));
     }
     let mut create = clients.s3.create_bucket().bucket(&name);
     // us-east-1 takes no location constraint; every other region needs its own.
@@ -487,22 +515,8 @@ async fn ensure_queue(
     queue_arns: &HashMap<String, String>,
 ) -> Result<ResourceOutcome, AdapterError> {
     let name = resource.physical_name();
-    match clients.sqs.get_queue_url().queue_name(&name).send().await {
-        Ok(found) => {
-            let url = found.queue_url.unwrap_or_default();
-            return Ok(outcome(resource, url, ResourceState::Found));
-        }
-        Err(error)
-            if error
-                .as_service_error()
-                .is_some_and(|e| e.is_queue_does_not_exist()) => {}
-        Err(error) => {
-            return Err(sdk_failure(
-                &error,
-                &format!("SQS GetQueueUrl of `{name}`"),
-                context,
-            ));
-        }
+    if let Some(url) = find_queue(clients, context, &name).await? {
+        return Ok(outcome(resource, url, ResourceState::Found));
     }
     let mut create = clients
         .sqs
@@ -570,25 +584,8 @@ async fn ensure_table(
     resource: &Resource,
 ) -> Result<ResourceOutcome, AdapterError> {
     let name = resource.physical_name();
-    match clients
-        .dynamodb
-        .describe_table()
-        .table_name(&name)
-        .send()
-        .await
-    {
-        Ok(_) => return Ok(outcome(resource, name, ResourceState::Found)),
-        Err(error)
-            if error
-                .as_service_error()
-                .is_some_and(|e| e.is_resource_not_found_exception()) => {}
-        Err(error) => {
-            return Err(sdk_failure(
-                &error,
-                &format!("DynamoDB DescribeTable of `{name}`"),
-                context,
-            ));
-        }
+    if find_table(clients, context, &name).await?.is_some() {
+        return Ok(outcome(resource, name, ResourceState::Found));
     }
     let Some(partition) = &resource.partition_key else {
         return Err(AdapterError::invalid(format!(
@@ -692,25 +689,8 @@ async fn ensure_bus(
     resource: &Resource,
 ) -> Result<ResourceOutcome, AdapterError> {
     let name = resource.physical_name();
-    match clients.events.describe_event_bus().name(&name).send().await {
-        Ok(found) => {
-            return Ok(outcome(
-                resource,
-                found.arn.unwrap_or_default(),
-                ResourceState::Found,
-            ));
-        }
-        Err(error)
-            if error
-                .as_service_error()
-                .is_some_and(|e| e.is_resource_not_found_exception()) => {}
-        Err(error) => {
-            return Err(sdk_failure(
-                &error,
-                &format!("EventBridge DescribeEventBus of `{name}`"),
-                context,
-            ));
-        }
+    if let Some(arn) = find_bus(clients, context, &name).await? {
+        return Ok(outcome(resource, arn, ResourceState::Found));
     }
     let created = clients
         .events

@@ -537,7 +537,8 @@ name = "jobs"
 
 [resources.jobs]
 kind = "queue"
-visibility_timeout_s = 1
+# As short as Lambda allows for a function of 3 s, so a failed message comes back soon.
+visibility_timeout_s = 3
 dead_letter = "jobs-failed"
 max_receives = 2
 
@@ -598,7 +599,7 @@ resources = ["arn:aws:dynamodb:*:*:table/done", "arn:aws:sqs:*:*:jobs-failed"]
     assert_eq!(sent["sent"], 3);
 
     // Delivered in batches; `fail` is reported as a batch item failure, received once more
-    // after its 1 s visibility timeout, then moved to the dead-letter queue by the queue's own
+    // after its 3 s visibility timeout, then moved to the dead-letter queue by the queue's own
     // redrive policy.
     let started = std::time::Instant::now();
     loop {

@@ -435,26 +435,7 @@ fn a_new_http_project_deploys_to_aws_with_the_environments_credentials() {
     let parent = tempfile::tempdir().expect("a folder");
     let root = parent.path().join("hello");
     let endpoint = moto.endpoint_url();
-    let env: Vec<(&str, &str)> = vec![
-        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
-        (
-            "AWS_SECRET_ACCESS_KEY",
-            "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY",
-        ),
-        ("AWS_ENDPOINT_URL", endpoint.as_str()),
-        // Nothing else to sign in with: no config files, no instance metadata.
-        ("AWS_CONFIG_FILE", "/nonexistent/functory-test-config"),
-        (
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/functory-test-credentials",
-        ),
-        ("AWS_EC2_METADATA_DISABLED", "true"),
-        ("AWS_PROFILE", ""),
-        ("GIT_AUTHOR_NAME", "CI"),
-        ("GIT_AUTHOR_EMAIL", "ci@example.com"),
-        ("GIT_COMMITTER_NAME", "CI"),
-        ("GIT_COMMITTER_EMAIL", "ci@example.com"),
-    ];
+    let env = chain_only(&endpoint);
     let run = |args: &[&str], cwd: &Path| {
         functory_with(args, Some(cwd), &env, "functory-cli-http-deploy-test", "")
     };
@@ -728,25 +709,7 @@ fn every_template_deploys_to_aws_as_created_and_redeploys_without_a_write() {
         .unwrap_or_else(|e| panic!("{e}"));
     let parent = tempfile::tempdir().expect("a folder");
     let endpoint = moto.endpoint_url();
-    let env: Vec<(&str, &str)> = vec![
-        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
-        (
-            "AWS_SECRET_ACCESS_KEY",
-            "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY",
-        ),
-        ("AWS_ENDPOINT_URL", endpoint.as_str()),
-        ("AWS_CONFIG_FILE", "/nonexistent/functory-test-config"),
-        (
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/functory-test-credentials",
-        ),
-        ("AWS_EC2_METADATA_DISABLED", "true"),
-        ("AWS_PROFILE", ""),
-        ("GIT_AUTHOR_NAME", "CI"),
-        ("GIT_AUTHOR_EMAIL", "ci@example.com"),
-        ("GIT_COMMITTER_NAME", "CI"),
-        ("GIT_COMMITTER_EMAIL", "ci@example.com"),
-    ];
+    let env = chain_only(&endpoint);
     let run = |args: &[&str], cwd: &Path| {
         functory_with(
             args,
@@ -811,4 +774,28 @@ fn every_template_deploys_to_aws_as_created_and_redeploys_without_a_write() {
             "{id}: a no-change redeploy writes nothing"
         );
     }
+}
+
+/// An environment whose only AWS sign-in is the standard chain's environment keys (no config
+/// files, no instance metadata), calling `endpoint`; git knows who commits.
+fn chain_only(endpoint: &str) -> Vec<(&'static str, &str)> {
+    vec![
+        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY",
+        ),
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_CONFIG_FILE", "/nonexistent/functory-test-config"),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/functory-test-credentials",
+        ),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_PROFILE", ""),
+        ("GIT_AUTHOR_NAME", "CI"),
+        ("GIT_AUTHOR_EMAIL", "ci@example.com"),
+        ("GIT_COMMITTER_NAME", "CI"),
+        ("GIT_COMMITTER_EMAIL", "ci@example.com"),
+    ]
 }
