@@ -563,3 +563,24 @@ test('an AccessDenied in a result or a log line is explained, with the exact cha
   await page.click(tid('run-log-explain-close'));
   assert.equal(await page.locator(tid('run-log-explanation')).count(), 0);
 });
+
+test('how the run differs on AWS Lambda: the project\'s and the chosen function\'s differences, each with what to do', async (t) => {
+  const { page, calls } = await openRun(t);
+  await page.selectOption(tid('run-function'), 'report');
+  await page.click(tid('run-fidelity-toggle'));
+  await page.waitForSelector(tid('run-fidelity-item'));
+  const items = await page
+    .locator(tid('run-fidelity-item'))
+    .evaluateAll((rows) => rows.map((r) => `${r.dataset.function}:${r.dataset.area}`));
+  // The sample declares no resources: the run starts no AWS services, which the report says.
+  assert.ok(items.includes(':permissions'), items.join(' '));
+  assert.ok(items.includes(':limits'), items.join(' '));
+  assert.ok(items.includes('report:sdk'), items.join(' '));
+  assert.ok(!items.some((i) => i.startsWith('resize:')), 'only the chosen function: ' + items.join(' '));
+  assert.match(await page.textContent(tid('run-fidelity')), /→ declare the buckets, queues, tables/);
+  assert.deepEqual(calls('fidelity_report').at(-1), 'fidelity_report {"function":"report"}');
+
+  // Another function: its own differences.
+  await page.selectOption(tid('run-function'), 'resize');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="run-fidelity-item"]')].some((r) => r.dataset.function === 'resize'));
+});

@@ -124,6 +124,12 @@ pub(crate) fn choose(runtime: Runtime, settings: &LocalSettings) -> Interpreter 
     }
 }
 
+/// When the program that would run `runtime`'s handlers is not of its declared version: what
+/// runs instead, and where a program of the right version would be found.
+pub fn version_difference(runtime: Runtime, settings: &LocalSettings) -> Option<String> {
+    choose(runtime, settings).notice
+}
+
 /// `name` in the directories of `search_path` (the process's `PATH` when `None`).
 fn find(name: &str, search_path: Option<&OsStr>) -> Option<PathBuf> {
     let path = match search_path {

@@ -41,6 +41,7 @@ mod spec;
 pub mod triggers;
 
 pub use engine::{Counters, FunctionInstances, InstanceView, LocalRuntime, capabilities};
+pub use interpreter::version_difference;
 pub use logs::{LogLimits, LogStore};
 pub use project::function_errors;
 pub use project::{
@@ -48,4 +49,5 @@ pub use project::{
     load_manifest,
 };
 pub use services::{AwsAccess, AwsServicesSettings, LambdaSdks, LocalAwsServices, ServicesError};
+pub use services::{PinnedSdks, pinned_sdks};
 pub use settings::LocalSettings;

@@ -309,8 +309,28 @@ impl std::fmt::Debug for AwsAccess {
 
 #[derive(Deserialize)]
 struct SdkPins {
+    snapshot: String,
     python: PythonPins,
     node: NodePins,
+}
+
+/// The AWS SDK versions the local runtime puts on handlers' module paths
+/// (`data/lambda-sdks.toml`), and the day they were current.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinnedSdks {
+    pub snapshot: String,
+    pub boto3: String,
+    /// `@aws-sdk/client-s3` → its version, …
+    pub node: std::collections::BTreeMap<String, String>,
+}
+
+pub fn pinned_sdks() -> PinnedSdks {
+    let pins: SdkPins = toml::from_str(LAMBDA_SDKS).expect("data/lambda-sdks.toml is valid");
+    PinnedSdks {
+        snapshot: pins.snapshot,
+        boto3: pins.python.boto3,
+        node: pins.node.packages,
+    }
 }
 
 #[derive(Deserialize)]

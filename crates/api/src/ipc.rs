@@ -23,6 +23,7 @@ use crate::cloud::{
 };
 use crate::cloud_import::CloudImport;
 use crate::error::{ApiError, ErrorCode};
+use crate::fidelity::FidelityItem;
 use crate::lint::{LintFixPreview, LintReport, LintRuleDoc};
 use crate::local::{InvocationResult, LogBatch, LogQuery, RunStatus, SampleEvent, SavedEvent};
 use crate::recovery::JournalEntry;
@@ -316,6 +317,9 @@ ipc_commands! {
     blocking explain_access_denied(function: String, text: String) -> AccessDeniedHelp
         = |s| s.explain_access_denied(&function, &text);
     blocking outline_file(path: String) -> FileAnalysis = |s| s.outline_file(&path);
+    /// How the local run differs from AWS Lambda (all functions, or one), each with what to do.
+    blocking fidelity_report(function: Option<String>) -> Vec<FidelityItem>
+        = |s| s.fidelity_report(function.as_deref());
 
     // ---- cloud targets (Deploy) --------------------------------------------------------------
     /// What a target's provider can do (versions, live logs, queued invokes, trigger kinds).

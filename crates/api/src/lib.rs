@@ -17,6 +17,7 @@ pub mod audit;
 pub mod cloud;
 pub mod cloud_import;
 mod error;
+pub mod fidelity;
 mod files;
 pub mod history;
 pub mod ipc;

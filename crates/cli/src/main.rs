@@ -76,6 +76,18 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// How the local run differs from AWS Lambda for this project (interpreter and SDK
+    /// versions, permissions, limits, triggers that do not run locally), each with what to do.
+    Fidelity {
+        /// Only this function (default: every function).
+        function: Option<String>,
+        /// The project folder (default: the current folder).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Print the differences as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve every function and trigger of the project locally until Ctrl+C.
     Run(runtime_commands::RunArgs),
     /// Invoke a function once (locally, or on a cloud target) and print its response and logs.
@@ -234,6 +246,28 @@ fn run(command: Command) -> Result<ExitCode, ApiError> {
                         function.memory_mb,
                         function.timeout_s
                     );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Fidelity {
+            function,
+            dir,
+            json,
+        } => {
+            let dir = runtime_commands::project_dir(dir);
+            let items = functory_api::fidelity::report(&dir, function.as_deref())?;
+            if json {
+                print_json(&items);
+            } else {
+                for item in &items {
+                    let whose = item
+                        .function
+                        .as_deref()
+                        .map(|f| format!("{f}: "))
+                        .unwrap_or_default();
+                    outln!("{whose}{}: {}", item.area, item.difference);
+                    outln!("    → {}", item.what_to_do);
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -17,7 +17,12 @@ fn stdout(output: &Output) -> String {
 
 #[test]
 fn new_then_check_is_clean_for_every_template() {
-    for template in ["node-http", "python-http", "none"] {
+    let mut templates: Vec<&str> = functory_api::core::template::FunctionTemplate::ALL
+        .iter()
+        .map(|t| t.id())
+        .collect();
+    templates.push("none");
+    for template in templates {
         let dir = tempfile::tempdir().unwrap();
         let output = functory(&["new", "--template", template, "demo"], dir.path());
         assert!(output.status.success(), "{output:?}");
@@ -125,4 +130,112 @@ fn new_refuses_a_non_empty_folder_and_help_works_everywhere() {
             "{args:?}"
         );
     }
+}
+
+/// `functory fidelity`: the ways the local run differs from Lambda for a project, each with
+/// what to do, as text and JSON; a manifest with errors is refused with them.
+#[test]
+fn fidelity_lists_the_local_runs_differences_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("functory.toml"),
+        r#"[project]
+name = "clicks"
+
+[resources.events]
+kind = "table"
+partition_key = "id"
+stream = "new_image"
+
+[functions.count]
+runtime = "python3.14"
+handler = "count.handler"
+
+[[functions.count.triggers]]
+kind = "stream"
+stream = "clickstream"
+
+[[functions.count.triggers]]
+kind = "stream"
+stream = "events"
+
+[functions.page]
+runtime = "nodejs24.x"
+handler = "page.handler"
+"#,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("count.py"), "").unwrap();
+    std::fs::write(dir.path().join("page.mjs"), "").unwrap();
+    // The configured Python 3.14 is this machine's python3, whatever its version: when it is
+    // not 3.14 the report says so. The program it names is what the local run would start.
+    let python = String::from_utf8(
+        Command::new("python3")
+            .args([
+                "-c",
+                "import sys; print(sys.executable, '%d.%d' % sys.version_info[:2])",
+            ])
+            .output()
+            .expect("python3 runs")
+            .stdout,
+    )
+    .unwrap();
+    let (python, version) = python.trim().rsplit_once(' ').expect("path and version");
+    let output = Command::new(env!("CARGO_BIN_EXE_functory"))
+        .args(["fidelity", "--json"])
+        .current_dir(dir.path())
+        .env("FUNCTORY_PYTHON_3_14", python)
+        .output()
+        .expect("the functory binary runs");
+    assert!(output.status.success(), "{output:?}");
+    let items: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).expect("JSON");
+    let areas = |function: Option<&str>| -> Vec<String> {
+        items
+            .iter()
+            .filter(|i| i["function"].as_str() == function)
+            .map(|i| i["area"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        areas(None),
+        ["permissions", "limits", "limits", "limits", "limits"]
+    );
+    let count = areas(Some("count"));
+    assert_eq!(
+        count.contains(&"interpreter".to_owned()),
+        version != "3.14",
+        "{count:?}"
+    );
+    assert!(count.contains(&"sdk".to_owned()), "{count:?}");
+    // The Kinesis stream does not run locally; the declared table's stream does.
+    let triggers: Vec<&str> = items
+        .iter()
+        .filter(|i| i["area"] == "trigger")
+        .filter_map(|i| i["difference"].as_str())
+        .collect();
+    assert_eq!(triggers.len(), 1, "{triggers:?}");
+    assert!(triggers[0].starts_with("stream `clickstream` is a Kinesis stream"));
+    assert!(
+        items
+            .iter()
+            .all(|i| !i["whatToDo"].as_str().unwrap_or("").is_empty())
+    );
+
+    // One function, as text.
+    let text = stdout(&functory(&["fidelity", "page"], dir.path()));
+    assert!(
+        text.contains("page: sdk: locally handlers import the AWS SDK for JavaScript v3"),
+        "{text}"
+    );
+    assert!(!text.contains("count:"), "{text}");
+    assert!(text.contains("    → "), "{text}");
+
+    // A manifest with errors: its errors, not a guess.
+    std::fs::write(dir.path().join("functory.toml"), "[project]\nname = 1\n").unwrap();
+    let refused = functory(&["fidelity"], dir.path());
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("functory.toml has problems"),
+        "{refused:?}"
+    );
 }

@@ -1032,25 +1032,35 @@ fn sam_resources_are_declared_under_the_names_their_triggers_use() {
         "{:?}",
         project.triggers
     );
-    // SNS and EventBridge events on the declared topic and bus, with the filter and pattern.
+    // SNS and EventBridge events on the declared topic and bus, with the filter and pattern
+    // (compared as JSON: the text's key order is serde_json's, which a build may change).
     let notify = &imported.manifest.functions[2];
-    assert_eq!(
-        notify.triggers,
+    let json = |text: &str| serde_json::from_str::<serde_json::Value>(text).expect("JSON");
+    match &notify.triggers[..] {
         [
             functory_core::Trigger::Topic {
-                topic: "order-placed".into(),
-                filter_policy: Some(
-                    r#"{"country":["FR","DE"],"total":[{"numeric":[">=",100]}]}"#.into()
-                ),
+                topic,
+                filter_policy: Some(filter),
                 filter_policy_scope: None,
             },
             functory_core::Trigger::Event {
-                bus: Some("orders-bus".into()),
-                // As JSON with sorted keys.
-                pattern: r#"{"detail-type":["Shipped"],"source":["orders.shipping"]}"#.into(),
+                bus: Some(bus),
+                pattern,
             },
-        ]
-    );
+        ] => {
+            assert_eq!(topic, "order-placed");
+            assert_eq!(
+                json(filter),
+                serde_json::json!({"country": ["FR", "DE"], "total": [{"numeric": [">=", 100]}]})
+            );
+            assert_eq!(bus, "orders-bus");
+            assert_eq!(
+                json(pattern),
+                serde_json::json!({"source": ["orders.shipping"], "detail-type": ["Shipped"]})
+            );
+        }
+        other => panic!("{other:?}"),
+    }
     let lines: Vec<String> = imported
         .report
         .not_mapped
@@ -1126,25 +1136,35 @@ resources:
 "#;
     let imported = import_serverless(yaml, "serverless.yml", "x").expect("imports");
     let notify = &imported.manifest.functions[0];
-    assert_eq!(
-        notify.triggers,
+    let json = |text: &str| serde_json::from_str::<serde_json::Value>(text).expect("JSON");
+    match &notify.triggers[..] {
         [
             Trigger::Topic {
-                topic: "order-placed".into(),
+                topic: first,
                 filter_policy: None,
                 filter_policy_scope: None,
             },
             Trigger::Topic {
-                topic: "alerts".into(),
-                filter_policy: Some(r#"{"severity":["high"]}"#.into()),
-                filter_policy_scope: Some("MessageAttributes".into()),
+                topic: second,
+                filter_policy: Some(filter),
+                filter_policy_scope: Some(scope),
             },
             Trigger::Event {
-                bus: Some("shipping-bus".into()),
-                pattern: r#"{"source":["orders"]}"#.into(),
+                bus: Some(bus),
+                pattern,
             },
-        ]
-    );
+        ] => {
+            assert_eq!(
+                (first.as_str(), second.as_str()),
+                ("order-placed", "alerts")
+            );
+            assert_eq!(json(filter), serde_json::json!({"severity": ["high"]}));
+            assert_eq!(scope, "MessageAttributes");
+            assert_eq!(bus, "shipping-bus");
+            assert_eq!(json(pattern), serde_json::json!({"source": ["orders"]}));
+        }
+        other => panic!("{other:?}"),
+    }
     let declared: Vec<String> = imported
         .manifest
         .resources

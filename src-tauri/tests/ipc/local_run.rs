@@ -23,6 +23,7 @@ pub const COMMANDS: &[&str] = &[
     "unsubscribe_logs",
     "stop_run",
     "reset_local_data",
+    "fidelity_report",
     "close_project",
 ];
 
@@ -38,6 +39,28 @@ fn the_local_run_answers_as_the_ui_expects() {
         json!({ "edit": { "kind": "setMemory", "function": "resize", "memoryMb": 1024 } }),
     )
     .unwrap();
+
+    // How the local run differs from Lambda: the project's items, then one function's.
+    let report = call("fidelity_report", json!({ "function": null })).unwrap();
+    let items = report.as_array().unwrap();
+    assert!(
+        items
+            .iter()
+            .any(|i| i["function"].is_null() && i["area"] == "limits"),
+        "{report}"
+    );
+    let report = call("fidelity_report", json!({ "function": "report" })).unwrap();
+    assert!(
+        report
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["function"] == "report"
+                && i["area"] == "sdk"
+                && !i["whatToDo"].as_str().unwrap_or("").is_empty()),
+        "{report}"
+    );
+    assert!(call("fidelity_report", json!({ "function": "nope" })).is_err());
 
     // Run & Logs: subscribe to every function's log first, so no line of the run is missed.
     assert_eq!(call("run_status", json!({})).unwrap()["running"], false);

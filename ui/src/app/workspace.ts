@@ -40,6 +40,7 @@ import type { TargetLogSource } from '../bindings/TargetLogSource';
 import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
 import type { ResourcePlan } from '../bindings/ResourcePlan';
+import type { FidelityItem } from '../bindings/FidelityItem';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
 import type { CanvasLayout } from '../bindings/CanvasLayout';
 import type { CanvasModel } from '../bindings/CanvasModel';
@@ -494,6 +495,10 @@ export class Workspace {
 
   deployResourcePlan(target: string): Promise<Outcome<ResourcePlan | null>> {
     return this.outcome(() => this.platform.deployResourcePlan(target));
+  }
+
+  fidelityReport(fn: string | null): Promise<Outcome<FidelityItem[]>> {
+    return this.outcome(() => this.platform.fidelityReport(fn));
   }
 
   deploy(target: string, functions: string[], onStep: (step: DeployStep) => void): Promise<Outcome<DeployReport>> {

@@ -14,6 +14,7 @@ import type { Checkpoint } from './Checkpoint';
 import type { CloudImport } from './CloudImport';
 import type { DeployReport } from './DeployReport';
 import type { DeployStep } from './DeployStep';
+import type { FidelityItem } from './FidelityItem';
 import type { FileAnalysis } from './FileAnalysis';
 import type { FileContent } from './FileContent';
 import type { FileDiff } from './FileDiff';
@@ -101,6 +102,7 @@ export interface Commands {
   set_permissions: { args: { function: string; permissions: Array<Permission> }; returns: ProjectView };
   explain_access_denied: { args: { function: string; text: string }; returns: AccessDeniedHelp };
   outline_file: { args: { path: string }; returns: FileAnalysis };
+  fidelity_report: { args: { function: string | null }; returns: Array<FidelityItem> };
   target_capabilities: { args: { target: string }; returns: Capabilities };
   target_identity: { args: { target: string }; returns: TargetIdentity };
   deploy_plan: { args: { target: string; functions: Array<string> }; returns: Array<FunctionPlan> };

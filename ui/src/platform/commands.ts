@@ -128,6 +128,7 @@ export function createPlatform(transport: Transport): Platform {
     targetIdentity: (target) => call('target_identity', { target }),
     deployPlan: (target, functions) => call('deploy_plan', { target, functions }),
     deployResourcePlan: (target) => call('deploy_resource_plan', { target }),
+    fidelityReport: (fn) => call('fidelity_report', { function: fn }),
     deploy: (target, functions, onStep) => withProgress('deploy_functions', { target, functions }, onStep),
     redeploy: (target, fn, commit, onStep) => withProgress('redeploy_function', { target, function: fn, commit }, onStep),
     functionVersions: (target, fn) => call('function_versions', { target, function: fn }),

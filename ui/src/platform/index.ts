@@ -39,6 +39,7 @@ import type { ProjectAnalysis } from '../bindings/ProjectAnalysis';
 import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
 import type { ResourcePlan } from '../bindings/ResourcePlan';
+import type { FidelityItem } from '../bindings/FidelityItem';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
 import type { TargetIdentity } from '../bindings/TargetIdentity';
 import type { TargetLogSource } from '../bindings/TargetLogSource';
@@ -160,6 +161,8 @@ export interface Platform {
   deployPlan(target: string, functions: string[]): Promise<FunctionPlan[]>;
   /** What a deploy to `target` would create of the declared resources (`null`: none declared); changes nothing. */
   deployResourcePlan(target: string): Promise<ResourcePlan | null>;
+  /** How the local run differs from AWS Lambda (the project's items and `fn`'s, or every function's), each with what to do. */
+  fidelityReport(fn: string | null): Promise<FidelityItem[]>;
   /** Checkpoints, deploys and records; `onStep` gets each step as it starts. */
   deploy(target: string, functions: string[], onStep: (step: DeployStep) => void): Promise<DeployReport>;
   /** Deploys `fn` exactly as it was at `commit` (a recorded deploy in History). */

@@ -83,4 +83,12 @@ impl Session {
     pub fn outline_file(&self, path: &str) -> Result<FileAnalysis, ApiError> {
         analyze::outline(&self.current()?, path)
     }
+
+    /// How the local run of the open project differs from AWS Lambda (Run & Logs).
+    pub fn fidelity_report(
+        &self,
+        function: Option<&str>,
+    ) -> Result<Vec<crate::fidelity::FidelityItem>, ApiError> {
+        crate::fidelity::report(self.current()?.root(), function)
+    }
 }

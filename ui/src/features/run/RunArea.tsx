@@ -15,6 +15,7 @@ import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { Icon } from '../../ui/Icon';
 import { useColorScheme } from '../theme/useColorScheme';
 import { Endpoints } from '../deploy/Endpoints';
+import { FidelityPanel } from './FidelityPanel';
 import { adapterLabel } from '../targets/draft';
 import { useTargetCapabilities } from '../targets/useTargetCapabilities';
 import { InvocationPanel } from './InvocationPanel';
@@ -442,6 +443,7 @@ export function RunArea({ visible }: { visible: boolean }) {
           )}
         </div>
       )}
+      {!cloudTarget && <FidelityPanel fn={fn} manifestKey={project?.manifest} />}
       <div className="run-main">
         <div className="run-invoke-pane">
           <div className="run-invoke-toolbar">
