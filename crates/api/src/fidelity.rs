@@ -153,7 +153,7 @@ fn function_items(
                     name,
                     "trigger",
                     format!(
-                        "stream `{stream}` is a Kinesis stream: the local run does not emulate Kinesis, so this trigger never fires locally"
+                        "stream `{stream}` is a Kinesis stream: the local run reads no Kinesis stream for triggers, so this trigger never fires locally"
                     ),
                     "invoke the function with a Kinesis sample event (`functory events generate kinesis`) in Run & Logs",
                 ));
