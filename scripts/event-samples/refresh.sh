@@ -12,7 +12,7 @@ events=samcli/lib/generated_sample_events/events
 mkdir -p "$out"
 for file in apigateway/AwsProxy.json apigateway/HttpApi.json s3/S3Put.json s3/S3Delete.json \
   sqs/Sqs.json sns/Sns.json cloudwatch/ScheduledEvent.json dynamodb/DynamoDBUpdate.json \
-  kinesis/Kinesis.json; do
+  kinesis/Kinesis.json alb/ALBRequest.json kinesis/KinesisFirehose.json; do
   git -C "$src" show "HEAD:$events/$file" > "$out/$(basename "$file")"
 done
 commit="$(git -C "$src" rev-parse HEAD)"

@@ -82,7 +82,12 @@ fn input_for(kind: EventKind, name: &str, dir: PathBuf) -> Result<EventInput, St
             manifest_path.display()
         ));
     };
-    let wanted = kind.trigger_kind();
+    let Some(wanted) = kind.trigger_kind() else {
+        return Err(format!(
+            "a {} event is not built from a trigger (functory.toml has none for its source): leave out --for",
+            kind.name()
+        ));
+    };
     let Some(trigger) = function.triggers.iter().find(|t| trigger_kind(t) == wanted) else {
         let kinds: Vec<&str> = function.triggers.iter().map(trigger_kind).collect();
         return Err(format!(

@@ -60,7 +60,7 @@ fn sample(file: &str) -> Value {
 #[test]
 fn every_key_of_aws_published_samples_is_in_functorys_events() {
     // (Functory's event, AWS's sample, keys AWS's sample has that this request does not send)
-    let pairs: [(EventKind, &str, &[&str]); 9] = [
+    let pairs: [(EventKind, &str, &[&str]); 11] = [
         (EventKind::ApiGatewayRest, "AwsProxy.json", &[]),
         (
             EventKind::ApiGatewayHttp,
@@ -101,6 +101,8 @@ fn every_key_of_aws_published_samples_is_in_functorys_events() {
             &[".Records[].dynamodb.OldImage"],
         ),
         (EventKind::Kinesis, "Kinesis.json", &[]),
+        (EventKind::Alb, "ALBRequest.json", &[]),
+        (EventKind::Firehose, "KinesisFirehose.json", &[]),
     ];
     let mut missing = Vec::new();
     for (kind, file, absent) in pairs {

@@ -383,3 +383,48 @@ pub(super) fn kinesis_event(stream: &str) -> Value {
         }]
     })
 }
+
+/// An Application Load Balancer request to a Lambda target (multi-value headers off, as a
+/// target group starts).
+pub(super) fn alb_request(method: &str, path: &str) -> Value {
+    let (concrete, _) = concrete_path(path);
+    let method = concrete_method(method);
+    json!({
+        "requestContext": {
+            "elb": {
+                "targetGroupArn": format!(
+                    "arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/functory-sample/49e9d65c45c6791a"
+                ),
+            },
+        },
+        "httpMethod": method,
+        "path": concrete,
+        "queryStringParameters": {},
+        "headers": {
+            "accept": "application/json",
+            "host": "functory-sample-123578498.us-east-1.elb.amazonaws.com",
+            "user-agent": "functory",
+            "x-amzn-trace-id": "Root=1-5c536348-3d683b8b04734faae651f476",
+            "x-forwarded-for": "127.0.0.1",
+            "x-forwarded-port": "443",
+            "x-forwarded-proto": "https",
+        },
+        "body": if has_body(&method) { "{\"hello\":\"world\"}" } else { "" },
+        "isBase64Encoded": false,
+    })
+}
+
+/// A Kinesis Data Firehose transformation batch: the function answers each record with its
+/// `recordId`, a `result` and the transformed `data`.
+pub(super) fn firehose_batch(stream: &str) -> Value {
+    json!({
+        "invocationId": "invocation-0b5c0a0a-sample",
+        "deliveryStreamArn": format!("arn:aws:firehose:{REGION}:{ACCOUNT}:deliverystream/{stream}"),
+        "region": REGION,
+        "records": [{
+            "recordId": "49546986683135544286507457936321625675700192471156785154",
+            "approximateArrivalTimestamp": SAMPLE_EPOCH * 1000,
+            "data": "SGVsbG8sIHRoaXMgaXMgYSB0ZXN0Lg==",
+        }],
+    })
+}

@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 
 pub use aws::{S3Notification, SqsMessage, s3_event, scheduled_event, sqs_event};
 use aws::{
-    api_gateway_rest, dynamodb_event, function_url, http_api, kinesis_event, pattern_event,
-    sns_event,
+    alb_request, api_gateway_rest, dynamodb_event, firehose_batch, function_url, http_api,
+    kinesis_event, pattern_event, sns_event,
 };
 use azure::{azure_blob, azure_http, azure_timer};
 use google::{gcp_pubsub, gcp_storage};
@@ -46,6 +46,8 @@ pub enum EventKind {
     EventBridgeEvent,
     DynamoDbStream,
     Kinesis,
+    Alb,
+    Firehose,
     GcpStorage,
     GcpPubSub,
     AzureHttp,
@@ -54,7 +56,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 16] = [
+    pub const ALL: [EventKind; 18] = [
         EventKind::ApiGatewayRest,
         EventKind::ApiGatewayHttp,
         EventKind::FunctionUrl,
@@ -66,6 +68,8 @@ impl EventKind {
         EventKind::EventBridgeEvent,
         EventKind::DynamoDbStream,
         EventKind::Kinesis,
+        EventKind::Alb,
+        EventKind::Firehose,
         EventKind::GcpStorage,
         EventKind::GcpPubSub,
         EventKind::AzureHttp,
@@ -87,6 +91,8 @@ impl EventKind {
             EventKind::EventBridgeEvent => "eventbridge-event",
             EventKind::DynamoDbStream => "dynamodb-stream",
             EventKind::Kinesis => "kinesis",
+            EventKind::Alb => "alb",
+            EventKind::Firehose => "firehose",
             EventKind::GcpStorage => "gcp-storage",
             EventKind::GcpPubSub => "gcp-pubsub",
             EventKind::AzureHttp => "azure-http",
@@ -108,6 +114,8 @@ impl EventKind {
             EventKind::EventBridgeEvent => "EventBridge event matching a rule's pattern",
             EventKind::DynamoDbStream => "DynamoDB stream record (INSERT)",
             EventKind::Kinesis => "Kinesis stream record",
+            EventKind::Alb => "Application Load Balancer request",
+            EventKind::Firehose => "Kinesis Data Firehose transformation batch",
             EventKind::GcpStorage => "Google Cloud Storage object finalized (CloudEvent)",
             EventKind::GcpPubSub => "Google Pub/Sub message published (CloudEvent)",
             EventKind::AzureHttp => "Azure Functions HTTP trigger (custom handler payload)",
@@ -116,10 +124,15 @@ impl EventKind {
         }
     }
 
-    /// The manifest trigger kind whose settings this event is built from.
-    pub fn trigger_kind(self) -> &'static str {
-        match self {
-            EventKind::ApiGatewayRest | EventKind::ApiGatewayHttp | EventKind::AzureHttp => "http",
+    /// The manifest trigger kind whose settings this event is built from; `None` for a source
+    /// functory.toml has no trigger for (its event has example values).
+    pub fn trigger_kind(self) -> Option<&'static str> {
+        Some(match self {
+            EventKind::ApiGatewayRest
+            | EventKind::ApiGatewayHttp
+            | EventKind::AzureHttp
+            | EventKind::Alb => "http",
+            EventKind::Firehose => return None,
             EventKind::FunctionUrl => "url",
             EventKind::S3Put
             | EventKind::S3Delete
@@ -130,7 +143,7 @@ impl EventKind {
             EventKind::EventBridgeEvent => "event",
             EventKind::EventBridgeSchedule | EventKind::AzureTimer => "schedule",
             EventKind::DynamoDbStream | EventKind::Kinesis => "stream",
-        }
+        })
     }
 
     pub fn from_name(name: &str) -> Option<EventKind> {
@@ -300,7 +313,7 @@ pub fn other_shapes(function: &Function) -> Vec<SampleEvent> {
             let input = function
                 .triggers
                 .iter()
-                .find(|t| trigger_kind(t) == kind.trigger_kind())
+                .find(|t| Some(trigger_kind(t)) == kind.trigger_kind())
                 .map(|t| EventInput::from_trigger(&function.name, t))
                 .unwrap_or_else(|| EventInput::new(&function.name));
             SampleEvent {
@@ -361,6 +374,8 @@ pub fn generate(kind: EventKind, input: &EventInput) -> Value {
         EventKind::EventBridgeEvent => pattern_event(&input.pattern, at),
         EventKind::DynamoDbStream => dynamodb_event(&input.stream),
         EventKind::Kinesis => kinesis_event(&input.stream),
+        EventKind::Alb => alb_request(&input.method, &input.path),
+        EventKind::Firehose => firehose_batch(&input.stream),
         EventKind::GcpStorage => gcp_storage(&input.bucket, &input.key, at),
         EventKind::GcpPubSub => gcp_pubsub(&input.queue, at),
         EventKind::AzureHttp => azure_http(&input.method, &input.path, &input.function),
