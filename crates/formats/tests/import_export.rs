@@ -1189,3 +1189,53 @@ resources:
     }
     assert_toml_matches(&imported);
 }
+
+/// `ReportBatchItemFailures` on an SQS event (SAM and the Framework) is what a queue trigger
+/// always does: reported as mapped, not as a setting left out.
+#[test]
+fn partial_batch_failures_on_sqs_events_are_mapped() {
+    let sam = import_sam(
+        "Resources:\n  Work:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n      Runtime: python3.13\n      Events:\n        Jobs:\n          Type: SQS\n          Properties:\n            Queue: arn:aws:sqs:us-east-1:111122223333:jobs\n            FunctionResponseTypes:\n              - ReportBatchItemFailures\n",
+        "template.yaml",
+        "x",
+    )
+    .expect("imports");
+    let line = sam
+        .report
+        .mapped
+        .iter()
+        .find(|i| i.subject.ends_with("FunctionResponseTypes"))
+        .expect("a mapped line");
+    assert_eq!(line.line, 13);
+    assert!(
+        line.message.starts_with("partial batch failures"),
+        "{line:?}"
+    );
+    assert!(
+        sam.report
+            .mentions_not_mapped("FunctionResponseTypes")
+            .is_none()
+    );
+
+    let serverless = import_serverless(
+        "service: x\nprovider:\n  name: aws\n  runtime: nodejs24.x\nfunctions:\n  work:\n    handler: work.handler\n    events:\n      - sqs:\n          arn: arn:aws:sqs:us-east-1:111122223333:jobs\n          functionResponseType: ReportBatchItemFailures\n",
+        "serverless.yml",
+        "x",
+    )
+    .expect("imports");
+    assert!(
+        serverless
+            .report
+            .mapped
+            .iter()
+            .any(|i| i.subject.ends_with("functionResponseType") && i.line == 11),
+        "{}",
+        serverless.report
+    );
+    assert!(
+        serverless
+            .report
+            .mentions_not_mapped("functionResponseType")
+            .is_none()
+    );
+}

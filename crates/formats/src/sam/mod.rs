@@ -23,7 +23,7 @@ pub(crate) use resources::{
     declared as declared_resource, resource_kind, settle as settle_resources,
 };
 use triggers::sam_event;
-pub(crate) use triggers::{describe, node_json, storage_events};
+pub(crate) use triggers::{describe, node_json, partial_batch_failures, storage_events};
 
 /// The trigger kinds a report names when an event has none.
 pub(crate) const TRIGGER_KINDS: &str = "http, schedule, storage, queue, stream, topic, event, url";

@@ -64,11 +64,33 @@ fn known_event_properties(kind: &str) -> &'static [&'static str] {
             "Description",
         ],
         "S3" => &["Bucket", "Events", "Filter"],
-        "SQS" => &["Queue", "BatchSize"],
+        "SQS" => &["Queue", "BatchSize", "FunctionResponseTypes"],
         "Kinesis" | "DynamoDB" => &["Stream", "StartingPosition", "BatchSize"],
         "SNS" => &["Topic", "FilterPolicy", "FilterPolicyScope"],
         "EventBridgeRule" | "CloudWatchEvent" => &["Pattern", "EventBusName"],
         _ => &[],
+    }
+}
+
+/// An SQS event's `ReportBatchItemFailures` (SAM's `FunctionResponseTypes`, the Framework's
+/// `functionResponseType`): what Functory's queue triggers always do, locally and on AWS.
+pub(crate) fn partial_batch_failures(types: &Node, subject: &str, r: &mut Reading<'_, '_, '_>) {
+    let values = r.texts(types, subject);
+    if values.iter().all(|v| v == "ReportBatchItemFailures") {
+        r.rep.mapped(
+            types.span,
+            subject,
+            "partial batch failures: a queue trigger always takes the handler's batchItemFailures",
+        );
+    } else {
+        r.rep.not_mapped(
+            types.span,
+            subject,
+            format!(
+                "response types {}: only ReportBatchItemFailures exists",
+                values.join(", ")
+            ),
+        );
     }
 }
 
@@ -244,6 +266,9 @@ pub(super) fn sam_event(
                     .not_mapped(event.span, subject, "an SQS event without Queue");
                 return None;
             };
+            if let Some(types) = props.get("FunctionResponseTypes") {
+                partial_batch_failures(types, &p("FunctionResponseTypes"), r);
+            }
             Trigger::Queue {
                 queue,
                 batch_size: props

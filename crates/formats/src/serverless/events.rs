@@ -152,11 +152,24 @@ pub(super) fn serverless_event(
             }]
         }
         "sqs" => {
-            let Some((queue, batch_size, _)) =
-                source_event(value, &subject, &["arn", "batchSize"], r)
-            else {
+            let Some((queue, batch_size, _)) = source_event(
+                value,
+                &subject,
+                &["arn", "batchSize", "functionResponseType"],
+                r,
+            ) else {
                 return Vec::new();
             };
+            if let Some(types) = value
+                .get("functionResponseType")
+                .filter(|_| !value.is_intrinsic())
+            {
+                crate::sam::partial_batch_failures(
+                    types,
+                    &format!("{subject}.functionResponseType"),
+                    r,
+                );
+            }
             vec![Trigger::Queue { queue, batch_size }]
         }
         "stream" => {
