@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { copySample, openApp, screenshot, tid } from './support/app.mjs';
+import { copySample, openApp, screenshot, tid, waitUntil } from './support/app.mjs';
 
 
 async function openTriggers(t, options = { sample: true }) {
@@ -113,7 +113,15 @@ test('a route another function owns is refused inline; an overlapping one is a w
 test('Delete removes a selected trigger from functory.toml and Ctrl+Z brings it back', async (t) => {
   const { page, calls, readFile } = await openTriggers(t);
   // Keyboard only: a node is focusable, Enter selects it and opens its form, Delete deletes it.
-  await page.locator(triggerNode('resize', 'http')).locator('xpath=..').focus();
+  // Enter goes to the focused node, so it is pressed once the node holds the focus (the canvas
+  // may still be settling from its first drawing on a loaded machine).
+  const node = page.locator(triggerNode('resize', 'http')).locator('xpath=..');
+  await waitUntil(async () => {
+    if (await node.evaluate((element) => element === document.activeElement)) return true;
+    // A node drawn again takes the focus anew, as a user's Tab would give it.
+    await node.focus();
+    return false;
+  }, 'the resize http node holds the focus');
   await page.keyboard.press('Enter');
   await page.waitForSelector(tid('trigger-form'));
   assert.equal(await page.inputValue(tid('trigger-field-path')), '/resize');
