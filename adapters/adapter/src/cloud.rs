@@ -91,8 +91,8 @@ pub trait CloudAdapter: Adapter {
             .collect())
     }
 
-    /// Creates the declared resources that are missing (what [`CloudAdapter::plan_resources`]
-    /// planned); answers the changes made.
+    /// Creates the declared resources that are missing, after [`CloudAdapter::plan_resources`]
+    /// (which refuses one another project owns); answers the changes made.
     async fn create_resources(
         &self,
         _project: &str,

@@ -809,6 +809,40 @@ fn aws(setup: &Setup, args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).expect("JSON from the aws CLI")
 }
 
+/// A bucket notification configuration's Lambda entries: (id, function ARN).
+fn lambda_entries(config: &serde_json::Value) -> Vec<(String, String)> {
+    config["LambdaFunctionConfigurations"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|c| {
+                    (
+                        c["Id"].as_str().unwrap_or_default().to_owned(),
+                        c["LambdaFunctionArn"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The names of every schedule the account has, sorted.
+fn schedule_names(setup: &Setup) -> Vec<String> {
+    let listed = aws(setup, &["scheduler", "list-schedules"]);
+    let mut names: Vec<String> = listed["Schedules"]
+        .as_array()
+        .expect("schedules")
+        .iter()
+        .filter_map(|s| s["Name"].as_str().map(str::to_owned))
+        .collect();
+    names.sort();
+    names
+}
+
 fn trigger_change<'p>(
     plan: &'p functory_adapter::DeployPlan,
     name: &str,
@@ -1026,25 +1060,7 @@ async fn storage_triggers_merge_into_the_bucket_notifications_and_leave_the_othe
             ],
         )
     };
-    let lambdas = |config: &serde_json::Value| -> Vec<(String, String)> {
-        config["LambdaFunctionConfigurations"]
-            .as_array()
-            .map(|items| {
-                items
-                    .iter()
-                    .map(|c| {
-                        (
-                            c["Id"].as_str().unwrap_or_default().to_owned(),
-                            c["LambdaFunctionArn"]
-                                .as_str()
-                                .unwrap_or_default()
-                                .to_owned(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let lambdas = lambda_entries;
 
     let mut options = options(&setup, "echo");
     options.function.triggers = vec![Trigger::Storage {
@@ -1974,7 +1990,7 @@ async fn two_targets_in_one_account_keep_their_own_roles_schedules_and_notificat
         );
         assert_eq!(schedule["Target"]["RoleArn"], scheduler_role["Role"]["Arn"]);
     }
-    let notifications = || -> Vec<(String, String)> {
+    let notifications = || {
         let config = aws(
             &setup,
             &[
@@ -1984,20 +2000,7 @@ async fn two_targets_in_one_account_keep_their_own_roles_schedules_and_notificat
                 "inbox",
             ],
         );
-        let mut entries: Vec<(String, String)> = config["LambdaFunctionConfigurations"]
-            .as_array()
-            .expect("the bucket's Lambda entries")
-            .iter()
-            .map(|c| {
-                (
-                    c["Id"].as_str().unwrap_or_default().to_owned(),
-                    c["LambdaFunctionArn"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_owned(),
-                )
-            })
-            .collect();
+        let mut entries = lambda_entries(&config);
         entries.sort();
         entries
     };
@@ -2045,14 +2048,7 @@ async fn two_targets_in_one_account_keep_their_own_roles_schedules_and_notificat
     // Dev drops its triggers: only dev's schedule, scheduler role and entry go.
     dev.function.triggers.clear();
     adapter.deploy_function(&dev).await.expect("deploy dev");
-    let schedules = aws(&setup, &["scheduler", "list-schedules"]);
-    let names: Vec<&str> = schedules["Schedules"]
-        .as_array()
-        .expect("schedules")
-        .iter()
-        .filter_map(|s| s["Name"].as_str())
-        .collect();
-    assert_eq!(names, ["functory-conformance-prod-echo-1"]);
+    assert_eq!(schedule_names(&setup), ["functory-conformance-prod-echo-1"]);
     assert_eq!(
         notifications(),
         [(
@@ -2108,17 +2104,9 @@ async fn a_deploy_takes_over_its_stage_s_schedules_named_before_names_carried_th
         "{plan}"
     );
     adapter.deploy_function(&prod).await.expect("deploy");
-    let schedules = aws(&setup, &["scheduler", "list-schedules"]);
-    let mut names: Vec<&str> = schedules["Schedules"]
-        .as_array()
-        .expect("schedules")
-        .iter()
-        .filter_map(|s| s["Name"].as_str())
-        .collect();
-    names.sort_unstable();
     // Prod's earlier schedule became the new name; dev's is left for dev's deploy.
     assert_eq!(
-        names,
+        schedule_names(&setup),
         [
             "functory-conformance-echo-2",
             "functory-conformance-prod-echo-1"

@@ -224,56 +224,45 @@ fn bad_input_is_named() {
     assert!(!stderr.contains("Debug"), "{stderr}");
 }
 
-impl Env {
-    /// The `aws` CLI's JSON answer, at this test's moto with the profile's keys.
-    fn aws_json(&self, args: &[&str]) -> serde_json::Value {
-        let binary = functory_api::aws::moto::venv_dir().join("bin/aws");
-        let output = Command::new(&binary)
-            .args(args)
-            .args([
-                "--endpoint-url",
-                &self.moto.endpoint_url(),
-                "--region",
-                "eu-west-1",
-                "--output",
-                "json",
-            ])
-            .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
-            .env("AWS_SECRET_ACCESS_KEY", "not-a-secret")
-            .env_remove("AWS_PROFILE")
-            .output()
-            .unwrap_or_else(|e| panic!("{} does not run ({e})", binary.display()));
-        assert!(
-            output.status.success(),
-            "aws {args:?}: {}",
-            text(&output.stderr)
-        );
-        serde_json::from_slice(&output.stdout).expect("JSON from the aws CLI")
+/// The `aws` CLI of the moto venv at `endpoint` in `region`: its JSON answer (`Null` when it
+/// prints nothing); a failing command fails the test with what it said.
+fn aws_cli(endpoint: &str, region: &str, args: &[&str]) -> serde_json::Value {
+    let binary = functory_api::aws::moto::venv_dir().join("bin/aws");
+    let output = Command::new(&binary)
+        .args(args)
+        .args([
+            "--endpoint-url",
+            endpoint,
+            "--region",
+            region,
+            "--output",
+            "json",
+        ])
+        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap_or_else(|e| panic!("{} does not run ({e})", binary.display()));
+    assert!(
+        output.status.success(),
+        "aws {args:?}: {}",
+        text(&output.stderr)
+    );
+    if output.stdout.iter().all(u8::is_ascii_whitespace) {
+        return serde_json::Value::Null;
     }
+    serde_json::from_slice(&output.stdout).expect("JSON from the aws CLI")
 }
 
 impl Env {
-    /// The `aws` CLI of the moto venv, at this test's moto, with the profile's keys.
+    /// The `aws` CLI at this test's moto, in the profile's region.
     fn aws(&self, args: &[&str]) {
-        let binary = functory_api::aws::moto::venv_dir().join("bin/aws");
-        let output = Command::new(&binary)
-            .args(args)
-            .args([
-                "--endpoint-url",
-                &self.moto.endpoint_url(),
-                "--region",
-                "eu-west-1",
-            ])
-            .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
-            .env("AWS_SECRET_ACCESS_KEY", "not-a-secret")
-            .env_remove("AWS_PROFILE")
-            .output()
-            .unwrap_or_else(|e| panic!("{} does not run ({e})", binary.display()));
-        assert!(
-            output.status.success(),
-            "aws {args:?}: {}",
-            text(&output.stderr)
-        );
+        aws_cli(&self.moto.endpoint_url(), "eu-west-1", args);
+    }
+
+    /// The same, answering its JSON.
+    fn aws_json(&self, args: &[&str]) -> serde_json::Value {
+        aws_cli(&self.moto.endpoint_url(), "eu-west-1", args)
     }
 }
 
@@ -494,24 +483,7 @@ fn a_new_http_project_deploys_to_aws_with_the_environments_credentials() {
     assert!(endpoint_line.starts_with("GET https://"), "{endpoint_line}");
 
     // What moto holds, through the aws CLI.
-    let aws = |args: &[&str]| {
-        let output = Command::new(functory_api::aws::moto::venv_dir().join("bin/aws"))
-            .args(args)
-            .args([
-                "--endpoint-url",
-                &endpoint,
-                "--region",
-                "us-east-1",
-                "--output",
-                "json",
-            ])
-            .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
-            .env("AWS_SECRET_ACCESS_KEY", "x")
-            .output()
-            .expect("the aws CLI runs");
-        assert!(output.status.success(), "{}", text(&output.stderr));
-        serde_json::from_slice::<serde_json::Value>(&output.stdout).expect("JSON")
-    };
+    let aws = |args: &[&str]| aws_cli(&endpoint, "us-east-1", args);
     let apis = aws(&["apigatewayv2", "get-apis"]);
     let id = apis["Items"][0]["ApiId"]
         .as_str()

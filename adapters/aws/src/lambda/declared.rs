@@ -9,7 +9,7 @@ use functory_adapter::{AdapterError, ChangeAction, PlannedChange, Result};
 use functory_core::{Resource, ResourceKind};
 
 use super::AwsAdapter;
-use crate::resources::{ResourceLook, ensure_resources_as, look_up_resources};
+use crate::resources::{ResourceLook, ResourceState, ensure_resources_as, look_up_resources};
 
 /// The calls that create a resource of `kind`.
 fn create_calls(resource: &Resource) -> &'static [&'static str] {
@@ -99,15 +99,26 @@ pub(super) async fn plan(
     Ok(changes)
 }
 
+/// Creates the missing resources (the caller has planned them: another project's are refused
+/// there); answers the ones created.
 pub(super) async fn create(
     adapter: &AwsAdapter,
     project: &str,
     resources: &[Resource],
 ) -> Result<Vec<PlannedChange>> {
-    let planned = plan(adapter, project, resources).await?;
-    if planned.iter().all(|c| c.action == ChangeAction::NoOp) {
-        return Ok(planned);
-    }
-    ensure_resources_as(&adapter.sdk, &adapter.context, project, resources).await?;
-    Ok(planned)
+    let outcomes = ensure_resources_as(&adapter.sdk, &adapter.context, project, resources).await?;
+    Ok(resources
+        .iter()
+        .zip(outcomes)
+        .filter(|(_, outcome)| outcome.state == ResourceState::Created)
+        .map(|(resource, outcome)| {
+            change(
+                resource.kind.into(),
+                &outcome.physical_name,
+                ChangeAction::Create,
+                describe(resource),
+                create_calls(resource),
+            )
+        })
+        .collect())
 }

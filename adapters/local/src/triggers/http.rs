@@ -672,25 +672,13 @@ fn event_v1(
             "httpMethod": head.method.as_str(),
             "path": head.uri.path(),
             "protocol": format!("{:?}", head.version),
-            // Every identity field API Gateway sends, null when the request has none (as
-            // `functory_formats`' REST sample, which AWS's published sample is checked against).
-            "identity": {
-                "sourceIp": peer.ip().to_string(),
-                "userAgent": head
-                    .headers
+            "identity": functory_formats::events::rest_identity(
+                &peer.ip().to_string(),
+                head.headers
                     .get("user-agent")
-                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
-                "accessKey": null,
-                "accountId": null,
-                "caller": null,
-                "cognitoAuthenticationProvider": null,
-                "cognitoAuthenticationType": null,
-                "cognitoIdentityId": null,
-                "cognitoIdentityPoolId": null,
-                "principalOrgId": null,
-                "user": null,
-                "userArn": null,
-            },
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()))
+                    .as_deref(),
+            ),
             "requestId": uuid::Uuid::new_v4().to_string(),
             "resourcePath": route.path,
             "stage": "$default",

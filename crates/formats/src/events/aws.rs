@@ -45,6 +45,25 @@ pub(super) fn http_api(method: &str, path: &str) -> Value {
     event
 }
 
+/// A REST API (payload 1.0) request's `requestContext.identity`: every field API Gateway sends,
+/// null when the request has none. The local gateway's requests carry the same.
+pub fn rest_identity(source_ip: &str, user_agent: Option<&str>) -> Value {
+    json!({
+        "sourceIp": source_ip,
+        "userAgent": user_agent,
+        "accessKey": null,
+        "accountId": null,
+        "caller": null,
+        "cognitoAuthenticationProvider": null,
+        "cognitoAuthenticationType": null,
+        "cognitoIdentityId": null,
+        "cognitoIdentityPoolId": null,
+        "principalOrgId": null,
+        "user": null,
+        "userArn": null,
+    })
+}
+
 pub(super) fn api_gateway_rest(input: &EventInput) -> Value {
     let (concrete, params) = concrete_path(&input.path);
     let method = concrete_method(&input.method);
@@ -79,21 +98,7 @@ pub(super) fn api_gateway_rest(input: &EventInput) -> Value {
             "domainPrefix": "abcdef1234",
             "extendedRequestId": "sample-extended-id=",
             "httpMethod": method,
-            // Every identity field API Gateway sends, null when the request has none.
-            "identity": {
-                "sourceIp": "127.0.0.1",
-                "userAgent": "functory",
-                "accessKey": null,
-                "accountId": null,
-                "caller": null,
-                "cognitoAuthenticationProvider": null,
-                "cognitoAuthenticationType": null,
-                "cognitoIdentityId": null,
-                "cognitoIdentityPoolId": null,
-                "principalOrgId": null,
-                "user": null,
-                "userArn": null,
-            },
+            "identity": rest_identity("127.0.0.1", Some("functory")),
             "path": format!("/prod{concrete}"),
             "protocol": "HTTP/1.1",
             "requestId": "sample-request",

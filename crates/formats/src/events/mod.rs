@@ -15,7 +15,7 @@ use functory_core::{Function, Trigger};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-pub use aws::{S3Notification, SqsMessage, s3_event, scheduled_event, sqs_event};
+pub use aws::{S3Notification, SqsMessage, rest_identity, s3_event, scheduled_event, sqs_event};
 use aws::{
     alb_request, api_gateway_rest, dynamodb_event, firehose_batch, function_url, http_api,
     kinesis_event, pattern_event, sns_event,
