@@ -146,6 +146,8 @@ pub(crate) fn wanted(
                 |r| r.existing.clone().unwrap_or_else(|| r.physical_name()),
             )
     };
+    // EventBridge rule names follow the same rule as Scheduler's (`[.\-_A-Za-z0-9]`, at most 64):
+    // one prefix serves both, and `-<n>` numbers the function's rules.
     let prefix = schedule_prefix(scope, &function.name);
     let mut topics = Vec::new();
     let mut rules = Vec::new();
