@@ -711,7 +711,8 @@ resources = ["arn:aws:dynamodb:*:*:table/seen"]
         std::fs::write(root.join(folder).join(file), text).unwrap();
     }
     let run = start(root).await;
-    // No bucket folder for a declared bucket: the emulator's S3 is the bucket.
+    // A declared bucket has no trigger folder of its own: the emulator's S3 is the bucket
+    // (its folder mirrors it, see the next test).
     assert!(
         run.status().buckets.is_empty(),
         "{:#?}",
@@ -744,6 +745,235 @@ resources = ["arn:aws:dynamodb:*:*:table/seen"]
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
+    run.stop();
+}
+
+const MOVE: &str = r#"import boto3
+
+s3 = boto3.client("s3")
+
+
+def handler(event, context):
+    for key, body in event.get("put", {}).items():
+        s3.put_object(Bucket="drops", Key=key, Body=body.encode(), ContentType="text/plain")
+    for key in event.get("delete", []):
+        s3.delete_object(Bucket="drops", Key=key)
+    return sorted(o["Key"] for o in s3.list_objects_v2(Bucket="drops").get("Contents", []))
+"#;
+
+const NOTE: &str = r#"import boto3
+
+table = boto3.resource("dynamodb").Table("seen")
+s3 = boto3.client("s3")
+
+
+def handler(event, context):
+    for record in event["Records"]:
+        key = record["s3"]["object"]["key"]
+        got = s3.get_object(Bucket="drops", Key=key)
+        table.update_item(
+            Key={"id": key},
+            UpdateExpression="SET body = :b, content_type = :t ADD times :one",
+            ExpressionAttributeValues={":b": got["Body"].read().decode(), ":t": got["ContentType"], ":one": 1},
+        )
+"#;
+
+const NOTED: &str = r#"import boto3
+
+
+def handler(event, context):
+    items = boto3.resource("dynamodb").Table("seen").scan()["Items"]
+    return sorted([i["id"], i["body"], i["content_type"], int(i["times"])] for i in items)
+"#;
+
+/// Waits until `check` holds of a file-system or service state, for at most 15 s.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let started = std::time::Instant::now();
+    loop {
+        match check().await {
+            Ok(()) => return,
+            Err(state) if started.elapsed() > std::time::Duration::from_secs(15) => {
+                panic!("{what}: {state}")
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+}
+
+fn files_under(folder: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    let mut pending = vec![folder.to_owned()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if entry.file_type().unwrap().is_dir() {
+                pending.push(entry.path());
+            } else {
+                let relative = entry.path().strip_prefix(folder).unwrap().to_owned();
+                files.push(relative.to_string_lossy().into_owned());
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_declared_buckets_folder_holds_its_objects_both_ways_and_across_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("functory.toml"),
+        r#"[project]
+name = "drops"
+
+[resources.drops]
+kind = "bucket"
+
+[resources.seen]
+kind = "table"
+partition_key = "id"
+
+[functions.move]
+runtime = "python3.12"
+handler = "move.handler"
+
+[[functions.move.permissions]]
+actions = ["s3:PutObject", "s3:DeleteObject", "s3:ListBucket"]
+resources = ["arn:aws:s3:::drops", "arn:aws:s3:::drops/*"]
+
+[functions.note]
+runtime = "python3.12"
+handler = "note.handler"
+
+[[functions.note.triggers]]
+kind = "storage"
+bucket = "drops"
+
+[[functions.note.permissions]]
+actions = ["s3:GetObject", "dynamodb:UpdateItem"]
+resources = ["arn:aws:s3:::drops/*", "arn:aws:dynamodb:*:*:table/seen"]
+
+[functions.noted]
+runtime = "python3.12"
+handler = "noted.handler"
+
+[[functions.noted.permissions]]
+actions = ["dynamodb:Scan"]
+resources = ["arn:aws:dynamodb:*:*:table/seen"]
+"#,
+    )
+    .unwrap();
+    for (file, text) in [("move.py", MOVE), ("note.py", NOTE), ("noted.py", NOTED)] {
+        std::fs::write(root.join(file), text).unwrap();
+    }
+    let folder = root.join(".functory/local/buckets/drops");
+    // A file there before the bucket was ever made becomes its object when the run starts,
+    // without firing the trigger (nothing uploaded it while the run ran).
+    std::fs::create_dir_all(folder.join("old")).unwrap();
+    std::fs::write(folder.join("old/kept.txt"), "from before").unwrap();
+
+    let run = start(root).await;
+    let resource = run
+        .status()
+        .aws
+        .unwrap()
+        .resources
+        .into_iter()
+        .find(|r| r.name == "drops")
+        .unwrap();
+    assert_eq!(
+        Path::new(resource.folder.as_deref().unwrap()),
+        folder.canonicalize().unwrap()
+    );
+    let listed = invoke(&run, "move", "{}").await;
+    assert_eq!(listed, serde_json::json!(["old/kept.txt"]));
+
+    // A handler's PutObject appears in the folder, and fires the trigger once.
+    invoke(
+        &run,
+        "move",
+        r#"{"put": {"from-sdk.txt": "hello", "deep/er/b.json": "{}"}}"#,
+    )
+    .await;
+    eventually("the handler's objects appear in the folder", || async {
+        let files = files_under(&folder);
+        (files == ["deep/er/b.json", "from-sdk.txt", "old/kept.txt"]
+            && std::fs::read_to_string(folder.join("from-sdk.txt"))
+                .ok()
+                .as_deref()
+                == Some("hello"))
+        .then_some(())
+        .ok_or(format!("{files:?}"))
+    })
+    .await;
+
+    // A file written into the folder is an object, with the content type its name implies, and
+    // fires the trigger once.
+    std::fs::write(folder.join("dropped.html"), "<p>hi</p>").unwrap();
+    let expected = serde_json::json!([
+        ["deep/er/b.json", "{}", "text/plain", 1],
+        ["dropped.html", "<p>hi</p>", "text/html", 1],
+        ["from-sdk.txt", "hello", "text/plain", 1],
+    ]);
+    eventually("every put fires the trigger once", || async {
+        let noted = invoke(&run, "noted", "{}").await;
+        (noted == expected).then_some(()).ok_or(noted.to_string())
+    })
+    .await;
+    let listed = invoke(&run, "move", "{}").await;
+    assert_eq!(
+        listed,
+        serde_json::json!([
+            "deep/er/b.json",
+            "dropped.html",
+            "from-sdk.txt",
+            "old/kept.txt"
+        ])
+    );
+
+    // A file removed deletes its object; an object deleted removes its file.
+    std::fs::remove_file(folder.join("dropped.html")).unwrap();
+    invoke(&run, "move", r#"{"delete": ["deep/er/b.json"]}"#).await;
+    eventually("removals reach the other side", || async {
+        let listed = invoke(&run, "move", "{}").await;
+        let files = files_under(&folder);
+        (listed == serde_json::json!(["from-sdk.txt", "old/kept.txt"])
+            && files == ["from-sdk.txt", "old/kept.txt"])
+        .then_some(())
+        .ok_or(format!("{listed} / {files:?}"))
+    })
+    .await;
+    // Give any echo time to come back: none may fire the trigger again.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(invoke(&run, "noted", "{}").await, expected);
+    run.stop();
+
+    // While nothing runs, the folder changes: the next run brings the bucket up to it.
+    std::fs::remove_file(folder.join("old/kept.txt")).unwrap();
+    std::fs::write(folder.join("from-sdk.txt"), "edited").unwrap();
+    std::fs::write(folder.join("new.txt"), "new").unwrap();
+    let run = start(root).await;
+    let listed = invoke(&run, "move", "{}").await;
+    assert_eq!(listed, serde_json::json!(["from-sdk.txt", "new.txt"]));
+    invoke(&run, "move", r#"{"put": {"later.txt": "x"}}"#).await;
+    eventually("the restarted run mirrors too", || async {
+        let files = files_under(&folder);
+        (files == ["from-sdk.txt", "later.txt", "new.txt"])
+            .then_some(())
+            .ok_or(format!("{files:?}"))
+    })
+    .await;
+    run.stop();
+
+    // "Reset local data" empties the bucket and its folder alike.
+    functory_api::local::reset_local_data(root).unwrap();
+    assert!(files_under(&folder).is_empty());
+    let run = start(root).await;
+    assert_eq!(invoke(&run, "move", "{}").await, serde_json::json!([]));
     run.stop();
 }
 

@@ -24,4 +24,8 @@ created: boolean,
 /**
  * An `existing` resource: named in functory.toml, not held by the local services.
  */
-existing: boolean, };
+existing: boolean, 
+/**
+ * A bucket's folder, kept level with its objects both ways while the run runs.
+ */
+folder: string | null, };

@@ -46,7 +46,16 @@ impl BucketSubscription {
     }
 }
 
-/// Watches the bucket folders and invokes subscribers. Dropping it stops watching.
+/// What hears of the files put into and removed from bucket folders: the local buckets'
+/// subscribers ([`BucketWatcher::start`]), or a mirror of the folders into the local AWS
+/// services' buckets.
+pub trait FolderListener: Send + Sync + 'static {
+    /// `key` of `bucket` (its folder's name) was put (`ObjectCreated:Put`: a writer closed it
+    /// or it was moved in) or removed (`ObjectRemoved:Delete`); `path` is the file.
+    fn changed(&self, bucket: &str, key: &str, path: &Path, event_name: &str);
+}
+
+/// Watches bucket folders and tells a [`FolderListener`]. Dropping it stops watching.
 pub struct BucketWatcher {
     _watcher: RecommendedWatcher,
     folders: Vec<(String, PathBuf)>,
@@ -60,15 +69,22 @@ impl std::fmt::Debug for BucketWatcher {
     }
 }
 
-struct Notifier {
-    runtime: LocalRuntime,
+/// The file events of the watched folders, as puts and removals of keys.
+struct FolderWatch {
     buckets_dir: PathBuf,
-    subscriptions: Vec<BucketSubscription>,
-    sequence: AtomicU64,
+    listener: Arc<dyn FolderListener>,
     handle: tokio::runtime::Handle,
     /// When each file last had a created event, so the look into a new folder (see
     /// `scan_new_folder`) does not announce a file twice.
     announced: Mutex<HashMap<PathBuf, Instant>>,
+}
+
+/// The local buckets' subscribers, invoked with S3's event.
+struct Subscribers {
+    runtime: LocalRuntime,
+    subscriptions: Vec<BucketSubscription>,
+    sequence: AtomicU64,
+    handle: tokio::runtime::Handle,
 }
 
 /// How long after a folder appears it is looked into, by which time the watcher watches it.
@@ -77,31 +93,52 @@ const NEW_FOLDER_SCAN_DELAY: Duration = Duration::from_millis(50);
 const NEW_FOLDER_SCAN_LIMIT: usize = 10_000;
 
 impl BucketWatcher {
+    /// Invokes `subscriptions`' functions for the files put into and removed from their
+    /// buckets' folders (under the runtime's buckets folder). Must be called inside a Tokio
+    /// runtime.
     pub fn start(
         runtime: LocalRuntime,
         subscriptions: Vec<BucketSubscription>,
     ) -> std::io::Result<BucketWatcher> {
         let buckets_dir = runtime.settings().buckets_dir();
-        let mut folders: Vec<(String, PathBuf)> = Vec::new();
+        let mut buckets: Vec<String> = Vec::new();
         for subscription in &subscriptions {
-            if folders.iter().all(|(b, _)| *b != subscription.bucket) {
-                let folder = buckets_dir.join(&subscription.bucket);
-                std::fs::create_dir_all(&folder)?;
-                folders.push((subscription.bucket.clone(), folder.canonicalize()?));
+            if !buckets.contains(&subscription.bucket) {
+                buckets.push(subscription.bucket.clone());
             }
         }
-        let notifier = Arc::new(Notifier {
+        let subscribers = Subscribers {
             runtime,
-            buckets_dir: buckets_dir.canonicalize()?,
             subscriptions,
             sequence: AtomicU64::new(1),
+            handle: tokio::runtime::Handle::current(),
+        };
+        BucketWatcher::watch(&buckets_dir, &buckets, Arc::new(subscribers))
+    }
+
+    /// Tells `listener` of the files put into and removed from the folders of `buckets` under
+    /// `buckets_dir` (made if missing). Must be called inside a Tokio runtime.
+    pub fn watch(
+        buckets_dir: &Path,
+        buckets: &[String],
+        listener: Arc<dyn FolderListener>,
+    ) -> std::io::Result<BucketWatcher> {
+        let mut folders: Vec<(String, PathBuf)> = Vec::new();
+        for bucket in buckets {
+            let folder = buckets_dir.join(bucket);
+            std::fs::create_dir_all(&folder)?;
+            folders.push((bucket.clone(), folder.canonicalize()?));
+        }
+        let watch = Arc::new(FolderWatch {
+            buckets_dir: buckets_dir.canonicalize()?,
+            listener,
             handle: tokio::runtime::Handle::current(),
             announced: Mutex::default(),
         });
         let mut watcher =
             notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
                 if let Ok(event) = event {
-                    notifier.on_event(event);
+                    watch.on_event(event);
                 }
             })
             .map_err(std::io::Error::other)?;
@@ -122,7 +159,13 @@ impl BucketWatcher {
     }
 }
 
-impl Notifier {
+/// Editors' temporary files are not objects anyone uploaded.
+pub fn is_editor_temporary(key: &str) -> bool {
+    let file_name = key.rsplit('/').next().unwrap_or("");
+    file_name.starts_with(".#") || file_name.ends_with('~') || file_name.ends_with(".swp")
+}
+
+impl FolderWatch {
     fn on_event(self: &Arc<Self>, event: notify::Event) {
         // A file is "put" when a writer closes it or it is moved in; it is deleted when it is
         // removed or moved out. Plain modifications wait for the close, so one upload is one
@@ -163,7 +206,7 @@ impl Notifier {
     /// appeared get theirs.
     fn scan_new_folder(self: &Arc<Self>, folder: PathBuf) {
         let appeared = Instant::now();
-        let notifier = self.clone();
+        let watch = self.clone();
         self.handle.spawn_blocking(move || {
             std::thread::sleep(NEW_FOLDER_SCAN_DELAY);
             let mut pending = vec![folder];
@@ -181,14 +224,14 @@ impl Notifier {
                     match entry.file_type() {
                         Ok(kind) if kind.is_dir() => pending.push(path),
                         Ok(kind) if kind.is_file() => {
-                            let announced = notifier
+                            let announced = watch
                                 .announced
                                 .lock()
                                 .unwrap_or_else(PoisonError::into_inner)
                                 .get(&path)
                                 .is_some_and(|at| *at >= appeared);
                             if !announced {
-                                notifier.notify("ObjectCreated:Put", &path);
+                                watch.notify("ObjectCreated:Put", &path);
                             }
                         }
                         _ => {}
@@ -198,7 +241,7 @@ impl Notifier {
         });
     }
 
-    fn notify(&self, event_name: &str, path: &Path) {
+    fn notify(self: &Arc<Self>, event_name: &str, path: &Path) {
         let Ok(relative) = path.strip_prefix(&self.buckets_dir) else {
             return;
         };
@@ -214,6 +257,11 @@ impl Notifier {
             return;
         }
         let created = event_name.starts_with("ObjectCreated");
+        if created && path.is_dir() {
+            // A folder moved in: its files are put.
+            self.scan_new_folder(path.to_owned());
+            return;
+        }
         if created && !path.is_file() {
             return;
         }
@@ -228,26 +276,34 @@ impl Notifier {
             }
             announced.insert(path.to_owned(), now);
         }
-        // Editors' temporary files are not objects anyone uploaded.
-        let file_name = key.rsplit('/').next().unwrap_or("");
-        if file_name.starts_with(".#") || file_name.ends_with('~') || file_name.ends_with(".swp") {
+        if is_editor_temporary(&key) {
             return;
         }
-        let (size, etag) = if created {
+        self.listener.changed(&bucket, &key, path, event_name);
+    }
+}
+
+impl FolderListener for Subscribers {
+    fn changed(&self, bucket: &str, key: &str, path: &Path, event_name: &str) {
+        let wanted: Vec<&BucketSubscription> = self
+            .subscriptions
+            .iter()
+            .filter(|s| s.bucket == bucket && s.wants(key, event_name))
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        let (size, etag) = if event_name.starts_with("ObjectCreated") {
             let bytes = std::fs::read(path).unwrap_or_default();
             (bytes.len(), format!("{:x}", Md5::digest(&bytes)))
         } else {
             (0, String::new())
         };
-        for subscription in self
-            .subscriptions
-            .iter()
-            .filter(|s| s.bucket == bucket && s.wants(&key, event_name))
-        {
+        for subscription in wanted {
             let sequence = self.sequence.fetch_add(1, Ordering::Relaxed);
             let event = s3_event(
-                &bucket,
-                &key,
+                bucket,
+                key,
                 event_name,
                 size,
                 &etag,

@@ -268,6 +268,7 @@ pub(super) async fn start(
             address: outcome.address,
             created: outcome.state == ResourceState::Created,
             existing: outcome.state == ResourceState::Referenced,
+            folder: None,
         })
         .collect();
     // Each function acts as an IAM user of its own with its declared permissions, so a call

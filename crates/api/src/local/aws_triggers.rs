@@ -30,6 +30,10 @@ pub(super) struct QueueMapping {
 pub(super) struct Pollers(Vec<JoinHandle<()>>);
 
 impl Pollers {
+    pub fn of(tasks: Vec<JoinHandle<()>>) -> Pollers {
+        Pollers(tasks)
+    }
+
     /// These pollers and `more`.
     pub fn with(mut self, mut more: Pollers) -> Pollers {
         self.0.append(&mut more.0);
@@ -201,18 +205,36 @@ const NOTIFICATION_ATTEMPTS: i64 = 3;
 /// Makes each storage trigger a notification of its bucket into a queue of its own (the
 /// emulator's S3 writes S3's own event there), and polls those queues: the function gets the
 /// event as S3 sends it to Lambda. Every bucket's notification configuration is replaced by the
-/// triggers' (the local buckets have no other notifications).
+/// triggers' and, for the buckets `folders` mirrors (physical names), the folder mirror's entry
+/// into its queue (the local buckets have no other notifications).
 pub(super) async fn start_storage(
     runtime: &LocalRuntime,
     config: &aws_config::SdkConfig,
     mappings: Vec<StorageMapping>,
+    folders: Option<(&[String], &str)>,
 ) -> Result<Pollers, String> {
     use aws_sdk_s3::types::{
         Event, FilterRule, FilterRuleName, NotificationConfiguration,
         NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
     };
 
-    if mappings.is_empty() {
+    let mut per_bucket: std::collections::BTreeMap<String, Vec<QueueConfiguration>> =
+        Default::default();
+    if let Some((buckets, queue_arn)) = folders {
+        for bucket in buckets {
+            // S3 would refuse this entry beside the triggers' as overlapping; it exists only
+            // in the local services, where it keeps the bucket's folder level.
+            let entry = QueueConfiguration::builder()
+                .id(super::bucket_mirror::MIRROR_CONFIGURATION_ID)
+                .queue_arn(queue_arn)
+                .events(Event::from("s3:ObjectCreated:*"))
+                .events(Event::from("s3:ObjectRemoved:*"))
+                .build()
+                .map_err(|e| e.to_string())?;
+            per_bucket.entry(bucket.clone()).or_default().push(entry);
+        }
+    }
+    if mappings.is_empty() && per_bucket.is_empty() {
         return Ok(Pollers::default());
     }
     let sqs = aws_sdk_sqs::Client::new(config);
@@ -221,8 +243,6 @@ pub(super) async fn start_storage(
             .force_path_style(true)
             .build(),
     );
-    let mut per_bucket: std::collections::BTreeMap<String, Vec<QueueConfiguration>> =
-        Default::default();
     let mut queues = Vec::new();
     for (n, mapping) in mappings.iter().enumerate() {
         let (url, arn) = delivery_queue(
@@ -295,7 +315,7 @@ pub(super) async fn start_storage(
 
 /// A queue that `principal` (a service) may send `source`'s notifications to, as AWS requires
 /// of a notification's destination: its URL and ARN.
-async fn delivery_queue(
+pub(super) async fn delivery_queue(
     sqs: &aws_sdk_sqs::Client,
     name: &str,
     principal: &str,
@@ -347,7 +367,7 @@ async fn delivery_queue(
 
 /// What the service said: its error code and message, or the failure's own text. (Every AWS
 /// SDK crate shares these smithy types.)
-fn said<E, R>(error: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
+pub(super) fn said<E, R>(error: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
 where
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,

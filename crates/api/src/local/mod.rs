@@ -30,22 +30,36 @@ pub use run::LocalRun;
 
 /// "Reset local data": removes everything the local AWS services hold for the project under
 /// `root` (objects, messages, items, topics, buses, identities: `.functory/local/aws`), so the
-/// next run starts from the declared resources alone. The caller stops the project's run
-/// first: a running emulator writes its state back when it stops. Bucket folders of
-/// undeclared buckets, logs and saved events are kept.
+/// next run starts from the declared resources alone. The declared buckets' folders go too:
+/// they are those buckets' contents. The caller stops the project's run first: a running
+/// emulator writes its state back when it stops. Folders of undeclared buckets, logs and saved
+/// events are kept.
 pub fn reset_local_data(root: &std::path::Path) -> Result<(), ApiError> {
-    let dir = functory_local::LocalSettings::for_project(root)
-        .data_dir
-        .join("aws");
-    match std::fs::remove_dir_all(&dir) {
-        Ok(()) => Ok(()),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(error) => Err(ApiError::io("remove", &dir, error)),
+    let settings = functory_local::LocalSettings::for_project(root);
+    let mut dirs = vec![settings.data_dir.join("aws")];
+    // A manifest that does not load declares nothing this can tell.
+    if let Ok((manifest, _)) = functory_local::load_manifest(root) {
+        dirs.extend(
+            manifest
+                .resources
+                .iter()
+                .filter(|r| r.kind == functory_core::ResourceKind::Bucket && r.existing.is_none())
+                .map(|r| settings.buckets_dir().join(&r.name)),
+        );
     }
+    for dir in dirs {
+        match std::fs::remove_dir_all(&dir) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(ApiError::io("remove", &dir, error)),
+        }
+    }
+    Ok(())
 }
 
 mod aws_services;
 mod aws_triggers;
+mod bucket_mirror;
 
 /// The port the app serves HTTP triggers on unless the user picks another (the CLI's default).
 pub const DEFAULT_PORT: u16 = 8787;
@@ -159,6 +173,8 @@ pub struct LocalResourceInfo {
     pub created: bool,
     /// An `existing` resource: named in functory.toml, not held by the local services.
     pub existing: bool,
+    /// A bucket's folder, kept level with its objects both ways while the run runs.
+    pub folder: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

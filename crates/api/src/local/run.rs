@@ -20,6 +20,8 @@ pub struct LocalRun {
     /// The queue triggers on declared queues, polling the local AWS services; first, so they
     /// stop before the run they invoke.
     pollers: std::sync::Mutex<Option<super::aws_triggers::Pollers>>,
+    /// The declared buckets' folders kept level with them, until the services stop.
+    bucket_folders: std::sync::Mutex<Option<super::bucket_mirror::BucketMirror>>,
     root: PathBuf,
     run: ProjectRun,
     manifest_text: String,
@@ -109,9 +111,54 @@ impl LocalRun {
             ));
         }
         let mut pollers = super::aws_triggers::Pollers::default();
+        let mut bucket_folders = None;
         if let Some(config) = services_config {
             pollers = super::aws_triggers::start(run.runtime(), &config, mappings);
-            match super::aws_triggers::start_storage(run.runtime(), &config, storage).await {
+            let declared_buckets: Vec<super::bucket_mirror::MirroredBucket> = aws
+                .iter()
+                .flat_map(|aws| &aws.resources)
+                .filter(|r| r.kind == functory_core::ResourceKind::Bucket && !r.existing)
+                .map(|r| super::bucket_mirror::MirroredBucket {
+                    name: r.name.clone(),
+                    bucket: r.physical_name.clone(),
+                })
+                .collect();
+            let settings = run.runtime().settings();
+            let buckets_dir = settings.buckets_dir();
+            if !declared_buckets.is_empty() {
+                match super::bucket_mirror::start(
+                    &config,
+                    declared_buckets.clone(),
+                    &settings.data_dir,
+                    &buckets_dir,
+                )
+                .await
+                {
+                    Ok(mirror) => {
+                        if let Some(aws) = &mut aws {
+                            for resource in &mut aws.resources {
+                                if declared_buckets.iter().any(|b| b.name == resource.name)
+                                    && resource.kind == functory_core::ResourceKind::Bucket
+                                {
+                                    resource.folder = Some(
+                                        buckets_dir.join(&resource.name).display().to_string(),
+                                    );
+                                }
+                            }
+                        }
+                        bucket_folders = Some(mirror);
+                    }
+                    Err(problem) => run.add_problem(format!(
+                        "{problem}; the declared buckets' folders are not kept level with them"
+                    )),
+                }
+            }
+            let physical: Vec<String> = declared_buckets.iter().map(|b| b.bucket.clone()).collect();
+            let folders = bucket_folders
+                .as_ref()
+                .map(|m| (physical.as_slice(), m.queue_arn.as_str()));
+            match super::aws_triggers::start_storage(run.runtime(), &config, storage, folders).await
+            {
                 Ok(more) => pollers = pollers.with(more),
                 Err(problem) => run.add_problem(format!(
                     "{problem}; storage triggers on declared buckets do not run"
@@ -155,6 +202,7 @@ impl LocalRun {
             services: std::sync::Mutex::new(services),
             aws,
             pollers: std::sync::Mutex::new(Some(pollers)),
+            bucket_folders: std::sync::Mutex::new(bucket_folders),
         })
     }
 
@@ -333,6 +381,9 @@ impl LocalRun {
     pub fn stop(&self) {
         if let Ok(mut pollers) = self.pollers.lock() {
             pollers.take();
+        }
+        if let Ok(mut mirror) = self.bucket_folders.lock() {
+            mirror.take();
         }
         self.run.runtime().shutdown();
         if let Ok(mut services) = self.services.lock() {

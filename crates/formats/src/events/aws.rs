@@ -211,6 +211,14 @@ pub fn s3_event(n: &S3Notification<'_>) -> Value {
     })
 }
 
+/// The object key an S3 event notification's `s3.object.key` names: S3 writes it URL-encoded,
+/// a space as `+` (the encoding [`s3_event`] writes).
+pub fn s3_event_key(encoded: &str) -> String {
+    percent_encoding::percent_decode_str(&encoded.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 /// One SQS message as a Lambda event record carries it.
 #[derive(Debug, Clone)]
 pub struct SqsMessage {

@@ -15,7 +15,9 @@ use functory_core::{Function, Trigger};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-pub use aws::{S3Notification, SqsMessage, rest_identity, s3_event, scheduled_event, sqs_event};
+pub use aws::{
+    S3Notification, SqsMessage, rest_identity, s3_event, s3_event_key, scheduled_event, sqs_event,
+};
 use aws::{
     alb_request, api_gateway_rest, dynamodb_event, firehose_batch, function_url, http_api,
     kinesis_event, pattern_event, sns_event,
@@ -435,6 +437,27 @@ mod tests {
             stream: "clicks".into(),
             ..EventInput::new("f")
         }
+    }
+
+    #[test]
+    fn an_s3_event_key_decodes_to_the_key_it_encodes() {
+        for key in ["in/cat photo.jpg", "a+b/ä 1 (2).txt", "100%/x=y&z", "plain"] {
+            let event = s3_event(&S3Notification {
+                bucket: "b",
+                key,
+                event_name: "ObjectCreated:Put",
+                size: 1,
+                etag: "e",
+                sequence: 1,
+                region: "us-east-1",
+                time: chrono::Utc::now(),
+                host_id: "h",
+            });
+            let encoded = event["Records"][0]["s3"]["object"]["key"].as_str().unwrap();
+            assert_eq!(s3_event_key(encoded), key, "{encoded}");
+        }
+        // As S3 writes it (a space as `+`, a plus as %2B).
+        assert_eq!(s3_event_key("my+photos/a%2Bb.jpg"), "my photos/a+b.jpg");
     }
 
     #[test]

@@ -599,7 +599,7 @@ export function RunArea({ visible }: { visible: boolean }) {
       {confirmingReset && (
         <ConfirmDialog
           title="Reset local data?"
-          message="The run stops, and the local AWS services forget every object, message and item of earlier runs. The next run starts from the resources functory.toml declares. Logs, saved events and bucket folders stay."
+          message="The run stops, and the local AWS services forget every object, message and item of earlier runs. The next run starts from the resources functory.toml declares. Declared buckets' folders are emptied with them; logs, saved events and other bucket folders stay."
           actions={[{ label: 'Reset local data', testId: 'run-aws-reset-confirm', kind: 'danger', onSelect: () => void resetLocalData() }]}
           onCancel={() => setConfirmingReset(false)}
         />

@@ -138,6 +138,15 @@ export function RunStatusPanels({
                   <div className="mono faint" title={r.address}>
                     {r.arn}
                   </div>
+                  {r.folder && (
+                    <div
+                      className="mono faint run-folder"
+                      data-testid={`run-aws-folder-${r.name}`}
+                      title="This folder holds the bucket's objects: files written here are put (and fire its triggers), files removed are deleted, and what handlers put appears here"
+                    >
+                      {r.folder}
+                    </div>
+                  )}
                 </li>
               ))}
             </ul>
