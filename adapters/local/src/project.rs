@@ -133,6 +133,8 @@ pub struct ProjectRun {
     diagnostics: Vec<Diagnostic>,
     problems: Vec<String>,
     gateway: HttpGateway,
+    /// Shared with the gateway: what its Lambda Invoke API lets each function invoke.
+    invoke_callers: Option<crate::triggers::lambda_api::InvokeCallers>,
     schedules: Vec<ScheduledTrigger>,
     buckets: Option<BucketWatcher>,
     bucket_views: Vec<BucketView>,
@@ -164,20 +166,28 @@ fn invoke_callers(
     settings: &LocalSettings,
     manifest: &Manifest,
 ) -> Option<crate::triggers::lambda_api::InvokeCallers> {
+    Some(crate::triggers::lambda_api::InvokeCallers::new(
+        callers_by_key(settings, manifest)?,
+        settings.region.clone(),
+        settings.account_id.clone(),
+    ))
+}
+
+fn callers_by_key(
+    settings: &LocalSettings,
+    manifest: &Manifest,
+) -> Option<crate::triggers::lambda_api::CallersByKey> {
     let aws = settings.aws.as_ref().filter(|a| a.enforced)?;
-    let by_key = manifest
-        .functions
-        .iter()
-        .filter_map(|f| {
-            let (key, _) = aws.function_keys.get(&f.name)?;
-            Some((key.clone(), (f.name.clone(), f.permissions.clone())))
-        })
-        .collect();
-    Some(crate::triggers::lambda_api::InvokeCallers {
-        by_key,
-        region: settings.region.clone(),
-        account_id: settings.account_id.clone(),
-    })
+    Some(
+        manifest
+            .functions
+            .iter()
+            .filter_map(|f| {
+                let (key, _) = aws.function_keys.get(&f.name)?;
+                Some((key.clone(), (f.name.clone(), f.permissions.clone())))
+            })
+            .collect(),
+    )
 }
 
 /// The errors functory.toml has in function `name`'s own settings: a function with any is not
@@ -361,6 +371,7 @@ impl ProjectRun {
         for (queue, _, _) in &queue_triggers {
             queues.ensure(queue);
         }
+        let invoke_callers = invoke_callers(&options.settings, &manifest);
         let gateway = match HttpGateway::start(
             runtime.clone(),
             routes,
@@ -378,7 +389,7 @@ impl ProjectRun {
                         allow_credentials: cors.allow_credentials,
                     })
                 }),
-                invoke_callers: invoke_callers(&options.settings, &manifest),
+                invoke_callers: invoke_callers.clone(),
             },
             queues.clone(),
         )
@@ -452,6 +463,7 @@ impl ProjectRun {
             diagnostics,
             problems,
             gateway,
+            invoke_callers,
             schedules,
             buckets,
             bucket_views,
@@ -459,6 +471,16 @@ impl ProjectRun {
             queue_functions: queue_triggers.into_iter().map(|(q, f, _)| (q, f)).collect(),
             _pollers: pollers,
         })
+    }
+
+    /// The Lambda Invoke API judges the next invoke by the permissions `manifest` declares
+    /// (functions added since the run started still need a restart: they have no keys).
+    pub fn refresh_invoke_permissions(&self, manifest: &Manifest) {
+        if let Some(callers) = &self.invoke_callers
+            && let Some(by_key) = callers_by_key(self.runtime.settings(), manifest)
+        {
+            callers.replace(by_key);
+        }
     }
 
     pub fn runtime(&self) -> &LocalRuntime {

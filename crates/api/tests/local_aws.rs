@@ -468,6 +468,22 @@ code_dir = "greet"
         "{}",
         refused.payload
     );
+    // Granted in functory.toml: the next invoke is allowed, without a restart.
+    let manifest = std::fs::read_to_string(root.join("functory.toml")).unwrap();
+    std::fs::write(
+        root.join("functory.toml"),
+        manifest.replace(
+            r#"resources = ["arn:aws:lambda:eu-west-1:111122223333:function:greet"]"#,
+            r#"resources = ["arn:aws:lambda:eu-west-1:111122223333:function:greet", "arn:aws:lambda:*:*:function:secret"]"#,
+        ),
+    )
+    .unwrap();
+    run.refresh_permissions().await.unwrap();
+    let allowed = invoke(&run, "caller", r#"{"target": "secret"}"#).await;
+    assert_eq!(
+        allowed,
+        serde_json::json!({"status": 200, "payload": {"hello": "from caller"}})
+    );
 
     // From outside the run (a terminal's `aws lambda invoke --endpoint-url`), unsigned.
     let answer = post(

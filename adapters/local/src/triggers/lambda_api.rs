@@ -7,6 +7,7 @@
 //! emulator's own account.
 
 use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -25,13 +26,39 @@ use crate::engine::LocalRuntime;
 /// Lambda's synchronous payload limit.
 const MAX_PAYLOAD_BYTES: usize = 6 * 1024 * 1024;
 
-/// Who may invoke what through the API, when permissions are enforced.
+/// A function's local access key id → its name and declared permissions.
+pub type CallersByKey = HashMap<String, (String, Vec<Permission>)>;
+
+/// Who may invoke what through the API, when permissions are enforced. Clones share the
+/// grants, so [`InvokeCallers::replace`] reaches a running gateway.
 #[derive(Debug, Clone, Default)]
 pub struct InvokeCallers {
-    /// A function's local access key id → its name and declared permissions.
-    pub by_key: HashMap<String, (String, Vec<Permission>)>,
+    by_key: Arc<RwLock<CallersByKey>>,
     pub region: String,
     pub account_id: String,
+}
+
+impl InvokeCallers {
+    pub fn new(by_key: CallersByKey, region: String, account_id: String) -> InvokeCallers {
+        InvokeCallers {
+            by_key: Arc::new(RwLock::new(by_key)),
+            region,
+            account_id,
+        }
+    }
+
+    /// The next invoke is judged by `by_key`.
+    pub fn replace(&self, by_key: CallersByKey) {
+        *self.by_key.write().unwrap_or_else(PoisonError::into_inner) = by_key;
+    }
+
+    fn granted(&self, key: &str) -> Option<(String, Vec<Permission>)> {
+        self.by_key
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+            .cloned()
+    }
 }
 
 /// `/2015-03-31/functions/{name}/invocations` → the function part, decoded.
@@ -114,12 +141,12 @@ pub(crate) async fn invoke(
     );
     if let Some(callers) = callers
         && let Some(key) = signing_key(&request)
-        && let Some((caller, permissions)) = callers.by_key.get(&key)
+        && let Some((caller, permissions)) = callers.granted(&key)
     {
         // The caller's grants are written for the real account and region: the local ones are
         // read as unknown, as the analyzer reads them.
         let wanted = format!("arn:aws:lambda:*:*:function:{name}");
-        let decision = evaluate(permissions, "lambda:InvokeFunction", &wanted);
+        let decision = evaluate(&permissions, "lambda:InvokeFunction", &wanted);
         if !matches!(decision, Decision::Allowed { .. }) {
             let why = match decision {
                 Decision::Denied { .. } => "with an explicit deny in an identity-based policy",

@@ -365,13 +365,15 @@ impl LocalRun {
     }
 
     /// Applies the permissions functory.toml declares now to the running local AWS services
-    /// (when they enforce them), so the next call of each function is checked against them
-    /// without a restart. Functions added since the run started still need one.
+    /// and the Lambda Invoke API (when they enforce them), so the next call of each function is
+    /// checked against them without a restart. Functions added since the run started still
+    /// need one.
     pub async fn refresh_permissions(&self) -> Result<(), ApiError> {
         let Some(info) = self.aws.as_ref().filter(|a| a.permissions_enforced) else {
             return Ok(());
         };
         let (manifest, _) = functory_local::load_manifest(&self.root)?;
+        self.run.refresh_invoke_permissions(&manifest);
         super::aws_services::refresh_permissions(info, &manifest)
             .await
             .map_err(|message| ApiError::new(ErrorCode::RuntimeError, message))
