@@ -476,3 +476,107 @@ triggers = [
         ]
     );
 }
+
+// ---- the resource form's edits ----------------------------------------------------------------
+
+fn resource(text: &str, name: &str) -> functory_core::Resource {
+    let parsed = parse(text);
+    assert!(!parsed.has_errors(), "{:#?}", parsed.diagnostics);
+    parsed.manifest.unwrap().resource(name).unwrap().clone()
+}
+
+#[test]
+fn every_declared_resource_written_back_by_the_edit_reads_the_same() {
+    use functory_core::{ManifestEdit, apply_edit};
+    let start = "[project]\nname = \"shop\"\n";
+    let mut text = start.to_owned();
+    // Dead-letter queue first, so each step is a valid manifest.
+    for name in [
+        "jobs-failed",
+        "uploads",
+        "jobs",
+        "orders",
+        "events",
+        "bus",
+        "legacy",
+    ] {
+        let wanted = resource(PROJECT, name);
+        text = apply_edit(
+            &text,
+            &ManifestEdit::SetResource {
+                resource: wanted.clone(),
+            },
+        )
+        .unwrap();
+        assert_eq!(resource(&text, name), wanted, "{text}");
+    }
+    assert!(text.contains("\n[resources.orders]\nkind = \"table\"\npartition_key = \"id\"\nsort_key = \"created\"\nsort_key_type = \"number\"\nstream = \"new_and_old_images\"\n"), "{text}");
+    for name in [
+        "jobs",
+        "jobs-failed",
+        "uploads",
+        "orders",
+        "events",
+        "bus",
+        "legacy",
+    ] {
+        text = apply_edit(&text, &ManifestEdit::RemoveResource { name: name.into() }).unwrap();
+    }
+    assert_eq!(text, start);
+}
+
+#[test]
+fn an_edited_resource_keeps_its_comments_and_drops_what_was_unset() {
+    use functory_core::{ManifestEdit, apply_edit};
+    let text = "[project]\nname = \"shop\"\n\n# Work to do.\n[resources.jobs]\nkind = \"queue\"\nvisibility_timeout_s = 60   # the worker's timeout is 50 s\nfifo = true\n\n[functions.f]\nruntime = \"python3.12\"\nhandler = \"f.handler\"\n";
+    let mut jobs = resource(text, "jobs");
+    jobs.fifo = false;
+    jobs.visibility_timeout_s = Some(120);
+    let edited = apply_edit(
+        &text,
+        &ManifestEdit::SetResource {
+            resource: jobs.clone(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        edited,
+        text.replace("visibility_timeout_s = 60", "visibility_timeout_s = 120")
+            .replace("fifo = true\n", "")
+    );
+    assert_eq!(resource(&edited, "jobs"), jobs);
+}
+
+#[test]
+fn a_resource_the_reader_refuses_is_not_written() {
+    use functory_core::{EditError, ManifestEdit, apply_edit};
+    let text = "[project]\nname = \"shop\"\n";
+    let mut table = resource(PROJECT, "orders");
+    table.partition_key = None;
+    table.sort_key = None;
+    let refused = apply_edit(text, &ManifestEdit::SetResource { resource: table }).unwrap_err();
+    assert!(
+        matches!(&refused, EditError::InvalidValue { field, message }
+            if field.starts_with("resources.orders") && message.contains("partition_key")),
+        "{refused:?}"
+    );
+    let mut bucket = resource(PROJECT, "uploads");
+    bucket.name = "Uploads_Bad".into();
+    let refused = apply_edit(text, &ManifestEdit::SetResource { resource: bucket }).unwrap_err();
+    assert!(
+        matches!(&refused, EditError::InvalidValue { field, message }
+            if field == "resources.Uploads_Bad" && message.contains("bucket names")),
+        "{refused:?}"
+    );
+    let missing = apply_edit(
+        text,
+        &ManifestEdit::RemoveResource {
+            name: "nope".into(),
+        },
+    )
+    .unwrap_err();
+    assert!(
+        missing.to_string().contains("no resource named `nope`"),
+        "{missing}"
+    );
+}

@@ -135,43 +135,11 @@ pub fn manifest_toml(manifest: &Manifest, header: &str) -> String {
     doc.to_string()
 }
 
-/// `[resources.NAME]` with only what is set (a default is left out, as a person writes it).
+/// `[resources.NAME]` with only what is set (the keys the resource form's edit writes).
 fn resource_table(resource: &functory_core::Resource) -> Table {
     let mut t = Table::new();
-    t["kind"] = value(resource.kind.as_str());
-    if let Some(existing) = &resource.existing {
-        t["existing"] = value(existing.as_str());
-    }
-    if resource.fifo {
-        t["fifo"] = value(true);
-    }
-    if let Some(seconds) = resource.visibility_timeout_s {
-        t["visibility_timeout_s"] = value(i64::from(seconds));
-    }
-    if let Some(dead_letter) = &resource.dead_letter {
-        t["dead_letter"] = value(dead_letter.as_str());
-    }
-    if let Some(max) = resource.max_receives {
-        t["max_receives"] = value(i64::from(max));
-    }
-    for (field, key) in [
-        ("partition_key", &resource.partition_key),
-        ("sort_key", &resource.sort_key),
-    ] {
-        if let Some(key) = key {
-            t[field] = value(key.name.as_str());
-            if key.key_type != functory_core::manifest::KeyType::String {
-                t[&format!("{field}_type")] = value(key.key_type.manifest_name());
-            }
-        }
-    }
-    if resource.kind == functory_core::ResourceKind::Table
-        && resource.billing != functory_core::manifest::Billing::PayPerRequest
-    {
-        t["billing"] = value(resource.billing.manifest_name());
-    }
-    if let Some(view) = resource.stream {
-        t["stream"] = value(view.manifest_name());
+    for (key, v) in functory_core::edit::resource_entries(resource) {
+        t[key] = Item::Value(v);
     }
     t
 }

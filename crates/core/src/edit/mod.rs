@@ -5,6 +5,7 @@
 //! them. A value that is replaced keeps its own trailing comment.
 
 mod entries;
+mod resource;
 mod settings;
 mod target;
 mod trigger;
@@ -14,7 +15,7 @@ use toml_edit::{DocumentMut, InlineTable, Item, Table, TableLike, Value};
 use ts_rs::TS;
 
 use crate::manifest::{
-    AdapterKind, MEMORY_MB_RANGE, Permission, TIMEOUT_S_RANGE, Trigger, is_valid_env_key,
+    AdapterKind, MEMORY_MB_RANGE, Permission, Resource, TIMEOUT_S_RANGE, Trigger, is_valid_env_key,
     is_valid_function_name,
 };
 use crate::runtime::Runtime;
@@ -22,6 +23,8 @@ use crate::runtime::Runtime;
 use entries::{
     array_len, entry_mut, push_entry, remove_entry, set_permissions, string_array, update_entry,
 };
+pub use resource::resource_entries;
+use resource::{remove_resource, resource_error, set_resource};
 pub use settings::{SettingsDraft, SettingsProblem, settings_problems};
 use target::add_target;
 pub use target::new_target_problems;
@@ -105,6 +108,15 @@ pub enum ManifestEdit {
     SetPermissions {
         function: String,
         permissions: Vec<Permission>,
+    },
+    /// Adds `[resources.NAME]`, or replaces the settings of the one of that name; refused
+    /// with the manifest reader's error when the resource it writes is not valid.
+    SetResource {
+        resource: Resource,
+    },
+    /// Removes `[resources.NAME]`; what names it is left as it is.
+    RemoveResource {
+        name: String,
     },
 }
 
@@ -415,6 +427,13 @@ pub fn apply_edit(text: &str, edit: &ManifestEdit) -> Result<String, EditError> 
                 ],
             )?;
         }
+        ManifestEdit::SetResource { resource } => {
+            set_resource(&mut doc, resource)?;
+            let text = doc.to_string();
+            resource_error(&text, &resource.name)?;
+            return Ok(text);
+        }
+        ManifestEdit::RemoveResource { name } => remove_resource(&mut doc, name)?,
     }
     Ok(doc.to_string())
 }

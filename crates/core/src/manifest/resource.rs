@@ -101,7 +101,7 @@ impl KeyType {
 }
 
 /// A table's key attribute.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct KeyAttribute {
@@ -170,7 +170,7 @@ impl Billing {
 }
 
 /// `[resources.NAME]`, validated.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct Resource {
