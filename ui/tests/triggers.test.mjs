@@ -324,3 +324,79 @@ export async function store(key, body) {
   assert.equal(await audit.getAttribute('data-sources'), 'code');
   assert.match(await audit.textContent(), /written by the code, not granted/);
 });
+
+test('resources are nodes: declared from the menu, fed into the triggers that name them, edited, refused with the field, deleted and undone', async (t) => {
+  const { page, calls, errors, readFile } = await openTriggers(t);
+  assert.equal(await page.locator(tid('resource-node')).count(), 0);
+
+  // Declare the bucket resize's storage trigger names.
+  await page.click(tid('add-resource'));
+  await page.click(tid('add-resource-bucket'));
+  await page.waitForSelector(tid('resource-form'));
+  assert.equal(await page.inputValue(tid('resource-field-name')), 'new-bucket');
+  await page.fill(tid('resource-field-name'), 'uploads');
+  await page.click(tid('resource-save'));
+  await page.waitForSelector(`${tid('resource-node')}[data-name="uploads"]`);
+  assert.match(readFile('functory.toml'), /\n\[resources\.uploads\]\nkind = "bucket"\n/);
+  // It feeds the storage trigger that names it (a dashed edge into the trigger's node).
+  await page.waitForSelector('.react-flow__edge.feeds-edge', { state: 'attached' });
+  const feeds = await page.locator('.react-flow__edge.feeds-edge').getAttribute('data-testid');
+  assert.match(feeds, /^rf__edge-feeds:uploads:trigger:resize:storage:uploads\/\*\.jpg$/);
+
+  // The written-to bucket, declared, is drawn as the resource (no separate destination node).
+  await page.click(tid('add-resource'));
+  await page.click(tid('add-resource-bucket'));
+  await page.fill(tid('resource-field-name'), 'thumbs');
+  await page.click(tid('resource-save'));
+  await page.waitForSelector(`${tid('resource-node')}[data-name="thumbs"]`);
+  assert.equal(await page.locator(`${tid('destination-node')}[data-name="thumbs"]`).count(), 0);
+  assert.match(await page.textContent(`${tid('resource-node')}[data-name="thumbs"]`), /granted, not written by the code/);
+
+  // A table without a key is refused by the manifest's own rule, naming the field; nothing is written.
+  await page.click(tid('add-resource'));
+  await page.click(tid('add-resource-table'));
+  await page.fill(tid('resource-field-name'), 'orders');
+  await page.fill(tid('resource-field-partitionKey'), '');
+  await page.click(tid('resource-save'));
+  await page.waitForSelector(tid('resource-save-error'));
+  assert.match(await page.textContent(tid('resource-save-error')), /resources\.orders.*partition_key/);
+  assert.doesNotMatch(readFile('functory.toml'), /resources\.orders/);
+  await page.fill(tid('resource-field-partitionKey'), 'orderId');
+  await page.selectOption(tid('resource-field-stream'), 'new_and_old_images');
+  await page.click(tid('resource-save'));
+  await page.waitForSelector(`${tid('resource-node')}[data-name="orders"]`);
+  assert.match(readFile('functory.toml'), /\n\[resources\.orders\]\nkind = "table"\npartition_key = "orderId"\nstream = "new_and_old_images"\n/);
+  assert.match(await page.textContent(`${tid('resource-node')}[data-name="orders"]`), /key orderId · stream/);
+
+  // Clicking a node opens its form; a change is saved in place.
+  await page.click(`${tid('resource-node')}[data-name="orders"]`);
+  await page.waitForSelector(tid('resource-form'));
+  assert.equal(await page.isDisabled(tid('resource-field-name')), true, 'a declared name is not edited in place');
+  await page.selectOption(tid('resource-field-billing'), 'provisioned');
+  await page.click(tid('resource-save'));
+  await waitUntil(() => /\[resources\.orders\][^[]*billing = "provisioned"/.test(readFile('functory.toml')), 'billing saved');
+
+  // Keyboard only: Enter on the focused node selects it and opens its form; Delete removes it
+  // from functory.toml; Ctrl+Z brings it back.
+  const uploads = page.locator(`${tid('resource-node')}[data-name="uploads"]`).locator('xpath=..');
+  await waitUntil(async () => {
+    if (await uploads.evaluate((element) => element === document.activeElement)) return true;
+    await uploads.focus();
+    return false;
+  }, 'the uploads node holds the focus');
+  await page.keyboard.press('Enter');
+  await waitUntil(async () => (await page.inputValue(tid('resource-field-name'))) === 'uploads', 'the uploads form opens');
+  await uploads.focus();
+  await page.keyboard.press('Delete');
+  await page.waitForSelector(`${tid('resource-node')}[data-name="uploads"]`, { state: 'detached' });
+  assert.doesNotMatch(readFile('functory.toml'), /resources\.uploads/);
+  assert.match(readFile('functory.toml'), /bucket = "uploads"/, 'the trigger naming it stays');
+  assert.match(await page.textContent(tid('triggers-notice')), /Ctrl\+Z/);
+  await page.keyboard.press('Control+z');
+  await page.waitForSelector(`${tid('resource-node')}[data-name="uploads"]`);
+  assert.match(readFile('functory.toml'), /\n\[resources\.uploads\]\nkind = "bucket"\n/);
+  const edits = calls('apply_manifest_edit').map((c) => JSON.parse(c.slice('apply_manifest_edit '.length)).edit.kind);
+  assert.deepEqual(edits, ['setResource', 'setResource', 'setResource', 'setResource', 'setResource', 'removeResource', 'setResource']);
+  await screenshot(page, 'triggers-resources');
+  assert.deepEqual(errors, []);
+});

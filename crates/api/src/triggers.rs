@@ -89,6 +89,8 @@ pub struct TriggerEdge {
     pub status: EdgeStatus,
     /// Why the grant fails, when `status` is `denied`.
     pub denied_by: Option<String>,
+    /// The declared resource the trigger names (`[resources.NAME]`), drawn feeding it.
+    pub resource: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -142,10 +144,17 @@ pub fn trigger_edge(
     } else {
         EdgeStatus::Deploy
     };
+    let resource = trigger.resource_named().and_then(|(_, name, kind)| {
+        resources
+            .iter()
+            .find(|r| r.name == name && r.kind == kind)
+            .map(|r| r.name.clone())
+    });
     TriggerEdge {
         needs,
         status,
         denied_by,
+        resource,
     }
 }
 
@@ -181,6 +190,8 @@ pub struct Destination {
     /// The write actions that make it a destination.
     pub actions: Vec<String>,
     pub sources: Vec<DestinationSource>,
+    /// The declared resource it is (`[resources.NAME]` of its kind and physical name).
+    pub resource: Option<String>,
 }
 
 /// One function as the canvas draws it.
@@ -268,6 +279,7 @@ pub fn destinations_of(function: &Function, code_writes: &[(String, String)]) ->
                     name: name.to_owned(),
                     actions: Vec::new(),
                     sources: Vec::new(),
+                    resource: None,
                 });
                 found.len() - 1
             }
@@ -339,10 +351,36 @@ pub fn canvas_model(
                     code_writes
                         .get(&function.name)
                         .map_or(&[][..], Vec::as_slice),
-                ),
+                )
+                .into_iter()
+                .map(|mut destination| {
+                    destination.resource = declared_destination(&destination, &manifest.resources);
+                    destination
+                })
+                .collect(),
             })
             .collect(),
     }
+}
+
+/// The declared resource a destination is: one of its kind whose physical name the write
+/// names.
+fn declared_destination(
+    destination: &Destination,
+    resources: &[functory_core::Resource],
+) -> Option<String> {
+    use functory_core::ResourceKind;
+    let kind = match destination.kind {
+        DestinationKind::Bucket => ResourceKind::Bucket,
+        DestinationKind::Queue => ResourceKind::Queue,
+        DestinationKind::Table => ResourceKind::Table,
+        DestinationKind::Topic => ResourceKind::Topic,
+        DestinationKind::Stream => return None,
+    };
+    resources
+        .iter()
+        .find(|r| r.kind == kind && r.physical_name() == destination.name)
+        .map(|r| r.name.clone())
 }
 
 impl TriggerCheck {
@@ -760,6 +798,54 @@ path = "/admin/{proxy+}"
             .iter()
             .map(|p| (p.severity.clone(), p.field.clone()))
             .collect()
+    }
+
+    #[test]
+    fn the_canvas_ties_triggers_and_writes_to_the_declared_resources_they_name() {
+        let text = r#"[project]
+name = "shop"
+
+[resources.uploads]
+kind = "bucket"
+
+[resources.jobs]
+kind = "queue"
+fifo = true
+
+[resources.orders]
+kind = "table"
+partition_key = "id"
+
+[functions.f]
+runtime = "python3.12"
+handler = "f.handler"
+
+[[functions.f.triggers]]
+kind = "storage"
+bucket = "uploads"
+
+[[functions.f.triggers]]
+kind = "stream"
+stream = "clicks"
+
+[[functions.f.permissions]]
+actions = ["sqs:SendMessage", "dynamodb:PutItem"]
+resources = ["arn:aws:sqs:*:*:jobs.fifo", "arn:aws:dynamodb:*:*:table/other"]
+"#;
+        let parsed = parse_manifest(text, "functory.toml", &AllFiles);
+        let manifest = parsed.manifest.unwrap();
+        let model = canvas_model(&manifest, &Default::default());
+        let f = &model.functions[0];
+        assert_eq!(f.edges[0].resource.as_deref(), Some("uploads"));
+        // Not declared: an undeclared name stays a trigger's own.
+        assert_eq!(f.edges[1].resource, None);
+        let written: Vec<(&str, Option<&str>)> = f
+            .destinations
+            .iter()
+            .map(|d| (d.name.as_str(), d.resource.as_deref()))
+            .collect();
+        // The FIFO queue's physical name is what the ARN names.
+        assert_eq!(written, [("jobs.fifo", Some("jobs")), ("other", None)]);
     }
 
     #[test]

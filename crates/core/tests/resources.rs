@@ -1,6 +1,8 @@
 //! `[resources.NAME]` as users write them: what is accepted, the model it becomes, its names
 //! and ARNs, and every refusal at its line and field.
 
+#![allow(clippy::unwrap_used)]
+
 use functory_core::manifest::{Billing, KeyType, ResourcePlace, StreamView};
 use functory_core::{ParsedManifest, ProjectFiles, ResourceKind, Severity, parse_manifest};
 
@@ -533,7 +535,7 @@ fn an_edited_resource_keeps_its_comments_and_drops_what_was_unset() {
     jobs.fifo = false;
     jobs.visibility_timeout_s = Some(120);
     let edited = apply_edit(
-        &text,
+        text,
         &ManifestEdit::SetResource {
             resource: jobs.clone(),
         },

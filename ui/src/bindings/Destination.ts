@@ -6,4 +6,8 @@ export type Destination = { kind: DestinationKind, name: string,
 /**
  * The write actions that make it a destination.
  */
-actions: Array<string>, sources: Array<DestinationSource>, };
+actions: Array<string>, sources: Array<DestinationSource>, 
+/**
+ * The declared resource it is (`[resources.NAME]` of its kind and physical name).
+ */
+resource: string | null, };

@@ -10,4 +10,8 @@ export type TriggerEdge = { needs: TriggerNeeds, status: EdgeStatus,
 /**
  * Why the grant fails, when `status` is `denied`.
  */
-deniedBy: string | null, };
+deniedBy: string | null, 
+/**
+ * The declared resource the trigger names (`[resources.NAME]`), drawn feeding it.
+ */
+resource: string | null, };

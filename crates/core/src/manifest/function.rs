@@ -7,8 +7,7 @@ use super::raw::RawFunction;
 use super::resource::TriggerReference;
 use super::{
     DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, EnvVar, Function, MEMORY_MB_RANGE, ProjectFiles,
-    RESERVED_ENVIRONMENT, ResourceKind, TIMEOUT_S_RANGE, Trigger, Validator, is_identifier,
-    is_valid_env_key,
+    RESERVED_ENVIRONMENT, TIMEOUT_S_RANGE, Trigger, Validator, is_identifier, is_valid_env_key,
 };
 use crate::diagnostic::Severity;
 use crate::runtime::{Runtime, RuntimeFamily};
@@ -264,19 +263,11 @@ fn check_trigger(
             _ => v.warning(trigger.span(), key, problem.message),
         }
     }
-    let named = match trigger.get_ref() {
-        Trigger::Storage { bucket, .. } => Some(("bucket", bucket, ResourceKind::Bucket)),
-        Trigger::Queue { queue, .. } => Some(("queue", queue, ResourceKind::Queue)),
-        Trigger::Stream { stream, .. } => Some(("stream", stream, ResourceKind::Table)),
-        Trigger::Topic { topic, .. } => Some(("topic", topic, ResourceKind::Topic)),
-        Trigger::Event { bus: Some(bus), .. } => Some(("bus", bus, ResourceKind::Bus)),
-        _ => None,
-    };
-    if let Some((key, name, expects)) = named {
+    if let Some((key, name, expects)) = trigger.get_ref().resource_named() {
         v.resource_references.push(TriggerReference {
             field: format!("{field}.{key}"),
             span: trigger.span(),
-            name: name.clone(),
+            name: name.to_owned(),
             expects,
             function: function.to_owned(),
             timeout_s,

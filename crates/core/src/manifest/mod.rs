@@ -293,6 +293,22 @@ pub enum Trigger {
     },
 }
 
+impl Trigger {
+    /// The resource this trigger names, if any: its key in the trigger's table, the name, and
+    /// the kind a declared resource of that name must be (a `stream` names a table's stream;
+    /// an `event` trigger names its bus only when it sets one).
+    pub fn resource_named(&self) -> Option<(&'static str, &str, ResourceKind)> {
+        match self {
+            Trigger::Storage { bucket, .. } => Some(("bucket", bucket, ResourceKind::Bucket)),
+            Trigger::Queue { queue, .. } => Some(("queue", queue, ResourceKind::Queue)),
+            Trigger::Stream { stream, .. } => Some(("stream", stream, ResourceKind::Table)),
+            Trigger::Topic { topic, .. } => Some(("topic", topic, ResourceKind::Topic)),
+            Trigger::Event { bus: Some(bus), .. } => Some(("bus", bus, ResourceKind::Bus)),
+            _ => None,
+        }
+    }
+}
+
 /// Who may call a function URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]

@@ -24,6 +24,8 @@ import type { Function as FunctionModel } from '../../bindings/Function';
 import type { LintFinding } from '../../bindings/LintFinding';
 import type { Manifest } from '../../bindings/Manifest';
 import type { ManifestEdit } from '../../bindings/ManifestEdit';
+import type { Resource } from '../../bindings/Resource';
+import type { ResourceKind } from '../../bindings/ResourceKind';
 import type { Trigger } from '../../bindings/Trigger';
 import { useAppState, useWorkspace } from '../../app/context';
 import { MANIFEST_PATH } from '../../app/state';
@@ -33,7 +35,11 @@ import { SEVERITIES } from '../security/SecurityArea';
 import {
   COLUMN,
   defaultLayout,
+  defaultResource,
   defaultTrigger,
+  freeResourceName,
+  RESOURCE_KINDS,
+  resourceNodeId,
   describeTrigger,
   destinationNodeId,
   functionNodeId,
@@ -47,17 +53,19 @@ import {
   DestinationNode,
   FunctionNode,
   PermissionEdge,
+  ResourceNode,
   TriggerNode,
   type CanvasNode,
   type PermissionEdgeType,
 } from './nodes';
+import { ResourceForm } from './ResourceForm';
 import { TriggerForm, type FormTarget } from './TriggerForm';
 
 const DRAG_TYPE = 'application/x-functory-trigger';
 /** Lint rules about a function URL: shown on the URL's edge as well as on the function. */
 const URL_RULES = ['LMB001', 'LMB002'];
 const DRAFT_ID = 'draft';
-const nodeTypes = { trigger: TriggerNode, function: FunctionNode, destination: DestinationNode };
+const nodeTypes = { trigger: TriggerNode, function: FunctionNode, destination: DestinationNode, resource: ResourceNode };
 const edgeTypes = { permission: PermissionEdge };
 
 interface Draft {
@@ -66,11 +74,15 @@ interface Draft {
   position: Point;
 }
 
-/** A deleted trigger, for Ctrl+Z. */
-interface Deleted {
-  function: string;
-  trigger: Trigger;
-  position: Point | null;
+/** A deleted trigger or resource, for Ctrl+Z. */
+type Deleted =
+  | { function: string; trigger: Trigger; position: Point | null }
+  | { resource: Resource; position: Point | null };
+
+/** The resource form's subject: a declared resource, or a new one. */
+interface ResourceFormState {
+  resource: Resource;
+  isNew: boolean;
 }
 
 const rank = (severity: string) => {
@@ -148,9 +160,12 @@ function Designer({ manifest }: { manifest: Manifest }) {
   const [draft, setDraft] = useState<Draft | null>(null);
   const [form, setForm] = useState<{ nodeId: string; target: FormTarget } | null>(null);
   const [menuOpen, setMenuOpen] = useState(false);
+  const [resourceMenuOpen, setResourceMenuOpen] = useState(false);
+  const [resourceForm, setResourceForm] = useState<ResourceFormState | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const undo = useRef<Deleted[]>([]);
   const menuRef = useRef<HTMLDivElement>(null);
+  const resourceMenuRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     let current = true;
@@ -207,6 +222,7 @@ function Designer({ manifest }: { manifest: Manifest }) {
     (fn: FunctionModel, index: number, nodeId: string) => {
       const trigger = fn.triggers[index];
       if (!trigger) return;
+      setResourceForm(null);
       setForm({ nodeId, target: { origin: { function: fn.name, index }, function: fn.name, trigger } });
     },
     [],
@@ -217,6 +233,17 @@ function Designer({ manifest }: { manifest: Manifest }) {
     const nodes: CanvasNode[] = [];
     const edges: (PermissionEdgeType | Edge)[] = [];
     const seenDestinations = new Set<string>();
+    const written = canvas?.functions.flatMap((f) => f.destinations) ?? [];
+    for (const resource of manifest.resources) {
+      const id = resourceNodeId(resource.name);
+      nodes.push({
+        id,
+        type: 'resource',
+        position: placeOf(id),
+        ariaLabel: `${resource.kind} ${resource.name}, declared in functory.toml. Enter to edit, Delete to remove.`,
+        data: { resource, written: written.find((d) => d.resource === resource.name) ?? null, onOpen: () => setResourceForm({ resource, isNew: false }) },
+      });
+    }
     for (const fn of manifest.functions) {
       const fnId = functionNodeId(fn.name);
       nodes.push({
@@ -244,6 +271,16 @@ function Designer({ manifest }: { manifest: Manifest }) {
           data: { fn: fn.name, index, trigger, draft: false, onOpen: () => openTrigger(fn, index, id) },
         });
         const edge = drawn?.edges[index];
+        if (edge?.resource) {
+          edges.push({
+            id: `feeds:${edge.resource}:${id}`,
+            source: resourceNodeId(edge.resource),
+            target: id,
+            deletable: false,
+            className: 'feeds-edge',
+            markerEnd: { type: MarkerType.ArrowClosed },
+          });
+        }
         if (!edge) {
           edges.push({ id: `edge:${id}`, source: id, target: fnId, deletable: false, markerEnd: { type: MarkerType.ArrowClosed } });
           return;
@@ -265,8 +302,8 @@ function Designer({ manifest }: { manifest: Manifest }) {
         });
       });
       for (const d of drawn?.destinations ?? []) {
-        const id = destinationNodeId(d);
-        if (!seenDestinations.has(id)) {
+        const id = d.resource ? resourceNodeId(d.resource) : destinationNodeId(d);
+        if (!d.resource && !seenDestinations.has(id)) {
           seenDestinations.add(id);
           nodes.push({ id, type: 'destination', position: placeOf(id), deletable: false, data: { destination: d } });
         }
@@ -352,6 +389,7 @@ function Designer({ manifest }: { manifest: Manifest }) {
     const target = fn ?? (selectedFunction && manifest.functions.some((f) => f.name === selectedFunction) ? selectedFunction : first);
     const place = position ?? freeTriggerSpot(nodes);
     const trigger = defaultTrigger(kind);
+    setResourceForm(null);
     setDraft({ trigger, function: target, position: place });
     setForm({ nodeId: DRAFT_ID, target: { origin: null, function: target, trigger } });
     setMenuOpen(false);
@@ -401,6 +439,23 @@ function Designer({ manifest }: { manifest: Manifest }) {
   const undoDelete = async () => {
     const last = undo.current.pop();
     if (!last) return;
+    if ('resource' in last) {
+      const error = await applyEdits([{ kind: 'setResource', resource: last.resource }]);
+      if (error) {
+        undo.current.push(last);
+        setNotice(`Could not restore the resource: ${error.message}`);
+        return;
+      }
+      // Where the user had put it, if they had: an automatic place is given anew, since the
+      // others may have moved into the old one.
+      if (last.position && layout?.has(resourceNodeId(last.resource.name))) {
+        const next = new Map(layout);
+        next.set(resourceNodeId(last.resource.name), last.position);
+        persist(next);
+      }
+      setNotice(`Restored ${last.resource.name}.`);
+      return;
+    }
     const error = await applyEdits([{ kind: 'addTrigger', function: last.function, trigger: last.trigger }]);
     if (error) {
       undo.current.push(last);
@@ -409,6 +464,36 @@ function Designer({ manifest }: { manifest: Manifest }) {
     }
     rememberAt(last.function, 'last', last.position);
     setNotice('Restored the deleted trigger.');
+  };
+
+  const deleteResource = async (resource: Resource) => {
+    const position = positionOf(resourceNodeId(resource.name));
+    const error = await applyEdits([{ kind: 'removeResource', name: resource.name }]);
+    if (error) {
+      setNotice(`Could not delete ${resource.name}: ${error.message}`);
+      return;
+    }
+    undo.current.push({ resource, position });
+    if (resourceForm?.resource.name === resource.name) setResourceForm(null);
+    setNotice(`Deleted ${resource.name} from functory.toml (what names it is unchanged). Ctrl+Z brings it back.`);
+  };
+
+  const saveResource = async (resource: Resource): Promise<ApiError | null> => {
+    const error = await applyEdits([{ kind: 'setResource', resource }]);
+    if (error) return error;
+    // A new node may land outside the view (left of the triggers): bring everything in.
+    if (resourceForm?.isNew) setTimeout(() => void flow.fitView({ padding: 0.2, maxZoom: 1, duration: 150 }), 100);
+    setResourceForm(null);
+    setNotice(`Saved ${resource.name} in functory.toml.`);
+    return null;
+  };
+
+  const startResource = (kind: ResourceKind) => {
+    setResourceMenuOpen(false);
+    setForm(null);
+    setDraft(null);
+    setNotice(null);
+    setResourceForm({ resource: defaultResource(kind, freeResourceName(kind, manifest.resources)), isNew: true });
   };
 
   const onBeforeDelete = async ({ nodes: doomed }: { nodes: CanvasNode[]; edges: Edge[] }) => {
@@ -420,6 +505,7 @@ function Designer({ manifest }: { manifest: Manifest }) {
       n.type === 'trigger' && n.data.fn !== null && n.data.index !== null ? [{ fn: n.data.fn, index: n.data.index, id: n.id }] : [],
     );
     if (targets.length > 0) await deleteTriggers(targets);
+    for (const n of doomed) if (n.type === 'resource') await deleteResource(n.data.resource);
     // The manifest decides what disappears: the canvas redraws from it.
     return false;
   };
@@ -481,8 +567,11 @@ function Designer({ manifest }: { manifest: Manifest }) {
   useEffect(() => {
     if (menuOpen) menuRef.current?.querySelector<HTMLButtonElement>('[role="menuitem"]')?.focus();
   }, [menuOpen]);
-  const onMenuKeyDown = (event: KeyboardEvent) => {
-    const items = [...(menuRef.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]') ?? [])];
+  useEffect(() => {
+    if (resourceMenuOpen) resourceMenuRef.current?.querySelector<HTMLButtonElement>('[role="menuitem"]')?.focus();
+  }, [resourceMenuOpen]);
+  const onMenuKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    const items = [...event.currentTarget.querySelectorAll<HTMLButtonElement>('[role="menuitem"]')];
     const at = items.indexOf(document.activeElement as HTMLButtonElement);
     if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
       event.preventDefault();
@@ -490,6 +579,7 @@ function Designer({ manifest }: { manifest: Manifest }) {
       items[next]?.focus();
     } else if (event.key === 'Escape') {
       setMenuOpen(false);
+      setResourceMenuOpen(false);
     }
   };
 
@@ -546,6 +636,35 @@ function Designer({ manifest }: { manifest: Manifest }) {
             </div>
           )}
         </div>
+        <div className="triggers-menu">
+          <button
+            type="button"
+            className="button button-small"
+            data-testid="add-resource"
+            aria-haspopup="menu"
+            aria-expanded={resourceMenuOpen}
+            title="Declare a bucket, queue, table, topic or event bus in functory.toml"
+            onClick={() => setResourceMenuOpen((v) => !v)}
+          >
+            <Icon name="plus" size={14} /> Add resource
+          </button>
+          {resourceMenuOpen && (
+            <div ref={resourceMenuRef} className="menu" role="menu" aria-label="Add a resource" onKeyDown={onMenuKeyDown}>
+              {RESOURCE_KINDS.map((k) => (
+                <button
+                  key={k.kind}
+                  type="button"
+                  role="menuitem"
+                  className="menu-item"
+                  data-testid={`add-resource-${k.kind}`}
+                  onClick={() => startResource(k.kind)}
+                >
+                  <strong>{k.label}</strong> <span className="muted small">{k.hint}</span>
+                </button>
+              ))}
+            </div>
+          )}
+        </div>
       </div>
       {notice && (
         <p className="view-status triggers-notice" role="status" data-testid="triggers-notice">
@@ -574,6 +693,9 @@ function Designer({ manifest }: { manifest: Manifest }) {
                 if (only?.type === 'trigger' && !only.data.draft && only.data.fn !== null && only.data.index !== null && form?.nodeId !== only.id) {
                   const fn = manifest.functions.find((f) => f.name === only.data.fn);
                   if (fn) openTrigger(fn, only.data.index, only.id);
+                } else if (only?.type === 'resource' && resourceForm?.resource.name !== only.data.resource.name) {
+                  setForm(null);
+                  setResourceForm({ resource: only.data.resource, isNew: false });
                 }
               }}
               onNodeClick={(_, node) => {
@@ -582,6 +704,9 @@ function Designer({ manifest }: { manifest: Manifest }) {
                   if (fn) openTrigger(fn, node.data.index, node.id);
                 } else if (node.type === 'function') {
                   workspace.selectFunction(node.data.fn.name);
+                } else if (node.type === 'resource') {
+                  setForm(null);
+                  setResourceForm({ resource: node.data.resource, isNew: false });
                 }
               }}
               onNodeDragStop={(_, __, moved) => {
@@ -610,6 +735,17 @@ function Designer({ manifest }: { manifest: Manifest }) {
             </ReactFlow>
           )}
         </div>
+        {resourceForm && !form && (
+          <ResourceForm
+            key={`${resourceForm.isNew ? 'new' : 'edit'}:${JSON.stringify(resourceForm.resource)}`}
+            resource={resourceForm.resource}
+            isNew={resourceForm.isNew}
+            queues={manifest.resources.filter((r) => r.kind === 'queue').map((r) => r.name)}
+            onSave={saveResource}
+            onDelete={() => (resourceForm.isNew ? setResourceForm(null) : void deleteResource(resourceForm.resource))}
+            onClose={() => setResourceForm(null)}
+          />
+        )}
         {form && (
           <TriggerForm
             key={`${form.nodeId}:${JSON.stringify(form.target.origin)}:${JSON.stringify(formFn?.triggers[form.target.origin?.index ?? -1] ?? null)}`}

@@ -6,6 +6,8 @@ import type { Function as FunctionModel } from '../../bindings/Function';
 import type { Manifest } from '../../bindings/Manifest';
 import type { CanvasModel } from '../../bindings/CanvasModel';
 import type { Destination } from '../../bindings/Destination';
+import type { Resource } from '../../bindings/Resource';
+import type { ResourceKind } from '../../bindings/ResourceKind';
 import type { Trigger } from '../../bindings/Trigger';
 
 export type TriggerKind = Trigger['kind'];
@@ -116,6 +118,59 @@ export function triggerNodeIds(fn: FunctionModel): string[] {
 
 export const destinationNodeId = (d: Destination) => `dest:${d.kind}:${d.name}`;
 
+/** A declared resource's node; a destination that is one is drawn as it. */
+export const resourceNodeId = (name: string) => `res:${name}`;
+
+export const RESOURCE_KINDS: readonly { kind: ResourceKind; label: string; hint: string }[] = [
+  { kind: 'bucket', label: 'Bucket', hint: 'S3 objects' },
+  { kind: 'queue', label: 'Queue', hint: 'SQS messages, with a dead-letter queue' },
+  { kind: 'table', label: 'Table', hint: 'DynamoDB items, with a stream' },
+  { kind: 'topic', label: 'Topic', hint: 'SNS fan-out' },
+  { kind: 'bus', label: 'Event bus', hint: 'EventBridge events' },
+];
+
+export function resourceKindLabel(kind: ResourceKind): string {
+  return RESOURCE_KINDS.find((k) => k.kind === kind)?.label ?? kind;
+}
+
+/** A new resource of `kind` named `name`, with the settings a first one needs. */
+export function defaultResource(kind: ResourceKind, name: string): Resource {
+  return {
+    name,
+    kind,
+    existing: null,
+    fifo: false,
+    visibilityTimeoutS: null,
+    deadLetter: null,
+    maxReceives: null,
+    partitionKey: kind === 'table' ? { name: 'id', keyType: 'string' } : null,
+    sortKey: null,
+    billing: 'pay_per_request',
+    stream: null,
+  };
+}
+
+/** `new-bucket`, `new-bucket-2`, … : the first name no resource has. */
+export function freeResourceName(kind: ResourceKind, taken: readonly Resource[]): string {
+  const base = `new-${kind}`;
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? base : `${base}-${n}`;
+    if (!taken.some((r) => r.name === name)) return name;
+  }
+}
+
+/** One line about a resource's settings, for its node. */
+export function describeResource(r: Resource): string {
+  if (r.existing) return `existing: ${r.existing}`;
+  const parts: string[] = [];
+  if (r.fifo) parts.push('FIFO');
+  if (r.kind === 'queue' && r.visibilityTimeoutS !== null) parts.push(`hides ${r.visibilityTimeoutS} s`);
+  if (r.deadLetter) parts.push(`→ ${r.deadLetter} after ${r.maxReceives ?? '?'}`);
+  if (r.partitionKey) parts.push(`key ${r.partitionKey.name}${r.sortKey ? ` + ${r.sortKey.name}` : ''}`);
+  if (r.stream) parts.push('stream');
+  return parts.join(' · ');
+}
+
 // ---- layout -----------------------------------------------------------------------------------
 
 export interface Point {
@@ -123,7 +178,7 @@ export interface Point {
   y: number;
 }
 
-export const COLUMN = { trigger: 0, function: 520, destination: 940 } as const;
+export const COLUMN = { resource: -420, trigger: 0, function: 520, destination: 940 } as const;
 const ROW = 110;
 
 /**
@@ -151,6 +206,18 @@ export function defaultLayout(manifest: Manifest, canvas: CanvasModel | null): M
       }
     }
     row += span + 0.5;
+  }
+  // Declared resources: a destination's place when a function writes to it, else left of the
+  // triggers they feed.
+  let resourceRow = 0;
+  for (const r of manifest.resources) {
+    const id = resourceNodeId(r.name);
+    const written = canvas?.functions.flatMap((f) => f.destinations).find((d) => d.resource === r.name);
+    if (written) {
+      places.set(id, places.get(destinationNodeId(written)) ?? { x: COLUMN.destination, y: destinationRow++ * ROW });
+    } else {
+      places.set(id, { x: COLUMN.resource, y: resourceRow++ * ROW });
+    }
   }
   return places;
 }

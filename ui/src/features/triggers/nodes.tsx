@@ -11,7 +11,8 @@ import type { Trigger } from '../../bindings/Trigger';
 import { Icon } from '../../ui/Icon';
 import type { Destination } from '../../bindings/Destination';
 import type { TriggerEdge } from '../../bindings/TriggerEdge';
-import { describeTrigger, kindLabel } from './model';
+import type { Resource } from '../../bindings/Resource';
+import { describeResource, describeTrigger, kindLabel, resourceKindLabel } from './model';
 import { STATUS_TEXT } from './PermissionSummary';
 
 export type TriggerNodeData = {
@@ -28,6 +29,12 @@ export type FunctionNodeData = {
   onReviewFindings: () => void;
 };
 export type DestinationNodeData = { destination: Destination };
+export type ResourceNodeData = {
+  resource: Resource;
+  /** What functions write to it, when they do (drawn into its left side). */
+  written: Destination | null;
+  onOpen: () => void;
+};
 export type PermissionEdgeData = {
   fn: FunctionModel;
   edge: TriggerEdge;
@@ -40,7 +47,8 @@ export type PermissionEdgeData = {
 export type TriggerNodeType = Node<TriggerNodeData, 'trigger'>;
 export type FunctionNodeType = Node<FunctionNodeData, 'function'>;
 export type DestinationNodeType = Node<DestinationNodeData, 'destination'>;
-export type CanvasNode = TriggerNodeType | FunctionNodeType | DestinationNodeType;
+export type ResourceNodeType = Node<ResourceNodeData, 'resource'>;
+export type CanvasNode = TriggerNodeType | FunctionNodeType | DestinationNodeType | ResourceNodeType;
 export type PermissionEdgeType = Edge<PermissionEdgeData, 'permission'>;
 
 export function TriggerNode({ data, selected }: NodeProps<TriggerNodeType>) {
@@ -54,6 +62,8 @@ export function TriggerNode({ data, selected }: NodeProps<TriggerNodeType>) {
       data-draft={data.draft ? 'true' : 'false'}
       onDoubleClick={data.onOpen}
     >
+      {/* Where a declared resource the trigger names feeds it. */}
+      <Handle type="target" position={Position.Left} isConnectable={false} />
       <div className="canvas-node-kind">
         <Icon name="triggers" size={12} /> {kindLabel(data.trigger.kind)}
         {data.draft && <span className="draft-badge">not saved</span>}
@@ -146,6 +156,38 @@ export function DestinationNode({ data }: NodeProps<DestinationNodeType>) {
             : 'written by the code, not granted'
           : 'granted, not written by the code'}
       </div>
+    </div>
+  );
+}
+
+/** A declared resource: feeds the triggers that name it (right), takes what functions write (left). */
+export function ResourceNode({ data, selected }: NodeProps<ResourceNodeType>) {
+  const r = data.resource;
+  const summary = describeResource(r);
+  return (
+    <div
+      className={`canvas-node resource-node kind-${r.kind}${selected ? ' is-selected' : ''}`}
+      data-testid="resource-node"
+      data-name={r.name}
+      data-kind={r.kind}
+      onDoubleClick={data.onOpen}
+    >
+      <Handle type="target" position={Position.Left} isConnectable={false} />
+      <div className="canvas-node-kind">
+        {resourceKindLabel(r.kind)} <span className="draft-badge">declared</span>
+      </div>
+      <div className="canvas-node-title mono">{r.name}</div>
+      {summary && <div className="canvas-node-meta muted small mono">{summary}</div>}
+      {data.written && (
+        <div className="canvas-node-meta muted small" data-testid="destination-source">
+          {data.written.sources.includes('code')
+            ? data.written.sources.includes('permission')
+              ? 'written by the code, granted'
+              : 'written by the code, not granted'
+            : 'granted, not written by the code'}
+        </div>
+      )}
+      <Handle type="source" position={Position.Right} isConnectable={false} />
     </div>
   );
 }
