@@ -360,7 +360,7 @@ impl ProjectRun {
                     Trigger::Stream { stream, .. } => {
                         if !options.streams_elsewhere.contains(stream) {
                             problems.push(format!(
-                                "function `{}`: stream `{stream}` triggers run locally on a declared table's stream ([resources.{stream}] with kind = \"table\" and a stream); invoke the function with a sample stream event instead",
+                                "function `{}`: stream `{stream}` triggers run locally on the local AWS services (a declared table's stream, or a Kinesis stream), which this run did not start; invoke the function with a sample stream event instead",
                                 function.name
                             ));
                         }

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use functory_core::{Function, Manifest, ResourceKind, RuntimeFamily, Trigger};
+use functory_core::{Function, Manifest, RuntimeFamily, Trigger};
 use functory_local::LocalSettings;
 use serde::Serialize;
 use ts_rs::TS;
@@ -55,7 +55,7 @@ pub fn report(root: &Path, only: Option<&str>) -> Result<Vec<FidelityItem>, ApiE
 
 fn project_items(manifest: &Manifest) -> Vec<FidelityItem> {
     let mut items = Vec::new();
-    if manifest.resources.is_empty() {
+    if !crate::local::wants_aws_services(manifest) {
         items.push(item(
             None,
             "permissions",
@@ -141,21 +141,36 @@ fn function_items(
             RuntimeFamily::Provided => {}
         }
     }
+    let node = function
+        .runtime
+        .parse::<functory_core::Runtime>()
+        .is_ok_and(|r| r.family == RuntimeFamily::Node);
+    let writes_kinesis = function.permissions.iter().any(|p| {
+        p.effect == functory_core::PermissionEffect::Allow
+            && p.actions.iter().any(|a| {
+                functory_core::iam::action_matches(a, "kinesis:PutRecord")
+                    || functory_core::iam::action_matches(a, "kinesis:PutRecords")
+            })
+    });
+    if node && writes_kinesis && crate::local::wants_aws_services(manifest) {
+        items.push(item(
+            name,
+            "sdk",
+            "the AWS SDK for JavaScript's Kinesis client speaks HTTP/2 and signs its `:authority` header, which the local AWS services' signature check does not read: with permissions enforced, its Kinesis calls are refused locally with InvalidSignatureException (AWS accepts them)".to_owned(),
+            "run with `functory run --no-enforce-permissions` (or turn enforcement off in the Run view) to put Kinesis records from Node.js handlers locally; boto3 is not affected",
+        ));
+    }
     for trigger in &function.triggers {
         if let Trigger::Stream { stream, .. } = trigger {
-            let is_table = manifest
-                .resources
-                .iter()
-                .any(|r| r.name == *stream && r.kind == ResourceKind::Table)
-                || stream.contains(":dynamodb:");
-            if !is_table {
+            let scope = functory_core::trigger_needs::ArnScope::with_resources(&manifest.resources);
+            if !scope.is_dynamodb_stream(stream) {
                 items.push(item(
                     name,
                     "trigger",
                     format!(
-                        "stream `{stream}` is a Kinesis stream: the local run reads no Kinesis stream for triggers, so this trigger never fires locally"
+                        "stream `{stream}` is a Kinesis stream: locally it is a stream of that name with one shard in the local AWS services (made when missing) read by Functory's poller; on AWS it is the account's stream, with its shards, their throughput limits and the mapping's parallelization factor"
                     ),
-                    "invoke the function with a Kinesis sample event (`functory events generate kinesis`) in Run & Logs",
+                    "put records with the SDK (or `aws kinesis put-record --endpoint-url` with the run's AWS endpoint) to trigger it locally; load-test on the target for throughput",
                 ));
             }
         }

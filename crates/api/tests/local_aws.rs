@@ -1491,3 +1491,116 @@ async fn every_template_runs_locally_as_created() {
     }
     run.stop();
 }
+
+const PRODUCE: &str = r#"import boto3
+
+kinesis = boto3.client("kinesis")
+
+
+def handler(event, context):
+    out = kinesis.put_records(
+        StreamName="clicks",
+        Records=[{"Data": data.encode(), "PartitionKey": "p-" + data} for data in event["clicks"]],
+    )
+    return {"failed": out["FailedRecordCount"]}
+"#;
+
+const CONSUME: &str = r#"import base64
+
+import boto3
+
+table = boto3.resource("dynamodb").Table("seen")
+
+
+def handler(event, context):
+    failures = []
+    for record in event["Records"]:
+        data = base64.b64decode(record["kinesis"]["data"]).decode()
+        seen = table.update_item(
+            Key={"id": data},
+            UpdateExpression="SET pk = :pk, src = :src, arn = :arn ADD times :one",
+            ExpressionAttributeValues={":pk": record["kinesis"]["partitionKey"], ":src": record["eventSource"], ":arn": record["eventSourceARN"], ":one": 1},
+            ReturnValues="UPDATED_NEW",
+        )["Attributes"]
+        if data == "fail-once" and seen["times"] == 1:
+            failures.append({"itemIdentifier": record["kinesis"]["sequenceNumber"]})
+    return {"batchItemFailures": failures}
+"#;
+
+const TIMES: &str = r#"import boto3
+
+
+def handler(event, context):
+    items = boto3.resource("dynamodb").Table("seen").scan()["Items"]
+    return sorted([i["id"], int(i["times"]), i["pk"], i["src"], i["arn"]] for i in items)
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn records_put_to_a_kinesis_stream_trigger_its_function_and_resume_from_a_failed_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("functory.toml"),
+        r#"[project]
+name = "clicks"
+
+[resources.seen]
+kind = "table"
+partition_key = "id"
+
+[functions.produce]
+runtime = "python3.12"
+handler = "produce.handler"
+
+[[functions.produce.permissions]]
+actions = ["kinesis:PutRecords"]
+resources = ["arn:aws:kinesis:*:*:stream/clicks"]
+
+[functions.consume]
+runtime = "python3.12"
+handler = "consume.handler"
+
+[[functions.consume.triggers]]
+kind = "stream"
+stream = "arn:aws:kinesis:eu-west-1:111122223333:stream/clicks"
+starting_position = "TRIM_HORIZON"
+
+[[functions.consume.permissions]]
+actions = ["dynamodb:UpdateItem"]
+resources = ["arn:aws:dynamodb:*:*:table/seen"]
+
+[functions.times]
+runtime = "python3.12"
+handler = "times.handler"
+
+[[functions.times.permissions]]
+actions = ["dynamodb:Scan"]
+resources = ["arn:aws:dynamodb:*:*:table/seen"]
+"#,
+    )
+    .unwrap();
+    for (file, text) in [
+        ("produce.py", PRODUCE),
+        ("consume.py", CONSUME),
+        ("times.py", TIMES),
+    ] {
+        std::fs::write(root.join(file), text).unwrap();
+    }
+    let run = start(root).await;
+    let produced = invoke(&run, "produce", r#"{"clicks": ["a", "fail-once", "b"]}"#).await;
+    assert_eq!(produced["failed"], 0);
+    let arn = "arn:aws:kinesis:us-east-1:123456789012:stream/clicks";
+    // `a` came before the failed record: once. The failed one and every one after it: again,
+    // as Lambda resumes a stream batch from its first failed record.
+    let expected = serde_json::json!([
+        ["a", 1, "p-a", "aws:kinesis", arn],
+        ["b", 2, "p-b", "aws:kinesis", arn],
+        ["fail-once", 2, "p-fail-once", "aws:kinesis", arn],
+    ]);
+    eventually("the stream's records reach the function", || async {
+        let seen = invoke(&run, "times", "{}").await;
+        (seen == expected).then_some(()).ok_or(seen.to_string())
+    })
+    .await;
+    run.stop();
+}

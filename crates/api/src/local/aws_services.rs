@@ -125,6 +125,42 @@ impl StartedServices {
         mappings
     }
 
+    /// The functions' `stream` triggers on Kinesis streams (every stream that is not a table's,
+    /// by the rule the deploy's role statements use), each with its stream's name.
+    pub fn kinesis_mappings(
+        &self,
+        manifest: &Manifest,
+    ) -> Vec<super::aws_triggers::KinesisMapping> {
+        let scope = functory_core::trigger_needs::ArnScope::with_resources(&manifest.resources);
+        let mut mappings = Vec::new();
+        for function in &manifest.functions {
+            for trigger in &function.triggers {
+                let functory_core::Trigger::Stream {
+                    stream,
+                    batch_size,
+                    starting_position,
+                } = trigger
+                else {
+                    continue;
+                };
+                if scope.is_dynamodb_stream(stream) {
+                    continue;
+                }
+                mappings.push(super::aws_triggers::KinesisMapping {
+                    function: function.name.clone(),
+                    stream: kinesis_stream_name(stream).to_owned(),
+                    named: stream.clone(),
+                    // Lambda's default for Kinesis.
+                    batch_size: batch_size.unwrap_or(100),
+                    starting_position: starting_position
+                        .clone()
+                        .unwrap_or_else(|| "LATEST".to_owned()),
+                });
+            }
+        }
+        mappings
+    }
+
     /// The functions' `topic` triggers, each with its topic's ARN (a declared topic's in the
     /// local services, or the ARN the trigger gives), and the `event` triggers with their bus
     /// (`default` unless set). Triggers naming neither a declared resource nor an ARN are
@@ -219,6 +255,14 @@ impl StartedServices {
             .filter(|r| r.kind == kind && !r.existing)
             .map(|r| r.name.clone())
             .collect()
+    }
+}
+
+/// A Kinesis stream's name: itself, or the name an ARN gives (`…:stream/NAME`).
+fn kinesis_stream_name(stream: &str) -> &str {
+    match stream.split_once(":stream/") {
+        Some((_, rest)) => rest.split('/').next().unwrap_or(rest),
+        None => stream,
     }
 }
 

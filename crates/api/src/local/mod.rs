@@ -61,6 +61,21 @@ mod aws_services;
 mod aws_triggers;
 mod bucket_mirror;
 
+/// Whether a run of `manifest` starts the local AWS services unless told otherwise: when it
+/// declares resources, or has triggers only those services serve (`topic`, `event`, and
+/// `stream` on a Kinesis stream).
+pub fn wants_aws_services(manifest: &functory_core::Manifest) -> bool {
+    let scope = functory_core::trigger_needs::ArnScope::with_resources(&manifest.resources);
+    !manifest.resources.is_empty()
+        || manifest.functions.iter().any(|f| {
+            f.triggers.iter().any(|t| match t {
+                functory_core::Trigger::Topic { .. } | functory_core::Trigger::Event { .. } => true,
+                functory_core::Trigger::Stream { stream, .. } => !scope.is_dynamodb_stream(stream),
+                _ => false,
+            })
+        })
+}
+
 /// The port the app serves HTTP triggers on unless the user picks another (the CLI's default).
 pub const DEFAULT_PORT: u16 = 8787;
 

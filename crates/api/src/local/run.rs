@@ -55,13 +55,14 @@ impl LocalRun {
         let manifest = &loaded.0;
         let wanted = settings
             .aws_services
-            .unwrap_or(!manifest.resources.is_empty());
+            .unwrap_or_else(|| super::wants_aws_services(manifest));
         let mut services = None;
         let mut aws = None;
         let mut problem = None;
         let mut mappings = Vec::new();
         let mut storage = Vec::new();
         let mut streams = Vec::new();
+        let mut kinesis = Vec::new();
         let mut notifications = (Vec::new(), Vec::new(), Vec::new());
         let mut services_config = None;
         if wanted {
@@ -80,6 +81,7 @@ impl LocalRun {
                     mappings = started.queue_mappings(manifest);
                     storage = started.storage_mappings(manifest);
                     streams = started.stream_mappings(manifest);
+                    kinesis = started.kinesis_mappings(manifest);
                     notifications = started.notification_mappings(manifest);
                     options.aws_services = true;
                     options.streams_elsewhere = streams
@@ -91,6 +93,7 @@ impl LocalRun {
                                 .find(|r| r.physical_name() == m.table)
                                 .map(|r| r.name.clone())
                         })
+                        .chain(kinesis.iter().map(|k| k.named.clone()))
                         .collect();
                     options.queues_elsewhere =
                         started.declared_names(functory_core::ResourceKind::Queue);
@@ -168,6 +171,12 @@ impl LocalRun {
                 Ok(more) => pollers = pollers.with(more),
                 Err(problem) => run.add_problem(format!(
                     "{problem}; stream triggers on declared tables do not run"
+                )),
+            }
+            match super::aws_triggers::start_kinesis(run.runtime(), &config, kinesis).await {
+                Ok(more) => pollers = pollers.with(more),
+                Err(problem) => run.add_problem(format!(
+                    "{problem}; stream triggers on Kinesis streams do not run"
                 )),
             }
             let (topics, events, problems) = notifications;

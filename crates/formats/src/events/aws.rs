@@ -377,24 +377,62 @@ pub(super) fn kinesis_event(stream: &str) -> Value {
     } else {
         format!("arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{stream}")
     };
-    json!({
-        "Records": [{
-            "kinesis": {
-                "kinesisSchemaVersion": "1.0",
-                "partitionKey": "1",
-                "sequenceNumber": "49590338271490256608559692538361571095921575989136588898",
-                "data": "SGVsbG8sIHRoaXMgaXMgYSB0ZXN0Lg==",
-                "approximateArrivalTimestamp": SAMPLE_EPOCH as f64,
-            },
-            "eventSource": "aws:kinesis",
-            "eventVersion": "1.0",
-            "eventID": "shardId-000000000006:49590338271490256608559692538361571095921575989136588898",
-            "eventName": "aws:kinesis:record",
-            "invokeIdentityArn": format!("arn:aws:iam::{ACCOUNT}:role/lambda-role"),
-            "awsRegion": REGION,
-            "eventSourceARN": arn,
-        }]
-    })
+    kinesis_records_event(
+        &arn,
+        REGION,
+        &format!("arn:aws:iam::{ACCOUNT}:role/lambda-role"),
+        &[KinesisRecord {
+            shard_id: "shardId-000000000006".to_owned(),
+            partition_key: "1".to_owned(),
+            sequence_number: "49590338271490256608559692538361571095921575989136588898".to_owned(),
+            data_base64: "SGVsbG8sIHRoaXMgaXMgYSB0ZXN0Lg==".to_owned(),
+            arrival_s: SAMPLE_EPOCH as f64,
+        }],
+    )
+}
+
+/// One Kinesis record as Lambda's event carries it.
+#[derive(Debug, Clone)]
+pub struct KinesisRecord {
+    pub shard_id: String,
+    pub partition_key: String,
+    pub sequence_number: String,
+    /// The record's data, base64.
+    pub data_base64: String,
+    /// When it arrived, in seconds since the epoch.
+    pub arrival_s: f64,
+}
+
+/// The Kinesis event Lambda sends a function for a batch of `stream_arn`'s records, read with
+/// the role `role_arn`.
+pub fn kinesis_records_event(
+    stream_arn: &str,
+    region: &str,
+    role_arn: &str,
+    records: &[KinesisRecord],
+) -> Value {
+    let records: Vec<Value> = records
+        .iter()
+        .map(|r| {
+            json!({
+                "kinesis": {
+                    "kinesisSchemaVersion": "1.0",
+                    "partitionKey": r.partition_key,
+                    "sequenceNumber": r.sequence_number,
+                    "data": r.data_base64,
+                    "approximateArrivalTimestamp": r.arrival_s,
+                },
+                "eventSource": "aws:kinesis",
+                "eventVersion": "1.0",
+                "eventID": format!("{}:{}", r.shard_id, r.sequence_number),
+                "eventName": "aws:kinesis:record",
+                "invokeIdentityArn": role_arn,
+                "awsRegion": region,
+                "eventSourceARN": stream_arn,
+            })
+        })
+        .collect();
+    json!({ "Records": records })
 }
 
 /// An Application Load Balancer request to a Lambda target (multi-value headers off, as a

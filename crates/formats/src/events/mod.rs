@@ -16,7 +16,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 pub use aws::{
-    S3Notification, SqsMessage, rest_identity, s3_event, s3_event_key, scheduled_event, sqs_event,
+    KinesisRecord, S3Notification, SqsMessage, kinesis_records_event, rest_identity, s3_event,
+    s3_event_key, scheduled_event, sqs_event,
 };
 use aws::{
     alb_request, api_gateway_rest, dynamodb_event, firehose_batch, function_url, http_api,
