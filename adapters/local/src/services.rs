@@ -18,6 +18,7 @@ use serde::Deserialize;
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How long a stopping emulator may take to write its state before it is killed.
+#[cfg(unix)]
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The SDK versions Lambda's runtimes provide (`data/lambda-sdks.toml`).

@@ -92,14 +92,26 @@ async fn the_sample_runs_invokes_cold_then_warm_and_reports_its_triggers() {
     assert_eq!(status.schedules[0].function, "report");
     assert_eq!(status.schedules[0].timezone, "Europe/Paris");
     assert_eq!(status.schedules[0].next.len(), 5);
-    assert_eq!(status.buckets.len(), 1);
-    assert!(
-        status.buckets[0]
-            .folder
-            .ends_with(".functory/local/buckets/uploads"),
-        "{:?}",
-        status.buckets[0]
-    );
+    // The sample's buckets are declared: they are buckets of the local AWS services, each
+    // mirrored in a folder (no folder of Functory's own).
+    assert!(status.buckets.is_empty(), "{:?}", status.buckets);
+    let aws = status
+        .aws
+        .clone()
+        .expect("the sample starts the local AWS services");
+    let folders: Vec<(&str, bool)> = aws
+        .resources
+        .iter()
+        .map(|r| {
+            (
+                r.name.as_str(),
+                r.folder
+                    .as_deref()
+                    .is_some_and(|f| f.ends_with(&format!(".functory/local/buckets/{}", r.name))),
+            )
+        })
+        .collect();
+    assert_eq!(folders, [("uploads", true), ("thumbs", true)]);
     assert_eq!(status.problems, Vec::<String>::new());
     assert!(!status.manifest_changed);
 
@@ -158,6 +170,31 @@ async fn the_sample_runs_invokes_cold_then_warm_and_reports_its_triggers() {
     .unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains(r#"{"width":320,"height":240}"#), "{answer}");
+
+    // A .jpg dropped into the uploads folder is an object of the bucket, and resize runs for
+    // it (its storage trigger's suffix); another file is not.
+    let uploads = sample_root(&data).join(".functory/local/buckets/uploads");
+    let invocations = || {
+        session
+            .run_status()
+            .instances
+            .iter()
+            .find(|i| i.function == "resize")
+            .map_or(0, |i| i.invocations)
+    };
+    let before = invocations();
+    std::fs::write(uploads.join("notes.txt"), "not an image").unwrap();
+    std::fs::write(uploads.join("cat.jpg"), "pixels").unwrap();
+    let started = std::time::Instant::now();
+    while invocations() < before + 1 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "resize did not run for the dropped image"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(invocations(), before + 1, "notes.txt fires nothing");
 
     // Editing functory.toml is noticed: the run serves what it read at start.
     let manifest = sample_root(&data).join("functory.toml");

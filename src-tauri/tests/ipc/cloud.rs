@@ -82,13 +82,30 @@ fn cloud_deploys_answer_as_the_ui_expects() {
         (Some(false), Some(false)),
         "{local}"
     );
-    // The sample declares no resources: nothing of them to plan.
+    // The sample declares its two buckets: the deploy would make them, before any function.
+    let resources = call("deploy_resource_plan", json!({ "target": "prod" })).unwrap();
+    let planned: Vec<(&str, &str, &str)> = resources["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap(),
+                c["name"].as_str().unwrap(),
+                c["action"].as_str().unwrap(),
+            )
+        })
+        .collect();
     assert_eq!(
-        call("deploy_resource_plan", json!({ "target": "prod" })).unwrap(),
-        Value::Null
+        planned,
+        [
+            ("bucket", "uploads", "create"),
+            ("bucket", "thumbs", "create")
+        ],
+        "{resources}"
     );
-    // The sample's HTTP route plans as a route of the project's HTTP API (its upload bucket
-    // exists in moto).
+    // The sample's HTTP route plans as a route of the project's HTTP API (its upload bucket,
+    // made outside Functory here, exists in moto and is used as it is).
     aws_cli(h.moto(), &["s3api", "create-bucket", "--bucket", "uploads"]);
     let routed = call(
         "deploy_plan",

@@ -107,7 +107,7 @@ fn the_trigger_designer_answers_as_the_ui_expects() {
     );
     assert_eq!(
         report["destinations"][0],
-        json!({ "kind": "bucket", "name": "thumbs", "actions": ["s3:PutObject"], "sources": ["permission"] })
+        json!({ "kind": "bucket", "name": "thumbs", "actions": ["s3:PutObject"], "sources": ["permission"], "resource": "thumbs" })
     );
     assert_eq!(
         call("canvas_layout", json!({})).unwrap(),

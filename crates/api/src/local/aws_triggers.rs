@@ -430,6 +430,20 @@ impl Delivery {
     }
 }
 
+/// Receive loops per notification queue, started this far apart. While a receive waits, the
+/// emulator looks for new messages every 100 ms; two loops half a period apart halve how long
+/// a notification waits to be picked up.
+const RECEIVERS: u32 = 2;
+const RECEIVER_OFFSET: Duration = Duration::from_millis(50);
+
+/// A trigger's deliveries in flight at once: S3, SNS and EventBridge invoke asynchronously, so
+/// one slow or cold invocation does not hold back the events behind it.
+const DELIVERIES_IN_FLIGHT: usize = 10;
+
+/// Delivers the notifications arriving on the queue at `url` to `function`, each as
+/// `delivery` makes its event, several at once; one is deleted once delivered (or after
+/// [`NOTIFICATION_ATTEMPTS`]), else the queue shows it again after its visibility timeout.
+/// Ends when the function is gone.
 async fn poll_notifications(
     runtime: LocalRuntime,
     sqs: aws_sdk_sqs::Client,
@@ -437,49 +451,125 @@ async fn poll_notifications(
     url: String,
     delivery: Delivery,
 ) {
-    loop {
-        let received = sqs
-            .receive_message()
-            .queue_url(&url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(WAIT_SECONDS)
-            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
-            .send()
-            .await;
-        let messages = match received {
-            Ok(output) => output.messages.unwrap_or_default(),
-            Err(_) => {
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                continue;
+    let target = std::sync::Arc::new(NotificationTarget {
+        runtime,
+        sqs,
+        function,
+        url,
+        delivery,
+        in_flight: std::sync::Arc::new(tokio::sync::Semaphore::new(DELIVERIES_IN_FLIGHT)),
+    });
+    // Dropping the set (this task aborted when the run stops) aborts every loop and delivery.
+    let mut receivers = tokio::task::JoinSet::new();
+    for n in 0..RECEIVERS {
+        let target = target.clone();
+        receivers.spawn(async move {
+            tokio::time::sleep(RECEIVER_OFFSET * n).await;
+            target.receive().await;
+        });
+    }
+    // The first loop to end means the function is gone: stop the others.
+    receivers.join_next().await;
+}
+
+/// Where one trigger's notifications go.
+struct NotificationTarget {
+    runtime: LocalRuntime,
+    sqs: aws_sdk_sqs::Client,
+    function: String,
+    url: String,
+    delivery: Delivery,
+    in_flight: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl NotificationTarget {
+    async fn receive(self: std::sync::Arc<Self>) {
+        let mut deliveries = tokio::task::JoinSet::new();
+        loop {
+            while let Some(done) = deliveries.try_join_next() {
+                if matches!(done, Ok(Gone::Yes)) {
+                    return;
+                }
             }
-        };
-        for message in messages {
-            let body = message.body.clone().unwrap_or_default();
-            let delivered = match delivery.event(&body) {
-                Some(event) => match runtime.invoke(InvokeOptions::new(&function, event)).await {
-                    Ok(invocation) => invocation.function_error.is_none(),
-                    Err(AdapterError::NotFound { .. }) => return,
-                    Err(_) => false,
-                },
-                None => true,
+            // Receive only with room to deliver: a message waits in the queue, not here.
+            let Ok(first) = self.in_flight.clone().acquire_owned().await else {
+                return;
             };
-            let attempts = attribute(
-                &message,
-                MessageSystemAttributeName::ApproximateReceiveCount,
-            )
-            .unwrap_or(1);
-            if (delivered || attempts >= NOTIFICATION_ATTEMPTS)
-                && let Some(handle) = &message.receipt_handle
-            {
-                let _ = sqs
-                    .delete_message()
-                    .queue_url(&url)
-                    .receipt_handle(handle)
-                    .send()
-                    .await;
+            let received = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(WAIT_SECONDS)
+                .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+                .send()
+                .await;
+            let messages = match received {
+                Ok(output) => output.messages.unwrap_or_default(),
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    continue;
+                }
+            };
+            let mut permit = Some(first);
+            for message in messages {
+                let permit = match permit.take() {
+                    Some(permit) => permit,
+                    None => match self.in_flight.clone().acquire_owned().await {
+                        Ok(permit) => permit,
+                        Err(_) => return,
+                    },
+                };
+                let target = self.clone();
+                deliveries.spawn(async move {
+                    let gone = target.deliver(message).await;
+                    drop(permit);
+                    gone
+                });
             }
         }
     }
+
+    /// Invokes the function with one notification's event and deletes the message once it is
+    /// delivered or out of attempts.
+    async fn deliver(&self, message: aws_sdk_sqs::types::Message) -> Gone {
+        let body = message.body.clone().unwrap_or_default();
+        let delivered = match self.delivery.event(&body) {
+            Some(event) => match self
+                .runtime
+                .invoke(InvokeOptions::new(&self.function, event))
+                .await
+            {
+                Ok(invocation) => invocation.function_error.is_none(),
+                Err(AdapterError::NotFound { .. }) => return Gone::Yes,
+                Err(_) => false,
+            },
+            None => true,
+        };
+        let attempts = attribute(
+            &message,
+            MessageSystemAttributeName::ApproximateReceiveCount,
+        )
+        .unwrap_or(1);
+        if (delivered || attempts >= NOTIFICATION_ATTEMPTS)
+            && let Some(handle) = &message.receipt_handle
+        {
+            let _ = self
+                .sqs
+                .delete_message()
+                .queue_url(&self.url)
+                .receipt_handle(handle)
+                .send()
+                .await;
+        }
+        Gone::No
+    }
+}
+
+/// Whether a delivery found the function gone (the run no longer serves it).
+enum Gone {
+    Yes,
+    No,
 }
 
 // ---- stream triggers: a table's stream --------------------------------------------------------
