@@ -24,7 +24,8 @@ test("real app: the trigger canvas — drag from the palette, connect, delete, u
   await session.waitForCss('[data-testid="function-node"][data-function="report"]', { timeout: 30_000 });
   // The drawing is complete once the backend's canvas model (what the code writes) is in and
   // the view is fitted to it: every node inside the canvas.
-  await session.waitForCss('[data-testid="destination-node"]', { timeout: 30_000 });
+  // (the sample declares the bucket resize writes to: its node says who writes once the model is in)
+  await session.waitForCss('[data-testid="resource-node"][data-name="thumbs"][data-sources="permission"]', { timeout: 30_000 });
   await session.waitUntil(
     () =>
       session.execute(`

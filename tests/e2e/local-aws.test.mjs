@@ -1,6 +1,6 @@
 // End-to-end test of the local AWS services in the real Functory binary under Xvfb, driven by
 // tauri-driver + WebKitWebDriver: the sample's `resize` lists its uploads bucket with the AWS SDK
-// Lambda provides, and functory.toml declares that bucket, so the local run starts the emulator
+// Lambda provides, and the sample's functory.toml declares that bucket, so the local run starts the emulator
 // (MiniStack) with it and `resize` acts with its declared permissions only. Invoke: the real
 // SDK gets the real AccessDenied; "Explain this AccessDenied" names s3:ListBucket and the call;
 // the change is reviewed and applied; invoked again without restarting the run, it succeeds.
@@ -37,9 +37,8 @@ test("real app: a call the permissions do not grant is refused, explained, fixed
     await (await session.waitFor("open-sample")).click();
     await session.waitFor("project-name");
 
-    // The user's edits, as in an editor: declare the bucket, and list it in resize.
+    // The user's edit, as in an editor: resize lists the bucket the sample declares.
     const manifest = join(sampleDir, "functory.toml");
-    writeFileSync(manifest, `${readFileSync(manifest, "utf8")}\n[resources.uploads]\nkind = "bucket"\n`);
     const resize = join(sampleDir, "src", "resize.mjs");
     writeFileSync(
       resize,

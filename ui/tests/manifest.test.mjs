@@ -62,10 +62,10 @@ test('validation problems keep the functions listed and name the field', async (
   await page.waitForSelector(tid('project-tree'));
   await page.click(tid('tree-item-functory.toml'));
   await page.waitForSelector('[data-testid="editor"][data-path="functory.toml"] .cm-content');
-  // Line 42 is `memory_mb = 256` of `report`.
+  // Line 51 is `memory_mb = 256` of `report`.
   await page.click('[data-testid="editor"] .cm-content');
   await page.keyboard.press('Control+Home');
-  for (let i = 0; i < 41; i++) await page.keyboard.press('ArrowDown');
+  for (let i = 0; i < 50; i++) await page.keyboard.press('ArrowDown');
   await page.keyboard.press('End');
   assert.equal(await page.evaluate(() => document.querySelector('.cm-activeLine')?.textContent), 'memory_mb = 256');
   await page.keyboard.press('Backspace');
@@ -77,7 +77,7 @@ test('validation problems keep the functions listed and name the field', async (
   await diagnostic.waitFor();
   assert.equal(
     await diagnostic.textContent(),
-    'functory.toml:42:13 64 is out of range: must be between 128 and 10240 MBfunctions.report.memory_mb',
+    'functory.toml:51:13 64 is out of range: must be between 128 and 10240 MBfunctions.report.memory_mb',
   );
   assert.match(await page.textContent(tid('function-report')), /1 problem/);
   assert.equal(await page.locator(tid('manifest-broken')).count(), 0);

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { copySample, openApp, screenshot, tid } from './support/app.mjs';
+import { copySample, openApp, screenshot, tid, waitUntil } from './support/app.mjs';
 
 /**
  * The tests' additions to a copy of the sample, as a user's own code would be: `resize` throws
@@ -48,12 +48,11 @@ export const handler = async ({ bursts = 1, lines = 1, every_ms = 0, text = "lin
 
 /**
  * For the AccessDenied test: `resize` lists the uploads bucket with the AWS SDK for JavaScript
- * v3 (the one Lambda provides, from the SDK cache) when an event asks (`{"list": true}`), and
- * functory.toml declares the bucket as a resource, so the run starts the local AWS services
- * (a real emulator) with it. resize's permissions do not grant s3:ListBucket.
+ * v3 (the one Lambda provides, from the SDK cache) when an event asks (`{"list": true}`); the
+ * sample declares the bucket as a resource, so the run starts the local AWS services (a real
+ * emulator) with it. resize's permissions do not grant s3:ListBucket.
  */
 function writeListingCode(dir) {
-  writeFileSync(join(dir, 'functory.toml'), `${readFileSync(join(dir, 'functory.toml'), 'utf8')}\n[resources.uploads]\nkind = "bucket"\n`);
   const resize = join(dir, 'src', 'resize.mjs');
   writeFileSync(
     resize,
@@ -267,7 +266,7 @@ test('a busy port is explained and a free one is one click away', async (t) => {
   assert.equal(await page.isDisabled(tid('run-port')), true, 'the port is fixed while running');
 });
 
-test('schedules show their next fire times and fire now; buckets show their folders', async (t) => {
+test('schedules show their next fire times and fire now; declared buckets show their folders', async (t) => {
   const app = await openRun(t);
   const { page, calls, project } = app;
   await page.fill(tid('run-port'), '0');
@@ -277,8 +276,11 @@ test('schedules show their next fire times and fire now; buckets show their fold
   assert.match(schedule, /cron\(0 18 \? \* MON-FRI \*\)/);
   assert.match(schedule, /Europe\/Paris/);
   assert.equal(await page.locator(`${tid('run-schedule-report')} ol li`).count(), 5);
-  assert.match(await page.textContent(tid('run-buckets')), /uploads → resize \(\*\.jpg\)/);
-  assert.match(await page.textContent(tid('run-buckets')), new RegExp(`${project}/\\.functory/local/buckets/uploads`));
+  // The sample's buckets are the local AWS services' own, each mirrored in a folder.
+  await page.waitForSelector(tid('run-aws-folder-uploads'));
+  assert.match(await page.textContent(tid('run-aws-folder-uploads')), new RegExp(`${project}/\\.functory/local/buckets/uploads$`));
+  assert.match(await page.textContent(tid('run-aws-folder-thumbs')), new RegExp(`${project}/\\.functory/local/buckets/thumbs$`));
+  assert.equal(await page.locator(tid('run-buckets')).count(), 0, 'no bucket of the local runtime alone');
 
   await page.click(tid('run-fire-report'));
   await page.waitForFunction(() => document.querySelector('[data-testid="run-result"]')?.textContent.includes('report ·'));
@@ -501,7 +503,9 @@ test('the view and its state survive a visit to another area; closing the projec
   await page.click(tid('close-project'));
   await page.waitForSelector(tid('open-sample'));
   assert.equal(calls('close_project').length, 1);
-  await assert.rejects(fetch(`${url}/resize`), 'the run stopped with the project');
+  // The sample's run also stops its AWS services, which write their state first: the gateway
+  // closes once the run is gone.
+  await waitUntil(() => fetch(`${url}/resize`).then(() => false, () => true), 'the run stopped with the project');
   await page.click(tid('open-sample'));
   await page.click(tid('nav-run'));
   await page.waitForSelector('[data-testid="run-status"][data-running="false"]');
@@ -572,12 +576,13 @@ test('how the run differs on AWS Lambda: the project\'s and the chosen function\
   const items = await page
     .locator(tid('run-fidelity-item'))
     .evaluateAll((rows) => rows.map((r) => `${r.dataset.function}:${r.dataset.area}`));
-  // The sample declares no resources: the run starts no AWS services, which the report says.
+  // The sample declares its buckets: the run starts the AWS services, and the report says
+  // which IAM checks they leave out.
   assert.ok(items.includes(':permissions'), items.join(' '));
   assert.ok(items.includes(':limits'), items.join(' '));
   assert.ok(items.includes('report:sdk'), items.join(' '));
   assert.ok(!items.some((i) => i.startsWith('resize:')), 'only the chosen function: ' + items.join(' '));
-  assert.match(await page.textContent(tid('run-fidelity')), /→ declare the buckets, queues, tables/);
+  assert.match(await page.textContent(tid('run-fidelity')), /resource policies, permission boundaries[\s\S]*→ before the first deploy, audit the target's account/);
   assert.deepEqual(calls('fidelity_report').at(-1), 'fidelity_report {"function":"report"}');
 
   // Another function: its own differences.

@@ -31,8 +31,12 @@ test('the canvas draws the manifest: triggers, functions, destinations and what 
   assert.equal(await page.locator(tid('trigger-node')).count(), 3);
   assert.equal(await page.locator(triggerNode('resize', 'http')).textContent().then((s) => s.includes('GET /resize')), true);
   assert.match(await page.textContent(triggerNode('report', 'schedule')), /cron\(0 18 \? \* MON-FRI \*\) · Europe\/Paris/);
-  // `s3:PutObject` on arn:aws:s3:::thumbs/* makes the bucket a destination of resize.
-  assert.equal(await page.locator(`${tid('destination-node')}[data-kind="bucket"][data-name="thumbs"]`).count(), 1);
+  // `s3:PutObject` on arn:aws:s3:::thumbs/* makes the bucket a destination of resize; the sample
+  // declares it, so it is drawn as that resource, as is the uploads bucket that feeds the
+  // storage trigger.
+  assert.equal(await page.locator(`${tid('resource-node')}[data-kind="bucket"][data-name="thumbs"]`).count(), 1);
+  assert.equal(await page.locator(`${tid('destination-node')}[data-name="thumbs"]`).count(), 0);
+  assert.equal(await page.locator(`${tid('resource-node')}[data-kind="bucket"][data-name="uploads"]`).count(), 1);
   // The storage edge implies a resource policy for S3 with the bucket as SourceArn.
   const storageEdge = page.locator(`${tid('permission-edge')}[data-trigger^="trigger:resize:storage:"]`);
   assert.equal(await storageEdge.getAttribute('data-status'), 'deploy');
@@ -313,10 +317,11 @@ export async function store(key, body) {
 `,
   );
   const { page } = await openTriggers(t, { open: project });
-  const thumbs = page.locator(`${tid('destination-node')}[data-kind="bucket"][data-name="thumbs"]`);
+  // thumbs is declared in the sample: the resource's node says who writes to it.
+  const thumbs = page.locator(`${tid('resource-node')}[data-kind="bucket"][data-name="thumbs"]`);
   await thumbs.waitFor();
   await page.waitForFunction(
-    () => document.querySelector('[data-testid="destination-node"][data-name="thumbs"]')?.dataset.sources === 'permission code',
+    () => document.querySelector('[data-testid="resource-node"][data-name="thumbs"]')?.dataset.sources === 'permission code',
   );
   assert.match(await thumbs.textContent(), /written by the code, granted/);
   const audit = page.locator(`${tid('destination-node')}[data-kind="queue"][data-name="audit"]`);
@@ -325,36 +330,22 @@ export async function store(key, body) {
   assert.match(await audit.textContent(), /written by the code, not granted/);
 });
 
-test('resources are nodes: declared from the menu, fed into the triggers that name them, edited, refused with the field, deleted and undone', async (t) => {
+test('resources are nodes: drawn from functory.toml, fed into the triggers that name them, added from the menu, refused with the field, edited, deleted and undone', async (t) => {
   const { page, calls, errors, readFile } = await openTriggers(t);
-  assert.equal(await page.locator(tid('resource-node')).count(), 0);
-
-  // Declare the bucket resize's storage trigger names.
-  await page.click(tid('add-resource'));
-  await page.click(tid('add-resource-bucket'));
-  await page.waitForSelector(tid('resource-form'));
-  assert.equal(await page.inputValue(tid('resource-field-name')), 'new-bucket');
-  await page.fill(tid('resource-field-name'), 'uploads');
-  await page.click(tid('resource-save'));
+  // The sample declares its two buckets: uploads feeds the storage trigger that names it (a
+  // dashed edge into the trigger's node); thumbs takes resize's writes.
   await page.waitForSelector(`${tid('resource-node')}[data-name="uploads"]`);
-  assert.match(readFile('functory.toml'), /\n\[resources\.uploads\]\nkind = "bucket"\n/);
-  // It feeds the storage trigger that names it (a dashed edge into the trigger's node).
+  assert.equal(await page.locator(tid('resource-node')).count(), 2);
   await page.waitForSelector('.react-flow__edge.feeds-edge', { state: 'attached' });
   const feeds = await page.locator('.react-flow__edge.feeds-edge').getAttribute('data-testid');
   assert.match(feeds, /^rf__edge-feeds:uploads:trigger:resize:storage:uploads\/\*\.jpg$/);
-
-  // The written-to bucket, declared, is drawn as the resource (no separate destination node).
-  await page.click(tid('add-resource'));
-  await page.click(tid('add-resource-bucket'));
-  await page.fill(tid('resource-field-name'), 'thumbs');
-  await page.click(tid('resource-save'));
-  await page.waitForSelector(`${tid('resource-node')}[data-name="thumbs"]`);
-  assert.equal(await page.locator(`${tid('destination-node')}[data-name="thumbs"]`).count(), 0);
   assert.match(await page.textContent(`${tid('resource-node')}[data-name="thumbs"]`), /granted, not written by the code/);
 
   // A table without a key is refused by the manifest's own rule, naming the field; nothing is written.
   await page.click(tid('add-resource'));
   await page.click(tid('add-resource-table'));
+  await page.waitForSelector(tid('resource-form'));
+  assert.equal(await page.inputValue(tid('resource-field-name')), 'new-table');
   await page.fill(tid('resource-field-name'), 'orders');
   await page.fill(tid('resource-field-partitionKey'), '');
   await page.click(tid('resource-save'));
@@ -391,12 +382,13 @@ test('resources are nodes: declared from the menu, fed into the triggers that na
   await page.waitForSelector(`${tid('resource-node')}[data-name="uploads"]`, { state: 'detached' });
   assert.doesNotMatch(readFile('functory.toml'), /resources\.uploads/);
   assert.match(readFile('functory.toml'), /bucket = "uploads"/, 'the trigger naming it stays');
+  assert.equal(await page.locator('.react-flow__edge.feeds-edge').count(), 0, 'an undeclared bucket feeds nothing drawn');
   assert.match(await page.textContent(tid('triggers-notice')), /Ctrl\+Z/);
   await page.keyboard.press('Control+z');
   await page.waitForSelector(`${tid('resource-node')}[data-name="uploads"]`);
   assert.match(readFile('functory.toml'), /\n\[resources\.uploads\]\nkind = "bucket"\n/);
   const edits = calls('apply_manifest_edit').map((c) => JSON.parse(c.slice('apply_manifest_edit '.length)).edit.kind);
-  assert.deepEqual(edits, ['setResource', 'setResource', 'setResource', 'setResource', 'setResource', 'removeResource', 'setResource']);
+  assert.deepEqual(edits, ['setResource', 'setResource', 'setResource', 'removeResource', 'setResource']);
   await screenshot(page, 'triggers-resources');
   assert.deepEqual(errors, []);
 });

@@ -170,6 +170,7 @@ export function ResourceNode({ data, selected }: NodeProps<ResourceNodeType>) {
       data-testid="resource-node"
       data-name={r.name}
       data-kind={r.kind}
+      data-sources={data.written?.sources.join(' ') ?? ''}
       onDoubleClick={data.onOpen}
     >
       <Handle type="target" position={Position.Left} isConnectable={false} />
