@@ -84,7 +84,32 @@ fn start_log_file(dir: &std::path::Path) {
         .try_init();
 }
 
+/// Stack of each async worker thread. A deploy to AWS polls the AWS SDK's request futures deep
+/// inside the command's own future, and in a debug build (the one the end-to-end tests run)
+/// that overflowed tokio's default 2 MiB; 8 MiB is what the main thread gets.
+const WORKER_STACK_BYTES: usize = 8 * 1024 * 1024;
+
+/// The async runtime Tauri runs the commands on, with [`WORKER_STACK_BYTES`] per worker.
+fn async_runtime() -> std::io::Result<&'static tokio::runtime::Runtime> {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    if let Some(runtime) = RUNTIME.get() {
+        return Ok(runtime);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(WORKER_STACK_BYTES)
+        .enable_all()
+        .build()?;
+    Ok(RUNTIME.get_or_init(|| runtime))
+}
+
 pub fn run(launch: LaunchRequest) {
+    match async_runtime() {
+        Ok(runtime) => tauri::async_runtime::set(runtime.handle().clone()),
+        Err(error) => {
+            eprintln!("functory-app: no async runtime: {error}");
+            std::process::exit(1);
+        }
+    }
     let app = match configure(tauri::Builder::default(), launch, None)
         .build(tauri::generate_context!())
     {

@@ -93,9 +93,13 @@ def handler(event, context):
     return {"sent": True}
 `,
   );
+  // notify talks to an AWS account (moto) from the local runtime with a profile of its own: the
+  // project declares no resources, so the run starts no local AWS services in front of it.
+  const declared = /\n# The buckets `resize` reads[\s\S]*?\[resources\.thumbs\]\nkind = "bucket"\n/;
+  assert.match(readFileSync(join(dir, "functory.toml"), "utf8"), declared);
   writeFileSync(
     join(dir, "functory.toml"),
-    `${readFileSync(join(dir, "functory.toml"), "utf8")}
+    `${readFileSync(join(dir, "functory.toml"), "utf8").replace(declared, "")}
 [functions.notify]
 runtime = "python3.12"
 handler = "src/notify.handler"
