@@ -91,9 +91,18 @@ impl StartedServices {
         mappings
     }
 
-    /// The functions' `stream` triggers on declared tables with a stream.
-    pub fn stream_mappings(&self, manifest: &Manifest) -> Vec<super::aws_triggers::StreamMapping> {
-        let mut mappings = Vec::new();
+    /// The functions' `stream` triggers: those on declared tables with a stream, and those on
+    /// Kinesis streams (every stream that is not a table's, by the rule the deploy's role
+    /// statements use), each with its stream's name.
+    pub fn stream_mappings(
+        &self,
+        manifest: &Manifest,
+    ) -> (
+        Vec<super::aws_triggers::StreamMapping>,
+        Vec<super::aws_triggers::KinesisMapping>,
+    ) {
+        let scope = functory_core::trigger_needs::ArnScope::with_resources(&manifest.resources);
+        let (mut tables, mut kinesis) = (Vec::new(), Vec::new());
         for function in &manifest.functions {
             for trigger in &function.triggers {
                 let functory_core::Trigger::Stream {
@@ -104,6 +113,21 @@ impl StartedServices {
                 else {
                     continue;
                 };
+                // Lambda's defaults for both kinds of stream.
+                let batch_size = batch_size.unwrap_or(100);
+                let starting_position = starting_position
+                    .clone()
+                    .unwrap_or_else(|| "LATEST".to_owned());
+                if !scope.is_dynamodb_stream(stream) {
+                    kinesis.push(super::aws_triggers::KinesisMapping {
+                        function: function.name.clone(),
+                        stream: kinesis_stream_name(stream).to_owned(),
+                        named: stream.clone(),
+                        batch_size,
+                        starting_position,
+                    });
+                    continue;
+                }
                 let Some(resource) = self.declared(stream, functory_core::ResourceKind::Table)
                 else {
                     continue;
@@ -111,54 +135,15 @@ impl StartedServices {
                 if manifest.resource(stream).is_none_or(|r| r.stream.is_none()) {
                     continue;
                 }
-                mappings.push(super::aws_triggers::StreamMapping {
+                tables.push(super::aws_triggers::StreamMapping {
                     function: function.name.clone(),
                     table: resource.physical_name.clone(),
-                    // Lambda's default for DynamoDB streams.
-                    batch_size: batch_size.unwrap_or(100),
-                    starting_position: starting_position
-                        .clone()
-                        .unwrap_or_else(|| "LATEST".to_owned()),
-                });
-            }
-        }
-        mappings
-    }
-
-    /// The functions' `stream` triggers on Kinesis streams (every stream that is not a table's,
-    /// by the rule the deploy's role statements use), each with its stream's name.
-    pub fn kinesis_mappings(
-        &self,
-        manifest: &Manifest,
-    ) -> Vec<super::aws_triggers::KinesisMapping> {
-        let scope = functory_core::trigger_needs::ArnScope::with_resources(&manifest.resources);
-        let mut mappings = Vec::new();
-        for function in &manifest.functions {
-            for trigger in &function.triggers {
-                let functory_core::Trigger::Stream {
-                    stream,
                     batch_size,
                     starting_position,
-                } = trigger
-                else {
-                    continue;
-                };
-                if scope.is_dynamodb_stream(stream) {
-                    continue;
-                }
-                mappings.push(super::aws_triggers::KinesisMapping {
-                    function: function.name.clone(),
-                    stream: kinesis_stream_name(stream).to_owned(),
-                    named: stream.clone(),
-                    // Lambda's default for Kinesis.
-                    batch_size: batch_size.unwrap_or(100),
-                    starting_position: starting_position
-                        .clone()
-                        .unwrap_or_else(|| "LATEST".to_owned()),
                 });
             }
         }
-        mappings
+        (tables, kinesis)
     }
 
     /// The functions' `topic` triggers, each with its topic's ARN (a declared topic's in the

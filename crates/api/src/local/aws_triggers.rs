@@ -495,22 +495,7 @@ impl NotificationTarget {
             let Ok(first) = self.in_flight.clone().acquire_owned().await else {
                 return;
             };
-            let received = self
-                .sqs
-                .receive_message()
-                .queue_url(&self.url)
-                .max_number_of_messages(10)
-                .wait_time_seconds(WAIT_SECONDS)
-                .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
-                .send()
-                .await;
-            let messages = match received {
-                Ok(output) => output.messages.unwrap_or_default(),
-                Err(_) => {
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    continue;
-                }
-            };
+            let messages = receive_notifications(&self.sqs, &self.url).await;
             let mut permit = Some(first);
             for message in messages {
                 let permit = match permit.take() {
@@ -563,6 +548,29 @@ impl NotificationTarget {
                 .await;
         }
         Gone::No
+    }
+}
+
+/// Up to 10 notifications from the queue at `url`, with their receive counts, after a long
+/// poll of [`WAIT_SECONDS`]; none (after a pause) when the queue cannot be read.
+pub(super) async fn receive_notifications(
+    sqs: &aws_sdk_sqs::Client,
+    url: &str,
+) -> Vec<aws_sdk_sqs::types::Message> {
+    let received = sqs
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .wait_time_seconds(WAIT_SECONDS)
+        .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+        .send()
+        .await;
+    match received {
+        Ok(output) => output.messages.unwrap_or_default(),
+        Err(_) => {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            Vec::new()
+        }
     }
 }
 

@@ -16,17 +16,15 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_sqs::types::MessageSystemAttributeName;
 use functory_local::triggers::storage::{BucketWatcher, FolderListener, is_editor_temporary};
 use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use super::aws_triggers::{Pollers, delivery_queue, said};
+use super::aws_triggers::{Pollers, delivery_queue, receive_notifications, said};
 
 /// The queue every declared bucket sends its object events to for the folders.
 const MIRROR_QUEUE: &str = "functory-bucket-folders";
@@ -206,28 +204,10 @@ impl FolderListener for FolderChanges {
     }
 }
 
-/// How long one receive waits (short, so a stopped run's poller ends promptly).
-const WAIT_SECONDS: i32 = 1;
-
 /// The buckets' side: S3's event notifications from the mirror's queue.
 async fn poll(sqs: aws_sdk_sqs::Client, url: String, changes: mpsc::UnboundedSender<Change>) {
     loop {
-        let received = sqs
-            .receive_message()
-            .queue_url(&url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(WAIT_SECONDS)
-            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
-            .send()
-            .await;
-        let messages = match received {
-            Ok(output) => output.messages.unwrap_or_default(),
-            Err(_) => {
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                continue;
-            }
-        };
-        for message in messages {
+        for message in receive_notifications(&sqs, &url).await {
             for change in bucket_changes(message.body.as_deref().unwrap_or_default()) {
                 if changes.send(change).is_err() {
                     return;

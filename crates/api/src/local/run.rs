@@ -80,8 +80,7 @@ impl LocalRun {
                 Ok(started) => {
                     mappings = started.queue_mappings(manifest);
                     storage = started.storage_mappings(manifest);
-                    streams = started.stream_mappings(manifest);
-                    kinesis = started.kinesis_mappings(manifest);
+                    (streams, kinesis) = started.stream_mappings(manifest);
                     notifications = started.notification_mappings(manifest);
                     options.aws_services = true;
                     options.streams_elsewhere = streams
