@@ -589,3 +589,39 @@ test('how the run differs on AWS Lambda: the project\'s and the chosen function\
   await page.selectOption(tid('run-function'), 'resize');
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="run-fidelity-item"]')].some((r) => r.dataset.function === 'resize'));
 });
+
+test('the Run view switches the local AWS services and their permission checks for the next run', async (t) => {
+  // resize lists the uploads bucket, which its permissions do not grant.
+  const app = await openRun(t, { listsUploads: true });
+  const { page, calls } = app;
+  await page.fill(tid('run-port'), '0');
+  assert.equal(await page.inputValue(tid('run-aws-services')), 'auto');
+  assert.equal(await page.isChecked(tid('run-enforce')), true);
+
+  // Enforcement off: the run says so, and the call goes through.
+  await page.uncheck(tid('run-enforce'));
+  await waitUntil(() => calls('set_run_switches').length === 1, 'the switch reaches the host');
+  assert.deepEqual(calls('set_run_switches'), ['set_run_switches {"switches":{"awsServices":null,"enforcePermissions":false}}']);
+  await page.click(tid('run-start'));
+  await page.waitForSelector('[data-testid="run-aws-enforced"][data-enforced="false"]');
+  assert.match(await page.textContent(tid('run-aws-enforced')), /Permissions are not enforced/);
+  assert.equal(await page.isDisabled(tid('run-enforce')), true, 'a running run keeps its switches');
+  await typeEvent(page, '{"list": true}');
+  await page.click(tid('run-invoke'));
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-response"]')?.textContent.includes('keys'));
+  assert.deepEqual(JSON.parse(await page.textContent(tid('run-response'))), { keys: [] });
+
+  // Services off: the next run starts none, though the sample declares buckets.
+  await page.click(tid('run-stop'));
+  await page.waitForSelector(tid('run-start'));
+  await page.selectOption(tid('run-aws-services'), 'off');
+  assert.equal(await page.isDisabled(tid('run-enforce')), true, 'nothing to enforce without the services');
+  await page.click(tid('run-start'));
+  await page.waitForSelector(tid('run-stop'));
+  await runningAt(page);
+  assert.equal(await page.locator(tid('run-aws')).count(), 0);
+  // The choice is the host's: a fresh view reads it back.
+  await page.reload();
+  await page.click(tid('nav-run'));
+  await waitUntil(async () => (await page.inputValue(tid('run-aws-services'))) === 'off', 'the view reads the switch back');
+});

@@ -25,7 +25,9 @@ use crate::cloud_import::CloudImport;
 use crate::error::{ApiError, ErrorCode};
 use crate::fidelity::FidelityItem;
 use crate::lint::{LintFixPreview, LintReport, LintRuleDoc};
-use crate::local::{InvocationResult, LogBatch, LogQuery, RunStatus, SampleEvent, SavedEvent};
+use crate::local::{
+    InvocationResult, LogBatch, LogQuery, RunStatus, RunSwitches, SampleEvent, SavedEvent,
+};
 use crate::recovery::JournalEntry;
 use crate::session::{Session, Startup};
 use crate::triggers::{CanvasLayout, CanvasModel, TriggerCheck, TriggerRef};
@@ -283,6 +285,9 @@ ipc_commands! {
     blocking close_project() -> () = |s| { s.close_project(); Ok(()) };
     future start_run(port: Option<u16>) -> RunStatus = |s| s.start_run(port).await;
     blocking stop_run() -> RunStatus = |s| Ok(s.stop_run());
+    /// The switches for the local AWS services the next run starts with.
+    blocking run_switches() -> RunSwitches = |s| Ok(s.run_switches());
+    blocking set_run_switches(switches: RunSwitches) -> () = |s| { s.set_run_switches(switches); Ok(()) };
     blocking reset_local_data() -> RunStatus = |s| s.reset_local_data();
     blocking run_status() -> RunStatus = |s| Ok(s.run_status());
     future invoke_function(function: String, event: String) -> InvocationResult

@@ -22,6 +22,8 @@ pub const COMMANDS: &[&str] = &[
     "fire_schedule",
     "unsubscribe_logs",
     "stop_run",
+    "run_switches",
+    "set_run_switches",
     "reset_local_data",
     "fidelity_report",
     "close_project",
@@ -215,8 +217,32 @@ fn the_local_run_answers_as_the_ui_expects() {
     .unwrap_err();
     assert_eq!(busy["code"], "port_in_use");
 
+    // The Run view's switches: the sample declares buckets, so the services start (auto); with
+    // enforcement off the run says so.
+    assert_eq!(
+        call("run_switches", json!({})).unwrap(),
+        json!({ "awsServices": null, "enforcePermissions": true })
+    );
+    assert_eq!(
+        call(
+            "set_run_switches",
+            json!({ "switches": { "awsServices": null, "enforcePermissions": false } })
+        )
+        .unwrap(),
+        Value::Null
+    );
+    let status = call("start_run", json!({ "port": 0 })).unwrap();
+    assert_eq!(status["aws"]["permissionsEnforced"], false, "{status}");
+    call("stop_run", json!({})).unwrap();
+    call(
+        "set_run_switches",
+        json!({ "switches": { "awsServices": false, "enforcePermissions": true } }),
+    )
+    .unwrap();
+
     // Closing the project stops its run; commands then need a project again.
-    call("start_run", json!({ "port": 0 })).unwrap();
+    let status = call("start_run", json!({ "port": 0 })).unwrap();
+    assert_eq!(status["aws"], Value::Null, "services off: {status}");
     assert_eq!(call("close_project", json!({})).unwrap(), Value::Null);
     assert_eq!(call("run_status", json!({})).unwrap()["running"], false);
     assert_eq!(

@@ -25,6 +25,7 @@ import type { InvocationResult } from '../bindings/InvocationResult';
 import type { LogBatch } from '../bindings/LogBatch';
 import type { LogQuery } from '../bindings/LogQuery';
 import type { RunStatus } from '../bindings/RunStatus';
+import type { RunSwitches } from '../bindings/RunSwitches';
 import type { SampleEvent } from '../bindings/SampleEvent';
 import type { SavedEvent } from '../bindings/SavedEvent';
 import type { DeployReport } from '../bindings/DeployReport';
@@ -398,6 +399,14 @@ export class Workspace {
 
   stopRun(): Promise<Outcome<RunStatus>> {
     return this.outcome(() => this.platform.stopRun());
+  }
+
+  runSwitches(): Promise<Outcome<RunSwitches>> {
+    return this.outcome(() => this.platform.runSwitches());
+  }
+
+  setRunSwitches(switches: RunSwitches): Promise<Outcome<void>> {
+    return this.outcome(() => this.platform.setRunSwitches(switches));
   }
 
   resetLocalData(): Promise<Outcome<RunStatus>> {

@@ -37,6 +37,7 @@ import type { ProjectView } from './ProjectView';
 import type { RemoteFunction } from './RemoteFunction';
 import type { ResourcePlan } from './ResourcePlan';
 import type { RunStatus } from './RunStatus';
+import type { RunSwitches } from './RunSwitches';
 import type { SampleEvent } from './SampleEvent';
 import type { SavedEvent } from './SavedEvent';
 import type { SettingsDraft } from './SettingsDraft';
@@ -82,6 +83,8 @@ export interface Commands {
   close_project: { args: Record<string, never>; returns: null };
   start_run: { args: { port: number | null }; returns: RunStatus };
   stop_run: { args: Record<string, never>; returns: RunStatus };
+  run_switches: { args: Record<string, never>; returns: RunSwitches };
+  set_run_switches: { args: { switches: RunSwitches }; returns: null };
   reset_local_data: { args: Record<string, never>; returns: RunStatus };
   run_status: { args: Record<string, never>; returns: RunStatus };
   invoke_function: { args: { function: string; event: string }; returns: InvocationResult };

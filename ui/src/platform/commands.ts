@@ -102,6 +102,10 @@ export function createPlatform(transport: Transport): Platform {
     },
     startRun: (port) => call('start_run', { port }),
     stopRun: () => call('stop_run', none),
+    runSwitches: () => call('run_switches', none),
+    setRunSwitches: async (switches) => {
+      await call('set_run_switches', { switches });
+    },
     resetLocalData: () => call('reset_local_data', none),
     runStatus: () => call('run_status', none),
     invokeFunction: (fn, event) => call('invoke_function', { function: fn, event }),

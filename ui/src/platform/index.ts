@@ -12,6 +12,7 @@ import type { AwsProfile } from '../bindings/AwsProfile';
 import type { Capabilities } from '../bindings/Capabilities';
 import type { Checkpoint } from '../bindings/Checkpoint';
 import type { FileContent } from '../bindings/FileContent';
+import type { RunSwitches } from '../bindings/RunSwitches';
 import type { FileDiff } from '../bindings/FileDiff';
 import type { FunctionTemplate } from '../bindings/FunctionTemplate';
 import type { JournalEntry } from '../bindings/JournalEntry';
@@ -113,6 +114,9 @@ export interface Platform {
   /** Serves the open project; `port` 0 picks a free port, null reuses the last one (8787 at first). */
   startRun(port: number | null): Promise<RunStatus>;
   stopRun(): Promise<RunStatus>;
+  /** The local AWS services switches the next run starts with. */
+  runSwitches(): Promise<RunSwitches>;
+  setRunSwitches(switches: RunSwitches): Promise<void>;
   /** Stops the run and removes what the local AWS services hold (the next run starts from the declared resources). */
   resetLocalData(): Promise<RunStatus>;
   runStatus(): Promise<RunStatus>;

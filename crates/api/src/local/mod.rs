@@ -76,6 +76,27 @@ pub fn wants_aws_services(manifest: &functory_core::Manifest) -> bool {
         })
 }
 
+/// The Run view's switches for the local AWS services, kept by the session for the runs it
+/// starts (the CLI's `--aws-services`/`--no-aws-services` and `--no-enforce-permissions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RunSwitches {
+    /// Start the local AWS services: always, never, or (`None`) as [`wants_aws_services`] says.
+    pub aws_services: Option<bool>,
+    /// Check every call of a function against its declared permissions.
+    pub enforce_permissions: bool,
+}
+
+impl Default for RunSwitches {
+    fn default() -> Self {
+        RunSwitches {
+            aws_services: None,
+            enforce_permissions: true,
+        }
+    }
+}
+
 /// The port the app serves HTTP triggers on unless the user picks another (the CLI's default).
 pub const DEFAULT_PORT: u16 = 8787;
 

@@ -101,6 +101,8 @@ pub struct Session {
     run_start: tokio::sync::Mutex<()>,
     /// The port the last start asked for; an Invoke that starts the run uses it again.
     run_port: Mutex<u16>,
+    /// The Run view's switches for the runs this session starts.
+    run_switches: Mutex<local::RunSwitches>,
     log_subscriptions: Mutex<HashMap<u32, tokio::task::JoinHandle<()>>>,
     next_subscription: AtomicU32,
 }
@@ -122,6 +124,7 @@ impl Session {
             run: Mutex::new(None),
             run_start: tokio::sync::Mutex::new(()),
             run_port: Mutex::new(local::DEFAULT_PORT),
+            run_switches: Mutex::new(local::RunSwitches::default()),
             log_subscriptions: Mutex::new(HashMap::new()),
             next_subscription: AtomicU32::new(1),
         }

@@ -48,8 +48,11 @@ impl Session {
             }
             None => *lock(&self.run_port),
         };
+        let switches = *lock(&self.run_switches);
         let settings = RunSettings {
             port,
+            aws_services: switches.aws_services,
+            enforce_permissions: switches.enforce_permissions,
             ..RunSettings::default()
         };
         let run = Arc::new(LocalRun::start(project.root(), &settings).await?);
@@ -66,6 +69,18 @@ impl Session {
         }
         *lock(&self.run) = Some(run.clone());
         Ok(run)
+    }
+
+    /// The switches the next run starts with.
+    pub fn run_switches(&self) -> local::RunSwitches {
+        *lock(&self.run_switches)
+    }
+
+    /// Sets the switches the next run starts with (a running run keeps its own: stop it and
+    /// start again to apply them).
+    pub fn set_run_switches(&self, switches: local::RunSwitches) {
+        tracing::debug!(?switches, "set_run_switches");
+        *lock(&self.run_switches) = switches;
     }
 
     /// Stops the local run, if any; idempotent.

@@ -8,6 +8,7 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } fro
 import type { ApiError } from '../../bindings/ApiError';
 import type { InvocationResult } from '../../bindings/InvocationResult';
 import type { RunStatus } from '../../bindings/RunStatus';
+import type { RunSwitches } from '../../bindings/RunSwitches';
 import type { SampleEvent } from '../../bindings/SampleEvent';
 import type { SavedEvent } from '../../bindings/SavedEvent';
 import { useAppState, useWorkspace } from '../../app/context';
@@ -57,6 +58,23 @@ export function RunArea({ visible }: { visible: boolean }) {
   const [status, setStatus] = useState<RunStatus | null>(null);
   const [port, setPort] = useState(DEFAULT_PORT);
   const [runBusy, setRunBusy] = useState<'starting' | 'stopping' | null>(null);
+  // The local AWS services switches the next run starts with (kept by the host).
+  const [switches, setSwitches] = useState<RunSwitches>({ awsServices: null, enforcePermissions: true });
+  useEffect(() => {
+    let current = true;
+    void workspace.runSwitches().then((outcome) => {
+      if (current && outcome.ok) setSwitches(outcome.value);
+    });
+    return () => {
+      current = false;
+    };
+  }, [workspace]);
+  const changeSwitches = (next: RunSwitches) => {
+    setSwitches(next);
+    void workspace.setRunSwitches(next).then((outcome) => {
+      if (!outcome.ok) setRunError(outcome.error);
+    });
+  };
   const [runError, setRunError] = useState<ApiError | null>(null);
 
   const [fn, setFn] = useState<string | null>(() =>
@@ -372,6 +390,32 @@ export function RunArea({ visible }: { visible: boolean }) {
           </>
         ) : (
           <>
+            <label className="run-port" title="Start the local AWS services (a real emulator): when functory.toml declares resources or has topic, event or Kinesis triggers (Auto), always, or never (handlers then use this machine's AWS credentials)">
+              <span className="field-label">AWS services</span>
+              <select
+                className="input"
+                data-testid="run-aws-services"
+                value={switches.awsServices === null ? 'auto' : switches.awsServices ? 'on' : 'off'}
+                disabled={running}
+                onChange={(e) =>
+                  changeSwitches({ ...switches, awsServices: e.target.value === 'auto' ? null : e.target.value === 'on' })
+                }
+              >
+                <option value="auto">Auto</option>
+                <option value="on">On</option>
+                <option value="off">Off</option>
+              </select>
+            </label>
+            <label className="run-port checkbox-field" title="Each function acts with its declared permissions only: a call they do not grant fails with AWS's AccessDenied">
+              <input
+                type="checkbox"
+                data-testid="run-enforce"
+                checked={switches.enforcePermissions}
+                disabled={running || switches.awsServices === false}
+                onChange={(e) => changeSwitches({ ...switches, enforcePermissions: e.target.checked })}
+              />
+              <span className="small">Enforce permissions</span>
+            </label>
             <label className="run-port">
               <span className="field-label">Port</span>
               <input
