@@ -157,7 +157,7 @@ fn function_items(
             name,
             "sdk",
             "the AWS SDK for JavaScript's Kinesis client speaks HTTP/2 and signs its `:authority` header, which the local AWS services' signature check does not read: with permissions enforced, its Kinesis calls are refused locally with InvalidSignatureException (AWS accepts them)".to_owned(),
-            "run with `functory run --no-enforce-permissions` to put Kinesis records from Node.js handlers locally; boto3 is not affected",
+            "run with `functory run --no-enforce-permissions` (or untick \"Enforce permissions\" in the Run view) to put Kinesis records from Node.js handlers locally; boto3 is not affected",
         ));
     }
     for trigger in &function.triggers {
