@@ -132,8 +132,17 @@ test("real app: an account in the keychain, a checkpoint, a local invoke, and a 
     const history = execFileSync("git", ["log", "-p", "--all"], { cwd: sampleDir, encoding: "utf8" });
     assert.ok(!history.includes(canary), "the secret is not in the project's git history");
   } finally {
+    // The app and everything it started (its local run's instances, and the local AWS services
+    // the sample's declared buckets start): listed before any of them goes.
+    const started = pidsOf(binary).flatMap((pid) => descendants(pid));
     await session?.end();
     await driver.stop();
-    for (const pid of pidsOf(binary)) process.kill(pid, "SIGKILL");
+    for (const pid of new Set([...started, ...pidsOf(binary)])) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
   }
 });
