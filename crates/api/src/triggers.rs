@@ -257,8 +257,8 @@ fn destination_name(kind: DestinationKind, arn: &str) -> Option<&str> {
         (DestinationKind::Table, "dynamodb") => {
             resource.strip_prefix("table/")?.split('/').next()?
         }
-        (DestinationKind::Stream, "kinesis") => {
-            resource.strip_prefix("stream/")?.split('/').next()?
+        (DestinationKind::Stream, "kinesis") if resource.starts_with("stream/") => {
+            functory_core::trigger_needs::kinesis_stream_name(arn)
         }
         _ => return None,
     };

@@ -240,6 +240,16 @@ fn strings(items: &[&str]) -> Vec<String> {
 }
 
 /// Whether a stream ARN is a DynamoDB table's stream (else a Kinesis stream).
+/// A Kinesis stream's name from what a `stream` trigger or an ARN gives: the name itself, or
+/// the part after `stream/` of an ARN (`…:stream/clicks/consumer/app:1` → `clicks`); the inverse
+/// of [`ArnScope::stream_arn`].
+pub fn kinesis_stream_name(stream: &str) -> &str {
+    match stream.split_once(":stream/") {
+        Some((_, rest)) => rest.split('/').next().unwrap_or(rest),
+        None => stream,
+    }
+}
+
 pub fn is_dynamodb_stream(stream: &str) -> bool {
     stream.starts_with("arn:") && stream.contains(":dynamodb:")
 }
@@ -448,6 +458,19 @@ pub fn role_statements<'t>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kinesis_stream_name_comes_back_from_its_arn() {
+        let scope = ArnScope::default();
+        assert_eq!(kinesis_stream_name(&scope.stream_arn("clicks")), "clicks");
+        assert_eq!(
+            kinesis_stream_name(
+                "arn:aws:kinesis:eu-west-1:111122223333:stream/clicks/consumer/app:1"
+            ),
+            "clicks"
+        );
+        assert_eq!(kinesis_stream_name("clicks"), "clicks");
+    }
 
     #[test]
     fn role_side_needs_are_the_event_source_mappings() {

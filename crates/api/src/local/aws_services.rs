@@ -121,7 +121,8 @@ impl StartedServices {
                 if !scope.is_dynamodb_stream(stream) {
                     kinesis.push(super::aws_triggers::KinesisMapping {
                         function: function.name.clone(),
-                        stream: kinesis_stream_name(stream).to_owned(),
+                        stream: functory_core::trigger_needs::kinesis_stream_name(stream)
+                            .to_owned(),
                         named: stream.clone(),
                         batch_size,
                         starting_position,
@@ -240,14 +241,6 @@ impl StartedServices {
             .filter(|r| r.kind == kind && !r.existing)
             .map(|r| r.name.clone())
             .collect()
-    }
-}
-
-/// A Kinesis stream's name: itself, or the name an ARN gives (`…:stream/NAME`).
-fn kinesis_stream_name(stream: &str) -> &str {
-    match stream.split_once(":stream/") {
-        Some((_, rest)) => rest.split('/').next().unwrap_or(rest),
-        None => stream,
     }
 }
 
