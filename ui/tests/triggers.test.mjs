@@ -341,6 +341,17 @@ test('resources are nodes: drawn from functory.toml, fed into the triggers that 
   assert.match(feeds, /^rf__edge-feeds:uploads:trigger:resize:storage:uploads\/\*\.jpg$/);
   assert.match(await page.textContent(`${tid('resource-node')}[data-name="thumbs"]`), /granted, not written by the code/);
 
+  // A count that is not a number is refused in the form, naming the field; nothing is written.
+  await page.click(tid('add-resource'));
+  await page.click(tid('add-resource-queue'));
+  await page.waitForSelector(tid('resource-form'));
+  await page.fill(tid('resource-field-visibilityTimeoutS'), 'soon');
+  await page.click(tid('resource-save'));
+  await page.waitForSelector(tid('resource-save-error'));
+  assert.match(await page.textContent(tid('resource-save-error')), /resources\.new-queue\.visibility_timeout_s: a whole number/);
+  assert.doesNotMatch(readFile('functory.toml'), /new-queue/);
+  await page.click(tid('resource-close'));
+
   // A table without a key is refused by the manifest's own rule, naming the field; nothing is written.
   await page.click(tid('add-resource'));
   await page.click(tid('add-resource-table'));

@@ -60,6 +60,17 @@ export function ResourceForm({
   };
 
   const save = async () => {
+    // A count that is not a whole number never reaches the host (JSON has no NaN, and a
+    // dropped value would be saved as unset without a word).
+    for (const [field, value] of [
+      ['visibility_timeout_s', resource.visibilityTimeoutS],
+      ['max_receives', resource.maxReceives],
+    ] as const) {
+      if (value !== null && (!Number.isInteger(value) || value < 0)) {
+        setError({ code: 'invalid_input', message: `resources.${resource.name}.${field}: a whole number` });
+        return;
+      }
+    }
     setSaving(true);
     const refused = await onSave(resource);
     setSaving(false);
