@@ -2,7 +2,10 @@
 """Writes a Functory project of N small functions, as a team keeps many in one repository:
 Node.js and Python in turn, each with a trigger (an HTTP route, a schedule, a queue or a bucket
 upload, in turn), the permission its code needs, and a handler whose AWS SDK call the
-analyzer reads.
+analyzer reads; one in ten also grants every S3 action on every resource, which the
+linter reports. Queues and upload buckets are declared resources, each shared by the queue or
+upload functions of a group of 20, as teams share a few queues and buckets among many
+functions.
 
     python3 bench/scale/generate.py FOLDER FUNCTIONS
 """
@@ -10,8 +13,9 @@ analyzer reads.
 import os
 import sys
 
-ACCOUNT = "123456789012"
 REGION = "us-east-1"
+# Functions per shared queue and per shared upload bucket.
+GROUP = 20
 
 
 def trigger(i, name):
@@ -21,8 +25,8 @@ def trigger(i, name):
     if kind == 1:
         return f'[[functions.{name}.triggers]]\nkind = "schedule"\nexpression = "rate({5 + i % 50} minutes)"\n'
     if kind == 2:
-        return f'[[functions.{name}.triggers]]\nkind = "queue"\nqueue = "arn:aws:sqs:{REGION}:{ACCOUNT}:jobs-{i}"\nbatch_size = 10\n'
-    return f'[[functions.{name}.triggers]]\nkind = "storage"\nbucket = "uploads-{i}"\nprefix = "in/"\n'
+        return f'[[functions.{name}.triggers]]\nkind = "queue"\nqueue = "jobs-{i // GROUP}"\nbatch_size = 10\n'
+    return f'[[functions.{name}.triggers]]\nkind = "storage"\nbucket = "uploads-{i // GROUP}"\nprefix = "in/"\n'
 
 
 def node_handler(i):
@@ -77,7 +81,17 @@ def main():
             + trigger(i, name)
             + f'\n[[functions.{name}.permissions]]\nactions = ["s3:GetObject"]\n'
             f'resources = ["arn:aws:s3:::data-{i}/*"]\n'
+            + (
+                # One function in ten grants more than its code needs, as real projects do: the
+                # Security view and the analyzer have findings to show.
+                f'\n[[functions.{name}.permissions]]\nactions = ["s3:*"]\nresources = ["*"]\n'
+                if i % 10 == 9
+                else ""
+            )
         )
+    for group in range((count + GROUP - 1) // GROUP):
+        parts.append(f'\n[resources.jobs-{group}]\nkind = "queue"\n')
+        parts.append(f'\n[resources.uploads-{group}]\nkind = "bucket"\n')
     with open(os.path.join(root, "functory.toml"), "w") as f:
         f.write("".join(parts))
 

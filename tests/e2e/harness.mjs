@@ -24,7 +24,7 @@ export function copySample() {
 }
 
 /** Processes below `root` (its children, theirs, …), from /proc. */
-function descendants(root) {
+export function descendants(root) {
   const byParent = new Map();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;

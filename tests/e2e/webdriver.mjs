@@ -188,6 +188,11 @@ export class Session {
     return call("POST", `${this.base}/execute/sync`, { script, args });
   }
 
+  /** Runs `script` with a callback as its last argument; answers what the script passes to it. */
+  async executeAsync(script, args = []) {
+    return call("POST", `${this.base}/execute/async`, { script, args });
+  }
+
   async source() {
     return call("GET", `${this.base}/source`);
   }

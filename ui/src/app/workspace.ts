@@ -91,6 +91,8 @@ let nextJumpNonce = 1;
 
 export class Workspace {
   private state: AppState = initialState;
+  /** The project lint under way, if any (see `lintUnlessRunning`). */
+  private lintRunning: Promise<Outcome<LintReport>> | null = null;
   private readonly listeners = new Set<Listener>();
   private readonly journal: JournalWriter;
   private uiReadySent = false;
@@ -635,9 +637,21 @@ export class Workspace {
 
   /** Lints the project's files on disk; the findings go to the state (Security view, editor). */
   async lint(): Promise<Outcome<LintReport>> {
-    const outcome = await this.outcome(() => this.platform.lintProject());
+    const running = this.outcome(() => this.platform.lintProject());
+    this.lintRunning = running;
+    const outcome = await running;
+    if (this.lintRunning === running) this.lintRunning = null;
     if (outcome.ok) this.dispatch({ type: 'lintUpdated', findings: outcome.value.findings });
     return outcome;
+  }
+
+  /**
+   * The lint under way, or a new one: for a view that wants fresh findings when it opens, not
+   * a second lint beside the one a project update just started (at hundreds of functions each
+   * takes a while, and two at once take longer).
+   */
+  lintUnlessRunning(): Promise<Outcome<LintReport>> {
+    return this.lintRunning ?? this.lint();
   }
 
   lintRuleDocs(): Promise<Outcome<LintRuleDoc[]>> {

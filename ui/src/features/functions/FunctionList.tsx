@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useMemo, useRef, useState, type FormEvent } from 'react';
 
 import type { ApiError } from '../../bindings/ApiError';
 import type { Diagnostic } from '../../bindings/Diagnostic';
@@ -8,6 +8,7 @@ import type { ParsedManifest } from '../../bindings/ParsedManifest';
 import { useWorkspace } from '../../app/context';
 import { MANIFEST_PATH } from '../../app/state';
 import { Icon } from '../../ui/Icon';
+import { useWindowedRows } from '../../ui/useWindowedRows';
 import { TemplateOptions } from './TemplateOptions';
 
 function triggerSummary(fn: FunctionModel): string {
@@ -45,17 +46,47 @@ export function FunctionList({
       </div>
     );
   }
-  const problemsOf = (fn: FunctionModel): Diagnostic[] =>
-    parsed.diagnostics.filter((d) => d.field === `functions.${fn.name}` || d.field?.startsWith(`functions.${fn.name}.`));
+  return <FunctionRows functions={parsed.manifest.functions} diagnostics={parsed.diagnostics} selected={selected} onSelect={onSelect} />;
+}
+
+/** A function row's height (px) with its gap, as `.function-list li` draws it. */
+const ROW_HEIGHT = 52;
+
+/** The functions' rows (only those in view when there are many), and the new-function form. */
+function FunctionRows({
+  functions,
+  diagnostics,
+  selected,
+  onSelect,
+}: {
+  functions: FunctionModel[];
+  diagnostics: Diagnostic[];
+  selected: string | null;
+  onSelect: (name: string) => void;
+}) {
+  // Each function's problems, gathered in one pass over the diagnostics.
+  const problems = useMemo(() => {
+    const byFunction = new Map<string, Diagnostic[]>();
+    for (const d of diagnostics) {
+      const match = d.field ? /^functions\.([^.]+)/.exec(d.field) : null;
+      if (!match) continue;
+      const list = byFunction.get(match[1]!);
+      if (list) list.push(d);
+      else byFunction.set(match[1]!, [d]);
+    }
+    return byFunction;
+  }, [diagnostics]);
+  const container = useRef<HTMLDivElement>(null);
+  const rows = useWindowedRows(functions.length, ROW_HEIGHT, container);
 
   return (
-    <div className="function-list">
-      {parsed.manifest.functions.length === 0 && (
+    <div ref={container} className="function-list">
+      {functions.length === 0 && (
         <p className="muted small section-note">No functions yet. Add one from a template to get started.</p>
       )}
-      <ul className="plain-list" aria-label="Functions">
-        {parsed.manifest.functions.map((fn) => {
-          const problems = problemsOf(fn);
+      <ul className="plain-list" aria-label="Functions" style={{ paddingTop: rows.before, paddingBottom: rows.after }}>
+        {functions.slice(rows.start, rows.end).map((fn) => {
+          const found = problems.get(fn.name) ?? [];
           return (
             <li key={fn.name}>
               <button
@@ -70,13 +101,13 @@ export function FunctionList({
                   <span className={`runtime-badge runtime-${fn.runtime.replace(/[^a-z]/g, '')}`}>{fn.runtime}</span>
                 </span>
                 <span className="function-meta">
+                  {found.length > 0 && (
+                    <span className="function-problems" title={found.map((p) => p.message).join('\n')}>
+                      <Icon name="error" size={12} /> {found.length} {found.length === 1 ? 'problem' : 'problems'} ·{' '}
+                    </span>
+                  )}
                   {fn.memoryMb} MB · {fn.timeoutS} s · {triggerSummary(fn)}
                 </span>
-                {problems.length > 0 && (
-                  <span className="function-problems" title={problems.map((p) => p.message).join('\n')}>
-                    <Icon name="error" size={12} /> {problems.length} {problems.length === 1 ? 'problem' : 'problems'}
-                  </span>
-                )}
               </button>
             </li>
           );

@@ -7,6 +7,31 @@ import type { RunStatus } from '../../bindings/RunStatus';
 import { copyText } from '../../ui/copy';
 import { Icon } from '../../ui/Icon';
 
+/** Entries each list shows at most; a filter finds the others (hundreds of functions serve hundreds of routes). */
+export const LIST_CAP = 30;
+
+/** At most LIST_CAP of `items` that match `filter` (case-insensitive, against `text(item)`), with their indexes. */
+function capped<T>(items: T[], filter: string, text: (item: T) => string): { shown: { item: T; index: number }[]; hidden: number } {
+  const wanted = filter.trim().toLowerCase();
+  const shown: { item: T; index: number }[] = [];
+  let hidden = 0;
+  items.forEach((item, index) => {
+    if (wanted && !text(item).toLowerCase().includes(wanted)) return;
+    if (shown.length < LIST_CAP) shown.push({ item, index });
+    else hidden++;
+  });
+  return { shown, hidden };
+}
+
+function More({ hidden, what }: { hidden: number; what: string }) {
+  if (hidden === 0) return null;
+  return (
+    <p className="muted small" data-testid="run-list-more">
+      {hidden} more {what} not listed: filter to find one.
+    </p>
+  );
+}
+
 function when(iso: string): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
@@ -25,6 +50,7 @@ export function RunStatusPanels({
   onResetLocalData: () => void;
 }) {
   const [copied, setCopied] = useState<string | null>(null);
+  const [filter, setFilter] = useState('');
 
   const copy = async (url: string) => {
     setCopied((await copyText(url)) ? url : null);
@@ -42,8 +68,32 @@ export function RunStatusPanels({
     );
   }
 
+  const routes = capped(status.routes, filter, (r) => `${r.method} ${r.path} ${r.url} ${r.function}`);
+  const schedules = capped(status.schedules, filter, (s) => `${s.function} ${s.expression}`);
+  const buckets = capped(status.buckets, filter, (b) => `${b.bucket} ${b.function}`);
+  const queues = capped(status.queues, filter, (q) => `${q.queue} ${q.function}`);
+  // Functions with instances or invocations first: at hundreds of functions, most are idle.
+  const active = (i: RunStatus['instances'][number]) => i.starting + i.warm + i.busy + i.invocations > 0;
+  const instances = capped(
+    [...status.instances.filter(active), ...status.instances.filter((i) => !active(i))],
+    filter,
+    (i) => i.function,
+  );
+  const long = Math.max(status.routes.length, status.schedules.length, status.buckets.length, status.queues.length, status.instances.length) > LIST_CAP;
+
   return (
     <>
+      {(long || filter) && (
+        <input
+          type="search"
+          className="input run-filter"
+          data-testid="run-filter"
+          aria-label="Filter the routes, schedules, buckets, queues and instances"
+          placeholder="Filter by function, path, bucket or queue"
+          value={filter}
+          onChange={(event) => setFilter(event.target.value)}
+        />
+      )}
       {status.problems.length > 0 && (
         <section className="run-panel run-problems" data-testid="run-problems">
           <h3 className="run-panel-title warning-text">
@@ -65,7 +115,7 @@ export function RunStatusPanels({
           <p className="muted small">No HTTP routes.</p>
         ) : (
           <ul className="plain-list">
-            {status.routes.map((route, i) => (
+            {routes.shown.map(({ item: route, index: i }) => (
               <li key={`${route.method} ${route.path}`} className="run-route">
                 <span className="kind-badge">{route.method}</span>
                 <a className="mono run-url" data-testid={`run-route-url-${i}`} href={route.url} target="_blank" rel="noreferrer" title={`${route.url} → ${route.function}`}>
@@ -91,6 +141,7 @@ export function RunStatusPanels({
             ))}
           </ul>
         )}
+        <More hidden={routes.hidden} what="routes" />
       </section>
 
       {status.aws && (
@@ -158,7 +209,7 @@ export function RunStatusPanels({
         <section className="run-panel" data-testid="run-schedules">
           <h3 className="run-panel-title">Schedules</h3>
           <ul className="plain-list">
-            {status.schedules.map((s) => (
+            {schedules.shown.map(({ item: s }) => (
               <li key={s.function} className="run-schedule" data-testid={`run-schedule-${s.function}`}>
                 <div className="run-schedule-head">
                   <strong>{s.function}</strong>
@@ -185,6 +236,7 @@ export function RunStatusPanels({
               </li>
             ))}
           </ul>
+          <More hidden={schedules.hidden} what="schedules" />
         </section>
       )}
 
@@ -192,7 +244,7 @@ export function RunStatusPanels({
         <section className="run-panel" data-testid="run-buckets">
           <h3 className="run-panel-title">Buckets</h3>
           <ul className="plain-list">
-            {status.buckets.map((b) => (
+            {buckets.shown.map(({ item: b }) => (
               <li key={`${b.bucket}-${b.function}`} className="small">
                 <strong>{b.bucket}</strong> → {b.function}
                 {(b.prefix || b.suffix) && (
@@ -207,6 +259,7 @@ export function RunStatusPanels({
               </li>
             ))}
           </ul>
+          <More hidden={buckets.hidden} what="bucket triggers" />
         </section>
       )}
 
@@ -214,13 +267,14 @@ export function RunStatusPanels({
         <section className="run-panel" data-testid="run-queues">
           <h3 className="run-panel-title">Queues</h3>
           <ul className="plain-list">
-            {status.queues.map((q) => (
+            {queues.shown.map(({ item: q }) => (
               <li key={q.queue} className="small">
                 <strong>{q.queue}</strong> → {q.function} · {q.depth} waiting · {q.deadLetters} dead letters
                 <div className="mono faint">POST {q.sendUrl}</div>
               </li>
             ))}
           </ul>
+          <More hidden={queues.hidden} what="queues" />
         </section>
       )}
 
@@ -245,7 +299,7 @@ export function RunStatusPanels({
             </tr>
           </thead>
           <tbody>
-            {status.instances.map((i) => (
+            {instances.shown.map(({ item: i }) => (
               <tr key={i.function} data-testid={`run-instances-${i.function}`} data-warm={i.warm} data-busy={i.busy} data-starting={i.starting}>
                 <th scope="row">{i.function}</th>
                 <td>{i.starting}</td>
@@ -258,6 +312,7 @@ export function RunStatusPanels({
             ))}
           </tbody>
         </table>
+        <More hidden={instances.hidden} what="functions (idle ones last)" />
       </section>
     </>
   );

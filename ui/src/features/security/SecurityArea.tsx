@@ -21,16 +21,48 @@ const rank = (severity: string) => {
   return i < 0 ? SEVERITIES.length : i;
 };
 
-/** Findings at or above `filter`, grouped by file then by function (null: the file itself). */
+/** Findings listed at first, and added per "Show more": a project of hundreds of functions may have thousands. */
+export const FINDINGS_PAGE = 150;
+
+/**
+ * Findings at or above `filter`, grouped by file then by function (null: the file itself),
+ * each function's sorted by severity then line. Linear in the number of findings (but for the
+ * sorts within one function).
+ */
 export function groupFindings(findings: LintFinding[], filter: SeverityFilter) {
   const shown = findings.filter((f) => f.suppressed === null && (filter === 'all' || rank(f.severity) <= rank(filter)));
   const files = new Map<string, Map<string | null, LintFinding[]>>();
   for (const f of shown) {
-    const byFunction = files.get(f.file) ?? new Map<string | null, LintFinding[]>();
-    files.set(f.file, byFunction);
-    byFunction.set(f.function, [...(byFunction.get(f.function) ?? []), f]);
+    let byFunction = files.get(f.file);
+    if (!byFunction) {
+      byFunction = new Map<string | null, LintFinding[]>();
+      files.set(f.file, byFunction);
+    }
+    const list = byFunction.get(f.function);
+    if (list) list.push(f);
+    else byFunction.set(f.function, [f]);
+  }
+  for (const byFunction of files.values()) {
+    for (const list of byFunction.values()) list.sort((a, b) => rank(a.severity) - rank(b.severity) || a.line - b.line);
   }
   return { shown, files };
+}
+
+/** The groups to draw when at most `limit` findings are listed: the first ones, in order. */
+function firstFindings(files: Map<string, Map<string | null, LintFinding[]>>, limit: number) {
+  const out: { file: string; functions: { fn: string | null; findings: LintFinding[] }[] }[] = [];
+  let left = limit;
+  for (const [file, byFunction] of files) {
+    if (left <= 0) break;
+    const functions: { fn: string | null; findings: LintFinding[] }[] = [];
+    for (const [fn, findings] of byFunction) {
+      if (left <= 0) break;
+      functions.push({ fn, findings: findings.slice(0, left) });
+      left -= Math.min(left, findings.length);
+    }
+    out.push({ file, functions });
+  }
+  return out;
 }
 
 function SeverityBadge({ severity }: { severity: string }) {
@@ -215,7 +247,7 @@ export function SecurityArea() {
   const [review, setReview] = useState<{ finding: LintFinding; preview: LintFixPreview } | null>(null);
 
   useEffect(() => {
-    void workspace.lint().then((outcome) => setError(outcome.ok ? null : outcome.error));
+    void workspace.lintUnlessRunning().then((outcome) => setError(outcome.ok ? null : outcome.error));
     void workspace.lintRuleDocs().then((outcome) => {
       if (outcome.ok) setDocs(outcome.value);
     });
@@ -223,6 +255,8 @@ export function SecurityArea() {
 
   const docsByCode = useMemo(() => new Map(docs.map((d) => [d.code, d])), [docs]);
   const { shown, files } = useMemo(() => groupFindings(lint ?? [], filter), [lint, filter]);
+  const [limit, setLimit] = useState(FINDINGS_PAGE);
+  const listed = useMemo(() => firstFindings(files, limit), [files, limit]);
 
   const relint = async () => {
     const outcome = await workspace.lint();
@@ -335,31 +369,47 @@ export function SecurityArea() {
           </p>
         ) : (
           <div className="security-files">
-            {[...files.entries()].map(([file, byFunction]) => (
+            {listed.map(({ file, functions }) => (
               <section key={file} className="view-section" data-testid={`security-file-${file}`}>
                 <h2 className="view-section-title mono">{file}</h2>
-                {[...byFunction.entries()].map(([fn, findings]) => (
+                {functions.map(({ fn, findings }) => (
                   <div key={fn ?? ''} className="security-function" data-testid={`security-function-${fn ?? '(file)'}`}>
                     <h3 className="security-function-title">{fn ? `Function ${fn}` : 'Whole file'}</h3>
                     <ul className="plain-list">
-                      {[...findings]
-                        .sort((a, b) => rank(a.severity) - rank(b.severity) || a.line - b.line)
-                        .map((f) => (
-                          <FindingItem
-                            key={f.id}
-                            finding={f}
-                            doc={docsByCode.get(f.code)}
-                            busy={busy}
-                            onOpen={() => workspace.jumpTo(f.file, f.line, f.column)}
-                            onFix={() => void applyFix(f, false)}
-                            onReview={() => void reviewFix(f)}
-                          />
-                        ))}
+                      {findings.map((f) => (
+                        <FindingItem
+                          key={f.id}
+                          finding={f}
+                          doc={docsByCode.get(f.code)}
+                          busy={busy}
+                          onOpen={() => workspace.jumpTo(f.file, f.line, f.column)}
+                          onFix={() => void applyFix(f, false)}
+                          onReview={() => void reviewFix(f)}
+                        />
+                      ))}
                     </ul>
                   </div>
                 ))}
               </section>
             ))}
+            {shown.length > limit && (
+              <p className="security-more">
+                <span className="muted small" data-testid="security-listed">
+                  {limit} of {shown.length} findings listed.
+                </span>{' '}
+                <button
+                  type="button"
+                  className="button button-small"
+                  data-testid="security-show-more"
+                  onClick={() => setLimit((l) => l + FINDINGS_PAGE)}
+                >
+                  Show {Math.min(FINDINGS_PAGE, shown.length - limit)} more
+                </button>{' '}
+                <button type="button" className="button button-small button-ghost" onClick={() => setLimit(shown.length)}>
+                  Show all
+                </button>
+              </p>
+            )}
           </div>
         )}
 

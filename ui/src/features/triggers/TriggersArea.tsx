@@ -7,19 +7,24 @@ import {
   Background,
   Controls,
   MarkerType,
+  MiniMap,
+  Position,
   ReactFlow,
   ReactFlowProvider,
   applyNodeChanges,
   useReactFlow,
   type Connection,
   type Edge,
+  type FitViewOptions,
   type NodeChange,
+  type NodeHandle,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 
 import type { ApiError } from '../../bindings/ApiError';
 import type { CanvasModel } from '../../bindings/CanvasModel';
+import type { Destination } from '../../bindings/Destination';
 import type { Function as FunctionModel } from '../../bindings/Function';
 import type { LintFinding } from '../../bindings/LintFinding';
 import type { Manifest } from '../../bindings/Manifest';
@@ -43,15 +48,20 @@ import {
   describeTrigger,
   destinationNodeId,
   functionNodeId,
+  GROUPINGS,
+  groupNodeId,
+  groupOf,
   KINDS,
   kindLabel,
   triggerNodeIds,
+  type Grouping,
   type Point,
   type TriggerKind,
 } from './model';
 import {
   DestinationNode,
   FunctionNode,
+  GroupTitleNode,
   PermissionEdge,
   ResourceNode,
   TriggerNode,
@@ -65,7 +75,20 @@ const DRAG_TYPE = 'application/x-functory-trigger';
 /** Lint rules about a function URL: shown on the URL's edge as well as on the function. */
 const URL_RULES = ['LMB001', 'LMB002'];
 const DRAFT_ID = 'draft';
-const nodeTypes = { trigger: TriggerNode, function: FunctionNode, destination: DestinationNode, resource: ResourceNode };
+const nodeTypes = {
+  trigger: TriggerNode,
+  function: FunctionNode,
+  destination: DestinationNode,
+  resource: ResourceNode,
+  'group-title': GroupTitleNode,
+};
+/**
+ * Above this many functions the first view frames the first few instead of the whole project,
+ * which at that size would be too small to read (and would draw every node at once).
+ */
+const FRAME_ALL_UP_TO = 40;
+/** A node's usual size (px), as styles.css draws `.canvas-node`, until it is measured. */
+const NODE_SIZE = { width: 220, height: 72 };
 const edgeTypes = { permission: PermissionEdge };
 
 interface Draft {
@@ -185,6 +208,10 @@ function Designer({ manifest }: { manifest: Manifest }) {
   // The canvas is first drawn once the layout and the model have answered (or failed), so it
   // fits its view to where the nodes end up instead of jumping after the first drawing.
   const [modelAnswered, setModelAnswered] = useState(false);
+  // The model depends on the manifest's content, not on which object holds it: a reload that
+  // finds the file unchanged asks nothing again (at hundreds of functions, that is the analyzer
+  // over every handler).
+  const manifestKey = useMemo(() => JSON.stringify(manifest), [manifest]);
   useEffect(() => {
     let current = true;
     void workspace.canvasModel().then((outcome) => {
@@ -195,10 +222,11 @@ function Designer({ manifest }: { manifest: Manifest }) {
     return () => {
       current = false;
     };
-  }, [workspace, manifest]);
+  }, [workspace, manifestKey]);
 
-  const defaults = useMemo(() => defaultLayout(manifest, canvas), [manifest, canvas]);
-  const placeOf = useCallback((id: string): Point => layout?.get(id) ?? defaults.get(id) ?? { x: 0, y: 0 }, [layout, defaults]);
+  const [grouping, setGrouping] = useState<Grouping>('none');
+  const defaults = useMemo(() => defaultLayout(manifest, canvas, grouping), [manifest, canvas, grouping]);
+  const placeOf = useCallback((id: string): Point => layout?.get(id) ?? defaults.places.get(id) ?? { x: 0, y: 0 }, [layout, defaults]);
 
   const persist = useCallback(
     (next: Map<string, Point>) => {
@@ -212,11 +240,19 @@ function Designer({ manifest }: { manifest: Manifest }) {
     [workspace],
   );
 
-  const findingsOf = useCallback(
-    (fn: string): LintFinding[] =>
-      (lint ?? []).filter((f) => f.function === fn && f.suppressed === null).sort((a, b) => rank(a.severity) - rank(b.severity)),
-    [lint],
-  );
+  // Each function's findings, gathered in one pass over the project's findings.
+  const findingsByFunction = useMemo(() => {
+    const byFunction = new Map<string, LintFinding[]>();
+    for (const f of lint ?? []) {
+      if (f.function === null || f.suppressed !== null) continue;
+      const list = byFunction.get(f.function);
+      if (list) list.push(f);
+      else byFunction.set(f.function, [f]);
+    }
+    for (const list of byFunction.values()) list.sort((a, b) => rank(a.severity) - rank(b.severity));
+    return byFunction;
+  }, [lint]);
+  const findingsOf = useCallback((fn: string): LintFinding[] => findingsByFunction.get(fn) ?? [], [findingsByFunction]);
 
   const openTrigger = useCallback(
     (fn: FunctionModel, index: number, nodeId: string) => {
@@ -233,7 +269,24 @@ function Designer({ manifest }: { manifest: Manifest }) {
     const nodes: CanvasNode[] = [];
     const edges: (PermissionEdgeType | Edge)[] = [];
     const seenDestinations = new Set<string>();
-    const written = canvas?.functions.flatMap((f) => f.destinations) ?? [];
+    const drawnByName = new Map((canvas?.functions ?? []).map((f) => [f.name, f]));
+    const writtenResources = new Map<string, Destination>();
+    for (const f of canvas?.functions ?? []) {
+      for (const d of f.destinations) if (d.resource && !writtenResources.has(d.resource)) writtenResources.set(d.resource, d);
+    }
+    for (const group of defaults.groups) {
+      nodes.push({
+        id: group.id,
+        type: 'group-title',
+        position: group.place,
+        draggable: false,
+        // Selectable (though selecting one does nothing): React Flow leaves unselectable nodes
+        // out when it draws only what is in view.
+        deletable: false,
+        focusable: false,
+        data: { label: group.label, count: group.count },
+      });
+    }
     for (const resource of manifest.resources) {
       const id = resourceNodeId(resource.name);
       nodes.push({
@@ -241,7 +294,7 @@ function Designer({ manifest }: { manifest: Manifest }) {
         type: 'resource',
         position: placeOf(id),
         ariaLabel: `${resource.kind} ${resource.name}, declared in functory.toml. Enter to edit, Delete to remove.`,
-        data: { resource, written: written.find((d) => d.resource === resource.name) ?? null, onOpen: () => setResourceForm({ resource, isNew: false }) },
+        data: { resource, written: writtenResources.get(resource.name) ?? null, onOpen: () => setResourceForm({ resource, isNew: false }) },
       });
     }
     for (const fn of manifest.functions) {
@@ -260,7 +313,7 @@ function Designer({ manifest }: { manifest: Manifest }) {
         },
       });
       const ids = triggerNodeIds(fn);
-      const drawn = canvas?.functions.find((f) => f.name === fn.name) ?? null;
+      const drawn = drawnByName.get(fn.name) ?? null;
       fn.triggers.forEach((trigger, index) => {
         const id = ids[index]!;
         nodes.push({
@@ -328,8 +381,18 @@ function Designer({ manifest }: { manifest: Manifest }) {
       });
       edges.push({ id: 'edge:draft', source: DRAFT_ID, target: functionNodeId(draft.function), className: 'draft-edge', animated: true, deletable: false });
     }
+    // A big project's nodes get a size and handles before they are first measured: with them,
+    // the canvas leaves out nodes outside the view from the start, instead of rendering every
+    // node once to measure it (seconds at a thousand functions). Drawn nodes are measured.
+    if (manifest.functions.length > FRAME_ALL_UP_TO) {
+      for (const n of nodes) {
+        n.initialWidth ??= NODE_SIZE.width;
+        n.initialHeight ??= NODE_SIZE.height;
+        n.handles ??= estimatedHandles(n.type);
+      }
+    }
     return { nodes, edges };
-  }, [manifest, placeOf, findingsOf, draft, workspace, openTrigger, canvas]);
+  }, [manifest, placeOf, findingsOf, draft, workspace, openTrigger, canvas, defaults]);
 
   // React Flow moves nodes while they are dragged; the model replaces them whenever it changes.
   const [nodes, setNodes] = useState<CanvasNode[]>(model.nodes);
@@ -583,6 +646,76 @@ function Designer({ manifest }: { manifest: Manifest }) {
     }
   };
 
+  // Find a function: the canvas centres on it and selects it, however far away it is drawn.
+  const [query, setQuery] = useState('');
+  const [findProblem, setFindProblem] = useState<string | null>(null);
+  const searchRef = useRef<HTMLInputElement>(null);
+  // Names offered while typing: the first few that contain what is typed, not thousands at once.
+  const suggestions = useMemo(() => {
+    const typed = query.trim().toLowerCase();
+    if (!typed) return [];
+    const found: string[] = [];
+    for (const f of manifest.functions) {
+      if (f.name.toLowerCase().includes(typed)) found.push(f.name);
+      if (found.length === 20) break;
+    }
+    return found;
+  }, [manifest, query]);
+  const findFunction = (text: string) => {
+    const wanted = text.trim();
+    if (!wanted) return;
+    const exact = manifest.functions.find((f) => f.name === wanted);
+    const lower = wanted.toLowerCase();
+    const fn = exact ?? manifest.functions.find((f) => f.name.toLowerCase().includes(lower));
+    if (!fn) {
+      setFindProblem(`No function is named like "${wanted}".`);
+      return;
+    }
+    setFindProblem(null);
+    const id = functionNodeId(fn.name);
+    const node = flow.getNode(id);
+    const at = node?.position ?? placeOf(id);
+    const width = node?.measured?.width ?? 240;
+    const height = node?.measured?.height ?? 80;
+    void flow.setCenter(at.x + width / 2, at.y + height / 2, { zoom: 1, duration: 200 });
+    setNodes((current) => current.map((n) => (n.selected !== (n.id === id) ? { ...n, selected: n.id === id } : n)));
+    workspace.selectFunction(fn.name);
+  };
+  // Ctrl+F (or "/") in the view goes to the search field.
+  useEffect(() => {
+    const onKeyDown = (event: globalThis.KeyboardEvent) => {
+      const typing = event.target instanceof HTMLElement && event.target.closest('input, textarea, select, [contenteditable="true"]');
+      if ((event.key === 'f' && (event.ctrlKey || event.metaKey)) || (event.key === '/' && !typing)) {
+        event.preventDefault();
+        searchRef.current?.focus();
+        searchRef.current?.select();
+      }
+    };
+    window.addEventListener('keydown', onKeyDown);
+    return () => window.removeEventListener('keydown', onKeyDown);
+  }, []);
+
+  // Only the first drawing uses it: later changes must not move the user's view.
+  const [firstView] = useState(() => firstViewFor(manifest, grouping));
+  // Arranged anew, the view frames the first group once React Flow has the moved nodes.
+  const fitAfterArranging = useRef<FitViewOptions | null>(null);
+  useEffect(() => {
+    const options = fitAfterArranging.current;
+    if (!options) return;
+    fitAfterArranging.current = null;
+    if (!options.nodes) {
+      void flow.fitView({ ...options, duration: 150 });
+      return;
+    }
+    // The framed nodes' places as this render has them (React Flow's own may lag a frame).
+    const places = options.nodes.map((n) => placeOf(n.id));
+    const left = Math.min(...places.map((p) => p.x));
+    const top = Math.min(...places.map((p) => p.y));
+    const right = Math.max(...places.map((p) => p.x)) + NODE_SIZE.width;
+    const bottom = Math.max(...places.map((p) => p.y)) + NODE_SIZE.height;
+    void flow.fitBounds({ x: left, y: top, width: right - left, height: bottom - top }, { padding: 0.1, duration: 150 });
+  }, [nodes, flow, placeOf]);
+
   const formTarget = form?.target ?? null;
   const formFn = formTarget ? manifest.functions.find((f) => f.name === formTarget.origin?.function) : null;
 
@@ -666,6 +799,62 @@ function Designer({ manifest }: { manifest: Manifest }) {
           )}
         </div>
       </div>
+      <div className="triggers-navigator">
+        <form
+          className="triggers-find"
+          role="search"
+          onSubmit={(event) => {
+            event.preventDefault();
+            findFunction(query);
+          }}
+        >
+          <input
+            ref={searchRef}
+            type="search"
+            className="input input-small"
+            data-testid="canvas-find"
+            aria-label="Find a function on the canvas"
+            placeholder={`Find one of ${manifest.functions.length} functions (Ctrl+F)`}
+            list="canvas-find-functions"
+            value={query}
+            onChange={(event) => {
+              setQuery(event.target.value);
+              setFindProblem(null);
+              // Picking a name from the list finds it at once.
+              if (manifest.functions.some((f) => f.name === event.target.value)) findFunction(event.target.value);
+            }}
+          />
+          <datalist id="canvas-find-functions">
+            {suggestions.map((name) => (
+              <option key={name} value={name} />
+            ))}
+          </datalist>
+        </form>
+        <label className="field-label triggers-grouping">
+          Arrange{' '}
+          <select
+            data-testid="canvas-grouping"
+            value={grouping}
+            title="How functions that you have not moved are arranged"
+            onChange={(event) => {
+              const next = event.target.value as Grouping;
+              fitAfterArranging.current = firstViewFor(manifest, next);
+              setGrouping(next);
+            }}
+          >
+            {GROUPINGS.map((g) => (
+              <option key={g.grouping} value={g.grouping}>
+                {g.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        {findProblem && (
+          <span className="field-error small" role="alert" data-testid="canvas-find-problem">
+            {findProblem}
+          </span>
+        )}
+      </div>
       {notice && (
         <p className="view-status triggers-notice" role="status" data-testid="triggers-notice">
           {notice}
@@ -726,12 +915,22 @@ function Designer({ manifest }: { manifest: Manifest }) {
               deleteKeyCode={['Delete', 'Backspace']}
               colorMode={colorScheme}
               fitView
-              fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
-              minZoom={0.2}
+              fitViewOptions={firstView}
+              minZoom={0.05}
+              // Only nodes and edges in view are in the page: hundreds of functions pan and zoom
+              // as smoothly as a few.
+              onlyRenderVisibleElements
               proOptions={{ hideAttribution: true }}
             >
               <Background gap={20} />
               <Controls showInteractive={false} />
+              <MiniMap
+                pannable
+                zoomable
+                ariaLabel="Overview of the whole canvas: drag to move the view"
+                nodeClassName={(node) => `minimap-${node.type ?? 'node'}`}
+                data-testid="canvas-minimap"
+              />
             </ReactFlow>
           )}
         </div>
@@ -771,6 +970,32 @@ function Designer({ manifest }: { manifest: Manifest }) {
       </div>
     </div>
   );
+}
+
+/**
+ * Where the canvas looks first: the whole project when it is small; else its first functions
+ * (of the first group, when grouped) and their triggers, readable at once.
+ */
+function firstViewFor(manifest: Manifest, grouping: Grouping): FitViewOptions {
+  if (manifest.functions.length <= FRAME_ALL_UP_TO) return { padding: 0.2, maxZoom: 1 };
+  let shown = manifest.functions;
+  const ids: string[] = [];
+  if (grouping !== 'none') {
+    const first = [...new Set(manifest.functions.map((fn) => groupOf(fn, grouping)))].sort((a, b) => a.localeCompare(b))[0]!;
+    shown = manifest.functions.filter((fn) => groupOf(fn, grouping) === first);
+    ids.push(groupNodeId(first));
+  }
+  for (const fn of shown.slice(0, 8)) ids.push(functionNodeId(fn.name), ...triggerNodeIds(fn));
+  return { padding: 0.1, maxZoom: 1, nodes: ids.map((id) => ({ id })) };
+}
+
+/** Where a node's handles are until it is measured: left (in) and right (out), mid-height. */
+function estimatedHandles(type: CanvasNode['type']): NodeHandle[] {
+  if (type === 'group-title') return [];
+  const y = NODE_SIZE.height / 2 - 4;
+  const target: NodeHandle = { type: 'target', position: Position.Left, x: -4, y, width: 8, height: 8 };
+  if (type === 'destination') return [target];
+  return [target, { type: 'source', position: Position.Right, x: NODE_SIZE.width - 4, y, width: 8, height: 8 }];
 }
 
 /** Below the lowest trigger in the trigger column, for a trigger added from the menu. */

@@ -180,44 +180,96 @@ export interface Point {
 
 export const COLUMN = { resource: -420, trigger: 0, function: 520, destination: 940 } as const;
 const ROW = 110;
+/** Horizontal distance between two groups' blocks: a block spans triggers to destinations. */
+const BLOCK = COLUMN.destination + 760;
+
+/** How the automatic layout arranges functions: in manifest order, or in blocks side by side. */
+export type Grouping = 'none' | 'kind' | 'folder';
+
+export const GROUPINGS: readonly { grouping: Grouping; label: string }[] = [
+  { grouping: 'none', label: 'In manifest order' },
+  { grouping: 'kind', label: 'By trigger kind' },
+  { grouping: 'folder', label: 'By folder' },
+];
+
+/** The folder of a function's handler module (`src/api/users.handler` → `src/api`), or `.`. */
+export function handlerFolder(fn: FunctionModel): string {
+  const module = fn.handler.includes('.') ? fn.handler.slice(0, fn.handler.lastIndexOf('.')) : fn.handler;
+  const slash = module.lastIndexOf('/');
+  return slash > 0 ? module.slice(0, slash) : '.';
+}
+
+/** The group a function is drawn in: its first trigger's kind, or its handler's folder. */
+export function groupOf(fn: FunctionModel, grouping: Grouping): string {
+  if (grouping === 'kind') return fn.triggers.length === 0 ? 'No trigger' : kindLabel(fn.triggers[0]!.kind);
+  if (grouping === 'folder') return handlerFolder(fn);
+  return '';
+}
+
+export const groupNodeId = (group: string) => `group:${group}`;
+
+/** The automatic places of the canvas's nodes, and the groups' titles when grouped. */
+export interface Layout {
+  places: Map<string, Point>;
+  groups: { id: string; label: string; count: number; place: Point }[];
+}
 
 /**
  * Default places for nodes the user has not moved: triggers in a column left of their
- * function, functions in the middle, destinations on the right.
+ * function, functions in the middle, destinations on the right; grouped, each group is such a
+ * block, side by side, under its title. Linear in the number of functions.
  */
-export function defaultLayout(manifest: Manifest, canvas: CanvasModel | null): Map<string, Point> {
+export function defaultLayout(manifest: Manifest, canvas: CanvasModel | null, grouping: Grouping = 'none'): Layout {
   const places = new Map<string, Point>();
-  let row = 0;
-  const destinationRows = new Map<string, number>();
-  let destinationRow = 0;
+  const drawn = new Map((canvas?.functions ?? []).map((f) => [f.name, f]));
+  const groups = new Map<string, FunctionModel[]>();
   for (const fn of manifest.functions) {
-    const ids = triggerNodeIds(fn);
-    const first = row;
-    ids.forEach((id, i) => places.set(id, { x: COLUMN.trigger, y: (first + i) * ROW }));
-    const span = Math.max(ids.length, 1);
-    places.set(functionNodeId(fn.name), { x: COLUMN.function, y: (first + (span - 1) / 2) * ROW });
-    const destinations = canvas?.functions.find((f) => f.name === fn.name)?.destinations ?? [];
-    for (const d of destinations) {
-      const id = destinationNodeId(d);
-      if (!destinationRows.has(id)) {
-        destinationRows.set(id, destinationRow);
-        places.set(id, { x: COLUMN.destination, y: destinationRow * ROW });
+    const group = groupOf(fn, grouping);
+    const members = groups.get(group);
+    if (members) members.push(fn);
+    else groups.set(group, [fn]);
+  }
+  const order = [...groups.keys()];
+  if (grouping !== 'none') order.sort((a, b) => a.localeCompare(b));
+  const titles: Layout['groups'] = [];
+  // Where a resource that functions write to is drawn: the first writer's destination column.
+  const writtenResources = new Map<string, Point>();
+  order.forEach((group, g) => {
+    const x0 = g * BLOCK;
+    const members = groups.get(group)!;
+    if (grouping !== 'none') {
+      const place = { x: x0 + COLUMN.trigger, y: -ROW };
+      titles.push({ id: groupNodeId(group), label: group, count: members.length, place });
+      places.set(groupNodeId(group), place);
+    }
+    let row = 0;
+    let destinationRow = 0;
+    for (const fn of members) {
+      const ids = triggerNodeIds(fn);
+      const first = row;
+      ids.forEach((id, i) => places.set(id, { x: x0 + COLUMN.trigger, y: (first + i) * ROW }));
+      const span = Math.max(ids.length, 1);
+      places.set(functionNodeId(fn.name), { x: x0 + COLUMN.function, y: (first + (span - 1) / 2) * ROW });
+      for (const d of drawn.get(fn.name)?.destinations ?? []) {
+        const place = { x: x0 + COLUMN.destination, y: destinationRow * ROW };
+        if (d.resource) {
+          if (writtenResources.has(d.resource)) continue;
+          writtenResources.set(d.resource, place);
+        } else {
+          const id = destinationNodeId(d);
+          if (places.has(id)) continue;
+          places.set(id, place);
+        }
         destinationRow++;
       }
+      row += span + 0.5;
     }
-    row += span + 0.5;
-  }
+  });
   // Declared resources: a destination's place when a function writes to it, else left of the
   // triggers they feed.
   let resourceRow = 0;
   for (const r of manifest.resources) {
-    const id = resourceNodeId(r.name);
-    const written = canvas?.functions.flatMap((f) => f.destinations).find((d) => d.resource === r.name);
-    if (written) {
-      places.set(id, places.get(destinationNodeId(written)) ?? { x: COLUMN.destination, y: destinationRow++ * ROW });
-    } else {
-      places.set(id, { x: COLUMN.resource, y: resourceRow++ * ROW });
-    }
+    places.set(resourceNodeId(r.name), writtenResources.get(r.name) ?? { x: COLUMN.resource, y: resourceRow++ * ROW });
   }
-  return places;
+  return { places, groups: titles };
 }

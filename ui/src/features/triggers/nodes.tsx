@@ -44,11 +44,15 @@ export type PermissionEdgeData = {
   onFixFinding: (finding: LintFinding) => void;
 };
 
+/** A group's title above its block, when the canvas is arranged by trigger kind or folder. */
+export type GroupNodeData = { label: string; count: number };
+
 export type TriggerNodeType = Node<TriggerNodeData, 'trigger'>;
 export type FunctionNodeType = Node<FunctionNodeData, 'function'>;
 export type DestinationNodeType = Node<DestinationNodeData, 'destination'>;
 export type ResourceNodeType = Node<ResourceNodeData, 'resource'>;
-export type CanvasNode = TriggerNodeType | FunctionNodeType | DestinationNodeType | ResourceNodeType;
+export type GroupNodeType = Node<GroupNodeData, 'group-title'>;
+export type CanvasNode = TriggerNodeType | FunctionNodeType | DestinationNodeType | ResourceNodeType | GroupNodeType;
 export type PermissionEdgeType = Edge<PermissionEdgeData, 'permission'>;
 
 export function TriggerNode({ data, selected }: NodeProps<TriggerNodeType>) {
@@ -189,6 +193,14 @@ export function ResourceNode({ data, selected }: NodeProps<ResourceNodeType>) {
         </div>
       )}
       <Handle type="source" position={Position.Right} isConnectable={false} />
+    </div>
+  );
+}
+
+export function GroupTitleNode({ data }: NodeProps<GroupNodeType>) {
+  return (
+    <div className="canvas-group-title" data-testid="canvas-group" data-group={data.label}>
+      {data.label} <span className="muted small">{data.count === 1 ? '1 function' : `${data.count} functions`}</span>
     </div>
   );
 }
