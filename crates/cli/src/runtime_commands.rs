@@ -182,9 +182,20 @@ pub fn run(args: RunArgs) -> ExitCode {
             }
             outln!("functory: local data reset");
         }
-        let run = match LocalRun::start(&dir, &settings).await {
-            Ok(run) => run,
-            Err(error) => return fail(error),
+        // Ctrl+C and SIGTERM are caught from here on, while the run starts too: their default
+        // action would end this process at once and leave the local AWS services it started
+        // running. Stopped while starting, whatever started is stopped (dropped) before exit.
+        let stop = interrupted();
+        tokio::pin!(stop);
+        let run = tokio::select! {
+            started = LocalRun::start(&dir, &settings) => match started {
+                Ok(run) => run,
+                Err(error) => return fail(error),
+            },
+            () = &mut stop => {
+                eprintln!("functory: stopped while starting");
+                return ExitCode::FAILURE;
+            }
         };
         let status = run.status();
         outln!(
@@ -272,7 +283,7 @@ pub fn run(args: RunArgs) -> ExitCode {
                 }
             }
         };
-        interrupted().await;
+        stop.await;
         if let Some(follower) = follower {
             follower.abort();
         }

@@ -410,3 +410,88 @@ fn invoke_runs_the_declared_version_when_installed_and_says_what_ran_when_not() 
         "{logs}"
     );
 }
+
+/// The pids of `parent`'s children whose command line contains `needle`.
+fn children_running(parent: u32, needle: &str) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let after_name = &stat[stat.rfind(')').map_or(0, |i| i + 2)..];
+        let ppid = after_name
+            .split(' ')
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok());
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        if ppid == Some(parent) && String::from_utf8_lossy(&cmdline).contains(needle) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+fn alive(pid: u32) -> bool {
+    // A zombie has exited; only its entry is left until it is reaped.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|stat| !stat[stat.rfind(')').map_or(0, |i| i + 2)..].starts_with('Z'))
+}
+
+/// Terminated while it starts the local AWS services (which take a moment), `functory run`
+/// stops them too: they are in a process group of their own, so nothing else would.
+#[test]
+fn run_terminated_while_starting_stops_the_local_aws_services() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("functory.toml"),
+        "[project]\nname = \"stopped-early\"\n\n[resources.jobs]\nkind = \"queue\"\n\n\
+         [functions.hello]\nruntime = \"nodejs20.x\"\nhandler = \"hello.handler\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("hello.js"), HELLO).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_functory"))
+        .args(["run", "--port", "0", "--quiet"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let services = loop {
+        let found = children_running(child.id(), "ministack");
+        if let Some(pid) = found.first() {
+            break *pid;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the local AWS services were not started (is MiniStack installed? bash scripts/local-aws.sh)"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "functory run ended before starting them"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = text(&output.stderr);
+    let stdout = text(&output.stdout);
+    // Most often still starting; if the start won the race, it stopped as a started run does.
+    assert!(
+        (output.status.code() == Some(1) && stderr.contains("functory: stopped while starting"))
+            || (output.status.success() && stdout.contains("functory: stopped")),
+        "{:?}\n{stdout}\n{stderr}",
+        output.status
+    );
+    let waited = Instant::now();
+    while alive(services) && waited.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        !alive(services),
+        "MiniStack (pid {services}) outlived `functory run`"
+    );
+}
