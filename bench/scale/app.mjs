@@ -4,13 +4,15 @@
 //   - launch → usable window: from starting the WebDriver session (which launches the app with
 //     `--open DIR`) until the function list shows the project's functions;
 //   - Security findings: from clicking the Security area until its findings are listed;
-//   - canvas: from clicking the Triggers area until the canvas has drawn its function nodes.
+//   - canvas: from clicking the Triggers area until the canvas has drawn its function nodes;
+//   - lint after a save: one handler changed on disk, from clicking "Lint again" in the
+//     Security view until the linter and the analyzer have answered (the button is idle again).
 // The two in-view figures are timed in the page (performance.now() at the click, a
 // MutationObserver for the first element that shows the result), so WebDriver's polling does
 // not add to them.
 //
 //   FUNCTORY_APP_BINARY=… xvfb-run -a -s "-screen 0 1280x800x24" node bench/scale/app.mjs DIR [RUNS]
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -40,6 +42,24 @@ const TIME_VIEW = `
   const timer = setTimeout(() => finish(null), timeout);
   document.querySelector(nav).click();
   if (document.querySelector(selector)) finish(performance.now() - started);
+`;
+
+/** Clicks the Security view's "Lint again" and answers the milliseconds until it is idle again. */
+const TIME_RELINT = `
+  const [timeout, done] = arguments;
+  const button = document.querySelector('[data-testid="security-relint"]');
+  const started = performance.now();
+  let busy = false;
+  const check = () => {
+    const now = button.getAttribute('data-busy') === 'true';
+    if (now) busy = true;
+    else if (busy) finish(performance.now() - started);
+  };
+  const finish = (ms) => { observer.disconnect(); clearTimeout(timer); done(ms); };
+  const observer = new MutationObserver(check);
+  observer.observe(button, { attributes: true, attributeFilter: ['data-busy'] });
+  const timer = setTimeout(() => finish(null), timeout);
+  button.click();
 `;
 
 async function timeView(session, nav, selector) {
@@ -74,7 +94,19 @@ async function once() {
     // Let the canvas finish what it started (fitting the view) before reading what it drew.
     await sleep(300);
     const nodes = await session.execute("return document.querySelectorAll('.react-flow__node').length;");
-    return { usable, security, canvas, functions, findings, nodes };
+    // A save of one handler (a comment added, as an edit would), then "Lint again".
+    await timeView(session, "nav-security", '[data-testid="security-relint"]');
+    await session.waitUntil(
+      () => session.execute("return document.querySelector('[data-testid=\"security-relint\"]')?.getAttribute('data-busy') === 'false';"),
+      { timeout: 30_000, what: "the Security view's first lint" },
+    );
+    // The lint the view asked for when it opened has finished by then too.
+    await sleep(1500);
+    const handler = readdirSync(join(dir, "src")).sort()[0];
+    appendFileSync(join(dir, "src", handler), handler.endsWith(".py") ? "\n# edited\n" : "\n// edited\n");
+    const relint = await session.executeAsync(TIME_RELINT, [25_000]);
+    if (relint === null) throw new Error("Lint again did not finish within 25 s");
+    return { usable, security, canvas, functions, findings, nodes, relint };
   } finally {
     // The app and its WebKit helpers, all below the driver: ended by pid, as the e2e tests do.
     const pids = descendants(driver.pid);
@@ -98,12 +130,14 @@ for (let i = 0; i < runs; i++) {
   console.log(
     `run ${i + 1}: usable ${r.usable.toFixed(0)} ms (${r.functions} functions listed), ` +
       `Security findings ${r.security.toFixed(0)} ms (${r.findings} findings), ` +
-      `canvas ${r.canvas.toFixed(0)} ms (${r.nodes} nodes in the DOM)`,
+      `canvas ${r.canvas.toFixed(0)} ms (${r.nodes} nodes in the DOM), ` +
+      `lint after a save ${r.relint.toFixed(0)} ms`,
   );
 }
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 console.log(
   `median: usable ${median(results.map((r) => r.usable)).toFixed(0)} ms, ` +
     `Security findings ${median(results.map((r) => r.security)).toFixed(0)} ms, ` +
-    `canvas ${median(results.map((r) => r.canvas)).toFixed(0)} ms`,
+    `canvas ${median(results.map((r) => r.canvas)).toFixed(0)} ms, ` +
+    `lint after a save ${median(results.map((r) => r.relint)).toFixed(0)} ms`,
 );

@@ -2,7 +2,11 @@
 //! function's), the analyzer's findings in the linter's shape, "use the generated policy" with
 //! a preview diff first, and "explain AccessDenied".
 
-use std::path::Path;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::{LazyLock, Mutex};
 
 use functory_analyze::{
     Analysis, AnalyzerFinding, Explanation, FileAnalysis, ManifestSource, SourceReader,
@@ -73,6 +77,69 @@ impl SourceReader for ProjectReader<'_> {
     }
 }
 
+/// A [`ProjectReader`] that remembers what it read (each path with its content's hash, or that
+/// it was absent): what an analysis depends on besides functory.toml.
+struct RecordingReader<'a> {
+    root: &'a Path,
+    reads: RefCell<Vec<(String, Option<u64>)>>,
+}
+
+impl SourceReader for RecordingReader<'_> {
+    fn read(&self, relative: &str) -> Option<String> {
+        let text = ProjectReader(self.root).read(relative);
+        self.reads
+            .borrow_mut()
+            .push((relative.to_owned(), text.as_deref().map(content_hash)));
+        text
+    }
+}
+
+fn content_hash(text: &str) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// One function's analysis as last made, and what it was made from.
+struct Remembered {
+    manifest: u64,
+    reads: Vec<(String, Option<u64>)>,
+    analysis: FunctionAnalysis,
+}
+
+/// Analyses by project folder and function, reused while functory.toml and every file the
+/// analysis read (its handler, the modules it follows, files it looked for and did not find)
+/// are unchanged: after a save, a project of hundreds of functions analyses again only the
+/// functions whose code the save touched. An analysis is a function of those inputs alone, so
+/// a hit answers exactly what a fresh analysis would.
+static REMEMBERED: LazyLock<Mutex<HashMap<(PathBuf, String), Remembered>>> =
+    LazyLock::new(Mutex::default);
+/// Past this many remembered analyses (several large projects opened in turn), all are
+/// forgotten rather than growing without bound.
+const REMEMBERED_MAX: usize = 20_000;
+
+fn remembered(key: &(PathBuf, String), manifest: u64) -> Option<FunctionAnalysis> {
+    let (reads, analysis) = {
+        let memo = REMEMBERED.lock().ok()?;
+        let entry = memo.get(key).filter(|e| e.manifest == manifest)?;
+        (entry.reads.clone(), entry.analysis.clone())
+    };
+    let reader = ProjectReader(&key.0);
+    reads
+        .iter()
+        .all(|(path, hash)| reader.read(path).as_deref().map(content_hash) == *hash)
+        .then_some(analysis)
+}
+
+fn remember(key: (PathBuf, String), entry: Remembered) {
+    if let Ok(mut memo) = REMEMBERED.lock() {
+        if memo.len() >= REMEMBERED_MAX {
+            memo.clear();
+        }
+        memo.insert(key, entry);
+    }
+}
+
 fn function<'m>(functions: &'m [Function], name: &str) -> Result<&'m Function, ApiError> {
     functions.iter().find(|f| f.name == name).ok_or_else(|| {
         ApiError::new(
@@ -99,19 +166,43 @@ fn functions(project: &Project) -> Result<(String, Vec<Function>), ApiError> {
     Ok((text, manifest.functions))
 }
 
-fn run(project: &Project, manifest: &ManifestSource<'_>, function: &Function) -> FunctionAnalysis {
-    let analysis = analyze_function(function, Some(manifest), &ProjectReader(project.root()));
-    let found = findings(&analysis, Some(manifest));
-    FunctionAnalysis {
-        findings: to_lint_findings(project, manifest, &found),
-        analysis,
+/// `function`'s analysis: remembered when nothing it was made from changed, else made (and
+/// remembered). `manifest_hash` is [`content_hash`] of the manifest's text.
+fn run(
+    project: &Project,
+    manifest: &ManifestSource<'_>,
+    manifest_hash: u64,
+    function: &Function,
+) -> FunctionAnalysis {
+    let key = (project.root().to_owned(), function.name.clone());
+    if let Some(analysis) = remembered(&key, manifest_hash) {
+        return analysis;
     }
+    let reader = RecordingReader {
+        root: project.root(),
+        reads: RefCell::default(),
+    };
+    let analysis = analyze_function(function, Some(manifest), &reader);
+    let found = findings(&analysis, Some(manifest));
+    let made = FunctionAnalysis {
+        findings: to_lint_findings(&reader, manifest, &found),
+        analysis,
+    };
+    remember(
+        key,
+        Remembered {
+            manifest: manifest_hash,
+            reads: reader.reads.into_inner(),
+            analysis: made.clone(),
+        },
+    );
+    made
 }
 
 /// The analyzer's findings as the linter's: placed in functory.toml with the index built once
 /// for the project, in other files with one index per file.
 fn to_lint_findings(
-    project: &Project,
+    reader: &dyn SourceReader,
     manifest: &ManifestSource<'_>,
     found: &[AnalyzerFinding],
 ) -> Vec<LintFinding> {
@@ -122,9 +213,7 @@ fn to_lint_findings(
             locate_one(manifest.index(), &f.file, &f.finding)
         } else {
             if !files.iter().any(|(path, _)| *path == f.file) {
-                let text = ProjectReader(project.root())
-                    .read(&f.file)
-                    .unwrap_or_default();
+                let text = reader.read(&f.file).unwrap_or_default();
                 files.push((f.file.clone(), text));
             }
             let text = files
@@ -165,7 +254,7 @@ pub fn analyze(project: &Project, name: &str) -> Result<FunctionAnalysis, ApiErr
     let (text, functions) = functions(project)?;
     let function = function(&functions, name)?;
     let manifest = ManifestSource::new(&text, MANIFEST_FILE_NAME);
-    Ok(run(project, &manifest, function))
+    Ok(run(project, &manifest, content_hash(&text), function))
 }
 
 /// Analyses every function of the project.
@@ -174,6 +263,7 @@ pub fn analyze_project(project: &Project) -> Result<ProjectAnalysis, ApiError> {
     // The manifest is read once for every function (a project of N functions would otherwise
     // parse it N times).
     let manifest = ManifestSource::new(&text, MANIFEST_FILE_NAME);
+    let manifest_hash = content_hash(&text);
     // Functions are independent: each thread takes every n-th one, and the results go back in
     // manifest order (the Security view and the linter list them in that order).
     let threads = std::thread::available_parallelism()
@@ -191,7 +281,7 @@ pub fn analyze_project(project: &Project) -> Result<ProjectAnalysis, ApiError> {
                         .enumerate()
                         .skip(worker)
                         .step_by(threads)
-                        .map(|(i, f)| (i, run(project, manifest, f)))
+                        .map(|(i, f)| (i, run(project, manifest, manifest_hash, f)))
                         .collect::<Vec<_>>()
                 })
             })
@@ -299,7 +389,7 @@ pub fn explain_access_denied(
     let (manifest_text, functions) = functions(project)?;
     let function = function(&functions, name)?;
     let manifest = ManifestSource::new(&manifest_text, MANIFEST_FILE_NAME);
-    let analysis = run(project, &manifest, function).analysis;
+    let analysis = run(project, &manifest, content_hash(&manifest_text), function).analysis;
     let locations = manifest.action_locations(name);
     let explanation =
         functory_analyze::explain_access_denied(denied, function, &analysis, &locations);

@@ -201,3 +201,66 @@ async fn the_session_offers_the_analysis_of_the_open_project() {
     let outline = session.outline_file("app.py").expect("outline");
     assert_eq!(outline.outline.len(), 1);
 }
+
+fn actions_of(project: &Project, function: &str) -> Vec<String> {
+    let analysis = analyze::analyze_project(project).expect("project analysis");
+    let found = analysis
+        .functions
+        .into_iter()
+        .find(|f| f.analysis.function == function)
+        .expect("the function is analysed");
+    found
+        .analysis
+        .calls
+        .iter()
+        .flat_map(|c| c.actions.iter().cloned())
+        .collect()
+}
+
+/// Analyses are reused while nothing they were made from changed (app re-lints after a save
+/// analyse again only what the save touched): a module the handler imports — missing at first,
+/// then written, then changed — and functory.toml each change the answer at once.
+#[test]
+fn a_remembered_analysis_follows_every_file_it_read_and_the_manifest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project(dir.path());
+    let handler = r#"import { save } from './store.mjs';
+export const handler = async (event) => save(event);
+"#;
+    std::fs::write(dir.path().join("src/worker.mjs"), handler).expect("write handler");
+    let store = |command: &str| {
+        format!(
+            "import {{ DynamoDBClient, {command} }} from '@aws-sdk/client-dynamodb';\n\
+             const ddb = new DynamoDBClient({{}});\n\
+             export const save = async (event) => ddb.send(new {command}({{ TableName: 'orders', Key: {{}} }}));\n"
+        )
+    };
+    // The imported module does not exist yet: nothing is called.
+    assert_eq!(actions_of(&project, "worker"), Vec::<String>::new());
+    assert_eq!(actions_of(&project, "worker"), Vec::<String>::new());
+    // Written: the looked-for file now exists, so the remembered answer is not reused.
+    std::fs::write(dir.path().join("src/store.mjs"), store("DeleteItemCommand")).expect("write");
+    assert_eq!(actions_of(&project, "worker"), ["dynamodb:DeleteItem"]);
+    // Changed: the module's new content is read.
+    std::fs::write(dir.path().join("src/store.mjs"), store("GetItemCommand")).expect("write");
+    assert_eq!(actions_of(&project, "worker"), ["dynamodb:GetItem"]);
+    // The manifest changes what is granted, so the findings follow it.
+    let ungranted = |project: &Project| {
+        analyze::analyze(project, "worker")
+            .expect("analysis")
+            .findings
+            .iter()
+            .filter(|f| f.code == "LPA001")
+            .count()
+    };
+    assert_eq!(ungranted(&project), 0, "dynamodb:* grants GetItem");
+    std::fs::write(
+        dir.path().join("functory.toml"),
+        MANIFEST.replace(
+            r#"actions = ["dynamodb:*", "sqs:SendMessage"]"#,
+            r#"actions = ["sqs:SendMessage"]"#,
+        ),
+    )
+    .expect("write manifest");
+    assert_eq!(ungranted(&project), 1, "GetItem is no longer granted");
+}

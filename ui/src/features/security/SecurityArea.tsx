@@ -258,8 +258,11 @@ export function SecurityArea() {
   const [limit, setLimit] = useState(FINDINGS_PAGE);
   const listed = useMemo(() => firstFindings(files, limit), [files, limit]);
 
+  const [relinting, setRelinting] = useState(false);
   const relint = async () => {
+    setRelinting(true);
     const outcome = await workspace.lint();
+    setRelinting(false);
     setError(outcome.ok ? null : outcome.error);
   };
 
@@ -342,8 +345,15 @@ export function SecurityArea() {
                   ))}
                 </select>
               </label>
-              <button type="button" className="button button-small button-ghost" data-testid="security-relint" onClick={() => void relint()}>
-                <Icon name="reload" size={14} /> Lint again
+              <button
+                type="button"
+                className="button button-small button-ghost"
+                data-testid="security-relint"
+                data-busy={relinting}
+                disabled={relinting}
+                onClick={() => void relint()}
+              >
+                <Icon name="reload" size={14} /> {relinting ? 'Linting…' : 'Lint again'}
               </button>
             </>
           )}
