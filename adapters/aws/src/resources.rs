@@ -775,15 +775,49 @@ const IDENTITY_POLICY: &str = "functory-permissions";
 
 /// Makes IAM user `user` act with exactly `policy` (none: nothing allowed) and answers a fresh
 /// access key for it; older keys of the user are deleted, so only the running instance's work.
+/// `previous_key` is the key id this answered last time, when known: deleting it by id spares
+/// listing the user's keys, which the local emulator does by scanning every key it holds (at
+/// thousands of functions, most of a run's start). Unknown or gone, the keys are listed.
 pub async fn ensure_identity(
     config: &SdkConfig,
     user: &str,
     policy: Option<&serde_json::Value>,
+    previous_key: Option<&str>,
 ) -> Result<(String, String), AdapterError> {
     let context = local_context(config);
     let iam = aws_sdk_iam::Client::new(config);
     match iam.get_user().user_name(user).send().await {
         Ok(_) => {
+            let deleted_previous = match previous_key {
+                Some(id) => match iam
+                    .delete_access_key()
+                    .user_name(user)
+                    .access_key_id(id)
+                    .send()
+                    .await
+                {
+                    Ok(_) => true,
+                    Err(error)
+                        if error
+                            .as_service_error()
+                            .is_some_and(|e| e.is_no_such_entity_exception()) =>
+                    {
+                        false
+                    }
+                    Err(error) => {
+                        return Err(sdk_failure(
+                            &error,
+                            &format!("IAM DeleteAccessKey of `{user}`"),
+                            &context,
+                        ));
+                    }
+                },
+                None => false,
+            };
+            if deleted_previous {
+                set_identity_policy(config, user, policy).await?;
+                return create_key(&iam, user, &context).await;
+            }
             let keys = iam
                 .list_access_keys()
                 .user_name(user)
@@ -825,12 +859,20 @@ pub async fn ensure_identity(
         }
     }
     set_identity_policy(config, user, policy).await?;
+    create_key(&iam, user, &context).await
+}
+
+async fn create_key(
+    iam: &aws_sdk_iam::Client,
+    user: &str,
+    context: &CallContext,
+) -> Result<(String, String), AdapterError> {
     let key = iam
         .create_access_key()
         .user_name(user)
         .send()
         .await
-        .map_err(|e| sdk_failure(&e, &format!("IAM CreateAccessKey of `{user}`"), &context))?
+        .map_err(|e| sdk_failure(&e, &format!("IAM CreateAccessKey of `{user}`"), context))?
         .access_key
         .ok_or_else(|| AdapterError::invalid(format!("IAM gave no access key for `{user}`")))?;
     Ok((key.access_key_id, key.secret_access_key))

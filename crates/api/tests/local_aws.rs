@@ -220,6 +220,48 @@ async fn handlers_use_declared_resources_through_unmodified_sdks_and_state_outli
     );
     let read = invoke(&again, "read", r#"{"id": "o-1"}"#).await;
     assert_eq!(read, serde_json::json!({"total": 42, "receipt": "paid"}));
+
+    // Each identity's key id is remembered (ids only), and renewed on each start.
+    let remembered = project
+        .path()
+        .join(".functory/local/aws/identity-keys.json");
+    let ids = |text: &str| -> std::collections::BTreeMap<String, String> {
+        serde_json::from_str(text).unwrap()
+    };
+    let second = ids(&std::fs::read_to_string(&remembered).unwrap());
+    assert_eq!(
+        second.keys().collect::<Vec<_>>(),
+        ["count", "read", "save"],
+        "{second:?}"
+    );
+    assert!(
+        !std::fs::read_to_string(&remembered)
+            .unwrap()
+            .contains("SecretAccessKey"),
+        "only key ids are written"
+    );
+    // Ids the emulator does not know (its state removed by hand, a file from elsewhere): the
+    // identities' keys are listed instead, and the run works as before.
+    again.stop();
+    drop(again);
+    std::fs::write(
+        &remembered,
+        r#"{"save": "AKIAUNKNOWN0000000000", "read": "not-a-key"}"#,
+    )
+    .unwrap();
+    let third = start(project.path()).await;
+    let read = invoke(&third, "read", r#"{"id": "o-1"}"#).await;
+    assert_eq!(read, serde_json::json!({"total": 42, "receipt": "paid"}));
+    let renewed = ids(&std::fs::read_to_string(&remembered).unwrap());
+    assert_eq!(renewed.len(), 3, "{renewed:?}");
+    assert!(
+        renewed
+            .values()
+            .all(|id| !second.values().any(|old| old == id)
+                && id != "AKIAUNKNOWN0000000000"
+                && id != "not-a-key"),
+        "{renewed:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -23,6 +23,37 @@ const ACCOUNT_SECRET: &str = "functory-local-account";
 /// Functions whose identities are set up at once.
 const IDENTITY_CONCURRENCY: usize = 16;
 
+/// Beside the emulator's state: each function's identity's current access key id (ids only; the
+/// secrets stay in memory), so the next run deletes it by id instead of listing keys.
+const IDENTITY_KEYS_FILE: &str = "identity-keys.json";
+
+/// The key ids the last run made, by function; none when the file is missing or unreadable
+/// (each identity's keys are then listed, as on a first run).
+fn previous_identity_keys(file: &Path) -> std::collections::BTreeMap<String, String> {
+    std::fs::read(file)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
+/// Remembers the key ids just made. Not being able to is not worth failing the run for: the
+/// next one lists the keys instead.
+fn remember_identity_keys(
+    file: &Path,
+    keys: &std::collections::BTreeMap<String, (String, String)>,
+) {
+    let ids: std::collections::BTreeMap<&str, &str> = keys
+        .iter()
+        .map(|(function, (key_id, _))| (function.as_str(), key_id.as_str()))
+        .collect();
+    let written = serde_json::to_vec_pretty(&ids)
+        .map_err(|e| e.to_string())
+        .and_then(|json| crate::files::write_atomically(file, &json).map_err(|e| e.message));
+    if let Err(problem) = written {
+        tracing::warn!(file = %file.display(), %problem, "the identities' key ids were not remembered");
+    }
+}
+
 pub(super) struct StartedServices {
     pub services: LocalAwsServices,
     pub access: AwsAccess,
@@ -260,6 +291,7 @@ pub(super) async fn start(
         settings.venv = venv.to_owned();
     }
     settings.enforce_permissions = enforce_permissions;
+    let identity_keys_file = settings.data_dir.join(IDENTITY_KEYS_FILE);
     let services = tokio::task::spawn_blocking(move || LocalAwsServices::start(&settings))
         .await
         .map_err(|e| format!("the local AWS services could not start: {e}"))?
@@ -298,26 +330,33 @@ pub(super) async fn start(
     let function_keys = if enforce_permissions {
         // Owned inputs: a future borrowing the manifest would not be `Send` for every
         // lifetime, which the app's async commands need.
-        let wanted: Vec<(String, Option<serde_json::Value>)> = manifest
+        let mut previous = previous_identity_keys(&identity_keys_file);
+        let wanted: Vec<(String, Option<serde_json::Value>, Option<String>)> = manifest
             .functions
             .iter()
-            .map(|f| (f.name.clone(), local_identity_policy(f)))
-            .collect();
-        futures_util::stream::iter(wanted)
-            .map(|(name, policy)| {
-                let config = config.clone();
-                async move {
-                    ensure_identity(&config, &name, policy.as_ref())
-                        .await
-                        .map(|keys| (name, keys))
-                }
+            .map(|f| {
+                let previous = previous.remove(&f.name);
+                (f.name.clone(), local_identity_policy(f), previous)
             })
-            .buffer_unordered(IDENTITY_CONCURRENCY)
-            .try_collect()
-            .await
-            .map_err(|e| {
-                format!("the local AWS services started, but the functions' identities could not be made: {e}")
-            })?
+            .collect();
+        let keys: std::collections::BTreeMap<String, (String, String)> =
+            futures_util::stream::iter(wanted)
+                .map(|(name, policy, previous)| {
+                    let config = config.clone();
+                    async move {
+                        ensure_identity(&config, &name, policy.as_ref(), previous.as_deref())
+                            .await
+                            .map(|keys| (name, keys))
+                    }
+                })
+                .buffer_unordered(IDENTITY_CONCURRENCY)
+                .try_collect()
+                .await
+                .map_err(|e| {
+                    format!("the local AWS services started, but the functions' identities could not be made: {e}")
+                })?;
+        remember_identity_keys(&identity_keys_file, &keys);
+        keys
     } else {
         Default::default()
     };
