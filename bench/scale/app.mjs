@@ -16,7 +16,7 @@ import { appendFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { descendants } from "../../tests/e2e/harness.mjs";
+import { endAll } from "../../tests/e2e/harness.mjs";
 import { Session, startDriver } from "../../tests/e2e/webdriver.mjs";
 
 const [dir, runsArg] = process.argv.slice(2);
@@ -109,16 +109,7 @@ async function once() {
     return { usable, security, canvas, functions, findings, nodes, relint };
   } finally {
     // The app and its WebKit helpers, all below the driver: ended by pid, as the e2e tests do.
-    const pids = descendants(driver.pid);
-    await session?.end().catch(() => {});
-    for (const pid of pids) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-    await driver.stop();
+    await endAll(driver, session);
     rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }

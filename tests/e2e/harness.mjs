@@ -79,22 +79,30 @@ export async function launch(t, { args = [], env = {}, project = null, name = "e
     if (session && t.passed === false) await shot(session, `${name}-failure`).catch(() => {});
     // The app and its WebKit helpers (web and network processes, which write the GL shader
     // cache under XDG_CACHE_HOME until they exit): all started by this test, below its driver.
-    const pids = [...new Set([...appPids(), ...descendants(driver.pid)])];
-    await session?.end();
-    for (const pid of pids) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-    await driver.stop();
+    await endAll(driver, session);
     // A helper killed a moment ago may still be closing a cache file: retry briefly.
     rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     if (project) rmSync(project, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
   session = await Session.start(driver.url, binary, args);
   return { session, home, dataDir: join(xdg.XDG_DATA_HOME, "dev.functory.app"), appPids };
+}
+
+/**
+ * Ends the WebDriver `session` (if any), every process below `driver` — the app, its WebKit
+ * helpers and what the app started —, by pid, and then the driver.
+ */
+export async function endAll(driver, session) {
+  const pids = descendants(driver.pid);
+  await session?.end();
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  await driver.stop();
 }
 
 /** Saves a screenshot of the app to target/e2e/NAME.png. */

@@ -924,13 +924,15 @@ function Designer({ manifest }: { manifest: Manifest }) {
             >
               <Background gap={20} />
               <Controls showInteractive={false} />
-              <MiniMap
-                pannable
-                zoomable
-                ariaLabel="Overview of the whole canvas: drag to move the view"
-                nodeClassName={(node) => `minimap-${node.type ?? 'node'}`}
-                data-testid="canvas-minimap"
-              />
+              {/* An overview is for a canvas bigger than the view; a small one is all in view. */}
+              {manifest.functions.length > FRAME_ALL_UP_TO && (
+                <MiniMap
+                  pannable
+                  zoomable
+                  ariaLabel="Overview of the whole canvas: drag to move the view"
+                  nodeClassName={(node) => `minimap-${node.type ?? 'node'}`}
+                />
+              )}
             </ReactFlow>
           )}
         </div>
