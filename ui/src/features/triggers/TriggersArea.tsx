@@ -49,8 +49,8 @@ import {
   destinationNodeId,
   functionNodeId,
   GROUPINGS,
+  groupFunctions,
   groupNodeId,
-  groupOf,
   KINDS,
   kindLabel,
   triggerNodeIds,
@@ -980,14 +980,9 @@ function Designer({ manifest }: { manifest: Manifest }) {
  */
 function firstViewFor(manifest: Manifest, grouping: Grouping): FitViewOptions {
   if (manifest.functions.length <= FRAME_ALL_UP_TO) return { padding: 0.2, maxZoom: 1 };
-  let shown = manifest.functions;
-  const ids: string[] = [];
-  if (grouping !== 'none') {
-    const first = [...new Set(manifest.functions.map((fn) => groupOf(fn, grouping)))].sort((a, b) => a.localeCompare(b))[0]!;
-    shown = manifest.functions.filter((fn) => groupOf(fn, grouping) === first);
-    ids.push(groupNodeId(first));
-  }
-  for (const fn of shown.slice(0, 8)) ids.push(functionNodeId(fn.name), ...triggerNodeIds(fn));
+  const [group, members] = groupFunctions(manifest, grouping)[0]!;
+  const ids: string[] = grouping === 'none' ? [] : [groupNodeId(group)];
+  for (const fn of members.slice(0, 8)) ids.push(functionNodeId(fn.name), ...triggerNodeIds(fn));
   return { padding: 0.1, maxZoom: 1, nodes: ids.map((id) => ({ id })) };
 }
 

@@ -192,11 +192,16 @@ export const GROUPINGS: readonly { grouping: Grouping; label: string }[] = [
   { grouping: 'folder', label: 'By folder' },
 ];
 
-/** The folder of a function's handler module (`src/api/users.handler` → `src/api`), or `.`. */
+/**
+ * The folder holding a function's handler file, as the manifest reader resolved it (its code
+ * folder and the runtime's module rules: `handlerFile`), or its code folder when the file is
+ * missing.
+ */
 export function handlerFolder(fn: FunctionModel): string {
-  const module = fn.handler.includes('.') ? fn.handler.slice(0, fn.handler.lastIndexOf('.')) : fn.handler;
-  const slash = module.lastIndexOf('/');
-  return slash > 0 ? module.slice(0, slash) : '.';
+  const file = fn.handlerFile;
+  if (!file) return fn.codeDir;
+  const slash = file.lastIndexOf('/');
+  return slash > 0 ? file.slice(0, slash) : '.';
 }
 
 /** The group a function is drawn in: its first trigger's kind, or its handler's folder. */
@@ -207,6 +212,20 @@ export function groupOf(fn: FunctionModel, grouping: Grouping): string {
 }
 
 export const groupNodeId = (group: string) => `group:${group}`;
+
+/** The functions of each group, groups in the order the canvas draws them (by name, when grouped). */
+export function groupFunctions(manifest: Manifest, grouping: Grouping): [string, FunctionModel[]][] {
+  const groups = new Map<string, FunctionModel[]>();
+  for (const fn of manifest.functions) {
+    const group = groupOf(fn, grouping);
+    const members = groups.get(group);
+    if (members) members.push(fn);
+    else groups.set(group, [fn]);
+  }
+  const ordered = [...groups.entries()];
+  if (grouping !== 'none') ordered.sort(([a], [b]) => a.localeCompare(b));
+  return ordered;
+}
 
 /** The automatic places of the canvas's nodes, and the groups' titles when grouped. */
 export interface Layout {
@@ -222,21 +241,11 @@ export interface Layout {
 export function defaultLayout(manifest: Manifest, canvas: CanvasModel | null, grouping: Grouping = 'none'): Layout {
   const places = new Map<string, Point>();
   const drawn = new Map((canvas?.functions ?? []).map((f) => [f.name, f]));
-  const groups = new Map<string, FunctionModel[]>();
-  for (const fn of manifest.functions) {
-    const group = groupOf(fn, grouping);
-    const members = groups.get(group);
-    if (members) members.push(fn);
-    else groups.set(group, [fn]);
-  }
-  const order = [...groups.keys()];
-  if (grouping !== 'none') order.sort((a, b) => a.localeCompare(b));
   const titles: Layout['groups'] = [];
   // Where a resource that functions write to is drawn: the first writer's destination column.
   const writtenResources = new Map<string, Point>();
-  order.forEach((group, g) => {
+  groupFunctions(manifest, grouping).forEach(([group, members], g) => {
     const x0 = g * BLOCK;
-    const members = groups.get(group)!;
     if (grouping !== 'none') {
       const place = { x: x0 + COLUMN.trigger, y: -ROW };
       titles.push({ id: groupNodeId(group), label: group, count: members.length, place });
