@@ -80,7 +80,10 @@ test('a project of hundreds of functions: lists render the rows in view and reac
     (path) => document.querySelector('[aria-selected="true"][role="treeitem"]')?.getAttribute('data-path') === path,
     last,
   );
-  // Home: back to the first row, src/, which had left the page.
+  // Opening a file moves the focus into the editor; back in the tree (the open file's row),
+  // Home goes to the first row, src/, which had left the page.
+  await page.waitForFunction(() => document.activeElement?.closest('.cm-editor') != null);
+  await page.focus(tid(`tree-item-${last}`));
   await page.keyboard.press('Home');
   await focused('src');
   assert.deepEqual(app.errors, []);
