@@ -49,7 +49,9 @@ fi
 say "End-to-end test of the real app under Xvfb (tauri-driver + WebKitWebDriver)"
 # xdotool moves the X server's real mouse for drags: WebKitGTK starts HTML5 drag and drop (the
 # trigger palette) only from real input, which WebKitWebDriver's synthesized events are not.
-ensure_system_packages xdotool
+# ImageMagick's `import` takes the tests' pictures from the X server (see `shot` in
+# tests/e2e/harness.mjs).
+ensure_system_packages xdotool imagemagick
 # Bounded: a hung app or driver fails this step in minutes instead of stalling CI.
 with_secret_service timeout --kill-after=30s 20m xvfb-run -a -s "-screen 0 1280x800x24" \
   node --test --test-concurrency=1 --test-timeout=300000 --test-reporter=spec tests/e2e/

@@ -5,6 +5,7 @@
 //! error. Anything worth testing lives in `functory-api`, testable without a window.
 
 pub mod commands;
+pub mod compositing;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;

@@ -6,14 +6,13 @@
 // tauri-driver and WebKitWebDriver on PATH. scripts/test.sh provides all of them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { Keys, Session, pidsOf, startDriver } from "./webdriver.mjs";
+import { shot } from "./harness.mjs";
 
 const binary = process.env.FUNCTORY_APP_BINARY;
-const repo = resolve(import.meta.dirname, "../..");
-const screenshotDir = join(repo, "target", "e2e");
 
 test("real app: open sample, edit and save, settings form, crash recovery", { timeout: 240_000 }, async () => {
   assert.ok(binary && existsSync(binary), `FUNCTORY_APP_BINARY must point at the built app (got ${binary})`);
@@ -92,8 +91,7 @@ test("real app: open sample, edit and save, settings form, crash recovery", { ti
     await session.waitUntil(() => existsSync(journal) && readFileSync(journal, "utf8").includes("# not saved yet"), {
       what: "the recovery journal to hold the unsaved edit",
     });
-    mkdirSync(screenshotDir, { recursive: true });
-    writeFileSync(join(screenshotDir, "functory-window.png"), Buffer.from(await session.screenshotBase64(), "base64"));
+    shot("functory-window");
 
     const pids = pidsOf(binary);
     assert.equal(pids.length, 1, `exactly one app process runs (found ${pids})`);
@@ -121,9 +119,11 @@ test("real app: open sample, edit and save, settings form, crash recovery", { ti
     assert.doesNotMatch(readFileSync(join(sampleDir, "src/report.py"), "utf8"), /not saved yet/);
   } catch (error) {
     if (session) {
-      mkdirSync(screenshotDir, { recursive: true });
-      const shot = await session.screenshotBase64().catch(() => null);
-      if (shot) writeFileSync(join(screenshotDir, "failure.png"), Buffer.from(shot, "base64"));
+      try {
+        shot("failure");
+      } catch {
+        // a picture is a help, not a result
+      }
     }
     throw error;
   } finally {

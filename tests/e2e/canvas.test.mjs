@@ -53,7 +53,7 @@ test("real app: the trigger canvas — drag from the palette, connect, delete, u
   await (await session.find("trigger-save")).click();
   await session.waitForCss(node("report", "queue"));
   assert.equal(manifest(), `${original.replace(/\n*$/, "\n")}\n[[functions.report.triggers]]\nkind = "queue"\nqueue = "jobs"\n`);
-  await shot(session, "canvas-dropped");
+  shot("canvas-dropped");
 
   // --- connect: the storage trigger's handle to `report` moves the trigger there ---------------
   const handle = await centreOf(session, `.react-flow__node:has(${node("resize", "storage")}) .react-flow__handle.source`);
@@ -86,5 +86,5 @@ test("real app: the trigger canvas — drag from the palette, connect, delete, u
   await session.waitForCss(node("report", "queue"));
   await waitUntil(() => /\[\[functions\.report\.triggers\]\]\nkind = "queue"\nqueue = "jobs"\n/.test(manifest()), "the queue trigger back in functory.toml");
   await waitForText(session, '[data-testid="triggers-notice"]', /Restored the deleted trigger/);
-  await shot(session, "canvas-restored");
+  shot("canvas-restored");
 });

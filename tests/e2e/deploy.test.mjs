@@ -128,7 +128,7 @@ test("real app: add a target, plan, deploy with progress, the API URL, versions,
   assert.equal(url, `${api}/resize`);
   assert.match(url, /^https:\/\/[a-z0-9]+\.execute-api\.us-east-1\.amazonaws\.com\/resize$/);
   assert.deepEqual(inMoto(moto, "report"), { alias: "1", served: 256, versions: ["$LATEST", "1"] });
-  await shot(session, "deploy-deployed");
+  shot("deploy-deployed");
 
   // --- a changed setting is version 2 ----------------------------------------------------------
   await (await session.find("nav-functions")).click();
@@ -168,5 +168,5 @@ test("real app: add a target, plan, deploy with progress, the API URL, versions,
   assert.match(manifest(), /\[functions\.mailer\]\nruntime = "python3\.12"\nhandler = "app\.handler"\ncode_dir = "mailer"\nmemory_mb = 256\ntimeout_s = 15\n/);
   assert.match(manifest(), /FROM_ADDRESS = "shop@example\.com"/);
   await session.waitFor("deploy-function-mailer");
-  await shot(session, "deploy-imported");
+  shot("deploy-imported");
 });

@@ -77,7 +77,7 @@ test("real app: History — compare two commits, restore a file", { timeout: 180
   assert.deepEqual(await changedLines(session, "src/resize.mjs", "new"), ["const MAX_WIDTH = Number(process.env.MAX_WIDTH ?? 320);"]);
   assert.match(await textOf(session, '[data-testid="diff-file-src/report.py"] .change-badge'), /added/);
   assert.ok((await changedLines(session, "src/report.py", "new")).includes("def handler(event, context):"));
-  await shot(session, "history-compare");
+  shot("history-compare");
 
   // --- restore src/resize.mjs from the last commit over the experiment ------------------------
   await (await session.find("timeline-entry-0")).click();

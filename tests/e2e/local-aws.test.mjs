@@ -10,14 +10,13 @@
 // provides all of them).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { Keys, Session, pidsOf, startDriver } from "./webdriver.mjs";
+import { shot } from "./harness.mjs";
 
 const binary = process.env.FUNCTORY_APP_BINARY;
-const repo = resolve(import.meta.dirname, "../..");
-const screenshotDir = join(repo, "target", "e2e");
 
 test("real app: a call the permissions do not grant is refused, explained, fixed, then allowed", { timeout: 240_000 }, async () => {
   assert.ok(binary && existsSync(binary), `FUNCTORY_APP_BINARY must point at the built app (got ${binary})`);
@@ -84,16 +83,17 @@ test("real app: a call the permissions do not grant is refused, explained, fixed
     await session.waitFor("run-response-status", { timeout: 30_000 });
     assert.equal(await (await session.find("run-response-status")).text(), "HTTP 200");
     assert.deepEqual(JSON.parse(await (await session.find("run-response-body")).text()), { width: 320, height: 180 });
-    mkdirSync(screenshotDir, { recursive: true });
-    writeFileSync(join(screenshotDir, "functory-local-aws.png"), Buffer.from(await session.screenshotBase64(), "base64"));
+    shot("functory-local-aws");
 
     await (await session.find("run-stop")).click();
     await session.waitUntil(async () => (await (await session.find("run-status")).text()) === "Stopped", { what: "the run to stop" });
   } catch (error) {
     if (session) {
-      mkdirSync(screenshotDir, { recursive: true });
-      const shot = await session.screenshotBase64().catch(() => null);
-      if (shot) writeFileSync(join(screenshotDir, "local-aws-failure.png"), Buffer.from(shot, "base64"));
+      try {
+        shot("local-aws-failure");
+      } catch {
+        // a picture is a help, not a result
+      }
     }
     throw error;
   } finally {

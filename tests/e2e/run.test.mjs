@@ -7,14 +7,13 @@
 // tauri-driver and WebKitWebDriver on PATH. scripts/test.sh provides all of them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { Keys, Session, pidsOf, startDriver } from "./webdriver.mjs";
+import { shot } from "./harness.mjs";
 
 const binary = process.env.FUNCTORY_APP_BINARY;
-const repo = resolve(import.meta.dirname, "../..");
-const screenshotDir = join(repo, "target", "e2e");
 
 /** Processes whose environment names the sample as their Lambda task root: the run's instances. */
 function instancesOf(sampleDir) {
@@ -127,8 +126,7 @@ test("real app: invoke the sample's resize function, cold then warm, with its lo
       { what: "one warm resize instance in the table" },
     );
     assert.match(await (await session.find("run-route-url-0")).text(), /^http:\/\/127\.0\.0\.1:\d+\/resize$/);
-    mkdirSync(screenshotDir, { recursive: true });
-    writeFileSync(join(screenshotDir, "functory-run.png"), Buffer.from(await session.screenshotBase64(), "base64"));
+    shot("functory-run");
 
     // Stop: the instance goes with the run.
     await (await session.find("run-stop")).click();
@@ -136,9 +134,11 @@ test("real app: invoke the sample's resize function, cold then warm, with its lo
     await session.waitUntil(() => instancesOf(sampleDir).length === 0, { what: "the node instance to exit" });
   } catch (error) {
     if (session) {
-      mkdirSync(screenshotDir, { recursive: true });
-      const shot = await session.screenshotBase64().catch(() => null);
-      if (shot) writeFileSync(join(screenshotDir, "run-failure.png"), Buffer.from(shot, "base64"));
+      try {
+        shot("run-failure");
+      } catch {
+        // a picture is a help, not a result
+      }
     }
     throw error;
   } finally {

@@ -136,7 +136,7 @@ test("real app: a safe fix, an unsafe fix reviewed, the generated policy used, a
   assert.match(diff, /-\s*"Version": "2008-10-17",/);
   assert.match(diff, /\+\s*"Version": "2012-10-17",/);
   assert.equal(read(POLICY), POLICY_TEXT.replace('"Effect": "allow"', '"Effect": "Allow"'), "nothing applied while reviewing");
-  await shot(session, "security-unsafe-fix");
+  shot("security-unsafe-fix");
   await (await session.find("security-fix-confirm")).click();
   await waitUntil(() => /"Version": "2012-10-17"/.test(read(POLICY)), "the reviewed fix in the policy file");
   await session.waitUntil(async () => (await textOf(session, finding("IAM002"))) === null, { what: "IAM002 to leave the list" });
@@ -183,5 +183,5 @@ test("real app: a safe fix, an unsafe fix reviewed, the generated policy used, a
   await session.waitFor("explain-denied-applied");
   const after = read("functory.toml");
   assert.match(after.slice(after.indexOf("[functions.notify]")), /actions = \["sqs:SendMessage"\]\nresources = \["arn:aws:sqs:\*:\*:alerts"\]/);
-  await shot(session, "security-access-denied");
+  shot("security-access-denied");
 });

@@ -11,14 +11,13 @@
 // tauri-driver and WebKitWebDriver on PATH. scripts/test.sh provides all of them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { Keys, Session, pidsOf, startDriver } from "./webdriver.mjs";
+import { shot } from "./harness.mjs";
 
 const binary = process.env.FUNCTORY_APP_BINARY;
-const repo = resolve(import.meta.dirname, "../..");
-const screenshotDir = join(repo, "target", "e2e");
 
 test("real app: a schedule added on the canvas fires on the local run", { timeout: 300_000 }, async () => {
   assert.ok(binary && existsSync(binary), `FUNCTORY_APP_BINARY must point at the built app (got ${binary})`);
@@ -76,8 +75,7 @@ test("real app: a schedule added on the canvas fires on the local run", { timeou
       after,
       before.replace(/\n*$/, "\n") + '\n[[functions.report.triggers]]\nkind = "schedule"\nexpression = "rate(1 minute)"\n',
     );
-    mkdirSync(screenshotDir, { recursive: true });
-    writeFileSync(join(screenshotDir, "functory-triggers.png"), Buffer.from(await session.screenshotBase64(), "base64"));
+    shot("functory-triggers");
 
     // --- start the local run from Run & Logs, on any free port ----------------------------------
     await (await session.find("nav-run")).click();
@@ -108,15 +106,17 @@ test("real app: a schedule added on the canvas fires on the local run", { timeou
       { what: "the scheduled invoke of report in the log", timeout: 100_000 },
     );
     assert.match(fired, /"function": "report"/);
-    writeFileSync(join(screenshotDir, "functory-triggers-fired.png"), Buffer.from(await session.screenshotBase64(), "base64"));
+    shot("functory-triggers-fired");
 
     await (await session.find("run-stop")).click();
     await session.waitUntil(async () => (await (await session.find("run-status")).text()) === "Stopped", { what: "the run to stop" });
   } catch (error) {
     if (session) {
-      mkdirSync(screenshotDir, { recursive: true });
-      const shot = await session.screenshotBase64().catch(() => null);
-      if (shot) writeFileSync(join(screenshotDir, "triggers-failure.png"), Buffer.from(shot, "base64"));
+      try {
+        shot("triggers-failure");
+      } catch {
+        // a picture is a help, not a result
+      }
     }
     throw error;
   } finally {

@@ -196,10 +196,6 @@ export class Session {
   async source() {
     return call("GET", `${this.base}/source`);
   }
-
-  async screenshotBase64() {
-    return call("GET", `${this.base}/screenshot`);
-  }
 }
 
 export class Element {
