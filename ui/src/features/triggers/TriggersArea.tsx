@@ -6,9 +6,7 @@
 import {
   Background,
   Controls,
-  MarkerType,
   MiniMap,
-  Position,
   ReactFlow,
   ReactFlowProvider,
   applyNodeChanges,
@@ -17,14 +15,12 @@ import {
   type Edge,
   type FitViewOptions,
   type NodeChange,
-  type NodeHandle,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 
 import type { ApiError } from '../../bindings/ApiError';
 import type { CanvasModel } from '../../bindings/CanvasModel';
-import type { Destination } from '../../bindings/Destination';
 import type { Function as FunctionModel } from '../../bindings/Function';
 import type { LintFinding } from '../../bindings/LintFinding';
 import type { Manifest } from '../../bindings/Manifest';
@@ -38,21 +34,13 @@ import { Icon } from '../../ui/Icon';
 import { useColorScheme } from '../theme/useColorScheme';
 import { SEVERITIES } from '../security/SecurityArea';
 import {
-  COLUMN,
   defaultLayout,
   defaultResource,
   defaultTrigger,
   freeResourceName,
-  RESOURCE_KINDS,
   resourceNodeId,
-  describeTrigger,
-  destinationNodeId,
   functionNodeId,
-  GROUPINGS,
-  groupFunctions,
-  groupNodeId,
   KINDS,
-  kindLabel,
   triggerNodeIds,
   type Grouping,
   type Point,
@@ -68,13 +56,12 @@ import {
   type CanvasNode,
   type PermissionEdgeType,
 } from './nodes';
+import { CanvasNavigator } from './CanvasNavigator';
+import { CanvasToolbar, DRAG_TYPE } from './CanvasToolbar';
+import { DRAFT_ID, drawCanvas, firstViewFor, FRAME_ALL_UP_TO, freeTriggerSpot, NODE_SIZE, type Draft } from './drawing';
 import { ResourceForm } from './ResourceForm';
 import { TriggerForm, type FormTarget } from './TriggerForm';
 
-const DRAG_TYPE = 'application/x-functory-trigger';
-/** Lint rules about a function URL: shown on the URL's edge as well as on the function. */
-const URL_RULES = ['LMB001', 'LMB002'];
-const DRAFT_ID = 'draft';
 const nodeTypes = {
   trigger: TriggerNode,
   function: FunctionNode,
@@ -82,20 +69,7 @@ const nodeTypes = {
   resource: ResourceNode,
   'group-title': GroupTitleNode,
 };
-/**
- * Above this many functions the first view frames the first few instead of the whole project,
- * which at that size would be too small to read (and would draw every node at once).
- */
-const FRAME_ALL_UP_TO = 40;
-/** A node's usual size (px), as styles.css draws `.canvas-node`, until it is measured. */
-const NODE_SIZE = { width: 220, height: 72 };
 const edgeTypes = { permission: PermissionEdge };
-
-interface Draft {
-  trigger: Trigger;
-  function: string;
-  position: Point;
-}
 
 /** A deleted trigger or resource, for Ctrl+Z. */
 type Deleted =
@@ -182,13 +156,9 @@ function Designer({ manifest }: { manifest: Manifest }) {
   const [layout, setLayout] = useState<Map<string, Point> | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [form, setForm] = useState<{ nodeId: string; target: FormTarget } | null>(null);
-  const [menuOpen, setMenuOpen] = useState(false);
-  const [resourceMenuOpen, setResourceMenuOpen] = useState(false);
   const [resourceForm, setResourceForm] = useState<ResourceFormState | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const undo = useRef<Deleted[]>([]);
-  const menuRef = useRef<HTMLDivElement>(null);
-  const resourceMenuRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     let current = true;
@@ -265,134 +235,24 @@ function Designer({ manifest }: { manifest: Manifest }) {
   );
 
   // The drawing of the manifest (plus the unsaved draft).
-  const model = useMemo(() => {
-    const nodes: CanvasNode[] = [];
-    const edges: (PermissionEdgeType | Edge)[] = [];
-    const seenDestinations = new Set<string>();
-    const drawnByName = new Map((canvas?.functions ?? []).map((f) => [f.name, f]));
-    const writtenResources = new Map<string, Destination>();
-    for (const f of canvas?.functions ?? []) {
-      for (const d of f.destinations) if (d.resource && !writtenResources.has(d.resource)) writtenResources.set(d.resource, d);
-    }
-    for (const group of defaults.groups) {
-      nodes.push({
-        id: group.id,
-        type: 'group-title',
-        position: group.place,
-        draggable: false,
-        // Selectable (though selecting one does nothing): React Flow leaves unselectable nodes
-        // out when it draws only what is in view.
-        deletable: false,
-        focusable: false,
-        data: { label: group.label, count: group.count },
-      });
-    }
-    for (const resource of manifest.resources) {
-      const id = resourceNodeId(resource.name);
-      nodes.push({
-        id,
-        type: 'resource',
-        position: placeOf(id),
-        ariaLabel: `${resource.kind} ${resource.name}, declared in functory.toml. Enter to edit, Delete to remove.`,
-        data: { resource, written: writtenResources.get(resource.name) ?? null, onOpen: () => setResourceForm({ resource, isNew: false }) },
-      });
-    }
-    for (const fn of manifest.functions) {
-      const fnId = functionNodeId(fn.name);
-      nodes.push({
-        id: fnId,
-        type: 'function',
-        position: placeOf(fnId),
-        deletable: false,
-        ariaLabel: `Function ${fn.name}`,
-        data: {
-          fn,
-          findings: findingsOf(fn.name),
-          onFixFinding: (finding) => void workspace.applyLintFix(finding, false),
-          onReviewFindings: () => workspace.setArea('security'),
+  const model = useMemo(
+    () =>
+      drawCanvas({
+        manifest,
+        canvas,
+        groups: defaults.groups,
+        placeOf,
+        findingsOf,
+        draft,
+        on: {
+          openResource: (resource) => setResourceForm({ resource, isNew: false }),
+          openTrigger,
+          fixFinding: (finding) => void workspace.applyLintFix(finding, false),
+          reviewFindings: () => workspace.setArea('security'),
         },
-      });
-      const ids = triggerNodeIds(fn);
-      const drawn = drawnByName.get(fn.name) ?? null;
-      fn.triggers.forEach((trigger, index) => {
-        const id = ids[index]!;
-        nodes.push({
-          id,
-          type: 'trigger',
-          position: placeOf(id),
-          ariaLabel: `${kindLabel(trigger.kind)} ${describeTrigger(trigger)}, triggers ${fn.name}. Enter to edit, Delete to remove.`,
-          data: { fn: fn.name, index, trigger, draft: false, onOpen: () => openTrigger(fn, index, id) },
-        });
-        const edge = drawn?.edges[index];
-        if (edge?.resource) {
-          edges.push({
-            id: `feeds:${edge.resource}:${id}`,
-            source: resourceNodeId(edge.resource),
-            target: id,
-            deletable: false,
-            className: 'feeds-edge',
-            markerEnd: { type: MarkerType.ArrowClosed },
-          });
-        }
-        if (!edge) {
-          edges.push({ id: `edge:${id}`, source: id, target: fnId, deletable: false, markerEnd: { type: MarkerType.ArrowClosed } });
-          return;
-        }
-        edges.push({
-          id: `edge:${id}`,
-          source: id,
-          target: fnId,
-          type: 'permission',
-          deletable: false,
-          markerEnd: { type: MarkerType.ArrowClosed },
-          data: {
-            fn,
-            edge,
-            triggerId: id,
-            findings: trigger.kind === 'url' ? findingsOf(fn.name).filter((f) => URL_RULES.includes(f.code)) : [],
-            onFixFinding: (finding) => void workspace.applyLintFix(finding, false),
-          },
-        });
-      });
-      for (const d of drawn?.destinations ?? []) {
-        const id = d.resource ? resourceNodeId(d.resource) : destinationNodeId(d);
-        if (!d.resource && !seenDestinations.has(id)) {
-          seenDestinations.add(id);
-          nodes.push({ id, type: 'destination', position: placeOf(id), deletable: false, data: { destination: d } });
-        }
-        edges.push({
-          id: `write:${fn.name}:${id}`,
-          source: fnId,
-          target: id,
-          deletable: false,
-          label: d.actions.join(', '),
-          className: 'write-edge',
-          markerEnd: { type: MarkerType.ArrowClosed },
-        });
-      }
-    }
-    if (draft) {
-      nodes.push({
-        id: DRAFT_ID,
-        type: 'trigger',
-        position: draft.position,
-        selected: true,
-        data: { fn: null, index: null, trigger: draft.trigger, draft: true, onOpen: () => undefined },
-      });
-      edges.push({ id: 'edge:draft', source: DRAFT_ID, target: functionNodeId(draft.function), className: 'draft-edge', animated: true, deletable: false });
-    }
-    // A big project's nodes get a size and handles before they are first measured: with them,
-    // the canvas leaves out nodes outside the view from the start, instead of rendering every
-    // node once to measure it (seconds at a thousand functions). Drawn nodes are measured.
-    if (manifest.functions.length > FRAME_ALL_UP_TO) {
-      for (const n of nodes) {
-        n.initialWidth ??= NODE_SIZE.width;
-        n.initialHeight ??= NODE_SIZE.height;
-        n.handles ??= estimatedHandles(n.type);
-      }
-    }
-    return { nodes, edges };
-  }, [manifest, placeOf, findingsOf, draft, workspace, openTrigger, canvas, defaults]);
+      }),
+    [manifest, placeOf, findingsOf, draft, workspace, openTrigger, canvas, defaults],
+  );
 
   // React Flow moves nodes while they are dragged; the model replaces them whenever it changes.
   const [nodes, setNodes] = useState<CanvasNode[]>(model.nodes);
@@ -455,7 +315,6 @@ function Designer({ manifest }: { manifest: Manifest }) {
     setResourceForm(null);
     setDraft({ trigger, function: target, position: place });
     setForm({ nodeId: DRAFT_ID, target: { origin: null, function: target, trigger } });
-    setMenuOpen(false);
     setNotice(null);
   };
 
@@ -552,7 +411,6 @@ function Designer({ manifest }: { manifest: Manifest }) {
   };
 
   const startResource = (kind: ResourceKind) => {
-    setResourceMenuOpen(false);
     setForm(null);
     setDraft(null);
     setNotice(null);
@@ -626,74 +484,17 @@ function Designer({ manifest }: { manifest: Manifest }) {
     return () => window.removeEventListener('keydown', onKeyDown);
   }, []);
 
-  // The menu: arrows move, Escape closes, focus starts on the first item.
-  useEffect(() => {
-    if (menuOpen) menuRef.current?.querySelector<HTMLButtonElement>('[role="menuitem"]')?.focus();
-  }, [menuOpen]);
-  useEffect(() => {
-    if (resourceMenuOpen) resourceMenuRef.current?.querySelector<HTMLButtonElement>('[role="menuitem"]')?.focus();
-  }, [resourceMenuOpen]);
-  const onMenuKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    const items = [...event.currentTarget.querySelectorAll<HTMLButtonElement>('[role="menuitem"]')];
-    const at = items.indexOf(document.activeElement as HTMLButtonElement);
-    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
-      event.preventDefault();
-      const next = (at + (event.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length;
-      items[next]?.focus();
-    } else if (event.key === 'Escape') {
-      setMenuOpen(false);
-      setResourceMenuOpen(false);
-    }
-  };
-
-  // Find a function: the canvas centres on it and selects it, however far away it is drawn.
-  const [query, setQuery] = useState('');
-  const [findProblem, setFindProblem] = useState<string | null>(null);
-  const searchRef = useRef<HTMLInputElement>(null);
-  // Names offered while typing: the first few that contain what is typed, not thousands at once.
-  const suggestions = useMemo(() => {
-    const typed = query.trim().toLowerCase();
-    if (!typed) return [];
-    const found: string[] = [];
-    for (const f of manifest.functions) {
-      if (f.name.toLowerCase().includes(typed)) found.push(f.name);
-      if (found.length === 20) break;
-    }
-    return found;
-  }, [manifest, query]);
-  const findFunction = (text: string) => {
-    const wanted = text.trim();
-    if (!wanted) return;
-    const exact = manifest.functions.find((f) => f.name === wanted);
-    const lower = wanted.toLowerCase();
-    const fn = exact ?? manifest.functions.find((f) => f.name.toLowerCase().includes(lower));
-    if (!fn) {
-      setFindProblem(`No function is named like "${wanted}".`);
-      return;
-    }
-    setFindProblem(null);
-    const id = functionNodeId(fn.name);
+  /** Centres the canvas on a function and selects it, however far away it is drawn. */
+  const showFunction = (name: string) => {
+    const id = functionNodeId(name);
     const node = flow.getNode(id);
     const at = node?.position ?? placeOf(id);
     const width = node?.measured?.width ?? 240;
     const height = node?.measured?.height ?? 80;
     void flow.setCenter(at.x + width / 2, at.y + height / 2, { zoom: 1, duration: 200 });
     setNodes((current) => current.map((n) => (n.selected !== (n.id === id) ? { ...n, selected: n.id === id } : n)));
-    workspace.selectFunction(fn.name);
+    workspace.selectFunction(name);
   };
-  // Ctrl+F (or "/") in the view goes to the search field.
-  useEffect(() => {
-    const onKeyDown = (event: globalThis.KeyboardEvent) => {
-      const typing = event.target instanceof HTMLElement && event.target.closest('input, textarea, select, [contenteditable="true"]');
-      if ((event.key === 'f' && (event.ctrlKey || event.metaKey)) || (event.key === '/' && !typing)) {
-        event.preventDefault();
-        searchRef.current?.focus();
-        searchRef.current?.select();
-      }
-    };
-    window.addEventListener('keydown', onKeyDown);
-    return () => window.removeEventListener('keydown', onKeyDown);
-  }, []);
 
   // Only the first drawing uses it: later changes must not move the user's view.
   const [firstView] = useState(() => firstViewFor(manifest, grouping));
@@ -721,140 +522,16 @@ function Designer({ manifest }: { manifest: Manifest }) {
 
   return (
     <div className="view triggers-view" data-testid="triggers-view">
-      <div className="triggers-toolbar">
-        <div className="triggers-palette" aria-label="Trigger kinds: drag one onto the canvas, or press it to add">
-          {KINDS.map((k) => (
-            <button
-              key={k.kind}
-              type="button"
-              className={`palette-item kind-${k.kind}`}
-              data-testid={`palette-${k.kind}`}
-              draggable
-              title={`${k.hint}. Drag onto the canvas, or press to add.`}
-              onDragStart={(e) => {
-                e.dataTransfer.setData(DRAG_TYPE, k.kind);
-                e.dataTransfer.effectAllowed = 'copy';
-              }}
-              onClick={() => startDraft(k.kind, null, null)}
-            >
-              <Icon name="triggers" size={12} /> {k.label}
-            </button>
-          ))}
-        </div>
-        <div className="triggers-menu">
-          <button
-            type="button"
-            className="button button-primary button-small"
-            data-testid="add-trigger"
-            aria-haspopup="menu"
-            aria-expanded={menuOpen}
-            onClick={() => setMenuOpen((v) => !v)}
-          >
-            <Icon name="plus" size={14} /> Add trigger
-          </button>
-          {menuOpen && (
-            <div ref={menuRef} className="menu" role="menu" aria-label="Add a trigger" onKeyDown={onMenuKeyDown}>
-              {KINDS.map((k) => (
-                <button
-                  key={k.kind}
-                  type="button"
-                  role="menuitem"
-                  className="menu-item"
-                  data-testid={`add-trigger-${k.kind}`}
-                  onClick={() => startDraft(k.kind, null, null)}
-                >
-                  <strong>{k.label}</strong> <span className="muted small">{k.hint}</span>
-                </button>
-              ))}
-            </div>
-          )}
-        </div>
-        <div className="triggers-menu">
-          <button
-            type="button"
-            className="button button-small"
-            data-testid="add-resource"
-            aria-haspopup="menu"
-            aria-expanded={resourceMenuOpen}
-            title="Declare a bucket, queue, table, topic or event bus in functory.toml"
-            onClick={() => setResourceMenuOpen((v) => !v)}
-          >
-            <Icon name="plus" size={14} /> Add resource
-          </button>
-          {resourceMenuOpen && (
-            <div ref={resourceMenuRef} className="menu" role="menu" aria-label="Add a resource" onKeyDown={onMenuKeyDown}>
-              {RESOURCE_KINDS.map((k) => (
-                <button
-                  key={k.kind}
-                  type="button"
-                  role="menuitem"
-                  className="menu-item"
-                  data-testid={`add-resource-${k.kind}`}
-                  onClick={() => startResource(k.kind)}
-                >
-                  <strong>{k.label}</strong> <span className="muted small">{k.hint}</span>
-                </button>
-              ))}
-            </div>
-          )}
-        </div>
-      </div>
-      <div className="triggers-navigator">
-        <form
-          className="triggers-find"
-          role="search"
-          onSubmit={(event) => {
-            event.preventDefault();
-            findFunction(query);
-          }}
-        >
-          <input
-            ref={searchRef}
-            type="search"
-            className="input input-small"
-            data-testid="canvas-find"
-            aria-label="Find a function on the canvas"
-            placeholder={`Find one of ${manifest.functions.length} functions (Ctrl+F)`}
-            list="canvas-find-functions"
-            value={query}
-            onChange={(event) => {
-              setQuery(event.target.value);
-              setFindProblem(null);
-              // Picking a name from the list finds it at once.
-              if (manifest.functions.some((f) => f.name === event.target.value)) findFunction(event.target.value);
-            }}
-          />
-          <datalist id="canvas-find-functions">
-            {suggestions.map((name) => (
-              <option key={name} value={name} />
-            ))}
-          </datalist>
-        </form>
-        <label className="field-label triggers-grouping">
-          Arrange{' '}
-          <select
-            data-testid="canvas-grouping"
-            value={grouping}
-            title="How functions that you have not moved are arranged"
-            onChange={(event) => {
-              const next = event.target.value as Grouping;
-              fitAfterArranging.current = firstViewFor(manifest, next);
-              setGrouping(next);
-            }}
-          >
-            {GROUPINGS.map((g) => (
-              <option key={g.grouping} value={g.grouping}>
-                {g.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        {findProblem && (
-          <span className="field-error small" role="alert" data-testid="canvas-find-problem">
-            {findProblem}
-          </span>
-        )}
-      </div>
+      <CanvasToolbar onAddTrigger={(kind) => startDraft(kind, null, null)} onAddResource={startResource} />
+      <CanvasNavigator
+        functions={manifest.functions}
+        onFound={showFunction}
+        grouping={grouping}
+        onGrouping={(next) => {
+          fitAfterArranging.current = firstViewFor(manifest, next);
+          setGrouping(next);
+        }}
+      />
       {notice && (
         <p className="view-status triggers-notice" role="status" data-testid="triggers-notice">
           {notice}
@@ -972,32 +649,4 @@ function Designer({ manifest }: { manifest: Manifest }) {
       </div>
     </div>
   );
-}
-
-/**
- * Where the canvas looks first: the whole project when it is small; else its first functions
- * (of the first group, when grouped) and their triggers, readable at once.
- */
-function firstViewFor(manifest: Manifest, grouping: Grouping): FitViewOptions {
-  if (manifest.functions.length <= FRAME_ALL_UP_TO) return { padding: 0.2, maxZoom: 1 };
-  const [group, members] = groupFunctions(manifest, grouping)[0]!;
-  const ids: string[] = grouping === 'none' ? [] : [groupNodeId(group)];
-  for (const fn of members.slice(0, 8)) ids.push(functionNodeId(fn.name), ...triggerNodeIds(fn));
-  return { padding: 0.1, maxZoom: 1, nodes: ids.map((id) => ({ id })) };
-}
-
-/** Where a node's handles are until it is measured: left (in) and right (out), mid-height. */
-function estimatedHandles(type: CanvasNode['type']): NodeHandle[] {
-  if (type === 'group-title') return [];
-  const y = NODE_SIZE.height / 2 - 4;
-  const target: NodeHandle = { type: 'target', position: Position.Left, x: -4, y, width: 8, height: 8 };
-  if (type === 'destination') return [target];
-  return [target, { type: 'source', position: Position.Right, x: NODE_SIZE.width - 4, y, width: 8, height: 8 }];
-}
-
-/** Below the lowest trigger in the trigger column, for a trigger added from the menu. */
-function freeTriggerSpot(nodes: CanvasNode[]): Point {
-  const triggers = nodes.filter((n) => n.type === 'trigger');
-  const lowest = triggers.reduce((y, n) => Math.max(y, n.position.y), -110);
-  return { x: COLUMN.trigger, y: lowest + 110 };
 }
