@@ -582,3 +582,94 @@ fn a_resource_the_reader_refuses_is_not_written() {
         "{missing}"
     );
 }
+
+#[test]
+fn permissions_name_declared_resources_and_read_as_their_arns() {
+    let text = r#"
+[project]
+name = "shop"
+
+[resources.orders]
+kind = "table"
+partition_key = "id"
+
+[resources.uploads]
+kind = "bucket"
+
+[resources.jobs]
+kind = "queue"
+fifo = true
+
+[resources.legacy]
+kind = "table"
+existing = "arn:aws:dynamodb:eu-west-1:111122223333:table/legacy-orders"
+
+[functions.api]
+runtime = "python3.13"
+handler = "app.handler"
+
+[[functions.api.permissions]]
+actions = ["dynamodb:GetItem", "dynamodb:Query"]
+resources = ["orders", "orders/index/*", "legacy"]
+
+[[functions.api.permissions]]
+actions = ["s3:GetObject"]
+resources = ["uploads/*", "arn:aws:s3:::elsewhere/*", "*"]
+
+[[functions.api.permissions]]
+actions = ["sqs:SendMessage"]
+resources = ["jobs"]
+"#;
+    let parsed = parse(text);
+    assert!(errors(text).is_empty(), "{:?}", errors(text));
+    let manifest = parsed.manifest.unwrap();
+    let resources: Vec<Vec<String>> = manifest.functions[0]
+        .permissions
+        .iter()
+        .map(|p| p.resources.clone())
+        .collect();
+    assert_eq!(
+        resources,
+        [
+            vec![
+                "arn:aws:dynamodb:*:*:table/orders",
+                "arn:aws:dynamodb:*:*:table/orders/index/*",
+                "arn:aws:dynamodb:eu-west-1:111122223333:table/legacy-orders",
+            ],
+            vec!["arn:aws:s3:::uploads/*", "arn:aws:s3:::elsewhere/*", "*"],
+            // A FIFO queue's name carries `.fifo`, as SQS requires.
+            vec!["arn:aws:sqs:*:*:jobs.fifo"],
+        ]
+    );
+}
+
+#[test]
+fn a_permission_naming_no_declared_resource_is_refused_at_its_field() {
+    let text = r#"
+[project]
+name = "shop"
+
+[resources.jobs]
+kind = "queue"
+
+[resources.uploads]
+kind = "bucket"
+
+[functions.api]
+runtime = "python3.13"
+handler = "app.handler"
+
+[[functions.api.permissions]]
+actions = ["s3:GetObject"]
+resources = ["orders", "jobs/dead", "uploads/"]
+"#;
+    // At the permission's line (its `[[…permissions]]` header), the field naming the entry.
+    assert_eq!(
+        errors(text),
+        [
+            "15 functions.api.permissions[0].resources[0]: `orders` is neither an ARN, `*`, nor a resource declared in [resources] (declare `[resources.orders]`, or write its ARN)",
+            "15 functions.api.permissions[0].resources[1]: `jobs/dead`: a queue has nothing inside it to name after `/`; write `jobs`",
+            "15 functions.api.permissions[0].resources[2]: `uploads/` ends with `/`: name what is inside uploads after it (`uploads/*` for everything)",
+        ]
+    );
+}

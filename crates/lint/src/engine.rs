@@ -69,7 +69,7 @@ pub fn lint_text(path: &str, text: &str, options: &LintOptions) -> FileReport {
         // YAML is a superset of JSON, so JSON-syntax templates named .template read too.
         parse::parse_yaml(text)
     };
-    let root = match parsed {
+    let mut root = match parsed {
         Ok(root) => root,
         Err(error) => {
             report.format = SourceFormat::detect(path, || None);
@@ -81,6 +81,9 @@ pub fn lint_text(path: &str, text: &str, options: &LintOptions) -> FileReport {
         return report;
     };
     report.format = Some(format);
+    if format == SourceFormat::Manifest {
+        crate::source::resolve_declared_resources(&mut root, text);
+    }
     report.findings = check_tree(&root, text, format, options);
     if format == SourceFormat::Manifest {
         let (suppressions, invalid) = read_suppressions(&root);

@@ -1,7 +1,9 @@
 //! Finding what to lint inside a parsed file: policy documents (with their kind) and function
 //! configurations, from standalone policy files, CloudFormation/SAM templates and the manifest.
 
-use crate::parse::{Member, Node, Span};
+use functory_core::manifest::permission_resource_arn;
+
+use crate::parse::{Member, Node, Span, Value};
 use crate::policy::{
     PolicyDocument, PolicyKind, detect_kind, read_lambda_permission, read_manifest_permissions,
     read_policy,
@@ -100,6 +102,53 @@ pub fn extract<'a>(
         }
         SourceFormat::TemplateYaml | SourceFormat::TemplateJson => extract_template(root),
         SourceFormat::Manifest => extract_manifest(root),
+    }
+}
+
+/// functory.toml's permissions may name declared resources (`orders`, `uploads/*`), which the
+/// manifest reader turns into ARNs (`functory_core::manifest::permission_resource_arn`, the one
+/// rule). The rules read IAM's terms, so each such name in `root` becomes that ARN, at the
+/// name's place; what names nothing declared stays as written (and IAM103 reports it).
+pub fn resolve_declared_resources(root: &mut Node, text: &str) {
+    struct AnyFile;
+    impl functory_core::ProjectFiles for AnyFile {
+        fn is_file(&self, _: &str) -> bool {
+            true
+        }
+    }
+    // Only a manifest that names something declared needs the reader's resources.
+    if root.get("resources").is_none() {
+        return;
+    }
+    let Some(manifest) =
+        functory_core::parse_manifest(text, functory_core::manifest::MANIFEST_FILE_NAME, &AnyFile)
+            .manifest
+    else {
+        return;
+    };
+    let Some(Value::Object(functions)) = root.get_mut("functions").map(|n| &mut n.value) else {
+        return;
+    };
+    for function in functions {
+        let Some(Value::Array(permissions)) =
+            function.value.get_mut("permissions").map(|n| &mut n.value)
+        else {
+            continue;
+        };
+        for permission in permissions {
+            let Some(Value::Array(resources)) =
+                permission.get_mut("resources").map(|n| &mut n.value)
+            else {
+                continue;
+            };
+            for resource in resources {
+                if let Value::String(text) = &mut resource.value
+                    && let Ok(arn) = permission_resource_arn(text, &manifest.resources)
+                {
+                    *text = arn;
+                }
+            }
+        }
     }
 }
 
@@ -448,5 +497,39 @@ Resources:
         assert!(statement.applies_to_all_resources());
         assert!(statement.covers_action("s3:GetObject"));
         assert_eq!(extracted.functions[0].environment[0].key, "TOKEN");
+    }
+
+    #[test]
+    fn permissions_naming_declared_resources_are_read_as_their_arns() {
+        let text = "[project]\nname = \"x\"\n[resources.orders]\nkind = \"table\"\npartition_key = \"id\"\n[resources.uploads]\nkind = \"bucket\"\n[functions.a]\nruntime = \"nodejs22.x\"\nhandler = \"a.handler\"\n[[functions.a.permissions]]\nactions = [\"dynamodb:GetItem\", \"s3:GetObject\"]\nresources = [\"orders\", \"uploads/*\", \"nowhere\"]\n";
+        let report = crate::engine::lint_text(
+            "functory.toml",
+            text,
+            &crate::engine::LintOptions::default(),
+        );
+        let invalid: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.code == "IAM103")
+            .map(|f| f.message.as_str())
+            .collect();
+        // The declared names are ARNs to every rule; what names nothing declared is still reported.
+        assert_eq!(invalid, ["`nowhere` does not start with `arn:`"]);
+        let mut root = parse_toml(text).unwrap();
+        resolve_declared_resources(&mut root, text);
+        let extracted = extract(&root, SourceFormat::Manifest, None);
+        let resources: Vec<&str> = extracted.policies[0].statements[0]
+            .resources()
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect();
+        assert_eq!(
+            resources,
+            [
+                "arn:aws:dynamodb:*:*:table/orders",
+                "arn:aws:s3:::uploads/*",
+                "nowhere"
+            ]
+        );
     }
 }

@@ -4,7 +4,7 @@
 use serde_spanned::Spanned;
 
 use super::raw::RawFunction;
-use super::resource::TriggerReference;
+use super::resource::{Resource, TriggerReference, permission_resource_arn};
 use super::{
     DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, EnvVar, Function, MEMORY_MB_RANGE, ProjectFiles,
     RESERVED_ENVIRONMENT, TIMEOUT_S_RANGE, Trigger, Validator, is_identifier, is_valid_env_key,
@@ -16,6 +16,7 @@ pub(super) fn validate_function(
     name: String,
     field: &str,
     raw: RawFunction,
+    resources: &[Resource],
     v: &mut Validator<'_>,
     files: &dyn ProjectFiles,
 ) -> Function {
@@ -145,7 +146,23 @@ pub(super) fn validate_function(
                 "a permission needs at least one resource (use \"*\" for any)",
             );
         }
-        permissions.push(permission.into_inner());
+        let span = permission.span();
+        let mut permission = permission.into_inner();
+        // Declared resources named in `resources` become their ARNs here, once, so every reader
+        // of the model (deploy, local identities, linter, analyzer, canvas) sees IAM's terms.
+        for (j, resource) in permission.resources.iter_mut().enumerate() {
+            match permission_resource_arn(resource, resources) {
+                Ok(arn) => *resource = arn,
+                Err(message) => {
+                    v.error(
+                        span.clone(),
+                        format!("{permission_field}.resources[{j}]"),
+                        message,
+                    );
+                }
+            }
+        }
+        permissions.push(permission);
     }
 
     Function {

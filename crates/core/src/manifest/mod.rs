@@ -23,6 +23,7 @@ use function::validate_function;
 use raw::RawManifest;
 pub use resource::{
     Billing, KeyAttribute, KeyType, Resource, ResourceKind, ResourcePlace, StreamView,
+    permission_resource_arn,
 };
 use resource::{TriggerReference, check_trigger_references, validate_resources};
 use target::validate_target;
@@ -518,6 +519,7 @@ fn validate(raw: RawManifest, v: &mut Validator<'_>, files: &dyn ProjectFiles) -
             name_text,
             &field,
             function.into_inner(),
+            &resources,
             v,
             files,
         ));

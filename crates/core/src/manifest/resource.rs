@@ -246,6 +246,50 @@ impl Resource {
     }
 }
 
+/// Where a permission's declared resource is written in IAM: any region and account of AWS's
+/// standard partition, so one manifest serves every AWS target (and the local services, whose
+/// identities widen region and account anyway). Buckets have neither in their ARNs.
+const PERMISSION_PLACE: ResourcePlace<'static> = ResourcePlace {
+    partition: "aws",
+    region: "*",
+    account: "*",
+};
+
+/// A permission's resource as IAM reads it. `*` and ARNs stand as written; otherwise the text
+/// names a declared resource (`orders`), optionally followed by what is inside it after a `/`
+/// (a bucket's objects, `uploads/*`; a table's indexes or stream, `orders/index/*`), and
+/// becomes that resource's ARN. Anything else is refused with why.
+pub fn permission_resource_arn(text: &str, resources: &[Resource]) -> Result<String, String> {
+    if text == "*" || text.starts_with("arn:") {
+        return Ok(text.to_owned());
+    }
+    let (name, inside) = match text.split_once('/') {
+        Some((name, inside)) => (name, Some(inside)),
+        None => (text, None),
+    };
+    let Some(resource) = resources.iter().find(|r| r.name == name) else {
+        return Err(format!(
+            "`{text}` is neither an ARN, `*`, nor a resource declared in [resources] (declare `[resources.{name}]`, or write its ARN)"
+        ));
+    };
+    let arn = resource.arn(PERMISSION_PLACE);
+    match inside {
+        None => Ok(arn),
+        Some(inside) => match resource.kind {
+            ResourceKind::Bucket | ResourceKind::Table if !inside.is_empty() => {
+                Ok(format!("{arn}/{inside}"))
+            }
+            ResourceKind::Bucket | ResourceKind::Table => Err(format!(
+                "`{text}` ends with `/`: name what is inside {name} after it (`{name}/*` for everything)"
+            )),
+            kind => Err(format!(
+                "`{text}`: a {} has nothing inside it to name after `/`; write `{name}`",
+                kind.as_str()
+            )),
+        },
+    }
+}
+
 /// The resource name at the end of an ARN (`…:table/orders` → `orders`, `arn:aws:s3:::b` →
 /// `b`); `None` when `text` is not an ARN.
 fn name_in_arn(text: &str) -> Option<&str> {

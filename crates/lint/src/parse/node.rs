@@ -87,6 +87,17 @@ impl Node {
         self.member(key).map(|m| &m.value)
     }
 
+    /// [`Node::get`], to change the member's value.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        match &mut self.value {
+            Value::Object(members) => members
+                .iter_mut()
+                .find(|m| m.key == key)
+                .map(|m| &mut m.value),
+            _ => None,
+        }
+    }
+
     pub fn member(&self, key: &str) -> Option<&Member> {
         self.as_object()?.iter().find(|m| m.key == key)
     }
