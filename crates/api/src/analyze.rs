@@ -13,6 +13,7 @@ use functory_analyze::{
     analyze_function, findings, parse_access_denied,
 };
 use functory_core::diagnostic::LineIndex;
+use functory_core::manifest::{EveryFile, declared_resource_name};
 use functory_core::{Function, MANIFEST_FILE_NAME, ManifestEdit, Permission, apply_edit};
 use functory_lint::locate_one;
 use serde::Serialize;
@@ -327,6 +328,7 @@ fn preview(
     permissions: Vec<Permission>,
 ) -> Result<PermissionsPreview, ApiError> {
     let before = project.manifest_text()?;
+    let permissions = with_declared_names(&before, permissions);
     let after = apply_edit(
         &before,
         &ManifestEdit::SetPermissions {
@@ -340,6 +342,28 @@ fn preview(
         diff: crate::lint::line_diff(&before, &after),
         after,
     })
+}
+
+/// `permissions` with each ARN of a resource declared in `manifest_text` written as the
+/// resource's name (`arn:aws:dynamodb:*:*:table/orders` → `orders`), as a user writes them;
+/// the manifest reader reads them back as the same ARNs.
+fn with_declared_names(manifest_text: &str, mut permissions: Vec<Permission>) -> Vec<Permission> {
+    let Some(manifest) =
+        functory_core::parse_manifest(manifest_text, MANIFEST_FILE_NAME, &EveryFile).manifest
+    else {
+        return permissions;
+    };
+    if manifest.resources.is_empty() {
+        return permissions;
+    }
+    for permission in &mut permissions {
+        for resource in &mut permission.resources {
+            if let Some(declared) = declared_resource_name(resource, &manifest.resources) {
+                *resource = declared;
+            }
+        }
+    }
+    permissions
 }
 
 /// What "use the generated policy" would change in functory.toml.

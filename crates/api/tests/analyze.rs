@@ -129,6 +129,37 @@ fn the_generated_policy_replaces_the_permissions_after_a_preview() {
 }
 
 #[test]
+fn the_generated_policy_names_declared_resources_as_the_user_writes_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project(dir.path());
+    // The table the code writes is declared: the policy names it, and reads back as its ARN.
+    let declared = MANIFEST.replace(
+        "[functions.other]",
+        "[resources.orders]\nkind = \"table\"\npartition_key = \"id\"\n\n[functions.other]",
+    );
+    std::fs::write(dir.path().join("functory.toml"), &declared).expect("write manifest");
+    analyze::apply_generated_policy(&project, "worker").expect("apply");
+    let after = project.manifest_text().expect("read");
+    assert!(after.contains("resources = [\"orders\"]"), "{after}");
+    // The topic is not declared: its ARN stays as the code names it.
+    assert!(
+        after.contains("resources = [\"arn:aws:sns:us-east-1:123456789012:events\"]"),
+        "{after}"
+    );
+    let again = analyze::analyze(&project, "worker").expect("analysis");
+    assert!(
+        again.analysis.comparison.missing.is_empty(),
+        "{:?}",
+        again.analysis.comparison
+    );
+    assert!(
+        again.analysis.comparison.unused.is_empty(),
+        "{:?}",
+        again.analysis.comparison
+    );
+}
+
+#[test]
 fn explains_access_denied_with_the_call_and_the_change() {
     let dir = tempfile::tempdir().expect("tempdir");
     let project = project(dir.path());

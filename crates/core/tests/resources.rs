@@ -3,7 +3,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-use functory_core::manifest::{Billing, KeyType, ResourcePlace, StreamView};
+use functory_core::manifest::{
+    Billing, KeyType, ResourcePlace, StreamView, declared_resource_name,
+};
 use functory_core::{ParsedManifest, ProjectFiles, ResourceKind, Severity, parse_manifest};
 
 struct NoFiles;
@@ -639,6 +641,25 @@ resources = ["jobs"]
             vec!["arn:aws:s3:::uploads/*", "arn:aws:s3:::elsewhere/*", "*"],
             // A FIFO queue's name carries `.fifo`, as SQS requires.
             vec!["arn:aws:sqs:*:*:jobs.fifo"],
+        ]
+    );
+    // And back: each ARN a name became is written as that name; other ARNs have none.
+    let named: Vec<Option<String>> = resources
+        .iter()
+        .flatten()
+        .map(|arn| declared_resource_name(arn, &manifest.resources))
+        .collect();
+    let names: Vec<Option<&str>> = named.iter().map(Option::as_deref).collect();
+    assert_eq!(
+        names,
+        [
+            Some("orders"),
+            Some("orders/index/*"),
+            Some("legacy"),
+            Some("uploads/*"),
+            None,
+            None,
+            Some("jobs"),
         ]
     );
 }

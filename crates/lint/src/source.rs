@@ -110,19 +110,16 @@ pub fn extract<'a>(
 /// rule). The rules read IAM's terms, so each such name in `root` becomes that ARN, at the
 /// name's place; what names nothing declared stays as written (and IAM103 reports it).
 pub fn resolve_declared_resources(root: &mut Node, text: &str) {
-    struct AnyFile;
-    impl functory_core::ProjectFiles for AnyFile {
-        fn is_file(&self, _: &str) -> bool {
-            true
-        }
-    }
     // Only a manifest that names something declared needs the reader's resources.
     if root.get("resources").is_none() {
         return;
     }
-    let Some(manifest) =
-        functory_core::parse_manifest(text, functory_core::manifest::MANIFEST_FILE_NAME, &AnyFile)
-            .manifest
+    let Some(manifest) = functory_core::parse_manifest(
+        text,
+        functory_core::manifest::MANIFEST_FILE_NAME,
+        &functory_core::manifest::EveryFile,
+    )
+    .manifest
     else {
         return;
     };

@@ -129,14 +129,8 @@ pub(super) fn remove_resource(doc: &mut DocumentMut, name: &str) -> Result<(), E
 
 /// The first error the manifest reader finds in resource `name` of `text`, as an edit error.
 pub(super) fn resource_error(text: &str, name: &str) -> Result<(), EditError> {
-    struct EveryFile;
-    impl crate::manifest::ProjectFiles for EveryFile {
-        fn is_file(&self, _: &str) -> bool {
-            true
-        }
-    }
     let field = format!("resources.{name}");
-    let parsed = parse_manifest(text, crate::MANIFEST_FILE_NAME, &EveryFile);
+    let parsed = parse_manifest(text, crate::MANIFEST_FILE_NAME, &crate::manifest::EveryFile);
     match parsed.diagnostics.into_iter().find(|d| {
         d.severity == crate::diagnostic::Severity::Error
             && d.field.as_deref().is_some_and(|f| {

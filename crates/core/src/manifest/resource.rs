@@ -290,6 +290,24 @@ pub fn permission_resource_arn(text: &str, resources: &[Resource]) -> Result<Str
     }
 }
 
+/// The other way round: how a permission can name `arn` through a declared resource (`orders`,
+/// `uploads/*`), when `arn` is what [`permission_resource_arn`] makes of such a name; `None`
+/// for any other resource. What the analyzer generates is written with these names.
+pub fn declared_resource_name(arn: &str, resources: &[Resource]) -> Option<String> {
+    if !arn.starts_with("arn:") {
+        return None;
+    }
+    resources.iter().find_map(|resource| {
+        let own = resource.arn(PERMISSION_PLACE);
+        if arn == own {
+            return Some(resource.name.clone());
+        }
+        let inside = arn.strip_prefix(&own)?.strip_prefix('/')?;
+        (matches!(resource.kind, ResourceKind::Bucket | ResourceKind::Table) && !inside.is_empty())
+            .then(|| format!("{}/{inside}", resource.name))
+    })
+}
+
 /// The resource name at the end of an ARN (`…:table/orders` → `orders`, `arn:aws:s3:::b` →
 /// `b`); `None` when `text` is not an ARN.
 fn name_in_arn(text: &str) -> Option<&str> {
