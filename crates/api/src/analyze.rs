@@ -14,7 +14,7 @@ use functory_analyze::{
 };
 use functory_core::diagnostic::LineIndex;
 use functory_core::manifest::{EveryFile, declared_resource_name};
-use functory_core::{Function, MANIFEST_FILE_NAME, ManifestEdit, Permission, apply_edit};
+use functory_core::{Function, MANIFEST_FILE_NAME, ManifestEdit, Permission, Resource, apply_edit};
 use functory_lint::locate_one;
 use serde::Serialize;
 use ts_rs::TS;
@@ -150,7 +150,8 @@ fn function<'m>(functions: &'m [Function], name: &str) -> Result<&'m Function, A
     })
 }
 
-fn functions(project: &Project) -> Result<(String, Vec<Function>), ApiError> {
+/// The manifest's text, functions and declared resources.
+fn functions(project: &Project) -> Result<(String, Vec<Function>, Vec<Resource>), ApiError> {
     let text = project.manifest_text()?;
     let parsed = project.parse()?;
     let manifest = parsed.manifest.ok_or_else(|| {
@@ -164,7 +165,7 @@ fn functions(project: &Project) -> Result<(String, Vec<Function>), ApiError> {
             format!("{MANIFEST_FILE_NAME} does not parse, fix it first: {first}"),
         )
     })?;
-    Ok((text, manifest.functions))
+    Ok((text, manifest.functions, manifest.resources))
 }
 
 /// `function`'s analysis: remembered when nothing it was made from changed, else made (and
@@ -252,15 +253,17 @@ fn to_lint_findings(
 
 /// Analyses one function of the project.
 pub fn analyze(project: &Project, name: &str) -> Result<FunctionAnalysis, ApiError> {
-    let (text, functions) = functions(project)?;
+    let (text, functions, resources) = functions(project)?;
     let function = function(&functions, name)?;
     let manifest = ManifestSource::new(&text, MANIFEST_FILE_NAME);
-    Ok(run(project, &manifest, content_hash(&text), function))
+    let mut analysed = run(project, &manifest, content_hash(&text), function);
+    name_declared_resources(&mut analysed.analysis.policy, &resources);
+    Ok(analysed)
 }
 
 /// Analyses every function of the project.
 pub fn analyze_project(project: &Project) -> Result<ProjectAnalysis, ApiError> {
-    let (text, functions) = functions(project)?;
+    let (text, functions, resources) = functions(project)?;
     // The manifest is read once for every function (a project of N functions would otherwise
     // parse it N times).
     let manifest = ManifestSource::new(&text, MANIFEST_FILE_NAME);
@@ -293,7 +296,8 @@ pub fn analyze_project(project: &Project) -> Result<ProjectAnalysis, ApiError> {
             let results = worker
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            for (i, analysis) in results {
+            for (i, mut analysis) in results {
+                name_declared_resources(&mut analysis.analysis.policy, &resources);
                 analysed[i] = Some(analysis);
             }
         }
@@ -348,22 +352,27 @@ fn preview(
 /// resource's name (`arn:aws:dynamodb:*:*:table/orders` → `orders`), as a user writes them;
 /// the manifest reader reads them back as the same ARNs.
 fn with_declared_names(manifest_text: &str, mut permissions: Vec<Permission>) -> Vec<Permission> {
-    let Some(manifest) =
+    if let Some(manifest) =
         functory_core::parse_manifest(manifest_text, MANIFEST_FILE_NAME, &EveryFile).manifest
-    else {
-        return permissions;
-    };
-    if manifest.resources.is_empty() {
-        return permissions;
+    {
+        name_declared_resources(&mut permissions, &manifest.resources);
     }
-    for permission in &mut permissions {
+    permissions
+}
+
+/// Writes each ARN of a declared resource in `permissions` as the resource's name: the
+/// generated policy the Security view shows reads as what "use it" writes.
+fn name_declared_resources(permissions: &mut [Permission], resources: &[Resource]) {
+    if resources.is_empty() {
+        return;
+    }
+    for permission in permissions {
         for resource in &mut permission.resources {
-            if let Some(declared) = declared_resource_name(resource, &manifest.resources) {
+            if let Some(declared) = declared_resource_name(resource, resources) {
                 *resource = declared;
             }
         }
     }
-    permissions
 }
 
 /// What "use the generated policy" would change in functory.toml.
@@ -410,7 +419,7 @@ pub fn explain_access_denied(
             "the text holds no AccessDenied, AuthorizationFailed or PERMISSION_DENIED error",
         )
     })?;
-    let (manifest_text, functions) = functions(project)?;
+    let (manifest_text, functions, _) = functions(project)?;
     let function = function(&functions, name)?;
     let manifest = ManifestSource::new(&manifest_text, MANIFEST_FILE_NAME);
     let analysis = run(project, &manifest, content_hash(&manifest_text), function).analysis;
