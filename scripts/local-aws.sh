@@ -60,6 +60,33 @@ if [ ! -f "$python_dir/.complete" ]; then
   touch "$python_dir/.complete"
 fi
 
+# Compiled once per Python that may run a handler: the local runtime starts handlers with
+# PYTHONDONTWRITEBYTECODE (nothing written into projects), so without these every cold start
+# would compile boto3 and botocore from source again (about half a second on 2 cores). Each
+# interpreter has its own `__pycache__/*.cpython-3NN.pyc`; a marker per cache tag makes this
+# idempotent, and a Python installed later is compiled for on the next run of this script.
+compile_python_sdk() { # interpreter
+  local tag
+  tag=$("$1" -c 'import sys; print(sys.implementation.cache_tag or "")' 2>/dev/null) || return 0
+  [ -n "$tag" ] && [ ! -f "$python_dir/.compiled-$tag" ] || return 0
+  echo "==> Compiling boto3 $boto3_version for $tag"
+  "$1" -m compileall -q -j 0 -x '/(tests?|examples?)/' "$python_dir" >/dev/null || {
+    echo "functory: $1 could not compile $python_dir; handlers still import it, only slower." >&2
+    return 0
+  }
+  touch "$python_dir/.compiled-$tag"
+}
+for python in python3 python3.9 python3.10 python3.11 python3.12 python3.13 python3.14 python3.15; do
+  if command -v "$python" >/dev/null; then compile_python_sdk "$(command -v "$python")"; fi
+done
+# Interpreters configured for the local runtime (FUNCTORY_PYTHON, FUNCTORY_PYTHON_3_14, …).
+while IFS='=' read -r name value; do
+  case "$name" in
+    FUNCTORY_PYTHON | FUNCTORY_PYTHON_3_*)
+      if [ -x "$value" ]; then compile_python_sdk "$value"; fi ;;
+  esac
+done < <(env)
+
 node_dir="$sdks/node/aws-sdk-$node_version"
 if [ ! -f "$node_dir/.complete" ] || [ "$(cat "$node_dir/.complete")" != "$node_packages" ]; then
   command -v npm >/dev/null || { echo "functory: npm is missing: install Node.js (Debian: apt-get install nodejs npm), then run this again." >&2; exit 1; }
