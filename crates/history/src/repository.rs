@@ -333,29 +333,50 @@ impl History {
 
     /// Adds a deploy record to the note of `record.commit`.
     pub fn record_deploy(&self, record: &DeployRecord) -> Result<()> {
-        let commit = self.resolve(&record.commit)?;
-        let mut text = match self.repo.find_note(Some(DEPLOY_NOTES_REF), commit.id()) {
-            Ok(note) => note.message().unwrap_or_default().to_owned(),
-            Err(_) => String::new(),
-        };
-        if !text.is_empty() && !text.ends_with('\n') {
-            text.push('\n');
+        self.record_deploys(std::slice::from_ref(record))
+    }
+
+    /// [`Self::record_deploy`] of several records at once: one note written per commit they
+    /// name, however many functions a deploy recorded (a no-change redeploy of a large
+    /// project records every function, and each note write is a commit of its own).
+    pub fn record_deploys(&self, records: &[DeployRecord]) -> Result<()> {
+        let mut per_commit: Vec<(git2::Oid, Vec<&DeployRecord>)> = Vec::new();
+        for record in records {
+            let id = self.resolve(&record.commit)?.id();
+            match per_commit.iter_mut().find(|(commit, _)| *commit == id) {
+                Some((_, list)) => list.push(record),
+                None => per_commit.push((id, vec![record])),
+            }
         }
-        let mut record = record.clone();
-        record.commit = commit.id().to_string();
-        text.push_str(
-            &serde_json::to_string(&record).map_err(|e| HistoryError::Io(e.to_string()))?,
-        );
-        text.push('\n');
+        if per_commit.is_empty() {
+            return Ok(());
+        }
         let signature = self.signature()?;
-        self.repo.note(
-            &signature,
-            &signature,
-            Some(DEPLOY_NOTES_REF),
-            commit.id(),
-            &text,
-            true,
-        )?;
+        for (commit, list) in per_commit {
+            let mut text = match self.repo.find_note(Some(DEPLOY_NOTES_REF), commit) {
+                Ok(note) => note.message().unwrap_or_default().to_owned(),
+                Err(_) => String::new(),
+            };
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            for record in list {
+                let mut record = record.clone();
+                record.commit = commit.to_string();
+                text.push_str(
+                    &serde_json::to_string(&record).map_err(|e| HistoryError::Io(e.to_string()))?,
+                );
+                text.push('\n');
+            }
+            self.repo.note(
+                &signature,
+                &signature,
+                Some(DEPLOY_NOTES_REF),
+                commit,
+                &text,
+                true,
+            )?;
+        }
         Ok(())
     }
 

@@ -8,6 +8,7 @@
 
 mod connect;
 mod logs;
+mod routes;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -27,6 +28,7 @@ use crate::{ApiError, ErrorCode, Project};
 pub(crate) use connect::connect_aws;
 pub use connect::{ConnectOptions, connect, connect_with};
 pub use logs::{CloudLogLines, forward_cloud_logs, live_logs};
+pub use routes::{EXECUTE_API_ORIGIN_VARIABLE, RouteAnswer, RouteCall};
 
 /// What a provider can do, as its adapter declares it (the same whatever the account, so
 /// nothing is signed in to): what the UI offers for a target of that kind.
@@ -518,10 +520,13 @@ impl CloudTarget {
                 .map(|plan| FunctionPlan::new(&self.target.name, plan))
                 .collect(),
         };
+        // The no-change functions' records wait here and are written together (one note
+        // write for many functions), before the next function that deploys and at the end.
+        let mut unchanged_records = Vec::new();
         for (function, plan) in selected.into_iter().zip(plans) {
             let name = function.name.clone();
             if let (true, Some(version)) = (plan.no_op, plan.serving.clone()) {
-                self.record(&DeployRecord {
+                unchanged_records.push(DeployRecord {
                     target: self.target.name.clone(),
                     function: name.clone(),
                     cloud_version: version.clone(),
@@ -529,7 +534,7 @@ impl CloudTarget {
                     deployed_at: chrono::Utc::now().timestamp(),
                     who: who.clone(),
                     commit: checkpoint.commit.clone(),
-                })?;
+                });
                 progress(DeployStep {
                     function: name.clone(),
                     step: 1,
@@ -547,6 +552,7 @@ impl CloudTarget {
                 });
                 continue;
             }
+            self.record_all(&mut unchanged_records)?;
             let mut options = self.deploy_options(function, Some(checkpoint.commit.clone()));
             options.progress = Some(step_sink(progress.clone()));
             match self.adapter.deploy_function(&options).await {
@@ -582,6 +588,7 @@ impl CloudTarget {
                 }
             }
         }
+        self.record_all(&mut unchanged_records)?;
         Ok(report)
     }
 
@@ -674,6 +681,18 @@ impl CloudTarget {
         Ok(Project::open(&self.root)?
             .history()?
             .record_deploy(record)?)
+    }
+
+    /// Writes `records` in one go and empties it.
+    fn record_all(&self, records: &mut Vec<DeployRecord>) -> Result<(), ApiError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        Project::open(&self.root)?
+            .history()?
+            .record_deploys(records)?;
+        records.clear();
+        Ok(())
     }
 
     /// The version the target's stage serves, if the function has been deployed there.
