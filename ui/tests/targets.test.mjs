@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
 import { test } from 'node:test';
 
 import { copySample, openApp, SAMPLE, screenshot, tid, waitUntil } from './support/app.mjs';
@@ -20,7 +21,7 @@ const SAMPLE_MANIFEST = readFileSync(join(SAMPLE, 'functory.toml'), 'utf8');
  * configuration is the test's own: a profile with keys and an SSO profile nobody signed in to.
  * `prepare(moto)` runs before the app opens.
  */
-async function openProject(t, { prepare = () => {} } = {}) {
+async function openProject(t, { prepare = () => {}, env = {} } = {}) {
   const moto = await startMoto();
   t.after(moto.stop);
   await moto.lambdaWithoutDocker();
@@ -56,11 +57,33 @@ sso_region = us-east-1
       AWS_ACCESS_KEY_ID: 'testing',
       AWS_SECRET_ACCESS_KEY: 'testing',
       AWS_EC2_METADATA_DISABLED: 'true',
+      ...env,
     },
   });
   t.after(app.close);
   await app.page.waitForSelector(tid('project-tree'));
   return { ...app, moto };
+}
+
+/**
+ * Stands in for API Gateway serving the deployed HTTP API (moto manages APIs but does not serve
+ * them): records each request as it arrives — method, path and query, the Host it named, a
+ * header and the body — and answers 201 with JSON and a header of its own.
+ */
+async function startApiStandIn(t) {
+  const seen = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      seen.push({ method: request.method, url: request.url, host: request.headers.host, test: request.headers['x-test'], body });
+      response.writeHead(201, { 'content-type': 'application/json', 'x-served-by': 'api-stand-in' });
+      response.end(JSON.stringify({ answered: `${request.method} ${request.url}` }));
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => server.close(resolve)));
+  return { seen, origin: `http://127.0.0.1:${server.address().port}` };
 }
 
 const changes = (page, fn) =>
@@ -69,9 +92,12 @@ const changes = (page, fn) =>
   );
 
 test('Deploy: add a target from the form, see who it acts as, deploy resize and its HTTP API URL', async (t) => {
+  const standIn = await startApiStandIn(t);
   const { page, calls, readFile, moto, context, bridge } = await openProject(t, {
     // resize's storage trigger needs its bucket in the account first, as on AWS.
     prepare: (moto) => moto.python('import boto3; boto3.client("s3").create_bucket(Bucket="uploads")'),
+    // Requests to the deployed API go to the stand-in, keeping the API's own host.
+    env: { FUNCTORY_EXECUTE_API_ORIGIN: standIn.origin },
   });
   await page.click(tid('nav-deploy'));
   await page.waitForSelector(tid('deploy-empty'));
@@ -182,6 +208,36 @@ print(json.dumps({"names": [a["Name"] for a in apis], "endpoint": apis[0]["ApiEn
   await page.selectOption(tid('run-function'), 'resize');
   await page.waitForSelector(tid('run-target-endpoints'));
   assert.equal(await page.getAttribute(`${tid('run-target-endpoints')} ${tid('deploy-endpoint')}`, 'data-url'), url);
+
+  // "Call the API": a request through the API's URL, as a client sends it. The form starts at
+  // the function's route; the answer shows the status, the headers and the body.
+  await page.click(`${tid('route-call')} summary`);
+  assert.equal(await page.inputValue(tid('route-call-method')), 'GET');
+  assert.equal(await page.inputValue(tid('route-call-path')), '/resize');
+  await page.fill(tid('route-call-path'), '/resize?width=64');
+  await page.fill(tid('route-call-headers'), 'X-Test: from the form');
+  await page.click(tid('route-call-send'));
+  await page.waitForSelector(tid('route-call-answer'));
+  assert.equal(await page.getAttribute(tid('route-call-status'), 'data-status'), '201');
+  assert.equal(await page.textContent(tid('route-call-url')), `${url}?width=64`);
+  assert.deepEqual(JSON.parse(await page.textContent(tid('route-call-answer-body'))), { answered: 'GET /resize?width=64' });
+  assert.match(await page.textContent(tid('route-call-answer-headers')), /x-served-by\s*api-stand-in/);
+  assert.deepEqual(standIn.seen, [
+    { method: 'GET', url: '/resize?width=64', host: new URL(url).host, test: 'from the form', body: '' },
+  ]);
+  await screenshot(page, 'targets-route-call');
+  // A path no route of resize takes is refused before anything is sent, naming its routes.
+  await page.fill(tid('route-call-path'), '/thumbnails/1');
+  await page.keyboard.press('Control+Enter');
+  await page.waitForSelector(tid('route-call-error'));
+  assert.match(await page.textContent(tid('route-call-error')), /no HTTP route of `resize` takes `GET \/thumbnails\/1`; its routes: GET \/resize/);
+  assert.equal(standIn.seen.length, 1);
+  // A header line without a name is refused in the form, with its line.
+  await page.fill(tid('route-call-path'), '/resize');
+  await page.fill(tid('route-call-headers'), 'X-Test: yes\nnot a header');
+  await page.click(tid('route-call-send'));
+  assert.equal(await page.textContent(tid('route-call-headers-error')), 'Line 2: write a header as “Name: value”.');
+  assert.equal(standIn.seen.length, 1);
   // report has no HTTP route: nothing is said of an API.
   await page.selectOption(tid('run-function'), 'report');
   await waitUntil(async () => (await page.locator(tid('run-target-api')).count()) === 0, 'no API shown for report');

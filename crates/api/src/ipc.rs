@@ -19,7 +19,7 @@ use crate::accounts::{AccountInput, AwsProfile};
 use crate::analyze::{AccessDeniedHelp, FunctionAnalysis, PermissionsPreview, ProjectAnalysis};
 use crate::cloud::{
     DeployReport, DeployStep, FunctionPlan, FunctionVersion, RemoteFunction, ResourcePlan,
-    TargetIdentity, TargetLogSource,
+    RouteAnswer, RouteCall, TargetIdentity, TargetLogSource,
 };
 use crate::cloud_import::CloudImport;
 use crate::error::{ApiError, ErrorCode};
@@ -347,6 +347,9 @@ ipc_commands! {
         = |s| s.rollback(&target, &function, &version).await;
     future invoke_on_target(target: String, function: String, event: String, latest: bool, asynchronous: bool) -> InvocationResult
         = |s| s.invoke_on_target(&target, &function, &event, latest, asynchronous).await;
+    /// An HTTP request to one of the function's routes, through the target's HTTP API.
+    future call_route_on_target(target: String, function: String, call: RouteCall) -> RouteAnswer
+        = |s| s.call_route_on_target(&target, &function, &call).await;
     future target_log_source(target: String, function: String) -> TargetLogSource
         = |s| s.target_log_source(&target, &function).await;
     /// One function's log lines on a cloud target: polled, or with `live` a billed AWS live

@@ -24,6 +24,7 @@ pub const COMMANDS: &[&str] = &[
     "function_versions",
     "rollback_function",
     "invoke_on_target",
+    "call_route_on_target",
     "target_log_source",
     "subscribe_target_logs",
     "unsubscribe_logs",
@@ -182,6 +183,18 @@ fn cloud_deploys_answer_as_the_ui_expects() {
     .unwrap();
     assert_eq!(invoked["statusCode"], 200, "{invoked}");
     assert_eq!(invoked["functionError"], Value::Null, "{invoked}");
+    // A request through the target's HTTP API: resize's HTTP route became a function URL
+    // above, so it has none left, and the call is refused before anything is sent (the UI
+    // test sends one through a route).
+    let refused = call(
+        "call_route_on_target",
+        json!({ "target": "prod", "function": "resize", "call": { "method": "GET", "path": "/resize", "headers": [], "body": "" } }),
+    )
+    .unwrap_err();
+    assert_eq!(
+        refused,
+        json!({ "code": "invalid_input", "message": "function `resize` has no HTTP route: use Invoke instead" })
+    );
     let source = call(
         "target_log_source",
         json!({ "target": "prod", "function": "resize" }),

@@ -37,6 +37,8 @@ import type { PermissionsPreview } from '../bindings/PermissionsPreview';
 import type { ProjectAnalysis } from '../bindings/ProjectAnalysis';
 import type { NewTarget } from '../bindings/NewTarget';
 import type { TargetIdentity } from '../bindings/TargetIdentity';
+import type { RouteAnswer } from '../bindings/RouteAnswer';
+import type { RouteCall } from '../bindings/RouteCall';
 import type { TargetLogSource } from '../bindings/TargetLogSource';
 import type { DeployStep } from '../bindings/DeployStep';
 import type { FunctionPlan } from '../bindings/FunctionPlan';
@@ -530,6 +532,10 @@ export class Workspace {
 
   invokeOnTarget(target: string, fn: string, event: string, latest: boolean, asynchronous: boolean): Promise<Outcome<InvocationResult>> {
     return this.outcome(() => this.platform.invokeOnTarget(target, fn, event, latest, asynchronous));
+  }
+
+  callRouteOnTarget(target: string, fn: string, call: RouteCall): Promise<Outcome<RouteAnswer>> {
+    return this.outcome(() => this.platform.callRouteOnTarget(target, fn, call));
   }
 
   targetLogSource(target: string, fn: string): Promise<Outcome<TargetLogSource>> {

@@ -36,6 +36,8 @@ import type { ProjectAnalysis } from './ProjectAnalysis';
 import type { ProjectView } from './ProjectView';
 import type { RemoteFunction } from './RemoteFunction';
 import type { ResourcePlan } from './ResourcePlan';
+import type { RouteAnswer } from './RouteAnswer';
+import type { RouteCall } from './RouteCall';
 import type { RunStatus } from './RunStatus';
 import type { RunSwitches } from './RunSwitches';
 import type { SampleEvent } from './SampleEvent';
@@ -115,6 +117,7 @@ export interface Commands {
   function_versions: { args: { target: string; function: string }; returns: Array<FunctionVersion> };
   rollback_function: { args: { target: string; function: string; version: string }; returns: null };
   invoke_on_target: { args: { target: string; function: string; event: string; latest: boolean; asynchronous: boolean }; returns: InvocationResult };
+  call_route_on_target: { args: { target: string; function: string; call: RouteCall }; returns: RouteAnswer };
   target_log_source: { args: { target: string; function: string }; returns: TargetLogSource };
   subscribe_target_logs: { args: { target: string; live: boolean; query: LogQuery }; returns: number; sends: LogBatch };
   remote_functions: { args: { target: string }; returns: Array<RemoteFunction> };

@@ -141,6 +141,7 @@ export function createPlatform(transport: Transport): Platform {
     },
     invokeOnTarget: (target, fn, event, latest, asynchronous) =>
       call('invoke_on_target', { target, function: fn, event, latest, asynchronous }),
+    callRouteOnTarget: (target, fn, routeCall) => call('call_route_on_target', { target, function: fn, call: routeCall }),
     targetLogSource: (target, fn) => call('target_log_source', { target, function: fn }),
     subscribeTargetLogs: (target, live, query, onBatch) => subscribe('subscribe_target_logs', { target, live, query }, onBatch),
     remoteFunctions: (target) => call('remote_functions', { target }),

@@ -43,6 +43,8 @@ import type { ResourcePlan } from '../bindings/ResourcePlan';
 import type { FidelityItem } from '../bindings/FidelityItem';
 import type { FunctionVersion } from '../bindings/FunctionVersion';
 import type { TargetIdentity } from '../bindings/TargetIdentity';
+import type { RouteAnswer } from '../bindings/RouteAnswer';
+import type { RouteCall } from '../bindings/RouteCall';
 import type { TargetLogSource } from '../bindings/TargetLogSource';
 import type { CanvasLayout } from '../bindings/CanvasLayout';
 import type { CanvasModel } from '../bindings/CanvasModel';
@@ -177,6 +179,8 @@ export interface Platform {
   rollback(target: string, fn: string, version: string): Promise<void>;
   /** Invokes `fn` on a cloud target: its stage alias, or `$LATEST` with `latest`; queued with `asynchronous`. */
   invokeOnTarget(target: string, fn: string, event: string, latest: boolean, asynchronous: boolean): Promise<InvocationResult>;
+  /** Sends an HTTP request to one of `fn`'s routes through the target's HTTP API (what a client of the API gets). */
+  callRouteOnTarget(target: string, fn: string, call: RouteCall): Promise<RouteAnswer>;
   /** Where a cloud target's log lines of `fn` come from, and how late they show up. */
   targetLogSource(target: string, fn: string): Promise<TargetLogSource>;
   /**

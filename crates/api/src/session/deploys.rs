@@ -128,6 +128,21 @@ impl Session {
             .await
     }
 
+    /// Sends an HTTP request to one of `function`'s routes through the target's HTTP API,
+    /// as a client of the API would; answers what the API answered.
+    pub async fn call_route_on_target(
+        &self,
+        target: &str,
+        function: &str,
+        call: &cloud::RouteCall,
+    ) -> Result<cloud::RouteAnswer, ApiError> {
+        tracing::debug!(target, function, method = %call.method, "call_route_on_target");
+        self.cloud_target(target)
+            .await?
+            .call_route(function, call)
+            .await
+    }
+
     /// Where a cloud target's log lines of `function` come from, and how late they arrive.
     pub async fn target_log_source(
         &self,

@@ -22,6 +22,7 @@ import { useTargetCapabilities } from '../targets/useTargetCapabilities';
 import { InvocationPanel } from './InvocationPanel';
 import type { JsonErrorMark } from './JsonEditor';
 import { LogPane, type LogFilterRequest } from './LogPane';
+import { type DeclaredRoute, RouteCallPanel } from './RouteCallPanel';
 import { RunStatusPanels } from './RunStatusPanels';
 
 const JsonEditor = lazy(() => import('./JsonEditor'));
@@ -109,13 +110,14 @@ export function RunArea({ visible }: { visible: boolean }) {
 
   // On a cloud target, where the function's HTTP routes answer (its HTTP API there), read from
   // the target as a plan reads it; `[]` while the API does not exist there yet.
-  const hasHttp = useMemo(
+  const httpRoutes = useMemo<DeclaredRoute[]>(
     () =>
       (project?.manifest.manifest?.functions ?? [])
         .find((f) => f.name === fn)
-        ?.triggers.some((t) => t.kind === 'http') ?? false,
+        ?.triggers.flatMap((t) => (t.kind === 'http' ? [{ method: t.method, path: t.path }] : [])) ?? [],
     [project, fn],
   );
+  const hasHttp = httpRoutes.length > 0;
   const [targetEndpoints, setTargetEndpoints] = useState<string[] | null>(null);
   const cloudTargetName = cloudTarget?.name ?? null;
   useEffect(() => {
@@ -486,6 +488,9 @@ export function RunArea({ visible }: { visible: boolean }) {
             </span>
           )}
         </div>
+      )}
+      {cloudTarget && fn !== null && targetEndpoints !== null && targetEndpoints.length > 0 && (
+        <RouteCallPanel target={cloudTarget.name} fn={fn} routes={httpRoutes} />
       )}
       {!cloudTarget && <FidelityPanel fn={fn} manifestKey={project?.manifest} />}
       <div className="run-main">
