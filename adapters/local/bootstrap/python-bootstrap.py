@@ -62,14 +62,27 @@ def _connect():
 
 # Frames: a line "<header bytes> <body bytes>", a JSON header, the body. The
 # runtime answers only `next`, with the Lambda headers (lower-cased) and the event.
+_NEXT_HEAD = b'{"op":"next"}'
+_NEXT_FRAME = b"%d 0\n%s" % (len(_NEXT_HEAD), _NEXT_HEAD)
+
+
+def _quoted(text):
+    """A JSON string of `text`; request ids are UUIDs, which need no escaping."""
+    if text.isascii() and '"' not in text and "\\" not in text and text.isprintable():
+        return b'"%s"' % text.encode()
+    return json.dumps(text).encode()
+
+
 def _encode_frame(call):
     op, request_id, error_type, body = call
+    if op == "next":
+        return _NEXT_FRAME
     payload = body or b""
     if op == "response":
         # The one frame sent per invocation, formatted by hand. It carries the peak resident
         # set, so the runtime need not read /proc for "Max Memory Used".
         head = b'{"op":"response","id":%s,"maxRssKib":%d}' % (
-            json.dumps(request_id).encode(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+            _quoted(request_id), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     else:
         header = {"op": op}
         if request_id is not None:
