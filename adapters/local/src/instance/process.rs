@@ -29,6 +29,9 @@ use super::{InitFailure, InstanceOutcome, InvocationRequest, InvokeResult, Launc
 /// Most lines kept for one invocation's log tail.
 const CAPTURE_LINES: usize = 1000;
 const MEMORY_POLL: Duration = Duration::from_millis(15);
+/// How long an instance that exited during init may still be heard reporting why (its
+/// `init_error` crosses a pipe that is read apart from the exit).
+const INIT_REPORT_GRACE: Duration = Duration::from_millis(100);
 /// A line longer than this is logged in pieces.
 const MAX_LINE_BYTES: usize = 256 * 1024;
 
@@ -315,8 +318,9 @@ impl Instance {
             killed: false,
         };
         let mut exited = instance.exited.clone();
+        let mut init = init;
         let outcome = tokio::select! {
-            signal = init => match signal {
+            signal = &mut init => match signal {
                 Ok(InitSignal::Ready) => Ok(()),
                 Ok(InitSignal::Failed { error_type, document }) => Err((error_type, document)),
                 Err(_) => Err(("Runtime.Unknown".to_owned(), Bytes::new())),
@@ -332,6 +336,20 @@ impl Instance {
                 Err(("Sandbox.Timedout".to_owned(), Bytes::from(serde_json::json!({
                     "errorType": "Sandbox.Timedout", "errorMessage": message }).to_string())))
             }
+        };
+        // A bootstrap reports its init error and then exits: the report may still be in the
+        // pipe when the exit is seen, and it says more than the exit does.
+        let outcome = match outcome {
+            Err((ref error_type, _)) if error_type == "Runtime.ExitError" => {
+                match tokio::time::timeout(INIT_REPORT_GRACE, &mut init).await {
+                    Ok(Ok(InitSignal::Failed {
+                        error_type,
+                        document,
+                    })) => Err((error_type, document)),
+                    _ => outcome,
+                }
+            }
+            outcome => outcome,
         };
         instance.init_duration = started.elapsed();
         match outcome {
