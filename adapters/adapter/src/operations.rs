@@ -107,6 +107,60 @@ pub struct DeployOptions {
     /// The project's declared resources (`[resources.NAME]`): a trigger naming one addresses
     /// the resource by its physical name, or its `existing` ARN.
     pub resources: Vec<functory_core::Resource>,
+    /// What the functions of one plan or deploy may read once for all of them (a provider's
+    /// listing of the project's schedules, say). None by default: every plan reads for itself.
+    pub shared_reads: SharedReads,
+}
+
+/// Reads the functions of one plan or deploy share: each made once, by the first function that
+/// needs it, while the others that need it wait, and dropped with the plan or deploy (the caller
+/// makes one per operation). A listing shared longer could miss what changed since; within one
+/// deploy, each function's part of a listing is changed only by that function's own deploy.
+#[derive(Clone, Default)]
+pub struct SharedReads(Option<std::sync::Arc<std::sync::Mutex<SharedCells>>>);
+
+/// Each shared read's cell, by key; a cell holds a `tokio::sync::OnceCell` of the read's type.
+type SharedCells =
+    std::collections::HashMap<String, std::sync::Arc<dyn std::any::Any + Send + Sync>>;
+
+impl SharedReads {
+    /// Reads shared by every clone of this value.
+    pub fn new() -> Self {
+        SharedReads(Some(Default::default()))
+    }
+
+    /// The cell that holds the read named `key` (a `T`), to fill with `get_or_try_init`; `None`
+    /// when reads are not shared (each caller reads for itself).
+    pub fn cell<T: Send + Sync + 'static>(
+        &self,
+        key: &str,
+    ) -> Option<std::sync::Arc<tokio::sync::OnceCell<T>>> {
+        let reads = self.0.as_ref()?;
+        let mut reads = reads.lock().unwrap_or_else(|p| p.into_inner());
+        let cell = reads
+            .entry(key.to_owned())
+            .or_insert_with(|| std::sync::Arc::new(tokio::sync::OnceCell::<T>::new()))
+            .clone();
+        cell.downcast::<tokio::sync::OnceCell<T>>().ok()
+    }
+}
+
+impl fmt::Debug for SharedReads {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let keys: Vec<String> = self
+            .0
+            .as_ref()
+            .map(|reads| {
+                reads
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .keys()
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        f.debug_tuple("SharedReads").field(&keys).finish()
+    }
 }
 
 impl DeployOptions {
@@ -124,6 +178,7 @@ impl DeployOptions {
             api: functory_core::manifest::HttpApi::default(),
             app_functions: Vec::new(),
             resources: Vec::new(),
+            shared_reads: SharedReads::default(),
         }
     }
 }
@@ -489,5 +544,41 @@ mod invocation_tests {
         assert_eq!(metrics.max_memory_used_mb, 70);
         assert_eq!(metrics.init_duration_ms, Some(150.0));
         assert!(InvocationMetrics::from_report("no report").is_none());
+    }
+}
+
+#[cfg(test)]
+mod shared_reads_tests {
+    use super::SharedReads;
+
+    #[tokio::test]
+    async fn a_shared_read_is_made_once_for_every_clone_and_not_at_all_by_default() {
+        let shared = SharedReads::new();
+        let made = std::sync::atomic::AtomicUsize::new(0);
+        let read = |reads: SharedReads| {
+            let made = &made;
+            async move {
+                let cell = reads.cell::<Vec<String>>("listing").expect("shared");
+                cell.get_or_init(|| async {
+                    made.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    vec!["functory-a-1".to_owned()]
+                })
+                .await
+                .clone()
+            }
+        };
+        let (first, second) = tokio::join!(read(shared.clone()), read(shared.clone()));
+        assert_eq!(first, second);
+        assert_eq!(made.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // Another operation reads for itself; so does a caller that shares nothing.
+        read(SharedReads::new()).await;
+        assert_eq!(made.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert!(
+            SharedReads::default()
+                .cell::<Vec<String>>("listing")
+                .is_none()
+        );
+        // A key holds one type: asked as another, it is not shared.
+        assert!(shared.cell::<u32>("listing").is_none());
     }
 }

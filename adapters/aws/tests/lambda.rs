@@ -2289,3 +2289,86 @@ async fn topic_and_event_triggers_become_subscriptions_and_rules_on_the_stage_an
     assert_eq!(rules["Rules"], serde_json::json!([]));
     assert!(adapter.plan(&options).await.expect("plan").is_no_op());
 }
+
+/// The functions of one deploy share one listing of Functory's schedules: each function takes
+/// only those that invoke it, a removed trigger's schedule is still found and deleted, and the
+/// listing is made once for all of them, not two listings per function.
+#[tokio::test]
+async fn functions_of_one_deploy_share_one_listing_of_schedules() {
+    use functory_adapter::SharedReads;
+    use functory_core::Trigger;
+    let setup = setup();
+    let recorder = CallRecorder::new();
+    let adapter = adapter_with(&setup, vec![Interceptor::Record(recorder.clone())]).await;
+    let every_five = Trigger::Schedule {
+        expression: "rate(5 minutes)".into(),
+        timezone: None,
+    };
+    let nightly = Trigger::Schedule {
+        expression: "cron(0 2 * * ? *)".into(),
+        timezone: None,
+    };
+    let deploy = |functions: Vec<(&'static str, Vec<Trigger>)>| {
+        let shared = SharedReads::new();
+        let adapter = &adapter;
+        let setup = &setup;
+        async move {
+            for (name, triggers) in functions {
+                let mut options = options(setup, name);
+                options.function.triggers = triggers;
+                options.shared_reads = shared.clone();
+                adapter.deploy_function(&options).await.expect("deploy");
+            }
+        }
+    };
+    deploy(vec![
+        ("echo", vec![every_five.clone(), nightly.clone()]),
+        ("pyecho", vec![every_five.clone()]),
+    ])
+    .await;
+    assert_eq!(
+        schedule_names(&setup),
+        [
+            "functory-conformance-prod-echo-1",
+            "functory-conformance-prod-echo-2",
+            "functory-conformance-prod-pyecho-1"
+        ]
+    );
+
+    // Planned together with shared reads: nothing changes, with one listing for both.
+    recorder.clear();
+    let shared = SharedReads::new();
+    for (name, triggers) in [
+        ("echo", vec![every_five.clone(), nightly.clone()]),
+        ("pyecho", vec![every_five.clone()]),
+    ] {
+        let mut options = options(&setup, name);
+        options.function.triggers = triggers;
+        options.shared_reads = shared.clone();
+        let plan = adapter.plan(&options).await.expect("plan");
+        assert!(plan.is_no_op(), "{plan}");
+    }
+    let count = |operation: &str| recorder.calls().iter().filter(|c| *c == operation).count();
+    assert_eq!(count("ListSchedules"), 1);
+    assert_eq!(
+        count("GetSchedule"),
+        3,
+        "each function reads its own schedules"
+    );
+
+    // echo's nightly schedule removed, pyecho unchanged: only echo's second schedule goes.
+    recorder.clear();
+    deploy(vec![
+        ("echo", vec![every_five.clone()]),
+        ("pyecho", vec![every_five.clone()]),
+    ])
+    .await;
+    assert_eq!(recorder.changing_calls(), ["DeleteSchedule"]);
+    assert_eq!(
+        schedule_names(&setup),
+        [
+            "functory-conformance-prod-echo-1",
+            "functory-conformance-prod-pyecho-1"
+        ]
+    );
+}

@@ -57,6 +57,19 @@ pub(crate) struct ObservedSchedules {
     pub role: Option<ObservedSchedulerRole>,
 }
 
+/// What every schedule name Functory makes starts with.
+const SCHEDULE_NAME_START: &str = "functory-";
+/// The key of the shared listing of those schedules (see [`functory_adapter::SharedReads`]).
+const SHARED_SCHEDULES: &str = "aws:schedules";
+
+/// A schedule as ListSchedules shows it.
+#[derive(Debug, Clone)]
+struct ListedSchedule {
+    name: String,
+    target_arn: String,
+    group: Option<String>,
+}
+
 /// Schedule names allow `[0-9a-zA-Z-_.]`, at most 64 characters; `-<n>` follows this prefix.
 pub(crate) fn schedule_prefix(scope: &str, function: &str) -> String {
     let clean = |s: &str| -> String {
@@ -177,12 +190,13 @@ impl AwsAdapter {
         stage: Option<&str>,
         function: &str,
         want_role: bool,
+        shared: &functory_adapter::SharedReads,
     ) -> Result<ObservedSchedules> {
         let role_name = scheduler_role_name(&naming_scope(project, stage), function);
         let owned = OwnedNames::new(project, stage, function, |scope| {
             schedule_prefix(scope, function)
         });
-        let (schedules, role) = tokio::try_join!(self.list_own_schedules(&owned), async {
+        let (schedules, role) = tokio::try_join!(self.list_own_schedules(&owned, shared), async {
             if want_role {
                 self.observe_scheduler_role(&role_name).await
             } else {
@@ -198,35 +212,34 @@ impl AwsAdapter {
         Ok(ObservedSchedules { schedules, role })
     }
 
-    async fn list_own_schedules(&self, owned: &OwnedNames) -> Result<Vec<ObservedSchedule>> {
-        let mut names = Vec::new();
-        for prefix in owned.prefixes() {
-            let mut token = None;
-            loop {
-                let page = self
-                    .scheduler
-                    .list_schedules()
-                    .name_prefix(prefix)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        self.failure(&e, &format!("Scheduler ListSchedules `{prefix}*`"))
-                    })?;
-                for summary in page.schedules() {
-                    let Some(name) = summary.name() else { continue };
-                    let ours = summary.target().is_some_and(|t| owned.owns(name, t.arn()));
-                    if ours
-                        && summary.group_name().is_none_or(|g| g == "default")
-                        && !names.iter().any(|n| n == name)
-                    {
-                        names.push(name.to_owned());
-                    }
+    async fn list_own_schedules(
+        &self,
+        owned: &OwnedNames,
+        shared: &functory_adapter::SharedReads,
+    ) -> Result<Vec<ObservedSchedule>> {
+        // Shared by the functions of one deploy: every schedule Functory names (`functory-…`),
+        // listed once, instead of two listings (both name forms) per function.
+        let listed = match shared.cell::<Vec<ListedSchedule>>(SHARED_SCHEDULES) {
+            Some(cell) => cell
+                .get_or_try_init(|| self.list_schedules_named(SCHEDULE_NAME_START))
+                .await?
+                .clone(),
+            None => {
+                let mut listed = Vec::new();
+                for prefix in owned.prefixes() {
+                    listed.extend(self.list_schedules_named(prefix).await?);
                 }
-                token = page.next_token().map(str::to_owned);
-                if token.is_none() {
-                    break;
-                }
+                listed
+            }
+        };
+        let mut names: Vec<String> = Vec::new();
+        for schedule in &listed {
+            let name = schedule.name.as_str();
+            if owned.owns(name, &schedule.target_arn)
+                && schedule.group.as_deref().is_none_or(|g| g == "default")
+                && !names.iter().any(|n| n == name)
+            {
+                names.push(name.to_owned());
             }
         }
         let mut found = Vec::new();
@@ -260,6 +273,38 @@ impl AwsAdapter {
         }
         found.sort_by_key(|s| schedule_number(&s.name));
         Ok(found)
+    }
+
+    /// Every schedule of the default and other groups whose name starts with `prefix`: its
+    /// name, target and group.
+    async fn list_schedules_named(&self, prefix: &str) -> Result<Vec<ListedSchedule>> {
+        let mut listed = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .scheduler
+                .list_schedules()
+                .name_prefix(prefix)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| self.failure(&e, &format!("Scheduler ListSchedules `{prefix}*`")))?;
+            for summary in page.schedules() {
+                let (Some(name), Some(target)) = (summary.name(), summary.target()) else {
+                    continue;
+                };
+                listed.push(ListedSchedule {
+                    name: name.to_owned(),
+                    target_arn: target.arn().to_owned(),
+                    group: summary.group_name().map(str::to_owned),
+                });
+            }
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok(listed)
     }
 
     async fn observe_scheduler_role(&self, name: &str) -> Result<Option<ObservedSchedulerRole>> {

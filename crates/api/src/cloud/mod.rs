@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use functory_adapter::{
     CloudAdapter, DeployOptions, DeployPlan, InvocationType, InvokeOptions, ListOptions,
-    ProgressSink, VersionInfo,
+    ProgressSink, SharedReads, VersionInfo,
 };
 use functory_core::{AdapterKind, Function, Manifest, Target};
 use functory_history::DeployRecord;
@@ -362,8 +362,16 @@ impl CloudTarget {
             .collect()
     }
 
-    fn deploy_options(&self, function: Function, commit: Option<String>) -> DeployOptions {
+    /// How `function` deploys to this target; `shared` holds the reads the functions of one
+    /// plan or deploy share (made per operation, never kept across two).
+    fn deploy_options(
+        &self,
+        function: Function,
+        commit: Option<String>,
+        shared: &SharedReads,
+    ) -> DeployOptions {
         let mut options = DeployOptions::new(&self.root, function);
+        options.shared_reads = shared.clone();
         options.project = Some(self.manifest.project_name.clone());
         options.stage = Some(self.target.name.clone());
         options.commit = commit;
@@ -395,7 +403,7 @@ impl CloudTarget {
     /// What deploying `functions` (all when empty) would change. Changes nothing.
     pub async fn plan(&self, functions: &[String]) -> Result<Vec<FunctionPlan>, ApiError> {
         Ok(self
-            .adapter_plans(&self.functions(functions)?)
+            .adapter_plans(&self.functions(functions)?, &SharedReads::new())
             .await?
             .iter()
             .map(|plan| FunctionPlan::new(&self.target.name, plan))
@@ -408,13 +416,14 @@ impl CloudTarget {
     async fn adapter_plans(
         &self,
         functions: &[Function],
+        shared: &SharedReads,
     ) -> Result<Vec<functory_adapter::DeployPlan>, ApiError> {
         use futures_util::StreamExt;
         let plans_at_once = plans_at_once();
         let plans: Vec<_> = futures_util::stream::iter(functions.iter().cloned())
             .map(|function| async move {
                 self.adapter
-                    .plan(&self.deploy_options(function, None))
+                    .plan(&self.deploy_options(function, None, shared))
                     .await
             })
             .buffered(plans_at_once)
@@ -511,10 +520,14 @@ impl CloudTarget {
         // A function whose plan changes nothing and whose stage already serves a version is
         // not deployed again: the stage serves what a deploy would leave it on, and the deploy
         // is recorded at once. Planning is what a no-change redeploy costs, done at once.
+        // Listings every function's plan needs (Functory's schedules) are read once for this
+        // deploy: each function's part of them is changed only by its own deploy, after its
+        // own plan.
+        let shared = SharedReads::new();
         let plans: Vec<FunctionPlan> = match planned {
             Some(plans) => plans.to_vec(),
             None => self
-                .adapter_plans(&selected)
+                .adapter_plans(&selected, &shared)
                 .await?
                 .iter()
                 .map(|plan| FunctionPlan::new(&self.target.name, plan))
@@ -553,7 +566,8 @@ impl CloudTarget {
                 continue;
             }
             self.record_all(&mut unchanged_records)?;
-            let mut options = self.deploy_options(function, Some(checkpoint.commit.clone()));
+            let mut options =
+                self.deploy_options(function, Some(checkpoint.commit.clone()), &shared);
             options.progress = Some(step_sink(progress.clone()));
             match self.adapter.deploy_function(&options).await {
                 Ok(outcome) => {

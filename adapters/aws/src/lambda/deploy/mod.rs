@@ -216,7 +216,13 @@ impl AwsAdapter {
             self.observe_url(name, qualifier),
             self.observe_resource_policy(name, qualifier),
             self.observe_mappings(name, qualifier),
-            self.observe_schedules(&project, qualifier, name, !schedules_want.is_empty()),
+            self.observe_schedules(
+                &project,
+                qualifier,
+                name,
+                !schedules_want.is_empty(),
+                &options.shared_reads
+            ),
         )?;
         let alias_now = stage_config
             .as_ref()
