@@ -158,7 +158,7 @@ test("real app: a safe fix, an unsafe fix reviewed, the generated policy used, a
   const manifest = read("functory.toml");
   const resizeSection = manifest.slice(manifest.indexOf("[functions.resize]"), manifest.indexOf("[functions.report]"));
   assert.doesNotMatch(resizeSection, /s3:GetObject/);
-  assert.match(resizeSection, /actions = \["s3:ListBucket"\]\nresources = \["uploads"\]/);
+  assert.match(resizeSection, /actions = \["s3:ListBucket"\]\nresources = \["arn:aws:s3:::uploads"\]/);
   assert.match(manifest, /# images up to 20 MB fit comfortably/, "comments are kept");
 
   // --- Explain AccessDenied: notify is refused by moto's IAM, the app names the fix ------------
